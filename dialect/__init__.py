@@ -1,0 +1,18 @@
+"""The mirax dialect: ops defined in Python (IRDL-backed), one file per op family,
+each op beside its rules (see rules.py)."""
+from mirax.mlir import ir
+
+from . import constant, elementwise, rules, shape  # noqa: F401  (each registers its ops)
+from .base import Mirax, MiraxOp, build, params_of
+from .types import ShapedType, shaped_type, tensor_type
+
+
+def load(context=None):
+    """Load the mirax dialect into `context` (default: the current one), once."""
+    context = context or ir.Context.current
+    if not context.is_dialect_loaded(Mirax.DIALECT_NAMESPACE):
+        with context:
+            Mirax.load()
+
+
+__all__ = ["Mirax", "MiraxOp", "ShapedType", "build", "load", "params_of", "rules", "shaped_type", "tensor_type"]

@@ -1,0 +1,153 @@
+"""The mirax dialect and the base class of its ops.
+
+An op declares its operands, its attributes ("params", each with a codec between
+a Python value and an MLIR attribute) and a type rule `infer(*operand_types,
+**params)` over ShapedTypes. The same rule verifies parsed IR and gives the
+result types when code builds the op, so the two never disagree.
+"""
+from typing import Any, NamedTuple, Sequence
+
+import numpy as np
+
+from mirax.mlir import ext, ir
+
+from .types import ShapedType, dtype_of, element_type, shaped_type, tensor_type
+
+
+class Mirax(ext.Dialect, name="mirax"):
+    pass
+
+
+class Codec(NamedTuple):
+    """How one kind of param is stored as an MLIR attribute."""
+
+    encode: Any
+    decode: Any
+
+
+ints = Codec(
+    lambda v: ir.DenseI64ArrayAttr.get([int(i) for i in v]),
+    lambda a: tuple(ir.DenseI64ArrayAttr(a)),
+)
+int_ = Codec(
+    lambda v: ir.IntegerAttr.get(ir.IntegerType.get_signless(64), int(v)),
+    lambda a: ir.IntegerAttr(a).value,
+)
+string = Codec(ir.StringAttr.get, lambda a: ir.StringAttr(a).value)
+bool_ = Codec(ir.BoolAttr.get, lambda a: ir.BoolAttr(a).value)
+
+dtype_ = Codec(lambda d: ir.TypeAttr.get(element_type(d)), lambda a: dtype_of(ir.TypeAttr(a).value))
+
+def _encode_dense(value):
+    value = np.ascontiguousarray(value)
+    type_ = ir.RankedTensorType.get(list(value.shape), element_type(value.dtype))
+    if value.dtype == np.bool_:  # DenseElementsAttr wants i1 bit-packed from a bool buffer
+        return ir.DenseElementsAttr.get(np.packbits(value, bitorder="little"), type=type_)
+    return ir.DenseElementsAttr.get(value, type=type_)
+
+
+def _decode_dense(attr):
+    attr = ir.DenseElementsAttr(attr)
+    shape = tuple(attr.type.shape)
+    dtype = dtype_of(attr.type.element_type)
+    raw = np.frombuffer(bytes(memoryview(attr)), dtype=np.uint8) if dtype == np.bool_ else None
+    if raw is not None:
+        count = int(np.prod(shape))
+        bits = np.unpackbits(raw, bitorder="little")
+        flat = bits[:1].repeat(count) if attr.is_splat else bits[:count]
+        return flat.astype(np.bool_).reshape(shape)
+    flat = np.array(memoryview(attr), copy=True).view(dtype).reshape(-1)
+    return (np.broadcast_to(flat[:1], shape) if attr.is_splat else flat.reshape(shape)).copy()
+
+
+elements = Codec(_encode_dense, _decode_dense)
+
+
+class MiraxOp(Mirax.Operation):
+    """Base of every mirax op. Subclasses are declared as
+
+        class AddOp(MiraxOp, name="add", operands=("lhs", "rhs")):
+            infer = staticmethod(same_type)
+
+    with `params={"axes": ints}` for attributes and `variadic=True` for an op
+    taking any number of operands.
+    """
+
+    params = {}
+
+    def __init_subclass__(cls, *, operands=(), variadic=False, params=None, results=1, **kwargs):
+        if "name" in kwargs:
+            cls.params = dict(params or {})
+            cls.num_results = results
+            notes = {}
+            if variadic:
+                notes["inputs"] = Sequence[ext.Operand[Any]]
+            for name in operands:
+                notes[name] = ext.Operand[Any]
+            for name in cls.params:
+                notes[name] = Any
+            for i in range(results):
+                notes["result" if results == 1 else f"result{i}"] = ext.Result[Any]
+            cls.__annotations__ = notes
+        kwargs.setdefault("traits", [ext.Pure])
+        super().__init_subclass__(**kwargs)
+
+    @staticmethod
+    def infer(*operand_types, **params):
+        raise NotImplementedError
+
+    def param_values(self):
+        attrs = self.operation.attributes
+        out = {}
+        for name, codec in self.params.items():
+            if name not in attrs:
+                raise TypeError(f"requires attribute '{name}'")
+            try:
+                out[name] = codec.decode(attrs[name])
+            except (ValueError, TypeError):
+                raise TypeError(f"attribute '{name}' has the wrong kind: {attrs[name]}") from None
+        return out
+
+    def verify_invariants(self):
+        try:
+            operand_types = [shaped_type(v.type) for v in self.operation.operands]
+            inferred = as_tuple(self.infer(*operand_types, **self.param_values()))
+            declared = tuple(shaped_type(r.type) for r in self.operation.results)
+        except (TypeError, ValueError) as err:
+            self.location.emit_error(f"'{self.OPERATION_NAME}' op {err}")
+            return False
+        if inferred != declared:
+            want = ", ".join(str(tensor_type(t)) for t in inferred)
+            got = ", ".join(str(tensor_type(t)) for t in declared)
+            self.location.emit_error(
+                f"'{self.OPERATION_NAME}' op result type {got} does not match the inferred type {want}"
+            )
+            return False
+        return True
+
+
+def as_tuple(types):
+    return types if isinstance(types, tuple) and not isinstance(types, ShapedType) else (types,)
+
+
+def build(op_cls, operands, result_types=None, **params):
+    """Create `op_cls` at the current insertion point and return its results.
+
+    Result types are inferred unless given (callers that already know them skip
+    the inference). Params are Python values, encoded by the op's codecs.
+    """
+    if result_types is None:
+        result_types = as_tuple(op_cls.infer(*(shaped_type(v.type) for v in operands), **params))
+    attributes = {name: op_cls.params[name].encode(value) for name, value in params.items()}
+    op = ir.Operation.create(
+        op_cls.OPERATION_NAME,
+        results=[tensor_type(t) for t in result_types],
+        operands=list(operands),
+        attributes=attributes,
+    )
+    return list(op.results)
+
+
+def params_of(op):
+    """The Python params of a generic ir.Operation or OpView of a mirax op."""
+    return op.opview.param_values() if isinstance(op, ir.Operation) else op.param_values()

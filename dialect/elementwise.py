@@ -1,0 +1,548 @@
+"""Elementwise ops: unary math, binary arithmetic, compare, select, clamp, convert.
+
+Operands of an elementwise op have one shape (broadcasting is explicit, through
+broadcast_in_dim); each op lowers to a linalg.generic whose body is the op's
+scalar rule for the operand dtype (float, complex, signed, unsigned or bool).
+Half-precision transcendentals compute in f32, as XLA does.
+"""
+import numpy as np
+
+from mirax.mlir import arith, complex_d, ir, math
+
+from . import rules
+from .base import MiraxOp, dtype_, int_, string
+from .lowering import constant, elementwise, scalar_type
+from .types import ShapedType, is_bool, is_complex, is_float, is_integer, is_unsigned
+
+# ----------------------------------------------------------------------------- type rules
+
+
+def _same_shapes(*types):
+    shapes = {t.shape for t in types}
+    if len(shapes) > 1:
+        raise TypeError(
+            "requires operands of one shape, got " + ", ".join(str(list(t.shape)) for t in types)
+        )
+
+
+def _same_types(*types):
+    _same_shapes(*types)
+    if len({t.dtype for t in types}) > 1:
+        raise TypeError("requires operands of one dtype, got " + ", ".join(t.dtype.name for t in types))
+    return types[0]
+
+
+def _kinds(allowed, name):
+    """A type rule for ops defined only on some dtype kinds ("float", "complex", "int", "bool")."""
+
+    def check(*types):
+        result = _same_types(*types)
+        kind = _kind(result.dtype)
+        if kind not in allowed:
+            raise TypeError(f"does not accept {result.dtype.name} operands ({name} takes {', '.join(allowed)})")
+        return result
+
+    return check
+
+
+def _kind(dtype):
+    if is_complex(dtype):
+        return "complex"
+    if is_float(dtype):
+        return "float"
+    if is_bool(dtype):
+        return "bool"
+    return "int"
+
+
+NUMBER = ("float", "complex", "int")
+INEXACT = ("float", "complex")
+
+# ----------------------------------------------------------------------------- scalar rules
+# Each takes the operand dtype and the scalar operands and returns the scalar result.
+
+
+def _f32(fn):
+    """Compute a float function of half-precision operands in f32."""
+
+    def emit(dtype, *xs):
+        if np.dtype(dtype).itemsize == 2 and is_float(dtype):
+            f32 = ir.F32Type.get()
+            out = fn(np.dtype(np.float32), *(arith.extf(f32, x) for x in xs))
+            return arith.truncf(xs[0].type, out)
+        return fn(dtype, *xs)
+
+    return emit
+
+
+def _by_kind(float_=None, complex_=None, int_=None, uint=None, bool_=None):
+    def emit(dtype, *xs):
+        kind = _kind(dtype)
+        fn = {"float": float_, "complex": complex_, "bool": bool_}.get(kind)
+        if kind == "int":
+            fn = uint if is_unsigned(dtype) and uint is not None else int_
+        return fn(dtype, *xs)
+
+    return emit
+
+
+def _op(f):
+    """A scalar rule from an MLIR builder that takes only the operands."""
+    return lambda dtype, *xs: f(*xs)
+
+
+def _sign(dtype, x):
+    if is_complex(dtype):
+        return complex_d.sign(x)
+    if is_float(dtype):
+        zero = constant(dtype, 0)
+        one = constant(dtype, 1)
+        signed = math.copysign(one, x)
+        is_zero_or_nan = arith.cmpf(arith.CmpFPredicate.UNE, x, x)
+        is_zero_or_nan = arith.ori(is_zero_or_nan, arith.cmpf(arith.CmpFPredicate.OEQ, x, zero))
+        return arith.select(is_zero_or_nan, x, signed)
+    zero = constant(dtype, 0)
+    if is_unsigned(dtype):
+        return arith.extui(x.type, arith.cmpi(arith.CmpIPredicate.ne, x, zero))
+    pos = arith.extui(x.type, arith.cmpi(arith.CmpIPredicate.sgt, x, zero))
+    neg = arith.extui(x.type, arith.cmpi(arith.CmpIPredicate.slt, x, zero))
+    return arith.subi(pos, neg)
+
+
+def _logistic(dtype, x):
+    one = constant(dtype, 1)
+    if is_complex(dtype):
+        return complex_d.div(one, complex_d.add(one, complex_d.exp(complex_d.neg(x))))
+    return arith.divf(one, arith.addf(one, math.exp(arith.negf(x))))
+
+
+def _int_div(dtype, x, y):
+    """XLA's integer division: x / 0 is -1 (all ones), INT_MIN / -1 is INT_MIN."""
+    zero = constant(dtype, 0)
+    y_is_zero = arith.cmpi(arith.CmpIPredicate.eq, y, zero)
+    if is_unsigned(dtype):
+        safe = arith.select(y_is_zero, constant(dtype, 1), y)
+        return arith.select(y_is_zero, constant(dtype, -1 % 2 ** (8 * np.dtype(dtype).itemsize)), arith.divui(x, safe))
+    minus_one = constant(dtype, -1)
+    overflow = arith.andi(
+        arith.cmpi(arith.CmpIPredicate.eq, x, constant(dtype, np.iinfo(dtype).min)),
+        arith.cmpi(arith.CmpIPredicate.eq, y, minus_one),
+    )
+    bad = arith.ori(y_is_zero, overflow)
+    quotient = arith.divsi(x, arith.select(bad, constant(dtype, 1), y))
+    return arith.select(y_is_zero, minus_one, arith.select(overflow, x, quotient))
+
+
+def _int_rem(dtype, x, y):
+    """XLA's integer remainder: x % 0 is x, INT_MIN % -1 is 0."""
+    zero = constant(dtype, 0)
+    y_is_zero = arith.cmpi(arith.CmpIPredicate.eq, y, zero)
+    if is_unsigned(dtype):
+        return arith.select(y_is_zero, x, arith.remui(x, arith.select(y_is_zero, constant(dtype, 1), y)))
+    minus_one = arith.cmpi(arith.CmpIPredicate.eq, y, constant(dtype, -1))
+    safe = arith.select(arith.ori(y_is_zero, minus_one), constant(dtype, 1), y)
+    rem = arith.remsi(x, safe)
+    return arith.select(y_is_zero, x, arith.select(minus_one, zero, rem))
+
+
+def _shift(kind):
+    """Shifts by at least the bit width give 0 (or the sign for arithmetic right shift)."""
+
+    def emit(dtype, x, y):
+        width = constant(dtype, 8 * np.dtype(dtype).itemsize)
+        too_far = arith.cmpi(arith.CmpIPredicate.uge, y, width)
+        if kind == "left":
+            return arith.select(too_far, constant(dtype, 0), arith.shli(x, y))
+        if kind == "logical":
+            return arith.select(too_far, constant(dtype, 0), arith.shrui(x, y))
+        clamped = arith.select(too_far, arith.subi(width, constant(dtype, 1)), y)
+        return arith.shrsi(x, clamped)
+
+    return emit
+
+
+def _not(dtype, x):
+    return arith.xori(x, constant(dtype, True if is_bool(dtype) else -1))
+
+
+def _pow(dtype, x, y):
+    if is_complex(dtype):
+        return complex_d.pow(x, y)
+    if is_float(dtype):
+        return math.powf(x, y)
+    return math.ipowi(x, y)
+
+
+def _round(dtype, x, rounding_method):
+    return math.round(x) if rounding_method == 0 else math.roundeven(x)
+
+
+def _nextafter(dtype, x, y):
+    bits = ir.IntegerType.get_signless(8 * np.dtype(dtype).itemsize)
+    ix, iy = arith.bitcast(bits, x), arith.bitcast(bits, y)
+    one = arith.ConstantOp(bits, ir.IntegerAttr.get(bits, 1)).result
+    sign_mask = arith.ConstantOp(bits, ir.IntegerAttr.get(bits, -(2 ** (bits.width - 1)))).result
+    is_nan = arith.cmpf(arith.CmpFPredicate.UNO, x, y)
+    equal = arith.cmpf(arith.CmpFPredicate.OEQ, x, y)
+    x_zero = arith.cmpf(arith.CmpFPredicate.OEQ, x, constant(dtype, 0))
+    # From zero: the smallest subnormal with y's sign.
+    from_zero = arith.bitcast(x.type, arith.ori(arith.andi(iy, sign_mask), one))
+    # Otherwise move the magnitude up or down by one ulp.
+    away = arith.xori(
+        arith.cmpf(arith.CmpFPredicate.OLT, x, y), arith.cmpf(arith.CmpFPredicate.OLT, x, constant(dtype, 0))
+    )
+    stepped = arith.bitcast(x.type, arith.select(away, arith.subi(ix, one), arith.addi(ix, one)))
+    result = arith.select(x_zero, from_zero, stepped)
+    result = arith.select(equal, y, result)
+    return arith.select(is_nan, arith.addf(x, y), result)
+
+
+def _erf_inv(dtype, x):
+    """Giles' single-precision approximation (as XLA's ErfInv32); f64 refines it with
+    two Newton steps on erf."""
+    c = lambda v: constant(dtype, v)
+    poly = lambda w, coeffs: _horner(w, [c(k) for k in coeffs])
+    one = c(1.0)
+    w = arith.negf(math.log(arith.mulf(arith.subf(one, x), arith.addf(one, x))))
+    small = arith.cmpf(arith.CmpFPredicate.OLT, w, c(5.0))
+    p_small = poly(arith.subf(w, c(2.5)), [
+        2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+        -0.00125372503, -0.00417768164, 0.246640727, 1.50140941])
+    p_large = poly(arith.subf(math.sqrt(w), c(3.0)), [
+        -0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+        -0.0076224613, 0.00943887047, 1.00167406, 2.83297682])
+    y = arith.mulf(arith.select(small, p_small, p_large), x)
+    if np.dtype(dtype).itemsize == 8:
+        two_over_sqrt_pi = c(2.0 / np.sqrt(np.pi))
+        for _ in range(2):
+            slope = arith.mulf(two_over_sqrt_pi, math.exp(arith.negf(arith.mulf(y, y))))
+            y = arith.subf(y, arith.divf(arith.subf(math.erf(y), x), slope))
+    infinite = arith.cmpf(arith.CmpFPredicate.OEQ, math.absf(x), one)
+    return arith.select(infinite, arith.mulf(x, c(np.inf)), y)
+
+
+def _horner(w, coeffs):
+    p = coeffs[0]
+    for k in coeffs[1:]:
+        p = arith.addf(k, arith.mulf(p, w))
+    return p
+
+
+def _complex_abs(dtype, x):
+    return complex_d.abs(x)
+
+
+UNARY = {
+    "neg": (NUMBER, _by_kind(_op(arith.negf), _op(complex_d.neg),
+                             lambda d, x: arith.subi(constant(d, 0), x))),
+    "abs": (NUMBER, _by_kind(_op(math.absf), _complex_abs, _op(math.absi), uint=lambda d, x: x)),
+    "sign": (NUMBER, _sign),
+    "floor": (("float",), _f32(_op(math.floor))),
+    "ceil": (("float",), _f32(_op(math.ceil))),
+    "exp": (INEXACT, _by_kind(_f32(_op(math.exp)), _op(complex_d.exp))),
+    "exp2": (INEXACT, _by_kind(_f32(_op(math.exp2)),
+                               lambda d, x: complex_d.exp(complex_d.mul(x, constant(d, np.log(2)))))),
+    "expm1": (INEXACT, _by_kind(_f32(_op(math.expm1)), _op(complex_d.expm1))),
+    "log": (INEXACT, _by_kind(_f32(_op(math.log)), _op(complex_d.log))),
+    "log1p": (INEXACT, _by_kind(_f32(_op(math.log1p)), _op(complex_d.log1p))),
+    "sqrt": (INEXACT, _by_kind(_f32(_op(math.sqrt)), _op(complex_d.sqrt))),
+    "rsqrt": (INEXACT, _by_kind(_f32(_op(math.rsqrt)), _op(complex_d.rsqrt))),
+    "cbrt": (("float",), _f32(_op(math.cbrt))),
+    "sin": (INEXACT, _by_kind(_f32(_op(math.sin)), _op(complex_d.sin))),
+    "cos": (INEXACT, _by_kind(_f32(_op(math.cos)), _op(complex_d.cos))),
+    "tan": (INEXACT, _by_kind(_f32(_op(math.tan)), _op(complex_d.tan))),
+    "asin": (("float",), _f32(_op(math.asin))),
+    "acos": (("float",), _f32(_op(math.acos))),
+    "atan": (("float",), _f32(_op(math.atan))),
+    "sinh": (("float",), _f32(_op(math.sinh))),
+    "cosh": (("float",), _f32(_op(math.cosh))),
+    "tanh": (INEXACT, _by_kind(_f32(_op(math.tanh)), _op(complex_d.tanh))),
+    "asinh": (("float",), _f32(_op(math.asinh))),
+    "acosh": (("float",), _f32(_op(math.acosh))),
+    "atanh": (("float",), _f32(_op(math.atanh))),
+    "logistic": (INEXACT, _by_kind(_f32(_logistic), _logistic)),
+    "erf": (("float",), _f32(_op(math.erf))),
+    "erf_inv": (("float",), _f32(_erf_inv)),
+    "not": (("int", "bool"), _not),
+}
+
+BINARY = {
+    "add": (NUMBER + ("bool",), _by_kind(_op(arith.addf), _op(complex_d.add), _op(arith.addi), bool_=_op(arith.ori))),
+    "sub": (NUMBER, _by_kind(_op(arith.subf), _op(complex_d.sub), _op(arith.subi))),
+    "mul": (NUMBER + ("bool",), _by_kind(_op(arith.mulf), _op(complex_d.mul), _op(arith.muli), bool_=_op(arith.andi))),
+    "div": (NUMBER, _by_kind(_op(arith.divf), _op(complex_d.div), _int_div)),
+    "rem": (("float", "int"), _by_kind(_f32(_op(arith.remf)), int_=_int_rem)),
+    "pow": (NUMBER, _by_kind(_f32(_pow), _pow, _pow)),
+    "max": (("float", "int", "bool"), _by_kind(_op(arith.maximumf), int_=_op(arith.maxsi), uint=_op(arith.maxui),
+                                                  bool_=_op(arith.ori))),
+    "min": (("float", "int", "bool"), _by_kind(_op(arith.minimumf), int_=_op(arith.minsi), uint=_op(arith.minui),
+                                                  bool_=_op(arith.andi))),
+    "atan2": (("float",), _f32(_op(math.atan2))),
+    "nextafter": (("float",), _f32(_nextafter)),
+    "and": (("int", "bool"), _op(arith.andi)),
+    "or": (("int", "bool"), _op(arith.ori)),
+    "xor": (("int", "bool"), _op(arith.xori)),
+    "shift_left": (("int",), _shift("left")),
+    "shift_right_logical": (("int",), _shift("logical")),
+    "shift_right_arithmetic": (("int",), _shift("arithmetic")),
+}
+
+# ----------------------------------------------------------------------------- ops
+
+
+def _unary_infer(name, kinds):
+    check = _kinds(kinds, name)
+
+    def infer(x):
+        result = check(x)
+        if name == "abs" and is_complex(x.dtype):
+            return ShapedType(x.shape, np.dtype(np.float32 if x.dtype == np.complex64 else np.float64))
+        return result
+
+    return staticmethod(infer)
+
+
+def _elementwise_lowering(scalar):
+    def lower(node, *operands):
+        dtype = node.in_types[0].dtype
+        return elementwise(node.out_types, operands, lambda *xs: scalar(dtype, *xs, **node.params))
+
+    return lower
+
+
+def _define(name, kinds, scalar, operands):
+    cls_name = "".join(part.capitalize() for part in name.split("_")) + "Op"
+    check = _kinds(kinds, name)
+    infer = _unary_infer(name, kinds) if len(operands) == 1 else staticmethod(check)
+    cls = type(cls_name, (MiraxOp,), {"infer": infer}, name=name, operands=operands)
+    rules.lowering[cls.OPERATION_NAME] = _elementwise_lowering(scalar)
+    globals()[cls_name] = cls
+
+
+for _name, (_kinds_allowed, _scalar) in UNARY.items():
+    _define(_name, _kinds_allowed, _scalar, ("operand",))
+for _name, (_kinds_allowed, _scalar) in BINARY.items():
+    _define(_name, _kinds_allowed, _scalar, ("lhs", "rhs"))
+
+
+class RoundOp(MiraxOp, name="round", operands=("operand",), params={"rounding_method": int_}):
+    """rounding_method 0 rounds half away from zero, 1 half to even (as lax.round)."""
+
+    @staticmethod
+    def infer(x, rounding_method):
+        if rounding_method not in (0, 1):
+            raise TypeError(f"rounding_method must be 0 or 1, got {rounding_method}")
+        return _kinds(("float",), "round")(x)
+
+
+rules.lowering[RoundOp.OPERATION_NAME] = _elementwise_lowering(_f32(_round))
+
+
+class IntegerPowOp(MiraxOp, name="integer_pow", operands=("operand",), params={"y": int_}):
+    """x ** y for a static integer y, by repeated squaring (exact for integers, like JAX)."""
+
+    infer = staticmethod(lambda x, y: _kinds(NUMBER, "integer_pow")(x))
+
+
+def _integer_pow(dtype, x, y):
+    kind = _kind(dtype)
+    mul = {"float": arith.mulf, "complex": complex_d.mul, "int": arith.muli}[kind]
+    result, base, n = None, x, abs(y)
+    while n:
+        if n & 1:
+            result = base if result is None else mul(result, base)
+        n >>= 1
+        if n:
+            base = mul(base, base)
+    if result is None:
+        return constant(dtype, 1)
+    if y < 0:
+        one = constant(dtype, 1)
+        result = {"float": arith.divf, "complex": complex_d.div, "int": lambda a, b: _int_div(dtype, a, b)}[kind](
+            one, result
+        )
+    return result
+
+
+rules.lowering[IntegerPowOp.OPERATION_NAME] = _elementwise_lowering(_integer_pow)
+
+
+class IsFiniteOp(MiraxOp, name="is_finite", operands=("operand",)):
+    @staticmethod
+    def infer(x):
+        _kinds(("float",), "is_finite")(x)
+        return ShapedType(x.shape, np.dtype(np.bool_))
+
+
+rules.lowering[IsFiniteOp.OPERATION_NAME] = _elementwise_lowering(lambda dtype, x: math.isfinite(x))
+
+COMPARISONS = ("EQ", "NE", "LT", "LE", "GT", "GE")
+_FLOAT_PRED = {"EQ": "OEQ", "NE": "UNE", "LT": "OLT", "LE": "OLE", "GT": "OGT", "GE": "OGE"}
+_INT_PRED = {"EQ": "eq", "NE": "ne", "LT": "slt", "LE": "sle", "GT": "sgt", "GE": "sge"}
+_UINT_PRED = {"EQ": "eq", "NE": "ne", "LT": "ult", "LE": "ule", "GT": "ugt", "GE": "uge"}
+
+
+class CompareOp(MiraxOp, name="compare", operands=("lhs", "rhs"), params={"direction": string}):
+    """lhs `direction` rhs, elementwise; direction is one of EQ NE LT LE GT GE."""
+
+    @staticmethod
+    def infer(x, y, direction):
+        if direction not in COMPARISONS:
+            raise TypeError(f"direction must be one of {', '.join(COMPARISONS)}, got {direction!r}")
+        _same_types(x, y)
+        if is_complex(x.dtype) and direction not in ("EQ", "NE"):
+            raise TypeError(f"complex operands support only EQ and NE, got {direction}")
+        return ShapedType(x.shape, np.dtype(np.bool_))
+
+
+def _compare(dtype, x, y, direction):
+    if is_complex(dtype):
+        return (complex_d.eq if direction == "EQ" else complex_d.neq)(x, y)
+    if is_float(dtype):
+        return arith.cmpf(getattr(arith.CmpFPredicate, _FLOAT_PRED[direction]), x, y)
+    table = _UINT_PRED if is_unsigned(dtype) or is_bool(dtype) else _INT_PRED
+    return arith.cmpi(getattr(arith.CmpIPredicate, table[direction]), x, y)
+
+
+rules.lowering[CompareOp.OPERATION_NAME] = _elementwise_lowering(_compare)
+
+
+class SelectOp(MiraxOp, name="select", operands=("pred", "on_true", "on_false")):
+    """pred ? on_true : on_false, elementwise; pred is bool of the operands' shape."""
+
+    @staticmethod
+    def infer(pred, on_true, on_false):
+        if pred.dtype != np.bool_:
+            raise TypeError(f"requires a bool predicate, got {pred.dtype.name}")
+        _same_shapes(pred, on_true, on_false)
+        return _same_types(on_true, on_false)
+
+
+rules.lowering[SelectOp.OPERATION_NAME] = lambda node, *operands: elementwise(
+    node.out_types, operands, lambda p, a, b: arith.select(p, a, b)
+)
+
+
+class ClampOp(MiraxOp, name="clamp", operands=("min", "operand", "max")):
+    """min(max(operand, min), max), elementwise, with NaNs propagated as lax.clamp."""
+
+    @staticmethod
+    def infer(lo, x, hi):
+        return _kinds(("float", "int"), "clamp")(lo, x, hi)
+
+
+def _clamp(dtype, lo, x, hi):
+    return BINARY["min"][1](dtype, BINARY["max"][1](dtype, x, lo), hi)
+
+
+rules.lowering[ClampOp.OPERATION_NAME] = _elementwise_lowering(_clamp)
+
+
+class ConvertOp(MiraxOp, name="convert", operands=("operand",), params={"new_dtype": dtype_}):
+    """Elementwise conversion to `new_dtype`, as lax.convert_element_type: float to
+    integer truncates toward zero and saturates (NaN gives 0); complex to real keeps
+    the real part; anything to bool is `!= 0`."""
+
+    infer = staticmethod(lambda x, new_dtype: ShapedType(x.shape, new_dtype))
+
+
+def convert_scalar(src, dst, x):
+    src, dst = np.dtype(src), np.dtype(dst)
+    if src == dst:
+        return x
+    target = scalar_type(dst)
+    if is_complex(src):
+        if is_complex(dst):
+            part = ir.ComplexType(target).element_type
+            re = convert_scalar(_real_dtype(src), _real_dtype(dst), complex_d.re(x))
+            im = convert_scalar(_real_dtype(src), _real_dtype(dst), complex_d.im(x))
+            return complex_d.create(target, re, im)
+        if is_bool(dst):
+            return complex_d.neq(x, constant(src, 0))
+        return convert_scalar(_real_dtype(src), dst, complex_d.re(x))
+    if is_complex(dst):
+        part = _real_dtype(dst)
+        return complex_d.create(target, convert_scalar(src, part, x), constant(part, 0))
+    if is_bool(dst):
+        zero = constant(src, 0)
+        if is_float(src):
+            return arith.cmpf(arith.CmpFPredicate.UNE, x, zero)
+        return arith.cmpi(arith.CmpIPredicate.ne, x, zero)
+    if is_float(src) and is_float(dst):
+        if src.itemsize == 2 and dst.itemsize == 2:  # f16 <-> bf16 through f32
+            return arith.truncf(target, arith.extf(ir.F32Type.get(), x))
+        return (arith.extf if dst.itemsize > src.itemsize else arith.truncf)(target, x)
+    if is_float(dst):  # from an integer or bool
+        return (arith.uitofp if is_unsigned(src) or is_bool(src) else arith.sitofp)(target, x)
+    if is_float(src):  # to an integer, saturating
+        bits = 8 * dst.itemsize
+        lo, hi = (0, 2**bits) if is_unsigned(dst) else (-(2 ** (bits - 1)), 2 ** (bits - 1))
+        as_float = lambda v: constant(src, v)
+        truncated = (arith.fptoui if is_unsigned(dst) else arith.fptosi)(target, x)
+        result = arith.select(arith.cmpf(arith.CmpFPredicate.OGE, x, as_float(hi)), constant(dst, hi - 1), truncated)
+        result = arith.select(arith.cmpf(arith.CmpFPredicate.OLE, x, as_float(lo)), constant(dst, lo), result)
+        return arith.select(arith.cmpf(arith.CmpFPredicate.UNO, x, x), constant(dst, 0), result)
+    # integer (or bool) to integer
+    if dst.itemsize < src.itemsize:
+        return arith.trunci(target, x)
+    if dst.itemsize == src.itemsize:
+        return x
+    return (arith.extui if is_unsigned(src) or is_bool(src) else arith.extsi)(target, x)
+
+
+def _real_dtype(dtype):
+    return np.dtype(np.float32 if np.dtype(dtype) == np.complex64 else np.float64)
+
+
+rules.lowering[ConvertOp.OPERATION_NAME] = lambda node, x: elementwise(
+    node.out_types, [x], lambda v: convert_scalar(node.in_types[0].dtype, node.params["new_dtype"], v)
+)
+
+
+class BitcastConvertOp(MiraxOp, name="bitcast_convert", operands=("operand",), params={"new_dtype": dtype_}):
+    """Reinterprets the bits of each element as `new_dtype` of the same width."""
+
+    @staticmethod
+    def infer(x, new_dtype):
+        if x.dtype.itemsize != np.dtype(new_dtype).itemsize or is_bool(x.dtype) or is_bool(new_dtype):
+            raise TypeError(f"cannot bitcast {x.dtype.name} to {np.dtype(new_dtype).name}: widths differ")
+        if is_complex(x.dtype) or is_complex(new_dtype):
+            raise TypeError("bitcast_convert does not take complex types")
+        return ShapedType(x.shape, np.dtype(new_dtype))
+
+
+rules.lowering[BitcastConvertOp.OPERATION_NAME] = lambda node, x: elementwise(
+    node.out_types, [x], lambda v: arith.bitcast(scalar_type(node.params["new_dtype"]), v)
+)
+
+
+def _complex_part(name, fn):
+    def infer(x):
+        if not is_complex(x.dtype):
+            raise TypeError(f"requires a complex operand, got {x.dtype.name}")
+        return ShapedType(x.shape, x.dtype if name == "conj" else _real_dtype(x.dtype))
+
+    cls = type(name.capitalize() + "Op", (MiraxOp,), {"infer": staticmethod(infer)}, name=name, operands=("operand",))
+    rules.lowering[cls.OPERATION_NAME] = lambda node, x: elementwise(node.out_types, [x], fn)
+    return cls
+
+
+RealOp = _complex_part("real", complex_d.re)
+ImagOp = _complex_part("imag", complex_d.im)
+ConjOp = _complex_part("conj", complex_d.conj)
+
+
+class ComplexOp(MiraxOp, name="complex", operands=("real", "imag")):
+    """real + 1j * imag from two float operands of one type (f32 or f64)."""
+
+    @staticmethod
+    def infer(re, im):
+        _kinds(("float",), "complex")(re, im)
+        if re.dtype.itemsize not in (4, 8):
+            raise TypeError(f"requires f32 or f64 parts, got {re.dtype.name}")
+        return ShapedType(re.shape, np.dtype(np.complex64 if re.dtype.itemsize == 4 else np.complex128))
+
+
+rules.lowering[ComplexOp.OPERATION_NAME] = lambda node, re, im: elementwise(
+    node.out_types, [re, im], lambda a, b: complex_d.create(scalar_type(node.out_types[0].dtype), a, b)
+)

@@ -1,0 +1,7 @@
+"""mirax's passes, one per file, each named after its flag. `ALL_PASSES` is the
+registry mirax-opt reads; the pipelines module strings them together."""
+from .mirax_to_linalg import MiraxToLinalg
+
+ALL_PASSES = {p.name: p for p in (MiraxToLinalg(),)}
+
+__all__ = ["ALL_PASSES", "MiraxToLinalg"]

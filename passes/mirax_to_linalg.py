@@ -1,0 +1,75 @@
+"""mirax-to-linalg: every mirax op to linalg/tensor/arith/math/complex, through
+dialect conversion, one conversion pattern per op around its lowering rule.
+
+The type converter erases integer signedness (ui32 -> i32): each rule reads
+signedness from the op's own types and computes on signless values, which is
+what arith and linalg accept. Function signatures, returns and calls are
+converted the same way.
+"""
+from dataclasses import dataclass
+
+from mirax.dialect import Mirax, params_of, rules, shaped_type
+from mirax.dialect.rules import Node
+from mirax.dialect.types import signless
+from mirax.mlir import func, ir, rewrite
+
+
+def _lower(op, adaptor, converter, rewriter):
+    name = op.operation.name
+    node = Node(
+        name,
+        params_of(op),
+        tuple(shaped_type(v.type) for v in op.operation.operands),
+        tuple(shaped_type(r.type) for r in op.operation.results),
+        op.location,
+    )
+    with rewriter.ip, op.location:
+        results = rules.lowering[name](node, *adaptor.operands)
+    rewriter.replace_op(op, results)
+
+
+def _lower_return(op, adaptor, converter, rewriter):
+    with rewriter.ip, op.location:
+        func.ReturnOp(list(adaptor.operands))
+    rewriter.erase_op(op)
+
+
+def _lower_call(op, adaptor, converter, rewriter):
+    with rewriter.ip, op.location:
+        call = func.CallOp([signless(r.type) for r in op.operation.results], op.attributes["callee"].value,
+                           list(adaptor.operands))
+    rewriter.replace_op(op, call.results)
+
+
+def _retype_signatures(module):
+    for op in module.regions[0].blocks[0].operations:
+        if op.operation.name != "func.func" or not op.regions[0].blocks:
+            continue
+        for arg in op.regions[0].blocks[0].arguments:
+            arg.set_type(signless(arg.type))
+        ftype = ir.FunctionType(ir.TypeAttr(op.attributes["function_type"]).value)
+        op.attributes["function_type"] = ir.TypeAttr.get(
+            ir.FunctionType.get([signless(t) for t in ftype.inputs], [signless(t) for t in ftype.results])
+        )
+
+
+@dataclass(frozen=True)
+class MiraxToLinalg:
+    name: str = "mirax-to-linalg"
+    summary: str = "Lower mirax ops to linalg, tensor, arith, math and complex"
+
+    def __call__(self, module, pass_=None):
+        converter = rewrite.TypeConverter()
+        converter.add_conversion(signless)
+        patterns = rewrite.RewritePatternSet()
+        for op_cls in Mirax.operations:
+            patterns.add_conversion(op_cls, _lower, converter)
+        patterns.add_conversion(func.ReturnOp, _lower_return, converter)
+        patterns.add_conversion(func.CallOp, _lower_call, converter)
+        target = rewrite.ConversionTarget()
+        target.add_legal_dialect("linalg", "tensor", "arith", "math", "complex", "scf")
+        target.add_illegal_dialect(Mirax.DIALECT_NAMESPACE)
+        config = rewrite.ConversionConfig()
+        config.build_materializations = False
+        rewrite.apply_partial_conversion(module, target, patterns.freeze(), config)
+        _retype_signatures(module)

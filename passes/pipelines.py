@@ -1,0 +1,40 @@
+"""The pass pipelines from the mirax dialect down to the LLVM dialect."""
+from mirax.mlir import passmanager
+
+from .mirax_to_linalg import MiraxToLinalg
+
+# linalg on tensors -> LLVM dialect for the CPU. Elementwise chains fuse into one
+# linalg.generic; loops are left for LLVM's vectorizer at -O3.
+CPU_PIPELINE = ",".join([
+    "canonicalize",
+    "linalg-fuse-elementwise-ops",
+    "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map}",
+    "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}",
+    "buffer-deallocation-pipeline",
+    "func.func(convert-linalg-to-loops)",
+    "convert-scf-to-cf",
+    "expand-strided-metadata",
+    "lower-affine",
+    "convert-complex-to-standard",
+    "math-expand-ops",
+    "convert-math-to-llvm",
+    "convert-math-to-libm",
+    "finalize-memref-to-llvm",
+    "convert-complex-to-llvm",
+    "arith-expand",
+    "convert-arith-to-llvm",
+    "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1}",
+    "convert-cf-to-llvm",
+    "reconcile-unrealized-casts",
+])
+
+
+def lower_to_linalg(module):
+    """mirax -> linalg, in place."""
+    MiraxToLinalg()(module.operation)
+    passmanager.PassManager.parse("builtin.module(canonicalize)").run(module.operation)
+
+
+def lower_to_llvm(module):
+    """linalg -> LLVM dialect, in place."""
+    passmanager.PassManager.parse(f"builtin.module({CPU_PIPELINE})").run(module.operation)

@@ -1,0 +1,340 @@
+"""Tracing Python into the mirax dialect.
+
+A `Trace` is a func.func being built. Inside one, array operations (`bind`) append
+mirax ops and return `Tracer`s: values carrying an abstract value (`Aval`: shape,
+dtype, weak type) and their ir.Value. Outside any trace, `bind` runs the single op
+eagerly: it traces it into a one-op function, compiles that once per op, params
+and input types, and calls it, so eager and compiled code compute the same values.
+
+Values from outside a trace (concrete Arrays, tracers of an enclosing trace) are
+lifted in: scalars become constants, everything else becomes an extra argument of
+the function (a "constvar"), passed by the caller.
+"""
+import hashlib
+import os
+import sys
+from typing import NamedTuple
+
+import numpy as np
+
+from mirax import dtypes
+from mirax.dialect import MiraxOp, ShapedType, build, tensor_type
+from mirax.dialect.base import as_tuple
+from mirax.dialect.constant import ConstantOp
+from mirax.mlir import func, ir
+
+from . import runtime
+
+# ----------------------------------------------------------------------------- abstract values
+
+
+class Aval(NamedTuple):
+    shape: tuple
+    dtype: np.dtype
+    weak_type: bool = False
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def shaped(self):
+        return ShapedType(self.shape, self.dtype)
+
+    def str_short(self):
+        return f"{dtypes.short_name(self.dtype)}[{','.join(map(str, self.shape))}]"
+
+    def __str__(self):
+        return self.str_short()
+
+
+# ----------------------------------------------------------------------------- errors and source lines
+
+_PACKAGE_DIRS = tuple(
+    os.path.dirname(os.path.abspath(m.__file__)) + os.sep
+    for m in (sys.modules["mirax"], sys.modules["mirax.dialect"], sys.modules["mirax.passes"])
+)
+
+
+def user_frame():
+    """The innermost stack frame outside mirax: the user's line that caused an op."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIRS):
+        frame = frame.f_back
+    return frame
+
+
+def user_source():
+    frame = user_frame()
+    if frame is None:
+        return "<unknown>"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno} ({frame.f_code.co_name})"
+
+
+def with_source(message):
+    """An error message that ends with the user's source line."""
+    return f"{message}\n  at {user_source()}"
+
+
+class ConcretizationTypeError(TypeError):
+    """A Python value was needed from a traced value that has none (under jit)."""
+
+
+class UnexpectedTracerError(Exception):
+    """A traced value was used outside the transformation that made it."""
+
+
+# ----------------------------------------------------------------------------- concrete arrays
+
+
+class Array:
+    """A concrete array on the CPU: an immutable, C-contiguous NumPy buffer."""
+
+    __slots__ = ("_value", "weak_type", "__weakref__")
+    __array_priority__ = 100
+
+    def __init__(self, value, weak_type=False):
+        self._value = value
+        self.weak_type = weak_type
+
+    @property
+    def aval(self):
+        return Aval(self._value.shape, self._value.dtype, self.weak_type)
+
+
+class Tracer:
+    """A value inside a trace: its ir.Value and abstract value."""
+
+    __slots__ = ("trace", "value", "aval")
+    __array_priority__ = 100
+
+    def __init__(self, trace, value, aval):
+        self.trace = trace
+        self.value = value
+        self.aval = aval
+
+    def _concretization_error(self, what):
+        raise ConcretizationTypeError(
+            with_source(
+                f"Abstract tracer value encountered where a concrete value is expected: {what} of a traced "
+                f"array {self.aval.str_short()}. The value is not known while tracing (under jit); use "
+                f"lax.cond / jnp.where for data-dependent choices, or mark the argument static."
+            )
+        )
+
+    def __bool__(self):
+        self._concretization_error("bool()")
+
+    def __int__(self):
+        self._concretization_error("int()")
+
+    def __float__(self):
+        self._concretization_error("float()")
+
+    def __index__(self):
+        self._concretization_error("an index")
+
+    def __array__(self, dtype=None, copy=None):
+        self._concretization_error("conversion to a NumPy array")
+
+    def __repr__(self):
+        return f"Traced<{self.aval.str_short()}>"
+
+
+def aval_of(x):
+    return x.aval
+
+
+# ----------------------------------------------------------------------------- traces
+
+_trace_stack = []
+
+
+def current_trace():
+    return _trace_stack[-1] if _trace_stack else None
+
+
+class Trace:
+    """A func.func named `main` in a module of its own, built op by op."""
+
+    def __init__(self, in_avals, name="main"):
+        self.name = name
+        with runtime.context(), ir.Location.unknown():
+            self.module = ir.Module.create()
+            with ir.InsertionPoint(self.module.body):
+                self.func = func.FuncOp("main", ([tensor_type(a.shaped) for a in in_avals], []))
+            self.block = self.func.add_entry_block()
+        self.invars = [Tracer(self, arg, a) for arg, a in zip(self.block.arguments, in_avals, strict=True)]
+        self.constvars = []  # outer values passed as extra trailing arguments
+        self._lifted = {}  # id(outer value) -> (outer value, Tracer)
+        self._callees = set()
+        self.alive = True
+
+    def __enter__(self):
+        _trace_stack.append(self)
+        return self
+
+    def __exit__(self, *exc):
+        assert _trace_stack.pop() is self
+
+    def emit(self, op_cls, operands, out_avals, params):
+        with runtime.context(), _location(), ir.InsertionPoint(self.block):
+            results = build(op_cls, [x.value for x in operands], [a.shaped for a in out_avals], **params)
+        return [Tracer(self, r, a) for r, a in zip(results, out_avals, strict=True)]
+
+    def lift(self, x):
+        """This trace's Tracer for `x`: a Tracer of this trace, or an outer value lifted in."""
+        if isinstance(x, Tracer) and x.trace is self:
+            return x
+        if isinstance(x, Tracer) and not x.trace.alive:
+            raise UnexpectedTracerError(
+                with_source(
+                    f"Encountered an unexpected tracer {x!r}: a value traced inside a transformation "
+                    f"(jit, grad, vmap, ...) that has finished was used outside it. Return it from the "
+                    f"transformed function instead of storing it."
+                )
+            )
+        seen = self._lifted.get(id(x))
+        if seen is not None:
+            return seen[1]
+        if isinstance(x, Array) and x._value.size == 1 and x._value.ndim == 0:
+            (lifted,) = self.emit(ConstantOp, [], [x.aval], {"value": x._value})
+        else:
+            with runtime.context(), ir.Location.unknown():
+                arg = self.block.add_argument(tensor_type(x.aval.shaped), ir.Location.unknown())
+            lifted = Tracer(self, arg, x.aval)
+            self.constvars.append(x)
+        self._lifted[id(x)] = (x, lifted)
+        return lifted
+
+    def call(self, callee, args):
+        """Emit a call of a finished Trace (`callee`) with this trace's Tracers."""
+        symbol = callee.symbol
+        with runtime.context(), _location():
+            if symbol not in self._callees:
+                self._callees.add(symbol)
+                with ir.InsertionPoint(self.module.body):
+                    for op in callee.module.body.operations:
+                        clone = op.clone()
+                        if op.attributes["sym_name"].value == "main":
+                            clone.attributes["sym_name"] = ir.StringAttr.get(symbol)
+                            clone.attributes["sym_visibility"] = ir.StringAttr.get("private")
+                        elif op.attributes["sym_name"].value in self._callees:
+                            clone.erase()
+                        else:
+                            self._callees.add(op.attributes["sym_name"].value)
+            operands = [self.lift(x).value for x in list(args) + list(callee.constvars)]
+            with ir.InsertionPoint(self.block):
+                call = func.CallOp([tensor_type(a.shaped) for a in callee.out_avals], symbol, operands)
+        return [Tracer(self, r, a) for r, a in zip(call.results, callee.out_avals, strict=True)]
+
+    def finish(self, outputs):
+        """Return `outputs` (Tracers of this trace, or values to lift) and seal the function."""
+        outs = [self.lift(x) for x in outputs]
+        with runtime.context(), ir.Location.unknown():
+            with ir.InsertionPoint(self.block):
+                func.ReturnOp([x.value for x in outs])
+            arg_types = [a.type for a in self.block.arguments]
+            self.func.attributes["function_type"] = ir.TypeAttr.get(
+                ir.FunctionType.get(arg_types, [x.value.type for x in outs])
+            )
+        self.out_avals = [x.aval for x in outs]
+        self.alive = False
+        self.text = str(self.module)
+        digest = hashlib.sha1(self.text.encode()).hexdigest()[:10]
+        self.symbol = f"{_symbol_safe(self.name)}_{digest}"
+        return self
+
+
+def _symbol_safe(name):
+    return "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "fn"
+
+
+def _location():
+    frame = user_frame()
+    if frame is None:
+        return ir.Location.unknown()
+    return ir.Location.file(frame.f_code.co_filename, frame.f_lineno, 0)
+
+
+# ----------------------------------------------------------------------------- binding ops
+
+_eager_cache = {}
+
+
+def bind(op_cls: type[MiraxOp], *args, weak_type=None, **params):
+    """Apply a mirax op to Arrays or Tracers: staged into the current trace, or run eagerly.
+
+    The result is weakly typed when `weak_type` says so, by default when every input is.
+    """
+    in_avals = [x.aval for x in args]
+    try:
+        out_types = as_tuple(op_cls.infer(*(a.shaped for a in in_avals), **params))
+    except TypeError as err:
+        shapes = ", ".join(a.str_short() for a in in_avals)
+        raise TypeError(with_source(f"{op_cls.OPERATION_NAME.split('.', 1)[1]} of {shapes or 'no operands'}: {err}")) \
+            from None
+    if weak_type is None:
+        weak_type = bool(in_avals) and all(a.weak_type for a in in_avals)
+    out_avals = [Aval(t.shape, t.dtype, weak_type and t.dtype != np.bool_) for t in out_types]
+    trace = current_trace()
+    if trace is None:
+        return _eager(op_cls, args, in_avals, out_avals, params)
+    return trace.emit(op_cls, [trace.lift(x) for x in args], out_avals, params)
+
+
+def _eager(op_cls, args, in_avals, out_avals, params):
+    for x in args:
+        if isinstance(x, Tracer):  # a tracer outside its trace
+            Trace([]).lift(x)
+    key = (op_cls, _hashable(params), tuple((a.shape, a.dtype) for a in in_avals))
+    executable = _eager_cache.get(key)
+    if executable is None:
+        with Trace([Aval(a.shape, a.dtype) for a in in_avals]) as trace:
+            outs = trace.emit(op_cls, trace.invars, out_avals, params)
+        trace.finish(outs)
+        executable = _eager_cache[key] = runtime.compile(trace.text, "main", len(args), trace.out_avals)
+    results = executable([x._value for x in args])
+    return [Array(r, a.weak_type) for r, a in zip(results, out_avals, strict=True)]
+
+
+def _hashable(params):
+    return tuple(sorted((k, v.tobytes() + str(v.dtype).encode() + str(v.shape).encode()
+                         if isinstance(v, np.ndarray) else v) for k, v in params.items()))
+
+
+# ----------------------------------------------------------------------------- Python values in
+
+
+def to_array(x, dtype=None):
+    """An Array or Tracer for `x`: Python scalars are weakly typed, NumPy values strong.
+
+    With `dtype`, Python scalars and NumPy values convert to it (canonicalized).
+    """
+    if isinstance(x, (Array, Tracer)):
+        return x
+    if isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic):
+        target = dtypes.canonicalize_dtype(dtype) if dtype is not None else dtypes.dtype(x)
+        if isinstance(x, int) and not isinstance(x, bool) and dtypes.is_integer(target):
+            info = np.iinfo(target)
+            if not info.min <= x <= info.max:
+                raise OverflowError(with_source(f"Python int {x} too large to convert to {target.name}"))
+        return Array(np.asarray(x, dtype=target), weak_type=dtype is None and not isinstance(x, bool))
+    if hasattr(x, "__jax_array__"):
+        return to_array(x.__jax_array__(), dtype)
+    try:
+        value = np.asarray(x)
+    except Exception:
+        value = None
+    if value is None or value.dtype == object or value.dtype.kind in "SUVMmO" and value.dtype not in dtypes.SUPPORTED_DTYPES:
+        raise TypeError(with_source(f"Value {x!r} of type {type(x).__name__} is not a valid mirax array type"))
+    target = dtypes.canonicalize_dtype(dtype if dtype is not None else value.dtype)
+    return Array(np.ascontiguousarray(value, dtype=target))
+
+
+def is_array(x):
+    return isinstance(x, (Array, Tracer))

@@ -1,0 +1,338 @@
+"""Dtypes and JAX's type-promotion semantics.
+
+Dtype objects are plain NumPy dtypes (bfloat16 comes from ml_dtypes). This
+module reproduces the behaviour of ``jax._src.dtypes`` for the 15 dtypes mirax
+supports:
+
+* canonicalization: without ``jax_enable_x64`` the 64-bit types map to their
+  32-bit counterparts;
+* weak types: Python scalars (``1``, ``1.0``, ``1j``; not ``True``) and arrays
+  carrying ``weak_type=True`` take part in promotion as the weak categories
+  ``int``/``float``/``complex``, which never widen a strongly-typed operand;
+* the promotion lattice, including its x32 variant (``uint32`` sits below
+  ``int32`` there, so no promotion forms a 64-bit type from 32-bit inputs).
+"""
+
+import functools
+
+import ml_dtypes
+import numpy as np
+
+from mirax.config import config
+
+# Scalar types, as exported by jax.numpy.
+bool_ = np.bool_
+int8 = np.int8
+int16 = np.int16
+int32 = np.int32
+int64 = np.int64
+uint8 = np.uint8
+uint16 = np.uint16
+uint32 = np.uint32
+uint64 = np.uint64
+bfloat16 = ml_dtypes.bfloat16
+float16 = np.float16
+float32 = np.float32
+float64 = np.float64
+complex64 = np.complex64
+complex128 = np.complex128
+
+SUPPORTED_DTYPES = tuple(np.dtype(t) for t in (
+    bool_, int8, int16, int32, int64, uint8, uint16, uint32, uint64,
+    bfloat16, float16, float32, float64, complex64, complex128))
+_SUPPORTED = frozenset(SUPPORTED_DTYPES)
+
+_b1, _i8, _i16, _i32, _i64, _u8, _u16, _u32, _u64 = SUPPORTED_DTYPES[:9]
+_bf16, _f16, _f32, _f64, _c64, _c128 = SUPPORTED_DTYPES[9:]
+
+_TO_32BIT = {_i64: _i32, _u64: _u32, _f64: _f32, _c128: _c64}
+
+# The weak categories of the lattice are the Python types themselves, as in JAX.
+_WEAK_TYPES = (int, float, complex)
+
+
+def _x64():
+    return bool(config.read("jax_enable_x64"))
+
+
+def default_int_dtype():
+    return _i64 if _x64() else _i32
+
+
+def default_uint_dtype():
+    return _u64 if _x64() else _u32
+
+
+def default_float_dtype():
+    return _f64 if _x64() else _f32
+
+
+def default_complex_dtype():
+    return _c128 if _x64() else _c64
+
+
+# Default dtype of a weakly-typed result, by dtype kind (bfloat16 is kind 'V').
+_DEFAULT_BY_KIND = {
+    "b": lambda: _b1,
+    "i": default_int_dtype,
+    "u": default_uint_dtype,
+    "f": default_float_dtype,
+    "V": default_float_dtype,
+    "c": default_complex_dtype,
+}
+
+_PYTHON_SCALAR_DEFAULTS = {
+    bool: lambda: _b1,
+    int: default_int_dtype,
+    float: default_float_dtype,
+    complex: default_complex_dtype,
+}
+
+
+def _unsupported(dt):
+    names = ", ".join(d.name for d in SUPPORTED_DTYPES)
+    return TypeError(f"mirax does not support dtype {dt}; supported: {names}")
+
+
+def _np_dtype(x):
+    """np.dtype(x), restricted to the supported dtypes (not canonicalized)."""
+    try:
+        dt = np.dtype(x)
+    except TypeError as e:
+        raise TypeError(f"dtype {x!r} not understood") from e
+    if dt not in _SUPPORTED:
+        raise _unsupported(dt)
+    return dt
+
+
+def canonicalize_dtype(dtype):
+    """np.dtype(dtype), with 64-bit types narrowed to 32 bits unless x64 is on."""
+    dt = _np_dtype(dtype)
+    return dt if _x64() else _TO_32BIT.get(dt, dt)
+
+
+def dtype(x):
+    """The canonical dtype of a value, scalar type or dtype-like (jax.dtypes.dtype).
+
+    Python scalars and Python scalar types give the default dtypes; anything with
+    a ``.dtype`` gives that dtype; anything else is read as a dtype-like.
+    """
+    if x is None:
+        raise ValueError(f"Invalid argument to dtype: {x}.")
+    if isinstance(x, type):
+        default = _PYTHON_SCALAR_DEFAULTS.get(x)
+        return default() if default is not None else canonicalize_dtype(x)
+    default = _PYTHON_SCALAR_DEFAULTS.get(type(x))
+    if default is not None:
+        return default()
+    if isinstance(x, (str, np.dtype)):
+        return canonicalize_dtype(x)
+    dt = getattr(x, "dtype", None)
+    if dt is None:
+        try:
+            dt = np.result_type(x)
+        except TypeError as e:
+            raise TypeError(f"Cannot determine dtype of {x!r}") from e
+    return canonicalize_dtype(dt)
+
+
+def is_weakly_typed(x):
+    """True for Python int/float/complex values and for arrays with weak_type set.
+
+    Python bools are not weakly typed (bool is at the bottom of the lattice).
+    """
+    if type(x) in _WEAK_TYPES:
+        return True
+    weak = getattr(x, "weak_type", None)
+    if weak is None:
+        weak = getattr(getattr(x, "aval", None), "weak_type", False)
+    return bool(weak)
+
+
+# ---------------------------------------------------------------------------
+# The promotion lattice (jax._src.dtypes._type_promotion_lattice, standard mode,
+# restricted to the supported dtypes).
+
+def _lattice(x64):
+    i_, f_, c_ = _WEAK_TYPES
+    return {
+        _b1: [i_],
+        i_: [_u8, _i8],
+        _u8: [_i16, _u16],
+        _u16: [_i32, _u32],
+        _u32: [_i64, _u64] if x64 else [_i32, _u64],
+        _u64: [f_],
+        _i8: [_i16],
+        _i16: [_i32],
+        _i32: [_i64],
+        _i64: [f_],
+        f_: [_bf16, _f16, c_],
+        _bf16: [_f32],
+        _f16: [_f32],
+        _f32: [_f64, _c64],
+        _f64: [_c128],
+        c_: [_c64],
+        _c64: [_c128],
+        _c128: [],
+    }
+
+
+def _upper_bounds(x64):
+    """Map each node to the set of nodes at or above it."""
+    lattice = _lattice(x64)
+    ubs = {}
+
+    def visit(n):
+        if n not in ubs:
+            ubs[n] = {n}.union(*(visit(m) for m in lattice[n]))
+        return ubs[n]
+
+    for n in lattice:
+        visit(n)
+    return ubs
+
+
+_UPPER_BOUNDS = {False: _upper_bounds(False), True: _upper_bounds(True)}
+
+
+@functools.lru_cache(maxsize=1024)
+def _least_upper_bound(x64, *nodes):
+    ubs = _UPPER_BOUNDS[x64]
+    common = set.intersection(*(ubs[n] for n in nodes))
+    least = [c for c in common if common <= ubs[c]]
+    assert len(least) == 1, (nodes, least)
+    return least[0]
+
+
+def _lattice_node(x):
+    """A dtype-like for promote_types: the weak Python types stay as themselves."""
+    if any(x is t for t in _WEAK_TYPES):
+        return x
+    return _np_dtype(x)
+
+
+def promote_types(a, b):
+    """jnp.promote_types: the least upper bound of two dtypes on JAX's lattice.
+
+    ``int``, ``float`` and ``complex`` are treated as weak. As in JAX, the result
+    is not canonicalized (promote_types('float64', 'float32') is float64 even
+    without x64), but the x32 lattice is used when x64 is off, so no 64-bit
+    type is formed from narrower inputs.
+    """
+    return np.dtype(_least_upper_bound(_x64(), _lattice_node(a), _lattice_node(b)))
+
+
+def _dtype_and_weak_type(x):
+    if x is None:
+        return default_float_dtype(), False
+    return dtype(x), any(x is t for t in _WEAK_TYPES) or is_weakly_typed(x)
+
+
+def _weak_node(dt):
+    """The weak lattice node for a weakly-typed value of dtype dt."""
+    if dt == _b1:
+        return dt
+    if dt.kind in "iu":
+        return int
+    if dt.kind == "c":
+        return complex
+    return float  # float kinds and bfloat16
+
+
+def result_type(*args, return_weak_type_flag=False):
+    """The dtype (and weakness) of combining the given values (jax.dtypes.result_type).
+
+    Arguments may be Python scalars or scalar types (weak), NumPy arrays, scalars
+    and dtype-likes (strong), None (the default float dtype), or any object with
+    ``.dtype`` and optionally ``.weak_type``. The result is canonicalized; a weak
+    result has the default dtype of its kind.
+    """
+    if not args:
+        raise ValueError("at least one array or dtype is required")
+    x64 = _x64()
+    dtypes, weaks = zip(*(_dtype_and_weak_type(a) for a in args))
+    if len(dtypes) == 1:
+        out, weak = dtypes[0], weaks[0]
+    elif len(set(dtypes)) == 1 and not all(weaks):
+        out, weak = dtypes[0], False
+    elif all(weaks):
+        # Promote the strong counterparts and mark the result weak.
+        out, weak = dtype(_least_upper_bound(x64, *set(dtypes))), True
+    else:
+        nodes = {_weak_node(d) if w else d for d, w in zip(dtypes, weaks)}
+        lub = _least_upper_bound(x64, *nodes)
+        out, weak = dtype(lub), any(lub is t for t in _WEAK_TYPES)
+    weak = weak and out != _b1
+    if weak:
+        out = _DEFAULT_BY_KIND[out.kind]()
+    return (out, weak) if return_weak_type_flag else out
+
+
+# ---------------------------------------------------------------------------
+# Dtype queries.
+
+def _scalar_type(x):
+    if isinstance(x, type) and issubclass(x, np.generic):
+        return x
+    return np.dtype(x).type
+
+
+def issubdtype(a, b):
+    """np.issubdtype, with bfloat16 placed under np.floating."""
+    a_t, b_t = _scalar_type(a), _scalar_type(b)
+    if a_t is bfloat16:
+        return b_t in (bfloat16, np.floating, np.inexact, np.number, np.generic)
+    return bool(np.issubdtype(a_t, b_t))
+
+
+finfo = ml_dtypes.finfo
+iinfo = ml_dtypes.iinfo
+
+
+def is_float(dtype):
+    """Real floating point, bfloat16 included."""
+    return issubdtype(dtype, np.floating)
+
+
+def is_complex(dtype):
+    return issubdtype(dtype, np.complexfloating)
+
+
+def is_integer(dtype):
+    """Signed or unsigned integer; bool is not an integer."""
+    return issubdtype(dtype, np.integer)
+
+
+def is_unsigned(dtype):
+    return issubdtype(dtype, np.unsignedinteger)
+
+
+def real_dtype(dtype):
+    """complex64 -> float32, complex128 -> float64; other dtypes unchanged."""
+    dt = np.dtype(dtype)
+    return {_c64: _f32, _c128: _f64}.get(dt, dt)
+
+
+# As in jax._src.dtypes._dtype_to_inexact: narrow types promote to float32.
+_TO_INEXACT = {
+    _b1: _f32, _i8: _f32, _i16: _f32, _i32: _f32, _u8: _f32, _u16: _f32,
+    _u32: _f32, _i64: _f64, _u64: _f64,
+}
+
+
+def to_inexact_dtype(dtype):
+    """bool and integer dtypes -> float32 (float64 for 64-bit ints); else unchanged."""
+    dt = np.dtype(dtype)
+    return _TO_INEXACT.get(dt, dt)
+
+
+def complex_dtype(dtype):
+    """The complex dtype for dtype (jax to_complex_dtype): complex128 for
+    float64/int64/uint64/complex128, complex64 for everything else."""
+    return _c128 if to_inexact_dtype(dtype) in (_f64, _c128) else _c64
+
+
+def short_name(dtype):
+    """JAX's short dtype name as printed in jaxprs: f32, bf16, i8, u32, bool, c64..."""
+    return (np.dtype(dtype).name.replace("float", "f").replace("uint", "u")
+            .replace("int", "i").replace("complex", "c"))

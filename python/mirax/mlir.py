@@ -1,0 +1,20 @@
+"""The one door to MLIR's Python bindings: every other module imports from here.
+
+The official `mlir` package is preferred where installed; otherwise the copy of
+upstream MLIR's bindings carried by the pinned `torch-mlir` wheel (DESIGN.md).
+"""
+try:  # pragma: no cover - depends on what is installed
+    from mlir import ir, passmanager, rewrite
+    from mlir.dialects import arith, complex as complex_d, ext, func, linalg, math, scf, tensor
+    from mlir.dialects import llvm as llvm_d
+    from mlir.execution_engine import ExecutionEngine
+except ImportError:
+    from torch_mlir import ir, passmanager, rewrite
+    from torch_mlir.dialects import arith, complex as complex_d, ext, func, linalg, math, scf, tensor
+    from torch_mlir.dialects import llvm as llvm_d
+    from torch_mlir.execution_engine import ExecutionEngine
+
+__all__ = [
+    "ir", "passmanager", "rewrite", "arith", "complex_d", "ext", "func", "linalg", "math",
+    "scf", "tensor", "llvm_d", "ExecutionEngine",
+]

@@ -1,0 +1,75 @@
+"""Compiling mirax modules for the CPU and calling them.
+
+Compiled code takes every input and output as a bare pointer to its row-major
+buffer (`use-bare-ptr-memref-call-conv`): shapes are static, so a call is one
+ctypes call through the ExecutionEngine's packed wrapper with one pointer per
+buffer. Executables are cached by the text of the mirax module, so identical
+programs compile once however they were produced.
+"""
+import ctypes
+
+import numpy as np
+
+from mirax.dialect import load
+from mirax.mlir import ExecutionEngine, ir
+from mirax.passes.pipelines import lower_to_linalg, lower_to_llvm
+
+_context = None
+_executables = {}
+stats = {"compiles": 0}
+
+
+def context():
+    """The one MLIR context mirax builds and compiles in."""
+    global _context
+    if _context is None:
+        _context = ir.Context()
+        load(_context)
+    return _context
+
+
+def address(array):
+    """The address of a NumPy array's first element."""
+    return array.__array_interface__["data"][0]
+
+
+class Executable:
+    """A compiled entry function: call it with NumPy arrays, get NumPy arrays back."""
+
+    def __init__(self, module_text, entry, num_inputs, out_types):
+        with context():
+            module = ir.Module.parse(module_text)
+            lower_to_linalg(module)
+            lower_to_llvm(module)
+            self._engine = ExecutionEngine(module, opt_level=3)
+        self._function = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(self._engine.raw_lookup(entry))
+        self._out_types = [(tuple(t.shape), t.dtype) for t in out_types]
+        # One pointer cell per buffer, and the packed argument array pointing at the cells.
+        num_args = num_inputs + len(out_types)
+        self._cells = (ctypes.c_void_p * num_args)()
+        size = ctypes.sizeof(ctypes.c_void_p)
+        self._argv = (ctypes.c_void_p * num_args)(*(ctypes.addressof(self._cells) + i * size for i in range(num_args)))
+        self._argv_address = ctypes.addressof(self._argv)
+
+    def __call__(self, inputs):
+        outputs = [np.empty(shape, dtype) for shape, dtype in self._out_types]
+        cells = self._cells
+        i = 0
+        for array in inputs:
+            cells[i] = address(array)
+            i += 1
+        for array in outputs:
+            cells[i] = address(array)
+            i += 1
+        self._function(self._argv_address)
+        return outputs
+
+
+def compile(module_text, entry, num_inputs, out_types):
+    """The Executable of `entry` in a mirax module, compiled once per distinct text."""
+    key = (module_text, entry)
+    executable = _executables.get(key)
+    if executable is None:
+        stats["compiles"] += 1
+        executable = _executables[key] = Executable(module_text, entry, num_inputs, out_types)
+    return executable

@@ -1,0 +1,761 @@
+"""Pytree utilities: a pure-Python implementation of ``jax.tree_util``.
+
+A *pytree* is a nested structure of container nodes (tuples, lists, dicts,
+``None``, namedtuples, ``OrderedDict``, ``defaultdict``, :class:`Partial` and
+user-registered types) whose non-container elements are *leaves*.  Flattening
+a pytree yields a flat list of leaves and a :class:`PyTreeDef` describing the
+structure; the semantics (leaf order, dict key sorting, ``None`` handling,
+``repr`` of tree definitions, key paths) follow JAX.
+
+Only the standard library is used.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable, Hashable, Iterable
+
+__all__ = [
+    "PyTreeDef",
+    "tree_flatten",
+    "tree_unflatten",
+    "tree_leaves",
+    "tree_structure",
+    "tree_map",
+    "tree_all",
+    "tree_reduce",
+    "tree_transpose",
+    "tree_broadcast",
+    "treedef_is_leaf",
+    "treedef_children",
+    "treedef_tuple",
+    "all_leaves",
+    "register_pytree_node",
+    "register_pytree_node_class",
+    "register_pytree_with_keys",
+    "register_pytree_with_keys_class",
+    "tree_flatten_with_path",
+    "tree_leaves_with_path",
+    "tree_map_with_path",
+    "keystr",
+    "SequenceKey",
+    "DictKey",
+    "GetAttrKey",
+    "FlattenedIndexKey",
+    "Partial",
+    "flatten_prefix",
+]
+
+
+# ---------------------------------------------------------------------------
+# Key path entries
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SequenceKey:
+    """Key of a child of a sequence node (tuple, list): ``[idx]``."""
+
+    idx: int
+
+    def __str__(self) -> str:
+        return f"[{self.idx!r}]"
+
+
+@dataclass(frozen=True)
+class DictKey:
+    """Key of a child of a mapping node: ``[key]``."""
+
+    key: Hashable
+
+    def __str__(self) -> str:
+        return f"[{self.key!r}]"
+
+
+@dataclass(frozen=True)
+class GetAttrKey:
+    """Key of an attribute child (namedtuple fields): ``.name``."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return f".{self.name}"
+
+
+@dataclass(frozen=True)
+class FlattenedIndexKey:
+    """Position of a child of a custom node registered without keys."""
+
+    key: int
+
+    def __str__(self) -> str:
+        return f"[<flat index {self.key}>]"
+
+
+KeyEntry = Any
+KeyPath = tuple
+
+
+def _simple_entrystr(key: Any) -> str:
+    if isinstance(key, SequenceKey):
+        return str(key.idx)
+    if isinstance(key, DictKey):
+        return str(key.key)
+    if isinstance(key, GetAttrKey):
+        return str(key.name)
+    if isinstance(key, FlattenedIndexKey):
+        return str(key.key)
+    return str(key)
+
+
+def keystr(keys: KeyPath, *, simple: bool = False, separator: str = "") -> str:
+    """Pretty-prints a key path, e.g. ``[0]['a'].x``."""
+    str_fn = _simple_entrystr if simple else str
+    return separator.join(map(str_fn, keys))
+
+
+# ---------------------------------------------------------------------------
+# Node registry
+# ---------------------------------------------------------------------------
+
+
+class _NodeKind:
+    """How to flatten/unflatten one node type.
+
+    ``flatten(x) -> (children, aux)``; ``unflatten(aux, children) -> x``;
+    ``flatten_with_keys(x) -> ([(key, child), ...], aux)`` or None;
+    ``child_keys(aux, n) -> [key, ...]`` gives keys from the structure alone
+    (used for paths in error messages and with-path flattening fallbacks).
+    ``style`` selects the repr: "tuple", "list", "dict", "none", "custom".
+    """
+
+    __slots__ = ("type", "flatten", "unflatten", "flatten_with_keys",
+                 "child_keys", "style", "label")
+
+    def __init__(self, type_, flatten, unflatten, *, flatten_with_keys=None,
+                 child_keys=None, style="custom", label=None):
+        self.type = type_
+        self.flatten = flatten
+        self.unflatten = unflatten
+        self.flatten_with_keys = flatten_with_keys
+        self.child_keys = child_keys or (
+            lambda aux, n: [FlattenedIndexKey(i) for i in range(n)])
+        self.style = style
+        self.label = label if label is not None else type_.__name__
+
+
+_registry: dict[type, _NodeKind] = {}
+_namedtuple_kinds: dict[type, _NodeKind] = {}
+
+
+def _sorted_keys(d) -> list:
+    try:
+        return sorted(d)
+    except TypeError as e:
+        raise ValueError(
+            "Comparator raised exception while sorting pytree dictionary keys."
+        ) from e
+
+
+def _seq_keys(aux, n):
+    return [SequenceKey(i) for i in range(n)]
+
+
+def _dict_flatten(d):
+    keys = _sorted_keys(d)
+    return [d[k] for k in keys], tuple(keys)
+
+
+def _ordereddict_flatten(d):
+    keys = tuple(d.keys())
+    return [d[k] for k in keys], keys
+
+
+def _defaultdict_flatten(d):
+    keys = _sorted_keys(d)
+    return [d[k] for k in keys], (d.default_factory, tuple(keys))
+
+
+def _register_builtin(kind: _NodeKind) -> None:
+    _registry[kind.type] = kind
+
+
+_register_builtin(_NodeKind(
+    tuple, lambda t: (t, None), lambda aux, ch: tuple(ch),
+    child_keys=_seq_keys, style="tuple"))
+_register_builtin(_NodeKind(
+    list, lambda l: (l, None), lambda aux, ch: list(ch),
+    child_keys=_seq_keys, style="list"))
+_register_builtin(_NodeKind(
+    dict, _dict_flatten, lambda keys, ch: dict(zip(keys, ch)),
+    child_keys=lambda keys, n: [DictKey(k) for k in keys], style="dict"))
+_register_builtin(_NodeKind(
+    type(None), lambda _: ((), None), lambda aux, ch: None, style="none"))
+_register_builtin(_NodeKind(
+    collections.OrderedDict, _ordereddict_flatten,
+    lambda keys, ch: collections.OrderedDict(zip(keys, ch)),
+    child_keys=lambda keys, n: [DictKey(k) for k in keys]))
+_register_builtin(_NodeKind(
+    collections.defaultdict, _defaultdict_flatten,
+    lambda aux, ch: collections.defaultdict(aux[0], zip(aux[1], ch)),
+    child_keys=lambda aux, n: [DictKey(k) for k in aux[1]]))
+
+
+def _namedtuple_kind(cls: type) -> _NodeKind:
+    kind = _namedtuple_kinds.get(cls)
+    if kind is None:
+        kind = _NodeKind(
+            cls, lambda t: (tuple(t), None), lambda aux, ch: cls(*ch),
+            child_keys=lambda aux, n: [GetAttrKey(f) for f in cls._fields],
+            label=f"namedtuple[{cls.__name__}]")
+        _namedtuple_kinds[cls] = kind
+    return kind
+
+
+def _lookup(x) -> _NodeKind | None:
+    """Returns the node kind of ``x``, or None if ``x`` is a leaf."""
+    t = type(x)
+    kind = _registry.get(t)
+    if kind is None and issubclass(t, tuple) and hasattr(t, "_fields"):
+        kind = _namedtuple_kind(t)
+    return kind
+
+
+def _check_unregistered(nodetype: type) -> None:
+    if nodetype in _registry:
+        raise ValueError(
+            f"Duplicate custom PyTreeDef type registration for {nodetype}.")
+
+
+def register_pytree_node(nodetype: type, flatten_func: Callable,
+                         unflatten_func: Callable,
+                         flatten_with_keys_func: Callable | None = None) -> None:
+    """Registers ``nodetype`` as a pytree node.
+
+    ``flatten_func(x) -> (children, aux_data)`` and
+    ``unflatten_func(aux_data, children) -> x``; ``aux_data`` must be hashable
+    and comparable with ``==``.  ``flatten_with_keys_func(x) ->
+    ([(key, child), ...], aux_data)`` optionally provides key paths.
+    """
+    _check_unregistered(nodetype)
+    _registry[nodetype] = _NodeKind(
+        nodetype, flatten_func, unflatten_func,
+        flatten_with_keys=flatten_with_keys_func)
+
+
+def register_pytree_with_keys(nodetype: type, flatten_with_keys: Callable,
+                              unflatten_func: Callable,
+                              flatten_func: Callable | None = None) -> None:
+    """Registers ``nodetype`` with a key-aware flatten function."""
+    if flatten_func is None:
+        def flatten_func(x):
+            key_children, aux = flatten_with_keys(x)
+            return [c for _, c in key_children], aux
+    register_pytree_node(nodetype, flatten_func, unflatten_func,
+                         flatten_with_keys)
+
+
+def register_pytree_node_class(cls: type) -> type:
+    """Class decorator: registers ``cls`` via its ``tree_flatten`` method and
+    ``tree_unflatten`` classmethod."""
+    register_pytree_node(cls, lambda x: x.tree_flatten(), cls.tree_unflatten)
+    return cls
+
+
+def register_pytree_with_keys_class(cls: type) -> type:
+    """Class decorator: like :func:`register_pytree_node_class` but uses the
+    ``tree_flatten_with_keys`` method for key paths."""
+    flatten_func = (
+        (lambda x: x.tree_flatten()) if hasattr(cls, "tree_flatten") else None)
+    register_pytree_with_keys(cls, lambda x: x.tree_flatten_with_keys(),
+                              cls.tree_unflatten, flatten_func)
+    return cls
+
+
+# ---------------------------------------------------------------------------
+# PyTreeDef
+# ---------------------------------------------------------------------------
+
+
+def _aux_eq(a, b) -> bool:
+    if a is b:
+        return True
+    try:
+        return bool(a == b)
+    except Exception:  # e.g. ambiguous array comparisons
+        return False
+
+
+class PyTreeDef:
+    """Immutable description of a pytree's structure (a tree of node kinds
+    with ``*`` in place of leaves).  Hashable and comparable with ``==``."""
+
+    __slots__ = ("_kind", "_aux", "_children", "num_leaves", "num_nodes",
+                 "_hash")
+
+    def __init__(self, kind: _NodeKind | None, aux: Any,
+                 children: tuple[PyTreeDef, ...]):
+        self._kind = kind  # None for a leaf
+        self._aux = aux
+        self._children = children
+        if kind is None:
+            self.num_leaves = 1
+            self.num_nodes = 1
+        else:
+            self.num_leaves = sum(c.num_leaves for c in children)
+            self.num_nodes = 1 + sum(c.num_nodes for c in children)
+        self._hash = None
+
+    # -- structure queries -------------------------------------------------
+
+    def children(self) -> list[PyTreeDef]:
+        return list(self._children)
+
+    def node_data(self):
+        """``(node_type, aux_data)`` of the root node, or None for a leaf."""
+        if self._kind is None:
+            return None
+        aux = self._aux
+        if self._kind.type is dict:
+            aux = list(aux)
+        return (self._kind.type, aux)
+
+    def _child_keys(self) -> list:
+        return list(self._kind.child_keys(self._aux, len(self._children)))
+
+    # -- unflattening ------------------------------------------------------
+
+    def unflatten(self, leaves: Iterable[Any]) -> Any:
+        """Builds a pytree with this structure from a flat list of leaves."""
+        leaves = list(leaves)
+        if len(leaves) != self.num_leaves:
+            which = "few" if len(leaves) < self.num_leaves else "many"
+            raise ValueError(
+                f"Too {which} leaves for PyTreeDef; expected {self.num_leaves},"
+                f" got {len(leaves)}")
+        return self._build(iter(leaves))
+
+    def _build(self, it):
+        if self._kind is None:
+            return next(it)
+        children = tuple(c._build(it) for c in self._children)
+        return self._kind.unflatten(self._aux, children)
+
+    def flatten_up_to(self, tree: Any) -> list[Any]:
+        """Flattens ``tree`` up to this structure: returns one subtree of
+        ``tree`` for each leaf of ``self``.  Raises ValueError if ``self`` is
+        not a prefix of ``tree``'s structure."""
+        out: list[Any] = []
+        try:
+            _up_to(self, tree, (), out, full_is_def=False)
+        except _Mismatch as m:
+            raise ValueError(
+                f"Tree structure mismatch at key path {m.where()}: {m.detail}."
+                f"\n  expected structure: {self}"
+                f"\n  got structure:      {tree_structure(tree)}") from None
+        return out
+
+    def compose(self, inner: PyTreeDef) -> PyTreeDef:
+        """Replaces every leaf of ``self`` with ``inner``."""
+        if self._kind is None:
+            return inner
+        return PyTreeDef(self._kind, self._aux,
+                         tuple(c.compose(inner) for c in self._children))
+
+    # -- comparison / hashing ----------------------------------------------
+
+    def __eq__(self, other) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, PyTreeDef):
+            return NotImplemented
+        if (self._kind is None) != (other._kind is None):
+            return False
+        if self._kind is not None and self._kind.type is not other._kind.type:
+            return False
+        return (self.num_nodes == other.num_nodes
+                and len(self._children) == len(other._children)
+                and _aux_eq(self._aux, other._aux)
+                and all(a == b for a, b in zip(self._children, other._children)))
+
+    def __ne__(self, other):
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            ty = None if self._kind is None else self._kind.type
+            self._hash = hash((ty, self._aux, self._children))
+        return self._hash
+
+    # -- printing ------------------------------------------------------------
+
+    def _str(self) -> str:
+        kind = self._kind
+        if kind is None:
+            return "*"
+        ch = [c._str() for c in self._children]
+        style = kind.style
+        if style == "tuple":
+            return "(" + ", ".join(ch) + ("," if len(ch) == 1 else "") + ")"
+        if style == "list":
+            return "[" + ", ".join(ch) + "]"
+        if style == "dict":
+            return "{" + ", ".join(
+                f"{k!r}: {c}" for k, c in zip(self._aux, ch)) + "}"
+        if style == "none":
+            return "None"
+        if kind.label.startswith("namedtuple["):
+            head = kind.label
+        else:
+            head = f"{kind.label}[{self._aux}]"
+        return f"CustomNode({head}, [{', '.join(ch)}])"
+
+    def __repr__(self) -> str:
+        return f"PyTreeDef({self._str()})"
+
+    __str__ = __repr__
+
+
+_LEAF = PyTreeDef(None, None, ())
+
+
+def _node_desc(kind: _NodeKind, aux: Any, n: int) -> str:
+    """Human-readable description of one node, for error messages."""
+    if kind.style == "none":
+        return "None"
+    if kind.style in ("tuple", "list"):
+        return f"a {kind.type.__name__} of length {n}"
+    if kind.style == "dict":
+        return f"a dict with keys {list(aux)!r}"
+    return f"a {kind.label} node with {n} children and aux data {aux!r}"
+
+
+class _Mismatch(Exception):
+    def __init__(self, path, detail):
+        super().__init__(detail)
+        self.path = path
+        self.detail = detail
+
+    def where(self) -> str:
+        return keystr(self.path) or "<root>"
+
+
+def _up_to(td: PyTreeDef, full: Any, path: tuple, out: list,
+           full_is_def: bool) -> None:
+    """Walks ``td`` and ``full`` in parallel, appending to ``out`` the
+    subtree of ``full`` (a value, or a PyTreeDef when ``full_is_def``) found
+    at each leaf of ``td``.  Raises _Mismatch if ``td`` is not a prefix."""
+    if td._kind is None:
+        out.append(full)
+        return
+    if full_is_def:
+        kind, aux, children = full._kind, full._aux, full._children
+    else:
+        kind = _lookup(full)
+        if kind is None:
+            aux, children = None, ()
+        else:
+            children, aux = kind.flatten(full)
+            children = tuple(children)
+    if (kind is None or kind.type is not td._kind.type
+            or len(children) != len(td._children)
+            or not _aux_eq(aux, td._aux)):
+        if kind is None:
+            got = ("a leaf" if full_is_def
+                   else f"a leaf of type {type(full).__name__}")
+        else:
+            got = _node_desc(kind, aux, len(children))
+        want = _node_desc(td._kind, td._aux, len(td._children))
+        raise _Mismatch(path, f"expected {want}, got {got}")
+    for key, sub_td, sub in zip(td._child_keys(), td._children, children,
+                                strict=True):
+        _up_to(sub_td, sub, path + (key,), out, full_is_def)
+
+
+# ---------------------------------------------------------------------------
+# Flattening
+# ---------------------------------------------------------------------------
+
+
+def _flatten(x, is_leaf, leaves: list) -> PyTreeDef:
+    if is_leaf is not None and is_leaf(x):
+        leaves.append(x)
+        return _LEAF
+    kind = _lookup(x)
+    if kind is None:
+        leaves.append(x)
+        return _LEAF
+    children, aux = kind.flatten(x)
+    return PyTreeDef(kind, aux,
+                     tuple(_flatten(c, is_leaf, leaves) for c in children))
+
+
+def tree_flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None
+                 ) -> tuple[list[Any], PyTreeDef]:
+    """Flattens a pytree into ``(leaves, treedef)``.
+
+    ``is_leaf(x)`` returning True stops the traversal at ``x`` (which becomes
+    a leaf), including for ``None``.
+    """
+    leaves: list[Any] = []
+    treedef = _flatten(tree, is_leaf, leaves)
+    return leaves, treedef
+
+
+def tree_unflatten(treedef: PyTreeDef, leaves: Iterable[Any]) -> Any:
+    """Reconstructs a pytree from a treedef and a flat list of leaves."""
+    return treedef.unflatten(leaves)
+
+
+def tree_leaves(tree: Any, is_leaf: Callable[[Any], bool] | None = None
+                ) -> list[Any]:
+    return tree_flatten(tree, is_leaf)[0]
+
+
+def tree_structure(tree: Any, is_leaf: Callable[[Any], bool] | None = None
+                   ) -> PyTreeDef:
+    return tree_flatten(tree, is_leaf)[1]
+
+
+def all_leaves(iterable: Iterable[Any],
+               is_leaf: Callable[[Any], bool] | None = None) -> bool:
+    """True if every element of ``iterable`` is a leaf."""
+    if is_leaf is None:
+        return all(_lookup(x) is None for x in iterable)
+    return all(tree_structure(x, is_leaf) == _LEAF for x in iterable)
+
+
+def treedef_is_leaf(treedef: PyTreeDef) -> bool:
+    """True if ``treedef`` has a single node (a leaf, or e.g. ``None``)."""
+    return treedef.num_nodes == 1
+
+
+def treedef_children(treedef: PyTreeDef) -> list[PyTreeDef]:
+    return treedef.children()
+
+
+def treedef_tuple(treedefs: Iterable[PyTreeDef]) -> PyTreeDef:
+    """The treedef of a tuple whose children have the given treedefs."""
+    return PyTreeDef(_registry[tuple], None, tuple(treedefs))
+
+
+def _flatten_rest(treedef: PyTreeDef, rest: tuple,
+                  fname: str) -> list[list[Any]]:
+    out = []
+    for i, r in enumerate(rest, start=1):
+        subs: list[Any] = []
+        try:
+            _up_to(treedef, r, (), subs, full_is_def=False)
+        except _Mismatch as m:
+            raise ValueError(
+                f"{fname}: tree argument {i} (0 is the first tree) does not "
+                f"have the first tree's structure (or that structure as a "
+                f"prefix): at key path {m.where()}: {m.detail}."
+                f"\n  first tree structure: {treedef}"
+                f"\n  tree {i} structure:     {tree_structure(r)}") from None
+        out.append(subs)
+    return out
+
+
+def tree_map(f: Callable[..., Any], tree: Any, *rest: Any,
+             is_leaf: Callable[[Any], bool] | None = None) -> Any:
+    """Maps ``f`` over the leaves of ``tree`` (and corresponding subtrees of
+    ``rest``, which must have ``tree``'s structure, or have it as a prefix).
+    """
+    leaves, treedef = tree_flatten(tree, is_leaf)
+    all_leaves_ = [leaves] + _flatten_rest(treedef, rest, "tree_map")
+    return treedef.unflatten(f(*xs) for xs in zip(*all_leaves_, strict=True))
+
+
+def tree_all(tree: Any, *, is_leaf: Callable[[Any], bool] | None = None
+             ) -> bool:
+    return all(tree_leaves(tree, is_leaf))
+
+
+class _NoInitializer:
+    def __repr__(self):
+        return "<no initializer>"
+
+
+_NO_INIT = _NoInitializer()
+
+
+def tree_reduce(function: Callable[[Any, Any], Any], tree: Any,
+                initializer: Any = _NO_INIT,
+                is_leaf: Callable[[Any], bool] | None = None) -> Any:
+    leaves = tree_leaves(tree, is_leaf)
+    if initializer is _NO_INIT:
+        return functools.reduce(function, leaves)
+    return functools.reduce(function, leaves, initializer)
+
+
+def tree_transpose(outer_treedef: PyTreeDef, inner_treedef: PyTreeDef | None,
+                   pytree_to_transpose: Any) -> Any:
+    """Turns an outer-of-inner pytree into an inner-of-outer pytree."""
+    flat, treedef = tree_flatten(pytree_to_transpose)
+    if inner_treedef is None:
+        inner_treedef = tree_structure(outer_treedef.flatten_up_to(
+            pytree_to_transpose)[0])
+    inner_size = inner_treedef.num_leaves
+    outer_size = outer_treedef.num_leaves
+    expected = outer_treedef.compose(inner_treedef)
+    if treedef != expected:
+        raise TypeError(f"Mismatch\n{treedef}\n != \n{expected}")
+    lol = [flat[i * inner_size:(i + 1) * inner_size] for i in range(outer_size)]
+    subtrees = [outer_treedef.unflatten(col) for col in zip(*lol, strict=True)]
+    return inner_treedef.unflatten(subtrees)
+
+
+def tree_broadcast(prefix_tree: Any, full_tree: Any,
+                   is_leaf: Callable[[Any], bool] | None = None) -> Any:
+    """Broadcasts the leaves of ``prefix_tree`` over ``full_tree``'s structure.
+    """
+    leaves, prefix_def = tree_flatten(prefix_tree, is_leaf)
+    subs = _flatten_rest(prefix_def, (full_tree,), "tree_broadcast")[0]
+    out = []
+    for x, sub in zip(leaves, subs, strict=True):
+        out.extend([x] * tree_structure(sub).num_leaves)
+    return tree_structure(full_tree).unflatten(out)
+
+
+# ---------------------------------------------------------------------------
+# Key paths
+# ---------------------------------------------------------------------------
+
+
+def _flatten_with_path(x, is_leaf, path, out: list) -> PyTreeDef:
+    if is_leaf is not None and is_leaf(x):
+        out.append((path, x))
+        return _LEAF
+    kind = _lookup(x)
+    if kind is None:
+        out.append((path, x))
+        return _LEAF
+    if kind.flatten_with_keys is not None:
+        key_children, aux = kind.flatten_with_keys(x)
+        key_children = list(key_children)
+        keys = [k for k, _ in key_children]
+        children = [c for _, c in key_children]
+    else:
+        children, aux = kind.flatten(x)
+        children = list(children)
+        keys = kind.child_keys(aux, len(children))
+    return PyTreeDef(kind, aux, tuple(
+        _flatten_with_path(c, is_leaf, path + (k,), out)
+        for k, c in zip(keys, children, strict=True)))
+
+
+def tree_flatten_with_path(tree: Any,
+                           is_leaf: Callable[[Any], bool] | None = None
+                           ) -> tuple[list[tuple[KeyPath, Any]], PyTreeDef]:
+    """Like :func:`tree_flatten`, but each leaf comes with its key path."""
+    out: list[tuple[KeyPath, Any]] = []
+    treedef = _flatten_with_path(tree, is_leaf, (), out)
+    return out, treedef
+
+
+def tree_leaves_with_path(tree: Any,
+                          is_leaf: Callable[[Any], bool] | None = None
+                          ) -> list[tuple[KeyPath, Any]]:
+    return tree_flatten_with_path(tree, is_leaf)[0]
+
+
+def tree_map_with_path(f: Callable[..., Any], tree: Any, *rest: Any,
+                       is_leaf: Callable[[Any], bool] | None = None) -> Any:
+    """Like :func:`tree_map`, but ``f(path, *leaves)`` also gets the path."""
+    path_leaves, treedef = tree_flatten_with_path(tree, is_leaf)
+    paths = [p for p, _ in path_leaves]
+    leaves = [x for _, x in path_leaves]
+    rest_leaves = _flatten_rest(treedef, rest, "tree_map_with_path")
+    return treedef.unflatten(
+        f(*xs) for xs in zip(paths, leaves, *rest_leaves, strict=True))
+
+
+# ---------------------------------------------------------------------------
+# Prefix trees (vmap in_axes and friends)
+# ---------------------------------------------------------------------------
+
+
+def flatten_prefix(prefix_tree: Any, full_tree: Any, *,
+                   name: str = "prefix tree") -> list[Any]:
+    """Broadcasts a prefix tree against a full tree.
+
+    Returns a flat list with one entry per leaf of ``full_tree``: the prefix
+    leaf governing that leaf.  In ``prefix_tree`` ``None`` is a leaf value
+    (as for vmap's ``in_axes``); a prefix leaf applies to the whole subtree of
+    ``full_tree`` at its position.  ``full_tree`` may also be given as a
+    :class:`PyTreeDef`.  Raises ValueError if ``prefix_tree`` is not a tree
+    prefix of ``full_tree``; ``name`` names the prefix in the message.
+    """
+    leaves, prefix_def = tree_flatten(prefix_tree, is_leaf=lambda x: x is None)
+    full_is_def = isinstance(full_tree, PyTreeDef)
+    subs: list[Any] = []
+    try:
+        _up_to(prefix_def, full_tree, (), subs, full_is_def)
+    except _Mismatch as m:
+        full_def = full_tree if full_is_def else tree_structure(full_tree)
+        raise ValueError(
+            f"{name} must be a tree prefix of the corresponding value, got "
+            f"{name} {prefix_tree!r} for value tree {full_def} (mismatch at "
+            f"key path {m.where()}: {m.detail}).") from None
+    out: list[Any] = []
+    for x, sub in zip(leaves, subs, strict=True):
+        n = sub.num_leaves if full_is_def else tree_structure(sub).num_leaves
+        out.extend([x] * n)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Partial
+# ---------------------------------------------------------------------------
+
+
+class _HashableCallableShim:
+    """Delegates ``__call__``, ``__hash__`` and ``__eq__`` to another callable.
+
+    Used to stop ``functools.partial`` from merging a wrapped partial's
+    arguments into a :class:`Partial`'s (they must stay static)."""
+
+    def __init__(self, fun):
+        self.fun = fun
+
+    def __call__(self, *args, **kw):
+        return self.fun(*args, **kw)
+
+    def __hash__(self):
+        return hash(self.fun)
+
+    def __eq__(self, other):
+        if isinstance(other, _HashableCallableShim):
+            return self.fun == other.fun
+        return self.fun == other
+
+    def __repr__(self):
+        return f"_HashableCallableShim({self.fun!r})"
+
+
+class Partial(functools.partial):
+    """A ``functools.partial`` that is a pytree: its children are the bound
+    positional arguments (a tuple) and keywords (a dict); the function is
+    static auxiliary data."""
+
+    def __new__(klass, func, *args, **kw):
+        if isinstance(func, functools.partial):
+            original = func
+            func = _HashableCallableShim(original)
+            out = super().__new__(klass, func, *args, **kw)
+            func.func = original.func
+            func.args = original.args
+            func.keywords = original.keywords
+            return out
+        return super().__new__(klass, func, *args, **kw)
+
+
+register_pytree_node(
+    Partial,
+    lambda p: ((p.args, p.keywords), p.func),
+    lambda func, xs: Partial(func, *xs[0], **xs[1]),
+)
