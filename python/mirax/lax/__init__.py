@@ -1,0 +1,2 @@
+"""mirax.lax: the array primitives, as in jax.lax (one module per op family)."""
+from ._elementwise import *  # noqa: F401,F403

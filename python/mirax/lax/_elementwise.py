@@ -1,0 +1,175 @@
+"""lax's elementwise functions, one line each over the mirax dialect's ops."""
+import numpy as np
+
+from mirax import dtypes
+from mirax.core import bind, to_array, with_source
+from mirax.dialect import elementwise as ops
+from mirax.dialect.shape import BroadcastInDimOp
+
+
+def _operands(*xs):
+    """Arrays for lax's operands: weakly typed values (Python scalars) take the dtype of
+    the strongly typed ones, and rank-0 values broadcast to the others' shape."""
+    xs = [to_array(x) for x in xs]
+    strong = {x.aval.dtype for x in xs if not x.aval.weak_type}
+    target = strong.pop() if len(strong) == 1 else None
+    if target is not None:
+        xs = [convert_element_type(x, target) if x.aval.weak_type and x.aval.dtype != target else x for x in xs]
+    shapes = {x.aval.shape for x in xs if x.aval.ndim}
+    if len(shapes) == 1:
+        (shape,) = shapes
+        xs = [broadcast_in_dim(x, shape, ()) if x.aval.ndim == 0 else x for x in xs]
+    return xs
+
+
+def _unary(op_cls):
+    def fn(x):
+        (out,) = bind(op_cls, *_operands(x))
+        return out
+
+    fn.__name__ = op_cls.OPERATION_NAME.split(".")[1]
+    return fn
+
+
+def _binary(op_cls):
+    def fn(x, y):
+        (out,) = bind(op_cls, *_operands(x, y))
+        return out
+
+    fn.__name__ = op_cls.OPERATION_NAME.split(".")[1]
+    return fn
+
+
+neg = _unary(ops.NegOp)
+abs = _unary(ops.AbsOp)  # noqa: A001
+sign = _unary(ops.SignOp)
+floor = _unary(ops.FloorOp)
+ceil = _unary(ops.CeilOp)
+exp = _unary(ops.ExpOp)
+exp2 = _unary(ops.Exp2Op)
+expm1 = _unary(ops.Expm1Op)
+log = _unary(ops.LogOp)
+log1p = _unary(ops.Log1pOp)
+sqrt = _unary(ops.SqrtOp)
+rsqrt = _unary(ops.RsqrtOp)
+cbrt = _unary(ops.CbrtOp)
+sin = _unary(ops.SinOp)
+cos = _unary(ops.CosOp)
+tan = _unary(ops.TanOp)
+asin = _unary(ops.AsinOp)
+acos = _unary(ops.AcosOp)
+atan = _unary(ops.AtanOp)
+sinh = _unary(ops.SinhOp)
+cosh = _unary(ops.CoshOp)
+tanh = _unary(ops.TanhOp)
+asinh = _unary(ops.AsinhOp)
+acosh = _unary(ops.AcoshOp)
+atanh = _unary(ops.AtanhOp)
+logistic = _unary(ops.LogisticOp)
+erf = _unary(ops.ErfOp)
+erf_inv = _unary(ops.ErfInvOp)
+is_finite = _unary(ops.IsFiniteOp)
+bitwise_not = _unary(ops.NotOp)
+real = _unary(ops.RealOp)
+imag = _unary(ops.ImagOp)
+conj = _unary(ops.ConjOp)
+
+add = _binary(ops.AddOp)
+sub = _binary(ops.SubOp)
+mul = _binary(ops.MulOp)
+div = _binary(ops.DivOp)
+rem = _binary(ops.RemOp)
+pow = _binary(ops.PowOp)  # noqa: A001
+max = _binary(ops.MaxOp)  # noqa: A001
+min = _binary(ops.MinOp)  # noqa: A001
+atan2 = _binary(ops.Atan2Op)
+nextafter = _binary(ops.NextafterOp)
+bitwise_and = _binary(ops.AndOp)
+bitwise_or = _binary(ops.OrOp)
+bitwise_xor = _binary(ops.XorOp)
+shift_left = _binary(ops.ShiftLeftOp)
+shift_right_logical = _binary(ops.ShiftRightLogicalOp)
+shift_right_arithmetic = _binary(ops.ShiftRightArithmeticOp)
+complex = _binary(ops.ComplexOp)  # noqa: A001
+
+
+def round(x, rounding_method=0):  # noqa: A001
+    """Rounds to integral values; rounding_method 0 (AWAY_FROM_ZERO) or 1 (TO_NEAREST_EVEN)."""
+    (out,) = bind(ops.RoundOp, *_operands(x), rounding_method=int(rounding_method))
+    return out
+
+
+def integer_pow(x, y):
+    (out,) = bind(ops.IntegerPowOp, *_operands(x), y=int(y))
+    return out
+
+
+def square(x):
+    return integer_pow(x, 2)
+
+
+def _compare(direction):
+    def fn(x, y):
+        (out,) = bind(ops.CompareOp, *_operands(x, y), direction=direction)
+        return out
+
+    fn.__name__ = direction.lower()
+    return fn
+
+
+eq = _compare("EQ")
+ne = _compare("NE")
+lt = _compare("LT")
+le = _compare("LE")
+gt = _compare("GT")
+ge = _compare("GE")
+
+
+def select(pred, on_true, on_false):
+    (out,) = bind(ops.SelectOp, *_operands(pred, on_true, on_false)[:1], *_operands(on_true, on_false))
+    return out
+
+
+def clamp(min, x, max):  # noqa: A002
+    (out,) = bind(ops.ClampOp, *_operands(min, x, max))
+    return out
+
+
+def convert_element_type(x, new_dtype, weak_type=False):
+    """x as `new_dtype` (canonicalized); a no-op when nothing changes."""
+    x = to_array(x)
+    new_dtype = dtypes.canonicalize_dtype(new_dtype)
+    if x.aval.dtype == new_dtype and x.aval.weak_type == weak_type:
+        return x
+    if dtypes.is_complex(x.aval.dtype) and not dtypes.is_complex(new_dtype):
+        import warnings
+
+        warnings.warn(with_source("Casting complex values to real discards the imaginary part"), np.exceptions.ComplexWarning,
+                      stacklevel=2)
+    (out,) = bind(ops.ConvertOp, x, new_dtype=new_dtype, weak_type=weak_type)
+    return out
+
+
+def bitcast_convert_type(x, new_dtype):
+    (out,) = bind(ops.BitcastConvertOp, to_array(x), new_dtype=np.dtype(new_dtype))
+    return out
+
+
+def broadcast_in_dim(operand, shape, broadcast_dimensions):
+    operand = to_array(operand)
+    shape, dims = tuple(int(s) for s in shape), tuple(int(d) for d in broadcast_dimensions)
+    if operand.aval.shape == shape and dims == tuple(range(len(shape))):
+        return operand
+    (out,) = bind(BroadcastInDimOp, operand, shape=shape, broadcast_dimensions=dims)
+    return out
+
+
+__all__ = [
+    "neg", "abs", "sign", "floor", "ceil", "exp", "exp2", "expm1", "log", "log1p", "sqrt", "rsqrt", "cbrt",
+    "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
+    "logistic", "erf", "erf_inv", "is_finite", "bitwise_not", "real", "imag", "conj", "add", "sub", "mul",
+    "div", "rem", "pow", "max", "min", "atan2", "nextafter", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "shift_left", "shift_right_logical", "shift_right_arithmetic", "complex", "round", "integer_pow",
+    "square", "eq", "ne", "lt", "le", "gt", "ge", "select", "clamp", "convert_element_type",
+    "bitcast_convert_type", "broadcast_in_dim",
+]
