@@ -39,25 +39,21 @@ bool_ = Codec(ir.BoolAttr.get, lambda a: ir.BoolAttr(a).value)
 dtype_ = Codec(lambda d: ir.TypeAttr.get(element_type(d)), lambda a: dtype_of(ir.TypeAttr(a).value))
 
 def _encode_dense(value):
-    value = np.ascontiguousarray(value)
-    type_ = ir.RankedTensorType.get(list(value.shape), element_type(value.dtype))
-    if value.dtype == np.bool_:  # DenseElementsAttr wants i1 bit-packed from a bool buffer
-        return ir.DenseElementsAttr.get(np.packbits(value, bitorder="little"), type=type_)
-    return ir.DenseElementsAttr.get(value, type=type_)
+    value = np.asarray(value, order="C")
+    return ir.DenseElementsAttr.get(value, type=tensor_type(ShapedType(value.shape, value.dtype)))
 
 
 def _decode_dense(attr):
     attr = ir.DenseElementsAttr(attr)
-    shape = tuple(attr.type.shape)
-    dtype = dtype_of(attr.type.element_type)
-    raw = np.frombuffer(bytes(memoryview(attr)), dtype=np.uint8) if dtype == np.bool_ else None
-    if raw is not None:
-        count = int(np.prod(shape))
-        bits = np.unpackbits(raw, bitorder="little")
-        flat = bits[:1].repeat(count) if attr.is_splat else bits[:count]
-        return flat.astype(np.bool_).reshape(shape)
-    flat = np.array(memoryview(attr), copy=True).view(dtype).reshape(-1)
-    return (np.broadcast_to(flat[:1], shape) if attr.is_splat else flat.reshape(shape)).copy()
+    type_ = shaped_type(attr.type)
+    try:
+        return np.frombuffer(bytes(memoryview(attr)), dtype=type_.dtype).reshape(type_.shape).copy()
+    except BufferError:  # bf16 and complex have no buffer view; their splats have a value
+        if not attr.is_splat:
+            raise TypeError(f"only splat {type_.dtype.name} constants are supported") from None
+        value = attr.get_splat_value()
+        scalar = complex(value[0].value, value[1].value) if type_.dtype.kind == "c" else value.value
+        return np.full(type_.shape, scalar, type_.dtype)
 
 
 elements = Codec(_encode_dense, _decode_dense)
@@ -109,6 +105,10 @@ class MiraxOp(Mirax.Operation):
         return out
 
     def verify_invariants(self):
+        with self.operation.context, self.location:
+            return self._verify()
+
+    def _verify(self):
         try:
             operand_types = [shaped_type(v.type) for v in self.operation.operands]
             inferred = as_tuple(self.infer(*operand_types, **self.param_values()))

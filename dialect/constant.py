@@ -21,11 +21,7 @@ def _lower_constant(node):
     if is_unsigned(value.dtype):  # signless storage of the same bits
         value = value.view(value.dtype.str.replace("u", "i"))
     type_ = signless(tensor_type(ShapedType(value.shape, value.dtype)))
-    if is_bool(value.dtype):
-        attr = ir.DenseElementsAttr.get(np.packbits(value, bitorder="little"), type=type_)
-    else:
-        attr = ir.DenseElementsAttr.get(np.ascontiguousarray(value), type=type_)
-    return [arith.ConstantOp(type_, attr).result]
+    return [arith.ConstantOp(type_, ir.DenseElementsAttr.get(np.asarray(value, order="C"), type=type_)).result]
 
 
 rules.lowering[ConstantOp.OPERATION_NAME] = _lower_constant

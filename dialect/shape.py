@@ -1,12 +1,13 @@
-"""Ops that move elements without computing on them: broadcast, reshape, transpose."""
+"""Ops that move elements without computing on them: broadcast, reshape, transpose,
+slices (static and dynamic), concatenate, pad, rev."""
 import numpy as np
 
 from mirax.mlir import arith, ir, linalg, tensor
 
 from . import rules
-from .base import MiraxOp, ints
+from .base import MiraxOp, int_, ints
 from .lowering import empty, generic, identity_map
-from .types import ShapedType
+from .types import ShapedType, is_integer, is_unsigned
 
 
 class BroadcastInDimOp(MiraxOp, name="broadcast_in_dim", operands=("operand",),
@@ -78,3 +79,229 @@ class TransposeOp(MiraxOp, name="transpose", operands=("operand",), params={"per
 rules.lowering[TransposeOp.OPERATION_NAME] = lambda node, x: [
     linalg.transpose(x, outs=[empty(node.out_types[0])], permutation=list(node.params["permutation"]))
 ]
+
+
+# ----------------------------------------------------------------------------- slicing
+
+
+def _dims(name, values, x):
+    if len(values) != x.ndim:
+        raise TypeError(f"{name} {list(values)} must have one entry per dimension of shape {list(x.shape)}")
+
+
+class SliceOp(MiraxOp, name="slice", operands=("operand",),
+              params={"start_indices": ints, "limit_indices": ints, "strides": ints}):
+    """operand[start:limit:stride] in every dimension (static bounds)."""
+
+    @staticmethod
+    def infer(x, start_indices, limit_indices, strides):
+        for name, values in (("start_indices", start_indices), ("limit_indices", limit_indices),
+                             ("strides", strides)):
+            _dims(name, values, x)
+        for start, limit, size in zip(start_indices, limit_indices, x.shape, strict=True):
+            if not 0 <= start <= limit <= size:
+                raise TypeError(f"slice [{list(start_indices)}, {list(limit_indices)}) is out of range "
+                                f"for shape {list(x.shape)}")
+        if any(s < 1 for s in strides):
+            raise TypeError(f"strides {list(strides)} must be positive")
+        shape = tuple(-(-(limit - start) // stride)
+                      for start, limit, stride in zip(start_indices, limit_indices, strides, strict=True))
+        return ShapedType(shape, x.dtype)
+
+
+rules.lowering[SliceOp.OPERATION_NAME] = lambda node, x: [tensor.ExtractSliceOp(
+    empty(node.out_types[0]).type, x, [], [], [], node.params["start_indices"], node.out_types[0].shape,
+    node.params["strides"]).result]
+
+
+def _check_indices(x, indices):
+    if len(indices) != x.ndim:
+        raise TypeError(f"requires one start index per dimension of shape {list(x.shape)}, got {len(indices)}")
+    for index in indices:
+        if index.ndim != 0 or not is_integer(index.dtype):
+            raise TypeError(f"start indices must be 0-d integers, got {index}")
+
+
+def clamp_index(dtype, x, upper):
+    """Scalar `x` of integer `dtype` clamped into [0, upper], as an index (what XLA
+    does to out-of-range start indices)."""
+    i64 = ir.IntegerType.get_signless(64)
+    if np.dtype(dtype).itemsize < 8:
+        x = (arith.extui if is_unsigned(dtype) else arith.extsi)(i64, x)
+    hi = arith.ConstantOp(i64, upper).result
+    if is_unsigned(dtype):
+        x = arith.minui(x, hi)
+    else:
+        x = arith.minsi(arith.maxsi(x, arith.ConstantOp(i64, 0).result), hi)
+    return arith.index_cast(ir.IndexType.get(), x)
+
+
+def _start_offsets(node, indices, sizes):
+    """The clamped start of a window of `sizes` in the first operand, from 0-d index tensors."""
+    return [
+        clamp_index(t.dtype, tensor.extract(i, []), dim - size)
+        for i, t, dim, size in zip(indices, node.in_types[-len(indices):], node.in_types[0].shape, sizes,
+                                   strict=True)
+    ]
+
+
+_DYNAMIC = ir.ShapedType.get_dynamic_stride_or_offset()
+
+
+class DynamicSliceOp(MiraxOp, name="dynamic_slice", variadic=True, params={"slice_sizes": ints}):
+    """Operands (operand, *start_indices): the window of `slice_sizes` starting at the
+    0-d integer start indices, each clamped so that the window fits."""
+
+    @staticmethod
+    def infer(x, *indices, slice_sizes):
+        _check_indices(x, indices)
+        _dims("slice_sizes", slice_sizes, x)
+        if any(not 0 <= s <= d for s, d in zip(slice_sizes, x.shape, strict=True)):
+            raise TypeError(f"slice_sizes {list(slice_sizes)} do not fit in shape {list(x.shape)}")
+        return ShapedType(tuple(slice_sizes), x.dtype)
+
+
+def _lower_dynamic_slice(node, x, *indices):
+    sizes = node.params["slice_sizes"]
+    offsets = _start_offsets(node, indices, sizes)
+    rank = len(sizes)
+    return [tensor.ExtractSliceOp(empty(node.out_types[0]).type, x, offsets, [], [], [_DYNAMIC] * rank, sizes,
+                                  [1] * rank).result]
+
+
+rules.lowering[DynamicSliceOp.OPERATION_NAME] = _lower_dynamic_slice
+
+
+class DynamicUpdateSliceOp(MiraxOp, name="dynamic_update_slice", variadic=True):
+    """Operands (operand, update, *start_indices): operand with the window at the start
+    indices (clamped so that it fits) replaced by update."""
+
+    @staticmethod
+    def infer(x, update, *indices):
+        _check_indices(x, indices)
+        if update.dtype != x.dtype:
+            raise TypeError(f"update dtype {update.dtype.name} differs from operand dtype {x.dtype.name}")
+        if update.ndim != x.ndim or any(u > d for u, d in zip(update.shape, x.shape, strict=True)):
+            raise TypeError(f"update of shape {list(update.shape)} does not fit in shape {list(x.shape)}")
+        return x
+
+
+def _lower_dynamic_update_slice(node, x, update, *indices):
+    sizes = node.in_types[1].shape
+    offsets = _start_offsets(node, indices, sizes)
+    rank = len(sizes)
+    return [tensor.InsertSliceOp(update, x, offsets, [], [], [_DYNAMIC] * rank, sizes, [1] * rank).result]
+
+
+rules.lowering[DynamicUpdateSliceOp.OPERATION_NAME] = _lower_dynamic_update_slice
+
+
+class ConcatenateOp(MiraxOp, name="concatenate", variadic=True, params={"dimension": int_}):
+    """The operands joined along `dimension`; their other dimensions agree."""
+
+    @staticmethod
+    def infer(*xs, dimension):
+        if not xs:
+            raise TypeError("requires at least one operand")
+        first = xs[0]
+        if not 0 <= dimension < first.ndim:
+            raise TypeError(f"dimension {dimension} is out of range for shape {list(first.shape)}")
+        if len({x.dtype for x in xs}) > 1:
+            raise TypeError("requires operands of one dtype, got " + ", ".join(x.dtype.name for x in xs))
+        others = lambda x: x.shape[:dimension] + x.shape[dimension + 1:]
+        if any(x.ndim != first.ndim or others(x) != others(first) for x in xs):
+            raise TypeError(f"cannot concatenate shapes {', '.join(str(list(x.shape)) for x in xs)} "
+                            f"along dimension {dimension}")
+        size = sum(x.shape[dimension] for x in xs)
+        return ShapedType(first.shape[:dimension] + (size,) + first.shape[dimension + 1:], first.dtype)
+
+
+def _lower_concatenate(node, *xs):
+    dimension = node.params["dimension"]
+    result = empty(node.out_types[0])
+    offset = 0
+    for x, t in zip(xs, node.in_types, strict=True):
+        offsets = [offset if d == dimension else 0 for d in range(t.ndim)]
+        result = tensor.InsertSliceOp(x, result, [], [], [], offsets, t.shape, [1] * t.ndim).result
+        offset += t.shape[dimension]
+    return [result]
+
+
+rules.lowering[ConcatenateOp.OPERATION_NAME] = _lower_concatenate
+
+
+class PadOp(MiraxOp, name="pad", operands=("operand", "padding_value"),
+            params={"edge_padding_low": ints, "edge_padding_high": ints, "interior_padding": ints}):
+    """operand with interior_padding values between neighbouring elements and
+    edge_padding_low/high values before/after each dimension; negative edge
+    padding removes elements instead, as lax.pad."""
+
+    @staticmethod
+    def infer(x, value, edge_padding_low, edge_padding_high, interior_padding):
+        if value.ndim != 0 or value.dtype != x.dtype:
+            raise TypeError(f"padding value must be a 0-d {x.dtype.name}, got {value}")
+        for name, values in (("edge_padding_low", edge_padding_low), ("edge_padding_high", edge_padding_high),
+                             ("interior_padding", interior_padding)):
+            _dims(name, values, x)
+        if any(i < 0 for i in interior_padding):
+            raise TypeError(f"interior_padding {list(interior_padding)} must be non-negative")
+        shape = tuple(_padded_size(*dim) for dim in zip(
+            x.shape, edge_padding_low, edge_padding_high, interior_padding, strict=True))
+        if any(s < 0 for s in shape):
+            raise TypeError(f"padding {list(zip(edge_padding_low, edge_padding_high, interior_padding))} "
+                            f"of shape {list(x.shape)} gives a negative size")
+        return ShapedType(shape, x.dtype)
+
+
+def _padded_size(size, low, high, interior):
+    return low + high + size + max(size - 1, 0) * interior
+
+
+def _lower_pad(node, x, value):
+    (out,) = node.out_types
+    rank = len(out.shape)
+    filled = generic([out], [value], [ir.AffineMap.get(rank, 0, []), identity_map(rank)], lambda v, _: [v])[0]
+    # Operand element i lands at low + i * step; keep the elements landing inside the result.
+    first, sizes, offsets, steps = [], [], [], []
+    for size, low, interior, out_size in zip(node.in_types[0].shape, node.params["edge_padding_low"],
+                                             node.params["interior_padding"], out.shape, strict=True):
+        step = interior + 1
+        start = max(0, -(low // step))  # ceil(-low / step)
+        stop = min(size, -((low - out_size) // step))  # ceil((out_size - low) / step)
+        if stop <= start:
+            return [filled]
+        first.append(start)
+        sizes.append(stop - start)
+        offsets.append(low + start * step)
+        steps.append(step)
+    kept = tensor.ExtractSliceOp(ir.RankedTensorType.get(sizes, empty(out).type.element_type), x, [], [], [],
+                                 first, sizes, [1] * rank).result
+    return [tensor.InsertSliceOp(kept, filled, [], [], [], offsets, sizes, steps).result]
+
+
+rules.lowering[PadOp.OPERATION_NAME] = _lower_pad
+
+
+class RevOp(MiraxOp, name="rev", operands=("operand",), params={"dimensions": ints}):
+    """operand with the order of elements reversed along `dimensions`."""
+
+    @staticmethod
+    def infer(x, dimensions):
+        if any(not 0 <= d < x.ndim for d in dimensions) or len(set(dimensions)) != len(dimensions):
+            raise TypeError(f"dimensions {list(dimensions)} must be distinct dimensions of shape {list(x.shape)}")
+        return x
+
+
+def _lower_rev(node, x):
+    (out,) = node.out_types
+    rank = len(out.shape)
+    exprs = [
+        ir.AffineExpr.get_add(ir.AffineConstantExpr.get(size - 1), ir.AffineExpr.get_mul(
+            ir.AffineDimExpr.get(d), ir.AffineConstantExpr.get(-1))) if d in node.params["dimensions"]
+        else ir.AffineDimExpr.get(d)
+        for d, size in enumerate(out.shape)
+    ]
+    return generic([out], [x], [ir.AffineMap.get(rank, 0, exprs), identity_map(rank)], lambda v, _: [v])
+
+
+rules.lowering[RevOp.OPERATION_NAME] = _lower_rev

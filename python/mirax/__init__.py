@@ -2,3 +2,6 @@
 from mirax.config import config  # noqa: I001  (first: everything reads it)
 from mirax import dtypes, tree_util
 from mirax.core import Array, ConcretizationTypeError, UnexpectedTracerError
+from mirax import array_methods  # noqa: F401  (installs NumPy's operators on arrays)
+from mirax import lax, numpy
+from mirax.api import jit, make_jaxpr

@@ -105,15 +105,79 @@ class Array:
     def aval(self):
         return Aval(self._value.shape, self._value.dtype, self.weak_type)
 
+    def __array__(self, dtype=None, copy=None):
+        if copy is False and dtype is not None and np.dtype(dtype) != self._value.dtype:
+            raise ValueError("converting to another dtype needs a copy")
+        value = self._value if dtype is None else self._value.astype(dtype)
+        return value.copy() if copy else value
+
+    def __repr__(self):
+        dtype = f"dtype={self._value.dtype.name}" + (", weak_type=True" if self.weak_type else "")
+        if self._value.size == 0 and self._value.ndim > 0 and 0 not in self._value.shape[:-1]:
+            body = f"[], shape={self._value.shape}"
+        else:
+            body = np.array2string(self._value, prefix="Array(", suffix=",", separator=", ")
+        return f"Array({body}, {dtype})"
+
+    def __str__(self):
+        return str(self._value)
+
+    def __format__(self, spec):
+        return format(self._value.item() if self._value.ndim == 0 else self._value, spec)
+
+    def item(self, *args):
+        return self._value.item(*args)
+
+    def tolist(self):
+        return self._value.tolist()
+
+    def block_until_ready(self):
+        return self
+
+    def copy(self):
+        return Array(self._value.copy(), self.weak_type)
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        return (Array, (self._value, self.weak_type))
+
+    def _scalar(self, convert, what):
+        if self._value.size != 1:
+            raise TypeError(f"only size-1 arrays can be converted to Python {what}, got shape {self._value.shape}")
+        return convert(self._value.reshape(()).item())
+
+    def __bool__(self):
+        return self._scalar(bool, "bool")
+
+    def __int__(self):
+        return self._scalar(int, "int")
+
+    def __float__(self):
+        return self._scalar(float, "float")
+
+    def __complex__(self):
+        return self._scalar(complex, "complex")
+
+    def __index__(self):
+        if self._value.ndim or self._value.dtype.kind not in "iub":
+            raise TypeError(f"only integer scalar arrays can be converted to a scalar index, got "
+                            f"{self.aval.str_short()}")
+        return int(self._value)
+
 
 class Tracer:
     """A value inside a trace: its ir.Value and abstract value."""
 
-    __slots__ = ("trace", "value", "aval")
+    __slots__ = ("_trace", "value", "aval")
     __array_priority__ = 100
 
     def __init__(self, trace, value, aval):
-        self.trace = trace
+        self._trace = trace
         self.value = value
         self.aval = aval
 
@@ -188,9 +252,9 @@ class Trace:
 
     def lift(self, x):
         """This trace's Tracer for `x`: a Tracer of this trace, or an outer value lifted in."""
-        if isinstance(x, Tracer) and x.trace is self:
+        if isinstance(x, Tracer) and x._trace is self:
             return x
-        if isinstance(x, Tracer) and not x.trace.alive:
+        if isinstance(x, Tracer) and not x._trace.alive:
             raise UnexpectedTracerError(
                 with_source(
                     f"Encountered an unexpected tracer {x!r}: a value traced inside a transformation "
@@ -242,9 +306,9 @@ class Trace:
             self.func.attributes["function_type"] = ir.TypeAttr.get(
                 ir.FunctionType.get(arg_types, [x.value.type for x in outs])
             )
+            self.text = str(self.module)
         self.out_avals = [x.aval for x in outs]
         self.alive = False
-        self.text = str(self.module)
         digest = hashlib.sha1(self.text.encode()).hexdigest()[:10]
         self.symbol = f"{_symbol_safe(self.name)}_{digest}"
         return self

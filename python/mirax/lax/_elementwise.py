@@ -2,7 +2,7 @@
 import numpy as np
 
 from mirax import dtypes
-from mirax.core import bind, to_array, with_source
+from mirax.core import Array, Tracer, bind, is_array, to_array, with_source
 from mirax.dialect import elementwise as ops
 from mirax.dialect.shape import BroadcastInDimOp
 
@@ -10,9 +10,9 @@ from mirax.dialect.shape import BroadcastInDimOp
 def _operands(*xs):
     """Arrays for lax's operands: weakly typed values (Python scalars) take the dtype of
     the strongly typed ones, and rank-0 values broadcast to the others' shape."""
-    xs = [to_array(x) for x in xs]
-    strong = {x.aval.dtype for x in xs if not x.aval.weak_type}
+    strong = {x.aval.dtype for x in xs if is_array(x) and not x.aval.weak_type}
     target = strong.pop() if len(strong) == 1 else None
+    xs = [to_array(x, target if not is_array(x) else None) for x in xs]
     if target is not None:
         xs = [convert_element_type(x, target) if x.aval.weak_type and x.aval.dtype != target else x for x in xs]
     shapes = {x.aval.shape for x in xs if x.aval.ndim}
@@ -139,8 +139,12 @@ def convert_element_type(x, new_dtype, weak_type=False):
     """x as `new_dtype` (canonicalized); a no-op when nothing changes."""
     x = to_array(x)
     new_dtype = dtypes.canonicalize_dtype(new_dtype)
-    if x.aval.dtype == new_dtype and x.aval.weak_type == weak_type:
-        return x
+    if x.aval.dtype == new_dtype:  # at most the weak type changes, which the IR does not see
+        if x.aval.weak_type == weak_type:
+            return x
+        if isinstance(x, Tracer):
+            return Tracer(x._trace, x.value, x.aval._replace(weak_type=weak_type))
+        return Array(x._value, weak_type)
     if dtypes.is_complex(x.aval.dtype) and not dtypes.is_complex(new_dtype):
         import warnings
 

@@ -1,0 +1,32 @@
+"""mirax.numpy: NumPy's API over mirax arrays, as jax.numpy."""
+import numpy as _np
+
+from mirax.core import Array as ndarray  # noqa: F401
+from mirax.dtypes import (  # noqa: F401
+    bfloat16, bool_, complex64, complex128, finfo, float16, float32, float64, iinfo, int8, int16, int32, int64,
+    issubdtype, promote_types, result_type, uint8, uint16, uint32, uint64,
+)
+
+from ._creation import (  # noqa: F401
+    arange, array, asarray, empty, empty_like, eye, full, full_like, identity, linspace, ones, ones_like, zeros,
+    zeros_like,
+)
+from ._ufuncs import (  # noqa: F401
+    abs, absolute, add, angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, around, bitwise_and,
+    bitwise_invert, bitwise_not, bitwise_or, bitwise_xor, cbrt, ceil, clip, conj, conjugate, copysign, cos, cosh,
+    deg2rad, degrees, divide, divmod, equal, exp, exp2, expm1, fabs, float_power, floor, floor_divide, fmod,
+    greater, greater_equal, heaviside, hypot, imag, invert, isfinite, isinf, isnan, isneginf, isposinf, left_shift,
+    less, less_equal, log, log1p, log2, log10, logaddexp, logical_and, logical_not, logical_or, logical_xor, maximum,
+    minimum, mod, multiply, negative, nextafter, not_equal, positive, pow, power, rad2deg, radians, real, reciprocal,
+    remainder, right_shift, rint, round, sign, signbit, sin, sinc, sinh, sqrt, square, subtract, tan, tanh,
+    true_divide, trunc, where,
+)
+
+pi = _np.pi
+e = _np.e
+inf = _np.inf
+nan = _np.nan
+euler_gamma = _np.euler_gamma
+newaxis = None
+dtype = _np.dtype
+bool = bool_  # noqa: A001

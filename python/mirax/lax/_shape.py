@@ -1,0 +1,242 @@
+"""lax's shape functions: slicing, concatenation, padding, reversal, reshapes, iota."""
+import numpy as np
+
+from mirax import dtypes
+from mirax.core import bind, is_array, to_array
+from mirax.dialect import shape as ops
+from mirax.dialect.constant import IotaOp
+
+from ._elementwise import add, broadcast_in_dim, convert_element_type, lt, select
+
+
+def _ints(values):
+    return tuple(int(v) for v in values)
+
+
+def _axis(axis, ndim):
+    """A dimension number in [0, ndim), negative values counting from the end (as NumPy)."""
+    axis = int(axis)
+    if not -ndim <= axis < ndim:
+        raise ValueError(f"axis {axis} is out of bounds for array of dimension {ndim}")
+    return axis % ndim
+
+
+# ----------------------------------------------------------------------------- static slices
+
+
+def slice(operand, start_indices, limit_indices, strides=None):  # noqa: A001
+    operand = to_array(operand)
+    strides = (1,) * operand.aval.ndim if strides is None else strides
+    (out,) = bind(ops.SliceOp, operand, start_indices=_ints(start_indices), limit_indices=_ints(limit_indices),
+                  strides=_ints(strides))
+    return out
+
+
+def slice_in_dim(operand, start_index, limit_index, stride=1, axis=0):
+    """operand[..., start_index:limit_index:stride] along `axis` (negative bounds count from the end)."""
+    operand = to_array(operand)
+    shape = operand.aval.shape
+    axis = int(axis)
+    size = shape[axis]
+    start = 0 if start_index is None else int(start_index)
+    limit = size if limit_index is None else int(limit_index)
+    start, limit = (start + size if start < 0 else start), (limit + size if limit < 0 else limit)
+    starts = [0] * len(shape)
+    limits = list(shape)
+    strides = [1] * len(shape)
+    starts[axis], limits[axis], strides[axis] = start, limit, int(stride)
+    return slice(operand, starts, limits, strides)
+
+
+def index_in_dim(operand, index, axis=0, keepdims=True):
+    """operand[..., index] along `axis`, keeping that dimension (size 1) if `keepdims`."""
+    operand = to_array(operand)
+    index, axis = int(index), int(axis)
+    size = operand.aval.shape[axis]
+    wrapped = index + size if index < 0 else index
+    if not 0 <= wrapped < size:
+        raise IndexError(f"index {index} is out of bounds for axis {axis} with size {size}")
+    result = slice_in_dim(operand, wrapped, wrapped + 1, 1, axis)
+    return result if keepdims else squeeze(result, (axis,))
+
+
+# ----------------------------------------------------------------------------- dynamic slices
+
+
+def _dynamic_indices(operand, start_indices, allow_negative_indices):
+    """0-d index arrays, one per dimension; negative indices count from the end where
+    allowed (as jax.lax does before XLA clamps the window into range)."""
+    shape = operand.aval.shape
+    if is_array(start_indices):
+        if start_indices.aval.ndim != 1:
+            raise ValueError(f"Slice indices must be a 1D sequence, got {start_indices.aval.shape}")
+        start_indices = [index_in_dim(start_indices, i, keepdims=False) for i in range(start_indices.aval.shape[0])]
+    if len(start_indices) != len(shape):
+        raise ValueError(f"Length of slice indices must match number of operand dimensions "
+                         f"({len(start_indices)} vs {shape})")
+    if isinstance(allow_negative_indices, bool):
+        allow_negative_indices = [allow_negative_indices] * len(shape)
+    result = []
+    for i, size, allow_negative in zip(start_indices, shape, allow_negative_indices, strict=True):
+        if isinstance(i, (int, np.integer)):
+            dtype = np.asarray(i).dtype if isinstance(i, np.integer) else None
+            result.append(to_array(i + size if allow_negative and i < 0 else i, dtype))
+            continue
+        i = to_array(i)
+        if allow_negative and not dtypes.is_unsigned(i.aval.dtype):
+            i = select(lt(i, 0), add(i, size), i)
+        result.append(i)
+    return result
+
+
+def dynamic_slice(operand, start_indices, slice_sizes, *, allow_negative_indices=True):
+    operand = to_array(operand)
+    indices = _dynamic_indices(operand, start_indices, allow_negative_indices)
+    (out,) = bind(ops.DynamicSliceOp, operand, *indices, slice_sizes=_ints(slice_sizes))
+    return out
+
+
+def dynamic_slice_in_dim(operand, start_index, slice_size, axis=0, *, allow_negative_indices=True):
+    operand = to_array(operand)
+    axis = int(axis)
+    starts, sizes, allow = _in_dim(operand, start_index, axis, allow_negative_indices)
+    sizes[axis] = int(slice_size)
+    return dynamic_slice(operand, starts, sizes, allow_negative_indices=allow)
+
+
+def dynamic_index_in_dim(operand, index, axis=0, keepdims=True, *, allow_negative_indices=True):
+    result = dynamic_slice_in_dim(operand, index, 1, axis, allow_negative_indices=allow_negative_indices)
+    return result if keepdims else squeeze(result, (axis,))
+
+
+def dynamic_update_slice(operand, update, start_indices, *, allow_negative_indices=True):
+    operand, update = to_array(operand), to_array(update)
+    indices = _dynamic_indices(operand, start_indices, allow_negative_indices)
+    (out,) = bind(ops.DynamicUpdateSliceOp, operand, update, *indices)
+    return out
+
+
+def dynamic_update_slice_in_dim(operand, update, start_index, axis, *, allow_negative_indices=True):
+    operand = to_array(operand)
+    starts, _, allow = _in_dim(operand, start_index, int(axis), allow_negative_indices)
+    return dynamic_update_slice(operand, update, starts, allow_negative_indices=allow)
+
+
+def dynamic_update_index_in_dim(operand, update, index, axis, *, allow_negative_indices=True):
+    operand, update = to_array(operand), to_array(update)
+    axis = int(axis)
+    if update.aval.ndim == operand.aval.ndim - 1:
+        update = expand_dims(update, (axis,))
+    return dynamic_update_slice_in_dim(operand, update, index, axis, allow_negative_indices=allow_negative_indices)
+
+
+def _in_dim(operand, start_index, axis, allow_negative_indices):
+    """Start indices (zeros of the index's dtype, start_index at `axis`), full sizes and
+    per-dimension negative-index flags for the *_in_dim wrappers."""
+    ndim = operand.aval.ndim
+    zero = np.zeros((), to_array(start_index).aval.dtype) if is_array(start_index) else 0
+    starts = [zero] * ndim
+    starts[axis] = start_index
+    allow = [False] * ndim
+    allow[axis] = allow_negative_indices
+    return starts, list(operand.aval.shape), allow
+
+
+# ----------------------------------------------------------------------------- joining, padding, reversing
+
+
+def concatenate(operands, dimension):
+    operands = [to_array(x) for x in operands]
+    if not operands:
+        raise ValueError("concatenate requires a non-empty sequences of arrays")
+    if len(operands) == 1:
+        return operands[0]
+    (out,) = bind(ops.ConcatenateOp, *operands, dimension=int(dimension))
+    return out
+
+
+def pad(operand, padding_value, padding_config):
+    """operand padded by (low, high, interior) per dimension with the scalar padding_value."""
+    operand, padding_value = to_array(operand), to_array(padding_value)
+    if padding_value.aval.weak_type:  # a Python scalar takes the operand's dtype
+        padding_value = convert_element_type(padding_value, operand.aval.dtype)
+    low, high, interior = zip(*padding_config, strict=True) if padding_config else ((), (), ())
+    (out,) = bind(ops.PadOp, operand, padding_value, edge_padding_low=_ints(low), edge_padding_high=_ints(high),
+                  interior_padding=_ints(interior))
+    return out
+
+
+def rev(operand, dimensions):
+    (out,) = bind(ops.RevOp, to_array(operand), dimensions=_ints(dimensions))
+    return out
+
+
+# ----------------------------------------------------------------------------- reshapes
+
+
+def reshape(operand, new_sizes, dimensions=None):
+    """operand (first transposed by `dimensions`, if given) in the shape new_sizes."""
+    operand = to_array(operand)
+    new_sizes = _ints(new_sizes)
+    if dimensions is not None:
+        operand = transpose(operand, dimensions)
+    if operand.aval.shape == new_sizes:
+        return operand
+    (out,) = bind(ops.ReshapeOp, operand, new_sizes=new_sizes)
+    return out
+
+
+def transpose(operand, permutation):
+    operand = to_array(operand)
+    permutation = _ints(permutation)
+    if permutation == tuple(range(operand.aval.ndim)):
+        return operand
+    (out,) = bind(ops.TransposeOp, operand, permutation=permutation)
+    return out
+
+
+def expand_dims(array, dimensions):
+    """array with size-1 dimensions inserted at `dimensions` (positions in the result)."""
+    array = to_array(array)
+    ndim = array.aval.ndim + len(dimensions)
+    dims = {_axis(d, ndim) for d in dimensions}
+    if len(dims) != len(dimensions):
+        raise ValueError(f"repeated axis in lax.expand_dims: {list(dimensions)}")
+    shape = iter(array.aval.shape)
+    return reshape(array, [1 if d in dims else next(shape) for d in range(ndim)])
+
+
+def squeeze(array, dimensions):
+    """array without the size-1 dimensions `dimensions`."""
+    array = to_array(array)
+    shape = array.aval.shape
+    dims = {_axis(d, len(shape)) for d in dimensions}
+    if any(shape[d] != 1 for d in dims):
+        raise ValueError(f"cannot select an axis to squeeze out which has size not equal to one, "
+                         f"got shape={shape} and dimensions={tuple(dimensions)}")
+    return reshape(array, [s for d, s in enumerate(shape) if d not in dims])
+
+
+def broadcast(operand, sizes):
+    """operand repeated along new leading dimensions of `sizes`."""
+    operand = to_array(operand)
+    sizes = _ints(sizes)
+    dims = range(len(sizes), len(sizes) + operand.aval.ndim)
+    return broadcast_in_dim(operand, sizes + operand.aval.shape, dims)
+
+
+def iota(dtype, size):
+    return broadcasted_iota(dtype, (size,), 0)
+
+
+def broadcasted_iota(dtype, shape, dimension):
+    shape = _ints(shape)
+    (out,) = bind(IotaOp, dtype=dtypes.canonicalize_dtype(dtype), shape=shape, dimension=_axis(dimension, len(shape)))
+    return out
+
+
+__all__ = [
+    "slice", "slice_in_dim", "index_in_dim", "dynamic_slice", "dynamic_slice_in_dim", "dynamic_index_in_dim",
+    "dynamic_update_slice", "dynamic_update_slice_in_dim", "dynamic_update_index_in_dim", "concatenate", "pad",
+    "rev", "reshape", "transpose", "expand_dims", "squeeze", "broadcast", "iota", "broadcasted_iota",
+]

@@ -1,0 +1,140 @@
+"""Making arrays: from Python and NumPy values, filled, ranges, identity."""
+import operator
+
+import numpy as np
+
+from mirax import dtypes, lax
+from mirax.core import Array, Tracer, to_array, with_source
+
+from ._util import broadcast_to_shape
+
+
+def array(object, dtype=None, copy=True, ndmin=0):  # noqa: A002
+    """An array from an array, scalar, or (nested) list/tuple of them."""
+    if isinstance(object, (list, tuple)) and _contains_traced(object):
+        from ._shape import stack
+
+        result = stack([array(x, dtype) for x in object]) if object else array(np.array([]), dtype)
+    elif isinstance(object, (Array, Tracer)):
+        result = object if dtype is None else lax.convert_element_type(object, dtype)
+    else:
+        if isinstance(object, (list, tuple)):
+            object = np.array([np.asarray(x) if isinstance(x, Array) else x for x in object])  # noqa: A001
+            weak = False
+        else:
+            weak = dtype is None and isinstance(object, (int, float, complex)) and not isinstance(object, bool)
+        result = to_array(object, dtype)
+        if not weak and result.aval.weak_type:
+            result = lax.convert_element_type(result, result.aval.dtype)
+    if ndmin > result.aval.ndim:
+        result = lax.broadcast_in_dim(result, (1,) * (ndmin - result.aval.ndim) + result.aval.shape,
+                                      range(ndmin - result.aval.ndim, ndmin))
+    return result
+
+
+def _contains_traced(seq):
+    return any(isinstance(x, Tracer) or (isinstance(x, (list, tuple)) and _contains_traced(x)) for x in seq)
+
+
+def asarray(a, dtype=None, order=None, copy=None):
+    return array(a, dtype=dtype, copy=False)
+
+
+def full(shape, fill_value, dtype=None):
+    shape = _shape_tuple(shape)
+    fill = array(fill_value, dtype) if dtype is not None else to_array(fill_value)
+    if dtype is None and isinstance(fill_value, (int, float, complex)) and not isinstance(fill_value, bool):
+        fill = lax.convert_element_type(fill, fill.aval.dtype)  # full(..., 1.0) is strongly typed
+    return broadcast_to_shape(fill, shape)
+
+
+def zeros(shape, dtype=None):
+    return full(shape, 0, dtypes.canonicalize_dtype(dtype or dtypes.default_float_dtype()))
+
+
+def ones(shape, dtype=None):
+    return full(shape, 1, dtypes.canonicalize_dtype(dtype or dtypes.default_float_dtype()))
+
+
+def empty(shape, dtype=None):
+    return zeros(shape, dtype)
+
+
+def _like(fill):
+    def fn(a, dtype=None, shape=None):
+        a = to_array(a)
+        return full(a.aval.shape if shape is None else shape, fill, dtype or a.aval.dtype)
+
+    return fn
+
+
+zeros_like = _like(0)
+ones_like = _like(1)
+empty_like = _like(0)
+
+
+def full_like(a, fill_value, dtype=None, shape=None):
+    a = to_array(a)
+    return full(a.aval.shape if shape is None else shape, fill_value, dtype or a.aval.dtype)
+
+
+def _shape_tuple(shape):
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    try:
+        shape = tuple(operator.index(s) for s in shape)
+    except TypeError:
+        raise TypeError(with_source(f"shape must be a sequence of integers, got {shape!r}")) from None
+    if any(s < 0 for s in shape):
+        raise ValueError(with_source(f"negative dimensions are not allowed: {shape}"))
+    return shape
+
+
+def arange(start, stop=None, step=None, dtype=None):
+    """Evenly spaced values in [start, stop); the bounds must be concrete, as in JAX."""
+    for bound in (start, stop, step):
+        if isinstance(bound, Tracer):
+            raise TypeError(with_source("arange's bounds must be concrete values, got a traced value"))
+    values = np.arange(*(np.asarray(b).item() for b in (start, stop, step) if b is not None))
+    if dtype is None:
+        dtype = dtypes.default_int_dtype() if values.dtype.kind in "iu" else dtypes.default_float_dtype()
+    return array(values, dtype)
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """`num` evenly spaced values from start to stop (scalars), rounded as JAX's:
+    start + (i / div) * (stop - start), with stop itself appended when `endpoint`."""
+    num = int(num)
+    if num < 0:
+        raise ValueError(with_source(f"Number of samples, {num}, must be non-negative."))
+    start, stop = to_array(start), to_array(stop)
+    if start.aval.ndim or stop.aval.ndim or axis != 0:
+        raise NotImplementedError("linspace supports scalar start and stop along axis 0")
+    dtype = dtypes.canonicalize_dtype(dtype or dtypes.to_inexact_dtype(dtypes.result_type(start, stop)))
+    compute = dtypes.to_inexact_dtype(dtype)
+    start, stop = lax.convert_element_type(start, compute), lax.convert_element_type(stop, compute)
+    div = num - 1 if endpoint else num
+    delta = lax.sub(stop, start)
+    count = num - 1 if endpoint else num
+    fraction = lax.div(lax.convert_element_type(lax.iota(np.int32, max(count, 0)), compute),
+                       lax.convert_element_type(max(div, 1), compute))
+    out = lax.add(lax.broadcast_in_dim(start, (count,), ()), lax.mul(fraction, lax.broadcast_in_dim(delta, (count,), ())))
+    if endpoint and num > 0:
+        out = lax.concatenate([out, lax.broadcast_in_dim(stop, (1,), ())], 0)
+    out = lax.convert_element_type(out, dtype)
+    if retstep:
+        step = lax.div(delta, lax.convert_element_type(div, compute)) if div > 0 else lax.convert_element_type(np.nan, compute)
+        return out, step
+    return out
+
+
+def eye(N, M=None, k=0, dtype=None):
+    M = N if M is None else M
+    dtype = dtypes.canonicalize_dtype(dtype or dtypes.default_float_dtype())
+    rows = lax.broadcasted_iota(np.int32, (N, M), 0)
+    cols = lax.broadcasted_iota(np.int32, (N, M), 1)
+    return lax.convert_element_type(lax.eq(lax.add(rows, k), cols), dtype)
+
+
+def identity(n, dtype=None):
+    return eye(n, dtype=dtype)

@@ -1,0 +1,379 @@
+"""NumPy's elementwise functions over lax, with NumPy broadcasting and JAX's promotion."""
+import numpy as np
+
+from mirax import dtypes, lax
+from mirax.core import to_array
+
+from ._util import broadcast_shapes, broadcast_to_shape, check_arraylike, promote_args, promote_args_inexact
+
+
+def _one_to_one(lax_fn, name, inexact=False):
+    promote = promote_args_inexact if inexact else promote_args
+
+    def fn(*args):
+        return lax_fn(*promote(name, *args))
+
+    fn.__name__ = name
+    fn.__qualname__ = name
+    return fn
+
+
+add = _one_to_one(lax.add, "add")
+subtract = _one_to_one(lax.sub, "subtract")
+multiply = _one_to_one(lax.mul, "multiply")
+true_divide = divide = _one_to_one(lax.div, "true_divide", inexact=True)
+maximum = _one_to_one(lax.max, "maximum")
+minimum = _one_to_one(lax.min, "minimum")
+arctan2 = _one_to_one(lax.atan2, "arctan2", inexact=True)
+nextafter = _one_to_one(lax.nextafter, "nextafter", inexact=True)
+equal = _one_to_one(lax.eq, "equal")
+not_equal = _one_to_one(lax.ne, "not_equal")
+less = _one_to_one(lax.lt, "less")
+less_equal = _one_to_one(lax.le, "less_equal")
+greater = _one_to_one(lax.gt, "greater")
+greater_equal = _one_to_one(lax.ge, "greater_equal")
+bitwise_and = _one_to_one(lax.bitwise_and, "bitwise_and")
+bitwise_or = _one_to_one(lax.bitwise_or, "bitwise_or")
+bitwise_xor = _one_to_one(lax.bitwise_xor, "bitwise_xor")
+left_shift = _one_to_one(lax.shift_left, "left_shift")
+
+exp = _one_to_one(lax.exp, "exp", inexact=True)
+exp2 = _one_to_one(lax.exp2, "exp2", inexact=True)
+expm1 = _one_to_one(lax.expm1, "expm1", inexact=True)
+log = _one_to_one(lax.log, "log", inexact=True)
+log1p = _one_to_one(lax.log1p, "log1p", inexact=True)
+sqrt = _one_to_one(lax.sqrt, "sqrt", inexact=True)
+cbrt = _one_to_one(lax.cbrt, "cbrt", inexact=True)
+sin = _one_to_one(lax.sin, "sin", inexact=True)
+cos = _one_to_one(lax.cos, "cos", inexact=True)
+tan = _one_to_one(lax.tan, "tan", inexact=True)
+arcsin = _one_to_one(lax.asin, "arcsin", inexact=True)
+arccos = _one_to_one(lax.acos, "arccos", inexact=True)
+arctan = _one_to_one(lax.atan, "arctan", inexact=True)
+sinh = _one_to_one(lax.sinh, "sinh", inexact=True)
+cosh = _one_to_one(lax.cosh, "cosh", inexact=True)
+tanh = _one_to_one(lax.tanh, "tanh", inexact=True)
+arcsinh = _one_to_one(lax.asinh, "arcsinh", inexact=True)
+arccosh = _one_to_one(lax.acosh, "arccosh", inexact=True)
+arctanh = _one_to_one(lax.atanh, "arctanh", inexact=True)
+negative = _one_to_one(lax.neg, "negative")
+sign = _one_to_one(lax.sign, "sign")
+conjugate = conj = _one_to_one(lambda x: lax.conj(x) if dtypes.is_complex(x.aval.dtype) else x, "conjugate")
+
+
+def positive(x):
+    (x,) = promote_args("positive", x)
+    return x
+
+
+def absolute(x):
+    (x,) = promote_args("absolute", x)
+    return x if dtypes.is_unsigned(x.aval.dtype) or x.aval.dtype == np.bool_ else lax.abs(x)
+
+
+abs = absolute  # noqa: A001
+
+
+def fabs(x):
+    (x,) = promote_args_inexact("fabs", x)
+    return lax.abs(x)
+
+
+def square(x):
+    (x,) = promote_args("square", x)
+    return lax.integer_pow(x, 2)
+
+
+def reciprocal(x):
+    (x,) = promote_args_inexact("reciprocal", x)
+    return lax.div(lax.convert_element_type(1, x.aval.dtype), x)
+
+
+def floor(x):
+    (x,) = promote_args("floor", x)
+    return x if not dtypes.is_float(x.aval.dtype) else lax.floor(x)
+
+
+def ceil(x):
+    (x,) = promote_args("ceil", x)
+    return x if not dtypes.is_float(x.aval.dtype) else lax.ceil(x)
+
+
+def trunc(x):
+    (x,) = promote_args("trunc", x)
+    if not dtypes.is_float(x.aval.dtype):
+        return x
+    return lax.select(lax.lt(x, 0), lax.ceil(x), lax.floor(x))
+
+
+def round(a, decimals=0):  # noqa: A001
+    (a,) = promote_args("round", a)
+    if not dtypes.is_float(a.aval.dtype) and not dtypes.is_complex(a.aval.dtype):
+        return a
+    if dtypes.is_complex(a.aval.dtype):
+        return lax.complex(round(lax.real(a), decimals), round(lax.imag(a), decimals))
+    if decimals == 0:
+        return lax.round(a, 1)
+    factor = lax.convert_element_type(10.0**decimals, a.aval.dtype)
+    return lax.div(lax.round(lax.mul(a, factor), 1), factor)
+
+
+around = round
+
+
+def rint(x):
+    (x,) = promote_args_inexact("rint", x)
+    return lax.round(x, 1)
+
+
+def log2(x):
+    (x,) = promote_args_inexact("log2", x)
+    return lax.div(lax.log(x), lax.convert_element_type(np.log(2), x.aval.dtype))
+
+
+def log10(x):
+    (x,) = promote_args_inexact("log10", x)
+    return lax.div(lax.log(x), lax.convert_element_type(np.log(10), x.aval.dtype))
+
+
+def power(x1, x2):
+    """x1 ** x2; a Python int exponent uses exact repeated multiplication, as JAX's."""
+    check_arraylike("power", x1, x2)
+    if isinstance(x2, int) and not isinstance(x2, bool):
+        (x1,) = promote_args("power", x1)
+        if dtypes.is_integer(x1.aval.dtype) and x2 < 0:
+            raise ValueError("Integers to negative integer powers are not allowed.")
+        return lax.integer_pow(x1, x2)
+    x1, x2 = promote_args("power", x1, x2)
+    if x1.aval.dtype == np.bool_:
+        raise TypeError("power does not take bool arguments")
+    return lax.pow(x1, x2)
+
+
+pow = power  # noqa: A001
+
+
+def float_power(x1, x2):
+    x1, x2 = promote_args_inexact("float_power", x1, x2)
+    return lax.pow(x1, x2)
+
+
+def remainder(x1, x2):
+    """Python's modulo: the result takes the sign of the divisor."""
+    x1, x2 = promote_args("remainder", x1, x2)
+    zero = lax.convert_element_type(0, x1.aval.dtype)
+    trunc_mod = lax.rem(x1, x2)
+    if dtypes.is_unsigned(x1.aval.dtype):
+        return trunc_mod
+    fix = lax.bitwise_and(lax.ne(trunc_mod, zero), lax.ne(lax.lt(trunc_mod, zero), lax.lt(x2, zero)))
+    return lax.select(fix, lax.add(trunc_mod, x2), trunc_mod)
+
+
+mod = remainder
+
+
+def fmod(x1, x2):
+    x1, x2 = promote_args("fmod", x1, x2)
+    return lax.rem(x1, x2)
+
+
+def floor_divide(x1, x2):
+    x1, x2 = promote_args("floor_divide", x1, x2)
+    dtype = x1.aval.dtype
+    if dtypes.is_unsigned(dtype):
+        return lax.div(x1, x2)
+    if dtypes.is_integer(dtype):
+        zero = lax.convert_element_type(0, dtype)
+        quotient = lax.div(x1, x2)
+        # Truncation rounds toward zero; step down where signs differ and the division is inexact.
+        inexact = lax.ne(lax.rem(x1, x2), zero)
+        signs_differ = lax.ne(lax.lt(x1, zero), lax.lt(x2, zero))
+        return lax.select(lax.bitwise_and(inexact, signs_differ), lax.sub(quotient, lax.convert_element_type(1, dtype)),
+                          quotient)
+    if dtypes.is_complex(dtype):
+        raise TypeError("floor_divide does not support complex-valued inputs")
+    return _float_divmod(x1, x2)[0]
+
+
+def _float_divmod(x1, x2):
+    """JAX's float divmod: Python's semantics, exact at integer quotients."""
+    mod = lax.rem(x1, x2)
+    div = lax.div(lax.sub(x1, mod), x2)
+    zero = lax.convert_element_type(0, x1.aval.dtype)
+    one = lax.convert_element_type(1, x1.aval.dtype)
+    fix = lax.bitwise_and(lax.ne(mod, zero), lax.ne(lax.lt(x2, zero), lax.lt(mod, zero)))
+    mod = lax.select(fix, lax.add(mod, x2), mod)
+    div = lax.select(fix, lax.sub(div, one), div)
+    rounded = lax.round(div, 0)
+    div = lax.select(lax.gt(lax.abs(lax.sub(div, rounded)), lax.convert_element_type(0.5, x1.aval.dtype)),
+                     lax.add(rounded, one), rounded)
+    return div, mod
+
+
+def divmod(x1, x2):  # noqa: A001
+    return floor_divide(x1, x2), remainder(x1, x2)
+
+
+def right_shift(x1, x2):
+    x1, x2 = promote_args("right_shift", x1, x2)
+    shift = lax.shift_right_logical if dtypes.is_unsigned(x1.aval.dtype) else lax.shift_right_arithmetic
+    return shift(x1, x2)
+
+
+def invert(x):
+    (x,) = promote_args("invert", x)
+    return lax.bitwise_not(x)
+
+
+bitwise_not = bitwise_invert = invert
+
+
+def _logical(lax_fn, name):
+    def fn(*args):
+        check_arraylike(name, *args)
+        return lax_fn(*promote_args(name, *(_as_bool(a) for a in args)))
+
+    fn.__name__ = name
+    return fn
+
+
+def _as_bool(x):
+    x = to_array(x)
+    return x if x.aval.dtype == np.bool_ else lax.ne(x, lax.convert_element_type(0, x.aval.dtype))
+
+
+logical_and = _logical(lax.bitwise_and, "logical_and")
+logical_or = _logical(lax.bitwise_or, "logical_or")
+logical_xor = _logical(lax.bitwise_xor, "logical_xor")
+logical_not = _logical(lax.bitwise_not, "logical_not")
+
+
+def isfinite(x):
+    (x,) = promote_args("isfinite", x)
+    if dtypes.is_complex(x.aval.dtype):
+        return lax.bitwise_and(lax.is_finite(lax.real(x)), lax.is_finite(lax.imag(x)))
+    if not dtypes.is_float(x.aval.dtype):
+        return lax.broadcast_in_dim(True, x.aval.shape, ())
+    return lax.is_finite(x)
+
+
+def isnan(x):
+    (x,) = promote_args("isnan", x)
+    if dtypes.is_complex(x.aval.dtype):
+        return lax.bitwise_or(isnan(lax.real(x)), isnan(lax.imag(x)))
+    return lax.ne(x, x)
+
+
+def isinf(x):
+    (x,) = promote_args("isinf", x)
+    if dtypes.is_complex(x.aval.dtype):
+        return lax.bitwise_or(isinf(lax.real(x)), isinf(lax.imag(x)))
+    if not dtypes.is_float(x.aval.dtype):
+        return lax.broadcast_in_dim(False, x.aval.shape, ())
+    return lax.eq(lax.abs(x), lax.convert_element_type(np.inf, x.aval.dtype))
+
+
+def isposinf(x):
+    (x,) = promote_args("isposinf", x)
+    return lax.eq(x, lax.convert_element_type(np.inf, x.aval.dtype))
+
+
+def isneginf(x):
+    (x,) = promote_args("isneginf", x)
+    return lax.eq(x, lax.convert_element_type(-np.inf, x.aval.dtype))
+
+
+def signbit(x):
+    (x,) = promote_args("signbit", x)
+    dtype = x.aval.dtype
+    if not dtypes.is_float(dtype):
+        return lax.lt(x, lax.convert_element_type(0, dtype))
+    int_type = {2: np.int16, 4: np.int32, 8: np.int64}[dtype.itemsize]
+    return lax.lt(lax.bitcast_convert_type(x, int_type), lax.convert_element_type(0, int_type))
+
+
+def copysign(x1, x2):
+    x1, x2 = promote_args_inexact("copysign", x1, x2)
+    return where(signbit(x2), negative(absolute(x1)), absolute(x1))
+
+
+def real(x):
+    (x,) = promote_args("real", x)
+    return lax.real(x) if dtypes.is_complex(x.aval.dtype) else x
+
+
+def imag(x):
+    (x,) = promote_args("imag", x)
+    if dtypes.is_complex(x.aval.dtype):
+        return lax.imag(x)
+    return lax.broadcast_in_dim(lax.convert_element_type(0, x.aval.dtype), x.aval.shape, ())
+
+
+def angle(z, deg=False):
+    (z,) = promote_args_inexact("angle", z)
+    re, im = (lax.real(z), lax.imag(z)) if dtypes.is_complex(z.aval.dtype) else (z, lax.mul(z, 0))
+    result = lax.atan2(im, re)
+    return lax.mul(result, lax.convert_element_type(180 / np.pi, result.aval.dtype)) if deg else result
+
+
+def logaddexp(x1, x2):
+    x1, x2 = promote_args_inexact("logaddexp", x1, x2)
+    amax = lax.max(x1, x2)
+    delta = lax.sub(x1, x2)
+    finite = lax.select(isnan(delta), lax.add(x1, x2), lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta))))))
+    return lax.select(lax.eq(x1, x2), lax.add(x1, lax.convert_element_type(np.log(2), x1.aval.dtype)), finite)
+
+
+def sinc(x):
+    (x,) = promote_args_inexact("sinc", x)
+    pi_x = lax.mul(lax.convert_element_type(np.pi, x.aval.dtype), x)
+    zero = lax.eq(x, lax.convert_element_type(0, x.aval.dtype))
+    safe = lax.select(zero, lax.convert_element_type(1, x.aval.dtype), pi_x)
+    return lax.select(zero, lax.convert_element_type(1, x.aval.dtype), lax.div(lax.sin(safe), safe))
+
+
+def deg2rad(x):
+    (x,) = promote_args_inexact("deg2rad", x)
+    return lax.mul(x, lax.convert_element_type(np.pi / 180, x.aval.dtype))
+
+
+def rad2deg(x):
+    (x,) = promote_args_inexact("rad2deg", x)
+    return lax.mul(x, lax.convert_element_type(180 / np.pi, x.aval.dtype))
+
+
+radians, degrees = deg2rad, rad2deg
+
+
+def hypot(x1, x2):
+    x1, x2 = promote_args_inexact("hypot", x1, x2)
+    return lax.sqrt(lax.add(lax.mul(x1, x1), lax.mul(x2, x2)))
+
+
+def heaviside(x1, x2):
+    x1, x2 = promote_args_inexact("heaviside", x1, x2)
+    zero = lax.convert_element_type(0, x1.aval.dtype)
+    return lax.select(lax.lt(x1, zero), zero, lax.select(lax.eq(x1, zero), x2, lax.convert_element_type(1, x1.aval.dtype)))
+
+
+def where(condition, x=None, y=None):
+    """where(c, x, y) chooses elementwise; the one-argument form (nonzero) is not supported."""
+    if x is None or y is None:
+        if x is None and y is None:
+            raise NotImplementedError(
+                "where(condition) with one argument gives a data-dependent shape; use nonzero with size=")
+        raise ValueError("Either both or neither of the x and y arguments should be provided to jax.numpy.where")
+    check_arraylike("where", condition, x, y)
+    condition = _as_bool(condition)
+    x, y = promote_args("where", x, y)
+    shape = broadcast_shapes("where", condition.aval.shape, x.aval.shape)
+    return lax.select(broadcast_to_shape(condition, shape), broadcast_to_shape(x, shape), broadcast_to_shape(y, shape))
+
+
+def clip(arr, min=None, max=None):  # noqa: A002
+    check_arraylike("clip", arr)
+    if min is not None:
+        arr = maximum(min, arr)
+    if max is not None:
+        arr = minimum(max, arr)
+    return promote_args("clip", arr)[0]

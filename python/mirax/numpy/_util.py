@@ -1,0 +1,92 @@
+"""What mirax.numpy's functions share: argument checks, promotion and broadcasting."""
+import numpy as np
+
+from mirax import dtypes, lax
+from mirax.core import Array, Tracer, is_array, to_array, with_source
+
+
+def check_arraylike(fn_name, *args):
+    """JAX's rule: array functions take arrays and scalars, not lists or tuples."""
+    for i, arg in enumerate(args):
+        if not isinstance(arg, (Array, Tracer, np.ndarray, np.generic, bool, int, float, complex)):
+            if hasattr(arg, "__jax_array__"):
+                continue
+            raise TypeError(with_source(
+                f"{fn_name} requires ndarray or scalar arguments, got {type(arg).__name__} at position {i}."))
+
+
+def broadcast_shapes(fn_name, *shapes):
+    """NumPy's broadcasting of shapes; TypeError naming every shape when they do not broadcast."""
+    ndim = max((len(s) for s in shapes), default=0)
+    result = []
+    for axis in range(ndim):
+        sizes = {s[axis - ndim + len(s)] for s in shapes if axis - ndim + len(s) >= 0} - {1}
+        if len(sizes) > 1:
+            raise TypeError(with_source(
+                f"{fn_name} got incompatible shapes for broadcasting: {', '.join(map(str, map(tuple, shapes)))}."))
+        result.append(sizes.pop() if sizes else 1)
+    return tuple(result)
+
+
+def broadcast_to_shape(x, shape):
+    x = to_array(x)
+    if x.aval.shape == tuple(shape):
+        return x
+    return lax.broadcast_in_dim(x, shape, tuple(range(len(shape) - x.aval.ndim, len(shape))))
+
+
+def promote_dtypes(*args):
+    """Arrays converted to their common dtype by JAX's promotion rules (weak types included).
+    Python scalars become constants of that dtype directly."""
+    dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
+    return [
+        lax.convert_element_type(to_array(x), dtype, weak) if is_array(x) or not _is_python_scalar(x)
+        else Array(np.asarray(x, dtype=dtype), weak)
+        for x in args
+    ]
+
+
+def _is_python_scalar(x):
+    return isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic)
+
+
+def promote_dtypes_inexact(*args):
+    """Like promote_dtypes, then integers and bools to the default float (true division, exp...)."""
+    arrays = promote_dtypes(*args)
+    dtype = arrays[0].aval.dtype if arrays else dtypes.default_float_dtype()
+    inexact = dtypes.to_inexact_dtype(dtype)
+    return [lax.convert_element_type(x, inexact, x.aval.weak_type) for x in arrays]
+
+
+def promote_args(fn_name, *args):
+    """Checked, dtype-promoted and broadcast arrays for an elementwise function."""
+    check_arraylike(fn_name, *args)
+    arrays = promote_dtypes(*args)
+    shape = broadcast_shapes(fn_name, *(x.aval.shape for x in arrays))
+    return [broadcast_to_shape(x, shape) for x in arrays]
+
+
+def promote_args_inexact(fn_name, *args):
+    check_arraylike(fn_name, *args)
+    arrays = promote_dtypes_inexact(*args)
+    shape = broadcast_shapes(fn_name, *(x.aval.shape for x in arrays))
+    return [broadcast_to_shape(x, shape) for x in arrays]
+
+
+def canonicalize_axis(axis, ndim):
+    axis = int(axis)
+    if not -ndim <= axis < max(ndim, 1) or (ndim == 0 and axis not in (0, -1)):
+        raise ValueError(with_source(f"axis {axis} is out of bounds for array of dimension {ndim}"))
+    return axis % ndim if ndim else 0
+
+
+def canonicalize_axes(axis, ndim):
+    """A sorted tuple of non-negative axes for `axis` (None means every axis)."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (tuple, list)):
+        axes = tuple(canonicalize_axis(a, ndim) for a in axis)
+        if len(set(axes)) != len(axes):
+            raise ValueError(with_source(f"repeated axis in {axis}"))
+        return tuple(sorted(axes))
+    return (canonicalize_axis(axis, ndim),)

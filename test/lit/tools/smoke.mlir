@@ -1,0 +1,3 @@
+// RUN: mirax-opt %s | FileCheck %s
+// CHECK: func.func @f
+func.func @f() { return }
