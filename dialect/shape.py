@@ -82,6 +82,41 @@ rules.lowering[TransposeOp.OPERATION_NAME] = lambda node, x: [
 
 
 # ----------------------------------------------------------------------------- slicing
+# Results are computed element by element (linalg.generic, reading with tensor.extract
+# where positions are dynamic) rather than as tensor slices: bufferized slices become
+# strided memref.copy calls, which need a runtime library the CPU JIT lacks.
+
+
+def index_constant(value):
+    return arith.ConstantOp(ir.IndexType.get(), int(value)).result
+
+
+def clamp(value, lo, hi):
+    """An index value clamped into [lo, hi] (ints)."""
+    return arith.minsi(arith.maxsi(value, index_constant(lo)), index_constant(hi))
+
+
+def clamp_index(dtype, x, upper):
+    """Scalar `x` of integer `dtype` clamped into [0, upper], as an index: what XLA does
+    to start indices that would put a window out of range."""
+    i64 = ir.IntegerType.get_signless(64)
+    if np.dtype(dtype).itemsize < 8:
+        x = (arith.extui if is_unsigned(dtype) else arith.extsi)(i64, x)
+    hi = arith.ConstantOp(i64, upper).result
+    if is_unsigned(dtype):
+        x = arith.minui(x, hi)
+    else:
+        x = arith.minsi(arith.maxsi(x, arith.ConstantOp(i64, 0).result), hi)
+    return arith.index_cast(ir.IndexType.get(), x)
+
+
+def indexed(out, inputs, body):
+    """A linalg.generic over `out`'s shape: element i is body(i, *elements of `inputs` at i),
+    `i` being the list of index values; body may read other tensors with tensor.extract."""
+    rank = len(out.shape)
+    return generic([out], inputs, [identity_map(rank)] * (len(inputs) + 1), lambda *scalars: [
+        body([linalg.IndexOp(d).result for d in range(rank)], *scalars[: len(inputs)])
+    ])[0]
 
 
 def _dims(name, values, x):
@@ -109,9 +144,18 @@ class SliceOp(MiraxOp, name="slice", operands=("operand",),
         return ShapedType(shape, x.dtype)
 
 
-rules.lowering[SliceOp.OPERATION_NAME] = lambda node, x: [tensor.ExtractSliceOp(
-    empty(node.out_types[0]).type, x, [], [], [], node.params["start_indices"], node.out_types[0].shape,
-    node.params["strides"]).result]
+def _lower_slice(node, x):
+    (out,) = node.out_types
+    rank = len(out.shape)
+    exprs = [
+        ir.AffineExpr.get_add(ir.AffineExpr.get_mul(ir.AffineDimExpr.get(d), ir.AffineConstantExpr.get(stride)),
+                              ir.AffineConstantExpr.get(start))
+        for d, (start, stride) in enumerate(zip(node.params["start_indices"], node.params["strides"], strict=True))
+    ]
+    return generic([out], [x], [ir.AffineMap.get(rank, 0, exprs), identity_map(rank)], lambda v, _: [v])
+
+
+rules.lowering[SliceOp.OPERATION_NAME] = _lower_slice
 
 
 def _check_indices(x, indices):
@@ -122,30 +166,13 @@ def _check_indices(x, indices):
             raise TypeError(f"start indices must be 0-d integers, got {index}")
 
 
-def clamp_index(dtype, x, upper):
-    """Scalar `x` of integer `dtype` clamped into [0, upper], as an index (what XLA
-    does to out-of-range start indices)."""
-    i64 = ir.IntegerType.get_signless(64)
-    if np.dtype(dtype).itemsize < 8:
-        x = (arith.extui if is_unsigned(dtype) else arith.extsi)(i64, x)
-    hi = arith.ConstantOp(i64, upper).result
-    if is_unsigned(dtype):
-        x = arith.minui(x, hi)
-    else:
-        x = arith.minsi(arith.maxsi(x, arith.ConstantOp(i64, 0).result), hi)
-    return arith.index_cast(ir.IndexType.get(), x)
-
-
-def _start_offsets(node, indices, sizes):
-    """The clamped start of a window of `sizes` in the first operand, from 0-d index tensors."""
+def _window_starts(node, indices, sizes):
+    """The clamped starts (index values) of a window of `sizes` in the first operand."""
     return [
         clamp_index(t.dtype, tensor.extract(i, []), dim - size)
         for i, t, dim, size in zip(indices, node.in_types[-len(indices):], node.in_types[0].shape, sizes,
                                    strict=True)
     ]
-
-
-_DYNAMIC = ir.ShapedType.get_dynamic_stride_or_offset()
 
 
 class DynamicSliceOp(MiraxOp, name="dynamic_slice", variadic=True, params={"slice_sizes": ints}):
@@ -162,11 +189,9 @@ class DynamicSliceOp(MiraxOp, name="dynamic_slice", variadic=True, params={"slic
 
 
 def _lower_dynamic_slice(node, x, *indices):
-    sizes = node.params["slice_sizes"]
-    offsets = _start_offsets(node, indices, sizes)
-    rank = len(sizes)
-    return [tensor.ExtractSliceOp(empty(node.out_types[0]).type, x, offsets, [], [], [_DYNAMIC] * rank, sizes,
-                                  [1] * rank).result]
+    starts = _window_starts(node, indices, node.params["slice_sizes"])
+    return [indexed(node.out_types[0], [], lambda idx: tensor.extract(
+        x, [arith.addi(i, s) for i, s in zip(idx, starts, strict=True)]))]
 
 
 rules.lowering[DynamicSliceOp.OPERATION_NAME] = _lower_dynamic_slice
@@ -188,9 +213,20 @@ class DynamicUpdateSliceOp(MiraxOp, name="dynamic_update_slice", variadic=True):
 
 def _lower_dynamic_update_slice(node, x, update, *indices):
     sizes = node.in_types[1].shape
-    offsets = _start_offsets(node, indices, sizes)
-    rank = len(sizes)
-    return [tensor.InsertSliceOp(update, x, offsets, [], [], [_DYNAMIC] * rank, sizes, [1] * rank).result]
+    if 0 in sizes:
+        return [x]
+    starts = _window_starts(node, indices, sizes)
+
+    def body(idx, old):
+        inside, at = None, []
+        for i, start, size in zip(idx, starts, sizes, strict=True):
+            offset = arith.subi(i, start)  # in [0, size) inside the window
+            fits = arith.cmpi(arith.CmpIPredicate.ult, offset, index_constant(size))
+            inside = fits if inside is None else arith.andi(inside, fits)
+            at.append(clamp(offset, 0, size - 1))  # a valid position to read even outside
+        return arith.select(inside, tensor.extract(update, at), old)
+
+    return [indexed(node.out_types[0], [x], body)]
 
 
 rules.lowering[DynamicUpdateSliceOp.OPERATION_NAME] = _lower_dynamic_update_slice
@@ -217,14 +253,28 @@ class ConcatenateOp(MiraxOp, name="concatenate", variadic=True, params={"dimensi
 
 
 def _lower_concatenate(node, *xs):
+    (out,) = node.out_types
     dimension = node.params["dimension"]
-    result = empty(node.out_types[0])
-    offset = 0
+    if 0 in out.shape:
+        return [empty(out)]
+    # Operand k covers positions [offset_k, offset_k + size_k) along `dimension`.
+    parts, offset = [], 0
     for x, t in zip(xs, node.in_types, strict=True):
-        offsets = [offset if d == dimension else 0 for d in range(t.ndim)]
-        result = tensor.InsertSliceOp(x, result, [], [], [], offsets, t.shape, [1] * t.ndim).result
+        if t.shape[dimension]:
+            parts.append((x, offset, t.shape[dimension]))
         offset += t.shape[dimension]
-    return [result]
+
+    def body(idx):
+        value = None
+        for x, offset, size in parts:
+            position = arith.subi(idx[dimension], index_constant(offset))
+            at = idx[:dimension] + [clamp(position, 0, size - 1)] + idx[dimension + 1:]
+            element = tensor.extract(x, at)
+            value = element if value is None else arith.select(
+                arith.cmpi(arith.CmpIPredicate.sge, position, index_constant(0)), element, value)
+        return value
+
+    return [indexed(out, [], body)]
 
 
 rules.lowering[ConcatenateOp.OPERATION_NAME] = _lower_concatenate
@@ -245,38 +295,38 @@ class PadOp(MiraxOp, name="pad", operands=("operand", "padding_value"),
             _dims(name, values, x)
         if any(i < 0 for i in interior_padding):
             raise TypeError(f"interior_padding {list(interior_padding)} must be non-negative")
-        shape = tuple(_padded_size(*dim) for dim in zip(
+        shape = tuple(low + high + size + max(size - 1, 0) * interior for size, low, high, interior in zip(
             x.shape, edge_padding_low, edge_padding_high, interior_padding, strict=True))
         if any(s < 0 for s in shape):
-            raise TypeError(f"padding {list(zip(edge_padding_low, edge_padding_high, interior_padding))} "
+            raise TypeError(f"padding {[list(p) for p in zip(edge_padding_low, edge_padding_high, interior_padding)]} "
                             f"of shape {list(x.shape)} gives a negative size")
         return ShapedType(shape, x.dtype)
 
 
-def _padded_size(size, low, high, interior):
-    return low + high + size + max(size - 1, 0) * interior
-
-
 def _lower_pad(node, x, value):
     (out,) = node.out_types
-    rank = len(out.shape)
-    filled = generic([out], [value], [ir.AffineMap.get(rank, 0, []), identity_map(rank)], lambda v, _: [v])[0]
-    # Operand element i lands at low + i * step; keep the elements landing inside the result.
-    first, sizes, offsets, steps = [], [], [], []
-    for size, low, interior, out_size in zip(node.in_types[0].shape, node.params["edge_padding_low"],
-                                             node.params["interior_padding"], out.shape, strict=True):
-        step = interior + 1
-        start = max(0, -(low // step))  # ceil(-low / step)
-        stop = min(size, -((low - out_size) // step))  # ceil((out_size - low) / step)
-        if stop <= start:
-            return [filled]
-        first.append(start)
-        sizes.append(stop - start)
-        offsets.append(low + start * step)
-        steps.append(step)
-    kept = tensor.ExtractSliceOp(ir.RankedTensorType.get(sizes, empty(out).type.element_type), x, [], [], [],
-                                 first, sizes, [1] * rank).result
-    return [tensor.InsertSliceOp(kept, filled, [], [], [], offsets, sizes, steps).result]
+    shape = node.in_types[0].shape
+    padding = tuple(zip(node.params["edge_padding_low"], node.params["interior_padding"], strict=True))
+    fill = tensor.extract(value, [])
+    if 0 in shape:
+        return [indexed(out, [], lambda idx: fill)]
+
+    def body(idx):
+        # Operand element j lands at low + j * step.
+        inside, at = None, []
+        for i, size, (low, interior) in zip(idx, shape, padding, strict=True):
+            step = index_constant(interior + 1)
+            shifted = arith.subi(i, index_constant(low))
+            j = arith.divsi(shifted, step)
+            fits = arith.andi(
+                arith.cmpi(arith.CmpIPredicate.eq, arith.remsi(shifted, step), index_constant(0)),
+                arith.cmpi(arith.CmpIPredicate.ult, j, index_constant(size)),
+            )
+            inside = fits if inside is None else arith.andi(inside, fits)
+            at.append(clamp(j, 0, size - 1))
+        return arith.select(inside, tensor.extract(x, at), fill)
+
+    return [indexed(out, [], body)]
 
 
 rules.lowering[PadOp.OPERATION_NAME] = _lower_pad

@@ -27,7 +27,7 @@ class TracedFunction:
         if self._executable is None:
             self._executable = runtime.compile(
                 self.trace.text, "main", len(args) + len(self.trace.constvars), self.trace.out_avals)
-        outs = self._executable([x._value for x in args] + [c._value for c in self.trace.constvars])
+        outs = self._executable([x.pointer for x in args] + [c.pointer for c in self.trace.constvars])
         return [Array(o, a.weak_type) for o, a in zip(outs, self.trace.out_avals, strict=True)]
 
     def __call__(self, *args):
@@ -86,6 +86,7 @@ class Jitted:
         self._static_argnums = set(static_argnums) | {parameters.index(n) for n in static_argnames if n in parameters}
         self._static_argnames = set(static_argnames) | {parameters[i] for i in static_argnums if i < len(parameters)}
         self._cache = {}
+        self._positional_cache = {}  # the common call: positional Arrays only
 
     def _specialize(self, args, kwargs):
         """The TracedFunction for these arguments (traced on a cache miss) and the array leaves."""
@@ -114,7 +115,14 @@ class Jitted:
         return traced, leaves
 
     def __call__(self, *args, **kwargs):
+        if not kwargs and not self._static_argnums:
+            key = tuple((x._value.shape, x._value.dtype, x.weak_type) if type(x) is Array else None for x in args)
+            traced = self._positional_cache.get(key)
+            if traced is not None:
+                return tree_unflatten(traced.out_tree, traced.call_flat(args))
         traced, leaves = self._specialize(args, kwargs)
+        if not kwargs and not self._static_argnums and all(type(x) is Array for x in args):
+            self._positional_cache[key] = traced
         return tree_unflatten(traced.out_tree, traced.call_flat(leaves))
 
     def lower(self, *args, **kwargs):

@@ -94,12 +94,22 @@ class UnexpectedTracerError(Exception):
 class Array:
     """A concrete array on the CPU: an immutable, C-contiguous NumPy buffer."""
 
-    __slots__ = ("_value", "weak_type", "__weakref__")
+    __slots__ = ("_value", "weak_type", "_pointer", "__weakref__")
     __array_priority__ = 100
 
     def __init__(self, value, weak_type=False):
         self._value = value
         self.weak_type = weak_type
+        self._pointer = None
+
+    @property
+    def pointer(self):
+        """The buffer's address, for calls into compiled code."""
+        if self._pointer is None:
+            if not self._value.flags.writeable or not self._value.flags.c_contiguous:
+                self._value = np.array(self._value, order="C")
+            self._pointer = runtime.address(self._value)
+        return self._pointer
 
     @property
     def aval(self):
@@ -362,7 +372,7 @@ def _eager(op_cls, args, in_avals, out_avals, params):
             outs = trace.emit(op_cls, trace.invars, out_avals, params)
         trace.finish(outs)
         executable = _eager_cache[key] = runtime.compile(trace.text, "main", len(args), trace.out_avals)
-    results = executable([x._value for x in args])
+    results = executable([x.pointer for x in args])
     return [Array(r, a.weak_type) for r, a in zip(results, out_avals, strict=True)]
 
 

@@ -29,12 +29,16 @@ def context():
 
 
 def address(array):
-    """The address of a NumPy array's first element."""
-    return array.__array_interface__["data"][0]
+    """The address of a writable, C-contiguous NumPy array's first element (ctypes'
+    from_buffer is several times faster than __array_interface__ here)."""
+    if array.size == 0:
+        return 0  # nothing is read or written through it
+    return ctypes.addressof(ctypes.c_char.from_buffer(array))
 
 
 class Executable:
-    """A compiled entry function: call it with NumPy arrays, get NumPy arrays back."""
+    """A compiled entry function: call it with the addresses of its input buffers,
+    get new NumPy arrays back."""
 
     def __init__(self, module_text, entry, num_inputs, out_types):
         with context():
@@ -55,8 +59,8 @@ class Executable:
         outputs = [np.empty(shape, dtype) for shape, dtype in self._out_types]
         cells = self._cells
         i = 0
-        for array in inputs:
-            cells[i] = address(array)
+        for pointer in inputs:
+            cells[i] = pointer
             i += 1
         for array in outputs:
             cells[i] = address(array)

@@ -1,0 +1,287 @@
+"""Reductions: reduce_* over axes, argmax/argmin, and the cumulative (scan) ops.
+
+A reduce_* op folds the elements along `axes` with its binary op (the elementwise
+scalar rule of add, mul, max, min, and, or), starting from that op's identity. It
+lowers to a linalg.generic with reduction iterators over a linalg.fill'ed init.
+Float max/min propagate NaN, as XLA's. Half-precision floats accumulate in f32 and
+round once at the end, so long sums do not stall at 2048.
+"""
+import numpy as np
+
+from mirax.mlir import arith, ir, linalg, scf, tensor
+
+from . import rules
+from .base import MiraxOp, bool_, dtype_, int_, ints
+from .elementwise import BINARY, _compare, convert_scalar
+from .lowering import PARALLEL, REDUCTION, constant, elementwise, empty, generic, identity_map, scalar_type
+from .types import ShapedType, is_bool, is_complex, is_float, is_integer
+
+# ----------------------------------------------------------------------------- helpers shared by the families
+
+
+def accumulator_dtype(dtype):
+    """The dtype a reduction accumulates in: f32 for half-precision floats, else the dtype."""
+    dtype = np.dtype(dtype)
+    return np.dtype(np.float32) if is_float(dtype) and dtype.itemsize == 2 else dtype
+
+
+def convert_tensor(value, shaped, dtype):
+    """`value`, a tensor of ShapedType `shaped`, converted elementwise to `dtype`."""
+    if shaped.dtype == np.dtype(dtype):
+        return value
+    (out,) = elementwise([ShapedType(shaped.shape, np.dtype(dtype))], [value],
+                         lambda v: convert_scalar(shaped.dtype, dtype, v))
+    return out
+
+
+def filled(shaped, value):
+    """A tensor of `shaped` holding `value` everywhere (linalg.fill)."""
+    return linalg.fill(constant(shaped.dtype, value), outs=[empty(shaped)])
+
+
+def index(value):
+    return arith.ConstantOp(ir.IndexType.get(), value).result
+
+
+def for_loop(lower, upper, inits, body):
+    """scf.for over [lower, upper) carrying `inits`; `body(iv, *carried)` returns the next values."""
+    loop = scf.ForOp(lower, upper, index(1), list(inits))
+    with ir.InsertionPoint(loop.body):
+        scf.YieldOp(list(body(loop.induction_variable, *loop.inner_iter_args)))
+    return list(loop.results)
+
+
+def kind_of(dtype):
+    if is_complex(dtype):
+        return "complex"
+    if is_float(dtype):
+        return "float"
+    return "bool" if is_bool(dtype) else "int"
+
+
+def check_kind(x, allowed, name):
+    if kind_of(x.dtype) not in allowed:
+        raise TypeError(f"{name} does not accept {x.dtype.name} operands (it takes {', '.join(allowed)})")
+
+
+def check_axes(x, axes):
+    """`axes` must be distinct dimensions of `x`, given as non-negative numbers (as in XLA)."""
+    if any(not 0 <= a < x.ndim for a in axes) or len(set(axes)) != len(axes):
+        raise TypeError(f"axes {list(axes)} must be distinct dimensions in [0, {x.ndim}) of shape {list(x.shape)}")
+
+
+def _drop(shape, axes):
+    return tuple(s for d, s in enumerate(shape) if d not in axes)
+
+
+def _reduction_maps(rank, axes, num_outputs):
+    """The input's identity map, then a map dropping `axes` per output, and the iterators."""
+    kept = ir.AffineMap.get(rank, 0, [ir.AffineDimExpr.get(d) for d in range(rank) if d not in axes])
+    iterators = [REDUCTION if d in axes else PARALLEL for d in range(rank)]
+    return [identity_map(rank)] + [kept] * num_outputs, iterators
+
+
+# ----------------------------------------------------------------------------- reduce_*
+
+NUMBER = ("float", "complex", "int")
+
+
+def _lowest(dtype):
+    if is_float(dtype):
+        return -np.inf
+    return False if is_bool(dtype) else np.iinfo(dtype).min
+
+
+def _highest(dtype):
+    if is_float(dtype):
+        return np.inf
+    return True if is_bool(dtype) else np.iinfo(dtype).max
+
+
+# name: (dtype kinds accepted, scalar combine rule, identity as a function of the dtype)
+REDUCERS = {
+    "sum": (NUMBER, BINARY["add"][1], lambda dtype: 0),
+    "prod": (NUMBER, BINARY["mul"][1], lambda dtype: 1),
+    "max": (("float", "int", "bool"), BINARY["max"][1], _lowest),
+    "min": (("float", "int", "bool"), BINARY["min"][1], _highest),
+    "and": (("int", "bool"), BINARY["and"][1], lambda dtype: True if is_bool(dtype) else -1),
+    "or": (("int", "bool"), BINARY["or"][1], lambda dtype: 0),
+}
+
+
+def _reduce_infer(name, kinds):
+    def infer(x, axes):
+        check_kind(x, kinds, f"reduce_{name}")
+        check_axes(x, axes)
+        return ShapedType(_drop(x.shape, axes), x.dtype)
+
+    return staticmethod(infer)
+
+
+def _reduce_lowering(combine, identity):
+    def lower(node, x):
+        (x_type,), (out,) = node.in_types, node.out_types
+        acc = ShapedType(out.shape, accumulator_dtype(out.dtype))
+        maps, iterators = _reduction_maps(x_type.ndim, node.params["axes"], 1)
+
+        def body(v, total):
+            return [combine(acc.dtype, total, convert_scalar(x_type.dtype, acc.dtype, v))]
+
+        (result,) = generic([acc], [x], maps, body, iterators, inits=[filled(acc, identity(acc.dtype))])
+        return [convert_tensor(result, acc, out.dtype)]
+
+    return lower
+
+
+for _name, (_allowed, _combine, _identity) in REDUCERS.items():
+    _cls = type(f"Reduce{_name.capitalize()}Op", (MiraxOp,), {
+        "infer": _reduce_infer(_name, _allowed),
+        "__doc__": f"The {_name} of the elements along `axes`; the result drops those axes.",
+    }, name=f"reduce_{_name}", operands=("operand",), params={"axes": ints})
+    rules.lowering[_cls.OPERATION_NAME] = _reduce_lowering(_combine, _identity)
+    globals()[_cls.__name__] = _cls
+
+# ----------------------------------------------------------------------------- argmax, argmin
+
+
+def _arg_infer(name):
+    def infer(x, axes, index_dtype):
+        check_kind(x, ("float", "int", "bool"), name)
+        if len(axes) != 1:
+            raise TypeError(f"{name} takes exactly one axis, got {list(axes)}")
+        check_axes(x, axes)
+        if x.shape[axes[0]] == 0:
+            raise TypeError(f"{name} requires a non-empty reduced dimension, got axis {axes[0]} "
+                            f"of shape {list(x.shape)}")
+        if not is_integer(index_dtype):
+            raise TypeError(f"index_dtype must be an integer type, got {np.dtype(index_dtype).name}")
+        return ShapedType(_drop(x.shape, axes), np.dtype(index_dtype))
+
+    return staticmethod(infer)
+
+
+def _arg_lowering(direction, start):
+    """argmax (direction "GT", from the lowest value) or argmin ("LT", from the highest).
+
+    The combine is order-independent: a candidate wins if it is strictly better, or
+    equal at a smaller index. NaN beats every number and equals NaN, so the first
+    NaN wins, as in jax.lax.argmax. The init (start value, index 0) stands for the
+    element at index 0, which is never worse than the start value.
+    """
+
+    def lower(node, x):
+        (x_type,), (out,) = node.in_types, node.out_types
+        (axis,) = node.params["axes"]
+        best = ShapedType(out.shape, accumulator_dtype(x_type.dtype))
+        maps, iterators = _reduction_maps(x_type.ndim, (axis,), 2)
+        index_type = scalar_type(out.dtype)
+
+        def body(v, best_value, best_index):
+            v = convert_scalar(x_type.dtype, best.dtype, v)
+            i = arith.index_cast(index_type, linalg.IndexOp(axis).result)
+            better = _compare(best.dtype, v, best_value, direction)
+            equal = _compare(best.dtype, v, best_value, "EQ")
+            if is_float(best.dtype):
+                v_nan = arith.cmpf(arith.CmpFPredicate.UNO, v, v)
+                best_nan = arith.cmpf(arith.CmpFPredicate.UNO, best_value, best_value)
+                best_number = arith.cmpf(arith.CmpFPredicate.ORD, best_value, best_value)
+                better = arith.ori(better, arith.andi(v_nan, best_number))
+                equal = arith.ori(equal, arith.andi(v_nan, best_nan))
+            earlier = arith.cmpi(arith.CmpIPredicate.ult, i, best_index)  # indices are non-negative
+            take = arith.ori(better, arith.andi(equal, earlier))
+            return [arith.select(take, v, best_value), arith.select(take, i, best_index)]
+
+        inits = [filled(best, start(best.dtype)), filled(out, 0)]
+        return [generic([best, out], [x], maps, body, iterators, inits=inits)[1]]
+
+    return lower
+
+
+class ArgmaxOp(MiraxOp, name="argmax", operands=("operand",), params={"axes": ints, "index_dtype": dtype_}):
+    """The index of the greatest element along the one axis in `axes` (the first one on
+    ties; the first NaN if there is one)."""
+
+    infer = _arg_infer("argmax")
+
+
+rules.lowering[ArgmaxOp.OPERATION_NAME] = _arg_lowering("GT", _lowest)
+
+
+class ArgminOp(MiraxOp, name="argmin", operands=("operand",), params={"axes": ints, "index_dtype": dtype_}):
+    """The index of the least element along the one axis in `axes` (the first one on
+    ties; the first NaN if there is one)."""
+
+    infer = _arg_infer("argmin")
+
+
+rules.lowering[ArgminOp.OPERATION_NAME] = _arg_lowering("LT", _highest)
+
+# ----------------------------------------------------------------------------- cumulative ops
+
+
+def _cumulative_infer(name, kinds):
+    def infer(x, axis, reverse):
+        check_kind(x, kinds, name)
+        if not 0 <= axis < x.ndim:
+            raise TypeError(f"axis {axis} is out of range for shape {list(x.shape)}")
+        return x
+
+    return staticmethod(infer)
+
+
+def _cumulative_lowering(combine):
+    """An scf.for along the axis: slice i of the result combines slice i - 1 (i + 1 when
+    reversed) of the result with slice i of the operand, computed in place into the
+    result's slice i, so every step is one elementwise linalg.generic over a slice."""
+
+    def lower(node, x):
+        (x_type,), (out,) = node.in_types, node.out_types
+        axis, reverse = node.params["axis"], node.params["reverse"]
+        n = out.shape[axis]
+        if 0 in out.shape:
+            return [x]
+        acc = ShapedType(out.shape, accumulator_dtype(out.dtype))
+        x = convert_tensor(x, x_type, acc.dtype)
+        rank = len(out.shape)
+        row = ShapedType(_drop(out.shape, (axis,)), acc.dtype)
+        row_type = ir.RankedTensorType.get(list(row.shape), scalar_type(acc.dtype))
+        sizes = [1 if d == axis else s for d, s in enumerate(out.shape)]
+        dynamic = ir.ShapedType.get_dynamic_stride_or_offset()
+        offsets = [dynamic if d == axis else 0 for d in range(rank)]
+
+        def extract(source, i):
+            return tensor.extract_slice(row_type, source, [i], [], [], offsets, sizes, [1] * rank)
+
+        def insert(value, dest, i):
+            return tensor.insert_slice(value, dest, [i], [], [], offsets, sizes, [1] * rank)
+
+        first = index(n - 1 if reverse else 0)
+        result = insert(extract(x, first), empty(acc), first)
+
+        def step(k, result):
+            i, prev = (arith.subi(index(n - 1), k), arith.subi(index(n), k)) if reverse else (k, arith.subi(k, index(1)))
+            (combined,) = generic([row], [extract(result, prev), extract(x, i)], [identity_map(row.ndim)] * 3,
+                                  lambda a, b, _: [combine(acc.dtype, a, b)], inits=[extract(result, i)])
+            return [insert(combined, result, i)]
+
+        (result,) = for_loop(index(1), index(n), [result], step)
+        return [convert_tensor(result, acc, out.dtype)]
+
+    return lower
+
+
+# name: (dtype kinds accepted, scalar combine rule)
+CUMULATIVE = {
+    "cumsum": (NUMBER, BINARY["add"][1]),
+    "cumprod": (NUMBER, BINARY["mul"][1]),
+    "cummax": (("float", "int"), BINARY["max"][1]),
+    "cummin": (("float", "int"), BINARY["min"][1]),
+}
+
+for _name, (_allowed, _combine) in CUMULATIVE.items():
+    _cls = type(f"{_name.capitalize()}Op", (MiraxOp,), {
+        "infer": _cumulative_infer(_name, _allowed),
+        "__doc__": f"The running {_name[3:]} along `axis`, from its end when `reverse`.",
+    }, name=_name, operands=("operand",), params={"axis": int_, "reverse": bool_})
+    rules.lowering[_cls.OPERATION_NAME] = _cumulative_lowering(_combine)
+    globals()[_cls.__name__] = _cls
