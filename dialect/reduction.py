@@ -51,6 +51,23 @@ def for_loop(lower, upper, inits, body):
     return list(loop.results)
 
 
+def for_each_row(shape, dimension, inits, body):
+    """An scf.for over the rows of `shape` along `dimension`, carrying `inits`:
+    `body(at, *carried)` returns the next values, where `at(i)` is the full index
+    of the row's element i (an index value)."""
+    others = [(d, s) for d, s in enumerate(shape) if d != dimension]
+    count = int(np.prod([s for _, s in others], dtype=np.int64))
+
+    def per_row(b, *carried):
+        row, stride = {}, count  # b is the row's row-major number over the other dimensions
+        for d, s in others:
+            stride //= s
+            row[d] = arith.remui(arith.divui(b, index(stride)), index(s))
+        return body(lambda i: [i if d == dimension else row[d] for d in range(len(shape))], *carried)
+
+    return for_loop(index(0), index(count), inits, per_row)
+
+
 def kind_of(dtype):
     if is_complex(dtype):
         return "complex"
@@ -230,9 +247,9 @@ def _cumulative_infer(name, kinds):
 
 
 def _cumulative_lowering(combine):
-    """An scf.for along the axis: slice i of the result combines slice i - 1 (i + 1 when
-    reversed) of the result with slice i of the operand, computed in place into the
-    result's slice i, so every step is one elementwise linalg.generic over a slice."""
+    """Scalar scf loops: over the rows along the axis, then along each row carrying
+    the running total. (Slice-wise steps would copy between strided slices, which
+    the CPU pipeline cannot lower without a runtime library.)"""
 
     def lower(node, x):
         (x_type,), (out,) = node.in_types, node.out_types
@@ -240,32 +257,25 @@ def _cumulative_lowering(combine):
         n = out.shape[axis]
         if 0 in out.shape:
             return [x]
-        acc = ShapedType(out.shape, accumulator_dtype(out.dtype))
-        x = convert_tensor(x, x_type, acc.dtype)
-        rank = len(out.shape)
-        row = ShapedType(_drop(out.shape, (axis,)), acc.dtype)
-        row_type = ir.RankedTensorType.get(list(row.shape), scalar_type(acc.dtype))
-        sizes = [1 if d == axis else s for d, s in enumerate(out.shape)]
-        dynamic = ir.ShapedType.get_dynamic_stride_or_offset()
-        offsets = [dynamic if d == axis else 0 for d in range(rank)]
+        acc = accumulator_dtype(out.dtype)
 
-        def extract(source, i):
-            return tensor.extract_slice(row_type, source, [i], [], [], offsets, sizes, [1] * rank)
+        def per_row(at, result):
+            def read(i):
+                return convert_scalar(x_type.dtype, acc, tensor.extract(x, at(i)))
 
-        def insert(value, dest, i):
-            return tensor.insert_slice(value, dest, [i], [], [], offsets, sizes, [1] * rank)
+            def write(total, result, i):
+                return tensor.insert(convert_scalar(acc, out.dtype, total), result, at(i))
 
-        first = index(n - 1 if reverse else 0)
-        result = insert(extract(x, first), empty(acc), first)
+            def step(k, total, result):
+                i = arith.subi(index(n - 1), k) if reverse else k
+                total = combine(acc, total, read(i))
+                return [total, write(total, result, i)]
 
-        def step(k, result):
-            i, prev = (arith.subi(index(n - 1), k), arith.subi(index(n), k)) if reverse else (k, arith.subi(k, index(1)))
-            (combined,) = generic([row], [extract(result, prev), extract(x, i)], [identity_map(row.ndim)] * 3,
-                                  lambda a, b, _: [combine(acc.dtype, a, b)], inits=[extract(result, i)])
-            return [insert(combined, result, i)]
+            first = index(n - 1 if reverse else 0)
+            total = read(first)
+            return for_loop(index(1), index(n), [total, write(total, result, first)], step)[1:]
 
-        (result,) = for_loop(index(1), index(n), [result], step)
-        return [convert_tensor(result, acc, out.dtype)]
+        return for_each_row(out.shape, axis, [empty(out)], per_row)
 
     return lower
 

@@ -164,23 +164,31 @@ def _check_indices(x, indices):
     for index in indices:
         if index.ndim != 0 or not is_integer(index.dtype):
             raise TypeError(f"start indices must be 0-d integers, got {index}")
+    if len({index.dtype for index in indices}) > 1:
+        raise TypeError("start indices must have one dtype, got " + ", ".join(str(i) for i in indices))
 
 
-def _window_starts(node, indices, sizes):
-    """The clamped starts (index values) of a window of `sizes` in the first operand."""
+def _window_starts(node, indices, shape, sizes):
+    """The clamped starts (index values) of a window of `sizes` in `shape`."""
     return [
         clamp_index(t.dtype, tensor.extract(i, []), dim - size)
-        for i, t, dim, size in zip(indices, node.in_types[-len(indices):], node.in_types[0].shape, sizes,
-                                   strict=True)
+        for i, t, dim, size in zip(indices, node.in_types[: len(indices)], shape, sizes, strict=True)
     ]
 
 
-class DynamicSliceOp(MiraxOp, name="dynamic_slice", variadic=True, params={"slice_sizes": ints}):
-    """Operands (operand, *start_indices): the window of `slice_sizes` starting at the
+# The start indices form the variadic operand group, which MiraxOp places before the
+# named operands; the IRDL verifier gives one type to all values of a variadic group,
+# so the indices share one dtype.
+
+
+class DynamicSliceOp(MiraxOp, name="dynamic_slice", variadic=True, operands=("operand",),
+                     params={"slice_sizes": ints}):
+    """Operands (*start_indices, operand): the window of `slice_sizes` starting at the
     0-d integer start indices, each clamped so that the window fits."""
 
     @staticmethod
-    def infer(x, *indices, slice_sizes):
+    def infer(*types, slice_sizes):
+        *indices, x = types
         _check_indices(x, indices)
         _dims("slice_sizes", slice_sizes, x)
         if any(not 0 <= s <= d for s, d in zip(slice_sizes, x.shape, strict=True)):
@@ -188,8 +196,9 @@ class DynamicSliceOp(MiraxOp, name="dynamic_slice", variadic=True, params={"slic
         return ShapedType(tuple(slice_sizes), x.dtype)
 
 
-def _lower_dynamic_slice(node, x, *indices):
-    starts = _window_starts(node, indices, node.params["slice_sizes"])
+def _lower_dynamic_slice(node, *operands):
+    *indices, x = operands
+    starts = _window_starts(node, indices, node.in_types[-1].shape, node.params["slice_sizes"])
     return [indexed(node.out_types[0], [], lambda idx: tensor.extract(
         x, [arith.addi(i, s) for i, s in zip(idx, starts, strict=True)]))]
 
@@ -197,12 +206,13 @@ def _lower_dynamic_slice(node, x, *indices):
 rules.lowering[DynamicSliceOp.OPERATION_NAME] = _lower_dynamic_slice
 
 
-class DynamicUpdateSliceOp(MiraxOp, name="dynamic_update_slice", variadic=True):
-    """Operands (operand, update, *start_indices): operand with the window at the start
+class DynamicUpdateSliceOp(MiraxOp, name="dynamic_update_slice", variadic=True, operands=("operand", "update")):
+    """Operands (*start_indices, operand, update): operand with the window at the start
     indices (clamped so that it fits) replaced by update."""
 
     @staticmethod
-    def infer(x, update, *indices):
+    def infer(*types):
+        *indices, x, update = types
         _check_indices(x, indices)
         if update.dtype != x.dtype:
             raise TypeError(f"update dtype {update.dtype.name} differs from operand dtype {x.dtype.name}")
@@ -211,11 +221,12 @@ class DynamicUpdateSliceOp(MiraxOp, name="dynamic_update_slice", variadic=True):
         return x
 
 
-def _lower_dynamic_update_slice(node, x, update, *indices):
-    sizes = node.in_types[1].shape
+def _lower_dynamic_update_slice(node, *operands):
+    *indices, x, update = operands
+    sizes = node.in_types[-1].shape
     if 0 in sizes:
         return [x]
-    starts = _window_starts(node, indices, sizes)
+    starts = _window_starts(node, indices, node.in_types[-2].shape, sizes)
 
     def body(idx, old):
         inside, at = None, []
@@ -232,47 +243,41 @@ def _lower_dynamic_update_slice(node, x, update, *indices):
 rules.lowering[DynamicUpdateSliceOp.OPERATION_NAME] = _lower_dynamic_update_slice
 
 
-class ConcatenateOp(MiraxOp, name="concatenate", variadic=True, params={"dimension": int_}):
-    """The operands joined along `dimension`; their other dimensions agree."""
+class ConcatenateOp(MiraxOp, name="concatenate", operands=("lhs", "rhs"), params={"dimension": int_}):
+    """lhs and rhs joined along `dimension`; their other dimensions agree. (Binary: the
+    IRDL verifier gives all values of a variadic operand group one type.)"""
 
     @staticmethod
-    def infer(*xs, dimension):
-        if not xs:
-            raise TypeError("requires at least one operand")
-        first = xs[0]
-        if not 0 <= dimension < first.ndim:
-            raise TypeError(f"dimension {dimension} is out of range for shape {list(first.shape)}")
-        if len({x.dtype for x in xs}) > 1:
-            raise TypeError("requires operands of one dtype, got " + ", ".join(x.dtype.name for x in xs))
+    def infer(lhs, rhs, dimension):
+        if not 0 <= dimension < lhs.ndim:
+            raise TypeError(f"dimension {dimension} is out of range for shape {list(lhs.shape)}")
+        if lhs.dtype != rhs.dtype:
+            raise TypeError(f"requires operands of one dtype, got {lhs.dtype.name}, {rhs.dtype.name}")
         others = lambda x: x.shape[:dimension] + x.shape[dimension + 1:]
-        if any(x.ndim != first.ndim or others(x) != others(first) for x in xs):
-            raise TypeError(f"cannot concatenate shapes {', '.join(str(list(x.shape)) for x in xs)} "
+        if lhs.ndim != rhs.ndim or others(lhs) != others(rhs):
+            raise TypeError(f"cannot concatenate shapes {list(lhs.shape)} and {list(rhs.shape)} "
                             f"along dimension {dimension}")
-        size = sum(x.shape[dimension] for x in xs)
-        return ShapedType(first.shape[:dimension] + (size,) + first.shape[dimension + 1:], first.dtype)
+        size = lhs.shape[dimension] + rhs.shape[dimension]
+        return ShapedType(lhs.shape[:dimension] + (size,) + lhs.shape[dimension + 1:], lhs.dtype)
 
 
-def _lower_concatenate(node, *xs):
+def _lower_concatenate(node, lhs, rhs):
     (out,) = node.out_types
     dimension = node.params["dimension"]
+    split = node.in_types[0].shape[dimension]
     if 0 in out.shape:
         return [empty(out)]
-    # Operand k covers positions [offset_k, offset_k + size_k) along `dimension`.
-    parts, offset = [], 0
-    for x, t in zip(xs, node.in_types, strict=True):
-        if t.shape[dimension]:
-            parts.append((x, offset, t.shape[dimension]))
-        offset += t.shape[dimension]
+    if split in (0, out.shape[dimension]):  # one side is empty
+        return [lhs if split else rhs]
 
     def body(idx):
-        value = None
-        for x, offset, size in parts:
-            position = arith.subi(idx[dimension], index_constant(offset))
-            at = idx[:dimension] + [clamp(position, 0, size - 1)] + idx[dimension + 1:]
-            element = tensor.extract(x, at)
-            value = element if value is None else arith.select(
-                arith.cmpi(arith.CmpIPredicate.sge, position, index_constant(0)), element, value)
-        return value
+        # Positions before `split` read lhs, the others rhs at position - split.
+        position = idx[dimension]
+        at = lambda p, size: idx[:dimension] + [clamp(p, 0, size - 1)] + idx[dimension + 1:]
+        in_rhs = arith.subi(position, index_constant(split))
+        return arith.select(arith.cmpi(arith.CmpIPredicate.slt, position, index_constant(split)),
+                            tensor.extract(lhs, at(position, split)),
+                            tensor.extract(rhs, at(in_rhs, out.shape[dimension] - split)))
 
     return [indexed(out, [], body)]
 

@@ -12,13 +12,13 @@ each merge runs of width w from one buffer into the next.
 """
 from typing import Any, Sequence
 
-from mirax.mlir import arith, complex_d, ext, ir, tensor
+from mirax.mlir import arith, complex_d, ext, tensor
 
 from . import rules
 from .base import MiraxOp, bool_, int_
 from .elementwise import _compare
 from .lowering import empty
-from .reduction import for_loop, index
+from .reduction import for_each_row, for_loop, index
 from .types import is_complex, is_float
 
 
@@ -74,27 +74,14 @@ def _lower_sort(node, *operands):
     shape = node.in_types[0].shape
     dimension, num_keys = node.params["dimension"], node.params["num_keys"]
     n = shape[dimension]
-    batch = [(d, s) for d, s in enumerate(shape) if d != dimension]
-    count = 1
-    for _, s in batch:
-        count *= s
-    if n <= 1 or count == 0:
+    if n <= 1 or 0 in shape:
         return list(operands)
     dtypes = [t.dtype for t in node.in_types]
 
     def merge_pass(sources, width):
         """Merge each pair of sorted runs [lo, lo+w), [lo+w, lo+2w) of `sources` into new tensors."""
 
-        def per_row(b, *dests):
-            # The row's index in every dimension but `dimension`, from its row-major number b.
-            row, stride = {}, count
-            for d, s in batch:
-                stride //= s
-                row[d] = arith.remui(arith.divui(b, index(stride)), index(s))
-
-            def at(position):
-                return [position if d == dimension else row[d] for d in range(len(shape))]
-
+        def per_row(at, *dests):
             def per_run(c, *dests):
                 lo = arith.muli(c, index(2 * width))
                 mid = arith.minui(arith.addi(lo, index(width)), index(n))
@@ -111,7 +98,7 @@ def _lower_sort(node, *operands):
                     take_right = arith.andi(right_open, arith.ori(left_done, right_less))
                     dests = [tensor.insert(arith.select(take_right, r, l), dest, at(k))
                              for l, r, dest in zip(left, right, dests, strict=True)]
-                    step = arith.index_cast(ir.IndexType.get(), arith.extui(ir.IntegerType.get_signless(64), take_right))
+                    step = arith.select(take_right, index(1), index(0))
                     return [arith.subi(arith.addi(i, index(1)), step), arith.addi(j, step), *dests]
 
                 return for_loop(lo, hi, [lo, mid, *dests], per_element)[2:]
@@ -119,7 +106,7 @@ def _lower_sort(node, *operands):
             runs = -(-n // (2 * width))
             return for_loop(index(0), index(runs), dests, per_run)
 
-        return for_loop(index(0), index(count), [empty(t) for t in node.in_types], per_row)
+        return for_each_row(shape, dimension, [empty(t) for t in node.in_types], per_row)
 
     values, width = list(operands), 1
     while width < n:

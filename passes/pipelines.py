@@ -36,6 +36,12 @@ def lower_to_linalg(module):
     passmanager.PassManager.parse("builtin.module(canonicalize)").run(module.operation)
 
 
-def lower_to_llvm(module):
-    """linalg -> LLVM dialect, in place."""
-    passmanager.PassManager.parse(f"builtin.module({CPU_PIPELINE})").run(module.operation)
+BARE_POINTERS = "{use-bare-ptr-memref-call-conv=1}"
+
+
+def lower_to_llvm(module, bare_pointers=True):
+    """linalg -> LLVM dialect, in place. Functions take bare pointers to their buffers,
+    or memref descriptors when `bare_pointers` is false (needed for zero-size buffers,
+    which the bare-pointer convention rejects)."""
+    pipeline = CPU_PIPELINE if bare_pointers else CPU_PIPELINE.replace(BARE_POINTERS, "")
+    passmanager.PassManager.parse(f"builtin.module({pipeline})").run(module.operation)

@@ -27,7 +27,7 @@ class TracedFunction:
         if self._executable is None:
             self._executable = runtime.compile(
                 self.trace.text, "main", len(args) + len(self.trace.constvars), self.trace.out_avals)
-        outs = self._executable([x.pointer for x in args] + [c.pointer for c in self.trace.constvars])
+        outs = self._executable(list(args) + self.trace.constvars)
         return [Array(o, a.weak_type) for o, a in zip(outs, self.trace.out_avals, strict=True)]
 
     def __call__(self, *args):

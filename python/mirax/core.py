@@ -123,7 +123,7 @@ class Array:
 
     def __repr__(self):
         dtype = f"dtype={self._value.dtype.name}" + (", weak_type=True" if self.weak_type else "")
-        if self._value.size == 0 and self._value.ndim > 0 and 0 not in self._value.shape[:-1]:
+        if self._value.size == 0 and self._value.ndim > 0:
             body = f"[], shape={self._value.shape}"
         else:
             body = np.array2string(self._value, prefix="Array(", suffix=",", separator=", ")
@@ -372,7 +372,7 @@ def _eager(op_cls, args, in_avals, out_avals, params):
             outs = trace.emit(op_cls, trace.invars, out_avals, params)
         trace.finish(outs)
         executable = _eager_cache[key] = runtime.compile(trace.text, "main", len(args), trace.out_avals)
-    results = executable([x.pointer for x in args])
+    results = executable(args)
     return [Array(r, a.weak_type) for r, a in zip(results, out_avals, strict=True)]
 
 

@@ -86,13 +86,13 @@ def _print_func(func_op, num_consts, indent):
             name = "pjit"
         else:
             name = name.split(".", 1)[1]
-            params = ", ".join(f"{k}={_param(v)}" for k, v in params_of(op).items())
+            params = " ".join(f"{k}={_param(v)}" for k, v in params_of(op).items())
             params = f"[{params}]" if params else ""
         lines.append(f"{results} = {name}{params} {operands}".rstrip())
     outs = ", ".join(outputs) + ("," if len(outputs) == 1 else "")
     head = f"{{ lambda {consts}; {inputs}. let"
-    if len(lines) <= 1 and len(head) + sum(len(line) for line in lines) < 60:
-        body = f" {lines[0]}" if lines else ""
-        return f"{head}{body} in ({outs}) }}"
+    one_line = f"{head} {'; '.join(lines)} in ({outs}) }}" if lines else f"{head} in ({outs}) }}"
+    if len(indent) + len(one_line) <= 80:
+        return one_line
     body = "".join(f"\n{indent}    {line}" for line in lines)
     return f"{head}{body}\n{indent}  in ({outs}) }}"

@@ -8,13 +8,15 @@ try:  # pragma: no cover - depends on what is installed
     from mlir.dialects import arith, complex as complex_d, ext, func, linalg, math, scf, tensor
     from mlir.dialects import llvm as llvm_d
     from mlir.execution_engine import ExecutionEngine
+    from mlir.runtime import get_ranked_memref_descriptor
 except ImportError:
     from torch_mlir import ir, passmanager, rewrite
     from torch_mlir.dialects import arith, complex as complex_d, ext, func, linalg, math, scf, tensor
     from torch_mlir.dialects import llvm as llvm_d
     from torch_mlir.execution_engine import ExecutionEngine
+    from torch_mlir.runtime import get_ranked_memref_descriptor
 
 __all__ = [
     "ir", "passmanager", "rewrite", "arith", "complex_d", "ext", "func", "linalg", "math",
-    "scf", "tensor", "llvm_d", "ExecutionEngine",
+    "scf", "tensor", "llvm_d", "ExecutionEngine", "get_ranked_memref_descriptor",
 ]

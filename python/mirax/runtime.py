@@ -11,7 +11,7 @@ import ctypes
 import numpy as np
 
 from mirax.dialect import load
-from mirax.mlir import ExecutionEngine, ir
+from mirax.mlir import ExecutionEngine, get_ranked_memref_descriptor, ir
 from mirax.passes.pipelines import lower_to_linalg, lower_to_llvm
 
 _context = None
@@ -37,12 +37,10 @@ def address(array):
 
 
 class Executable:
-    """A compiled entry function: call it with the addresses of its input buffers,
-    get new NumPy arrays back."""
+    """A compiled entry function: call it with mirax Arrays, get new NumPy arrays back."""
 
-    def __init__(self, module_text, entry, num_inputs, out_types):
+    def __init__(self, module, entry, num_inputs, out_types):
         with context():
-            module = ir.Module.parse(module_text)
             lower_to_linalg(module)
             lower_to_llvm(module)
             self._engine = ExecutionEngine(module, opt_level=3)
@@ -59,8 +57,8 @@ class Executable:
         outputs = [np.empty(shape, dtype) for shape, dtype in self._out_types]
         cells = self._cells
         i = 0
-        for pointer in inputs:
-            cells[i] = pointer
+        for array in inputs:
+            cells[i] = array.pointer
             i += 1
         for array in outputs:
             cells[i] = address(array)
@@ -69,11 +67,39 @@ class Executable:
         return outputs
 
 
+class DescriptorExecutable:
+    """The slow path for functions with zero-size buffers at their boundary: memref
+    descriptors through the ExecutionEngine's C interface."""
+
+    def __init__(self, module, entry, num_inputs, out_types):
+        with context():
+            entry_func = next(op for op in module.body.operations if op.attributes["sym_name"].value == entry)
+            entry_func.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
+            lower_to_linalg(module)
+            lower_to_llvm(module, bare_pointers=False)
+            self._engine = ExecutionEngine(module, opt_level=3)
+        self._entry = entry
+        self._out_types = [(tuple(t.shape), t.dtype) for t in out_types]
+
+    def __call__(self, inputs):
+        outputs = [np.empty(shape, dtype) for shape, dtype in self._out_types]
+        buffers = [a._value for a in inputs] + outputs
+        descriptors = [ctypes.pointer(ctypes.pointer(get_ranked_memref_descriptor(b))) for b in buffers]
+        self._engine.invoke(self._entry, *descriptors)
+        return outputs
+
+
 def compile(module_text, entry, num_inputs, out_types):
-    """The Executable of `entry` in a mirax module, compiled once per distinct text."""
+    """The executable of `entry` in a mirax module, compiled once per distinct text."""
     key = (module_text, entry)
     executable = _executables.get(key)
     if executable is None:
         stats["compiles"] += 1
-        executable = _executables[key] = Executable(module_text, entry, num_inputs, out_types)
+        with context():
+            module = ir.Module.parse(module_text)
+            entry_func = next(op for op in module.body.operations if op.attributes["sym_name"].value == entry)
+            ftype = ir.FunctionType(ir.TypeAttr(entry_func.attributes["function_type"]).value)
+        has_empty = any(0 in ir.RankedTensorType(t).shape for t in list(ftype.inputs) + list(ftype.results))
+        kind = DescriptorExecutable if has_empty else Executable
+        executable = _executables[key] = kind(module, entry, num_inputs, out_types)
     return executable

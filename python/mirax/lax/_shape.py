@@ -76,14 +76,16 @@ def _dynamic_indices(operand, start_indices, allow_negative_indices):
                          f"({len(start_indices)} vs {shape})")
     if isinstance(allow_negative_indices, bool):
         allow_negative_indices = [allow_negative_indices] * len(shape)
+    # The op takes indices of one dtype; Python ints are weak and take the others' dtype.
+    dtype = dtypes.result_type(*(i.aval if is_array(i) else i for i in start_indices))
     result = []
     for i, size, allow_negative in zip(start_indices, shape, allow_negative_indices, strict=True):
         if isinstance(i, (int, np.integer)):
-            dtype = np.asarray(i).dtype if isinstance(i, np.integer) else None
+            i = int(i)
             result.append(to_array(i + size if allow_negative and i < 0 else i, dtype))
             continue
-        i = to_array(i)
-        if allow_negative and not dtypes.is_unsigned(i.aval.dtype):
+        i = convert_element_type(i, dtype)
+        if allow_negative and not dtypes.is_unsigned(dtype):
             i = select(lt(i, 0), add(i, size), i)
         result.append(i)
     return result
@@ -92,7 +94,7 @@ def _dynamic_indices(operand, start_indices, allow_negative_indices):
 def dynamic_slice(operand, start_indices, slice_sizes, *, allow_negative_indices=True):
     operand = to_array(operand)
     indices = _dynamic_indices(operand, start_indices, allow_negative_indices)
-    (out,) = bind(ops.DynamicSliceOp, operand, *indices, slice_sizes=_ints(slice_sizes))
+    (out,) = bind(ops.DynamicSliceOp, *indices, operand, slice_sizes=_ints(slice_sizes))
     return out
 
 
@@ -112,7 +114,7 @@ def dynamic_index_in_dim(operand, index, axis=0, keepdims=True, *, allow_negativ
 def dynamic_update_slice(operand, update, start_indices, *, allow_negative_indices=True):
     operand, update = to_array(operand), to_array(update)
     indices = _dynamic_indices(operand, start_indices, allow_negative_indices)
-    (out,) = bind(ops.DynamicUpdateSliceOp, operand, update, *indices)
+    (out,) = bind(ops.DynamicUpdateSliceOp, *indices, operand, update)
     return out
 
 
@@ -149,10 +151,10 @@ def concatenate(operands, dimension):
     operands = [to_array(x) for x in operands]
     if not operands:
         raise ValueError("concatenate requires a non-empty sequences of arrays")
-    if len(operands) == 1:
-        return operands[0]
-    (out,) = bind(ops.ConcatenateOp, *operands, dimension=int(dimension))
-    return out
+    result = operands[0]
+    for x in operands[1:]:
+        (result,) = bind(ops.ConcatenateOp, result, x, dimension=int(dimension))
+    return result
 
 
 def pad(operand, padding_value, padding_config):

@@ -1,3 +1,0 @@
-// RUN: mirax-opt %s | FileCheck %s
-// CHECK: func.func @f
-func.func @f() { return }
