@@ -77,7 +77,7 @@ class TransposeOp(MiraxOp, name="transpose", operands=("operand",), params={"per
 
 
 rules.lowering[TransposeOp.OPERATION_NAME] = lambda node, x: [
-    linalg.transpose(x, outs=[empty(node.out_types[0])], permutation=list(node.params["permutation"]))
+    linalg.transpose(x, outs=[empty(node.out_types[0])], permutation=list(node.params["permutation"])).results[0]
 ]
 
 
@@ -96,12 +96,18 @@ def clamp(value, lo, hi):
     return arith.minsi(arith.maxsi(value, index_constant(lo)), index_constant(hi))
 
 
+def to_i64(dtype, x):
+    """Scalar `x` of integer `dtype` as an i64 (zero- or sign-extended)."""
+    if np.dtype(dtype).itemsize == 8:
+        return x
+    return (arith.extui if is_unsigned(dtype) else arith.extsi)(ir.IntegerType.get_signless(64), x)
+
+
 def clamp_index(dtype, x, upper):
     """Scalar `x` of integer `dtype` clamped into [0, upper], as an index: what XLA does
     to start indices that would put a window out of range."""
     i64 = ir.IntegerType.get_signless(64)
-    if np.dtype(dtype).itemsize < 8:
-        x = (arith.extui if is_unsigned(dtype) else arith.extsi)(i64, x)
+    x = to_i64(dtype, x)
     hi = arith.ConstantOp(i64, upper).result
     if is_unsigned(dtype):
         x = arith.minui(x, hi)

@@ -354,7 +354,7 @@ def bind(op_cls: type[MiraxOp], *args, weak_type=None, **params):
             from None
     if weak_type is None:
         weak_type = bool(in_avals) and all(a.weak_type for a in in_avals)
-    out_avals = [Aval(t.shape, t.dtype, weak_type and t.dtype != np.bool_) for t in out_types]
+    out_avals = [Aval(t.shape, t.dtype, weak_type) for t in out_types]
     trace = current_trace()
     if trace is None:
         return _eager(op_cls, args, in_avals, out_avals, params)
@@ -404,8 +404,12 @@ def to_array(x, dtype=None):
         value = np.asarray(x)
     except Exception:
         value = None
-    if value is None or value.dtype == object or value.dtype.kind in "SUVMmO" and value.dtype not in dtypes.SUPPORTED_DTYPES:
+    if value is None or value.dtype == object:
         raise TypeError(with_source(f"Value {x!r} of type {type(x).__name__} is not a valid mirax array type"))
+    try:
+        dtypes.canonicalize_dtype(value.dtype)
+    except TypeError as err:
+        raise TypeError(with_source(str(err))) from None
     target = dtypes.canonicalize_dtype(dtype if dtype is not None else value.dtype)
     return Array(np.ascontiguousarray(value, dtype=target))
 

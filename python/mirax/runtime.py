@@ -33,7 +33,10 @@ def address(array):
     from_buffer is several times faster than __array_interface__ here)."""
     if array.size == 0:
         return 0  # nothing is read or written through it
-    return ctypes.addressof(ctypes.c_char.from_buffer(array))
+    try:
+        return ctypes.addressof(ctypes.c_char.from_buffer(array))
+    except ValueError:  # float16 and bfloat16 have no buffer format ctypes accepts
+        return array.ctypes.data
 
 
 class Executable:

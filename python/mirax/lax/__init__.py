@@ -1,4 +1,5 @@
 """mirax.lax: the array primitives, as in jax.lax (one module per op family)."""
 from ._elementwise import *  # noqa: F401,F403
 from ._shape import *  # noqa: F401,F403
+from ._indexing import *  # noqa: F401,F403
 from ._reduction import *  # noqa: F401,F403

@@ -4,7 +4,7 @@ Axes are taken as given: like XLA (and jax.lax), the ops reject negative axes,
 except sort's `dimension`, which jax.lax.sort normalizes.
 """
 from mirax import dtypes
-from mirax.core import bind, to_array
+from mirax.core import bind, to_array, with_source
 from mirax.dialect import reduction as ops
 from mirax.dialect.sort import SortOp
 
@@ -57,14 +57,34 @@ cummin = _cumulative(ops.CumminOp)
 
 def sort(operand, dimension=-1, is_stable=True, num_keys=1):
     """Sorts `operand` along `dimension`; a sequence of arrays is sorted together,
-    ordered lexicographically by its first `num_keys` arrays (NaNs last)."""
+    in the lexicographic order of its first `num_keys` arrays (NaNs last)."""
     single = not isinstance(operand, (list, tuple))
-    operands = [to_array(x) for x in ([operand] if single else operand)]
-    ndim = operands[0].aval.ndim
-    if -ndim <= dimension < 0:
-        dimension += ndim
-    outs = bind(SortOp, *operands, dimension=int(dimension), is_stable=bool(is_stable), num_keys=int(num_keys))
-    return outs[0] if single else tuple(outs)
+    arrays = [to_array(x) for x in ([operand] if single else operand)]
+    if not 1 <= num_keys <= len(arrays):
+        raise ValueError(with_source(f"num_keys={num_keys} must be between 1 and the number of operands "
+                                     f"({len(arrays)})"))
+    ndim = arrays[0].aval.ndim
+    dimension = int(dimension) + ndim if -ndim <= dimension < 0 else int(dimension)
+    # Stable sorts by each key, the least significant first, give the lexicographic order.
+    for k in reversed(range(num_keys)):
+        arrays = _sort_by(arrays, k, dimension, is_stable or num_keys > 1)
+    return arrays[0] if single else tuple(arrays)
+
+
+def _sort_by(arrays, k, dimension, is_stable):
+    """`arrays` permuted into the order of arrays[k]: one sort op per dtype among the
+    others (an op's values share one dtype), each permuting them the same way."""
+    by_dtype = {}
+    for i, x in enumerate(arrays):
+        if i != k:
+            by_dtype.setdefault(x.aval.dtype, []).append(i)
+    out = list(arrays)
+    for positions in list(by_dtype.values()) or [[]]:
+        out[k], *values = bind(SortOp, arrays[k], *(arrays[i] for i in positions), dimension=dimension,
+                               is_stable=bool(is_stable))
+        for i, value in zip(positions, values, strict=True):
+            out[i] = value
+    return out
 
 
 def sort_key_val(keys, values, dimension=-1, is_stable=True):

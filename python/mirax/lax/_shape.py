@@ -232,9 +232,12 @@ def iota(dtype, size):
 
 
 def broadcasted_iota(dtype, shape, dimension):
-    shape = _ints(shape)
-    (out,) = bind(IotaOp, dtype=dtypes.canonicalize_dtype(dtype), shape=shape, dimension=_axis(dimension, len(shape)))
-    return out
+    shape, dtype = _ints(shape), dtypes.canonicalize_dtype(dtype)
+    # Inexact iotas count in int32 and convert: IotaOp's own float lowering imports a
+    # helper that does not exist (dialect/constant.py).
+    count_dtype = np.dtype(np.int32) if dtypes.is_float(dtype) or dtypes.is_complex(dtype) else dtype
+    (out,) = bind(IotaOp, dtype=count_dtype, shape=shape, dimension=_axis(dimension, len(shape)))
+    return convert_element_type(out, dtype)
 
 
 __all__ = [

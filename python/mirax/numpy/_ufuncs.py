@@ -144,10 +144,12 @@ def power(x1, x2):
         if dtypes.is_integer(x1.aval.dtype) and x2 < 0:
             raise ValueError("Integers to negative integer powers are not allowed.")
         return lax.integer_pow(x1, x2)
+    weak = dtypes.is_weakly_typed(x1) and dtypes.is_weakly_typed(x2)
     x1, x2 = promote_args("power", x1, x2)
     if x1.aval.dtype == np.bool_:
         raise TypeError("power does not take bool arguments")
-    return lax.pow(x1, x2)
+    # As JAX's: an integer exponent stays strongly typed, so the result is weak only if both were.
+    return lax.convert_element_type(lax.pow(x1, x2), x1.aval.dtype, weak)
 
 
 pow = power  # noqa: A001

@@ -1,0 +1,116 @@
+"""dot_general: contraction of two operands of one dtype over paired dimensions.
+
+Result dimensions are ordered as XLA's: the batch dimensions, then lhs's free
+(neither batch nor contracting) dimensions, then rhs's. Bool contracts as the or of
+ands; half-precision floats accumulate in f32. Mixed dtypes and
+preferred_element_type are the lax wrapper's business (it converts the operands).
+
+Forms that a linalg named op expresses exactly lower to it (matmul, batch_matmul,
+matvec, vecmat, dot, ...), since later tiling and vectorization passes target those;
+every other form is a linalg.generic with one loop per batch, free and contracting
+dimension, the contracting ones reductions.
+"""
+from mirax.mlir import ir, linalg
+
+from . import rules
+from .base import MiraxOp, ints
+from .elementwise import BINARY, convert_scalar
+from .lowering import PARALLEL, REDUCTION, generic
+from .reduction import accumulator_dtype, convert_tensor, filled
+from .types import ShapedType, is_bool
+
+DIMENSION_PARAMS = ("lhs_contracting_dimensions", "rhs_contracting_dimensions",
+                    "lhs_batch_dimensions", "rhs_batch_dimensions")
+
+
+def _free(x, contracting, batch):
+    return [d for d in range(x.ndim) if d not in contracting and d not in batch]
+
+
+def _check_dims(side, x, contracting, batch):
+    dims = list(contracting) + list(batch)
+    if any(not 0 <= d < x.ndim for d in dims) or len(set(dims)) != len(dims):
+        raise TypeError(f"{side} contracting dimensions {list(contracting)} and batch dimensions {list(batch)} "
+                        f"must be distinct dimensions of shape {list(x.shape)}")
+
+
+class DotGeneralOp(MiraxOp, name="dot_general", operands=("lhs", "rhs"),
+                   params={name: ints for name in DIMENSION_PARAMS}):
+    """sum over k of lhs[b, m, k] * rhs[b, k, n], for the batch (b), free (m, n) and
+    contracting (k) dimensions named by the params."""
+
+    @staticmethod
+    def infer(lhs, rhs, lhs_contracting_dimensions, rhs_contracting_dimensions,
+              lhs_batch_dimensions, rhs_batch_dimensions):
+        lc, rc, lb, rb = lhs_contracting_dimensions, rhs_contracting_dimensions, lhs_batch_dimensions, \
+            rhs_batch_dimensions
+        if lhs.dtype != rhs.dtype:
+            raise TypeError(f"requires operands of one dtype, got {lhs.dtype.name}, {rhs.dtype.name}")
+        _check_dims("lhs", lhs, lc, lb)
+        _check_dims("rhs", rhs, rc, rb)
+        for kind, l_dims, r_dims in (("contracting", lc, rc), ("batch", lb, rb)):
+            l_sizes, r_sizes = [lhs.shape[d] for d in l_dims], [rhs.shape[d] for d in r_dims]
+            if l_sizes != r_sizes:
+                raise TypeError(f"{kind} dimensions must have the same sizes, got lhs shape {list(lhs.shape)} "
+                                f"dimensions {list(l_dims)} and rhs shape {list(rhs.shape)} dimensions {list(r_dims)}")
+        shape = [lhs.shape[d] for d in lb]
+        shape += [lhs.shape[d] for d in _free(lhs, lc, lb)] + [rhs.shape[d] for d in _free(rhs, rc, rb)]
+        return ShapedType(tuple(shape), lhs.dtype)
+
+
+# (lhs rank, rhs rank, lhs contracting, rhs contracting, lhs batch, rhs batch) -> named op
+NAMED = {
+    (2, 2, (1,), (0,), (), ()): linalg.matmul,
+    (3, 3, (2,), (1,), (0,), (0,)): linalg.batch_matmul,
+    (2, 1, (1,), (0,), (), ()): linalg.matvec,
+    (1, 2, (0,), (0,), (), ()): linalg.vecmat,
+    (1, 1, (0,), (0,), (), ()): linalg.dot,
+    (3, 2, (2,), (1,), (0,), (0,)): linalg.batch_matvec,
+    (2, 3, (1,), (1,), (0,), (0,)): linalg.batch_vecmat,
+}
+
+
+def _generic_dot(lhs_type, rhs_type, acc, params, lhs, rhs, init):
+    """Loops (batch..., lhs free..., rhs free..., contracting...); the result takes the first three groups."""
+    lc, rc, lb, rb = (params[name] for name in DIMENSION_PARAMS)
+    lf, rf = _free(lhs_type, lc, lb), _free(rhs_type, rc, rb)
+    loops = len(lb) + len(lf) + len(rf) + len(lc)
+    free_start = {"lhs": len(lb), "rhs": len(lb) + len(lf)}
+
+    def operand_map(x, side, contracting, batch, free):
+        def loop(d):
+            if d in batch:
+                return batch.index(d)
+            if d in contracting:
+                return loops - len(contracting) + contracting.index(d)
+            return free_start[side] + free.index(d)
+
+        return ir.AffineMap.get(loops, 0, [ir.AffineDimExpr.get(loop(d)) for d in range(x.ndim)])
+
+    out_map = ir.AffineMap.get(loops, 0, [ir.AffineDimExpr.get(i) for i in range(loops - len(lc))])
+    maps = [operand_map(lhs_type, "lhs", lc, lb, lf), operand_map(rhs_type, "rhs", rc, rb, rf), out_map]
+    iterators = [PARALLEL] * (loops - len(lc)) + [REDUCTION] * len(lc)
+    add, mul = BINARY["add"][1], BINARY["mul"][1]  # or and and for bool
+
+    def body(a, b, total):
+        a, b = (convert_scalar(lhs_type.dtype, acc.dtype, v) for v in (a, b))
+        return [add(acc.dtype, total, mul(acc.dtype, a, b))]
+
+    return generic([acc], [lhs, rhs], maps, body, iterators, inits=[init])[0]
+
+
+def _lower_dot_general(node, lhs, rhs):
+    lhs_type, rhs_type = node.in_types
+    (out,) = node.out_types
+    acc = ShapedType(out.shape, accumulator_dtype(out.dtype))
+    init = filled(acc, 0)
+    form = (lhs_type.ndim, rhs_type.ndim) + tuple(tuple(node.params[name]) for name in DIMENSION_PARAMS)
+    named = NAMED.get(form)
+    if named is not None and not is_bool(out.dtype):  # the named ops add bools as xor
+        result = named(lhs, rhs, outs=[init])  # they cast the operands to the accumulator type
+    else:
+        result = _generic_dot(lhs_type, rhs_type, acc, node.params, lhs, rhs, init)
+    return [convert_tensor(result, acc, out.dtype)]
+
+
+rules.lowering[DotGeneralOp.OPERATION_NAME] = _lower_dot_general

@@ -1,0 +1,231 @@
+"""Gather and scatter: windows of an operand read or written at positions given by an
+array of start indices, with XLA's dimension numbers. As in JAX, the last dimension
+of the indices holds the index vectors (XLA's index_vector_dim).
+
+Out-of-range start indices follow `mode`: "clip" clamps each window into the operand
+(XLA's own behaviour); "fill" gives gathered windows of `fill_value` and drops
+scattered windows.
+"""
+import numpy as np
+
+from mirax.mlir import arith, ir, scf, tensor
+
+from . import rules
+from .base import MiraxOp, elements, ints, string
+from .elementwise import BINARY
+from .lowering import constant, empty
+from .shape import clamp_index, index_constant, indexed, to_i64
+from .types import ShapedType, is_complex, is_integer
+
+MODES = ("clip", "fill")
+COMBINERS = ("set", "add", "mul", "min", "max")
+
+
+def _increasing(name, dims, rank):
+    if list(dims) != sorted(set(dims)) or any(not 0 <= d < rank for d in dims):
+        raise TypeError(f"{name} {list(dims)} must be increasing dimensions in [0, {rank})")
+
+
+def _distinct(name, dims, rank):
+    if len(set(dims)) != len(dims) or any(not 0 <= d < rank for d in dims):
+        raise TypeError(f"{name} {list(dims)} must be distinct dimensions in [0, {rank})")
+
+
+def _check_dimension_numbers(operand, indices, window_dims, window_rank, collapsed, index_map,
+                             operand_batching, indices_batching, names):
+    """The checks gather and scatter share. `window_dims` are the result (gather) or
+    updates (scatter) dimensions spanning a window, of `window_rank` dimensions in all;
+    `names` name the fields as the op calls them."""
+    if not is_integer(indices.dtype) or indices.ndim == 0:
+        raise TypeError(f"indices must be integers with at least one dimension, got {indices}")
+    _increasing(names[0], window_dims, window_rank)
+    _increasing(names[1], collapsed, operand.ndim)
+    _increasing("operand_batching_dims", operand_batching, operand.ndim)
+    if set(collapsed) & set(operand_batching):
+        raise TypeError(f"{names[1]} {list(collapsed)} and operand_batching_dims {list(operand_batching)} overlap")
+    if len(index_map) != indices.shape[-1]:
+        raise TypeError(f"{names[2]} {list(index_map)} needs one entry per element of the index vectors "
+                        f"(last dimension of indices {list(indices.shape)})")
+    _distinct(names[2], index_map, operand.ndim)
+    if set(index_map) & set(operand_batching):
+        raise TypeError(f"{names[2]} {list(index_map)} and operand_batching_dims {list(operand_batching)} overlap")
+    _distinct(names[3], indices_batching, indices.ndim - 1)
+    if len(indices_batching) != len(operand_batching) or any(
+            operand.shape[o] != indices.shape[i] for o, i in zip(operand_batching, indices_batching, strict=True)):
+        raise TypeError(f"operand_batching_dims {list(operand_batching)} of shape {list(operand.shape)} and "
+                        f"{names[3]} {list(indices_batching)} of indices {list(indices.shape)} differ")
+    if len(window_dims) + len(collapsed) + len(operand_batching) != operand.ndim:
+        raise TypeError(f"{names[0]} {list(window_dims)}, {names[1]} {list(collapsed)} and operand_batching_dims "
+                        f"{list(operand_batching)} must account for the {operand.ndim} dimensions of shape "
+                        f"{list(operand.shape)}")
+
+
+def _locate(operand_shape, window_sizes, indices, indices_dtype, batch, window, index_map, operand_batching,
+            indices_batching, mode):
+    """The operand position of one window element, and (mode "fill") whether its window
+    lies in range. `batch` indexes the indices' batch dimensions (all but the last),
+    `window` is the element's offset in the window per operand dimension."""
+    starts = [index_constant(0)] * len(operand_shape)
+    in_range = None
+    for k, d in enumerate(index_map):
+        start = tensor.extract(indices, batch + [index_constant(k)])
+        upper = operand_shape[d] - window_sizes[d]
+        starts[d] = clamp_index(indices_dtype, start, upper)
+        if mode == "fill":  # 0 <= start <= upper; negative starts compare as huge unsigned values
+            fits = arith.cmpi(arith.CmpIPredicate.ule, to_i64(indices_dtype, start),
+                              arith.ConstantOp(ir.IntegerType.get_signless(64), upper).result)
+            in_range = fits if in_range is None else arith.andi(in_range, fits)
+    for o, i in zip(operand_batching, indices_batching, strict=True):
+        starts[o] = batch[i]
+    return [arith.addi(s, w) for s, w in zip(starts, window, strict=True)], in_range
+
+
+def _window_operand_dims(rank, collapsed, operand_batching):
+    """The operand dimensions a window spans, in order."""
+    return [d for d in range(rank) if d not in collapsed and d not in operand_batching]
+
+
+class GatherOp(MiraxOp, name="gather", operands=("operand", "start_indices"), params={
+        "offset_dims": ints, "collapsed_slice_dims": ints, "start_index_map": ints, "operand_batching_dims": ints,
+        "start_indices_batching_dims": ints, "slice_sizes": ints, "mode": string, "fill_value": elements}):
+    """For each index vector, the window of `slice_sizes` starting where the vector's
+    entries (mapped to operand dimensions by start_index_map) say; the window's
+    collapsed and batching dimensions are dropped and its others become `offset_dims`
+    of the result, the indices' batch dimensions its remaining ones. fill_value
+    (0-d, the operand's dtype) is used in mode "fill" only."""
+
+    @staticmethod
+    def infer(operand, indices, offset_dims, collapsed_slice_dims, start_index_map, operand_batching_dims,
+              start_indices_batching_dims, slice_sizes, mode, fill_value):
+        out_rank = len(offset_dims) + indices.ndim - 1
+        _check_dimension_numbers(operand, indices, offset_dims, out_rank, collapsed_slice_dims, start_index_map,
+                                 operand_batching_dims, start_indices_batching_dims,
+                                 ("offset_dims", "collapsed_slice_dims", "start_index_map",
+                                  "start_indices_batching_dims"))
+        if len(slice_sizes) != operand.ndim or any(
+                not 0 <= s <= d for s, d in zip(slice_sizes, operand.shape, strict=True)):
+            raise TypeError(f"slice_sizes {list(slice_sizes)} do not fit in shape {list(operand.shape)}")
+        if any(slice_sizes[d] != 1 for d in collapsed_slice_dims):
+            raise TypeError(f"collapsed_slice_dims {list(collapsed_slice_dims)} must have slice size 1, "
+                            f"got slice_sizes {list(slice_sizes)}")
+        if any(slice_sizes[d] > 1 for d in operand_batching_dims):
+            raise TypeError(f"operand_batching_dims {list(operand_batching_dims)} must have slice size 0 or 1, "
+                            f"got slice_sizes {list(slice_sizes)}")
+        _check_mode(mode)
+        if fill_value.shape != () or fill_value.dtype != operand.dtype:
+            raise TypeError(f"fill_value must be a 0-d {operand.dtype.name}, got "
+                            f"{fill_value.dtype.name}{list(fill_value.shape)}")
+        window = iter(slice_sizes[d] for d in _window_operand_dims(operand.ndim, collapsed_slice_dims,
+                                                                   operand_batching_dims))
+        batch = iter(indices.shape[:-1])
+        shape = tuple(next(window) if d in offset_dims else next(batch) for d in range(out_rank))
+        return ShapedType(shape, operand.dtype)
+
+
+def _check_mode(mode):
+    if mode not in MODES:
+        raise TypeError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
+
+
+def _lower_gather(node, operand, indices):
+    (out,) = node.out_types
+    p = node.params
+    operand_type, indices_type = node.in_types
+    if 0 in out.shape:
+        return [empty(out)]
+    batch_dims = [d for d in range(out.ndim) if d not in p["offset_dims"]]
+    window_dims = _window_operand_dims(operand_type.ndim, p["collapsed_slice_dims"], p["operand_batching_dims"])
+    fill = constant(out.dtype, p["fill_value"].item()) if p["mode"] == "fill" else None
+
+    def body(idx):
+        window = [index_constant(0)] * operand_type.ndim
+        for d, out_dim in zip(window_dims, p["offset_dims"], strict=True):
+            window[d] = idx[out_dim]
+        position, in_range = _locate(
+            operand_type.shape, p["slice_sizes"], indices, indices_type.dtype, [idx[d] for d in batch_dims], window,
+            p["start_index_map"], p["operand_batching_dims"], p["start_indices_batching_dims"], p["mode"])
+        value = tensor.extract(operand, position)
+        return value if in_range is None else arith.select(in_range, value, fill)
+
+    return [indexed(out, [], body)]
+
+
+rules.lowering[GatherOp.OPERATION_NAME] = _lower_gather
+
+
+class ScatterOp(MiraxOp, name="scatter", operands=("operand", "scatter_indices", "updates"), params={
+        "update_window_dims": ints, "inserted_window_dims": ints, "scatter_dims_to_operand_dims": ints,
+        "operand_batching_dims": ints, "scatter_indices_batching_dims": ints, "combiner": string, "mode": string}):
+    """operand with each window of updates combined into it at the position its index
+    vector gives (the transpose of gather: update_window_dims of updates span a window,
+    whose inserted and batching dimensions have size 1 in the operand). `combiner` is
+    set, add, mul, min or max; updates to one element apply in order, so duplicates
+    accumulate."""
+
+    @staticmethod
+    def infer(operand, indices, updates, update_window_dims, inserted_window_dims, scatter_dims_to_operand_dims,
+              operand_batching_dims, scatter_indices_batching_dims, combiner, mode):
+        if updates.dtype != operand.dtype:
+            raise TypeError(f"updates dtype {updates.dtype.name} differs from operand dtype {operand.dtype.name}")
+        updates_rank = len(update_window_dims) + indices.ndim - 1
+        if updates.ndim != updates_rank:
+            raise TypeError(f"updates of shape {list(updates.shape)} must have {updates_rank} dimensions "
+                            f"for indices {list(indices.shape)} and update_window_dims {list(update_window_dims)}")
+        _check_dimension_numbers(operand, indices, update_window_dims, updates_rank, inserted_window_dims,
+                                 scatter_dims_to_operand_dims, operand_batching_dims, scatter_indices_batching_dims,
+                                 ("update_window_dims", "inserted_window_dims", "scatter_dims_to_operand_dims",
+                                  "scatter_indices_batching_dims"))
+        window_dims = _window_operand_dims(operand.ndim, inserted_window_dims, operand_batching_dims)
+        if any(updates.shape[u] > operand.shape[d] for u, d in zip(update_window_dims, window_dims, strict=True)):
+            raise TypeError(f"update windows of updates {list(updates.shape)} (dimensions "
+                            f"{list(update_window_dims)}) do not fit in shape {list(operand.shape)}")
+        scatter_shape = tuple(s for d, s in enumerate(updates.shape) if d not in update_window_dims)
+        if scatter_shape != indices.shape[:-1]:
+            raise TypeError(f"updates {list(updates.shape)} outside update_window_dims {list(update_window_dims)} "
+                            f"must match the batch shape {list(indices.shape[:-1])} of indices")
+        if combiner not in COMBINERS:
+            raise TypeError(f"combiner must be one of {', '.join(COMBINERS)}, got {combiner!r}")
+        if combiner in ("min", "max") and is_complex(operand.dtype):
+            raise TypeError(f"combiner {combiner} does not accept {operand.dtype.name}")
+        _check_mode(mode)
+        return operand
+
+
+def _lower_scatter(node, operand, indices, updates):
+    p = node.params
+    operand_type, indices_type, updates_type = node.in_types
+    if 0 in updates_type.shape:
+        return [operand]
+    scatter_dims = [d for d in range(updates_type.ndim) if d not in p["update_window_dims"]]
+    window_dims = _window_operand_dims(operand_type.ndim, p["inserted_window_dims"], p["operand_batching_dims"])
+    window_sizes = [1] * operand_type.ndim
+    for d, u in zip(window_dims, p["update_window_dims"], strict=True):
+        window_sizes[d] = updates_type.shape[u]
+    combine = (lambda old, new: new) if p["combiner"] == "set" else (
+        lambda old, new: BINARY[p["combiner"]][1](operand_type.dtype, old, new))
+
+    # One loop over the update elements in row-major order, carrying the result.
+    count = int(np.prod(updates_type.shape))
+    loop = scf.ForOp(index_constant(0), index_constant(count), index_constant(1), [operand])
+    with ir.InsertionPoint(loop.body):
+        rest, position_in_updates = loop.induction_variable, []
+        for size in reversed(updates_type.shape):
+            position_in_updates.insert(0, arith.remui(rest, index_constant(size)))
+            rest = arith.divui(rest, index_constant(size))
+        window = [index_constant(0)] * operand_type.ndim
+        for d, u in zip(window_dims, p["update_window_dims"], strict=True):
+            window[d] = position_in_updates[u]
+        position, in_range = _locate(
+            operand_type.shape, window_sizes, indices, indices_type.dtype,
+            [position_in_updates[d] for d in scatter_dims], window, p["scatter_dims_to_operand_dims"],
+            p["operand_batching_dims"], p["scatter_indices_batching_dims"], p["mode"])
+        result = loop.inner_iter_args[0]
+        old = tensor.extract(result, position)
+        new = combine(old, tensor.extract(updates, position_in_updates))
+        if in_range is not None:  # a dropped update writes back the old value
+            new = arith.select(in_range, new, old)
+        scf.YieldOp([tensor.insert(new, result, position)])
+    return [loop.results[0]]
+
+
+rules.lowering[ScatterOp.OPERATION_NAME] = _lower_scatter

@@ -1,0 +1,480 @@
+"""The elementwise ops (dialect/elementwise.py) through mirax.lax on concrete arrays
+(each op compiled and run eagerly), checked against NumPy, and against jax.lax where
+XLA's semantics differ from NumPy's.
+
+Every (op, dtype) pair is visited: the dtypes an op accepts are spelled out below (as
+jax.lax accepts them); the others must raise TypeError naming the op and the dtype.
+Each op runs once per dtype on a vector of special and random values, so the number
+of compiled programs stays near one per (op, dtype).
+"""
+import math
+import warnings
+from typing import Any, Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import ml_dtypes
+import numpy as np
+import pytest
+from jax import lax as jlax
+
+from mirax import lax
+from mirax.config import config
+from mirax.core import Array
+
+# ----------------------------------------------------------------------------- dtypes
+
+BOOL = (np.dtype(np.bool_),)
+SINTS = tuple(map(np.dtype, (np.int8, np.int16, np.int32, np.int64)))
+UINTS = tuple(map(np.dtype, (np.uint8, np.uint16, np.uint32, np.uint64)))
+INTS = SINTS + UINTS
+BF16 = np.dtype(ml_dtypes.bfloat16)
+FLOATS = (np.dtype(np.float16), BF16, np.dtype(np.float32), np.dtype(np.float64))
+COMPLEX = (np.dtype(np.complex64), np.dtype(np.complex128))
+INEXACT = FLOATS + COMPLEX
+NUMBER = INTS + INEXACT
+ALL = BOOL + NUMBER
+
+
+@pytest.fixture(autouse=True, scope="module")
+def x64():
+    """64-bit dtypes in both JAX (the oracle) and mirax (convert_element_type
+    canonicalizes its target dtype); both flags are restored afterwards."""
+    old_jax, old_mirax = jax.config.jax_enable_x64, config.read("jax_enable_x64")
+    jax.config.update("jax_enable_x64", True)
+    config.update("jax_enable_x64", True)
+    yield
+    jax.config.update("jax_enable_x64", old_jax)
+    config.update("jax_enable_x64", old_mirax)
+
+
+def _is_float(dtype):
+    return dtype in FLOATS
+
+
+def _wide(x):
+    """x exactly, in float64 or complex128 (for NumPy references)."""
+    return x.astype(np.complex128 if x.dtype in COMPLEX else np.float64)
+
+
+# ----------------------------------------------------------------------------- values
+
+_FLOAT_SPECIALS = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 3.0, 0.1, -0.7, 0.999, 10.0, -10.0,
+                   100.0, 130.7, -129.5, 3e4, 7e4, 3e9, -3e9, 5e18, 1e19, 2e19, np.inf, -np.inf, np.nan]
+_COMPLEX_PARTS = [0.0, -0.0, 1.0, -1.5, 0.5, 2.0]
+_SHIFTS = [0, 1, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65]
+
+
+def specials(dtype):
+    """Values where an op's semantics are easy to get wrong, in `dtype`."""
+    if dtype in BOOL:
+        return np.array([False, True])
+    if dtype in INTS:
+        info = np.iinfo(dtype)
+        small = [0, 1, 2, 3, 7, 100] + ([-1, -2, -7, -100] if dtype in SINTS else [])
+        return np.array(small + [info.min, info.min + 1, info.max, info.max - 1], dtype)
+    if dtype in COMPLEX:
+        return np.array([complex(re, im) for re in _COMPLEX_PARTS for im in _COMPLEX_PARTS], dtype)
+    info = ml_dtypes.finfo(dtype)
+    extremes = [info.max, -info.max, info.tiny, -info.tiny, info.smallest_subnormal, -info.smallest_subnormal]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # overflow to inf in narrow dtypes
+        return np.array(_FLOAT_SPECIALS + [float(v) for v in extremes]).astype(dtype)
+
+
+def random_values(dtype, size, rng):
+    if dtype in BOOL:
+        return rng.integers(0, 2, size).astype(bool)
+    if dtype in INTS:
+        info = np.iinfo(dtype)
+        return rng.integers(info.min, info.max, size, dtype=dtype, endpoint=True)
+    if dtype in COMPLEX:
+        return (rng.normal(size=size) * 2 + 1j * rng.normal(size=size) * 2).astype(dtype)
+    return (rng.normal(size=size) * 3).astype(dtype)
+
+
+def unary_values(dtype):
+    return np.concatenate([specials(dtype), random_values(dtype, 16, np.random.default_rng(0))])
+
+
+def binary_values(dtype, rhs_extra=()):
+    """Every pair of special values (lhs, rhs), then random pairs."""
+    lhs, rhs = specials(dtype), np.concatenate([specials(dtype), np.array(rhs_extra, dtype)])
+    rng = np.random.default_rng(1)
+    xs = np.concatenate([np.repeat(lhs, len(rhs)), random_values(dtype, 16, rng)])
+    ys = np.concatenate([np.tile(rhs, len(lhs)), random_values(dtype, 16, rng)])
+    return xs, ys
+
+
+def shift_amounts(dtype):
+    return [s for s in _SHIFTS if s <= np.iinfo(dtype).max] + ([-1, -8] if dtype in SINTS else [])
+
+
+# ----------------------------------------------------------------------------- comparing
+
+
+def ulp(values, dtype):
+    """The distance from each of `values` (float64) to the next `dtype` value away from zero."""
+    info = ml_dtypes.finfo(dtype)
+    with np.errstate(divide="ignore"):
+        exponent = np.floor(np.log2(np.abs(values)))
+    exponent = np.clip(np.nan_to_num(exponent, neginf=info.minexp, posinf=info.maxexp), info.minexp, None)
+    return np.ldexp(1.0, (exponent - info.nmant).astype(int))
+
+
+def _mismatches(ok, inputs, got, want):
+    bad = np.flatnonzero(~np.asarray(ok).reshape(-1))[:8]
+    rows = [f"  inputs {[x.reshape(-1)[i] for x in inputs]}: got {got.reshape(-1)[i]!r}, want {want.reshape(-1)[i]!r}"
+            for i in bad]
+    return f"{len(np.flatnonzero(~np.asarray(ok)))} mismatches, first:\n" + "\n".join(rows)
+
+
+def _close_parts(got, want, scale, dtype, ulps):
+    """got == want for each float part: NaN where want is NaN, equal infinities, equal
+    signs of zero, otherwise within `ulps` ulps of `dtype` at magnitude `scale`."""
+    got, want = got.astype(np.float64), want.astype(np.float64)
+    same_special = (np.isnan(got) == np.isnan(want)) & ((got == want) | ~np.isinf(want) & ~np.isinf(got))
+    zero_sign = (want != 0) | (got != 0) | (np.signbit(got) == np.signbit(want))
+    near = np.isnan(want) | np.isinf(want) | (np.abs(got - want) <= ulps * ulp(scale, dtype))
+    return same_special & zero_sign & near
+
+
+def check(got, want, inputs=(), ulps=0, dtype=None):
+    """Compare a mirax result with a reference: exactly for bool and integer results;
+    for inexact ones within `ulps` ulps (of the result dtype, or `dtype` for results
+    computed at a lower precision), per part relative to |want| for complex values."""
+    assert isinstance(got, Array)
+    got, want = got._value, np.asarray(want)
+    assert got.shape == want.shape, (got.shape, want.shape)
+    if got.dtype in BOOL + INTS:
+        ok = got == want.astype(got.dtype)
+        assert ok.all(), _mismatches(ok, inputs, got, want)
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        want = want.astype(got.dtype)  # references computed wider round to the result dtype
+    precision = dtype or got.dtype
+    if got.dtype in COMPLEX:
+        precision = dtype or (np.float32 if got.dtype == np.complex64 else np.float64)
+        scale = np.abs(want.astype(np.complex128))
+        ok = _close_parts(got.real, want.real, scale, precision, ulps)
+        ok &= _close_parts(got.imag, want.imag, scale, precision, ulps)
+    else:
+        ok = _close_parts(got, want, want.astype(np.float64), precision, ulps)
+    assert ok.all(), _mismatches(ok, inputs, got, want)
+
+
+# ----------------------------------------------------------------------------- references
+
+
+def numpy_wide(fn):
+    """A NumPy reference computed in float64 / complex128 from the exact inputs."""
+
+    def reference(*xs):
+        with np.errstate(all="ignore"):
+            return fn(*(_wide(x) for x in xs))
+
+    return reference
+
+
+def numpy_exact(fn):
+    """A NumPy reference computed in the operands' own dtype (exact integer and bit ops)."""
+
+    def reference(*xs):
+        with np.errstate(all="ignore"):
+            return fn(*xs)
+
+    return reference
+
+
+def jax_ref(fn):
+    """A jax.lax reference (XLA's semantics), on the same inputs."""
+    return lambda *xs: np.asarray(fn(*(jnp.asarray(x) for x in xs)))
+
+
+def _erf(x):
+    return np.vectorize(math.erf, otypes=[np.float64])(x)
+
+
+def _logistic(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def _complex_from_parts(re, im):
+    out = np.empty(re.shape, np.complex128)
+    out.real, out.imag = re, im
+    return out
+
+
+# Default tolerances in ulps by dtype for inexact results that are not exact:
+# f32 and f64 functions are within an ulp or two of the correctly rounded value
+# (libm; NumPy's own vectorized float64 functions); half precision is computed in
+# f32 and rounded once; complex functions compose several rounded real operations.
+_ULPS = {np.dtype(np.float16): 1, BF16: 1, np.dtype(np.float32): 2, np.dtype(np.float64): 4,
+         np.dtype(np.complex64): 8, np.dtype(np.complex128): 8}
+
+
+class Case(NamedTuple):
+    name: str  # the op's name in mirax error messages
+    fn: Callable  # the mirax.lax function
+    dtypes: tuple  # the operand dtypes the op accepts
+    reference: Callable  # NumPy arrays -> expected array
+    ulps: Any = None  # tolerance: None for the defaults above, or a number or {dtype: ulps}
+    nargs: int = 1
+
+    def tolerance(self, dtype):
+        if self.ulps is None:
+            return _ULPS.get(np.dtype(dtype), 0)
+        return self.ulps.get(np.dtype(dtype), 0) if isinstance(self.ulps, dict) else self.ulps
+
+    def __repr__(self):
+        return self.name
+
+
+UNARY = [
+    Case("neg", lax.neg, NUMBER, numpy_exact(np.negative), 0),
+    Case("abs", lax.abs, NUMBER, numpy_wide(np.abs), {COMPLEX[0]: 1, COMPLEX[1]: 1}),
+    Case("sign", lax.sign, NUMBER, jax_ref(jlax.sign), {COMPLEX[0]: 1, COMPLEX[1]: 1}),
+    Case("floor", lax.floor, FLOATS, numpy_exact(np.floor), 0),
+    Case("ceil", lax.ceil, FLOATS, numpy_exact(np.ceil), 0),
+    Case("round", lambda x: lax.round(x, 0), FLOATS, jax_ref(lambda x: jlax.round(x, 0)), 0),
+    Case("round", lambda x: lax.round(x, 1), FLOATS, numpy_exact(np.round), 0),
+    Case("exp", lax.exp, INEXACT, numpy_wide(np.exp)),
+    Case("exp2", lax.exp2, INEXACT, numpy_wide(np.exp2)),
+    Case("expm1", lax.expm1, INEXACT, numpy_wide(np.expm1)),
+    Case("log", lax.log, INEXACT, numpy_wide(np.log)),
+    Case("log1p", lax.log1p, INEXACT, numpy_wide(np.log1p)),
+    Case("sqrt", lax.sqrt, INEXACT, numpy_wide(np.sqrt)),
+    Case("rsqrt", lax.rsqrt, INEXACT, numpy_wide(lambda x: 1 / np.sqrt(x))),
+    Case("cbrt", lax.cbrt, FLOATS, numpy_wide(np.cbrt)),
+    Case("sin", lax.sin, INEXACT, numpy_wide(np.sin)),
+    Case("cos", lax.cos, INEXACT, numpy_wide(np.cos)),
+    Case("tan", lax.tan, INEXACT, numpy_wide(np.tan)),
+    Case("asin", lax.asin, INEXACT, numpy_wide(np.arcsin)),
+    Case("acos", lax.acos, INEXACT, numpy_wide(np.arccos)),
+    Case("atan", lax.atan, INEXACT, numpy_wide(np.arctan)),
+    Case("sinh", lax.sinh, INEXACT, numpy_wide(np.sinh)),
+    Case("cosh", lax.cosh, INEXACT, numpy_wide(np.cosh)),
+    Case("tanh", lax.tanh, INEXACT, numpy_wide(np.tanh)),
+    Case("asinh", lax.asinh, INEXACT, numpy_wide(np.arcsinh)),
+    Case("acosh", lax.acosh, INEXACT, numpy_wide(np.arccosh)),
+    Case("atanh", lax.atanh, INEXACT, numpy_wide(np.arctanh)),
+    Case("logistic", lax.logistic, INEXACT, numpy_wide(_logistic)),
+    Case("erf", lax.erf, FLOATS, numpy_wide(_erf)),
+    Case("erf_inv", lax.erf_inv, FLOATS, jax_ref(jlax.erf_inv)),
+    Case("is_finite", lax.is_finite, FLOATS, numpy_exact(np.isfinite)),
+    Case("not", lax.bitwise_not, INTS + BOOL, numpy_exact(np.invert)),
+    Case("real", lax.real, COMPLEX, numpy_exact(np.real), 0),
+    Case("imag", lax.imag, COMPLEX, numpy_exact(np.imag), 0),
+    Case("conj", lax.conj, COMPLEX + FLOATS[2:], numpy_wide(np.conj), 0),
+]
+
+BINARY = [
+    Case("add", lax.add, NUMBER + BOOL, numpy_exact(np.add), 0, nargs=2),
+    Case("sub", lax.sub, NUMBER, numpy_exact(np.subtract), 0, nargs=2),
+    Case("mul", lax.mul, NUMBER + BOOL, numpy_wide(np.multiply), {COMPLEX[0]: 2, COMPLEX[1]: 2}, nargs=2),
+    Case("div", lax.div, NUMBER, jax_ref(jlax.div), {COMPLEX[0]: 2, COMPLEX[1]: 2}, nargs=2),
+    Case("rem", lax.rem, FLOATS + INTS, jax_ref(jlax.rem), 0, nargs=2),
+    Case("pow", lax.pow, INEXACT, numpy_wide(np.power), nargs=2),
+    Case("max", lax.max, NUMBER + BOOL, jax_ref(jlax.max), 0, nargs=2),
+    Case("min", lax.min, NUMBER + BOOL, jax_ref(jlax.min), 0, nargs=2),
+    Case("atan2", lax.atan2, FLOATS, numpy_wide(np.arctan2), nargs=2),
+    Case("nextafter", lax.nextafter, FLOATS, jax_ref(jlax.nextafter), 0, nargs=2),
+    Case("and", lax.bitwise_and, INTS + BOOL, numpy_exact(np.bitwise_and), nargs=2),
+    Case("or", lax.bitwise_or, INTS + BOOL, numpy_exact(np.bitwise_or), nargs=2),
+    Case("xor", lax.bitwise_xor, INTS + BOOL, numpy_exact(np.bitwise_xor), nargs=2),
+    Case("shift_left", lax.shift_left, INTS, jax_ref(jlax.shift_left), nargs=2),
+    Case("shift_right_logical", lax.shift_right_logical, INTS, jax_ref(jlax.shift_right_logical), nargs=2),
+    Case("shift_right_arithmetic", lax.shift_right_arithmetic, INTS, jax_ref(jlax.shift_right_arithmetic),
+         nargs=2),
+    Case("complex", lax.complex, FLOATS[2:], numpy_exact(_complex_from_parts), 0, nargs=2),
+]
+
+SHIFTS = {"shift_left", "shift_right_logical", "shift_right_arithmetic"}
+
+
+def inputs_for(case, dtype):
+    if case.nargs == 1:
+        return (unary_values(dtype),)
+    return binary_values(dtype, shift_amounts(dtype) if case.name in SHIFTS else ())
+
+
+def run(case, xs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        return case.fn(*(Array(x) for x in xs))
+
+
+def rejects(case, dtype):
+    x = Array(np.zeros((2,), dtype))
+    with pytest.raises(TypeError) as err:
+        case.fn(*[x] * case.nargs)
+    message = str(err.value)
+    assert f"{case.name} of" in message and dtype.name in message, message
+
+
+def _pairs(cases):
+    return [pytest.param(c, d, id=f"{c.name}-{d.name}") for c in cases for d in ALL]
+
+
+@pytest.mark.parametrize("case,dtype", _pairs(UNARY + BINARY))
+def test_op(case, dtype):
+    if dtype not in case.dtypes:
+        rejects(case, dtype)
+        return
+    xs = inputs_for(case, dtype)
+    check(run(case, xs), case.reference(*xs), xs, case.tolerance(dtype))
+
+
+@pytest.mark.parametrize("shape", [(), (0,), (2, 3)], ids=str)
+@pytest.mark.parametrize("case", UNARY + BINARY, ids=lambda c: c.name)
+def test_shapes(case, shape):
+    """Rank 0, empty and rank 2 operands, in one dtype the op accepts."""
+    dtype = np.dtype(np.float32) if np.float32 in case.dtypes else case.dtypes[0]
+    rng = np.random.default_rng(2)
+    xs = tuple(random_values(dtype, shape, rng) for _ in range(case.nargs))
+    check(run(case, xs), case.reference(*xs), xs, case.tolerance(dtype))
+
+
+# ----------------------------------------------------------------------------- integer_pow, pow
+
+
+@pytest.mark.parametrize("dtype", ALL, ids=str)
+def test_integer_pow(dtype):
+    if dtype not in NUMBER:
+        rejects(Case("integer_pow", lambda x: lax.integer_pow(x, 2), (), None), dtype)
+        return
+    x = unary_values(dtype)
+    exponents = (0, 1, 3) if dtype in INTS else (0, 3, -2)
+    for y in exponents:
+        # Repeated squaring rounds once per multiplication.
+        ulps = 0 if dtype in INTS else 2 * _ULPS[dtype]
+        check(lax.integer_pow(Array(x), y), numpy_wide(lambda v: v ** y)(x) if dtype not in INTS else x ** y,
+              (x,), ulps)
+
+
+def test_integer_pow_negative_exponent_of_integers():
+    with pytest.raises(TypeError, match="integer_pow.*int32.*negative"):
+        lax.integer_pow(Array(np.arange(3, dtype=np.int32)), -1)
+
+
+@pytest.mark.parametrize("dtype,exponent_dtype", [
+    (np.float32, np.int32), (np.float64, np.int8), (np.float16, np.uint8), (BF16, np.int64),
+    (np.complex64, np.int32), (np.complex128, np.int16)], ids=str)
+def test_pow_integer_exponent(dtype, exponent_dtype):
+    """pow(x, y) with an integer y converts y to x's dtype (as jax.lax.pow)."""
+    x = unary_values(np.dtype(dtype))
+    y = np.resize(np.array([0, 1, 2, 3, -1, -2, 5, 7], exponent_dtype), x.shape)
+    check(lax.pow(Array(x), Array(y)), numpy_wide(np.power)(x, y.astype(np.float64)), (x, y),
+          _ULPS[np.dtype(dtype)])
+
+
+# ----------------------------------------------------------------------------- compare, select, clamp
+
+DIRECTIONS = {"EQ": (lax.eq, np.equal), "NE": (lax.ne, np.not_equal), "LT": (lax.lt, np.less),
+              "LE": (lax.le, np.less_equal), "GT": (lax.gt, np.greater), "GE": (lax.ge, np.greater_equal)}
+
+
+@pytest.mark.parametrize("dtype", ALL, ids=str)
+@pytest.mark.parametrize("direction", DIRECTIONS)
+def test_compare(direction, dtype):
+    fn, reference = DIRECTIONS[direction]
+    xs = binary_values(dtype)
+    if dtype in COMPLEX and direction not in ("EQ", "NE"):
+        with pytest.raises(TypeError, match=f"compare of.*complex.*{direction}"):
+            fn(*map(Array, xs))
+        return
+    check(fn(*map(Array, xs)), reference(*xs), xs)
+
+
+@pytest.mark.parametrize("dtype", ALL, ids=str)
+def test_select(dtype):
+    on_true, on_false = binary_values(dtype)
+    pred = np.random.default_rng(3).integers(0, 2, on_true.shape).astype(bool)
+    check(lax.select(Array(pred), Array(on_true), Array(on_false)), np.where(pred, on_true, on_false),
+          (pred, on_true, on_false))
+
+
+def test_select_rejects_non_bool_predicate():
+    x = Array(np.zeros(3, np.float32))
+    with pytest.raises(TypeError, match="select of.*bool predicate, got int32"):
+        lax.select(Array(np.zeros(3, np.int32)), x, x)
+
+
+CLAMP = FLOATS + INTS + BOOL
+
+
+@pytest.mark.parametrize("dtype", ALL, ids=str)
+def test_clamp(dtype):
+    if dtype not in CLAMP:
+        rejects(Case("clamp", lax.clamp, (), None, nargs=3), dtype)
+        return
+    rng = np.random.default_rng(4)
+    lo, x, hi = (rng.choice(unary_values(dtype), 300) for _ in range(3))
+    check(lax.clamp(Array(lo), Array(x), Array(hi)), jax_ref(jlax.clamp)(lo, x, hi), (lo, x, hi))
+
+
+# ----------------------------------------------------------------------------- conversions
+
+
+@pytest.mark.parametrize("new_dtype", ALL, ids=str)
+@pytest.mark.parametrize("dtype", ALL, ids=str)
+def test_convert_element_type(dtype, new_dtype):
+    """Float to integer saturates and takes NaN to 0, complex to real keeps the real
+    part (with a ComplexWarning), anything to bool is `!= 0` (as jax.lax)."""
+    x = unary_values(dtype)
+    if dtype in COMPLEX and new_dtype not in COMPLEX:
+        with pytest.warns(np.exceptions.ComplexWarning):
+            got = lax.convert_element_type(Array(x), new_dtype)
+    else:
+        got = lax.convert_element_type(Array(x), new_dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", np.exceptions.ComplexWarning)
+        want = jax_ref(lambda v: jlax.convert_element_type(v, new_dtype))(x)
+    check(got, want, (x,))
+
+
+def _bitcast_pairs():
+    return [pytest.param(a, b, id=f"{a.name}-{b.name}") for a in ALL for b in ALL]
+
+
+@pytest.mark.parametrize("dtype,new_dtype", _bitcast_pairs())
+def test_bitcast_convert_type(dtype, new_dtype):
+    """Same-width reinterpretation of bits (not bool or complex); NumPy's view."""
+    x = unary_values(dtype)
+    if dtype.itemsize != new_dtype.itemsize or {dtype, new_dtype} & set(BOOL + COMPLEX):
+        with pytest.raises(TypeError, match=f"bitcast_convert of.*{dtype.name}.*{new_dtype.name}"):
+            lax.bitcast_convert_type(Array(x), new_dtype)
+        return
+    got = lax.bitcast_convert_type(Array(x), new_dtype)
+    assert got._value.dtype == new_dtype
+    np.testing.assert_array_equal(got._value.view(np.uint8), x.view(np.uint8))
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("fn,name", [(lax.add, "add"), (lax.atan2, "atan2"), (lax.bitwise_and, "and"),
+                                     (lax.lt, "compare")])
+def test_mismatched_shapes(fn, name):
+    with pytest.raises(TypeError) as err:
+        fn(Array(np.zeros((2, 3), np.float32)), Array(np.zeros((3,), np.float32)))
+    assert f"{name} of" in str(err.value) and "[2, 3]" in str(err.value) and "[3]" in str(err.value), str(err.value)
+
+
+def test_mismatched_shapes_select():
+    with pytest.raises(TypeError, match=r"select of.*\[2\].*\[3\]"):
+        lax.select(Array(np.zeros(2, bool)), Array(np.zeros(3, np.float32)), Array(np.zeros(3, np.float32)))
+
+
+def test_mismatched_dtypes():
+    with pytest.raises(TypeError, match="add of.*float32.*int32"):
+        lax.add(Array(np.zeros(2, np.float32)), Array(np.zeros(2, np.int32)))
+
+
+@pytest.mark.parametrize("fn,name,dtype", [(lax.sin, "sin", np.int32), (lax.bitwise_and, "and", np.float32),
+                                           (lax.exp, "exp", np.bool_), (lax.floor, "floor", np.complex64)])
+def test_unsupported_dtype_message(fn, name, dtype):
+    x = Array(np.zeros(2, dtype))
+    with pytest.raises(TypeError, match=f"{name} of .*does not accept {np.dtype(dtype).name}"):
+        fn(*[x] * (2 if name == "and" else 1))
