@@ -116,7 +116,7 @@ def _reduction(fn_name, monoid, a, axis, dtype, out, keepdims, initial, where, *
     if preproc is not None:
         a = preproc(a)
     axes = canonical_axes(axis, a.aval.ndim)
-    if initial is None and not has_identity and _reduced_size(a.aval.shape, axes) == 0 and a.aval.size == 0:
+    if initial is None and not has_identity and _reduced_size(a.aval.shape, axes) == 0:
         raise ValueError(with_source(f"zero-size array to reduction operation {fn_name} which has no identity"))
     if dtype is not None:
         result_dtype = user_dtype(dtype)
@@ -260,23 +260,24 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
 
 
 def average(a, axis=None, weights=None, returned=False, keepdims=False):
-    axes = canonical_axes(axis, np.ndim(a) if not hasattr(a, "aval") else a.aval.ndim)
     if weights is None:
         (a,) = promote_dtypes_inexact(arraylike("average", a))
+        axes = canonical_axes(axis, a.aval.ndim)
         avg = mean(a, axes, keepdims=keepdims)
         weights_sum = lax.convert_element_type(_reduced_size(a.aval.shape, axes), avg.aval.dtype)
     else:
         check_arraylike("average", a, weights)
         a, weights = promote_dtypes_inexact(a, weights)
+        axes = canonical_axes(axis, a.aval.ndim)
         if a.aval.shape != weights.aval.shape:
             if axis is None:
                 raise ValueError(with_source("Axis must be specified when shapes of a and weights differ."))
-            given = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-            given = tuple(canonical_axis(d, a.aval.ndim) for d in given)
+            given = [canonical_axis(d, a.aval.ndim) for d in (axis if isinstance(axis, (tuple, list)) else [axis])]
             if weights.aval.shape != tuple(a.aval.shape[d] for d in given):
                 raise ValueError(with_source("Shape of weights must be consistent with shape of a along specified "
                                              "axis."))
-            weights = lax.broadcast_in_dim(weights, a.aval.shape, given)
+            # weights[i, j] weighs the elements at index (i, j) of the axes in the order given.
+            weights = lax.broadcast_in_dim(lax.transpose(weights, np.argsort(given)), a.aval.shape, axes)
         weights_sum = sum(weights, axes, keepdims=keepdims)
         avg = lax.div(sum(lax.mul(a, weights), axes, keepdims=keepdims), weights_sum)
     if returned:
@@ -404,7 +405,7 @@ def _cumulative_array_api(fn_name, lax_fn, identity, x, axis, dtype, include_ini
     with `include_initial`, the identity first."""
     x = arraylike(fn_name, x)
     if x.aval.ndim == 0:
-        raise ValueError(with_source(f"The input must be non-scalar to take a cumulative {fn_name[11:]}, however a "
+        raise ValueError(with_source(f"The input must be non-scalar to take a {fn_name.replace('_', ' ')}, however a "
                                      f"scalar value or scalar array was given."))
     if axis is None:
         if x.aval.ndim > 1:

@@ -1,0 +1,123 @@
+"""lax's gather and scatter, with jax.lax's dimension-number classes and modes."""
+import enum
+from typing import NamedTuple
+
+import numpy as np
+
+from mirax import dtypes
+from mirax.core import bind, to_array
+from mirax.dialect.indexing import GatherOp, ScatterOp
+
+from ._elementwise import convert_element_type
+
+
+class GatherDimensionNumbers(NamedTuple):
+    """How gather's operand, start indices and result dimensions correspond (XLA's
+    GatherDimensionNumbers; the index vectors are the last dimension of the indices)."""
+
+    offset_dims: tuple
+    collapsed_slice_dims: tuple
+    start_index_map: tuple
+    operand_batching_dims: tuple = ()
+    start_indices_batching_dims: tuple = ()
+
+
+class ScatterDimensionNumbers(NamedTuple):
+    """How scatter's operand, indices and updates dimensions correspond (XLA's
+    ScatterDimensionNumbers; the index vectors are the last dimension of the indices)."""
+
+    update_window_dims: tuple
+    inserted_window_dims: tuple
+    scatter_dims_to_operand_dims: tuple
+    operand_batching_dims: tuple = ()
+    scatter_indices_batching_dims: tuple = ()
+
+
+class GatherScatterMode(enum.Enum):
+    """What gather and scatter do with start indices that put a window out of range:
+    CLIP clamps the window into range; FILL_OR_DROP (the default) gathers fill values
+    and drops scattered windows; PROMISE_IN_BOUNDS leaves it to the implementation,
+    which clamps gathers and drops scatters, as XLA does."""
+
+    CLIP = enum.auto()
+    FILL_OR_DROP = enum.auto()
+    PROMISE_IN_BOUNDS = enum.auto()
+
+    @staticmethod
+    def from_any(s):
+        if isinstance(s, GatherScatterMode):
+            return s
+        if s == "clip":
+            return GatherScatterMode.CLIP
+        if s is None or s in ("fill", "drop"):
+            return GatherScatterMode.FILL_OR_DROP
+        if s == "promise_in_bounds":
+            return GatherScatterMode.PROMISE_IN_BOUNDS
+        raise ValueError(f'Unknown gather mode "{s}"')
+
+
+def _ints(values):
+    return tuple(int(v) for v in values)
+
+
+def _default_fill(dtype):
+    """jax.lax.gather's fill for out-of-range windows: NaN, or the integer extreme
+    furthest from typical values, or True."""
+    if dtypes.is_float(dtype) or dtypes.is_complex(dtype):
+        return np.nan
+    if dtypes.is_unsigned(dtype):
+        return np.iinfo(dtype).max
+    if dtypes.is_integer(dtype):
+        return np.iinfo(dtype).min
+    return True
+
+
+def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_indices=False,
+           indices_are_sorted=False, mode=None, fill_value=None):
+    operand, start_indices = to_array(operand), to_array(start_indices)
+    dtype = operand.aval.dtype
+    fill = GatherScatterMode.from_any(mode) == GatherScatterMode.FILL_OR_DROP
+    dn = dimension_numbers
+    (out,) = bind(
+        GatherOp, operand, start_indices,
+        offset_dims=_ints(dn.offset_dims), collapsed_slice_dims=_ints(dn.collapsed_slice_dims),
+        start_index_map=_ints(dn.start_index_map), operand_batching_dims=_ints(dn.operand_batching_dims),
+        start_indices_batching_dims=_ints(dn.start_indices_batching_dims), slice_sizes=_ints(slice_sizes),
+        mode="fill" if fill else "clip",
+        fill_value=np.asarray(_default_fill(dtype) if fill and fill_value is None else fill_value or 0, dtype),
+    )
+    return out
+
+
+def _scatter(combiner):
+    def scatter(operand, scatter_indices, updates, dimension_numbers, *, indices_are_sorted=False,
+                unique_indices=False, mode=None):
+        operand, scatter_indices, updates = to_array(operand), to_array(scatter_indices), to_array(updates)
+        if updates.aval.weak_type:  # Python scalars take the operand's dtype
+            updates = convert_element_type(updates, operand.aval.dtype)
+        clip = GatherScatterMode.from_any(mode) == GatherScatterMode.CLIP
+        dn = dimension_numbers
+        (out,) = bind(
+            ScatterOp, operand, scatter_indices, updates,
+            update_window_dims=_ints(dn.update_window_dims), inserted_window_dims=_ints(dn.inserted_window_dims),
+            scatter_dims_to_operand_dims=_ints(dn.scatter_dims_to_operand_dims),
+            operand_batching_dims=_ints(dn.operand_batching_dims),
+            scatter_indices_batching_dims=_ints(dn.scatter_indices_batching_dims),
+            combiner=combiner, mode="clip" if clip else "fill",
+        )
+        return out
+
+    scatter.__name__ = "scatter" if combiner == "set" else f"scatter_{combiner}"
+    return scatter
+
+
+scatter = _scatter("set")
+scatter_add = _scatter("add")
+scatter_mul = _scatter("mul")
+scatter_min = _scatter("min")
+scatter_max = _scatter("max")
+
+__all__ = [
+    "GatherDimensionNumbers", "ScatterDimensionNumbers", "GatherScatterMode", "gather", "scatter", "scatter_add",
+    "scatter_mul", "scatter_min", "scatter_max",
+]
