@@ -100,8 +100,8 @@ class MiraxOp(Mirax.Operation):
                 raise TypeError(f"requires attribute '{name}'")
             try:
                 out[name] = codec.decode(attrs[name])
-            except (ValueError, TypeError):
-                raise TypeError(f"attribute '{name}' has the wrong kind: {attrs[name]}") from None
+            except (ValueError, TypeError) as err:
+                raise TypeError(f"attribute '{name}' cannot be read: {err}") from None
         return out
 
     def verify_invariants(self):

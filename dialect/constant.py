@@ -11,9 +11,15 @@ from .types import ShapedType, is_bool, is_float, is_unsigned, signless, tensor_
 
 
 class ConstantOp(MiraxOp, name="constant", params={"value": elements}):
-    """A tensor given by a dense elements attribute."""
+    """A tensor given by a dense elements attribute. Not complex: the Python bindings
+    cannot read complex attributes back, so complex constants are `mirax.complex`
+    of two real constants."""
 
-    infer = staticmethod(lambda value: ShapedType(value.shape, value.dtype))
+    @staticmethod
+    def infer(value):
+        if value.dtype.kind == "c":
+            raise TypeError("complex constants are written as mirax.complex of two real constants")
+        return ShapedType(value.shape, value.dtype)
 
 
 def _lower_constant(node):

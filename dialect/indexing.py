@@ -204,9 +204,13 @@ def _lower_scatter(node, operand, indices, updates):
     combine = (lambda old, new: new) if p["combiner"] == "set" else (
         lambda old, new: BINARY[p["combiner"]][1](operand_type.dtype, old, new))
 
-    # One loop over the update elements in row-major order, carrying the result.
+    # One loop over the update elements in row-major order, carrying the result. It
+    # starts from a copy: bufferization would otherwise update the operand's buffer in
+    # place, even a function argument's (the caller's array). The copy reads with
+    # tensor.extract so that canonicalization does not fold it away as an identity.
+    copy = indexed(operand_type, [], lambda idx: tensor.extract(operand, idx))
     count = int(np.prod(updates_type.shape))
-    loop = scf.ForOp(index_constant(0), index_constant(count), index_constant(1), [operand])
+    loop = scf.ForOp(index_constant(0), index_constant(count), index_constant(1), [copy])
     with ir.InsertionPoint(loop.body):
         rest, position_in_updates = loop.induction_variable, []
         for size in reversed(updates_type.shape):

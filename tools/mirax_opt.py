@@ -81,28 +81,40 @@ def _as_mlir_pass(pass_):
         try:
             pass_(module)
         except Exception as err:  # noqa: BLE001 - any bug in a pass is reported, not raised
-            message = f"{pass_.name} failed: {type(err).__name__}: {err}".splitlines()[0]
+            message = f"{pass_.name} failed: {one_line(err)}"
             _failure_location(err.__traceback__, module).emit_error(message)
             external_pass.signal_pass_failure()
 
     return run
 
 
-def _failure_location(traceback, fallback):
-    """The location of the innermost op held in a local variable of the frames the
-    exception passed through (the op being rewritten), else the fallback op's."""
+def _failure_location(traceback, module):
+    """The location of the innermost op other than the module held in a local
+    variable of the frames the exception passed through (the op being rewritten),
+    else the module's."""
     frames = []
     while traceback is not None:
         frames.append(traceback.tb_frame)
         traceback = traceback.tb_next
     for frame in reversed(frames):
         for value in frame.f_locals.values():
-            if isinstance(value, (ir.Operation, ir.OpView)):
+            if isinstance(value, (ir.Operation, ir.OpView)) and value.operation != module:
                 return value.location
-    return fallback.location
+    return module.location
 
 
 # ----------------------------------------------------------------------------- diagnostics
+
+
+def one_line(err):
+    """'Type: message' of an exception, on one line. A Python error raised in an MLIR
+    callback (walk, rewrite patterns) arrives as a RuntimeError holding the whole
+    traceback, whose last line names the original error."""
+    text = str(err).strip()
+    if text.startswith("Exception raised in callback"):
+        return text.splitlines()[-1]
+    return f"{type(err).__name__}: {text.splitlines()[0] if text else ''}"
+
 
 _FILE_LINE_COL = re.compile(r'"([^"]*)":(\d+):(\d+)')
 
@@ -212,7 +224,7 @@ class Opt:
                 if not err.error_diagnostics:
                     self.diagnostics.append(Diag("error", ir.Location.unknown(), str(err)))
             except Exception as err:  # noqa: BLE001 - an internal error is reported, not raised
-                message = f"internal error: {type(err).__name__}: {err}".splitlines()[0]
+                message = f"internal error: {one_line(err)}"
                 self.diagnostics.append(Diag("error", ir.Location.unknown(), message))
         if self.verify_diagnostics:
             errors = verify(self.diagnostics, expectations(source, first_line), filename)

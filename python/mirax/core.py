@@ -21,6 +21,7 @@ from mirax import dtypes
 from mirax.dialect import MiraxOp, ShapedType, build, tensor_type
 from mirax.dialect.base import as_tuple
 from mirax.dialect.constant import ConstantOp
+from mirax.dialect.elementwise import ComplexOp
 from mirax.mlir import func, ir
 
 from . import runtime
@@ -275,8 +276,8 @@ class Trace:
         seen = self._lifted.get(id(x))
         if seen is not None:
             return seen[1]
-        if isinstance(x, Array) and x._value.size == 1 and x._value.ndim == 0:
-            (lifted,) = self.emit(ConstantOp, [], [x.aval], {"value": x._value})
+        if isinstance(x, Array) and x._value.ndim == 0:
+            lifted = self._constant(x)
         else:
             with runtime.context(), ir.Location.unknown():
                 arg = self.block.add_argument(tensor_type(x.aval.shaped), ir.Location.unknown())
@@ -284,6 +285,15 @@ class Trace:
             self.constvars.append(x)
         self._lifted[id(x)] = (x, lifted)
         return lifted
+
+    def _constant(self, x):
+        """A scalar Array as constants in the IR (complex ones from their two parts)."""
+        value = x._value
+        if value.dtype.kind != "c":
+            return self.emit(ConstantOp, [], [x.aval], {"value": value})[0]
+        part = Aval((), value.real.dtype)
+        parts = [self.emit(ConstantOp, [], [part], {"value": v})[0] for v in (value.real, value.imag)]
+        return self.emit(ComplexOp, parts, [x.aval], {})[0]
 
     def call(self, callee, args):
         """Emit a call of a finished Trace (`callee`) with this trace's Tracers."""
@@ -411,7 +421,7 @@ def to_array(x, dtype=None):
     except TypeError as err:
         raise TypeError(with_source(str(err))) from None
     target = dtypes.canonicalize_dtype(dtype if dtype is not None else value.dtype)
-    return Array(np.ascontiguousarray(value, dtype=target))
+    return Array(np.array(value, dtype=target, order="C"))
 
 
 def is_array(x):

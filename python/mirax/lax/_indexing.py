@@ -35,9 +35,10 @@ class ScatterDimensionNumbers(NamedTuple):
 
 class GatherScatterMode(enum.Enum):
     """What gather and scatter do with start indices that put a window out of range:
-    CLIP clamps the window into range; FILL_OR_DROP (the default) gathers fill values
-    and drops scattered windows; PROMISE_IN_BOUNDS leaves it to the implementation,
-    which clamps gathers and drops scatters, as XLA does."""
+    CLIP clamps the window into range; FILL_OR_DROP gathers fill values and drops
+    scattered windows; PROMISE_IN_BOUNDS leaves it to the implementation, which clamps
+    gathers and drops scatters, as XLA does. The default (mode None) is
+    PROMISE_IN_BOUNDS for gather and FILL_OR_DROP for scatter, as in jax.lax."""
 
     CLIP = enum.auto()
     FILL_OR_DROP = enum.auto()
@@ -76,15 +77,19 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
            indices_are_sorted=False, mode=None, fill_value=None):
     operand, start_indices = to_array(operand), to_array(start_indices)
     dtype = operand.aval.dtype
-    fill = GatherScatterMode.from_any(mode) == GatherScatterMode.FILL_OR_DROP
+    # As in jax.lax, gather's default mode is PROMISE_IN_BOUNDS (which clamps).
+    fill = mode is not None and GatherScatterMode.from_any(mode) == GatherScatterMode.FILL_OR_DROP
+    if not fill:
+        fill_value = 0  # unused in mode "clip"
+    elif fill_value is None:
+        fill_value = _default_fill(dtype)
     dn = dimension_numbers
     (out,) = bind(
         GatherOp, operand, start_indices,
         offset_dims=_ints(dn.offset_dims), collapsed_slice_dims=_ints(dn.collapsed_slice_dims),
         start_index_map=_ints(dn.start_index_map), operand_batching_dims=_ints(dn.operand_batching_dims),
         start_indices_batching_dims=_ints(dn.start_indices_batching_dims), slice_sizes=_ints(slice_sizes),
-        mode="fill" if fill else "clip",
-        fill_value=np.asarray(_default_fill(dtype) if fill and fill_value is None else fill_value or 0, dtype),
+        mode="fill" if fill else "clip", fill_value=np.asarray(fill_value, dtype),
     )
     return out
 

@@ -11,6 +11,11 @@ from ._creation import (  # noqa: F401
     arange, array, asarray, empty, empty_like, eye, full, full_like, identity, linspace, ones, ones_like, zeros,
     zeros_like,
 )
+from ._reductions import (  # noqa: F401
+    all, amax, amin, any, argmax, argmin, average, count_nonzero, cumprod, cumsum, cumulative_prod, cumulative_sum,
+    diff, max, mean, median, min, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nansum, prod, ptp, std,
+    sum, var,
+)
 from ._ufuncs import (  # noqa: F401
     abs, absolute, add, angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, around, bitwise_and,
     bitwise_invert, bitwise_not, bitwise_or, bitwise_xor, cbrt, ceil, clip, conj, conjugate, copysign, cos, cosh,

@@ -73,6 +73,14 @@ def _upcast_f16(dtype):
     return np.dtype(np.float32) if dtype in (np.float16, dtypes.bfloat16) else dtype
 
 
+def slice_axis(a, start, limit, axis):
+    """a[start:limit] along `axis`. A slice from 0 goes through dynamic_slice: lax.slice's
+    lowering fails on one that ends early (its start-0 stride-1 map folds to the identity)."""
+    if start == 0 and limit < a.aval.shape[axis]:
+        return lax.dynamic_slice_in_dim(a, 0, limit, axis)
+    return lax.slice_in_dim(a, start, limit, axis=axis)
+
+
 def _reduced_size(shape, axes):
     return int(np.prod([shape[a] for a in axes], dtype=np.int64))
 
@@ -450,8 +458,8 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     rows = lax.reshape(a, tuple(shape[d] for d in kept) + (n,), kept + axes)
     last = len(kept)
     ordered = lax.sort(rows, dimension=last)
-    low = lax.slice_in_dim(ordered, (n - 1) // 2, (n - 1) // 2 + 1, axis=last)
-    high = lax.slice_in_dim(ordered, n // 2, n // 2 + 1, axis=last)
+    low = slice_axis(ordered, (n - 1) // 2, (n - 1) // 2 + 1, last)
+    high = slice_axis(ordered, n // 2, n // 2 + 1, last)
     result = lax.mul(lax.add(low, high), lax.convert_element_type(0.5, a.aval.dtype))
     result = _where(any(isnan(rows), axis=last, keepdims=True), np.nan, result)
     out_shape = tuple(1 if d in axes else s for d, s in enumerate(shape)) if keepdims \
@@ -478,5 +486,6 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
     op = not_equal if a.aval.dtype == np.bool_ else subtract
     for _ in range(n):
         size = a.aval.shape[axis]
-        a = op(lax.slice_in_dim(a, min(1, size), size, axis=axis), lax.slice_in_dim(a, 0, size - min(1, size), axis=axis))
+        shift = int(size > 0)  # an empty axis stays empty
+        a = op(slice_axis(a, shift, size, axis), slice_axis(a, 0, size - shift, axis))
     return a
