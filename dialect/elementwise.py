@@ -65,12 +65,12 @@ INEXACT = ("float", "complex")
 def _f32(fn):
     """Compute a float function of half-precision operands in f32."""
 
-    def emit(dtype, *xs):
+    def emit(dtype, *xs, **params):
         if np.dtype(dtype).itemsize == 2 and is_float(dtype):
             f32 = ir.F32Type.get()
-            out = fn(np.dtype(np.float32), *(arith.extf(f32, x) for x in xs))
+            out = fn(np.dtype(np.float32), *(arith.extf(f32, x) for x in xs), **params)
             return arith.truncf(xs[0].type, out)
-        return fn(dtype, *xs)
+        return fn(dtype, *xs, **params)
 
     return emit
 
@@ -469,8 +469,11 @@ def convert_scalar(src, dst, x):
             return arith.cmpf(arith.CmpFPredicate.UNE, x, zero)
         return arith.cmpi(arith.CmpIPredicate.ne, x, zero)
     if is_float(src) and is_float(dst):
-        if src.itemsize == 2 and dst.itemsize == 2:  # f16 <-> bf16 through f32
+        # f16 <-> bf16 and f64 -> f16/bf16 have no LLVM libcall here: go through f32.
+        if src.itemsize == 2 and dst.itemsize == 2:
             return arith.truncf(target, arith.extf(ir.F32Type.get(), x))
+        if src.itemsize == 8 and dst.itemsize == 2:
+            return arith.truncf(target, _f64_to_f32_round_to_odd(x))
         return (arith.extf if dst.itemsize > src.itemsize else arith.truncf)(target, x)
     if is_float(dst):  # from an integer or bool
         return (arith.uitofp if is_unsigned(src) or is_bool(src) else arith.sitofp)(target, x)
@@ -488,6 +491,22 @@ def convert_scalar(src, dst, x):
     if dst.itemsize == src.itemsize:
         return x
     return (arith.extui if is_unsigned(src) or is_bool(src) else arith.extsi)(target, x)
+
+
+def _f64_to_f32_round_to_odd(x):
+    """f64 -> f32 rounding inexact results to the f32 value with an odd last bit, so that
+    a second rounding (to f16 or bf16) gives the correctly rounded result of the first
+    (round-to-odd needs two more bits than the final precision; f32 has 13 and 16)."""
+    f32, i32 = ir.F32Type.get(), ir.IntegerType.get_signless(32)
+    nearest = arith.truncf(f32, x)
+    back = arith.extf(x.type, nearest)
+    bits = arith.bitcast(i32, nearest)
+    one = arith.ConstantOp(i32, ir.IntegerAttr.get(i32, 1)).result
+    # Rounded away from zero (to a larger magnitude, or to inf): one step back toward zero.
+    overshot = arith.cmpf(arith.CmpFPredicate.OGT, math.absf(back), math.absf(x))
+    bits = arith.select(overshot, arith.subi(bits, one), bits)
+    inexact = arith.cmpf(arith.CmpFPredicate.UNE, back, x)
+    return arith.bitcast(f32, arith.select(inexact, arith.ori(bits, one), bits))
 
 
 def _real_dtype(dtype):

@@ -3,7 +3,7 @@ array of start indices, with XLA's dimension numbers. As in JAX, the last dimens
 of the indices holds the index vectors (XLA's index_vector_dim).
 
 Out-of-range start indices follow `mode`: "clip" clamps each window into the operand
-(XLA's own behaviour); "fill" gives gathered windows of `fill_value` and drops
+(XLA's own behaviour); "fill" gives gathered windows of the fill value and drops
 scattered windows.
 """
 import numpy as np
@@ -11,9 +11,9 @@ import numpy as np
 from mirax.mlir import arith, ir, scf, tensor
 
 from . import rules
-from .base import MiraxOp, elements, ints, string
+from .base import MiraxOp, ints, string
 from .elementwise import BINARY
-from .lowering import constant, empty
+from .lowering import empty
 from .shape import clamp_index, index_constant, indexed, to_i64
 from .types import ShapedType, is_complex, is_integer
 
@@ -85,18 +85,19 @@ def _window_operand_dims(rank, collapsed, operand_batching):
     return [d for d in range(rank) if d not in collapsed and d not in operand_batching]
 
 
-class GatherOp(MiraxOp, name="gather", operands=("operand", "start_indices"), params={
+class GatherOp(MiraxOp, name="gather", operands=("operand", "start_indices", "fill_value"), params={
         "offset_dims": ints, "collapsed_slice_dims": ints, "start_index_map": ints, "operand_batching_dims": ints,
-        "start_indices_batching_dims": ints, "slice_sizes": ints, "mode": string, "fill_value": elements}):
+        "start_indices_batching_dims": ints, "slice_sizes": ints, "mode": string}):
     """For each index vector, the window of `slice_sizes` starting where the vector's
     entries (mapped to operand dimensions by start_index_map) say; the window's
     collapsed and batching dimensions are dropped and its others become `offset_dims`
-    of the result, the indices' batch dimensions its remaining ones. fill_value
-    (0-d, the operand's dtype) is used in mode "fill" only."""
+    of the result, the indices' batch dimensions its remaining ones. fill_value (0-d,
+    the operand's dtype; an operand so that any dtype works and a new fill value
+    compiles nothing new) is read in mode "fill" only."""
 
     @staticmethod
-    def infer(operand, indices, offset_dims, collapsed_slice_dims, start_index_map, operand_batching_dims,
-              start_indices_batching_dims, slice_sizes, mode, fill_value):
+    def infer(operand, indices, fill_value, offset_dims, collapsed_slice_dims, start_index_map,
+              operand_batching_dims, start_indices_batching_dims, slice_sizes, mode):
         out_rank = len(offset_dims) + indices.ndim - 1
         _check_dimension_numbers(operand, indices, offset_dims, out_rank, collapsed_slice_dims, start_index_map,
                                  operand_batching_dims, start_indices_batching_dims,
@@ -112,9 +113,8 @@ class GatherOp(MiraxOp, name="gather", operands=("operand", "start_indices"), pa
             raise TypeError(f"operand_batching_dims {list(operand_batching_dims)} must have slice size 0 or 1, "
                             f"got slice_sizes {list(slice_sizes)}")
         _check_mode(mode)
-        if fill_value.shape != () or fill_value.dtype != operand.dtype:
-            raise TypeError(f"fill_value must be a 0-d {operand.dtype.name}, got "
-                            f"{fill_value.dtype.name}{list(fill_value.shape)}")
+        if fill_value.ndim != 0 or fill_value.dtype != operand.dtype:
+            raise TypeError(f"fill_value must be a 0-d {operand.dtype.name}, got {fill_value}")
         window = iter(slice_sizes[d] for d in _window_operand_dims(operand.ndim, collapsed_slice_dims,
                                                                    operand_batching_dims))
         batch = iter(indices.shape[:-1])
@@ -127,15 +127,15 @@ def _check_mode(mode):
         raise TypeError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
 
 
-def _lower_gather(node, operand, indices):
+def _lower_gather(node, operand, indices, fill_value):
     (out,) = node.out_types
     p = node.params
-    operand_type, indices_type = node.in_types
+    operand_type, indices_type, _ = node.in_types
     if 0 in out.shape:
         return [empty(out)]
     batch_dims = [d for d in range(out.ndim) if d not in p["offset_dims"]]
     window_dims = _window_operand_dims(operand_type.ndim, p["collapsed_slice_dims"], p["operand_batching_dims"])
-    fill = constant(out.dtype, p["fill_value"].item()) if p["mode"] == "fill" else None
+    fill = tensor.extract(fill_value, [])
 
     def body(idx):
         window = [index_constant(0)] * operand_type.ndim

@@ -3,8 +3,12 @@
 A reduce_* op folds the elements along `axes` with its binary op (the elementwise
 scalar rule of add, mul, max, min, and, or), starting from that op's identity. It
 lowers to a linalg.generic with reduction iterators over a linalg.fill'ed init.
-Float max/min propagate NaN, as XLA's. Half-precision floats accumulate in f32 and
-round once at the end, so long sums do not stall at 2048.
+Float max/min propagate NaN, as XLA's. argmax/argmin are the same kind of generic,
+carrying the best value and its index. The cumulative ops are scalar scf loops.
+Half-precision floats accumulate in f32 and round once at the end, so long sums do
+not stall at 2048 (JAX's results agree).
+
+Axes are non-negative, as in XLA; the helpers at the top serve dot.py and sort.py too.
 """
 import numpy as np
 
@@ -12,9 +16,9 @@ from mirax.mlir import arith, ir, linalg, scf, tensor
 
 from . import rules
 from .base import MiraxOp, bool_, dtype_, int_, ints
-from .elementwise import BINARY, _compare, convert_scalar
+from .elementwise import BINARY, _compare, _kind, convert_scalar
 from .lowering import PARALLEL, REDUCTION, constant, elementwise, empty, generic, identity_map, scalar_type
-from .types import ShapedType, is_bool, is_complex, is_float, is_integer
+from .types import ShapedType, is_bool, is_float, is_integer
 
 # ----------------------------------------------------------------------------- helpers shared by the families
 
@@ -68,16 +72,8 @@ def for_each_row(shape, dimension, inits, body):
     return for_loop(index(0), index(count), inits, per_row)
 
 
-def kind_of(dtype):
-    if is_complex(dtype):
-        return "complex"
-    if is_float(dtype):
-        return "float"
-    return "bool" if is_bool(dtype) else "int"
-
-
 def check_kind(x, allowed, name):
-    if kind_of(x.dtype) not in allowed:
+    if _kind(x.dtype) not in allowed:
         raise TypeError(f"{name} does not accept {x.dtype.name} operands (it takes {', '.join(allowed)})")
 
 

@@ -6,7 +6,7 @@ from mirax.mlir import arith, ir, linalg, tensor
 
 from . import rules
 from .base import MiraxOp, int_, ints
-from .lowering import empty, generic, identity_map
+from .lowering import constant, empty, generic, identity_map
 from .types import ShapedType, is_integer, is_unsigned
 
 
@@ -151,14 +151,10 @@ class SliceOp(MiraxOp, name="slice", operands=("operand",),
 
 
 def _lower_slice(node, x):
-    (out,) = node.out_types
-    rank = len(out.shape)
-    exprs = [
-        ir.AffineExpr.get_add(ir.AffineExpr.get_mul(ir.AffineDimExpr.get(d), ir.AffineConstantExpr.get(stride)),
-                              ir.AffineConstantExpr.get(start))
-        for d, (start, stride) in enumerate(zip(node.params["start_indices"], node.params["strides"], strict=True))
-    ]
-    return generic([out], [x], [ir.AffineMap.get(rank, 0, exprs), identity_map(rank)], lambda v, _: [v])
+    starts, strides = node.params["start_indices"], node.params["strides"]
+    return [indexed(node.out_types[0], [], lambda idx: tensor.extract(x, [
+        arith.addi(arith.muli(i, index_constant(stride)), index_constant(start))
+        for i, start, stride in zip(idx, starts, strides, strict=True)]))]
 
 
 rules.lowering[SliceOp.OPERATION_NAME] = _lower_slice
@@ -235,11 +231,10 @@ def _lower_dynamic_update_slice(node, *operands):
     starts = _window_starts(node, indices, node.in_types[-2].shape, sizes)
 
     def body(idx, old):
-        inside, at = None, []
+        inside, at = constant(np.bool_, True), []
         for i, start, size in zip(idx, starts, sizes, strict=True):
             offset = arith.subi(i, start)  # in [0, size) inside the window
-            fits = arith.cmpi(arith.CmpIPredicate.ult, offset, index_constant(size))
-            inside = fits if inside is None else arith.andi(inside, fits)
+            inside = arith.andi(inside, arith.cmpi(arith.CmpIPredicate.ult, offset, index_constant(size)))
             at.append(clamp(offset, 0, size - 1))  # a valid position to read even outside
         return arith.select(inside, tensor.extract(update, at), old)
 
@@ -324,7 +319,7 @@ def _lower_pad(node, x, value):
 
     def body(idx):
         # Operand element j lands at low + j * step.
-        inside, at = None, []
+        inside, at = constant(np.bool_, True), []
         for i, size, (low, interior) in zip(idx, shape, padding, strict=True):
             step = index_constant(interior + 1)
             shifted = arith.subi(i, index_constant(low))
@@ -333,7 +328,7 @@ def _lower_pad(node, x, value):
                 arith.cmpi(arith.CmpIPredicate.eq, arith.remsi(shifted, step), index_constant(0)),
                 arith.cmpi(arith.CmpIPredicate.ult, j, index_constant(size)),
             )
-            inside = fits if inside is None else arith.andi(inside, fits)
+            inside = arith.andi(inside, fits)
             at.append(clamp(j, 0, size - 1))
         return arith.select(inside, tensor.extract(x, at), fill)
 

@@ -1,7 +1,8 @@
 """mirax's passes, one per file, each named after its flag. `ALL_PASSES` is the
 registry mirax-opt reads; the pipelines module strings them together."""
+from .mirax_expand_math import MiraxExpandMath
 from .mirax_to_linalg import MiraxToLinalg
 
-ALL_PASSES = {p.name: p for p in (MiraxToLinalg(),)}
+ALL_PASSES = {p.name: p for p in (MiraxToLinalg(), MiraxExpandMath())}
 
-__all__ = ["ALL_PASSES", "MiraxToLinalg"]
+__all__ = ["ALL_PASSES", "MiraxExpandMath", "MiraxToLinalg"]

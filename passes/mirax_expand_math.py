@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mirax.mlir import arith, ir, math, scf
+from mirax.mlir import arith, func, ir, math, scf
 
 MAGIC_ROUND = 12582912.0  # 1.5 * 2**23: x + MAGIC_ROUND - MAGIC_ROUND rounds |x| < 2**22 to an integer
 
@@ -121,12 +121,12 @@ PIO2_HIGH = float.fromhex("0x1.921fb0p+00")
 PIO2_MEDIUM = float.fromhex("0x1.5110b4p-22")
 PIO2_LOW = float.fromhex("0x1.846988p-48")
 MAX_REDUCED = 71476.0625
-SIN_POLY = [float.fromhex("-0x1.9f1b60p-13"), float.fromhex("0x1.110df4p-07"), float.fromhex("-0x1.555548p-03")]
+SIN_POLY = [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1]
 COS_POLY = [float.fromhex("0x1.98e616p-16"), float.fromhex("-0x1.6c06dcp-10"), float.fromhex("0x1.55553cp-05"),
             -0.5, 1.0]
 
 
-def _sin_cos(x, quadrant_offset, libm):
+def _sin_cos(x, quadrant_offset, libm_function):
     f32 = ir.F32Type.get()
     q_float, q = _round_to_int(arith.mulf(x, _f32(2.0 / np.pi)))
     r = _fma(q_float, _f32(-PIO2_HIGH), x)
@@ -141,22 +141,70 @@ def _sin_cos(x, quadrant_offset, libm):
     value = arith.select(use_cos, cos_r, sin_r)
     sign = arith.shli(arith.andi(q, _i32(2)), _i32(30))
     value = arith.bitcast(f32, arith.xori(arith.bitcast(ir.IntegerType.get_signless(32), value), sign))
-    # Arguments too large for the reduction: libm (a branch LLVM's vectorizer predicates).
+    # Arguments too large for the reduction: libm, out of line (see LIBM_FALLBACK).
     too_large = arith.cmpf(arith.CmpFPredicate.OGT, math.absf(x), _f32(MAX_REDUCED))
     branch = scf.IfOp(too_large, [f32], has_else=True)
     with ir.InsertionPoint(branch.then_block):
-        scf.YieldOp([libm(x)])
+        scf.YieldOp(func.CallOp([f32], _fallback_name(libm_function), [x]).results)
     with ir.InsertionPoint(branch.else_block):
         scf.YieldOp([value])
     return branch.result
 
 
 def expand_sin(x):
-    return _sin_cos(x, 0, math.sin)
+    return _sin_cos(x, 0, "sin")
 
 
 def expand_cos(x):
-    return _sin_cos(x, 1, math.cos)
+    return _sin_cos(x, 1, "cos")
+
+
+# The libm fallback of sin and cos: a scalar function that LLVM may not inline (an
+# inlined call to the speculatable llvm.sin would be hoisted out of its branch and
+# scalarize the loop), declaring masked vector variants (LLVM's vector function ABI,
+# as vector math libraries do) so that the loop vectorizer keeps the rare call in a
+# vectorized loop: each variant calls libm only when some lane of its mask is set.
+VECTOR_WIDTHS = (4, 8, 16)
+LIBM_FALLBACK = """
+func.func private @{name}(%x: f32) -> f32 attributes {{llvm.no_inline,
+    llvm.passthrough = [["vector-function-abi-variant", "{variants}"]]}} {{
+  %y = math.{function} %x : f32
+  return %y : f32
+}}
+"""
+LIBM_FALLBACK_VARIANT = """
+func.func private @{name}_v{width}(%x: vector<{width}xf32>, %mask: vector<{width}xi1>) -> vector<{width}xf32>
+    attributes {{llvm.no_inline}} {{
+  %any = vector.reduction <or>, %mask : vector<{width}xi1> into i1
+  %y = scf.if %any -> vector<{width}xf32> {{
+    %all = math.{function} %x : vector<{width}xf32>
+    %some = arith.select %mask, %all, %x : vector<{width}xi1>, vector<{width}xf32>
+    scf.yield %some : vector<{width}xf32>
+  }} else {{
+    scf.yield %x : vector<{width}xf32>
+  }}
+  return %y : vector<{width}xf32>
+}}
+"""
+
+
+def _fallback_name(function):
+    return f"__mirax_libm_{function}f"
+
+
+def _define_fallbacks(module, functions):
+    """Add the fallback functions of `functions` ("sin", "cos") that `module` lacks."""
+    body = module.regions[0].blocks[0]
+    existing = {op.attributes["sym_name"].value for op in body.operations if "sym_name" in op.attributes}
+    for function in functions:
+        name = _fallback_name(function)
+        if name in existing:
+            continue
+        variants = ",".join(f"_ZGV_LLVM_M{w}v_{name}({name}_v{w})" for w in VECTOR_WIDTHS)
+        text = LIBM_FALLBACK.format(name=name, function=function, variants=variants)
+        text += "".join(LIBM_FALLBACK_VARIANT.format(name=name, function=function, width=w) for w in VECTOR_WIDTHS)
+        for op in ir.Module.parse(text).body.operations:
+            body.append(op.detach_from_parent())
 
 
 EXPANSIONS = {
@@ -168,22 +216,49 @@ EXPANSIONS = {
 }
 
 
+def _approximation_name(op_name):
+    return f"__mirax_{op_name[len('math.'):]}f"
+
+
+def _define_approximation(module, op_name):
+    """A private f32 -> f32 function computing `op_name`'s approximation, which LLVM
+    inlines: each expansion is built once per module, however often it is used."""
+    f32 = ir.F32Type.get()
+    with ir.InsertionPoint(module.regions[0].blocks[0]), ir.Location.unknown():
+        function = func.FuncOp(_approximation_name(op_name), ir.FunctionType.get([f32], [f32]), visibility="private")
+        function.attributes["llvm.always_inline"] = ir.UnitAttr.get()
+        entry = function.add_entry_block()
+        with ir.InsertionPoint(entry):
+            func.ReturnOp([EXPANSIONS[op_name](entry.arguments[0])])
+
+
 @dataclass(frozen=True)
 class MiraxExpandMath:
     name: str = "mirax-expand-math"
     summary: str = "Expand scalar f32 exp, log, tanh, sin, cos into vectorizable polynomial approximations"
 
     def __call__(self, module, pass_=None):
+        fallbacks = {_fallback_name(f) for f in ("sin", "cos")}
         targets = []
 
         def collect(op):
+            if op.name == "func.func" and op.attributes["sym_name"].value in fallbacks:
+                return ir.WalkResult.SKIP  # the fallbacks keep their libm calls
             if op.name in EXPANSIONS and isinstance(op.operands[0].type, ir.F32Type):
                 targets.append(op)
             return ir.WalkResult.ADVANCE
 
         module.walk(collect)
+        body = module.regions[0].blocks[0]
+        defined = {op.attributes["sym_name"].value for op in body.operations if "sym_name" in op.attributes}
+        op_names = {op.name for op in targets}
+        _define_fallbacks(module, [f for f in ("sin", "cos") if f"math.{f}" in op_names])
+        for op_name in sorted(op_names):
+            if _approximation_name(op_name) not in defined:
+                _define_approximation(module, op_name)
+        f32 = ir.F32Type.get()
         for op in targets:
             with ir.InsertionPoint(op), op.location:
-                result = EXPANSIONS[op.name](op.operands[0])
-            op.result.replace_all_uses_with(result)
+                call = func.CallOp([f32], _approximation_name(op.name), [op.operands[0]])
+            op.result.replace_all_uses_with(call.result)
             op.erase()

@@ -1,23 +1,34 @@
 """The pass pipelines from the mirax dialect down to the LLVM dialect."""
 from mirax.mlir import passmanager
 
+from .mirax_expand_math import MiraxExpandMath
 from .mirax_to_linalg import MiraxToLinalg
 
-# linalg on tensors -> LLVM dialect for the CPU. Elementwise chains fuse into one
-# linalg.generic; loops are left for LLVM's vectorizer at -O3.
-CPU_PIPELINE = ",".join([
+# linalg on tensors -> LLVM dialect for the CPU, in two stages around mirax-expand-math.
+# Elementwise chains fuse into one linalg.generic; its loops are left for LLVM's
+# vectorizer at -O3 (the ExecutionEngine targets the host CPU, AVX2/AVX-512 included),
+# which is why f32 exp/log/tanh/sin/cos become arith polynomials instead of libm calls.
+CPU_TO_LOOPS = ",".join([
     "canonicalize",
     "linalg-fuse-elementwise-ops",
     "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map}",
     "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}",
     "buffer-deallocation-pipeline",
     "func.func(convert-linalg-to-loops)",
+])
+CPU_LOOPS_TO_LLVM = ",".join([
     "convert-scf-to-cf",
+    "convert-vector-to-llvm",  # mirax-expand-math's vector variants of its libm fallbacks
     "expand-strided-metadata",
     "lower-affine",
     "convert-complex-to-standard",
-    "math-expand-ops",
-    "convert-math-to-llvm",
+    # Only ops that nothing below lowers (not fma: mirax-expand-math's approximations need
+    # fused multiply-adds). The other expansions are naive formulas, ulps to orders of
+    # magnitude off (tanh, sinh, asinh, exp2, pow) or wrong for -0 and large values (ceil,
+    # round); LLVM intrinsics and libm compute those ops correctly.
+    "math-expand-ops{ops=ctlz,fpowi,clampf}",
+    # log1p from libm: the approximation is log(1 + x), inaccurate near 0.
+    "convert-math-to-llvm{approximate-log1p=false}",
     "convert-math-to-libm",
     "finalize-memref-to-llvm",
     "convert-complex-to-llvm",
@@ -43,5 +54,7 @@ def lower_to_llvm(module, bare_pointers=True):
     """linalg -> LLVM dialect, in place. Functions take bare pointers to their buffers,
     or memref descriptors when `bare_pointers` is false (needed for zero-size buffers,
     which the bare-pointer convention rejects)."""
-    pipeline = CPU_PIPELINE if bare_pointers else CPU_PIPELINE.replace(BARE_POINTERS, "")
-    passmanager.PassManager.parse(f"builtin.module({pipeline})").run(module.operation)
+    passmanager.PassManager.parse(f"builtin.module({CPU_TO_LOOPS})").run(module.operation)
+    MiraxExpandMath()(module.operation)
+    to_llvm = CPU_LOOPS_TO_LLVM if bare_pointers else CPU_LOOPS_TO_LLVM.replace(BARE_POINTERS, "")
+    passmanager.PassManager.parse(f"builtin.module({to_llvm})").run(module.operation)

@@ -11,6 +11,7 @@ import argparse
 import re
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 from mirax import dialect
 from mirax.mlir import ir, passmanager
@@ -188,6 +189,21 @@ def verify(diags, expected, filename):
 # ----------------------------------------------------------------------------- the driver
 
 
+def chunks(text, split):
+    """(chunk, first line) pairs: the whole text, or its pieces between `// -----` lines."""
+    if not split:
+        return [(text, 1)]
+    out, current, start = [], [], 1
+    for number, line in enumerate(text.splitlines(keepends=True), start=1):
+        if line.strip().startswith(SPLIT_MARKER):
+            out.append(("".join(current), start))
+            current, start = [], number + 1
+        else:
+            current.append(line)
+    out.append(("".join(current), start))
+    return out
+
+
 class Opt:
     """Parses, transforms and prints MLIR buffers in one context."""
 
@@ -232,20 +248,18 @@ class Opt:
         errors = [f"{where(d.location, filename)}: {d.severity}: {d.message}" for d in self.diagnostics]
         return output, errors, output is not None
 
-
-def chunks(text, split):
-    """(chunk, first line) pairs: the whole text, or its pieces between `// -----` lines."""
-    if not split:
-        return [(text, 1)]
-    out, current, start = [], [], 1
-    for number, line in enumerate(text.splitlines(keepends=True), start=1):
-        if line.strip().startswith(SPLIT_MARKER):
-            out.append(("".join(current), start))
-            current, start = [], number + 1
-        else:
-            current.append(line)
-    out.append(("".join(current), start))
-    return out
+    def run(self, text, filename, split=False):
+        """Process `text` whole or chunk by chunk, printing errors to stderr; return
+        the outputs (joined by the split marker) and whether every chunk succeeded."""
+        outputs, ok = [], True
+        for source, first_line in chunks(text, split):
+            output, errors, chunk_ok = self.process(source, filename, first_line)
+            for line in errors:
+                print(line, file=sys.stderr)
+            if output is not None:
+                outputs.append(output)
+            ok = ok and chunk_ok
+        return f"\n{SPLIT_MARKER}\n".join(outputs), ok
 
 
 def argument_parser():
@@ -292,23 +306,13 @@ def main(argv=None):
         return 1
     filename = "<stdin>" if args.input == "-" else args.input
     try:
-        text = sys.stdin.read() if args.input == "-" else open(args.input).read()
+        text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text()
     except OSError as err:
         print(f"mirax-opt: error: cannot read {filename}: {err.strerror}", file=sys.stderr)
         return 1
-
-    outputs, ok = [], True
-    for source, first_line in chunks(text, args.split_input_file):
-        output, errors, chunk_ok = opt.process(source, filename, first_line)
-        for line in errors:
-            print(line, file=sys.stderr)
-        if output is not None:
-            outputs.append(output)
-        ok = ok and chunk_ok
-    result = f"\n{SPLIT_MARKER}\n".join(outputs)
+    result, ok = opt.run(text, filename, args.split_input_file)
     if args.output == "-":
         sys.stdout.write(result)
     else:
-        with open(args.output, "w") as f:
-            f.write(result)
+        Path(args.output).write_text(result)
     return 0 if ok else 1

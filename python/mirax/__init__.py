@@ -4,4 +4,5 @@ from mirax import dtypes, tree_util
 from mirax.core import Array, ConcretizationTypeError, UnexpectedTracerError
 from mirax import array_methods  # noqa: F401  (installs NumPy's operators on arrays)
 from mirax import lax, numpy
+from mirax import nn, scipy
 from mirax.api import jit, make_jaxpr

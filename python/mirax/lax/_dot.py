@@ -22,14 +22,18 @@ def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_t
     if preferred_element_type is not None:
         result_dtype = dtypes.canonicalize_dtype(preferred_element_type)
         dtype = dtypes.promote_types(dtype, result_dtype)
-    weak = lhs.aval.weak_type and rhs.aval.weak_type
-    lhs, rhs = (convert_element_type(x, dtype, weak_type=x.aval.weak_type) for x in (lhs, rhs))
-    (out,) = bind(DotGeneralOp, lhs, rhs,
+    (out,) = bind(DotGeneralOp, _as(lhs, dtype), _as(rhs, dtype),
                   lhs_contracting_dimensions=tuple(int(d) for d in lhs_contracting),
                   rhs_contracting_dimensions=tuple(int(d) for d in rhs_contracting),
                   lhs_batch_dimensions=tuple(int(d) for d in lhs_batch),
-                  rhs_batch_dimensions=tuple(int(d) for d in rhs_batch), weak_type=weak)
-    return convert_element_type(out, result_dtype, weak_type=weak)
+                  rhs_batch_dimensions=tuple(int(d) for d in rhs_batch))
+    return _as(out, result_dtype)
+
+
+def _as(x, dtype):
+    """x as `dtype`, untouched when it has it (convert_element_type would narrow a
+    64-bit array without x64)."""
+    return x if x.aval.dtype == dtype else convert_element_type(x, dtype, weak_type=x.aval.weak_type)
 
 
 def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_type=None):

@@ -85,11 +85,11 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
         fill_value = _default_fill(dtype)
     dn = dimension_numbers
     (out,) = bind(
-        GatherOp, operand, start_indices,
+        GatherOp, operand, start_indices, convert_element_type(to_array(fill_value, dtype), dtype),
         offset_dims=_ints(dn.offset_dims), collapsed_slice_dims=_ints(dn.collapsed_slice_dims),
         start_index_map=_ints(dn.start_index_map), operand_batching_dims=_ints(dn.operand_batching_dims),
         start_indices_batching_dims=_ints(dn.start_indices_batching_dims), slice_sizes=_ints(slice_sizes),
-        mode="fill" if fill else "clip", fill_value=np.asarray(fill_value, dtype),
+        mode="fill" if fill else "clip", weak_type=operand.aval.weak_type,
     )
     return out
 
@@ -108,7 +108,7 @@ def _scatter(combiner):
             scatter_dims_to_operand_dims=_ints(dn.scatter_dims_to_operand_dims),
             operand_batching_dims=_ints(dn.operand_batching_dims),
             scatter_indices_batching_dims=_ints(dn.scatter_indices_batching_dims),
-            combiner=combiner, mode="clip" if clip else "fill",
+            combiner=combiner, mode="clip" if clip else "fill", weak_type=operand.aval.weak_type,
         )
         return out
 

@@ -77,6 +77,8 @@ def _dynamic_indices(operand, start_indices, allow_negative_indices):
     if isinstance(allow_negative_indices, bool):
         allow_negative_indices = [allow_negative_indices] * len(shape)
     # The op takes indices of one dtype; Python ints are weak and take the others' dtype.
+    if not shape:
+        return []
     dtype = dtypes.result_type(*(i.aval if is_array(i) else i for i in start_indices))
     result = []
     for i, size, allow_negative in zip(start_indices, shape, allow_negative_indices, strict=True):
@@ -94,7 +96,8 @@ def _dynamic_indices(operand, start_indices, allow_negative_indices):
 def dynamic_slice(operand, start_indices, slice_sizes, *, allow_negative_indices=True):
     operand = to_array(operand)
     indices = _dynamic_indices(operand, start_indices, allow_negative_indices)
-    (out,) = bind(ops.DynamicSliceOp, *indices, operand, slice_sizes=_ints(slice_sizes))
+    (out,) = bind(ops.DynamicSliceOp, *indices, operand, slice_sizes=_ints(slice_sizes),
+                  weak_type=operand.aval.weak_type)
     return out
 
 

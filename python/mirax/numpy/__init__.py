@@ -11,11 +11,23 @@ from ._creation import (  # noqa: F401
     arange, array, asarray, empty, empty_like, eye, full, full_like, identity, linspace, ones, ones_like, zeros,
     zeros_like,
 )
+from ._indexing import (  # noqa: F401
+    _getitem, _IndexUpdateHelper, argwhere, diag_indices, indices, ix_, nonzero, select, take, take_along_axis,
+    tril_indices, triu_indices,
+)
+from ._dot import dot, einsum, inner, kron, matmul, outer, tensordot, vdot  # noqa: F401
+from ._matrix import diag, diagonal, trace, tri, tril, triu  # noqa: F401
 from ._reductions import (  # noqa: F401
     all, amax, amin, any, argmax, argmin, average, count_nonzero, cumprod, cumsum, cumulative_prod, cumulative_sum,
     diff, max, mean, median, min, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nansum, prod, ptp, std,
     sum, var,
 )
+from ._shape import (  # noqa: F401
+    append, array_split, atleast_1d, atleast_2d, atleast_3d, broadcast_arrays, broadcast_shapes, broadcast_to,
+    column_stack, concatenate, dstack, expand_dims, flip, fliplr, flipud, hstack, moveaxis, ndim, pad, ravel, repeat,
+    reshape, roll, shape, size, split, squeeze, stack, swapaxes, tile, transpose, vstack,
+)
+from ._sorting import argsort, lexsort, searchsorted, sort  # noqa: F401
 from ._ufuncs import (  # noqa: F401
     abs, absolute, add, angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, around, bitwise_and,
     bitwise_invert, bitwise_not, bitwise_or, bitwise_xor, cbrt, ceil, clip, conj, conjugate, copysign, cos, cosh,

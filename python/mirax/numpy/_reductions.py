@@ -73,14 +73,6 @@ def _upcast_f16(dtype):
     return np.dtype(np.float32) if dtype in (np.float16, dtypes.bfloat16) else dtype
 
 
-def slice_axis(a, start, limit, axis):
-    """a[start:limit] along `axis`. A slice from 0 goes through dynamic_slice: lax.slice's
-    lowering fails on one that ends early (its start-0 stride-1 map folds to the identity)."""
-    if start == 0 and limit < a.aval.shape[axis]:
-        return lax.dynamic_slice_in_dim(a, 0, limit, axis)
-    return lax.slice_in_dim(a, start, limit, axis=axis)
-
-
 def _reduced_size(shape, axes):
     return int(np.prod([shape[a] for a in axes], dtype=np.int64))
 
@@ -142,7 +134,7 @@ def _reduction(fn_name, monoid, a, axis, dtype, out, keepdims, initial, where, *
         initial = lax.convert_element_type(arraylike(fn_name, initial), computation_dtype)
         if initial.aval.shape != ():
             raise ValueError(with_source(f"initial value must be a scalar. Got array of shape {initial.aval.shape}"))
-        result = combine(broadcast_to_shape(initial, result.aval.shape), result)
+        result = combine(initial, result)
     if keepdims:
         result = lax.expand_dims(result, axes)
     return lax.convert_element_type(result, result_dtype)
@@ -205,7 +197,7 @@ def ptp(a, axis=None, out=None, keepdims=False):
 def _count(a, axes, keepdims, where, dtype):
     """How many elements each result averages: the reduced size, or the count of `where`."""
     if where is None:
-        return lax.convert_element_type(_reduced_size(a.aval.shape, axes), dtype)
+        return to_array(np.asarray(_reduced_size(a.aval.shape, axes), dtype))
     return sum(broadcast_to_shape(where, a.aval.shape), axes, dtype=dtype, keepdims=keepdims)
 
 
@@ -217,7 +209,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     result_dtype = dtypes.to_inexact_dtype(a.aval.dtype) if dtype is None else user_dtype(dtype)
     computation_dtype = _upcast_f16(result_dtype) if dtype is None else result_dtype
     total = sum(a, axes, dtype=computation_dtype, keepdims=keepdims, where=where)
-    count = broadcast_to_shape(_count(a, axes, keepdims, where, computation_dtype), total.aval.shape)
+    count = _count(a, axes, keepdims, where, computation_dtype)
     return lax.convert_element_type(lax.div(total, count), result_dtype)
 
 
@@ -254,10 +246,9 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
         centered = lax.mul(centered, centered)
     total = sum(centered, axes, dtype=computation_dtype, keepdims=keepdims, where=where)
     count = _count(a, axes, keepdims, where, computation_dtype)
-    normalizer = broadcast_to_shape(lax.sub(count, lax.convert_element_type(correction, computation_dtype)),
-                                    total.aval.shape)
+    normalizer = lax.sub(count, to_array(correction, computation_dtype))
     result = lax.convert_element_type(lax.div(total, normalizer), result_dtype)
-    return _where(lax.gt(normalizer, lax.convert_element_type(0, computation_dtype)), result, np.nan)
+    return _where(lax.gt(normalizer, 0), result, np.nan)
 
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, correction=None):
@@ -272,7 +263,7 @@ def average(a, axis=None, weights=None, returned=False, keepdims=False):
         (a,) = promote_dtypes_inexact(arraylike("average", a))
         axes = canonical_axes(axis, a.aval.ndim)
         avg = mean(a, axes, keepdims=keepdims)
-        weights_sum = lax.convert_element_type(_reduced_size(a.aval.shape, axes), avg.aval.dtype)
+        weights_sum = _count(a, axes, keepdims, None, avg.aval.dtype)
     else:
         check_arraylike("average", a, weights)
         a, weights = promote_dtypes_inexact(a, weights)
@@ -408,9 +399,9 @@ def nancumprod(a, axis=None, dtype=None, out=None):
     return _cumulative("nancumprod", lax.cumprod, a, axis, dtype, out, nan_fill=1)
 
 
-def _cumulative_array_api(fn_name, lax_fn, identity, x, axis, dtype, include_initial):
-    """The Array API's cumulative_sum/prod: integers promoted; `axis` needed beyond 1-D;
-    with `include_initial`, the identity first."""
+def _cumulative_array_api(fn_name, lax_fn, identity, x, axis, dtype, include_initial, promote_integers):
+    """The Array API's cumulative_sum/prod: `axis` needed beyond 1-D; with
+    `include_initial`, the identity first."""
     x = arraylike(fn_name, x)
     if x.aval.ndim == 0:
         raise ValueError(with_source(f"The input must be non-scalar to take a {fn_name.replace('_', ' ')}, however a "
@@ -422,21 +413,22 @@ def _cumulative_array_api(fn_name, lax_fn, identity, x, axis, dtype, include_ini
                                          f"arrays."))
         axis = 0
     axis = canonical_axis(axis, x.aval.ndim)
-    result = _cumulative(fn_name, lax_fn, x, axis, dtype, None, promote_integers=True)
+    result = _cumulative(fn_name, lax_fn, x, axis, dtype, None, promote_integers=promote_integers)
     if include_initial:
         shape = list(x.aval.shape)
         shape[axis] = 1
-        first = broadcast_to_shape(lax.convert_element_type(identity, result.aval.dtype), shape)
+        first = broadcast_to_shape(to_array(identity, result.aval.dtype), shape)
         result = lax.concatenate([first, result], axis)
     return result
 
 
 def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial=False):
-    return _cumulative_array_api("cumulative_sum", lax.cumsum, 0, x, axis, dtype, include_initial)
+    return _cumulative_array_api("cumulative_sum", lax.cumsum, 0, x, axis, dtype, include_initial, True)
 
 
 def cumulative_prod(x, /, *, axis=None, dtype=None, include_initial=False):
-    return _cumulative_array_api("cumulative_prod", lax.cumprod, 1, x, axis, dtype, include_initial)
+    # JAX promotes small integers in cumulative_sum, not in cumulative_prod.
+    return _cumulative_array_api("cumulative_prod", lax.cumprod, 1, x, axis, dtype, include_initial, False)
 
 
 # ----------------------------------------------------------------------------- order statistics, differences
@@ -458,9 +450,9 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     rows = lax.reshape(a, tuple(shape[d] for d in kept) + (n,), kept + axes)
     last = len(kept)
     ordered = lax.sort(rows, dimension=last)
-    low = slice_axis(ordered, (n - 1) // 2, (n - 1) // 2 + 1, last)
-    high = slice_axis(ordered, n // 2, n // 2 + 1, last)
-    result = lax.mul(lax.add(low, high), lax.convert_element_type(0.5, a.aval.dtype))
+    low = lax.slice_in_dim(ordered, (n - 1) // 2, (n - 1) // 2 + 1, axis=last)
+    high = lax.slice_in_dim(ordered, n // 2, n // 2 + 1, axis=last)
+    result = lax.mul(lax.add(low, high), 0.5)
     result = _where(any(isnan(rows), axis=last, keepdims=True), np.nan, result)
     out_shape = tuple(1 if d in axes else s for d, s in enumerate(shape)) if keepdims \
         else tuple(shape[d] for d in kept)
@@ -487,5 +479,5 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
     for _ in range(n):
         size = a.aval.shape[axis]
         shift = int(size > 0)  # an empty axis stays empty
-        a = op(slice_axis(a, shift, size, axis), slice_axis(a, 0, size - shift, axis))
+        a = op(lax.slice_in_dim(a, shift, size, axis=axis), lax.slice_in_dim(a, 0, size - shift, axis=axis))
     return a

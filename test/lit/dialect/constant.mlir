@@ -3,21 +3,23 @@
 // Round trip of the ops that make values from nothing: constant and iota.
 
 /// A constant's value is a dense elements attribute of the result type, of any
-/// element type: floats, unsigned integers, bools, complex, 0-d and splats.
+/// element type: floats, unsigned integers, bools, 0-d, empty and splats.
 // CHECK-LABEL: func.func @constants
 //  CHECK-NEXT:   "mirax.constant"() {value = dense<[1.500000e+00, -2.000000e+00]> : tensor<2xf32>} : () -> tensor<2xf32>
 //  CHECK-NEXT:   "mirax.constant"() {value = dense<[0, 255]> : tensor<2xui8>} : () -> tensor<2xui8>
 //  CHECK-NEXT:   "mirax.constant"() {value = dense<[true, false, true]> : tensor<3xi1>} : () -> tensor<3xi1>
-//  CHECK-NEXT:   "mirax.constant"() {value = dense<(1.000000e+00,-2.000000e+00)> : tensor<complex<f64>>} : () -> tensor<complex<f64>>
+//  CHECK-NEXT:   "mirax.constant"() {value = dense<-3> : tensor<i16>} : () -> tensor<i16>
 //  CHECK-NEXT:   "mirax.constant"() {value = dense<7> : tensor<2x3xi64>} : () -> tensor<2x3xi64>
-//  CHECK-NEXT:   "mirax.constant"() {value = dense<> : tensor<0xbf16>} : () -> tensor<0xbf16>
+//  CHECK-NEXT:   "mirax.constant"() {value = dense<> : tensor<0xf16>} : () -> tensor<0xf16>
+//  CHECK-NEXT:   "mirax.constant"() {value = dense<1.500000e+00> : tensor<2xbf16>} : () -> tensor<2xbf16>
 func.func @constants() {
   %f = "mirax.constant"() {value = dense<[1.5, -2.0]> : tensor<2xf32>} : () -> tensor<2xf32>
   %u = "mirax.constant"() {value = dense<[0, 255]> : tensor<2xui8>} : () -> tensor<2xui8>
   %b = "mirax.constant"() {value = dense<[true, false, true]> : tensor<3xi1>} : () -> tensor<3xi1>
-  %c = "mirax.constant"() {value = dense<(1.0, -2.0)> : tensor<complex<f64>>} : () -> tensor<complex<f64>>
+  %scalar = "mirax.constant"() {value = dense<-3> : tensor<i16>} : () -> tensor<i16>
   %splat = "mirax.constant"() {value = dense<7> : tensor<2x3xi64>} : () -> tensor<2x3xi64>
-  %empty = "mirax.constant"() {value = dense<> : tensor<0xbf16>} : () -> tensor<0xbf16>
+  %empty = "mirax.constant"() {value = dense<> : tensor<0xf16>} : () -> tensor<0xf16>
+  %half = "mirax.constant"() {value = dense<1.5> : tensor<2xbf16>} : () -> tensor<2xbf16>
   return
 }
 

@@ -137,3 +137,106 @@ func.func @caller(%x: tensor<2xui16>) -> tensor<2xui16> {
   %1 = "mirax.neg"(%0) : (tensor<2xui16>) -> tensor<2xui16>
   return %1 : tensor<2xui16>
 }
+
+// -----
+
+/// A reduction is a linalg.generic with reduction iterators over an init filled
+/// with the reduction's identity.
+//   CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+//   CHECK-DAG: #[[ROWS:.+]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @reduce_sum
+//  CHECK-SAME: (%[[X:.+]]: tensor<2x3xf32>)
+//   CHECK-DAG:   %[[ZERO:.+]] = arith.constant 0.000000e+00 : f32
+//   CHECK-DAG:   %[[EMPTY:.+]] = tensor.empty() : tensor<2xf32>
+//       CHECK:   %[[INIT:.+]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[EMPTY]] : tensor<2xf32>)
+//       CHECK:   %[[SUM:.+]] = linalg.generic {indexing_maps = [#[[ID]], #[[ROWS]]], iterator_types = ["parallel", "reduction"]}
+//  CHECK-SAME:       ins(%[[X]] : tensor<2x3xf32>) outs(%[[INIT]] : tensor<2xf32>)
+//  CHECK-NEXT:   ^bb0(%[[IN:.+]]: f32, %[[ACC:.+]]: f32):
+//  CHECK-NEXT:     %[[NEW:.+]] = arith.addf %[[ACC]], %[[IN]] : f32
+//  CHECK-NEXT:     linalg.yield %[[NEW]] : f32
+//       CHECK:   return %[[SUM]]
+func.func @reduce_sum(%x: tensor<2x3xf32>) -> tensor<2xf32> {
+  %0 = "mirax.reduce_sum"(%x) {axes = array<i64: 1>} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+/// argmax carries the best value and its index through one generic.
+// CHECK-LABEL: func.func @argmax
+//       CHECK:   %[[BEST:.+]]:2 = linalg.generic
+//  CHECK-SAME:       iterator_types = ["reduction", "parallel"]
+//  CHECK-SAME:       outs(%{{.+}}, %{{.+}} : tensor<3xf32>, tensor<3xi32>)
+//       CHECK:     linalg.index 0 : index
+//       CHECK:     arith.cmpf ogt
+//       CHECK:   return %[[BEST]]#1 : tensor<3xi32>
+func.func @argmax(%x: tensor<2x3xf32>) -> tensor<3xi32> {
+  %0 = "mirax.argmax"(%x) {axes = array<i64: 0>, index_dtype = i32} : (tensor<2x3xf32>) -> tensor<3xi32>
+  return %0 : tensor<3xi32>
+}
+
+// -----
+
+/// A cumulative reduction is a sequential scf.for over the axis.
+// CHECK-LABEL: func.func @cumsum
+//       CHECK:   scf.for
+//       CHECK:     arith.addf
+//       CHECK:     tensor.insert
+func.func @cumsum(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = "mirax.cumsum"(%x) {axis = 1 : i64, reverse = false} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+/// A plain matrix product is linalg.matmul into a zero-filled init.
+// CHECK-LABEL: func.func @matmul
+//  CHECK-SAME: (%[[A:.+]]: tensor<2x3xf32>, %[[B:.+]]: tensor<3x4xf32>)
+//       CHECK:   %[[INIT:.+]] = linalg.fill
+//       CHECK:   %[[C:.+]] = linalg.matmul ins(%[[A]], %[[B]] : tensor<2x3xf32>, tensor<3x4xf32>) outs(%[[INIT]] : tensor<2x4xf32>)
+//       CHECK:   return %[[C]]
+func.func @matmul(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
+  %0 = "mirax.dot_general"(%a, %b) {lhs_contracting_dimensions = array<i64: 1>, rhs_contracting_dimensions = array<i64: 0>, lhs_batch_dimensions = array<i64>, rhs_batch_dimensions = array<i64>} : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+/// gather is a generic over the result that reads the index vector, clamps it
+/// (mode "clip") and extracts from the operand.
+// CHECK-LABEL: func.func @gather
+//  CHECK-SAME: (%[[X:.+]]: tensor<5x3xf32>, %[[I:.+]]: tensor<4x1xi32>)
+//       CHECK:   linalg.generic
+//       CHECK:     tensor.extract %[[I]]
+//       CHECK:     arith.minsi
+//       CHECK:     tensor.extract %[[X]]
+func.func @gather(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>) -> tensor<4x3xf32> {
+  %0 = "mirax.gather"(%x, %i) {offset_dims = array<i64: 1>, collapsed_slice_dims = array<i64: 0>, start_index_map = array<i64: 0>, operand_batching_dims = array<i64>, start_indices_batching_dims = array<i64>, slice_sizes = array<i64: 1, 3>, mode = "clip", fill_value = dense<0.0> : tensor<f32>} : (tensor<5x3xf32>, tensor<4x1xi32>) -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+/// Unsigned start indices are zero-extended and clamped with unsigned min.
+// CHECK-LABEL: func.func @dynamic_slice
+//  CHECK-SAME: (%[[X:.+]]: tensor<5x6xf64>, %{{.+}}: tensor<i8>)
+//       CHECK:   arith.extui %{{.+}} : i8 to i64
+//       CHECK:   arith.minui
+//       CHECK:   linalg.generic
+//       CHECK:     tensor.extract %[[X]]
+func.func @dynamic_slice(%x: tensor<5x6xf64>, %i: tensor<ui8>) -> tensor<2x2xf64> {
+  %1 = "mirax.dynamic_slice"(%i, %i, %x) {slice_sizes = array<i64: 2, 2>} : (tensor<ui8>, tensor<ui8>, tensor<5x6xf64>) -> tensor<2x2xf64>
+  return %1 : tensor<2x2xf64>
+}
+
+// -----
+
+/// sort is a merge sort in scf loops comparing with NaNs last.
+// CHECK-LABEL: func.func @sort
+//       CHECK:   scf.for
+//       CHECK:     arith.cmpf olt
+//       CHECK:     tensor.insert
+func.func @sort(%k: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = "mirax.sort"(%k) {dimension = 0 : i64, is_stable = true} : (tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}

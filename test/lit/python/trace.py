@@ -6,6 +6,9 @@ import numpy as np
 from mirax import dialect
 from mirax.dialect import build, params_of
 from mirax.dialect.constant import ConstantOp, IotaOp
+from mirax.dialect.dot import DotGeneralOp
+from mirax.dialect.reduction import ArgmaxOp, ReduceSumOp
+from mirax.dialect.sort import SortOp
 from mirax.dialect.elementwise import AddOp, CompareOp, ConvertOp, SinOp
 from mirax.dialect.shape import BroadcastInDimOp, ReshapeOp, TransposeOp
 from mirax.mlir import func, ir
@@ -86,6 +89,29 @@ def shape():
     # CHECK: "mirax.broadcast_in_dim"(%{{.+}}) {broadcast_dimensions = array<i64: 1>, shape = array<i64: 2, 3>} : (tensor<3xi16>) -> tensor<2x3xi16>
     # CHECK: "mirax.transpose"(%{{.+}}) {permutation = array<i64: 1, 0>} : (tensor<2x3xi16>) -> tensor<3x2xi16>
     # CHECK: "mirax.reshape"(%{{.+}}) {new_sizes = array<i64: 6>} : (tensor<3x2xi16>) -> tensor<6xi16>
+    print(f)
+
+
+# CHECK-LABEL: TEST: contractions
+@run
+def contractions():
+    """Reductions, dot_general, and sort with its several results (argsort by iota)."""
+
+    @function(tensor([2, 3], "f64"), tensor([3], "f64"))
+    def f(x, v):
+        (total,) = build(ReduceSumOp, [x], axes=(0, 1))
+        (best,) = build(ArgmaxOp, [x], axes=(1,), index_dtype=np.dtype(np.int32))
+        (product,) = build(DotGeneralOp, [x, v], lhs_contracting_dimensions=(1,), rhs_contracting_dimensions=(0,),
+                           lhs_batch_dimensions=(), rhs_batch_dimensions=())
+        (positions,) = build(IotaOp, [], dtype=np.dtype(np.int32), shape=(3,), dimension=0)
+        _, order = build(SortOp, [v, positions], dimension=0, is_stable=True)
+        return total, best, product, order
+
+    # CHECK: "mirax.reduce_sum"(%{{.+}}) {axes = array<i64: 0, 1>} : (tensor<2x3xf64>) -> tensor<f64>
+    # CHECK: "mirax.argmax"(%{{.+}}) {axes = array<i64: 1>, index_dtype = i32} : (tensor<2x3xf64>) -> tensor<2xi32>
+    # CHECK: "mirax.dot_general"(%{{.+}}, %{{.+}}) {lhs_batch_dimensions = array<i64>, lhs_contracting_dimensions = array<i64: 1>, {{.*}}} : (tensor<2x3xf64>, tensor<3xf64>) -> tensor<2xf64>
+    # CHECK: %[[SORTED:.+]]:2 = "mirax.sort"(%{{.+}}, %{{.+}}) {dimension = 0 : i64, is_stable = true} : (tensor<3xf64>, tensor<3xi32>) -> (tensor<3xf64>, tensor<3xi32>)
+    # CHECK: return {{.*}}, %[[SORTED]]#1 :
     print(f)
 
 

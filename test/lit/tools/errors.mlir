@@ -17,7 +17,7 @@ func.func @verifier(%x: tensor<2xf32>, %y: tensor<3xf32>) {
 // -----
 
 /// A syntax error.
-// CHECK: errors.mlir:[[# @LINE + 1]]:24: error: expected non-function type
+// CHECK: errors.mlir:[[# @LINE + 1]]:22: error: expected non-function type
 func.func @syntax(%x: ) {
   return
 }

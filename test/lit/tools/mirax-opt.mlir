@@ -14,7 +14,7 @@
 // HELP: --split-input-file
 // HELP: --verify-diagnostics
 // HELP: mirax passes:
-// HELP-NEXT: --mirax-to-linalg {{.*}}Lower mirax ops to linalg
+// HELP: --mirax-to-linalg {{.*}}Lower mirax ops to linalg
 // HELP: upstream MLIR pass
 
 /// cse (upstream) merges the two mirax ops before mirax-to-linalg lowers the

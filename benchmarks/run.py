@@ -1,0 +1,253 @@
+"""mirax next to JAX and NumPy: jit dispatch, a fused elementwise chain, matmul and
+compile time. Run `.venv/bin/python benchmarks/run.py` (or `make bench`); `--quick`
+for a fast smoke run. benchmarks/README.md explains each row.
+
+Every row times its three contenders interleaved, one run of each per round, so
+that load from other processes hits all of them alike; the reported time is the
+median over the rounds, after warm-up calls. A row that cannot run says why.
+"""
+import argparse
+import datetime
+import functools
+import os
+import platform
+import statistics
+import sys
+import time
+
+import numpy as np
+
+import mirax
+import mirax.numpy as mnp
+
+try:
+    import jax
+    import jax.numpy as jnp
+except ImportError as err:  # the JAX column is then n/a
+    jax = jnp = None
+    JAX_MISSING = f"jax not importable: {err}"
+
+
+class Skip(Exception):
+    """A contender or row that cannot run; the message says why."""
+
+
+# ----------------------------------------------------------------------------- the programs
+
+
+def elementwise_chain(xp, x):
+    """8 elementwise ops, 3 of them transcendental: the same code for every xp."""
+    y = xp.sin(x) * 2.0 + 1.0
+    y = xp.tanh(y) * x
+    return xp.exp(y * -0.5) - x
+
+
+def fifty_ops(xp, x, c):
+    """50 elementwise ops (10 rounds of 5); `c` makes each compiled program distinct."""
+    for _ in range(10):
+        x = xp.tanh(x * c + 1.0)
+        x = xp.exp(-x) - x
+    return x
+
+
+# ----------------------------------------------------------------------------- contenders
+
+
+def mirax_jit(fun):
+    return mirax.jit(fun)
+
+
+def jax_jit(fun):
+    if jax is None:
+        raise Skip(JAX_MISSING)
+    compiled = jax.jit(fun)
+    return lambda *args: jax.block_until_ready(compiled(*args))
+
+
+def to_mirax(*arrays):
+    return [mnp.asarray(a) for a in arrays]
+
+
+def to_jax(*arrays):
+    if jax is None:
+        raise Skip(JAX_MISSING)
+    return [jax.device_put(a) for a in arrays]
+
+
+# ----------------------------------------------------------------------------- timing
+
+
+def interleaved(contenders, rounds, calls_per_round=1):
+    """Median seconds per call of each contender {name: (fn, args)}; each was called
+    once before (warm-up). The contenders alternate within every round."""
+    times = {name: [] for name in contenders}
+    for _ in range(rounds):
+        for name, (fn, args) in contenders.items():
+            start = time.perf_counter()
+            for _ in range(calls_per_round):
+                fn(*args)
+            times[name].append((time.perf_counter() - start) / calls_per_round)
+    return {name: statistics.median(t) for name, t in times.items()}
+
+
+def row(name, contenders, rounds, calls_per_round=1, check=None):
+    """Time a row. `contenders` maps mirax/JAX/NumPy to a thunk building (fn, args),
+    so that building one (e.g. importing JAX) can fail on its own. Results are
+    compared with NumPy's by `check(result, reference)` when given."""
+    ready, skipped = {}, {}
+    for who, build in contenders.items():
+        try:
+            fn, args = build()
+            result = fn(*args)  # warm-up: compiles
+            fn(*args)
+            ready[who] = (fn, args, result)
+        except Skip as err:
+            skipped[who] = str(err)
+        except Exception as err:  # noqa: BLE001 - a broken contender is reported, not fatal
+            skipped[who] = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+    if check and "NumPy" in ready:
+        reference = np.asarray(ready["NumPy"][2])
+        for who in ("mirax", "JAX"):
+            if who in ready and not check(np.asarray(ready[who][2]), reference):
+                skipped[who] = "wrong result (differs from NumPy)"
+                del ready[who]
+    times = interleaved({who: (fn, args) for who, (fn, args, _) in ready.items()}, rounds, calls_per_round)
+    return name, times, skipped
+
+
+def close(rtol, atol=0.0):
+    return lambda result, reference: np.allclose(result, reference, rtol=rtol, atol=atol)
+
+
+# ----------------------------------------------------------------------------- rows
+
+
+def dispatch_row(rounds):
+    x = np.arange(4, dtype=np.float32)
+    add = lambda a, b: a + b  # noqa: E731
+    return row("jit dispatch: 4-element f32 add", {
+        "mirax": lambda: (mirax_jit(add), to_mirax(x, x)),
+        "JAX": lambda: (jax_jit(add), to_jax(x, x)),
+        "NumPy": lambda: (add, (x, x)),
+    }, rounds, calls_per_round=200, check=close(0))
+
+
+def chain_row(size, rounds):
+    x = np.random.default_rng(0).uniform(-3, 3, size).astype(np.float32)
+    return row(f"elementwise chain, 8 ops, {size:.0e} f32", {
+        "mirax": lambda: (mirax_jit(functools.partial(elementwise_chain, mnp)), to_mirax(x)),
+        "JAX": lambda: (jax_jit(functools.partial(elementwise_chain, jnp)), to_jax(x)),
+        "NumPy": lambda: (functools.partial(elementwise_chain, np), (x,)),
+    }, rounds, check=close(1e-5, 1e-5))
+
+
+def matmul_row(n, rounds):
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((n, n), dtype=np.float32) for _ in range(2))
+
+    def mirax_dot():
+        if not hasattr(mnp, "dot"):
+            raise Skip("mirax.numpy.dot is missing")
+        return mirax_jit(mnp.dot), to_mirax(a, b)
+
+    return row(f"matmul {n}x{n} f32 (dot under jit)", {
+        "mirax": mirax_dot,
+        "JAX": lambda: (jax_jit(jnp.dot), to_jax(a, b)),
+        "NumPy": lambda: (np.dot, (a, b)),
+    }, rounds, check=close(1e-3, 1e-3 * np.sqrt(n)))
+
+
+def compile_row(rounds):
+    """First call of a fresh jit of a 50-op function: trace, lower, LLVM, run once on
+    1000 elements. Every round compiles a program with a new constant, so no cache
+    of either framework can answer it."""
+    x = np.linspace(-1, 1, 1000, dtype=np.float32)
+    constants = iter(np.linspace(0.5, 0.9, 4 * (rounds + 2)))
+
+    def first_call(jit, xp, array):
+        return jit(functools.partial(fifty_ops, xp, c=float(next(constants))))(array)
+
+    return row("compile: first call of a 50-op jit", {
+        "mirax": lambda: (functools.partial(first_call, mirax_jit, mnp), to_mirax(x)),
+        "JAX": lambda: (functools.partial(first_call, jax_jit, jnp), to_jax(x)),
+    }, rounds)
+
+
+def jax_threads(size):
+    """JAX's CPU time over wall time on the elementwise chain: above 1, XLA used several threads."""
+    if jax is None:
+        return None
+    fn = jax_jit(functools.partial(elementwise_chain, jnp))
+    x = to_jax(np.ones(size, np.float32))[0]
+    fn(x)
+    wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(3):
+        fn(x)
+    return (time.process_time() - cpu) / (time.perf_counter() - wall)
+
+
+# ----------------------------------------------------------------------------- table
+
+
+def fmt_time(seconds):
+    if seconds is None:
+        return "n/a"
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def fmt_ratio(a, b):
+    return "n/a" if a is None or b is None else f"{a / b:.2f}"
+
+
+def print_table(rows):
+    header = ("benchmark", "mirax", "JAX", "NumPy", "mirax/JAX", "mirax/NumPy")
+    lines, notes = [], []
+    for name, times, skipped in rows:
+        m, j, n = (times.get(k) for k in ("mirax", "JAX", "NumPy"))
+        lines.append((name, fmt_time(m), fmt_time(j), fmt_time(n), fmt_ratio(m, j), fmt_ratio(m, n)))
+        notes += [f"{name}: {who} skipped: {why}" for who, why in skipped.items()]
+    widths = [max(len(line[i]) for line in [header] + lines) for i in range(len(header))]
+    for line in [header, tuple("-" * w for w in widths)] + lines:
+        print("| " + " | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) + " |")
+    for note in notes:
+        print(f"  {note}")
+
+
+def machine():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    versions = f"Python {platform.python_version()}, NumPy {np.__version__}"
+    if jax is not None:
+        versions += f", jax {jax.__version__}"
+    return f"{cpu}, {os.cpu_count()} cores; {versions}"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, few rounds: a smoke run")
+    quick = parser.parse_args(argv).quick
+    rounds = 3 if quick else 15
+    print(f"{datetime.date.today()} | {machine()}{' | --quick' if quick else ''}\n")
+    started = time.perf_counter()
+    rows = [dispatch_row(rounds)]
+    for size in (10**5,) if quick else (10**6, 10**7):
+        rows.append(chain_row(size, rounds))
+    for n in (128,) if quick else (512, 2048):
+        rows.append(matmul_row(n, rounds if n <= 512 else 3))
+    rows.append(compile_row(rounds if quick else 5))
+    print_table(rows)
+    threads = jax_threads(10**5 if quick else 10**7)
+    if threads is not None:
+        print(f"\nJAX CPU time / wall time on the elementwise chain: {threads:.2f} (above 1: several threads)")
+    print(f"total {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

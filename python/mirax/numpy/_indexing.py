@@ -1,0 +1,533 @@
+"""NumPy indexing: x[idx], indexed updates (x.at[idx].set(v), ...), take and index helpers.
+
+As in JAX (`_rewriting_take`, `_index_to_gather`): basic indexing (ints, slices, None,
+Ellipsis) lowers to dynamic_slice, slice, rev and reshape; advanced indexing (integer
+arrays, concrete boolean masks) lowers to one gather whose indices the whole index
+describes; indexed updates are scatters over the same description. Out-of-bounds
+indices clamp in gathers and are dropped in scatters (JAX's defaults); negative
+indices count from the end.
+"""
+import operator
+import warnings
+from typing import NamedTuple
+
+import numpy as np
+
+from mirax import dtypes, lax
+from mirax.core import Tracer, is_array, to_array, with_source
+
+from ._creation import array, ones_like
+from ._shape import _user_stacklevel, ravel, stack
+from ._ufuncs import divide, power, remainder, where
+from ._util import broadcast_to_shape, canonicalize_axis, check_arraylike, promote_dtypes
+
+
+class NonConcreteBooleanIndexError(IndexError):
+    """A boolean mask index under a trace: the result's shape would depend on its values."""
+
+    def __init__(self, aval):
+        super().__init__(with_source(
+            f"Array boolean indices must be concrete; got {aval.str_short()}. The shape of x[mask] depends on "
+            f"the mask's values, which are unknown under jit; use jnp.where(mask, x, fill) or "
+            f"jnp.nonzero(mask, size=...) instead."))
+
+
+# ----------------------------------------------------------------------------- parsing an index
+
+
+class _Index(NamedTuple):
+    """An index resolved against a shape: one entry per dimension of `shape` (plus None
+    entries), each ("none", None), ("slice", slice), ("int", scalar) or ("array", ints)."""
+
+    entries: list
+    shape: tuple  # the indexed array's shape, with a size-1 dimension per scalar boolean
+    bool_dims: tuple  # the dimensions inserted for scalar booleans (NumPy: x[True] is x[None])
+    contiguous: bool  # whether the advanced indices (ints, arrays) are adjacent (NumPy's placement rule)
+
+
+def _as_tuple(index):
+    if isinstance(index, tuple):
+        return index
+    if isinstance(index, list):  # JAX's rule (jax-ml/jax#4564)
+        fix = "arr[tuple(seq)]" if any(i is None or i is Ellipsis or isinstance(i, (slice, list, tuple))
+                                       or np.ndim(i) for i in index) else "arr[array(seq)]"
+        raise TypeError(with_source(
+            f"Using a non-tuple sequence for multidimensional indexing is not allowed; use `{fix}` instead of "
+            f"`arr[seq]`. See https://github.com/jax-ml/jax/issues/4564 for more information."))
+    return (index,)
+
+
+def _kind(i):
+    """What an index element is: none, ellipsis, slice, int (a scalar), array (integers) or bool."""
+    if i is None:
+        return "none", None
+    if i is Ellipsis:
+        return "ellipsis", None
+    if isinstance(i, slice):
+        return "slice", i
+    if isinstance(i, (list, tuple)):
+        i = array(i) if i else np.zeros(0, np.int32)  # [] would be float
+    if isinstance(i, str):
+        raise TypeError(with_source(f"JAX does not support string indexing; got idx={i!r}"))
+    if isinstance(i, (bool, int, float, complex, np.generic)) or is_array(i) or isinstance(i, np.ndarray):
+        dtype = np.result_type(i) if not is_array(i) else i.aval.dtype
+        if dtype == np.bool_:
+            return "bool", i
+        if dtypes.is_integer(dtype):
+            return ("int" if np.ndim(i) == 0 else "array"), i
+        raise TypeError(with_source(f"Indexer must have integer or boolean type, got indexer with type {dtype}"))
+    raise IndexError(with_source(
+        f"only integers, slices (`:`), ellipsis (`...`), newaxis (`None`) and integer or boolean arrays are valid "
+        f"indices. Got {i!r}"))
+
+
+def _parse(shape, index):
+    kinds = [_kind(i) for i in _as_tuple(index)]
+    if sum(kind == "ellipsis" for kind, _ in kinds) > 1:
+        raise IndexError(with_source("an index can only have a single ellipsis ('...')"))
+    consumed = sum(np.ndim(i) if kind == "bool" else kind in ("slice", "int", "array") for kind, i in kinds)
+    if consumed > len(shape):
+        raise IndexError(with_source(
+            f"Too many indices: array is {len(shape)}-dimensional, but {consumed} were indexed"))
+    entries, bool_dims = [], []
+    advanced_flags = []  # per index element (a mask: per dimension), whether it is an advanced index, as JAX counts
+    new_shape = list(shape)
+    axis = 0  # the axis of `new_shape` the next entry indexes
+    for kind, i in kinds:
+        if kind == "bool":
+            if isinstance(i, Tracer):
+                raise NonConcreteBooleanIndexError(i.aval)
+            mask = np.asarray(i)
+            if mask.ndim == 0:  # a new size-1 axis, then all of it (True) or none of it (False)
+                new_shape.insert(axis, 1)
+                bool_dims.append(axis)
+                positions = [np.arange(int(mask), dtype=np.int32)]
+                advanced_flags.append(False)
+            elif mask.shape != tuple(new_shape[axis: axis + mask.ndim]):
+                raise IndexError(with_source(
+                    f"boolean index did not match shape of indexed array: got {mask.shape}, expected "
+                    f"{tuple(new_shape[axis: axis + mask.ndim])}"))
+            else:
+                positions = [p.astype(np.int32) for p in np.nonzero(mask)]
+                advanced_flags += [True] * mask.ndim
+            entries += [("array", p) for p in positions]
+            axis += len(positions)
+        elif kind == "ellipsis":
+            advanced_flags.append(False)
+            entries += [("slice", slice(None))] * (len(shape) - consumed)
+            axis += len(shape) - consumed
+        else:
+            advanced_flags.append(kind in ("int", "array"))
+            entries.append((kind, i))
+            axis += kind != "none"
+    entries += [("slice", slice(None))] * (len(new_shape) - axis)
+    contiguous = bool(np.all(np.diff(np.flatnonzero(advanced_flags)) == 1))
+    return _Index(entries, tuple(new_shape), tuple(bool_dims), contiguous)
+
+
+def _static_slice(s, size):
+    """(start, step, count) of a slice with static bounds over an axis of `size`."""
+    for bound in (s.start, s.stop, s.step):
+        if isinstance(bound, Tracer):
+            raise IndexError(with_source(f"Slice entries must be static integers. Got {s}"))
+    start, stop, step = (None if b is None else operator.index(b) for b in (s.start, s.stop, s.step))
+    start, stop, step = slice(start, stop, step).indices(size)
+    return start, step, len(range(start, stop, step))
+
+
+# ----------------------------------------------------------------------------- x[idx]
+
+
+def _getitem(x, index):
+    return _rewriting_take(to_array(x), index)
+
+
+def _rewriting_take(x, index, mode=None, fill_value=None):
+    """x[index]: slices when the index is basic, else a gather (`mode` says how it treats
+    out-of-bounds indices: clip by default; 'fill' gives fill_value)."""
+    parsed = _parse(x.aval.shape, index)
+    has_arrays = any(kind == "array" for kind, _ in parsed.entries)
+    fills = mode is not None and lax.GatherScatterMode.from_any(mode) == lax.GatherScatterMode.FILL_OR_DROP
+    if not has_arrays and not fills:
+        return _basic_take(x, parsed.entries)
+    if parsed.bool_dims:
+        x = lax.expand_dims(x, parsed.bool_dims)
+    indexer = _index_to_gather(parsed)
+    if 0 in indexer.slice_shape:
+        return lax.broadcast_in_dim(lax.convert_element_type(0, x.aval.dtype, x.aval.weak_type),
+                                    indexer.slice_shape, ())
+    out = lax.gather(x, indexer.indices, indexer.dnums, indexer.slice_sizes,
+                     mode="clip" if mode is None else mode, fill_value=fill_value)
+    return lax.reshape(out, indexer.slice_shape)  # inserts the None dimensions
+
+
+def _basic_take(x, entries):
+    """x[ints, slices, None]: one dynamic_slice of the window the ints and slices span
+    (indices as operands, so that eager x[i] compiles once for every i), a strided slice
+    of it, reversal for negative steps, and a reshape that drops the int dimensions and
+    inserts the None ones."""
+    shape = x.aval.shape
+    starts, sizes, strides, reversed_dims, out_shape = [], [], [], [], []
+    for kind, i in entries:
+        if kind == "none":
+            out_shape.append(1)
+            continue
+        axis, size = len(starts), shape[len(starts)]
+        if kind == "int":
+            starts.append(_scalar_start(i, axis, size))
+            sizes.append(1)
+            strides.append(1)
+            continue
+        start, step, count = _static_slice(i, size)
+        lowest = start if step > 0 else start + step * (count - 1)
+        starts.append(np.int32(lowest if count else 0))
+        sizes.append((count - 1) * abs(step) + 1 if count else 0)
+        strides.append(abs(step))
+        if step < 0 and count > 1:
+            reversed_dims.append(axis)
+        out_shape.append(count)
+    if any(kind == "int" for kind, _ in entries) or tuple(sizes) != shape:
+        x = lax.dynamic_slice(x, starts, sizes)
+    if any(s > 1 for s in strides):
+        x = lax.slice(x, [0] * len(sizes), sizes, strides)
+    if reversed_dims:
+        x = lax.rev(x, reversed_dims)
+    return lax.reshape(x, out_shape)
+
+
+def _scalar_start(i, axis, size):
+    """An int index as a dynamic_slice start (int32): negative counts from the end, and a
+    static one is clamped into range as dynamic_slice would."""
+    if size == 0:
+        raise IndexError(with_source(f"index is out of bounds for axis {axis} with size 0"))
+    if isinstance(i, Tracer):
+        return lax.convert_element_type(i, np.int32)
+    i = operator.index(i)
+    return np.int32(min(max(i + size if i < 0 else i, 0), size - 1))
+
+
+# ----------------------------------------------------------------------------- the gather indexer
+
+
+class _GatherIndexer(NamedTuple):
+    indices: object  # int32 array (NumPy when static): batch shape + (number of indexed dimensions,)
+    dnums: lax.GatherDimensionNumbers
+    slice_sizes: tuple
+    slice_shape: tuple  # the shape of x[idx] (None dimensions included)
+    newaxis_dims: tuple  # the None dimensions in slice_shape
+
+
+def _index_to_gather(parsed):
+    """The gather computing x[idx] (x of shape parsed.shape). Ints and integer arrays
+    broadcast together into one block of batch dimensions, placed where the advanced
+    indices are when they are adjacent, else first (NumPy's rule); a unit-step slice is
+    a window at a start index, any other slice a batch dimension of its own positions."""
+    shape, entries = parsed.shape, parsed.entries
+    axes = np.cumsum([kind != "none" for kind, _ in entries]) - 1  # the axis each entry indexes
+    advanced = [p for p, (kind, _) in enumerate(entries) if kind in ("int", "array")]
+    arrays = [_normalize(entries[p][1], shape[axes[p]]) for p in advanced]
+    batch = tuple(int(d) for d in np.broadcast_shapes(*(a.shape for a in arrays)))
+    arrays = [np.broadcast_to(a, batch) if isinstance(a, np.ndarray) else broadcast_to_shape(a, batch)
+              for a in arrays]
+    if any(shape[axes[p]] == 0 for p in advanced) and 0 not in batch:
+        raise IndexError(with_source(f"index is out of bounds for an axis of size 0 in shape {shape}"))
+    block_position = (advanced[0] if parsed.contiguous else 0) if advanced else None
+
+    columns = []  # (int32 index array, its first batch dimension)
+    batch_shape, offset_dims, collapsed, start_index_map, slice_sizes = [], [], [], [], []
+    slice_shape, newaxis_dims = [], []
+    out_axis = 0  # the gather's output axis (None dimensions excluded)
+    for position, (kind, i) in enumerate(entries):
+        if position == block_position:
+            columns += [(a, len(batch_shape)) for a in arrays]
+            start_index_map += [int(axes[p]) for p in advanced]
+            collapsed += [int(axes[p]) for p in advanced]
+            batch_shape += batch
+            slice_shape += batch
+            out_axis += len(batch)
+        axis = int(axes[position])
+        if kind in ("int", "array"):
+            slice_sizes.append(1)
+        elif kind == "none":
+            newaxis_dims.append(len(slice_shape))
+            slice_shape.append(1)
+        else:
+            start, step, count = _static_slice(i, shape[axis])
+            slice_shape.append(count)
+            if step == 1:
+                if count != shape[axis]:
+                    columns.append((np.int32(start), len(batch_shape)))
+                    start_index_map.append(axis)
+                slice_sizes.append(count)
+                offset_dims.append(out_axis)
+            else:
+                columns.append((np.arange(start, start + step * count, step, dtype=np.int32), len(batch_shape)))
+                batch_shape.append(count)
+                start_index_map.append(axis)
+                collapsed.append(axis)
+                slice_sizes.append(1)
+            out_axis += 1
+    dnums = lax.GatherDimensionNumbers(offset_dims=tuple(offset_dims), collapsed_slice_dims=tuple(sorted(collapsed)),
+                                       start_index_map=tuple(start_index_map))
+    return _GatherIndexer(_stack_columns(columns, tuple(batch_shape)), dnums, tuple(slice_sizes),
+                          tuple(slice_shape), tuple(newaxis_dims))
+
+
+def _normalize(i, size):
+    """An integer index as int32 with negative values counting from the end. Static
+    indices stay NumPy arrays, clipped to [-1, size] (out of bounds stays out of bounds)."""
+    if isinstance(i, Tracer):
+        if not dtypes.is_unsigned(i.aval.dtype):
+            i = lax.select(lax.lt(i, lax.convert_element_type(0, i.aval.dtype)),
+                           lax.add(i, lax.convert_element_type(size, i.aval.dtype)), i)
+        return lax.convert_element_type(i, np.int32)
+    i = np.asarray(i).astype(np.int64)
+    return np.clip(np.where(i < 0, i + size, i), -1, size).astype(np.int32)
+
+
+def _stack_columns(columns, batch_shape):
+    """The gather's index array: each column broadcast into batch_shape (its dimensions
+    from its first batch dimension on), stacked along a new last dimension."""
+    if not columns:
+        return np.zeros((0,), np.int32)
+
+    def dims(a, first):
+        return tuple(range(first, first + np.ndim(a)))
+
+    if not any(isinstance(a, Tracer) for a, _ in columns):  # static: build it with NumPy
+        return np.stack([
+            np.broadcast_to(np.reshape(a, [batch_shape[d] if d in dims(a, first) else 1
+                                           for d in range(len(batch_shape))]), batch_shape)
+            for a, first in columns], -1)
+    return lax.concatenate([lax.broadcast_in_dim(to_array(a), batch_shape + (1,), dims(a, first))
+                            for a, first in columns], len(batch_shape))
+
+
+# ----------------------------------------------------------------------------- x.at[idx]
+
+
+def _scatter_update(x, index, values, scatter_op, mode=None):
+    """x with `scatter_op` applied at x[index] with `values` (broadcast to x[index]'s shape),
+    computed in the promoted dtype of x and values and returned in x's dtype."""
+    x = to_array(x)
+    if isinstance(values, int) and dtypes.is_integer(x.aval.dtype) and \
+            np.iinfo(x.aval.dtype).min <= values <= np.iinfo(x.aval.dtype).max:
+        values = np.asarray(values, x.aval.dtype)
+    values = to_array(values)
+    dtype, weak_type = x.aval.dtype, x.aval.weak_type
+    if dtypes.result_type(x, values) != dtype:
+        warnings.warn(f"scatter inputs have incompatible types: cannot safely cast value from dtype="
+                      f"{values.aval.dtype} to dtype={dtype}. In future JAX releases this will result in an error.",
+                      FutureWarning, stacklevel=_user_stacklevel())
+    parsed = _parse(x.aval.shape, index)
+    indexer = _index_to_gather(parsed)
+    if 0 in indexer.slice_shape:
+        return x
+    operand, values = promote_dtypes(x, values)
+    if parsed.bool_dims:
+        operand = lax.expand_dims(operand, parsed.bool_dims)
+    if values.aval.ndim > len(indexer.slice_shape) or any(
+            v not in (1, s) for v, s in zip(values.aval.shape[::-1], indexer.slice_shape[::-1])):
+        raise ValueError(with_source(f"Incompatible shapes for broadcasting: {values.aval.shape} and requested "
+                                     f"shape {indexer.slice_shape}"))
+    values = broadcast_to_shape(values, indexer.slice_shape)
+    values = lax.reshape(values, [s for d, s in enumerate(indexer.slice_shape) if d not in indexer.newaxis_dims])
+    dnums = lax.ScatterDimensionNumbers(update_window_dims=indexer.dnums.offset_dims,
+                                        inserted_window_dims=indexer.dnums.collapsed_slice_dims,
+                                        scatter_dims_to_operand_dims=indexer.dnums.start_index_map)
+    out = scatter_op(operand, indexer.indices, values, dnums, mode=mode)
+    if parsed.bool_dims:
+        out = lax.squeeze(out, parsed.bool_dims)
+    return lax.convert_element_type(out, dtype, weak_type)
+
+
+class _IndexUpdateHelper:
+    """What x.at is: x.at[idx] gives an _IndexUpdateRef."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array):
+        self.array = array
+
+    def __getitem__(self, index):
+        return _IndexUpdateRef(self.array, index)
+
+    def __repr__(self):
+        return f"_IndexUpdateHelper({self.array!r})"
+
+
+class _IndexUpdateRef:
+    """x.at[idx]: pure versions of x[idx] = v, x[idx] += v, ... (out-of-bounds updates are
+    dropped unless mode='clip'; repeated indices all apply, for add, mul, min and max)."""
+
+    __slots__ = ("array", "index")
+
+    def __init__(self, array, index):
+        self.array = array
+        self.index = index
+
+    def __repr__(self):
+        return f"_IndexUpdateRef({self.array!r}, {self.index!r})"
+
+    def get(self, *, indices_are_sorted=False, unique_indices=False, mode=None, fill_value=None):
+        return _rewriting_take(to_array(self.array), self.index, mode, fill_value)
+
+    def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
+        return _scatter_update(self.array, self.index, values, lax.scatter, mode)
+
+    def add(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
+        return _scatter_update(self.array, self.index, values, lax.scatter_add, mode)
+
+    def subtract(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
+        return _scatter_update(self.array, self.index, lax.neg(to_array(values)), lax.scatter_add, mode)
+
+    def multiply(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
+        return _scatter_update(self.array, self.index, values, lax.scatter_mul, mode)
+
+    mul = multiply
+
+    def divide(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
+        # as JAX: x / (1 at unindexed places, the product of the values at indexed ones)
+        return divide(self.array, _scatter_update(ones_like(self.array), self.index, values, lax.scatter_mul, mode))
+
+    def power(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
+        return power(self.array, _scatter_update(ones_like(self.array), self.index, values, lax.scatter_mul, mode))
+
+    def min(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):  # noqa: A003
+        return _scatter_update(self.array, self.index, values, lax.scatter_min, mode)
+
+    def max(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):  # noqa: A003
+        return _scatter_update(self.array, self.index, values, lax.scatter_max, mode)
+
+
+# ----------------------------------------------------------------------------- take and friends
+
+
+def take(a, indices, axis=None, out=None, mode=None, unique_indices=False, indices_are_sorted=False,
+         fill_value=None):
+    """a's elements at `indices` along `axis` (of the flattened `a` when None). Out of
+    bounds: 'fill' (the default, as JAX's) gives fill_value (NaN for floats), 'clip'
+    clamps, 'wrap' takes indices modulo the size."""
+    if out is not None:
+        raise NotImplementedError("The 'out' argument to jnp.take is not supported.")
+    check_arraylike("take", a, indices)
+    a, indices = to_array(a), to_array(indices)
+    if not dtypes.is_integer(indices.aval.dtype):
+        raise TypeError(with_source(f"take requires integer indices, got {indices.aval.dtype}"))
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = canonicalize_axis(axis, a.aval.ndim)
+    if mode == "wrap":
+        indices, mode = remainder(indices, a.aval.shape[axis]), "clip"
+    elif mode not in (None, "fill", "clip"):
+        raise ValueError(with_source(f"Invalid mode {mode!r} for take; use 'fill', 'clip' or 'wrap'"))
+    return _rewriting_take(a, (slice(None),) * axis + (indices,), mode or "fill", fill_value)
+
+
+def take_along_axis(arr, indices, axis=-1, mode=None, fill_value=None):
+    """arr's elements at `indices` along `axis`, the other dimensions matched one to one
+    (broadcasting); the flattened array when axis is None."""
+    check_arraylike("take_along_axis", arr, indices)
+    arr, indices = to_array(arr), to_array(indices)
+    if axis is None:
+        arr, axis = ravel(arr), 0
+        indices = ravel(indices)
+    if not dtypes.is_integer(indices.aval.dtype):
+        raise TypeError(with_source(f"take_along_axis requires integer indices, got {indices.aval.dtype}"))
+    ndim = arr.aval.ndim
+    if indices.aval.ndim != ndim:
+        raise ValueError(with_source(f"indices and arr must have the same number of dimensions; "
+                                     f"{indices.aval.ndim} vs. {ndim}"))
+    axis = canonicalize_axis(axis, ndim)
+    index = tuple(indices if d == axis else np.arange(n).reshape([n if e == d else 1 for e in range(ndim)])
+                  for d, n in enumerate(arr.aval.shape))
+    return _rewriting_take(arr, index, mode or "fill", fill_value)
+
+
+def nonzero(a, *, size=None, fill_value=None):
+    """The indices of a's nonzero elements, one array per dimension; `a` must be concrete
+    (the count depends on its values). With `size`, truncated or padded with fill_value."""
+    check_arraylike("nonzero", a)
+    a = to_array(a)
+    if isinstance(a, Tracer):
+        raise NonConcreteBooleanIndexError(a.aval) if a.aval.dtype == np.bool_ else TypeError(with_source(
+            f"nonzero of a traced array {a.aval.str_short()}: the result's size depends on its values, "
+            "unknown under jit"))
+    if a.aval.ndim == 0:
+        raise ValueError(with_source("Calling nonzero on 0d arrays is not allowed. Use jnp.atleast_1d(scalar) "
+                                     "instead."))
+    found = np.nonzero(np.asarray(a))
+    if size is not None:
+        fills = np.broadcast_to(0 if fill_value is None else fill_value, (len(found),))
+        found = [np.concatenate([f[:size], np.full(max(0, size - len(f)), v)]) for f, v in zip(found, fills)]
+    return tuple(to_array(f.astype(dtypes.default_int_dtype())) for f in found)
+
+
+def argwhere(a, *, size=None, fill_value=None):
+    a = to_array(a)
+    if a.aval.ndim == 0:
+        count = int(bool(np.asarray(a))) if size is None else size
+        return to_array(np.zeros((count, 0), dtypes.default_int_dtype()))
+    return stack(nonzero(a, size=size, fill_value=fill_value), -1)
+
+
+def indices(dimensions, dtype=None, sparse=False):
+    """Index grids: indices(dims)[k] holds each element's index along dimension k."""
+    dtype = dtypes.canonicalize_dtype(dtype or dtypes.default_int_dtype())
+    dimensions = tuple(operator.index(d) for d in dimensions)
+    if sparse:
+        return tuple(lax.broadcasted_iota(dtype, [n if e == d else 1 for e, _ in enumerate(dimensions)], d)
+                     for d, n in enumerate(dimensions))
+    return stack([lax.broadcasted_iota(dtype, dimensions, d) for d in range(len(dimensions))]) if dimensions \
+        else to_array(np.zeros((0,), dtype))
+
+
+def ix_(*args):
+    """Open meshes from 1-d integer sequences: ix_(a, b) gives (a[:, None], b[None, :])."""
+    check_arraylike("ix_", *args)
+    arrays = [to_array(a) for a in args]
+    for a in arrays:
+        if a.aval.ndim != 1:
+            raise ValueError(with_source(f"Arguments to jax.numpy.ix_ must be 1-dimensional, got shape {a.aval.shape}"))
+        if a.aval.dtype == np.bool_:
+            raise NotImplementedError("Boolean arguments to jax.numpy.ix_ are not implemented")
+    return tuple(lax.reshape(a, [a.aval.size if e == d else 1 for e in range(len(arrays))])
+                 for d, a in enumerate(arrays))
+
+
+def diag_indices(n, ndim=2):
+    if n < 0 or ndim < 0:
+        raise ValueError(with_source(f"n and ndim argument to diag_indices must be nonnegative, got {n} and {ndim}"))
+    return (lax.iota(dtypes.default_int_dtype(), n),) * ndim
+
+
+def _triangle(np_fn):
+    def fn(n, k=0, m=None):
+        return tuple(to_array(i.astype(dtypes.default_int_dtype())) for i in np_fn(n, k, m))
+
+    fn.__name__ = fn.__qualname__ = np_fn.__name__
+    return fn
+
+
+tril_indices = _triangle(np.tril_indices)
+triu_indices = _triangle(np.triu_indices)
+
+
+def select(condlist, choicelist, default=0):
+    """The choice of the first true condition, elementwise (default where none is)."""
+    if len(condlist) != len(choicelist):
+        raise ValueError(with_source(f"condlist must have length equal to choicelist ({len(condlist)} vs "
+                                     f"{len(choicelist)})"))
+    if not condlist:
+        raise ValueError(with_source("condlist must be non-empty"))
+    for c in condlist:
+        if to_array(c).aval.dtype != np.bool_:
+            raise TypeError(with_source(f"condlist must have boolean dtype, got {to_array(c).aval.dtype}"))
+    out = default
+    for condition, choice in zip(reversed(condlist), reversed(choicelist), strict=True):
+        out = where(condition, choice, out)
+    return out
+
+
+__all__ = ["argwhere", "diag_indices", "indices", "ix_", "nonzero", "select", "take", "take_along_axis",
+           "tril_indices", "triu_indices"]

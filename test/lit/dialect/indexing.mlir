@@ -1,0 +1,24 @@
+// RUN: mirax-opt %s --split-input-file | mirax-opt --split-input-file | FileCheck %s
+
+// Round trip of gather and scatter, with XLA's dimension numbers.
+
+/// x[idx] on rows: each index vector (the last dimension of the indices) picks a
+/// 1x3 window whose dimension 0 is collapsed; mode "fill" reads fill_value out of range.
+// CHECK-LABEL: func.func @gather
+//  CHECK-SAME: (%[[X:.+]]: tensor<5x3xf32>, %[[I:.+]]: tensor<4x1xi32>)
+//  CHECK-NEXT:   "mirax.gather"(%[[X]], %[[I]]) {collapsed_slice_dims = array<i64: 0>, fill_value = dense<0x7FC00000> : tensor<f32>, mode = "fill", offset_dims = array<i64: 1>, operand_batching_dims = array<i64>, slice_sizes = array<i64: 1, 3>, start_index_map = array<i64: 0>, start_indices_batching_dims = array<i64>} : (tensor<5x3xf32>, tensor<4x1xi32>) -> tensor<4x3xf32>
+func.func @gather(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>) {
+  %0 = "mirax.gather"(%x, %i) {offset_dims = array<i64: 1>, collapsed_slice_dims = array<i64: 0>, start_index_map = array<i64: 0>, operand_batching_dims = array<i64>, start_indices_batching_dims = array<i64>, slice_sizes = array<i64: 1, 3>, mode = "fill", fill_value = dense<0x7FC00000> : tensor<f32>} : (tensor<5x3xf32>, tensor<4x1xi32>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+/// x.at[idx].add(updates): windows of updates combined into the operand's rows.
+// CHECK-LABEL: func.func @scatter
+//  CHECK-SAME: (%[[X:.+]]: tensor<5x3xf32>, %[[I:.+]]: tensor<4x1xi32>, %[[U:.+]]: tensor<4x3xf32>)
+//  CHECK-NEXT:   "mirax.scatter"(%[[X]], %[[I]], %[[U]]) {combiner = "add", inserted_window_dims = array<i64: 0>, mode = "clip", operand_batching_dims = array<i64>, scatter_dims_to_operand_dims = array<i64: 0>, scatter_indices_batching_dims = array<i64>, update_window_dims = array<i64: 1>} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<4x3xf32>) -> tensor<5x3xf32>
+func.func @scatter(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>, %u: tensor<4x3xf32>) {
+  %0 = "mirax.scatter"(%x, %i, %u) {update_window_dims = array<i64: 1>, inserted_window_dims = array<i64: 0>, scatter_dims_to_operand_dims = array<i64: 0>, operand_batching_dims = array<i64>, scatter_indices_batching_dims = array<i64>, combiner = "add", mode = "clip"} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<4x3xf32>) -> tensor<5x3xf32>
+  return
+}
