@@ -75,6 +75,7 @@ class MiraxOp(Mirax.Operation):
         if "name" in kwargs:
             cls.params = dict(params or {})
             cls.num_results = results
+            cls.num_operands = None if variadic else len(operands)
             notes = {}
             if variadic:
                 notes["inputs"] = Sequence[ext.Operand[Any]]
@@ -109,6 +110,10 @@ class MiraxOp(Mirax.Operation):
             return self._verify()
 
     def _verify(self):
+        count = len(self.operation.operands)
+        if self.num_operands is not None and count != self.num_operands:
+            self.location.emit_error(f"'{self.OPERATION_NAME}' op expects {self.num_operands} operands, got {count}")
+            return False
         try:
             operand_types = [shaped_type(v.type) for v in self.operation.operands]
             inferred = as_tuple(self.infer(*operand_types, **self.param_values()))

@@ -53,8 +53,6 @@ def _lower_iota(node):
         index = linalg.IndexOp(dimension).result
         as_int = arith.index_cast(ir.IntegerType.get_signless(64), index)
         if is_float(out.dtype) or out.dtype.kind == "c":
-            from .elementwise import _convert
-
             return [convert_scalar(np.int64, out.dtype, as_int)]
         width = 8 * out.dtype.itemsize
         return [as_int if width == 64 else arith.trunci(scalar_type(out.dtype), as_int)]

@@ -116,6 +116,90 @@ def _logistic(dtype, x):
     return arith.divf(one, arith.addf(one, math.exp(arith.negf(x))))
 
 
+def _expm1(dtype, x):
+    """expm1 by Kahan's formula (u - 1) * x / log(u), u = exp(x), in f64 for every float
+    dtype: convert-math-to-llvm lowers math.expm1 to exp(x) - 1, which loses all digits
+    near 0."""
+    f64 = np.dtype(np.float64)
+    wide = convert_scalar(dtype, f64, x)
+    one = constant(f64, 1)
+    u = math.exp(wide)
+    u_minus_one = arith.subf(u, one)
+    result = arith.divf(arith.mulf(u_minus_one, wide), math.log(u))
+    result = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, u, one), wide, result)  # tiny x, and -0
+    result = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, u, constant(f64, 0)), constant(f64, -1), result)
+    result = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, u, constant(f64, np.inf)), u, result)
+    return convert_scalar(f64, dtype, result)
+
+
+# Complex functions that the complex dialect lacks, from real ones on the parts.
+# Multiplying by i is done on the parts, so that signed zeros (which pick the side
+# of a branch cut) are kept.
+
+
+def _parts(z):
+    return complex_d.re(z), complex_d.im(z)
+
+
+def _times_i(z):
+    re, im = _parts(z)
+    return complex_d.create_(z.type, arith.negf(im), re)
+
+
+def _times_minus_i(z):
+    re, im = _parts(z)
+    return complex_d.create_(z.type, im, arith.negf(re))
+
+
+def _complex_asin(dtype, z):
+    """Kahan's formulas ("Branch cuts for complex elementary functions", 1987), as C99's
+    casin: asin z = atan(x / Re(sqrt(1-z) sqrt(1+z))) + i asinh(Im(conj(sqrt(1-z)) sqrt(1+z)))."""
+    x, y = _parts(z)
+    one = constant(_real_dtype(dtype), 1)
+    ar, ai = _parts(complex_d.sqrt(complex_d.create_(z.type, arith.subf(one, x), arith.negf(y))))
+    br, bi = _parts(complex_d.sqrt(complex_d.create_(z.type, arith.addf(one, x), y)))
+    re = math.atan2(x, arith.subf(arith.mulf(ar, br), arith.mulf(ai, bi)))
+    im = math.asinh(arith.subf(arith.mulf(ar, bi), arith.mulf(ai, br)))
+    return complex_d.create_(z.type, re, im)
+
+
+def _complex_acos(dtype, z):
+    """Kahan: acos z = 2 atan(Re sqrt(1-z) / Re sqrt(1+z)) + i asinh(Im(conj(sqrt(1+z)) sqrt(1-z)))."""
+    x, y = _parts(z)
+    one = constant(_real_dtype(dtype), 1)
+    ar, ai = _parts(complex_d.sqrt(complex_d.create_(z.type, arith.subf(one, x), arith.negf(y))))
+    br, bi = _parts(complex_d.sqrt(complex_d.create_(z.type, arith.addf(one, x), y)))
+    re = arith.mulf(constant(_real_dtype(dtype), 2), math.atan2(ar, br))
+    im = math.asinh(arith.subf(arith.mulf(br, ai), arith.mulf(bi, ar)))
+    return complex_d.create_(z.type, re, im)
+
+
+def _complex_acosh(dtype, z):
+    """Kahan: acosh z = asinh(Re(conj(sqrt(z-1)) sqrt(z+1))) + 2i atan(Im sqrt(z-1) / Re sqrt(z+1))."""
+    x, y = _parts(z)
+    one = constant(_real_dtype(dtype), 1)
+    ar, ai = _parts(complex_d.sqrt(complex_d.create_(z.type, arith.subf(x, one), y)))
+    br, bi = _parts(complex_d.sqrt(complex_d.create_(z.type, arith.addf(x, one), y)))
+    re = math.asinh(arith.addf(arith.mulf(ar, br), arith.mulf(ai, bi)))
+    im = arith.mulf(constant(_real_dtype(dtype), 2), math.atan2(ai, br))
+    return complex_d.create_(z.type, re, im)
+
+
+def _complex_atanh(dtype, z):
+    """atanh z = 1/4 log1p(4x / ((1-x)^2 + y^2)) + i/2 atan2(2y, (1-x)(1+x) - y^2), with the
+    real part odd in x computed from |x| (C99's catanh); no cancellation for large |z|."""
+    x, y = _parts(z)
+    part = _real_dtype(dtype)
+    one = constant(part, 1)
+    ax = math.absf(x)
+    one_minus = arith.subf(one, ax)
+    denominator = arith.addf(arith.mulf(one_minus, one_minus), arith.mulf(y, y))
+    re = arith.mulf(constant(part, 0.25), math.log1p(arith.divf(arith.mulf(constant(part, 4), ax), denominator)))
+    cosine = arith.subf(arith.mulf(arith.subf(one, x), arith.addf(one, x)), arith.mulf(y, y))
+    im = arith.mulf(constant(part, 0.5), math.atan2(arith.mulf(constant(part, 2), y), cosine))
+    return complex_d.create_(z.type, math.copysign(re, x), im)
+
+
 def _int_div(dtype, x, y):
     """XLA's integer division: x / 0 is -1 (all ones), INT_MIN / -1 is INT_MIN."""
     zero = constant(dtype, 0)
@@ -165,12 +249,18 @@ def _not(dtype, x):
     return arith.xori(x, constant(dtype, True if is_bool(dtype) else -1))
 
 
-def _pow(dtype, x, y):
-    if is_complex(dtype):
-        return complex_d.pow(x, y)
-    if is_float(dtype):
-        return math.powf(x, y)
-    return math.ipowi(x, y)
+def _complex_max_or_min(predicate):
+    """XLA's order on complex numbers: by real part, then by imaginary part; a comparison
+    with NaN is false and picks the second operand."""
+
+    def emit(dtype, x, y):
+        (xr, xi), (yr, yi) = _parts(x), _parts(y)
+        wins = getattr(arith.CmpFPredicate, predicate)
+        first = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, xr, yr), arith.cmpf(wins, xi, yi),
+                             arith.cmpf(wins, xr, yr))
+        return arith.select(first, x, y)
+
+    return emit
 
 
 def _round(dtype, x, rounding_method):
@@ -191,7 +281,7 @@ def _nextafter(dtype, x, y):
     away = arith.xori(
         arith.cmpf(arith.CmpFPredicate.OLT, x, y), arith.cmpf(arith.CmpFPredicate.OLT, x, constant(dtype, 0))
     )
-    stepped = arith.bitcast(x.type, arith.select(away, arith.subi(ix, one), arith.addi(ix, one)))
+    stepped = arith.bitcast(x.type, arith.select(away, arith.addi(ix, one), arith.subi(ix, one)))
     result = arith.select(x_zero, from_zero, stepped)
     result = arith.select(equal, y, result)
     return arith.select(is_nan, arith.addf(x, y), result)
@@ -199,7 +289,8 @@ def _nextafter(dtype, x, y):
 
 def _erf_inv(dtype, x):
     """Giles' single-precision approximation (as XLA's ErfInv32); f64 refines it with
-    two Newton steps on erf."""
+    two Newton steps on erf, or on erfc for |x| > 1/2 (where 1 - |x| is exact and erf(y)
+    - |x| would cancel)."""
     c = lambda v: constant(dtype, v)
     poly = lambda w, coeffs: _horner(w, [c(k) for k in coeffs])
     one = c(1.0)
@@ -214,9 +305,14 @@ def _erf_inv(dtype, x):
     y = arith.mulf(arith.select(small, p_small, p_large), x)
     if np.dtype(dtype).itemsize == 8:
         two_over_sqrt_pi = c(2.0 / np.sqrt(np.pi))
+        ax, ay = math.absf(x), math.absf(y)
+        near_one = arith.cmpf(arith.CmpFPredicate.OGT, ax, c(0.5))
         for _ in range(2):
-            slope = arith.mulf(two_over_sqrt_pi, math.exp(arith.negf(arith.mulf(y, y))))
-            y = arith.subf(y, arith.divf(arith.subf(math.erf(y), x), slope))
+            slope = arith.mulf(two_over_sqrt_pi, math.exp(arith.negf(arith.mulf(ay, ay))))
+            residual = arith.select(near_one, arith.subf(arith.subf(one, ax), math.erfc(ay)),
+                                    arith.subf(math.erf(ay), ax))
+            ay = arith.subf(ay, arith.divf(residual, slope))
+        y = math.copysign(ay, x)
     infinite = arith.cmpf(arith.CmpFPredicate.OEQ, math.absf(x), one)
     return arith.select(infinite, arith.mulf(x, c(np.inf)), y)
 
@@ -242,7 +338,7 @@ UNARY = {
     "exp": (INEXACT, _by_kind(_f32(_op(math.exp)), _op(complex_d.exp))),
     "exp2": (INEXACT, _by_kind(_f32(_op(math.exp2)),
                                lambda d, x: complex_d.exp(complex_d.mul(x, constant(d, np.log(2)))))),
-    "expm1": (INEXACT, _by_kind(_f32(_op(math.expm1)), _op(complex_d.expm1))),
+    "expm1": (INEXACT, _by_kind(_expm1, _op(complex_d.expm1))),
     "log": (INEXACT, _by_kind(_f32(_op(math.log)), _op(complex_d.log))),
     "log1p": (INEXACT, _by_kind(_f32(_op(math.log1p)), _op(complex_d.log1p))),
     "sqrt": (INEXACT, _by_kind(_f32(_op(math.sqrt)), _op(complex_d.sqrt))),
@@ -251,15 +347,17 @@ UNARY = {
     "sin": (INEXACT, _by_kind(_f32(_op(math.sin)), _op(complex_d.sin))),
     "cos": (INEXACT, _by_kind(_f32(_op(math.cos)), _op(complex_d.cos))),
     "tan": (INEXACT, _by_kind(_f32(_op(math.tan)), _op(complex_d.tan))),
-    "asin": (("float",), _f32(_op(math.asin))),
-    "acos": (("float",), _f32(_op(math.acos))),
-    "atan": (("float",), _f32(_op(math.atan))),
-    "sinh": (("float",), _f32(_op(math.sinh))),
-    "cosh": (("float",), _f32(_op(math.cosh))),
+    "asin": (INEXACT, _by_kind(_f32(_op(math.asin)), _complex_asin)),
+    "acos": (INEXACT, _by_kind(_f32(_op(math.acos)), _complex_acos)),
+    "atan": (INEXACT, _by_kind(_f32(_op(math.atan)),
+                               lambda d, z: _times_minus_i(_complex_atanh(d, _times_i(z))))),
+    "sinh": (INEXACT, _by_kind(_f32(_op(math.sinh)), lambda d, z: _times_minus_i(complex_d.sin(_times_i(z))))),
+    "cosh": (INEXACT, _by_kind(_f32(_op(math.cosh)), lambda d, z: complex_d.cos(_times_i(z)))),
     "tanh": (INEXACT, _by_kind(_f32(_op(math.tanh)), _op(complex_d.tanh))),
-    "asinh": (("float",), _f32(_op(math.asinh))),
-    "acosh": (("float",), _f32(_op(math.acosh))),
-    "atanh": (("float",), _f32(_op(math.atanh))),
+    "asinh": (INEXACT, _by_kind(_f32(_op(math.asinh)),
+                                lambda d, z: _times_minus_i(_complex_asin(d, _times_i(z))))),
+    "acosh": (INEXACT, _by_kind(_f32(_op(math.acosh)), _complex_acosh)),
+    "atanh": (INEXACT, _by_kind(_f32(_op(math.atanh)), _complex_atanh)),
     "logistic": (INEXACT, _by_kind(_f32(_logistic), _logistic)),
     "erf": (("float",), _f32(_op(math.erf))),
     "erf_inv": (("float",), _f32(_erf_inv)),
@@ -272,13 +370,12 @@ BINARY = {
     "mul": (NUMBER + ("bool",), _by_kind(_op(arith.mulf), _op(complex_d.mul), _op(arith.muli), bool_=_op(arith.andi))),
     "div": (NUMBER, _by_kind(_op(arith.divf), _op(complex_d.div), _int_div)),
     "rem": (("float", "int"), _by_kind(_f32(_op(arith.remf)), int_=_int_rem)),
-    "pow": (NUMBER, _by_kind(_f32(_pow), _pow, _pow)),
-    "max": (("float", "int", "bool"), _by_kind(_op(arith.maximumf), int_=_op(arith.maxsi), uint=_op(arith.maxui),
-                                                  bool_=_op(arith.ori))),
-    "min": (("float", "int", "bool"), _by_kind(_op(arith.minimumf), int_=_op(arith.minsi), uint=_op(arith.minui),
-                                                  bool_=_op(arith.andi))),
+    "max": (NUMBER + ("bool",), _by_kind(_op(arith.maximumf), _complex_max_or_min("OGT"), _op(arith.maxsi),
+                                         uint=_op(arith.maxui), bool_=_op(arith.ori))),
+    "min": (NUMBER + ("bool",), _by_kind(_op(arith.minimumf), _complex_max_or_min("OLT"), _op(arith.minsi),
+                                         uint=_op(arith.minui), bool_=_op(arith.andi))),
     "atan2": (("float",), _f32(_op(math.atan2))),
-    "nextafter": (("float",), _f32(_nextafter)),
+    "nextafter": (("float",), _nextafter),  # on the dtype's own bits, never through f32
     "and": (("int", "bool"), _op(arith.andi)),
     "or": (("int", "bool"), _op(arith.ori)),
     "xor": (("int", "bool"), _op(arith.xori)),
@@ -338,10 +435,42 @@ class RoundOp(MiraxOp, name="round", operands=("operand",), params={"rounding_me
 rules.lowering[RoundOp.OPERATION_NAME] = _elementwise_lowering(_f32(_round))
 
 
+class PowOp(MiraxOp, name="pow", operands=("lhs", "rhs")):
+    """lhs ** rhs for float or complex lhs; rhs has lhs's dtype or is an integer, which
+    converts to lhs's dtype (as lax.pow)."""
+
+    @staticmethod
+    def infer(x, y):
+        _same_shapes(x, y)
+        _kinds(INEXACT, "pow")(x)
+        if y.dtype != x.dtype and not is_integer(y.dtype):
+            raise TypeError(f"requires an exponent of dtype {x.dtype.name} or an integer dtype, got {y.dtype.name}")
+        return x
+
+
+def _pow(dtype, x, y):
+    if is_complex(dtype):
+        return complex_d.pow(x, y)
+    return math.powf(x, y)
+
+
+def _lower_pow(node, x, y):
+    dtype, exponent_dtype = node.in_types[0].dtype, node.in_types[1].dtype
+    return elementwise(node.out_types, [x, y], lambda a, b: _f32(_pow)(dtype, a, convert_scalar(exponent_dtype, dtype, b)))
+
+
+rules.lowering[PowOp.OPERATION_NAME] = _lower_pow
+
+
 class IntegerPowOp(MiraxOp, name="integer_pow", operands=("operand",), params={"y": int_}):
     """x ** y for a static integer y, by repeated squaring (exact for integers, like JAX)."""
 
-    infer = staticmethod(lambda x, y: _kinds(NUMBER, "integer_pow")(x))
+    @staticmethod
+    def infer(x, y):
+        result = _kinds(NUMBER, "integer_pow")(x)
+        if y < 0 and is_integer(x.dtype):
+            raise TypeError(f"integers cannot be raised to negative powers, got {x.dtype.name} ** {y}")
+        return result
 
 
 def _integer_pow(dtype, x, y):
@@ -357,10 +486,7 @@ def _integer_pow(dtype, x, y):
     if result is None:
         return constant(dtype, 1)
     if y < 0:
-        one = constant(dtype, 1)
-        result = {"float": arith.divf, "complex": complex_d.div, "int": lambda a, b: _int_div(dtype, a, b)}[kind](
-            one, result
-        )
+        result = (complex_d.div if kind == "complex" else arith.divf)(constant(dtype, 1), result)
     return result
 
 
@@ -428,7 +554,7 @@ class ClampOp(MiraxOp, name="clamp", operands=("min", "operand", "max")):
 
     @staticmethod
     def infer(lo, x, hi):
-        return _kinds(("float", "int"), "clamp")(lo, x, hi)
+        return _kinds(("float", "int", "bool"), "clamp")(lo, x, hi)
 
 
 def _clamp(dtype, lo, x, hi):
@@ -453,16 +579,13 @@ def convert_scalar(src, dst, x):
     target = scalar_type(dst)
     if is_complex(src):
         if is_complex(dst):
-            part = ir.ComplexType(target).element_type
             re = convert_scalar(_real_dtype(src), _real_dtype(dst), complex_d.re(x))
             im = convert_scalar(_real_dtype(src), _real_dtype(dst), complex_d.im(x))
-            return complex_d.create(target, re, im)
-        if is_bool(dst):
-            return complex_d.neq(x, constant(src, 0))
-        return convert_scalar(_real_dtype(src), dst, complex_d.re(x))
+            return complex_d.create_(target, re, im)
+        return convert_scalar(_real_dtype(src), dst, complex_d.re(x))  # to bool too: real part != 0
     if is_complex(dst):
         part = _real_dtype(dst)
-        return complex_d.create(target, convert_scalar(src, part, x), constant(part, 0))
+        return complex_d.create_(target, convert_scalar(src, part, x), constant(part, 0))
     if is_bool(dst):
         zero = constant(src, 0)
         if is_float(src):
@@ -485,10 +608,11 @@ def convert_scalar(src, dst, x):
         result = arith.select(arith.cmpf(arith.CmpFPredicate.OGE, x, as_float(hi)), constant(dst, hi - 1), truncated)
         result = arith.select(arith.cmpf(arith.CmpFPredicate.OLE, x, as_float(lo)), constant(dst, lo), result)
         return arith.select(arith.cmpf(arith.CmpFPredicate.UNO, x, x), constant(dst, 0), result)
-    # integer (or bool) to integer
-    if dst.itemsize < src.itemsize:
+    # integer (or bool, i1) to integer
+    width, target_width = ir.IntegerType(x.type).width, ir.IntegerType(target).width
+    if target_width < width:
         return arith.trunci(target, x)
-    if dst.itemsize == src.itemsize:
+    if target_width == width:
         return x
     return (arith.extui if is_unsigned(src) or is_bool(src) else arith.extsi)(target, x)
 
@@ -523,11 +647,12 @@ class BitcastConvertOp(MiraxOp, name="bitcast_convert", operands=("operand",), p
 
     @staticmethod
     def infer(x, new_dtype):
-        if x.dtype.itemsize != np.dtype(new_dtype).itemsize or is_bool(x.dtype) or is_bool(new_dtype):
-            raise TypeError(f"cannot bitcast {x.dtype.name} to {np.dtype(new_dtype).name}: widths differ")
-        if is_complex(x.dtype) or is_complex(new_dtype):
-            raise TypeError("bitcast_convert does not take complex types")
-        return ShapedType(x.shape, np.dtype(new_dtype))
+        new_dtype = np.dtype(new_dtype)
+        if any(is_bool(d) or is_complex(d) for d in (x.dtype, new_dtype)):
+            raise TypeError(f"cannot bitcast {x.dtype.name} to {new_dtype.name}: bool and complex have no bitcast")
+        if x.dtype.itemsize != new_dtype.itemsize:
+            raise TypeError(f"cannot bitcast {x.dtype.name} to {new_dtype.name}: widths differ")
+        return ShapedType(x.shape, new_dtype)
 
 
 rules.lowering[BitcastConvertOp.OPERATION_NAME] = lambda node, x: elementwise(
@@ -539,7 +664,7 @@ def _complex_part(name, fn):
     def infer(x):
         if not is_complex(x.dtype):
             raise TypeError(f"requires a complex operand, got {x.dtype.name}")
-        return ShapedType(x.shape, x.dtype if name == "conj" else _real_dtype(x.dtype))
+        return ShapedType(x.shape, _real_dtype(x.dtype))
 
     cls = type(name.capitalize() + "Op", (MiraxOp,), {"infer": staticmethod(infer)}, name=name, operands=("operand",))
     rules.lowering[cls.OPERATION_NAME] = lambda node, x: elementwise(node.out_types, [x], fn)
@@ -548,7 +673,27 @@ def _complex_part(name, fn):
 
 RealOp = _complex_part("real", complex_d.re)
 ImagOp = _complex_part("imag", complex_d.im)
-ConjOp = _complex_part("conj", complex_d.conj)
+
+
+class ConjOp(MiraxOp, name="conj", operands=("operand",)):
+    """The complex conjugate; a float32 or float64 operand gives its complex type (as lax.conj)."""
+
+    @staticmethod
+    def infer(x):
+        if is_complex(x.dtype):
+            return x
+        if x.dtype not in (np.float32, np.float64):
+            raise TypeError(f"requires a complex, float32 or float64 operand, got {x.dtype.name}")
+        return ShapedType(x.shape, np.dtype(np.complex64 if x.dtype == np.float32 else np.complex128))
+
+
+def _lower_conj(node, x):
+    src, dst = node.in_types[0].dtype, node.out_types[0].dtype
+    scalar = complex_d.conj if is_complex(src) else lambda v: convert_scalar(src, dst, v)
+    return elementwise(node.out_types, [x], scalar)
+
+
+rules.lowering[ConjOp.OPERATION_NAME] = _lower_conj
 
 
 class ComplexOp(MiraxOp, name="complex", operands=("real", "imag")):
@@ -563,5 +708,5 @@ class ComplexOp(MiraxOp, name="complex", operands=("real", "imag")):
 
 
 rules.lowering[ComplexOp.OPERATION_NAME] = lambda node, re, im: elementwise(
-    node.out_types, [re, im], lambda a, b: complex_d.create(scalar_type(node.out_types[0].dtype), a, b)
+    node.out_types, [re, im], lambda a, b: complex_d.create_(scalar_type(node.out_types[0].dtype), a, b)
 )

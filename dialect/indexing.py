@@ -135,7 +135,7 @@ def _lower_gather(node, operand, indices, fill_value):
         return [empty(out)]
     batch_dims = [d for d in range(out.ndim) if d not in p["offset_dims"]]
     window_dims = _window_operand_dims(operand_type.ndim, p["collapsed_slice_dims"], p["operand_batching_dims"])
-    fill = tensor.extract(fill_value, [])
+    fill = tensor.extract(fill_value, []) if p["mode"] == "fill" else None
 
     def body(idx):
         window = [index_constant(0)] * operand_type.ndim

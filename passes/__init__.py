@@ -2,7 +2,8 @@
 registry mirax-opt reads; the pipelines module strings them together."""
 from .mirax_expand_math import MiraxExpandMath
 from .mirax_to_linalg import MiraxToLinalg
+from .mirax_vectorize_matmul import MiraxVectorizeMatmul
 
-ALL_PASSES = {p.name: p for p in (MiraxToLinalg(), MiraxExpandMath())}
+ALL_PASSES = {p.name: p for p in (MiraxToLinalg(), MiraxExpandMath(), MiraxVectorizeMatmul())}
 
-__all__ = ["ALL_PASSES", "MiraxExpandMath", "MiraxToLinalg"]
+__all__ = ["ALL_PASSES", "MiraxExpandMath", "MiraxToLinalg", "MiraxVectorizeMatmul"]

@@ -3,15 +3,17 @@ approximations in arith, so that the loops computing them vectorize (LLVM lowers
 these math ops to scalar libm calls, which stop its loop vectorizer). XLA:CPU does
 the same for exp, log and tanh.
 
-The approximations are the classic Cephes ones, with range reduction by
-Cody-Waite constants and fused multiply-adds; each stays within 2 ulp of the
-correctly rounded result on all float32 inputs (test/python/test_expand_math.py)
-and keeps libm's special values (inf, nan, signed zeros, subnormal inputs and
-results). sin and cos reduce arguments with |x| < 71476 (NumPy's bound for the
-same reduction); larger ones, rare in practice, branch to libm.
+The approximations are the classic Cephes ones, with Cody-Waite range reduction
+and fused multiply-adds. Each stays within 2 ulp of the correctly rounded result
+(checked on all 2**32 float32 inputs; test/python/test_expand_math.py keeps a
+sample) and keeps libm's special values: inf, nan, signed zeros, subnormal inputs
+and results. sin and cos reduce arguments up to 71476 (NumPy's bound for the same
+reduction); larger ones, rare in practice, go to libm.
 
-Runs on scalar f32 code (after linalg is lowered to loops); f64 keeps libm. Uses
-math.fma, so math-expand-ops must run after it without expanding fma.
+Each op becomes a call of a private function holding its approximation, built
+once per module and always inlined by LLVM. Runs on scalar f32 code (after linalg
+is lowered to loops); f64 keeps libm. Uses math.fma: math-expand-ops must not
+expand fma after it.
 """
 from dataclasses import dataclass
 
@@ -19,7 +21,9 @@ import numpy as np
 
 from mirax.mlir import arith, func, ir, math, scf
 
-MAGIC_ROUND = 12582912.0  # 1.5 * 2**23: x + MAGIC_ROUND - MAGIC_ROUND rounds |x| < 2**22 to an integer
+# 1.5 * 2**23: adding it rounds |x| < 2**22 to an integer, left in the low mantissa bits.
+MAGIC_ROUND = 12582912.0
+MAGIC_ROUND_BITS = int(np.float32(MAGIC_ROUND).view(np.int32))
 
 
 def _f32(value):
@@ -30,15 +34,11 @@ def _i32(value):
     return arith.constant(ir.IntegerType.get_signless(32), int(value))
 
 
-def _fma(a, b, c):
-    return math.fma(a, b, c)
-
-
 def _horner(x, coefficients):
     """c0 * x**(n-1) + ... + c(n-1), highest degree first, with fused multiply-adds."""
     result = _f32(coefficients[0])
     for c in coefficients[1:]:
-        result = _fma(result, x, _f32(c))
+        result = math.fma(result, x, _f32(c))
     return result
 
 
@@ -47,11 +47,10 @@ def _lt(a, b):
 
 
 def _round_to_int(x):
-    """(x rounded to the nearest integer as f32, the same as i32), for |x| < 2**22: adding
-    1.5 * 2**23 leaves the integer in the low mantissa bits."""
+    """x rounded to the nearest integer, as f32 and as i32, for |x| < 2**22."""
     shifted = arith.addf(x, _f32(MAGIC_ROUND))
     as_float = arith.subf(shifted, _f32(MAGIC_ROUND))
-    as_int = arith.subi(arith.bitcast(ir.IntegerType.get_signless(32), shifted), _i32(0x4B400000))
+    as_int = arith.subi(arith.bitcast(ir.IntegerType.get_signless(32), shifted), _i32(MAGIC_ROUND_BITS))
     return as_float, as_int
 
 
@@ -66,11 +65,11 @@ def expand_exp(x):
     x = arith.select(_lt(x, _f32(-104.0)), _f32(-104.0), x)
     x = arith.select(_lt(_f32(89.0), x), _f32(89.0), x)
     n_float, n = _round_to_int(arith.mulf(x, _f32(1.44269504088896341)))
-    r = _fma(n_float, _f32(-0.693359375), x)
-    r = _fma(n_float, _f32(2.12194440e-4), r)
+    r = math.fma(n_float, _f32(-0.693359375), x)
+    r = math.fma(n_float, _f32(2.12194440e-4), r)
     p = _horner(r, [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1,
                     5.0000001201e-1])
-    p = _fma(p, arith.mulf(r, r), r)
+    p = math.fma(p, arith.mulf(r, r), r)
     p = arith.addf(p, _f32(1.0))
     # 2**n in two factors so that results in the subnormal range round once and
     # 2**128 overflows to inf: -150 <= n <= 129.
@@ -94,10 +93,10 @@ def expand_log(x):
     p = _horner(f, [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
                     -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1])
     y = arith.mulf(arith.mulf(p, f), z)
-    y = _fma(k_float, _f32(-2.12194440e-4), y)
-    y = _fma(z, _f32(-0.5), y)
+    y = math.fma(k_float, _f32(-2.12194440e-4), y)
+    y = math.fma(z, _f32(-0.5), y)
     result = arith.addf(f, y)
-    result = _fma(k_float, _f32(0.693359375), result)
+    result = math.fma(k_float, _f32(0.693359375), result)
     # Special values: log(+inf) = inf, log(0) = -inf, log(x < 0) = log(nan) = nan.
     result = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, x, _f32(np.inf)), x, result)
     result = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, x, _f32(0.0)), _f32(-np.inf), result)
@@ -105,15 +104,15 @@ def expand_log(x):
 
 
 def expand_tanh(x):
+    # tanh is odd: computed on |x|, the sign copied back (so that tanh(-0) = -0).
     ax = math.absf(x)
     # Small |x|: an odd polynomial; otherwise 1 - 2 / (exp(2|x|) + 1), which is 1 once exp overflows.
-    z = arith.mulf(x, x)
+    z = arith.mulf(ax, ax)
     p = _horner(z, [-5.70498872745e-3, 2.06390887954e-2, -5.37397155531e-2, 1.33314422036e-1, -3.33332819422e-1])
-    small = _fma(arith.mulf(p, z), x, x)
+    small = math.fma(arith.mulf(p, z), ax, ax)
     e = expand_exp(arith.addf(ax, ax))
     large = arith.subf(_f32(1.0), arith.divf(_f32(2.0), arith.addf(e, _f32(1.0))))
-    large = math.copysign(large, x)
-    return arith.select(_lt(ax, _f32(0.625)), small, large)
+    return math.copysign(arith.select(_lt(ax, _f32(0.625)), small, large), x)
 
 
 # Cody-Waite split of pi/2 and the sin/cos polynomials on [-pi/4, pi/4] (as NumPy's SIMD sin/cos).
@@ -126,37 +125,43 @@ COS_POLY = [float.fromhex("0x1.98e616p-16"), float.fromhex("-0x1.6c06dcp-10"), f
             -0.5, 1.0]
 
 
-def _sin_cos(x, quadrant_offset, libm_function):
-    f32 = ir.F32Type.get()
-    q_float, q = _round_to_int(arith.mulf(x, _f32(2.0 / np.pi)))
-    r = _fma(q_float, _f32(-PIO2_HIGH), x)
-    r = _fma(q_float, _f32(-PIO2_MEDIUM), r)
-    r = _fma(q_float, _f32(-PIO2_LOW), r)
+def _sin_cos(x, function):
+    f32, i32 = ir.F32Type.get(), ir.IntegerType.get_signless(32)
+    # Reduced on |x| (cos is even, sin odd: its sign comes back from x at the end, so
+    # that sin(-0) = -0): |x| = q pi/2 + r with |r| <= pi/4.
+    ax = math.absf(x)
+    q_float, q = _round_to_int(arith.mulf(ax, _f32(2.0 / np.pi)))
+    r = math.fma(q_float, _f32(-PIO2_HIGH), ax)
+    r = math.fma(q_float, _f32(-PIO2_MEDIUM), r)
+    r = math.fma(q_float, _f32(-PIO2_LOW), r)
     r2 = arith.mulf(r, r)
-    sin_r = _fma(arith.mulf(_horner(r2, SIN_POLY), r2), r, r)
+    sin_r = math.fma(arith.mulf(_horner(r2, SIN_POLY), r2), r, r)
     cos_r = _horner(r2, COS_POLY)
     # Quadrant q (+1 for cos): odd quadrants take cos(r), quadrants 2 and 3 negate.
-    q = arith.addi(q, _i32(quadrant_offset))
+    if function == "cos":
+        q = arith.addi(q, _i32(1))
     use_cos = arith.cmpi(arith.CmpIPredicate.ne, arith.andi(q, _i32(1)), _i32(0))
     value = arith.select(use_cos, cos_r, sin_r)
     sign = arith.shli(arith.andi(q, _i32(2)), _i32(30))
-    value = arith.bitcast(f32, arith.xori(arith.bitcast(ir.IntegerType.get_signless(32), value), sign))
+    if function == "sin":
+        sign = arith.xori(sign, arith.andi(arith.bitcast(i32, x), _i32(-(2**31))))
+    value = arith.bitcast(f32, arith.xori(arith.bitcast(i32, value), sign))
     # Arguments too large for the reduction: libm, out of line (see LIBM_FALLBACK).
-    too_large = arith.cmpf(arith.CmpFPredicate.OGT, math.absf(x), _f32(MAX_REDUCED))
+    too_large = arith.cmpf(arith.CmpFPredicate.OGT, ax, _f32(MAX_REDUCED))
     branch = scf.IfOp(too_large, [f32], has_else=True)
     with ir.InsertionPoint(branch.then_block):
-        scf.YieldOp(func.CallOp([f32], _fallback_name(libm_function), [x]).results)
+        scf.YieldOp(func.CallOp([f32], _fallback_name(function), [x]).results)
     with ir.InsertionPoint(branch.else_block):
         scf.YieldOp([value])
     return branch.result
 
 
 def expand_sin(x):
-    return _sin_cos(x, 0, "sin")
+    return _sin_cos(x, "sin")
 
 
 def expand_cos(x):
-    return _sin_cos(x, 1, "cos")
+    return _sin_cos(x, "cos")
 
 
 # The libm fallback of sin and cos: a scalar function that LLVM may not inline (an
@@ -192,19 +197,12 @@ def _fallback_name(function):
     return f"__mirax_libm_{function}f"
 
 
-def _define_fallbacks(module, functions):
-    """Add the fallback functions of `functions` ("sin", "cos") that `module` lacks."""
-    body = module.regions[0].blocks[0]
-    existing = {op.attributes["sym_name"].value for op in body.operations if "sym_name" in op.attributes}
-    for function in functions:
-        name = _fallback_name(function)
-        if name in existing:
-            continue
-        variants = ",".join(f"_ZGV_LLVM_M{w}v_{name}({name}_v{w})" for w in VECTOR_WIDTHS)
-        text = LIBM_FALLBACK.format(name=name, function=function, variants=variants)
-        text += "".join(LIBM_FALLBACK_VARIANT.format(name=name, function=function, width=w) for w in VECTOR_WIDTHS)
-        for op in ir.Module.parse(text).body.operations:
-            body.append(op.detach_from_parent())
+def _fallback(function):
+    """The text of `function`'s ("sin" or "cos") libm fallback and its vector variants."""
+    name = _fallback_name(function)
+    variants = ",".join(f"_ZGV_LLVM_M{w}v_{name}({name}_v{w})" for w in VECTOR_WIDTHS)
+    text = LIBM_FALLBACK.format(name=name, function=function, variants=variants)
+    return text + "".join(LIBM_FALLBACK_VARIANT.format(name=name, function=function, width=w) for w in VECTOR_WIDTHS)
 
 
 EXPANSIONS = {
@@ -214,22 +212,26 @@ EXPANSIONS = {
     "math.sin": expand_sin,
     "math.cos": expand_cos,
 }
+FALLBACKS = {"math.sin": "sin", "math.cos": "cos"}
 
 
 def _approximation_name(op_name):
     return f"__mirax_{op_name[len('math.'):]}f"
 
 
-def _define_approximation(module, op_name):
-    """A private f32 -> f32 function computing `op_name`'s approximation, which LLVM
-    inlines: each expansion is built once per module, however often it is used."""
+def _define_approximation(body, op_name):
+    """Append to the module `body` a private f32 -> f32 function computing `op_name`'s
+    approximation (which LLVM inlines), and its libm fallback if it has one."""
     f32 = ir.F32Type.get()
-    with ir.InsertionPoint(module.regions[0].blocks[0]), ir.Location.unknown():
+    with ir.InsertionPoint(body), ir.Location.unknown():
         function = func.FuncOp(_approximation_name(op_name), ir.FunctionType.get([f32], [f32]), visibility="private")
         function.attributes["llvm.always_inline"] = ir.UnitAttr.get()
         entry = function.add_entry_block()
         with ir.InsertionPoint(entry):
             func.ReturnOp([EXPANSIONS[op_name](entry.arguments[0])])
+    if op_name in FALLBACKS:
+        for op in ir.Module.parse(_fallback(FALLBACKS[op_name])).body.operations:
+            body.append(op.detach_from_parent())
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,7 @@ class MiraxExpandMath:
     summary: str = "Expand scalar f32 exp, log, tanh, sin, cos into vectorizable polynomial approximations"
 
     def __call__(self, module, pass_=None):
-        fallbacks = {_fallback_name(f) for f in ("sin", "cos")}
+        fallbacks = {_fallback_name(f) for f in FALLBACKS.values()}
         targets = []
 
         def collect(op):
@@ -248,14 +250,12 @@ class MiraxExpandMath:
                 targets.append(op)
             return ir.WalkResult.ADVANCE
 
-        module.walk(collect)
+        module.walk(collect, ir.WalkOrder.PRE_ORDER)
         body = module.regions[0].blocks[0]
         defined = {op.attributes["sym_name"].value for op in body.operations if "sym_name" in op.attributes}
-        op_names = {op.name for op in targets}
-        _define_fallbacks(module, [f for f in ("sin", "cos") if f"math.{f}" in op_names])
-        for op_name in sorted(op_names):
+        for op_name in sorted({op.name for op in targets}):
             if _approximation_name(op_name) not in defined:
-                _define_approximation(module, op_name)
+                _define_approximation(body, op_name)
         f32 = ir.F32Type.get()
         for op in targets:
             with ir.InsertionPoint(op), op.location:

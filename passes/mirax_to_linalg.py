@@ -42,15 +42,34 @@ def _lower_call(op, adaptor, converter, rewriter):
 
 
 def _retype_signatures(module):
+    """Erase signedness from every function's signature (declarations included)."""
     for op in module.regions[0].blocks[0].operations:
-        if op.operation.name != "func.func" or not op.regions[0].blocks:
+        if op.operation.name != "func.func":
             continue
-        for arg in op.regions[0].blocks[0].arguments:
-            arg.set_type(signless(arg.type))
+        if op.regions[0].blocks:
+            for arg in op.regions[0].blocks[0].arguments:
+                arg.set_type(signless(arg.type))
         ftype = ir.FunctionType(ir.TypeAttr(op.attributes["function_type"]).value)
         op.attributes["function_type"] = ir.TypeAttr.get(
             ir.FunctionType.get([signless(t) for t in ftype.inputs], [signless(t) for t in ftype.results])
         )
+
+
+def _erase_identity_casts(module):
+    """The conversion left casts from unsigned block arguments; retyped, they cast a
+    type to itself."""
+    casts = []
+
+    def collect(op):
+        if op.name == "builtin.unrealized_conversion_cast" and len(op.operands) == 1 and len(op.results) == 1:
+            if op.operands[0].type == op.results[0].type:
+                casts.append(op)
+        return ir.WalkResult.ADVANCE
+
+    module.walk(collect)
+    for cast in casts:
+        cast.results[0].replace_all_uses_with(cast.operands[0])
+        cast.erase()
 
 
 @dataclass(frozen=True)
@@ -73,3 +92,4 @@ class MiraxToLinalg:
         config.build_materializations = False
         rewrite.apply_partial_conversion(module, target, patterns.freeze(), config)
         _retype_signatures(module)
+        _erase_identity_casts(module)

@@ -3,22 +3,28 @@ from mirax.mlir import passmanager
 
 from .mirax_expand_math import MiraxExpandMath
 from .mirax_to_linalg import MiraxToLinalg
+from .mirax_vectorize_matmul import MiraxVectorizeMatmul
 
-# linalg on tensors -> LLVM dialect for the CPU, in two stages around mirax-expand-math.
-# Elementwise chains fuse into one linalg.generic; its loops are left for LLVM's
-# vectorizer at -O3 (the ExecutionEngine targets the host CPU, AVX2/AVX-512 included),
-# which is why f32 exp/log/tanh/sin/cos become arith polynomials instead of libm calls.
-CPU_TO_LOOPS = ",".join([
+# linalg on tensors -> LLVM dialect for the CPU: stages of upstream passes (pipeline
+# text) and mirax passes between them. Elementwise chains fuse into one
+# linalg.generic; its loops are left for LLVM's vectorizer at -O3 (the ExecutionEngine
+# targets the host CPU, AVX2/AVX-512 included), which is why mirax-expand-math turns
+# f32 exp/log/tanh/sin/cos into arith polynomials instead of libm calls. Matmuls are
+# tiled and vectorized explicitly (mirax-vectorize-matmul).
+CPU_FUSION = ",".join([
     "canonicalize",
     "linalg-fuse-elementwise-ops",
+])
+CPU_TO_LOOPS = ",".join([
     "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map}",
     "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}",
     "buffer-deallocation-pipeline",
     "func.func(convert-linalg-to-loops)",
 ])
 CPU_LOOPS_TO_LLVM = ",".join([
+    "convert-vector-to-scf",
     "convert-scf-to-cf",
-    "convert-vector-to-llvm",  # mirax-expand-math's vector variants of its libm fallbacks
+    "convert-vector-to-llvm",
     "expand-strided-metadata",
     "lower-affine",
     "convert-complex-to-standard",
@@ -37,8 +43,10 @@ CPU_LOOPS_TO_LLVM = ",".join([
     "convert-arith-to-llvm",
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1}",
     "convert-cf-to-llvm",
+    "convert-ub-to-llvm",  # poison padding of vector transfers
     "reconcile-unrealized-casts",
 ])
+CPU_PIPELINE = (CPU_FUSION, MiraxVectorizeMatmul(), CPU_TO_LOOPS, MiraxExpandMath(), CPU_LOOPS_TO_LLVM)
 
 
 def lower_to_linalg(module):
@@ -54,7 +62,9 @@ def lower_to_llvm(module, bare_pointers=True):
     """linalg -> LLVM dialect, in place. Functions take bare pointers to their buffers,
     or memref descriptors when `bare_pointers` is false (needed for zero-size buffers,
     which the bare-pointer convention rejects)."""
-    passmanager.PassManager.parse(f"builtin.module({CPU_TO_LOOPS})").run(module.operation)
-    MiraxExpandMath()(module.operation)
-    to_llvm = CPU_LOOPS_TO_LLVM if bare_pointers else CPU_LOOPS_TO_LLVM.replace(BARE_POINTERS, "")
-    passmanager.PassManager.parse(f"builtin.module({to_llvm})").run(module.operation)
+    for stage in CPU_PIPELINE:
+        if isinstance(stage, str):
+            pipeline = stage if bare_pointers else stage.replace(BARE_POINTERS, "")
+            passmanager.PassManager.parse(f"builtin.module({pipeline})").run(module.operation)
+        else:
+            stage(module.operation)

@@ -9,7 +9,7 @@ import pytest
 
 import mirax
 import mirax.numpy as jnp
-from mirax.mlir import ir
+from mirax.core import ConcretizationTypeError
 from mirax.numpy._indexing import NonConcreteBooleanIndexError
 
 SHAPE = (3, 4, 5)
@@ -145,12 +145,9 @@ DTYPE_INDICES = [("int", 1), ("slices_mixed", np.s_[1:3, ::-2, -4:-1:2]), ("newa
                  ("arrays_separated", np.s_[[0, 1], :, [1, 2]]), ("mask_2d", MASK01)]
 
 
-@pytest.mark.parametrize("dtype", map(np.dtype, (np.int32, np.bool_, np.complex64)), ids=str)
+@pytest.mark.parametrize("dtype", [np.dtype(t) for t in (np.int32, np.bool_, np.complex64)], ids=str)
 @pytest.mark.parametrize("name, index", DTYPE_INDICES, ids=[n for n, _ in DTYPE_INDICES])
-def test_getitem_dtypes(name, index, dtype, request):
-    if dtype == np.complex64 and name in ("arrays_separated", "mask_2d"):
-        # lax.gather always sends a fill_value attribute, unreadable for complex element types
-        request.applymarker(pytest.mark.xfail(raises=ir.MLIRError, reason="known bug in lax.gather"))
+def test_getitem_dtypes(name, index, dtype):
     x = rand(SHAPE, dtype)
     check(jnp.asarray(x)[index], x[index])
 
@@ -177,16 +174,24 @@ UPDATE_INDICES = [
     ("everything", np.s_[...], ()),
 ]
 OPS = ["set", "add", "subtract", "multiply", "min", "max", "divide", "power", "get"]
+# every index with set, add and get; every op with the indices that repeat or drop
+UPDATES = [(case, op) for case in UPDATE_INDICES for op in OPS
+           if op in ("set", "add", "get") or case[0] in ("duplicates", "arrays_broadcast", "out_of_bounds")]
 
 
-@pytest.mark.parametrize("op", OPS)
-@pytest.mark.parametrize("name, index, value_shape", UPDATE_INDICES, ids=[c[0] for c in UPDATE_INDICES])
-def test_at_updates_against_jax(name, index, value_shape, op):
-    values = rand(value_shape, np.dtype(np.float32))
+@pytest.mark.parametrize("case, op", UPDATES, ids=[f"{case[0]}-{op}" for case, op in UPDATES])
+def test_at_updates_against_jax(case, op):
+    name, index, value_shape = case
+    values = rand(value_shape, np.dtype(np.float32)) / 10  # powers of repeated indices stay in range
     x = np.abs(X) + 1  # positive, so that power is defined
     args = () if op == "get" else (values,)
     want = getattr(jjnp.asarray(x).at[index], op)(*args)
-    check(getattr(jnp.asarray(x).at[index], op)(*args), want)
+    got = getattr(jnp.asarray(x).at[index], op)(*args)
+    if op == "power":  # x ** y: its last bits may differ from XLA's
+        assert (got.shape, got.dtype) == (want.shape, want.dtype)
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6)
+    else:
+        check(got, want)
 
 
 @pytest.mark.parametrize("name, index, value_shape", UPDATE_INDICES[:-2], ids=[c[0] for c in UPDATE_INDICES[:-2]])
@@ -212,7 +217,7 @@ def test_at_repeated_indices_accumulate():
     check(x.at[np.array([1, 1])].add(np.array([5, 7], np.int32)), np.array([0, 12, 0], np.int32))
 
 
-@pytest.mark.parametrize("dtype", map(np.dtype, (np.int32, np.bool_)), ids=str)
+@pytest.mark.parametrize("dtype", [np.dtype(t) for t in (np.int32, np.bool_)], ids=str)
 def test_at_updates_dtypes(dtype):
     x, v = rand((4, 3), dtype), rand((2, 3), dtype)
     for op in ("set", "min", "max") if dtype == np.bool_ else ("set", "add", "multiply", "min", "max"):
@@ -265,7 +270,8 @@ def test_take(mode):
 
 def test_take_along_axis():
     order = np.argsort(X, axis=1).astype(np.int32)
-    for axis, idx in ((1, order), (-1, order[:, :2, :1]), (0, np.array([[[2]], [[0]]], np.int32)), (None, order.ravel())):
+    for axis, idx in ((1, order), (-1, order[:1, :, :2]), (0, np.array([[[2]], [[0]]], np.int32)),
+                      (None, order.ravel()), (1, order[:, :1] - 2)):
         check(jnp.take_along_axis(jnp.asarray(X), idx, axis), jjnp.take_along_axis(X, idx, axis))
     f = mirax.jit(lambda x, i: jnp.take_along_axis(x, i, axis=1))
     check(f(X, order), np.take_along_axis(X, order, axis=1))
@@ -277,11 +283,11 @@ def test_nonzero_and_argwhere():
     check(jnp.nonzero(a, size=5, fill_value=-1), jjnp.nonzero(a, size=5, fill_value=-1))
     check(jnp.nonzero(a, size=2), jjnp.nonzero(a, size=2))
     check(jnp.nonzero(np.zeros(4, bool)), jjnp.nonzero(np.zeros(4, bool)))
-    check(jnp.asarray(a).nonzero(), np.nonzero(a))
+    check(jnp.asarray(a).nonzero(), jjnp.asarray(a).nonzero())
     check(jnp.argwhere(a), jjnp.argwhere(a))
     check(jnp.argwhere(a, size=4, fill_value=9), jjnp.argwhere(a, size=4, fill_value=9))
     check(jnp.argwhere(np.float32(2)), jjnp.argwhere(np.float32(2)))
-    with pytest.raises(NonConcreteBooleanIndexError):
+    with pytest.raises(ConcretizationTypeError, match="nonzero"):
         mirax.jit(lambda m: jnp.nonzero(m))(np.array([True]))
 
 

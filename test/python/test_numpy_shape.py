@@ -10,9 +10,6 @@ import pytest
 
 import mirax
 import mirax.numpy as jnp
-from mirax.mlir import ir
-
-MLIRError = ir.MLIRError
 
 DTYPES = tuple(map(np.dtype, (np.float32, np.int32, np.bool_, np.complex64)))
 
@@ -134,8 +131,6 @@ DTYPE_CASES = [c for c in CASES if c[0] in (
 )]
 # Bugs in files this test does not cover, reported to their owners.
 KNOWN_BUGS = {
-    # lax.gather always sends a fill_value attribute, unreadable for complex element types
-    ("repeat_counts", "complex64"): MLIRError,
     # convert_element_type to complex lowers with complex_d.create, which does not exist (dialect/elementwise.py)
     ("pad_per_axis", "complex64"): AttributeError,
     ("pad_empty", "complex64"): AttributeError,

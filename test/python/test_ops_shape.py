@@ -163,6 +163,8 @@ def test_dynamic_in_dim_wrappers():
         row = rand(rng, (4,), np.dtype(np.float32))
         check(lax.dynamic_update_index_in_dim(Array(x), Array(row), index, 0),
               jlax.dynamic_update_index_in_dim(x, row, index, 0))
+    index = np.array(-2, np.int8)  # an index array: the other starts take its dtype
+    check(lax.dynamic_slice_in_dim(Array(x), Array(index), 2, axis=1), jlax.dynamic_slice_in_dim(x, index, 2, axis=1))
 
 
 def test_dynamic_update_slice_leaves_its_operand_alone():

@@ -136,11 +136,10 @@ def dynamic_update_index_in_dim(operand, update, index, axis, *, allow_negative_
 
 
 def _in_dim(operand, start_index, axis, allow_negative_indices):
-    """Start indices (zeros of the index's dtype, start_index at `axis`), full sizes and
-    per-dimension negative-index flags for the *_in_dim wrappers."""
+    """Start indices (start_index at `axis`, zeros that take its dtype elsewhere), full
+    sizes and per-dimension negative-index flags for the *_in_dim wrappers."""
     ndim = operand.aval.ndim
-    zero = np.zeros((), to_array(start_index).aval.dtype) if is_array(start_index) else 0
-    starts = [zero] * ndim
+    starts = [0] * ndim
     starts[axis] = start_index
     allow = [False] * ndim
     allow[axis] = allow_negative_indices

@@ -14,11 +14,11 @@ from typing import NamedTuple
 import numpy as np
 
 from mirax import dtypes, lax
-from mirax.core import Tracer, is_array, to_array, with_source
+from mirax.core import ConcretizationTypeError, Tracer, is_array, to_array, with_source
 
-from ._creation import array, ones_like
+from ._creation import array, asarray, ones_like
 from ._shape import _user_stacklevel, ravel, stack
-from ._ufuncs import divide, power, remainder, where
+from ._ufuncs import clip, divide, power, remainder, where
 from ._util import broadcast_to_shape, canonicalize_axis, check_arraylike, promote_dtypes
 
 
@@ -313,7 +313,7 @@ def _scatter_update(x, index, values, scatter_op, mode=None):
     if isinstance(values, int) and dtypes.is_integer(x.aval.dtype) and \
             np.iinfo(x.aval.dtype).min <= values <= np.iinfo(x.aval.dtype).max:
         values = np.asarray(values, x.aval.dtype)
-    values = to_array(values)
+    values = asarray(values)
     dtype, weak_type = x.aval.dtype, x.aval.weak_type
     if dtypes.result_type(x, values) != dtype:
         warnings.warn(f"scatter inputs have incompatible types: cannot safely cast value from dtype="
@@ -379,7 +379,7 @@ class _IndexUpdateRef:
         return _scatter_update(self.array, self.index, values, lax.scatter_add, mode)
 
     def subtract(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        return _scatter_update(self.array, self.index, lax.neg(to_array(values)), lax.scatter_add, mode)
+        return _scatter_update(self.array, self.index, lax.neg(asarray(values)), lax.scatter_add, mode)
 
     def multiply(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
         return _scatter_update(self.array, self.index, values, lax.scatter_mul, mode)
@@ -406,8 +406,8 @@ class _IndexUpdateRef:
 def take(a, indices, axis=None, out=None, mode=None, unique_indices=False, indices_are_sorted=False,
          fill_value=None):
     """a's elements at `indices` along `axis` (of the flattened `a` when None). Out of
-    bounds: 'fill' (the default, as JAX's) gives fill_value (NaN for floats), 'clip'
-    clamps, 'wrap' takes indices modulo the size."""
+    bounds: 'fill' (the default, as JAX's) gives fill_value (NaN for floats) and negative
+    indices count from the end; 'clip' clamps; 'wrap' takes indices modulo the size."""
     if out is not None:
         raise NotImplementedError("The 'out' argument to jnp.take is not supported.")
     check_arraylike("take", a, indices)
@@ -419,7 +419,9 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False, indic
     axis = canonicalize_axis(axis, a.aval.ndim)
     if mode == "wrap":
         indices, mode = remainder(indices, a.aval.shape[axis]), "clip"
-    elif mode not in (None, "fill", "clip"):
+    elif mode == "clip":  # as NumPy's and JAX's take: negative indices clip to 0, they do not wrap
+        indices = clip(indices, 0, max(a.aval.shape[axis] - 1, 0))
+    elif mode not in (None, "fill"):
         raise ValueError(with_source(f"Invalid mode {mode!r} for take; use 'fill', 'clip' or 'wrap'"))
     return _rewriting_take(a, (slice(None),) * axis + (indices,), mode or "fill", fill_value)
 
@@ -450,9 +452,9 @@ def nonzero(a, *, size=None, fill_value=None):
     check_arraylike("nonzero", a)
     a = to_array(a)
     if isinstance(a, Tracer):
-        raise NonConcreteBooleanIndexError(a.aval) if a.aval.dtype == np.bool_ else TypeError(with_source(
-            f"nonzero of a traced array {a.aval.str_short()}: the result's size depends on its values, "
-            "unknown under jit"))
+        raise ConcretizationTypeError(with_source(
+            f"nonzero of a traced array {a.aval.str_short()}: the result's size depends on its values, which are "
+            "unknown under jit (mirax's nonzero needs a concrete array, with or without size=)"))
     if a.aval.ndim == 0:
         raise ValueError(with_source("Calling nonzero on 0d arrays is not allowed. Use jnp.atleast_1d(scalar) "
                                      "instead."))

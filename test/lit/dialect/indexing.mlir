@@ -3,12 +3,13 @@
 // Round trip of gather and scatter, with XLA's dimension numbers.
 
 /// x[idx] on rows: each index vector (the last dimension of the indices) picks a
-/// 1x3 window whose dimension 0 is collapsed; mode "fill" reads fill_value out of range.
+/// 1x3 window whose dimension 0 is collapsed; mode "fill" reads the 0-d fill
+/// value operand out of range.
 // CHECK-LABEL: func.func @gather
-//  CHECK-SAME: (%[[X:.+]]: tensor<5x3xf32>, %[[I:.+]]: tensor<4x1xi32>)
-//  CHECK-NEXT:   "mirax.gather"(%[[X]], %[[I]]) {collapsed_slice_dims = array<i64: 0>, fill_value = dense<0x7FC00000> : tensor<f32>, mode = "fill", offset_dims = array<i64: 1>, operand_batching_dims = array<i64>, slice_sizes = array<i64: 1, 3>, start_index_map = array<i64: 0>, start_indices_batching_dims = array<i64>} : (tensor<5x3xf32>, tensor<4x1xi32>) -> tensor<4x3xf32>
-func.func @gather(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>) {
-  %0 = "mirax.gather"(%x, %i) {offset_dims = array<i64: 1>, collapsed_slice_dims = array<i64: 0>, start_index_map = array<i64: 0>, operand_batching_dims = array<i64>, start_indices_batching_dims = array<i64>, slice_sizes = array<i64: 1, 3>, mode = "fill", fill_value = dense<0x7FC00000> : tensor<f32>} : (tensor<5x3xf32>, tensor<4x1xi32>) -> tensor<4x3xf32>
+//  CHECK-SAME: (%[[X:.+]]: tensor<5x3xf32>, %[[I:.+]]: tensor<4x1xi32>, %[[FILL:.+]]: tensor<f32>)
+//  CHECK-NEXT:   "mirax.gather"(%[[X]], %[[I]], %[[FILL]]) {collapsed_slice_dims = array<i64: 0>, mode = "fill", offset_dims = array<i64: 1>, operand_batching_dims = array<i64>, slice_sizes = array<i64: 1, 3>, start_index_map = array<i64: 0>, start_indices_batching_dims = array<i64>} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<f32>) -> tensor<4x3xf32>
+func.func @gather(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>, %fill: tensor<f32>) {
+  %0 = "mirax.gather"(%x, %i, %fill) {offset_dims = array<i64: 1>, collapsed_slice_dims = array<i64: 0>, start_index_map = array<i64: 0>, operand_batching_dims = array<i64>, start_indices_batching_dims = array<i64>, slice_sizes = array<i64: 1, 3>, mode = "fill"} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<f32>) -> tensor<4x3xf32>
   return
 }
 

@@ -399,25 +399,25 @@ func.func @dot_contracting_count(%a: tensor<2x3xf32>, %b: tensor<3x5xf32>) {
 //===----------------------------------------------------------------------===//
 
 /// Modes, combiners, window sizes, fill values and update shapes are checked.
-func.func @gather_mode(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>) {
+func.func @gather_mode(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>, %fill: tensor<f32>) {
   // expected-error @+1 {{'mirax.gather' op mode must be one of clip, fill, got 'wrap'}}
-  %0 = "mirax.gather"(%x, %i) {offset_dims = array<i64: 1>, collapsed_slice_dims = array<i64: 0>, start_index_map = array<i64: 0>, operand_batching_dims = array<i64>, start_indices_batching_dims = array<i64>, slice_sizes = array<i64: 1, 3>, mode = "wrap", fill_value = dense<0.0> : tensor<f32>} : (tensor<5x3xf32>, tensor<4x1xi32>) -> tensor<4x3xf32>
+  %0 = "mirax.gather"(%x, %i, %fill) {offset_dims = array<i64: 1>, collapsed_slice_dims = array<i64: 0>, start_index_map = array<i64: 0>, operand_batching_dims = array<i64>, start_indices_batching_dims = array<i64>, slice_sizes = array<i64: 1, 3>, mode = "wrap"} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<f32>) -> tensor<4x3xf32>
   return
 }
 
 // -----
 
-func.func @gather_collapsed_size(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>) {
+func.func @gather_collapsed_size(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>, %fill: tensor<f32>) {
   // expected-error @+1 {{'mirax.gather' op collapsed_slice_dims [0] must have slice size 1, got slice_sizes [2, 3]}}
-  %0 = "mirax.gather"(%x, %i) {offset_dims = array<i64: 1>, collapsed_slice_dims = array<i64: 0>, start_index_map = array<i64: 0>, operand_batching_dims = array<i64>, start_indices_batching_dims = array<i64>, slice_sizes = array<i64: 2, 3>, mode = "clip", fill_value = dense<0.0> : tensor<f32>} : (tensor<5x3xf32>, tensor<4x1xi32>) -> tensor<4x3xf32>
+  %0 = "mirax.gather"(%x, %i, %fill) {offset_dims = array<i64: 1>, collapsed_slice_dims = array<i64: 0>, start_index_map = array<i64: 0>, operand_batching_dims = array<i64>, start_indices_batching_dims = array<i64>, slice_sizes = array<i64: 2, 3>, mode = "clip"} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<f32>) -> tensor<4x3xf32>
   return
 }
 
 // -----
 
-func.func @gather_fill_value(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>) {
+func.func @gather_fill_value(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>, %fill: tensor<i32>) {
   // expected-error @+1 {{'mirax.gather' op fill_value must be a 0-d float32, got int32[]}}
-  %0 = "mirax.gather"(%x, %i) {offset_dims = array<i64: 1>, collapsed_slice_dims = array<i64: 0>, start_index_map = array<i64: 0>, operand_batching_dims = array<i64>, start_indices_batching_dims = array<i64>, slice_sizes = array<i64: 1, 3>, mode = "fill", fill_value = dense<0> : tensor<i32>} : (tensor<5x3xf32>, tensor<4x1xi32>) -> tensor<4x3xf32>
+  %0 = "mirax.gather"(%x, %i, %fill) {offset_dims = array<i64: 1>, collapsed_slice_dims = array<i64: 0>, start_index_map = array<i64: 0>, operand_batching_dims = array<i64>, start_indices_batching_dims = array<i64>, slice_sizes = array<i64: 1, 3>, mode = "fill"} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<i32>) -> tensor<4x3xf32>
   return
 }
 

@@ -205,13 +205,13 @@ func.func @matmul(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
 /// gather is a generic over the result that reads the index vector, clamps it
 /// (mode "clip") and extracts from the operand.
 // CHECK-LABEL: func.func @gather
-//  CHECK-SAME: (%[[X:.+]]: tensor<5x3xf32>, %[[I:.+]]: tensor<4x1xi32>)
+//  CHECK-SAME: (%[[X:.+]]: tensor<5x3xf32>, %[[I:.+]]: tensor<4x1xi32>, %{{.+}}: tensor<f32>)
 //       CHECK:   linalg.generic
 //       CHECK:     tensor.extract %[[I]]
 //       CHECK:     arith.minsi
 //       CHECK:     tensor.extract %[[X]]
-func.func @gather(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>) -> tensor<4x3xf32> {
-  %0 = "mirax.gather"(%x, %i) {offset_dims = array<i64: 1>, collapsed_slice_dims = array<i64: 0>, start_index_map = array<i64: 0>, operand_batching_dims = array<i64>, start_indices_batching_dims = array<i64>, slice_sizes = array<i64: 1, 3>, mode = "clip", fill_value = dense<0.0> : tensor<f32>} : (tensor<5x3xf32>, tensor<4x1xi32>) -> tensor<4x3xf32>
+func.func @gather(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>, %fill: tensor<f32>) -> tensor<4x3xf32> {
+  %0 = "mirax.gather"(%x, %i, %fill) {offset_dims = array<i64: 1>, collapsed_slice_dims = array<i64: 0>, start_index_map = array<i64: 0>, operand_batching_dims = array<i64>, start_indices_batching_dims = array<i64>, slice_sizes = array<i64: 1, 3>, mode = "clip"} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<f32>) -> tensor<4x3xf32>
   return %0 : tensor<4x3xf32>
 }
 
