@@ -234,6 +234,24 @@ def _define_approximation(body, op_name):
             body.append(op.detach_from_parent())
 
 
+# An approximation is a long chain of dependent operations: a loop computing one (or a
+# chain of them) is bound by their latency unless LLVM interleaves independent vector
+# iterations, which its cost model does not choose with this many live constants.
+# Two iterations made the benchmark's elementwise chain 30% faster (and its compile
+# 40% slower); four, 40% faster, compiling another 20% slower.
+LOOP_ANNOTATION = "#llvm.loop_annotation<interleave = #llvm.loop_interleave<count = 2>>"
+
+
+def _interleave_enclosing_loop(op):
+    """Ask LLVM to interleave the innermost scf.for around `op` (scf-to-cf and
+    cf-to-llvm carry the `loop_annotation` to the loop's branch)."""
+    parent = op.parent
+    while parent is not None and parent.name != "scf.for":
+        parent = parent.parent
+    if parent is not None and "loop_annotation" not in parent.attributes:
+        parent.attributes["loop_annotation"] = ir.Attribute.parse(LOOP_ANNOTATION)
+
+
 @dataclass(frozen=True)
 class MiraxExpandMath:
     name: str = "mirax-expand-math"
@@ -258,6 +276,7 @@ class MiraxExpandMath:
                 _define_approximation(body, op_name)
         f32 = ir.F32Type.get()
         for op in targets:
+            _interleave_enclosing_loop(op)
             with ir.InsertionPoint(op), op.location:
                 call = func.CallOp([f32], _approximation_name(op.name), [op.operands[0]])
             op.result.replace_all_uses_with(call.result)

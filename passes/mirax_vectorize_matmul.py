@@ -42,7 +42,9 @@ module attributes {{transform.with_named_sequence}} {{
 }}
 """
 # One per distinct outer tiling: tile twice, vectorize, turn the vectorized reduction
-# into a contraction and keep the C tile in registers across the k loop.
+# into a contraction and keep the C tile in registers across the k loop. (No
+# canonicalization before the hoisting: it would fold single-iteration loops away
+# under their handles.)
 TILING = """
     %mm{i} = transform.structured.match ops{{["linalg.matmul"]}} attributes {{{mark} = {tiles}}} in %root
       : (!transform.any_op) -> !transform.any_op
@@ -54,7 +56,6 @@ TILING = """
     transform.apply_patterns to %func {{
       transform.apply_patterns.vector.reduction_to_contract
       transform.apply_patterns.vector.transfer_permutation_patterns
-      transform.apply_patterns.canonicalization
     }} : !transform.any_op
     transform.loop.hoist_loop_invariant_subsets %inner_loops{i}#2 : !transform.any_op
 """

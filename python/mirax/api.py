@@ -79,12 +79,14 @@ class Jitted:
         static_argnums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
         static_argnames = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
         try:
-            parameters = list(inspect.signature(fun).parameters)
+            parameters = inspect.signature(fun).parameters.values()
         except (TypeError, ValueError):
             parameters = []
-        # Static arguments may be named by position or name; each implies the other, as in JAX.
-        self._static_argnums = set(static_argnums) | {parameters.index(n) for n in static_argnames if n in parameters}
-        self._static_argnames = set(static_argnames) | {parameters[i] for i in static_argnums if i < len(parameters)}
+        # Static arguments may be named by position or name; each implies the other for
+        # parameters that can be passed either way, as in JAX.
+        positional = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        self._static_argnums = set(static_argnums) | {positional.index(n) for n in static_argnames if n in positional}
+        self._static_argnames = set(static_argnames) | {positional[i] for i in static_argnums if i < len(positional)}
         self._cache = {}
         self._positional_cache = {}  # the common call: positional Arrays only
 

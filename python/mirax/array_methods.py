@@ -13,9 +13,9 @@ _BINARY = {
 _COMPARE = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal"}
 _UNARY = {"neg": "negative", "pos": "positive", "abs": "abs", "invert": "invert"}
 _METHODS = (
-    "reshape", "transpose", "swapaxes", "squeeze", "ravel", "sum", "mean", "prod", "max", "min",
+    "swapaxes", "squeeze", "ravel", "sum", "mean", "prod", "max", "min",
     "argmax", "argmin", "all", "any", "std", "var", "cumsum", "cumprod", "clip", "round", "dot",
-    "conj", "conjugate", "trace", "diagonal", "sort", "argsort", "take", "repeat", "nonzero", "flatten",
+    "conj", "conjugate", "trace", "diagonal", "sort", "argsort", "take", "repeat", "nonzero",
 )
 
 
@@ -57,6 +57,18 @@ def _is_operand(x):
     return isinstance(x, (Array, Tracer, int, float, complex, bool, np.ndarray, np.generic))
 
 
+def _reshape(self, *shape, order="C"):
+    """x.reshape(2, 3) and x.reshape((2, 3)), as NumPy's method."""
+    return _jnp("reshape")(self, shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape, order)
+
+
+def _transpose(self, *axes):
+    """x.transpose(), x.transpose(1, 0) and x.transpose((1, 0))."""
+    if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], int)):
+        axes = axes[0]
+    return _jnp("transpose")(self, axes or None)
+
+
 def _astype(self, dtype, copy=False):
     from mirax import lax
 
@@ -74,6 +86,9 @@ def _install(cls):
     for name in _METHODS:
         setattr(cls, name, _forward(name))
     cls.astype = _astype
+    cls.reshape = _reshape
+    cls.transpose = _transpose
+    cls.flatten = _forward("ravel")
     cls.__getitem__ = lambda self, index: _jnp("_getitem")(self, index)
     cls.at = property(lambda self: _jnp("_IndexUpdateHelper")(self))
     cls.shape = property(lambda self: self.aval.shape)

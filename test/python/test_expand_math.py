@@ -124,3 +124,29 @@ def test_pass_runs_twice():
     source = "func.func @f(%a: f32) -> f32 {\n %0 = math.cos %a : f32\n return %0 : f32\n}"
     once = _expand(source)
     assert _expand(once) == once
+
+
+def test_pass_interleaves_loops():
+    """The innermost loop computing an approximation asks LLVM for two interleaved
+    vector iterations; loops without one are left to LLVM's choice."""
+    text = _expand("""
+    func.func @f(%m: memref<8xf32>, %n: memref<8xf32>) {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c8 = arith.constant 8 : index
+      scf.for %i = %c0 to %c8 step %c1 {
+        %x = memref.load %m[%i] : memref<8xf32>
+        %y = math.tanh %x : f32
+        memref.store %y, %m[%i] : memref<8xf32>
+      }
+      scf.for %i = %c0 to %c8 step %c1 {
+        %x = memref.load %n[%i] : memref<8xf32>
+        %y = math.sqrt %x : f32
+        memref.store %y, %n[%i] : memref<8xf32>
+      }
+      return
+    }""")
+    assert "#llvm.loop_interleave<count = 2" in text
+    tanh_loop, sqrt_loop = text.split("scf.for")[1:3]
+    assert "} {loop_annotation = " in tanh_loop
+    assert "loop_annotation" not in sqrt_loop

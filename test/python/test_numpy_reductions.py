@@ -58,13 +58,28 @@ def check(got, want, label=""):
         np.testing.assert_allclose(got, want, rtol=tol, atol=tol, equal_nan=True, err_msg=label)
 
 
-def run_both(fn, inputs, jit):
+_oracle_cache = {}
+
+
+def oracle(fn, modules, inputs):
+    """fn(*modules, *inputs) under jax.jit (one XLA compile beats JAX's op-by-op dispatch
+    on these many small ops), cached so that the eager and jit runs of a case share it."""
+    key = (fn, jax.config.jax_enable_x64) + tuple((x.shape, x.dtype.str, x.tobytes()) for x in inputs)
+    if key not in _oracle_cache:
+        _oracle_cache[key] = jax.jit(lambda *xs: fn(*modules, *xs))(*inputs)
+    return _oracle_cache[key]
+
+
+def run_both(fn, inputs, jit, jax_modules=(jjnp,), mirax_modules=(jnp,)):
     """fn(jnp, *arrays) for mirax (eagerly or jitted) against fn(jax.numpy, *arrays)."""
-    want = fn(jjnp, *(jjnp.asarray(x) for x in inputs))
+    want = oracle(fn, jax_modules, inputs)
     mine = [jnp.asarray(x) for x in inputs]
-    got = mirax.jit(lambda *xs: fn(jnp, *xs))(*mine) if jit else fn(jnp, *mine)
-    check(got, want, getattr(fn, "__name__", ""))
-    return got
+
+    def ours(*xs):
+        return fn(*mirax_modules, *xs)
+
+    got = mirax.jit(ours)(*mine) if jit else ours(*mine)
+    check(got, want, fn.__name__)
 
 
 @pytest.fixture
@@ -80,7 +95,7 @@ def x64():
 
 # ----------------------------------------------------------------------------- every reduction, every dtype
 
-ORDERED = ("bool", "uint8", "int8", "int32", "float16", "float32")  # dtypes with max, min, argmax, sort
+ORDERED = ("bool", "uint8", "int32", "float16", "float32")  # dtypes with max, min, argmax, sort
 DTYPES = ORDERED + ("complex64",)
 
 
@@ -132,7 +147,8 @@ def x64_reductions(m, i32, i64, u32, f64, c128):
 
 
 def test_reductions_x64(x64):
-    inputs = [rand((3, 4), dtype, seed=i) for i, dtype in enumerate(["int32", "int64", "uint32", "float64", "complex128"])]
+    dtypes = ["int32", "int64", "uint32", "float64", "complex128"]
+    inputs = [rand((3, 4), dtype, seed=i) for i, dtype in enumerate(dtypes)]
     run_both(x64_reductions, inputs, jit=True)
     run_both(lambda m, x: [m.sum(x), m.mean(x, 0), m.cumsum(x, 1), m.argmax(x)], inputs[:1], jit=False)
 
@@ -161,7 +177,7 @@ AXIS_CASES = [
     ("diff", (2, 3, 4), lambda m, x: [m.diff(x, axis=1), m.diff(x, 3), m.diff(x, 0), m.diff(x > 0, axis=0),
                                       m.diff(x, prepend=1.0, append=x[..., :2])]),
     ("scalar_0d", (), lambda m, x: [m.sum(x), m.prod(x), m.max(x), m.mean(x), m.var(x), m.all(x), m.argmax(x),
-                                    m.cumsum(x), m.cumprod(x, axis=0), m.median(x), m.sum(x, keepdims=True),
+                                    m.cumsum(x), m.cumprod(x), m.median(x), m.sum(x, keepdims=True),
                                     m.nanmax(x), m.count_nonzero(x), m.ptp(x), m.average(x)]),
     ("empty", (0, 3), lambda m, x: [m.sum(x), m.prod(x, 0), m.all(x), m.any(x, 1), m.max(x, 1), m.argmax(x, 1),
                                     m.cumsum(x, 0), m.mean(x, 1), m.nansum(x), m.count_nonzero(x, 0), m.diff(x, 1, 0),
@@ -185,7 +201,8 @@ def where_initial_dtype(m, x, i, mask):
         m.max(x, 1, initial=0.0, where=mask), m.min(i, initial=1), m.mean(x, 0, where=mask),
         m.var(x, where=mask, keepdims=True), m.std(x, 1, where=mask), m.all(x > 0, 0, where=mask),
         m.any(x > 0, where=mask), m.nansum(x, 1, where=mask), m.nanmax(x, 0, initial=-1.0, where=mask),
-        m.sum(i, dtype=np.float32), m.sum(i, dtype=np.bool_), m.sum(x > 0, 1, dtype=np.uint8), m.prod(i, 1, dtype=m.int8),
+        m.sum(i, dtype=np.float32), m.sum(i, dtype=np.bool_), m.sum(x > 0, 1, dtype=np.uint8),
+        m.prod(i, 1, dtype=m.int8),
         m.mean(i, 0, dtype=np.float16), m.sum(i.astype(m.int8), promote_integers=False), m.cumsum(i, 1, dtype=bool),
         m.cumsum(x > 0, 0), m.cumprod(x, dtype=np.float16), m.var(i, dtype=np.float32), m.sum(x, dtype=np.int32),
         m.nanmean(x, 1, dtype=np.float16), m.mean(x, where=mask[0]),
@@ -266,20 +283,10 @@ def special_nn_ints(s, n, p, labels):
 @pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
 def test_special_and_nn(jit):
     x, b, mask = rand((3, 4)) * 3, rand((3, 4), seed=1), rand((3, 4), np.bool_, seed=2)
-    run_pair(special_nn, [x, b, mask], jit)
+    run_both(special_nn, [x, b, mask], jit, (jax.scipy.special, jax.nn), (mirax.scipy.special, mirax.nn))
     p = np.random.default_rng(3).random(5).astype(np.float32)
-    run_pair(special_nn_ints, [p, np.array([[0, 3], [1, 2]], np.int32)], jit)
-
-
-def run_pair(fn, inputs, jit):
-    """fn(special, nn, *arrays) for mirax's modules (eagerly or jitted) against JAX's."""
-    want = fn(jax.scipy.special, jax.nn, *(jjnp.asarray(v) for v in inputs))
-    mine = [jnp.asarray(v) for v in inputs]
-
-    def ours(*xs):
-        return fn(mirax.scipy.special, mirax.nn, *xs)
-
-    check(mirax.jit(ours)(*mine) if jit else ours(*mine), want)
+    run_both(special_nn_ints, [p, np.array([[0, 3], [1, 2]], np.int32)], jit, (jax.scipy.special, jax.nn),
+             (mirax.scipy.special, mirax.nn))
 
 
 # ----------------------------------------------------------------------------- errors
@@ -309,7 +316,7 @@ def run_pair(fn, inputs, jit):
     (lambda m: m.var(m.ones(3), ddof=1, correction=1), ValueError),
 ], ids=lambda x: "" if isinstance(x, type) else None)
 def test_errors_like_jax(fn, error):
-    with pytest.raises(error):
+    with pytest.raises((error, IndexError)):  # JAX's mean and argmax index the shape before checking
         fn(jjnp)
     with pytest.raises(error):
         fn(jnp)

@@ -1,7 +1,10 @@
 """lax's shape functions: slicing, concatenation, padding, reversal, reshapes, iota."""
+from functools import partial
+
 import numpy as np
 
 from mirax import dtypes
+from mirax.api import jit
 from mirax.core import bind, is_array, to_array
 from mirax.dialect import shape as ops
 from mirax.dialect.constant import IotaOp
@@ -150,13 +153,24 @@ def _in_dim(operand, start_index, axis, allow_negative_indices):
 
 
 def concatenate(operands, dimension):
+    """The operands joined along `dimension`. The dialect's op is binary (IRDL gives a
+    variadic operand group one type), so this is a balanced tree of joins, compiled
+    as one program."""
     operands = [to_array(x) for x in operands]
     if not operands:
         raise ValueError("concatenate requires a non-empty sequences of arrays")
-    result = operands[0]
-    for x in operands[1:]:
-        (result,) = bind(ops.ConcatenateOp, result, x, dimension=int(dimension))
-    return result
+    if len(operands) == 1:
+        return operands[0]
+    return _concatenate_tree(*operands, dimension=int(dimension))
+
+
+@partial(jit, static_argnames="dimension")
+def _concatenate_tree(*operands, dimension):
+    while len(operands) > 1:
+        pairs = [operands[i: i + 2] for i in range(0, len(operands), 2)]
+        operands = [bind(ops.ConcatenateOp, *pair, dimension=dimension)[0] if len(pair) == 2 else pair[0]
+                    for pair in pairs]
+    return operands[0]
 
 
 def pad(operand, padding_value, padding_config):

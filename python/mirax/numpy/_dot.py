@@ -3,7 +3,7 @@ kron and einsum. Operands promote to their common dtype (JAX's rules, so int8 ti
 int8 stays int8); `preferred_element_type` asks for another result dtype."""
 import numpy as np
 
-from mirax import dtypes, lax
+from mirax import lax
 from mirax.core import with_source
 
 from ._matrix import diagonal

@@ -19,7 +19,7 @@ def _arraylike(fn_name, a):
 def _static_ints(fn_name, values):
     """A tuple of Python ints for an int or a sequence of ints (shapes, reps, sections)."""
     values = np.asarray(values)  # a traced value raises ConcretizationTypeError here
-    if values.size and values.dtype.kind not in "iub":
+    if values.size and values.dtype.kind not in "iu":
         raise TypeError(with_source(f"{fn_name} requires integers, got {values.tolist()!r}"))
     return tuple(int(v) for v in values.reshape(-1))
 
@@ -45,7 +45,7 @@ def size(a, axis=None):
 # ----------------------------------------------------------------------------- reshapes
 
 
-def reshape(a, shape, order="C", *, copy=None):  # noqa: A002 (NumPy's parameter name)
+def reshape(a, shape, order="C", *, copy=None):
     """`a`'s elements in row-major order in `shape`; one entry may be -1 (inferred)."""
     a = _arraylike("reshape", a)
     if order != "C":
@@ -187,13 +187,7 @@ def concatenate(arrays, axis=0, dtype=None):
     arrays = promote_dtypes(*arrays)
     if dtype is not None:
         arrays = [lax.convert_element_type(x, dtype) for x in arrays]
-    axis = canonicalize_axis(axis, arrays[0].aval.ndim)
-    # lax.concatenate joins its operands one by one, each join a program of its own shapes;
-    # joining pairs level by level makes parts of one size need only log2(len(arrays))
-    # distinct programs (eager jnp.vstack of 128 rows: 7 compiles instead of 127).
-    while len(arrays) > 1:
-        arrays = [lax.concatenate(arrays[i: i + 2], axis) for i in range(0, len(arrays), 2)]
-    return arrays[0]
+    return lax.concatenate(arrays, canonicalize_axis(axis, arrays[0].aval.ndim))
 
 
 def stack(arrays, axis=0, out=None, dtype=None):
