@@ -173,19 +173,35 @@ def compile_row(rounds):
     }, rounds)
 
 
+def _thread_cpu_ticks():
+    """CPU time (clock ticks) of each thread of this process, from /proc."""
+    ticks = {}
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:  # the thread ended
+            continue
+        ticks[tid] = int(fields[11]) + int(fields[12])  # utime + stime
+    return ticks
+
+
 def jax_threads(size):
-    """JAX's CPU time over wall time on the elementwise chain: above 1, XLA used several threads."""
-    if jax is None:
+    """The share of CPU time each thread took while JAX ran the elementwise chain (the
+    busiest first, threads under 5% left out): counted per thread, so that load from
+    other processes does not skew it as wall time would."""
+    if jax is None or not os.path.isdir("/proc/self/task"):
         return None
     fn = jax_jit(functools.partial(elementwise_chain, jnp))
-    x = to_jax(np.ones(size, np.float32))[0]
+    x = to_jax(np.random.default_rng(0).uniform(-3, 3, size).astype(np.float32))[0]
     fn(x)
-    wall, cpu = time.perf_counter(), time.process_time()
-    for _ in range(3):
+    before, start = _thread_cpu_ticks(), time.perf_counter()
+    while time.perf_counter() - start < 1.0:  # clock ticks are 10 ms: run long enough
         fn(x)
-    return (time.process_time() - cpu) / (time.perf_counter() - wall)
-
-
+    after = _thread_cpu_ticks()
+    used = [after[t] - before.get(t, 0) for t in after]
+    total = sum(used) or 1
+    return sorted((u / total for u in used if u / total >= 0.05), reverse=True)
 # ----------------------------------------------------------------------------- table
 
 
@@ -233,19 +249,21 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few rounds: a smoke run")
     quick = parser.parse_args(argv).quick
-    rounds = 3 if quick else 15
+    rounds = 3 if quick else 21
     print(f"{datetime.date.today()} | {machine()}{' | --quick' if quick else ''}\n")
     started = time.perf_counter()
     rows = [dispatch_row(rounds)]
     for size in (10**5,) if quick else (10**6, 10**7):
         rows.append(chain_row(size, rounds))
     for n in (128,) if quick else (512, 2048):
-        rows.append(matmul_row(n, rounds if n <= 512 else 3))
+        rows.append(matmul_row(n, rounds if n <= 512 else 5))
     rows.append(compile_row(rounds if quick else 5))
     print_table(rows)
-    threads = jax_threads(10**5 if quick else 10**7)
-    if threads is not None:
-        print(f"\nJAX CPU time / wall time on the elementwise chain: {threads:.2f} (above 1: several threads)")
+    size = 10**6 if quick else 10**7
+    shares = jax_threads(size)
+    if shares is not None:
+        print(f"\nJAX's threads on the {size:.0e} elementwise chain: {len(shares)} busy, "
+              f"sharing its CPU time {' / '.join(f'{share:.0%}' for share in shares)}")
     print(f"total {time.perf_counter() - started:.0f} s")
 
 

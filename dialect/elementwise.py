@@ -93,7 +93,7 @@ def _op(f):
 
 def _sign(dtype, x):
     if is_complex(dtype):
-        return complex_d.sign(x)
+        return _complex_sign(dtype, x)
     if is_float(dtype):
         zero = constant(dtype, 0)
         one = constant(dtype, 1)
@@ -132,13 +132,20 @@ def _expm1(dtype, x):
     return convert_scalar(f64, dtype, result)
 
 
-# Complex functions that the complex dialect lacks, from real ones on the parts.
-# Multiplying by i is done on the parts, so that signed zeros (which pick the side
-# of a branch cut) are kept.
+# ----------------------------------------------------------------------------- complex functions
+# From real functions of the parts, where the complex dialect has no op or its
+# lowering loses accuracy: polar-form sqrt (Re sqrt(-4+0j) = -8.7e-8), log|z| through
+# |z| (overflows and underflows), and sin, tan, tanh, expm1, log1p from exp
+# differences (all digits lost for |z| < 1e-4). Multiplying by i is done on the
+# parts, so that signed zeros (which pick the side of a branch cut) are kept.
 
 
 def _parts(z):
     return complex_d.re(z), complex_d.im(z)
+
+
+def _cmp(predicate, a, b):
+    return arith.cmpf(getattr(arith.CmpFPredicate, predicate), a, b)
 
 
 def _times_i(z):
@@ -151,13 +158,134 @@ def _times_minus_i(z):
     return complex_d.create_(z.type, im, arith.negf(re))
 
 
+def _complex_sign(dtype, z):
+    """z / |z| on z scaled by 1 / max(|x|, |y|), so that |z| neither overflows nor underflows."""
+    x, y = _parts(z)
+    largest = arith.maximumf(math.absf(x), math.absf(y))
+    x, y = arith.divf(x, largest), arith.divf(y, largest)
+    size = complex_d.abs(complex_d.create_(z.type, x, y))
+    unit = complex_d.create_(z.type, arith.divf(x, size), arith.divf(y, size))
+    return arith.select(_cmp("OEQ", largest, constant(_real_dtype(dtype), 0)), z, unit)
+
+
+def _complex_sqrt(dtype, z):
+    """Kahan's algorithm (C99's csqrt): t = sqrt((|x| + |z|) / 2), then t + i y / 2t for x >= 0
+    and |y| / 2t + i copysign(t, y) otherwise, on z scaled by a power of 4 so that |x| + |z|
+    neither overflows nor loses the bits of subnormals."""
+    part = _real_dtype(dtype)
+    info = np.finfo(part)
+    c = lambda v: constant(part, v)
+    x, y = _parts(z)
+    ax, ay = math.absf(x), math.absf(y)
+    largest = arith.maximumf(ax, ay)
+    huge, tiny = _cmp("OGT", largest, c(info.max / 4)), _cmp("OLT", largest, c(2.0 ** (info.minexp + info.nmant)))
+    up = 2.0 ** (2 * (info.nmant + 1))
+    scale = arith.select(huge, c(0.25), arith.select(tiny, c(up), c(1)))
+    unscale = arith.select(huge, c(2), arith.select(tiny, c(1 / np.sqrt(up)), c(1)))
+    size = complex_d.abs(complex_d.create_(z.type, arith.mulf(ax, scale), arith.mulf(ay, scale)))
+    t = arith.mulf(math.sqrt(arith.mulf(arith.addf(arith.mulf(ax, scale), size), c(0.5))), unscale)
+    two_t = arith.addf(t, t)
+    right = _cmp("OGE", x, c(0))
+    re = arith.select(right, t, arith.divf(ay, two_t))
+    im = arith.select(right, arith.divf(y, two_t), math.copysign(t, y))
+    zero = arith.andi(_cmp("OEQ", x, c(0)), _cmp("OEQ", y, c(0)))
+    re, im = arith.select(zero, c(0), re), arith.select(zero, y, im)
+    infinite_y = _cmp("OEQ", ay, c(np.inf))  # sqrt(x +- inf i) = inf +- inf i, even for NaN x
+    return complex_d.create_(z.type, arith.select(infinite_y, ay, re), arith.select(infinite_y, y, im))
+
+
+def _complex_log(dtype, z):
+    """log|z| + i arg z, with log|z| = log m + log1p((n / m)^2) / 2 for m = max(|x|, |y|) and
+    n = min(|x|, |y|): neither overflows nor underflows, and is exact near |z| = 1."""
+    part = _real_dtype(dtype)
+    x, y = _parts(z)
+    ax, ay = math.absf(x), math.absf(y)
+    largest, smallest = arith.maximumf(ax, ay), arith.minimumf(ax, ay)
+    ratio = arith.divf(smallest, largest)
+    log_largest = math.log(largest)
+    re = arith.addf(log_largest, arith.mulf(constant(part, 0.5), math.log1p(arith.mulf(ratio, ratio))))
+    # 0 and inf: the ratio is NaN (0 / 0, inf / inf) or 0, and log m is the answer.
+    ends = arith.ori(_cmp("OEQ", largest, constant(part, 0)), _cmp("OEQ", largest, constant(part, np.inf)))
+    return complex_d.create_(z.type, arith.select(ends, log_largest, re), math.atan2(y, x))
+
+
+def _complex_log1p(dtype, z):
+    """log|1+z| + i arg(1+z), with log|1+z| = log1p(x(2+x) + y^2) / 2 for |x|, |y| < 1/2
+    (where that sum is small and exact enough), from log(1+z) elsewhere."""
+    part = _real_dtype(dtype)
+    c = lambda v: constant(part, v)
+    x, y = _parts(z)
+    one_plus_x = arith.addf(c(1), x)
+    small = arith.andi(_cmp("OLT", math.absf(x), c(0.5)), _cmp("OLT", math.absf(y), c(0.5)))
+    near = arith.mulf(c(0.5), math.log1p(arith.addf(arith.mulf(x, arith.addf(c(2), x)), arith.mulf(y, y))))
+    far = complex_d.re(_complex_log(dtype, complex_d.create_(z.type, one_plus_x, y)))
+    return complex_d.create_(z.type, arith.select(small, near, far), math.atan2(y, one_plus_x))
+
+
+def _complex_expm1(dtype, z):
+    """expm1(x) cos y - 2 sin^2(y/2) + i e^x sin y: no cancellation for small z."""
+    part = _real_dtype(dtype)
+    x, y = _parts(z)
+    half_sine = math.sin(arith.mulf(y, constant(part, 0.5)))
+    re = arith.subf(arith.mulf(_expm1(part, x), math.cos(y)),
+                    arith.mulf(constant(part, 2), arith.mulf(half_sine, half_sine)))
+    im = arith.mulf(math.exp(x), math.sin(y))
+    return complex_d.create_(z.type, re, arith.select(_cmp("OEQ", y, constant(part, 0)), y, im))
+
+
+def _complex_exp2(dtype, z):
+    """exp(z ln 2), in complex128: rounding y ln 2 to f32 would cost |y| ulps of phase."""
+    wide = np.dtype(np.complex128)
+    ln2 = constant(np.float64, np.log(2))
+    x, y = _parts(convert_scalar(dtype, wide, z))
+    result = complex_d.exp(complex_d.create_(scalar_type(wide), arith.mulf(x, ln2), arith.mulf(y, ln2)))
+    return convert_scalar(wide, dtype, result)
+
+
+def _complex_sin(dtype, z):
+    """sin x cosh y + i cos x sinh y, exact zeros kept (0 * cosh(inf) is not NaN here)."""
+    x, y = _parts(z)
+    zero = constant(_real_dtype(dtype), 0)
+    re = arith.select(_cmp("OEQ", x, zero), x, arith.mulf(math.sin(x), math.cosh(y)))
+    im = arith.select(_cmp("OEQ", y, zero), y, arith.mulf(math.cos(x), math.sinh(y)))
+    return complex_d.create_(z.type, re, im)
+
+
+def _complex_cos(dtype, z):
+    """cos x cosh y - i sin x sinh y, exact zeros kept."""
+    x, y = _parts(z)
+    zero = constant(_real_dtype(dtype), 0)
+    im = arith.negf(arith.mulf(math.sin(x), math.sinh(y)))
+    either_zero = arith.ori(_cmp("OEQ", x, zero), _cmp("OEQ", y, zero))
+    im = arith.select(either_zero, arith.negf(arith.mulf(math.copysign(zero, x), math.copysign(zero, y))), im)
+    return complex_d.create_(z.type, arith.mulf(math.cos(x), math.cosh(y)), im)
+
+
+def _complex_tanh(dtype, z):
+    """Kahan's formula (as glibc's ctanh): with t = tan y, s = sinh x and b = 1 + t^2,
+    tanh z = (b s sqrt(1 + s^2) + i t) / (1 + b s^2); once e^-2|x| is below an ulp it is
+    sign(x) + 4i sin y cos y e^-2|x| (where s^2 would overflow)."""
+    part = _real_dtype(dtype)
+    c = lambda v: constant(part, v)
+    x, y = _parts(z)
+    t, s = math.tan(y), math.sinh(x)
+    b = arith.addf(c(1), arith.mulf(t, t))
+    denominator = arith.addf(c(1), arith.mulf(b, arith.mulf(s, s)))
+    re = arith.divf(arith.mulf(arith.mulf(b, s), math.sqrt(arith.addf(c(1), arith.mulf(s, s)))), denominator)
+    im = arith.divf(t, denominator)
+    ax = math.absf(x)
+    far = _cmp("OGT", ax, c(10 if part.itemsize == 4 else 20))
+    far_im = arith.mulf(arith.mulf(c(4), arith.mulf(math.sin(y), math.cos(y))), math.exp(arith.mulf(c(-2), ax)))
+    return complex_d.create_(z.type, arith.select(far, math.copysign(c(1), x), re), arith.select(far, far_im, im))
+
+
 def _complex_asin(dtype, z):
     """Kahan's formulas ("Branch cuts for complex elementary functions", 1987), as C99's
     casin: asin z = atan(x / Re(sqrt(1-z) sqrt(1+z))) + i asinh(Im(conj(sqrt(1-z)) sqrt(1+z)))."""
     x, y = _parts(z)
     one = constant(_real_dtype(dtype), 1)
-    ar, ai = _parts(complex_d.sqrt(complex_d.create_(z.type, arith.subf(one, x), arith.negf(y))))
-    br, bi = _parts(complex_d.sqrt(complex_d.create_(z.type, arith.addf(one, x), y)))
+    ar, ai = _parts(_complex_sqrt(dtype, complex_d.create_(z.type, arith.subf(one, x), arith.negf(y))))
+    br, bi = _parts(_complex_sqrt(dtype, complex_d.create_(z.type, arith.addf(one, x), y)))
     re = math.atan2(x, arith.subf(arith.mulf(ar, br), arith.mulf(ai, bi)))
     im = math.asinh(arith.subf(arith.mulf(ar, bi), arith.mulf(ai, br)))
     return complex_d.create_(z.type, re, im)
@@ -167,8 +295,8 @@ def _complex_acos(dtype, z):
     """Kahan: acos z = 2 atan(Re sqrt(1-z) / Re sqrt(1+z)) + i asinh(Im(conj(sqrt(1+z)) sqrt(1-z)))."""
     x, y = _parts(z)
     one = constant(_real_dtype(dtype), 1)
-    ar, ai = _parts(complex_d.sqrt(complex_d.create_(z.type, arith.subf(one, x), arith.negf(y))))
-    br, bi = _parts(complex_d.sqrt(complex_d.create_(z.type, arith.addf(one, x), y)))
+    ar, ai = _parts(_complex_sqrt(dtype, complex_d.create_(z.type, arith.subf(one, x), arith.negf(y))))
+    br, bi = _parts(_complex_sqrt(dtype, complex_d.create_(z.type, arith.addf(one, x), y)))
     re = arith.mulf(constant(_real_dtype(dtype), 2), math.atan2(ar, br))
     im = math.asinh(arith.subf(arith.mulf(br, ai), arith.mulf(bi, ar)))
     return complex_d.create_(z.type, re, im)
@@ -178,26 +306,29 @@ def _complex_acosh(dtype, z):
     """Kahan: acosh z = asinh(Re(conj(sqrt(z-1)) sqrt(z+1))) + 2i atan(Im sqrt(z-1) / Re sqrt(z+1))."""
     x, y = _parts(z)
     one = constant(_real_dtype(dtype), 1)
-    ar, ai = _parts(complex_d.sqrt(complex_d.create_(z.type, arith.subf(x, one), y)))
-    br, bi = _parts(complex_d.sqrt(complex_d.create_(z.type, arith.addf(x, one), y)))
+    ar, ai = _parts(_complex_sqrt(dtype, complex_d.create_(z.type, arith.subf(x, one), y)))
+    br, bi = _parts(_complex_sqrt(dtype, complex_d.create_(z.type, arith.addf(x, one), y)))
     re = math.asinh(arith.addf(arith.mulf(ar, br), arith.mulf(ai, bi)))
     im = arith.mulf(constant(_real_dtype(dtype), 2), math.atan2(ai, br))
     return complex_d.create_(z.type, re, im)
 
 
 def _complex_atanh(dtype, z):
-    """atanh z = 1/4 log1p(4x / ((1-x)^2 + y^2)) + i/2 atan2(2y, (1-x)(1+x) - y^2), with the
-    real part odd in x computed from |x| (C99's catanh); no cancellation for large |z|."""
-    x, y = _parts(z)
+    """atanh z = 1/4 log1p(4x / ((1-x)^2 + y^2)) + i/2 atan2(2y, (1-x)(1+x) - y^2), the real
+    part odd in x and computed from |x| (C99's catanh). Past |z| = 1/eps, where y^2 could
+    overflow, it is Re(1/z) + i copysign(pi/2, y) to within an ulp."""
     part = _real_dtype(dtype)
-    one = constant(part, 1)
+    c = lambda v: constant(part, v)
+    x, y = _parts(z)
     ax = math.absf(x)
-    one_minus = arith.subf(one, ax)
+    one_minus = arith.subf(c(1), ax)
     denominator = arith.addf(arith.mulf(one_minus, one_minus), arith.mulf(y, y))
-    re = arith.mulf(constant(part, 0.25), math.log1p(arith.divf(arith.mulf(constant(part, 4), ax), denominator)))
-    cosine = arith.subf(arith.mulf(arith.subf(one, x), arith.addf(one, x)), arith.mulf(y, y))
-    im = arith.mulf(constant(part, 0.5), math.atan2(arith.mulf(constant(part, 2), y), cosine))
-    return complex_d.create_(z.type, math.copysign(re, x), im)
+    re = arith.mulf(c(0.25), math.log1p(arith.divf(arith.mulf(c(4), ax), denominator)))
+    cosine = arith.subf(arith.mulf(arith.subf(c(1), x), arith.addf(c(1), x)), arith.mulf(y, y))
+    im = arith.mulf(c(0.5), math.atan2(arith.mulf(c(2), y), cosine))
+    far = _cmp("OGT", arith.maximumf(ax, math.absf(y)), c(1 / np.finfo(part).eps))
+    re = arith.select(far, complex_d.re(complex_d.div(constant(dtype, 1), z)), math.copysign(re, x))
+    return complex_d.create_(z.type, re, arith.select(far, math.copysign(c(np.pi / 2), y), im))
 
 
 def _int_div(dtype, x, y):
@@ -336,24 +467,24 @@ UNARY = {
     "floor": (("float",), _f32(_op(math.floor))),
     "ceil": (("float",), _f32(_op(math.ceil))),
     "exp": (INEXACT, _by_kind(_f32(_op(math.exp)), _op(complex_d.exp))),
-    "exp2": (INEXACT, _by_kind(_f32(_op(math.exp2)),
-                               lambda d, x: complex_d.exp(complex_d.mul(x, constant(d, np.log(2)))))),
-    "expm1": (INEXACT, _by_kind(_expm1, _op(complex_d.expm1))),
-    "log": (INEXACT, _by_kind(_f32(_op(math.log)), _op(complex_d.log))),
-    "log1p": (INEXACT, _by_kind(_f32(_op(math.log1p)), _op(complex_d.log1p))),
-    "sqrt": (INEXACT, _by_kind(_f32(_op(math.sqrt)), _op(complex_d.sqrt))),
-    "rsqrt": (INEXACT, _by_kind(_f32(_op(math.rsqrt)), _op(complex_d.rsqrt))),
+    "exp2": (INEXACT, _by_kind(_f32(_op(math.exp2)), _complex_exp2)),
+    "expm1": (INEXACT, _by_kind(_expm1, _complex_expm1)),
+    "log": (INEXACT, _by_kind(_f32(_op(math.log)), _complex_log)),
+    "log1p": (INEXACT, _by_kind(_f32(_op(math.log1p)), _complex_log1p)),
+    "sqrt": (INEXACT, _by_kind(_f32(_op(math.sqrt)), _complex_sqrt)),
+    "rsqrt": (INEXACT, _by_kind(_f32(_op(math.rsqrt)),
+                                lambda d, z: complex_d.div(constant(d, 1), _complex_sqrt(d, z)))),
     "cbrt": (("float",), _f32(_op(math.cbrt))),
-    "sin": (INEXACT, _by_kind(_f32(_op(math.sin)), _op(complex_d.sin))),
-    "cos": (INEXACT, _by_kind(_f32(_op(math.cos)), _op(complex_d.cos))),
-    "tan": (INEXACT, _by_kind(_f32(_op(math.tan)), _op(complex_d.tan))),
+    "sin": (INEXACT, _by_kind(_f32(_op(math.sin)), _complex_sin)),
+    "cos": (INEXACT, _by_kind(_f32(_op(math.cos)), _complex_cos)),
+    "tan": (INEXACT, _by_kind(_f32(_op(math.tan)), lambda d, z: _times_minus_i(_complex_tanh(d, _times_i(z))))),
     "asin": (INEXACT, _by_kind(_f32(_op(math.asin)), _complex_asin)),
     "acos": (INEXACT, _by_kind(_f32(_op(math.acos)), _complex_acos)),
     "atan": (INEXACT, _by_kind(_f32(_op(math.atan)),
                                lambda d, z: _times_minus_i(_complex_atanh(d, _times_i(z))))),
-    "sinh": (INEXACT, _by_kind(_f32(_op(math.sinh)), lambda d, z: _times_minus_i(complex_d.sin(_times_i(z))))),
-    "cosh": (INEXACT, _by_kind(_f32(_op(math.cosh)), lambda d, z: complex_d.cos(_times_i(z)))),
-    "tanh": (INEXACT, _by_kind(_f32(_op(math.tanh)), _op(complex_d.tanh))),
+    "sinh": (INEXACT, _by_kind(_f32(_op(math.sinh)), lambda d, z: _times_minus_i(_complex_sin(d, _times_i(z))))),
+    "cosh": (INEXACT, _by_kind(_f32(_op(math.cosh)), lambda d, z: _complex_cos(d, _times_i(z)))),
+    "tanh": (INEXACT, _by_kind(_f32(_op(math.tanh)), _complex_tanh)),
     "asinh": (INEXACT, _by_kind(_f32(_op(math.asinh)),
                                 lambda d, z: _times_minus_i(_complex_asin(d, _times_i(z))))),
     "acosh": (INEXACT, _by_kind(_f32(_op(math.acosh)), _complex_acosh)),

@@ -6,7 +6,7 @@ import numpy as np
 from mirax import dtypes, lax
 from mirax.core import to_array
 from mirax.numpy import _reductions as reductions
-from mirax.numpy._reductions import canonical_axis
+from mirax.numpy._util import canonicalize_axis
 from mirax.numpy._ufuncs import divide, exp, log, logaddexp, maximum, subtract, where as _where
 from mirax.numpy._util import check_arraylike
 from mirax.scipy.special import logsumexp  # noqa: F401  (jax.nn re-exports it)
@@ -50,7 +50,7 @@ def one_hot(x, num_classes, *, dtype=None, axis=-1):
     """x[..., None] == arange(num_classes), with the classes along `axis` of the result."""
     x = to_array(x)
     num_classes = operator.index(num_classes)
-    axis = canonical_axis(axis, x.aval.ndim + 1)
+    axis = canonicalize_axis(axis, x.aval.ndim + 1)
     dtype = dtypes.default_float_dtype() if dtype is None else dtypes.canonicalize_dtype(dtype)
     shape = x.aval.shape[:axis] + (num_classes,) + x.aval.shape[axis:]
     classes = lax.broadcasted_iota(x.aval.dtype, shape, axis)

@@ -7,7 +7,8 @@ from mirax import lax
 from mirax.core import with_source
 
 from ._matrix import diagonal
-from ._reductions import canonical_axis, user_dtype
+from ._reductions import user_dtype
+from ._util import canonicalize_axis
 from ._ufuncs import conj, multiply
 from ._util import check_arraylike, promote_dtypes
 
@@ -115,7 +116,7 @@ def tensordot(a, b, axes=2, *, precision=None, preferred_element_type=None):
                                         f"got {ax1} and {ax2}"))
         if len(ax1) != len(ax2):
             raise TypeError(with_source(f"tensordot requires axes lists to have equal length, got {ax1} and {ax2}."))
-        contracting = tuple(canonical_axis(i, a_ndim) for i in ax1), tuple(canonical_axis(i, b_ndim) for i in ax2)
+        contracting = tuple(canonicalize_axis(i, a_ndim) for i in ax1), tuple(canonicalize_axis(i, b_ndim) for i in ax2)
     else:
         raise TypeError(with_source("tensordot axes argument must be an int, a pair of ints, or a pair of "
                                     "lists/tuples of ints."))

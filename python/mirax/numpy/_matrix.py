@@ -8,7 +8,8 @@ import numpy as np
 from mirax import lax
 from mirax.core import to_array, with_source
 
-from ._reductions import arraylike, canonical_axis, sum, user_dtype
+from ._reductions import arraylike, sum, user_dtype
+from ._util import canonicalize_axis
 from ._util import broadcast_to_shape
 
 
@@ -48,7 +49,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     if ndim < 2:
         raise ValueError(with_source("diagonal requires an array of at least two dimensions."))
     offset = operator.index(offset)
-    axis1, axis2 = canonical_axis(axis1, ndim), canonical_axis(axis2, ndim)
+    axis1, axis2 = canonicalize_axis(axis1, ndim), canonicalize_axis(axis2, ndim)
     if axis1 == axis2:
         raise ValueError(with_source(f"axis1 and axis2 cannot be the same, got {axis1}"))
     batch = [d for d in range(ndim) if d not in (axis1, axis2)]

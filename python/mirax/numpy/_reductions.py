@@ -11,7 +11,9 @@ from mirax import dtypes, lax
 from mirax.core import to_array, with_source
 
 from ._ufuncs import isnan, not_equal, subtract, where as _where
-from ._util import broadcast_to_shape, check_arraylike, promote_dtypes, promote_dtypes_inexact
+from ._util import (
+    broadcast_to_shape, canonicalize_axes, canonicalize_axis, check_arraylike, promote_dtypes, promote_dtypes_inexact,
+)
 
 # ----------------------------------------------------------------------------- arguments
 
@@ -19,25 +21,6 @@ from ._util import broadcast_to_shape, check_arraylike, promote_dtypes, promote_
 def arraylike(fn_name, x):
     check_arraylike(fn_name, x)
     return to_array(x)
-
-
-def canonical_axes(axis, ndim):
-    """A sorted tuple of non-negative axes for `axis` (None: every axis), as JAX checks it:
-    integers only (TypeError), each in [-ndim, ndim) (ValueError), no repeats."""
-    if axis is None:
-        return tuple(range(ndim))
-    given = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
-    axes = tuple(canonical_axis(a, ndim) for a in given)
-    if len(set(axes)) != len(axes):
-        raise ValueError(with_source(f"duplicate value in 'axis': {axis}"))
-    return tuple(sorted(axes))
-
-
-def canonical_axis(axis, ndim):
-    axis = operator.index(axis)
-    if not -ndim <= axis < ndim:
-        raise ValueError(with_source(f"axis {axis} is out of bounds for array of dimension {ndim}"))
-    return axis % ndim
 
 
 def user_dtype(dtype):
@@ -115,7 +98,7 @@ def _reduction(fn_name, monoid, a, axis, dtype, out, keepdims, initial, where, *
                                      f"where mask one has to specify 'initial'"))
     if preproc is not None:
         a = preproc(a)
-    axes = canonical_axes(axis, a.aval.ndim)
+    axes = canonicalize_axes(axis, a.aval.ndim)
     if initial is None and not has_identity and _reduced_size(a.aval.shape, axes) == 0:
         raise ValueError(with_source(f"zero-size array to reduction operation {fn_name} which has no identity"))
     if dtype is not None:
@@ -205,7 +188,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     _check_out("mean", out)
     a = arraylike("mean", a)
     where = _check_where("mean", where)
-    axes = canonical_axes(axis, a.aval.ndim)
+    axes = canonicalize_axes(axis, a.aval.ndim)
     result_dtype = dtypes.to_inexact_dtype(a.aval.dtype) if dtype is None else user_dtype(dtype)
     computation_dtype = _upcast_f16(result_dtype) if dtype is None else result_dtype
     total = sum(a, axes, dtype=computation_dtype, keepdims=keepdims, where=where)
@@ -234,7 +217,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
         raise ValueError(with_source("ddof and correction can't be provided simultaneously."))
     a = arraylike("var", a)
     where = _check_where("var", where)
-    axes = canonical_axes(axis, a.aval.ndim)
+    axes = canonicalize_axes(axis, a.aval.ndim)
     computation_dtype, result_dtype = _var_dtypes(a.aval.dtype, user_dtype(dtype))
     a = lax.convert_element_type(a, computation_dtype)
     centered = lax.sub(a, broadcast_to_shape(mean(a, axes, computation_dtype, keepdims=True, where=where),
@@ -261,17 +244,17 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
 def average(a, axis=None, weights=None, returned=False, keepdims=False):
     if weights is None:
         (a,) = promote_dtypes_inexact(arraylike("average", a))
-        axes = canonical_axes(axis, a.aval.ndim)
+        axes = canonicalize_axes(axis, a.aval.ndim)
         avg = mean(a, axes, keepdims=keepdims)
         weights_sum = _count(a, axes, keepdims, None, avg.aval.dtype)
     else:
         check_arraylike("average", a, weights)
         a, weights = promote_dtypes_inexact(a, weights)
-        axes = canonical_axes(axis, a.aval.ndim)
+        axes = canonicalize_axes(axis, a.aval.ndim)
         if a.aval.shape != weights.aval.shape:
             if axis is None:
                 raise ValueError(with_source("Axis must be specified when shapes of a and weights differ."))
-            given = [canonical_axis(d, a.aval.ndim) for d in (axis if isinstance(axis, (tuple, list)) else [axis])]
+            given = [canonicalize_axis(d, a.aval.ndim) for d in (axis if isinstance(axis, (tuple, list)) else [axis])]
             if weights.aval.shape != tuple(a.aval.shape[d] for d in given):
                 raise ValueError(with_source("Shape of weights must be consistent with shape of a along specified "
                                              "axis."))
@@ -340,7 +323,7 @@ def _arg_extremum(fn_name, lax_fn, a, axis, out, keepdims):
         dims = tuple(range(a.aval.ndim))
         a, axis = lax.reshape(a, (a.aval.size,)), 0
     else:
-        axis = canonical_axis(axis, a.aval.ndim)
+        axis = canonicalize_axis(axis, a.aval.ndim)
         dims = (axis,)
     if a.aval.shape[axis] == 0:
         raise ValueError(with_source(f"attempt to get {fn_name} of an empty sequence"))
@@ -367,7 +350,7 @@ def _cumulative(fn_name, lax_fn, a, axis, dtype, out, promote_integers=False, na
     if axis is None or a.aval.ndim == 0:
         a = lax.reshape(a, (a.aval.size,))
         axis = 0 if axis is None else axis
-    axis = canonical_axis(axis, a.aval.ndim)
+    axis = canonicalize_axis(axis, a.aval.ndim)
     if nan_fill is not None and (dtypes.is_float(a.aval.dtype) or dtypes.is_complex(a.aval.dtype)):
         a = _where(isnan(a), _fill_value(nan_fill, a.aval.dtype), a)
     if dtype is None:
@@ -412,7 +395,7 @@ def _cumulative_array_api(fn_name, lax_fn, identity, x, axis, dtype, include_ini
                                          f"explicit value. The axis argument is only optional for one-dimensional "
                                          f"arrays."))
         axis = 0
-    axis = canonical_axis(axis, x.aval.ndim)
+    axis = canonicalize_axis(axis, x.aval.ndim)
     result = _cumulative(fn_name, lax_fn, x, axis, dtype, None, promote_integers=promote_integers)
     if include_initial:
         shape = list(x.aval.shape)
@@ -441,7 +424,7 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     if dtypes.is_complex(a.aval.dtype):
         raise ValueError(with_source("quantile does not support complex input, as the operation is poorly defined."))
     shape = a.aval.shape
-    axes = canonical_axes(axis, a.aval.ndim)
+    axes = canonicalize_axes(axis, a.aval.ndim)
     kept = tuple(d for d in range(len(shape)) if d not in axes)
     n = _reduced_size(shape, axes)
     if n == 0:
@@ -469,7 +452,7 @@ def diff(a, n=1, axis=-1, prepend=None, append=None):
         raise ValueError(with_source(f"order must be non-negative but got {n}"))
     if a.aval.ndim == 0:
         raise ValueError(with_source(f"diff requires input that is at least one dimensional; got {a}"))
-    axis = canonical_axis(axis, a.aval.ndim)
+    axis = canonicalize_axis(axis, a.aval.ndim)
     parts = [arraylike("diff", x) for x in (prepend, a, append) if x is not None]
     if len(parts) > 1:
         edge_shape = tuple(1 if d == axis else s for d, s in enumerate(a.aval.shape))

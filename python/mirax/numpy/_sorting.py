@@ -6,7 +6,8 @@ from mirax import dtypes, lax
 from mirax.core import to_array, with_source
 
 from ._indexing import take
-from ._reductions import arraylike, canonical_axis, sum
+from ._reductions import arraylike, sum
+from ._util import canonicalize_axis
 from ._ufuncs import isnan, logical_and, logical_or
 from ._util import check_arraylike, promote_dtypes
 
@@ -23,7 +24,7 @@ def _along(a, axis):
     """a and the dimension to sort along (the flattened array's when axis is None)."""
     if axis is None:
         return lax.reshape(a, (a.aval.size,)), 0
-    return a, canonical_axis(axis, a.aval.ndim)
+    return a, canonicalize_axis(axis, a.aval.ndim)
 
 
 def sort(a, axis=-1, *, kind=None, order=None, stable=True, descending=False):
@@ -58,7 +59,7 @@ def lexsort(keys, axis=-1):
         raise ValueError(with_source("all keys need to be the same shape"))
     if not shape:
         return to_array(0, dtypes.default_int_dtype())
-    dimension = canonical_axis(axis, len(shape))
+    dimension = canonicalize_axis(axis, len(shape))
     indices = lax.broadcasted_iota(dtypes.default_int_dtype(), shape, dimension)
     return lax.sort((*keys[::-1], indices), dimension=dimension, num_keys=len(keys))[-1]
 

@@ -1,4 +1,6 @@
 """What mirax.numpy's functions share: argument checks, promotion and broadcasting."""
+import operator
+
 import numpy as np
 
 from mirax import dtypes, lax
@@ -74,19 +76,19 @@ def promote_args_inexact(fn_name, *args):
 
 
 def canonicalize_axis(axis, ndim):
-    axis = int(axis)
-    if not -ndim <= axis < max(ndim, 1) or (ndim == 0 and axis not in (0, -1)):
+    """A non-negative axis for `axis` in an array of `ndim` dimensions, as JAX checks it."""
+    axis = operator.index(axis)
+    if not -ndim <= axis < ndim:
         raise ValueError(with_source(f"axis {axis} is out of bounds for array of dimension {ndim}"))
-    return axis % ndim if ndim else 0
+    return axis % ndim
 
 
 def canonicalize_axes(axis, ndim):
     """A sorted tuple of non-negative axes for `axis` (None means every axis)."""
     if axis is None:
         return tuple(range(ndim))
-    if isinstance(axis, (tuple, list)):
-        axes = tuple(canonicalize_axis(a, ndim) for a in axis)
-        if len(set(axes)) != len(axes):
-            raise ValueError(with_source(f"repeated axis in {axis}"))
-        return tuple(sorted(axes))
-    return (canonicalize_axis(axis, ndim),)
+    given = tuple(axis) if isinstance(axis, (tuple, list)) else (axis,)
+    axes = tuple(canonicalize_axis(a, ndim) for a in given)
+    if len(set(axes)) != len(axes):
+        raise ValueError(with_source(f"duplicate value in 'axis': {axis}"))
+    return tuple(sorted(axes))

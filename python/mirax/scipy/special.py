@@ -3,6 +3,7 @@ import numpy as np
 
 from mirax import dtypes, lax
 from mirax.numpy import _reductions as reductions
+from mirax.numpy._util import canonicalize_axes
 from mirax.numpy._ufuncs import exp, isfinite, subtract, where as _where
 from mirax.numpy._util import promote_args_inexact
 
@@ -40,7 +41,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, where=Non
     else:
         (a,) = promote_args_inexact("logsumexp", a)
     complex_a = dtypes.is_complex(a.aval.dtype)
-    axes = reductions.canonical_axes(axis, a.aval.ndim)
+    axes = canonicalize_axes(axis, a.aval.ndim)
     amax = reductions.max(lax.real(a) if complex_a else a, axes, keepdims=True, where=where, initial=-np.inf)
     amax = _where(isfinite(amax), amax, 0)  # rows of -inf (or with +inf) shift by nothing
     exp_a = exp(subtract(a, amax))
