@@ -9,6 +9,7 @@ median over the rounds, after warm-up calls. A row that cannot run says why.
 import argparse
 import datetime
 import functools
+import itertools
 import os
 import platform
 import statistics
@@ -53,10 +54,6 @@ def fifty_ops(xp, x, c):
 # ----------------------------------------------------------------------------- contenders
 
 
-def mirax_jit(fun):
-    return mirax.jit(fun)
-
-
 def jax_jit(fun):
     if jax is None:
         raise Skip(JAX_MISSING)
@@ -78,8 +75,8 @@ def to_jax(*arrays):
 
 
 def interleaved(contenders, rounds, calls_per_round=1):
-    """Median seconds per call of each contender {name: (fn, args)}; each was called
-    once before (warm-up). The contenders alternate within every round."""
+    """Median seconds per call of each contender {name: (fn, args)}, warmed up
+    before. The contenders alternate within every round."""
     times = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, (fn, args) in contenders.items():
@@ -126,7 +123,7 @@ def dispatch_row(rounds):
     x = np.arange(4, dtype=np.float32)
     add = lambda a, b: a + b  # noqa: E731
     return row("jit dispatch: 4-element f32 add", {
-        "mirax": lambda: (mirax_jit(add), to_mirax(x, x)),
+        "mirax": lambda: (mirax.jit(add), to_mirax(x, x)),
         "JAX": lambda: (jax_jit(add), to_jax(x, x)),
         "NumPy": lambda: (add, (x, x)),
     }, rounds, calls_per_round=200, check=close(0))
@@ -134,8 +131,8 @@ def dispatch_row(rounds):
 
 def chain_row(size, rounds):
     x = np.random.default_rng(0).uniform(-3, 3, size).astype(np.float32)
-    return row(f"elementwise chain, 8 ops, {size:.0e} f32", {
-        "mirax": lambda: (mirax_jit(functools.partial(elementwise_chain, mnp)), to_mirax(x)),
+    return row(f"elementwise chain, 8 ops, {size:,} f32", {
+        "mirax": lambda: (mirax.jit(functools.partial(elementwise_chain, mnp)), to_mirax(x)),
         "JAX": lambda: (jax_jit(functools.partial(elementwise_chain, jnp)), to_jax(x)),
         "NumPy": lambda: (functools.partial(elementwise_chain, np), (x,)),
     }, rounds, check=close(1e-5, 1e-5))
@@ -148,11 +145,11 @@ def matmul_row(n, rounds):
     def mirax_dot():
         if not hasattr(mnp, "dot"):
             raise Skip("mirax.numpy.dot is missing")
-        return mirax_jit(mnp.dot), to_mirax(a, b)
+        return mirax.jit(mnp.dot), to_mirax(a, b)
 
     return row(f"matmul {n}x{n} f32 (dot under jit)", {
         "mirax": mirax_dot,
-        "JAX": lambda: (jax_jit(jnp.dot), to_jax(a, b)),
+        "JAX": lambda: (jax_jit(lambda x, y: jnp.dot(x, y)), to_jax(a, b)),
         "NumPy": lambda: (np.dot, (a, b)),
     }, rounds, check=close(1e-3, 1e-3 * np.sqrt(n)))
 
@@ -162,13 +159,13 @@ def compile_row(rounds):
     1000 elements. Every round compiles a program with a new constant, so no cache
     of either framework can answer it."""
     x = np.linspace(-1, 1, 1000, dtype=np.float32)
-    constants = iter(np.linspace(0.5, 0.9, 4 * (rounds + 2)))
+    constants = (0.5 + 1e-4 * i for i in itertools.count())
 
     def first_call(jit, xp, array):
-        return jit(functools.partial(fifty_ops, xp, c=float(next(constants))))(array)
+        return jit(functools.partial(fifty_ops, xp, c=next(constants)))(array)
 
     return row("compile: first call of a 50-op jit", {
-        "mirax": lambda: (functools.partial(first_call, mirax_jit, mnp), to_mirax(x)),
+        "mirax": lambda: (functools.partial(first_call, mirax.jit, mnp), to_mirax(x)),
         "JAX": lambda: (functools.partial(first_call, jax_jit, jnp), to_jax(x)),
     }, rounds)
 
@@ -202,6 +199,8 @@ def jax_threads(size):
     used = [after[t] - before.get(t, 0) for t in after]
     total = sum(used) or 1
     return sorted((u / total for u in used if u / total >= 0.05), reverse=True)
+
+
 # ----------------------------------------------------------------------------- table
 
 
@@ -262,7 +261,7 @@ def main(argv=None):
     size = 10**6 if quick else 10**7
     shares = jax_threads(size)
     if shares is not None:
-        print(f"\nJAX's threads on the {size:.0e} elementwise chain: {len(shares)} busy, "
+        print(f"\nJAX's threads on the {size:,}-element chain: {len(shares)} busy, "
               f"sharing its CPU time {' / '.join(f'{share:.0%}' for share in shares)}")
     print(f"total {time.perf_counter() - started:.0f} s")
 

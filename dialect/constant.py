@@ -6,7 +6,7 @@ from mirax.mlir import arith, ir, linalg
 from . import rules
 from .elementwise import convert_scalar
 from .base import MiraxOp, dtype_, elements, int_, ints
-from .lowering import constant, generic, identity_map, scalar_type
+from .lowering import generic, identity_map, scalar_type
 from .types import ShapedType, is_bool, is_float, is_unsigned, signless, tensor_type
 
 

@@ -315,8 +315,10 @@ def _complex_acosh(dtype, z):
 
 def _complex_atanh(dtype, z):
     """atanh z = 1/4 log1p(4x / ((1-x)^2 + y^2)) + i/2 atan2(2y, (1-x)(1+x) - y^2), the real
-    part odd in x and computed from |x| (C99's catanh). Past |z| = 1/eps, where y^2 could
-    overflow, it is Re(1/z) + i copysign(pi/2, y) to within an ulp."""
+    part odd in x and computed from |x| (C99's catanh). Within sqrt(eps) of +-1, where
+    (1-x)^2 + y^2 could underflow, the real part is (log|1+z| - log|1-z|) / 2; past
+    |z| = 1/eps, where y^2 could overflow, atanh z is Re(1/z) + i copysign(pi/2, y) to
+    within an ulp."""
     part = _real_dtype(dtype)
     c = lambda v: constant(part, v)
     x, y = _parts(z)
@@ -324,6 +326,9 @@ def _complex_atanh(dtype, z):
     one_minus = arith.subf(c(1), ax)
     denominator = arith.addf(arith.mulf(one_minus, one_minus), arith.mulf(y, y))
     re = arith.mulf(c(0.25), math.log1p(arith.divf(arith.mulf(c(4), ax), denominator)))
+    log_size = lambda re_part: complex_d.re(_complex_log(dtype, complex_d.create_(z.type, re_part, y)))
+    near_one = _cmp("OLT", arith.maximumf(math.absf(one_minus), math.absf(y)), c(np.sqrt(np.finfo(part).eps)))
+    re = arith.select(near_one, arith.mulf(c(0.5), arith.subf(log_size(arith.addf(c(1), ax)), log_size(one_minus))), re)
     cosine = arith.subf(arith.mulf(arith.subf(c(1), x), arith.addf(c(1), x)), arith.mulf(y, y))
     im = arith.mulf(c(0.5), math.atan2(arith.mulf(c(2), y), cosine))
     far = _cmp("OGT", arith.maximumf(ax, math.absf(y)), c(1 / np.finfo(part).eps))
@@ -455,14 +460,10 @@ def _horner(w, coeffs):
     return p
 
 
-def _complex_abs(dtype, x):
-    return complex_d.abs(x)
-
-
 UNARY = {
     "neg": (NUMBER, _by_kind(_op(arith.negf), _op(complex_d.neg),
                              lambda d, x: arith.subi(constant(d, 0), x))),
-    "abs": (NUMBER, _by_kind(_op(math.absf), _complex_abs, _op(math.absi), uint=lambda d, x: x)),
+    "abs": (NUMBER, _by_kind(_op(math.absf), _op(complex_d.abs), _op(math.absi), uint=lambda d, x: x)),
     "sign": (NUMBER, _sign),
     "floor": (("float",), _f32(_op(math.floor))),
     "ceil": (("float",), _f32(_op(math.ceil))),
@@ -587,7 +588,8 @@ def _pow(dtype, x, y):
 
 def _lower_pow(node, x, y):
     dtype, exponent_dtype = node.in_types[0].dtype, node.in_types[1].dtype
-    return elementwise(node.out_types, [x, y], lambda a, b: _f32(_pow)(dtype, a, convert_scalar(exponent_dtype, dtype, b)))
+    scalar = lambda a, b: _f32(_pow)(dtype, a, convert_scalar(exponent_dtype, dtype, b))
+    return elementwise(node.out_types, [x, y], scalar)
 
 
 rules.lowering[PowOp.OPERATION_NAME] = _lower_pow

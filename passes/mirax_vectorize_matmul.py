@@ -68,13 +68,12 @@ def _largest_divisor(size, candidates):
 
 def _outer_tiles(op):
     """(M, N, K) cache tiles for a matmul, or None when it does not qualify."""
-    a, b = (ir.RankedTensorType(v.type) for v in op.operands[:2])
-    c = ir.RankedTensorType(op.results[0].type)
-    types = (a, b, c)
-    if not all(t.has_static_shape and isinstance(t.element_type, ir.F32Type) for t in types):
+    a, b, c = (ir.RankedTensorType(t) for t in (op.operands[0].type, op.operands[1].type, op.results[0].type))
+    if not all(t.has_static_shape and isinstance(t.element_type, ir.F32Type) for t in (a, b, c)):
         return None
-    (m, k), (_, n) = a.shape, b.shape
-    if m % REGISTER_TILE[0] or n % REGISTER_TILE[1] or k == 0:
+    # The loops are (m, n, k) whatever the operands' indexing maps (transposes).
+    (m, n), k = c.shape, a.shape[0] * a.shape[1] // max(c.shape[0], 1)
+    if m % REGISTER_TILE[0] or n % REGISTER_TILE[1] or 0 in (m, n, k):
         return None
     return tuple(_largest_divisor(size, candidates) for size, candidates in ((m, M_TILES), (n, N_TILES), (k, K_TILES)))
 
@@ -97,7 +96,13 @@ class MiraxVectorizeMatmul:
 
     def __call__(self, module, pass_=None):
         matmuls = []
-        module.walk(lambda op: (matmuls.append(op) if op.name == "linalg.matmul" else None, ir.WalkResult.ADVANCE)[1])
+
+        def collect(op):
+            if op.name == "linalg.matmul":
+                matmuls.append(op)
+            return ir.WalkResult.ADVANCE
+
+        module.walk(collect)
         distinct = []
         for op in matmuls:
             tiles = _outer_tiles(op)

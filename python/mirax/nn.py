@@ -6,9 +6,8 @@ import numpy as np
 from mirax import dtypes, lax
 from mirax.core import to_array
 from mirax.numpy import _reductions as reductions
-from mirax.numpy._util import canonicalize_axis
 from mirax.numpy._ufuncs import divide, exp, log, logaddexp, maximum, subtract, where as _where
-from mirax.numpy._util import check_arraylike
+from mirax.numpy._util import canonicalize_axis, check_arraylike
 from mirax.scipy.special import logsumexp  # noqa: F401  (jax.nn re-exports it)
 
 

@@ -5,64 +5,22 @@ trace) against jax.numpy, the oracle, and NumPy, eagerly and under mirax.jit.
 A case is a function of the numpy module (mirax.numpy or jax.numpy) and its input
 arrays returning a list of results; each list is one jitted program.
 """
-import jax
 import jax.numpy as jjnp
 import numpy as np
 import pytest
 
 import mirax
 import mirax.numpy as jnp
-from mirax.config import config
+from oracle import rand
+from oracle import run_both as oracle_run_both
 
 
-def rand(shape, dtype=np.float32, seed=0):
-    rng = np.random.default_rng(seed)
-    dtype = np.dtype(dtype)
-    if dtype == np.bool_:
-        return rng.random(shape) < 0.5
-    if dtype.kind == "u":
-        return rng.integers(0, 4, shape).astype(dtype)
-    if dtype.kind == "i":
-        return rng.integers(-3, 4, shape).astype(dtype)
-    x = rng.standard_normal(shape)
-    if dtype.kind == "c":
-        x = x + 1j * rng.standard_normal(shape)
-    return x.astype(dtype)
-
-
-def check(got, want, label=""):
-    """Equal structure, shapes, dtypes and values (floats to their precision)."""
-    if isinstance(want, (list, tuple)):
-        assert len(got) == len(want), label
-        for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            check(g, w, f"{label}[{i}]")
-        return
-    got, want = np.asarray(got), np.asarray(want)
-    assert (got.shape, got.dtype) == (want.shape, want.dtype), (label, got.shape, got.dtype, want.shape, want.dtype)
-    if want.dtype.kind in "biu":
-        np.testing.assert_array_equal(got, want, err_msg=label)
-    else:
-        tol = {"f2": 1e-2, "f4": 1e-5, "c8": 1e-5}.get(want.dtype.str[1:], 1e-12)
-        np.testing.assert_allclose(got, want, rtol=tol, atol=tol, err_msg=label)
-
-
-_oracle_cache = {}
-
-
-def oracle(fn, inputs):
-    """fn(jax.numpy, *inputs) under jax.jit, cached so that a case's eager and jit runs share it."""
-    key = (fn, jax.config.jax_enable_x64) + tuple((x.shape, x.dtype.str, x.tobytes()) for x in inputs)
-    if key not in _oracle_cache:
-        _oracle_cache[key] = jax.jit(lambda *xs: fn(jjnp, *xs))(*inputs)
-    return _oracle_cache[key]
+# Contractions sum in another order than XLA: looser for float16, tighter for float32.
+DOT_ROUNDING = {"f2": 1e-2, "f4": 1e-5, "c8": 1e-5, "f8": 1e-12, "c16": 1e-12}
 
 
 def run_both(fn, inputs, jit):
-    """fn(jnp, *arrays) for mirax (eagerly or jitted) against fn(jax.numpy, *arrays)."""
-    want = oracle(fn, inputs)
-    mine = [jnp.asarray(x) for x in inputs]
-    got = mirax.jit(lambda *xs: fn(jnp, *xs))(*mine) if jit else fn(jnp, *mine)
-    check(got, want)
+    oracle_run_both(fn, inputs, jit, tolerance=DOT_ROUNDING)
 
 
 # ----------------------------------------------------------------------------- products
@@ -138,17 +96,10 @@ def test_mixed_dtypes_and_preferred_element_type():
                             rand((3, 3), seed=3)], jit=False)
 
 
-def test_x64_products():
-    old_jax, old_mirax = jax.config.jax_enable_x64, config.read("jax_enable_x64")
-    jax.config.update("jax_enable_x64", True)
-    mirax.config.update("jax_enable_x64", True)
-    try:
-        run_both(lambda m, a, b, c: [m.dot(a, b), m.matmul(a, c), m.einsum("ij,jk", a, c), m.dot(b, b), m.vdot(c, c)],
-                 [rand((3, 4), np.float64), rand((4,), np.int64, seed=1), rand((4, 2), np.complex128, seed=2)],
-                 jit=True)
-    finally:
-        jax.config.update("jax_enable_x64", old_jax)
-        mirax.config.update("jax_enable_x64", old_mirax)
+def test_x64_products(x64):
+    run_both(lambda m, a, b, c: [m.dot(a, b), m.matmul(a, c), m.einsum("ij,jk", a, c), m.dot(b, b), m.vdot(c, c)],
+             [rand((3, 4), np.float64), rand((4,), np.int64, seed=1), rand((4, 2), np.complex128, seed=2)],
+             jit=True)
 
 
 def test_products_match_numpy():

@@ -11,6 +11,7 @@ import mirax
 import mirax.numpy as jnp
 from mirax.core import ConcretizationTypeError
 from mirax.numpy._indexing import NonConcreteBooleanIndexError
+from oracle import check
 
 SHAPE = (3, 4, 5)
 rng = np.random.default_rng(0)
@@ -25,16 +26,6 @@ def rand(shape, dtype):
         return (values + 1j * values[..., ::-1]).astype(dtype)
     return values.astype(dtype)
 
-
-def check(got, want):
-    if isinstance(want, (list, tuple)):
-        assert type(got) is type(want) and len(got) == len(want), (got, want)
-        for g, w in zip(got, want, strict=True):
-            check(g, w)
-        return
-    got, want = np.asarray(got), np.asarray(want)
-    assert (got.shape, got.dtype) == (want.shape, want.dtype), (got.shape, got.dtype, want.shape, want.dtype)
-    np.testing.assert_array_equal(got, want)
 
 
 MASK0 = np.array([True, False, True])

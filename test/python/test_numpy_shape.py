@@ -10,6 +10,7 @@ import pytest
 
 import mirax
 import mirax.numpy as jnp
+from oracle import check
 
 DTYPES = tuple(map(np.dtype, (np.float32, np.int32, np.bool_, np.complex64)))
 
@@ -24,17 +25,6 @@ def rand(shape, dtype=np.dtype(np.float32), seed=0):
         return rng.integers(-100, 100, shape).astype(dtype)
     return rng.standard_normal(shape).astype(dtype)
 
-
-def check(got, want):
-    """Equal structure (list/tuple of arrays or one array), shapes, dtypes and values."""
-    if isinstance(want, (list, tuple)):
-        assert type(got) is type(want) and len(got) == len(want), (got, want)
-        for g, w in zip(got, want, strict=True):
-            check(g, w)
-        return
-    got, want = np.asarray(got), np.asarray(want)
-    assert (got.shape, got.dtype) == (want.shape, want.dtype), (got.shape, got.dtype, want.shape, want.dtype)
-    np.testing.assert_array_equal(got, want)
 
 
 def run_both(fn, inputs, jit):

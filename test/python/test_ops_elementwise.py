@@ -3,7 +3,8 @@
 XLA's semantics differ from NumPy's.
 
 Every (op, dtype) pair is visited: the dtypes an op accepts are spelled out below (as
-jax.lax accepts them); the others must raise TypeError naming the op and the dtype.
+jax.lax accepts them, and also abs of unsigned integers, add and mul of bools); the
+others must raise TypeError naming the op and the dtype.
 Each op runs once per dtype on a vector of special and random values, so the number
 of compiled programs stays near one per (op, dtype).
 """
@@ -11,7 +12,6 @@ import math
 import warnings
 from typing import Any, Callable, NamedTuple
 
-import jax
 import jax.numpy as jnp
 import ml_dtypes
 import numpy as np
@@ -19,7 +19,6 @@ import pytest
 from jax import lax as jlax
 
 from mirax import lax
-from mirax.config import config
 from mirax.core import Array
 
 # ----------------------------------------------------------------------------- dtypes
@@ -36,20 +35,9 @@ NUMBER = INTS + INEXACT
 ALL = BOOL + NUMBER
 
 
-@pytest.fixture(autouse=True, scope="module")
-def x64():
-    """64-bit dtypes in both JAX (the oracle) and mirax (convert_element_type
-    canonicalizes its target dtype); both flags are restored afterwards."""
-    old_jax, old_mirax = jax.config.jax_enable_x64, config.read("jax_enable_x64")
-    jax.config.update("jax_enable_x64", True)
-    config.update("jax_enable_x64", True)
-    yield
-    jax.config.update("jax_enable_x64", old_jax)
-    config.update("jax_enable_x64", old_mirax)
-
-
-def _is_float(dtype):
-    return dtype in FLOATS
+# 64-bit dtypes in JAX (the oracle) and in mirax (convert_element_type canonicalizes
+# its target dtype), restored after this module (conftest.py).
+pytestmark = pytest.mark.usefixtures("x64")
 
 
 def _wide(x):
@@ -153,10 +141,10 @@ def _close_parts(got, want, scale, dtype, ulps, zero_signs=True):
     return same_special & zero_sign & near
 
 
-def check(got, want, inputs=(), ulps=0, dtype=None):
+def check(got, want, inputs=(), ulps=0):
     """Compare a mirax result with a reference: exactly for bool and integer results;
-    for inexact ones within `ulps` ulps (of the result dtype, or `dtype` for results
-    computed at a lower precision), per part relative to |want| for complex values.
+    for inexact ones within `ulps` ulps of the result dtype, per part relative to |want|
+    for complex values.
     The signs of zero parts of complex results are checked only for exact ops: MLIR's
     complex lowering, like XLA's, does not follow C99's Annex G there (the sign of a
     zero operand still picks the side of a branch cut, which shows in nonzero parts)."""
@@ -170,14 +158,13 @@ def check(got, want, inputs=(), ulps=0, dtype=None):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         want = want.astype(got.dtype)  # references computed wider round to the result dtype
-    precision = dtype or got.dtype
     if got.dtype in COMPLEX:
-        precision = dtype or (np.float32 if got.dtype == np.complex64 else np.float64)
+        part = np.float32 if got.dtype == np.complex64 else np.float64
         scale = np.abs(want.astype(np.complex128))
-        ok = _close_parts(got.real, want.real, scale, precision, ulps, zero_signs=ulps == 0)
-        ok &= _close_parts(got.imag, want.imag, scale, precision, ulps, zero_signs=ulps == 0)
+        ok = _close_parts(got.real, want.real, scale, part, ulps, zero_signs=ulps == 0)
+        ok &= _close_parts(got.imag, want.imag, scale, part, ulps, zero_signs=ulps == 0)
     else:
-        ok = _close_parts(got, want, want.astype(np.float64), precision, ulps)
+        ok = _close_parts(got, want, want.astype(np.float64), got.dtype, ulps)
     assert ok.all(), _mismatches(ok, inputs, got, want)
 
 
@@ -269,6 +256,7 @@ class Case(NamedTuple):
     reference: Callable  # NumPy arrays -> expected array
     ulps: Any = None  # tolerance: None for the defaults above, or a number or {dtype: ulps}
     nargs: int = 1
+    label: str = None  # the test id, if not the name
 
     def tolerance(self, dtype):
         if self.ulps is None:
@@ -276,7 +264,7 @@ class Case(NamedTuple):
         return self.ulps.get(np.dtype(dtype), 0) if isinstance(self.ulps, dict) else self.ulps
 
     def __repr__(self):
-        return self.name
+        return self.label or self.name
 
 
 UNARY = [
@@ -285,8 +273,9 @@ UNARY = [
     Case("sign", lax.sign, NUMBER, xla(jlax.sign, _sign), {COMPLEX[0]: 1, COMPLEX[1]: 1}),
     Case("floor", lax.floor, FLOATS, numpy_exact(np.floor), 0),
     Case("ceil", lax.ceil, FLOATS, numpy_exact(np.ceil), 0),
-    Case("round", lambda x: lax.round(x, 0), FLOATS, xla(lambda x: jlax.round(x, 0), np.round), 0),
-    Case("round", lambda x: lax.round(x, 1), FLOATS, numpy_exact(np.round), 0),
+    Case("round", lambda x: lax.round(x, 0), FLOATS, xla(lambda x: jlax.round(x, 0), np.round), 0,
+         label="round_away_from_zero"),
+    Case("round", lambda x: lax.round(x, 1), FLOATS, numpy_exact(np.round), 0, label="round_to_nearest_even"),
     Case("exp", lax.exp, INEXACT, numpy_wide(np.exp)),
     Case("exp2", lax.exp2, INEXACT, numpy_wide(np.exp2)),
     Case("expm1", lax.expm1, INEXACT, numpy_wide(np.expm1)),
@@ -325,7 +314,8 @@ BINARY = [
     Case("sub", lax.sub, NUMBER, numpy_exact(np.subtract), 0, nargs=2),
     Case("mul", lax.mul, NUMBER + BOOL, numpy_wide(np.multiply), {COMPLEX[0]: 2, COMPLEX[1]: 2}, nargs=2),
     # XLA's integer division and remainder; its complex division by 0 and 0 ** z.
-    Case("div", lax.div, NUMBER, by_kind(xla(jlax.div), numpy_wide(np.divide), xla(jlax.div)), {COMPLEX[0]: 2, COMPLEX[1]: 2}, nargs=2),
+    Case("div", lax.div, NUMBER, by_kind(xla(jlax.div), numpy_wide(np.divide), xla(jlax.div)),
+         {COMPLEX[0]: 2, COMPLEX[1]: 2}, nargs=2),
     Case("rem", lax.rem, FLOATS + INTS, by_kind(xla(jlax.rem), numpy_wide(np.fmod)), 0, nargs=2),
     # Complex pow is exp(w log z), here and in XLA: its error grows with |w log z| (see inputs_for).
     Case("pow", lax.pow, INEXACT, by_kind(None, numpy_wide(np.power), xla(jlax.pow, numpy_wide(np.power))),
@@ -348,6 +338,7 @@ SHIFTS = {"shift_left", "shift_right_logical", "shift_right_arithmetic"}
 
 
 def inputs_for(case, dtype):
+    """The operands `case` runs on in `dtype`."""
     if case.nargs == 1:
         return (unary_values(dtype),)
     xs = binary_values(dtype, shift_amounts(dtype) if case.name in SHIFTS else ())
@@ -373,7 +364,7 @@ def rejects(case, dtype):
 
 
 def _pairs(cases):
-    return [pytest.param(c, d, id=f"{c.name}-{d.name}") for c in cases for d in ALL]
+    return [pytest.param(c, d, id=f"{c!r}-{d.name}") for c in cases for d in ALL]
 
 
 @pytest.mark.parametrize("case,dtype", _pairs(UNARY + BINARY))
@@ -388,7 +379,7 @@ def test_op(case, dtype):
 SHAPES = [(), (0,), (2, 3)]
 
 
-@pytest.mark.parametrize("case,shape", [pytest.param(c, SHAPES[i % len(SHAPES)], id=f"{c.name}-{SHAPES[i % 3]}")
+@pytest.mark.parametrize("case,shape", [pytest.param(c, SHAPES[i % len(SHAPES)], id=f"{c!r}-{SHAPES[i % 3]}")
                                         for i, c in enumerate(UNARY + BINARY)])
 def test_shapes(case, shape):
     """Rank 0, empty or rank 2 operands (taking turns over the ops; each compiled program
@@ -397,6 +388,36 @@ def test_shapes(case, shape):
     rng = np.random.default_rng(2)
     xs = tuple(random_values(dtype, shape, rng) for _ in range(case.nargs))
     check(run(case, xs), case.reference(*xs), xs, case.tolerance(dtype))
+
+
+def _complex_sign(z):
+    """z / |z| on z scaled by a power of two (exactly), so that |z| does not overflow."""
+    _, exponent = np.frexp(np.maximum(np.abs(z.real), np.abs(z.imag)))
+    w = _complex_from_parts(np.ldexp(z.real, -exponent), np.ldexp(z.imag, -exponent))
+    return np.where(z == 0, z, w / np.abs(w))
+
+
+# Complex functions on parts of extreme magnitude: tiny ones (where formulas that
+# subtract exponentials lose every digit) for all, huge ones (where |z| overflows)
+# for the ops that must not overflow there.
+_TINY_AND_HUGE = {"abs", "sign", "sqrt", "rsqrt", "log", "atan", "atanh"}
+_TINY = {"expm1", "log1p", "sin", "tan", "sinh", "tanh", "asin", "asinh", "acos", "cos", "exp"}
+
+
+def complex_extremes(dtype, huge):
+    info = np.finfo(np.float32 if dtype == np.complex64 else np.float64)
+    parts = [0.0, 1.0, -2.0, 1e-5, float(info.tiny), -3 * float(info.tiny), float(np.sqrt(info.tiny))]
+    if huge:
+        parts += [float(info.max), -float(info.max) / 3, float(np.sqrt(info.max)) * 4]
+    return np.array([complex(re, im) for re in parts for im in parts], dtype)
+
+
+@pytest.mark.parametrize("dtype", COMPLEX, ids=str)
+@pytest.mark.parametrize("case", [c for c in UNARY if c.name in _TINY_AND_HUGE | _TINY], ids=repr)
+def test_complex_extreme_magnitudes(case, dtype):
+    z = complex_extremes(dtype, huge=case.name in _TINY_AND_HUGE)
+    want = numpy_wide(_complex_sign)(z) if case.name == "sign" else case.reference(z)
+    check(run(case, (z,)), want, (z,), case.tolerance(dtype))
 
 
 # ----------------------------------------------------------------------------- integer_pow, pow

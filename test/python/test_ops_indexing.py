@@ -16,22 +16,14 @@ from jax import lax as jlax
 
 import mirax
 from mirax import lax
-from mirax.config import config
 from mirax.core import Array
+from oracle import check
 
 DTYPES = tuple(map(np.dtype, (np.float32, np.int32, np.bool_, np.uint8, np.complex64, np.float16)))
 INDEX_DTYPES = tuple(map(np.dtype, (np.int8, np.uint8, np.int32, np.int64)))
 
 
-@pytest.fixture(autouse=True, scope="module")
-def x64():
-    """64-bit index dtypes in both JAX (the oracle) and mirax; both flags are restored."""
-    old_jax, old_mirax = jax.config.jax_enable_x64, config.read("jax_enable_x64")
-    jax.config.update("jax_enable_x64", True)
-    config.update("jax_enable_x64", True)
-    yield
-    jax.config.update("jax_enable_x64", old_jax)
-    config.update("jax_enable_x64", old_mirax)
+pytestmark = pytest.mark.usefixtures("x64")
 
 
 def small_ints(rng, shape, dtype):
@@ -51,11 +43,6 @@ def start_indices(rng, operand_shape, batch_shape, index_map, dtype=np.dtype(np.
     columns = [rng.integers(low, operand_shape[d] + 3, batch_shape) for d in index_map]
     return np.stack(columns, -1).astype(dtype) if columns else np.zeros(batch_shape + (0,), dtype)
 
-
-def check(got, want):
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.dtype == want.dtype and got.shape == want.shape, (got.dtype, got.shape, want.dtype, want.shape)
-    np.testing.assert_array_equal(got, want)
 
 
 def both(cls_name, **fields):

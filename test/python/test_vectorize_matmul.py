@@ -52,3 +52,19 @@ def test_pass_selects_matmuls(m, k, n, element, vectorized):
     assert ("linalg.matmul" not in text) == vectorized
     assert ("vector.fma" in text) == vectorized
     assert "transform." not in text  # the script is gone
+
+
+def test_pass_reads_loop_sizes_through_indexing_maps():
+    """A matmul with a transposed B (8x4 times 32x4 -> 8x32) has loops (8, 32, 4) and is vectorized."""
+    with runtime.context():
+        module = ir.Module.parse("""
+        func.func @f(%a: tensor<8x4xf32>, %b: tensor<32x4xf32>, %c: tensor<8x32xf32>) -> tensor<8x32xf32> {
+          %0 = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>,
+                                              affine_map<(m, n, k) -> (m, n)>]
+            ins(%a, %b : tensor<8x4xf32>, tensor<32x4xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
+          return %0 : tensor<8x32xf32>
+        }""")
+        MiraxVectorizeMatmul()(module.operation)
+        module.operation.verify()
+        text = str(module)
+    assert "linalg.matmul" not in text and "vector.fma" in text
