@@ -169,14 +169,14 @@ func.func @complex(%z: tensor<3xcomplex<f32>>, %re: tensor<3xf64>, %im: tensor<3
 //  CHECK-SAME: (%[[X:.+]]: tensor<5xbf16>, %[[Y:.+]]: tensor<5xbf16>, %[[I:.+]]: tensor<5xi16>)
 //  CHECK-NEXT:   "mirax.compare"(%[[X]], %[[Y]]) {direction = "LT"} : (tensor<5xbf16>, tensor<5xbf16>) -> tensor<5xi1>
 //  CHECK-NEXT:   "mirax.round"(%[[X]]) {rounding_method = 1 : i64} : (tensor<5xbf16>) -> tensor<5xbf16>
-//  CHECK-NEXT:   "mirax.integer_pow"(%[[I]]) {y = -3 : i64} : (tensor<5xi16>) -> tensor<5xi16>
+//  CHECK-NEXT:   "mirax.integer_pow"(%[[I]]) {y = 3 : i64} : (tensor<5xi16>) -> tensor<5xi16>
 //  CHECK-NEXT:   "mirax.convert"(%[[I]]) {new_dtype = ui64} : (tensor<5xi16>) -> tensor<5xui64>
 //  CHECK-NEXT:   "mirax.bitcast_convert"(%[[X]]) {new_dtype = f16} : (tensor<5xbf16>) -> tensor<5xf16>
 //  CHECK-NEXT:   "mirax.is_finite"(%[[X]]) : (tensor<5xbf16>) -> tensor<5xi1>
 func.func @params(%x: tensor<5xbf16>, %y: tensor<5xbf16>, %i: tensor<5xi16>) {
   %lt = "mirax.compare"(%x, %y) {direction = "LT"} : (tensor<5xbf16>, tensor<5xbf16>) -> tensor<5xi1>
   %round = "mirax.round"(%x) {rounding_method = 1 : i64} : (tensor<5xbf16>) -> tensor<5xbf16>
-  %cube = "mirax.integer_pow"(%i) {y = -3 : i64} : (tensor<5xi16>) -> tensor<5xi16>
+  %cube = "mirax.integer_pow"(%i) {y = 3 : i64} : (tensor<5xi16>) -> tensor<5xi16>
   %wide = "mirax.convert"(%i) {new_dtype = ui64} : (tensor<5xi16>) -> tensor<5xui64>
   %bits = "mirax.bitcast_convert"(%x) {new_dtype = f16} : (tensor<5xbf16>) -> tensor<5xf16>
   %finite = "mirax.is_finite"(%x) : (tensor<5xbf16>) -> tensor<5xi1>

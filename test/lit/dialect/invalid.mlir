@@ -502,3 +502,12 @@ func.func @concatenate_shapes(%x: tensor<2x3xf32>, %y: tensor<3x3xf32>) {
   %0 = "mirax.concatenate"(%x, %y) {dimension = 1 : i64} : (tensor<2x3xf32>, tensor<3x3xf32>) -> tensor<2x6xf32>
   return
 }
+
+// -----
+
+/// Integers have no negative powers.
+func.func @integer_pow_negative(%x: tensor<5xi16>) {
+  // expected-error @+1 {{integers cannot be raised to negative powers}}
+  %0 = "mirax.integer_pow"(%x) {y = -3 : i64} : (tensor<5xi16>) -> tensor<5xi16>
+  return
+}
