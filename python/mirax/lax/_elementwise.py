@@ -1,4 +1,6 @@
 """lax's elementwise functions, one line each over the mirax dialect's ops."""
+import enum
+
 import numpy as np
 
 from mirax import dtypes
@@ -93,8 +95,15 @@ shift_right_arithmetic = _binary(ops.ShiftRightArithmeticOp)
 complex = _binary(ops.ComplexOp)  # noqa: A001
 
 
-def round(x, rounding_method=0):  # noqa: A001
-    """Rounds to integral values; rounding_method 0 (AWAY_FROM_ZERO) or 1 (TO_NEAREST_EVEN)."""
+class RoundingMethod(enum.IntEnum):
+    """How lax.round breaks ties (as jax.lax.RoundingMethod)."""
+
+    AWAY_FROM_ZERO = 0
+    TO_NEAREST_EVEN = 1
+
+
+def round(x, rounding_method=RoundingMethod.AWAY_FROM_ZERO):  # noqa: A001
+    """Rounds to integral values, ties by `rounding_method` (a RoundingMethod or its int)."""
     (out,) = bind(ops.RoundOp, *_operands(x), rounding_method=int(rounding_method))
     return out
 
@@ -175,5 +184,5 @@ __all__ = [
     "div", "rem", "pow", "max", "min", "atan2", "nextafter", "bitwise_and", "bitwise_or", "bitwise_xor",
     "shift_left", "shift_right_logical", "shift_right_arithmetic", "complex", "round", "integer_pow",
     "square", "eq", "ne", "lt", "le", "gt", "ge", "select", "clamp", "convert_element_type",
-    "bitcast_convert_type", "broadcast_in_dim",
+    "bitcast_convert_type", "broadcast_in_dim", "RoundingMethod",
 ]
