@@ -3,7 +3,7 @@ each op beside its rules (see rules.py)."""
 from mirax.mlir import ir
 
 from . import constant, dot, elementwise, indexing, reduction, rules, shape, sort  # noqa: F401  (each registers its ops)
-from .base import Mirax, MiraxOp, build, params_of
+from .base import Mirax, MiraxOp, build, node_of, op_class, params_of
 from .types import ShapedType, shaped_type, tensor_type
 
 
@@ -15,4 +15,4 @@ def load(context=None):
             Mirax.load()
 
 
-__all__ = ["Mirax", "MiraxOp", "ShapedType", "build", "load", "params_of", "rules", "shaped_type", "tensor_type"]
+__all__ = ["Mirax", "MiraxOp", "ShapedType", "build", "load", "node_of", "op_class", "params_of", "rules", "shaped_type", "tensor_type"]

@@ -11,6 +11,7 @@ import numpy as np
 
 from mirax.mlir import ext, ir
 
+from .rules import Node
 from .types import ShapedType, dtype_of, element_type, shaped_type, tensor_type
 
 
@@ -151,6 +152,26 @@ def build(op_cls, operands, result_types=None, **params):
         attributes=attributes,
     )
     return list(op.results)
+
+
+def op_class(name):
+    """The MiraxOp subclass of an op name ("mirax.add")."""
+    return _BY_NAME.setdefault(name, next(c for c in Mirax.operations if c.OPERATION_NAME == name))
+
+
+_BY_NAME = {}
+
+
+def node_of(op):
+    """What a rule sees of `op` besides its operand values (a rules.Node)."""
+    operation = op.operation
+    return Node(
+        operation.name,
+        params_of(op),
+        tuple(shaped_type(v.type) for v in operation.operands),
+        tuple(shaped_type(r.type) for r in operation.results),
+        op.location,
+    )
 
 
 def params_of(op):

@@ -6,6 +6,7 @@ from mirax.mlir import arith, ir, linalg
 from . import rules
 from .elementwise import convert_scalar
 from .base import MiraxOp, dtype_, elements, int_, ints
+from .jvp import defzero
 from .lowering import generic, identity_map, scalar_type
 from .types import ShapedType, is_bool, is_float, is_unsigned, signless, tensor_type
 
@@ -61,3 +62,6 @@ def _lower_iota(node):
 
 
 rules.lowering[IotaOp.OPERATION_NAME] = _lower_iota
+
+defzero(ConstantOp)
+defzero(IotaOp)

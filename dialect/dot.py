@@ -13,11 +13,12 @@ dimension, the contracting ones reductions.
 from mirax.mlir import ir, linalg
 
 from . import rules
-from .base import MiraxOp, ints
+from .base import MiraxOp, build, ints
 from .elementwise import BINARY, convert_scalar
 from .lowering import PARALLEL, REDUCTION, generic
 from .reduction import accumulator_dtype, convert_tensor, filled
 from .types import ShapedType, is_bool
+from .values import add_tangents
 
 DIMENSION_PARAMS = ("lhs_contracting_dimensions", "rhs_contracting_dimensions",
                     "lhs_batch_dimensions", "rhs_batch_dimensions")
@@ -114,3 +115,21 @@ def _lower_dot_general(node, lhs, rhs):
 
 
 rules.lowering[DotGeneralOp.OPERATION_NAME] = _lower_dot_general
+
+
+# ----------------------------------------------------------------------------- JVP rule: bilinear
+
+
+def _dot_general_jvp(node, primals, tangents):
+    lhs, rhs = primals
+    t_lhs, t_rhs = tangents
+    (result,) = build(DotGeneralOp, [lhs, rhs], **node.params)
+    tangent = None
+    if t_lhs is not None:
+        tangent = add_tangents(tangent, build(DotGeneralOp, [t_lhs, rhs], **node.params)[0])
+    if t_rhs is not None:
+        tangent = add_tangents(tangent, build(DotGeneralOp, [lhs, t_rhs], **node.params)[0])
+    return [result], [tangent]
+
+
+rules.jvp[DotGeneralOp.OPERATION_NAME] = _dot_general_jvp

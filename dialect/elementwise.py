@@ -10,9 +10,11 @@ import numpy as np
 from mirax.mlir import arith, complex_d, ir, math
 
 from . import rules
-from .base import MiraxOp, dtype_, int_, string
+from .base import MiraxOp, build, dtype_, int_, op_class, string
 from .lowering import constant, elementwise, scalar_type
 from .types import ShapedType, is_bool, is_complex, is_float, is_integer, is_unsigned
+from .jvp import defjvp, defzero
+from .values import add_tangents, apply, full_like, instantiate, type_of
 
 # ----------------------------------------------------------------------------- type rules
 
@@ -539,19 +541,63 @@ def _elementwise_lowering(scalar):
     return lower
 
 
-def _define(name, kinds, scalar, operands):
-    cls_name = "".join(part.capitalize() for part in name.split("_")) + "Op"
-    check = _kinds(kinds, name)
-    infer = _unary_infer(name, kinds) if len(operands) == 1 else staticmethod(check)
-    cls = type(cls_name, (MiraxOp,), {"infer": infer}, name=name, operands=operands)
+def _define(name, operands):
+    """The op `name` of the UNARY or BINARY table, with its lowering rule."""
+    kinds, scalar = (UNARY if len(operands) == 1 else BINARY)[name]
+    infer = _unary_infer(name, kinds) if len(operands) == 1 else staticmethod(_kinds(kinds, name))
+    cls = type(_cls_name(name), (MiraxOp,), {"infer": infer}, name=name, operands=operands)
     rules.lowering[cls.OPERATION_NAME] = _elementwise_lowering(scalar)
-    globals()[cls_name] = cls
+    return cls
 
 
-for _name, (_kinds_allowed, _scalar) in UNARY.items():
-    _define(_name, _kinds_allowed, _scalar, ("operand",))
-for _name, (_kinds_allowed, _scalar) in BINARY.items():
-    _define(_name, _kinds_allowed, _scalar, ("lhs", "rhs"))
+def _cls_name(name):
+    return "".join(part.capitalize() for part in name.split("_")) + "Op"
+
+
+NegOp = _define("neg", ("operand",))
+AbsOp = _define("abs", ("operand",))
+SignOp = _define("sign", ("operand",))
+FloorOp = _define("floor", ("operand",))
+CeilOp = _define("ceil", ("operand",))
+ExpOp = _define("exp", ("operand",))
+Exp2Op = _define("exp2", ("operand",))
+Expm1Op = _define("expm1", ("operand",))
+LogOp = _define("log", ("operand",))
+Log1pOp = _define("log1p", ("operand",))
+SqrtOp = _define("sqrt", ("operand",))
+RsqrtOp = _define("rsqrt", ("operand",))
+CbrtOp = _define("cbrt", ("operand",))
+SinOp = _define("sin", ("operand",))
+CosOp = _define("cos", ("operand",))
+TanOp = _define("tan", ("operand",))
+AsinOp = _define("asin", ("operand",))
+AcosOp = _define("acos", ("operand",))
+AtanOp = _define("atan", ("operand",))
+SinhOp = _define("sinh", ("operand",))
+CoshOp = _define("cosh", ("operand",))
+TanhOp = _define("tanh", ("operand",))
+AsinhOp = _define("asinh", ("operand",))
+AcoshOp = _define("acosh", ("operand",))
+AtanhOp = _define("atanh", ("operand",))
+LogisticOp = _define("logistic", ("operand",))
+ErfOp = _define("erf", ("operand",))
+ErfInvOp = _define("erf_inv", ("operand",))
+NotOp = _define("not", ("operand",))
+AddOp = _define("add", ("lhs", "rhs"))
+SubOp = _define("sub", ("lhs", "rhs"))
+MulOp = _define("mul", ("lhs", "rhs"))
+DivOp = _define("div", ("lhs", "rhs"))
+RemOp = _define("rem", ("lhs", "rhs"))
+MaxOp = _define("max", ("lhs", "rhs"))
+MinOp = _define("min", ("lhs", "rhs"))
+Atan2Op = _define("atan2", ("lhs", "rhs"))
+NextafterOp = _define("nextafter", ("lhs", "rhs"))
+AndOp = _define("and", ("lhs", "rhs"))
+OrOp = _define("or", ("lhs", "rhs"))
+XorOp = _define("xor", ("lhs", "rhs"))
+ShiftLeftOp = _define("shift_left", ("lhs", "rhs"))
+ShiftRightLogicalOp = _define("shift_right_logical", ("lhs", "rhs"))
+ShiftRightArithmeticOp = _define("shift_right_arithmetic", ("lhs", "rhs"))
 
 
 class RoundOp(MiraxOp, name="round", operands=("operand",), params={"rounding_method": int_}):
@@ -843,3 +889,180 @@ class ComplexOp(MiraxOp, name="complex", operands=("real", "imag")):
 rules.lowering[ComplexOp.OPERATION_NAME] = lambda node, re, im: elementwise(
     node.out_types, [re, im], lambda a, b: complex_d.create_(scalar_type(node.out_types[0].dtype), a, b)
 )
+
+
+# ----------------------------------------------------------------------------- JVP rules
+# As JAX's: one partial derivative per operand for most ops, zero for those without a
+# derivative, and the rest by hand.
+
+
+def _v(op_cls):
+    return lambda *xs, **params: apply(op_cls, *xs, **params)
+
+
+neg, add, sub, mul, div = _v(NegOp), _v(AddOp), _v(SubOp), _v(MulOp), _v(DivOp)
+exp, log, sin, cos, sqrt, rsqrt = _v(ExpOp), _v(LogOp), _v(SinOp), _v(CosOp), _v(SqrtOp), _v(RsqrtOp)
+sinh, cosh, sign = _v(SinhOp), _v(CoshOp), _v(SignOp)
+select, compare, convert = _v(SelectOp), _v(CompareOp), _v(ConvertOp)
+real, imag, conj, complex_ = _v(RealOp), _v(ImagOp), _v(ConjOp), _v(ComplexOp)
+
+
+def _c(like, value):
+    return full_like(like, value)
+
+
+def _square(x):
+    return mul(x, x)
+
+
+defjvp(NegOp, lambda t, r, x: neg(t))
+defjvp(AddOp, lambda t, r, x, y: t, lambda t, r, x, y: t)
+defjvp(SubOp, lambda t, r, x, y: t, lambda t, r, x, y: neg(t))
+defjvp(MulOp, lambda t, r, x, y: mul(t, y), lambda t, r, x, y: mul(x, t))
+defjvp(DivOp, lambda t, r, x, y: div(t, y), lambda t, r, x, y: mul(neg(t), div(r, y)))
+defjvp(ExpOp, lambda t, r, x: mul(t, r))
+defjvp(Exp2Op, lambda t, r, x: mul(t, mul(r, _c(r, np.log(2)))))
+defjvp(Expm1Op, lambda t, r, x: mul(t, add(r, _c(r, 1))))
+defjvp(LogOp, lambda t, r, x: div(t, x))
+defjvp(Log1pOp, lambda t, r, x: div(t, add(x, _c(x, 1))))
+defjvp(SqrtOp, lambda t, r, x: div(t, mul(r, _c(r, 2))))
+defjvp(RsqrtOp, lambda t, r, x: mul(t, mul(div(r, x), _c(r, -0.5))))
+defjvp(CbrtOp, lambda t, r, x: mul(t, div(_c(r, 1 / 3), _square(r))))
+defjvp(SinOp, lambda t, r, x: mul(t, cos(x)))
+defjvp(CosOp, lambda t, r, x: neg(mul(t, sin(x))))
+defjvp(TanOp, lambda t, r, x: mul(t, add(_c(r, 1), _square(r))))
+defjvp(AsinOp, lambda t, r, x: mul(t, rsqrt(sub(_c(x, 1), _square(x)))))
+defjvp(AcosOp, lambda t, r, x: neg(mul(t, rsqrt(sub(_c(x, 1), _square(x))))))
+defjvp(AtanOp, lambda t, r, x: div(t, add(_c(x, 1), _square(x))))
+defjvp(SinhOp, lambda t, r, x: mul(t, cosh(x)))
+defjvp(CoshOp, lambda t, r, x: mul(t, sinh(x)))
+defjvp(TanhOp, lambda t, r, x: mul(t, sub(_c(r, 1), _square(r))))
+defjvp(AsinhOp, lambda t, r, x: mul(t, rsqrt(add(_square(x), _c(x, 1)))))
+defjvp(AcoshOp, lambda t, r, x: mul(t, rsqrt(mul(sub(x, _c(x, 1)), add(x, _c(x, 1))))))
+defjvp(AtanhOp, lambda t, r, x: div(div(t, sub(_c(x, 1), x)), add(_c(x, 1), x)))
+defjvp(LogisticOp, lambda t, r, x: mul(t, mul(r, sub(_c(r, 1), r))))
+defjvp(ErfOp, lambda t, r, x: mul(t, mul(_c(x, 2 / np.sqrt(np.pi)), exp(neg(_square(x))))))
+defjvp(ErfInvOp, lambda t, r, x: mul(t, mul(_c(x, np.sqrt(np.pi) / 2), exp(_square(r)))))
+defjvp(Atan2Op,
+       lambda t, r, x, y: mul(t, div(y, add(_square(x), _square(y)))),
+       lambda t, r, x, y: mul(t, div(neg(x), add(_square(x), _square(y)))))
+defjvp(RemOp,
+       lambda t, r, x, y: t,
+       lambda t, r, x, y: mul(neg(t), mul(sign(div(x, y)), apply(FloorOp, apply(AbsOp, div(x, y))))))
+defjvp(PowOp,
+       lambda t, r, x, y: mul(t, mul(y, apply(PowOp, x, sub(y, _c(y, 1))))),
+       lambda t, r, x, y: mul(t, mul(select(compare(x, _c(x, 0), direction="EQ"), _c(x, 0), log(x)), r)))
+
+
+def _integer_pow_jvp(node, primals, tangents):
+    (x,), (t,) = primals, tangents
+    y = node.params["y"]
+    result = apply(IntegerPowOp, x, y=y)
+    if t is None or y == 0:
+        return [result], [None]
+    derivative = _c(x, y) if y == 1 else mul(_c(x, y), apply(IntegerPowOp, x, y=y - 1))
+    return [result], [mul(t, derivative)]
+
+
+rules.jvp[IntegerPowOp.OPERATION_NAME] = _integer_pow_jvp
+
+
+def _abs_jvp(node, primals, tangents):
+    """JAX's: the derivative at 0 is +1; for complex x, re(conj(x) / |x| * t)."""
+    (x,), (t,) = primals, tangents
+    result = apply(AbsOp, x)
+    if t is None:
+        return [result], [None]
+    if is_complex(type_of(x).dtype):
+        safe = select(compare(result, _c(result, 0), direction="EQ"), _c(result, 1), result)
+        return [result], [real(mul(t, div(conj(x), convert(safe, new_dtype=type_of(x).dtype))))]
+    return [result], [select(compare(x, _c(x, 0), direction="GE"), t, neg(t))]
+
+
+rules.jvp[AbsOp.OPERATION_NAME] = _abs_jvp
+
+
+def _chooser_jvp(direction):
+    """max/min: the tangent of the chosen operand; half of each on ties (JAX's balanced rule)."""
+
+    def rule(node, primals, tangents):
+        x, y = primals
+        result = build(op_class(node.name), [x, y])[0]
+        half = _c(x, 0.5)
+        tie = compare(x, y, direction="EQ")
+        x_wins = compare(x, y, direction=direction)
+        weight_x = select(tie, half, select(x_wins, _c(x, 1), _c(x, 0)))
+        weight_y = sub(_c(x, 1), weight_x)
+        tx, ty = tangents
+        return [result], [add_tangents(None if tx is None else mul(tx, weight_x),
+                                       None if ty is None else mul(ty, weight_y))]
+
+    return rule
+
+
+rules.jvp[MaxOp.OPERATION_NAME] = _chooser_jvp("GT")
+rules.jvp[MinOp.OPERATION_NAME] = _chooser_jvp("LT")
+
+for _cls in (SignOp, FloorOp, CeilOp, RoundOp, IsFiniteOp, NotOp, AndOp, OrOp, XorOp, ShiftLeftOp,
+             ShiftRightLogicalOp, ShiftRightArithmeticOp, NextafterOp, CompareOp, BitcastConvertOp):
+    defzero(_cls)
+
+
+def _select_jvp(node, primals, tangents):
+    pred, on_true, on_false = primals
+    result = apply(SelectOp, pred, on_true, on_false)
+    _, t_true, t_false = tangents
+    if t_true is None and t_false is None:
+        return [result], [None]
+    shaped = type_of(result)
+    return [result], [select(pred, instantiate(t_true, shaped), instantiate(t_false, shaped))]
+
+
+rules.jvp[SelectOp.OPERATION_NAME] = _select_jvp
+
+
+def _clamp_jvp(node, primals, tangents):
+    lo, x, hi = primals
+    result = apply(ClampOp, lo, x, hi)
+    t_lo, t_x, t_hi = tangents
+    zero = _c(x, 0)
+    tangent = None
+    if t_lo is not None:
+        tangent = add_tangents(tangent, select(compare(x, lo, direction="LT"), t_lo, zero))
+    if t_x is not None:
+        inside = apply(AndOp, compare(x, lo, direction="GT"), compare(x, hi, direction="LT"))
+        tangent = add_tangents(tangent, select(inside, t_x, zero))
+    if t_hi is not None:
+        tangent = add_tangents(tangent, select(compare(x, hi, direction="GT"), t_hi, zero))
+    return [result], [tangent]
+
+
+rules.jvp[ClampOp.OPERATION_NAME] = _clamp_jvp
+
+
+def _convert_jvp(node, primals, tangents):
+    (x,), (t,) = primals, tangents
+    new_dtype = node.params["new_dtype"]
+    result = convert(x, new_dtype=new_dtype)
+    differentiable = not (is_integer(new_dtype) or is_bool(new_dtype))
+    return [result], [convert(t, new_dtype=new_dtype) if t is not None and differentiable else None]
+
+
+rules.jvp[ConvertOp.OPERATION_NAME] = _convert_jvp
+
+defjvp(RealOp, lambda t, r, x: real(t))
+defjvp(ImagOp, lambda t, r, x: imag(t))
+defjvp(ConjOp, lambda t, r, x: conj(t))
+
+
+def _complex_jvp(node, primals, tangents):
+    re, im = primals
+    result = complex_(re, im)
+    t_re, t_im = tangents
+    if t_re is None and t_im is None:
+        return [result], [None]
+    shaped = type_of(re)
+    return [result], [complex_(instantiate(t_re, shaped), instantiate(t_im, shaped))]
+
+
+rules.jvp[ComplexOp.OPERATION_NAME] = _complex_jvp

@@ -12,6 +12,7 @@ from mirax.mlir import arith, ir, scf, tensor
 
 from . import rules
 from .base import MiraxOp, ints, string
+from .jvp import deflinear
 from .elementwise import BINARY
 from .lowering import empty
 from .shape import clamp_index, index_constant, indexed, to_i64
@@ -233,3 +234,21 @@ def _lower_scatter(node, operand, indices, updates):
 
 
 rules.lowering[ScatterOp.OPERATION_NAME] = _lower_scatter
+
+
+# ----------------------------------------------------------------------------- JVP rules
+
+deflinear(GatherOp, linear=(0, 2))  # operand and fill value; the indices have no tangent
+
+
+_scatter_linear = deflinear(ScatterOp, linear=(0, 2))
+
+
+def _scatter_jvp(node, primals, tangents):
+    """set and add are linear in (operand, updates); the other combiners have no rule yet."""
+    if node.params["combiner"] not in ("set", "add"):
+        raise NotImplementedError(f"no JVP rule for mirax.scatter with combiner {node.params['combiner']!r}")
+    return _scatter_linear(node, primals, tangents)
+
+
+rules.jvp[ScatterOp.OPERATION_NAME] = _scatter_jvp

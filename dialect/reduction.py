@@ -15,10 +15,13 @@ import numpy as np
 from mirax.mlir import arith, ir, linalg, scf, tensor
 
 from . import rules
-from .base import MiraxOp, bool_, dtype_, int_, ints
-from .elementwise import BINARY, _compare, _kind, convert_scalar
+from .base import MiraxOp, bool_, build, dtype_, int_, ints, op_class
+from .elementwise import BINARY, CompareOp, ConvertOp, DivOp, MulOp, _compare, _kind, convert_scalar
+from .jvp import deflinear, defzero
+from .shape import BroadcastInDimOp
 from .lowering import PARALLEL, REDUCTION, constant, elementwise, empty, generic, identity_map, scalar_type
 from .types import ShapedType, is_bool, is_float, is_integer
+from .values import apply, type_of
 
 # ----------------------------------------------------------------------------- helpers shared by the families
 
@@ -291,3 +294,34 @@ for _name, (_allowed, _combine) in CUMULATIVE.items():
     }, name=_name, operands=("operand",), params={"axis": int_, "reverse": bool_})
     rules.lowering[_cls.OPERATION_NAME] = _cumulative_lowering(_combine)
     globals()[_cls.__name__] = _cls
+
+
+# ----------------------------------------------------------------------------- JVP rules
+
+deflinear(op_class("mirax.reduce_sum"))
+deflinear(op_class("mirax.cumsum"))
+for _name in ("mirax.reduce_and", "mirax.reduce_or", "mirax.argmax", "mirax.argmin"):
+    defzero(op_class(_name))
+
+
+def _chooser_jvp(op_cls):
+    """max/min over axes: the tangent averaged over the elements equal to the result (JAX's)."""
+    def rule(node, primals, tangents):
+        (x,), (t,) = primals, tangents
+        axes = node.params["axes"]
+        (result,) = build(op_cls, [x], axes=axes)
+        if t is None:
+            return [result], [None]
+        x_type = type_of(x)
+        kept = tuple(d for d in range(x_type.ndim) if d not in axes)
+        spread = apply(BroadcastInDimOp, result, shape=x_type.shape, broadcast_dimensions=kept)
+        chosen = apply(ConvertOp, apply(CompareOp, x, spread, direction="EQ"), new_dtype=x_type.dtype)
+        counts = apply(op_class("mirax.reduce_sum"), chosen, axes=axes)
+        total = apply(op_class("mirax.reduce_sum"), apply(MulOp, t, chosen), axes=axes)
+        return [result], [apply(DivOp, total, counts)]
+
+    return rule
+
+
+rules.jvp["mirax.reduce_max"] = _chooser_jvp(op_class("mirax.reduce_max"))
+rules.jvp["mirax.reduce_min"] = _chooser_jvp(op_class("mirax.reduce_min"))

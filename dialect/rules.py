@@ -7,11 +7,17 @@ Every rule in a table has the same signature:
   (the op's params and operand/result ShapedTypes), `operands` are the converted
   (signless) values.
 
-The autodiff and vmap issues add `jvp`, `transpose` and `batching` tables here.
+- `jvp[name](node, primals, tangents) -> (primals_out, tangents_out)` emits the op on
+  its primal values and the tangent of each result (forward mode). A tangent is an
+  ir.Value or None, a symbolic zero: rules never materialize zeros they can skip.
+  Ops with no derivative (comparisons, integer ops) give None tangents.
+
+The vmap issue adds `batching`, reverse mode adds `transpose`.
 """
 from typing import Any, NamedTuple
 
 lowering = {}
+jvp = {}
 
 
 class Node(NamedTuple):

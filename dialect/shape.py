@@ -6,6 +6,7 @@ from mirax.mlir import arith, ir, linalg, tensor
 
 from . import rules
 from .base import MiraxOp, int_, ints
+from .jvp import deflinear
 from .lowering import constant, empty, generic, identity_map
 from .types import ShapedType, is_integer, is_unsigned
 
@@ -361,3 +362,13 @@ def _lower_rev(node, x):
 
 
 rules.lowering[RevOp.OPERATION_NAME] = _lower_rev
+
+
+# ----------------------------------------------------------------------------- JVP rules: all linear
+
+for _cls in (BroadcastInDimOp, ReshapeOp, TransposeOp, SliceOp, ConcatenateOp, PadOp, RevOp):
+    deflinear(_cls)
+
+# Start indices come first and have no tangents.
+deflinear(DynamicSliceOp, linear=(-1,))
+deflinear(DynamicUpdateSliceOp, linear=(-2, -1))

@@ -1,9 +1,10 @@
 """mirax's passes, one per file, each named after its flag. `ALL_PASSES` is the
 registry mirax-opt reads; the pipelines module strings them together."""
 from .mirax_expand_math import MiraxExpandMath
+from .mirax_jvp import MiraxJvp
 from .mirax_to_linalg import MiraxToLinalg
 from .mirax_vectorize_matmul import MiraxVectorizeMatmul
 
-ALL_PASSES = {p.name: p for p in (MiraxToLinalg(), MiraxExpandMath(), MiraxVectorizeMatmul())}
+ALL_PASSES = {p.name: p for p in (MiraxJvp(), MiraxToLinalg(), MiraxExpandMath(), MiraxVectorizeMatmul())}
 
-__all__ = ["ALL_PASSES", "MiraxExpandMath", "MiraxToLinalg", "MiraxVectorizeMatmul"]
+__all__ = ["ALL_PASSES", "MiraxExpandMath", "MiraxJvp", "MiraxToLinalg", "MiraxVectorizeMatmul"]

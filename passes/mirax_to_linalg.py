@@ -8,23 +8,15 @@ converted the same way.
 """
 from dataclasses import dataclass
 
-from mirax.dialect import Mirax, params_of, rules, shaped_type
-from mirax.dialect.rules import Node
+from mirax.dialect import Mirax, node_of, rules
 from mirax.dialect.types import signless
 from mirax.mlir import func, ir, rewrite
 
 
 def _lower(op, adaptor, converter, rewriter):
-    name = op.operation.name
-    node = Node(
-        name,
-        params_of(op),
-        tuple(shaped_type(v.type) for v in op.operation.operands),
-        tuple(shaped_type(r.type) for r in op.operation.results),
-        op.location,
-    )
+    node = node_of(op)
     with rewriter.ip, op.location:
-        results = rules.lowering[name](node, *adaptor.operands)
+        results = rules.lowering[node.name](node, *adaptor.operands)
     rewriter.replace_op(op, results)
 
 

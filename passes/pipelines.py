@@ -2,6 +2,7 @@
 from mirax.mlir import passmanager
 
 from .mirax_expand_math import MiraxExpandMath
+from .mirax_jvp import MiraxJvp
 from .mirax_to_linalg import MiraxToLinalg
 from .mirax_vectorize_matmul import MiraxVectorizeMatmul
 
@@ -50,7 +51,8 @@ CPU_PIPELINE = (CPU_FUSION, MiraxVectorizeMatmul(), CPU_TO_LOOPS, MiraxExpandMat
 
 
 def lower_to_linalg(module):
-    """mirax -> linalg, in place."""
+    """mirax -> linalg, in place: transformations expanded, then each op lowered."""
+    MiraxJvp()(module.operation)
     MiraxToLinalg()(module.operation)
     passmanager.PassManager.parse("builtin.module(canonicalize)").run(module.operation)
 

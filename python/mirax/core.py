@@ -295,26 +295,48 @@ class Trace:
         parts = [self.emit(ConstantOp, [], [part], {"value": v})[0] for v in (value.real, value.imag)]
         return self.emit(ComplexOp, parts, [x.aval], {})[0]
 
+    def _import(self, callee):
+        """Clone a finished Trace's functions into this module, once; its main's symbol."""
+        symbol = callee.symbol
+        if symbol not in self._callees:
+            self._callees.add(symbol)
+            with ir.InsertionPoint(self.module.body):
+                for op in callee.module.body.operations:
+                    name = op.attributes["sym_name"].value
+                    if name != "main" and name in self._callees:
+                        continue
+                    clone = op.clone()
+                    if name == "main":
+                        clone.attributes["sym_name"] = ir.StringAttr.get(symbol)
+                        clone.attributes["sym_visibility"] = ir.StringAttr.get("private")
+                    else:
+                        self._callees.add(name)
+        return symbol
+
+    def _emit_call(self, symbol, args, out_avals):
+        operands = [self.lift(x).value for x in args]
+        with ir.InsertionPoint(self.block):
+            call = func.CallOp([tensor_type(a.shaped) for a in out_avals], symbol, operands)
+        return [Tracer(self, r, a) for r, a in zip(call.results, out_avals, strict=True)]
+
     def call(self, callee, args):
         """Emit a call of a finished Trace (`callee`) with this trace's Tracers."""
-        symbol = callee.symbol
         with runtime.context(), _location():
-            if symbol not in self._callees:
-                self._callees.add(symbol)
-                with ir.InsertionPoint(self.module.body):
-                    for op in callee.module.body.operations:
-                        clone = op.clone()
-                        if op.attributes["sym_name"].value == "main":
-                            clone.attributes["sym_name"] = ir.StringAttr.get(symbol)
-                            clone.attributes["sym_visibility"] = ir.StringAttr.get("private")
-                        elif op.attributes["sym_name"].value in self._callees:
-                            clone.erase()
-                        else:
-                            self._callees.add(op.attributes["sym_name"].value)
-            operands = [self.lift(x).value for x in list(args) + list(callee.constvars)]
-            with ir.InsertionPoint(self.block):
-                call = func.CallOp([tensor_type(a.shaped) for a in callee.out_avals], symbol, operands)
-        return [Tracer(self, r, a) for r, a in zip(call.results, callee.out_avals, strict=True)]
+            symbol = self._import(callee)
+            return self._emit_call(symbol, list(args) + list(callee.constvars), callee.out_avals)
+
+    def call_jvp(self, callee, args, tangents, active):
+        """Emit a call of the JVP of a finished Trace: its outputs, then their tangents.
+        `tangents` belong to the arguments at the positions `active`."""
+        from mirax.passes.mirax_jvp import declare_jvp
+
+        with runtime.context(), _location():
+            symbol = self._import(callee)
+            callee_func = ir.SymbolTable(self.module.operation)[symbol]
+            jvp_symbol = declare_jvp(self.module.operation, callee_func, list(active))
+            self._callees.add(jvp_symbol)
+            operands = list(args) + list(callee.constvars) + list(tangents)
+            return self._emit_call(jvp_symbol, operands, list(callee.out_avals) * 2)
 
     def finish(self, outputs):
         """Return `outputs` (Tracers of this trace, or values to lift) and seal the function."""

@@ -1,0 +1,51 @@
+"""Value builders for rules that emit mirax ops (JVP rules and the passes): each takes
+and returns ir.Values, inferring result types with the ops' own type rules."""
+import numpy as np
+
+from .base import build
+from .types import ShapedType, shaped_type
+
+
+def apply(op_cls, *operands, **params):
+    """The single result of `op_cls` applied to `operands`."""
+    (result,) = build(op_cls, list(operands), **params)
+    return result
+
+
+def type_of(value):
+    return shaped_type(value.type)
+
+
+def full(shaped, scalar):
+    """A tensor of `shaped`'s type filled with `scalar`: a 0-d constant, broadcast."""
+    from .constant import ConstantOp
+    from .shape import BroadcastInDimOp
+
+    value = apply(ConstantOp, value=np.array(scalar, dtype=shaped.dtype))
+    if not shaped.shape:
+        return value
+    return apply(BroadcastInDimOp, value, shape=tuple(shaped.shape), broadcast_dimensions=())
+
+
+def zeros(shaped):
+    return full(shaped, 0)
+
+
+def full_like(value, scalar):
+    return full(type_of(value), scalar)
+
+
+def add_tangents(a, b):
+    """The sum of two tangents, either of which may be a symbolic zero (None)."""
+    from .elementwise import AddOp
+
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return apply(AddOp, a, b)
+
+
+def instantiate(tangent, shaped):
+    """A tangent as a value: symbolic zeros become zeros of `shaped`."""
+    return zeros(ShapedType(tuple(shaped.shape), shaped.dtype)) if tangent is None else tangent

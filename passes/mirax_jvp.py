@@ -1,0 +1,134 @@
+"""mirax-jvp: forward-mode differentiation. Derives the body of every function
+declared as the JVP of another,
+
+    func.func private @f_jvp(primals..., tangents...) -> (outputs..., output tangents...)
+        attributes {mirax.jvp_of = @f, mirax.active = array<i64: ...>}
+
+from @f's body, op by op, with each op's JVP rule (dialect/rules.py `jvp`). Only the
+arguments listed in `mirax.active` have tangents; the others are symbolic zeros, as
+is every tangent no rule needs to materialize. A call inside @f becomes a call of the
+JVP of its callee, declared here and derived in turn; transformed functions nest
+(the JVP of a JVP), so a declaration is derived once the function it differentiates
+has a body free of pending declarations: innermost first, to a fixed point.
+"""
+from dataclasses import dataclass
+
+from mirax.dialect import node_of, rules
+from mirax.dialect.types import shaped_type
+from mirax.dialect.values import instantiate
+from mirax.mlir import func, ir
+
+JVP_OF = "mirax.jvp_of"
+ACTIVE = "mirax.active"
+
+
+def declare_jvp(module, callee, active):
+    """The symbol of @callee's JVP with tangents for the arguments `active`, declared in
+    `module` (a builtin.module operation) once per callee and active set."""
+    name = callee.attributes["sym_name"].value
+    symbol = f"{name}_jvp_{'_'.join(map(str, active)) or 'none'}"
+    table = ir.SymbolTable(module)
+    if symbol in table:
+        return symbol
+    ftype = ir.FunctionType(ir.TypeAttr(callee.attributes["function_type"]).value)
+    inputs, results = list(ftype.inputs), list(ftype.results)
+    jvp_type = ir.FunctionType.get(inputs + [inputs[i] for i in active], results + results)
+    with ir.InsertionPoint(_body(module)), callee.location:
+        decl = func.FuncOp(symbol, jvp_type, visibility="private")
+    decl.attributes[JVP_OF] = ir.FlatSymbolRefAttr.get(name)
+    decl.attributes[ACTIVE] = ir.DenseI64ArrayAttr.get(list(active))
+    table.insert(decl.operation)
+    return symbol
+
+
+def _body(module):
+    return module.regions[0].blocks[0]
+
+
+def _functions(module):
+    return {op.attributes["sym_name"].value: op for op in _body(module).operations if op.operation.name == "func.func"}
+
+
+def _pending(functions):
+    return [f for f in functions.values() if JVP_OF in f.attributes]
+
+
+def _ready(callee, pending_names):
+    """Whether @callee has a body that calls no pending declaration."""
+    if not callee.regions[0].blocks:
+        return False
+    calls = [op for op in callee.regions[0].blocks[0].operations if op.operation.name == "func.call"]
+    return not any(op.attributes["callee"].value in pending_names for op in calls)
+
+
+def _derive(module, decl, callee):
+    active = list(ir.DenseI64ArrayAttr(decl.attributes[ACTIVE]))
+    ftype = ir.FunctionType(ir.TypeAttr(decl.attributes["function_type"]).value)
+    with decl.location:
+        block = decl.regions[0].blocks.append(*ftype.inputs)
+    args = list(block.arguments)
+    callee_block = callee.regions[0].blocks[0]
+    primals = dict(zip(callee_block.arguments, args[: len(callee_block.arguments)], strict=True))
+    tangents = {callee_block.arguments[i]: t for i, t in zip(active, args[len(callee_block.arguments):], strict=True)}
+    with ir.InsertionPoint(block):
+        for op in callee_block.operations:
+            with op.location:
+                _differentiate(module, op, primals, tangents)
+    del decl.attributes[JVP_OF]
+    del decl.attributes[ACTIVE]
+
+
+def _differentiate(module, op, primals, tangents):
+    """Emit `op` on primal values and its tangents, recording both for its results."""
+    name = op.operation.name
+    in_primals = [primals[v] for v in op.operation.operands]
+    in_tangents = [tangents.get(v) for v in op.operation.operands]
+    if name == "func.return":
+        outs = [tangents.get(v) for v in op.operation.operands]
+        func.ReturnOp(in_primals + [instantiate(t, shaped_type(p.type)) for t, p in zip(outs, in_primals, strict=True)])
+        return
+    if name == "func.call":
+        out_primals, out_tangents = _call_jvp(module, op, in_primals, in_tangents)
+    else:
+        rule = rules.jvp.get(name)
+        if rule is None:
+            raise NotImplementedError(f"mirax-jvp: no JVP rule for {name}")
+        out_primals, out_tangents = rule(node_of(op), in_primals, in_tangents)
+    for result, p, t in zip(op.results, out_primals, out_tangents, strict=True):
+        primals[result] = p
+        if t is not None:
+            tangents[result] = t
+
+
+def _call_jvp(module, op, in_primals, in_tangents):
+    """A call becomes a call of its callee's JVP, for the operands that have tangents."""
+    callee = _functions(module)[op.attributes["callee"].value]
+    active = [i for i, t in enumerate(in_tangents) if t is not None]
+    num_results = len(op.results)
+    if not active:
+        call = func.CallOp(list(op.results.types), op.attributes["callee"].value, in_primals)
+        return list(call.results), [None] * num_results
+    symbol = declare_jvp(module, callee, active)
+    result_types = list(op.results.types) * 2
+    call = func.CallOp(result_types, symbol, in_primals + [in_tangents[i] for i in active])
+    return list(call.results)[:num_results], list(call.results)[num_results:]
+
+
+@dataclass(frozen=True)
+class MiraxJvp:
+    name: str = "mirax-jvp"
+    summary: str = "Derive the bodies of functions declared as JVPs (forward-mode autodiff)"
+
+    def __call__(self, module, pass_=None):
+        """`module` is the builtin.module operation."""
+        while True:
+            functions = _functions(module)
+            pending = _pending(functions)
+            if not pending:
+                return
+            names = {f.attributes["sym_name"].value for f in pending}
+            ready = [d for d in pending if _ready(functions[d.attributes[JVP_OF].value], names)]
+            if not ready:
+                raise ValueError("mirax-jvp: declarations wait on each other: " + ", ".join(sorted(names)))
+            for decl in ready:
+                _derive(module, decl, functions[decl.attributes[JVP_OF].value])
