@@ -16,12 +16,23 @@ def type_of(value):
     return shaped_type(value.type)
 
 
-def full(shaped, scalar):
-    """A tensor of `shaped`'s type filled with `scalar`: a 0-d constant, broadcast."""
+def scalar(value):
+    """A 0-d constant of a NumPy scalar; complex ones from their two parts, since the
+    bindings cannot read complex attributes back."""
     from .constant import ConstantOp
+    from .elementwise import ComplexOp
+
+    value = np.asarray(value)
+    if value.dtype.kind != "c":
+        return apply(ConstantOp, value=value)
+    return apply(ComplexOp, apply(ConstantOp, value=value.real), apply(ConstantOp, value=value.imag))
+
+
+def full(shaped, fill):
+    """A tensor of `shaped`'s type filled with `fill`: a 0-d constant, broadcast."""
     from .shape import BroadcastInDimOp
 
-    value = apply(ConstantOp, value=np.array(scalar, dtype=shaped.dtype))
+    value = scalar(np.array(fill, dtype=shaped.dtype))
     if not shaped.shape:
         return value
     return apply(BroadcastInDimOp, value, shape=tuple(shaped.shape), broadcast_dimensions=())

@@ -20,8 +20,7 @@ import numpy as np
 from mirax import dtypes
 from mirax.dialect import MiraxOp, ShapedType, build, tensor_type
 from mirax.dialect.base import as_tuple
-from mirax.dialect.constant import ConstantOp
-from mirax.dialect.elementwise import ComplexOp
+from mirax.dialect import values
 from mirax.mlir import func, ir
 
 from . import runtime
@@ -287,13 +286,9 @@ class Trace:
         return lifted
 
     def _constant(self, x):
-        """A scalar Array as constants in the IR (complex ones from their two parts)."""
-        value = x._value
-        if value.dtype.kind != "c":
-            return self.emit(ConstantOp, [], [x.aval], {"value": value})[0]
-        part = Aval((), value.real.dtype)
-        parts = [self.emit(ConstantOp, [], [part], {"value": v})[0] for v in (value.real, value.imag)]
-        return self.emit(ComplexOp, parts, [x.aval], {})[0]
+        """A scalar Array as a constant in the IR."""
+        with runtime.context(), _location(), ir.InsertionPoint(self.block):
+            return Tracer(self, values.scalar(x._value), x.aval)
 
     def _import(self, callee):
         """Clone a finished Trace's functions into this module, once; its main's symbol."""
