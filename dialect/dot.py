@@ -10,15 +10,17 @@ matvec, vecmat, dot, ...), since later tiling and vectorization passes target th
 every other form is a linalg.generic with one loop per batch, free and contracting
 dimension, the contracting ones reductions.
 """
+import numpy as np
+
 from mirax.mlir import ir, linalg
 
 from . import rules
-from .base import MiraxOp, build, ints
+from .base import MiraxOp, build, ints, op_class
 from .elementwise import BINARY, convert_scalar
 from .lowering import PARALLEL, REDUCTION, generic
 from .reduction import accumulator_dtype, convert_tensor, filled
 from .types import ShapedType, is_bool
-from .values import add_tangents
+from .values import add_tangents, apply
 
 DIMENSION_PARAMS = ("lhs_contracting_dimensions", "rhs_contracting_dimensions",
                     "lhs_batch_dimensions", "rhs_batch_dimensions")
@@ -133,3 +135,44 @@ def _dot_general_jvp(node, primals, tangents):
 
 
 rules.jvp[DotGeneralOp.OPERATION_NAME] = _dot_general_jvp
+
+
+# ----------------------------------------------------------------------------- transpose rule (JAX's)
+
+
+def _ranges_like(*lists):
+    start = 0
+    for items in lists:
+        yield list(range(start, start + len(items)))
+        start += len(items)
+
+
+def _transpose_lhs(ct, x, y, y_value, lc, rc, lb, rb, swap_ans=False):
+    """The cotangent of the lhs `x` (a ShapedType) of dot_general(x, y) given the result's."""
+    x_kept = _free(x, lc, lb)
+    y_kept = _free(y, rc, rb)
+    if swap_ans:
+        ans_batch, ans_y, _ = _ranges_like(lb, y_kept, x_kept)
+    else:
+        ans_batch, _, ans_y = _ranges_like(lb, x_kept, y_kept)
+    lc_sorted_by_rc = [lc[i] for i in np.argsort(rc)]
+    out_axes = np.argsort(list(lb) + x_kept + lc_sorted_by_rc)
+    (product,) = build(DotGeneralOp, [ct, y_value], lhs_contracting_dimensions=tuple(ans_y),
+                       rhs_contracting_dimensions=tuple(y_kept), lhs_batch_dimensions=tuple(ans_batch),
+                       rhs_batch_dimensions=tuple(rb))
+    return apply(op_class("mirax.transpose"), product, permutation=tuple(int(a) for a in out_axes))
+
+
+def _transpose_dot_general(node, cts, operands, linear):
+    (ct,), (lhs, rhs) = cts, node.in_types
+    p = node.params
+    lc, rc = p["lhs_contracting_dimensions"], p["rhs_contracting_dimensions"]
+    lb, rb = p["lhs_batch_dimensions"], p["rhs_batch_dimensions"]
+    if all(linear):
+        raise TypeError("mirax.dot_general is not linear in both operands at once: it cannot be transposed")
+    if linear[0]:
+        return [_transpose_lhs(ct, lhs, rhs, operands[1], lc, rc, lb, rb), None]
+    return [None, _transpose_lhs(ct, rhs, lhs, operands[0], rc, lc, rb, lb, swap_ans=True)]
+
+
+rules.transpose[DotGeneralOp.OPERATION_NAME] = _transpose_dot_general

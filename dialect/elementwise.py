@@ -1066,3 +1066,78 @@ def _complex_jvp(node, primals, tangents):
 
 
 rules.jvp[ComplexOp.OPERATION_NAME] = _complex_jvp
+
+
+# ----------------------------------------------------------------------------- transpose rules
+
+
+def _not_linear(node, position):
+    raise TypeError(f"{node.name} is not linear in operand {position}: it cannot be transposed "
+                    f"(is a custom JVP rule's tangent output nonlinear in the tangents?)")
+
+
+def _transpose_add(node, cts, operands, linear):
+    (ct,) = cts
+    return [ct if is_linear else None for is_linear in linear]
+
+
+def _transpose_sub(node, cts, operands, linear):
+    (ct,) = cts
+    return [ct if linear[0] else None, neg(ct) if linear[1] else None]
+
+
+def _transpose_mul(node, cts, operands, linear):
+    (ct,) = cts
+    if all(linear):
+        _not_linear(node, 1)
+    x, y = operands
+    return [mul(ct, y), None] if linear[0] else [None, mul(x, ct)]
+
+
+def _transpose_div(node, cts, operands, linear):
+    (ct,) = cts
+    if linear[1]:
+        _not_linear(node, 1)
+    return [div(ct, operands[1]), None]
+
+
+def _transpose_select(node, cts, operands, linear):
+    (ct,) = cts
+    pred = operands[0]
+    if linear[0]:
+        _not_linear(node, 0)
+    zero = _c(ct, 0)
+    return [None, select(pred, ct, zero) if linear[1] else None, select(pred, zero, ct) if linear[2] else None]
+
+
+def _transpose_convert(node, cts, operands, linear):
+    (ct,) = cts
+    return [convert(ct, new_dtype=node.in_types[0].dtype)]
+
+
+def _transpose_complex(node, cts, operands, linear):
+    (ct,) = cts
+    return [real(ct) if linear[0] else None, neg(imag(ct)) if linear[1] else None]
+
+
+def _transpose_real(node, cts, operands, linear):
+    (ct,) = cts
+    return [complex_(ct, _c(ct, 0))]
+
+
+def _transpose_imag(node, cts, operands, linear):
+    (ct,) = cts
+    return [complex_(_c(ct, 0), neg(ct))]
+
+
+rules.transpose[AddOp.OPERATION_NAME] = _transpose_add
+rules.transpose[SubOp.OPERATION_NAME] = _transpose_sub
+rules.transpose[NegOp.OPERATION_NAME] = lambda node, cts, operands, linear: [neg(cts[0])]
+rules.transpose[MulOp.OPERATION_NAME] = _transpose_mul
+rules.transpose[DivOp.OPERATION_NAME] = _transpose_div
+rules.transpose[SelectOp.OPERATION_NAME] = _transpose_select
+rules.transpose[ConvertOp.OPERATION_NAME] = _transpose_convert
+rules.transpose[ComplexOp.OPERATION_NAME] = _transpose_complex
+rules.transpose[RealOp.OPERATION_NAME] = _transpose_real
+rules.transpose[ImagOp.OPERATION_NAME] = _transpose_imag
+rules.transpose[ConjOp.OPERATION_NAME] = lambda node, cts, operands, linear: [conj(cts[0])]

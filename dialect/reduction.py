@@ -325,3 +325,20 @@ def _chooser_jvp(op_cls):
 
 rules.jvp["mirax.reduce_max"] = _chooser_jvp(op_class("mirax.reduce_max"))
 rules.jvp["mirax.reduce_min"] = _chooser_jvp(op_class("mirax.reduce_min"))
+
+
+# ----------------------------------------------------------------------------- transpose rules
+
+
+def _transpose_reduce_sum(node, cts, operands, linear):
+    (ct,), (x,) = cts, node.in_types
+    kept = tuple(d for d in range(x.ndim) if d not in node.params["axes"])
+    return [apply(BroadcastInDimOp, ct, shape=x.shape, broadcast_dimensions=kept)]
+
+
+def _transpose_cumsum(node, cts, operands, linear):
+    return [apply(op_class("mirax.cumsum"), cts[0], axis=node.params["axis"], reverse=not node.params["reverse"])]
+
+
+rules.transpose["mirax.reduce_sum"] = _transpose_reduce_sum
+rules.transpose["mirax.cumsum"] = _transpose_cumsum

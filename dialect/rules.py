@@ -12,12 +12,19 @@ Every rule in a table has the same signature:
   ir.Value or None, a symbolic zero: rules never materialize zeros they can skip.
   Ops with no derivative (comparisons, integer ops) give None tangents.
 
-The vmap issue adds `batching`, reverse mode adds `transpose`.
+- `transpose[name](node, cotangents, operands, linear) -> cotangents` for ops linear in
+  the operands where `linear` is true: given a cotangent per result (None: zero) and
+  the values of the non-linear operands (None at linear positions), the cotangent of
+  each operand (None for non-linear ones and zeros). Reverse mode transposes the
+  linear part of a JVP with these.
+
+The vmap issue adds `batching`.
 """
 from typing import Any, NamedTuple
 
 lowering = {}
 jvp = {}
+transpose = {}
 
 
 class Node(NamedTuple):

@@ -5,10 +5,11 @@ import numpy as np
 from mirax.mlir import arith, ir, linalg, tensor
 
 from . import rules
-from .base import MiraxOp, int_, ints
+from .base import MiraxOp, int_, ints, op_class
 from .jvp import deflinear
 from .lowering import constant, empty, generic, identity_map
 from .types import ShapedType, is_integer, is_unsigned
+from .values import apply, scalar, sum_over, type_of, zeros
 
 
 class BroadcastInDimOp(MiraxOp, name="broadcast_in_dim", operands=("operand",),
@@ -372,3 +373,92 @@ for _cls in (BroadcastInDimOp, ReshapeOp, TransposeOp, SliceOp, ConcatenateOp, P
 # Start indices come first and have no tangents.
 deflinear(DynamicSliceOp, linear=(-1,))
 deflinear(DynamicUpdateSliceOp, linear=(-2, -1))
+
+
+# ----------------------------------------------------------------------------- transpose rules
+
+
+def _transpose_broadcast_in_dim(node, cts, operands, linear):
+    (ct,), (x,), (out,) = cts, node.in_types, node.out_types
+    dims = node.params["broadcast_dimensions"]
+    expanded = [d for d in range(len(out.shape)) if d not in dims]
+    expanded += [d for size, d in zip(x.shape, dims, strict=True) if size == 1 and out.shape[d] != 1]
+    summed = sum_over(ct, sorted(expanded))
+    return [apply(ReshapeOp, summed, new_sizes=x.shape)]
+
+
+def _transpose_transpose(node, cts, operands, linear):
+    inverse = [int(i) for i in np.argsort(node.params["permutation"])]
+    return [apply(TransposeOp, cts[0], permutation=tuple(inverse))]
+
+
+def _transpose_slice(node, cts, operands, linear):
+    (ct,), (x,), (out,) = cts, node.in_types, node.out_types
+    starts, strides = node.params["start_indices"], node.params["strides"]
+    if 0 in out.shape:
+        return [zeros(x)]
+    highs = [size - (start + (n - 1) * stride + 1)
+             for size, start, n, stride in zip(x.shape, starts, out.shape, strides, strict=True)]
+    zero = scalar(np.zeros((), x.dtype))
+    return [apply(PadOp, ct, zero, edge_padding_low=starts, edge_padding_high=tuple(highs),
+                  interior_padding=tuple(s - 1 for s in strides))]
+
+
+def _transpose_pad(node, cts, operands, linear):
+    """JAX's: crop the edge padding, then take every (interior + 1)-th element."""
+    (ct,), (x, _) = cts, node.in_types
+    low, high = node.params["edge_padding_low"], node.params["edge_padding_high"]
+    interior = node.params["interior_padding"]
+    zero = scalar(np.zeros((), x.dtype))
+    cropped = apply(PadOp, ct, zero, edge_padding_low=tuple(-v for v in low),
+                    edge_padding_high=tuple(-v for v in high), interior_padding=(0,) * x.ndim)
+    shape = type_of(cropped).shape
+    t_operand = apply(SliceOp, cropped, start_indices=(0,) * x.ndim, limit_indices=shape,
+                      strides=tuple(i + 1 for i in interior))
+    t_value = None
+    if linear[1]:
+        all_axes = list(range(x.ndim))
+        t_value = apply(op_class("mirax.sub"), sum_over(ct, all_axes), sum_over(t_operand, all_axes))
+    return [t_operand if linear[0] else None, t_value]
+
+
+def _transpose_concatenate(node, cts, operands, linear):
+    (ct,), d = cts, node.params["dimension"]
+    shape = type_of(ct).shape
+    split = node.in_types[0].shape[d]
+    parts = []
+    for is_linear, start, stop in ((linear[0], 0, split), (linear[1], split, shape[d])):
+        if not is_linear:
+            parts.append(None)
+            continue
+        begin, end = [0] * len(shape), list(shape)
+        begin[d], end[d] = start, stop
+        parts.append(apply(SliceOp, ct, start_indices=tuple(begin), limit_indices=tuple(end),
+                           strides=(1,) * len(shape)))
+    return parts
+
+
+def _transpose_dynamic_slice(node, cts, operands, linear):
+    (ct,), indices = cts, operands[:-1]
+    return [None] * len(indices) + [apply(DynamicUpdateSliceOp, *indices, zeros(node.in_types[-1]), ct)]
+
+
+def _transpose_dynamic_update_slice(node, cts, operands, linear):
+    (ct,), indices = cts, operands[:-2]
+    update = node.in_types[-1]
+    t_operand = apply(DynamicUpdateSliceOp, *indices, ct, zeros(update)) if linear[-2] else None
+    t_update = apply(DynamicSliceOp, *indices, ct, slice_sizes=update.shape) if linear[-1] else None
+    return [None] * len(indices) + [t_operand, t_update]
+
+
+rules.transpose[BroadcastInDimOp.OPERATION_NAME] = _transpose_broadcast_in_dim
+rules.transpose[ReshapeOp.OPERATION_NAME] = lambda node, cts, operands, linear: [
+    apply(ReshapeOp, cts[0], new_sizes=node.in_types[0].shape)]
+rules.transpose[TransposeOp.OPERATION_NAME] = _transpose_transpose
+rules.transpose[SliceOp.OPERATION_NAME] = _transpose_slice
+rules.transpose[PadOp.OPERATION_NAME] = _transpose_pad
+rules.transpose[ConcatenateOp.OPERATION_NAME] = _transpose_concatenate
+rules.transpose[RevOp.OPERATION_NAME] = lambda node, cts, operands, linear: [
+    apply(RevOp, cts[0], dimensions=node.params["dimensions"])]
+rules.transpose[DynamicSliceOp.OPERATION_NAME] = _transpose_dynamic_slice
+rules.transpose[DynamicUpdateSliceOp.OPERATION_NAME] = _transpose_dynamic_update_slice

@@ -60,3 +60,10 @@ def add_tangents(a, b):
 def instantiate(tangent, shaped):
     """A tangent as a value: symbolic zeros become zeros of `shaped`."""
     return zeros(ShapedType(tuple(shaped.shape), shaped.dtype)) if tangent is None else tangent
+
+
+def sum_over(value, axes):
+    """`value` summed over `axes` (those dimensions dropped); itself when there are none."""
+    from .base import op_class
+
+    return apply(op_class("mirax.reduce_sum"), value, axes=tuple(axes)) if axes else value
