@@ -18,6 +18,8 @@ from mirax.dialect.types import shaped_type
 from mirax.dialect.values import instantiate
 from mirax.mlir import func, ir
 
+from .declarations import add_body, declare, function_type, functions, mark_derived, ready
+
 JVP_OF = "mirax.jvp_of"
 ACTIVE = "mirax.active"
 
@@ -27,45 +29,21 @@ def declare_jvp(module, callee, active):
     `module` (a builtin.module operation) once per callee and active set."""
     name = callee.attributes["sym_name"].value
     symbol = f"{name}_jvp_{'_'.join(map(str, active)) or 'none'}"
-    table = ir.SymbolTable(module)
-    if symbol in table:
-        return symbol
-    ftype = ir.FunctionType(ir.TypeAttr(callee.attributes["function_type"]).value)
+    ftype = function_type(callee)
     inputs, results = list(ftype.inputs), list(ftype.results)
     jvp_type = ir.FunctionType.get(inputs + [inputs[i] for i in active], results + results)
-    with ir.InsertionPoint(_body(module)), callee.location:
-        decl = func.FuncOp(symbol, jvp_type, visibility="private")
-    decl.attributes[JVP_OF] = ir.FlatSymbolRefAttr.get(name)
-    decl.attributes[ACTIVE] = ir.DenseI64ArrayAttr.get(list(active))
-    table.insert(decl.operation)
-    return symbol
+    return declare(module, symbol, jvp_type, callee.location, {
+        JVP_OF: ir.FlatSymbolRefAttr.get(name), ACTIVE: ir.DenseI64ArrayAttr.get(list(active))})
 
 
-def _body(module):
-    return module.regions[0].blocks[0]
-
-
-def _functions(module):
-    return {op.attributes["sym_name"].value: op for op in _body(module).operations if op.operation.name == "func.func"}
-
-
-def _pending(functions):
-    return [f for f in functions.values() if JVP_OF in f.attributes]
-
-
-def _ready(callee, pending_names):
-    """Whether @callee has a body that calls no pending declaration."""
-    if not callee.regions[0].blocks:
-        return False
-    calls = [op for op in callee.regions[0].blocks[0].operations if op.operation.name == "func.call"]
-    return not any(op.attributes["callee"].value in pending_names for op in calls)
+def derive_jvp(module, decl):
+    """Derive the body of a ready JVP declaration."""
+    _derive(module, decl, functions(module)[decl.attributes[JVP_OF].value])
 
 
 def _derive(module, decl, callee):
     active = list(ir.DenseI64ArrayAttr(decl.attributes[ACTIVE]))
-    ftype = ir.FunctionType(ir.TypeAttr(decl.attributes["function_type"]).value)
-    with decl.location:
-        block = decl.regions[0].blocks.append(*ftype.inputs)
+    block = add_body(decl)
     args = list(block.arguments)
     callee_block = callee.regions[0].blocks[0]
     primals = dict(zip(callee_block.arguments, args[: len(callee_block.arguments)], strict=True))
@@ -74,8 +52,7 @@ def _derive(module, decl, callee):
         for op in callee_block.operations:
             with op.location:
                 _differentiate(module, op, primals, tangents)
-    del decl.attributes[JVP_OF]
-    del decl.attributes[ACTIVE]
+    mark_derived(decl, JVP_OF, ACTIVE)
 
 
 def _differentiate(module, op, primals, tangents):
@@ -102,7 +79,7 @@ def _differentiate(module, op, primals, tangents):
 
 def _call_jvp(module, op, in_primals, in_tangents):
     """A call becomes a call of its callee's JVP, for the operands that have tangents."""
-    callee = _functions(module)[op.attributes["callee"].value]
+    callee = functions(module)[op.attributes["callee"].value]
     active = [i for i, t in enumerate(in_tangents) if t is not None]
     num_results = len(op.results)
     if not active:
@@ -120,15 +97,11 @@ class MiraxJvp:
     summary: str = "Derive the bodies of functions declared as JVPs (forward-mode autodiff)"
 
     def __call__(self, module, pass_=None):
-        """`module` is the builtin.module operation."""
+        """Derive every JVP declaration of `module` (the builtin.module operation) that
+        is or becomes ready."""
         while True:
-            functions = _functions(module)
-            pending = _pending(functions)
-            if not pending:
+            found, _ = ready(module, JVP_OF)
+            if not found:
                 return
-            names = {f.attributes["sym_name"].value for f in pending}
-            ready = [d for d in pending if _ready(functions[d.attributes[JVP_OF].value], names)]
-            if not ready:
-                raise ValueError("mirax-jvp: declarations wait on each other: " + ", ".join(sorted(names)))
-            for decl in ready:
-                _derive(module, decl, functions[decl.attributes[JVP_OF].value])
+            for decl in found:
+                derive_jvp(module, decl)

@@ -2,7 +2,10 @@
 from mirax.mlir import passmanager
 
 from .mirax_expand_math import MiraxExpandMath
+from .declarations import TRANSFORMS, ready
 from .mirax_jvp import MiraxJvp
+from .mirax_linearize import MiraxLinearize
+from .mirax_transpose import MiraxTranspose
 from .mirax_to_linalg import MiraxToLinalg
 from .mirax_vectorize_matmul import MiraxVectorizeMatmul
 
@@ -50,9 +53,21 @@ CPU_LOOPS_TO_LLVM = ",".join([
 CPU_PIPELINE = (CPU_FUSION, MiraxVectorizeMatmul(), CPU_TO_LOOPS, MiraxExpandMath(), CPU_LOOPS_TO_LLVM)
 
 
+def expand_transformations(module):
+    """Derive every transformed function (JVPs, VJPs and transposes), innermost first."""
+    while True:
+        for transform in (MiraxJvp(), MiraxLinearize(), MiraxTranspose()):
+            transform(module)
+        _, pending = ready(module, "mirax.jvp_of")
+        if not pending:
+            return
+        if not any(ready(module, kind)[0] for kind in TRANSFORMS):
+            raise ValueError("transformed functions wait on each other; none can be derived")
+
+
 def lower_to_linalg(module):
     """mirax -> linalg, in place: transformations expanded, then each op lowered."""
-    MiraxJvp()(module.operation)
+    expand_transformations(module.operation)
     MiraxToLinalg()(module.operation)
     passmanager.PassManager.parse("builtin.module(canonicalize)").run(module.operation)
 

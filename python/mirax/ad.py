@@ -1,14 +1,41 @@
-"""Differentiation: the API over the mirax-jvp pass (and, as reverse mode lands, the
-linearize and transpose passes). Tracing only records which function is
-differentiated; the passes derive the derivative code."""
+"""Differentiation: the API over the mirax-jvp, mirax-linearize and mirax-transpose
+passes. Tracing only records which function is differentiated (a call of a
+declared, transformed function); the passes derive the derivative code."""
+import numpy as np
+
 from mirax import dtypes, runtime
 from mirax.api import trace_flat
-from mirax.core import Array, Trace, current_trace, to_array, with_source
+from mirax.core import Array, Aval, Trace, current_trace, to_array, with_source
+from mirax.passes.mirax_jvp import declare_jvp
+from mirax.passes.mirax_linearize import declare_vjp
 from mirax.tree_util import tree_flatten, tree_unflatten
 
 
 def _name(fun):
     return getattr(fun, "__name__", "fun")
+
+
+def _inexact(aval):
+    return dtypes.is_float(aval.dtype) or dtypes.is_complex(aval.dtype)
+
+
+def _call(declare, callee, args, extra, active, out_avals):
+    """Call a transformation of a finished Trace: emitted into the enclosing trace, or
+    traced into a function of its own, compiled (once per program) and run now."""
+    enclosing = current_trace()
+    if enclosing is not None:
+        return enclosing.call_transformed(declare, callee, args, extra, active, out_avals)
+    inputs = list(args) + list(extra)
+    with Trace([x.aval for x in inputs], callee.name) as trace:
+        outs = trace.call_transformed(declare, callee, trace.invars[: len(args)], trace.invars[len(args):],
+                                      active, out_avals)
+    trace.finish(outs)
+    executable = runtime.compile(trace.text, "main", len(trace.invars) + len(trace.constvars), trace.out_avals)
+    results = executable(inputs + trace.constvars)
+    return [Array(r, a.weak_type) for r, a in zip(results, trace.out_avals, strict=True)]
+
+
+# ----------------------------------------------------------------------------- forward mode
 
 
 def jvp(fun, primals, tangents, has_aux=False):
@@ -27,25 +54,31 @@ def jvp(fun, primals, tangents, has_aux=False):
     flat_tangents = [to_array(t) for t in flat_tangents]
     for p, t in zip(flat_primals, flat_tangents, strict=True):
         _check_tangent(p.aval, t.aval)
-    active = [i for i, p in enumerate(flat_primals) if dtypes.is_float(p.aval.dtype) or dtypes.is_complex(p.aval.dtype)]
-
-    def flat_fun(*args):
-        out = fun(*args)
-        if not has_aux:
-            return out
-        if not (isinstance(out, tuple) and len(out) == 2):
-            raise TypeError(with_source("jvp with has_aux=True requires fun to return a pair (output, aux)"))
-        return out
-
-    traced = trace_flat(flat_fun, tree, [p.aval for p in flat_primals], _name(fun))
-    outs = _call_jvp(traced.trace, flat_primals, [flat_tangents[i] for i in active], active)
-    num_outs = len(traced.trace.out_avals)
-    out_primals = tree_unflatten(traced.out_tree, outs[:num_outs])
-    out_tangents = tree_unflatten(traced.out_tree, outs[num_outs:])
+    active = [i for i, p in enumerate(flat_primals) if _inexact(p.aval)]
+    traced = trace_flat(_with_aux(fun, has_aux, "jvp"), tree, [p.aval for p in flat_primals], _name(fun))
+    out_avals = list(traced.trace.out_avals)
+    outs = _call(declare_jvp, traced.trace, flat_primals, [flat_tangents[i] for i in active], active,
+                 out_avals * 2)
+    out_primals = tree_unflatten(traced.out_tree, outs[: len(out_avals)])
+    out_tangents = tree_unflatten(traced.out_tree, outs[len(out_avals):])
     if has_aux:
         (out, aux), (out_tangent, _) = out_primals, out_tangents
         return out, out_tangent, aux
     return out_primals, out_tangents
+
+
+def _with_aux(fun, has_aux, who):
+    if not has_aux:
+        return fun
+
+    def checked(*args, **kwargs):
+        out = fun(*args, **kwargs)
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise TypeError(with_source(
+                f"{who} with has_aux=True requires fun to return a pair (output, auxiliary data), got {type(out)}"))
+        return tuple(out)
+
+    return checked
 
 
 def _check_tangent(primal, tangent):
@@ -53,22 +86,129 @@ def _check_tangent(primal, tangent):
         raise ValueError(with_source(
             f"jvp called with different primal and tangent shapes; got primal shape {primal.shape} and "
             f"tangent shape {tangent.shape}"))
-    inexact = dtypes.is_float(primal.dtype) or dtypes.is_complex(primal.dtype)
-    if inexact and primal.dtype != tangent.dtype:
+    if _inexact(primal) and primal.dtype != tangent.dtype:
         raise TypeError(with_source(
             f"primal and tangent arguments to jvp do not match; dtypes must be equal. Got primal dtype "
             f"{primal.dtype.name} and tangent dtype {tangent.dtype.name}."))
 
 
-def _call_jvp(callee, primals, tangents, active):
-    """The JVP of a finished Trace: emitted into the enclosing trace, or run now."""
-    enclosing = current_trace()
-    if enclosing is not None:
-        return enclosing.call_jvp(callee, primals, tangents, active)
-    with Trace([x.aval for x in primals + tangents], callee.name) as trace:
-        args = trace.invars
-        outs = trace.call_jvp(callee, args[: len(primals)], args[len(primals):], active)
-    trace.finish(outs)
-    executable = runtime.compile(trace.text, "main", len(trace.invars) + len(trace.constvars), trace.out_avals)
-    results = executable(list(primals) + list(tangents) + trace.constvars)
-    return [Array(r, a.weak_type) for r, a in zip(results, trace.out_avals, strict=True)]
+# ----------------------------------------------------------------------------- reverse mode
+
+
+def _vjp_flat(fun, args, kwargs, argnums, has_aux, who):
+    """Trace fun; return (traced, leaves of all arguments, active leaf positions, the tree
+    of the differentiated arguments)."""
+    leaves, tree = tree_flatten((tuple(args), kwargs))
+    leaves = [to_array(x) for x in leaves]
+    # Which leaves belong to the differentiated positional arguments.
+    owner = []
+    for i, arg in enumerate(args):
+        owner += [i] * len(tree_flatten(arg)[0])
+    active = [k for k, i in enumerate(owner) if i in argnums]
+    traced = trace_flat(_with_aux(fun, has_aux, who), tree, [x.aval for x in leaves], _name(fun))
+    return traced, leaves, active
+
+
+def _check_argnums(argnums, args, who):
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+    for n in nums:
+        if not isinstance(n, int) or not -len(args) <= n < len(args):
+            raise TypeError(with_source(
+                f"differentiating with respect to argnums={argnums} requires at least {max(nums) + 1} positional "
+                f"arguments to be passed by the caller, but got only {len(args)} positional arguments."))
+    return single, tuple(n % len(args) for n in nums)
+
+
+def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
+    """A function returning (fun(*args), the gradient of fun with respect to the
+    arguments `argnums`), as jax.value_and_grad; fun must return a real scalar."""
+
+    def value_and_grad_f(*args, **kwargs):
+        single, nums = _check_argnums(argnums, args, "grad")
+        traced, leaves, active = _vjp_flat(fun, args, kwargs, nums, has_aux, "grad")
+        for k in active:
+            aval = leaves[k].aval
+            if not _inexact(aval) and not allow_int:
+                raise TypeError(with_source(
+                    f"grad requires real- or complex-valued inputs (input dtype that is a sub-dtype of np.inexact), "
+                    f"but got {aval.dtype.name}. If you want to use Boolean- or integer-valued inputs, use vjp or "
+                    f"set allow_int to True."))
+        out_avals = list(traced.trace.out_avals)
+        out_aval = out_avals[0]
+        if out_aval.shape != ():
+            raise TypeError(with_source(
+                f"Gradient only defined for scalar-output functions. Output had shape: {out_aval.shape}."))
+        if dtypes.is_complex(out_aval.dtype) and not holomorphic:
+            raise TypeError(with_source(
+                f"grad requires real-valued outputs (output dtype that is a sub-dtype of np.floating), but got "
+                f"{out_aval.dtype.name}. For holomorphic differentiation, pass holomorphic=True."))
+        if not _inexact(out_aval):
+            raise TypeError(with_source(
+                f"grad requires real-valued outputs (output dtype that is a sub-dtype of np.floating), but got "
+                f"{out_aval.dtype.name}."))
+        differentiable = [k for k in active if _inexact(leaves[k].aval)]
+        cotangents = [Array(np.ones((), out_aval.dtype))] + [Array(np.zeros(a.shape, a.dtype)) for a in out_avals[1:]]
+        outs = _call(declare_vjp, traced.trace, leaves, cotangents, differentiable,
+                     out_avals + [leaves[k].aval for k in differentiable])
+        values = tree_unflatten(traced.out_tree, outs[: len(out_avals)])
+        grads = dict(zip(differentiable, outs[len(out_avals):], strict=True))
+        flat_grads = [grads[k] if k in grads else _zero_cotangent(leaves[k].aval) for k in active]
+        structures = [tree_flatten(args[n]) for n in nums]
+        pieces, start = [], 0
+        for leaves_n, tree_n in structures:
+            pieces.append(tree_unflatten(tree_n, flat_grads[start: start + len(leaves_n)]))
+            start += len(leaves_n)
+        grad = pieces[0] if single else tuple(pieces)
+        return values, grad
+
+    return value_and_grad_f
+
+
+def _zero_cotangent(aval):
+    return Array(np.zeros(aval.shape, aval.dtype))
+
+
+def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
+    """The gradient of fun (which returns a real scalar) with respect to the arguments
+    `argnums`, as jax.grad."""
+    value_and_grad_f = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
+
+    def grad_f(*args, **kwargs):
+        values, g = value_and_grad_f(*args, **kwargs)
+        return (g, values[1]) if has_aux else g
+
+    return grad_f
+
+
+def vjp(fun, *primals, has_aux=False):
+    """(fun(*primals), vjp_fun) as jax.vjp: vjp_fun(cotangent) gives a tuple of
+    cotangents, one per primal (recomputing the forward pass, compiled once)."""
+    traced, leaves, active = _vjp_flat(fun, primals, {}, tuple(range(len(primals))), has_aux, "vjp")
+    out_avals = list(traced.trace.out_avals)
+    outs = [Array(o._value, a.weak_type) if isinstance(o, Array) else o
+            for o, a in zip(traced.call_flat(leaves), out_avals, strict=True)]
+    out = tree_unflatten(traced.out_tree, outs)
+    differentiable = [k for k in active if _inexact(leaves[k].aval)]
+    in_structure = tree_flatten(tuple(primals))[1]
+
+    def vjp_fun(cotangent):
+        expected = out[0] if has_aux else out
+        ct_leaves, ct_tree = tree_flatten(cotangent)
+        out_leaves, out_tree = tree_flatten(expected)
+        if ct_tree != out_tree:
+            raise TypeError(with_source(
+                f"Tree structure of cotangent input {ct_tree}, does not match structure of primal output {out_tree}."))
+        cts = [to_array(c) for c in ct_leaves]
+        if has_aux:
+            cts += [_zero_cotangent(a) for a in out_avals[len(cts):]]
+        results = _call(declare_vjp, traced.trace, leaves, cts, differentiable,
+                        out_avals + [leaves[k].aval for k in differentiable])
+        grads = dict(zip(differentiable, results[len(out_avals):], strict=True))
+        return tree_unflatten(in_structure, [grads[k] if k in grads else _zero_cotangent(leaves[k].aval)
+                                             for k in range(len(leaves))])
+
+    return (out[0], vjp_fun, out[1]) if has_aux else (out, vjp_fun)
+
+
+del Aval

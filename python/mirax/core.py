@@ -320,18 +320,17 @@ class Trace:
             symbol = self._import(callee)
             return self._emit_call(symbol, list(args) + list(callee.constvars), callee.out_avals)
 
-    def call_jvp(self, callee, args, tangents, active):
-        """Emit a call of the JVP of a finished Trace: its outputs, then their tangents.
-        `tangents` belong to the arguments at the positions `active`."""
-        from mirax.passes.mirax_jvp import declare_jvp
-
+    def call_transformed(self, declare, callee, args, extra, active, out_avals):
+        """Emit a call of a transformation of a finished Trace: `declare(module, function,
+        active)` declares it (mirax-jvp's declare_jvp, mirax-linearize's declare_vjp);
+        its operands are the callee's, then `extra` (tangents, cotangents)."""
         with runtime.context(), _location():
             symbol = self._import(callee)
             callee_func = ir.SymbolTable(self.module.operation)[symbol]
-            jvp_symbol = declare_jvp(self.module.operation, callee_func, list(active))
-            self._callees.add(jvp_symbol)
-            operands = list(args) + list(callee.constvars) + list(tangents)
-            return self._emit_call(jvp_symbol, operands, list(callee.out_avals) * 2)
+            transformed = declare(self.module.operation, callee_func, list(active))
+            self._callees.add(transformed)
+            operands = list(args) + list(callee.constvars) + list(extra)
+            return self._emit_call(transformed, operands, out_avals)
 
     def finish(self, outputs):
         """Return `outputs` (Tracers of this trace, or values to lift) and seal the function."""

@@ -1,0 +1,159 @@
+"""mirax-linearize: reverse mode, first half. Derives the body of every function
+declared as the VJP of another,
+
+    func.func private @f_vjp(primals..., output cotangents...) -> (outputs..., input cotangents...)
+        attributes {mirax.vjp_of = @f, mirax.active = array<i64: ...>}
+
+as JAX does: forward mode, then partial evaluation, then transposition. The JVP of
+@f (mirax-jvp's rules) is derived and its calls inlined; its ops split into the
+primal computation (no tangent among their operands), which the VJP computes
+directly, and the linear tangent computation, which becomes @f_vjp_linear
+(residuals, tangents) -> output tangents. The VJP's cotangents come from that
+function's transpose, declared here (`mirax.transpose_of`) and derived by
+mirax-transpose.
+"""
+from dataclasses import dataclass
+
+from mirax.mlir import func, ir
+
+from .declarations import add_body, declare, function_type, functions, mark_derived, ready
+from .mirax_jvp import ACTIVE, MiraxJvp, declare_jvp
+from .mirax_transpose import declare_transpose
+
+VJP_OF = "mirax.vjp_of"
+
+
+def declare_vjp(module, callee, active):
+    """The symbol of @callee's VJP with cotangents for the arguments `active`, declared
+    in `module` (a builtin.module operation) once per callee and active set."""
+    name = callee.attributes["sym_name"].value
+    symbol = f"{name}_vjp_{'_'.join(map(str, active)) or 'none'}"
+    ftype = function_type(callee)
+    inputs, results = list(ftype.inputs), list(ftype.results)
+    vjp_type = ir.FunctionType.get(inputs + results, results + [inputs[i] for i in active])
+    return declare(module, symbol, vjp_type, callee.location, {
+        VJP_OF: ir.FlatSymbolRefAttr.get(name), ACTIVE: ir.DenseI64ArrayAttr.get(list(active))})
+
+
+def inline_calls(module, function):
+    """Replace every call in `function` by the callee's body, recursively."""
+    table = functions(module)
+    block = function.regions[0].blocks[0]
+    while True:
+        calls = [op for op in block.operations if op.operation.name == "func.call"]
+        if not calls:
+            return
+        for call in calls:
+            callee = table[call.attributes["callee"].value]
+            callee_block = callee.regions[0].blocks[0]
+            env = dict(zip(callee_block.arguments, call.operands, strict=True))
+            with ir.InsertionPoint(call), call.location:
+                for op in callee_block.operations:
+                    if op.operation.name == "func.return":
+                        for result, value in zip(call.results, op.operands, strict=True):
+                            result.replace_all_uses_with(env[value])
+                        continue
+                    clone = _rebuild(op, env)
+                    env.update(zip(op.results, clone.results, strict=True))
+            call.operation.erase()
+
+
+def _rebuild(op, env):
+    """A copy of a region-free op at the current insertion point, its operands mapped by `env`."""
+    return ir.Operation.create(
+        op.operation.name,
+        results=list(op.results.types),
+        operands=[env[v] for v in op.operands],
+        attributes={name: op.operation.attributes[name] for name in op.operation.attributes},
+    )
+
+
+def _derive(module, decl):
+    callee = functions(module)[decl.attributes[VJP_OF].value]
+    active = list(ir.DenseI64ArrayAttr(decl.attributes[ACTIVE]))
+    num_inputs = len(function_type(callee).inputs)
+    num_outputs = len(function_type(callee).results)
+
+    jvp_symbol = declare_jvp(module, callee, active)
+    MiraxJvp()(module)  # derives it and the JVPs of whatever it calls
+    jvp = _copy_function(module, functions(module)[jvp_symbol], f"{decl.attributes['sym_name'].value}_jvp_inlined")
+    inline_calls(module, jvp)
+
+    jvp_block = jvp.regions[0].blocks[0]
+    primal_args = list(jvp_block.arguments)[:num_inputs]
+    tangent_args = list(jvp_block.arguments)[num_inputs:]
+    linear = set(tangent_args)
+    primal_ops, linear_ops = [], []
+    ret = None
+    for op in jvp_block.operations:
+        if op.operation.name == "func.return":
+            ret = op
+        elif any(v in linear for v in op.operands):
+            linear_ops.append(op)
+            linear.update(op.results)
+        else:
+            primal_ops.append(op)
+    outputs = list(ret.operands)[:num_outputs]
+    out_tangents = list(ret.operands)[num_outputs:]
+    # Residuals: primal values the linear part reads, and output tangents that are not
+    # linear at all (zeros), which the linear function passes through.
+    residuals = []
+    for op in linear_ops:
+        residuals.extend(v for v in op.operands if v not in linear and v not in residuals)
+    residuals.extend(v for v in out_tangents if v not in linear and v not in residuals)
+
+    linear_symbol = _linear_function(module, decl, residuals, tangent_args, linear_ops, out_tangents)
+    linear_fn = functions(module)[linear_symbol]
+    transpose_symbol = declare_transpose(module, linear_fn, list(range(len(residuals), len(residuals) + len(tangent_args))))
+
+    block = add_body(decl)
+    args = list(block.arguments)
+    env = dict(zip(primal_args, args[:num_inputs], strict=True))
+    cotangents = args[num_inputs:]
+    with ir.InsertionPoint(block), decl.location:
+        for op in primal_ops:
+            clone = _rebuild(op, env)
+            env.update(zip(op.results, clone.results, strict=True))
+        transposed = func.CallOp([t.type for t in tangent_args], transpose_symbol,
+                                 [env[v] for v in residuals] + cotangents)
+        func.ReturnOp([env[v] for v in outputs] + list(transposed.results))
+    jvp.operation.erase()
+    mark_derived(decl, VJP_OF, ACTIVE)
+
+
+def _copy_function(module, function, symbol):
+    """A private copy of a function with a body, named `symbol`."""
+    with ir.InsertionPoint(functions(module)[function.attributes["sym_name"].value]):
+        copy = function.operation.clone()
+    copy.attributes["sym_name"] = ir.StringAttr.get(symbol)
+    return copy.opview
+
+
+def _linear_function(module, decl, residuals, tangent_args, linear_ops, out_tangents):
+    """@<vjp>_linear(residuals..., tangents...) -> output tangents: the linear part."""
+    symbol = f"{decl.attributes['sym_name'].value}_linear"
+    ftype = ir.FunctionType.get([v.type for v in residuals + tangent_args], [v.type for v in out_tangents])
+    declare(module, symbol, ftype, decl.location, {})
+    linear_fn = functions(module)[symbol]
+    block = add_body(linear_fn)
+    env = dict(zip(residuals + tangent_args, block.arguments, strict=True))
+    with ir.InsertionPoint(block), decl.location:
+        for op in linear_ops:
+            clone = _rebuild(op, env)
+            env.update(zip(op.results, clone.results, strict=True))
+        func.ReturnOp([env[v] for v in out_tangents])
+    return symbol
+
+
+@dataclass(frozen=True)
+class MiraxLinearize:
+    name: str = "mirax-linearize"
+    summary: str = "Derive functions declared as VJPs: JVP, partial evaluation, and a transpose to derive"
+
+    def __call__(self, module, pass_=None):
+        while True:
+            found, _ = ready(module, VJP_OF)
+            if not found:
+                return
+            for decl in found:
+                _derive(module, decl)

@@ -1,0 +1,92 @@
+"""mirax-transpose: reverse mode, second half. Derives the body of every function
+declared as the transpose of a linear function,
+
+    func.func private @g_transpose(nonlinear args..., result cotangents...) -> (linear arg cotangents...)
+        attributes {mirax.transpose_of = @g, mirax.linear = array<i64: ...>}
+
+where @g is linear in the arguments listed in `mirax.linear` (mirax-linearize
+makes such functions from JVPs). @g's ops run backwards, each through its transpose
+rule (dialect/rules.py `transpose`), cotangents adding up where a value is used
+twice; a value no cotangent reaches stays a symbolic zero.
+"""
+from dataclasses import dataclass
+
+from mirax.dialect import node_of, rules
+from mirax.dialect.types import shaped_type
+from mirax.dialect.values import add_tangents, instantiate
+from mirax.mlir import func, ir
+
+from .declarations import add_body, declare, function_type, functions, mark_derived, ready
+
+TRANSPOSE_OF = "mirax.transpose_of"
+LINEAR = "mirax.linear"
+
+
+def declare_transpose(module, linear_fn, linear):
+    """The symbol of the transpose of `linear_fn` in its arguments `linear`, declared once."""
+    name = linear_fn.attributes["sym_name"].value
+    symbol = f"{name}_transpose"
+    ftype = function_type(linear_fn)
+    inputs, results = list(ftype.inputs), list(ftype.results)
+    nonlinear = [t for i, t in enumerate(inputs) if i not in linear]
+    transpose_type = ir.FunctionType.get(nonlinear + results, [inputs[i] for i in linear])
+    return declare(module, symbol, transpose_type, linear_fn.location, {
+        TRANSPOSE_OF: ir.FlatSymbolRefAttr.get(name), LINEAR: ir.DenseI64ArrayAttr.get(list(linear))})
+
+
+def _derive(module, decl):
+    linear_fn = functions(module)[decl.attributes[TRANSPOSE_OF].value]
+    linear_positions = list(ir.DenseI64ArrayAttr(decl.attributes[LINEAR]))
+    source = linear_fn.regions[0].blocks[0]
+    source_args = list(source.arguments)
+    nonlinear_args = [a for i, a in enumerate(source_args) if i not in linear_positions]
+    linear = {source_args[i] for i in linear_positions}
+
+    block = add_body(decl)
+    args = list(block.arguments)
+    values = dict(zip(nonlinear_args, args[: len(nonlinear_args)], strict=True))
+    ops = list(source.operations)
+    ret = ops[-1]
+    for op in ops[:-1]:
+        if any(v in linear for v in op.operands):
+            linear.update(op.results)
+    cotangents = {}
+    with ir.InsertionPoint(block), decl.location:
+        for value, ct in zip(ret.operands, args[len(nonlinear_args):], strict=True):
+            if value in linear:
+                cotangents[value] = add_tangents(cotangents.get(value), ct)
+        for op in reversed(ops[:-1]):
+            if not any(v in linear for v in op.operands):
+                raise ValueError(f"mirax-transpose: {op.operation.name} in @{linear_fn.attributes['sym_name'].value} "
+                                 f"reads no linear value; a linear function computes only on its linear arguments")
+            cts = [cotangents.pop(r, None) for r in op.results]
+            if all(ct is None for ct in cts):
+                continue
+            name = op.operation.name
+            rule = rules.transpose.get(name)
+            if rule is None:
+                raise NotImplementedError(f"mirax-transpose: no transpose rule for {name}")
+            is_linear = [v in linear for v in op.operands]
+            operands = [None if lin else values[v] for v, lin in zip(op.operands, is_linear, strict=True)]
+            with op.location:
+                operand_cts = rule(node_of(op), cts, operands, is_linear)
+            for value, lin, ct in zip(op.operands, is_linear, operand_cts, strict=True):
+                if lin and ct is not None:
+                    cotangents[value] = add_tangents(cotangents.get(value), ct)
+        func.ReturnOp([instantiate(cotangents.get(source_args[i]), shaped_type(source_args[i].type))
+                       for i in linear_positions])
+    mark_derived(decl, TRANSPOSE_OF, LINEAR)
+
+
+@dataclass(frozen=True)
+class MiraxTranspose:
+    name: str = "mirax-transpose"
+    summary: str = "Derive the bodies of functions declared as transposes of linear functions"
+
+    def __call__(self, module, pass_=None):
+        while True:
+            found, _ = ready(module, TRANSPOSE_OF)
+            if not found:
+                return
+            for decl in found:
+                _derive(module, decl)

@@ -1,0 +1,919 @@
+"""mirax.random: JAX's counter-based PRNG (threefry-2x32), bit for bit.
+
+A key is two uint32 words. Every function hashes counters under a key with the
+Threefry-2x32 block cipher, written here with mirax's uint32 lax ops so that it
+lowers, fuses and compiles like everything else. Keys come as typed key arrays
+(`key(0)`: dtype key<fry>, a pytree over its uint32 data, so it passes through
+`jit`) or as raw uint32[..., 2] arrays (`PRNGKey(0)`); every function takes both and
+returns keys of the kind it was given.
+
+Which counters a function hashes follows JAX's two layouts, chosen by the flag
+`jax_threefry_partitionable` (read at call time):
+
+- True (JAX's default): element i of an output of n values hashes the 64-bit counter
+  i, split into (high word, low word); `bits` xors the two result words, `split`
+  keeps both as the new key.
+- False (JAX before 0.5): the counters 0..n-1 are cut in halves and hashed pairwise,
+  (i, i + n/2), the first result words giving the first half of the output and the
+  second words the second half; an odd n pads the counters with a 0.
+
+The samplers use JAX's float constructions (uniform from the mantissa bits, normal
+as sqrt(2) * erf_inv(u), ...). For float32 they also compute XLA:CPU's own log,
+log1p, erf and erf_inv formulas with XLA's fused multiply-adds (`_fma`): mirax's
+lax.log and lax.erf_inv are as accurate but round differently in the last bit, and
+samplers such as gumbel's -log(-log(u)) or erf_inv near 1 magnify one ulp of an
+intermediate into many ulps of the result.
+
+Each sampler runs as one jitted program per shape, dtype and flag value.
+"""
+import math
+import operator
+from collections.abc import Sequence
+from functools import partial
+
+import numpy as np
+
+from mirax import dtypes, lax
+from mirax import numpy as jnp
+from mirax.api import jit
+from mirax.config import config
+from mirax.core import Array, Tracer, bind, is_array, to_array, with_source
+from mirax.dialect.elementwise import ConvertOp
+from mirax.tree_util import register_pytree_node
+
+_U32 = np.dtype(np.uint32)
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_UINT_DTYPES = {8: np.dtype(np.uint8), 16: np.dtype(np.uint16), 32: _U32, 64: np.dtype(np.uint64)}
+_IMPL_NAME = "threefry2x32"
+
+# ----------------------------------------------------------------------------- key arrays
+
+
+class KeyTy:
+    """The dtype of typed key arrays: key<fry> (threefry-2x32 keys)."""
+
+    name = "key<fry>"
+    itemsize = 8  # two uint32 words
+
+    def __repr__(self):
+        return self.name
+
+    __str__ = __repr__
+
+    def __eq__(self, other):
+        return isinstance(other, KeyTy)
+
+    def __hash__(self):
+        return hash(KeyTy)
+
+
+_KEY_DTYPE = KeyTy()
+
+
+class PRNGKeyArray:
+    """An array of threefry keys: shape `shape`, dtype key<fry>, over uint32 data of
+    shape `shape + (2,)`. A pytree whose one leaf is that data, so it passes through
+    jit; no arithmetic, as in JAX."""
+
+    __slots__ = ("_base_array",)
+    __array_priority__ = 100
+
+    def __init__(self, key_data):
+        self._base_array = key_data
+
+    shape = property(lambda self: tuple(self._base_array.shape[:-1]))
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: math.prod(self.shape))
+    dtype = property(lambda self: _KEY_DTYPE)
+    itemsize = property(lambda self: _KEY_DTYPE.itemsize)
+    nbytes = property(lambda self: self.size * _KEY_DTYPE.itemsize)
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of unsized object")
+        return self.shape[0]
+
+    def __iter__(self):
+        if not self.shape:
+            raise TypeError("iteration over a 0-d key array")
+        return (PRNGKeyArray(self._base_array[i]) for i in range(self.shape[0]))
+
+    def __getitem__(self, index):
+        # An index of the key dimensions, followed by the whole data dimension.
+        index = index if isinstance(index, tuple) else (index,)
+        return PRNGKeyArray(self._base_array[index + (slice(None),)])
+
+    def reshape(self, *shape):
+        shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        return PRNGKeyArray(jnp.reshape(self._base_array, tuple(shape) + (2,)))
+
+    def ravel(self):
+        return self.reshape(-1)
+
+    flatten = ravel
+
+    @property
+    def T(self):  # noqa: N802 (NumPy's name)
+        return PRNGKeyArray(jnp.moveaxis(self._base_array.T, 0, -1))
+
+    def __eq__(self, other):
+        if not isinstance(other, PRNGKeyArray):
+            return NotImplemented
+        return jnp.all(self._base_array == other._base_array, axis=-1)
+
+    def __ne__(self, other):
+        if not isinstance(other, PRNGKeyArray):
+            return NotImplemented
+        return jnp.any(self._base_array != other._base_array, axis=-1)
+
+    __hash__ = None
+
+    def __bool__(self):
+        raise TypeError("key array cannot be converted to boolean.")
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError("A key array cannot be converted to a NumPy array. Use mirax.random.key_data(keys) "
+                        "for its uint32 data.")
+
+    def block_until_ready(self):
+        return self
+
+    def copy(self):
+        return self
+
+    def __repr__(self):
+        if isinstance(self._base_array, Tracer):
+            return f"Traced<{_KEY_DTYPE}[{','.join(map(str, self.shape))}]>"
+        return f"Array({self.shape}, dtype={_KEY_DTYPE}) overlaying:\n{self._base_array}"
+
+    __str__ = __repr__
+
+
+def _unflatten_keys(_, children):
+    keys = object.__new__(PRNGKeyArray)  # leaves may be placeholders (tree_util internals): no checks
+    (keys._base_array,) = children
+    return keys
+
+
+register_pytree_node(PRNGKeyArray, lambda keys: ((keys._base_array,), None), _unflatten_keys)
+
+
+# ----------------------------------------------------------------------------- checking keys
+
+
+def _check_key_data(key_data):
+    """Raw key data must be uint32 with a trailing dimension of 2 (JAX's checks, in its order)."""
+    shape, dtype = key_data.shape, key_data.dtype
+    if len(shape) < 1:
+        raise TypeError(with_source(f"invalid PRNG key data: expected key_data.ndim >= 1; got ndim={len(shape)}"))
+    if shape[-1:] != (2,):
+        raise TypeError(with_source(f"invalid PRNG key data: expected key_data.shape to end with (2,) "
+                                    f"(a threefry2x32 key is two uint32 words); got shape={tuple(shape)}"))
+    if dtype != _U32:
+        raise TypeError(with_source(f"invalid PRNG key data: expected key_data.dtype = uint32; got dtype={dtype}"))
+
+
+def _is_arraylike(x):
+    return is_array(x) or isinstance(x, (np.ndarray, np.generic, bool, int, float, complex))
+
+
+def _check_prng_key(name, keys, allow_batched=False):
+    """(uint32 key data, whether `keys` came raw) for a typed or raw key argument."""
+    if isinstance(keys, PRNGKeyArray):
+        data, raw = keys._base_array, False
+    elif _is_arraylike(keys):
+        data, raw = to_array(keys), True
+        _check_key_data(data)
+    else:
+        raise TypeError(with_source(f"unexpected PRNG key type {type(keys)}"))
+    if not allow_batched and data.ndim > 1:
+        raise ValueError(with_source(f"{name} accepts a single key, but was given a key array of shape "
+                                     f"{np.shape(keys)} != (). Use vmap for batching."))
+    return data, raw
+
+
+def _return_keys(raw, data):
+    return data if raw else PRNGKeyArray(data)
+
+
+def _partitionable():
+    return bool(config.read("jax_threefry_partitionable"))
+
+
+def _canonical_shape(name, shape):
+    try:
+        shape = tuple(operator.index(d) for d in shape)
+    except TypeError:
+        raise TypeError(with_source(f"{name}: shapes must be 1D sequences of concrete values of integer type, "
+                                    f"got {shape!r}.")) from None
+    if any(d < 0 for d in shape):
+        raise ValueError(with_source(f"{name}: shape {shape} has a negative dimension"))
+    return shape
+
+
+def _check_shape(name, shape, *param_shapes):
+    """The parameters' shapes must broadcast to `shape` exactly (as JAX's samplers)."""
+    if not param_shapes:
+        return
+    try:
+        broadcast = np.broadcast_shapes(shape, *param_shapes)
+    except ValueError:
+        raise ValueError(with_source(f"{name}: incompatible shapes for broadcasting: shapes="
+                                     f"{[shape, *param_shapes]}")) from None
+    if broadcast != shape:
+        raise ValueError(with_source(
+            f"{name} parameter shapes must be broadcast-compatible with shape argument, and the result of "
+            f"broadcasting the shapes must equal the shape argument, but got result {broadcast} for shape "
+            f"argument {shape}."))
+
+
+def _user_dtype(name, dtype, default, kind_check, kind):
+    dtype = dtypes.canonicalize_dtype(default if dtype is None else dtype)
+    if not kind_check(dtype):
+        raise ValueError(with_source(f"dtype argument to `{name}` must be a {kind} dtype, got {dtype}"))
+    return dtype
+
+
+# ----------------------------------------------------------------------------- threefry-2x32
+
+_ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
+
+
+def _rotate_left(x, d):
+    return lax.bitwise_or(lax.shift_left(x, np.uint32(d)), lax.shift_right_logical(x, np.uint32(32 - d)))
+
+
+def threefry_2x32(k1, k2, x1, x2):
+    """Threefry-2x32 (20 rounds) of the counter words (x1, x2) under the key (k1, k2):
+    the two output words. uint32 arrays; 0-d ones broadcast."""
+    ks = (k1, k2, lax.bitwise_xor(lax.bitwise_xor(k1, k2), np.uint32(0x1BD11BDA)))
+    x = [lax.add(x1, ks[0]), lax.add(x2, ks[1])]
+    for i in range(5):
+        for r in _ROTATIONS[i % 2]:
+            x0 = lax.add(x[0], x[1])
+            x = [x0, lax.bitwise_xor(x0, _rotate_left(x[1], r))]
+        x = [lax.add(x[0], ks[(i + 1) % 3]), lax.add(x[1], lax.add(ks[(i + 2) % 3], np.uint32(i + 1)))]
+    return x
+
+
+def _words(key_data):
+    return [lax.index_in_dim(key_data, i, keepdims=False) for i in range(2)]
+
+
+def _counters(shape):
+    """The partitionable layout's counters: each element's row-major index as a 64-bit
+    number, in two uint32 words (the high word 0-d, as it is 0 below 2**32 elements)."""
+    if math.prod(shape) > 2**32:
+        raise NotImplementedError(with_source(f"random values for more than 2**32 elements (shape {shape})"))
+    low = np.uint32(0)
+    stride = 1
+    for dim in reversed(range(len(shape))):
+        index = lax.broadcasted_iota(_U32, shape, dim)
+        low = lax.add(lax.mul(index, np.uint32(stride)) if stride != 1 else index, low)
+        stride *= shape[dim]
+    return np.uint32(0), to_array(low)
+
+
+def _hash_iota(key_data, n):
+    """threefry_2x32(key, iota(n)) in the legacy layout: the counters halved and hashed
+    pairwise, (i, i + half), first words then second words; odd n pads a 0 counter."""
+    half = (n + 1) // 2
+    first = lax.iota(_U32, half)
+    second = lax.add(first, np.uint32(half))
+    if n % 2:
+        second = lax.select(lax.eq(second, np.uint32(n)), lax.full_like(second, 0), second)
+    out = lax.concatenate(threefry_2x32(*_words(key_data), first, second), 0)
+    return lax.slice(out, (0,), (n,)) if n % 2 else out
+
+
+def _seed(seed):
+    """Key data for an integer seed: its high and low 32 bits (high 0 for 32-bit seeds)."""
+    high = (lax.convert_element_type(lax.shift_right_logical(seed, np.asarray(32, seed.dtype)), _U32)
+            if seed.dtype.itemsize == 8 else to_array(np.uint32(0)))
+    return jnp.stack([high, lax.convert_element_type(seed, _U32)])
+
+
+def _split(key_data, shape, partitionable):
+    """Key data for a shape of new keys."""
+    if partitionable:
+        words = threefry_2x32(*_words(key_data), *_counters(shape))
+        return jnp.stack([lax.broadcast_in_dim(w, shape, range(len(shape))) for w in words], axis=-1)
+    count = 2 * math.prod(shape)
+    data = _hash_iota(key_data, count) if count else jnp.zeros((0,), _U32)
+    return lax.reshape(data, (*shape, 2))
+
+
+def _fold_in(key_data, data):
+    """The key hashing the counter pair (0, data): JAX's threefry_2x32(key, seed(data))."""
+    return jnp.stack(threefry_2x32(*_words(key_data), np.uint32(0), data))
+
+
+def _random_bits(key_data, bit_width, shape, partitionable):
+    """Uniform random bits: a uint{bit_width} array of `shape`."""
+    dtype = _UINT_DTYPES[bit_width]
+    size = math.prod(shape)
+    if size == 0:
+        return jnp.zeros(shape, dtype)
+    if partitionable:
+        high, low = threefry_2x32(*_words(key_data), *_counters(shape))
+        if bit_width == 64:
+            high, low = (lax.convert_element_type(w, dtype) for w in (high, low))
+            return lax.bitwise_or(lax.shift_left(high, np.uint64(32)), low)
+        return lax.convert_element_type(lax.bitwise_xor(high, low), dtype)
+    count = -(-bit_width * size // 32)
+    if count >= 2**32 - 1:
+        raise NotImplementedError(with_source(f"random bits for {size} elements of {bit_width} bits"))
+    bits = _hash_iota(key_data, count)
+    if bit_width == 64:  # first half high words, second half low words
+        high, low = (lax.convert_element_type(lax.slice_in_dim(bits, start, start + size), dtype)
+                     for start in (0, size))
+        bits = lax.bitwise_or(lax.shift_left(high, np.uint64(32)), low)
+    elif bit_width < 32:  # the words' bytes (or 16-bit halves) in little-endian order
+        per_word = 32 // bit_width
+        words = lax.broadcast_in_dim(bits, (count, per_word), (0,))
+        shifts = lax.mul(lax.broadcasted_iota(_U32, (count, per_word), 1), np.uint32(bit_width))
+        parts = lax.bitwise_and(lax.shift_right_logical(words, shifts), np.uint32(2**bit_width - 1))
+        bits = lax.slice(lax.convert_element_type(lax.reshape(parts, (count * per_word,)), dtype), (0,), (size,))
+    return lax.reshape(bits, shape)
+
+
+# ----------------------------------------------------------------------------- XLA:CPU's float32 math
+
+
+def _wide(x):
+    """x as float64 (exact); Python numbers are float32 constants first, as XLA's."""
+    if not is_array(x):
+        return Array(np.asarray(np.float32(x), _F64))
+    (out,) = bind(ConvertOp, x, new_dtype=_F64, weak_type=False)
+    return out
+
+
+def _fma(a, b, c):
+    """a * b + c rounded once, as XLA:CPU computes it (LLVM contracts the pair into an
+    FMA). For float32, in float64: the product is exact there, and the sum's two
+    roundings agree with one except within 2**-29 of a float32 rounding midpoint.
+    Other dtypes: a * b + c."""
+    dtype = next(x.dtype for x in (a, b, c) if is_array(x))
+    if dtype != _F32:
+        return lax.add(lax.mul(a, b), c)
+    (out,) = bind(ConvertOp, lax.add(lax.mul(_wide(a), _wide(b)), _wide(c)), new_dtype=_F32, weak_type=False)
+    return out
+
+
+def _horner(x, coefficients, fma=_fma):
+    p = np.float32(coefficients[0])
+    for c in coefficients[1:]:
+        p = fma(p, x, np.float32(c)) if is_array(p) else _fma(lax.full_like(x, p), x, np.float32(c))
+    return p
+
+
+_LOG_P = (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
+          -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1)
+
+
+def _log_f32(x):
+    """XLA:CPU's float32 log (Cephes' polynomial, Eigen's evaluation order and FMAs);
+    subnormal inputs count as 0, as XLA's flush-to-zero mode does."""
+    tiny = np.float32(np.finfo(np.float32).tiny)
+    bits = lax.bitcast_convert_type(lax.max(x, tiny), _U32)
+    exponent = lax.convert_element_type(
+        lax.sub(lax.convert_element_type(lax.shift_right_logical(bits, np.uint32(23)), np.int32), np.int32(126)), _F32)
+    # The mantissa m in [0.5, 1); below sqrt(1/2) use 2m - 1 and one less exponent.
+    m = lax.bitcast_convert_type(lax.bitwise_or(lax.bitwise_and(bits, np.uint32(0x807FFFFF)), np.uint32(0x3F000000)),
+                                 _F32)
+    below = lax.lt(m, np.float32(0.707106781186547524))
+    exponent = lax.sub(exponent, lax.select(below, lax.full_like(m, 1), lax.full_like(m, 0)))
+    m = lax.add(lax.sub(m, np.float32(1)), lax.select(below, m, lax.full_like(m, 0)))
+    m2 = lax.mul(m, m)
+    m3 = lax.mul(m2, m)
+    p = [_fma(_fma(m, np.float32(_LOG_P[i]), np.float32(_LOG_P[i + 1])), m, np.float32(_LOG_P[i + 2]))
+         for i in (0, 3, 6)]
+    y = _fma(_fma(p[0], m3, p[1]), m3, p[2])
+    y = _fma(y, m3, lax.mul(np.float32(-2.12194440e-4), exponent))
+    m = lax.add(_fma(np.float32(-0.5), m2, m), y)
+    result = _fma(np.float32(0.693359375), exponent, m)
+    result = lax.select(lax.lt(x, tiny), lax.full_like(x, -np.inf), result)
+    result = lax.select(lax.eq(x, np.float32(np.inf)), x, result)
+    return lax.select(lax.ge(x, np.float32(0)), result, lax.full_like(x, np.nan))
+
+
+_LOG1P_NUM = (4.5270000862445199635215e-5, 4.9854102823193375972212e-1, 6.5787325942061044846969e0,
+              2.9911919328553073277375e1, 6.0949667980987787057556e1, 5.7112963590585538103336e1,
+              2.0039553499201281259648e1)
+_LOG1P_DEN = (1.0, 1.5062909083469192043167e1, 8.3047565967967209469434e1, 2.2176239823732856465394e2,
+              3.0909872225312059774938e2, 2.1642788614495947685003e2, 6.0118660497603843919306e1)
+
+
+def _log1p_f32(x):
+    """XLA:CPU's float32 log1p: Cephes' rational approximation for |x| < sqrt(2) - 1,
+    else log(1 + x)."""
+    x2 = lax.mul(x, x)
+    ratio = lax.div(_horner(x, _LOG1P_NUM), _horner(x, _LOG1P_DEN))
+    small = lax.add(x, _fma(np.float32(-0.5), x2, lax.mul(lax.mul(x, x2), ratio)))
+    large = _log_f32(lax.add(x, np.float32(1)))
+    return lax.select(lax.lt(lax.abs(x), np.float32(0.41421356237309504880)), small, large)
+
+
+def _erf_f32(x):
+    """XLA:CPU's float32 erf: Eigen's rational approximation, +-1 from |x| >= 3.8325."""
+    x2 = lax.mul(x, x)
+    numerator = lax.mul(x, _horner(x2, (0.00022905065861350646, 0.0034082910107109506, 0.050955695062380861,
+                                        0.18520832239976145, 1.128379143519084)))
+    denominator = _horner(x2, (-1.1791602954361697e-7, 0.000023547966471313185, 0.0010179625278914885,
+                               0.014070470171167667, 0.11098505178285362, 0.49746925110067538, 1.0))
+    one = lax.select(lax.lt(x, np.float32(0)), lax.full_like(x, -1), lax.full_like(x, 1))
+    return lax.select(lax.le(np.float32(3.832506856900711), lax.abs(x)), one, lax.div(numerator, denominator))
+
+
+# Giles' single-precision erf_inv: coefficients for w < 5 and for w >= 5.
+_ERF_INV_SMALL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+_ERF_INV_LARGE = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+                  -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+
+
+def _erf_inv_f32(x):
+    """XLA's float32 erf_inv (its ErfInv32 with w = -log1p(-x * x))."""
+    w = lax.neg(_log1p_f32(lax.mul(x, lax.neg(x))))
+    small = lax.lt(w, np.float32(5))
+    t = lax.select(small, lax.sub(w, np.float32(2.5)), lax.sub(lax.sqrt(w), np.float32(3)))
+    coefficients = [lax.select(small, lax.full_like(x, s), lax.full_like(x, g))
+                    for s, g in zip(_ERF_INV_SMALL, _ERF_INV_LARGE, strict=True)]
+    p = coefficients[0]
+    for c in coefficients[1:]:
+        p = _fma(p, t, c)
+    return lax.select(lax.eq(lax.abs(x), np.float32(1)), lax.mul(x, np.float32(np.inf)), lax.mul(p, x))
+
+
+def _xla_math(f32_fn, lax_fn):
+    """f32_fn for float32 and, around float32, for 16-bit floats (XLA computes those in
+    float32); lax_fn for float64."""
+    def fn(x):
+        dtype = x.dtype
+        if dtype == _F32:
+            return f32_fn(x)
+        if dtype.itemsize == 2:
+            return lax.convert_element_type(f32_fn(lax.convert_element_type(x, _F32)), dtype)
+        return lax_fn(x)
+
+    return fn
+
+
+_log = _xla_math(_log_f32, lax.log)
+_log1p = _xla_math(_log1p_f32, lax.log1p)
+_erf = _xla_math(_erf_f32, lax.erf)
+_erf_inv = _xla_math(_erf_inv_f32, lax.erf_inv)
+
+
+# ----------------------------------------------------------------------------- keys
+
+
+def _seed_array(ctor_name, seed):
+    if isinstance(seed, PRNGKeyArray):
+        raise TypeError(with_source(f"{ctor_name} accepts a scalar seed, but was given a PRNG key."))
+    if np.ndim(seed):
+        raise TypeError(with_source(f"{ctor_name} accepts a scalar seed, but was given an array of shape "
+                                    f"{np.shape(seed)} != (). Use vmap for batching"))
+    # A Python int goes through int64, as in JAX (wrapping to 32 bits unless x64 is on).
+    seed = to_array(np.int64(seed) if isinstance(seed, int) and not isinstance(seed, bool) else seed)
+    if not dtypes.is_integer(seed.dtype):
+        raise TypeError(with_source(f"PRNG key seed must be an integer; got {seed!r}"))
+    return seed
+
+
+def _check_impl(impl):
+    if impl not in (None, _IMPL_NAME, _KEY_DTYPE):
+        raise ValueError(with_source(f'unrecognized PRNG implementation "{impl}". Did you mean one of: '
+                                     f'"{_IMPL_NAME}"?'))
+
+
+def key(seed, *, impl=None, dtype=None):
+    """A typed PRNG key (a 0-d key<fry> array) for an integer seed."""
+    _check_impl(impl if dtype is None else dtype)
+    return PRNGKeyArray(_seed_jit(_seed_array("key", seed)))
+
+
+def PRNGKey(seed, *, impl=None):  # noqa: N802 (JAX's name)
+    """A raw PRNG key: uint32[2], the seed's high and low 32 bits."""
+    _check_impl(impl)
+    return _seed_jit(_seed_array("PRNGKey", seed))
+
+
+def key_data(keys):
+    """The uint32 data of typed keys (raw keys are returned as they are)."""
+    data, _ = _check_prng_key("key_data", keys, allow_batched=True)
+    return data
+
+
+def wrap_key_data(key_bits_array, *, impl=None, dtype=None):
+    """Typed keys over uint32 data of shape (..., 2)."""
+    _check_impl(impl if dtype is None else dtype)
+    if not _is_arraylike(key_bits_array):
+        raise TypeError(with_source(f"wrap_key_data expects an array of key data, got {type(key_bits_array)}"))
+    data = to_array(key_bits_array)
+    _check_key_data(data)
+    return PRNGKeyArray(data)
+
+
+def key_impl(keys):
+    _check_prng_key("key_impl", keys, allow_batched=True)
+    return _IMPL_NAME
+
+
+def split(key, num=2):
+    """`num` new keys (an int, or a shape tuple) from a key, along new leading axes."""
+    data, raw = _check_prng_key("split", key)
+    shape = tuple(num) if isinstance(num, Sequence) else (num,)
+    try:
+        shape = tuple(operator.index(n) for n in shape)
+    except TypeError:
+        raise TypeError(with_source(f"split: num must be an int or a tuple of ints, got {num!r}")) from None
+    if any(n < 0 for n in shape):
+        raise ValueError(with_source(f"split: the number of keys must be non-negative, got num={num!r}"))
+    return _return_keys(raw, _split_jit(data, shape=shape, partitionable=_partitionable()))
+
+
+def fold_in(key, data):
+    """A new key from a key and 32 bits of data (an integer scalar)."""
+    key_data_, raw = _check_prng_key("fold_in", key)
+    if np.ndim(data):
+        raise TypeError(with_source(f"fold_in accepts a scalar, but was given an array of shape "
+                                    f"{np.shape(data)} != (). Use vmap for batching."))
+    return _return_keys(raw, _fold_in_jit(key_data_, jnp.asarray(data, dtype=_U32)))
+
+
+_seed_jit = jit(_seed)
+_split_jit = jit(_split, static_argnames=("shape", "partitionable"))
+_fold_in_jit = jit(_fold_in)
+
+
+# ----------------------------------------------------------------------------- samplers
+
+
+def bits(key, shape=(), dtype=None):
+    """Uniform random bits as unsigned integers (uint32 by default, uint64 with x64)."""
+    data, _ = _check_prng_key("bits", key)
+    dtype = _user_dtype("bits", dtype, dtypes.default_uint_dtype(), dtypes.is_unsigned, "unsigned int")
+    shape = _canonical_shape("bits", shape)
+    return _bits_jit(data, bit_width=8 * dtype.itemsize, shape=shape, partitionable=_partitionable())
+
+
+_bits_jit = jit(_random_bits, static_argnames=("bit_width", "shape", "partitionable"))
+
+
+def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0):
+    """Uniform floats in [minval, maxval)."""
+    data, _ = _check_prng_key("uniform", key)
+    dtype = _user_dtype("uniform", dtype, float, dtypes.is_float, "float")
+    shape = _canonical_shape("uniform", shape)
+    _check_shape("uniform", shape, np.shape(minval), np.shape(maxval))
+    return _uniform_jit(data, minval, maxval, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _uniform(key_data, minval, maxval, shape, dtype, partitionable):
+    """The mantissa bits of floats in [1, 2), minus 1, scaled to [minval, maxval)."""
+    minval, maxval = (jnp.broadcast_to(lax.convert_element_type(v, dtype), shape) for v in (minval, maxval))
+    info = dtypes.finfo(dtype)
+    rng_bits = max(info.bits, 8) if info.nmant >= 8 else 8
+    bits_ = _random_bits(key_data, rng_bits, shape, partitionable)
+    uint = _UINT_DTYPES[info.bits]
+    bits_ = lax.convert_element_type(bits_, uint)
+    one = np.array(1.0, dtype).view(uint)
+    float_bits = lax.bitwise_or(lax.shift_right_logical(bits_, uint.type(rng_bits - info.nmant)), one)
+    floats = lax.sub(lax.bitcast_convert_type(float_bits, dtype), np.array(1.0, dtype))
+    return lax.max(minval, _fma(floats, lax.sub(maxval, minval), minval))
+
+
+_uniform_jit = jit(_uniform, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def normal(key, shape=(), dtype=None):
+    """Standard normal floats (complex dtypes: real and imaginary parts of variance 1/2)."""
+    data, _ = _check_prng_key("normal", key)
+    shape = _canonical_shape("normal", shape)
+    dtype = _user_dtype("normal", dtype, float, lambda d: dtypes.is_float(d) or dtypes.is_complex(d),
+                        "float or complex")
+    return _normal_jit(data, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _normal_real(key_data, shape, dtype, partitionable):
+    # sqrt(2) * erf_inv(u) for u uniform in (-1, 1).
+    lo = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype))
+    u = _uniform(key_data, lo, np.array(1.0, dtype), shape, dtype, partitionable)
+    return lax.mul(np.array(np.sqrt(2), dtype), _erf_inv(u))
+
+
+def _normal(key_data, shape, dtype, partitionable):
+    if not dtypes.is_complex(dtype):
+        return _normal_real(key_data, shape, dtype, partitionable)
+    real = dtypes.real_dtype(dtype)
+    key_re, key_im = _split(key_data, (2,), partitionable)
+    re, im = (_normal_real(k, shape, real, partitionable) for k in (key_re, key_im))
+    sqrt2 = np.array(np.sqrt(2), real)
+    return lax.complex(lax.div(re, sqrt2), lax.div(im, sqrt2))
+
+
+_normal_jit = jit(_normal, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def truncated_normal(key, lower, upper, shape=None, dtype=None):
+    """Standard normal floats conditioned on lower < x < upper."""
+    shape = None if shape is None else _canonical_shape("truncated_normal", shape)
+    data, _ = _check_prng_key("truncated_normal", key)
+    dtype = _user_dtype("truncated_normal", dtype, float, dtypes.is_float, "float")
+    if shape is None:
+        shape = np.broadcast_shapes(np.shape(lower), np.shape(upper))
+    else:
+        _check_shape("truncated_normal", shape, np.shape(lower), np.shape(upper))
+    return _truncated_normal_jit(data, lower, upper, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _truncated_normal(key_data, lower, upper, shape, dtype, partitionable):
+    # The inverse CDF of a uniform in (erf(lower / sqrt 2), erf(upper / sqrt 2)).
+    sqrt2 = np.array(np.sqrt(2), dtype)
+    lower, upper = (lax.convert_element_type(v, dtype) for v in (lower, upper))
+    a, b = (_erf(lax.div(v, sqrt2)) for v in (lower, upper))
+    u = _uniform(key_data, a, b, shape, dtype, partitionable)
+    out = lax.mul(sqrt2, _erf_inv(u))
+    # Rounding may reach the bounds; the open interval excludes them.
+    return jnp.clip(out, lax.nextafter(lower, np.array(np.inf, dtype)), lax.nextafter(upper, np.array(-np.inf, dtype)))
+
+
+_truncated_normal_jit = jit(_truncated_normal, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def bernoulli(key, p=0.5, shape=None, mode="low"):
+    """Booleans that are True with probability p ("high" mode: exact below p ~ 1e-7)."""
+    shape = None if shape is None else _canonical_shape("bernoulli", shape)
+    if mode not in ("high", "low"):
+        raise ValueError(with_source(f"got mode={mode!r}, expected 'high' or 'low'"))
+    data, _ = _check_prng_key("bernoulli", key)
+    dtype = dtypes.dtype(p)
+    if not dtypes.is_float(dtype):
+        raise TypeError(with_source(f"bernoulli probability `p` must have a floating dtype, got {dtype}."))
+    if shape is None:
+        shape = np.shape(p)
+    else:
+        _check_shape("bernoulli", shape, np.shape(p))
+    return _bernoulli_jit(data, lax.convert_element_type(p, dtype), shape=shape, mode=mode,
+                          partitionable=_partitionable())
+
+
+def _bernoulli(key_data, p, shape, mode, partitionable):
+    dtype = p.dtype
+    if mode == "low":
+        return lax.lt(_uniform(key_data, 0.0, 1.0, shape, dtype, partitionable), jnp.broadcast_to(p, shape))
+    # u2 refines u1 below its resolution: True where u1 + u2 * 2**-nmant < p.
+    u = _uniform(key_data, 0.0, 1.0, (2, *shape), dtype, partitionable)
+    u1, u2 = (lax.index_in_dim(u, i, keepdims=False) for i in range(2))
+    u2 = lax.mul(u2, np.array(2.0 ** -dtypes.finfo(dtype).nmant, dtype))
+    return jnp.less(u2, jnp.subtract(p, u1))
+
+
+_bernoulli_jit = jit(_bernoulli, static_argnames=("shape", "mode", "partitionable"))
+
+
+def randint(key, shape, minval, maxval, dtype=None):
+    """Uniform integers in [minval, maxval) (as JAX: the remainder of 2 * nbits random
+    bits, so slightly biased unless the span is a power of 2; minval where maxval <= minval)."""
+    data, _ = _check_prng_key("randint", key)
+    dtype = dtypes.canonicalize_dtype(int if dtype is None else dtype)
+    shape = _canonical_shape("randint", shape)
+    if not dtypes.is_integer(dtype):
+        raise TypeError(with_source(f"randint only accepts integer dtypes, got {dtype}"))
+    jnp._util.check_arraylike("randint", minval, maxval)
+    _check_shape("randint", shape, np.shape(minval), np.shape(maxval))
+    info = dtypes.iinfo(dtype)
+    sampling_dtype = dtype
+    if info.bits < 32:  # sampled in 32 bits, which is less biased
+        sampling_dtype = np.dtype(np.int32)
+        minval = jnp.clip(jnp.asarray(minval).astype(np.int32), int(info.min), int(info.max))
+        maxval = jnp.clip(jnp.asarray(maxval).astype(np.int32), int(info.min), int(info.max) + 1)
+    out = _randint_jit(data, minval, maxval, shape=shape, dtype=sampling_dtype, partitionable=_partitionable())
+    return lax.convert_element_type(out, dtype)
+
+
+def _clip_to(x, dtype):
+    """Integer x in `dtype`, clipped to its range instead of wrapping."""
+    src, dst = dtypes.iinfo(x.dtype), dtypes.iinfo(dtype)
+    lo, hi = np.array(max(src.min, dst.min), x.dtype), np.array(min(src.max, dst.max), x.dtype)
+    return lax.convert_element_type(lax.clamp(lo, x, hi), dtype)
+
+
+def _randint(key_data, minval, maxval, shape, dtype, partitionable):
+    minval, maxval = (v if dtypes.is_integer(v.dtype) else lax.convert_element_type(v, int)
+                      for v in (to_array(minval), to_array(maxval)))
+    # maxval above dtype's range (randint(key, s, 0, 256, uint8)) widens the span by one.
+    maxval_out_of_range = lax.gt(maxval, _clip_to(to_array(np.array(dtypes.iinfo(dtype).max, dtype)), maxval.dtype))
+    minval, maxval = (jnp.broadcast_to(_clip_to(v, dtype), shape) for v in (minval, maxval))
+    maxval_out_of_range = jnp.broadcast_to(maxval_out_of_range, shape)
+    nbits = dtypes.iinfo(dtype).bits
+    k1, k2 = _split(key_data, (2,), partitionable)
+    higher_bits, lower_bits = (_random_bits(k, nbits, shape, partitionable) for k in (k1, k2))
+    unsigned = _UINT_DTYPES[nbits]
+    span = lax.convert_element_type(lax.sub(maxval, minval), unsigned)
+    one = lax.full_like(span, 1)
+    span = lax.select(lax.le(maxval, minval), one, span)
+    span = lax.select(lax.bitwise_and(maxval_out_of_range, lax.gt(maxval, minval)), lax.add(span, one), span)
+    # (higher * 2**nbits + lower) % span, with 2**nbits % span as (2**(nbits/2) % span)**2 % span.
+    multiplier = lax.rem(lax.full_like(span, 2 ** (nbits // 2)), span)
+    multiplier = lax.rem(lax.mul(multiplier, multiplier), span)
+    offset = lax.add(lax.mul(lax.rem(higher_bits, span), multiplier), lax.rem(lower_bits, span))
+    return lax.add(minval, lax.convert_element_type(lax.rem(offset, span), dtype))
+
+
+_randint_jit = jit(_randint, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def permutation(key, x, axis=0, independent=False):
+    """A shuffled arange(x) for an integer x; else x shuffled along `axis` (each slice
+    on its own if `independent`)."""
+    data, _ = _check_prng_key("permutation", key)
+    jnp._util.check_arraylike("permutation", x)
+    axis = jnp._util.canonicalize_axis(axis, np.ndim(x) or 1)
+    if not np.ndim(x):
+        if not dtypes.is_integer(dtypes.dtype(x)):
+            raise TypeError(with_source("x must be an integer or at least 1-dimensional"))
+        return _shuffle_jit(data, jnp.arange(int(x)), axis=axis, partitionable=_partitionable())
+    x = jnp.asarray(x)
+    if independent or x.ndim == 1:
+        return _shuffle_jit(data, x, axis=axis, partitionable=_partitionable())
+    order = _shuffle_jit(data, jnp.arange(x.shape[axis]), axis=0, partitionable=_partitionable())
+    return jnp.take(x, order, axis, unique_indices=True)
+
+
+def _shuffle(key_data, x, axis, partitionable):
+    # Sorts by random 32-bit keys, repeated (with fresh keys) enough times that ties
+    # are unlikely to survive every round (JAX's heuristic).
+    rounds = math.ceil(3 * np.log(max(1, x.size)) / np.log(np.iinfo(np.uint32).max))
+    for _ in range(rounds):
+        key_data, subkey = _split(key_data, (2,), partitionable)
+        _, x = lax.sort_key_val(_random_bits(subkey, 32, x.shape, partitionable), x, axis)
+    return x
+
+
+_shuffle_jit = jit(_shuffle, static_argnames=("axis", "partitionable"))
+
+
+def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None):
+    """Samples from a (an array, or arange(a) for an integer), with or without
+    replacement, uniformly or with probabilities p."""
+    data, _ = _check_prng_key("choice", key)
+    if not isinstance(shape, Sequence):
+        raise TypeError(with_source(f"shape argument of mirax.random.choice must be a sequence, got {shape}"))
+    shape = _canonical_shape("choice", shape)
+    jnp._util.check_arraylike("choice", a)
+    arr = jnp.asarray(a)
+    if arr.ndim == 0:
+        n_inputs = int(a)
+    else:
+        axis = jnp._util.canonicalize_axis(axis, arr.ndim)
+        n_inputs = arr.shape[axis]
+    n_draws = math.prod(shape)
+    if n_draws == 0:
+        return jnp.zeros(shape, dtype=arr.dtype)
+    if n_inputs <= 0:
+        raise ValueError(with_source("a must be greater than 0 unless no samples are taken"))
+    if not replace and n_draws > n_inputs:
+        raise ValueError(with_source(f"Cannot take a larger sample (size {n_draws}) than population "
+                                     f"(size {n_inputs}) when 'replace=False'"))
+    if p is None:
+        if replace:
+            ind = randint(key, shape, 0, n_inputs)
+            result = ind if arr.ndim == 0 else jnp.take(arr, ind, axis)
+        else:
+            drawn = (slice(None),) * axis + (slice(n_draws),)
+            result = permutation(key, n_inputs if arr.ndim == 0 else arr, axis)[drawn]
+    else:
+        jnp._util.check_arraylike("choice", p)
+        (p_arr,) = jnp._util.promote_dtypes_inexact(p)
+        if p_arr.shape != (n_inputs,):
+            raise ValueError(with_source(
+                f"p must be None or a 1D vector with the same size as a.shape[axis]. p has shape {p_arr.shape} "
+                f"and a.shape[axis] is {n_inputs}."))
+        mode = mode or "low"
+        ind = _choice_p_jit(data, p_arr, shape=shape, n_draws=n_draws, replace=bool(replace), mode=mode,
+                            partitionable=_partitionable())
+        result = ind if arr.ndim == 0 else jnp.take(arr, ind, axis)
+    return result.reshape(shape if arr.ndim == 0 else arr.shape[:axis] + shape + arr.shape[axis + 1:])
+
+
+def _choice_p(key_data, p, shape, n_draws, replace, mode, partitionable):
+    """Indices drawn with probabilities p: the inverse CDF with replacement, else the
+    n_draws largest of log p plus Gumbel noise."""
+    if replace:
+        p_cuml = jnp.cumsum(p)
+        r = lax.mul(p_cuml[-1], lax.sub(np.array(1, p.dtype), _uniform(key_data, 0.0, 1.0, shape, p.dtype,
+                                                                            partitionable)))
+        return jnp.searchsorted(p_cuml, r).astype(int)
+    g = lax.add(_gumbel(key_data, p.shape, p.dtype, mode, partitionable), _log(p))
+    return _top_k_indices(g, n_draws).astype(int)
+
+
+_choice_p_jit = jit(_choice_p, static_argnames=("shape", "n_draws", "replace", "mode", "partitionable"))
+
+
+def _top_k_indices(x, k):
+    """The indices of the k largest entries along the last axis, largest first, the
+    lower index first among equal values (as lax.top_k)."""
+    index = lax.broadcasted_iota(np.int32, x.shape, x.ndim - 1)
+    _, index = lax.sort((lax.neg(x), index), dimension=x.ndim - 1, num_keys=1)
+    return lax.slice_in_dim(index, 0, k, axis=x.ndim - 1)
+
+
+def categorical(key, logits, axis=-1, shape=None, replace=True, mode=None):
+    """Indices drawn from softmax(logits) along `axis` (the Gumbel-max trick; without
+    replacement, the Gumbel top-k trick)."""
+    data, _ = _check_prng_key("categorical", key)
+    jnp._util.check_arraylike("categorical", logits)
+    logits = jnp.asarray(logits)
+    axis = jnp._util.canonicalize_axis(axis, logits.ndim)
+    batch_shape = tuple(np.delete(logits.shape, axis))
+    if shape is None:
+        shape = batch_shape
+    else:
+        shape = _canonical_shape("categorical", shape)
+        _check_shape("categorical", shape, batch_shape)
+    mode = _gumbel_mode(mode)
+    prefix = shape[:len(shape) - len(batch_shape)]
+    if not replace and math.prod(prefix) > logits.shape[axis]:
+        raise ValueError(with_source(f"Number of samples without replacement ({math.prod(prefix)}) cannot exceed "
+                                     f"number of categories ({logits.shape[axis]})."))
+    return _categorical_jit(data, logits, shape=shape, axis=axis, replace=bool(replace), mode=mode,
+                            partitionable=_partitionable())
+
+
+def _categorical(key_data, logits, shape, axis, replace, mode, partitionable):
+    batch_ndim = logits.ndim - 1
+    prefix = shape[:len(shape) - batch_ndim]
+    if replace:
+        # One Gumbel draw per category for every sample; the argmax along `axis` picks one.
+        noise_shape = list(shape[len(prefix):])
+        noise_shape.insert(axis, logits.shape[axis])
+        noise = _gumbel(key_data, (*prefix, *noise_shape), logits.dtype, mode, partitionable)
+        scores = lax.add(noise, lax.broadcast_in_dim(logits, noise.shape, range(len(prefix), noise.ndim)))
+        return jnp.argmax(scores, axis=len(prefix) + axis)
+    scores = lax.add(logits, _gumbel(key_data, logits.shape, logits.dtype, mode, partitionable))
+    k = math.prod(prefix)
+    indices = _top_k_indices(jnp.moveaxis(scores, axis, -1), k)
+    # The k draws (batch_shape + (k,)) become the leading dimensions `prefix`.
+    return lax.reshape(indices, shape, (indices.ndim - 1, *range(indices.ndim - 1)))
+
+
+_categorical_jit = jit(_categorical, static_argnames=("shape", "axis", "replace", "mode", "partitionable"))
+
+
+def _gumbel_mode(mode):
+    mode = "low" if mode is None else mode
+    if mode not in ("high", "low"):
+        raise ValueError(with_source(f"Must provide valid mode for gumbel (\"high\" or \"low\"; mirax lacks "
+                                     f"\"highest\") got: {mode}"))
+    return mode
+
+
+def gumbel(key, shape=(), dtype=None, mode=None):
+    """Standard Gumbel floats, -log(-log(u)) ("high" mode: 2 uniforms per value, for
+    a larger range)."""
+    data, _ = _check_prng_key("gumbel", key)
+    dtype = _user_dtype("gumbel", dtype, float, dtypes.is_float, "float")
+    shape = _canonical_shape("gumbel", shape)
+    return _gumbel_jit(data, shape=shape, dtype=dtype, mode=_gumbel_mode(mode), partitionable=_partitionable())
+
+
+def _gumbel(key_data, shape, dtype, mode, partitionable):
+    info = dtypes.finfo(dtype)
+    if mode == "low":
+        u = _uniform(key_data, np.array(info.tiny, dtype), 1.0, shape, dtype, partitionable)
+        return lax.neg(_log(lax.neg(_log(u))))
+    high, low = (lax.index_in_dim(v, 0, keepdims=False) for v in
+                 jnp.split(_uniform(key_data, 0.0, 1.0, (2, *shape), dtype, partitionable), 2))
+    refined = lax.add(lax.add(high, lax.mul(np.array(2.0 ** -info.nmant, dtype), low)), np.array(info.tiny, dtype))
+    x = lax.select(lax.ge(high, np.array(0.5, dtype)), high, refined)
+    return lax.neg(_log(lax.neg(_log1p(lax.neg(x)))))
+
+
+_gumbel_jit = jit(_gumbel, static_argnames=("shape", "dtype", "mode", "partitionable"))
+
+
+def exponential(key, shape=(), dtype=None):
+    """Exponential floats of rate 1: -log(1 - u)."""
+    data, _ = _check_prng_key("exponential", key)
+    dtype = _user_dtype("exponential", dtype, float, dtypes.is_float, "float")
+    shape = _canonical_shape("exponential", shape)
+    return _exponential_jit(data, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _exponential(key_data, shape, dtype, partitionable):
+    u = _uniform(key_data, 0.0, 1.0, shape, dtype, partitionable)
+    return lax.neg(_log1p(lax.neg(u)))
+
+
+_exponential_jit = jit(_exponential, static_argnames=("shape", "dtype", "partitionable"))
+
+
+__all__ = [
+    "PRNGKey", "PRNGKeyArray", "bernoulli", "bits", "categorical", "choice", "exponential", "fold_in", "gumbel",
+    "key", "key_data", "key_impl", "normal", "permutation", "randint", "split", "threefry_2x32",
+    "truncated_normal", "uniform", "wrap_key_data",
+]
