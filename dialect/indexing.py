@@ -17,6 +17,7 @@ from .elementwise import BINARY
 from .lowering import empty
 from .shape import clamp_index, index_constant, indexed, to_i64
 from .types import ShapedType, is_complex, is_integer
+from .values import apply, scalar, zeros
 
 MODES = ("clip", "fill")
 COMBINERS = ("set", "add", "mul", "min", "max")
@@ -238,7 +239,7 @@ rules.lowering[ScatterOp.OPERATION_NAME] = _lower_scatter
 
 # ----------------------------------------------------------------------------- JVP rules
 
-deflinear(GatherOp, linear=(0, 2))  # operand and fill value; the indices have no tangent
+deflinear(GatherOp, linear=(0,))  # as JAX's: neither the indices nor the fill value have a tangent
 
 
 _scatter_linear = deflinear(ScatterOp, linear=(0, 2))
@@ -252,3 +253,44 @@ def _scatter_jvp(node, primals, tangents):
 
 
 rules.jvp[ScatterOp.OPERATION_NAME] = _scatter_jvp
+
+
+# ----------------------------------------------------------------------------- transpose rules (JAX's)
+
+
+def _transpose_gather(node, cts, operands, linear):
+    """A gather's cotangent scatters (adds) back into zeros of the operand's shape."""
+    (ct,), (_, indices, _) = cts, operands
+    p = node.params
+    t_operand = apply(ScatterOp, zeros(node.in_types[0]), indices, ct,
+                      update_window_dims=p["offset_dims"], inserted_window_dims=p["collapsed_slice_dims"],
+                      scatter_dims_to_operand_dims=p["start_index_map"],
+                      operand_batching_dims=p["operand_batching_dims"],
+                      scatter_indices_batching_dims=p["start_indices_batching_dims"], combiner="add", mode=p["mode"])
+    return [t_operand, None, None]
+
+
+def _transpose_scatter(node, cts, operands, linear):
+    """set and add: the updates' cotangent gathers from the result's; the operand's is the
+    result's, less (for set) the overwritten windows."""
+    (ct,), (_, indices, _) = cts, operands
+    p = node.params
+    operand, _, updates = node.in_types
+    t_operand = t_updates = None
+    if linear[0]:
+        t_operand = ct if p["combiner"] == "add" else apply(ScatterOp, ct, indices, zeros(updates), **p)
+    if linear[2]:
+        window = iter(p["update_window_dims"])
+        sizes = tuple(1 if d in p["inserted_window_dims"] or d in p["operand_batching_dims"]
+                      else updates.shape[next(window)] for d in range(operand.ndim))
+        t_updates = apply(GatherOp, ct, indices, scalar(np.zeros((), operand.dtype)),
+                          offset_dims=p["update_window_dims"], collapsed_slice_dims=p["inserted_window_dims"],
+                          start_index_map=p["scatter_dims_to_operand_dims"],
+                          operand_batching_dims=p["operand_batching_dims"],
+                          start_indices_batching_dims=p["scatter_indices_batching_dims"], slice_sizes=sizes,
+                          mode=p["mode"])
+    return [t_operand, None, t_updates]
+
+
+rules.transpose[GatherOp.OPERATION_NAME] = _transpose_gather
+rules.transpose[ScatterOp.OPERATION_NAME] = _transpose_scatter

@@ -7,3 +7,4 @@ from mirax import lax, numpy
 from mirax import nn, scipy
 from mirax.api import jit, make_jaxpr
 from mirax.ad import grad, jvp, value_and_grad, vjp
+from mirax import random

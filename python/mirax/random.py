@@ -26,10 +26,10 @@ intermediate into many ulps of the result.
 
 Each sampler runs as one jitted program per shape, dtype and flag value.
 """
+import functools
 import math
 import operator
 from collections.abc import Sequence
-from functools import partial
 
 import numpy as np
 
@@ -39,6 +39,7 @@ from mirax.api import jit
 from mirax.config import config
 from mirax.core import Array, Tracer, bind, is_array, to_array, with_source
 from mirax.dialect.elementwise import ConvertOp
+from mirax.numpy._util import canonicalize_axis, check_arraylike, promote_dtypes_inexact
 from mirax.tree_util import register_pytree_node
 
 _U32 = np.dtype(np.uint32)
@@ -110,12 +111,6 @@ class PRNGKeyArray:
 
     def ravel(self):
         return self.reshape(-1)
-
-    flatten = ravel
-
-    @property
-    def T(self):  # noqa: N802 (NumPy's name)
-        return PRNGKeyArray(jnp.moveaxis(self._base_array.T, 0, -1))
 
     def __eq__(self, other):
         if not isinstance(other, PRNGKeyArray):
@@ -266,13 +261,11 @@ def _counters(shape):
     number, in two uint32 words (the high word 0-d, as it is 0 below 2**32 elements)."""
     if math.prod(shape) > 2**32:
         raise NotImplementedError(with_source(f"random values for more than 2**32 elements (shape {shape})"))
-    low = np.uint32(0)
-    stride = 1
-    for dim in reversed(range(len(shape))):
-        index = lax.broadcasted_iota(_U32, shape, dim)
-        low = lax.add(lax.mul(index, np.uint32(stride)) if stride != 1 else index, low)
-        stride *= shape[dim]
-    return np.uint32(0), to_array(low)
+    strides = [math.prod(shape[dim + 1:]) for dim in range(len(shape))]
+    terms = [lax.mul(lax.broadcasted_iota(_U32, shape, dim), np.uint32(stride)) if stride != 1
+             else lax.broadcasted_iota(_U32, shape, dim) for dim, stride in enumerate(strides)]
+    low = functools.reduce(lax.add, terms) if terms else to_array(np.uint32(0))
+    return np.uint32(0), low
 
 
 def _hash_iota(key_data, n):
@@ -282,7 +275,7 @@ def _hash_iota(key_data, n):
     first = lax.iota(_U32, half)
     second = lax.add(first, np.uint32(half))
     if n % 2:
-        second = lax.select(lax.eq(second, np.uint32(n)), lax.full_like(second, 0), second)
+        second = lax.select(lax.eq(second, np.uint32(n)), np.uint32(0), second)
     out = lax.concatenate(threefry_2x32(*_words(key_data), first, second), 0)
     return lax.slice(out, (0,), (n,)) if n % 2 else out
 
@@ -296,12 +289,11 @@ def _seed(seed):
 
 def _split(key_data, shape, partitionable):
     """Key data for a shape of new keys."""
+    if not math.prod(shape):
+        return jnp.zeros((*shape, 2), _U32)
     if partitionable:
-        words = threefry_2x32(*_words(key_data), *_counters(shape))
-        return jnp.stack([lax.broadcast_in_dim(w, shape, range(len(shape))) for w in words], axis=-1)
-    count = 2 * math.prod(shape)
-    data = _hash_iota(key_data, count) if count else jnp.zeros((0,), _U32)
-    return lax.reshape(data, (*shape, 2))
+        return jnp.stack(threefry_2x32(*_words(key_data), *_counters(shape)), axis=-1)
+    return lax.reshape(_hash_iota(key_data, 2 * math.prod(shape)), (*shape, 2))
 
 
 def _fold_in(key_data, data):
@@ -361,10 +353,11 @@ def _fma(a, b, c):
     return out
 
 
-def _horner(x, coefficients, fma=_fma):
-    p = np.float32(coefficients[0])
+def _horner(x, coefficients):
+    """The polynomial with `coefficients` (highest degree first) at x, by FMAs."""
+    p = coefficients[0]
     for c in coefficients[1:]:
-        p = fma(p, x, np.float32(c)) if is_array(p) else _fma(lax.full_like(x, p), x, np.float32(c))
+        p = _fma(p, x, c)
     return p
 
 
@@ -383,8 +376,8 @@ def _log_f32(x):
     m = lax.bitcast_convert_type(lax.bitwise_or(lax.bitwise_and(bits, np.uint32(0x807FFFFF)), np.uint32(0x3F000000)),
                                  _F32)
     below = lax.lt(m, np.float32(0.707106781186547524))
-    exponent = lax.sub(exponent, lax.select(below, lax.full_like(m, 1), lax.full_like(m, 0)))
-    m = lax.add(lax.sub(m, np.float32(1)), lax.select(below, m, lax.full_like(m, 0)))
+    exponent = lax.sub(exponent, lax.convert_element_type(below, _F32))
+    m = lax.add(lax.sub(m, np.float32(1)), lax.select(below, m, np.float32(0)))
     m2 = lax.mul(m, m)
     m3 = lax.mul(m2, m)
     p = [_fma(_fma(m, np.float32(_LOG_P[i]), np.float32(_LOG_P[i + 1])), m, np.float32(_LOG_P[i + 2]))
@@ -393,9 +386,9 @@ def _log_f32(x):
     y = _fma(y, m3, lax.mul(np.float32(-2.12194440e-4), exponent))
     m = lax.add(_fma(np.float32(-0.5), m2, m), y)
     result = _fma(np.float32(0.693359375), exponent, m)
-    result = lax.select(lax.lt(x, tiny), lax.full_like(x, -np.inf), result)
+    result = lax.select(lax.lt(x, tiny), np.float32(-np.inf), result)
     result = lax.select(lax.eq(x, np.float32(np.inf)), x, result)
-    return lax.select(lax.ge(x, np.float32(0)), result, lax.full_like(x, np.nan))
+    return lax.select(lax.ge(x, np.float32(0)), result, np.float32(np.nan))
 
 
 _LOG1P_NUM = (4.5270000862445199635215e-5, 4.9854102823193375972212e-1, 6.5787325942061044846969e0,
@@ -422,7 +415,7 @@ def _erf_f32(x):
                                         0.18520832239976145, 1.128379143519084)))
     denominator = _horner(x2, (-1.1791602954361697e-7, 0.000023547966471313185, 0.0010179625278914885,
                                0.014070470171167667, 0.11098505178285362, 0.49746925110067538, 1.0))
-    one = lax.select(lax.lt(x, np.float32(0)), lax.full_like(x, -1), lax.full_like(x, 1))
+    one = lax.select(lax.lt(x, np.float32(0)), jnp.full_like(x, -1), jnp.full_like(x, 1))
     return lax.select(lax.le(np.float32(3.832506856900711), lax.abs(x)), one, lax.div(numerator, denominator))
 
 
@@ -438,7 +431,7 @@ def _erf_inv_f32(x):
     w = lax.neg(_log1p_f32(lax.mul(x, lax.neg(x))))
     small = lax.lt(w, np.float32(5))
     t = lax.select(small, lax.sub(w, np.float32(2.5)), lax.sub(lax.sqrt(w), np.float32(3)))
-    coefficients = [lax.select(small, lax.full_like(x, s), lax.full_like(x, g))
+    coefficients = [lax.select(small, jnp.full_like(x, s), jnp.full_like(x, g))
                     for s, g in zip(_ERF_INV_SMALL, _ERF_INV_LARGE, strict=True)]
     p = coefficients[0]
     for c in coefficients[1:]:
@@ -573,16 +566,20 @@ def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0):
 
 def _uniform(key_data, minval, maxval, shape, dtype, partitionable):
     """The mantissa bits of floats in [1, 2), minus 1, scaled to [minval, maxval)."""
-    minval, maxval = (jnp.broadcast_to(lax.convert_element_type(v, dtype), shape) for v in (minval, maxval))
+    # XLA computes 16-bit floats in float32 and rounds the result once.
+    compute = _F32 if dtype.itemsize == 2 else dtype
+    minval, maxval = (jnp.broadcast_to(lax.convert_element_type(lax.convert_element_type(v, dtype), compute), shape)
+                      for v in (minval, maxval))
     info = dtypes.finfo(dtype)
-    rng_bits = max(info.bits, 8) if info.nmant >= 8 else 8
+    rng_bits = 8 if info.nmant < 8 else info.bits  # bfloat16: 8 random bits for 7 mantissa bits
     bits_ = _random_bits(key_data, rng_bits, shape, partitionable)
     uint = _UINT_DTYPES[info.bits]
     bits_ = lax.convert_element_type(bits_, uint)
     one = np.array(1.0, dtype).view(uint)
     float_bits = lax.bitwise_or(lax.shift_right_logical(bits_, uint.type(rng_bits - info.nmant)), one)
-    floats = lax.sub(lax.bitcast_convert_type(float_bits, dtype), np.array(1.0, dtype))
-    return lax.max(minval, _fma(floats, lax.sub(maxval, minval), minval))
+    floats = lax.convert_element_type(lax.sub(lax.bitcast_convert_type(float_bits, dtype), np.array(1.0, dtype)),
+                                      compute)
+    return lax.convert_element_type(lax.max(minval, _fma(floats, lax.sub(maxval, minval), minval)), dtype)
 
 
 _uniform_jit = jit(_uniform, static_argnames=("shape", "dtype", "partitionable"))
@@ -599,7 +596,7 @@ def normal(key, shape=(), dtype=None):
 
 def _normal_real(key_data, shape, dtype, partitionable):
     # sqrt(2) * erf_inv(u) for u uniform in (-1, 1).
-    lo = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype))
+    lo = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype), dtype=dtype)
     u = _uniform(key_data, lo, np.array(1.0, dtype), shape, dtype, partitionable)
     return lax.mul(np.array(np.sqrt(2), dtype), _erf_inv(u))
 
@@ -610,8 +607,9 @@ def _normal(key_data, shape, dtype, partitionable):
     real = dtypes.real_dtype(dtype)
     key_re, key_im = _split(key_data, (2,), partitionable)
     re, im = (_normal_real(k, shape, real, partitionable) for k in (key_re, key_im))
-    sqrt2 = np.array(np.sqrt(2), real)
-    return lax.complex(lax.div(re, sqrt2), lax.div(im, sqrt2))
+    # (re + 1j * im) / sqrt(2), which XLA computes as a product with 1 / sqrt(2).
+    scale = np.array(1, real) / np.array(np.sqrt(2), real)
+    return lax.complex(lax.mul(re, scale), lax.mul(im, scale))
 
 
 _normal_jit = jit(_normal, static_argnames=("shape", "dtype", "partitionable"))
@@ -633,7 +631,8 @@ def _truncated_normal(key_data, lower, upper, shape, dtype, partitionable):
     # The inverse CDF of a uniform in (erf(lower / sqrt 2), erf(upper / sqrt 2)).
     sqrt2 = np.array(np.sqrt(2), dtype)
     lower, upper = (lax.convert_element_type(v, dtype) for v in (lower, upper))
-    a, b = (_erf(lax.div(v, sqrt2)) for v in (lower, upper))
+    # x / sqrt(2), which XLA computes as a product with 1 / sqrt(2).
+    a, b = (_erf(lax.mul(v, np.array(1, dtype) / sqrt2)) for v in (lower, upper))
     u = _uniform(key_data, a, b, shape, dtype, partitionable)
     out = lax.mul(sqrt2, _erf_inv(u))
     # Rounding may reach the bounds; the open interval excludes them.
@@ -682,7 +681,7 @@ def randint(key, shape, minval, maxval, dtype=None):
     shape = _canonical_shape("randint", shape)
     if not dtypes.is_integer(dtype):
         raise TypeError(with_source(f"randint only accepts integer dtypes, got {dtype}"))
-    jnp._util.check_arraylike("randint", minval, maxval)
+    check_arraylike("randint", minval, maxval)
     _check_shape("randint", shape, np.shape(minval), np.shape(maxval))
     info = dtypes.iinfo(dtype)
     sampling_dtype = dtype
@@ -713,11 +712,11 @@ def _randint(key_data, minval, maxval, shape, dtype, partitionable):
     higher_bits, lower_bits = (_random_bits(k, nbits, shape, partitionable) for k in (k1, k2))
     unsigned = _UINT_DTYPES[nbits]
     span = lax.convert_element_type(lax.sub(maxval, minval), unsigned)
-    one = lax.full_like(span, 1)
+    one = jnp.ones_like(span)
     span = lax.select(lax.le(maxval, minval), one, span)
     span = lax.select(lax.bitwise_and(maxval_out_of_range, lax.gt(maxval, minval)), lax.add(span, one), span)
     # (higher * 2**nbits + lower) % span, with 2**nbits % span as (2**(nbits/2) % span)**2 % span.
-    multiplier = lax.rem(lax.full_like(span, 2 ** (nbits // 2)), span)
+    multiplier = lax.rem(jnp.full_like(span, 2 ** (nbits // 2)), span)
     multiplier = lax.rem(lax.mul(multiplier, multiplier), span)
     offset = lax.add(lax.mul(lax.rem(higher_bits, span), multiplier), lax.rem(lower_bits, span))
     return lax.add(minval, lax.convert_element_type(lax.rem(offset, span), dtype))
@@ -730,8 +729,8 @@ def permutation(key, x, axis=0, independent=False):
     """A shuffled arange(x) for an integer x; else x shuffled along `axis` (each slice
     on its own if `independent`)."""
     data, _ = _check_prng_key("permutation", key)
-    jnp._util.check_arraylike("permutation", x)
-    axis = jnp._util.canonicalize_axis(axis, np.ndim(x) or 1)
+    check_arraylike("permutation", x)
+    axis = canonicalize_axis(axis, np.ndim(x) or 1)
     if not np.ndim(x):
         if not dtypes.is_integer(dtypes.dtype(x)):
             raise TypeError(with_source("x must be an integer or at least 1-dimensional"))
@@ -763,12 +762,12 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None):
     if not isinstance(shape, Sequence):
         raise TypeError(with_source(f"shape argument of mirax.random.choice must be a sequence, got {shape}"))
     shape = _canonical_shape("choice", shape)
-    jnp._util.check_arraylike("choice", a)
+    check_arraylike("choice", a)
     arr = jnp.asarray(a)
     if arr.ndim == 0:
         n_inputs = int(a)
     else:
-        axis = jnp._util.canonicalize_axis(axis, arr.ndim)
+        axis = canonicalize_axis(axis, arr.ndim)
         n_inputs = arr.shape[axis]
     n_draws = math.prod(shape)
     if n_draws == 0:
@@ -786,13 +785,13 @@ def choice(key, a, shape=(), replace=True, p=None, axis=0, mode=None):
             drawn = (slice(None),) * axis + (slice(n_draws),)
             result = permutation(key, n_inputs if arr.ndim == 0 else arr, axis)[drawn]
     else:
-        jnp._util.check_arraylike("choice", p)
-        (p_arr,) = jnp._util.promote_dtypes_inexact(p)
+        check_arraylike("choice", p)
+        (p_arr,) = promote_dtypes_inexact(p)
         if p_arr.shape != (n_inputs,):
             raise ValueError(with_source(
                 f"p must be None or a 1D vector with the same size as a.shape[axis]. p has shape {p_arr.shape} "
                 f"and a.shape[axis] is {n_inputs}."))
-        mode = mode or "low"
+        mode = _gumbel_mode(mode)
         ind = _choice_p_jit(data, p_arr, shape=shape, n_draws=n_draws, replace=bool(replace), mode=mode,
                             partitionable=_partitionable())
         result = ind if arr.ndim == 0 else jnp.take(arr, ind, axis)
@@ -826,9 +825,9 @@ def categorical(key, logits, axis=-1, shape=None, replace=True, mode=None):
     """Indices drawn from softmax(logits) along `axis` (the Gumbel-max trick; without
     replacement, the Gumbel top-k trick)."""
     data, _ = _check_prng_key("categorical", key)
-    jnp._util.check_arraylike("categorical", logits)
+    check_arraylike("categorical", logits)
     logits = jnp.asarray(logits)
-    axis = jnp._util.canonicalize_axis(axis, logits.ndim)
+    axis = canonicalize_axis(axis, logits.ndim)
     batch_shape = tuple(np.delete(logits.shape, axis))
     if shape is None:
         shape = batch_shape
@@ -852,7 +851,7 @@ def _categorical(key_data, logits, shape, axis, replace, mode, partitionable):
         noise_shape = list(shape[len(prefix):])
         noise_shape.insert(axis, logits.shape[axis])
         noise = _gumbel(key_data, (*prefix, *noise_shape), logits.dtype, mode, partitionable)
-        scores = lax.add(noise, lax.broadcast_in_dim(logits, noise.shape, range(len(prefix), noise.ndim)))
+        scores = jnp.add(noise, lax.expand_dims(logits, range(len(prefix))))
         return jnp.argmax(scores, axis=len(prefix) + axis)
     scores = lax.add(logits, _gumbel(key_data, logits.shape, logits.dtype, mode, partitionable))
     k = math.prod(prefix)
@@ -886,8 +885,8 @@ def _gumbel(key_data, shape, dtype, mode, partitionable):
     if mode == "low":
         u = _uniform(key_data, np.array(info.tiny, dtype), 1.0, shape, dtype, partitionable)
         return lax.neg(_log(lax.neg(_log(u))))
-    high, low = (lax.index_in_dim(v, 0, keepdims=False) for v in
-                 jnp.split(_uniform(key_data, 0.0, 1.0, (2, *shape), dtype, partitionable), 2))
+    u = _uniform(key_data, 0.0, 1.0, (2, *shape), dtype, partitionable)
+    high, low = (lax.index_in_dim(u, i, keepdims=False) for i in range(2))
     refined = lax.add(lax.add(high, lax.mul(np.array(2.0 ** -info.nmant, dtype), low)), np.array(info.tiny, dtype))
     x = lax.select(lax.ge(high, np.array(0.5, dtype)), high, refined)
     return lax.neg(_log(lax.neg(_log1p(lax.neg(x)))))

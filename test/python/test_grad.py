@@ -1,0 +1,113 @@
+"""Reverse mode (grad, value_and_grad, vjp over mirax-linearize and mirax-transpose):
+every op family's JVP and transpose rules against jax.grad, higher orders, pytrees,
+jit, and JAX's errors for bad input."""
+import jax
+import jax.numpy as jjnp
+import numpy as np
+import pytest
+
+import mirax
+import mirax.numpy as jnp
+from ad_cases import CASES, inputs
+
+
+def assert_close(got, want, rtol=2e-5, atol=2e-5):
+    got_leaves, want_leaves = jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)
+    assert len(got_leaves) == len(want_leaves)
+    for g, w in zip(got_leaves, want_leaves, strict=True):
+        g, w = np.asarray(g), np.asarray(w)
+        assert g.shape == w.shape and g.dtype == w.dtype, (g.shape, g.dtype, w.shape, w.dtype)
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol)
+
+
+
+@pytest.mark.parametrize("name, fn, domain", CASES, ids=[c[0] for c in CASES])
+def test_grad_matches_jax(name, fn, domain):
+    (x, y), _ = inputs(domain)
+    out_size = np.size(jax.eval_shape(lambda a, b: fn(jjnp, a, b), x, y))
+    weights = np.linspace(0.5, 1.5, out_size, dtype=np.float32)
+
+    def loss(m):
+        return lambda a, b: m.sum(fn(m, a, b).reshape(-1) * weights)
+
+    got = mirax.grad(loss(jnp), argnums=(0, 1))(x, y)
+    want = jax.grad(loss(jjnp), argnums=(0, 1))(x, y)
+    assert_close(got, want)
+
+
+def test_value_and_grad_jit_and_pytrees():
+    def loss(params, x):
+        return jnp.sum(jnp.tanh(jnp.dot(x, params["W"]) + params["b"]) ** 2)
+
+    def jax_loss(params, x):
+        return jjnp.sum(jjnp.tanh(jjnp.dot(x, params["W"]) + params["b"]) ** 2)
+
+    rng = np.random.default_rng(0)
+    params = {"W": rng.normal(size=(3, 2)).astype(np.float32), "b": rng.normal(size=(2,)).astype(np.float32)}
+    x = rng.normal(size=(4, 3)).astype(np.float32)
+    want = jax.value_and_grad(jax_loss)(params, x)
+    assert_close(mirax.value_and_grad(loss)(params, x), want)
+    assert_close(mirax.jit(mirax.value_and_grad(loss))(params, x), want)
+    assert_close(mirax.grad(mirax.jit(loss))(params, x), want[1])
+
+
+def test_higher_order():
+    def f(x):
+        return jnp.sin(x) * jnp.exp(x / 2)
+
+    def jf(x):
+        return jjnp.sin(x) * jjnp.exp(x / 2)
+
+    d, jd = f, jf
+    for _ in range(4):
+        d, jd = mirax.grad(d), jax.grad(jd)
+        assert_close(d(0.7), jd(0.7), rtol=1e-4)
+
+
+def test_forward_over_reverse_and_reverse_over_forward():
+    def f(x):
+        return jnp.sum(jnp.tanh(x) ** 2)
+
+    def jf(x):
+        return jjnp.sum(jjnp.tanh(x) ** 2)
+
+    x = np.linspace(-1, 1, 6, dtype=np.float32).reshape(2, 3)
+    v = np.ones((2, 3), np.float32)
+    fwd_rev = mirax.jvp(mirax.grad(f), (x,), (v,))[1]
+    rev_fwd = mirax.grad(lambda x: mirax.jvp(f, (x,), (v,))[1])(x)
+    want = jax.jvp(jax.grad(jf), (x,), (v,))[1]
+    assert_close(fwd_rev, want, rtol=1e-4)
+    assert_close(rev_fwd, want, rtol=1e-4)
+
+
+def test_vjp():
+    x = np.array([0.5, 1.0, 2.0], np.float32)
+    out, f_vjp = mirax.vjp(lambda a: jnp.sin(a) * a, x)
+    want_out, jax_vjp = jax.vjp(lambda a: jjnp.sin(a) * a, x)
+    ct = np.array([1.0, -2.0, 0.5], np.float32)
+    assert_close(out, want_out)
+    assert_close(f_vjp(ct), jax_vjp(ct))
+    assert_close(mirax.jit(f_vjp)(ct), jax_vjp(ct))
+
+
+def test_has_aux_and_integer_arguments():
+    def f(x, n):
+        return jnp.sum(x * n), {"n": n}
+
+    g, aux = mirax.grad(f, has_aux=True)(jnp.ones(3), jnp.array(2))
+    assert_close(g, np.full(3, 2.0, np.float32))
+    assert int(aux["n"]) == 2
+    assert_close(mirax.grad(lambda x, n: x * n)(2.0, 3), jax.grad(lambda x, n: x * n)(2.0, 3))
+
+
+def test_bad_input():
+    with pytest.raises(TypeError, match="only defined for scalar-output functions. Output had shape: \\(3,\\)"):
+        mirax.grad(jnp.sin)(jnp.ones(3))
+    with pytest.raises(TypeError, match="grad requires real- or complex-valued inputs .* but got int32"):
+        mirax.grad(lambda x: x * 2.0)(jnp.array(3))
+    with pytest.raises(TypeError, match="argnums=\\(2,\\) requires at least 3 positional arguments"):
+        mirax.grad(lambda x: x, argnums=(2,))(1.0)
+    with pytest.raises(TypeError, match="has_aux=True requires fun to return a pair"):
+        mirax.grad(lambda x: x * 2.0, has_aux=True)(1.0)
+    with pytest.raises(TypeError, match="real-valued outputs"):
+        mirax.grad(lambda x: x * 1j)(1.0)
