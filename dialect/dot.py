@@ -160,6 +160,8 @@ def _transpose_lhs(ct, x, y, y_value, lc, rc, lb, rb, swap_ans=False):
     (product,) = build(DotGeneralOp, [ct, y_value], lhs_contracting_dimensions=tuple(ans_y),
                        rhs_contracting_dimensions=tuple(y_kept), lhs_batch_dimensions=tuple(ans_batch),
                        rhs_batch_dimensions=tuple(rb))
+    if list(out_axes) == sorted(out_axes):
+        return product
     return apply(op_class("mirax.transpose"), product, permutation=tuple(int(a) for a in out_axes))
 
 

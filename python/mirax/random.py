@@ -566,10 +566,7 @@ def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0):
 
 def _uniform(key_data, minval, maxval, shape, dtype, partitionable):
     """The mantissa bits of floats in [1, 2), minus 1, scaled to [minval, maxval)."""
-    # XLA computes 16-bit floats in float32 and rounds the result once.
-    compute = _F32 if dtype.itemsize == 2 else dtype
-    minval, maxval = (jnp.broadcast_to(lax.convert_element_type(lax.convert_element_type(v, dtype), compute), shape)
-                      for v in (minval, maxval))
+    minval, maxval = (jnp.broadcast_to(lax.convert_element_type(v, dtype), shape) for v in (minval, maxval))
     info = dtypes.finfo(dtype)
     rng_bits = 8 if info.nmant < 8 else info.bits  # bfloat16: 8 random bits for 7 mantissa bits
     bits_ = _random_bits(key_data, rng_bits, shape, partitionable)
@@ -577,9 +574,8 @@ def _uniform(key_data, minval, maxval, shape, dtype, partitionable):
     bits_ = lax.convert_element_type(bits_, uint)
     one = np.array(1.0, dtype).view(uint)
     float_bits = lax.bitwise_or(lax.shift_right_logical(bits_, uint.type(rng_bits - info.nmant)), one)
-    floats = lax.convert_element_type(lax.sub(lax.bitcast_convert_type(float_bits, dtype), np.array(1.0, dtype)),
-                                      compute)
-    return lax.convert_element_type(lax.max(minval, _fma(floats, lax.sub(maxval, minval), minval)), dtype)
+    floats = lax.sub(lax.bitcast_convert_type(float_bits, dtype), np.array(1.0, dtype))
+    return lax.max(minval, _fma(floats, lax.sub(maxval, minval), minval))
 
 
 _uniform_jit = jit(_uniform, static_argnames=("shape", "dtype", "partitionable"))
