@@ -1141,3 +1141,13 @@ rules.transpose[ComplexOp.OPERATION_NAME] = _transpose_complex
 rules.transpose[RealOp.OPERATION_NAME] = _transpose_real
 rules.transpose[ImagOp.OPERATION_NAME] = _transpose_imag
 rules.transpose[ConjOp.OPERATION_NAME] = lambda node, cts, operands, linear: [conj(cts[0])]
+
+
+class StopGradientOp(MiraxOp, name="stop_gradient", operands=("operand",)):
+    """The operand itself, with a zero derivative: differentiation stops here."""
+
+    infer = staticmethod(lambda x: x)
+
+
+rules.lowering[StopGradientOp.OPERATION_NAME] = lambda node, x: [x]
+defzero(StopGradientOp)

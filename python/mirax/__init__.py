@@ -6,5 +6,5 @@ from mirax import array_methods  # noqa: F401  (installs NumPy's operators on ar
 from mirax import lax, numpy
 from mirax import nn, scipy
 from mirax.api import jit, make_jaxpr
-from mirax.ad import grad, jvp, value_and_grad, vjp
+from mirax.ad import grad, hessian, jacfwd, jacrev, jvp, value_and_grad, vjp
 from mirax import random

@@ -212,3 +212,118 @@ def vjp(fun, *primals, has_aux=False):
 
 
 del Aval
+
+
+# ----------------------------------------------------------------------------- Jacobians
+# One JVP per input element (jacfwd) or one VJP per output element (jacrev) for now;
+# the vmap issue batches them into one computation.
+
+
+def _partial_in(fun, args, nums):
+    """fun of the arguments at positions `nums` only, the others fixed."""
+
+    def partial(*dynamic):
+        full = list(args)
+        for n, value in zip(nums, dynamic, strict=True):
+            full[n] = value
+        return fun(*full)
+
+    return partial
+
+
+def _basis(leaves):
+    """One-hot tangents: for each leaf and element, a list of leaves with a single one."""
+    for k, leaf in enumerate(leaves):
+        for e in range(leaf.aval.size):
+            onehot = [np.zeros(x.aval.shape, x.aval.dtype) for x in leaves]
+            onehot[k].reshape(-1)[e] = 1
+            yield [Array(v) for v in onehot]
+
+
+def _blocks(rows, row_leaves, col_leaves, rows_first):
+    """Jacobian blocks [row leaf][col leaf] of shape row.shape + col.shape from the
+    per-element results `rows` (each a list over `col_leaves` if rows_first, else
+    columns: lists over `row_leaves`)."""
+    from mirax import numpy as jnp
+
+    blocks = []
+    for i, row in enumerate(row_leaves):
+        line = []
+        for j, col in enumerate(col_leaves):
+            if rows_first:
+                parts = [r[j] for r in rows[sum(x.aval.size for x in row_leaves[:i]):][: row.aval.size]]
+                stacked = jnp.stack(parts, 0) if parts else jnp.zeros((0,) + col.aval.shape, col.aval.dtype)
+                line.append(jnp.reshape(stacked, row.aval.shape + col.aval.shape))
+            else:
+                parts = [c[i] for c in rows[sum(x.aval.size for x in col_leaves[:j]):][: col.aval.size]]
+                stacked = jnp.stack(parts, -1) if parts else jnp.zeros(row.aval.shape + (0,), row.aval.dtype)
+                line.append(jnp.reshape(stacked, row.aval.shape + col.aval.shape))
+        blocks.append(line)
+    return blocks
+
+
+def _jacobian_tree(blocks, out_tree, in_trees, single):
+    """The pytree Jacobian: the output structure, each leaf the input structure."""
+    result = []
+    for line in blocks:
+        pieces, start = [], 0
+        for leaves_n, tree_n in in_trees:
+            pieces.append(tree_unflatten(tree_n, line[start: start + len(leaves_n)]))
+            start += len(leaves_n)
+        result.append(pieces[0] if single else tuple(pieces))
+    return tree_unflatten(out_tree, result)
+
+
+def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
+    """The Jacobian of fun by forward mode, as jax.jacfwd (pytrees in and out)."""
+
+    def jacfun(*args):
+        single, nums = _check_argnums(argnums, args, "jacfwd")
+        dynamic = tuple(args[n] for n in nums)
+        leaves = [to_array(x) for x in tree_flatten(dynamic)[0]]
+        tree = tree_flatten(dynamic)[1]
+        partial = _partial_in(fun, args, nums)
+        columns, out, aux = [], None, None
+        for tangents in _basis(leaves):
+            result = jvp(partial, dynamic, tree_unflatten(tree, tangents), has_aux=has_aux)
+            out, tangent = result[0], result[1]
+            aux = result[2] if has_aux else None
+            columns.append([to_array(x) for x in tree_flatten(tangent)[0]])
+        if out is None:  # no input elements: evaluate for the output structure
+            out = partial(*dynamic)
+            out, aux = (out if has_aux else (out, None))
+        out_leaves, out_tree = tree_flatten(out)
+        out_leaves = [to_array(x) for x in out_leaves]
+        blocks = _blocks(columns, out_leaves, leaves, rows_first=False)
+        jac = _jacobian_tree(blocks, out_tree, [tree_flatten(d) for d in dynamic], single)
+        return (jac, aux) if has_aux else jac
+
+    return jacfun
+
+
+def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
+    """The Jacobian of fun by reverse mode, as jax.jacrev (pytrees in and out)."""
+
+    def jacfun(*args):
+        single, nums = _check_argnums(argnums, args, "jacrev")
+        dynamic = tuple(args[n] for n in nums)
+        leaves = [to_array(x) for x in tree_flatten(dynamic)[0]]
+        partial = _partial_in(fun, args, nums)
+        result = vjp(partial, *dynamic, has_aux=has_aux)
+        out, vjp_fun = result[0], result[1]
+        out_leaves, out_tree = tree_flatten(out)
+        out_leaves = [to_array(x) for x in out_leaves]
+        rows = []
+        for cotangents in _basis(out_leaves):
+            grads = vjp_fun(tree_unflatten(out_tree, cotangents))
+            rows.append([to_array(x) for x in tree_flatten(grads)[0]])
+        blocks = _blocks(rows, out_leaves, leaves, rows_first=True)
+        jac = _jacobian_tree(blocks, out_tree, [tree_flatten(d) for d in dynamic], single)
+        return (jac, result[2]) if has_aux else jac
+
+    return jacfun
+
+
+def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
+    """jacfwd(jacrev(fun)), as jax.hessian."""
+    return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)

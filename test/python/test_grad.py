@@ -111,3 +111,28 @@ def test_bad_input():
         mirax.grad(lambda x: x * 2.0, has_aux=True)(1.0)
     with pytest.raises(TypeError, match="real-valued outputs"):
         mirax.grad(lambda x: x * 1j)(1.0)
+
+
+def test_jacobians_and_hessian_match_jax():
+    def predict(m, W, b, x):
+        return 0.5 * (m.tanh((m.dot(x, W) + b) / 2) + 1)
+
+    rng = np.random.default_rng(1)
+    W, b, x = rng.normal(size=3).astype(np.float32), np.float32(0.3), rng.normal(size=(4, 3)).astype(np.float32)
+    for mine, theirs in ((mirax.jacfwd, jax.jacfwd), (mirax.jacrev, jax.jacrev)):
+        assert_close(mine(lambda w: predict(jnp, w, b, x))(W), theirs(lambda w: predict(jjnp, w, b, x))(W))
+        got = mine(lambda p, x: predict(jnp, p["W"], p["b"], x))({"W": W, "b": b}, x)
+        want = theirs(lambda p, x: predict(jjnp, p["W"], p["b"], x))({"W": W, "b": b}, x)
+        assert_close(got, want)
+    assert_close(mirax.hessian(lambda w: jnp.sum(predict(jnp, w, b, x) ** 2))(W),
+                 jax.hessian(lambda w: jjnp.sum(predict(jjnp, w, b, x) ** 2))(W), rtol=1e-4)
+    assert_close(mirax.jacfwd(lambda a, c: a * c, argnums=(0, 1))(W, W),
+                 jax.jacfwd(lambda a, c: a * c, argnums=(0, 1))(W, W))
+
+
+def test_stop_gradient():
+    def f(m, lax, x):
+        return m.sum(x * lax.stop_gradient(m.sin(x)) + x**2)
+
+    x = np.array([0.3, -1.2], np.float32)
+    assert_close(mirax.grad(lambda v: f(jnp, mirax.lax, v))(x), jax.grad(lambda v: f(jjnp, jax.lax, v))(x))

@@ -144,6 +144,20 @@ def clamp(min, x, max):  # noqa: A002
     return out
 
 
+def stop_gradient(x):
+    """x, through which no derivative flows (any pytree of arrays)."""
+    from mirax.tree_util import tree_map
+
+    def stop(leaf):
+        leaf = to_array(leaf)
+        if not (dtypes.is_float(leaf.aval.dtype) or dtypes.is_complex(leaf.aval.dtype)):
+            return leaf
+        (out,) = bind(ops.StopGradientOp, leaf)
+        return out
+
+    return tree_map(stop, x)
+
+
 def convert_element_type(x, new_dtype, weak_type=False):
     """x as `new_dtype` (canonicalized); a no-op when nothing changes."""
     x = to_array(x)
@@ -184,5 +198,5 @@ __all__ = [
     "div", "rem", "pow", "max", "min", "atan2", "nextafter", "bitwise_and", "bitwise_or", "bitwise_xor",
     "shift_left", "shift_right_logical", "shift_right_arithmetic", "complex", "round", "integer_pow",
     "square", "eq", "ne", "lt", "le", "gt", "ge", "select", "clamp", "convert_element_type",
-    "bitcast_convert_type", "broadcast_in_dim", "RoundingMethod",
+    "bitcast_convert_type", "broadcast_in_dim", "stop_gradient", "RoundingMethod",
 ]
