@@ -30,6 +30,7 @@ import functools
 import math
 import operator
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 
@@ -398,14 +399,14 @@ _LOG1P_DEN = (1.0, 1.5062909083469192043167e1, 8.3047565967967209469434e1, 2.217
               3.0909872225312059774938e2, 2.1642788614495947685003e2, 6.0118660497603843919306e1)
 
 
-def _log1p_f32(x):
-    """XLA:CPU's float32 log1p: Cephes' rational approximation for |x| < sqrt(2) - 1,
-    else log(1 + x)."""
+def _log1p_xla(x, log):
+    """XLA:CPU's log1p: Cephes' rational approximation for |x| < sqrt(2) - 1, else
+    log(1 + x)."""
+    c = lambda v: np.array(v, x.dtype)  # noqa: E731
     x2 = lax.mul(x, x)
     ratio = lax.div(_horner(x, _LOG1P_NUM), _horner(x, _LOG1P_DEN))
-    small = lax.add(x, _fma(np.float32(-0.5), x2, lax.mul(lax.mul(x, x2), ratio)))
-    large = _log_f32(lax.add(x, np.float32(1)))
-    return lax.select(lax.lt(lax.abs(x), np.float32(0.41421356237309504880)), small, large)
+    small = lax.add(x, _fma(c(-0.5), x2, lax.mul(lax.mul(x, x2), ratio)))
+    return lax.select(lax.lt(lax.abs(x), c(0.41421356237309504880)), small, log(lax.add(x, c(1))))
 
 
 def _erf_f32(x):
@@ -419,44 +420,82 @@ def _erf_f32(x):
     return lax.select(lax.le(np.float32(3.832506856900711), lax.abs(x)), one, lax.div(numerator, denominator))
 
 
-# Giles' single-precision erf_inv: coefficients for w < 5 and for w >= 5.
-_ERF_INV_SMALL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
-                  -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
-_ERF_INV_LARGE = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
-                  -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+# Giles' erf_inv ("Approximating the erfinv function", GPU Computing Gems): per range of
+# w = -log(1 - x**2), its upper bound, the shift c of t = w - c or t = sqrt(w) - c, and
+# the coefficients of p(t) (highest degree first); erf_inv(x) = p(t) * x.
+_ERF_INV_F32 = (
+    (5.0, False, 2.5, (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                       -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)),
+    (np.inf, True, 3.0, (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+                         -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)),
+)
+_ERF_INV_F64 = (
+    (6.25, False, 3.125, (
+        -3.6444120640178196996e-21, -1.685059138182016589e-19, 1.2858480715256400167e-18, 1.115787767802518096e-17,
+        -1.333171662854620906e-16, 2.0972767875968561637e-17, 6.6376381343583238325e-15,
+        -4.0545662729752068639e-14, -8.1519341976054721522e-14, 2.6335093153082322977e-12,
+        -1.2975133253453532498e-11, -5.4154120542946279317e-11, 1.051212273321532285e-09,
+        -4.1126339803469836976e-09, -2.9070369957882005086e-08, 4.2347877827932403518e-07,
+        -1.3654692000834678645e-06, -1.3882523362786468719e-05, 0.0001867342080340571352,
+        -0.00074070253416626697512, -0.0060336708714301490533, 0.24015818242558961693, 1.6536545626831027356)),
+    (16.0, True, 3.25, (
+        2.2137376921775787049e-09, 9.0756561938885390979e-08, -2.7517406297064545428e-07, 1.8239629214389227755e-08,
+        1.5027403968909827627e-06, -4.013867526981545969e-06, 2.9234449089955446044e-06,
+        1.2475304481671778723e-05, -4.7318229009055733981e-05, 6.8284851459573175448e-05,
+        2.4031110387097893999e-05, -0.0003550375203628474796, 0.00095328937973738049703,
+        -0.0016882755560235047313, 0.0024914420961078508066, -0.0037512085075692412107, 0.005370914553590063617,
+        1.0052589676941592334, 3.0838856104922207635)),
+    (np.inf, True, 5.0, (
+        -2.7109920616438573243e-11, -2.5556418169965252055e-10, 1.5076572693500548083e-09,
+        -3.7894654401267369937e-09, 7.6157012080783393804e-09, -1.4960026627149240478e-08,
+        2.9147953450901080826e-08, -6.7711997758452339498e-08, 2.2900482228026654717e-07,
+        -9.9298272942317002539e-07, 4.5260625972231537039e-06, -1.9681778105531670567e-05,
+        7.5995277030017761139e-05, -0.00021503011930044477347, -0.00013871931833623122026,
+        1.0103004648645343977, 4.8499064014085844221)),
+)
 
 
-def _erf_inv_f32(x):
-    """XLA's float32 erf_inv (its ErfInv32 with w = -log1p(-x * x))."""
-    w = lax.neg(_log1p_f32(lax.mul(x, lax.neg(x))))
-    small = lax.lt(w, np.float32(5))
-    t = lax.select(small, lax.sub(w, np.float32(2.5)), lax.sub(lax.sqrt(w), np.float32(3)))
-    coefficients = [lax.select(small, jnp.full_like(x, s), jnp.full_like(x, g))
-                    for s, g in zip(_ERF_INV_SMALL, _ERF_INV_LARGE, strict=True)]
-    p = coefficients[0]
-    for c in coefficients[1:]:
-        p = _fma(p, t, c)
-    return lax.select(lax.eq(lax.abs(x), np.float32(1)), lax.mul(x, np.float32(np.inf)), lax.mul(p, x))
+def _erf_inv_xla(x, log, ranges):
+    """XLA's erf_inv (its ErfInv32 / ErfInv64 with w = -log1p(-x * x)): one polynomial
+    whose coefficients (and t) are selected per element by the range of w."""
+    c = lambda v: np.array(v, x.dtype)  # noqa: E731
+    w = lax.neg(_log1p_xla(lax.mul(x, lax.neg(x)), log))
+    degree = max(len(coefficients) for *_, coefficients in ranges)
+
+    def pick(values):  # the value of each element's range: the first whose bound exceeds w
+        chosen = values[-1]
+        for (bound, *_), value in zip(ranges[-2::-1], values[-2::-1], strict=True):
+            chosen = lax.select(lax.lt(w, c(bound)), value, chosen)
+        return chosen
+
+    t = pick([lax.sub(lax.sqrt(w) if use_sqrt else w, c(shift)) for _, use_sqrt, shift, _ in ranges])
+    # Shorter polynomials start with zero coefficients: 0 * t + 0 leaves them unchanged.
+    padded = [(0.0,) * (degree - len(cs)) + cs for *_, cs in ranges]
+    p = pick([jnp.full_like(x, cs[0]) for cs in padded])
+    for i in range(1, degree):
+        p = _fma(p, t, pick([jnp.full_like(x, cs[i]) for cs in padded]))
+    return lax.select(lax.eq(lax.abs(x), c(1)), lax.mul(x, c(np.inf)), lax.mul(p, x))
 
 
-def _xla_math(f32_fn, lax_fn):
+def _xla_math(f32_fn, f64_fn):
     """f32_fn for float32 and, around float32, for 16-bit floats (XLA computes those in
-    float32); lax_fn for float64."""
+    float32); f64_fn for float64."""
     def fn(x):
         dtype = x.dtype
         if dtype == _F32:
             return f32_fn(x)
         if dtype.itemsize == 2:
             return lax.convert_element_type(f32_fn(lax.convert_element_type(x, _F32)), dtype)
-        return lax_fn(x)
+        return f64_fn(x)
 
     return fn
 
 
 _log = _xla_math(_log_f32, lax.log)
-_log1p = _xla_math(_log1p_f32, lax.log1p)
+_log1p = _xla_math(partial(_log1p_xla, log=_log_f32), partial(_log1p_xla, log=lax.log))
 _erf = _xla_math(_erf_f32, lax.erf)
-_erf_inv = _xla_math(_erf_inv_f32, lax.erf_inv)
+_erf_inv = _xla_math(partial(_erf_inv_xla, log=_log_f32, ranges=_ERF_INV_F32),
+                     partial(_erf_inv_xla, log=lax.log, ranges=_ERF_INV_F64))
 
 
 # ----------------------------------------------------------------------------- keys

@@ -229,3 +229,14 @@ def test_escaped_tracer():
     mirax.jit(lambda x: leaked.append(x) or x)(1.0)
     with pytest.raises(mirax.UnexpectedTracerError, match="unexpected tracer"):
         jnp.sin(leaked[0])
+
+
+@pytest.mark.parametrize("equal_nan", [False, True])
+def test_isclose_allclose_array_equal_match_jax(equal_nan):
+    a = np.array([1.0, np.inf, np.nan, -np.inf, 1e-9, 2.0, 0.0], np.float32)
+    b = np.array([1.0 + 1e-6, np.inf, np.nan, np.inf, 0.0, 2.1, -0.0], np.float32)
+    np.testing.assert_array_equal(jnp.isclose(a, b, equal_nan=equal_nan), jjnp.isclose(a, b, equal_nan=equal_nan))
+    np.testing.assert_array_equal(jnp.isclose(a, b, rtol=0.1), jjnp.isclose(a, b, rtol=0.1))
+    assert bool(jnp.allclose(a[:2], b[:2])) == bool(jjnp.allclose(a[:2], b[:2]))
+    assert bool(jnp.array_equal(a, a, equal_nan=equal_nan)) == bool(jjnp.array_equal(a, a, equal_nan=equal_nan))
+    np.testing.assert_array_equal(jnp.isclose(np.arange(3), 1), jjnp.isclose(np.arange(3), 1))

@@ -29,10 +29,10 @@ from ._shape import (  # noqa: F401
 )
 from ._sorting import argsort, lexsort, searchsorted, sort  # noqa: F401
 from ._ufuncs import (  # noqa: F401
-    abs, absolute, add, angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, around, bitwise_and,
+    abs, absolute, add, allclose, angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, around, array_equal, bitwise_and,
     bitwise_invert, bitwise_not, bitwise_or, bitwise_xor, cbrt, ceil, clip, conj, conjugate, copysign, cos, cosh,
     deg2rad, degrees, divide, divmod, equal, exp, exp2, expm1, fabs, float_power, floor, floor_divide, fmod,
-    greater, greater_equal, heaviside, hypot, imag, invert, isfinite, isinf, isnan, isneginf, isposinf, left_shift,
+    greater, greater_equal, heaviside, hypot, imag, invert, isclose, isfinite, isinf, isnan, isneginf, isposinf, left_shift,
     less, less_equal, log, log1p, log2, log10, logaddexp, logical_and, logical_not, logical_or, logical_xor, maximum,
     minimum, mod, multiply, negative, nextafter, not_equal, positive, pow, power, rad2deg, radians, real, reciprocal,
     remainder, right_shift, rint, round, sign, signbit, sin, sinc, sinh, sqrt, square, subtract, tan, tanh,

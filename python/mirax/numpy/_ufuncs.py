@@ -379,3 +379,41 @@ def clip(arr, min=None, max=None):  # noqa: A002
     if max is not None:
         arr = minimum(max, arr)
     return promote_args("clip", arr)[0]
+
+
+def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|a - b| <= atol + rtol * |b|, elementwise, with infinities equal only to
+    themselves and NaNs unequal (unless `equal_nan`), as JAX's."""
+    check_arraylike("isclose", a, b)
+    a, b = promote_args("isclose", a, b)
+    dtype = a.aval.dtype
+    if not (dtypes.is_float(dtype) or dtypes.is_complex(dtype)):
+        return lax.eq(a, b)
+    tolerance_type = dtypes.real_dtype(dtype)
+    rtol = lax.convert_element_type(rtol, tolerance_type)
+    atol = lax.convert_element_type(atol, tolerance_type)
+    out = lax.le(lax.abs(lax.sub(a, b)), lax.add(atol, lax.mul(rtol, lax.abs(b))))
+    a_inf, b_inf = isinf(a), isinf(b)
+    out = logical_and(out, logical_not(logical_or(a_inf, b_inf)))
+    out = logical_or(out, logical_and(logical_and(a_inf, b_inf), lax.eq(a, b)))
+    a_nan, b_nan = isnan(a), isnan(b)
+    out = logical_and(out, logical_not(logical_or(a_nan, b_nan)))
+    return logical_or(out, logical_and(a_nan, b_nan)) if equal_nan else out
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    from ._reductions import all as all_
+
+    return all_(isclose(a, b, rtol, atol, equal_nan))
+
+
+def array_equal(a1, a2, equal_nan=False):
+    from ._reductions import all as all_
+
+    a1, a2 = to_array(a1), to_array(a2)
+    if a1.aval.shape != a2.aval.shape:
+        return to_array(False)
+    same = equal(a1, a2)
+    if equal_nan:
+        same = logical_or(same, logical_and(isnan(a1), isnan(a2)))
+    return all_(same)
