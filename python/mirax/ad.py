@@ -15,6 +15,11 @@ def _name(fun):
     return getattr(fun, "__name__", "fun")
 
 
+def _concrete(leaves):
+    """Outside jit, the inputs' concrete values, so that tracing can branch on them."""
+    return leaves if current_trace() is None and all(isinstance(x, Array) for x in leaves) else None
+
+
 def _inexact(aval):
     return dtypes.is_float(aval.dtype) or dtypes.is_complex(aval.dtype)
 
@@ -55,7 +60,8 @@ def jvp(fun, primals, tangents, has_aux=False):
     for p, t in zip(flat_primals, flat_tangents, strict=True):
         _check_tangent(p.aval, t.aval)
     active = [i for i, p in enumerate(flat_primals) if _inexact(p.aval)]
-    traced = trace_flat(_with_aux(fun, has_aux, "jvp"), tree, [p.aval for p in flat_primals], _name(fun))
+    traced = trace_flat(_with_aux(fun, has_aux, "jvp"), tree, [p.aval for p in flat_primals], _name(fun),
+                        _concrete(flat_primals))
     out_avals = list(traced.trace.out_avals)
     outs = _call(declare_jvp, traced.trace, flat_primals, [flat_tangents[i] for i in active], active,
                  out_avals * 2)
@@ -105,7 +111,7 @@ def _vjp_flat(fun, args, kwargs, argnums, has_aux, who):
     for i, arg in enumerate(args):
         owner += [i] * len(tree_flatten(arg)[0])
     active = [k for k, i in enumerate(owner) if i in argnums]
-    traced = trace_flat(_with_aux(fun, has_aux, who), tree, [x.aval for x in leaves], _name(fun))
+    traced = trace_flat(_with_aux(fun, has_aux, who), tree, [x.aval for x in leaves], _name(fun), _concrete(leaves))
     return traced, leaves, active
 
 

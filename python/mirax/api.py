@@ -34,9 +34,10 @@ class TracedFunction:
         return tree_unflatten(self.out_tree, self.call_flat(list(args)))
 
 
-def trace_flat(fun, in_tree, in_avals, name):
-    """Trace `fun` on abstract inputs; its outputs must be a pytree of arrays."""
-    with Trace(in_avals, name) as trace:
+def trace_flat(fun, in_tree, in_avals, name, concrete=None):
+    """Trace `fun` on abstract inputs (that also carry the Arrays `concrete`, if given);
+    its outputs must be a pytree of arrays."""
+    with Trace(in_avals, name, concrete) as trace:
         args, kwargs = tree_unflatten(in_tree, trace.invars)
         out = fun(*args, **kwargs)
     leaves, out_tree = tree_flatten(out)

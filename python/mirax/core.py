@@ -181,17 +181,22 @@ class Array:
 
 
 class Tracer:
-    """A value inside a trace: its ir.Value and abstract value."""
+    """A value inside a trace: its ir.Value and abstract value, and its concrete value
+    (an Array) where the trace knows it: outside jit, a transformation traces its
+    function on concrete inputs, so Python control flow on values works there."""
 
-    __slots__ = ("_trace", "value", "aval")
+    __slots__ = ("_trace", "value", "aval", "concrete")
     __array_priority__ = 100
 
-    def __init__(self, trace, value, aval):
+    def __init__(self, trace, value, aval, concrete=None):
         self._trace = trace
         self.value = value
         self.aval = aval
+        self.concrete = concrete
 
     def _concretization_error(self, what):
+        if self.concrete is not None:
+            return
         raise ConcretizationTypeError(
             with_source(
                 f"Abstract tracer value encountered where a concrete value is expected: {what} of a traced "
@@ -202,18 +207,35 @@ class Tracer:
 
     def __bool__(self):
         self._concretization_error("bool()")
+        return bool(self.concrete)
 
     def __int__(self):
         self._concretization_error("int()")
+        return int(self.concrete)
 
     def __float__(self):
         self._concretization_error("float()")
+        return float(self.concrete)
+
+    def __complex__(self):
+        self._concretization_error("complex()")
+        return complex(self.concrete)
 
     def __index__(self):
         self._concretization_error("an index")
+        return self.concrete.__index__()
 
     def __array__(self, dtype=None, copy=None):
         self._concretization_error("conversion to a NumPy array")
+        return self.concrete.__array__(dtype, copy)
+
+    def item(self, *args):
+        self._concretization_error("item()")
+        return self.concrete.item(*args)
+
+    def tolist(self):
+        self._concretization_error("tolist()")
+        return self.concrete.tolist()
 
     def __repr__(self):
         return f"Traced<{self.aval.str_short()}>"
@@ -235,14 +257,19 @@ def current_trace():
 class Trace:
     """A func.func named `main` in a module of its own, built op by op."""
 
-    def __init__(self, in_avals, name="main"):
+    def __init__(self, in_avals, name="main", concrete=None):
+        """A trace over inputs of `in_avals`; with `concrete` (an Array per input) every
+        op also runs on concrete values while it is traced."""
         self.name = name
         with runtime.context(), ir.Location.unknown():
             self.module = ir.Module.create()
             with ir.InsertionPoint(self.module.body):
                 self.func = func.FuncOp("main", ([tensor_type(a.shaped) for a in in_avals], []))
             self.block = self.func.add_entry_block()
-        self.invars = [Tracer(self, arg, a) for arg, a in zip(self.block.arguments, in_avals, strict=True)]
+        self.concrete = concrete is not None
+        values_in = concrete if self.concrete else [None] * len(in_avals)
+        self.invars = [Tracer(self, arg, a, v)
+                       for arg, a, v in zip(self.block.arguments, in_avals, values_in, strict=True)]
         self.constvars = []  # outer values passed as extra trailing arguments
         self._lifted = {}  # id(outer value) -> (outer value, Tracer)
         self._callees = set()
@@ -280,7 +307,8 @@ class Trace:
         else:
             with runtime.context(), ir.Location.unknown():
                 arg = self.block.add_argument(tensor_type(x.aval.shaped), ir.Location.unknown())
-            lifted = Tracer(self, arg, x.aval)
+            outer_value = x if isinstance(x, Array) else x.concrete
+            lifted = Tracer(self, arg, x.aval, outer_value if self.concrete else None)
             self.constvars.append(x)
         self._lifted[id(x)] = (x, lifted)
         return lifted
@@ -288,7 +316,7 @@ class Trace:
     def _constant(self, x):
         """A scalar Array as a constant in the IR."""
         with runtime.context(), _location(), ir.InsertionPoint(self.block):
-            return Tracer(self, values.scalar(x._value), x.aval)
+            return Tracer(self, values.scalar(x._value), x.aval, x if self.concrete else None)
 
     def _import(self, callee):
         """Clone a finished Trace's functions into this module, once; its main's symbol."""
@@ -384,7 +412,13 @@ def bind(op_cls: type[MiraxOp], *args, weak_type=None, **params):
     trace = current_trace()
     if trace is None:
         return _eager(op_cls, args, in_avals, out_avals, params)
-    return trace.emit(op_cls, [trace.lift(x) for x in args], out_avals, params)
+    operands = [trace.lift(x) for x in args]
+    results = trace.emit(op_cls, operands, out_avals, params)
+    if trace.concrete and all(x.concrete is not None for x in operands):
+        values_out = _eager(op_cls, [x.concrete for x in operands], in_avals, out_avals, params)
+        for result, value in zip(results, values_out, strict=True):
+            result.concrete = value
+    return results
 
 
 def _eager(op_cls, args, in_avals, out_avals, params):

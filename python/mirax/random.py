@@ -344,14 +344,32 @@ def _wide(x):
 
 def _fma(a, b, c):
     """a * b + c rounded once, as XLA:CPU computes it (LLVM contracts the pair into an
-    FMA). For float32, in float64: the product is exact there, and the sum's two
-    roundings agree with one except within 2**-29 of a float32 rounding midpoint.
-    Other dtypes: a * b + c."""
+    FMA). float32 goes through float64, where the product is exact (the sum's two
+    roundings agree with one except within 2**-29 of a float32 rounding midpoint);
+    float64 through Dekker's exact product and Knuth's exact sum; 16-bit floats are
+    a * b + c (XLA rounds both)."""
     dtype = next(x.dtype for x in (a, b, c) if is_array(x))
-    if dtype != _F32:
-        return lax.add(lax.mul(a, b), c)
-    (out,) = bind(ConvertOp, lax.add(lax.mul(_wide(a), _wide(b)), _wide(c)), new_dtype=_F32, weak_type=False)
-    return out
+    if dtype == _F32:
+        (out,) = bind(ConvertOp, lax.add(lax.mul(_wide(a), _wide(b)), _wide(c)), new_dtype=_F32, weak_type=False)
+        return out
+    if dtype == _F64:
+        a, b, c = (x if is_array(x) else np.float64(x) for x in (a, b, c))
+        product = lax.mul(a, b)
+        (a_hi, a_lo), (b_hi, b_lo) = _split_f64(a), _split_f64(b)
+        product_error = lax.add(lax.add(lax.add(lax.sub(lax.mul(a_hi, b_hi), product), lax.mul(a_hi, b_lo)),
+                                        lax.mul(a_lo, b_hi)), lax.mul(a_lo, b_lo))
+        total = lax.add(product, c)
+        c_part = lax.sub(total, product)
+        sum_error = lax.add(lax.sub(product, lax.sub(total, c_part)), lax.sub(c, c_part))
+        return lax.add(total, lax.add(sum_error, product_error))
+    return lax.add(lax.mul(a, b), c)
+
+
+def _split_f64(x):
+    """x as high + low parts of 26 bits each (Veltkamp), so products of parts are exact."""
+    scaled = lax.mul(x, np.float64(2.0**27 + 1))
+    high = lax.sub(scaled, lax.sub(scaled, x))
+    return high, lax.sub(x, high)
 
 
 def _horner(x, coefficients):

@@ -136,3 +136,16 @@ def test_stop_gradient():
 
     x = np.array([0.3, -1.2], np.float32)
     assert_close(mirax.grad(lambda v: f(jnp, mirax.lax, v))(x), jax.grad(lambda v: f(jjnp, jax.lax, v))(x))
+
+
+def test_python_control_flow_on_concrete_values_outside_jit():
+    def f(x):
+        if x > 0:
+            return jnp.sin(x) * x
+        return x**2
+
+    assert_close(mirax.grad(f)(1.5), jax.grad(lambda x: jjnp.sin(x) * x)(1.5))
+    assert_close(mirax.grad(f)(-2.0), jax.grad(lambda x: x**2)(-2.0))
+    assert_close(mirax.jvp(f, (1.5,), (1.0,)), jax.jvp(lambda x: jjnp.sin(x) * x, (1.5,), (1.0,)))
+    with pytest.raises(mirax.ConcretizationTypeError, match="test_grad.py"):
+        mirax.jit(mirax.grad(f))(1.5)

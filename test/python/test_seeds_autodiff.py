@@ -53,6 +53,20 @@ PROGRAMS = {
         print("grad(f)(x):", jax.grad(f)(3.2))
         print("grad(straight_through_f)(x):", jax.grad(straight_through_f)(3.2))
         """, "f(x):  3.0\nstraight_through_f(x): 3.0\ngrad(f)(x): 0.0\ngrad(straight_through_f)(x): 1.0\n"),
+    "vjp of Python control flow, then jit of the vjp function (seed 1)": ("""
+        import mirax.numpy as jnp
+        from mirax import jit, vjp
+        def f(x):
+          try:
+            if x < 3:
+              return 2 * x ** 3
+            else:
+              raise ValueError
+          except ValueError:
+            return jnp.pi * x
+        y, f_vjp = vjp(f, 4.)
+        print(jit(f_vjp)(1.))
+        """, "(Array(3.1415927, dtype=float32, weak_type=True),)\n"),
 }
 
 
