@@ -17,7 +17,7 @@ from mirax.mlir import ir, linalg
 from . import rules
 from .base import MiraxOp, build, ints, op_class
 from .elementwise import BINARY, convert_scalar
-from .lowering import PARALLEL, REDUCTION, generic
+from .lowering import PARALLEL, REDUCTION, generic, reshape, transpose
 from .reduction import accumulator_dtype, convert_tensor, filled
 from .types import ShapedType, is_bool
 from .values import add_tangents, apply
@@ -102,17 +102,37 @@ def _generic_dot(lhs_type, rhs_type, acc, params, lhs, rhs, init):
     return generic([acc], [lhs, rhs], maps, body, iterators, inits=[init])[0]
 
 
+def _as_matmul(node, lhs, rhs):
+    """Any dot_general as XLA does it: operands transposed to (batch, free, contracting)
+    and (batch, contracting, free), flattened to a (batched) matmul, the product
+    reshaped back. The named matmul is what mirax-vectorize-matmul makes fast."""
+    lhs_type, rhs_type = node.in_types
+    (out,) = node.out_types
+    lc, rc, lb, rb = (node.params[name] for name in DIMENSION_PARAMS)
+    lf, rf = _free(lhs_type, lc, lb), _free(rhs_type, rc, rb)
+    size = lambda x, dims: int(np.prod([x.shape[d] for d in dims], dtype=np.int64))  # noqa: E731
+    batch, m, k, n = size(lhs_type, lb), size(lhs_type, lf), size(lhs_type, lc), size(rhs_type, rf)
+    lead = (batch,) if lb else ()
+    a = reshape(transpose(lhs, lhs_type, list(lb) + lf + list(lc)), ShapedType(lead + (m, k), lhs_type.dtype))
+    b = reshape(transpose(rhs, rhs_type, list(rb) + list(rc) + rf), ShapedType(lead + (k, n), rhs_type.dtype))
+    acc = ShapedType(lead + (m, n), accumulator_dtype(out.dtype))
+    product = (linalg.batch_matmul if lb else linalg.matmul)(a, b, outs=[filled(acc, 0)])
+    return reshape(convert_tensor(product, acc, out.dtype), out)
+
+
 def _lower_dot_general(node, lhs, rhs):
     lhs_type, rhs_type = node.in_types
     (out,) = node.out_types
-    acc = ShapedType(out.shape, accumulator_dtype(out.dtype))
-    init = filled(acc, 0)
     form = (lhs_type.ndim, rhs_type.ndim) + tuple(tuple(node.params[name]) for name in DIMENSION_PARAMS)
     named = NAMED.get(form)
-    if named is not None and not is_bool(out.dtype):  # the named ops add bools as xor
-        result = named(lhs, rhs, outs=[init])  # they cast the operands to the accumulator type
-    else:
-        result = _generic_dot(lhs_type, rhs_type, acc, node.params, lhs, rhs, init)
+    if is_bool(out.dtype):  # the named ops add bools as xor
+        acc = ShapedType(out.shape, accumulator_dtype(out.dtype))
+        return [convert_tensor(_generic_dot(lhs_type, rhs_type, acc, node.params, lhs, rhs, filled(acc, 0)), acc,
+                               out.dtype)]
+    if named is None:
+        return [_as_matmul(node, lhs, rhs)]
+    acc = ShapedType(out.shape, accumulator_dtype(out.dtype))
+    result = named(lhs, rhs, outs=[filled(acc, 0)])  # they cast the operands to the accumulator type
     return [convert_tensor(result, acc, out.dtype)]
 
 

@@ -67,3 +67,20 @@ def elementwise(out_types, inputs, body):
     """linalg.generic applying `body` to same-shaped inputs, element by element."""
     maps = [identity_map(len(out_types[0].shape))] * (len(inputs) + len(out_types))
     return generic(out_types, inputs, maps, lambda *s: [body(*s[: len(inputs)])])
+
+
+def reshape(value, shaped):
+    """`value`'s elements in row-major order, in `shaped`'s shape."""
+    index = ir.IndexType.get()
+    shape_type = ir.RankedTensorType.get([len(shaped.shape)], index)
+    shape = arith.ConstantOp(shape_type, ir.DenseElementsAttr.get(np.array(shaped.shape, np.int64), type=shape_type))
+    result_type = ir.RankedTensorType.get(list(shaped.shape), scalar_type(shaped.dtype))
+    return tensor.ReshapeOp(result_type, value, shape.result).result
+
+
+def transpose(value, shaped, permutation):
+    """`value` (of type `shaped`) with its dimensions permuted; itself for the identity."""
+    if list(permutation) == sorted(permutation):
+        return value
+    out = type(shaped)(tuple(shaped.shape[p] for p in permutation), shaped.dtype)
+    return linalg.transpose(value, outs=[empty(out)], permutation=list(permutation)).results[0]

@@ -7,7 +7,7 @@ from mirax.mlir import arith, ir, linalg, tensor
 from . import rules
 from .base import MiraxOp, int_, ints, op_class
 from .jvp import deflinear
-from .lowering import constant, empty, generic, identity_map
+from .lowering import constant, empty, generic, identity_map, reshape, transpose
 from .types import ShapedType, is_integer, is_unsigned
 from .values import apply, scalar, sum_over, type_of, zeros
 
@@ -56,15 +56,7 @@ class ReshapeOp(MiraxOp, name="reshape", operands=("operand",), params={"new_siz
         return ShapedType(tuple(new_sizes), x.dtype)
 
 
-def _lower_reshape(node, x):
-    (out,) = node.out_types
-    index = ir.IndexType.get()
-    shape_type = ir.RankedTensorType.get([len(out.shape)], index)
-    shape = arith.ConstantOp(shape_type, ir.DenseElementsAttr.get(np.array(out.shape, np.int64), type=shape_type))
-    return [tensor.ReshapeOp(empty(out).type, x, shape.result).result]
-
-
-rules.lowering[ReshapeOp.OPERATION_NAME] = _lower_reshape
+rules.lowering[ReshapeOp.OPERATION_NAME] = lambda node, x: [reshape(x, node.out_types[0])]
 
 
 class TransposeOp(MiraxOp, name="transpose", operands=("operand",), params={"permutation": ints}):
@@ -79,7 +71,7 @@ class TransposeOp(MiraxOp, name="transpose", operands=("operand",), params={"per
 
 
 rules.lowering[TransposeOp.OPERATION_NAME] = lambda node, x: [
-    linalg.transpose(x, outs=[empty(node.out_types[0])], permutation=list(node.params["permutation"])).results[0]
+    transpose(x, node.in_types[0], node.params["permutation"])
 ]
 
 
