@@ -333,3 +333,20 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
 def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
     """jacfwd(jacrev(fun)), as jax.hessian."""
     return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
+
+
+def linearize(fun, *primals):
+    """(fun(*primals), f_jvp) as jax.linearize: f_jvp(*tangents) is the JVP at primals."""
+    out = fun(*primals)
+
+    def f_jvp(*tangents):
+        return jvp(fun, primals, tangents)[1]
+
+    return out, f_jvp
+
+
+def linear_transpose(fun, *primals):
+    """The transpose of the linear function `fun` (at primals giving shapes and dtypes),
+    as jax.linear_transpose: a function of the output cotangent returning a tuple."""
+    _, fun_vjp = vjp(fun, *primals)
+    return fun_vjp

@@ -421,6 +421,12 @@ def bind(op_cls: type[MiraxOp], *args, weak_type=None, **params):
     return results
 
 
+def clear_caches():
+    """Forget every compiled program: the eager ops' and the runtime's."""
+    _eager_cache.clear()
+    runtime.clear_caches()
+
+
 def _eager(op_cls, args, in_avals, out_avals, params):
     for x in args:
         if isinstance(x, Tracer):  # a tracer outside its trace

@@ -106,3 +106,8 @@ def compile(module_text, entry, num_inputs, out_types):
         kind = DescriptorExecutable if has_empty else Executable
         executable = _executables[key] = kind(module, entry, num_inputs, out_types)
     return executable
+
+
+def clear_caches():
+    """Forget every compiled executable (they are compiled again when next needed)."""
+    _executables.clear()

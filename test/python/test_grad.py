@@ -149,3 +149,38 @@ def test_python_control_flow_on_concrete_values_outside_jit():
     assert_close(mirax.jvp(f, (1.5,), (1.0,)), jax.jvp(lambda x: jjnp.sin(x) * x, (1.5,), (1.0,)))
     with pytest.raises(mirax.ConcretizationTypeError, match="test_grad.py"):
         mirax.jit(mirax.grad(f))(1.5)
+
+
+@pytest.mark.parametrize("name, fn, domain", CASES, ids=[c[0] for c in CASES])
+def test_check_grads_to_second_order(name, fn, domain, x64):
+    """Every family's rules, numerically, in float64: forward mode against finite
+    differences, reverse against forward, each to order 2."""
+    (x, y), _ = inputs(domain)
+    x, y = x.astype(np.float64), y.astype(np.float64)
+    # A round trip through float16 rounds tangents and cotangents to 3 digits and makes
+    # finite differences meaningless: reverse against forward only, to float16's precision.
+    modes, tol = (("rev",), 1e-2) if name == "cumsum_convert" else (("fwd", "rev"), 1e-4)
+    mirax.test_util.check_grads(lambda a, b: fn(jnp, a, b), (x, y), order=2, modes=modes, atol=tol, rtol=tol)
+
+
+def test_check_grads_catches_a_wrong_rule():
+    from mirax.dialect import rules
+    from mirax.dialect.elementwise import SinOp
+
+    original = rules.jvp[SinOp.OPERATION_NAME]
+    rules.jvp[SinOp.OPERATION_NAME] = rules.jvp["mirax.cos"]  # the derivative of cos, not of sin
+    try:
+        with pytest.raises(AssertionError, match="JVP vs finite differences"):
+            mirax.test_util.check_grads(jnp.sin, (np.array([0.3, 1.1], np.float32),), order=1, modes=("fwd",))
+    finally:
+        rules.jvp[SinOp.OPERATION_NAME] = original
+        mirax.core.clear_caches()  # programs compiled with the wrong rule
+
+
+def test_linearize_and_linear_transpose():
+    x = np.array([0.5, 1.0], np.float32)
+    out, f_jvp = mirax.linearize(jnp.sin, x)
+    assert_close(out, np.sin(x))
+    assert_close(f_jvp(np.ones(2, np.float32)), jax.linearize(jjnp.sin, x)[1](np.ones(2, np.float32)))
+    transpose = mirax.linear_transpose(lambda v: 3.0 * v, x)
+    assert_close(transpose(np.ones(2, np.float32)), jax.linear_transpose(lambda v: 3.0 * v, x)(np.ones(2, np.float32)))
