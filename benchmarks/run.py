@@ -1,6 +1,6 @@
-"""mirax next to JAX and NumPy: jit dispatch, a fused elementwise chain, matmul and
-compile time. Run `.venv/bin/python benchmarks/run.py` (or `make bench`); `--quick`
-for a fast smoke run. benchmarks/README.md explains each row.
+"""mirax next to JAX and NumPy: jit dispatch, a fused elementwise chain, matmul,
+random normals and compile time. Run `.venv/bin/python benchmarks/run.py` (or
+`make bench`); `--quick` for a fast smoke run. benchmarks/README.md explains each row.
 
 Every row times its three contenders interleaved, one run of each per round, so
 that load from other processes hits all of them alike; the reported time is the
@@ -87,10 +87,10 @@ def interleaved(contenders, rounds, calls_per_round=1):
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def row(name, contenders, rounds, calls_per_round=1, check=None):
+def row(name, contenders, rounds, calls_per_round=1, check=None, reference="NumPy"):
     """Time a row. `contenders` maps mirax/JAX/NumPy to a thunk building (fn, args),
     so that building one (e.g. importing JAX) can fail on its own. Results are
-    compared with NumPy's by `check(result, reference)` when given."""
+    compared with the `reference` contender's by `check(result, reference)` when given."""
     ready, skipped = {}, {}
     for who, build in contenders.items():
         try:
@@ -102,11 +102,11 @@ def row(name, contenders, rounds, calls_per_round=1, check=None):
             skipped[who] = str(err)
         except Exception as err:  # noqa: BLE001 - a broken contender is reported, not fatal
             skipped[who] = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
-    if check and "NumPy" in ready:
-        reference = np.asarray(ready["NumPy"][2])
+    if check and reference in ready:
+        expected = np.asarray(ready[reference][2])
         for who in ("mirax", "JAX"):
-            if who in ready and not check(np.asarray(ready[who][2]), reference):
-                skipped[who] = "wrong result (differs from NumPy)"
+            if who != reference and who in ready and not check(np.asarray(ready[who][2]), expected):
+                skipped[who] = f"wrong result (differs from {reference})"
                 del ready[who]
     times = interleaved({who: (fn, args) for who, (fn, args, _) in ready.items()}, rounds, calls_per_round)
     return name, times, skipped
@@ -152,6 +152,24 @@ def matmul_row(n, rounds):
         "JAX": lambda: (jax_jit(lambda x, y: jnp.dot(x, y)), to_jax(a, b)),
         "NumPy": lambda: (np.dot, (a, b)),
     }, rounds, check=close(1e-3, 1e-3 * np.sqrt(n)))
+
+
+def normal_row(size, rounds):
+    """random.normal(key, (size,)) under jit, with the default threefry layout: mirax
+    must draw JAX's numbers bit for bit. NumPy's column is its own generator
+    (default_rng's ziggurat), for scale only."""
+    def mirax_normal():
+        return mirax.jit(lambda key: mirax.random.normal(key, (size,))), (mirax.random.key(0),)
+
+    def jax_normal():
+        return jax_jit(lambda key: jax.random.normal(key, (size,))), (jax.random.key(0),)
+
+    rng = np.random.default_rng(0)
+    return row(f"random.normal, {size:,} f32 (jit)", {
+        "mirax": mirax_normal,
+        "JAX": jax_normal,
+        "NumPy": lambda: (functools.partial(rng.standard_normal, size, np.float32), ()),
+    }, rounds, check=close(0), reference="JAX")
 
 
 def compile_row(rounds):
@@ -256,6 +274,7 @@ def main(argv=None):
         rows.append(chain_row(size, rounds))
     for n in (128,) if quick else (512, 2048):
         rows.append(matmul_row(n, rounds if n <= 512 else 5))
+    rows.append(normal_row(10**5 if quick else 10**7, rounds))
     rows.append(compile_row(rounds if quick else 5))
     print_table(rows)
     size = 10**6 if quick else 10**7

@@ -3,10 +3,11 @@ registry mirax-opt reads; the pipelines module strings them together."""
 from .mirax_expand_math import MiraxExpandMath
 from .mirax_jvp import MiraxJvp
 from .mirax_linearize import MiraxLinearize
+from .mirax_simplify import MiraxSimplify
 from .mirax_to_linalg import MiraxToLinalg
 from .mirax_transpose import MiraxTranspose
 from .mirax_vectorize_matmul import MiraxVectorizeMatmul
 
-ALL_PASSES = {p.name: p for p in (MiraxJvp(), MiraxLinearize(), MiraxTranspose(), MiraxToLinalg(), MiraxExpandMath(), MiraxVectorizeMatmul())}
+ALL_PASSES = {p.name: p for p in (MiraxJvp(), MiraxLinearize(), MiraxTranspose(), MiraxSimplify(), MiraxToLinalg(), MiraxExpandMath(), MiraxVectorizeMatmul())}
 
-__all__ = ["ALL_PASSES", "MiraxExpandMath", "MiraxJvp", "MiraxLinearize", "MiraxTranspose", "MiraxToLinalg", "MiraxVectorizeMatmul"]
+__all__ = ["ALL_PASSES", "MiraxExpandMath", "MiraxJvp", "MiraxLinearize", "MiraxSimplify", "MiraxTranspose", "MiraxToLinalg", "MiraxVectorizeMatmul"]

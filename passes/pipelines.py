@@ -1,10 +1,11 @@
 """The pass pipelines from the mirax dialect down to the LLVM dialect."""
-from mirax.mlir import passmanager
+from mirax.mlir import func, ir, linalg, passmanager, tensor
 
 from .mirax_expand_math import MiraxExpandMath
 from .declarations import TRANSFORMS, ready
 from .mirax_jvp import MiraxJvp
 from .mirax_linearize import MiraxLinearize
+from .mirax_simplify import MiraxSimplify
 from .mirax_transpose import MiraxTranspose
 from .mirax_to_linalg import MiraxToLinalg
 from .mirax_vectorize_matmul import MiraxVectorizeMatmul
@@ -68,6 +69,7 @@ def expand_transformations(module):
 def lower_to_linalg(module):
     """mirax -> linalg, in place: transformations expanded, then each op lowered."""
     expand_transformations(module.operation)
+    MiraxSimplify()(module.operation)
     MiraxToLinalg()(module.operation)
     passmanager.PassManager.parse("builtin.module(canonicalize)").run(module.operation)
 
@@ -75,10 +77,32 @@ def lower_to_linalg(module):
 BARE_POINTERS = "{use-bare-ptr-memref-call-conv=1}"
 
 
+def _distinct_results(module):
+    """A function returning one tensor twice returns a copy the second time:
+    buffer-results-to-out-params needs a buffer per result (and CSE merges equal ones)."""
+    for function in module.body.operations:
+        if function.operation.name != "func.func" or not function.regions[0].blocks:
+            continue
+        ret = list(function.regions[0].blocks[0].operations)[-1]
+        seen, operands = set(), list(ret.operands)
+        for i, value in enumerate(operands):
+            if value in seen:
+                with ir.InsertionPoint(ret), ret.location:
+                    shaped = ir.RankedTensorType(value.type)
+                    empty = tensor.EmptyOp(shaped.shape, shaped.element_type).result
+                    operands[i] = linalg.copy(value, outs=[empty])
+            seen.add(value)
+        if operands != list(ret.operands):
+            with ir.InsertionPoint(ret), ret.location:
+                func.ReturnOp(operands)
+            ret.operation.erase()
+
+
 def lower_to_llvm(module, bare_pointers=True):
     """linalg -> LLVM dialect, in place. Functions take bare pointers to their buffers,
     or memref descriptors when `bare_pointers` is false (needed for zero-size buffers,
     which the bare-pointer convention rejects)."""
+    _distinct_results(module)
     for stage in CPU_PIPELINE:
         if isinstance(stage, str):
             pipeline = stage if bare_pointers else stage.replace(BARE_POINTERS, "")

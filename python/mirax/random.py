@@ -18,19 +18,19 @@ Which counters a function hashes follows JAX's two layouts, chosen by the flag
   second words the second half; an odd n pads the counters with a 0.
 
 The samplers use JAX's float constructions (uniform from the mantissa bits, normal
-as sqrt(2) * erf_inv(u), ...). For float32 they also compute XLA:CPU's own log,
-log1p, erf and erf_inv formulas with XLA's fused multiply-adds (`_fma`): mirax's
-lax.log and lax.erf_inv are as accurate but round differently in the last bit, and
-samplers such as gumbel's -log(-log(u)) or erf_inv near 1 magnify one ulp of an
-intermediate into many ulps of the result.
+as sqrt(2) * erf_inv(u), ...) and compute them as XLA:CPU does: its own formulas for
+log, log1p, erf and erf_inv (float32; float64: log1p and erf_inv), and a single
+rounding wherever LLVM fuses a multiply-add (`_fma`). mirax's lax.log and
+lax.erf_inv are as accurate but round differently in the last bit, and samplers such
+as gumbel's -log(-log(u)) or erf_inv near 1 magnify one ulp of an intermediate into
+many ulps of the result.
 
 Each sampler runs as one jitted program per shape, dtype and flag value.
 """
-import functools
 import math
 import operator
 from collections.abc import Sequence
-from functools import partial
+from functools import partial, reduce
 
 import numpy as np
 
@@ -210,8 +210,6 @@ def _canonical_shape(name, shape):
 
 def _check_shape(name, shape, *param_shapes):
     """The parameters' shapes must broadcast to `shape` exactly (as JAX's samplers)."""
-    if not param_shapes:
-        return
     try:
         broadcast = np.broadcast_shapes(shape, *param_shapes)
     except ValueError:
@@ -225,9 +223,10 @@ def _check_shape(name, shape, *param_shapes):
 
 
 def _user_dtype(name, dtype, default, kind_check, kind):
+    """The canonical dtype asked for (`default` if None), which must be of `kind` ("a float"...)."""
     dtype = dtypes.canonicalize_dtype(default if dtype is None else dtype)
     if not kind_check(dtype):
-        raise ValueError(with_source(f"dtype argument to `{name}` must be a {kind} dtype, got {dtype}"))
+        raise ValueError(with_source(f"dtype argument to `{name}` must be {kind} dtype, got {dtype}"))
     return dtype
 
 
@@ -236,20 +235,23 @@ def _user_dtype(name, dtype, default, kind_check, kind):
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 
 
-def _rotate_left(x, d):
-    return lax.bitwise_or(lax.shift_left(x, np.uint32(d)), lax.shift_right_logical(x, np.uint32(32 - d)))
-
-
 def threefry_2x32(k1, k2, x1, x2):
     """Threefry-2x32 (20 rounds) of the counter words (x1, x2) under the key (k1, k2):
     the two output words. uint32 arrays; 0-d ones broadcast."""
+    shape = np.broadcast_shapes(np.shape(x1), np.shape(x2))
+    spread = partial(jnp.broadcast_to, shape=shape)  # each scalar once, not at every use
     ks = (k1, k2, lax.bitwise_xor(lax.bitwise_xor(k1, k2), np.uint32(0x1BD11BDA)))
+    ks_spread = [spread(k) for k in ks]
+    shifts = {r: (spread(np.uint32(r)), spread(np.uint32(32 - r))) for r in set(_ROTATIONS[0] + _ROTATIONS[1])}
     x = [lax.add(x1, ks[0]), lax.add(x2, ks[1])]
     for i in range(5):
         for r in _ROTATIONS[i % 2]:
+            left, right = shifts[r]
             x0 = lax.add(x[0], x[1])
-            x = [x0, lax.bitwise_xor(x0, _rotate_left(x[1], r))]
-        x = [lax.add(x[0], ks[(i + 1) % 3]), lax.add(x[1], lax.add(ks[(i + 2) % 3], np.uint32(i + 1)))]
+            rotated = lax.bitwise_or(lax.shift_left(x[1], left), lax.shift_right_logical(x[1], right))
+            x = [x0, lax.bitwise_xor(x0, rotated)]
+        injected = spread(lax.add(ks[(i + 2) % 3], np.uint32(i + 1)))
+        x = [lax.add(x[0], ks_spread[(i + 1) % 3]), lax.add(x[1], injected)]
     return x
 
 
@@ -265,7 +267,7 @@ def _counters(shape):
     strides = [math.prod(shape[dim + 1:]) for dim in range(len(shape))]
     terms = [lax.mul(lax.broadcasted_iota(_U32, shape, dim), np.uint32(stride)) if stride != 1
              else lax.broadcasted_iota(_U32, shape, dim) for dim, stride in enumerate(strides)]
-    low = functools.reduce(lax.add, terms) if terms else to_array(np.uint32(0))
+    low = reduce(lax.add, terms) if terms else to_array(np.uint32(0))
     return np.uint32(0), low
 
 
@@ -331,27 +333,33 @@ def _random_bits(key_data, bit_width, shape, partitionable):
     return lax.reshape(bits, shape)
 
 
-# ----------------------------------------------------------------------------- XLA:CPU's float32 math
+# ----------------------------------------------------------------------------- XLA:CPU's math
 
 
-def _wide(x):
-    """x as float64 (exact); Python numbers are float32 constants first, as XLA's."""
-    if not is_array(x):
-        return Array(np.asarray(np.float32(x), _F64))
-    (out,) = bind(ConvertOp, x, new_dtype=_F64, weak_type=False)
+def _convert(x, dtype):
+    """x as dtype, also float64 without x64 (lax.convert_element_type would narrow it)."""
+    (out,) = bind(ConvertOp, x, new_dtype=dtype, weak_type=False)
     return out
 
 
-def _fma(a, b, c):
+def _wide(x):
+    """A float32 value as float64 (exact; float64 ones pass): Python numbers are float32
+    constants first, as XLA's."""
+    if not is_array(x):
+        return Array(np.asarray(np.float32(x), _F64))
+    return x if x.dtype == _F64 else _convert(x, _F64)
+
+
+def _fma(a, b, c, dtype=None):
     """a * b + c rounded once, as XLA:CPU computes it (LLVM contracts the pair into an
-    FMA). float32 goes through float64, where the product is exact (the sum's two
-    roundings agree with one except within 2**-29 of a float32 rounding midpoint);
-    float64 through Dekker's exact product and Knuth's exact sum; 16-bit floats are
-    a * b + c (XLA rounds both)."""
-    dtype = next(x.dtype for x in (a, b, c) if is_array(x))
+    FMA), in `dtype` (by default the first array operand's). float32 goes through
+    float64, where the product is exact (the sum's two roundings agree with one except
+    within 2**-29 of a float32 rounding midpoint); its operands may be given already
+    widened by _wide, to convert a shared one once. float64 goes through Dekker's exact
+    product and Knuth's exact sum; 16-bit floats are a * b + c (XLA rounds both)."""
+    dtype = dtype or next(x.dtype for x in (a, b, c) if is_array(x))
     if dtype == _F32:
-        (out,) = bind(ConvertOp, lax.add(lax.mul(_wide(a), _wide(b)), _wide(c)), new_dtype=_F32, weak_type=False)
-        return out
+        return _convert(lax.add(lax.mul(_wide(a), _wide(b)), _wide(c)), _F32)
     if dtype == _F64:
         a, b, c = (x if is_array(x) else np.float64(x) for x in (a, b, c))
         product = lax.mul(a, b)
@@ -374,9 +382,11 @@ def _split_f64(x):
 
 def _horner(x, coefficients):
     """The polynomial with `coefficients` (highest degree first) at x, by FMAs."""
+    dtype = x.dtype
+    x = _wide(x) if dtype == _F32 else x
     p = coefficients[0]
     for c in coefficients[1:]:
-        p = _fma(p, x, c)
+        p = _fma(p, x, c, dtype)
     return p
 
 
@@ -399,12 +409,13 @@ def _log_f32(x):
     m = lax.add(lax.sub(m, np.float32(1)), lax.select(below, m, np.float32(0)))
     m2 = lax.mul(m, m)
     m3 = lax.mul(m2, m)
-    p = [_fma(_fma(m, np.float32(_LOG_P[i]), np.float32(_LOG_P[i + 1])), m, np.float32(_LOG_P[i + 2]))
-         for i in (0, 3, 6)]
-    y = _fma(_fma(p[0], m3, p[1]), m3, p[2])
-    y = _fma(y, m3, lax.mul(np.float32(-2.12194440e-4), exponent))
-    m = lax.add(_fma(np.float32(-0.5), m2, m), y)
-    result = _fma(np.float32(0.693359375), exponent, m)
+    fma = partial(_fma, dtype=_F32)
+    m_, m3_ = _wide(m), _wide(m3)
+    p = [fma(fma(m_, _LOG_P[i], _LOG_P[i + 1]), m_, _LOG_P[i + 2]) for i in (0, 3, 6)]
+    y = fma(fma(p[0], m3_, p[1]), m3_, p[2])
+    y = fma(y, m3_, lax.mul(np.float32(-2.12194440e-4), exponent))
+    m = lax.add(fma(-0.5, m2, m_), y)
+    result = fma(0.693359375, exponent, m)
     result = lax.select(lax.lt(x, tiny), np.float32(-np.inf), result)
     result = lax.select(lax.eq(x, np.float32(np.inf)), x, result)
     return lax.select(lax.ge(x, np.float32(0)), result, np.float32(np.nan))
@@ -490,8 +501,9 @@ def _erf_inv_xla(x, log, ranges):
     # Shorter polynomials start with zero coefficients: 0 * t + 0 leaves them unchanged.
     padded = [(0.0,) * (degree - len(cs)) + cs for *_, cs in ranges]
     p = pick([jnp.full_like(x, cs[0]) for cs in padded])
+    t = _wide(t) if x.dtype == _F32 else t
     for i in range(1, degree):
-        p = _fma(p, t, pick([jnp.full_like(x, cs[i]) for cs in padded]))
+        p = _fma(p, t, pick([jnp.full_like(x, cs[i]) for cs in padded]), x.dtype)
     return lax.select(lax.eq(lax.abs(x), c(1)), lax.mul(x, c(np.inf)), lax.mul(p, x))
 
 
@@ -604,7 +616,7 @@ _fold_in_jit = jit(_fold_in)
 def bits(key, shape=(), dtype=None):
     """Uniform random bits as unsigned integers (uint32 by default, uint64 with x64)."""
     data, _ = _check_prng_key("bits", key)
-    dtype = _user_dtype("bits", dtype, dtypes.default_uint_dtype(), dtypes.is_unsigned, "unsigned int")
+    dtype = _user_dtype("bits", dtype, dtypes.default_uint_dtype(), dtypes.is_unsigned, "an unsigned int")
     shape = _canonical_shape("bits", shape)
     return _bits_jit(data, bit_width=8 * dtype.itemsize, shape=shape, partitionable=_partitionable())
 
@@ -615,7 +627,7 @@ _bits_jit = jit(_random_bits, static_argnames=("bit_width", "shape", "partitiona
 def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0):
     """Uniform floats in [minval, maxval)."""
     data, _ = _check_prng_key("uniform", key)
-    dtype = _user_dtype("uniform", dtype, float, dtypes.is_float, "float")
+    dtype = _user_dtype("uniform", dtype, float, dtypes.is_float, "a float")
     shape = _canonical_shape("uniform", shape)
     _check_shape("uniform", shape, np.shape(minval), np.shape(maxval))
     return _uniform_jit(data, minval, maxval, shape=shape, dtype=dtype, partitionable=_partitionable())
@@ -643,7 +655,7 @@ def normal(key, shape=(), dtype=None):
     data, _ = _check_prng_key("normal", key)
     shape = _canonical_shape("normal", shape)
     dtype = _user_dtype("normal", dtype, float, lambda d: dtypes.is_float(d) or dtypes.is_complex(d),
-                        "float or complex")
+                        "a float or complex")
     return _normal_jit(data, shape=shape, dtype=dtype, partitionable=_partitionable())
 
 
@@ -672,7 +684,7 @@ def truncated_normal(key, lower, upper, shape=None, dtype=None):
     """Standard normal floats conditioned on lower < x < upper."""
     shape = None if shape is None else _canonical_shape("truncated_normal", shape)
     data, _ = _check_prng_key("truncated_normal", key)
-    dtype = _user_dtype("truncated_normal", dtype, float, dtypes.is_float, "float")
+    dtype = _user_dtype("truncated_normal", dtype, float, dtypes.is_float, "a float")
     if shape is None:
         shape = np.broadcast_shapes(np.shape(lower), np.shape(upper))
     else:
@@ -928,7 +940,7 @@ def gumbel(key, shape=(), dtype=None, mode=None):
     """Standard Gumbel floats, -log(-log(u)) ("high" mode: 2 uniforms per value, for
     a larger range)."""
     data, _ = _check_prng_key("gumbel", key)
-    dtype = _user_dtype("gumbel", dtype, float, dtypes.is_float, "float")
+    dtype = _user_dtype("gumbel", dtype, float, dtypes.is_float, "a float")
     shape = _canonical_shape("gumbel", shape)
     return _gumbel_jit(data, shape=shape, dtype=dtype, mode=_gumbel_mode(mode), partitionable=_partitionable())
 
@@ -951,7 +963,7 @@ _gumbel_jit = jit(_gumbel, static_argnames=("shape", "dtype", "mode", "partition
 def exponential(key, shape=(), dtype=None):
     """Exponential floats of rate 1: -log(1 - u)."""
     data, _ = _check_prng_key("exponential", key)
-    dtype = _user_dtype("exponential", dtype, float, dtypes.is_float, "float")
+    dtype = _user_dtype("exponential", dtype, float, dtypes.is_float, "a float")
     shape = _canonical_shape("exponential", shape)
     return _exponential_jit(data, shape=shape, dtype=dtype, partitionable=_partitionable())
 

@@ -240,3 +240,12 @@ def test_isclose_allclose_array_equal_match_jax(equal_nan):
     assert bool(jnp.allclose(a[:2], b[:2])) == bool(jjnp.allclose(a[:2], b[:2]))
     assert bool(jnp.array_equal(a, a, equal_nan=equal_nan)) == bool(jjnp.array_equal(a, a, equal_nan=equal_nan))
     np.testing.assert_array_equal(jnp.isclose(np.arange(3), 1), jjnp.isclose(np.arange(3), 1))
+
+
+def test_one_value_returned_twice():
+    """Each result gets its own buffer, also where CSE merges two equal computations."""
+    x = np.linspace(0, 1, 6, dtype=np.float32).reshape(2, 3)
+    y = jnp.sin(x)
+    outs = mirax.jit(lambda x: (jnp.sin(x), jnp.sin(x), x, x, y))(x)
+    for out, want in zip(outs, (np.sin(x), np.sin(x), x, x, np.sin(x)), strict=True):
+        np.testing.assert_allclose(out, want, rtol=1e-6)

@@ -1,0 +1,18 @@
+"""mirax-simplify: dead code and duplicate work out of derived code. Derivative
+rules keep zeros symbolic themselves; what remains after the transformation passes
+is recomputation (a JVP rule recomputing cos(x) the primal already has), ops whose
+results nothing reads, and derived functions nothing calls any more (the JVPs that
+mirax-linearize inlined). Upstream's cse, canonicalize and symbol-dce remove them:
+mirax ops are Pure, so both see through them."""
+from dataclasses import dataclass
+
+from mirax.mlir import passmanager
+
+
+@dataclass(frozen=True)
+class MiraxSimplify:
+    name: str = "mirax-simplify"
+    summary: str = "Remove duplicate work, dead ops and uncalled private functions (cse, canonicalize, symbol-dce)"
+
+    def __call__(self, module, pass_=None):
+        passmanager.PassManager.parse("builtin.module(cse, canonicalize, symbol-dce)").run(module)
