@@ -172,6 +172,41 @@ def normal_row(size, rounds):
     }, rounds, check=close(0), reference="JAX")
 
 
+def mlp_loss(xp, params, x, y):
+    """The 3-layer MLP of the autodiff issue: tanh hidden layers, squared error."""
+    h = x
+    for W, b in params[:-1]:
+        h = xp.tanh(xp.dot(h, W) + b)
+    W, b = params[-1]
+    return xp.mean((xp.dot(h, W) + b - y) ** 2)
+
+
+def mlp_rows(rounds, quick):
+    """jit(grad(loss)) of a 784-512-512-10 MLP on a batch of 128, and its forward pass
+    alone (mirax's gradient over forward ratio is printed under the table)."""
+    sizes = (784, 64, 64, 10) if quick else (784, 512, 512, 10)
+    rng = np.random.default_rng(0)
+    params = [(0.05 * rng.standard_normal((a, b), dtype=np.float32), np.zeros(b, np.float32))
+              for a, b in zip(sizes[:-1], sizes[1:])]
+    x = rng.standard_normal((128, sizes[0]), dtype=np.float32)
+    y = rng.standard_normal((128, sizes[-1]), dtype=np.float32)
+    jax_params = jax.tree_util.tree_map(jnp.asarray, params) if jax else None
+    rows = []
+    for what, transform in (("grad", lambda f: f), ("forward", None)):
+        def mirax_fn(transform=transform):
+            loss = functools.partial(mlp_loss, mnp)
+            return mirax.jit(mirax.grad(loss) if transform else loss), (params, *to_mirax(x, y))
+
+        def jax_fn(transform=transform):
+            loss = functools.partial(mlp_loss, jnp)
+            return jax_jit(jax.grad(loss) if transform else loss), (jax_params, *to_jax(x, y))
+
+        name = f"MLP {'-'.join(map(str, sizes))} batch 128: jit({'grad' if transform else 'loss'})"
+        rows.append(row(name, {"mirax": mirax_fn, "JAX": jax_fn}, rounds,
+                        check=None if transform else close(1e-4, 1e-5)))
+    return rows
+
+
 def compile_row(rounds):
     """First call of a fresh jit of a 50-op function: trace, lower, LLVM, run once on
     1000 elements. Every round compiles a program with a new constant, so no cache
@@ -275,6 +310,7 @@ def main(argv=None):
     for n in (128,) if quick else (512, 2048):
         rows.append(matmul_row(n, rounds if n <= 512 else 5))
     rows.append(normal_row(10**5 if quick else 10**7, rounds))
+    rows.extend(mlp_rows(rounds, quick))
     rows.append(compile_row(rounds if quick else 5))
     print_table(rows)
     size = 10**6 if quick else 10**7
