@@ -235,7 +235,7 @@ def _user_dtype(name, dtype, default, kind_check, kind):
 _ROTATIONS = ((13, 15, 26, 6), (17, 29, 16, 24))
 
 
-def threefry_2x32(k1, k2, x1, x2):
+def _threefry_2x32(k1, k2, x1, x2):
     """Threefry-2x32 (20 rounds) of the counter words (x1, x2) under the key (k1, k2):
     the two output words. uint32 arrays; 0-d ones broadcast."""
     shape = np.broadcast_shapes(np.shape(x1), np.shape(x2))
@@ -272,14 +272,14 @@ def _counters(shape):
 
 
 def _hash_iota(key_data, n):
-    """threefry_2x32(key, iota(n)) in the legacy layout: the counters halved and hashed
+    """JAX's threefry_2x32(key, iota(n)), the legacy layout: the counters halved and hashed
     pairwise, (i, i + half), first words then second words; odd n pads a 0 counter."""
     half = (n + 1) // 2
     first = lax.iota(_U32, half)
     second = lax.add(first, np.uint32(half))
     if n % 2:
         second = lax.select(lax.eq(second, np.uint32(n)), np.uint32(0), second)
-    out = lax.concatenate(threefry_2x32(*_words(key_data), first, second), 0)
+    out = lax.concatenate(_threefry_2x32(*_words(key_data), first, second), 0)
     return lax.slice(out, (0,), (n,)) if n % 2 else out
 
 
@@ -295,13 +295,13 @@ def _split(key_data, shape, partitionable):
     if not math.prod(shape):
         return jnp.zeros((*shape, 2), _U32)
     if partitionable:
-        return jnp.stack(threefry_2x32(*_words(key_data), *_counters(shape)), axis=-1)
+        return jnp.stack(_threefry_2x32(*_words(key_data), *_counters(shape)), axis=-1)
     return lax.reshape(_hash_iota(key_data, 2 * math.prod(shape)), (*shape, 2))
 
 
 def _fold_in(key_data, data):
     """The key hashing the counter pair (0, data): JAX's threefry_2x32(key, seed(data))."""
-    return jnp.stack(threefry_2x32(*_words(key_data), np.uint32(0), data))
+    return jnp.stack(_threefry_2x32(*_words(key_data), np.uint32(0), data))
 
 
 def _random_bits(key_data, bit_width, shape, partitionable):
@@ -311,7 +311,7 @@ def _random_bits(key_data, bit_width, shape, partitionable):
     if size == 0:
         return jnp.zeros(shape, dtype)
     if partitionable:
-        high, low = threefry_2x32(*_words(key_data), *_counters(shape))
+        high, low = _threefry_2x32(*_words(key_data), *_counters(shape))
         if bit_width == 64:
             high, low = (lax.convert_element_type(w, dtype) for w in (high, low))
             return lax.bitwise_or(lax.shift_left(high, np.uint64(32)), low)
@@ -414,8 +414,10 @@ def _log_f32(x):
     p = [fma(fma(m_, _LOG_P[i], _LOG_P[i + 1]), m_, _LOG_P[i + 2]) for i in (0, 3, 6)]
     y = fma(fma(p[0], m3_, p[1]), m3_, p[2])
     y = fma(y, m3_, lax.mul(np.float32(-2.12194440e-4), exponent))
-    m = lax.add(fma(-0.5, m2, m_), y)
-    result = fma(0.693359375, exponent, m)
+    # Exact products (a power of two; 9 by at most 8 significant bits): XLA's FMAs round
+    # as these sums do.
+    m = lax.add(lax.add(lax.mul(np.float32(-0.5), m2), m), y)
+    result = lax.add(lax.mul(np.float32(0.693359375), exponent), m)
     result = lax.select(lax.lt(x, tiny), np.float32(-np.inf), result)
     result = lax.select(lax.eq(x, np.float32(np.inf)), x, result)
     return lax.select(lax.ge(x, np.float32(0)), result, np.float32(np.nan))
@@ -434,7 +436,8 @@ def _log1p_xla(x, log):
     c = lambda v: np.array(v, x.dtype)  # noqa: E731
     x2 = lax.mul(x, x)
     ratio = lax.div(_horner(x, _LOG1P_NUM), _horner(x, _LOG1P_DEN))
-    small = lax.add(x, _fma(c(-0.5), x2, lax.mul(lax.mul(x, x2), ratio)))
+    # -0.5 * x2 is exact, so XLA's FMA rounds as this sum does.
+    small = lax.add(x, lax.add(lax.mul(c(-0.5), x2), lax.mul(lax.mul(x, x2), ratio)))
     return lax.select(lax.lt(lax.abs(x), c(0.41421356237309504880)), small, log(lax.add(x, c(1))))
 
 
@@ -638,11 +641,11 @@ def _uniform(key_data, minval, maxval, shape, dtype, partitionable):
     minval, maxval = (jnp.broadcast_to(lax.convert_element_type(v, dtype), shape) for v in (minval, maxval))
     info = dtypes.finfo(dtype)
     rng_bits = 8 if info.nmant < 8 else info.bits  # bfloat16: 8 random bits for 7 mantissa bits
-    bits_ = _random_bits(key_data, rng_bits, shape, partitionable)
+    draws = _random_bits(key_data, rng_bits, shape, partitionable)
     uint = _UINT_DTYPES[info.bits]
-    bits_ = lax.convert_element_type(bits_, uint)
+    draws = lax.convert_element_type(draws, uint)
     one = np.array(1.0, dtype).view(uint)
-    float_bits = lax.bitwise_or(lax.shift_right_logical(bits_, uint.type(rng_bits - info.nmant)), one)
+    float_bits = lax.bitwise_or(lax.shift_right_logical(draws, uint.type(rng_bits - info.nmant)), one)
     floats = lax.sub(lax.bitcast_convert_type(float_bits, dtype), np.array(1.0, dtype))
     return lax.max(minval, _fma(floats, lax.sub(maxval, minval), minval))
 
@@ -978,6 +981,6 @@ _exponential_jit = jit(_exponential, static_argnames=("shape", "dtype", "partiti
 
 __all__ = [
     "PRNGKey", "PRNGKeyArray", "bernoulli", "bits", "categorical", "choice", "exponential", "fold_in", "gumbel",
-    "key", "key_data", "key_impl", "normal", "permutation", "randint", "split", "threefry_2x32",
-    "truncated_normal", "uniform", "wrap_key_data",
+    "key", "key_data", "key_impl", "normal", "permutation", "randint", "split", "truncated_normal", "uniform",
+    "wrap_key_data",
 ]
