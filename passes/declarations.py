@@ -35,6 +35,17 @@ def ready(module, kind):
     return found, pending
 
 
+def derive_ready(module, kind, derive):
+    """Call `derive(module, declaration)` on each ready declaration of `kind` until none is
+    ready (deriving one can make others ready)."""
+    while True:
+        found, _ = ready(module, kind)
+        if not found:
+            return
+        for decl in found:
+            derive(module, decl)
+
+
 def _complete(table, name, seen):
     function = table[name]
     if transformed(function) is not None or not function.regions[0].blocks:

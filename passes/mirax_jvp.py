@@ -18,7 +18,7 @@ from mirax.dialect.types import shaped_type
 from mirax.dialect.values import instantiate
 from mirax.mlir import func, ir
 
-from .declarations import add_body, declare, function_type, functions, mark_derived, ready
+from .declarations import add_body, declare, derive_ready, function_type, functions, mark_derived
 
 JVP_OF = "mirax.jvp_of"
 ACTIVE = "mirax.active"
@@ -99,9 +99,4 @@ class MiraxJvp:
     def __call__(self, module, pass_=None):
         """Derive every JVP declaration of `module` (the builtin.module operation) that
         is or becomes ready."""
-        while True:
-            found, _ = ready(module, JVP_OF)
-            if not found:
-                return
-            for decl in found:
-                derive_jvp(module, decl)
+        derive_ready(module, JVP_OF, derive_jvp)

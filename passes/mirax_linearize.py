@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from mirax.mlir import func, ir
 
-from .declarations import add_body, declare, function_type, functions, mark_derived, ready
+from .declarations import add_body, declare, derive_ready, function_type, functions, mark_derived
 from .mirax_jvp import ACTIVE, MiraxJvp, declare_jvp
 from .mirax_transpose import declare_transpose
 
@@ -151,9 +151,4 @@ class MiraxLinearize:
     summary: str = "Derive functions declared as VJPs: JVP, partial evaluation, and a transpose to derive"
 
     def __call__(self, module, pass_=None):
-        while True:
-            found, _ = ready(module, VJP_OF)
-            if not found:
-                return
-            for decl in found:
-                _derive(module, decl)
+        derive_ready(module, VJP_OF, _derive)

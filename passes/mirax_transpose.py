@@ -16,7 +16,7 @@ from mirax.dialect.types import shaped_type
 from mirax.dialect.values import add_tangents, instantiate
 from mirax.mlir import func, ir
 
-from .declarations import add_body, declare, function_type, functions, mark_derived, ready
+from .declarations import add_body, declare, derive_ready, function_type, functions, mark_derived
 
 TRANSPOSE_OF = "mirax.transpose_of"
 LINEAR = "mirax.linear"
@@ -84,9 +84,4 @@ class MiraxTranspose:
     summary: str = "Derive the bodies of functions declared as transposes of linear functions"
 
     def __call__(self, module, pass_=None):
-        while True:
-            found, _ = ready(module, TRANSPOSE_OF)
-            if not found:
-                return
-            for decl in found:
-                _derive(module, decl)
+        derive_ready(module, TRANSPOSE_OF, _derive)
