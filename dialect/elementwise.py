@@ -10,7 +10,8 @@ import numpy as np
 from mirax.mlir import arith, complex_d, ir, math
 
 from . import rules
-from .base import MiraxOp, build, dtype_, int_, op_class, string
+from .base import Mirax, MiraxOp, build, dtype_, int_, op_class, string
+from .batching import defelementwise
 from .lowering import constant, elementwise, scalar_type
 from .types import ShapedType, is_bool, is_complex, is_float, is_integer, is_unsigned
 from .jvp import defjvp, defzero
@@ -1151,3 +1152,10 @@ class StopGradientOp(MiraxOp, name="stop_gradient", operands=("operand",)):
 
 rules.lowering[StopGradientOp.OPERATION_NAME] = lambda node, x: [x]
 defzero(StopGradientOp)
+
+
+# ----------------------------------------------------------------------------- batching
+# Every op of this family maps operands of one shape to results of that shape.
+
+for _cls in [c for c in Mirax.operations if c.__module__ == __name__]:
+    defelementwise(_cls)

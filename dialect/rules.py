@@ -18,13 +18,18 @@ Every rule in a table has the same signature:
   each operand (None for non-linear ones and zeros). Reverse mode transposes the
   linear part of a JVP with these.
 
-The vmap issue adds `batching`.
+- `batching[name](node, operands, dims, size) -> (results, dims_out)` emits the op on
+  operands with a batch dimension of `size` elements: `dims` gives each operand's
+  batch dimension (None: the operand is not batched and keeps its type); the rule
+  returns the results and each result's batch dimension (None where unbatched).
+  `node` describes the op as it was, without the batch dimension (mirax-vmap).
 """
 from typing import Any, NamedTuple
 
 lowering = {}
 jvp = {}
 transpose = {}
+batching = {}
 
 
 class Node(NamedTuple):

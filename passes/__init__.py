@@ -7,7 +7,8 @@ from .mirax_simplify import MiraxSimplify
 from .mirax_to_linalg import MiraxToLinalg
 from .mirax_transpose import MiraxTranspose
 from .mirax_vectorize_matmul import MiraxVectorizeMatmul
+from .mirax_vmap import MiraxVmap
 
-ALL_PASSES = {p.name: p for p in (MiraxJvp(), MiraxLinearize(), MiraxTranspose(), MiraxSimplify(), MiraxToLinalg(), MiraxExpandMath(), MiraxVectorizeMatmul())}
+ALL_PASSES = {p.name: p for p in (MiraxJvp(), MiraxLinearize(), MiraxTranspose(), MiraxVmap(), MiraxSimplify(), MiraxToLinalg(), MiraxExpandMath(), MiraxVectorizeMatmul())}
 
-__all__ = ["ALL_PASSES", "MiraxExpandMath", "MiraxJvp", "MiraxLinearize", "MiraxSimplify", "MiraxTranspose", "MiraxToLinalg", "MiraxVectorizeMatmul"]
+__all__ = ["ALL_PASSES", "MiraxExpandMath", "MiraxJvp", "MiraxLinearize", "MiraxSimplify", "MiraxTranspose", "MiraxToLinalg", "MiraxVectorizeMatmul", "MiraxVmap"]

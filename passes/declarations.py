@@ -1,11 +1,11 @@
 """What the transformation passes share. A transformed function is a private
 function declared with an attribute naming the function it transforms
-(`mirax.jvp_of`, `mirax.vjp_of`, `mirax.transpose_of`); its pass derives the body.
+(`mirax.jvp_of`, `mirax.vjp_of`, `mirax.transpose_of`, `mirax.vmap_of`); its pass derives the body.
 Transformations nest, so a declaration is derived once the function it names has
 a body free of pending declarations: innermost first, to a fixed point."""
 from mirax.mlir import func, ir
 
-TRANSFORMS = ("mirax.jvp_of", "mirax.vjp_of", "mirax.transpose_of")
+TRANSFORMS = ("mirax.jvp_of", "mirax.vjp_of", "mirax.transpose_of", "mirax.vmap_of")
 
 
 def body(module):
@@ -82,3 +82,13 @@ def add_body(decl):
 def mark_derived(decl, *attributes):
     for name in attributes:
         del decl.attributes[name]
+
+
+def rebuild(op, env):
+    """A copy of a region-free op at the current insertion point, its operands mapped by `env`."""
+    return ir.Operation.create(
+        op.operation.name,
+        results=list(op.results.types),
+        operands=[env[v] for v in op.operands],
+        attributes={name: op.operation.attributes[name] for name in op.operation.attributes},
+    )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from mirax.mlir import func, ir
 
-from .declarations import add_body, declare, derive_ready, function_type, functions, mark_derived
+from .declarations import add_body, declare, derive_ready, function_type, functions, mark_derived, rebuild
 from .mirax_jvp import ACTIVE, MiraxJvp, declare_jvp
 from .mirax_transpose import declare_transpose
 
@@ -53,19 +53,9 @@ def inline_calls(module, function):
                         for result, value in zip(call.results, op.operands, strict=True):
                             result.replace_all_uses_with(env[value])
                         continue
-                    clone = _rebuild(op, env)
+                    clone = rebuild(op, env)
                     env.update(zip(op.results, clone.results, strict=True))
             call.operation.erase()
-
-
-def _rebuild(op, env):
-    """A copy of a region-free op at the current insertion point, its operands mapped by `env`."""
-    return ir.Operation.create(
-        op.operation.name,
-        results=list(op.results.types),
-        operands=[env[v] for v in op.operands],
-        attributes={name: op.operation.attributes[name] for name in op.operation.attributes},
-    )
 
 
 def _derive(module, decl):
@@ -112,7 +102,7 @@ def _derive(module, decl):
     cotangents = args[num_inputs:]
     with ir.InsertionPoint(block), decl.location:
         for op in primal_ops:
-            clone = _rebuild(op, env)
+            clone = rebuild(op, env)
             env.update(zip(op.results, clone.results, strict=True))
         transposed = func.CallOp([t.type for t in tangent_args], transpose_symbol,
                                  [env[v] for v in residuals] + cotangents)
@@ -139,7 +129,7 @@ def _linear_function(module, decl, residuals, tangent_args, linear_ops, out_tang
     env = dict(zip(residuals + tangent_args, block.arguments, strict=True))
     with ir.InsertionPoint(block), decl.location:
         for op in linear_ops:
-            clone = _rebuild(op, env)
+            clone = rebuild(op, env)
             env.update(zip(op.results, clone.results, strict=True))
         func.ReturnOp([env[v] for v in out_tangents])
     return symbol

@@ -9,6 +9,7 @@ from .mirax_simplify import MiraxSimplify
 from .mirax_transpose import MiraxTranspose
 from .mirax_to_linalg import MiraxToLinalg
 from .mirax_vectorize_matmul import MiraxVectorizeMatmul
+from .mirax_vmap import MiraxVmap
 
 # linalg on tensors -> LLVM dialect for the CPU: stages of upstream passes (pipeline
 # text) and mirax passes between them. Elementwise chains fuse into one
@@ -55,9 +56,10 @@ CPU_PIPELINE = (CPU_FUSION, MiraxVectorizeMatmul(), CPU_TO_LOOPS, MiraxExpandMat
 
 
 def expand_transformations(module):
-    """Derive every transformed function (JVPs, VJPs and transposes), innermost first."""
+    """Derive every transformed function (JVPs, VJPs, transposes, batched versions),
+    innermost first."""
     while True:
-        for transform in (MiraxJvp(), MiraxLinearize(), MiraxTranspose()):
+        for transform in (MiraxJvp(), MiraxLinearize(), MiraxTranspose(), MiraxVmap()):
             transform(module)
         _, pending = ready(module, "mirax.jvp_of")
         if not pending:

@@ -6,6 +6,7 @@ from mirax import array_methods  # noqa: F401  (installs NumPy's operators on ar
 from mirax import lax, numpy
 from mirax import nn, scipy
 from mirax.api import jit, make_jaxpr
+from mirax.batching import vmap
 from mirax.ad import grad, hessian, jacfwd, jacrev, jvp, linear_transpose, linearize, value_and_grad, vjp
 from mirax import test_util
 from mirax import random

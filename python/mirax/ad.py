@@ -3,9 +3,9 @@ passes. Tracing only records which function is differentiated (a call of a
 declared, transformed function); the passes derive the derivative code."""
 import numpy as np
 
-from mirax import dtypes, runtime
-from mirax.api import trace_flat
-from mirax.core import Array, Aval, Trace, current_trace, to_array, with_source
+from mirax import dtypes
+from mirax.api import call_transformation, trace_flat
+from mirax.core import Array, Aval, current_trace, to_array, with_source
 from mirax.passes.mirax_jvp import declare_jvp
 from mirax.passes.mirax_linearize import declare_vjp
 from mirax.tree_util import tree_flatten, tree_unflatten
@@ -22,22 +22,6 @@ def _concrete(leaves):
 
 def _inexact(aval):
     return dtypes.is_float(aval.dtype) or dtypes.is_complex(aval.dtype)
-
-
-def _call(declare, callee, args, extra, active, out_avals):
-    """Call a transformation of a finished Trace: emitted into the enclosing trace, or
-    traced into a function of its own, compiled (once per program) and run now."""
-    enclosing = current_trace()
-    if enclosing is not None:
-        return enclosing.call_transformed(declare, callee, args, extra, active, out_avals)
-    inputs = list(args) + list(extra)
-    with Trace([x.aval for x in inputs], callee.name) as trace:
-        outs = trace.call_transformed(declare, callee, trace.invars[: len(args)], trace.invars[len(args):],
-                                      active, out_avals)
-    trace.finish(outs)
-    executable = runtime.compile(trace.text, "main", len(trace.invars) + len(trace.constvars), trace.out_avals)
-    results = executable(inputs + trace.constvars)
-    return [Array(r, a.weak_type) for r, a in zip(results, trace.out_avals, strict=True)]
 
 
 # ----------------------------------------------------------------------------- forward mode
@@ -63,7 +47,7 @@ def jvp(fun, primals, tangents, has_aux=False):
     traced = trace_flat(_with_aux(fun, has_aux, "jvp"), tree, [p.aval for p in flat_primals], _name(fun),
                         _concrete(flat_primals))
     out_avals = list(traced.trace.out_avals)
-    outs = _call(declare_jvp, traced.trace, flat_primals, [flat_tangents[i] for i in active], active,
+    outs = call_transformation(declare_jvp, traced.trace, flat_primals, [flat_tangents[i] for i in active], active,
                  out_avals * 2)
     out_primals = tree_unflatten(traced.out_tree, outs[: len(out_avals)])
     out_tangents = tree_unflatten(traced.out_tree, outs[len(out_avals):])
@@ -155,7 +139,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
                 f"{out_aval.dtype.name}."))
         differentiable = [k for k in active if _inexact(leaves[k].aval)]
         cotangents = [Array(np.ones((), out_aval.dtype))] + [Array(np.zeros(a.shape, a.dtype)) for a in out_avals[1:]]
-        outs = _call(declare_vjp, traced.trace, leaves, cotangents, differentiable,
+        outs = call_transformation(declare_vjp, traced.trace, leaves, cotangents, differentiable,
                      out_avals + [leaves[k].aval for k in differentiable])
         values = tree_unflatten(traced.out_tree, outs[: len(out_avals)])
         grads = dict(zip(differentiable, outs[len(out_avals):], strict=True))
@@ -208,7 +192,7 @@ def vjp(fun, *primals, has_aux=False):
         cts = [to_array(c) for c in ct_leaves]
         if has_aux:
             cts += [_zero_cotangent(a) for a in out_avals[len(cts):]]
-        results = _call(declare_vjp, traced.trace, leaves, cts, differentiable,
+        results = call_transformation(declare_vjp, traced.trace, leaves, cts, differentiable,
                         out_avals + [leaves[k].aval for k in differentiable])
         grads = dict(zip(differentiable, results[len(out_avals):], strict=True))
         return tree_unflatten(in_structure, [grads[k] if k in grads else _zero_cotangent(leaves[k].aval)

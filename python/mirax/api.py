@@ -50,6 +50,22 @@ def trace_flat(fun, in_tree, in_avals, name, concrete=None):
     return TracedFunction(trace, out_tree)
 
 
+def call_transformation(declare, callee, args, extra, active, out_avals):
+    """Call a transformation of a finished Trace: emitted into the enclosing trace, or
+    traced into a function of its own, compiled (once per program) and run now."""
+    enclosing = current_trace()
+    if enclosing is not None:
+        return enclosing.call_transformed(declare, callee, args, extra, active, out_avals)
+    inputs = list(args) + list(extra)
+    with Trace([x.aval for x in inputs], callee.name) as trace:
+        outs = trace.call_transformed(declare, callee, trace.invars[: len(args)], trace.invars[len(args):],
+                                      active, out_avals)
+    trace.finish(outs)
+    executable = runtime.compile(trace.text, "main", len(trace.invars) + len(trace.constvars), trace.out_avals)
+    results = executable(inputs + trace.constvars)
+    return [Array(r, a.weak_type) for r, a in zip(results, trace.out_avals, strict=True)]
+
+
 def _flatten_args(fun_name, args, kwargs):
     leaves, in_tree = tree_flatten((args, kwargs))
     try:

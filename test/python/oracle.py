@@ -72,3 +72,30 @@ def run_both(fn, inputs, jit, jax_modules=(jjnp,), mirax_modules=(mjnp,), tolera
 
     got = mirax.jit(ours)(*mine) if jit else ours(*mine)
     check(got, want, getattr(fn, "__name__", ""), tolerance)
+
+
+def check_vmap(fn, inputs, in_axes, out_axes=0, jax_modules=(jax.lax,), mirax_modules=(mirax.lax,),
+               tolerance=ROUNDING, jit=True):
+    """mirax.vmap(fn) (jitted unless `jit` is false) against two oracles: a Python loop
+    of fn over the mapped axis (mirax, op by op) stacked with np.stack, and jax.vmap
+    of fn with JAX's modules. fn(*modules, *arrays) returns an array or a tuple."""
+    axes = in_axes if isinstance(in_axes, (tuple, list)) else [in_axes] * len(inputs)
+    size = next(np.shape(x)[a] for x, a in zip(inputs, axes, strict=True) if a is not None)
+    mine = [mjnp.asarray(x) for x in inputs]
+
+    def ours(*xs):
+        return fn(*mirax_modules, *xs)
+
+    mapped = mirax.vmap(ours, in_axes, out_axes)
+    got = (mirax.jit(mapped) if jit else mapped)(*mine)
+    rows = [ours(*(x if a is None else np.take(x, i, axis=a) for x, a in zip(inputs, axes, strict=True)))
+            for i in range(size)]
+    outs = jax.tree_util.tree_leaves(got)
+    out_axes_flat = out_axes if isinstance(out_axes, (tuple, list)) else [out_axes] * len(outs)
+    loop = [np.stack([np.asarray(jax.tree_util.tree_leaves(r)[k]) for r in rows], axis=a)
+            for k, a in enumerate(out_axes_flat)]
+    want = jax.vmap(lambda *xs: fn(*jax_modules, *xs), in_axes, out_axes)(*inputs)
+    for k, (g, w, l) in enumerate(zip(outs, jax.tree_util.tree_leaves(want), loop, strict=True)):
+        check(np.asarray(l), w, f"loop[{k}] vs jax", tolerance)
+        check(g, w, f"vmap[{k}] vs jax", tolerance)
+        check(g, l, f"vmap[{k}] vs loop", tolerance)

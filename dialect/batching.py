@@ -1,0 +1,61 @@
+"""Helpers for batching rules (mirax-vmap), as JAX's batching module: moving a value's
+batch dimension, materializing one for an unbatched value, and the rule shared by
+every elementwise op.
+
+A batched value carries its batch dimension `bdim` (an int) or None when it is not
+batched; `size` is the batch size."""
+from . import rules
+from .base import build
+from .types import ShapedType
+from .values import apply, type_of
+
+
+def move_axis(value, src, dst):
+    """`value` with its dimension `src` moved to `dst` (itself when they agree)."""
+    from .shape import TransposeOp
+
+    if src == dst:
+        return value
+    order = [d for d in range(type_of(value).ndim) if d != src]
+    order.insert(dst, src)
+    return apply(TransposeOp, value, permutation=tuple(order))
+
+
+def broadcast_batch(value, size, dst):
+    """An unbatched `value` repeated `size` times along a new dimension `dst`."""
+    from .shape import BroadcastInDimOp
+
+    shaped = type_of(value)
+    shape = list(shaped.shape)
+    shape.insert(dst, size)
+    dims = tuple(d if d < dst else d + 1 for d in range(shaped.ndim))
+    return apply(BroadcastInDimOp, value, shape=tuple(shape), broadcast_dimensions=dims)
+
+
+def batch_at(value, bdim, size, dst):
+    """`value` batched along `dst`, whether it was batched elsewhere or not at all."""
+    return broadcast_batch(value, size, dst) if bdim is None else move_axis(value, bdim, dst)
+
+
+def unbatched_type(shaped, bdim):
+    """The type of one batch element of a value of type `shaped`."""
+    if bdim is None:
+        return shaped
+    return ShapedType(shaped.shape[:bdim] + shaped.shape[bdim + 1:], shaped.dtype)
+
+
+def first_bdim(dims):
+    return next(d for d in dims if d is not None)
+
+
+def defelementwise(op_cls):
+    """The batching rule of an op whose operands and results share one shape: every
+    operand batched where the first batched operand is."""
+
+    def rule(node, operands, dims, size):
+        bdim = first_bdim(dims)
+        operands = [batch_at(x, d, size, bdim) for x, d in zip(operands, dims, strict=True)]
+        results = build(op_cls, operands, **node.params)
+        return results, [bdim] * len(results)
+
+    rules.batching[op_cls.OPERATION_NAME] = rule

@@ -1,0 +1,119 @@
+"""mirax-vmap: vectorization. Derives the body of every function declared as the
+batched version of another,
+
+    func.func private @f_vmap(inputs...) -> (outputs...)
+        attributes {mirax.vmap_of = @f, mirax.axis_size = 8 : i64,
+                    mirax.in_axes = array<i64: 0, -1>, mirax.out_axes = array<i64: 1>}
+
+where input i carries a batch dimension of `axis_size` elements at position
+in_axes[i] of @f's input type (-1: not batched, the type unchanged), and output j
+at out_axes[j] (-1: the output must not depend on a batched input). Each op of @f
+becomes its batched form by the op's batching rule (dialect/rules.py `batching`);
+values that depend on no batched input stay unbatched, and a batch dimension moves
+only when a rule needs it elsewhere. A call becomes a call of its callee's batched
+version, declared here and derived in turn; transformations nest, innermost first.
+"""
+from dataclasses import dataclass
+
+from mirax.dialect import node_of, rules
+from mirax.dialect.batching import batch_at
+from mirax.dialect.types import ShapedType, shaped_type, tensor_type
+from mirax.mlir import func, ir
+
+from .declarations import add_body, declare, derive_ready, function_type, functions, mark_derived, rebuild
+
+VMAP_OF = "mirax.vmap_of"
+IN_AXES = "mirax.in_axes"
+OUT_AXES = "mirax.out_axes"
+AXIS_SIZE = "mirax.axis_size"
+NOT_BATCHED = -1
+
+
+def batched_type(type_, axis, size):
+    """`type_` (an MLIR tensor type) with a dimension of `size` inserted at `axis`."""
+    if axis == NOT_BATCHED:
+        return type_
+    shaped = shaped_type(type_)
+    if not 0 <= axis <= shaped.ndim:
+        raise ValueError(f"batch axis {axis} out of range for a value of shape {list(shaped.shape)}")
+    shape = list(shaped.shape)
+    shape.insert(axis, size)
+    return tensor_type(ShapedType(tuple(shape), shaped.dtype))
+
+
+def declare_vmap(module, callee, in_axes, out_axes, size):
+    """The symbol of @callee batched along `in_axes` (NOT_BATCHED for inputs that are
+    not) into `out_axes`, `size` elements, declared in `module` once."""
+    name = callee.attributes["sym_name"].value
+    ftype = function_type(callee)
+    inputs, results = list(ftype.inputs), list(ftype.results)
+    in_axes = list(in_axes) + [NOT_BATCHED] * (len(inputs) - len(in_axes))  # trailing constants
+    spell = lambda axes: "_".join("n" if a == NOT_BATCHED else str(a) for a in axes) or "none"  # noqa: E731
+    symbol = f"{name}_vmap{size}_in_{spell(in_axes)}_out_{spell(out_axes)}"
+    vmap_type = ir.FunctionType.get([batched_type(t, a, size) for t, a in zip(inputs, in_axes, strict=True)],
+                                    [batched_type(t, a, size) for t, a in zip(results, out_axes, strict=True)])
+    return declare(module, symbol, vmap_type, callee.location, {
+        VMAP_OF: ir.FlatSymbolRefAttr.get(name),
+        IN_AXES: ir.DenseI64ArrayAttr.get(in_axes),
+        OUT_AXES: ir.DenseI64ArrayAttr.get(list(out_axes)),
+        AXIS_SIZE: ir.IntegerAttr.get(ir.IntegerType.get_signless(64), size),
+    })
+
+
+def _derive(module, decl):
+    callee = functions(module)[decl.attributes[VMAP_OF].value]
+    in_axes = list(ir.DenseI64ArrayAttr(decl.attributes[IN_AXES]))
+    out_axes = list(ir.DenseI64ArrayAttr(decl.attributes[OUT_AXES]))
+    size = ir.IntegerAttr(decl.attributes[AXIS_SIZE]).value
+    block = add_body(decl)
+    callee_block = callee.regions[0].blocks[0]
+    values = {arg: (value, None if axis == NOT_BATCHED else axis)
+              for arg, value, axis in zip(callee_block.arguments, block.arguments, in_axes, strict=True)}
+    with ir.InsertionPoint(block):
+        for op in callee_block.operations:
+            with op.location:
+                if op.operation.name == "func.return":
+                    func.ReturnOp([_output(*values[v], axis, size, decl)
+                                   for v, axis in zip(op.operands, out_axes, strict=True)])
+                    continue
+                operands, dims = zip(*(values[v] for v in op.operands)) if op.operands else ((), ())
+                results, result_dims = _batch(module, op, list(operands), list(dims), size)
+                values.update(zip(op.results, zip(results, result_dims, strict=True), strict=True))
+    mark_derived(decl, VMAP_OF, IN_AXES, OUT_AXES, AXIS_SIZE)
+
+
+def _output(value, bdim, axis, size, decl):
+    if axis != NOT_BATCHED:
+        return batch_at(value, bdim, size, axis)
+    if bdim is not None:
+        raise ValueError(f"mirax-vmap: @{decl.attributes['sym_name'].value} has an output batched along its "
+                         f"dimension {bdim}, but its out_axes entry says it is not batched (None)")
+    return value
+
+
+def _batch(module, op, operands, dims, size):
+    """`op` on batched operands: the results and their batch dimensions."""
+    if all(d is None for d in dims):  # nothing batched flows in: the op as it was
+        clone = rebuild(op, dict(zip(op.operands, operands, strict=True)))
+        return list(clone.results), [None] * len(op.results)
+    name = op.operation.name
+    if name == "func.call":
+        callee = functions(module)[op.attributes["callee"].value]
+        in_axes = [NOT_BATCHED if d is None else d for d in dims]
+        out_axes = [0] * len(op.results)
+        symbol = declare_vmap(module, callee, in_axes, out_axes, size)
+        types = [batched_type(t, 0, size) for t in op.results.types]
+        return list(func.CallOp(types, symbol, operands).results), out_axes
+    rule = rules.batching.get(name)
+    if rule is None:
+        raise NotImplementedError(f"mirax-vmap: no batching rule for {name}")
+    return rule(node_of(op), operands, dims, size)
+
+
+@dataclass(frozen=True)
+class MiraxVmap:
+    name: str = "mirax-vmap"
+    summary: str = "Derive the bodies of functions declared as batched versions of others (vectorization)"
+
+    def __call__(self, module, pass_=None):
+        derive_ready(module, VMAP_OF, _derive)
