@@ -18,9 +18,9 @@ from . import rules
 from .base import MiraxOp, build, ints, op_class
 from .elementwise import BINARY, convert_scalar
 from .lowering import PARALLEL, REDUCTION, generic, reshape, transpose
-from .reduction import accumulator_dtype, convert_tensor, filled
+from .reduction import accumulator_dtype, convert_tensor, filled, past
 from .types import ShapedType, is_bool
-from .values import add_tangents, apply
+from .values import add_tangents, apply, type_of
 
 DIMENSION_PARAMS = ("lhs_contracting_dimensions", "rhs_contracting_dimensions",
                     "lhs_batch_dimensions", "rhs_batch_dimensions")
@@ -198,3 +198,29 @@ def _transpose_dot_general(node, cts, operands, linear):
 
 
 rules.transpose[DotGeneralOp.OPERATION_NAME] = _transpose_dot_general
+
+
+# ----------------------------------------------------------------------------- batching rule (JAX's)
+
+
+def _batch_dot_general(node, operands, dims, size):
+    """Both operands batched: the batch becomes a new leading batch dimension of the
+    dot_general. One batched: its batch dimension becomes one more free dimension of
+    that operand, so neither operand is broadcast or moved, and the result is batched
+    where that free dimension lands (lhs free dimensions follow the batch dimensions,
+    rhs ones the lhs ones)."""
+    (lhs, rhs), (l_bdim, r_bdim) = operands, dims
+    lhs_type, rhs_type = type_of(lhs), type_of(rhs)
+    bump = lambda dims, bdim: dims if bdim is None else tuple(past(d, bdim) for d in dims)  # noqa: E731
+    lc, rc, lb, rb = (bump(node.params[name], bdim) for name, bdim in zip(DIMENSION_PARAMS, dims * 2, strict=True))
+    lf = _free(lhs_type, lc, lb)
+    if r_bdim is None:
+        bdim = len(lb) + lf.index(l_bdim)
+    elif l_bdim is None:
+        bdim = len(lb) + len(lf) + _free(rhs_type, rc, rb).index(r_bdim)
+    else:
+        lb, rb, bdim = (l_bdim,) + lb, (r_bdim,) + rb, 0
+    return build(DotGeneralOp, operands, **dict(zip(DIMENSION_PARAMS, (lc, rc, lb, rb), strict=True))), [bdim]
+
+
+rules.batching[DotGeneralOp.OPERATION_NAME] = _batch_dot_general

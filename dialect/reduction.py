@@ -16,6 +16,7 @@ from mirax.mlir import arith, ir, linalg, scf, tensor
 
 from . import rules
 from .base import MiraxOp, bool_, build, dtype_, int_, ints, op_class
+from .batching import batch_at, first_bdim
 from .elementwise import BINARY, CompareOp, ConvertOp, DivOp, MulOp, _compare, _kind, convert_scalar
 from .jvp import deflinear, defzero
 from .shape import BroadcastInDimOp
@@ -84,6 +85,11 @@ def check_axes(x, axes):
     """`axes` must be distinct dimensions of `x`, given as non-negative numbers (as in XLA)."""
     if any(not 0 <= a < x.ndim for a in axes) or len(set(axes)) != len(axes):
         raise TypeError(f"axes {list(axes)} must be distinct dimensions in [0, {x.ndim}) of shape {list(x.shape)}")
+
+
+def past(axis, bdim):
+    """Where dimension `axis` of one batch element lies in its value batched along `bdim`."""
+    return axis + (axis >= bdim)
 
 
 def _drop(shape, axes):
@@ -342,3 +348,36 @@ def _transpose_cumsum(node, cts, operands, linear):
 
 rules.transpose["mirax.reduce_sum"] = _transpose_reduce_sum
 rules.transpose["mirax.cumsum"] = _transpose_cumsum
+
+
+# ----------------------------------------------------------------------------- batching rules
+
+
+def _batch_reduction(node, operands, dims, size):
+    """The same axes of every element reduced: the batch dimension stays where it is,
+    numbered down by the reduced axes ahead of it."""
+    (x,), (bdim,) = operands, dims
+    axes = tuple(past(a, bdim) for a in node.params["axes"])
+    out = apply(op_class(node.name), x, **{**node.params, "axes": axes})
+    return [out], [bdim - sum(a < bdim for a in axes)]
+
+
+def batch_along(param):
+    """The batching rule of a cumulative op or sort, working along the dimension
+    `param` of operands of one shape: that dimension numbered past the batch, every
+    operand batched where the first batched one is (an unbatched value of a sort is
+    repeated: each element's key permutes it its own way)."""
+
+    def rule(node, operands, dims, size):
+        bdim = first_bdim(dims)
+        operands = [batch_at(x, d, size, bdim) for x, d in zip(operands, dims, strict=True)]
+        results = build(op_class(node.name), operands, **{**node.params, param: past(node.params[param], bdim)})
+        return results, [bdim] * len(results)
+
+    return rule
+
+
+for _name in [f"reduce_{n}" for n in REDUCERS] + ["argmax", "argmin"]:
+    rules.batching[f"mirax.{_name}"] = _batch_reduction
+for _name in CUMULATIVE:
+    rules.batching[f"mirax.{_name}"] = batch_along("axis")

@@ -454,3 +454,144 @@ rules.transpose[RevOp.OPERATION_NAME] = lambda node, cts, operands, linear: [
     apply(RevOp, cts[0], dimensions=node.params["dimensions"])]
 rules.transpose[DynamicSliceOp.OPERATION_NAME] = _transpose_dynamic_slice
 rules.transpose[DynamicUpdateSliceOp.OPERATION_NAME] = _transpose_dynamic_update_slice
+
+
+# ----------------------------------------------------------------------------- batching rules (JAX's)
+
+
+def _shift(dims, bdim):
+    """Dimensions of an unbatched value as dimensions of its batched form (batch at bdim)."""
+    return tuple(d + (d >= bdim) for d in dims)
+
+
+def _inserted(values, at, value):
+    values = list(values)
+    values.insert(at, value)
+    return tuple(values)
+
+
+def _batch_broadcast_in_dim(node, operands, dims, size):
+    """The batch goes right after the result dimension of the operand dimension before
+    it, so that broadcast_dimensions stay increasing and nothing moves."""
+    (x,), (bdim,), p = operands, dims, node.params
+    at = p["broadcast_dimensions"][bdim - 1] + 1 if bdim else 0
+    broadcast_dimensions = _inserted(_shift(p["broadcast_dimensions"], at), bdim, at)
+    return [apply(BroadcastInDimOp, x, shape=_inserted(p["shape"], at, size),
+                  broadcast_dimensions=broadcast_dimensions)], [at]
+
+
+def _batch_reshape(node, operands, dims, size):
+    """Reshape is row-major, so the batch must be the outermost dimension."""
+    (x,), (bdim,) = operands, dims
+    return [apply(ReshapeOp, move_axis(x, bdim, 0), new_sizes=(size, *node.params["new_sizes"]))], [0]
+
+
+def _batch_transpose(node, operands, dims, size):
+    (x,), (bdim,) = operands, dims
+    permutation = _inserted(_shift(node.params["permutation"], bdim), bdim, bdim)
+    return [apply(TransposeOp, x, permutation=permutation)], [bdim]
+
+
+def _batch_slice(node, operands, dims, size):
+    (x,), (bdim,), p = operands, dims, node.params
+    return [apply(SliceOp, x, start_indices=_inserted(p["start_indices"], bdim, 0),
+                  limit_indices=_inserted(p["limit_indices"], bdim, size),
+                  strides=_inserted(p["strides"], bdim, 1))], [bdim]
+
+
+def _batch_rev(node, operands, dims, size):
+    (x,), (bdim,) = operands, dims
+    return [apply(RevOp, x, dimensions=_shift(node.params["dimensions"], bdim))], [bdim]
+
+
+def _batch_concatenate(node, operands, dims, size):
+    bdim = first_bdim(dims)
+    lhs, rhs = (batch_at(x, d, size, bdim) for x, d in zip(operands, dims, strict=True))
+    return [apply(ConcatenateOp, lhs, rhs, dimension=_shift([node.params["dimension"]], bdim)[0])], [bdim]
+
+
+def _batch_pad(node, operands, dims, size):
+    """A batched padding value (rare) is JAX's way: pad with zeros, then select the
+    padding value where a padded mask of trues says the result is padding."""
+    (x, value), (x_bdim, value_bdim), p = operands, dims, node.params
+    bdim = 0 if x_bdim is None else x_bdim
+    x = batch_at(x, x_bdim, size, bdim)
+    config = {name: _inserted(p[name], bdim, 0) for name in p}
+    if value_bdim is None:
+        return [apply(PadOp, x, value, **config)], [bdim]
+    shaped = type_of(x)
+    padded = apply(PadOp, x, scalar(np.zeros((), shaped.dtype)), **config)
+    mask = apply(PadOp, full(ShapedType(shaped.shape, np.bool_), True), scalar(np.False_), **config)
+    out_shape = type_of(padded).shape
+    fill = apply(BroadcastInDimOp, value, shape=out_shape, broadcast_dimensions=(bdim,))
+    return [apply(op_class("mirax.select"), mask, padded, fill)], [bdim]
+
+
+def _batched_starts(indices, dims, size):
+    """The start indices as one (size, n) array of index vectors, as JAX's
+    _batch_dynamic_slice_indices: batched ones (size,) are columns, the others repeat."""
+    columns = [apply(BroadcastInDimOp, i, shape=(size, 1), broadcast_dimensions=() if d is None else (0,))
+               for i, d in zip(indices, dims, strict=True)]
+    starts = columns[0]
+    for column in columns[1:]:
+        starts = apply(ConcatenateOp, starts, column, dimension=1)
+    return starts
+
+
+def _window_batch(node, indices, dims, x_dim, update_dim):
+    """Batched-operand dynamic (update) slices with unbatched start indices: the batch
+    dimension `bdim` is one more dimension, its start 0. Gives bdim and the indices."""
+    bdim = update_dim if x_dim is None else x_dim
+    dtype = node.in_types[0].dtype if indices else np.dtype(np.int32)  # 0-d operands have no index
+    return bdim, _inserted(indices, bdim, scalar(np.zeros((), dtype)))
+
+
+def _batch_dynamic_slice(node, operands, dims, size):
+    """Batched start indices make a gather (as JAX's rule) whose operand_batching_dims
+    pair each batch element with its own index vector; mode "clip" clamps the windows
+    into range as dynamic_slice does."""
+    *indices, x = operands
+    *index_dims, x_dim = dims
+    sizes = node.params["slice_sizes"]
+    if all(d is None for d in index_dims):
+        bdim, indices = _window_batch(node, indices, index_dims, x_dim, None)
+        return [apply(DynamicSliceOp, *indices, x, slice_sizes=_inserted(sizes, bdim, size))], [bdim]
+    operand_dims = range(len(sizes)) if x_dim is None else _shift(range(len(sizes)), x_dim)
+    batching = () if x_dim is None else (x_dim,)
+    out = apply(op_class("mirax.gather"), x, _batched_starts(indices, index_dims, size),
+                scalar(np.zeros((), node.in_types[-1].dtype)), offset_dims=tuple(range(1, len(sizes) + 1)),
+                collapsed_slice_dims=(), start_index_map=tuple(operand_dims), operand_batching_dims=batching,
+                start_indices_batching_dims=(0,) * len(batching),
+                slice_sizes=sizes if x_dim is None else _inserted(sizes, x_dim, 1), mode="clip")
+    return [out], [0]
+
+
+def _batch_dynamic_update_slice(node, operands, dims, size):
+    """Batched start indices make a scatter that sets each batch element's window (as
+    JAX's rule), clamped into range (mode "clip") as dynamic_update_slice does."""
+    *indices, x, update = operands
+    *index_dims, x_dim, update_dim = dims
+    if all(d is None for d in index_dims):
+        bdim, indices = _window_batch(node, indices, index_dims, x_dim, update_dim)
+        x, update = batch_at(x, x_dim, size, bdim), batch_at(update, update_dim, size, bdim)
+        return [apply(DynamicUpdateSliceOp, *indices, x, update)], [bdim]
+    bdim = 0 if x_dim is None else x_dim
+    update_bdim = 0 if update_dim is None else update_dim
+    ndim = len(indices)
+    out = apply(op_class("mirax.scatter"), batch_at(x, x_dim, size, bdim), _batched_starts(indices, index_dims, size),
+                batch_at(update, update_dim, size, update_bdim),
+                update_window_dims=tuple(d for d in range(ndim + 1) if d != update_bdim), inserted_window_dims=(),
+                scatter_dims_to_operand_dims=_shift(range(ndim), bdim), operand_batching_dims=(bdim,),
+                scatter_indices_batching_dims=(0,), combiner="set", mode="clip")
+    return [out], [bdim]
+
+
+rules.batching[BroadcastInDimOp.OPERATION_NAME] = _batch_broadcast_in_dim
+rules.batching[ReshapeOp.OPERATION_NAME] = _batch_reshape
+rules.batching[TransposeOp.OPERATION_NAME] = _batch_transpose
+rules.batching[SliceOp.OPERATION_NAME] = _batch_slice
+rules.batching[RevOp.OPERATION_NAME] = _batch_rev
+rules.batching[ConcatenateOp.OPERATION_NAME] = _batch_concatenate
+rules.batching[PadOp.OPERATION_NAME] = _batch_pad
+rules.batching[DynamicSliceOp.OPERATION_NAME] = _batch_dynamic_slice
+rules.batching[DynamicUpdateSliceOp.OPERATION_NAME] = _batch_dynamic_update_slice

@@ -22,7 +22,7 @@ from . import rules
 from .base import MiraxOp, bool_, int_
 from .elementwise import _compare
 from .lowering import empty
-from .reduction import for_each_row, for_loop, index
+from .reduction import batch_along, for_each_row, for_loop, index
 from .types import is_complex, is_float
 
 
@@ -110,3 +110,5 @@ def _lower_sort(node, *operands):
 
 
 rules.lowering[SortOp.OPERATION_NAME] = _lower_sort
+
+rules.batching[SortOp.OPERATION_NAME] = batch_along("dimension")

@@ -98,16 +98,35 @@ def _batch(module, op, operands, dims, size):
         return list(clone.results), [None] * len(op.results)
     name = op.operation.name
     if name == "func.call":
-        callee = functions(module)[op.attributes["callee"].value]
+        table = functions(module)
+        callee = table[op.attributes["callee"].value]
         in_axes = [NOT_BATCHED if d is None else d for d in dims]
-        out_axes = [0] * len(op.results)
+        out_axes = [0 if batched else NOT_BATCHED for batched in _depends(table, callee, [d is not None for d in dims])]
         symbol = declare_vmap(module, callee, in_axes, out_axes, size)
-        types = [batched_type(t, 0, size) for t in op.results.types]
-        return list(func.CallOp(types, symbol, operands).results), out_axes
+        types = [batched_type(t, a, size) for t, a in zip(op.results.types, out_axes, strict=True)]
+        results = func.CallOp(types, symbol, operands).results
+        return list(results), [None if a == NOT_BATCHED else a for a in out_axes]
     rule = rules.batching.get(name)
     if rule is None:
         raise NotImplementedError(f"mirax-vmap: no batching rule for {name}")
     return rule(node_of(op), operands, dims, size)
+
+
+def _depends(table, function, inputs):
+    """Which results of `function` (which has a body) depend on the inputs flagged in
+    `inputs`: the results its batched version batches, the others staying unbatched."""
+    block = function.regions[0].blocks[0]
+    flagged = {arg for arg, flag in zip(block.arguments, inputs, strict=True) if flag}
+    for op in block.operations:
+        operands = [v in flagged for v in op.operands]
+        if op.operation.name == "func.return":
+            return operands
+        if op.operation.name == "func.call":
+            results = _depends(table, table[op.attributes["callee"].value], operands)
+        else:
+            results = [any(operands)] * len(op.results)
+        flagged.update(r for r, flag in zip(op.results, results, strict=True) if flag)
+    raise AssertionError("a function body ends with func.return")
 
 
 @dataclass(frozen=True)

@@ -205,8 +205,8 @@ del Aval
 
 
 # ----------------------------------------------------------------------------- Jacobians
-# One JVP per input element (jacfwd) or one VJP per output element (jacrev) for now;
-# the vmap issue batches them into one computation.
+# As the seed's our_jacfwd/our_jacrev: one batched JVP over a standard basis of the
+# inputs, or one batched VJP over a standard basis of the outputs.
 
 
 def _partial_in(fun, args, nums):
@@ -221,71 +221,73 @@ def _partial_in(fun, args, nums):
     return partial
 
 
-def _basis(leaves):
-    """One-hot tangents: for each leaf and element, a list of leaves with a single one."""
-    for k, leaf in enumerate(leaves):
-        for e in range(leaf.aval.size):
-            onehot = [np.zeros(x.aval.shape, x.aval.dtype) for x in leaves]
-            onehot[k].reshape(-1)[e] = 1
-            yield [Array(v) for v in onehot]
+def _std_basis(leaves):
+    """The standard basis of the space of `leaves`, batched along axis 0: for each
+    leaf, an array of shape (total size,) + leaf shape in the leaf's dtype."""
+    sizes = [x.aval.size for x in leaves]
+    eye = np.eye(sum(sizes))
+    starts = np.cumsum([0] + sizes)
+    return [Array(eye[:, start: start + x.aval.size].reshape((-1,) + x.aval.shape).astype(x.aval.dtype))
+            for x, start in zip(leaves, starts, strict=False)]
 
 
-def _blocks(rows, row_leaves, col_leaves, rows_first):
-    """Jacobian blocks [row leaf][col leaf] of shape row.shape + col.shape from the
-    per-element results `rows` (each a list over `col_leaves` if rows_first, else
-    columns: lists over `row_leaves`)."""
+def _split(flat, axis, leaves):
+    """`flat`, whose dimension `axis` runs over the elements of `leaves` one after the
+    other, split into one array per leaf with that dimension reshaped to the leaf's shape."""
     from mirax import numpy as jnp
 
-    blocks = []
-    for i, row in enumerate(row_leaves):
-        line = []
-        for j, col in enumerate(col_leaves):
-            if rows_first:
-                parts = [r[j] for r in rows[sum(x.aval.size for x in row_leaves[:i]):][: row.aval.size]]
-                stacked = jnp.stack(parts, 0) if parts else jnp.zeros((0,) + col.aval.shape, col.aval.dtype)
-                line.append(jnp.reshape(stacked, row.aval.shape + col.aval.shape))
-            else:
-                parts = [c[i] for c in rows[sum(x.aval.size for x in col_leaves[:j]):][: col.aval.size]]
-                stacked = jnp.stack(parts, -1) if parts else jnp.zeros(row.aval.shape + (0,), row.aval.dtype)
-                line.append(jnp.reshape(stacked, row.aval.shape + col.aval.shape))
-        blocks.append(line)
-    return blocks
+    pieces, start = [], 0
+    for x in leaves:
+        piece = jnp.take(flat, np.arange(start, start + x.aval.size), axis=axis)
+        shape = flat.shape[:axis] + x.aval.shape + flat.shape[axis + 1:]
+        pieces.append(jnp.reshape(piece, shape))
+        start += x.aval.size
+    return pieces
 
 
-def _jacobian_tree(blocks, out_tree, in_trees, single):
-    """The pytree Jacobian: the output structure, each leaf the input structure."""
+def _pytree_jacobian(rows, out_tree, dynamic, single):
+    """The pytree Jacobian from its blocks `rows[i][j]` (output leaf i, input leaf j):
+    the output structure, each leaf the structure of the differentiated arguments."""
+    trees = [tree_flatten(d)[1] for d in dynamic]
     result = []
-    for line in blocks:
+    for row in rows:
         pieces, start = [], 0
-        for leaves_n, tree_n in in_trees:
-            pieces.append(tree_unflatten(tree_n, line[start: start + len(leaves_n)]))
-            start += len(leaves_n)
+        for tree in trees:
+            pieces.append(tree_unflatten(tree, row[start: start + tree.num_leaves]))
+            start += tree.num_leaves
         result.append(pieces[0] if single else tuple(pieces))
     return tree_unflatten(out_tree, result)
 
 
+def _differentiated(args, argnums, who):
+    single, nums = _check_argnums(argnums, args, who)
+    dynamic = tuple(args[n] for n in nums)
+    leaves = [to_array(x) for x in tree_flatten(dynamic)[0]]
+    return single, nums, dynamic, leaves
+
+
 def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
     """The Jacobian of fun by forward mode, as jax.jacfwd (pytrees in and out)."""
+    from mirax.batching import vmap
 
     def jacfun(*args):
-        single, nums = _check_argnums(argnums, args, "jacfwd")
-        dynamic = tuple(args[n] for n in nums)
-        leaves = [to_array(x) for x in tree_flatten(dynamic)[0]]
-        tree = tree_flatten(dynamic)[1]
+        single, nums, dynamic, leaves = _differentiated(args, argnums, "jacfwd")
+        for x in leaves:
+            if not _inexact(x.aval):
+                raise TypeError(with_source(
+                    f"jacfwd requires real- or complex-valued inputs (input dtype that is a sub-dtype of "
+                    f"np.inexact), but got {x.aval.dtype.name}."))
+        in_tree = tree_flatten(dynamic)[1]
         partial = _partial_in(fun, args, nums)
-        columns, out, aux = [], None, None
-        for tangents in _basis(leaves):
-            result = jvp(partial, dynamic, tree_unflatten(tree, tangents), has_aux=has_aux)
-            out, tangent = result[0], result[1]
-            aux = result[2] if has_aux else None
-            columns.append([to_array(x) for x in tree_flatten(tangent)[0]])
-        if out is None:  # no input elements: evaluate for the output structure
-            out = partial(*dynamic)
-            out, aux = (out if has_aux else (out, None))
+
+        def pushforward(*basis):
+            out = jvp(partial, dynamic, tree_unflatten(in_tree, basis), has_aux=has_aux)
+            return (out[0], out[1], out[2]) if has_aux else (out[0], out[1], None)
+
+        out, tangents, aux = vmap(pushforward, out_axes=(None, -1, None))(*_std_basis(leaves))
         out_leaves, out_tree = tree_flatten(out)
-        out_leaves = [to_array(x) for x in out_leaves]
-        blocks = _blocks(columns, out_leaves, leaves, rows_first=False)
-        jac = _jacobian_tree(blocks, out_tree, [tree_flatten(d) for d in dynamic], single)
+        rows = [_split(t, -1, leaves) for t in tree_flatten(tangents)[0]]
+        jac = _pytree_jacobian(rows, out_tree, dynamic, single)
         return (jac, aux) if has_aux else jac
 
     return jacfun
@@ -293,22 +295,19 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
 
 def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
     """The Jacobian of fun by reverse mode, as jax.jacrev (pytrees in and out)."""
+    from mirax.batching import vmap
 
     def jacfun(*args):
-        single, nums = _check_argnums(argnums, args, "jacrev")
-        dynamic = tuple(args[n] for n in nums)
-        leaves = [to_array(x) for x in tree_flatten(dynamic)[0]]
-        partial = _partial_in(fun, args, nums)
-        result = vjp(partial, *dynamic, has_aux=has_aux)
-        out, vjp_fun = result[0], result[1]
+        single, nums, dynamic, leaves = _differentiated(args, argnums, "jacrev")
+        result = vjp(_partial_in(fun, args, nums), *dynamic, has_aux=has_aux)
+        out, pullback = result[0], result[1]
         out_leaves, out_tree = tree_flatten(out)
         out_leaves = [to_array(x) for x in out_leaves]
-        rows = []
-        for cotangents in _basis(out_leaves):
-            grads = vjp_fun(tree_unflatten(out_tree, cotangents))
-            rows.append([to_array(x) for x in tree_flatten(grads)[0]])
-        blocks = _blocks(rows, out_leaves, leaves, rows_first=True)
-        jac = _jacobian_tree(blocks, out_tree, [tree_flatten(d) for d in dynamic], single)
+        basis = _std_basis(out_leaves)
+        cotangents = vmap(lambda *ct: pullback(tree_unflatten(out_tree, ct)))(*basis)
+        columns = [_split(c, 0, out_leaves) for c in tree_flatten(cotangents)[0]]  # [input leaf][output leaf]
+        rows = [list(row) for row in zip(*columns, strict=True)] if columns else [[] for _ in out_leaves]
+        jac = _pytree_jacobian(rows, out_tree, dynamic, single)
         return (jac, result[2]) if has_aux else jac
 
     return jacfun
