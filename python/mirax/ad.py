@@ -234,13 +234,13 @@ def _std_basis(leaves):
 def _split(flat, axis, leaves):
     """`flat`, whose dimension `axis` runs over the elements of `leaves` one after the
     other, split into one array per leaf with that dimension reshaped to the leaf's shape."""
-    from mirax import numpy as jnp
+    from mirax import lax
 
+    axis %= flat.ndim
     pieces, start = [], 0
     for x in leaves:
-        piece = jnp.take(flat, np.arange(start, start + x.aval.size), axis=axis)
-        shape = flat.shape[:axis] + x.aval.shape + flat.shape[axis + 1:]
-        pieces.append(jnp.reshape(piece, shape))
+        piece = lax.slice_in_dim(flat, start, start + x.aval.size, axis=axis)
+        pieces.append(lax.reshape(piece, flat.shape[:axis] + x.aval.shape + flat.shape[axis + 1:]))
         start += x.aval.size
     return pieces
 
