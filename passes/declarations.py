@@ -5,6 +5,21 @@ Transformations nest, so a declaration is derived once the function it names has
 a body free of pending declarations: innermost first, to a fixed point."""
 from mirax.mlir import func, ir
 
+# Custom derivative rules (mirax.custom_jvp, mirax.custom_vjp) ride on the function a
+# call of the custom function calls: `mirax.jvp_rule` names its JVP, (primals...,
+# tangents..., closure...) -> (outputs..., output tangents...); `mirax.vjp_fwd` its
+# forward pass, (primals..., closure...) -> (outputs..., residuals...), and
+# `mirax.vjp_bwd` its backward pass, (residuals..., output cotangents...) -> primal
+# cotangents; `mirax.num_primals` says how many arguments are primals (the rest are
+# the closure, which is not differentiated). mirax-jvp calls the rules in place of
+# the function; mirax-transpose calls the backward pass for the function
+# `mirax.custom_lin_of` a custom_vjp function, declared by mirax-jvp for its linear part.
+JVP_RULE = "mirax.jvp_rule"
+VJP_FWD = "mirax.vjp_fwd"
+VJP_BWD = "mirax.vjp_bwd"
+NUM_PRIMALS = "mirax.num_primals"
+CUSTOM_LIN_OF = "mirax.custom_lin_of"
+
 TRANSFORMS = ("mirax.jvp_of", "mirax.vjp_of", "mirax.transpose_of", "mirax.vmap_of")
 
 
@@ -48,6 +63,8 @@ def derive_ready(module, kind, derive):
 
 def _complete(table, name, seen):
     function = table[name]
+    if CUSTOM_LIN_OF in function.attributes:  # no body, by design: mirax-transpose knows what it does
+        return True
     if transformed(function) is not None or not function.regions[0].blocks:
         return False
     seen.add(name)
@@ -92,3 +109,12 @@ def rebuild(op, env):
         operands=[env[v] for v in op.operands],
         attributes={name: op.operation.attributes[name] for name in op.operation.attributes},
     )
+
+
+def linear_values(block, tangents):
+    """The values of `block` computed from `tangents` (those included)."""
+    linear = set(tangents)
+    for op in block.operations:
+        if any(v in linear for v in op.operands):
+            linear.update(op.results)
+    return linear

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from mirax.dialect import node_of, rules
 from mirax.dialect.types import shaped_type
-from mirax.dialect.values import instantiate
+from mirax.dialect.values import instantiate, type_of
 from mirax.mlir import func, ir
 
-from .declarations import add_body, declare, derive_ready, function_type, functions, mark_derived
+from .declarations import (CUSTOM_LIN_OF, JVP_RULE, NUM_PRIMALS, VJP_FWD, add_body, declare, derive_ready,
+                           function_type, functions, mark_derived)
 
 JVP_OF = "mirax.jvp_of"
 ACTIVE = "mirax.active"
@@ -85,10 +86,39 @@ def _call_jvp(module, op, in_primals, in_tangents):
     if not active:
         call = func.CallOp(list(op.results.types), op.attributes["callee"].value, in_primals)
         return list(call.results), [None] * num_results
+    if JVP_RULE in callee.attributes or VJP_FWD in callee.attributes:
+        return _call_custom(module, op, callee, in_primals, in_tangents)
     symbol = declare_jvp(module, callee, active)
     result_types = list(op.results.types) * 2
     call = func.CallOp(result_types, symbol, in_primals + [in_tangents[i] for i in active])
     return list(call.results)[:num_results], list(call.results)[num_results:]
+
+
+def _call_custom(module, op, callee, in_primals, in_tangents):
+    """A call of a custom_jvp function calls its rule on the primals and their tangents
+    (zeros instantiated, as JAX's rules receive them); a call of a custom_vjp function
+    calls its forward pass, and its output tangents come from a declared linear
+    function of the residuals and tangents, which mirax-transpose transposes by the
+    backward pass (forward mode alone cannot evaluate it)."""
+    name = callee.attributes["sym_name"].value
+    num_primals = ir.IntegerAttr(callee.attributes[NUM_PRIMALS]).value
+    if any(t is not None for t in in_tangents[num_primals:]):
+        kind = "custom_jvp" if JVP_RULE in callee.attributes else "custom_vjp"
+        raise ValueError(f"mirax-jvp: @{name} ({kind}) is differentiated with respect to a value it closes over; "
+                         f"its rule only differentiates with respect to its explicit arguments")
+    primals, closure = in_primals[:num_primals], in_primals[num_primals:]
+    tangents = [instantiate(t, type_of(p)) for t, p in zip(in_tangents[:num_primals], primals, strict=True)]
+    num_results = len(op.results)
+    if JVP_RULE in callee.attributes:
+        rule = func.CallOp(list(op.results.types) * 2, callee.attributes[JVP_RULE].value, primals + tangents + closure)
+        return list(rule.results)[:num_results], list(rule.results)[num_results:]
+    fwd_symbol = callee.attributes[VJP_FWD].value
+    fwd = func.CallOp(list(function_type(functions(module)[fwd_symbol]).results), fwd_symbol, primals + closure)
+    outputs, residuals = list(fwd.results)[:num_results], list(fwd.results)[num_results:]
+    lin_type = ir.FunctionType.get([r.type for r in residuals] + [t.type for t in tangents], list(op.results.types))
+    lin = declare(module, f"{name}_custom_lin", lin_type, callee.location,
+                  {CUSTOM_LIN_OF: ir.FlatSymbolRefAttr.get(name)})
+    return outputs, list(func.CallOp(list(op.results.types), lin, residuals + tangents).results)
 
 
 @dataclass(frozen=True)

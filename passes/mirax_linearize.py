@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from mirax.mlir import func, ir
 
-from .declarations import add_body, declare, derive_ready, function_type, functions, mark_derived, rebuild
+from .declarations import add_body, declare, derive_ready, function_type, functions, linear_values, mark_derived, rebuild
 from .mirax_jvp import ACTIVE, MiraxJvp, declare_jvp
 from .mirax_transpose import declare_transpose
 
@@ -35,17 +35,22 @@ def declare_vjp(module, callee, active):
         VJP_OF: ir.FlatSymbolRefAttr.get(name), ACTIVE: ir.DenseI64ArrayAttr.get(list(active))})
 
 
-def inline_calls(module, function):
-    """Replace every call in `function` by the callee's body, recursively."""
+def inline_linear_calls(module, function, tangents):
+    """Replace each call in `function` that reads a tangent (a value computed from
+    `tangents`) by the callee's body, until none is left, so that every op is either
+    primal or linear. Calls of the primal computation stay calls: their callees may
+    carry custom derivative rules for an enclosing differentiation. Calls of
+    functions without a body (custom_vjp's linear part) stay too."""
     table = functions(module)
     block = function.regions[0].blocks[0]
     while True:
-        calls = [op for op in block.operations if op.operation.name == "func.call"]
+        linear = linear_values(block, tangents)
+        calls = [op for op in block.operations if op.operation.name == "func.call"
+                 and any(v in linear for v in op.operands) and table[op.attributes["callee"].value].regions[0].blocks]
         if not calls:
             return
         for call in calls:
-            callee = table[call.attributes["callee"].value]
-            callee_block = callee.regions[0].blocks[0]
+            callee_block = table[call.attributes["callee"].value].regions[0].blocks[0]
             env = dict(zip(callee_block.arguments, call.operands, strict=True))
             with ir.InsertionPoint(call), call.location:
                 for op in callee_block.operations:
@@ -67,22 +72,16 @@ def _derive(module, decl):
     jvp_symbol = declare_jvp(module, callee, active)
     MiraxJvp()(module)  # derives it and the JVPs of whatever it calls
     jvp = _copy_function(module, functions(module)[jvp_symbol], f"{decl.attributes['sym_name'].value}_jvp_inlined")
-    inline_calls(module, jvp)
-
     jvp_block = jvp.regions[0].blocks[0]
     primal_args = list(jvp_block.arguments)[:num_inputs]
     tangent_args = list(jvp_block.arguments)[num_inputs:]
-    linear = set(tangent_args)
+    inline_linear_calls(module, jvp, tangent_args)
+
+    linear = linear_values(jvp_block, tangent_args)
+    ret = list(jvp_block.operations)[-1]
     primal_ops, linear_ops = [], []
-    ret = None
-    for op in jvp_block.operations:
-        if op.operation.name == "func.return":
-            ret = op
-        elif any(v in linear for v in op.operands):
-            linear_ops.append(op)
-            linear.update(op.results)
-        else:
-            primal_ops.append(op)
+    for op in list(jvp_block.operations)[:-1]:
+        (linear_ops if any(v in linear for v in op.operands) else primal_ops).append(op)
     outputs = list(ret.operands)[:num_outputs]
     out_tangents = list(ret.operands)[num_outputs:]
     # Residuals: primal values the linear part reads, and output tangents that are not

@@ -16,7 +16,8 @@ from mirax.dialect.types import shaped_type
 from mirax.dialect.values import add_tangents, instantiate
 from mirax.mlir import func, ir
 
-from .declarations import add_body, declare, derive_ready, function_type, functions, mark_derived
+from .declarations import (CUSTOM_LIN_OF, VJP_BWD, add_body, declare, derive_ready, function_type, functions,
+                           linear_values, mark_derived)
 
 TRANSPOSE_OF = "mirax.transpose_of"
 LINEAR = "mirax.linear"
@@ -47,9 +48,7 @@ def _derive(module, decl):
     values = dict(zip(nonlinear_args, args[: len(nonlinear_args)], strict=True))
     ops = list(source.operations)
     ret = ops[-1]
-    for op in ops[:-1]:
-        if any(v in linear for v in op.operands):
-            linear.update(op.results)
+    linear = linear_values(source, linear)
     cotangents = {}
     with ir.InsertionPoint(block), decl.location:
         for value, ct in zip(ret.operands, args[len(nonlinear_args):], strict=True):
@@ -62,20 +61,41 @@ def _derive(module, decl):
             cts = [cotangents.pop(r, None) for r in op.results]
             if all(ct is None for ct in cts):
                 continue
-            name = op.operation.name
-            rule = rules.transpose.get(name)
-            if rule is None:
-                raise NotImplementedError(f"mirax-transpose: no transpose rule for {name}")
             is_linear = [v in linear for v in op.operands]
             operands = [None if lin else values[v] for v, lin in zip(op.operands, is_linear, strict=True)]
             with op.location:
-                operand_cts = rule(node_of(op), cts, operands, is_linear)
+                if op.operation.name == "func.call":
+                    operand_cts = _transpose_custom_lin(module, op, cts, operands)
+                else:
+                    rule = rules.transpose.get(op.operation.name)
+                    if rule is None:
+                        raise NotImplementedError(f"mirax-transpose: no transpose rule for {op.operation.name}")
+                    operand_cts = rule(node_of(op), cts, operands, is_linear)
             for value, lin, ct in zip(op.operands, is_linear, operand_cts, strict=True):
                 if lin and ct is not None:
                     cotangents[value] = add_tangents(cotangents.get(value), ct)
         func.ReturnOp([instantiate(cotangents.get(source_args[i]), shaped_type(source_args[i].type))
                        for i in linear_positions])
     mark_derived(decl, TRANSPOSE_OF, LINEAR)
+
+
+def _transpose_custom_lin(module, op, cts, operands):
+    """The linear part of a custom_vjp function (residuals, tangents) -> output tangents
+    transposes by the function's backward pass (residuals, cotangents) -> cotangents;
+    other calls in linear functions were inlined by mirax-linearize."""
+    table = functions(module)
+    callee = table[op.attributes["callee"].value]
+    if CUSTOM_LIN_OF not in callee.attributes:
+        raise NotImplementedError(f"mirax-transpose: cannot transpose a call of @{op.attributes['callee'].value}")
+    custom = table[callee.attributes[CUSTOM_LIN_OF].value]
+    if VJP_BWD not in custom.attributes:
+        raise ValueError(f"mirax-transpose: the custom_vjp function @{custom.attributes['sym_name'].value} "
+                         f"has no backward pass")
+    bwd = table[custom.attributes[VJP_BWD].value]
+    residuals = [v for v in operands if v is not None]
+    cts = [instantiate(ct, shaped_type(r.type)) for ct, r in zip(cts, op.results, strict=True)]
+    grads = func.CallOp(list(function_type(bwd).results), custom.attributes[VJP_BWD].value, residuals + cts)
+    return [None] * len(residuals) + list(grads.results)
 
 
 @dataclass(frozen=True)

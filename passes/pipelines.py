@@ -2,7 +2,7 @@
 from mirax.mlir import func, ir, linalg, passmanager, tensor
 
 from .mirax_expand_math import MiraxExpandMath
-from .declarations import TRANSFORMS, ready
+from .declarations import CUSTOM_LIN_OF, TRANSFORMS, functions, ready
 from .mirax_jvp import MiraxJvp
 from .mirax_linearize import MiraxLinearize
 from .mirax_simplify import MiraxSimplify
@@ -72,6 +72,9 @@ def lower_to_linalg(module):
     """mirax -> linalg, in place: transformations expanded, then each op lowered."""
     expand_transformations(module.operation)
     MiraxSimplify()(module.operation)
+    for function in functions(module.operation).values():
+        if CUSTOM_LIN_OF in function.attributes:  # still called after simplification: forward mode needs it
+            raise TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp function.")
     MiraxToLinalg()(module.operation)
     passmanager.PassManager.parse("builtin.module(canonicalize)").run(module.operation)
 

@@ -6,6 +6,7 @@ import numpy as np
 from mirax import dtypes
 from mirax.api import call_transformation, trace_flat
 from mirax.core import Array, Aval, current_trace, to_array, with_source
+from mirax.custom_derivatives import trace_backward_passes
 from mirax.passes.mirax_jvp import declare_jvp
 from mirax.passes.mirax_linearize import declare_vjp
 from mirax.tree_util import tree_flatten, tree_unflatten
@@ -45,7 +46,7 @@ def jvp(fun, primals, tangents, has_aux=False):
         _check_tangent(p.aval, t.aval)
     active = [i for i, p in enumerate(flat_primals) if _inexact(p.aval)]
     traced = trace_flat(_with_aux(fun, has_aux, "jvp"), tree, [p.aval for p in flat_primals], _name(fun),
-                        _concrete(flat_primals))
+                        _concrete(flat_primals), differentiated=True)
     out_avals = list(traced.trace.out_avals)
     outs = call_transformation(declare_jvp, traced.trace, flat_primals, [flat_tangents[i] for i in active], active,
                  out_avals * 2)
@@ -95,7 +96,8 @@ def _vjp_flat(fun, args, kwargs, argnums, has_aux, who):
     for i, arg in enumerate(args):
         owner += [i] * len(tree_flatten(arg)[0])
     active = [k for k, i in enumerate(owner) if i in argnums]
-    traced = trace_flat(_with_aux(fun, has_aux, who), tree, [x.aval for x in leaves], _name(fun), _concrete(leaves))
+    traced = trace_flat(_with_aux(fun, has_aux, who), tree, [x.aval for x in leaves], _name(fun), _concrete(leaves),
+                        differentiated=True)
     return traced, leaves, active
 
 
@@ -140,7 +142,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
         differentiable = [k for k in active if _inexact(leaves[k].aval)]
         cotangents = [Array(np.ones((), out_aval.dtype))] + [Array(np.zeros(a.shape, a.dtype)) for a in out_avals[1:]]
         outs = call_transformation(declare_vjp, traced.trace, leaves, cotangents, differentiable,
-                     out_avals + [leaves[k].aval for k in differentiable])
+                                   out_avals + [leaves[k].aval for k in differentiable], trace_backward_passes)
         values = tree_unflatten(traced.out_tree, outs[: len(out_avals)])
         grads = dict(zip(differentiable, outs[len(out_avals):], strict=True))
         flat_grads = [grads[k] if k in grads else _zero_cotangent(leaves[k].aval) for k in active]
@@ -193,7 +195,7 @@ def vjp(fun, *primals, has_aux=False):
         if has_aux:
             cts += [_zero_cotangent(a) for a in out_avals[len(cts):]]
         results = call_transformation(declare_vjp, traced.trace, leaves, cts, differentiable,
-                        out_avals + [leaves[k].aval for k in differentiable])
+                                      out_avals + [leaves[k].aval for k in differentiable], trace_backward_passes)
         grads = dict(zip(differentiable, results[len(out_avals):], strict=True))
         return tree_unflatten(in_structure, [grads[k] if k in grads else _zero_cotangent(leaves[k].aval)
                                              for k in range(len(leaves))])

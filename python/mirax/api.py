@@ -3,7 +3,7 @@ import functools
 import inspect
 
 from mirax import runtime
-from mirax.core import Array, Trace, Tracer, current_trace, is_array, to_array, with_source
+from mirax.core import Array, Trace, Tracer, current_level, current_trace, is_array, to_array, with_source
 from mirax.mlir import ir
 from mirax.passes.pipelines import lower_to_linalg, lower_to_llvm
 from mirax.tree_util import tree_flatten, tree_unflatten
@@ -34,10 +34,11 @@ class TracedFunction:
         return tree_unflatten(self.out_tree, self.call_flat(list(args)))
 
 
-def trace_flat(fun, in_tree, in_avals, name, concrete=None):
+def trace_flat(fun, in_tree, in_avals, name, concrete=None, differentiated=False):
     """Trace `fun` on abstract inputs (that also carry the Arrays `concrete`, if given);
-    its outputs must be a pytree of arrays."""
-    with Trace(in_avals, name, concrete) as trace:
+    its outputs must be a pytree of arrays. A function traced to be `differentiated`
+    is one level deeper than the enclosing trace."""
+    with Trace(in_avals, name, concrete, current_level() + differentiated) as trace:
         args, kwargs = tree_unflatten(in_tree, trace.invars)
         out = fun(*args, **kwargs)
     leaves, out_tree = tree_flatten(out)
@@ -50,16 +51,16 @@ def trace_flat(fun, in_tree, in_avals, name, concrete=None):
     return TracedFunction(trace, out_tree)
 
 
-def call_transformation(declare, callee, args, extra, active, out_avals):
+def call_transformation(declare, callee, args, extra, active, out_avals, prepare=None):
     """Call a transformation of a finished Trace: emitted into the enclosing trace, or
     traced into a function of its own, compiled (once per program) and run now."""
     enclosing = current_trace()
     if enclosing is not None:
-        return enclosing.call_transformed(declare, callee, args, extra, active, out_avals)
+        return enclosing.call_transformed(declare, callee, args, extra, active, out_avals, prepare)
     inputs = list(args) + list(extra)
     with Trace([x.aval for x in inputs], callee.name) as trace:
         outs = trace.call_transformed(declare, callee, trace.invars[: len(args)], trace.invars[len(args):],
-                                      active, out_avals)
+                                      active, out_avals, prepare)
     trace.finish(outs)
     executable = runtime.compile(trace.text, "main", len(trace.invars) + len(trace.constvars), trace.out_avals)
     results = executable(inputs + trace.constvars)
@@ -114,7 +115,7 @@ class Jitted:
         dynamic_args = tuple(a for i, a in enumerate(args) if i not in static_args)
         dynamic_kwargs = {k: v for k, v in kwargs.items() if k not in static_kwargs}
         leaves, in_tree = _flatten_args(self._name, dynamic_args, dynamic_kwargs)
-        key = (in_tree, tuple(sorted(static_args.items())), tuple(sorted(static_kwargs.items())),
+        key = (current_level(), in_tree, tuple(sorted(static_args.items())), tuple(sorted(static_kwargs.items())),
                tuple(x.aval for x in leaves))
         try:
             traced = self._cache.get(key)
@@ -135,7 +136,8 @@ class Jitted:
 
     def __call__(self, *args, **kwargs):
         if not kwargs and not self._static_argnums:
-            key = tuple((x._value.shape, x._value.dtype, x.weak_type) if type(x) is Array else None for x in args)
+            key = (current_level(),) + tuple(
+                (x._value.shape, x._value.dtype, x.weak_type) if type(x) is Array else None for x in args)
             traced = self._positional_cache.get(key)
             if traced is not None:
                 return tree_unflatten(traced.out_tree, traced.call_flat(args))

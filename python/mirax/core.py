@@ -254,13 +254,24 @@ def current_trace():
     return _trace_stack[-1] if _trace_stack else None
 
 
+def current_level():
+    """How many differentiations will apply to what is traced now: 0 outside any trace
+    and under jit or vmap alone, one more inside each jvp, vjp or grad. Custom
+    derivative rules (custom_derivatives.py) are traced only where it is positive."""
+    return _trace_stack[-1].level if _trace_stack else 0
+
+
 class Trace:
     """A func.func named `main` in a module of its own, built op by op."""
 
-    def __init__(self, in_avals, name="main", concrete=None):
-        """A trace over inputs of `in_avals`; with `concrete` (an Array per input) every
-        op also runs on concrete values while it is traced."""
+    def __init__(self, in_avals, name="main", concrete=None, level=None, embed_arrays=False):
+        """A trace over inputs of `in_avals`; with `concrete` (an Array per input, or
+        None for inputs without a known value) every op on known values also runs on
+        them while it is traced. `level` defaults to the enclosing trace's. Arrays from
+        outside become extra arguments, or constants in the IR if `embed_arrays`."""
         self.name = name
+        self.level = current_level() if level is None else level
+        self.embed_arrays = embed_arrays
         with runtime.context(), ir.Location.unknown():
             self.module = ir.Module.create()
             with ir.InsertionPoint(self.module.body):
@@ -302,7 +313,7 @@ class Trace:
         seen = self._lifted.get(id(x))
         if seen is not None:
             return seen[1]
-        if isinstance(x, Array) and x._value.ndim == 0:
+        if isinstance(x, Array) and (x._value.ndim == 0 or self.embed_arrays):
             lifted = self._constant(x)
         else:
             with runtime.context(), ir.Location.unknown():
@@ -314,7 +325,7 @@ class Trace:
         return lifted
 
     def _constant(self, x):
-        """A scalar Array as a constant in the IR."""
+        """An Array as a constant in the IR."""
         with runtime.context(), _location(), ir.InsertionPoint(self.block):
             return Tracer(self, values.scalar(x._value), x.aval, x if self.concrete else None)
 
@@ -348,12 +359,15 @@ class Trace:
             symbol = self._import(callee)
             return self._emit_call(symbol, list(args) + list(callee.constvars), callee.out_avals)
 
-    def call_transformed(self, declare, callee, args, extra, active, out_avals):
+    def call_transformed(self, declare, callee, args, extra, active, out_avals, prepare=None):
         """Emit a call of a transformation of a finished Trace: `declare(module, function,
         active)` declares it (mirax-jvp's declare_jvp, mirax-linearize's declare_vjp);
-        its operands are the callee's, then `extra` (tangents, cotangents)."""
+        its operands are the callee's, then `extra` (tangents, cotangents). `prepare(trace)`
+        runs first, once the callee is in this trace's module."""
         with runtime.context(), _location():
             symbol = self._import(callee)
+            if prepare is not None:
+                prepare(self)
             callee_func = ir.SymbolTable(self.module.operation)[symbol]
             transformed = declare(self.module.operation, callee_func, list(active))
             self._callees.add(transformed)

@@ -1,0 +1,308 @@
+"""custom_jvp and custom_vjp: Python functions with derivative rules of their own, as JAX's.
+
+Where no differentiation applies to a call (outside any transformation, or under jit
+or vmap alone: core.current_level() is 0), the function runs, or is traced, as it is.
+Where one does, its rules are traced instead, one level down, so that a rule that
+calls the function applies again at every higher order; the call's callee is then a
+function computing the primal outputs through the rule, carrying the rules as
+attributes (passes/declarations.py) that mirax-jvp and mirax-transpose use in place
+of its body. A custom_vjp's backward pass is traced only when a VJP is requested, as
+JAX calls it only then.
+"""
+import functools
+import inspect
+import itertools
+
+from mirax import runtime
+from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
+from mirax.dtypes import is_complex, is_float
+from mirax.mlir import ir
+from mirax.passes.declarations import JVP_RULE, NUM_PRIMALS, VJP_BWD, VJP_FWD, functions
+from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
+
+BWD_PENDING = "mirax.vjp_bwd_pending"  # a key of _BACKWARD_PASSES: traced on demand
+
+
+def _resolve_kwargs(fun, args, kwargs):
+    """fun's arguments as positions, defaults filled in (rules take them that way)."""
+    try:
+        bound = inspect.signature(fun).bind(*args, **kwargs)
+    except TypeError as err:
+        raise TypeError(with_source(str(err))) from None
+    bound.apply_defaults()
+    if bound.kwargs:
+        raise TypeError(with_source("keyword arguments could not be resolved to positions"))
+    return bound.args
+
+
+class _CustomFunction:
+    """What custom_jvp and custom_vjp share: the function and its nondiff_argnums."""
+
+    def __init__(self, fun, nondiff_argnums=()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.name = getattr(fun, "__name__", "fun")
+
+    def _split(self, args):
+        """The nondiff arguments (Python values, in order) and the other arguments:
+        their leaves as arrays, and their tree."""
+        for i in self.nondiff_argnums:
+            if any(isinstance(x, Tracer) for x in tree_flatten(args[i])[0]):
+                raise TypeError(with_source(
+                    f"{self.name}: argument {i} is listed in nondiff_argnums but is a traced array; nondiff_argnums "
+                    f"are for Python values the rules receive as they are (functions, numbers, strings). Pass "
+                    f"arrays as ordinary arguments."))
+        static = [args[i] for i in self.nondiff_argnums]
+        leaves, tree = tree_flatten(tuple(a for i, a in enumerate(args) if i not in self.nondiff_argnums))
+        return static, [to_array(x) for x in leaves], tree
+
+
+def _known(leaves):
+    """The leaves' concrete values where the current trace knows them (outside jit)."""
+    trace = current_trace()
+    if not trace.concrete:
+        return None
+    return [x if isinstance(x, Array) else x.concrete for x in leaves]
+
+
+def _trace(fun, in_avals, name, concrete, level, embed_arrays=False):
+    """fun(*inputs) -> list of outputs, traced at `level`; the finished Trace and the
+    output tracers (which carry concrete values where known)."""
+    with Trace(in_avals, name, concrete, level, embed_arrays) as trace:
+        outs = [to_array(x) for x in fun(*trace.invars)]
+    return trace.finish(outs), outs
+
+
+def _through(rule, in_avals, num_outputs, name, level, attributes, extra_inputs):
+    """The function that computes a custom function's outputs through its traced
+    `rule` (the first `num_outputs` results of rule(inputs..., extra_inputs(...)...)),
+    carrying `attributes` (name -> a function of the rule's symbol in its module)."""
+    with Trace(in_avals, name, None, level) as body:
+        outs = body.call(rule, list(body.invars) + extra_inputs())[:num_outputs]
+        symbol = rule.symbol
+        with runtime.context():
+            for key, value in attributes(symbol).items():
+                body.func.attributes[key] = value
+    return body.finish(outs)
+
+
+def _i64(value):
+    return ir.IntegerAttr.get(ir.IntegerType.get_signless(64), value)
+
+
+def _call(body, leaves, known_outs):
+    """Call `body` from the current trace; outputs carry `known_outs`' concrete values."""
+    outs = current_trace().call(body, leaves)
+    for out, known in zip(outs, known_outs, strict=True):
+        out.concrete = known.concrete
+    return outs
+
+
+def _check_pair(pair, what):
+    if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+        raise TypeError(with_source(what + f", but got {pair}."))
+    return pair
+
+
+def _inexact(dtype):
+    return is_float(dtype) or is_complex(dtype)
+
+
+class custom_jvp(_CustomFunction):  # noqa: N801 (JAX's name)
+    """A function with a custom JVP rule, as jax.custom_jvp:
+
+        @custom_jvp
+        def f(x): ...
+        @f.defjvp
+        def f_jvp(primals, tangents): return f(*primals), tangent_out
+    """
+
+    def __init__(self, fun, nondiff_argnums=()):
+        super().__init__(fun, nondiff_argnums)
+        self.jvp = None
+
+    def defjvp(self, jvp, symbolic_zeros=False):
+        self.jvp = jvp
+        return jvp
+
+    def defjvps(self, *jvps):
+        """One rule per argument, jvp(tangent, primal_out, *primals), or None for an
+        argument with a zero tangent contribution; the contributions add up."""
+        from mirax.numpy import zeros_like
+
+        def jvp(primals, tangents):
+            primal_out = self(*primals)
+            parts = [rule(t, primal_out, *primals) for rule, t in zip(jvps, tangents, strict=True) if rule is not None]
+            if not parts:
+                return primal_out, tree_map(zeros_like, primal_out)
+            return primal_out, functools.reduce(lambda a, b: tree_map(lambda x, y: x + y, a, b), parts)
+
+        self.defjvp(jvp)
+
+    def __call__(self, *args, **kwargs):
+        args = _resolve_kwargs(self.fun, args, kwargs)
+        if self.jvp is None:
+            raise AttributeError(f"No JVP defined for custom_jvp function {self.name} using defjvp.")
+        level = current_level()
+        if level == 0:
+            return self.fun(*args)
+        static, leaves, tree = self._split(args)
+        count, avals = len(leaves), [x.aval for x in leaves]
+        out_trees = []
+
+        def rule(*inputs):
+            primals, tangents = tree_unflatten(tree, inputs[:count]), tree_unflatten(tree, inputs[count:])
+            rule_name = getattr(self.jvp, "__name__", "jvp")
+            out, tangent_out = _check_pair(self.jvp(*static, primals, tangents), (
+                f"Custom JVP rule {rule_name} for function {self.name} must produce a pair (list or tuple of length "
+                f"two) representing primal and tangent outputs"))
+            outs, out_tree = tree_flatten(out)
+            tangent_outs, tangent_tree = tree_flatten(tangent_out)
+            if out_tree != tangent_tree:
+                raise TypeError(with_source(
+                    f"Custom JVP rule {rule_name} for function {self.name} must produce primal and tangent outputs "
+                    f"with equal container (pytree) structures, but got {out_tree} and {tangent_tree} respectively."))
+            outs, tangent_outs = [to_array(x) for x in outs], [to_array(t) for t in tangent_outs]
+            for o, t in zip(outs, tangent_outs, strict=True):
+                if o.aval.shape != t.aval.shape or (_inexact(o.aval.dtype) and o.aval.dtype != t.aval.dtype):
+                    raise TypeError(with_source(
+                        f"Custom JVP rule {rule_name} for function {self.name} must produce primal and tangent "
+                        f"outputs with corresponding shapes and dtypes, but got {o.aval.str_short()} and "
+                        f"{t.aval.str_short()}."))
+            out_trees.append(out_tree)
+            return outs + tangent_outs
+
+        known = _known(leaves)
+        rule_trace, rule_outs = _trace(rule, avals + avals, f"{self.name}_jvp_rule",
+                                       None if known is None else known + [None] * count, level - 1)
+        num_outputs = len(rule_outs) // 2
+
+        def zeros():
+            from mirax.numpy import zeros as zeros_of
+
+            return [zeros_of(a.shape, a.dtype) for a in avals]
+
+        body = _through(rule_trace, avals, num_outputs, self.name, level - 1,
+                        lambda symbol: {JVP_RULE: ir.FlatSymbolRefAttr.get(symbol), NUM_PRIMALS: _i64(count)}, zeros)
+        return tree_unflatten(out_trees[0], _call(body, leaves, rule_outs[:num_outputs]))
+
+
+class custom_vjp(_CustomFunction):  # noqa: N801 (JAX's name)
+    """A function with a custom VJP, as jax.custom_vjp: f.defvjp(fwd, bwd) with
+    fwd(*args) -> (output, residuals) and bwd(*nondiff_args, residuals, output
+    cotangent) -> a tuple of cotangents, one per argument (None for a zero one)."""
+
+    def __init__(self, fun, nondiff_argnums=()):
+        super().__init__(fun, nondiff_argnums)
+        self.fwd = self.bwd = None
+
+    def defvjp(self, fwd, bwd, symbolic_zeros=False, optimize_remat=False):
+        self.fwd, self.bwd = fwd, bwd
+
+    def __call__(self, *args, **kwargs):
+        args = _resolve_kwargs(self.fun, args, kwargs)
+        if self.fwd is None:
+            raise AttributeError(f"No VJP defined for custom_vjp function {self.name} using defvjp.")
+        level = current_level()
+        if level == 0:
+            return self.fun(*args)
+        static, leaves, tree = self._split(args)
+        avals = [x.aval for x in leaves]
+        trees = {}
+        fwd_name = getattr(self.fwd, "__name__", "fwd")
+
+        def fwd(*inputs):
+            dynamic = iter(tree_unflatten(tree, inputs))
+            full = [static[self.nondiff_argnums.index(i)] if i in self.nondiff_argnums else next(dynamic)
+                    for i in range(len(args))]
+            out, residuals = _check_pair(self.fwd(*full), (
+                f"Custom VJP fwd rule {fwd_name} for function {self.name} must produce a pair (list or tuple of "
+                f"length two) where the first element represents the primal output and the second element "
+                f"represents residuals"))
+            outs, trees["out"] = tree_flatten(out)
+            residual_leaves, trees["residuals"] = tree_flatten(residuals)
+            return outs + residual_leaves
+
+        known = _known(leaves)
+        fwd_trace, fwd_outs = _trace(fwd, avals, f"{self.name}_fwd", known, level - 1)
+        num_outputs = trees["out"].num_leaves
+        outs, residuals = fwd_outs[:num_outputs], fwd_outs[num_outputs:]
+        key = f"{self.name}_{next(_KEYS)}"
+        _BACKWARD_PASSES[key] = functools.partial(
+            self._trace_bwd, static, tree, avals, trees["out"], [o.aval for o in outs], trees["residuals"],
+            [r.aval for r in residuals], None if known is None else [r.concrete for r in residuals], level - 1)
+        body = _through(fwd_trace, avals, num_outputs, self.name, level - 1, lambda symbol: {
+            VJP_FWD: ir.FlatSymbolRefAttr.get(symbol), NUM_PRIMALS: _i64(len(leaves)),
+            BWD_PENDING: ir.StringAttr.get(key)}, list)
+        return tree_unflatten(trees["out"], _call(body, leaves, outs))
+
+    def _trace_bwd(self, static, tree, avals, out_tree, out_avals, residual_tree, residual_avals, known, level):
+        """The backward pass as a function (residuals..., cotangents...) -> cotangents."""
+        bwd_name = getattr(self.bwd, "__name__", "bwd")
+        num_residuals = len(residual_avals)
+        arg_trees = tree.children()
+
+        def bwd(*inputs):
+            residuals = tree_unflatten(residual_tree, inputs[:num_residuals])
+            cotangents = tree_unflatten(out_tree, inputs[num_residuals:])
+            grads = self.bwd(*static, residuals, cotangents)
+            if not isinstance(grads, tuple) or len(grads) != len(arg_trees):
+                raise TypeError(with_source(
+                    f"Custom VJP bwd rule must produce an output with the same container (pytree) structure as "
+                    f"the args tuple of the primal function, and in particular must produce a tuple of length "
+                    f"equal to the number of arguments to the primal function, but got bwd output structure "
+                    f"{tree_flatten(grads)[1]} for primal input structure {tree}."))
+            flat = []
+            for grad, arg_tree in zip(grads, arg_trees, strict=True):
+                if grad is None:
+                    flat += [None] * arg_tree.num_leaves
+                    continue
+                grad_leaves, grad_tree = tree_flatten(grad)
+                if grad_tree != arg_tree:
+                    raise TypeError(with_source(
+                        f"Custom VJP bwd rule {bwd_name} for function {self.name} must produce cotangents with the "
+                        f"structure of the primal arguments, but got {grad_tree} for an argument of structure "
+                        f"{arg_tree}."))
+                flat += grad_leaves
+            from mirax.numpy import zeros
+
+            return [zeros(a.shape, a.dtype) if g is None else _as_cotangent(g, a, bwd_name, self.name)
+                    for g, a in zip(flat, avals, strict=True)]
+
+        trace, _ = _trace(bwd, residual_avals + out_avals, f"{self.name}_bwd",
+                          None if known is None else known + [None] * len(out_avals), level, embed_arrays=True)
+        if trace.constvars:
+            raise TypeError(with_source(
+                f"Custom VJP bwd rule {bwd_name} for function {self.name} closes over a traced array; pass it "
+                f"through the residuals instead."))
+        return trace
+
+
+def _as_cotangent(grad, aval, bwd_name, name):
+    from mirax import lax
+
+    grad = to_array(grad)
+    if grad.aval.shape != aval.shape:
+        raise ValueError(with_source(
+            f"Custom VJP bwd rule {bwd_name} for function {name} must produce an output with the shape of the "
+            f"corresponding primal input, {aval.str_short()}, but got {grad.aval.str_short()}."))
+    return grad if grad.aval.dtype == aval.dtype else lax.convert_element_type(grad, aval.dtype)
+
+
+_BACKWARD_PASSES = {}  # key -> a thunk tracing a custom_vjp backward pass; its Trace once traced
+_KEYS = itertools.count()
+
+
+def trace_backward_passes(trace):
+    """Give every custom_vjp function in `trace`'s module its backward pass (traced now,
+    once per call site): called before a VJP is declared there."""
+    for function in functions(trace.module.operation).values():
+        if BWD_PENDING not in function.attributes:
+            continue
+        key = ir.StringAttr(function.attributes[BWD_PENDING]).value
+        pending = _BACKWARD_PASSES[key]
+        if not isinstance(pending, Trace):
+            pending = _BACKWARD_PASSES[key] = pending()
+        function.attributes[VJP_BWD] = ir.FlatSymbolRefAttr.get(trace._import(pending))
+        del function.attributes[BWD_PENDING]
