@@ -6,10 +6,11 @@ from mirax.mlir import arith, ir, linalg, tensor
 
 from . import rules
 from .base import MiraxOp, int_, ints, op_class
+from .batching import batch_at, first_bdim, move_axis
 from .jvp import deflinear
 from .lowering import constant, empty, generic, identity_map, reshape, transpose
 from .types import ShapedType, is_integer, is_unsigned
-from .values import apply, scalar, sum_over, type_of, zeros
+from .values import apply, full, scalar, sum_over, type_of, zeros
 
 
 class BroadcastInDimOp(MiraxOp, name="broadcast_in_dim", operands=("operand",),
@@ -538,12 +539,11 @@ def _batched_starts(indices, dims, size):
     return starts
 
 
-def _window_batch(node, indices, dims, x_dim, update_dim):
-    """Batched-operand dynamic (update) slices with unbatched start indices: the batch
-    dimension `bdim` is one more dimension, its start 0. Gives bdim and the indices."""
-    bdim = update_dim if x_dim is None else x_dim
-    dtype = node.in_types[0].dtype if indices else np.dtype(np.int32)  # 0-d operands have no index
-    return bdim, _inserted(indices, bdim, scalar(np.zeros((), dtype)))
+def _start_at_zero(node, indices, bdim):
+    """Unbatched start indices of a dynamic (update) slice whose operand is batched at
+    bdim: the batch is one more dimension of the window, starting at 0."""
+    dtype = node.in_types[0].dtype if indices else np.dtype(np.int32)  # a 0-d operand has no index
+    return _inserted(indices, bdim, scalar(np.zeros((), dtype)))
 
 
 def _batch_dynamic_slice(node, operands, dims, size):
@@ -554,15 +554,18 @@ def _batch_dynamic_slice(node, operands, dims, size):
     *index_dims, x_dim = dims
     sizes = node.params["slice_sizes"]
     if all(d is None for d in index_dims):
-        bdim, indices = _window_batch(node, indices, index_dims, x_dim, None)
-        return [apply(DynamicSliceOp, *indices, x, slice_sizes=_inserted(sizes, bdim, size))], [bdim]
-    operand_dims = range(len(sizes)) if x_dim is None else _shift(range(len(sizes)), x_dim)
-    batching = () if x_dim is None else (x_dim,)
+        indices = _start_at_zero(node, indices, x_dim)
+        return [apply(DynamicSliceOp, *indices, x, slice_sizes=_inserted(sizes, x_dim, size))], [x_dim]
+    window = tuple(range(len(sizes)))
+    if x_dim is None:
+        dnums = dict(start_index_map=window, operand_batching_dims=(), start_indices_batching_dims=(),
+                     slice_sizes=sizes)
+    else:  # batch element i of the operand is read at index vector i
+        dnums = dict(start_index_map=_shift(window, x_dim), operand_batching_dims=(x_dim,),
+                     start_indices_batching_dims=(0,), slice_sizes=_inserted(sizes, x_dim, 1))
     out = apply(op_class("mirax.gather"), x, _batched_starts(indices, index_dims, size),
-                scalar(np.zeros((), node.in_types[-1].dtype)), offset_dims=tuple(range(1, len(sizes) + 1)),
-                collapsed_slice_dims=(), start_index_map=tuple(operand_dims), operand_batching_dims=batching,
-                start_indices_batching_dims=(0,) * len(batching),
-                slice_sizes=sizes if x_dim is None else _inserted(sizes, x_dim, 1), mode="clip")
+                scalar(np.zeros((), node.in_types[-1].dtype)), offset_dims=_shift(window, 0),
+                collapsed_slice_dims=(), mode="clip", **dnums)
     return [out], [0]
 
 
@@ -572,7 +575,8 @@ def _batch_dynamic_update_slice(node, operands, dims, size):
     *indices, x, update = operands
     *index_dims, x_dim, update_dim = dims
     if all(d is None for d in index_dims):
-        bdim, indices = _window_batch(node, indices, index_dims, x_dim, update_dim)
+        bdim = update_dim if x_dim is None else x_dim
+        indices = _start_at_zero(node, indices, bdim)
         x, update = batch_at(x, x_dim, size, bdim), batch_at(update, update_dim, size, bdim)
         return [apply(DynamicUpdateSliceOp, *indices, x, update)], [bdim]
     bdim = 0 if x_dim is None else x_dim
