@@ -92,10 +92,11 @@ def _transpose_custom_lin(module, op, cts, operands):
         raise ValueError(f"mirax-transpose: the custom_vjp function @{custom.attributes['sym_name'].value} "
                          f"has no backward pass")
     bwd = table[custom.attributes[VJP_BWD].value]
-    residuals = [v for v in operands if v is not None]
+    num_residuals = len(operands) - len(function_type(bwd).results)  # then one tangent per primal
+    residuals = operands[:num_residuals]
     cts = [instantiate(ct, shaped_type(r.type)) for ct, r in zip(cts, op.results, strict=True)]
     grads = func.CallOp(list(function_type(bwd).results), custom.attributes[VJP_BWD].value, residuals + cts)
-    return [None] * len(residuals) + list(grads.results)
+    return [None] * num_residuals + list(grads.results)
 
 
 @dataclass(frozen=True)

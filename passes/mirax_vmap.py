@@ -17,10 +17,12 @@ from dataclasses import dataclass
 
 from mirax.dialect import node_of, rules
 from mirax.dialect.batching import batch_at
+from mirax.dialect.values import sum_over
 from mirax.dialect.types import ShapedType, shaped_type, tensor_type
 from mirax.mlir import func, ir
 
-from .declarations import add_body, declare, derive_ready, function_type, functions, mark_derived, rebuild
+from .declarations import (JVP_RULE, NUM_PRIMALS, VJP_BWD, VJP_FWD, add_body, declare, derive_ready, function_type,
+                           functions, mark_derived, rebuild)
 
 VMAP_OF = "mirax.vmap_of"
 IN_AXES = "mirax.in_axes"
@@ -103,6 +105,7 @@ def _batch(module, op, operands, dims, size):
         in_axes = [NOT_BATCHED if d is None else d for d in dims]
         out_axes = [0 if batched else NOT_BATCHED for batched in _depends(table, callee, [d is not None for d in dims])]
         symbol = declare_vmap(module, callee, in_axes, out_axes, size)
+        _batch_custom_rules(module, callee, functions(module)[symbol], in_axes, out_axes, size)
         types = [batched_type(t, a, size) for t, a in zip(op.results.types, out_axes, strict=True)]
         results = func.CallOp(types, symbol, operands).results
         return list(results), [None if a == NOT_BATCHED else a for a in out_axes]
@@ -110,6 +113,55 @@ def _batch(module, op, operands, dims, size):
     if rule is None:
         raise NotImplementedError(f"mirax-vmap: no batching rule for {name}")
     return rule(node_of(op), operands, dims, size)
+
+
+def _batch_custom_rules(module, callee, batched, in_axes, out_axes, size):
+    """The batched version of a custom_jvp or custom_vjp function keeps its rules,
+    batched alike: the JVP rule's tangents are batched as their primals; the forward
+    pass's residuals wherever they depend on batched inputs; the backward pass's
+    cotangents as the outputs, and it returns each primal's cotangent batched as the
+    primal, summed over the batch for a primal that is not batched."""
+    if NUM_PRIMALS not in callee.attributes or NUM_PRIMALS in batched.attributes:
+        return
+    table = functions(module)
+    num_primals = ir.IntegerAttr(callee.attributes[NUM_PRIMALS]).value
+    batched.attributes[NUM_PRIMALS] = callee.attributes[NUM_PRIMALS]
+    if JVP_RULE in callee.attributes:
+        rule = table[callee.attributes[JVP_RULE].value]
+        primal_axes = in_axes[:num_primals]
+        symbol = declare_vmap(module, rule, primal_axes + in_axes, out_axes + out_axes, size)  # closure last
+        batched.attributes[JVP_RULE] = ir.FlatSymbolRefAttr.get(symbol)
+        return
+    fwd = table[callee.attributes[VJP_FWD].value]
+    flags = [a != NOT_BATCHED for a in in_axes]
+    residual_axes = [0 if b else NOT_BATCHED for b in _depends(table, fwd, flags)[len(out_axes):]]
+    symbol = declare_vmap(module, fwd, in_axes, out_axes + residual_axes, size)
+    batched.attributes[VJP_FWD] = ir.FlatSymbolRefAttr.get(symbol)
+    if VJP_BWD in callee.attributes:
+        bwd = table[callee.attributes[VJP_BWD].value]
+        batched.attributes[VJP_BWD] = ir.FlatSymbolRefAttr.get(
+            _batched_bwd(module, batched, bwd, residual_axes + list(out_axes), in_axes[:num_primals], size))
+
+
+def _batched_bwd(module, batched, bwd, axes, primal_axes, size):
+    """@bwd batched along `axes` (residuals, cotangents), wrapped to return each
+    primal's cotangent batched along `primal_axes`: summed over the batch where the
+    primal is not batched but its cotangent is."""
+    depends = _depends(functions(module), bwd, [a != NOT_BATCHED for a in axes])
+    inner_axes = [0 if d and a == NOT_BATCHED else a for d, a in zip(depends, primal_axes, strict=True)]
+    inner = declare_vmap(module, bwd, axes, inner_axes, size)
+    inner_type = function_type(functions(module)[inner])
+    symbol = f"{batched.attributes['sym_name'].value}_bwd"
+    declare(module, symbol, ir.FunctionType.get(
+        list(inner_type.inputs), [batched_type(t, a, size) for t, a in zip(function_type(bwd).results, primal_axes,
+                                                                            strict=True)]), bwd.location, {})
+    wrapper = functions(module)[symbol]
+    block = add_body(wrapper)
+    with ir.InsertionPoint(block), bwd.location:
+        grads = func.CallOp(list(inner_type.results), inner, list(block.arguments)).results
+        func.ReturnOp([sum_over(g, [0]) if inner_axis != axis else g
+                       for g, inner_axis, axis in zip(grads, inner_axes, primal_axes, strict=True)])
+    return symbol
 
 
 def _depends(table, function, inputs):

@@ -1,0 +1,43 @@
+"""Running the seeds' programs and comparing what they print with the seeds' text.
+
+The seeds' outputs come from notebooks that collapsed runs of spaces, so outputs are
+compared token by token: words exactly, numbers to float32 rounding (JAX's own
+jacfwd and jacrev differ in the last printed digit)."""
+import re
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+
+NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?$")
+
+
+def tokens(text):
+    """Words and numbers, with brackets and commas as tokens of their own."""
+    return re.findall(r"[\[\](),:]|[^\s\[\](),:]+", text)
+
+
+def same_output(got, want):
+    """Token by token: numbers within float32 rounding of the seed's printed digits
+    (2 ulp relative, and 1e-7 absolute for values that are rounding noise around 0),
+    everything else exactly. Returns the first difference, or None."""
+    got_tokens, want_tokens = tokens(got), tokens(want)
+    if len(got_tokens) != len(want_tokens):
+        return f"{len(got_tokens)} tokens printed, the seed has {len(want_tokens)}"
+    for i, (g, w) in enumerate(zip(got_tokens, want_tokens, strict=True)):
+        if NUMBER.match(w) and NUMBER.match(g):
+            if not np.isclose(float(g), float(w), rtol=2.5e-7, atol=1e-7):
+                return f"token {i}: printed {g}, the seed has {w}"
+        elif g != w:
+            return f"token {i}: printed {g!r}, the seed has {w!r}"
+    return None
+
+
+def check_program(source, expected):
+    """Run `source` (indented as in a test file) in a fresh interpreter; it must exit
+    cleanly and print `expected` (likewise indented)."""
+    run = subprocess.run([sys.executable, "-c", textwrap.dedent(source)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    difference = same_output(run.stdout, textwrap.dedent(expected))
+    assert difference is None, f"{difference}\n--- printed:\n{run.stdout}"

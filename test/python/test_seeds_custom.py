@@ -1,0 +1,258 @@
+"""The seeds' custom_jvp and custom_vjp programs (those that need no lax control
+flow), run as the seeds write them with `jax` replaced by `mirax` (plots printed
+instead of drawn): their printed side effects ("called f!") and numbers must match
+the seeds' text, compared as seed_programs.py describes."""
+import pytest
+from seed_programs import check_program, same_output
+
+HEADER = """
+    import mirax as jax
+    import mirax.numpy as jnp
+    from mirax import custom_jvp, custom_vjp, grad, jit, jvp, make_jaxpr, vjp, vmap
+    from functools import partial
+"""
+
+PROGRAMS = {
+    "log1pexp, plain and with custom_jvp / defjvps": (HEADER + """
+    def log1pexp(x):
+      return jnp.log(1. + jnp.exp(x))
+    print(repr(log1pexp(3.)))
+    print(jit(log1pexp)(3.))
+    print(jit(grad(log1pexp))(3.))
+    print(vmap(jit(grad(log1pexp)))(jnp.arange(3.)))
+    print(grad(log1pexp)(100.))
+    @custom_jvp
+    def log1pexp(x):
+      return jnp.log(1. + jnp.exp(x))
+    @log1pexp.defjvp
+    def log1pexp_jvp(primals, tangents):
+      x, = primals
+      x_dot, = tangents
+      ans = log1pexp(x)
+      ans_dot = (1 - 1/(1 + jnp.exp(x))) * x_dot
+      return ans, ans_dot
+    print(grad(log1pexp)(100.))
+    print(jit(log1pexp)(3.))
+    print(jit(grad(log1pexp))(3.))
+    print(vmap(jit(grad(log1pexp)))(jnp.arange(3.)))
+    @custom_jvp
+    def log1pexp(x):
+      return jnp.log(1. + jnp.exp(x))
+    log1pexp.defjvps(lambda t, ans, x: (1 - 1/(1 + jnp.exp(x))) * t)
+    print(grad(log1pexp)(100.))
+    print(jit(log1pexp)(3.))
+    print(jit(grad(log1pexp))(3.))
+    print(vmap(jit(grad(log1pexp)))(jnp.arange(3.)))
+    """, """
+    Array(3.0485873, dtype=float32, weak_type=True)
+    3.0485873
+    0.95257413
+    [0.5 0.7310586 0.8807971]
+    nan
+    1.0
+    3.0485873
+    0.95257413
+    [0.5 0.7310586 0.8807971]
+    1.0
+    3.0485873
+    0.95257413
+    [0.5 0.7310586 0.8807971]
+    """),
+    "enforcing a differentiation convention at 0": (HEADER + """
+    def f(x):
+      return x / (1 + jnp.sqrt(x))
+    print(grad(f)(0.))
+    @custom_jvp
+    def f(x):
+      return x / (1 + jnp.sqrt(x))
+    @f.defjvp
+    def f_jvp(primals, tangents):
+      x, = primals
+      x_dot, = tangents
+      ans = f(x)
+      ans_dot = ((jnp.sqrt(x) + 2) / (2 * (jnp.sqrt(x) + 1)**2)) * x_dot
+      return ans, ans_dot
+    print(grad(f)(0.))
+    @custom_jvp
+    def f(x):
+      return x / (1 + jnp.sqrt(x))
+    f.defjvps(lambda t, ans, x: ((jnp.sqrt(x) + 2) / (2 * (jnp.sqrt(x) + 1)**2)) * t)
+    print(grad(f)(0.))
+    """, "nan\n1.0\n1.0\n"),
+    "gradient clipping with custom_vjp": (HEADER + """
+    @custom_vjp
+    def clip_gradient(lo, hi, x):
+      return x # identity function
+    def clip_gradient_fwd(lo, hi, x):
+      return x, (lo, hi) # save bounds as residuals
+    def clip_gradient_bwd(res, g):
+      lo, hi = res
+      return (None, None, jnp.clip(g, lo, hi)) # use None to indicate zero cotangents for lo and hi
+    clip_gradient.defvjp(clip_gradient_fwd, clip_gradient_bwd)
+    t = jnp.linspace(0, 10, 1000)
+    print(jnp.allclose(vmap(grad(jnp.sin))(t), jnp.cos(t)))
+    def clip_sin(x):
+      x = clip_gradient(-0.75, 0.75, x)
+      return jnp.sin(x)
+    print(jnp.allclose(clip_sin(t), jnp.sin(t)))
+    print(jnp.allclose(vmap(grad(clip_sin))(t), jnp.clip(jnp.cos(t), -0.75, 0.75)))
+    """, "True\nTrue\nTrue\n"),
+    "custom_jvp basics: side effects, higher order, several arguments, control flow": (HEADER + """
+    @custom_jvp
+    def f(x):
+      return jnp.sin(x)
+    def f_jvp(primals, tangents):
+      x, = primals
+      t, = tangents
+      return f(x), jnp.cos(x) * t
+    f.defjvp(f_jvp)
+    print(f(3.))
+    y, y_dot = jvp(f, (3.,), (1.,))
+    print(y)
+    print(y_dot)
+    print(grad(f)(3.))
+    print(grad(grad(f))(3.))
+    @custom_jvp
+    def f(x, y):
+      return x ** 2 * y
+    @f.defjvp
+    def f_jvp(primals, tangents):
+      x, y = primals
+      x_dot, y_dot = tangents
+      primal_out = f(x, y)
+      tangent_out = 2 * x * y * x_dot + x ** 2 * y_dot
+      return primal_out, tangent_out
+    print(grad(f)(2., 3.))
+    @custom_jvp
+    def f(x):
+      print('called f!') # a harmless side-effect
+      return jnp.sin(x)
+    @f.defjvp
+    def f_jvp(primals, tangents):
+      print('called f_jvp!') # a harmless side-effect
+      x, = primals
+      t, = tangents
+      return f(x), jnp.cos(x) * t
+    print(f(3.))
+    print(vmap(f)(jnp.arange(3.)))
+    print(jit(f)(3.))
+    y, y_dot = jvp(f, (3.,), (1.,))
+    print(y_dot)
+    print(grad(f)(3.))
+    print(repr(grad(grad(f))(3.)))
+    @custom_jvp
+    def f(x):
+      if x > 0:
+        return jnp.sin(x)
+      else:
+        return jnp.cos(x)
+    @f.defjvp
+    def f_jvp(primals, tangents):
+      x, = primals
+      x_dot, = tangents
+      ans = f(x)
+      if x > 0:
+        return ans, 2 * x_dot
+      else:
+        return ans, 3 * x_dot
+    print(grad(f)(1.))
+    print(grad(f)(-1.))
+    """, """
+    0.14112
+    0.14112
+    -0.9899925
+    -0.9899925
+    -0.14112
+    12.0
+    called f!
+    0.14112
+    called f!
+    [0. 0.84147096 0.9092974 ]
+    called f!
+    0.14112
+    called f_jvp!
+    called f!
+    -0.9899925
+    called f_jvp!
+    called f!
+    -0.9899925
+    called f_jvp!
+    called f_jvp!
+    called f!
+    Array(-0.14112, dtype=float32, weak_type=True)
+    2.0
+    3.0
+    """),
+    "custom_vjp basics: side effects, several arguments, jvp error": (HEADER + """
+    @custom_vjp
+    def f(x):
+      return jnp.sin(x)
+    def f_fwd(x):
+      return f(x), jnp.cos(x)
+    def f_bwd(cos_x, y_bar):
+      return (cos_x * y_bar,)
+    f.defvjp(f_fwd, f_bwd)
+    print(f(3.))
+    print(grad(f)(3.))
+    @custom_vjp
+    def f(x, y):
+      return jnp.sin(x) * y
+    def f_fwd(x, y):
+      return f(x, y), (jnp.cos(x), jnp.sin(x), y)
+    def f_bwd(res, g):
+      cos_x, sin_x, y = res
+      return (cos_x * g * y, sin_x * g)
+    f.defvjp(f_fwd, f_bwd)
+    print(grad(f)(2., 3.))
+    @custom_vjp
+    def f(x):
+      print("called f!")
+      return jnp.sin(x)
+    def f_fwd(x):
+      print("called f_fwd!")
+      return f(x), jnp.cos(x)
+    def f_bwd(cos_x, y_bar):
+      print("called f_bwd!")
+      return (cos_x * y_bar,)
+    f.defvjp(f_fwd, f_bwd)
+    print(f(3.))
+    print(grad(f)(3.))
+    y, f_vjp = vjp(f, 3.)
+    print(y)
+    print(f_vjp(1.))
+    try:
+      jvp(f, (3.,), (1.,))
+    except TypeError as e:
+      print('ERROR! {}'.format(e))
+    """, """
+    0.14112
+    -0.9899925
+    -1.2484405
+    called f!
+    0.14112
+    called f_fwd!
+    called f!
+    called f_bwd!
+    -0.9899925
+    called f_fwd!
+    called f!
+    0.14112
+    called f_bwd!
+    (Array(-0.9899925, dtype=float32, weak_type=True),)
+    called f_fwd!
+    called f!
+    ERROR! can't apply forward-mode autodiff (jvp) to a custom_vjp function.
+    """),
+}
+
+
+def test_the_comparison_can_fail():
+    assert same_output("[0.1 2.0]", "[ 0.1 2. ]") is None
+    assert same_output("[0.1 2.1]", "[0.1 2.0]") is not None
+    assert same_output("[0.1]", "[0.1 2.0]") is not None
+    assert same_output("shape (4, 3)", "shape (4, 4)") is not None
+
+
+@pytest.mark.parametrize("name", sorted(PROGRAMS))
+def test_seed_program_prints_the_seeds_output(name):
+    check_program(*PROGRAMS[name])
