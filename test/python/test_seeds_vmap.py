@@ -112,7 +112,7 @@ PROGRAMS = {
       x, = primals
       v, = tangents
       return grad(lambda x: jnp.vdot(grad(f)(x), v))(x)
-    assert jnp.allclose(hvp_revfwd(g, (X,), (V,)), ans1, 1e-4, 1e-4)
+    assert jnp.allclose(hvp_revfwd(g, (X,), (V,))[0], ans1, 1e-4, 1e-4)
     assert jnp.allclose(hvp_revrev(g, (X,), (V,)), ans1, 1e-4, 1e-4)
     def loop_mjp(f, x, M):
       y, vjp_fun = vjp(f, x)
