@@ -211,8 +211,10 @@ def _batch_dot_general(node, operands, dims, size):
     rhs ones the lhs ones)."""
     (lhs, rhs), (l_bdim, r_bdim) = operands, dims
     lhs_type, rhs_type = type_of(lhs), type_of(rhs)
-    bump = lambda dims, bdim: dims if bdim is None else tuple(past(d, bdim) for d in dims)  # noqa: E731
-    lc, rc, lb, rb = (bump(node.params[name], bdim) for name, bdim in zip(DIMENSION_PARAMS, dims * 2, strict=True))
+    # Each side's dimension numbers renumbered past its batch dimension; DIMENSION_PARAMS
+    # alternate lhs, rhs.
+    lc, rc, lb, rb = (ds if bdim is None else tuple(past(d, bdim) for d in ds)
+                      for ds, bdim in zip((node.params[name] for name in DIMENSION_PARAMS), dims * 2, strict=True))
     lf = _free(lhs_type, lc, lb)
     if r_bdim is None:
         bdim = len(lb) + lf.index(l_bdim)
