@@ -13,11 +13,12 @@ from mirax.mlir import arith, ir, scf, tensor
 from . import rules
 from .base import MiraxOp, ints, string
 from .jvp import deflinear
-from .elementwise import BINARY
+from .batching import batch_at, broadcast_batch, move_axis
+from .elementwise import BINARY, SelectOp
 from .lowering import empty
-from .shape import clamp_index, index_constant, indexed, to_i64
+from .shape import BroadcastInDimOp, clamp_index, index_constant, indexed, to_i64
 from .types import ShapedType, is_complex, is_integer
-from .values import apply, scalar, zeros
+from .values import apply, full, scalar, type_of, zeros
 
 MODES = ("clip", "fill")
 COMBINERS = ("set", "add", "mul", "min", "max")
@@ -294,3 +295,119 @@ def _transpose_scatter(node, cts, operands, linear):
 
 rules.transpose[GatherOp.OPERATION_NAME] = _transpose_gather
 rules.transpose[ScatterOp.OPERATION_NAME] = _transpose_scatter
+
+
+# ----------------------------------------------------------------------------- batching rules (JAX's)
+#
+# The batch folds into the dimension numbers, as in JAX's rules, but where it already is
+# (JAX moves it to the front first): operand and indices both batched, it is a new
+# batching dimension pair; only the operand, one more window dimension spanning the
+# whole batch; only the indices, one more of their batch dimensions. What moves is an
+# indices batch dimension in the index-vector position (last), and a scatter's updates
+# batched where their windows or index positions do not line up with the batch.
+
+GATHER_DIMENSIONS = ("offset_dims", "collapsed_slice_dims", "start_index_map", "operand_batching_dims",
+                     "start_indices_batching_dims")
+SCATTER_DIMENSIONS = ("update_window_dims", "inserted_window_dims", "scatter_dims_to_operand_dims",
+                      "operand_batching_dims", "scatter_indices_batching_dims")
+
+
+def _shift(dims, at):
+    """`dims` renumbered for a new dimension inserted at `at`."""
+    return tuple(d + (d >= at) for d in dims)
+
+
+def _slots(dims, k, rank):
+    """Where a new dimension can go in a value of `rank` dimensions so that it comes k-th
+    among `dims` (increasing dimensions of that value)."""
+    return range(dims[k - 1] + 1 if k else 0, (dims[k] if k < len(dims) else rank) + 1)
+
+
+def _batch_indices(indices, bdim):
+    """Batched indices whose index vectors stay last."""
+    last = type_of(indices).ndim - 1
+    return (move_axis(indices, last, last - 1), last - 1) if bdim == last else (indices, bdim)
+
+
+def _batch_dimension_numbers(names, params, operand_rank, out_rank, a, b, at):
+    """`params` with the dimension numbers `names` (gather's or scatter's, in the order
+    of GATHER_DIMENSIONS) for an operand batched along `a` and indices along `b` (None:
+    not batched; b is not the index-vector dimension), and the batch dimension of the
+    result (gather) or updates (scatter), of `out_rank` dimensions unbatched: `at` if
+    that is one of the places it can go, else the first."""
+    window, collapsed, index_map, operand_batching, indices_batching = (params[n] for n in names)
+    if b is None:  # one more window dimension, where the operand's batch is among them
+        k = sum(d < a for d in _window_operand_dims(operand_rank, collapsed, operand_batching))
+        slots = _slots(window, k, out_rank)
+    else:  # one more batch dimension of the indices, where it is among them
+        slots = _slots([d for d in range(out_rank) if d not in window], b, out_rank)
+    at = at if at in slots else slots[0]
+    window = _shift(window, at)
+    if a is not None:
+        collapsed, index_map, operand_batching = (_shift(d, a) for d in (collapsed, index_map, operand_batching))
+    if b is None:
+        window = tuple(sorted(window + (at,)))
+    else:
+        indices_batching = _shift(indices_batching, b)
+        if a is not None:  # a new pair; operand_batching_dims stay increasing
+            pairs = sorted(zip(operand_batching + (a,), indices_batching + (b,), strict=True))
+            operand_batching, indices_batching = (tuple(dims) for dims in zip(*pairs, strict=True))
+    new = dict(zip(names, (window, collapsed, index_map, operand_batching, indices_batching), strict=True))
+    return {**params, **new}, at
+
+
+def _gather(node, operand, indices, fill_value, a, b, size):
+    """The gather of `node` on an operand and indices batched along `a` and `b` (None:
+    not batched) and an unbatched fill value, and the result's batch dimension."""
+    if a is None and b is None:
+        return apply(GatherOp, operand, indices, fill_value, **node.params), None
+    if b is not None:
+        indices, b = _batch_indices(indices, b)
+    params, bdim = _batch_dimension_numbers(GATHER_DIMENSIONS, node.params, node.in_types[0].ndim,
+                                            node.out_types[0].ndim, a, b, None)
+    if a is not None:  # the whole batch, or one element of it beside each index vector
+        sizes = list(params["slice_sizes"])
+        sizes.insert(a, size if b is None else min(size, 1))
+        params["slice_sizes"] = tuple(sizes)
+    return apply(GatherOp, operand, indices, fill_value, **params), bdim
+
+
+def _batch_gather(node, operands, dims, size):
+    """A batched fill value (a static param in JAX, so not JAX's) is read in mode "fill"
+    only: the gather takes a fill of zero, and a gather of True (False out of range)
+    selects the batched fill value in."""
+    (operand, indices, fill_value), (a, b, f) = operands, dims
+    if f is None:
+        out, bdim = _gather(node, operand, indices, fill_value, a, b, size)
+        return [out], [bdim]
+    out, bdim = _gather(node, operand, indices, scalar(np.zeros((), node.in_types[0].dtype)), a, b, size)
+    if node.params["mode"] != "fill":
+        return [out], [bdim]
+    trues = full(ShapedType(node.in_types[0].shape, np.dtype(np.bool_)), True)
+    in_range, range_bdim = _gather(node, trues, indices, scalar(np.False_), None, b, size)
+    at = 0 if bdim is None else bdim
+    out, in_range = batch_at(out, bdim, size, at), batch_at(in_range, range_bdim, size, at)
+    fills = apply(BroadcastInDimOp, fill_value, shape=type_of(out).shape, broadcast_dimensions=(at,))
+    return [apply(SelectOp, in_range, out, fills)], [at]
+
+
+def _batch_scatter(node, operands, dims, size):
+    """The result is batched, so the operand is (broadcast if it was not), and so are
+    the updates, whose windows write it; the indices stay as they are. An unbatched
+    operand is broadcast where batched updates can stay as they are."""
+    (operand, indices, updates), (a, b, u) = operands, dims
+    p, rank = node.params, node.in_types[0].ndim
+    if a is None:
+        a = 0
+        if b is None and u is not None:  # the batch is a window dimension: the same one of both
+            window = _window_operand_dims(rank, p["inserted_window_dims"], p["operand_batching_dims"])
+            a = _slots(window, sum(d < u for d in p["update_window_dims"]), rank)[0]
+        operand = broadcast_batch(operand, size, a)
+    if b is not None:
+        indices, b = _batch_indices(indices, b)
+    params, at = _batch_dimension_numbers(SCATTER_DIMENSIONS, p, rank, node.in_types[2].ndim, a, b, u)
+    return [apply(ScatterOp, operand, indices, batch_at(updates, u, size, at), **params)], [a]
+
+
+rules.batching[GatherOp.OPERATION_NAME] = _batch_gather
+rules.batching[ScatterOp.OPERATION_NAME] = _batch_scatter
