@@ -207,6 +207,57 @@ def mlp_rows(rounds, quick):
     return rows
 
 
+def per_example_row(batch, rounds, quick):
+    """Per-example gradients, jit(vmap(grad(loss), in_axes=(None, 0, 0))), of a small
+    MLP's loss on one example, over a batch: the seeds' flagship composition."""
+    sizes = (32, 32, 10)
+    rng = np.random.default_rng(1)
+    params = [(0.1 * rng.standard_normal((a, b), dtype=np.float32), np.zeros(b, np.float32))
+              for a, b in zip(sizes[:-1], sizes[1:])]
+    x = rng.standard_normal((batch, sizes[0]), dtype=np.float32)
+    y = rng.standard_normal((batch, sizes[-1]), dtype=np.float32)
+
+    def build(xp, transforms, params, x, y):
+        loss = functools.partial(mlp_loss, xp)
+        return transforms.jit(transforms.vmap(transforms.grad(loss), in_axes=(None, 0, 0))), (params, x, y)
+
+    def jax_build():
+        return build(jnp, jax, jax.tree_util.tree_map(jnp.asarray, params), *to_jax(x, y))
+
+    return row(f"per-example grads: jit(vmap(grad)), MLP 32-32-10, batch {batch:,}", {
+        "mirax": lambda: build(mnp, mirax, params, *to_mirax(x, y)),
+        "JAX": lambda: (lambda fn, args: (lambda *a: jax.block_until_ready(fn(*a)), args))(*jax_build()),
+    }, rounds, check=lambda got, want: True)
+
+
+def mjp_rows(rounds):
+    """The seed's matrix-Jacobian products: vmap(vjp_fun)(M) against a Python loop of
+    vjp_fun over M's 128 rows (mirax's speedup is printed under the table)."""
+    rng = np.random.default_rng(2)
+    W, b = rng.standard_normal(3, dtype=np.float32), np.float32(0.3)
+    inputs = rng.standard_normal((4, 3), dtype=np.float32)
+    M = rng.standard_normal((128, 4), dtype=np.float32)
+
+    def mjp(xp, transforms, vectorized):
+        f = lambda W: 0.5 * (xp.tanh((xp.dot(inputs, W) + b) / 2) + 1)  # noqa: E731 (the seed's predict)
+
+        def run(W, M):
+            y, vjp_fun = transforms.vjp(f, W)
+            if vectorized:
+                return transforms.vmap(vjp_fun)(M)[0]
+            return xp.stack([vjp_fun(m)[0] for m in M])
+        return run
+
+    rows = []
+    for vectorized in (True, False):
+        jax_fn = lambda vectorized=vectorized: (mjp(jnp, jax, vectorized), to_jax(W, M))  # noqa: E731
+        rows.append(row(f"matrix-Jacobian product, 128 rows: {'vmap(vjp_fun)' if vectorized else 'Python loop'}", {
+            "mirax": lambda vectorized=vectorized: (mjp(mnp, mirax, vectorized), to_mirax(W, M)),
+            "JAX": jax_fn if jax else lambda: (_ for _ in ()).throw(Skip(JAX_MISSING)),
+        }, rounds if vectorized else max(3, rounds // 4), check=close(1e-5, 1e-6), reference="JAX"))
+    return rows
+
+
 def compile_row(rounds):
     """First call of a fresh jit of a 50-op function: trace, lower, LLVM, run once on
     1000 elements. Every round compiles a program with a new constant, so no cache
@@ -311,8 +362,14 @@ def main(argv=None):
         rows.append(matmul_row(n, rounds if n <= 512 else 5))
     rows.append(normal_row(10**5 if quick else 10**7, rounds))
     rows.extend(mlp_rows(rounds, quick))
+    rows.append(per_example_row(256 if quick else 4096, rounds, quick))
+    mjp = mjp_rows(rounds)
+    rows.extend(mjp)
     rows.append(compile_row(rounds if quick else 5))
     print_table(rows)
+    loop, vectorized = mjp[1][1].get("mirax"), mjp[0][1].get("mirax")
+    if loop and vectorized:
+        print(f"\nmirax's vmapped matrix-Jacobian product is {loop / vectorized:.0f}x faster than its Python loop")
     size = 10**6 if quick else 10**7
     shares = jax_threads(size)
     if shares is not None:

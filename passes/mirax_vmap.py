@@ -88,8 +88,8 @@ def _output(value, bdim, axis, size, decl):
     if axis != NOT_BATCHED:
         return batch_at(value, bdim, size, axis)
     if bdim is not None:
-        raise ValueError(f"mirax-vmap: @{decl.attributes['sym_name'].value} has an output batched along its "
-                         f"dimension {bdim}, but its out_axes entry says it is not batched (None)")
+        raise ValueError(f"vmap has mapped output but out_axes is None: @{decl.attributes['sym_name'].value} "
+                         f"has an output batched along its dimension {bdim}, but its out_axes entry is -1")
     return value
 
 

@@ -200,7 +200,8 @@ class Tracer:
         raise ConcretizationTypeError(
             with_source(
                 f"Abstract tracer value encountered where a concrete value is expected: {what} of a traced "
-                f"array {self.aval.str_short()}. The value is not known while tracing (under jit); use "
+                f"array {self.aval.str_short()}. The value is not known while tracing (under jit, or a batched "
+                f"value under vmap); use "
                 f"lax.cond / jnp.where for data-dependent choices, or mark the argument static."
             )
         )
