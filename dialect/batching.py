@@ -44,6 +44,18 @@ def unbatched_type(shaped, bdim):
     return ShapedType(shaped.shape[:bdim] + shaped.shape[bdim + 1:], shaped.dtype)
 
 
+def shifted(dims, at):
+    """Dimension numbers of one batch element renumbered for a batch dimension at `at`."""
+    return tuple(d + (d >= at) for d in dims)
+
+
+def inserted(values, at, value):
+    """`values` (a per-dimension param) with `value` for a new dimension at `at`."""
+    values = list(values)
+    values.insert(at, value)
+    return tuple(values)
+
+
 def first_bdim(dims):
     return next(d for d in dims if d is not None)
 

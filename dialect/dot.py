@@ -16,9 +16,10 @@ from mirax.mlir import ir, linalg
 
 from . import rules
 from .base import MiraxOp, build, ints, op_class
+from .batching import shifted
 from .elementwise import BINARY, convert_scalar
 from .lowering import PARALLEL, REDUCTION, generic, reshape, transpose
-from .reduction import accumulator_dtype, convert_tensor, filled, past
+from .reduction import accumulator_dtype, convert_tensor, filled
 from .types import ShapedType, is_bool
 from .values import add_tangents, apply, type_of
 
@@ -213,7 +214,7 @@ def _batch_dot_general(node, operands, dims, size):
     lhs_type, rhs_type = type_of(lhs), type_of(rhs)
     # Each side's dimension numbers renumbered past its batch dimension; DIMENSION_PARAMS
     # alternate lhs, rhs.
-    lc, rc, lb, rb = (ds if bdim is None else tuple(past(d, bdim) for d in ds)
+    lc, rc, lb, rb = (ds if bdim is None else shifted(ds, bdim)
                       for ds, bdim in zip((node.params[name] for name in DIMENSION_PARAMS), dims * 2, strict=True))
     lf = _free(lhs_type, lc, lb)
     if r_bdim is None:

@@ -13,7 +13,7 @@ from mirax.mlir import arith, ir, scf, tensor
 from . import rules
 from .base import MiraxOp, ints, string
 from .jvp import deflinear
-from .batching import batch_at, broadcast_batch, move_axis
+from .batching import batch_at, broadcast_batch, move_axis, shifted
 from .elementwise import BINARY, SelectOp
 from .lowering import empty
 from .shape import BroadcastInDimOp, clamp_index, index_constant, indexed, to_i64
@@ -312,11 +312,6 @@ SCATTER_DIMENSIONS = ("update_window_dims", "inserted_window_dims", "scatter_dim
                       "operand_batching_dims", "scatter_indices_batching_dims")
 
 
-def _shift(dims, at):
-    """`dims` renumbered for a new dimension inserted at `at`."""
-    return tuple(d + (d >= at) for d in dims)
-
-
 def _slots(dims, k, rank):
     """Where a new dimension can go in a value of `rank` dimensions so that it comes k-th
     among `dims` (increasing dimensions of that value)."""
@@ -342,13 +337,13 @@ def _batch_dimension_numbers(names, params, operand_rank, out_rank, a, b, at):
     else:  # one more batch dimension of the indices, where it is among them
         slots = _slots([d for d in range(out_rank) if d not in window], b, out_rank)
     at = at if at in slots else slots[0]
-    window = _shift(window, at)
+    window = shifted(window, at)
     if a is not None:
-        collapsed, index_map, operand_batching = (_shift(d, a) for d in (collapsed, index_map, operand_batching))
+        collapsed, index_map, operand_batching = (shifted(d, a) for d in (collapsed, index_map, operand_batching))
     if b is None:
         window = tuple(sorted(window + (at,)))
     else:
-        indices_batching = _shift(indices_batching, b)
+        indices_batching = shifted(indices_batching, b)
         if a is not None:  # a new pair; operand_batching_dims stay increasing
             pairs = sorted(zip(operand_batching + (a,), indices_batching + (b,), strict=True))
             operand_batching, indices_batching = (tuple(dims) for dims in zip(*pairs, strict=True))

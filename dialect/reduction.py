@@ -16,7 +16,7 @@ from mirax.mlir import arith, ir, linalg, scf, tensor
 
 from . import rules
 from .base import MiraxOp, bool_, build, dtype_, int_, ints, op_class
-from .batching import batch_at, first_bdim
+from .batching import batch_at, first_bdim, shifted
 from .elementwise import BINARY, CompareOp, ConvertOp, DivOp, MulOp, _compare, _kind, convert_scalar
 from .jvp import deflinear, defzero
 from .shape import BroadcastInDimOp
@@ -85,11 +85,6 @@ def check_axes(x, axes):
     """`axes` must be distinct dimensions of `x`, given as non-negative numbers (as in XLA)."""
     if any(not 0 <= a < x.ndim for a in axes) or len(set(axes)) != len(axes):
         raise TypeError(f"axes {list(axes)} must be distinct dimensions in [0, {x.ndim}) of shape {list(x.shape)}")
-
-
-def past(axis, bdim):
-    """Where dimension `axis` of one batch element lies in its value batched along `bdim`."""
-    return axis + (axis >= bdim)
 
 
 def _drop(shape, axes):
@@ -357,7 +352,7 @@ def _batch_reduction(node, operands, dims, size):
     """The same axes of every element reduced: the batch dimension stays where it is,
     numbered down by the reduced axes ahead of it."""
     (x,), (bdim,) = operands, dims
-    axes = tuple(past(a, bdim) for a in node.params["axes"])
+    axes = shifted(node.params["axes"], bdim)
     out = apply(op_class(node.name), x, **{**node.params, "axes": axes})
     return [out], [bdim - sum(a < bdim for a in axes)]
 
@@ -371,7 +366,7 @@ def batch_along(param):
     def rule(node, operands, dims, size):
         bdim = first_bdim(dims)
         operands = [batch_at(x, d, size, bdim) for x, d in zip(operands, dims, strict=True)]
-        results = build(op_class(node.name), operands, **{**node.params, param: past(node.params[param], bdim)})
+        results = build(op_class(node.name), operands, **{**node.params, param: shifted([node.params[param]], bdim)[0]})
         return results, [bdim] * len(results)
 
     return rule

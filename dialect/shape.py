@@ -6,7 +6,7 @@ from mirax.mlir import arith, ir, linalg, tensor
 
 from . import rules
 from .base import MiraxOp, int_, ints, op_class
-from .batching import batch_at, first_bdim, move_axis
+from .batching import batch_at, first_bdim, inserted, move_axis, shifted
 from .jvp import deflinear
 from .lowering import constant, empty, generic, identity_map, reshape, transpose
 from .types import ShapedType, is_integer, is_unsigned
@@ -460,24 +460,13 @@ rules.transpose[DynamicUpdateSliceOp.OPERATION_NAME] = _transpose_dynamic_update
 # ----------------------------------------------------------------------------- batching rules (JAX's)
 
 
-def _shift(dims, bdim):
-    """Dimensions of an unbatched value as dimensions of its batched form (batch at bdim)."""
-    return tuple(d + (d >= bdim) for d in dims)
-
-
-def _inserted(values, at, value):
-    values = list(values)
-    values.insert(at, value)
-    return tuple(values)
-
-
 def _batch_broadcast_in_dim(node, operands, dims, size):
     """The batch goes right after the result dimension of the operand dimension before
     it, so that broadcast_dimensions stay increasing and nothing moves."""
     (x,), (bdim,), p = operands, dims, node.params
     at = p["broadcast_dimensions"][bdim - 1] + 1 if bdim else 0
-    broadcast_dimensions = _inserted(_shift(p["broadcast_dimensions"], at), bdim, at)
-    return [apply(BroadcastInDimOp, x, shape=_inserted(p["shape"], at, size),
+    broadcast_dimensions = inserted(shifted(p["broadcast_dimensions"], at), bdim, at)
+    return [apply(BroadcastInDimOp, x, shape=inserted(p["shape"], at, size),
                   broadcast_dimensions=broadcast_dimensions)], [at]
 
 
@@ -489,26 +478,26 @@ def _batch_reshape(node, operands, dims, size):
 
 def _batch_transpose(node, operands, dims, size):
     (x,), (bdim,) = operands, dims
-    permutation = _inserted(_shift(node.params["permutation"], bdim), bdim, bdim)
+    permutation = inserted(shifted(node.params["permutation"], bdim), bdim, bdim)
     return [apply(TransposeOp, x, permutation=permutation)], [bdim]
 
 
 def _batch_slice(node, operands, dims, size):
     (x,), (bdim,), p = operands, dims, node.params
-    return [apply(SliceOp, x, start_indices=_inserted(p["start_indices"], bdim, 0),
-                  limit_indices=_inserted(p["limit_indices"], bdim, size),
-                  strides=_inserted(p["strides"], bdim, 1))], [bdim]
+    return [apply(SliceOp, x, start_indices=inserted(p["start_indices"], bdim, 0),
+                  limit_indices=inserted(p["limit_indices"], bdim, size),
+                  strides=inserted(p["strides"], bdim, 1))], [bdim]
 
 
 def _batch_rev(node, operands, dims, size):
     (x,), (bdim,) = operands, dims
-    return [apply(RevOp, x, dimensions=_shift(node.params["dimensions"], bdim))], [bdim]
+    return [apply(RevOp, x, dimensions=shifted(node.params["dimensions"], bdim))], [bdim]
 
 
 def _batch_concatenate(node, operands, dims, size):
     bdim = first_bdim(dims)
     lhs, rhs = (batch_at(x, d, size, bdim) for x, d in zip(operands, dims, strict=True))
-    return [apply(ConcatenateOp, lhs, rhs, dimension=_shift([node.params["dimension"]], bdim)[0])], [bdim]
+    return [apply(ConcatenateOp, lhs, rhs, dimension=shifted([node.params["dimension"]], bdim)[0])], [bdim]
 
 
 def _batch_pad(node, operands, dims, size):
@@ -517,7 +506,7 @@ def _batch_pad(node, operands, dims, size):
     (x, value), (x_bdim, value_bdim), p = operands, dims, node.params
     bdim = 0 if x_bdim is None else x_bdim
     x = batch_at(x, x_bdim, size, bdim)
-    config = {name: _inserted(p[name], bdim, 0) for name in p}
+    config = {name: inserted(p[name], bdim, 0) for name in p}
     if value_bdim is None:
         return [apply(PadOp, x, value, **config)], [bdim]
     shaped = type_of(x)
@@ -543,7 +532,7 @@ def _start_at_zero(node, indices, bdim):
     """Unbatched start indices of a dynamic (update) slice whose operand is batched at
     bdim: the batch is one more dimension of the window, starting at 0."""
     dtype = node.in_types[0].dtype if indices else np.dtype(np.int32)  # a 0-d operand has no index
-    return _inserted(indices, bdim, scalar(np.zeros((), dtype)))
+    return inserted(indices, bdim, scalar(np.zeros((), dtype)))
 
 
 def _batch_dynamic_slice(node, operands, dims, size):
@@ -555,16 +544,16 @@ def _batch_dynamic_slice(node, operands, dims, size):
     sizes = node.params["slice_sizes"]
     if all(d is None for d in index_dims):
         indices = _start_at_zero(node, indices, x_dim)
-        return [apply(DynamicSliceOp, *indices, x, slice_sizes=_inserted(sizes, x_dim, size))], [x_dim]
+        return [apply(DynamicSliceOp, *indices, x, slice_sizes=inserted(sizes, x_dim, size))], [x_dim]
     window = tuple(range(len(sizes)))
     if x_dim is None:
         dnums = dict(start_index_map=window, operand_batching_dims=(), start_indices_batching_dims=(),
                      slice_sizes=sizes)
     else:  # batch element i of the operand is read at index vector i
-        dnums = dict(start_index_map=_shift(window, x_dim), operand_batching_dims=(x_dim,),
-                     start_indices_batching_dims=(0,), slice_sizes=_inserted(sizes, x_dim, 1))
+        dnums = dict(start_index_map=shifted(window, x_dim), operand_batching_dims=(x_dim,),
+                     start_indices_batching_dims=(0,), slice_sizes=inserted(sizes, x_dim, 1))
     out = apply(op_class("mirax.gather"), x, _batched_starts(indices, index_dims, size),
-                scalar(np.zeros((), node.in_types[-1].dtype)), offset_dims=_shift(window, 0),
+                scalar(np.zeros((), node.in_types[-1].dtype)), offset_dims=shifted(window, 0),
                 collapsed_slice_dims=(), mode="clip", **dnums)
     return [out], [0]
 
@@ -585,7 +574,7 @@ def _batch_dynamic_update_slice(node, operands, dims, size):
     out = apply(op_class("mirax.scatter"), batch_at(x, x_dim, size, bdim), _batched_starts(indices, index_dims, size),
                 batch_at(update, update_dim, size, update_bdim),
                 update_window_dims=tuple(d for d in range(ndim + 1) if d != update_bdim), inserted_window_dims=(),
-                scatter_dims_to_operand_dims=_shift(range(ndim), bdim), operand_batching_dims=(bdim,),
+                scatter_dims_to_operand_dims=shifted(range(ndim), bdim), operand_batching_dims=(bdim,),
                 scatter_indices_batching_dims=(0,), combiner="set", mode="clip")
     return [out], [bdim]
 

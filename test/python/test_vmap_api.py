@@ -1,8 +1,6 @@
 """mirax.vmap's API: in_axes/out_axes forms, keyword arguments, nesting, and its
 composition with jit, grad, jvp, vjp and compiled-function values, each against
 jax.vmap of the same function; and its errors."""
-import functools
-
 import jax
 import jax.numpy as jjnp
 import numpy as np
