@@ -729,6 +729,22 @@ rules.lowering[SelectOp.OPERATION_NAME] = lambda node, *operands: elementwise(
 )
 
 
+class FmaOp(MiraxOp, name="fma", operands=("a", "b", "c")):
+    """a * b + c rounded once (a fused multiply-add), on float32 and float64: what
+    XLA:CPU computes where LLVM contracts a product and a sum, which mirax.random
+    reproduces bit for bit."""
+
+    @staticmethod
+    def infer(a, b, c):
+        result = _kinds(("float",), "fma")(a, b, c)
+        if result.dtype.itemsize not in (4, 8):
+            raise TypeError(f"requires float32 or float64 operands, got {result.dtype.name}")
+        return result
+
+
+rules.lowering[FmaOp.OPERATION_NAME] = lambda node, *operands: elementwise(node.out_types, operands, math.fma)
+
+
 class ClampOp(MiraxOp, name="clamp", operands=("min", "operand", "max")):
     """min(max(operand, min), max), elementwise, with NaNs propagated as lax.clamp."""
 
@@ -944,6 +960,7 @@ defjvp(AtanhOp, lambda t, r, x: div(div(t, sub(_c(x, 1), x)), add(_c(x, 1), x)))
 defjvp(LogisticOp, lambda t, r, x: mul(t, mul(r, sub(_c(r, 1), r))))
 defjvp(ErfOp, lambda t, r, x: mul(t, mul(_c(x, 2 / np.sqrt(np.pi)), exp(neg(_square(x))))))
 defjvp(ErfInvOp, lambda t, r, x: mul(t, mul(_c(x, np.sqrt(np.pi) / 2), exp(_square(r)))))
+defjvp(FmaOp, lambda t, r, a, b, c: mul(t, b), lambda t, r, a, b, c: mul(a, t), lambda t, r, a, b, c: t)
 defjvp(Atan2Op,
        lambda t, r, x, y: mul(t, div(y, add(_square(x), _square(y)))),
        lambda t, r, x, y: mul(t, div(neg(x), add(_square(x), _square(y)))))

@@ -39,7 +39,7 @@ from mirax import numpy as jnp
 from mirax.api import jit
 from mirax.config import config
 from mirax.core import Array, Tracer, bind, is_array, to_array, with_source
-from mirax.dialect.elementwise import ConvertOp
+from mirax.dialect.elementwise import ConvertOp, FmaOp
 from mirax.numpy._util import canonicalize_axis, check_arraylike, promote_dtypes_inexact
 from mirax.tree_util import register_pytree_node
 
@@ -342,48 +342,21 @@ def _convert(x, dtype):
     return out
 
 
-def _wide(x):
-    """A float32 value as float64 (exact; float64 ones pass): Python numbers are float32
-    constants first, as XLA's."""
-    if not is_array(x):
-        return Array(np.asarray(np.float32(x), _F64))
-    return x if x.dtype == _F64 else _convert(x, _F64)
-
-
 def _fma(a, b, c, dtype=None):
     """a * b + c rounded once, as XLA:CPU computes it (LLVM contracts the pair into an
-    FMA), in `dtype` (by default the first array operand's). float32 goes through
-    float64, where the product is exact (the sum's two roundings agree with one except
-    within 2**-29 of a float32 rounding midpoint); its operands may be given already
-    widened by _wide, to convert a shared one once. float64 goes through Dekker's exact
-    product and Knuth's exact sum; 16-bit floats are a * b + c (XLA rounds both)."""
+    FMA), in `dtype` (by default the first array operand's); 16-bit floats are
+    a * b + c (XLA rounds both)."""
     dtype = dtype or next(x.dtype for x in (a, b, c) if is_array(x))
-    if dtype == _F32:
-        return _convert(lax.add(lax.mul(_wide(a), _wide(b)), _wide(c)), _F32)
-    if dtype == _F64:
-        a, b, c = (x if is_array(x) else np.float64(x) for x in (a, b, c))
-        product = lax.mul(a, b)
-        (a_hi, a_lo), (b_hi, b_lo) = _split_f64(a), _split_f64(b)
-        product_error = lax.add(lax.add(lax.add(lax.sub(lax.mul(a_hi, b_hi), product), lax.mul(a_hi, b_lo)),
-                                        lax.mul(a_lo, b_hi)), lax.mul(a_lo, b_lo))
-        total = lax.add(product, c)
-        c_part = lax.sub(total, product)
-        sum_error = lax.add(lax.sub(product, lax.sub(total, c_part)), lax.sub(c, c_part))
-        return lax.add(total, lax.add(sum_error, product_error))
+    if dtype in (_F32, _F64):
+        a, b, c = jnp.broadcast_arrays(*(x if is_array(x) else Array(np.asarray(x, dtype)) for x in (a, b, c)))
+        (out,) = bind(FmaOp, a, b, c, weak_type=False)
+        return out
     return lax.add(lax.mul(a, b), c)
-
-
-def _split_f64(x):
-    """x as high + low parts of 26 bits each (Veltkamp), so products of parts are exact."""
-    scaled = lax.mul(x, np.float64(2.0**27 + 1))
-    high = lax.sub(scaled, lax.sub(scaled, x))
-    return high, lax.sub(x, high)
 
 
 def _horner(x, coefficients):
     """The polynomial with `coefficients` (highest degree first) at x, by FMAs."""
     dtype = x.dtype
-    x = _wide(x) if dtype == _F32 else x
     p = coefficients[0]
     for c in coefficients[1:]:
         p = _fma(p, x, c, dtype)
@@ -410,10 +383,9 @@ def _log_f32(x):
     m2 = lax.mul(m, m)
     m3 = lax.mul(m2, m)
     fma = partial(_fma, dtype=_F32)
-    m_, m3_ = _wide(m), _wide(m3)
-    p = [fma(fma(m_, _LOG_P[i], _LOG_P[i + 1]), m_, _LOG_P[i + 2]) for i in (0, 3, 6)]
-    y = fma(fma(p[0], m3_, p[1]), m3_, p[2])
-    y = fma(y, m3_, lax.mul(np.float32(-2.12194440e-4), exponent))
+    p = [fma(fma(m, _LOG_P[i], _LOG_P[i + 1]), m, _LOG_P[i + 2]) for i in (0, 3, 6)]
+    y = fma(fma(p[0], m3, p[1]), m3, p[2])
+    y = fma(y, m3, lax.mul(np.float32(-2.12194440e-4), exponent))
     # Exact products (a power of two; 9 by at most 8 significant bits): XLA's FMAs round
     # as these sums do.
     m = lax.add(lax.add(lax.mul(np.float32(-0.5), m2), m), y)
@@ -504,7 +476,6 @@ def _erf_inv_xla(x, log, ranges):
     # Shorter polynomials start with zero coefficients: 0 * t + 0 leaves them unchanged.
     padded = [(0.0,) * (degree - len(cs)) + cs for *_, cs in ranges]
     p = pick([jnp.full_like(x, cs[0]) for cs in padded])
-    t = _wide(t) if x.dtype == _F32 else t
     for i in range(1, degree):
         p = _fma(p, t, pick([jnp.full_like(x, cs[i]) for cs in padded]), x.dtype)
     return lax.select(lax.eq(lax.abs(x), c(1)), lax.mul(x, c(np.inf)), lax.mul(p, x))
