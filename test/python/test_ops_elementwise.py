@@ -10,6 +10,7 @@ of compiled programs stays near one per (op, dtype).
 """
 import math
 import warnings
+from fractions import Fraction
 from typing import Any, Callable, NamedTuple
 
 import jax.numpy as jnp
@@ -18,6 +19,7 @@ import numpy as np
 import pytest
 from jax import lax as jlax
 
+import mirax
 from mirax import lax
 from mirax.core import Array
 
@@ -574,3 +576,55 @@ def test_unsupported_dtype_message(fn, name, dtype):
     x = Array(np.zeros(2, dtype))
     with pytest.raises(TypeError, match=f"{name} of .*does not accept {np.dtype(dtype).name}"):
         fn(*[x] * (2 if name == "and" else 1))
+
+
+# ----------------------------------------------------------------------------- fma (mirax.random's, no lax name)
+
+
+def _fma(a, b, c):
+    from mirax.core import bind
+    from mirax.dialect.elementwise import FmaOp
+
+    (out,) = bind(FmaOp, a, b, c)
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.dtype(np.float32), np.dtype(np.float64)])
+def test_fma_rounds_once(dtype):
+    """Against exact rational arithmetic, rounded once; the first row is 0 without fusion."""
+    rng = np.random.default_rng(0)
+    eps = np.finfo(dtype).eps
+    a = np.concatenate([[1 + 64 * eps, 3.0, 0.0, -0.0], rng.standard_normal(200)]).astype(dtype)
+    b = np.concatenate([[1 - 64 * eps, 1 / 3, 5.0, 1.0], rng.standard_normal(200)]).astype(dtype)
+    c = np.concatenate([[-1.0, -1.0, -0.0, 0.0], rng.standard_normal(200)]).astype(dtype)
+    got = np.asarray(_fma(Array(a), Array(b), Array(c)))
+    exact = [Fraction(float(x)) * Fraction(float(y)) + Fraction(float(z)) for x, y, z in zip(a, b, c, strict=True)]
+    want = np.array([float(e) if dtype == np.float64 else _round_f32(e) for e in exact], dtype)
+    assert got[0] != 0
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got[2:4]), np.signbit(want[2:4]))
+
+
+def _round_f32(exact):
+    """The float32 nearest to a Fraction (ties to even): of the float32 nearest its
+    float64 rounding and that one's neighbour toward it."""
+    lo = np.float32(float(exact))
+    if Fraction(float(lo)) == exact:
+        return lo
+    hi = np.nextafter(lo, np.float32(np.inf if exact > Fraction(float(lo)) else -np.inf))
+    d_lo, d_hi = abs(exact - Fraction(float(lo))), abs(exact - Fraction(float(hi)))
+    if d_lo != d_hi:
+        return lo if d_lo < d_hi else hi
+    return lo if int(lo.view(np.int32)) % 2 == 0 else hi
+
+
+def test_fma_jvp_and_batching():
+    """Its JVP against the product rule's, and its batching rule against a loop."""
+    a, b, c = (np.float32(v) for v in (1.5, -2.0, 0.25))
+    ta, tb, tc = (np.float32(v) for v in (0.5, 1.0, -3.0))
+    _, tangent = mirax.jvp(_fma, (a, b, c), (ta, tb, tc))
+    np.testing.assert_allclose(tangent, ta * b + a * tb + tc, rtol=1e-6)
+    xs = np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)
+    got = mirax.vmap(_fma, in_axes=(0, None, 1))(xs, Array(xs[0]), xs.T.copy())
+    np.testing.assert_array_equal(got, np.stack([np.asarray(_fma(Array(xs[i]), Array(xs[0]), Array(xs[i])))
+                                                 for i in range(3)]))
