@@ -942,7 +942,7 @@ defjvp(Exp2Op, lambda t, r, x: mul(t, mul(r, _c(r, np.log(2)))))
 defjvp(Expm1Op, lambda t, r, x: mul(t, add(r, _c(r, 1))))
 defjvp(LogOp, lambda t, r, x: div(t, x))
 defjvp(Log1pOp, lambda t, r, x: div(t, add(x, _c(x, 1))))
-defjvp(SqrtOp, lambda t, r, x: div(t, mul(r, _c(r, 2))))
+defjvp(SqrtOp, lambda t, r, x: mul(t, div(_c(r, 0.5), r)))  # as JAX writes it: the same roundings
 defjvp(RsqrtOp, lambda t, r, x: mul(t, mul(div(r, x), _c(r, -0.5))))
 defjvp(CbrtOp, lambda t, r, x: mul(t, div(_c(r, 1 / 3), _square(r))))
 defjvp(SinOp, lambda t, r, x: mul(t, cos(x)))

@@ -20,6 +20,13 @@ VJP_BWD = "mirax.vjp_bwd"
 NUM_PRIMALS = "mirax.num_primals"
 CUSTOM_LIN_OF = "mirax.custom_lin_of"
 
+# lax.while_loop is a declared function too, (carry..., cond closure..., body closure...)
+# -> carry..., naming its condition (carry..., closure...) -> tensor<i1> and its body
+# (carry..., closure...) -> carry...: an op could not carry mixed operand types (IRDL).
+# Passes treat a call of it as a call; mirax-to-linalg gives it an scf.while body.
+WHILE_COND = "mirax.while_cond"
+WHILE_BODY = "mirax.while_body"
+
 TRANSFORMS = ("mirax.jvp_of", "mirax.vjp_of", "mirax.transpose_of", "mirax.vmap_of")
 
 
@@ -65,12 +72,19 @@ def _complete(table, name, seen):
     function = table[name]
     if CUSTOM_LIN_OF in function.attributes:  # no body, by design: mirax-transpose knows what it does
         return True
-    if transformed(function) is not None or not function.regions[0].blocks:
+    if WHILE_COND not in function.attributes and (transformed(function) is not None
+                                                  or not function.regions[0].blocks):
         return False
     seen.add(name)
-    calls = {op.attributes["callee"].value for op in function.regions[0].blocks[0].operations
-             if op.operation.name == "func.call"}
-    return all(callee in seen or _complete(table, callee, seen) for callee in calls)
+    return all(callee in seen or _complete(table, callee, seen) for callee in callees(table, function))
+
+
+def callees(table, function):
+    """The functions `function` calls: those of its calls, or a while loop's condition and body."""
+    if WHILE_COND in function.attributes:
+        return {function.attributes[WHILE_COND].value, function.attributes[WHILE_BODY].value}
+    return {op.attributes["callee"].value for op in function.regions[0].blocks[0].operations
+            if op.operation.name == "func.call"}
 
 
 def declare(module, symbol, ftype, location, attributes):
@@ -118,3 +132,49 @@ def linear_values(block, tangents):
         if any(v in linear for v in op.operands):
             linear.update(op.results)
     return linear
+
+
+def depends(table, function, inputs):
+    """Which results of `function` (which has a body) depend on the inputs flagged in
+    `inputs` (batched ones for mirax-vmap, ones with tangents for mirax-jvp)."""
+    block = function.regions[0].blocks[0]
+    flagged = {arg for arg, flag in zip(block.arguments, inputs, strict=True) if flag}
+    for op in block.operations:
+        operands = [v in flagged for v in op.operands]
+        if op.operation.name == "func.return":
+            return operands
+        if op.operation.name == "func.call":
+            callee = table[op.attributes["callee"].value]
+            results = (while_depends(table, callee, operands) if WHILE_COND in callee.attributes
+                       else depends(table, callee, operands))
+        else:
+            results = [any(operands)] * len(op.results)
+        flagged.update(r for r, flag in zip(op.results, results, strict=True) if flag)
+    raise AssertionError("a function body ends with func.return")
+
+
+def while_depends(table, loop, inputs):
+    """Which carries of a while loop depend on the flagged inputs (carries, then the
+    condition's and the body's closures): through the body, to a fixed point, and all
+    of them where the condition does."""
+    cond, body = (table[loop.attributes[key].value] for key in (WHILE_COND, WHILE_BODY))
+    count = len(function_type(loop).results)
+    num_cond_closure = len(function_type(cond).inputs) - count
+    carry, cond_closure, body_closure = inputs[:count], inputs[count:count + num_cond_closure], inputs[count + num_cond_closure:]
+    while True:
+        grown = [a or b for a, b in zip(carry, depends(table, body, carry + body_closure), strict=True)]
+        if grown == carry:
+            break
+        carry = grown
+    return [True] * count if depends(table, cond, carry + cond_closure)[0] else carry
+
+
+def define(module, symbol, inputs, results, location, build):
+    """A private function @symbol(inputs) -> results whose body `build(arguments)` emits,
+    returning its results."""
+    declare(module, symbol, ir.FunctionType.get(inputs, results), location, {})
+    function = functions(module)[symbol]
+    block = add_body(function)
+    with ir.InsertionPoint(block), location:
+        func.ReturnOp(build(list(block.arguments)))
+    return symbol

@@ -18,8 +18,8 @@ from mirax.dialect.types import shaped_type
 from mirax.dialect.values import instantiate, type_of
 from mirax.mlir import func, ir
 
-from .declarations import (CUSTOM_LIN_OF, JVP_RULE, NUM_PRIMALS, VJP_FWD, add_body, declare, derive_ready,
-                           function_type, functions, mark_derived)
+from .declarations import (CUSTOM_LIN_OF, JVP_RULE, NUM_PRIMALS, VJP_FWD, WHILE_BODY, WHILE_COND, add_body, declare,
+                           define, derive_ready, function_type, functions, mark_derived, while_depends)
 
 JVP_OF = "mirax.jvp_of"
 ACTIVE = "mirax.active"
@@ -88,6 +88,8 @@ def _call_jvp(module, op, in_primals, in_tangents):
         return list(call.results), [None] * num_results
     if JVP_RULE in callee.attributes or VJP_FWD in callee.attributes:
         return _call_custom(module, op, callee, in_primals, in_tangents)
+    if WHILE_COND in callee.attributes:
+        return _while_jvp(module, op, callee, in_primals, in_tangents)
     symbol = declare_jvp(module, callee, active)
     result_types = list(op.results.types) * 2
     call = func.CallOp(result_types, symbol, in_primals + [in_tangents[i] for i in active])
@@ -119,6 +121,52 @@ def _call_custom(module, op, callee, in_primals, in_tangents):
     lin = declare(module, f"{name}_custom_lin", lin_type, callee.location,
                   {CUSTOM_LIN_OF: ir.FlatSymbolRefAttr.get(name)})
     return outputs, list(func.CallOp(list(op.results.types), lin, residuals + tangents).results)
+
+
+def _while_jvp(module, op, loop, in_primals, in_tangents):
+    """A while loop carrying tangents too: those of the carries that can have one (a
+    fixed point through the body), stepped by the body's JVP; the condition reads
+    the primal carries."""
+    table = functions(module)
+    cond, body = (table[loop.attributes[key].value] for key in (WHILE_COND, WHILE_BODY))
+    count = len(op.results)
+    num_cond_closure = len(function_type(cond).inputs) - count
+    if any(t is not None for t in in_tangents[count:count + num_cond_closure]):
+        in_tangents = in_tangents[:count] + [None] * num_cond_closure + in_tangents[count + num_cond_closure:]
+    active = [i for i, flag in enumerate(while_depends(table, loop, [t is not None for t in in_tangents])[:count])
+              if flag]
+    carry, closure = in_primals[:count], in_primals[count:]
+    body_closure = closure[num_cond_closure:]
+    closure_active = [j for j, t in enumerate(in_tangents[count + num_cond_closure:]) if t is not None]
+    body_jvp = declare_jvp(module, body, active + [count + j for j in closure_active])
+    carry_types = [v.type for v in carry]
+    tangents = [instantiate(in_tangents[i], type_of(carry[i])) for i in active]
+    closure_tangents = [in_tangents[count + num_cond_closure + j] for j in closure_active]
+    name = f"{loop.attributes['sym_name'].value}_jvp_{'_'.join(map(str, active))}"
+    loop_carry = carry_types + [t.type for t in tangents]
+
+    def step(args):
+        primal, tangent = args[:count], args[count:count + len(active)]
+        rest = args[count + len(active):]
+        closure_, closure_tangent = rest[:len(body_closure)], rest[len(body_closure):]
+        outs = func.CallOp(carry_types * 2, body_jvp, primal + closure_ + tangent + closure_tangent).results
+        return list(outs)[:count] + [outs[count + i] for i in active]
+
+    body_symbol = define(module, f"{name}_body", loop_carry + [v.type for v in body_closure + closure_tangents],
+                         loop_carry, loop.location, step)
+    cond_closure_types = list(function_type(cond).inputs)[count:]
+    cond_symbol = define(module, f"{name}_cond", loop_carry + cond_closure_types, list(function_type(cond).results),
+                         loop.location, lambda args: list(func.CallOp(
+                             list(function_type(cond).results), cond.attributes["sym_name"].value,
+                             args[:count] + args[count + len(active):]).results))
+    operands = carry + tangents + closure[:num_cond_closure] + body_closure + closure_tangents
+    symbol = declare(module, name, ir.FunctionType.get([v.type for v in operands], loop_carry), loop.location, {
+        WHILE_COND: ir.FlatSymbolRefAttr.get(cond_symbol), WHILE_BODY: ir.FlatSymbolRefAttr.get(body_symbol)})
+    results = list(func.CallOp(loop_carry, symbol, operands).results)
+    out_tangents = [None] * count
+    for i, t in zip(active, results[count:], strict=True):
+        out_tangents[i] = t
+    return results[:count], out_tangents
 
 
 @dataclass(frozen=True)

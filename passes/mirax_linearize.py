@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from mirax.mlir import func, ir
 
-from .declarations import add_body, declare, derive_ready, function_type, functions, linear_values, mark_derived, rebuild
+from .declarations import (WHILE_COND, add_body, declare, derive_ready, function_type, functions, linear_values,
+                           mark_derived, rebuild)
 from .mirax_jvp import ACTIVE, MiraxJvp, declare_jvp
 from .mirax_transpose import declare_transpose
 
@@ -82,6 +83,11 @@ def _derive(module, decl):
     primal_ops, linear_ops = [], []
     for op in list(jvp_block.operations)[:-1]:
         (linear_ops if any(v in linear for v in op.operands) else primal_ops).append(op)
+    table = functions(module)
+    if any(op.operation.name == "func.call" and WHILE_COND in table[op.attributes["callee"].value].attributes
+           for op in linear_ops):  # its primal and tangent carries step together: no partial evaluation
+        raise ValueError("Reverse-mode differentiation does not work for lax.while_loop or lax.fori_loop with "
+                         "dynamic start/stop values. Try using lax.scan, or using fori_loop with static start/stop.")
     outputs = list(ret.operands)[:num_outputs]
     out_tangents = list(ret.operands)[num_outputs:]
     # Residuals: primal values the linear part reads, and output tangents that are not

@@ -4,13 +4,15 @@ dialect conversion, one conversion pattern per op around its lowering rule.
 The type converter erases integer signedness (ui32 -> i32): each rule reads
 signedness from the op's own types and computes on signless values, which is
 what arith and linalg accept. Function signatures, returns and calls are
-converted the same way.
+converted the same way. Declared while loops then get their scf.while.
 """
 from dataclasses import dataclass
 
 from mirax.dialect import Mirax, node_of, rules
 from mirax.dialect.types import signless
-from mirax.mlir import func, ir, rewrite
+from mirax.mlir import func, ir, rewrite, scf, tensor
+
+from .declarations import WHILE_BODY, WHILE_COND, add_body, function_type, functions, mark_derived
 
 
 def _lower(op, adaptor, converter, rewriter):
@@ -64,6 +66,34 @@ def _erase_identity_casts(module):
         cast.erase()
 
 
+def _build_loops(module):
+    """Give each declared while loop (passes/declarations.py) its body: an scf.while
+    whose condition and body call the loop's functions, which pass their closures."""
+    table = functions(module)
+    for loop in table.values():
+        if WHILE_COND not in loop.attributes:
+            continue
+        cond, body = (table[loop.attributes[key].value] for key in (WHILE_COND, WHILE_BODY))
+        block = add_body(loop)
+        types = list(function_type(loop).results)
+        carry, closures = list(block.arguments)[: len(types)], list(block.arguments)[len(types):]
+        num_cond_closures = len(function_type(cond).inputs) - len(types)
+        cond_closure, body_closure = closures[:num_cond_closures], closures[num_cond_closures:]
+        with ir.InsertionPoint(block), loop.location:
+            while_op = scf.WhileOp(types, carry)
+            before = while_op.before.blocks.append(*types)
+            with ir.InsertionPoint(before):
+                flag = func.CallOp(list(function_type(cond).results), cond.attributes["sym_name"].value,
+                                   list(before.arguments) + cond_closure).results[0]
+                scf.ConditionOp(tensor.extract(flag, []), list(before.arguments))
+            after = while_op.after.blocks.append(*types)
+            with ir.InsertionPoint(after):
+                step = func.CallOp(types, body.attributes["sym_name"].value, list(after.arguments) + body_closure)
+                scf.YieldOp(list(step.results))
+            func.ReturnOp(list(while_op.results))
+        mark_derived(loop, WHILE_COND, WHILE_BODY)
+
+
 @dataclass(frozen=True)
 class MiraxToLinalg:
     name: str = "mirax-to-linalg"
@@ -85,3 +115,4 @@ class MiraxToLinalg:
         rewrite.apply_partial_conversion(module, target, patterns.freeze(), config)
         _retype_signatures(module)
         _erase_identity_casts(module)
+        _build_loops(module)

@@ -17,12 +17,14 @@ from dataclasses import dataclass
 
 from mirax.dialect import node_of, rules
 from mirax.dialect.batching import batch_at
-from mirax.dialect.values import sum_over
+from mirax.dialect.base import op_class
+from mirax.dialect.values import apply, sum_over, type_of
 from mirax.dialect.types import ShapedType, shaped_type, tensor_type
 from mirax.mlir import func, ir
 
-from .declarations import (JVP_RULE, NUM_PRIMALS, VJP_BWD, VJP_FWD, add_body, declare, derive_ready, function_type,
-                           functions, mark_derived, rebuild)
+from .declarations import (JVP_RULE, NUM_PRIMALS, VJP_BWD, VJP_FWD, WHILE_BODY, WHILE_COND, add_body, declare,
+                           define, depends, derive_ready, function_type, functions, mark_derived, rebuild,
+                           while_depends)
 
 VMAP_OF = "mirax.vmap_of"
 IN_AXES = "mirax.in_axes"
@@ -102,8 +104,10 @@ def _batch(module, op, operands, dims, size):
     if name == "func.call":
         table = functions(module)
         callee = table[op.attributes["callee"].value]
+        if WHILE_COND in callee.attributes:
+            return _batch_while(module, op, callee, operands, dims, size)
         in_axes = [NOT_BATCHED if d is None else d for d in dims]
-        out_axes = [0 if batched else NOT_BATCHED for batched in _depends(table, callee, [d is not None for d in dims])]
+        out_axes = [0 if batched else NOT_BATCHED for batched in depends(table, callee, [d is not None for d in dims])]
         symbol = declare_vmap(module, callee, in_axes, out_axes, size)
         _batch_custom_rules(module, callee, functions(module)[symbol], in_axes, out_axes, size)
         types = [batched_type(t, a, size) for t, a in zip(op.results.types, out_axes, strict=True)]
@@ -134,7 +138,7 @@ def _batch_custom_rules(module, callee, batched, in_axes, out_axes, size):
         return
     fwd = table[callee.attributes[VJP_FWD].value]
     flags = [a != NOT_BATCHED for a in in_axes]
-    residual_axes = [0 if b else NOT_BATCHED for b in _depends(table, fwd, flags)[len(out_axes):]]
+    residual_axes = [0 if b else NOT_BATCHED for b in depends(table, fwd, flags)[len(out_axes):]]
     symbol = declare_vmap(module, fwd, in_axes, out_axes + residual_axes, size)
     batched.attributes[VJP_FWD] = ir.FlatSymbolRefAttr.get(symbol)
     if VJP_BWD in callee.attributes:
@@ -147,8 +151,8 @@ def _batched_bwd(module, batched, bwd, axes, primal_axes, size):
     """@bwd batched along `axes` (residuals, cotangents), wrapped to return each
     primal's cotangent batched along `primal_axes`: summed over the batch where the
     primal is not batched but its cotangent is."""
-    depends = _depends(functions(module), bwd, [a != NOT_BATCHED for a in axes])
-    inner_axes = [0 if d and a == NOT_BATCHED else a for d, a in zip(depends, primal_axes, strict=True)]
+    dependent = depends(functions(module), bwd, [a != NOT_BATCHED for a in axes])
+    inner_axes = [0 if d and a == NOT_BATCHED else a for d, a in zip(dependent, primal_axes, strict=True)]
     inner = declare_vmap(module, bwd, axes, inner_axes, size)
     inner_type = function_type(functions(module)[inner])
     symbol = f"{batched.attributes['sym_name'].value}_bwd"
@@ -164,21 +168,69 @@ def _batched_bwd(module, batched, bwd, axes, primal_axes, size):
     return symbol
 
 
-def _depends(table, function, inputs):
-    """Which results of `function` (which has a body) depend on the inputs flagged in
-    `inputs`: the results its batched version batches, the others staying unbatched."""
-    block = function.regions[0].blocks[0]
-    flagged = {arg for arg, flag in zip(block.arguments, inputs, strict=True) if flag}
-    for op in block.operations:
-        operands = [v in flagged for v in op.operands]
-        if op.operation.name == "func.return":
-            return operands
-        if op.operation.name == "func.call":
-            results = _depends(table, table[op.attributes["callee"].value], operands)
-        else:
-            results = [any(operands)] * len(op.results)
-        flagged.update(r for r, flag in zip(op.results, results, strict=True) if flag)
-    raise AssertionError("a function body ends with func.return")
+def _batch_while(module, op, loop, operands, dims, size):
+    """A while loop with batched operands: carries batched along 0 where their values
+    can differ between lanes (a fixed point through the body). A batched condition
+    keeps the loop running while any lane's holds, and lanes whose condition fails
+    keep their carries (all carries are then batched)."""
+    table = functions(module)
+    cond, body = (table[loop.attributes[key].value] for key in (WHILE_COND, WHILE_BODY))
+    count = len(op.results)
+    num_cond_closure = len(function_type(cond).inputs) - count
+    carry_dims, cond_dims = dims[:count], dims[count:count + num_cond_closure]
+    batched = while_depends(table, loop, [d is not None for d in dims])
+    (pred_batched,) = depends(table, cond, batched + [d is not None for d in cond_dims])
+    carry = [batch_at(x, d, size, 0) if b else x for x, d, b in zip(operands[:count], carry_dims, batched, strict=True)]
+    carry_axes = [0 if b else NOT_BATCHED for b in batched]
+    cond_closure, body_closure = operands[count:count + num_cond_closure], operands[count + num_cond_closure:]
+    closure_axes = [NOT_BATCHED if d is None else d for d in dims[count:]]
+    cond_symbol = declare_vmap(module, cond, carry_axes + closure_axes[:num_cond_closure],
+                               [0 if pred_batched else NOT_BATCHED], size)
+    body_symbol = declare_vmap(module, body, carry_axes + closure_axes[num_cond_closure:], carry_axes, size)
+    types = [batched_type(t, a, size) for t, a in zip(op.results.types, carry_axes, strict=True)]
+    name = f"{loop.attributes['sym_name'].value}_vmap{size}_{'_'.join(map(str, carry_axes + closure_axes))}"
+    if pred_batched:  # the body also needs the condition's closure
+        cond_symbol, body_symbol = _any_lane(module, cond_symbol, name), _masked(module, cond_symbol, body_symbol, name)
+        body_closure = cond_closure + body_closure
+    closure = cond_closure + body_closure
+    ftype = ir.FunctionType.get(types + [v.type for v in closure], types)
+    symbol = declare(module, name, ftype, loop.location, {WHILE_COND: ir.FlatSymbolRefAttr.get(cond_symbol),
+                                                          WHILE_BODY: ir.FlatSymbolRefAttr.get(body_symbol)})
+    results = func.CallOp(types, symbol, carry + closure).results
+    return list(results), [0 if b else None for b in batched]
+
+
+def _any_lane(module, cond_symbol, name):
+    """(carry..., closure...) -> whether the batched condition holds for any lane."""
+    cond = functions(module)[cond_symbol]
+    ftype = function_type(cond)
+    return define(module, f"{name}_cond", list(ftype.inputs), [ir.RankedTensorType.get([], ir.IntegerType.get_signless(1))],
+                    cond.location, lambda args: [apply(op_class("mirax.reduce_or"), func.CallOp(
+                        list(ftype.results), cond_symbol, args).results[0], axes=(0,))])
+
+
+def _masked(module, cond_symbol, body_symbol, name):
+    """(carry..., condition closure..., body closure...) -> the body's carries for the
+    lanes whose condition holds, the carries as they were for the others."""
+    cond_type, body_type = function_type(functions(module)[cond_symbol]), function_type(functions(module)[body_symbol])
+    count = len(body_type.results)
+    num_cond_closure = len(cond_type.inputs) - count
+
+    def build(args):
+        carry, cond_closure, body_closure = args[:count], args[count:count + num_cond_closure], args[count + num_cond_closure:]
+        (pred,) = func.CallOp(list(cond_type.results), cond_symbol, carry + cond_closure).results
+        stepped = func.CallOp(list(body_type.results), body_symbol, carry + body_closure).results
+        return [apply(op_class("mirax.select"), broadcast_to(pred, type_of(new)), new, old)
+                for new, old in zip(stepped, carry, strict=True)]
+
+    inputs = list(body_type.results) + list(cond_type.inputs)[count:] + list(body_type.inputs)[count:]
+    return define(module, f"{name}_body", inputs, list(body_type.results), functions(module)[body_symbol].location,
+                    build)
+
+
+def broadcast_to(pred, shaped):
+    """A (size,) predicate repeated over the rest of a value batched along 0."""
+    return apply(op_class("mirax.broadcast_in_dim"), pred, shape=tuple(shaped.shape), broadcast_dimensions=(0,))
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,14 @@ CPU_FUSION = ",".join([
     "linalg-fuse-elementwise-ops",
 ])
 CPU_TO_LOOPS = ",".join([
-    "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map}",
+    "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map "
+    "allow-return-allocs-from-loops}",
     "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}",
     "buffer-deallocation-pipeline",
+    # Deallocating loop-carried buffers calls a helper taking dynamically sized memrefs,
+    # which the bare-pointer calling convention cannot lower: inline it.
+    "inline",
+    "symbol-dce",
     "func.func(convert-linalg-to-loops)",
 ])
 CPU_LOOPS_TO_LLVM = ",".join([

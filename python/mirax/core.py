@@ -375,6 +375,15 @@ class Trace:
             operands = list(args) + list(callee.constvars) + list(extra)
             return self._emit_call(transformed, operands, out_avals)
 
+    def call_declared(self, callees, declare, operands, out_avals):
+        """Emit a call of a function that `declare(module, symbols)` declares in terms of
+        finished Traces `callees` (imported here; `symbols` are their names)."""
+        with runtime.context(), _location():
+            symbols = [self._import(callee) for callee in callees]
+            symbol = declare(self.module.operation, symbols)
+            self._callees.add(symbol)
+            return self._emit_call(symbol, operands, out_avals)
+
     def finish(self, outputs):
         """Return `outputs` (Tracers of this trace, or values to lift) and seal the function."""
         outs = [self.lift(x) for x in outputs]

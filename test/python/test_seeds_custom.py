@@ -1,5 +1,4 @@
-"""The seeds' custom_jvp and custom_vjp programs (those that need no lax control
-flow), run as the seeds write them with `jax` replaced by `mirax` (plots printed
+"""The seeds' custom_jvp and custom_vjp programs, run as the seeds write them with `jax` replaced by `mirax` (plots printed
 instead of drawn): their printed side effects ("called f!") and numbers must match
 the seeds' text, compared as seed_programs.py describes."""
 import pytest
@@ -242,6 +241,61 @@ PROGRAMS = {
     called f_fwd!
     called f!
     ERROR! can't apply forward-mode autodiff (jvp) to a custom_vjp function.
+    """),
+    "fixed points by while_loop, and implicit differentiation by custom_vjp": (HEADER + """
+    from mirax.lax import while_loop
+    def fixed_point(f, a, x_guess):
+      def cond_fun(carry):
+        x_prev, x = carry
+        return jnp.abs(x_prev - x) > 1e-6
+      def body_fun(carry):
+        _, x = carry
+        return x, f(a, x)
+      _, x_star = while_loop(cond_fun, body_fun, (x_guess, f(a, x_guess)))
+      return x_star
+    def newton_sqrt(a):
+      update = lambda a, x: 0.5 * (x + a / x)
+      return fixed_point(update, a, a)
+    print(newton_sqrt(2.))
+    print(jit(vmap(newton_sqrt))(jnp.array([1., 2., 3., 4.])))
+    @partial(custom_vjp, nondiff_argnums=(0,))
+    def fixed_point(f, a, x_guess):
+      def cond_fun(carry):
+        x_prev, x = carry
+        return jnp.abs(x_prev - x) > 1e-6
+      def body_fun(carry):
+        _, x = carry
+        return x, f(a, x)
+      _, x_star = while_loop(cond_fun, body_fun, (x_guess, f(a, x_guess)))
+      return x_star
+    def fixed_point_fwd(f, a, x_init):
+      x_star = fixed_point(f, a, x_init)
+      return x_star, (a, x_star)
+    def fixed_point_rev(f, res, x_star_bar):
+      a, x_star = res
+      _, vjp_a = vjp(lambda a: f(a, x_star), a)
+      a_bar, = vjp_a(fixed_point(partial(rev_iter, f),
+                                 (a, x_star, x_star_bar),
+                                 x_star_bar))
+      return a_bar, jnp.zeros_like(x_star)
+    def rev_iter(f, packed, u):
+      a, x_star, x_star_bar = packed
+      _, vjp_x = vjp(lambda x: f(a, x), x_star)
+      return x_star_bar + vjp_x(u)[0]
+    fixed_point.defvjp(fixed_point_fwd, fixed_point_rev)
+    print(newton_sqrt(2.))
+    print(grad(newton_sqrt)(2.))
+    print(grad(grad(newton_sqrt))(2.))
+    print(grad(jnp.sqrt)(2.))
+    print(grad(grad(jnp.sqrt))(2.))
+    """, """
+    1.4142135
+    [1. 1.4142135 1.7320509 2. ]
+    1.4142135
+    0.35355338
+    -0.088388346
+    0.35355338
+    -0.08838835
     """),
 }
 

@@ -1,0 +1,114 @@
+"""lax.while_loop and lax.fori_loop (python/mirax/lax/_control_flow.py): against
+jax.lax's, eagerly, under jit, batched by vmap (a batched condition and an
+unbatched one), and differentiated in forward mode; reverse mode raises JAX's
+error; bad loops raise clear errors."""
+import jax
+import jax.numpy as jjnp
+import numpy as np
+import pytest
+
+import mirax
+import mirax.numpy as mjnp
+from oracle import check, ROUNDING
+
+
+def loops(np_, lax):
+    """A table of loop programs, written once against (numpy, lax) modules."""
+
+    def halve_until_small(x):  # data-dependent trip count, a pytree carry
+        return lax.while_loop(lambda c: np_.max(np_.abs(c["x"])) > 0.1,
+                              lambda c: {"x": c["x"] * 0.5, "n": c["n"] + 1}, {"x": x, "n": 0})
+
+    def closure(x, y):  # closes over y in both functions
+        return lax.while_loop(lambda c: c[0] < y[0] * 10, lambda c: (c[0] + y[1], c[1] * np_.cos(c[0])), (0.0 * y[0], x))
+
+    def power(x, n):
+        return lax.fori_loop(0, n, lambda i, c: c * x + i, np_.ones_like(x))
+
+    def static_power(x):
+        return lax.fori_loop(1, 4, lambda i, c: c * np_.sin(x) * i, x)
+
+    return {"halve_until_small": halve_until_small, "closure": closure, "power": power, "static_power": static_power}
+
+
+ARGS = {
+    "halve_until_small": (np.array([3.0, -1.5, 0.25], np.float32),),
+    "closure": (np.array([0.5, 1.5], np.float32), np.array([0.4, 0.15], np.float32)),
+    "power": (np.array([1.5, -0.5], np.float32), np.int32(4)),
+    "static_power": (np.array([0.3, 1.1], np.float32),),
+}
+
+
+def run(name, jit):
+    args = ARGS[name]
+    mine = loops(mjnp, mirax.lax)[name]
+    got = (mirax.jit(mine) if jit else mine)(*args)
+    want = jax.jit(loops(jjnp, jax.lax)[name])(*args)
+    jax.tree_util.tree_map(lambda g, w: check(g, w, name, ROUNDING), got, want)
+
+
+@pytest.mark.parametrize("jit", [False, True])
+@pytest.mark.parametrize("name", sorted(ARGS))
+def test_loop(name, jit):
+    run(name, jit)
+
+
+def test_vmap_with_a_batched_condition():
+    """Each lane stops on its own: finished lanes keep their values while others run."""
+    xs = np.array([[3.0, -1.5, 0.25], [0.05, 0.0, 0.01], [40.0, 1.0, 2.0]], np.float32)
+    got = mirax.jit(mirax.vmap(loops(mjnp, mirax.lax)["halve_until_small"]))(xs)
+    want = jax.vmap(loops(jjnp, jax.lax)["halve_until_small"])(xs)
+    jax.tree_util.tree_map(lambda g, w: check(g, w), got, want)
+
+
+@pytest.mark.parametrize("in_axes", [(0, None), (None, 0), (0, 0)])
+def test_vmap_of_fori_loop_batched_bound_or_values(in_axes):
+    xs = np.array([[1.5, -0.5], [0.5, 2.0], [1.0, 1.0]], np.float32)
+    ns = np.array([0, 3, 5], np.int32)
+    args = (xs if in_axes[0] == 0 else xs[0], ns if in_axes[1] == 0 else ns[1])
+    got = mirax.vmap(loops(mjnp, mirax.lax)["power"], in_axes=in_axes)(*args)
+    want = jax.vmap(loops(jjnp, jax.lax)["power"], in_axes=in_axes)(*args)
+    check(got, want, str(in_axes), ROUNDING)
+
+
+def test_vmap_of_closure_batched_in_the_condition_only():
+    xs = np.array([0.5, 1.5], np.float32)
+    ys = np.array([[0.4, 0.15], [0.2, 0.15], [0.9, 0.15]], np.float32)
+    got = mirax.vmap(loops(mjnp, mirax.lax)["closure"], in_axes=(None, 0))(xs, ys)
+    want = jax.vmap(loops(jjnp, jax.lax)["closure"], in_axes=(None, 0))(xs, ys)
+    jax.tree_util.tree_map(lambda g, w: check(g, w, "", ROUNDING), got, want)
+
+
+@pytest.mark.parametrize("name", ["closure", "static_power"])
+def test_forward_mode(name):
+    args = ARGS[name]
+    tangents = tuple(np.linspace(0.5, 1.5, a.size).astype(np.float32).reshape(a.shape) for a in args)
+    got = mirax.jvp(loops(mjnp, mirax.lax)[name], args, tangents)
+    want = jax.jvp(loops(jjnp, jax.lax)[name], args, tangents)
+    jax.tree_util.tree_map(lambda g, w: check(g, w, name, ROUNDING), got, want)
+    got = mirax.jacfwd(loops(mjnp, mirax.lax)[name])(*args)
+    want = jax.jacfwd(loops(jjnp, jax.lax)[name])(*args)
+    jax.tree_util.tree_map(lambda g, w: check(g, w, name, ROUNDING), got, want)
+
+
+def test_forward_mode_matches_finite_differences(x64):
+    f = loops(mjnp, mirax.lax)["static_power"]
+    x = np.array([0.3, 1.1], np.float64)
+    _, tangent = mirax.jvp(f, (x,), (np.ones(2),))
+    eps = 1e-6
+    np.testing.assert_allclose(tangent, (np.asarray(f(x + eps)) - np.asarray(f(x - eps))) / (2 * eps), rtol=1e-6)
+
+
+def test_reverse_mode_raises_jaxs_error():
+    with pytest.raises(ValueError, match="Reverse-mode differentiation does not work for lax.while_loop"):
+        mirax.grad(lambda x: mirax.lax.while_loop(lambda c: c < 10.0, lambda c: c * 2.0, x))(1.0)
+
+
+def test_cond_must_return_a_boolean_scalar():
+    with pytest.raises(TypeError, match=r"cond_fun must return a boolean scalar, but got output type\(s\) \['f32\[\]'\]"):
+        mirax.lax.while_loop(lambda c: c * 1.0, lambda c: c, 1.0)
+
+
+def test_body_must_keep_the_carry_type():
+    with pytest.raises(TypeError, match="body_fun output and input must have identical types"):
+        mirax.lax.while_loop(lambda c: c < 3, lambda c: mjnp.ones(2), 1.0)
