@@ -45,6 +45,11 @@ def batched_type(type_, axis, size):
     return tensor_type(ShapedType(tuple(shape), shaped.dtype))
 
 
+def _spell(axes):
+    """Batch axes in a symbol name: n for not batched."""
+    return "_".join("n" if a == NOT_BATCHED else str(a) for a in axes) or "none"
+
+
 def declare_vmap(module, callee, in_axes, out_axes, size):
     """The symbol of @callee batched along `in_axes` (NOT_BATCHED for inputs that are
     not) into `out_axes`, `size` elements, declared in `module` once."""
@@ -52,8 +57,7 @@ def declare_vmap(module, callee, in_axes, out_axes, size):
     ftype = function_type(callee)
     inputs, results = list(ftype.inputs), list(ftype.results)
     in_axes = list(in_axes) + [NOT_BATCHED] * (len(inputs) - len(in_axes))  # trailing constants
-    spell = lambda axes: "_".join("n" if a == NOT_BATCHED else str(a) for a in axes) or "none"  # noqa: E731
-    symbol = f"{name}_vmap{size}_in_{spell(in_axes)}_out_{spell(out_axes)}"
+    symbol = f"{name}_vmap{size}_in_{_spell(in_axes)}_out_{_spell(out_axes)}"
     vmap_type = ir.FunctionType.get([batched_type(t, a, size) for t, a in zip(inputs, in_axes, strict=True)],
                                     [batched_type(t, a, size) for t, a in zip(results, out_axes, strict=True)])
     return declare(module, symbol, vmap_type, callee.location, {
@@ -188,7 +192,7 @@ def _batch_while(module, op, loop, operands, dims, size):
                                [0 if pred_batched else NOT_BATCHED], size)
     body_symbol = declare_vmap(module, body, carry_axes + closure_axes[num_cond_closure:], carry_axes, size)
     types = [batched_type(t, a, size) for t, a in zip(op.results.types, carry_axes, strict=True)]
-    name = f"{loop.attributes['sym_name'].value}_vmap{size}_{'_'.join(map(str, carry_axes + closure_axes))}"
+    name = f"{loop.attributes['sym_name'].value}_vmap{size}_in_{_spell(carry_axes + closure_axes)}"
     if pred_batched:  # the body also needs the condition's closure
         cond_symbol, body_symbol = _any_lane(module, cond_symbol, name), _masked(module, cond_symbol, body_symbol, name)
         body_closure = cond_closure + body_closure
