@@ -74,8 +74,9 @@ NAMED = {
 }
 
 
-def _generic_dot(lhs_type, rhs_type, acc, params, lhs, rhs, init):
-    """Loops (batch..., lhs free..., rhs free..., contracting...); the result takes the first three groups."""
+def _generic_dot(lhs_type, rhs_type, acc, params, lhs, rhs):
+    """Loops (batch..., lhs free..., rhs free..., contracting...); the result takes the
+    first three groups. Without contracting dimensions, each element is one product."""
     lc, rc, lb, rb = (params[name] for name in DIMENSION_PARAMS)
     lf, rf = _free(lhs_type, lc, lb), _free(rhs_type, rc, rb)
     loops = len(lb) + len(lf) + len(rf) + len(lc)
@@ -98,9 +99,10 @@ def _generic_dot(lhs_type, rhs_type, acc, params, lhs, rhs, init):
 
     def body(a, b, total):
         a, b = (convert_scalar(lhs_type.dtype, acc.dtype, v) for v in (a, b))
-        return [add(acc.dtype, total, mul(acc.dtype, a, b))]
+        product = mul(acc.dtype, a, b)
+        return [add(acc.dtype, total, product) if lc else product]
 
-    return generic([acc], [lhs, rhs], maps, body, iterators, inits=[init])[0]
+    return generic([acc], [lhs, rhs], maps, body, iterators, inits=[filled(acc, 0)] if lc else None)[0]
 
 
 def _as_matmul(node, lhs, rhs):
@@ -126,10 +128,12 @@ def _lower_dot_general(node, lhs, rhs):
     (out,) = node.out_types
     form = (lhs_type.ndim, rhs_type.ndim) + tuple(tuple(node.params[name]) for name in DIMENSION_PARAMS)
     named = NAMED.get(form)
-    if is_bool(out.dtype):  # the named ops add bools as xor
+    if is_bool(out.dtype) or not node.params["lhs_contracting_dimensions"]:
+        # The named ops add bools as xor; outer products (per-example gradients of dense
+        # layers) are one loop nest of products, which fuses and vectorizes, in the
+        # result's own layout.
         acc = ShapedType(out.shape, accumulator_dtype(out.dtype))
-        return [convert_tensor(_generic_dot(lhs_type, rhs_type, acc, node.params, lhs, rhs, filled(acc, 0)), acc,
-                               out.dtype)]
+        return [convert_tensor(_generic_dot(lhs_type, rhs_type, acc, node.params, lhs, rhs), acc, out.dtype)]
     if named is None:
         return [_as_matmul(node, lhs, rhs)]
     acc = ShapedType(out.shape, accumulator_dtype(out.dtype))

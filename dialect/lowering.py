@@ -79,8 +79,13 @@ def reshape(value, shaped):
 
 
 def transpose(value, shaped, permutation):
-    """`value` (of type `shaped`) with its dimensions permuted; itself for the identity."""
+    """`value` (of type `shaped`) with its dimensions permuted; itself for the identity.
+    A linalg.generic rather than linalg.transpose, so that it fuses with the
+    elementwise code producing or reading it (an outer product written transposed)."""
     if list(permutation) == sorted(permutation):
         return value
     out = type(shaped)(tuple(shaped.shape[p] for p in permutation), shaped.dtype)
-    return linalg.transpose(value, outs=[empty(out)], permutation=list(permutation)).results[0]
+    rank = len(permutation)
+    # Loop i runs over result dimension i, which is operand dimension permutation[i].
+    read = ir.AffineMap.get(rank, 0, [ir.AffineDimExpr.get(list(permutation).index(d)) for d in range(rank)])
+    return generic([out], [value], [read, identity_map(rank)], lambda x, _: [x])[0]

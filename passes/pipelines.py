@@ -18,6 +18,10 @@ from .mirax_vmap import MiraxVmap
 # f32 exp/log/tanh/sin/cos into arith polynomials instead of libm calls. Matmuls are
 # tiled and vectorized explicitly (mirax-vectorize-matmul).
 CPU_FUSION = ",".join([
+    # One function: fusion reaches across what were calls (a derived VJP, its transpose,
+    # a batched version), and no result is copied out of a callee's buffer into its caller's.
+    "inline",
+    "symbol-dce",
     "canonicalize",
     "linalg-fuse-elementwise-ops",
 ])

@@ -87,18 +87,15 @@ def _check_tangent(primal, tangent):
 
 
 def _vjp_flat(fun, args, kwargs, argnums, has_aux, who):
-    """Trace fun; return (traced, leaves of all arguments, active leaf positions, the tree
-    of the differentiated arguments)."""
-    leaves, tree = tree_flatten((tuple(args), kwargs))
+    """Trace fun as a function of the arguments `argnums` alone (the other arguments and
+    the keyword arguments are fixed, as JAX binds them: they may be any Python values);
+    return (traced, the differentiated leaves, their positions)."""
+    dynamic = tuple(args[n] for n in argnums)
+    leaves, tree = tree_flatten((dynamic, {}))
     leaves = [to_array(x) for x in leaves]
-    # Which leaves belong to the differentiated positional arguments.
-    owner = []
-    for i, arg in enumerate(args):
-        owner += [i] * len(tree_flatten(arg)[0])
-    active = [k for k, i in enumerate(owner) if i in argnums]
-    traced = trace_flat(_with_aux(fun, has_aux, who), tree, [x.aval for x in leaves], _name(fun), _concrete(leaves),
-                        differentiated=True)
-    return traced, leaves, active
+    partial = _with_aux(_partial_in(fun, args, argnums, kwargs), has_aux, who)
+    traced = trace_flat(partial, tree, [x.aval for x in leaves], _name(fun), _concrete(leaves), differentiated=True)
+    return traced, leaves, list(range(len(leaves)))
 
 
 def _check_argnums(argnums, args, who):
@@ -211,14 +208,14 @@ del Aval
 # inputs, or one batched VJP over a standard basis of the outputs.
 
 
-def _partial_in(fun, args, nums):
-    """fun of the arguments at positions `nums` only, the others fixed."""
+def _partial_in(fun, args, nums, kwargs=None):
+    """fun of the arguments at positions `nums` only, the others (and `kwargs`) fixed."""
 
     def partial(*dynamic):
         full = list(args)
         for n, value in zip(nums, dynamic, strict=True):
             full[n] = value
-        return fun(*full)
+        return fun(*full, **(kwargs or {}))
 
     return partial
 

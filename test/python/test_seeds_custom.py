@@ -297,6 +297,85 @@ PROGRAMS = {
     0.35355338
     -0.08838835
     """),
+    "pytrees in and out of custom rules": (HEADER + """
+    from collections import namedtuple
+    Point = namedtuple("Point", ["x", "y"])
+    @custom_jvp
+    def f(pt):
+      x, y = pt.x, pt.y
+      return {'a': x ** 2,
+              'b': (jnp.sin(x), jnp.cos(y))}
+    @f.defjvp
+    def f_jvp(primals, tangents):
+      pt, = primals
+      pt_dot, = tangents
+      ans = f(pt)
+      ans_dot = {'a': 2 * pt.x * pt_dot.x,
+                 'b': (jnp.cos(pt.x) * pt_dot.x, -jnp.sin(pt.y) * pt_dot.y)}
+      return ans, ans_dot
+    def fun(pt):
+      dct = f(pt)
+      return dct['a'] + dct['b'][0]
+    pt = Point(1., 2.)
+    print(f(pt))
+    print(grad(fun)(pt))
+    @custom_vjp
+    def f(pt):
+      x, y = pt.x, pt.y
+      return {'a': x ** 2,
+              'b': (jnp.sin(x), jnp.cos(y))}
+    def f_fwd(pt):
+      return f(pt), pt
+    def f_bwd(pt, g):
+      a_bar, (b0_bar, b1_bar) = g['a'], g['b']
+      x_bar = 2 * pt.x * a_bar + jnp.cos(pt.x) * b0_bar
+      y_bar = -jnp.sin(pt.y) * b1_bar
+      return (Point(x_bar, y_bar),)
+    f.defvjp(f_fwd, f_bwd)
+    def fun(pt):
+      dct = f(pt)
+      return dct['a'] + dct['b'][0]
+    pt = Point(1., 2.)
+    print(f(pt))
+    print(grad(fun)(pt))
+    """, """
+    {'a': 1.0, 'b': (Array(0.84147096, dtype=float32, weak_type=True), Array(-0.41614684, dtype=float32, weak_type=True))}
+    Point(x=Array(2.5403023, dtype=float32, weak_type=True), y=Array(0., dtype=float32, weak_type=True))
+    {'a': 1.0, 'b': (Array(0.84147096, dtype=float32, weak_type=True), Array(-0.41614684, dtype=float32, weak_type=True))}
+    Point(x=Array(2.5403023, dtype=float32, weak_type=True), y=Array(-0., dtype=float32, weak_type=True))
+    """),
+    "nondiff_argnums": (HEADER + """
+    @partial(custom_jvp, nondiff_argnums=(0,))
+    def app(f, x):
+      return f(x)
+    @app.defjvp
+    def app_jvp(f, primals, tangents):
+      x, = primals
+      x_dot, = tangents
+      return f(x), 2. * x_dot
+    print(app(lambda x: x ** 3, 3.))
+    print(grad(app, 1)(lambda x: x ** 3, 3.))
+    @partial(custom_jvp, nondiff_argnums=(0, 2))
+    def app2(f, x, g):
+      return f(g((x)))
+    @app2.defjvp
+    def app2_jvp(f, g, primals, tangents):
+      x, = primals
+      x_dot, = tangents
+      return f(g(x)), 3. * x_dot
+    print(app2(lambda x: x ** 3, 3., lambda y: 5 * y))
+    print(grad(app2, 1)(lambda x: x ** 3, 3., lambda y: 5 * y))
+    @partial(custom_vjp, nondiff_argnums=(0,))
+    def app(f, x):
+      return f(x)
+    def app_fwd(f, x):
+      return f(x), x
+    def app_bwd(f, x, g):
+      return (5 * g,)
+    app.defvjp(app_fwd, app_bwd)
+    print(app(lambda x: x ** 2, 4.))
+    print(grad(app, 1)(lambda x: x ** 2, 4.))
+    """, "27.0\n2.0\n3375.0\n3.0\n16.0\n5.0\n"),
 }
 
 
