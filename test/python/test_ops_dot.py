@@ -137,11 +137,12 @@ def test_half_precision_accumulates_wide():
 @pytest.mark.parametrize("case", range(len(CASES)))
 def test_lowering_uses_named_ops(case):
     """Forms a linalg named op expresses exactly lower to it (tiling and vectorization
-    target those); the rest to a (batch) matmul of transposed, flattened operands, as
-    XLA does. Bool always takes the generic path."""
+    target those); products without a contracting dimension (outer products) to one
+    fusable generic; the rest to a (batch) matmul of transposed, flattened operands,
+    as XLA does. Bool always takes the generic path."""
     lhs_shape, rhs_shape, ((lc, rc), (lb, rb)), named = CASES[case]
     flattened = "linalg.batch_matmul" if lb else "linalg.matmul"
-    for dtype, want in ((F32, named or flattened), (BOOL, None)):
+    for dtype, want in ((F32, named or (flattened if lc else None)), (BOOL, None)):
         with Trace([Aval(lhs_shape, dtype), Aval(rhs_shape, dtype)]) as trace:
             outs = bind(DotGeneralOp, *trace.invars, lhs_contracting_dimensions=lc, rhs_contracting_dimensions=rc,
                         lhs_batch_dimensions=lb, rhs_batch_dimensions=rb)
