@@ -17,12 +17,12 @@ from mirax.mlir import arith, ir, linalg, scf, tensor
 from . import rules
 from .base import MiraxOp, bool_, build, dtype_, int_, ints, op_class
 from .batching import batch_at, first_bdim, shifted
-from .elementwise import BINARY, CompareOp, ConvertOp, DivOp, MulOp, _compare, _kind, convert_scalar
+from .elementwise import BINARY, AddOp, CompareOp, ConvertOp, DivOp, MulOp, OrOp, _compare, _kind, convert_scalar
 from .jvp import deflinear, defzero
-from .shape import BroadcastInDimOp
+from .shape import BroadcastInDimOp, ConcatenateOp, PadOp, ReshapeOp, RevOp, SliceOp, TransposeOp
 from .lowering import PARALLEL, REDUCTION, constant, elementwise, empty, generic, identity_map, scalar_type
 from .types import ShapedType, is_bool, is_float, is_integer
-from .values import apply, type_of
+from .values import apply, scalar, type_of
 
 # ----------------------------------------------------------------------------- helpers shared by the families
 
@@ -326,6 +326,106 @@ def _chooser_jvp(op_cls):
 
 rules.jvp["mirax.reduce_max"] = _chooser_jvp(op_class("mirax.reduce_max"))
 rules.jvp["mirax.reduce_min"] = _chooser_jvp(op_class("mirax.reduce_min"))
+
+
+def _slice(x, axis, start, stop, stride=1):
+    """x[start:stop:stride] along `axis` (None stays None: a symbolic zero)."""
+    if x is None:
+        return None
+    shaped = type_of(x)
+    starts, limits, strides = [0] * shaped.ndim, list(shaped.shape), [1] * shaped.ndim
+    starts[axis], limits[axis], strides[axis] = start, stop, stride
+    return apply(SliceOp, x, start_indices=tuple(starts), limit_indices=tuple(limits), strides=tuple(strides))
+
+
+def _join(a, b, axis):
+    return None if a is None or b is None else apply(ConcatenateOp, a, b, dimension=axis)
+
+
+def _interleave(a, b, axis):
+    """a[0], b[0], a[1], b[1], ... along `axis` (a as long as b or one longer): each
+    padded with zeros between its elements, then added, as JAX's associative_scan."""
+    if a is None or b is None:
+        return None
+    shaped = type_of(a)
+    extra = int(shaped.shape[axis] == type_of(b).shape[axis])
+    zero = scalar(np.zeros((), shaped.dtype))
+
+    def pad(x, low, high):
+        config = [[0] * shaped.ndim for _ in range(3)]
+        config[0][axis], config[1][axis], config[2][axis] = low, high, 1
+        return apply(PadOp, x, zero, edge_padding_low=tuple(config[0]), edge_padding_high=tuple(config[1]),
+                     interior_padding=tuple(config[2]))
+
+    return apply(OrOp if is_bool(shaped.dtype) else AddOp, pad(a, 0, extra), pad(b, 1, 1 - extra))
+
+
+def _prefix_scan_jvp(combine):
+    """cumprod/cummax/cummin's JVP as JAX's: the JVP of a parallel prefix scan (as
+    jax.lax.associative_scan) whose combining step is `combine`'s own JVP rule, so
+    zeros and ties come out as that op's rule has them. The primal is the op's."""
+    combine_jvp = rules.jvp[combine]
+
+    def pair(a, b):
+        node = rules.Node(combine, {}, (type_of(a[0]),) * 2, (type_of(a[0]),))
+        (primal,), (tangent,) = combine_jvp(node, [a[0], b[0]], [a[1], b[1]])
+        return primal, tangent
+
+    def scan(elems, axis):
+        size = type_of(elems[0]).shape[axis]
+        if size < 2:
+            return elems
+        odd = scan(pair(tuple(_slice(e, axis, 0, size - 1, 2) for e in elems),
+                        tuple(_slice(e, axis, 1, size, 2) for e in elems)), axis)
+        rest = tuple(_slice(e, axis, 2, size, 2) for e in elems)
+        if size % 2 == 0:
+            even = pair(tuple(_slice(e, axis, 0, type_of(odd[0]).shape[axis] - 1) for e in odd), rest)
+        else:
+            even = pair(odd, rest)
+        even = tuple(_join(_slice(e, axis, 0, 1), r, axis) for e, r in zip(elems, even, strict=True))
+        return tuple(_interleave(e, o, axis) for e, o in zip(even, odd, strict=True))
+
+    def rule(node, primals, tangents):
+        (x,), (t,) = primals, tangents
+        (result,) = build(op_class(node.name), [x], **node.params)
+        if t is None:
+            return [result], [None]
+        axis, reverse = node.params["axis"], node.params["reverse"]
+        flip = (lambda v: apply(RevOp, v, dimensions=(axis,))) if reverse else (lambda v: v)
+        _, tangent = scan((flip(x), flip(t)), axis)
+        return [result], [flip(tangent)]
+
+    return rule
+
+
+rules.jvp["mirax.cumprod"] = _prefix_scan_jvp("mirax.mul")
+rules.jvp["mirax.cummax"] = _prefix_scan_jvp("mirax.max")
+rules.jvp["mirax.cummin"] = _prefix_scan_jvp("mirax.min")
+
+
+def _reduce_prod_jvp(node, primals, tangents):
+    """The product's tangent as the last element of cumprod's (the reduced dimensions
+    flattened last): correct where factors are zero, unlike t * prod / x."""
+    (x,), (t,) = primals, tangents
+    axes = node.params["axes"]
+    (result,) = build(op_class("mirax.reduce_prod"), [x], axes=axes)
+    if t is None:
+        return [result], [None]
+    shaped = type_of(x)
+    kept = [d for d in range(shaped.ndim) if d not in axes]
+    count = int(np.prod([shaped.shape[d] for d in axes], dtype=np.int64))
+    if count == 0:
+        return [result], [None]
+    rows = tuple(shaped.shape[d] for d in kept) + (count,)
+    flat = [apply(ReshapeOp, apply(TransposeOp, v, permutation=tuple(kept) + tuple(axes)), new_sizes=rows)
+            for v in (x, t)]
+    cumprod = rules.Node("mirax.cumprod", {"axis": len(kept), "reverse": False}, (), ())
+    _, (tangent,) = rules.jvp["mirax.cumprod"](cumprod, flat[:1], flat[1:])
+    last = _slice(tangent, len(kept), count - 1, count)
+    return [result], [apply(ReshapeOp, last, new_sizes=type_of(result).shape)]
+
+
+rules.jvp["mirax.reduce_prod"] = _reduce_prod_jvp
 
 
 # ----------------------------------------------------------------------------- transpose rules

@@ -16,14 +16,17 @@ merges runs of width w of every row from one set of tensors into the next.
 """
 from typing import Any, Sequence
 
+import numpy as np
+
 from mirax.mlir import arith, complex_d, ext, tensor
 
 from . import rules
-from .base import MiraxOp, bool_, int_
+from .base import MiraxOp, bool_, build, int_, op_class
 from .elementwise import _compare
 from .lowering import empty
 from .reduction import batch_along, for_each_row, for_loop, index
 from .types import is_complex, is_float
+from .values import apply, scalar, type_of
 
 
 class _KeyAndValues(MiraxOp):
@@ -112,3 +115,26 @@ def _lower_sort(node, *operands):
 rules.lowering[SortOp.OPERATION_NAME] = _lower_sort
 
 rules.batching[SortOp.OPERATION_NAME] = batch_along("dimension")
+
+
+def _sort_jvp(node, primals, tangents):
+    """Each tangent permuted as its operand is: the permutation is the sort of an iota
+    by the same key (stable, so ties keep their order), applied with a gather."""
+    results = build(SortOp, list(primals), **node.params)
+    if all(t is None for t in tangents):
+        return results, [None] * len(results)
+    shaped, dimension = type_of(primals[0]), node.params["dimension"]
+    iota = apply(op_class("mirax.iota"), dtype=np.dtype(np.int32), shape=shaped.shape, dimension=dimension)
+    _, permutation = build(SortOp, [primals[0], iota], **node.params)
+    indices = apply(op_class("mirax.reshape"), permutation, new_sizes=shaped.shape + (1,))
+    others = tuple(d for d in range(shaped.ndim) if d != dimension)
+
+    def permuted(t):
+        return apply(op_class("mirax.gather"), t, indices, scalar(np.zeros((), type_of(t).dtype)), offset_dims=(),
+                     collapsed_slice_dims=(dimension,), start_index_map=(dimension,), operand_batching_dims=others,
+                     start_indices_batching_dims=others, slice_sizes=(1,) * shaped.ndim, mode="clip")
+
+    return results, [None if t is None else permuted(t) for t in tangents]
+
+
+rules.jvp[SortOp.OPERATION_NAME] = _sort_jvp

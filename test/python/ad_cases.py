@@ -31,6 +31,11 @@ CASES = [
     ("indexing", lambda m, x, y: x[1, ::-1] * y[:, 0].sum() + x[m.array([1, 0])][0] + x.at[0, 1].set(y[1, 2])[0], "any"),
     ("dot", lambda m, x, y: m.dot(x, y.T) + m.einsum("ij,ij->i", x, y)[:, None], "any"),
     ("cumsum_convert", lambda m, x, y: m.cumsum(x, axis=1) + y.astype(m.float16).astype(m.float32), "any"),
+    ("cumprod_prod", lambda m, x, y: m.cumprod(x, axis=1) * y + m.prod(x * y, axis=0)
+     + m.prod(x.at[0, 1].set(0.0)), "any"),  # a zero factor: no division by it
+    ("cummax_cummin", lambda m, x, y: (jax.lax if m is jjnp else mirax.lax).cummax(x, axis=1) * y
+     + (jax.lax if m is jjnp else mirax.lax).cummin(y, axis=0, reverse=True), "any"),
+    ("sort", lambda m, x, y: m.sort(x * y, axis=1) * y + m.sort(x, axis=0)[::-1] + m.median(y), "any"),
     ("complex_parts", lambda m, x, y: m.real((x + 1j * y) * (x - 2j)) + m.imag(m.conj(x + 1j * y) ** 2), "any"),
 ]
 
