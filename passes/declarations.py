@@ -26,6 +26,13 @@ CUSTOM_LIN_OF = "mirax.custom_lin_of"
 # Passes treat a call of it as a call; mirax-to-linalg gives it an scf.while body.
 WHILE_COND = "mirax.while_cond"
 WHILE_BODY = "mirax.while_body"
+# lax.cond and lax.switch: (index: tensor<i32>, args...) -> outputs..., naming its
+# branches, each args... -> outputs...; the index is in range (the API clamps it).
+# `mirax.cond_tangent_of` marks the tangent part of a cond's JVP (its branches the
+# branches' tangents, args... then the active args' tangents), which mirax-transpose
+# transposes by a cond of the branches' VJPs.
+COND_BRANCHES = "mirax.cond_branches"
+COND_TANGENT_OF = "mirax.cond_tangent_of"
 
 TRANSFORMS = ("mirax.jvp_of", "mirax.vjp_of", "mirax.transpose_of", "mirax.vmap_of")
 
@@ -72,19 +79,31 @@ def _complete(table, name, seen):
     function = table[name]
     if CUSTOM_LIN_OF in function.attributes:  # no body, by design: mirax-transpose knows what it does
         return True
-    if WHILE_COND not in function.attributes and (transformed(function) is not None
-                                                  or not function.regions[0].blocks):
+    declared = WHILE_COND in function.attributes or COND_BRANCHES in function.attributes
+    if not declared and (transformed(function) is not None or not function.regions[0].blocks):
         return False
     seen.add(name)
     return all(callee in seen or _complete(table, callee, seen) for callee in callees(table, function))
 
 
 def callees(table, function):
-    """The functions `function` calls: those of its calls, or a while loop's condition and body."""
+    """The functions `function` calls: those of its calls, a while loop's condition and
+    body, or a cond's branches."""
     if WHILE_COND in function.attributes:
         return {function.attributes[WHILE_COND].value, function.attributes[WHILE_BODY].value}
+    if COND_BRANCHES in function.attributes:
+        return set(branches(function))
     return {op.attributes["callee"].value for op in function.regions[0].blocks[0].operations
             if op.operation.name == "func.call"}
+
+
+def branches(cond):
+    """The symbols of a cond's branches, in index order."""
+    return [ir.FlatSymbolRefAttr(a).value for a in ir.ArrayAttr(cond.attributes[COND_BRANCHES])]
+
+
+def branch_list(symbols):
+    return ir.ArrayAttr.get([ir.FlatSymbolRefAttr.get(s) for s in symbols])
 
 
 def declare(module, symbol, ftype, location, attributes):
@@ -145,8 +164,12 @@ def depends(table, function, inputs):
             return operands
         if op.operation.name == "func.call":
             callee = table[op.attributes["callee"].value]
-            results = (while_depends(table, callee, operands) if WHILE_COND in callee.attributes
-                       else depends(table, callee, operands))
+            if WHILE_COND in callee.attributes:
+                results = while_depends(table, callee, operands)
+            elif COND_BRANCHES in callee.attributes:
+                results = cond_depends(table, callee, operands)
+            else:
+                results = depends(table, callee, operands)
         else:
             results = [any(operands)] * len(op.results)
         flagged.update(r for r, flag in zip(op.results, results, strict=True) if flag)
@@ -178,3 +201,12 @@ def define(module, symbol, inputs, results, location, build):
     with ir.InsertionPoint(block), location:
         func.ReturnOp(build(list(block.arguments)))
     return symbol
+
+
+def cond_depends(table, cond, inputs):
+    """Which outputs of a cond depend on the flagged inputs (index, args...): any
+    branch's, or all of them where the index does."""
+    if inputs[0]:
+        return [True] * len(function_type(cond).results)
+    per_branch = [depends(table, table[symbol], inputs[1:]) for symbol in branches(cond)]
+    return [any(flags) for flags in zip(*per_branch, strict=True)]

@@ -18,8 +18,9 @@ from mirax.dialect.types import shaped_type
 from mirax.dialect.values import instantiate, type_of
 from mirax.mlir import func, ir
 
-from .declarations import (CUSTOM_LIN_OF, JVP_RULE, NUM_PRIMALS, VJP_FWD, WHILE_BODY, WHILE_COND, add_body, declare,
-                           define, derive_ready, function_type, functions, mark_derived, while_depends)
+from .declarations import (COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, JVP_RULE, NUM_PRIMALS, VJP_FWD, WHILE_BODY,
+                           WHILE_COND, add_body, branch_list, branches, declare, define, derive_ready, function_type,
+                           functions, mark_derived, while_depends)
 
 JVP_OF = "mirax.jvp_of"
 ACTIVE = "mirax.active"
@@ -90,6 +91,8 @@ def _call_jvp(module, op, in_primals, in_tangents):
         return _call_custom(module, op, callee, in_primals, in_tangents)
     if WHILE_COND in callee.attributes:
         return _while_jvp(module, op, callee, in_primals, in_tangents)
+    if COND_BRANCHES in callee.attributes:
+        return _cond_jvp(module, op, callee, in_primals, in_tangents)
     symbol = declare_jvp(module, callee, active)
     result_types = list(op.results.types) * 2
     call = func.CallOp(result_types, symbol, in_primals + [in_tangents[i] for i in active])
@@ -167,6 +170,32 @@ def _while_jvp(module, op, loop, in_primals, in_tangents):
     for i, t in zip(active, results[count:], strict=True):
         out_tangents[i] = t
     return results[:count], out_tangents
+
+
+def _cond_jvp(module, op, cond, in_primals, in_tangents):
+    """A cond's JVP as two conds on the same index: the cond itself, and the tangent
+    part, whose branches are the branches' tangents (recomputing what they need of the
+    primal from the args): linear in the tangents, which mirax-linearize keeps apart
+    and mirax-transpose turns into a cond of the branches' VJPs."""
+    name = cond.attributes["sym_name"].value
+    types = list(op.results.types)
+    outputs = list(func.CallOp(types, name, in_primals).results)
+    args, arg_tangents = in_primals[1:], in_tangents[1:]
+    active = [i for i, t in enumerate(arg_tangents) if t is not None]
+    tangents = [arg_tangents[i] for i in active]
+    inputs = [v.type for v in args + tangents]
+    table = functions(module)
+    wrappers = []
+    for symbol in branches(cond):
+        branch_jvp = declare_jvp(module, table[symbol], active)
+        wrappers.append(define(module, f"{branch_jvp}_tangent", inputs, types, cond.location,
+                               lambda a, branch_jvp=branch_jvp: list(func.CallOp(types * 2, branch_jvp, a).results)[
+                                   len(types):]))
+    symbol = declare(module, f"{name}_tangent_{'_'.join(map(str, active))}",
+                     ir.FunctionType.get([in_primals[0].type] + inputs, types), cond.location,
+                     {COND_BRANCHES: branch_list(wrappers), COND_TANGENT_OF: ir.FlatSymbolRefAttr.get(name),
+                      ACTIVE: ir.DenseI64ArrayAttr.get(active)})
+    return outputs, list(func.CallOp(types, symbol, [in_primals[0]] + args + tangents).results)
 
 
 @dataclass(frozen=True)

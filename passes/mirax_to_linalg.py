@@ -4,15 +4,16 @@ dialect conversion, one conversion pattern per op around its lowering rule.
 The type converter erases integer signedness (ui32 -> i32): each rule reads
 signedness from the op's own types and computes on signless values, which is
 what arith and linalg accept. Function signatures, returns and calls are
-converted the same way. Declared while loops then get their scf.while.
+converted the same way. Declared while loops and conds then get their scf bodies.
 """
 from dataclasses import dataclass
 
 from mirax.dialect import Mirax, node_of, rules
 from mirax.dialect.types import signless
-from mirax.mlir import func, ir, rewrite, scf, tensor
+from mirax.mlir import arith, func, ir, rewrite, scf, tensor
 
-from .declarations import WHILE_BODY, WHILE_COND, add_body, function_type, functions, mark_derived
+from .declarations import (COND_BRANCHES, WHILE_BODY, WHILE_COND, add_body, branches, function_type, functions,
+                           mark_derived)
 
 
 def _lower(op, adaptor, converter, rewriter):
@@ -94,6 +95,36 @@ def _build_loops(module):
         mark_derived(loop, WHILE_COND, WHILE_BODY)
 
 
+def _build_conds(module):
+    """Give each declared cond (passes/declarations.py) its body: scf.ifs on the index
+    choosing the call of one branch."""
+    for cond in functions(module).values():
+        if COND_BRANCHES not in cond.attributes:
+            continue
+        symbols = branches(cond)
+        block = add_body(cond)
+        types = list(function_type(cond).results)
+        index, args = block.arguments[0], list(block.arguments)[1:]
+        i32 = ir.IntegerType.get_signless(32)
+
+        def choose(k):
+            """The results of branch k if the index is k, else of the branches after it."""
+            call = lambda symbol: list(func.CallOp(types, symbol, args).results)  # noqa: E731
+            if k == len(symbols) - 1:
+                return call(symbols[k])
+            is_k = arith.cmpi(arith.CmpIPredicate.eq, tensor.extract(index, []), arith.constant(i32, k))
+            branch = scf.IfOp(is_k, types, has_else=True)
+            with ir.InsertionPoint(branch.then_block):
+                scf.YieldOp(call(symbols[k]))
+            with ir.InsertionPoint(branch.else_block):
+                scf.YieldOp(choose(k + 1))
+            return list(branch.results)
+
+        with ir.InsertionPoint(block), cond.location:
+            func.ReturnOp(choose(0))
+        mark_derived(cond, COND_BRANCHES)
+
+
 @dataclass(frozen=True)
 class MiraxToLinalg:
     name: str = "mirax-to-linalg"
@@ -116,3 +147,4 @@ class MiraxToLinalg:
         _retype_signatures(module)
         _erase_identity_casts(module)
         _build_loops(module)
+        _build_conds(module)

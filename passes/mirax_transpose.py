@@ -16,8 +16,9 @@ from mirax.dialect.types import shaped_type
 from mirax.dialect.values import add_tangents, instantiate
 from mirax.mlir import func, ir
 
-from .declarations import (CUSTOM_LIN_OF, VJP_BWD, add_body, declare, derive_ready, function_type, functions,
-                           linear_values, mark_derived)
+from .declarations import (COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, VJP_BWD, add_body, branch_list, branches, declare, define,
+                           derive_ready, function_type, functions, linear_values, mark_derived)
+from .mirax_jvp import ACTIVE
 
 TRANSPOSE_OF = "mirax.transpose_of"
 LINEAR = "mirax.linear"
@@ -65,7 +66,7 @@ def _derive(module, decl):
             operands = [None if lin else values[v] for v, lin in zip(op.operands, is_linear, strict=True)]
             with op.location:
                 if op.operation.name == "func.call":
-                    operand_cts = _transpose_custom_lin(module, op, cts, operands)
+                    operand_cts = _transpose_call(module, op, cts, operands)
                 else:
                     rule = rules.transpose.get(op.operation.name)
                     if rule is None:
@@ -79,14 +80,48 @@ def _derive(module, decl):
     mark_derived(decl, TRANSPOSE_OF, LINEAR)
 
 
-def _transpose_custom_lin(module, op, cts, operands):
-    """The linear part of a custom_vjp function (residuals, tangents) -> output tangents
-    transposes by the function's backward pass (residuals, cotangents) -> cotangents;
-    other calls in linear functions were inlined by mirax-linearize."""
+def _transpose_call(module, op, cts, operands):
+    """The calls a linear function keeps (mirax-linearize inlines the others): the
+    linear part of a custom_vjp function or of a cond."""
+    callee = functions(module)[op.attributes["callee"].value]
+    if CUSTOM_LIN_OF in callee.attributes:
+        return _transpose_custom_lin(module, op, callee, cts, operands)
+    if COND_TANGENT_OF in callee.attributes:
+        return _transpose_cond_tangent(module, op, callee, cts, operands)
+    raise NotImplementedError(f"mirax-transpose: cannot transpose a call of @{op.attributes['callee'].value}")
+
+
+def _transpose_cond_tangent(module, op, tangent_cond, cts, operands):
+    """A cond's tangent part (index, args..., tangents...) transposes into a cond of the
+    branches' VJPs on the same index and args, giving the tangents' cotangents."""
+    from .mirax_linearize import declare_vjp  # mirax-linearize builds on this pass
+
     table = functions(module)
-    callee = table[op.attributes["callee"].value]
-    if CUSTOM_LIN_OF not in callee.attributes:
-        raise NotImplementedError(f"mirax-transpose: cannot transpose a call of @{op.attributes['callee'].value}")
+    cond = table[tangent_cond.attributes[COND_TANGENT_OF].value]
+    active = list(ir.DenseI64ArrayAttr(tangent_cond.attributes[ACTIVE]))
+    num_args = len(function_type(cond).inputs) - 1
+    index, args = operands[0], operands[1:1 + num_args]
+    cts = [instantiate(ct, shaped_type(r.type)) for ct, r in zip(cts, op.results, strict=True)]
+    inputs = [v.type for v in args + cts]
+    results = [function_type(cond).inputs[1 + i] for i in active]
+    wrappers = []
+    for symbol in branches(cond):
+        vjp = declare_vjp(module, table[symbol], active)
+        outputs = len(function_type(cond).results)
+        wrappers.append(define(module, f"{vjp}_cotangent", inputs, results, cond.location,
+                               lambda a, vjp=vjp: list(func.CallOp(
+                                   list(function_type(cond).results) + results, vjp, a).results)[outputs:]))
+    name = f"{cond.attributes['sym_name'].value}_transpose_{'_'.join(map(str, active))}"
+    symbol = declare(module, name, ir.FunctionType.get([index.type] + inputs, results), cond.location,
+                     {COND_BRANCHES: branch_list(wrappers)})
+    grads = func.CallOp(results, symbol, [index] + args + cts).results
+    return [None] * (1 + num_args) + list(grads)
+
+
+def _transpose_custom_lin(module, op, callee, cts, operands):
+    """The linear part of a custom_vjp function (residuals, tangents) -> output tangents
+    transposes by the function's backward pass (residuals, cotangents) -> cotangents."""
+    table = functions(module)
     custom = table[callee.attributes[CUSTOM_LIN_OF].value]
     if VJP_BWD not in custom.attributes:
         raise ValueError(f"mirax-transpose: the custom_vjp function @{custom.attributes['sym_name'].value} "

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from mirax.dialect import node_of, rules
 from mirax.dialect.batching import batch_at
 from mirax.dialect.base import op_class
-from mirax.dialect.values import apply, sum_over, type_of
+from mirax.dialect.values import apply, full, sum_over, type_of
 from mirax.dialect.types import ShapedType, shaped_type, tensor_type
 from mirax.mlir import func, ir
 
-from .declarations import (JVP_RULE, NUM_PRIMALS, VJP_BWD, VJP_FWD, WHILE_BODY, WHILE_COND, add_body, declare,
+from .declarations import (COND_BRANCHES, JVP_RULE, NUM_PRIMALS, VJP_BWD, VJP_FWD, WHILE_BODY, WHILE_COND, add_body,
+                           branch_list, branches, cond_depends, declare,
                            define, depends, derive_ready, function_type, functions, mark_derived, rebuild,
                            while_depends)
 
@@ -110,6 +111,8 @@ def _batch(module, op, operands, dims, size):
         callee = table[op.attributes["callee"].value]
         if WHILE_COND in callee.attributes:
             return _batch_while(module, op, callee, operands, dims, size)
+        if COND_BRANCHES in callee.attributes:
+            return _batch_cond(module, op, callee, operands, dims, size)
         in_axes = [NOT_BATCHED if d is None else d for d in dims]
         out_axes = [0 if batched else NOT_BATCHED for batched in depends(table, callee, [d is not None for d in dims])]
         symbol = declare_vmap(module, callee, in_axes, out_axes, size)
@@ -202,6 +205,33 @@ def _batch_while(module, op, loop, operands, dims, size):
                                                           WHILE_BODY: ir.FlatSymbolRefAttr.get(body_symbol)})
     results = func.CallOp(types, symbol, carry + closure).results
     return list(results), [0 if b else None for b in batched]
+
+
+def _batch_cond(module, op, cond, operands, dims, size):
+    """A cond with batched operands: with an unbatched index, a cond of the batched
+    branches (outputs batched along 0 where any branch's depends on a batched arg);
+    with a batched index, every batched branch, each lane's result selected by its
+    index, as JAX does."""
+    table = functions(module)
+    index_dim, arg_dims = dims[0], dims[1:]
+    in_axes = [NOT_BATCHED if d is None else d for d in arg_dims]
+    flags = cond_depends(table, cond, [d is not None for d in dims])
+    out_axes = [0 if flag else NOT_BATCHED for flag in flags]
+    batched = [declare_vmap(module, table[symbol], in_axes, out_axes, size) for symbol in branches(cond)]
+    types = [batched_type(t, a, size) for t, a in zip(op.results.types, out_axes, strict=True)]
+    if index_dim is None:
+        ftype = ir.FunctionType.get([operands[0].type] + [v.type for v in operands[1:]], types)
+        symbol = declare(module, f"{cond.attributes['sym_name'].value}_vmap{size}_in_{_spell(in_axes)}", ftype,
+                         cond.location, {COND_BRANCHES: branch_list(batched)})
+        return list(func.CallOp(types, symbol, operands).results), [None if a == NOT_BATCHED else 0 for a in out_axes]
+    index = batch_at(operands[0], index_dim, size, 0)
+    results = [list(func.CallOp(types, symbol, operands[1:]).results) for symbol in batched]
+    chosen = results[-1]
+    for k in range(len(results) - 2, -1, -1):
+        is_k = apply(op_class("mirax.compare"), index, full(type_of(index), k), direction="EQ")
+        chosen = [apply(op_class("mirax.select"), broadcast_to(is_k, type_of(r)), r, c)
+                  for r, c in zip(results[k], chosen, strict=True)]
+    return chosen, [0] * len(chosen)
 
 
 def _any_lane(module, cond_symbol, name):

@@ -27,7 +27,7 @@ CPU_FUSION = ",".join([
 ])
 CPU_TO_LOOPS = ",".join([
     "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map "
-    "allow-return-allocs-from-loops}",
+    "allow-return-allocs-from-loops unknown-type-conversion=identity-layout-map}",
     "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}",
     "buffer-deallocation-pipeline",
     # Deallocating loop-carried buffers calls a helper taking dynamically sized memrefs,
@@ -123,3 +123,20 @@ def lower_to_llvm(module, bare_pointers=True):
             passmanager.PassManager.parse(f"builtin.module({pipeline})").run(module.operation)
         else:
             stage(module.operation)
+    _check_runtime_calls(module)
+
+
+# Functions the ExecutionEngine finds in the process (libc, libm); anything else that
+# the lowering calls would be an unresolved symbol and crash the JIT.
+RUNTIME_LIBRARY = ("memrefCopy", "_mlir_memref_to_llvm_alloc", "mlirAsyncRuntime")
+
+
+def _check_runtime_calls(module):
+    """Refuse a program that calls into MLIR's runtime libraries, which the JIT lacks
+    (a strided buffer copy, for one): an error here instead of a crash when run."""
+    for op in module.body.operations:
+        if op.operation.name == "llvm.func" and not op.regions[0].blocks:
+            name = op.attributes["sym_name"].value
+            if name.startswith(RUNTIME_LIBRARY):
+                raise NotImplementedError(f"the compiled program calls {name} from MLIR's runtime library, which "
+                                          f"mirax's CPU JIT does not load; please report the program")

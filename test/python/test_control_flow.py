@@ -112,3 +112,86 @@ def test_cond_must_return_a_boolean_scalar():
 def test_body_must_keep_the_carry_type():
     with pytest.raises(TypeError, match="body_fun output and input must have identical types"):
         mirax.lax.while_loop(lambda c: c < 3, lambda c: mjnp.ones(2), 1.0)
+
+
+# ----------------------------------------------------------------------------- cond and switch
+
+
+def conds(np_, lax):
+    def two_branches(x, y):  # a pytree of outputs, closures in one branch only
+        scale = np_.arange(2.0) + 1
+        return lax.cond(np_.sum(x) > 0, lambda a, b: (np_.sin(a) * b * scale, a * 2.0),
+                        lambda a, b: (a * b * b, np_.exp(a)), x, y)
+
+    def three_branches(i, x):
+        return lax.switch(i, [lambda v: v * v, lambda v: np_.cos(v), lambda v: -v], x)
+
+    return two_branches, three_branches
+
+
+X = np.array([0.5, -1.5], np.float32)
+Y = np.array([2.0, 3.0], np.float32)
+
+
+def both_ways(build, *args):
+    got = build(mirax, mjnp, mirax.lax)(*args)
+    want = build(jax, jjnp, jax.lax)(*args)
+    jax.tree_util.tree_map(lambda g, w: check(g, w, "", ROUNDING), got, want)
+
+
+@pytest.mark.parametrize("x", [X, -X])
+@pytest.mark.parametrize("transform", ["plain", "jit", "jvp", "grad", "jacrev", "jacfwd"])
+def test_cond(x, transform):
+    def build(t, np_, lax):
+        f = conds(np_, lax)[0]
+        return {
+            "plain": f,
+            "jit": t.jit(f),
+            "jvp": lambda x, y: t.jvp(f, (x, y), (np.ones(2, np.float32), np.ones(2, np.float32) * 0.5)),
+            "grad": t.grad(lambda x, y: sum(v.sum() for v in f(x, y)), argnums=(0, 1)),
+            "jacrev": t.jacrev(f, argnums=(0, 1)),
+            "jacfwd": t.jacfwd(f, argnums=(0, 1)),
+        }[transform]
+
+    both_ways(build, x, Y)
+
+
+@pytest.mark.parametrize("index", [-1, 0, 1, 2, 5])
+def test_switch_clamps_its_index(index):
+    both_ways(lambda t, np_, lax: lambda x: (conds(np_, lax)[1](index, x),
+                                             t.grad(lambda v: conds(np_, lax)[1](index, v).sum())(x)), X)
+
+
+@pytest.mark.parametrize("in_axes", [(0, None), (None, 0), (0, 0)])
+def test_vmap_of_cond(in_axes):
+    xs = np.array([[0.5, 1.0], [-0.5, -1.0], [2.0, -3.0]], np.float32)
+    args = [xs if a == 0 else X for a in in_axes]
+    both_ways(lambda t, np_, lax: t.vmap(conds(np_, lax)[0], in_axes=in_axes), *args)
+
+
+def test_vmap_of_switch_with_a_batched_index():
+    both_ways(lambda t, np_, lax: t.vmap(conds(np_, lax)[1]), np.array([0, 1, 2, 7], np.int32),
+              np.arange(4, dtype=np.float32))
+
+
+def test_grad_of_vmap_and_vmap_of_grad_of_cond():
+    xs = np.array([[0.5, 1.0], [-0.5, -1.0], [2.0, -3.0]], np.float32)
+
+    def build(t, np_, lax):
+        f = lambda x, y: sum(v.sum() for v in conds(np_, lax)[0](x, y))  # noqa: E731
+        return lambda xs: (t.grad(lambda xs: t.vmap(f, in_axes=(0, None))(xs, Y).sum())(xs),
+                           t.vmap(t.grad(f), in_axes=(0, None))(xs, Y))
+
+    both_ways(build, xs)
+
+
+def test_cond_branches_must_agree():
+    with pytest.raises(TypeError, match="true_fun and false_fun outputs must have identical types"):
+        mirax.lax.cond(True, lambda x: x, lambda x: (x, x), 1.0)
+    with pytest.raises(TypeError, match="branch 0 and branch 1 outputs must have identical types"):
+        mirax.lax.switch(0, [lambda x: x, lambda x: mjnp.ones(3)], 1.0)
+
+
+def test_switch_index_must_be_a_scalar_integer():
+    with pytest.raises(TypeError, match=r"switch index must be a scalar integer, got f32\[\]"):
+        mirax.lax.switch(1.0, [lambda x: x, lambda x: x], 1.0)
