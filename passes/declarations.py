@@ -33,6 +33,18 @@ WHILE_BODY = "mirax.while_body"
 # transposes by a cond of the branches' VJPs.
 COND_BRANCHES = "mirax.cond_branches"
 COND_TANGENT_OF = "mirax.cond_tangent_of"
+# lax.scan: (carry..., xs..., closure...) -> (carry..., ys...), naming its body
+# (carry..., x..., closure...) -> (carry..., y...) applied `mirax.scan_length` times,
+# forward or in reverse; `mirax.scan_num_carry` and `mirax.scan_num_xs` split the args.
+# `mirax.scan_tangent_of` marks the tangent part of a scan's JVP (see mirax-jvp), which
+# mirax-transpose turns into a reverse scan of the body's VJP.
+SCAN_BODY = "mirax.scan_body"
+SCAN_LENGTH = "mirax.scan_length"
+SCAN_REVERSE = "mirax.scan_reverse"
+SCAN_NUM_CARRY = "mirax.scan_num_carry"
+SCAN_NUM_XS = "mirax.scan_num_xs"
+SCAN_TANGENT_OF = "mirax.scan_tangent_of"
+SCAN_BODY_NUM_XS = "mirax.scan_body_num_xs"  # on a tangent part: how many xs the body takes
 
 TRANSFORMS = ("mirax.jvp_of", "mirax.vjp_of", "mirax.transpose_of", "mirax.vmap_of")
 
@@ -79,7 +91,7 @@ def _complete(table, name, seen):
     function = table[name]
     if CUSTOM_LIN_OF in function.attributes:  # no body, by design: mirax-transpose knows what it does
         return True
-    declared = WHILE_COND in function.attributes or COND_BRANCHES in function.attributes
+    declared = any(key in function.attributes for key in (WHILE_COND, COND_BRANCHES, SCAN_BODY))
     if not declared and (transformed(function) is not None or not function.regions[0].blocks):
         return False
     seen.add(name)
@@ -93,6 +105,8 @@ def callees(table, function):
         return {function.attributes[WHILE_COND].value, function.attributes[WHILE_BODY].value}
     if COND_BRANCHES in function.attributes:
         return set(branches(function))
+    if SCAN_BODY in function.attributes:
+        return {function.attributes[SCAN_BODY].value}
     return {op.attributes["callee"].value for op in function.regions[0].blocks[0].operations
             if op.operation.name == "func.call"}
 
@@ -168,6 +182,8 @@ def depends(table, function, inputs):
                 results = while_depends(table, callee, operands)
             elif COND_BRANCHES in callee.attributes:
                 results = cond_depends(table, callee, operands)
+            elif SCAN_BODY in callee.attributes:
+                results = scan_depends(table, callee, operands)
             else:
                 results = depends(table, callee, operands)
         else:
@@ -210,3 +226,40 @@ def cond_depends(table, cond, inputs):
         return [True] * len(function_type(cond).results)
     per_branch = [depends(table, table[symbol], inputs[1:]) for symbol in branches(cond)]
     return [any(flags) for flags in zip(*per_branch, strict=True)]
+
+
+class Scan:
+    """A declared scan's attributes, read once."""
+
+    def __init__(self, table, scan):
+        self.function = scan
+        self.body = table[scan.attributes[SCAN_BODY].value]
+        self.length = ir.IntegerAttr(scan.attributes[SCAN_LENGTH]).value
+        self.reverse = ir.BoolAttr(scan.attributes[SCAN_REVERSE]).value
+        self.num_carry = ir.IntegerAttr(scan.attributes[SCAN_NUM_CARRY]).value
+        self.num_xs = ir.IntegerAttr(scan.attributes[SCAN_NUM_XS]).value
+
+    def split(self, values):
+        """carry, xs, closure: a list of the scan's args (or of flags for them)."""
+        k, n = self.num_carry, self.num_xs
+        return values[:k], values[k:k + n], values[k + n:]
+
+
+def scan_attributes(body, length, reverse, num_carry, num_xs, **extra):
+    i64 = ir.IntegerType.get_signless(64)
+    return {SCAN_BODY: ir.FlatSymbolRefAttr.get(body), SCAN_LENGTH: ir.IntegerAttr.get(i64, length),
+            SCAN_REVERSE: ir.BoolAttr.get(reverse), SCAN_NUM_CARRY: ir.IntegerAttr.get(i64, num_carry),
+            SCAN_NUM_XS: ir.IntegerAttr.get(i64, num_xs), **extra}
+
+
+def scan_depends(table, scan, inputs):
+    """Which outputs of a scan (carries, then ys) depend on the flagged args: the
+    carries to a fixed point through the body, the ys on what the body's read."""
+    scan = Scan(table, scan)
+    carry, xs, closure = scan.split(inputs)
+    while True:
+        outputs = depends(table, scan.body, carry + xs + closure)
+        grown = [a or b for a, b in zip(carry, outputs[:scan.num_carry], strict=True)]
+        if grown == carry:
+            return outputs
+        carry = grown

@@ -14,13 +14,14 @@ has a body free of pending declarations: innermost first, to a fixed point.
 from dataclasses import dataclass
 
 from mirax.dialect import node_of, rules
-from mirax.dialect.types import shaped_type
+from mirax.dialect.types import ShapedType, shaped_type, tensor_type
 from mirax.dialect.values import instantiate, type_of
 from mirax.mlir import func, ir
 
-from .declarations import (COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, JVP_RULE, NUM_PRIMALS, VJP_FWD, WHILE_BODY,
-                           WHILE_COND, add_body, branch_list, branches, declare, define, derive_ready, function_type,
-                           functions, mark_derived, while_depends)
+from .declarations import (COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, JVP_RULE, NUM_PRIMALS, SCAN_BODY,
+                           SCAN_BODY_NUM_XS, SCAN_TANGENT_OF, VJP_FWD, WHILE_BODY, WHILE_COND, Scan, add_body, branch_list, branches,
+                           declare, define, derive_ready, function_type, functions, mark_derived, scan_attributes,
+                           scan_depends, while_depends)
 
 JVP_OF = "mirax.jvp_of"
 ACTIVE = "mirax.active"
@@ -93,6 +94,8 @@ def _call_jvp(module, op, in_primals, in_tangents):
         return _while_jvp(module, op, callee, in_primals, in_tangents)
     if COND_BRANCHES in callee.attributes:
         return _cond_jvp(module, op, callee, in_primals, in_tangents)
+    if SCAN_BODY in callee.attributes:
+        return _scan_jvp(module, op, callee, in_primals, in_tangents)
     symbol = declare_jvp(module, callee, active)
     result_types = list(op.results.types) * 2
     call = func.CallOp(result_types, symbol, in_primals + [in_tangents[i] for i in active])
@@ -196,6 +199,87 @@ def _cond_jvp(module, op, cond, in_primals, in_tangents):
                      {COND_BRANCHES: branch_list(wrappers), COND_TANGENT_OF: ir.FlatSymbolRefAttr.get(name),
                       ACTIVE: ir.DenseI64ArrayAttr.get(active)})
     return outputs, list(func.CallOp(types, symbol, [in_primals[0]] + args + tangents).results)
+
+
+def _scan_jvp(module, op, function, in_primals, in_tangents):
+    """A scan's JVP as two scans: the scan itself, also stacking the carry each step
+    starts from, and the tangent part, a scan over those carries and the xs carrying
+    the active carries' tangents, whose body is the tangent of the body's JVP
+    (recomputing what it needs of the primal): linear in the tangents, which
+    mirax-transpose turns into a reverse scan of the body's VJP."""
+    table = functions(module)
+    scan = Scan(table, function)
+    name = function.attributes["sym_name"].value
+    k = scan.num_carry
+    flags = scan_depends(table, function, [t is not None for t in in_tangents])
+    carry_flags = [f or t is not None for f, t in zip(flags[:k], in_tangents[:k], strict=True)]
+    _, x_tangents, closure_tangents = scan.split(in_tangents)
+    active = ([i for i, f in enumerate(carry_flags) if f] + [k + j for j, t in enumerate(x_tangents) if t is not None]
+              + [k + scan.num_xs + j for j, t in enumerate(closure_tangents) if t is not None])
+    carry, xs, closure = scan.split(in_primals)
+    body_types = function_type(scan.body)
+    carry_types, y_types = list(body_types.results)[:k], list(body_types.results)[k:]
+    body_symbol = scan.body.attributes["sym_name"].value
+
+    # The scan, stacking its carries: the body also returns the carry it was given.
+    saving = define(module, f"{body_symbol}_saving_carry", list(body_types.inputs), carry_types + y_types + carry_types,
+                    function.location, lambda a: list(func.CallOp(carry_types + y_types, body_symbol, a).results)
+                    + a[:k])
+    stacked_types = [_stacked(t, scan.length) for t in carry_types]
+    results = list(op.results.types)
+    primal = declare(module, f"{name}_saving_carry", ir.FunctionType.get([v.type for v in in_primals], results +
+                                                                          stacked_types), function.location,
+                     scan_attributes(saving, scan.length, scan.reverse, k, scan.num_xs))
+    outs = list(func.CallOp(results + stacked_types, primal, in_primals).results)
+    outputs, carries = outs[:len(results)], outs[len(results):]
+
+    # The tangent scan: carry = the active carries' tangents; xs = the saved carries,
+    # the xs, the active xs' tangents; closure = the closure, its active tangents.
+    active_carry = [i for i in active if i < k]
+    active_x = [i - k for i in active if k <= i < k + scan.num_xs]
+    active_closure = [i - k - scan.num_xs for i in active if i >= k + scan.num_xs]
+    body_jvp = declare_jvp(module, scan.body, active)
+    tangent_carry = [instantiate(in_tangents[i], type_of(carry[i])) for i in active_carry]
+    tangent_xs = [x_tangents[j] for j in active_x]
+    tangent_closure = [closure_tangents[j] for j in active_closure]
+    x_slice_types = list(body_types.inputs)[k:k + scan.num_xs]
+    closure_slice = list(body_types.inputs)[k + scan.num_xs:]
+
+    def tangent_step(a):
+        tc, c, x = a[:len(active_carry)], a[len(active_carry):len(active_carry) + k], a[len(active_carry) + k:]
+        x, tx = x[:scan.num_xs], x[scan.num_xs:scan.num_xs + len(active_x)]
+        rest = a[len(active_carry) + k + scan.num_xs + len(active_x):]
+        cl, tcl = rest[:len(closure)], rest[len(closure):]
+        outs = list(func.CallOp(list(body_types.results) * 2, body_jvp, c + x + cl + tc + tx + tcl).results)
+        tangents_out = outs[len(body_types.results):]
+        return [tangents_out[i] for i in active_carry] + tangents_out[k:]
+
+    step_inputs = ([t.type for t in tangent_carry] + carry_types + x_slice_types + [x_slice_types[j] for j in active_x]
+                   + closure_slice + [closure_slice[j] for j in active_closure])
+    step_results = [carry_types[i] for i in active_carry] + y_types
+    tangent_body = define(module, f"{body_jvp}_tangent_step", step_inputs, step_results, function.location,
+                          tangent_step)
+    operands = tangent_carry + carries + xs + tangent_xs + closure + tangent_closure
+    tangent_results = [v.type for v in tangent_carry] + results[k:]
+    tangent_scan = declare(module, f"{name}_tangent_{'_'.join(map(str, active))}",
+                           ir.FunctionType.get([v.type for v in operands], tangent_results), function.location,
+                           scan_attributes(tangent_body, scan.length, scan.reverse, len(active_carry),
+                                           k + scan.num_xs + len(active_x),
+                                           **{SCAN_TANGENT_OF: ir.FlatSymbolRefAttr.get(body_symbol),
+                                              ACTIVE: ir.DenseI64ArrayAttr.get(active),
+                                              SCAN_BODY_NUM_XS: ir.IntegerAttr.get(
+                                                  ir.IntegerType.get_signless(64), scan.num_xs)}))
+    tangents = list(func.CallOp(tangent_results, tangent_scan, operands).results)
+    out_tangents = [None] * k + tangents[len(active_carry):]
+    for i, t in zip(active_carry, tangents[:len(active_carry)], strict=True):
+        out_tangents[i] = t
+    return outputs, out_tangents
+
+
+def _stacked(type_, length):
+    """`type_` (a tensor type) with a leading dimension of `length`."""
+    shaped = shaped_type(type_)
+    return tensor_type(ShapedType((length,) + tuple(shaped.shape), shaped.dtype))
 
 
 @dataclass(frozen=True)

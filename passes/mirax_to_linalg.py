@@ -4,15 +4,20 @@ dialect conversion, one conversion pattern per op around its lowering rule.
 The type converter erases integer signedness (ui32 -> i32): each rule reads
 signedness from the op's own types and computes on signless values, which is
 what arith and linalg accept. Function signatures, returns and calls are
-converted the same way. Declared while loops and conds then get their scf bodies.
+converted the same way. Declared scans first become while loops; declared while loops
+and conds then get their scf bodies.
 """
 from dataclasses import dataclass
 
-from mirax.dialect import Mirax, node_of, rules
-from mirax.dialect.types import signless
+import numpy as np
+
+from mirax.dialect import Mirax, node_of, op_class, rules
+from mirax.dialect.types import ShapedType, shaped_type, signless, tensor_type
+from mirax.dialect.values import apply, full, scalar
 from mirax.mlir import arith, func, ir, rewrite, scf, tensor
 
-from .declarations import (COND_BRANCHES, WHILE_BODY, WHILE_COND, add_body, branches, function_type, functions,
+from .declarations import (COND_BRANCHES, SCAN_BODY, SCAN_LENGTH, SCAN_NUM_CARRY, SCAN_NUM_XS, SCAN_REVERSE, WHILE_BODY,
+                           WHILE_COND, Scan, add_body, branches, declare, define, function_type, functions,
                            mark_derived)
 
 
@@ -65,6 +70,88 @@ def _erase_identity_casts(module):
     for cast in casts:
         cast.results[0].replace_all_uses_with(cast.operands[0])
         cast.erase()
+
+
+def _expand_scans(module):
+    """Give each declared scan its body: a declared while loop over (step, carry...,
+    ys...), reading x[i] and writing y[i] with dynamic slices (i counting down for a
+    reverse scan), which _build_loops then lowers with the others."""
+    table = functions(module)
+    for function in list(table.values()):
+        if SCAN_BODY not in function.attributes:
+            continue
+        with function.location:
+            _expand_scan(module, Scan(table, function))
+
+
+def _expand_scan(module, scan):
+    """One scan's body (see _expand_scans)."""
+    function = scan.function
+    name = function.attributes["sym_name"].value
+    types = function_type(function)
+    carry_types = list(types.results)[:scan.num_carry]
+    ys_types = list(types.results)[scan.num_carry:]
+    step_type = _scalar_tensor(np.int32)
+    loop_carry = [step_type] + carry_types + ys_types
+    closure_types = list(types.inputs)[scan.num_carry:]
+    location = function.location
+
+    def position(step):
+        """The row a step reads and writes."""
+        if not scan.reverse:
+            return step
+        return apply(op_class("mirax.sub"), scalar(np.int32(scan.length - 1)), step)
+
+    def cond(args):
+        return [apply(op_class("mirax.compare"), args[0], scalar(np.int32(scan.length)), direction="LT")]
+
+    def step(args):
+        count = 1 + scan.num_carry + len(ys_types)
+        i, carry, ys = args[0], args[1:1 + scan.num_carry], args[1 + scan.num_carry:count]
+        xs, closure = args[count:count + scan.num_xs], args[count + scan.num_xs:]
+        row = position(i)
+        x = [_row(v, row) for v in xs]
+        outs = list(func.CallOp(list(function_type(scan.body).results), scan.body.attributes["sym_name"].value,
+                                carry + x + closure).results)
+        ys = [_write_row(y, out, row) for y, out in zip(ys, outs[scan.num_carry:], strict=True)]
+        return [apply(op_class("mirax.add"), i, scalar(np.int32(1)))] + outs[:scan.num_carry] + ys
+
+    cond_symbol = define(module, f"{name}_cond", loop_carry + closure_types,
+                         [_scalar_tensor(np.bool_)], location, cond)
+    body_symbol = define(module, f"{name}_step", loop_carry + closure_types, loop_carry, location, step)
+    # The condition's closure, then the body's: both take all of it.
+    loop = declare(module, f"{name}_loop", ir.FunctionType.get(loop_carry + closure_types * 2, loop_carry), location,
+                   {WHILE_COND: ir.FlatSymbolRefAttr.get(cond_symbol),
+                    WHILE_BODY: ir.FlatSymbolRefAttr.get(body_symbol)})
+    block = add_body(function)
+    args = list(block.arguments)
+    with ir.InsertionPoint(block), location:
+        zeros = [full(shaped_type(t), 0) for t in ys_types]
+        results = func.CallOp(loop_carry, loop, [scalar(np.int32(0))] + args[:scan.num_carry] + zeros +
+                              args[scan.num_carry:] * 2).results
+        func.ReturnOp(list(results)[1:])
+    mark_derived(function, SCAN_BODY, SCAN_LENGTH, SCAN_REVERSE, SCAN_NUM_CARRY, SCAN_NUM_XS)
+
+
+def _scalar_tensor(dtype):
+    """tensor<dtype> (0-d)."""
+    return tensor_type(ShapedType((), np.dtype(dtype)))
+
+
+def _row(value, row):
+    """value[row] (row: a 0-d int32 value)."""
+    shaped = shaped_type(value.type)
+    starts = [row] + [scalar(np.int32(0))] * (shaped.ndim - 1)
+    window = apply(op_class("mirax.dynamic_slice"), *starts, value, slice_sizes=(1,) + tuple(shaped.shape[1:]))
+    return apply(op_class("mirax.reshape"), window, new_sizes=tuple(shaped.shape[1:]))
+
+
+def _write_row(value, row_value, row):
+    """value with value[row] = row_value."""
+    shaped = shaped_type(value.type)
+    starts = [row] + [scalar(np.int32(0))] * (shaped.ndim - 1)
+    update = apply(op_class("mirax.reshape"), row_value, new_sizes=(1,) + tuple(shaped.shape[1:]))
+    return apply(op_class("mirax.dynamic_update_slice"), *starts, value, update)
 
 
 def _build_loops(module):
@@ -131,6 +218,7 @@ class MiraxToLinalg:
     summary: str = "Lower mirax ops to linalg, tensor, arith, math and complex"
 
     def __call__(self, module, pass_=None):
+        _expand_scans(module)
         converter = rewrite.TypeConverter()
         converter.add_conversion(signless)
         patterns = rewrite.RewritePatternSet()

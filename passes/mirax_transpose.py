@@ -12,11 +12,12 @@ twice; a value no cotangent reaches stays a symbolic zero.
 from dataclasses import dataclass
 
 from mirax.dialect import node_of, rules
-from mirax.dialect.types import shaped_type
-from mirax.dialect.values import add_tangents, instantiate
+from mirax.dialect.types import ShapedType, shaped_type, tensor_type
+from mirax.dialect.values import add_tangents, instantiate, zeros
 from mirax.mlir import func, ir
 
-from .declarations import (COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, VJP_BWD, add_body, branch_list, branches, declare, define,
+from .declarations import (COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, SCAN_BODY_NUM_XS, SCAN_TANGENT_OF, VJP_BWD, Scan, add_body,
+                           branch_list, branches, declare, define, scan_attributes,
                            derive_ready, function_type, functions, linear_values, mark_derived)
 from .mirax_jvp import ACTIVE
 
@@ -88,6 +89,8 @@ def _transpose_call(module, op, cts, operands):
         return _transpose_custom_lin(module, op, callee, cts, operands)
     if COND_TANGENT_OF in callee.attributes:
         return _transpose_cond_tangent(module, op, callee, cts, operands)
+    if SCAN_TANGENT_OF in callee.attributes:
+        return _transpose_scan_tangent(module, op, callee, cts, operands)
     raise NotImplementedError(f"mirax-transpose: cannot transpose a call of @{op.attributes['callee'].value}")
 
 
@@ -116,6 +119,75 @@ def _transpose_cond_tangent(module, op, tangent_cond, cts, operands):
                      {COND_BRANCHES: branch_list(wrappers)})
     grads = func.CallOp(results, symbol, [index] + args + cts).results
     return [None] * (1 + num_args) + list(grads)
+
+
+def _transpose_scan_tangent(module, op, tangent_scan, cts, operands):
+    """A scan's tangent part (see mirax-jvp) transposes into the reverse scan of the
+    body's VJP at each step's saved carry and x: it carries the carries' cotangents
+    and sums the closure's, and stacks the xs' cotangents."""
+    from .mirax_linearize import declare_vjp  # mirax-linearize builds on this pass
+
+    table = functions(module)
+    scan = Scan(table, tangent_scan)
+    body = table[tangent_scan.attributes[SCAN_TANGENT_OF].value]
+    active = list(ir.DenseI64ArrayAttr(tangent_scan.attributes[ACTIVE]))
+    body_type = function_type(body)
+    num_active_carry = scan.num_carry
+    num_ys = len(op.results) - num_active_carry
+    k = len(body_type.results) - num_ys
+    num_body_xs = ir.IntegerAttr(tangent_scan.attributes[SCAN_BODY_NUM_XS]).value
+    # The tangent scan's xs are (saved carries, xs, active xs' tangents); its closure is
+    # (closure, active closure tangents).
+    active_carry = [i for i in active if i < k]
+    active_x = [i - k for i in active if k <= i < k + num_body_xs]
+    active_closure = [i - k - num_body_xs for i in active if i >= k + num_body_xs]
+    num_closure = len(body_type.inputs) - k - num_body_xs
+    carries = operands[num_active_carry:num_active_carry + k]
+    xs = operands[num_active_carry + k:num_active_carry + k + num_body_xs]
+    closure = operands[scan.num_carry + scan.num_xs:scan.num_carry + scan.num_xs + num_closure]
+    cts = [instantiate(ct, shaped_type(r.type)) for ct, r in zip(cts, op.results, strict=True)]
+    closure_types = list(body_type.inputs)[k + num_body_xs:]
+    accumulators = [zeros(shaped_type(closure_types[j])) for j in active_closure]
+    vjp = declare_vjp(module, body, active)
+    carry_types, y_types = list(body_type.results)[:k], list(body_type.results)[k:]
+    input_types = list(body_type.inputs)
+
+    def step(a):
+        ct_carry, acc = a[:num_active_carry], a[num_active_carry:num_active_carry + len(active_closure)]
+        rest = a[num_active_carry + len(active_closure):]
+        carry, x, ct_y, cl = rest[:k], rest[k:k + num_body_xs], rest[k + num_body_xs:k + num_body_xs + num_ys], \
+            rest[k + num_body_xs + num_ys:]
+        given = dict(zip(active_carry, ct_carry, strict=True))
+        ct_out = [given[i] if i in given else zeros(shaped_type(t)) for i, t in enumerate(carry_types)] + ct_y
+        grads = list(func.CallOp(carry_types + y_types + [input_types[i] for i in active], vjp,
+                                 carry + x + cl + ct_out).results)[k + num_ys:]
+        return (grads[:len(active_carry)]
+                + [add_tangents(s, g) for s, g in zip(acc, grads[len(active_carry) + len(active_x):], strict=True)]
+                + grads[len(active_carry):len(active_carry) + len(active_x)])
+
+    step_inputs = ([carry_types[i] for i in active_carry] + [closure_types[j] for j in active_closure] + carry_types
+                   + input_types[k:k + num_body_xs] + y_types + closure_types)
+    step_results = ([carry_types[i] for i in active_carry] + [closure_types[j] for j in active_closure]
+                    + [input_types[k + j] for j in active_x])
+    step_symbol = define(module, f"{vjp}_step", step_inputs, step_results, tangent_scan.location, step)
+    ct_carry, ct_y = cts[:num_active_carry], cts[num_active_carry:]
+    scan_operands = ct_carry + accumulators + carries + xs + ct_y + closure
+    results = ([v.type for v in ct_carry] + [closure_types[j] for j in active_closure]
+               + [_stacked(input_types[k + j], scan.length) for j in active_x])
+    name = f"{tangent_scan.attributes['sym_name'].value}_transpose"
+    symbol = declare(module, name, ir.FunctionType.get([v.type for v in scan_operands], results),
+                     tangent_scan.location, scan_attributes(step_symbol, scan.length, not scan.reverse,
+                                                            num_active_carry + len(active_closure),
+                                                            k + num_body_xs + num_ys))
+    grads = list(func.CallOp(results, symbol, scan_operands).results)
+    ct_init, ct_closure, ct_xs = (grads[:num_active_carry], grads[num_active_carry:num_active_carry + len(active_closure)],
+                                  grads[num_active_carry + len(active_closure):])
+    return ct_init + [None] * (k + num_body_xs) + ct_xs + [None] * num_closure + ct_closure
+
+
+def _stacked(type_, length):
+    shaped = shaped_type(type_)
+    return tensor_type(ShapedType((length,) + tuple(shaped.shape), shaped.dtype))
 
 
 def _transpose_custom_lin(module, op, callee, cts, operands):

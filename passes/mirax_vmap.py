@@ -16,14 +16,14 @@ version, declared here and derived in turn; transformations nest, innermost firs
 from dataclasses import dataclass
 
 from mirax.dialect import node_of, rules
-from mirax.dialect.batching import batch_at
+from mirax.dialect.batching import batch_at, move_axis
 from mirax.dialect.base import op_class
 from mirax.dialect.values import apply, full, sum_over, type_of
 from mirax.dialect.types import ShapedType, shaped_type, tensor_type
 from mirax.mlir import func, ir
 
-from .declarations import (COND_BRANCHES, JVP_RULE, NUM_PRIMALS, VJP_BWD, VJP_FWD, WHILE_BODY, WHILE_COND, add_body,
-                           branch_list, branches, cond_depends, declare,
+from .declarations import (COND_BRANCHES, JVP_RULE, NUM_PRIMALS, SCAN_BODY, VJP_BWD, VJP_FWD, WHILE_BODY, WHILE_COND,
+                           Scan, add_body, branch_list, branches, cond_depends, declare, scan_attributes, scan_depends,
                            define, depends, derive_ready, function_type, functions, mark_derived, rebuild,
                            while_depends)
 
@@ -113,6 +113,8 @@ def _batch(module, op, operands, dims, size):
             return _batch_while(module, op, callee, operands, dims, size)
         if COND_BRANCHES in callee.attributes:
             return _batch_cond(module, op, callee, operands, dims, size)
+        if SCAN_BODY in callee.attributes:
+            return _batch_scan(module, op, callee, operands, dims, size)
         in_axes = [NOT_BATCHED if d is None else d for d in dims]
         out_axes = [0 if batched else NOT_BATCHED for batched in depends(table, callee, [d is not None for d in dims])]
         symbol = declare_vmap(module, callee, in_axes, out_axes, size)
@@ -232,6 +234,32 @@ def _batch_cond(module, op, cond, operands, dims, size):
         chosen = [apply(op_class("mirax.select"), broadcast_to(is_k, type_of(r)), r, c)
                   for r, c in zip(results[k], chosen, strict=True)]
     return chosen, [0] * len(chosen)
+
+
+def _batch_scan(module, op, function, operands, dims, size):
+    """A scan with batched operands: a scan of the batched body, carries batched along
+    0 where they can differ between lanes (a fixed point through the body), xs with
+    their batch right after the scanned axis (so each x is batched along 0), and ys
+    batched along 1 where the body's ys are."""
+    table = functions(module)
+    scan = Scan(table, function)
+    flags = scan_depends(table, function, [d is not None for d in dims])
+    carry_flags, y_flags = flags[:scan.num_carry], flags[scan.num_carry:]
+    carry, xs, closure = scan.split(operands)
+    carry_dims, xs_dims, closure_dims = scan.split(dims)
+    carry = [batch_at(v, d, size, 0) if f else v for v, d, f in zip(carry, carry_dims, carry_flags, strict=True)]
+    xs = [v if d is None else move_axis(v, d, 1) for v, d in zip(xs, xs_dims, strict=True)]
+    axes = lambda bools: [0 if b else NOT_BATCHED for b in bools]  # noqa: E731
+    in_axes = (axes(carry_flags) + axes([d is not None for d in xs_dims])
+               + [NOT_BATCHED if d is None else d for d in closure_dims])
+    body = declare_vmap(module, scan.body, in_axes, axes(carry_flags) + axes(y_flags), size)
+    y_axes = [1 if f else NOT_BATCHED for f in y_flags]
+    types = [batched_type(t, a, size) for t, a in zip(op.results.types, axes(carry_flags) + y_axes, strict=True)]
+    name = f"{function.attributes['sym_name'].value}_vmap{size}_in_{_spell(in_axes)}"
+    symbol = declare(module, name, ir.FunctionType.get([v.type for v in carry + xs + closure], types), function.location,
+                     scan_attributes(body, scan.length, scan.reverse, scan.num_carry, scan.num_xs))
+    results = func.CallOp(types, symbol, carry + xs + closure).results
+    return list(results), [None if a == NOT_BATCHED else a for a in axes(carry_flags) + y_axes]
 
 
 def _any_lane(module, cond_symbol, name):

@@ -195,3 +195,88 @@ def test_cond_branches_must_agree():
 def test_switch_index_must_be_a_scalar_integer():
     with pytest.raises(TypeError, match=r"switch index must be a scalar integer, got f32\[\]"):
         mirax.lax.switch(1.0, [lambda x: x, lambda x: x], 1.0)
+
+
+# ----------------------------------------------------------------------------- scan, map, fori_loop by scan
+
+
+def rnn(np_, lax, reverse=False):
+    """A scan with a pytree carry (one part integer), xs, a closure and pytree ys."""
+
+    def f(h0, xs, w):
+        def step(carry, x):
+            h, n = carry
+            h = np_.tanh(h * w + x["a"]) + x["b"]
+            return (h, n + 1), {"h": h * 2.0, "s": np_.sum(h)}
+
+        (h, n), ys = lax.scan(step, (h0, 0), xs, reverse=reverse)
+        return h, n, ys
+
+    return f
+
+
+H0 = np.array([0.1, -0.2], np.float32)
+XS = {"a": np.arange(10, dtype=np.float32).reshape(5, 2) / 10, "b": np.linspace(-1, 1, 5, dtype=np.float32)[:, None]
+      * np.ones(2, np.float32)}
+W = np.array([0.5, 1.5], np.float32)
+
+
+def _loss(np_, lax, reverse):
+    def loss(h0, xs, w):
+        h, _, ys = rnn(np_, lax, reverse)(h0, xs, w)
+        return (h * h).sum() + (ys["h"] ** 2).sum() + ys["s"].sum()
+
+    return loss
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("transform", ["plain", "jit", "jvp", "grad", "jacrev", "hessian"])
+def test_scan(reverse, transform):
+    def build(t, np_, lax):
+        f, loss = rnn(np_, lax, reverse), _loss(np_, lax, reverse)
+        tangents = (np.ones(2, np.float32), jax.tree_util.tree_map(lambda x: np.full_like(x, 0.5), XS),
+                    np.full(2, 0.1, np.float32))
+        return {
+            "plain": f,
+            "jit": t.jit(f),
+            "jvp": lambda *args: t.jvp(lambda *a: f(*a)[0], args, tangents),
+            "grad": t.grad(loss, argnums=(0, 1, 2)),
+            "jacrev": t.jacrev(lambda *a: f(*a)[2]["s"], argnums=(0, 2)),
+            "hessian": lambda h0, xs, w: t.hessian(lambda w: loss(h0, xs, w))(w),
+        }[transform]
+
+    both_ways(build, H0, XS, W)
+
+
+@pytest.mark.parametrize("in_axes", [(0, None, None), (None, 1, None), (None, None, 0), (0, 0, 0)])
+def test_vmap_of_scan(in_axes):
+    batch = 3
+    args = [np.stack([H0 * (i + 1) for i in range(batch)]) if in_axes[0] == 0 else H0,
+            jax.tree_util.tree_map(lambda x: np.stack([x + i for i in range(batch)], in_axes[1]), XS)
+            if in_axes[1] is not None else XS,
+            np.stack([W * (i + 1) for i in range(batch)]) if in_axes[2] == 0 else W]
+    both_ways(lambda t, np_, lax: t.vmap(rnn(np_, lax), in_axes=in_axes), *args)
+
+
+def test_grad_of_vmap_of_scan():
+    hs = np.stack([H0, H0 * 2, H0 * 3])
+    both_ways(lambda t, np_, lax: t.grad(lambda hs, w: t.vmap(_loss(np_, lax, False), in_axes=(0, None, None))(
+        hs, XS, w).sum(), argnums=(0, 1)), hs, W)
+
+
+def test_scan_without_xs_and_map():
+    both_ways(lambda t, np_, lax: lambda x: (lax.scan(lambda c, _: (c * 1.5, c), x, None, length=4),
+                                             lax.map(lambda r: np_.sin(r).sum(), x[None] * np_.ones((3, 1)))), H0)
+
+
+def test_fori_loop_with_static_bounds_is_reverse_differentiable():
+    both_ways(lambda t, np_, lax: t.grad(lambda x: lax.fori_loop(1, 4, lambda i, c: c * np_.sin(x) * i, x).sum()), X)
+
+
+def test_scan_errors():
+    with pytest.raises(TypeError, match="scan body function carry input and carry output must have equal types"):
+        mirax.lax.scan(lambda c, x: (c.astype(np.int32), x), 1.0, np.ones(3, np.float32))
+    with pytest.raises(ValueError, match="scan got `length` argument of 4 which disagrees with leading axis sizes"):
+        mirax.lax.scan(lambda c, x: (c, x), 1.0, np.ones(3, np.float32), length=4)
+    with pytest.raises(ValueError, match="scan got no values to scan over and `length` not provided"):
+        mirax.lax.scan(lambda c, x: (c, x), 1.0, None)

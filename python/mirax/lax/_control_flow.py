@@ -14,10 +14,11 @@ from mirax import dtypes
 from mirax.core import Aval, Trace, current_trace, to_array, with_source
 from mirax.dialect import tensor_type
 from mirax.mlir import func, ir
-from mirax.passes.declarations import COND_BRANCHES, WHILE_BODY, WHILE_COND, branch_list, declare, define
+from mirax.passes.declarations import (COND_BRANCHES, WHILE_BODY, WHILE_COND, branch_list, declare, define,
+                                      scan_attributes)
 from mirax.tree_util import tree_flatten, tree_unflatten
 
-__all__ = ["cond", "fori_loop", "switch", "while_loop"]
+__all__ = ["cond", "fori_loop", "map", "scan", "switch", "while_loop"]
 
 
 def _trace(fun, tree, avals, name):
@@ -66,12 +67,23 @@ def while_loop(cond_fun, body_fun, init_val):
 
 
 def fori_loop(lower, upper, body_fun, init_val):
-    """body_fun(i, val) for i from lower to upper, as jax.lax.fori_loop (forward only for now)."""
+    """body_fun(i, val) for i from lower to upper, as jax.lax.fori_loop: with bounds
+    known while tracing (Python or concrete integers), a scan, differentiable in both
+    modes; otherwise a while loop (forward mode only)."""
     from mirax import lax
+    from mirax.core import Tracer
 
+    static = not any(isinstance(b, Tracer) and b.concrete is None for b in (lower, upper))
     lower, upper = to_array(lower), to_array(upper)
-    (lower, upper) = (lax.convert_element_type(x, dtypes.canonicalize_dtype(
-        dtypes.result_type(lower, upper))) for x in (lower, upper))
+    index_dtype = dtypes.canonicalize_dtype(dtypes.result_type(lower, upper))
+    lower, upper = (lax.convert_element_type(x, index_dtype) for x in (lower, upper))
+    one = lax.convert_element_type(1, index_dtype)
+    if static:
+        count = max(int(upper.concrete if isinstance(upper, Tracer) else upper) -
+                    int(lower.concrete if isinstance(lower, Tracer) else lower), 0)
+        (_, result), _ = scan(lambda c, _: ((lax.add(c[0], one), body_fun(*c)), None), (lower, init_val), None,
+                              length=count)
+        return result
 
     def cond(carry):
         i, upper_, _ = carry
@@ -79,7 +91,7 @@ def fori_loop(lower, upper, body_fun, init_val):
 
     def body(carry):
         i, upper_, val = carry
-        return lax.add(i, lax.convert_element_type(1, i.dtype)), upper_, body_fun(i, val)
+        return lax.add(i, one), upper_, body_fun(i, val)
 
     return while_loop(cond, body, (lower, upper, init_val))[2]
 
@@ -151,3 +163,65 @@ def _switch(index, branches, operands, what):
     outs = current_trace().call_declared([trace for trace, _ in traced], declare_cond, [index] + args,
                                          list(first.out_avals))
     return tree_unflatten(first_tree, outs)
+
+
+def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
+    """Loop f(carry, x) -> (carry, y) over the leading axis of xs, stacking the ys, as
+    jax.lax.scan: differentiable in both modes (reverse mode recomputes each step's
+    forward pass from the carries it saved)."""
+    xs_leaves, xs_tree = tree_flatten(xs)
+    xs_leaves = [to_array(x) for x in xs_leaves]
+    lengths = {x.aval.shape[0] if x.aval.ndim else None for x in xs_leaves}
+    if None in lengths:
+        raise ValueError(with_source("scan got value with no leading axis to scan over"))
+    if length is not None:
+        length = int(length)
+        if lengths and lengths != {length}:
+            raise ValueError(with_source(f"scan got `length` argument of {length} which disagrees with leading "
+                                         f"axis sizes {sorted(lengths)}."))
+    elif len(lengths) != 1:
+        raise ValueError(with_source("scan got no values to scan over and `length` not provided." if not lengths else
+                                     f"scan got values with different leading axis sizes: {sorted(lengths)}."))
+    else:
+        (length,) = lengths
+    if current_trace() is None:
+        from mirax.api import jit
+
+        return jit(lambda init, xs: scan(f, init, xs, length, reverse))(init, xs)
+    carry_leaves, carry_tree = tree_flatten(init)
+    carry_leaves = [to_array(x) for x in carry_leaves]
+    carry_avals = [Aval(x.aval.shape, x.aval.dtype, x.aval.weak_type) for x in carry_leaves]
+    x_avals = [Aval(x.aval.shape[1:], x.aval.dtype, x.aval.weak_type) for x in xs_leaves]
+    in_tree = tree_flatten((init, xs))[1] if xs is not None else tree_flatten((init, None))[1]
+
+    def step(pair):
+        out = f(*pair)
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise TypeError(with_source(f"scan body output must be a pair, got {type(out).__name__}."))
+        return tuple(out)
+
+    body, out_tree = _trace(step, in_tree, carry_avals + x_avals, getattr(f, "__name__", "body"))
+    new_carry_tree, y_tree = out_tree.children()
+    count = len(carry_avals)
+    if new_carry_tree != carry_tree or [(a.shape, a.dtype) for a in body.out_avals[:count]] != [
+            (a.shape, a.dtype) for a in carry_avals]:
+        raise TypeError(with_source(
+            f"scan body function carry input and carry output must have equal types, got\n  input {carry_tree} of "
+            f"{_types(carry_avals)}\n  output {new_carry_tree} of {_types(body.out_avals[:count])}."))
+    y_avals = [Aval((length,) + a.shape, a.dtype, a.weak_type) for a in body.out_avals[count:]]
+    operands = carry_leaves + xs_leaves + list(body.constvars)
+
+    def declare_scan(module, symbols):
+        (body_symbol,) = symbols
+        ftype = ir.FunctionType.get([tensor_type(x.aval.shaped) for x in operands],
+                                    [tensor_type(a.shaped) for a in carry_avals + y_avals])
+        return declare(module, f"scan{length}{'_reverse' if reverse else ''}_{body_symbol}", ftype,
+                       ir.Location.unknown(), scan_attributes(body_symbol, length, bool(reverse), count, len(xs_leaves)))
+
+    outs = current_trace().call_declared([body], declare_scan, operands, carry_avals + y_avals)
+    return tree_unflatten(carry_tree, outs[:count]), tree_unflatten(y_tree, outs[count:])
+
+
+def map(f, xs):  # noqa: A001 (jax.lax.map)
+    """f over the leading axis of xs, as jax.lax.map: a scan without a carry."""
+    return scan(lambda _, x: ((), f(x)), (), xs)[1]
