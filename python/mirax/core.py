@@ -354,11 +354,13 @@ class Trace:
             call = func.CallOp([tensor_type(a.shaped) for a in out_avals], symbol, operands)
         return [Tracer(self, r, a) for r, a in zip(call.results, out_avals, strict=True)]
 
-    def call(self, callee, args):
-        """Emit a call of a finished Trace (`callee`) with this trace's Tracers."""
+    def call(self, callee, args, constvars=None):
+        """Emit a call of a finished Trace (`callee`) with this trace's Tracers; its
+        closed-over values are `constvars` where given (closure conversion), else its own."""
         with runtime.context(), _location():
             symbol = self._import(callee)
-            return self._emit_call(symbol, list(args) + list(callee.constvars), callee.out_avals)
+            consts = callee.constvars if constvars is None else constvars
+            return self._emit_call(symbol, list(args) + list(consts), callee.out_avals)
 
     def call_transformed(self, declare, callee, args, extra, active, out_avals, prepare=None):
         """Emit a call of a transformation of a finished Trace: `declare(module, function,

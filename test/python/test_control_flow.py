@@ -280,3 +280,38 @@ def test_scan_errors():
         mirax.lax.scan(lambda c, x: (c, x), 1.0, np.ones(3, np.float32), length=4)
     with pytest.raises(ValueError, match="scan got no values to scan over and `length` not provided"):
         mirax.lax.scan(lambda c, x: (c, x), 1.0, None)
+
+
+# ----------------------------------------------------------------------------- custom_root
+
+
+def roots(np_, lax, has_aux=False):
+    """sqrt(x**3) as the root of y**2 - x**3 by Newton's method, differentiated implicitly."""
+
+    def newton(f, y0):
+        def step(y):
+            return y - f(y) / ((f(y + 1e-3) - f(y - 1e-3)) / 2e-3)
+
+        y = lax.while_loop(lambda y: np_.abs(f(y)) > 1e-5, step, y0)
+        return (y, y * 0 + 7.0) if has_aux else y
+
+    def sqrt_cubed(x):
+        return lax.custom_root(lambda y: y ** 2 - x ** 3, 1.0, newton, lambda g, y: y / g(1.0), has_aux=has_aux)
+
+    return sqrt_cubed
+
+
+@pytest.mark.parametrize("transform", ["plain", "grad", "jit(grad)", "jvp", "vmap(grad)", "grad(grad)"])
+def test_custom_root(transform):
+    def build(t, np_, lax):
+        f = roots(np_, lax)
+        return {"plain": f, "grad": t.grad(f), "jit(grad)": t.jit(t.grad(f)), "jvp": lambda x: t.jvp(f, (x,), (0.5,)),
+                "vmap(grad)": lambda x: t.vmap(t.grad(f))(np_.stack([x, x * 2, x * 3])),
+                "grad(grad)": t.grad(t.grad(f))}[transform]
+
+    both_ways(build, np.float32(2.0))
+
+
+def test_custom_root_with_aux():
+    both_ways(lambda t, np_, lax: lambda x: (roots(np_, lax, True)(x), t.grad(lambda x: roots(np_, lax, True)(x)[0])(x)),
+              np.float32(2.0))

@@ -16,9 +16,9 @@ from mirax.dialect import tensor_type
 from mirax.mlir import func, ir
 from mirax.passes.declarations import (COND_BRANCHES, WHILE_BODY, WHILE_COND, branch_list, declare, define,
                                       scan_attributes)
-from mirax.tree_util import tree_flatten, tree_unflatten
+from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
 
-__all__ = ["cond", "fori_loop", "map", "scan", "switch", "while_loop"]
+__all__ = ["cond", "custom_root", "fori_loop", "map", "scan", "switch", "while_loop"]
 
 
 def _trace(fun, tree, avals, name):
@@ -225,3 +225,48 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
 def map(f, xs):  # noqa: A001 (jax.lax.map)
     """f over the leading axis of xs, as jax.lax.map: a scan without a carry."""
     return scan(lambda _, x: ((), f(x)), (), xs)[1]
+
+
+def custom_root(f, initial_guess, solve, tangent_solve, has_aux=False):
+    """solve(f, initial_guess), a root of f, differentiated implicitly as
+    jax.lax.custom_root: the solver is never differentiated; the root's tangent solves
+    J_x f(root) t = -J_theta f(root) t_theta with tangent_solve(J_x f(root), rhs), theta
+    being what f closes over (f is closure-converted: its closed-over values become
+    arguments of a custom_jvp function)."""
+    from mirax.ad import jvp
+    from mirax.custom_derivatives import custom_jvp
+
+    if current_trace() is None:
+        return solve(f, initial_guess) if not has_aux else tuple(solve(f, initial_guess))
+    guess_leaves, guess_tree = tree_flatten(initial_guess)
+    avals = [to_array(x).aval for x in guess_leaves]
+    f_trace, f_tree = _trace(f, guess_tree, avals, getattr(f, "__name__", "f"))
+    if f_tree != guess_tree:
+        raise TypeError(with_source(f"custom_root: f must return a value of the guess's structure {guess_tree}, got "
+                                    f"{f_tree}."))
+
+    def f_of(x, consts):
+        """f at x with its closed-over values replaced by `consts`."""
+        outs = current_trace().call(f_trace, tree_flatten(x)[0], consts)
+        return tree_unflatten(guess_tree, outs)
+
+    @custom_jvp
+    def root(consts, guess):
+        return solve(lambda x: f_of(x, consts), guess)
+
+    @root.defjvp
+    def root_jvp(primals, tangents):
+        consts, guess = primals
+        consts_dot, _ = tangents
+        out = root(consts, guess)
+        solution = out[0] if has_aux else out
+        _, rhs = jvp(lambda c: f_of(solution, c), (consts,), (consts_dot,))
+        solution_dot = tangent_solve(lambda v: jvp(lambda x: f_of(x, consts), (solution,), (v,))[1],
+                                     tree_unflatten(guess_tree, [-leaf for leaf in tree_flatten(rhs)[0]]))
+        if has_aux:
+            from mirax.numpy import zeros_like
+
+            return out, (solution_dot, tree_map(zeros_like, out[1]))
+        return out, solution_dot
+
+    return root(list(f_trace.constvars), initial_guess)
