@@ -3,6 +3,7 @@ function declared with an attribute naming the function it transforms
 (`mirax.jvp_of`, `mirax.vjp_of`, `mirax.transpose_of`, `mirax.vmap_of`); its pass derives the body.
 Transformations nest, so a declaration is derived once the function it names has
 a body free of pending declarations: innermost first, to a fixed point."""
+from mirax.dialect.types import ShapedType, shaped_type, tensor_type
 from mirax.mlir import func, ir
 
 # Custom derivative rules (mirax.custom_jvp, mirax.custom_vjp) ride on the function a
@@ -243,6 +244,12 @@ class Scan:
         """carry, xs, closure: a list of the scan's args (or of flags for them)."""
         k, n = self.num_carry, self.num_xs
         return values[:k], values[k:k + n], values[k + n:]
+
+
+def stacked_type(type_, length):
+    """`type_` (a tensor type) with a leading dimension of `length`: a scan's stacked values."""
+    shaped = shaped_type(type_)
+    return tensor_type(ShapedType((length,) + tuple(shaped.shape), shaped.dtype))
 
 
 def scan_attributes(body, length, reverse, num_carry, num_xs, **extra):

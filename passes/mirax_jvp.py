@@ -14,14 +14,14 @@ has a body free of pending declarations: innermost first, to a fixed point.
 from dataclasses import dataclass
 
 from mirax.dialect import node_of, rules
-from mirax.dialect.types import ShapedType, shaped_type, tensor_type
+from mirax.dialect.types import shaped_type
 from mirax.dialect.values import instantiate, type_of
 from mirax.mlir import func, ir
 
 from .declarations import (COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, JVP_RULE, NUM_PRIMALS, SCAN_BODY,
                            SCAN_BODY_NUM_XS, SCAN_TANGENT_OF, VJP_FWD, WHILE_BODY, WHILE_COND, Scan, add_body, branch_list, branches,
                            declare, define, derive_ready, function_type, functions, mark_derived, scan_attributes,
-                           scan_depends, while_depends)
+                           scan_depends, stacked_type, while_depends)
 
 JVP_OF = "mirax.jvp_of"
 ACTIVE = "mirax.active"
@@ -225,7 +225,7 @@ def _scan_jvp(module, op, function, in_primals, in_tangents):
     saving = define(module, f"{body_symbol}_saving_carry", list(body_types.inputs), carry_types + y_types + carry_types,
                     function.location, lambda a: list(func.CallOp(carry_types + y_types, body_symbol, a).results)
                     + a[:k])
-    stacked_types = [_stacked(t, scan.length) for t in carry_types]
+    stacked_types = [stacked_type(t, scan.length) for t in carry_types]
     results = list(op.results.types)
     primal = declare(module, f"{name}_saving_carry", ir.FunctionType.get([v.type for v in in_primals], results +
                                                                           stacked_types), function.location,
@@ -274,12 +274,6 @@ def _scan_jvp(module, op, function, in_primals, in_tangents):
     for i, t in zip(active_carry, tangents[:len(active_carry)], strict=True):
         out_tangents[i] = t
     return outputs, out_tangents
-
-
-def _stacked(type_, length):
-    """`type_` (a tensor type) with a leading dimension of `length`."""
-    shaped = shaped_type(type_)
-    return tensor_type(ShapedType((length,) + tuple(shaped.shape), shaped.dtype))
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ twice; a value no cotangent reaches stays a symbolic zero.
 from dataclasses import dataclass
 
 from mirax.dialect import node_of, rules
-from mirax.dialect.types import ShapedType, shaped_type, tensor_type
+from mirax.dialect.types import shaped_type
 from mirax.dialect.values import add_tangents, instantiate, zeros
 from mirax.mlir import func, ir
 
 from .declarations import (COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, SCAN_BODY_NUM_XS, SCAN_TANGENT_OF, VJP_BWD, Scan, add_body,
-                           branch_list, branches, declare, define, scan_attributes,
+                           branch_list, branches, declare, define, scan_attributes, stacked_type,
                            derive_ready, function_type, functions, linear_values, mark_derived)
 from .mirax_jvp import ACTIVE
 
@@ -83,7 +83,7 @@ def _derive(module, decl):
 
 def _transpose_call(module, op, cts, operands):
     """The calls a linear function keeps (mirax-linearize inlines the others): the
-    linear part of a custom_vjp function or of a cond."""
+    linear part of a custom_vjp function, of a cond or of a scan."""
     callee = functions(module)[op.attributes["callee"].value]
     if CUSTOM_LIN_OF in callee.attributes:
         return _transpose_custom_lin(module, op, callee, cts, operands)
@@ -173,7 +173,7 @@ def _transpose_scan_tangent(module, op, tangent_scan, cts, operands):
     ct_carry, ct_y = cts[:num_active_carry], cts[num_active_carry:]
     scan_operands = ct_carry + accumulators + carries + xs + ct_y + closure
     results = ([v.type for v in ct_carry] + [closure_types[j] for j in active_closure]
-               + [_stacked(input_types[k + j], scan.length) for j in active_x])
+               + [stacked_type(input_types[k + j], scan.length) for j in active_x])
     name = f"{tangent_scan.attributes['sym_name'].value}_transpose"
     symbol = declare(module, name, ir.FunctionType.get([v.type for v in scan_operands], results),
                      tangent_scan.location, scan_attributes(step_symbol, scan.length, not scan.reverse,
@@ -183,11 +183,6 @@ def _transpose_scan_tangent(module, op, tangent_scan, cts, operands):
     ct_init, ct_closure, ct_xs = (grads[:num_active_carry], grads[num_active_carry:num_active_carry + len(active_closure)],
                                   grads[num_active_carry + len(active_closure):])
     return ct_init + [None] * (k + num_body_xs) + ct_xs + [None] * num_closure + ct_closure
-
-
-def _stacked(type_, length):
-    shaped = shaped_type(type_)
-    return tensor_type(ShapedType((length,) + tuple(shaped.shape), shaped.dtype))
 
 
 def _transpose_custom_lin(module, op, callee, cts, operands):
