@@ -16,6 +16,10 @@ from mirax.mlir import func, ir
 # the function; mirax-transpose calls the backward pass for the function
 # `mirax.custom_lin_of` a custom_vjp function, declared by mirax-jvp for its linear part.
 JVP_RULE = "mirax.jvp_rule"
+# A function computed by Python at run time (a custom_vjp backward pass outside jit,
+# run eagerly on concrete arrays as JAX runs it): bodiless, naming the host symbol the
+# runtime registers; mirax-to-linalg gives it a body calling that symbol on buffers.
+HOST_CALLBACK = "mirax.host_callback"
 VJP_FWD = "mirax.vjp_fwd"
 VJP_BWD = "mirax.vjp_bwd"
 NUM_PRIMALS = "mirax.num_primals"
@@ -90,7 +94,7 @@ def derive_ready(module, kind, derive):
 
 def _complete(table, name, seen):
     function = table[name]
-    if CUSTOM_LIN_OF in function.attributes:  # no body, by design: mirax-transpose knows what it does
+    if CUSTOM_LIN_OF in function.attributes or HOST_CALLBACK in function.attributes:  # no body, by design
         return True
     declared = any(key in function.attributes for key in (WHILE_COND, COND_BRANCHES, SCAN_BODY))
     if not declared and (transformed(function) is not None or not function.regions[0].blocks):

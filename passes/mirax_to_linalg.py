@@ -14,11 +14,11 @@ import numpy as np
 from mirax.dialect import Mirax, node_of, op_class, rules
 from mirax.dialect.types import ShapedType, shaped_type, signless, tensor_type
 from mirax.dialect.values import apply, full, scalar
-from mirax.mlir import arith, func, ir, rewrite, scf, tensor
+from mirax.mlir import arith, bufferization, func, ir, memref, rewrite, scf, tensor
 
-from .declarations import (COND_BRANCHES, SCAN_BODY, SCAN_LENGTH, SCAN_NUM_CARRY, SCAN_NUM_XS, SCAN_REVERSE, WHILE_BODY,
-                           WHILE_COND, Scan, add_body, branches, declare, define, function_type, functions,
-                           mark_derived)
+from .declarations import (COND_BRANCHES, HOST_CALLBACK, SCAN_BODY, SCAN_LENGTH, SCAN_NUM_CARRY, SCAN_NUM_XS,
+                           SCAN_REVERSE, WHILE_BODY, WHILE_COND, Scan, add_body, branches, declare, define,
+                           function_type, functions, mark_derived)
 
 
 def _lower(op, adaptor, converter, rewriter):
@@ -182,6 +182,35 @@ def _build_loops(module):
         mark_derived(loop, WHILE_COND, WHILE_BODY)
 
 
+def _build_host_calls(module):
+    """Give each host-callback function (passes/declarations.py) its body: its tensors
+    as buffers, result buffers allocated, and a call of the host symbol on them all
+    (inputs, then results to fill), which the runtime registers."""
+    table = functions(module)
+    for function in list(table.values()):
+        if HOST_CALLBACK not in function.attributes:
+            continue
+        host = ir.StringAttr(function.attributes[HOST_CALLBACK]).value
+        ftype = function_type(function)
+        with function.location:
+            declare(module, host, ir.FunctionType.get([buffer(t) for t in list(ftype.inputs) + list(ftype.results)], []),
+                    function.location, {})
+            block = add_body(function)
+            with ir.InsertionPoint(block):
+                inputs = [bufferization.ToBufferOp(buffer(a.type), a, read_only=True).result for a in block.arguments]
+                outputs = [memref.AllocOp(buffer(t), [], []).result for t in ftype.results]
+                func.CallOp([], host, inputs + outputs)
+                func.ReturnOp([bufferization.ToTensorOp(t, out, restrict=True, writable=True).result
+                               for t, out in zip(ftype.results, outputs, strict=True)])
+        mark_derived(function, HOST_CALLBACK)
+
+
+def buffer(tensor_type):
+    """The identity-layout memref type of a tensor type."""
+    shaped = ir.RankedTensorType(tensor_type)
+    return ir.MemRefType.get(shaped.shape, shaped.element_type)
+
+
 def _build_conds(module):
     """Give each declared cond (passes/declarations.py) its body: scf.ifs on the index
     choosing the call of one branch."""
@@ -236,3 +265,4 @@ class MiraxToLinalg:
         _erase_identity_casts(module)
         _build_loops(module)
         _build_conds(module)
+        _build_host_calls(module)

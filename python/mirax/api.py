@@ -59,6 +59,7 @@ def call_transformation(declare, callee, args, extra, active, out_avals, prepare
         return enclosing.call_transformed(declare, callee, args, extra, active, out_avals, prepare)
     inputs = list(args) + list(extra)
     with Trace([x.aval for x in inputs], callee.name) as trace:
+        trace.runs_now = True
         outs = trace.call_transformed(declare, callee, trace.invars[: len(args)], trace.invars[len(args):],
                                       active, out_avals, prepare)
     trace.finish(outs)

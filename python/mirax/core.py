@@ -273,6 +273,7 @@ class Trace:
         self.name = name
         self.level = current_level() if level is None else level
         self.embed_arrays = embed_arrays
+        self.runs_now = False  # a wrapper compiled and run as soon as it is traced (not under jit)
         with runtime.context(), ir.Location.unknown():
             self.module = ir.Module.create()
             with ir.InsertionPoint(self.module.body):

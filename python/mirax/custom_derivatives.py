@@ -9,15 +9,20 @@ attributes (passes/declarations.py) that mirax-jvp and mirax-transpose use in pl
 of its body. A custom_vjp's backward pass is traced only when a VJP is requested, as
 JAX calls it only then.
 """
+import ctypes
 import functools
 import inspect
 import itertools
+
+import numpy as np
 
 from mirax import runtime
 from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
 from mirax.dtypes import is_complex, is_float
 from mirax.mlir import ir
-from mirax.passes.declarations import JVP_RULE, NUM_PRIMALS, VJP_BWD, VJP_FWD, functions
+from mirax.dialect import tensor_type
+from mirax.passes.declarations import HOST_CALLBACK, JVP_RULE, NUM_PRIMALS, VJP_BWD, VJP_FWD, declare, functions
+from mirax.passes.mirax_vmap import VMAP_OF
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
 
 BWD_PENDING = "mirax.vjp_bwd_pending"  # a key of _BACKWARD_PASSES: traced on demand
@@ -229,54 +234,100 @@ class custom_vjp(_CustomFunction):  # noqa: N801 (JAX's name)
         num_outputs = trees["out"].num_leaves
         outs, residuals = fwd_outs[:num_outputs], fwd_outs[num_outputs:]
         key = f"{self.name}_{next(_KEYS)}"
-        _BACKWARD_PASSES[key] = functools.partial(
-            self._trace_bwd, static, tree, avals, trees["out"], [o.aval for o in outs], trees["residuals"],
+        _BACKWARD_PASSES[key] = _BackwardPass(
+            self, static, tree, avals, trees["out"], [o.aval for o in outs], trees["residuals"],
             [r.aval for r in residuals], None if known is None else [r.concrete for r in residuals], level - 1)
         body = _through(fwd_trace, avals, num_outputs, self.name, level - 1, lambda symbol: {
             VJP_FWD: ir.FlatSymbolRefAttr.get(symbol), NUM_PRIMALS: _i64(len(leaves)),
             BWD_PENDING: ir.StringAttr.get(key)}, list)
         return tree_unflatten(trees["out"], _call(body, leaves, outs))
 
-    def _trace_bwd(self, static, tree, avals, out_tree, out_avals, residual_tree, residual_avals, known, level):
-        """The backward pass as a function (residuals..., cotangents...) -> cotangents."""
-        bwd_name = getattr(self.bwd, "__name__", "bwd")
-        num_residuals = len(residual_avals)
-        arg_trees = tree.children()
 
-        def bwd(*inputs):
-            residuals = tree_unflatten(residual_tree, inputs[:num_residuals])
-            cotangents = tree_unflatten(out_tree, inputs[num_residuals:])
-            grads = self.bwd(*static, residuals, cotangents)
-            if not isinstance(grads, tuple) or len(grads) != len(arg_trees):
-                raise TypeError(with_source(
-                    f"Custom VJP bwd rule must produce an output with the same container (pytree) structure as "
-                    f"the args tuple of the primal function, and in particular must produce a tuple of length "
-                    f"equal to the number of arguments to the primal function, but got bwd output structure "
-                    f"{tree_flatten(grads)[1]} for primal input structure {tree}."))
-            flat = []
-            for grad, arg_tree in zip(grads, arg_trees, strict=True):
-                if grad is None:
-                    flat += [None] * arg_tree.num_leaves
-                    continue
-                grad_leaves, grad_tree = tree_flatten(grad)
-                if grad_tree != arg_tree:
-                    raise TypeError(with_source(
-                        f"Custom VJP bwd rule {bwd_name} for function {self.name} must produce cotangents with the "
-                        f"structure of the primal arguments, but got {grad_tree} for an argument of structure "
-                        f"{arg_tree}."))
-                flat += grad_leaves
-            from mirax.numpy import zeros
+class _BackwardPass:
+    """A custom_vjp call's backward pass, made when a VJP of the call is requested:
+    traced into the program, or, in a program run right away that nothing
+    differentiates further, a host function running bwd eagerly on the concrete
+    residuals and cotangents, as JAX runs it outside jit (a debugger in bwd sees values)."""
 
-            return [zeros(a.shape, a.dtype) if g is None else _as_cotangent(g, a, bwd_name, self.name)
-                    for g, a in zip(flat, avals, strict=True)]
+    def __init__(self, custom, static, tree, avals, out_tree, out_avals, residual_tree, residual_avals, known,
+                 level):
+        self.custom, self.static, self.tree, self.avals = custom, static, tree, avals
+        self.out_tree, self.out_avals = out_tree, out_avals
+        self.residual_tree, self.residual_avals, self.known, self.level = residual_tree, residual_avals, known, level
+        self.traced = None
 
-        trace, _ = _trace(bwd, residual_avals + out_avals, f"{self.name}_bwd",
-                          None if known is None else known + [None] * len(out_avals), level, embed_arrays=True)
-        if trace.constvars:
+    def cotangents(self, inputs):
+        """bwd on (residuals..., output cotangents...) leaves: the cotangent of every
+        argument leaf, checked against the arguments' structure, None made zeros."""
+        custom = self.custom
+        bwd_name = getattr(custom.bwd, "__name__", "bwd")
+        num_residuals = len(self.residual_avals)
+        arg_trees = self.tree.children()
+        residuals = tree_unflatten(self.residual_tree, inputs[:num_residuals])
+        cotangents = tree_unflatten(self.out_tree, inputs[num_residuals:])
+        grads = custom.bwd(*self.static, residuals, cotangents)
+        if not isinstance(grads, tuple) or len(grads) != len(arg_trees):
             raise TypeError(with_source(
-                f"Custom VJP bwd rule {bwd_name} for function {self.name} closes over a traced array; pass it "
-                f"through the residuals instead."))
-        return trace
+                f"Custom VJP bwd rule must produce an output with the same container (pytree) structure as "
+                f"the args tuple of the primal function, and in particular must produce a tuple of length "
+                f"equal to the number of arguments to the primal function, but got bwd output structure "
+                f"{tree_flatten(grads)[1]} for primal input structure {self.tree}."))
+        flat = []
+        for grad, arg_tree in zip(grads, arg_trees, strict=True):
+            if grad is None:
+                flat += [None] * arg_tree.num_leaves
+                continue
+            grad_leaves, grad_tree = tree_flatten(grad)
+            if grad_tree != arg_tree:
+                raise TypeError(with_source(
+                    f"Custom VJP bwd rule {bwd_name} for function {custom.name} must produce cotangents with the "
+                    f"structure of the primal arguments, but got {grad_tree} for an argument of structure "
+                    f"{arg_tree}."))
+            flat += grad_leaves
+        from mirax.numpy import zeros
+
+        return [zeros(a.shape, a.dtype) if g is None else _as_cotangent(g, a, bwd_name, custom.name)
+                for g, a in zip(flat, self.avals, strict=True)]
+
+    def trace(self):
+        """The backward pass traced as a function (residuals..., cotangents...) -> cotangents."""
+        if self.traced is None:
+            known = None if self.known is None else self.known + [None] * len(self.out_avals)
+            trace, _ = _trace(lambda *inputs: self.cotangents(list(inputs)), self.residual_avals + self.out_avals,
+                              f"{self.custom.name}_bwd", known, self.level, embed_arrays=True)
+            if trace.constvars:
+                raise TypeError(with_source(
+                    f"Custom VJP bwd rule {getattr(self.custom.bwd, '__name__', 'bwd')} for function "
+                    f"{self.custom.name} closes over a traced array; pass it through the residuals instead."))
+            self.traced = trace
+        return self.traced
+
+    def runs_on_host(self, trace):
+        """Whether to run bwd as a host function in `trace`'s program: one run right
+        away that nothing differentiates further nor batches (mirax-vmap needs it traced)."""
+        avals = self.residual_avals + self.out_avals + self.avals
+        batched = any(VMAP_OF in f.attributes for f in functions(trace.module.operation).values())
+        return trace.runs_now and self.level == 0 and not batched and all(a.size for a in avals)
+
+    def host_function(self, symbol):
+        """Register the host function `symbol`: bwd on arrays made from the program's
+        buffers (inputs, then the cotangents to fill)."""
+        in_avals = self.residual_avals + self.out_avals
+
+        def run(*addresses):
+            inputs = [Array(_buffer(address, aval).copy(), aval.weak_type)
+                      for address, aval in zip(addresses, in_avals, strict=False)]
+            grads = self.cotangents(inputs)
+            for address, grad, aval in zip(addresses[len(in_avals):], grads, self.avals, strict=True):
+                _buffer(address, aval)[...] = np.asarray(grad)
+
+        runtime.host_function(symbol, run, len(in_avals) + len(self.avals))
+
+
+def _buffer(address, aval):
+    """The NumPy view of a buffer of `aval` at `address`."""
+    nbytes = aval.size * np.dtype(aval.dtype).itemsize
+    return np.frombuffer((ctypes.c_char * nbytes).from_address(address), dtype=aval.dtype).reshape(aval.shape)
 
 
 def _as_cotangent(grad, aval, bwd_name, name):
@@ -290,19 +341,27 @@ def _as_cotangent(grad, aval, bwd_name, name):
     return grad if grad.aval.dtype == aval.dtype else lax.convert_element_type(grad, aval.dtype)
 
 
-_BACKWARD_PASSES = {}  # key -> a thunk tracing a custom_vjp backward pass; its Trace once traced
+_BACKWARD_PASSES = {}  # key -> the _BackwardPass of a custom_vjp call
 _KEYS = itertools.count()
 
 
 def trace_backward_passes(trace):
-    """Give every custom_vjp function in `trace`'s module its backward pass (traced now,
+    """Give every custom_vjp function in `trace`'s module its backward pass (made now,
     once per call site): called before a VJP is declared there."""
-    for function in functions(trace.module.operation).values():
+    module = trace.module.operation
+    for function in functions(module).values():
         if BWD_PENDING not in function.attributes:
             continue
         key = ir.StringAttr(function.attributes[BWD_PENDING]).value
         pending = _BACKWARD_PASSES[key]
-        if not isinstance(pending, Trace):
-            pending = _BACKWARD_PASSES[key] = pending()
-        function.attributes[VJP_BWD] = ir.FlatSymbolRefAttr.get(trace._import(pending))
+        if pending.runs_on_host(trace):
+            host = f"mirax_host_{key}"
+            pending.host_function(host)
+            ftype = ir.FunctionType.get([tensor_type(a.shaped) for a in pending.residual_avals + pending.out_avals],
+                                        [tensor_type(a.shaped) for a in pending.avals])
+            symbol = declare(module, f"{key}_bwd_on_host", ftype, ir.Location.unknown(),
+                             {HOST_CALLBACK: ir.StringAttr.get(host)})
+        else:
+            symbol = trace._import(pending.trace())
+        function.attributes[VJP_BWD] = ir.FlatSymbolRefAttr.get(symbol)
         del function.attributes[BWD_PENDING]

@@ -39,6 +39,42 @@ def address(array):
         return array.ctypes.data
 
 
+_host_functions = {}  # symbol -> ctypes function compiled programs may call (kept alive here)
+_host_errors = []  # exceptions raised by host functions, re-raised when their program returns
+
+
+def host_function(symbol, fn, num_buffers):
+    """Register `fn(*addresses)`, taking the addresses of `num_buffers` buffers, as the
+    host function `symbol` that compiled programs may call."""
+
+    def call(*addresses):
+        try:
+            fn(*addresses)
+        except BaseException as err:  # noqa: BLE001 - cannot unwind through compiled code
+            _host_errors.append(err)
+
+    _host_functions[symbol] = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * num_buffers)(call)
+
+
+def _register_host_functions(engine, module):
+    """Make the host functions `module` (LLVM dialect) declares callable; whether any is."""
+    found = False
+    for op in module.body.operations:
+        if op.operation.name == "llvm.func" and not op.regions[0].blocks:
+            symbol = op.attributes["sym_name"].value
+            if symbol in _host_functions:
+                engine.raw_register_runtime(symbol, ctypes.cast(_host_functions[symbol], ctypes.c_void_p))
+                found = True
+    return found
+
+
+def _raise_host_errors():
+    if _host_errors:
+        error = _host_errors.pop()
+        _host_errors.clear()
+        raise error
+
+
 class Executable:
     """A compiled entry function: call it with mirax Arrays, get new NumPy arrays back."""
 
@@ -47,6 +83,7 @@ class Executable:
             lower_to_linalg(module)
             lower_to_llvm(module)
             self._engine = ExecutionEngine(module, opt_level=3)
+            self._calls_host = _register_host_functions(self._engine, module)
         self._function = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(self._engine.raw_lookup(entry))
         self._out_types = [(tuple(t.shape), t.dtype) for t in out_types]
         # One pointer cell per buffer, and the packed argument array pointing at the cells.
@@ -67,6 +104,8 @@ class Executable:
             cells[i] = address(array)
             i += 1
         self._function(self._argv_address)
+        if self._calls_host:
+            _raise_host_errors()
         return outputs
 
 
@@ -81,6 +120,8 @@ class DescriptorExecutable:
             lower_to_linalg(module)
             lower_to_llvm(module, bare_pointers=False)
             self._engine = ExecutionEngine(module, opt_level=3)
+            if _register_host_functions(self._engine, module):
+                raise NotImplementedError("a program with zero-size buffers cannot call host functions")
         self._entry = entry
         self._out_types = [(tuple(t.shape), t.dtype) for t in out_types]
 

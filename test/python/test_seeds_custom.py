@@ -376,6 +376,29 @@ PROGRAMS = {
     print(app(lambda x: x ** 2, 4.))
     print(grad(app, 1)(lambda x: x ** 2, 4.))
     """, "27.0\n2.0\n3375.0\n3.0\n16.0\n5.0\n"),
+    # The seed stops in pdb inside debug_bwd and prints x and g there: outside jit the
+    # backward pass runs on concrete arrays. (JAX 0.10.2 prints them weakly typed, as
+    # here; the seed's older JAX did not.)
+    "a debugger in the backward pass sees values": (HEADER + """
+    @custom_vjp
+    def debug(x):
+      return x # acts like identity
+    def debug_fwd(x):
+      return x, x
+    def debug_bwd(x, g):
+      print(repr(x))  # (Pdb) p x
+      print(repr(g))  # (Pdb) p g
+      return (g,)
+    debug.defvjp(debug_fwd, debug_bwd)
+    def foo(x):
+      y = x ** 2
+      y = debug(y) # insert pdb in corresponding backward pass step
+      return jnp.sin(y)
+    jax.grad(foo)(3.)
+    """, """
+    Array(9., dtype=float32, weak_type=True)
+    Array(-0.91113025, dtype=float32, weak_type=True)
+    """),
 }
 
 
