@@ -399,6 +399,98 @@ PROGRAMS = {
     Array(9., dtype=float32, weak_type=True)
     Array(-0.91113025, dtype=float32, weak_type=True)
     """),
+    "yeast, butter clipping and dough maturity (seed 2, part 4)": ("""
+    import mirax as jax
+    import mirax.numpy as jnp
+    initial_ingredients = {'sugar': 1.5, 'flour': 2.0, 'butter': 1.0, 'eggs': 3.0}
+    ingredient_vec = jnp.array([initial_ingredients[k] for k in sorted(initial_ingredients.keys())])
+    def bake_cake_properties(ingredients_vec):
+        sugar, flour, butter, eggs = ingredients_vec[3], ingredients_vec[2], ingredients_vec[0], ingredients_vec[1]
+        sweetness = 10 * jnp.log1p(sugar) + 0.1 * butter - 0.2*flour
+        fluffiness = 5 * (eggs / 3.0) - 0.5 * (flour - 2.0)**2 + 0.2*butter
+        cost = (sugar**1.1 + flour**0.9 + butter**1.2 + eggs**1.0) * 0.5
+        return jnp.array([sweetness, fluffiness, cost])
+    def deliciousness_score(ingredient_vec):
+        sweetness, fluffiness, cost = bake_cake_properties(ingredient_vec)
+        score = -(sweetness - 10.0)**2 - (fluffiness - 5.0)**2 - 0.5 * cost
+        return score
+
+    @jax.custom_jvp
+    def yeast_activity(temp):
+      return jnp.log(1. + jnp.exp(temp))
+    @yeast_activity.defjvp
+    def yeast_activity_jvp(primals, tangents):
+      temp, = primals
+      temp_dot, = tangents
+      activity = yeast_activity(temp)
+      activity_dot = (1 - 1/(1 + jnp.exp(temp))) * temp_dot
+      return activity, activity_dot
+    high_temp = 500.0
+    print(f"\\n--- Custom JVP (Yeast Stability) ---")
+    print(f"Yeast activity at {high_temp}: {yeast_activity(high_temp)}")
+    print(f"Gradient of activity at {high_temp}: {jax.grad(yeast_activity)(high_temp)}")
+
+    @jax.custom_vjp
+    def pass_through_with_butter_limit(ingredient_vec, butter_range):
+      return ingredient_vec
+    def butter_limit_fwd(ingredient_vec, butter_range):
+      return ingredient_vec, butter_range
+    def butter_limit_bwd(residuals, grad_in):
+      butter_grad = grad_in[0]
+      clipped_butter_grad = jnp.clip(butter_grad, -residuals, residuals)
+      return (grad_in.at[0].set(clipped_butter_grad), None)
+    pass_through_with_butter_limit.defvjp(butter_limit_fwd, butter_limit_bwd)
+    def score_with_butter_limit(ingredient_vec):
+       adjusted_for_grad = pass_through_with_butter_limit(ingredient_vec, 0.1)
+       return deliciousness_score(adjusted_for_grad)
+    grad_original_fn = jax.grad(deliciousness_score)
+    grad_clipped_fn = jax.grad(score_with_butter_limit)
+    original_grad = grad_original_fn(ingredient_vec)
+    clipped_grad = grad_clipped_fn(ingredient_vec)
+    print(f"\\n--- Custom VJP (Butter Gradient Clipping) ---")
+    print(f"Original gradient:       {original_grad}")
+    print(f"Gradient w/ butter clip: {clipped_grad}")
+    print(f"(Note butter grad [index 0] is clipped to +/- 0.1)")
+
+    @jax.custom_vjp
+    def find_final_dough_maturity(params, initial_maturity, tol=1e-6):
+      a_retention, b_boost = params
+      update = lambda x: a_retention * x + b_boost
+      state = (initial_maturity, update(initial_maturity))
+      maturity_star = jax.lax.while_loop(lambda s: jnp.abs(s[0]-s[1]) > tol,
+                                 lambda s: (s[1], update(s[1])),
+                                 state)[1]
+      return maturity_star
+    def maturity_fwd(params, initial_maturity, tol=1e-6):
+      maturity_star = find_final_dough_maturity(params, initial_maturity, tol)
+      return maturity_star, (params, maturity_star)
+    def maturity_bwd(residuals, maturity_star_bar):
+      params, maturity_star = residuals
+      a_retention, b_boost = params
+      w = maturity_star_bar / (1.0 - a_retention + 1e-8)
+      a_grad = w * maturity_star
+      b_grad = w
+      return ((a_grad, b_grad), None, None)
+    find_final_dough_maturity.defvjp(maturity_fwd, maturity_bwd)
+    current_params = (0.75, 10.0)
+    initial_guess = 0.0
+    print(f"\\n--- Custom VJP (Minimal Loop Example) ---")
+    param_sensitivity = jax.grad(find_final_dough_maturity)(current_params, initial_guess)
+    print(f"Gradient d(Maturity)/d(params={current_params}): ({param_sensitivity[0]:.2f}, {param_sensitivity[1]:.2f})")
+    """, """
+
+    --- Custom JVP (Yeast Stability) ---
+    Yeast activity at 500.0: inf
+    Gradient of activity at 500.0: 1.0
+
+    --- Custom VJP (Butter Gradient Clipping) ---
+    Original gradient:       [-0.1525816  -0.91666603 -0.66476905  8.810353  ]
+    Gradient w/ butter clip: [-0.1        -0.91666603 -0.66476905  8.810353  ]
+    (Note butter grad [index 0] is clipped to +/- 0.1)
+
+    --- Custom VJP (Minimal Loop Example) ---
+    Gradient d(Maturity)/d(params=(0.75, 10.0)): (160.00, 4.00)
+    """),
 }
 
 
