@@ -274,3 +274,28 @@ def scan_depends(table, scan, inputs):
         if grown == carry:
             return outputs
         carry = grown
+
+
+def inline_calls(module, function, select=lambda calls: calls):
+    """Replace the calls in `function` that `select(calls)` picks (of those whose
+    callee has a body: declared loops, conds and scans and custom_vjp's linear part
+    stay calls) by the callee's body, until it picks none."""
+    table = functions(module)
+    block = function.regions[0].blocks[0]
+    while True:
+        calls = select([op for op in block.operations if op.operation.name == "func.call"
+                        and table[op.attributes["callee"].value].regions[0].blocks])
+        if not calls:
+            return
+        for call in calls:
+            callee_block = table[call.attributes["callee"].value].regions[0].blocks[0]
+            env = dict(zip(callee_block.arguments, call.operands, strict=True))
+            with ir.InsertionPoint(call), call.location:
+                for op in callee_block.operations:
+                    if op.operation.name == "func.return":
+                        for result, value in zip(call.results, op.operands, strict=True):
+                            result.replace_all_uses_with(env[value])
+                        continue
+                    clone = rebuild(op, env)
+                    env.update(zip(op.results, clone.results, strict=True))
+            call.operation.erase()

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from mirax.mlir import func, ir
 
-from .declarations import (WHILE_COND, add_body, declare, derive_ready, function_type, functions, linear_values,
-                           mark_derived, rebuild)
+from .declarations import (WHILE_COND, add_body, declare, derive_ready, function_type, functions, inline_calls,
+                           linear_values, mark_derived, rebuild)
 from .mirax_jvp import ACTIVE, MiraxJvp, declare_jvp
 from .mirax_transpose import declare_transpose
 
@@ -40,28 +40,14 @@ def inline_linear_calls(module, function, tangents):
     """Replace each call in `function` that reads a tangent (a value computed from
     `tangents`) by the callee's body, until none is left, so that every op is either
     primal or linear. Calls of the primal computation stay calls: their callees may
-    carry custom derivative rules for an enclosing differentiation. Calls of
-    functions without a body (custom_vjp's linear part) stay too."""
-    table = functions(module)
+    carry custom derivative rules for an enclosing differentiation."""
     block = function.regions[0].blocks[0]
-    while True:
+
+    def reading_tangents(calls):
         linear = linear_values(block, tangents)
-        calls = [op for op in block.operations if op.operation.name == "func.call"
-                 and any(v in linear for v in op.operands) and table[op.attributes["callee"].value].regions[0].blocks]
-        if not calls:
-            return
-        for call in calls:
-            callee_block = table[call.attributes["callee"].value].regions[0].blocks[0]
-            env = dict(zip(callee_block.arguments, call.operands, strict=True))
-            with ir.InsertionPoint(call), call.location:
-                for op in callee_block.operations:
-                    if op.operation.name == "func.return":
-                        for result, value in zip(call.results, op.operands, strict=True):
-                            result.replace_all_uses_with(env[value])
-                        continue
-                    clone = rebuild(op, env)
-                    env.update(zip(op.results, clone.results, strict=True))
-            call.operation.erase()
+        return [call for call in calls if any(v in linear for v in call.operands)]
+
+    inline_calls(module, function, reading_tangents)
 
 
 def _derive(module, decl):

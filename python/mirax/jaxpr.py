@@ -2,8 +2,12 @@
 for JAX's primitives: `{ lambda ; a:f32[]. let b:f32[] = exp a in (b,) }`."""
 import numpy as np
 
-from mirax import dtypes
+from mirax import dtypes, runtime
 from mirax.dialect import params_of, shaped_type
+from mirax.mlir import ir
+from mirax.passes import MiraxSimplify
+from mirax.passes.declarations import functions, inline_calls
+from mirax.passes.pipelines import expand_transformations
 
 
 def _names():
@@ -35,15 +39,23 @@ def _param(value):
 
 
 class Jaxpr:
-    """The program of a finished Trace, printable as a jaxpr."""
+    """The program of a finished Trace, printable as a jaxpr: with its transformed
+    functions derived (differentiated, batched), every call with a body inlined, and
+    simplified, as JAX shows a transformed function."""
 
     def __init__(self, trace):
         self.trace = trace
         self.in_avals = [x.aval for x in trace.invars]
         self.out_avals = trace.out_avals
+        with runtime.context():
+            self._module = ir.Module.parse(trace.text)
+            expand_transformations(self._module.operation)
+            inline_calls(self._module.operation, functions(self._module.operation)["main"])
+            MiraxSimplify()(self._module.operation)
+            self._main = functions(self._module.operation)["main"]
 
     def __str__(self):
-        return _print_func(self.trace.func, len(self.trace.constvars), "")
+        return _print_func(self._main, len(self.trace.constvars), "")
 
     __repr__ = __str__
 

@@ -119,6 +119,21 @@ def test_make_jaxpr_matches_jax_notation(fn, args):
     assert mine == theirs
 
 
+def test_make_jaxpr_of_a_transformed_function_shows_the_derived_program():
+    """The seed's make_jaxpr(grad(log1pexp))(100.): the derivative's exp, add, div, mul
+    (JAX also prints the primal's unused log; mirax's simplification drops it)."""
+    def log1pexp(x):
+        return jnp.log(1. + jnp.exp(x))
+
+    assert str(mirax.make_jaxpr(mirax.grad(log1pexp))(100.)) == (
+        "{ lambda ; a:f32[]. let\n"
+        "    b:f32[] = exp a\n"
+        "    c:f32[] = add 1.0:f32[] b\n"
+        "    d:f32[] = div 1.0:f32[] c\n"
+        "    e:f32[] = mul d b\n"
+        "  in (e,) }")
+
+
 def eval_with(module, fn, *args):
     """Run `fn` with `jnp` bound to another numpy module (JAX's, for the oracle)."""
     import types
