@@ -18,16 +18,27 @@ def tokens(text):
     return re.findall(r"[\[\](),:]|[^\s\[\](),:]+", text)
 
 
+def _number(token):
+    """The token as a (complex) number, or None."""
+    if NUMBER.match(token):
+        return float(token)
+    try:
+        return complex(token) if token.endswith("j") else None
+    except ValueError:
+        return None
+
+
 def same_output(got, want):
-    """Token by token: numbers within float32 rounding of the seed's printed digits
-    (2 ulp relative, and 1e-7 absolute for values that are rounding noise around 0),
-    everything else exactly. Returns the first difference, or None."""
+    """Token by token: numbers (complex ones too) within float32 rounding of the seed's
+    printed digits (2 ulp relative, and 1e-7 absolute for values that are rounding
+    noise around 0), everything else exactly. Returns the first difference, or None."""
     got_tokens, want_tokens = tokens(got), tokens(want)
     if len(got_tokens) != len(want_tokens):
         return f"{len(got_tokens)} tokens printed, the seed has {len(want_tokens)}"
     for i, (g, w) in enumerate(zip(got_tokens, want_tokens, strict=True)):
-        if NUMBER.match(w) and NUMBER.match(g):
-            if not np.isclose(float(g), float(w), rtol=2.5e-7, atol=1e-7):
+        g_number, w_number = _number(g), _number(w)
+        if g_number is not None and w_number is not None:
+            if not np.isclose(g_number, w_number, rtol=2.5e-7, atol=1e-7):
                 return f"token {i}: printed {g}, the seed has {w}"
         elif g != w:
             return f"token {i}: printed {g!r}, the seed has {w!r}"

@@ -499,6 +499,8 @@ def test_the_comparison_can_fail():
     assert same_output("[0.1 2.1]", "[0.1 2.0]") is not None
     assert same_output("[0.1]", "[0.1 2.0]") is not None
     assert same_output("shape (4, 3)", "shape (4, 4)") is not None
+    assert same_output("(-27.034945-3.8511534j)", "(-27.034946-3.8511534j)") is None
+    assert same_output("(-27.0349-3.8511534j)", "(-27.034946-3.8511534j)") is not None
 
 
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
