@@ -208,3 +208,20 @@ def _named(kind, name):
 
     fun.__name__ = name
     return kind(fun)
+
+
+def test_bwd_sees_concrete_cotangents_outside_jit_only():
+    """Outside jit the backward pass runs on concrete arrays (Python control flow on
+    the cotangent works, as in JAX); under jit it is traced."""
+    @mirax.custom_vjp
+    def f(x):
+        return x * 2
+
+    def bwd(x, g):
+        return (g * 2 if g > 0 else g * -1,)
+
+    f.defvjp(lambda x: (f(x), x), bwd)
+    assert float(mirax.grad(f)(3.0)) == 2.0
+    assert float(mirax.grad(lambda x: -f(x))(3.0)) == 1.0
+    with pytest.raises(mirax.ConcretizationTypeError):
+        mirax.jit(mirax.grad(f))(3.0)
