@@ -116,6 +116,12 @@ def _expand_scan(module, scan):
         ys = [_write_row(y, out, row) for y, out in zip(ys, outs[scan.num_carry:], strict=True)]
         return [apply(op_class("mirax.add"), i, scalar(np.int32(1)))] + outs[:scan.num_carry] + ys
 
+    if scan.length == 0:  # no step runs (and no row could be read): the carry as given, no ys
+        block = add_body(function)
+        with ir.InsertionPoint(block), location:
+            func.ReturnOp(list(block.arguments)[:scan.num_carry] + [full(shaped_type(t), 0) for t in ys_types])
+        mark_derived(function, SCAN_BODY, SCAN_LENGTH, SCAN_REVERSE, SCAN_NUM_CARRY, SCAN_NUM_XS)
+        return
     cond_symbol = define(module, f"{name}_cond", loop_carry + closure_types,
                          [_scalar_tensor(np.bool_)], location, cond)
     body_symbol = define(module, f"{name}_step", loop_carry + closure_types, loop_carry, location, step)

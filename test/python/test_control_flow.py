@@ -315,3 +315,14 @@ def test_custom_root(transform):
 def test_custom_root_with_aux():
     both_ways(lambda t, np_, lax: lambda x: (roots(np_, lax, True)(x), t.grad(lambda x: roots(np_, lax, True)(x)[0])(x)),
               np.float32(2.0))
+
+
+def test_scan_of_length_zero_and_carry_weak_types_as_jax():
+    def build(t, np_, lax):
+        return lambda xs: (lax.scan(lambda c, x: (c + x, x * 2), 0.0, xs),
+                           t.grad(lambda w: lax.fori_loop(0, 0, lambda i, c: c * w, w))(2.0))
+
+    both_ways(build, np.zeros((0,), np.float32))
+    got = mirax.lax.scan(lambda c, x: (c + x, x), 0.0, mjnp.ones(2))[0]
+    want = jax.lax.scan(lambda c, x: (c + x, x), 0.0, jjnp.ones(2))[0]
+    assert repr(got) == repr(want)

@@ -62,8 +62,14 @@ def while_loop(cond_fun, body_fun, init_val):
         return declare(module, f"while_{cond_symbol}_{body_symbol}", ftype, ir.Location.unknown(), {
             WHILE_COND: ir.FlatSymbolRefAttr.get(cond_symbol), WHILE_BODY: ir.FlatSymbolRefAttr.get(body_symbol)})
 
-    outs = current_trace().call_declared([cond, body], declare_loop, operands, avals)
+    outs = current_trace().call_declared([cond, body], declare_loop, operands, _carry_out(avals, body.out_avals))
     return tree_unflatten(tree, outs)
+
+
+def _carry_out(carry_avals, body_avals):
+    """The loop's carry avals: weakly typed only where the body keeps them so (a weak
+    initial value the body makes strong comes out strong, as in JAX)."""
+    return [a._replace(weak_type=a.weak_type and b.weak_type) for a, b in zip(carry_avals, body_avals, strict=True)]
 
 
 def fori_loop(lower, upper, body_fun, init_val):
@@ -218,7 +224,8 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
         return declare(module, f"scan{length}{'_reverse' if reverse else ''}_{body_symbol}", ftype,
                        ir.Location.unknown(), scan_attributes(body_symbol, length, bool(reverse), count, len(xs_leaves)))
 
-    outs = current_trace().call_declared([body], declare_scan, operands, carry_avals + y_avals)
+    outs = current_trace().call_declared([body], declare_scan, operands,
+                                         _carry_out(carry_avals, body.out_avals[:count]) + y_avals)
     return tree_unflatten(carry_tree, outs[:count]), tree_unflatten(y_tree, outs[count:])
 
 
