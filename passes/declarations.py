@@ -197,20 +197,34 @@ def depends(table, function, inputs):
     raise AssertionError("a function body ends with func.return")
 
 
+class While:
+    """A declared while loop's functions and how its args split, read once."""
+
+    def __init__(self, table, loop):
+        self.function = loop
+        self.cond, self.body = (table[loop.attributes[key].value] for key in (WHILE_COND, WHILE_BODY))
+        self.num_carry = len(function_type(loop).results)
+        self.num_cond_closure = len(function_type(self.cond).inputs) - self.num_carry
+
+    def split(self, values):
+        """carry, the condition's closure, the body's: a list of the loop's args (or of
+        flags for them)."""
+        k, c = self.num_carry, self.num_cond_closure
+        return values[:k], values[k:k + c], values[k + c:]
+
+
 def while_depends(table, loop, inputs):
     """Which carries of a while loop depend on the flagged inputs (carries, then the
     condition's and the body's closures): through the body, to a fixed point, and all
     of them where the condition does."""
-    cond, body = (table[loop.attributes[key].value] for key in (WHILE_COND, WHILE_BODY))
-    count = len(function_type(loop).results)
-    num_cond_closure = len(function_type(cond).inputs) - count
-    carry, cond_closure, body_closure = inputs[:count], inputs[count:count + num_cond_closure], inputs[count + num_cond_closure:]
+    loop = While(table, loop)
+    carry, cond_closure, body_closure = loop.split(inputs)
     while True:
-        grown = [a or b for a, b in zip(carry, depends(table, body, carry + body_closure), strict=True)]
+        grown = [a or b for a, b in zip(carry, depends(table, loop.body, carry + body_closure), strict=True)]
         if grown == carry:
             break
         carry = grown
-    return [True] * count if depends(table, cond, carry + cond_closure)[0] else carry
+    return [True] * loop.num_carry if depends(table, loop.cond, carry + cond_closure)[0] else carry
 
 
 def define(module, symbol, inputs, results, location, build):
@@ -254,6 +268,23 @@ def stacked_type(type_, length):
     """`type_` (a tensor type) with a leading dimension of `length`: a scan's stacked values."""
     shaped = shaped_type(type_)
     return tensor_type(ShapedType((length,) + tuple(shaped.shape), shaped.dtype))
+
+
+def cut(values, *sizes):
+    """`values` cut into consecutive pieces of `sizes`, then the rest."""
+    pieces, start = [], 0
+    for size in sizes:
+        pieces.append(values[start:start + size])
+        start += size
+    return pieces + [values[start:]]
+
+
+def split_positions(positions, num_carry, num_xs):
+    """Positions among a scan body's args (carry, x, closure) as three lists, the x
+    and closure ones counted within their group."""
+    return ([i for i in positions if i < num_carry],
+            [i - num_carry for i in positions if num_carry <= i < num_carry + num_xs],
+            [i - num_carry - num_xs for i in positions if i >= num_carry + num_xs])
 
 
 def scan_attributes(body, length, reverse, num_carry, num_xs, **extra):

@@ -19,9 +19,9 @@ from mirax.dialect.values import instantiate, type_of
 from mirax.mlir import func, ir
 
 from .declarations import (COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, JVP_RULE, NUM_PRIMALS, SCAN_BODY,
-                           SCAN_BODY_NUM_XS, SCAN_TANGENT_OF, VJP_FWD, WHILE_BODY, WHILE_COND, Scan, add_body, branch_list, branches,
-                           declare, define, derive_ready, function_type, functions, mark_derived, scan_attributes,
-                           scan_depends, stacked_type, while_depends)
+                           SCAN_BODY_NUM_XS, SCAN_TANGENT_OF, VJP_FWD, WHILE_BODY, WHILE_COND, Scan, While, add_body,
+                           branch_list, branches, cut, declare, define, derive_ready, function_type, functions,
+                           mark_derived, scan_attributes, scan_depends, split_positions, stacked_type, while_depends)
 
 JVP_OF = "mirax.jvp_of"
 ACTIVE = "mirax.active"
@@ -134,20 +134,18 @@ def _while_jvp(module, op, loop, in_primals, in_tangents):
     fixed point through the body), stepped by the body's JVP; the condition reads
     the primal carries."""
     table = functions(module)
-    cond, body = (table[loop.attributes[key].value] for key in (WHILE_COND, WHILE_BODY))
-    count = len(op.results)
-    num_cond_closure = len(function_type(cond).inputs) - count
-    if any(t is not None for t in in_tangents[count:count + num_cond_closure]):
-        in_tangents = in_tangents[:count] + [None] * num_cond_closure + in_tangents[count + num_cond_closure:]
-    active = [i for i, flag in enumerate(while_depends(table, loop, [t is not None for t in in_tangents])[:count])
-              if flag]
-    carry, closure = in_primals[:count], in_primals[count:]
-    body_closure = closure[num_cond_closure:]
-    closure_active = [j for j, t in enumerate(in_tangents[count + num_cond_closure:]) if t is not None]
+    parts = While(table, loop)
+    cond, body, count = parts.cond, parts.body, parts.num_carry
+    carry_tangents, cond_closure_tangents, body_closure_tangents = parts.split(in_tangents)
+    # The condition's value has no derivative: its closure's tangents do not matter.
+    flags = [t is not None for t in carry_tangents + [None] * len(cond_closure_tangents) + body_closure_tangents]
+    active = [i for i, flag in enumerate(while_depends(table, loop, flags)) if flag]
+    carry, cond_closure, body_closure = parts.split(in_primals)
+    closure_active = [j for j, t in enumerate(body_closure_tangents) if t is not None]
     body_jvp = declare_jvp(module, body, active + [count + j for j in closure_active])
     carry_types = [v.type for v in carry]
-    tangents = [instantiate(in_tangents[i], type_of(carry[i])) for i in active]
-    closure_tangents = [in_tangents[count + num_cond_closure + j] for j in closure_active]
+    tangents = [instantiate(carry_tangents[i], type_of(carry[i])) for i in active]
+    closure_tangents = [body_closure_tangents[j] for j in closure_active]
     name = f"{loop.attributes['sym_name'].value}_jvp_{'_'.join(map(str, active))}"
     loop_carry = carry_types + [t.type for t in tangents]
 
@@ -165,7 +163,7 @@ def _while_jvp(module, op, loop, in_primals, in_tangents):
                          loop.location, lambda args: list(func.CallOp(
                              list(function_type(cond).results), cond.attributes["sym_name"].value,
                              args[:count] + args[count + len(active):]).results))
-    operands = carry + tangents + closure[:num_cond_closure] + body_closure + closure_tangents
+    operands = carry + tangents + cond_closure + body_closure + closure_tangents
     symbol = declare(module, name, ir.FunctionType.get([v.type for v in operands], loop_carry), loop.location, {
         WHILE_COND: ir.FlatSymbolRefAttr.get(cond_symbol), WHILE_BODY: ir.FlatSymbolRefAttr.get(body_symbol)})
     results = list(func.CallOp(loop_carry, symbol, operands).results)
@@ -235,9 +233,7 @@ def _scan_jvp(module, op, function, in_primals, in_tangents):
 
     # The tangent scan: carry = the active carries' tangents; xs = the saved carries,
     # the xs, the active xs' tangents; closure = the closure, its active tangents.
-    active_carry = [i for i in active if i < k]
-    active_x = [i - k for i in active if k <= i < k + scan.num_xs]
-    active_closure = [i - k - scan.num_xs for i in active if i >= k + scan.num_xs]
+    active_carry, active_x, active_closure = split_positions(active, k, scan.num_xs)
     body_jvp = declare_jvp(module, scan.body, active)
     tangent_carry = [instantiate(in_tangents[i], type_of(carry[i])) for i in active_carry]
     tangent_xs = [x_tangents[j] for j in active_x]
@@ -246,10 +242,7 @@ def _scan_jvp(module, op, function, in_primals, in_tangents):
     closure_slice = list(body_types.inputs)[k + scan.num_xs:]
 
     def tangent_step(a):
-        tc, c, x = a[:len(active_carry)], a[len(active_carry):len(active_carry) + k], a[len(active_carry) + k:]
-        x, tx = x[:scan.num_xs], x[scan.num_xs:scan.num_xs + len(active_x)]
-        rest = a[len(active_carry) + k + scan.num_xs + len(active_x):]
-        cl, tcl = rest[:len(closure)], rest[len(closure):]
+        tc, c, x, tx, cl, tcl = cut(a, len(active_carry), k, scan.num_xs, len(active_x), len(closure))
         outs = list(func.CallOp(list(body_types.results) * 2, body_jvp, c + x + cl + tc + tx + tcl).results)
         tangents_out = outs[len(body_types.results):]
         return [tangents_out[i] for i in active_carry] + tangents_out[k:]

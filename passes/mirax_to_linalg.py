@@ -17,7 +17,7 @@ from mirax.dialect.values import apply, full, scalar
 from mirax.mlir import arith, bufferization, func, ir, memref, rewrite, scf, tensor
 
 from .declarations import (COND_BRANCHES, HOST_CALLBACK, SCAN_BODY, SCAN_LENGTH, SCAN_NUM_CARRY, SCAN_NUM_XS,
-                           SCAN_REVERSE, WHILE_BODY, WHILE_COND, Scan, add_body, branches, declare, define,
+                           SCAN_REVERSE, WHILE_BODY, WHILE_COND, Scan, While, add_body, branches, declare, define,
                            function_type, functions, mark_derived)
 
 
@@ -167,12 +167,11 @@ def _build_loops(module):
     for loop in table.values():
         if WHILE_COND not in loop.attributes:
             continue
-        cond, body = (table[loop.attributes[key].value] for key in (WHILE_COND, WHILE_BODY))
+        parts = While(table, loop)
+        cond, body = parts.cond, parts.body
         block = add_body(loop)
         types = list(function_type(loop).results)
-        carry, closures = list(block.arguments)[: len(types)], list(block.arguments)[len(types):]
-        num_cond_closures = len(function_type(cond).inputs) - len(types)
-        cond_closure, body_closure = closures[:num_cond_closures], closures[num_cond_closures:]
+        carry, cond_closure, body_closure = parts.split(list(block.arguments))
         with ir.InsertionPoint(block), loop.location:
             while_op = scf.WhileOp(types, carry)
             before = while_op.before.blocks.append(*types)

@@ -16,9 +16,9 @@ from mirax.dialect.types import shaped_type
 from mirax.dialect.values import add_tangents, instantiate, zeros
 from mirax.mlir import func, ir
 
-from .declarations import (COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, SCAN_BODY_NUM_XS, SCAN_TANGENT_OF, VJP_BWD, Scan, add_body,
-                           branch_list, branches, declare, define, scan_attributes, stacked_type,
-                           derive_ready, function_type, functions, linear_values, mark_derived)
+from .declarations import (COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, SCAN_BODY_NUM_XS, SCAN_TANGENT_OF, VJP_BWD,
+                           Scan, add_body, branch_list, branches, cut, declare, define, derive_ready, function_type,
+                           functions, linear_values, mark_derived, scan_attributes, split_positions, stacked_type)
 from .mirax_jvp import ACTIVE
 
 TRANSPOSE_OF = "mirax.transpose_of"
@@ -138,13 +138,9 @@ def _transpose_scan_tangent(module, op, tangent_scan, cts, operands):
     num_body_xs = ir.IntegerAttr(tangent_scan.attributes[SCAN_BODY_NUM_XS]).value
     # The tangent scan's xs are (saved carries, xs, active xs' tangents); its closure is
     # (closure, active closure tangents).
-    active_carry = [i for i in active if i < k]
-    active_x = [i - k for i in active if k <= i < k + num_body_xs]
-    active_closure = [i - k - num_body_xs for i in active if i >= k + num_body_xs]
+    active_carry, active_x, active_closure = split_positions(active, k, num_body_xs)
     num_closure = len(body_type.inputs) - k - num_body_xs
-    carries = operands[num_active_carry:num_active_carry + k]
-    xs = operands[num_active_carry + k:num_active_carry + k + num_body_xs]
-    closure = operands[scan.num_carry + scan.num_xs:scan.num_carry + scan.num_xs + num_closure]
+    _, carries, xs, _, closure, _ = cut(operands, num_active_carry, k, num_body_xs, len(active_x), num_closure)
     cts = [instantiate(ct, shaped_type(r.type)) for ct, r in zip(cts, op.results, strict=True)]
     closure_types = list(body_type.inputs)[k + num_body_xs:]
     accumulators = [zeros(shaped_type(closure_types[j])) for j in active_closure]
@@ -153,17 +149,13 @@ def _transpose_scan_tangent(module, op, tangent_scan, cts, operands):
     input_types = list(body_type.inputs)
 
     def step(a):
-        ct_carry, acc = a[:num_active_carry], a[num_active_carry:num_active_carry + len(active_closure)]
-        rest = a[num_active_carry + len(active_closure):]
-        carry, x, ct_y, cl = rest[:k], rest[k:k + num_body_xs], rest[k + num_body_xs:k + num_body_xs + num_ys], \
-            rest[k + num_body_xs + num_ys:]
+        ct_carry, acc, carry, x, ct_y, cl = cut(a, num_active_carry, len(active_closure), k, num_body_xs, num_ys)
         given = dict(zip(active_carry, ct_carry, strict=True))
         ct_out = [given[i] if i in given else zeros(shaped_type(t)) for i, t in enumerate(carry_types)] + ct_y
         grads = list(func.CallOp(carry_types + y_types + [input_types[i] for i in active], vjp,
                                  carry + x + cl + ct_out).results)[k + num_ys:]
-        return (grads[:len(active_carry)]
-                + [add_tangents(s, g) for s, g in zip(acc, grads[len(active_carry) + len(active_x):], strict=True)]
-                + grads[len(active_carry):len(active_carry) + len(active_x)])
+        grad_carry, grad_x, grad_closure = cut(grads, len(active_carry), len(active_x))
+        return grad_carry + [add_tangents(s, g) for s, g in zip(acc, grad_closure, strict=True)] + grad_x
 
     step_inputs = ([carry_types[i] for i in active_carry] + [closure_types[j] for j in active_closure] + carry_types
                    + input_types[k:k + num_body_xs] + y_types + closure_types)
@@ -180,8 +172,7 @@ def _transpose_scan_tangent(module, op, tangent_scan, cts, operands):
                                                             num_active_carry + len(active_closure),
                                                             k + num_body_xs + num_ys))
     grads = list(func.CallOp(results, symbol, scan_operands).results)
-    ct_init, ct_closure, ct_xs = (grads[:num_active_carry], grads[num_active_carry:num_active_carry + len(active_closure)],
-                                  grads[num_active_carry + len(active_closure):])
+    ct_init, ct_closure, ct_xs = cut(grads, num_active_carry, len(active_closure))
     return ct_init + [None] * (k + num_body_xs) + ct_xs + [None] * num_closure + ct_closure
 
 

@@ -23,9 +23,9 @@ from mirax.dialect.types import ShapedType, shaped_type, tensor_type
 from mirax.mlir import func, ir
 
 from .declarations import (COND_BRANCHES, JVP_RULE, NUM_PRIMALS, SCAN_BODY, VJP_BWD, VJP_FWD, WHILE_BODY, WHILE_COND,
-                           Scan, add_body, branch_list, branches, cond_depends, declare, scan_attributes, scan_depends,
-                           define, depends, derive_ready, function_type, functions, mark_derived, rebuild,
-                           while_depends)
+                           Scan, While, add_body, branch_list, branches, cond_depends, declare, define, depends,
+                           derive_ready, function_type, functions, mark_derived, rebuild, scan_attributes,
+                           scan_depends, while_depends)
 
 VMAP_OF = "mirax.vmap_of"
 IN_AXES = "mirax.in_axes"
@@ -183,21 +183,19 @@ def _batch_while(module, op, loop, operands, dims, size):
     keeps the loop running while any lane's holds, and lanes whose condition fails
     keep their carries (all carries are then batched)."""
     table = functions(module)
-    cond, body = (table[loop.attributes[key].value] for key in (WHILE_COND, WHILE_BODY))
-    count = len(op.results)
-    num_cond_closure = len(function_type(cond).inputs) - count
-    carry_dims, cond_dims = dims[:count], dims[count:count + num_cond_closure]
+    parts = While(table, loop)
+    carry_dims, cond_dims, body_dims = parts.split(dims)
     batched = while_depends(table, loop, [d is not None for d in dims])
-    (pred_batched,) = depends(table, cond, batched + [d is not None for d in cond_dims])
-    carry = [batch_at(x, d, size, 0) if b else x for x, d, b in zip(operands[:count], carry_dims, batched, strict=True)]
+    (pred_batched,) = depends(table, parts.cond, batched + [d is not None for d in cond_dims])
+    carry, cond_closure, body_closure = parts.split(operands)
+    carry = [batch_at(x, d, size, 0) if b else x for x, d, b in zip(carry, carry_dims, batched, strict=True)]
     carry_axes = [0 if b else NOT_BATCHED for b in batched]
-    cond_closure, body_closure = operands[count:count + num_cond_closure], operands[count + num_cond_closure:]
-    closure_axes = [NOT_BATCHED if d is None else d for d in dims[count:]]
-    cond_symbol = declare_vmap(module, cond, carry_axes + closure_axes[:num_cond_closure],
-                               [0 if pred_batched else NOT_BATCHED], size)
-    body_symbol = declare_vmap(module, body, carry_axes + closure_axes[num_cond_closure:], carry_axes, size)
+    axes = lambda ds: [NOT_BATCHED if d is None else d for d in ds]  # noqa: E731
+    cond_symbol = declare_vmap(module, parts.cond, carry_axes + axes(cond_dims), [0 if pred_batched else NOT_BATCHED],
+                               size)
+    body_symbol = declare_vmap(module, parts.body, carry_axes + axes(body_dims), carry_axes, size)
     types = [batched_type(t, a, size) for t, a in zip(op.results.types, carry_axes, strict=True)]
-    name = f"{loop.attributes['sym_name'].value}_vmap{size}_in_{_spell(carry_axes + closure_axes)}"
+    name = f"{loop.attributes['sym_name'].value}_vmap{size}_in_{_spell(carry_axes + axes(cond_dims + body_dims))}"
     if pred_batched:  # the body also needs the condition's closure
         cond_symbol, body_symbol = _any_lane(module, cond_symbol, name), _masked(module, cond_symbol, body_symbol, name)
         body_closure = cond_closure + body_closure
