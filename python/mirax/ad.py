@@ -227,7 +227,7 @@ def _std_basis(leaves):
     eye = np.eye(sum(sizes))
     starts = np.cumsum([0] + sizes)
     return [Array(eye[:, start: start + x.aval.size].reshape((-1,) + x.aval.shape).astype(x.aval.dtype))
-            for x, start in zip(leaves, starts, strict=False)]
+            for x, start in zip(leaves, starts[:-1], strict=True)]
 
 
 def _split(flat, axis, leaves):

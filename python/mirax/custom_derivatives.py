@@ -49,6 +49,17 @@ class _CustomFunction:
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.name = getattr(fun, "__name__", "fun")
 
+    def __call__(self, *args, **kwargs):
+        """The function itself where no differentiation applies; its rules where one does."""
+        args = _resolve_kwargs(self.fun, args, kwargs)
+        if not self._has_rules():
+            raise AttributeError(f"No {self.KIND} defined for custom_{self.KIND.lower()} function {self.name} using "
+                                 f"def{self.KIND.lower()}.")
+        level = current_level()
+        if level == 0:
+            return self.fun(*args)
+        return self._call_rules(args, level)
+
     def _split(self, args):
         """The nondiff arguments (Python values, in order) and the other arguments:
         their leaves as arrays, and their tree."""
@@ -145,13 +156,12 @@ class custom_jvp(_CustomFunction):  # noqa: N801 (JAX's name)
 
         self.defjvp(jvp)
 
-    def __call__(self, *args, **kwargs):
-        args = _resolve_kwargs(self.fun, args, kwargs)
-        if self.jvp is None:
-            raise AttributeError(f"No JVP defined for custom_jvp function {self.name} using defjvp.")
-        level = current_level()
-        if level == 0:
-            return self.fun(*args)
+    KIND = "JVP"
+
+    def _has_rules(self):
+        return self.jvp is not None
+
+    def _call_rules(self, args, level):
         static, leaves, tree = self._split(args)
         count, avals = len(leaves), [x.aval for x in leaves]
         out_trees = []
@@ -205,13 +215,12 @@ class custom_vjp(_CustomFunction):  # noqa: N801 (JAX's name)
     def defvjp(self, fwd, bwd, symbolic_zeros=False, optimize_remat=False):
         self.fwd, self.bwd = fwd, bwd
 
-    def __call__(self, *args, **kwargs):
-        args = _resolve_kwargs(self.fun, args, kwargs)
-        if self.fwd is None:
-            raise AttributeError(f"No VJP defined for custom_vjp function {self.name} using defvjp.")
-        level = current_level()
-        if level == 0:
-            return self.fun(*args)
+    KIND = "VJP"
+
+    def _has_rules(self):
+        return self.fwd is not None
+
+    def _call_rules(self, args, level):
         static, leaves, tree = self._split(args)
         avals = [x.aval for x in leaves]
         trees = {}
@@ -316,7 +325,7 @@ class _BackwardPass:
 
         def run(*addresses):
             inputs = [Array(_buffer(address, aval).copy(), aval.weak_type)
-                      for address, aval in zip(addresses, in_avals, strict=False)]
+                      for address, aval in zip(addresses[:len(in_avals)], in_avals, strict=True)]
             grads = self.cotangents(inputs)
             for address, grad, aval in zip(addresses[len(in_avals):], grads, self.avals, strict=True):
                 _buffer(address, aval)[...] = np.asarray(grad)
