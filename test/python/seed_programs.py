@@ -45,6 +45,22 @@ def same_output(got, want):
     return None
 
 
+# Seed 2's cake, which several of its cells build on (indented as programs are).
+SEED2_CAKE = """
+    import mirax as jax
+    import mirax.numpy as jnp
+    initial_ingredients = {'sugar': 1.5, 'flour': 2.0, 'butter': 1.0, 'eggs': 3.0}
+    ingredient_vec = jnp.array([initial_ingredients[k] for k in sorted(initial_ingredients.keys())])
+
+    def bake_cake_properties(ingredients_vec):
+        sugar, flour, butter, eggs = ingredients_vec[3], ingredients_vec[2], ingredients_vec[0], ingredients_vec[1]
+        sweetness = 10 * jnp.log1p(sugar) + 0.1 * butter - 0.2*flour
+        fluffiness = 5 * (eggs / 3.0) - 0.5 * (flour - 2.0)**2 + 0.2*butter
+        cost = (sugar**1.1 + flour**0.9 + butter**1.2 + eggs**1.0) * 0.5
+        return jnp.array([sweetness, fluffiness, cost])
+"""
+
+
 def check_program(source, expected):
     """Run `source` (indented as in a test file) in a fresh interpreter; it must exit
     cleanly and print `expected` (likewise indented)."""

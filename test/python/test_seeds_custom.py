@@ -2,7 +2,7 @@
 instead of drawn): their printed side effects ("called f!") and numbers must match
 the seeds' text, compared as seed_programs.py describes."""
 import pytest
-from seed_programs import check_program, same_output
+from seed_programs import SEED2_CAKE, check_program, same_output
 
 HEADER = """
     import mirax as jax
@@ -399,17 +399,7 @@ PROGRAMS = {
     Array(9., dtype=float32, weak_type=True)
     Array(-0.91113025, dtype=float32, weak_type=True)
     """),
-    "yeast, butter clipping and dough maturity (seed 2, part 4)": ("""
-    import mirax as jax
-    import mirax.numpy as jnp
-    initial_ingredients = {'sugar': 1.5, 'flour': 2.0, 'butter': 1.0, 'eggs': 3.0}
-    ingredient_vec = jnp.array([initial_ingredients[k] for k in sorted(initial_ingredients.keys())])
-    def bake_cake_properties(ingredients_vec):
-        sugar, flour, butter, eggs = ingredients_vec[3], ingredients_vec[2], ingredients_vec[0], ingredients_vec[1]
-        sweetness = 10 * jnp.log1p(sugar) + 0.1 * butter - 0.2*flour
-        fluffiness = 5 * (eggs / 3.0) - 0.5 * (flour - 2.0)**2 + 0.2*butter
-        cost = (sugar**1.1 + flour**0.9 + butter**1.2 + eggs**1.0) * 0.5
-        return jnp.array([sweetness, fluffiness, cost])
+    "yeast, butter clipping and dough maturity (seed 2, part 4)": (SEED2_CAKE + """
     def deliciousness_score(ingredient_vec):
         sweetness, fluffiness, cost = bake_cake_properties(ingredient_vec)
         score = -(sweetness - 10.0)**2 - (fluffiness - 5.0)**2 - 0.5 * cost

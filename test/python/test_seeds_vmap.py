@@ -8,7 +8,7 @@ import sys
 import textwrap
 
 import pytest
-from seed_programs import check_program
+from seed_programs import SEED2_CAKE, check_program
 
 SEED1_SETUP = """
     import mirax as jax
@@ -212,19 +212,7 @@ PROGRAMS = {
     d = vmap(grad(jnp.sin))(t)
     print(d.shape, d.dtype, jnp.allclose(d, jnp.cos(t)))
     """, "(1000,) float32 True\n"),
-    "Jacobians, JVP, VJP, Hessian, HVP and per-customer gradients (seed 2, part 2)": ("""
-    import mirax as jax
-    import mirax.numpy as jnp
-    initial_ingredients = {'sugar': 1.5, 'flour': 2.0, 'butter': 1.0, 'eggs': 3.0}
-    ingredient_vec = jnp.array([initial_ingredients[k] for k in sorted(initial_ingredients.keys())])
-
-    def bake_cake_properties(ingredients_vec):
-        sugar, flour, butter, eggs = ingredients_vec[3], ingredients_vec[2], ingredients_vec[0], ingredients_vec[1]
-        sweetness = 10 * jnp.log1p(sugar) + 0.1 * butter - 0.2*flour
-        fluffiness = 5 * (eggs / 3.0) - 0.5 * (flour - 2.0)**2 + 0.2*butter
-        cost = (sugar**1.1 + flour**0.9 + butter**1.2 + eggs**1.0) * 0.5
-        return jnp.array([sweetness, fluffiness, cost])
-
+    "Jacobians, JVP, VJP, Hessian, HVP and per-customer gradients (seed 2, part 2)": (SEED2_CAKE + """
     properties = bake_cake_properties(ingredient_vec)
     print(f"\\n--- Jacobians: Multiple Properties ---")
     print(f"Initial Cake Properties (Sweetness, Fluffiness, Cost): {properties}")
