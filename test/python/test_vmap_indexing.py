@@ -17,6 +17,7 @@ import pytest
 import mirax
 import mirax.numpy as mjnp
 from oracle import check, check_vmap
+import test_ops_indexing
 from test_ops_indexing import small_ints, start_indices
 
 B = 3  # batch size
@@ -45,15 +46,10 @@ def run(fn, makers, in_axes, out_axes=0, numpy=False, seed=0):
 
 # ----------------------------------------------------------------------------- lax.gather
 
-GATHERS = {  # name: operand shape, indices batch shape, dimension numbers, slice sizes
-    "rows": ((5, 4), (3,), dict(offset_dims=(1,), collapsed_slice_dims=(0,), start_index_map=(0,)), (1, 4)),
-    "windows_permuted": ((6, 5), (2, 3), dict(offset_dims=(2, 3), collapsed_slice_dims=(), start_index_map=(1, 0)),
-                         (2, 3)),
-    "offset_first": ((6, 5), (4,), dict(offset_dims=(0,), collapsed_slice_dims=(1,), start_index_map=(1,)), (3, 1)),
-    "batching": ((3, 5, 4), (3, 2), dict(offset_dims=(2,), collapsed_slice_dims=(1,), start_index_map=(1,),
-                                         operand_batching_dims=(0,), start_indices_batching_dims=(0,)), (1, 1, 4)),
-    "scalar_operand": ((), (2,), dict(offset_dims=(), collapsed_slice_dims=(), start_index_map=()), ()),
-}
+# test_ops_indexing's cases (operand shape, indices batch shape, dimension numbers, slice
+# sizes), less those whose extra points (empty windows, no indices) batching adds nothing to.
+GATHERS = {name: test_ops_indexing.GATHERS[name]
+           for name in ("rows", "windows_permuted", "offset_first", "batching", "scalar_operand")}
 
 # (operand axis, indices axis, out axis, mode): both batched, the operand only, the
 # indices only, each in both modes, at the front, in the middle and last (the indices'
@@ -108,19 +104,7 @@ def test_gather_batched_fill_value():
 
 # ----------------------------------------------------------------------------- lax.scatter
 
-SCATTERS = {  # name: operand shape, indices batch shape, dimension numbers, updates shape
-    "scalars": ((6,), (7,), dict(update_window_dims=(), inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0,)),
-                (7,)),
-    "rows": ((5, 4), (3,), dict(update_window_dims=(1,), inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0,)),
-             (3, 4)),
-    "windows": ((6, 5), (4,), dict(update_window_dims=(1, 2), inserted_window_dims=(),
-                                   scatter_dims_to_operand_dims=(0, 1)), (4, 3, 2)),
-    "window_first": ((6, 5), (3,), dict(update_window_dims=(0,), inserted_window_dims=(1,),
-                                        scatter_dims_to_operand_dims=(1,)), (4, 3)),
-    "batching": ((3, 5), (3, 2), dict(update_window_dims=(), inserted_window_dims=(1,),
-                                      scatter_dims_to_operand_dims=(1,), operand_batching_dims=(0,),
-                                      scatter_indices_batching_dims=(0,)), (3, 2)),
-}
+SCATTERS = {name: test_ops_indexing.SCATTERS[name] for name in ("scalars", "rows", "windows", "window_first", "batching")}
 
 # (operand axis, indices axis, updates axis, out axis): every subset of the three
 # batched, along the front, middle, last and negative axes.
