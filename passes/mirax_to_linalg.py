@@ -249,7 +249,7 @@ def _build_conds(module):
 @dataclass(frozen=True)
 class MiraxToLinalg:
     name: str = "mirax-to-linalg"
-    summary: str = "Lower mirax ops to linalg, tensor, arith, math and complex"
+    summary: str = "Lower mirax ops to linalg, tensor, arith, math and complex; declared loops, conds and scans to scf"
 
     def __call__(self, module, pass_=None):
         _expand_scans(module)
