@@ -5,3 +5,4 @@ from ._indexing import *  # noqa: F401,F403
 from ._reduction import *  # noqa: F401,F403
 from ._dot import *  # noqa: F401,F403
 from ._control_flow import *  # noqa: F401,F403
+from . import linalg  # noqa: F401,E402

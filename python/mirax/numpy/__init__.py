@@ -27,6 +27,7 @@ from ._shape import (  # noqa: F401
     column_stack, concatenate, dstack, expand_dims, flip, fliplr, flipud, hstack, moveaxis, ndim, pad, ravel, repeat,
     reshape, roll, shape, size, split, squeeze, stack, swapaxes, tile, transpose, vstack,
 )
+from . import linalg  # noqa: F401
 from ._sorting import argsort, lexsort, searchsorted, sort  # noqa: F401
 from ._ufuncs import (  # noqa: F401
     abs, absolute, add, allclose, angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, around, array_equal, bitwise_and,

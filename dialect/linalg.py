@@ -1,0 +1,1 @@
+"""Linear-algebra factorizations and solves: cholesky, triangular_solve, lu."""

@@ -1,0 +1,1 @@
+"""Orthogonal factorizations: qr, eigh."""

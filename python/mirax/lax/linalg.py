@@ -1,0 +1,1 @@
+"""mirax.lax.linalg: the linear-algebra primitives, as jax.lax.linalg."""
