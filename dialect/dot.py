@@ -182,6 +182,13 @@ def _transpose_lhs(ct, x, y, y_value, lc, rc, lb, rb, swap_ans=False):
         ans_batch, _, ans_y = _ranges_like(lb, x_kept, y_kept)
     lc_sorted_by_rc = [lc[i] for i in np.argsort(rc)]
     out_axes = np.argsort(list(lb) + x_kept + lc_sorted_by_rc)
+    if list(np.argsort(list(lb) + lc_sorted_by_rc + x_kept)) == sorted(out_axes):
+        # With the operands swapped, the product comes out in x's layout: no transpose
+        # (the weight gradient x^T ct of a dense layer, instead of (ct^T x)^T).
+        (product,) = build(DotGeneralOp, [y_value, ct], lhs_contracting_dimensions=tuple(y_kept),
+                           rhs_contracting_dimensions=tuple(ans_y), lhs_batch_dimensions=tuple(rb),
+                           rhs_batch_dimensions=tuple(ans_batch))
+        return product
     (product,) = build(DotGeneralOp, [ct, y_value], lhs_contracting_dimensions=tuple(ans_y),
                        rhs_contracting_dimensions=tuple(y_kept), lhs_batch_dimensions=tuple(ans_batch),
                        rhs_batch_dimensions=tuple(rb))

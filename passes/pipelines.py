@@ -35,6 +35,12 @@ CPU_TO_LOOPS = ",".join([
     "inline",
     "symbol-dce",
     "func.func(convert-linalg-to-loops)",
+    # Parallel blocks of a matmul (mirax-vectorize-matmul's scf.forall) run on OpenMP
+    # threads; canonicalize inlines the alloca scopes the conversion wraps their bodies
+    # in, which hold no allocas and would not survive convert-scf-to-cf.
+    "scf-forall-to-parallel",
+    "convert-scf-to-openmp",
+    "canonicalize",
 ])
 CPU_LOOPS_TO_LLVM = ",".join([
     "convert-vector-to-scf",
@@ -58,6 +64,7 @@ CPU_LOOPS_TO_LLVM = ",".join([
     "convert-arith-to-llvm",
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1}",
     "convert-cf-to-llvm",
+    "convert-openmp-to-llvm",
     "convert-ub-to-llvm",  # poison padding of vector transfers
     "reconcile-unrealized-casts",
 ])
