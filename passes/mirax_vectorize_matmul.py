@@ -41,7 +41,7 @@ module attributes {{transform.with_named_sequence}} {{
     transform.apply_patterns to %func {{
       transform.apply_patterns.vector.lower_contraction lowering_strategy = "outerproduct"
       transform.apply_patterns.vector.lower_outerproduct
-      transform.apply_patterns.vector.lower_transpose avx2_lowering_strategy = true
+      transform.apply_patterns.vector.lower_transpose lowering_strategy = "shuffle_1d"
       transform.apply_patterns.vector.transfer_permutation_patterns
       transform.apply_patterns.vector.lower_transfer max_transfer_rank = 1
       transform.apply_patterns.canonicalization
@@ -82,7 +82,7 @@ NO_K_TILES = """
     %outer{i} = transform.cast %blocks{i} : !transform.any_op to !transform.any_op"""
 
 
-# Transposes in 8x8 tiles (vector.transpose, AVX2 shuffles), blocks of up to 64x64 at
+# Transposes in 8x8 tiles (vector.transpose, one shuffle), blocks of up to 64x64 at
 # a time: element by element, the reads of a column miss the cache.
 TRANSPOSES = """
     %transposes{i} = transform.structured.match ops{{["linalg.generic"]}} attributes {{{mark} = {blocks}}} in %root

@@ -38,3 +38,19 @@ func.func private @two_uses(%w: tensor<3x4xf32>, %t: tensor<2x3xf32>) -> tensor<
 }
 func.func private @two_uses_transpose(tensor<3x4xf32>, tensor<2x4xf32>) -> tensor<2x3xf32>
     attributes {mirax.transpose_of = @two_uses, mirax.linear = array<i64: 1>}
+
+// -----
+
+/// The cotangent of a dense layer's weights is x^T ct: one dot_general contracting the
+/// batch dimension, operands in that order so that the product needs no transpose.
+// CHECK-LABEL: func.func private @dense_transpose(
+//  CHECK-SAME: %[[X:[^:]+]]: tensor<2x3xf32>, %[[CT:[^:]+]]: tensor<2x4xf32>) -> tensor<3x4xf32>
+//       CHECK:   %[[DW:.+]] = "mirax.dot_general"(%[[X]], %[[CT]]) {lhs_batch_dimensions = array<i64>, lhs_contracting_dimensions = array<i64: 0>, rhs_batch_dimensions = array<i64>, rhs_contracting_dimensions = array<i64: 0>}
+//   CHECK-NOT:   "mirax.transpose"
+//       CHECK:   return %[[DW]]
+func.func private @dense(%x: tensor<2x3xf32>, %w: tensor<3x4xf32>) -> tensor<2x4xf32> {
+  %0 = "mirax.dot_general"(%x, %w) {lhs_contracting_dimensions = array<i64: 1>, rhs_contracting_dimensions = array<i64: 0>, lhs_batch_dimensions = array<i64>, rhs_batch_dimensions = array<i64>} : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+func.func private @dense_transpose(tensor<2x3xf32>, tensor<2x4xf32>) -> tensor<3x4xf32>
+    attributes {mirax.transpose_of = @dense, mirax.linear = array<i64: 1>}

@@ -27,3 +27,57 @@ func.func @untouched(%a: tensor<3x5xf32>, %b: tensor<5x7xf32>, %c: tensor<3x7xf3
   %1 = linalg.matmul ins(%d, %e : tensor<8x32xf64>, tensor<32x32xf64>) outs(%f : tensor<8x32xf64>) -> tensor<8x32xf64>
   return %0, %1 : tensor<3x7xf32>, tensor<8x32xf64>
 }
+
+// -----
+
+/// A matmul of 2^22 flops or more runs its blocks of C on threads: an scf.forall over
+/// them (here 2 blocks of 128x64), each with loops over k and register tiles.
+// CHECK-LABEL: func.func @threaded
+//   CHECK-NOT:   linalg.matmul
+//       CHECK:   scf.forall (%{{.+}}) in (2) shared_outs
+//       CHECK:     scf.for
+//       CHECK:       vector.fma %{{.+}} : vector<16xf32>
+func.func @threaded(%a: tensor<128x256xf32>, %b: tensor<256x128xf32>, %c: tensor<128x128xf32>) -> tensor<128x128xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<128x256xf32>, tensor<256x128xf32>) outs(%c : tensor<128x128xf32>) -> tensor<128x128xf32>
+  return %0 : tensor<128x128xf32>
+}
+
+// -----
+
+/// A C narrower than 16 columns (a 10-class output layer) is one register tile wide.
+// CHECK-LABEL: func.func @narrow
+//   CHECK-NOT:   linalg.matmul
+//       CHECK:   vector.transfer_read %{{.+}} : tensor<4x10xf32>, vector<4x10xf32>
+//       CHECK:   vector.fma %{{.+}} : vector<10xf32>
+func.func @narrow(%a: tensor<8x32xf32>, %b: tensor<32x10xf32>, %c: tensor<8x10xf32>) -> tensor<8x10xf32> {
+  %0 = linalg.matmul ins(%a, %b : tensor<8x32xf32>, tensor<32x10xf32>) outs(%c : tensor<8x10xf32>) -> tensor<8x10xf32>
+  return %0 : tensor<8x10xf32>
+}
+
+// -----
+
+/// A 2-D f32 transpose with sides that are multiples of 8 is copied in 8x8 vector
+/// transposes, within blocks of up to 64x64; one with other sides keeps its loops.
+// CHECK-LABEL: func.func @transposes
+//       CHECK:   scf.for
+//       CHECK:     scf.for
+//       CHECK:       vector.transfer_read %{{.+}} : tensor<8x8xf32>, vector<8x8xf32>
+//       CHECK:       vector.shuffle
+//       CHECK:   linalg.generic {{.+}} ins(%{{.+}} : tensor<10x512xf32>)
+#transposed = affine_map<(d0, d1) -> (d1, d0)>
+#identity = affine_map<(d0, d1) -> (d0, d1)>
+func.func @transposes(%a: tensor<128x784xf32>, %b: tensor<10x512xf32>) -> (tensor<784x128xf32>, tensor<512x10xf32>) {
+  %e0 = tensor.empty() : tensor<784x128xf32>
+  %0 = linalg.generic {indexing_maps = [#transposed, #identity], iterator_types = ["parallel", "parallel"]}
+      ins(%a : tensor<128x784xf32>) outs(%e0 : tensor<784x128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<784x128xf32>
+  %e1 = tensor.empty() : tensor<512x10xf32>
+  %1 = linalg.generic {indexing_maps = [#transposed, #identity], iterator_types = ["parallel", "parallel"]}
+      ins(%b : tensor<10x512xf32>) outs(%e1 : tensor<512x10xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<512x10xf32>
+  return %0, %1 : tensor<784x128xf32>, tensor<512x10xf32>
+}
