@@ -1,34 +1,41 @@
-"""mirax-vectorize-matmul: f32 linalg.matmul ops tiled for the caches, for threads
-and for registers, and vectorized into fused multiply-adds, through a
+"""mirax-vectorize-matmul: f32 linalg.matmul ops packed, tiled for the caches, for
+threads and for registers, and vectorized into fused multiply-adds, through a
 transform-dialect script (transform-interpreter); 2-D f32 transposes (the operand
 layouts dot_general's lowering makes) tiled into 8x8 vector transposes.
 
-Each matmul is cut into blocks of C (an scf.forall the CPU pipeline runs on OpenMP
-threads when the matmul is big enough), then blocks of k, then into 4x16 tiles of C
-held in registers while the loop over k runs (8 AVX2 or 4 AVX-512 accumulators; the
-loads of C leave the k loop). Converted to loops as they are, a matmul's k loop is a
-scalar reduction LLVM does not vectorize (float adds do not reassociate), two orders
-of magnitude slower.
+A matmul C = A B becomes three linalg.generic ops: B copied into panels of 16
+columns, Bp[n / 16, k, n % 16] (each panel contiguous, so the loads of a k loop walk
+memory in order instead of rows of B that collide in L1's sets); the product into
+C's panels, Cp[n / 16, m, n % 16]; and Cp copied back into C. The product is cut into
+blocks (an scf.forall the CPU pipeline runs on OpenMP threads when the matmul is big
+enough), then blocks of k, then 4x16 tiles of Cp held in registers while the loop over
+k runs (8 AVX2 or 4 AVX-512 accumulators; the loads of Cp leave the k loop), a panel
+at a time so that the panel of B stays in L1. Converted to loops as they are, a
+matmul's k loop is a scalar reduction LLVM does not vectorize (float adds do not
+reassociate), two orders of magnitude slower.
 
-Applies to matmuls on static f32 tensors whose M is a multiple of 4 and N a multiple
-of 16 or below 16 (one register tile wide); others keep the plain loops. Runs on
-tensors, before bufferization; the vector ops it leaves are lowered by the rest of the
-CPU pipeline (convert-vector-to-scf, convert-vector-to-llvm).
+Applies to matmuls on static f32 tensors, with plain operand layouts, whose C starts
+as a linalg.fill, and whose M is a multiple of 4 and N a multiple of 16 or below 16
+(then one panel as wide as C); others keep the plain loops. Runs on tensors, before
+bufferization; the vector ops it leaves are lowered by the rest of the CPU pipeline
+(convert-vector-to-scf, convert-vector-to-llvm).
 """
 from dataclasses import dataclass
 
-from mirax.mlir import ir, passmanager
+import numpy as np
+
+from mirax.dialect.lowering import PARALLEL, REDUCTION, empty, generic, reshape
+from mirax.dialect.types import ShapedType
+from mirax.mlir import arith, ir, linalg, passmanager
 
 REGISTER_TILE = (4, 16, 1)  # M, N, K; a narrower C (N < 16) is one tile wide
-# Outer tile candidates, largest first; each must divide its dimension (0: the whole K).
-# Within a block, the register tiles run down the columns of C (n outer, m inner): the
-# 256x16 panel of B a column needs stays in L1 while the 128x256 block of A streams
-# from L2, and C tiles see 256 steps of k between their loads and stores. Fastest on
-# the MLP benchmark's shapes here; squares of 1024 and more would want B packed (its
-# rows 4 KiB apart collide in L1's sets).
-M_TILES = (128, 64, 32, 16, 8, 4)
-N_TILES = (64, 32, 16)
-K_TILES = (256, 128, 64, 32, 16, 8)
+# The largest outer tiles, (M, N, K): a tile is the largest divisor of its dimension
+# up to these that is a whole number of register tiles. Within a block, the register
+# tiles run down a panel (panel outer, m inner): the panel's 256x16 block of B (16
+# KiB) stays in L1 while the 128x256 block of A streams from L2, and Cp tiles see 256
+# steps of k between their loads and stores. Fastest on the MLP benchmark's shapes
+# and on 1024 squares here.
+MAX_TILES = (128, 64, 256)
 MARK = "mirax.matmul_tiles"
 # Matmuls of fewer flops run on one thread: waking the others costs more than it saves.
 THREADED_FLOPS = 1 << 22
@@ -50,33 +57,36 @@ module attributes {{transform.with_named_sequence}} {{
   }}
 }}
 """
-# One per distinct outer tiling: tile twice, vectorize, turn the vectorized reduction
-# into a contraction and keep the C tile in registers across the k loop. (No
-# canonicalization before the hoisting: it would fold single-iteration loops away
-# under their handles.)
+# One per distinct tiling of a packed product, loops (panel, m, column, k): tile,
+# vectorize, turn the vectorized reduction into a contraction (dropping the unit panel
+# dimension) and keep the Cp tile in registers across the k loop. (No canonicalization
+# before the hoisting: it would fold single-iteration loops away under their handles.)
 TILING = """
-    %mm{i} = transform.structured.match ops{{["linalg.matmul"]}} attributes {{{mark} = {tiles}}} in %root
+    %mm{i} = transform.structured.match ops{{["linalg.generic"]}} attributes {{{mark} = {tiles}}} in %root
       : (!transform.any_op) -> !transform.any_op
 {outer}
-    %inner{i}, %inner_loops{i}:3 = transform.structured.tile_using_for %outer{i} tile_sizes {inner} interchange = [1, 0, 2]
+    %inner{i}, %inner_loops{i}:3 = transform.structured.tile_using_for %outer{i} tile_sizes [1, {register_m}, 0, 1]
       : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
     transform.structured.vectorize %inner{i} : !transform.any_op
     transform.apply_patterns to %func {{
       transform.apply_patterns.vector.reduction_to_contract
+      transform.apply_patterns.vector.cast_away_vector_leading_one_dim
       transform.apply_patterns.vector.transfer_permutation_patterns
     }} : !transform.any_op
     transform.loop.hoist_loop_invariant_subsets %inner_loops{i}#2 : !transform.any_op
 """
-# The cache tiles: blocks of C as sequential loops, or as an scf.forall that the CPU
-# pipeline runs on OpenMP threads, then the k loop over blocks of A and B.
+# The cache blocks: sequential loops, or an scf.forall that the CPU pipeline runs on
+# OpenMP threads, then the loop over blocks of k.
 SEQUENTIAL_TILES = """
     %outer{i}, %outer_loops{i}:{count} = transform.structured.tile_using_for %mm{i} tile_sizes {tiles}
       : (!transform.any_op) -> ({types})"""
 PARALLEL_TILES = """
-    %blocks{i}, %forall{i} = transform.structured.tile_using_forall %mm{i} tile_sizes {mn}
+    %blocks{i}, %forall{i} = transform.structured.tile_using_forall %mm{i} tile_sizes {blocks}
       : (!transform.any_op) -> (!transform.any_op, !transform.any_op)"""
+UNTILED = """
+    %outer{i} = transform.cast %mm{i} : !transform.any_op to !transform.any_op"""
 K_TILES_LOOP = """
-    %outer{i}, %k_loop{i} = transform.structured.tile_using_for %blocks{i} tile_sizes [0, 0, {k}]
+    %outer{i}, %k_loop{i} = transform.structured.tile_using_for %blocks{i} tile_sizes [0, 0, 0, {k}]
       : (!transform.any_op) -> (!transform.any_op, !transform.any_op)"""
 NO_K_TILES = """
     %outer{i} = transform.cast %blocks{i} : !transform.any_op to !transform.any_op"""
@@ -93,7 +103,7 @@ TRANSPOSES = """
       : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)
     transform.structured.vectorize %t_tiles{i} : !transform.any_op
 """
-TRANSPOSE_BLOCKS = (64, 32, 16, 8)
+TRANSPOSE_BLOCK = 64
 TRANSPOSE_MARK = "mirax.transpose_tiles"
 
 
@@ -111,36 +121,77 @@ def _is_tileable_transpose(op):
             and all(size % 8 == 0 for size in source.shape))
 
 
-def _largest_divisor(size, candidates):
-    """The first candidate dividing size, else 0 (no tiling)."""
-    return next((c for c in candidates if size % c == 0), 0)
+def _tile(size, largest, step):
+    """The largest multiple of `step` up to `largest` dividing `size`, or 0 (no tiling)
+    when that is `size` itself or there is none."""
+    tile = next((t for t in range(min(size, largest) // step * step, 0, -step) if size % t == 0), size)
+    return tile if tile < size else 0
 
 
-def _outer_tiles(op):
+def _plan(op):
     """(M, N, K) cache tiles for a matmul, how many blocks of C run in parallel (1:
-    none) and the register tile's N, or None when it does not qualify."""
+    none) and the panel width, or None when it does not qualify."""
     a, b, c = (ir.RankedTensorType(t) for t in (op.operands[0].type, op.operands[1].type, op.results[0].type))
     if not all(t.has_static_shape and isinstance(t.element_type, ir.F32Type) for t in (a, b, c)):
         return None
-    # The loops are (m, n, k) whatever the operands' indexing maps (transposes).
-    (m, n), k = c.shape, a.shape[0] * a.shape[1] // max(c.shape[0], 1)
-    register_n = REGISTER_TILE[1] if n % REGISTER_TILE[1] == 0 else n if n < REGISTER_TILE[1] else None
-    if m % REGISTER_TILE[0] or register_n is None or 0 in (m, n, k):
+    plain = ir.ArrayAttr.get([ir.AffineMapAttr.get(ir.AffineMap.get(3, 0, [ir.AffineDimExpr.get(i) for i in dims]))
+                              for dims in ((0, 2), (2, 1), (0, 1))])
+    maps = op.attributes["indexing_maps"] if "indexing_maps" in op.attributes else plain  # absent: the default
+    init = op.operands[2].owner
+    if maps != plain or not isinstance(init, ir.OpView) or init.name != "linalg.fill":
         return None
-    tiles = tuple(_largest_divisor(size, candidates) for size, candidates in ((m, M_TILES), (n, N_TILES), (k, K_TILES)))
-    blocks = (m // tiles[0]) * (n // (tiles[1] or n))
-    return tiles + (blocks if 2 * m * n * k >= THREADED_FLOPS else 1, register_n)
+    (m, k), n = a.shape, b.shape[1]
+    panel = REGISTER_TILE[1] if n % REGISTER_TILE[1] == 0 else n if n < REGISTER_TILE[1] else None
+    if m % REGISTER_TILE[0] or panel is None or 0 in (m, n, k):
+        return None
+    tiles = tuple(_tile(size, largest, step) for size, largest, step
+                  in zip((m, n, k), MAX_TILES, (REGISTER_TILE[0], panel, 1), strict=True))
+    blocks = (m // (tiles[0] or m)) * (n // (tiles[1] or n))
+    return tiles + (blocks if 2 * m * n * k >= THREADED_FLOPS else 1, panel)
 
 
-def _tiling(i, tiles):
-    (m, n, k), blocks, register_n = tiles[:3], tiles[3], tiles[4]
+def _pack(op, panel):
+    """Replace the matmul `op` by the packed product (see the module's docstring) and
+    return the product's linalg.generic."""
+    a, b, init = op.operands
+    (m, k), n = ir.RankedTensorType(a.type).shape, ir.RankedTensorType(b.type).shape[1]
+    panels = n // panel
+
+    def permuted(rank, dims):
+        return ir.AffineMap.get(rank, 0, [ir.AffineDimExpr.get(d) for d in dims])
+
+    def f32(*shape):
+        return ShapedType(shape, np.dtype(np.float32))
+
+    with ir.InsertionPoint(op), op.location:
+        b_panels = reshape(b, f32(k, panels, panel))
+        (packed_b,) = generic([f32(panels, k, panel)], [b_panels], [permuted(3, (1, 0, 2)), permuted(3, (0, 1, 2))],
+                              lambda x, _: [x])
+        fill = op.operands[2].owner
+        start = linalg.fill(fill.operands[0], outs=[empty(f32(panels, m, panel))])
+        (packed_c,) = generic([f32(panels, m, panel)], [a, packed_b],
+                              [permuted(4, (1, 3)), permuted(4, (0, 3, 2)), permuted(4, (0, 1, 2))],
+                              lambda x, y, total: [arith.addf(total, arith.mulf(x, y))],
+                              [PARALLEL, PARALLEL, PARALLEL, REDUCTION], inits=[start])
+        (c_panels,) = generic([f32(m, panels, panel)], [packed_c], [permuted(3, (1, 0, 2)), permuted(3, (0, 1, 2))],
+                              lambda x, _: [x])
+        c = reshape(c_panels, f32(m, n))
+    op.results[0].replace_all_uses_with(c)
+    op.erase()
+    return packed_c.owner
+
+
+def _tiling(i, plan):
+    (m, n, k), blocks, panel = plan[:3], plan[3], plan[4]
+    tiles = [n // panel, m, 0, k]  # loops (panel, m, column, k); 0: untiled
     if blocks > 1:  # worth threads
-        outer = PARALLEL_TILES.format(i=i, mn=[m, n]) + (K_TILES_LOOP.format(i=i, k=k) if k else NO_K_TILES.format(i=i))
-    else:
-        count = sum(1 for t in (m, n, k) if t)
-        outer = SEQUENTIAL_TILES.format(i=i, count=count, tiles=[m, n, k], types=", ".join(["!transform.any_op"] * (count + 1)))
-    return TILING.format(i=i, mark=MARK, tiles=_tiles_attr(tiles), outer=outer,
-                         inner=[REGISTER_TILE[0], register_n, REGISTER_TILE[2]])
+        outer = PARALLEL_TILES.format(i=i, blocks=tiles[:2]) + (K_TILES_LOOP.format(i=i, k=k) if k else NO_K_TILES.format(i=i))
+    elif any(tiles):
+        count = sum(1 for t in tiles if t)
+        outer = SEQUENTIAL_TILES.format(i=i, count=count, tiles=tiles, types=", ".join(["!transform.any_op"] * (count + 1)))
+    else:  # one block
+        outer = UNTILED.format(i=i)
+    return TILING.format(i=i, mark=MARK, tiles=_tiles_attr(plan), outer=outer, register_m=REGISTER_TILE[0])
 
 
 def _tiles_attr(tiles):
@@ -165,16 +216,16 @@ class MiraxVectorizeMatmul:
         module.walk(collect)
         distinct = []
         for op in matmuls:
-            tiles = _outer_tiles(op)
-            if tiles is None:
+            plan = _plan(op)
+            if plan is None:
                 continue
-            op.attributes[MARK] = ir.Attribute.parse(_tiles_attr(tiles))
-            if tiles not in distinct:
-                distinct.append(tiles)
+            _pack(op, plan[4]).attributes[MARK] = ir.Attribute.parse(_tiles_attr(plan))
+            if plan not in distinct:
+                distinct.append(plan)
         distinct_blocks = []
         for op in transposes:
             shape = ir.RankedTensorType(op.results[0].type).shape
-            blocks = tuple(_largest_divisor(size, TRANSPOSE_BLOCKS) for size in shape)
+            blocks = tuple(_tile(size, TRANSPOSE_BLOCK, 8) for size in shape)
             op.attributes[TRANSPOSE_MARK] = ir.Attribute.parse(_tiles_attr(blocks))
             if blocks not in distinct_blocks:
                 distinct_blocks.append(blocks)

@@ -43,7 +43,9 @@ CPU_TO_LOOPS = ",".join([
     "canonicalize",
 ])
 CPU_LOOPS_TO_LLVM = ",".join([
-    "convert-vector-to-scf",
+    # n-D vector transfers unrolled into 1-D ones, not staged through an alloca: the
+    # allocas would land in the function's frame, shared by the OpenMP threads.
+    "convert-vector-to-scf{full-unroll=true}",
     "convert-scf-to-cf",
     "convert-vector-to-llvm",
     "expand-strided-metadata",

@@ -1,55 +1,80 @@
 // RUN: mirax-opt %s --mirax-vectorize-matmul --split-input-file | FileCheck %s
 
-/// An f32 matmul whose M is a multiple of 4 and N of 16 becomes loops over 4x16
-/// register tiles of C, each updated by vector FMAs over the k loop.
+/// An f32 matmul from zero whose M is a multiple of 4 and N of 16: B copied into
+/// panels of 16 columns, the product computed into C's panels by loops over 4x16
+/// register tiles, each updated by vector FMAs over the k loop, and copied back.
 // CHECK-LABEL: func.func @tiled
 //   CHECK-NOT:   linalg.matmul
+//       CHECK:   %[[PACKED_B:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<2x32x16xf32>)
+//       CHECK:   linalg.fill {{.+}} -> tensor<2x8x16xf32>
 //       CHECK:   scf.for
-//       CHECK:     vector.transfer_read %{{.+}} : tensor<4x16xf32>, vector<4x16xf32>
+//       CHECK:     vector.transfer_read %{{.+}} : tensor<1x4x16xf32>, vector<4x16xf32>
 //       CHECK:     scf.for
+//       CHECK:       tensor.extract_slice %[[PACKED_B]]
 //       CHECK:       vector.fma %{{.+}} : vector<16xf32>
-//       CHECK:     vector.transfer_write %{{.+}} : vector<4x16xf32>, tensor<4x16xf32>
-func.func @tiled(%a: tensor<8x32xf32>, %b: tensor<32x32xf32>, %c: tensor<8x32xf32>) -> tensor<8x32xf32> {
+//       CHECK:     vector.transfer_write %{{.+}} : vector<4x16xf32>, tensor<1x4x16xf32>
+//       CHECK:   linalg.generic {{.+}} outs(%{{.+}} : tensor<8x2x16xf32>)
+//       CHECK:   tensor.reshape {{.+}} -> tensor<8x32xf32>
+func.func @tiled(%a: tensor<8x32xf32>, %b: tensor<32x32xf32>) -> tensor<8x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x32xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<8x32xf32>) -> tensor<8x32xf32>
   %0 = linalg.matmul ins(%a, %b : tensor<8x32xf32>, tensor<32x32xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
   return %0 : tensor<8x32xf32>
 }
 
 // -----
 
-/// Other shapes, and other element types, keep the plain matmul.
+/// Other shapes, other element types, and a matmul accumulating into C keep the
+/// plain matmul.
 // CHECK-LABEL: func.func @untouched
 //       CHECK:   linalg.matmul ins(%{{.+}} : tensor<3x5xf32>, tensor<5x7xf32>)
 //       CHECK:   linalg.matmul ins(%{{.+}} : tensor<8x32xf64>, tensor<32x32xf64>)
+//       CHECK:   linalg.matmul ins(%{{.+}} : tensor<8x32xf32>, tensor<32x32xf32>)
 //   CHECK-NOT:   vector.fma
-func.func @untouched(%a: tensor<3x5xf32>, %b: tensor<5x7xf32>, %c: tensor<3x7xf32>,
-                     %d: tensor<8x32xf64>, %e: tensor<32x32xf64>, %f: tensor<8x32xf64>) -> (tensor<3x7xf32>, tensor<8x32xf64>) {
+func.func @untouched(%a: tensor<3x5xf32>, %b: tensor<5x7xf32>, %d: tensor<8x32xf64>, %e: tensor<32x32xf64>,
+                     %g: tensor<8x32xf32>, %h: tensor<32x32xf32>, %acc: tensor<8x32xf32>)
+    -> (tensor<3x7xf32>, tensor<8x32xf64>, tensor<8x32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %zero64 = arith.constant 0.0 : f64
+  %e0 = tensor.empty() : tensor<3x7xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e0 : tensor<3x7xf32>) -> tensor<3x7xf32>
+  %e1 = tensor.empty() : tensor<8x32xf64>
+  %f = linalg.fill ins(%zero64 : f64) outs(%e1 : tensor<8x32xf64>) -> tensor<8x32xf64>
   %0 = linalg.matmul ins(%a, %b : tensor<3x5xf32>, tensor<5x7xf32>) outs(%c : tensor<3x7xf32>) -> tensor<3x7xf32>
   %1 = linalg.matmul ins(%d, %e : tensor<8x32xf64>, tensor<32x32xf64>) outs(%f : tensor<8x32xf64>) -> tensor<8x32xf64>
-  return %0, %1 : tensor<3x7xf32>, tensor<8x32xf64>
+  %2 = linalg.matmul ins(%g, %h : tensor<8x32xf32>, tensor<32x32xf32>) outs(%acc : tensor<8x32xf32>) -> tensor<8x32xf32>
+  return %0, %1, %2 : tensor<3x7xf32>, tensor<8x32xf64>, tensor<8x32xf32>
 }
 
 // -----
 
-/// A matmul of 2^22 flops or more runs its blocks of C on threads: an scf.forall over
-/// them (here 2 blocks of 128x64), each with loops over k and register tiles.
+/// A matmul of 2^22 flops or more runs its blocks on threads: an scf.forall over them
+/// (here 2 blocks of 4 panels), each with loops over k and register tiles.
 // CHECK-LABEL: func.func @threaded
 //   CHECK-NOT:   linalg.matmul
 //       CHECK:   scf.forall (%{{.+}}) in (2) shared_outs
 //       CHECK:     scf.for
 //       CHECK:       vector.fma %{{.+}} : vector<16xf32>
-func.func @threaded(%a: tensor<128x256xf32>, %b: tensor<256x128xf32>, %c: tensor<128x128xf32>) -> tensor<128x128xf32> {
+func.func @threaded(%a: tensor<128x256xf32>, %b: tensor<256x128xf32>) -> tensor<128x128xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<128x128xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<128x128xf32>) -> tensor<128x128xf32>
   %0 = linalg.matmul ins(%a, %b : tensor<128x256xf32>, tensor<256x128xf32>) outs(%c : tensor<128x128xf32>) -> tensor<128x128xf32>
   return %0 : tensor<128x128xf32>
 }
 
 // -----
 
-/// A C narrower than 16 columns (a 10-class output layer) is one register tile wide.
+/// A C narrower than 16 columns (a 10-class output layer) is one panel as wide as C.
 // CHECK-LABEL: func.func @narrow
 //   CHECK-NOT:   linalg.matmul
-//       CHECK:   vector.transfer_read %{{.+}} : tensor<4x10xf32>, vector<4x10xf32>
+//       CHECK:   vector.transfer_read %{{.+}} : tensor<1x4x10xf32>, vector<4x10xf32>
 //       CHECK:   vector.fma %{{.+}} : vector<10xf32>
-func.func @narrow(%a: tensor<8x32xf32>, %b: tensor<32x10xf32>, %c: tensor<8x10xf32>) -> tensor<8x10xf32> {
+func.func @narrow(%a: tensor<8x32xf32>, %b: tensor<32x10xf32>) -> tensor<8x10xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x10xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<8x10xf32>) -> tensor<8x10xf32>
   %0 = linalg.matmul ins(%a, %b : tensor<8x32xf32>, tensor<32x10xf32>) outs(%c : tensor<8x10xf32>) -> tensor<8x10xf32>
   return %0 : tensor<8x10xf32>
 }
