@@ -118,7 +118,7 @@ def _is_tileable_transpose(op):
     return (str(maps[0]) == "(d0, d1) -> (d1, d0)" and str(maps[1]) == "(d0, d1) -> (d0, d1)"
             and len(list(body.operations)) == 1 and yielded[0] == body.arguments[0]
             and source.has_static_shape and isinstance(source.element_type, ir.F32Type)
-            and all(size % 8 == 0 for size in source.shape))
+            and all(size > 0 and size % 8 == 0 for size in source.shape))
 
 
 def _tile(size, largest, step):

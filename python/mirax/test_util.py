@@ -53,7 +53,9 @@ def check_vjp(f, args, atol=None, rtol=None, rng=None):
     _, f_vjp = ad.vjp(f, *args)
     atol, rtol = _tolerance(args, atol, rtol, DEFAULT_TOL)
     forward = _inner(cotangent, tangent_out)
-    reverse = _inner(f_vjp(cotangent), tangents)
+    # JAX's convention: the VJP of conj(ct) is conj(ct)^T J, unconjugated, so that
+    # Re<ct, J t> = Re<conj(vjp(conj(ct))), t> (both sides are Re<ct, J t> for real f).
+    reverse = _inner(tree_map(np.conj, f_vjp(tree_map(np.conj, cotangent))), tangents)
     np.testing.assert_allclose(reverse, forward, atol=atol, rtol=rtol, err_msg="VJP vs JVP")
 
 
