@@ -96,13 +96,16 @@ NO_K_TILES = """
 # a time: element by element, the reads of a column miss the cache.
 TRANSPOSES = """
     %transposes{i} = transform.structured.match ops{{["linalg.generic"]}} attributes {{{mark} = {blocks}}} in %root
-      : (!transform.any_op) -> !transform.any_op
-    %t_blocks{i}, %t_block_loops{i}:2 = transform.structured.tile_using_for %transposes{i} tile_sizes {sizes}
-      : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)
+      : (!transform.any_op) -> !transform.any_op{block_loops}
     %t_tiles{i}, %t_tile_loops{i}:2 = transform.structured.tile_using_for %t_blocks{i} tile_sizes [8, 8]
       : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)
     transform.structured.vectorize %t_tiles{i} : !transform.any_op
 """
+TRANSPOSE_BLOCKS = """
+    %t_blocks{i}, %t_block_loops{i}:{count} = transform.structured.tile_using_for %transposes{i} tile_sizes {sizes}
+      : (!transform.any_op) -> ({types})"""
+ONE_TRANSPOSE_BLOCK = """
+    %t_blocks{i} = transform.cast %transposes{i} : !transform.any_op to !transform.any_op"""
 TRANSPOSE_BLOCK = 64
 TRANSPOSE_MARK = "mirax.transpose_tiles"
 
@@ -194,6 +197,14 @@ def _tiling(i, plan):
     return TILING.format(i=i, mark=MARK, tiles=_tiles_attr(plan), outer=outer, register_m=REGISTER_TILE[0])
 
 
+def _transposes(i, blocks):
+    count = sum(1 for b in blocks if b)
+    block_loops = (TRANSPOSE_BLOCKS.format(i=i, count=count, sizes=list(blocks),
+                                           types=", ".join(["!transform.any_op"] * (count + 1)))
+                   if count else ONE_TRANSPOSE_BLOCK.format(i=i))
+    return TRANSPOSES.format(i=i, mark=TRANSPOSE_MARK, blocks=_tiles_attr(blocks), block_loops=block_loops)
+
+
 def _tiles_attr(tiles):
     return f"array<i64: {', '.join(map(str, tiles))}>"
 
@@ -233,8 +244,7 @@ class MiraxVectorizeMatmul:
             return
         script = ir.Module.parse(SEQUENCE.format(
             tilings="".join(_tiling(i, t) for i, t in enumerate(distinct)),
-            transposes="".join(TRANSPOSES.format(i=i, mark=TRANSPOSE_MARK, blocks=_tiles_attr(b), sizes=list(b))
-                               for i, b in enumerate(distinct_blocks))))
+            transposes="".join(_transposes(i, b) for i, b in enumerate(distinct_blocks))))
         body = module.regions[0].blocks[0]
         sequence = script.body.operations[0].detach_from_parent()
         body.append(sequence)

@@ -76,3 +76,11 @@ def test_pass_keeps_other_layouts_and_accumulations():
         module.operation.verify()
         text = str(module)
     assert text.count("linalg.matmul") == 2 and "vector.fma" not in text
+
+
+@pytest.mark.parametrize("shape", [(16, 16), (16, 32), (64, 24), (128, 784), (8, 300), (0, 8)])
+def test_transposes(shape):
+    """2-D f32 transposes: one 8x8 tile block (sides up to 64), blocks of up to 64x64,
+    sides not multiples of 8 (plain loops) and empty ones."""
+    a = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    np.testing.assert_array_equal(np.asarray(mirax.jit(lambda x: x.T)(a)), a.T)
