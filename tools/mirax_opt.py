@@ -16,6 +16,7 @@ from pathlib import Path
 from mirax import dialect
 from mirax.mlir import ir, passmanager
 from mirax.passes import ALL_PASSES
+from mirax.passes.gpu_pipeline import GPU_PIPELINES
 
 SPLIT_MARKER = "// -----"
 
@@ -63,10 +64,10 @@ def build_pass_manager(elements):
     pm = passmanager.PassManager("builtin.module")
     for element in elements:
         name = re.match(r"[^{(]*", element)[0]
-        if name in ALL_PASSES:
+        pass_ = ALL_PASSES.get(name) or GPU_PIPELINES.get(name)  # (the GPU pipelines run like passes)
+        if pass_ is not None:
             if element != name:
                 raise ValueError(f"mirax pass '{name}' takes no options: '{element}'")
-            pass_ = ALL_PASSES[name]
             pm.add(_as_mlir_pass(pass_), name=name, argument=name, description=pass_.summary)
         else:
             pm.add(element)
@@ -263,7 +264,7 @@ class Opt:
 
 
 def argument_parser():
-    passes = "\n".join(f"  --{name:<28} {p.summary}" for name, p in sorted(ALL_PASSES.items()))
+    passes = "\n".join(f"  --{name:<28} {p.summary}" for name, p in sorted({**ALL_PASSES, **GPU_PIPELINES}.items()))
     parser = argparse.ArgumentParser(
         prog="mirax-opt",
         allow_abbrev=False,

@@ -2,11 +2,12 @@
 import functools
 import inspect
 
-from mirax import runtime
+from mirax import platforms, runtime
 from mirax.core import Array, Trace, Tracer, current_level, current_trace, is_array, to_array, with_source
 from mirax.mlir import ir
+from mirax.passes.gpu_pipeline import STAGES as GPU_STAGES, lower_to_gpu_stage
 from mirax.passes.pipelines import lower_to_linalg, lower_to_llvm
-from mirax.tree_util import tree_flatten, tree_unflatten
+from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
 
 from .jaxpr import Jaxpr
 
@@ -15,9 +16,10 @@ class TracedFunction:
     """A Python function traced for some input avals: a value that runs when called
     with Arrays and emits a call when called inside another trace."""
 
-    def __init__(self, trace, out_tree):
+    def __init__(self, trace, out_tree, backend=None):
         self.trace = trace
         self.out_tree = out_tree
+        self.backend = backend  # None: the default backend when first run
         self._executable = None
 
     def call_flat(self, args):
@@ -26,7 +28,7 @@ class TracedFunction:
             return enclosing.call(self.trace, args)
         if self._executable is None:
             self._executable = runtime.compile(
-                self.trace.text, "main", len(args) + len(self.trace.constvars), self.trace.out_avals)
+                self.trace.text, "main", len(args) + len(self.trace.constvars), self.trace.out_avals, self.backend)
         outs = self._executable(list(args) + self.trace.constvars)
         return [Array(o, a.weak_type) for o, a in zip(outs, self.trace.out_avals, strict=True)]
 
@@ -34,10 +36,10 @@ class TracedFunction:
         return tree_unflatten(self.out_tree, self.call_flat(list(args)))
 
 
-def trace_flat(fun, in_tree, in_avals, name, concrete=None, differentiated=False):
+def trace_flat(fun, in_tree, in_avals, name, concrete=None, differentiated=False, backend=None):
     """Trace `fun` on abstract inputs (that also carry the Arrays `concrete`, if given);
     its outputs must be a pytree of arrays. A function traced to be `differentiated`
-    is one level deeper than the enclosing trace."""
+    is one level deeper than the enclosing trace; it runs on `backend` (None: the default)."""
     with Trace(in_avals, name, concrete, current_level() + differentiated) as trace:
         args, kwargs = tree_unflatten(in_tree, trace.invars)
         out = fun(*args, **kwargs)
@@ -48,7 +50,7 @@ def trace_flat(fun, in_tree, in_avals, name, concrete=None, differentiated=False
                 f"Value {leaf!r} with type {type(leaf)} is not a valid JAX type: {name} must return arrays "
                 f"(or pytrees of arrays)"))
     trace.finish([to_array(x) for x in leaves])
-    return TracedFunction(trace, out_tree)
+    return TracedFunction(trace, out_tree, backend)
 
 
 def call_transformation(declare, callee, args, extra, active, out_avals, prepare=None):
@@ -91,9 +93,10 @@ class Jitted:
     """What `jit(fun)` returns: traces once per input structure, avals and static
     arguments, compiles once per traced program."""
 
-    def __init__(self, fun, static_argnums=(), static_argnames=()):
+    def __init__(self, fun, static_argnums=(), static_argnames=(), backend=None):
         functools.update_wrapper(self, fun)
         self._fun = fun
+        self._backend = None if backend is None else platforms.platform(backend)
         self._name = getattr(fun, "__name__", "fun")
         static_argnums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
         static_argnames = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
@@ -130,7 +133,7 @@ class Jitted:
                 full = [static_args[i] if i in static_args else next(rest) for i in range(len(args))]
                 return self._fun(*full, **dyn_kwargs, **static_kwargs)
 
-            traced = trace_flat(flat_fun, in_tree, [x.aval for x in leaves], self._name)
+            traced = trace_flat(flat_fun, in_tree, [x.aval for x in leaves], self._name, backend=self._backend)
             if not any(isinstance(c, Tracer) for c in traced.trace.constvars):
                 self._cache[key] = traced
         return traced, leaves
@@ -149,39 +152,63 @@ class Jitted:
 
     def lower(self, *args, **kwargs):
         traced, _ = self._specialize(args, kwargs)
-        return Lowered(traced.trace.text)
+        return Lowered(traced.trace.text, self._backend or platforms.configured_platform())
 
     def __get__(self, instance, owner):
         return self if instance is None else functools.partial(self, instance)
 
 
-def jit(fun=None, *, static_argnums=(), static_argnames=(), **options):
+def jit(fun=None, *, static_argnums=(), static_argnames=(), backend=None, **options):
     """Compile `fun`: trace it to the mirax dialect once per input types, lower it to
-    LLVM once per program, and call the compiled code."""
+    LLVM once per program, and call the compiled code, on `backend` ('cpu' or 'gpu';
+    by default the default backend)."""
     if fun is None:
-        return lambda f: jit(f, static_argnums=static_argnums, static_argnames=static_argnames, **options)
-    return Jitted(fun, static_argnums, static_argnames)
+        return lambda f: jit(f, static_argnums=static_argnums, static_argnames=static_argnames, backend=backend,
+                             **options)
+    return Jitted(fun, static_argnums, static_argnames, backend)
 
 
 class Lowered:
-    """A traced program, printable at each stage of its lowering."""
+    """A traced program, printable at each stage of its lowering for its backend. Every
+    stage can be printed without the backend's device: the GPU's PTX on any machine."""
 
-    STAGES = ("mirax", "linalg", "llvm")
+    STAGES = {"cpu": ("mirax", "linalg", "llvm"), "gpu": ("mirax", "linalg", *GPU_STAGES)}
 
-    def __init__(self, text):
+    def __init__(self, text, backend="cpu"):
         self._text = text
+        self._backend = backend
 
     def as_text(self, stage="mirax"):
-        if stage not in self.STAGES:
-            raise ValueError(f"unknown stage {stage!r}; stages are {', '.join(self.STAGES)}")
+        stages = self.STAGES[self._backend]
+        if stage not in stages:
+            raise ValueError(f"unknown stage {stage!r} for the {self._backend} backend; "
+                             f"stages are {', '.join(stages)}")
         if stage == "mirax":
             return self._text
         with runtime.context():
             module = ir.Module.parse(self._text)
             lower_to_linalg(module)
-            if stage == "llvm":
+            if stage == "linalg":
+                return str(module)
+            if self._backend == "cpu":
                 lower_to_llvm(module)
-            return str(module)
+                return str(module)
+            ptx = lower_to_gpu_stage(module, stage)
+            return ptx if stage == "ptx" else str(module)
+
+
+def device_put(x, device=None):
+    """The arrays of `x` (a pytree) on `device` (by default the default backend's):
+    copies of those that are elsewhere."""
+    device = device or platforms.devices()[0]
+
+    def put(leaf):
+        array = to_array(leaf)
+        if isinstance(array, Tracer):
+            return array
+        return Array(platforms.put(array._value, device), array.weak_type)
+
+    return tree_map(put, x)
 
 
 def make_jaxpr(fun, static_argnums=()):

@@ -1,11 +1,13 @@
-"""Process-wide flags, read like JAX's: `mirax.config.update("jax_enable_x64", True)`."""
+"""Process-wide flags, read like JAX's: `mirax.config.update("jax_enable_x64", True)`.
+The default platform's default comes from the environment: MIRAX_PLATFORM=cpu|gpu."""
+import os
 
 
 class Config:
     _defaults = {
         "jax_enable_x64": False,
         "jax_threefry_partitionable": True,
-        "jax_platform_name": "cpu",
+        "jax_platform_name": os.environ.get("MIRAX_PLATFORM") or "cpu",
     }
 
     def __init__(self):

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from mirax import dtypes
+from mirax import dtypes, platforms
 from mirax.dialect import MiraxOp, ShapedType, build, tensor_type
 from mirax.dialect.base import as_tuple
 from mirax.dialect import values
@@ -114,6 +114,14 @@ class Array:
     @property
     def aval(self):
         return Aval(self._value.shape, self._value.dtype, self.weak_type)
+
+    @property
+    def device(self):
+        """Where the buffer is: the CPU, or the GPU for unified memory."""
+        return platforms.device_of(self._value)
+
+    def devices(self):
+        return {self.device}
 
     def __array__(self, dtype=None, copy=None):
         if copy is False and dtype is not None and np.dtype(dtype) != self._value.dtype:

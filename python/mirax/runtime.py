@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 
+from mirax import platforms
 from mirax.dialect import load
 from mirax.mlir import ExecutionEngine, get_ranked_memref_descriptor, ir
 from mirax.passes.pipelines import lower_to_linalg, lower_to_llvm
@@ -74,25 +75,34 @@ _host_errors = []  # exceptions raised by host functions, re-raised when their p
 def host_function(symbol, fn, num_buffers):
     """Register `fn(*addresses)`, taking the addresses of `num_buffers` buffers, as the
     host function `symbol` that compiled programs may call."""
+    typed_host_function(symbol, fn, ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * num_buffers))
 
-    def call(*addresses):
+
+def typed_host_function(symbol, fn, signature):
+    """Register `fn` as the host function `symbol` of a ctypes `signature` (CFUNCTYPE)
+    that compiled programs may call. When it raises, it returns 0 (or nothing) to the
+    program and its exception is raised when the program returns."""
+
+    def call(*args):
         try:
-            fn(*addresses)
+            return fn(*args)
         except BaseException as err:  # noqa: BLE001 - cannot unwind through compiled code
             _host_errors.append(err)
+            return None
 
-    _host_functions[symbol] = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * num_buffers)(call)
+    _host_functions[symbol] = signature(call)
 
 
-def _register_host_functions(engine, module):
-    """Make the host functions `module` (LLVM dialect) declares callable; whether any is."""
+def _register_host_functions(engine, module, also=()):
+    """Make the host functions `module` (LLVM dialect) declares callable, and those in
+    `also` (which its translation to LLVM IR calls); whether any is."""
+    declared = [op.attributes["sym_name"].value for op in module.body.operations
+                if op.operation.name == "llvm.func" and not op.regions[0].blocks]
     found = False
-    for op in module.body.operations:
-        if op.operation.name == "llvm.func" and not op.regions[0].blocks:
-            symbol = op.attributes["sym_name"].value
-            if symbol in _host_functions:
-                engine.raw_register_runtime(symbol, ctypes.cast(_host_functions[symbol], ctypes.c_void_p))
-                found = True
+    for symbol in declared + list(also):
+        if symbol in _host_functions:
+            engine.raw_register_runtime(symbol, ctypes.cast(_host_functions[symbol], ctypes.c_void_p))
+            found = True
     return found
 
 
@@ -106,12 +116,16 @@ def _raise_host_errors():
 class Executable:
     """A compiled entry function: call it with mirax Arrays, get new NumPy arrays back."""
 
+    lower = staticmethod(lower_to_llvm)  # linalg -> LLVM dialect, in place
+    empty = staticmethod(np.empty)  # the output buffers
+    runtime_functions = ()  # host functions called by code that the LLVM translation adds
+
     def __init__(self, module, entry, num_inputs, out_types):
         with context():
             lower_to_linalg(module)
-            lower_to_llvm(module)
+            self.lower(module)
             self._engine = ExecutionEngine(module, opt_level=3)
-            self._calls_host = _register_host_functions(self._engine, module)
+            self._calls_host = _register_host_functions(self._engine, module, self.runtime_functions)
         self._function = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(self._engine.raw_lookup(entry))
         self._out_types = [(tuple(t.shape), t.dtype) for t in out_types]
         # One pointer cell per buffer, and the packed argument array pointing at the cells.
@@ -122,7 +136,7 @@ class Executable:
         self._argv_address = ctypes.addressof(self._argv)
 
     def __call__(self, inputs):
-        outputs = [np.empty(shape, dtype) for shape, dtype in self._out_types]
+        outputs = [self.empty(shape, dtype) for shape, dtype in self._out_types]
         cells = self._cells
         i = 0
         for array in inputs:
@@ -161,9 +175,11 @@ class DescriptorExecutable:
         return outputs
 
 
-def compile(module_text, entry, num_inputs, out_types):
-    """The executable of `entry` in a mirax module, compiled once per distinct text."""
-    key = (module_text, entry)
+def compile(module_text, entry, num_inputs, out_types, backend=None):
+    """The executable of `entry` in a mirax module for `backend` ('cpu' or 'gpu'; by
+    default the default backend), compiled once per distinct text."""
+    backend = platforms.platform(backend or platforms.default_backend())
+    key = (module_text, entry, backend)
     executable = _executables.get(key)
     if executable is None:
         stats["compiles"] += 1
@@ -172,7 +188,13 @@ def compile(module_text, entry, num_inputs, out_types):
             entry_func = next(op for op in module.body.operations if op.attributes["sym_name"].value == entry)
             ftype = ir.FunctionType(ir.TypeAttr(entry_func.attributes["function_type"]).value)
         has_empty = any(0 in ir.RankedTensorType(t).shape for t in list(ftype.inputs) + list(ftype.results))
-        kind = DescriptorExecutable if has_empty else Executable
+        if backend == "gpu":
+            from mirax.gpu_runtime import GpuExecutable as kind  # noqa: PLC0415 - loads the GPU compiler
+            if has_empty:
+                raise NotImplementedError("the GPU backend does not take zero-size arrays in or out of a compiled "
+                                          "function yet")
+        else:
+            kind = DescriptorExecutable if has_empty else Executable
         executable = _executables[key] = kind(module, entry, num_inputs, out_types)
     return executable
 

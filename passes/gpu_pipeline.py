@@ -1,0 +1,235 @@
+"""The GPU pipeline: linalg on tensors -> kernels in the GPU dialect -> NVVM -> PTX, and
+the host code around the kernels -> LLVM dialect calling the GPU runtime.
+
+The LLVM in the MLIR wheel has no NVPTX backend (gpu-module-to-binary fails), so the
+kernels' NVVM module is translated to LLVM IR here and llvmlite's NVPTX backend emits
+the PTX, with libdevice linked in for the math functions mirax-expand-math leaves (f32
+exp, log, tanh, sin and cos are its polynomials, as on the CPU, so both agree). The PTX
+goes back into the module as a gpu.binary: its launches become calls of the `mgpu*`
+runtime functions (python/mirax/gpu_runtime.py implements them over the CUDA driver).
+"""
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import ml_dtypes
+import numpy as np
+
+from mirax.mlir import gpu, ir, llvm_d, passmanager
+
+from .mirax_expand_math import MiraxExpandMath
+from .mirax_gpu_kernels import MiraxGpuKernels
+from .mirax_gpu_unified_memory import MiraxGpuUnifiedMemory
+from .pipelines import CPU_FUSION, CPU_LOOPS_TO_LLVM, _distinct_results
+
+CHIP = "sm_90"
+PTX_FEATURES = "+ptx80"  # PTX ISA 8.0: CUDA 12.0 and later drivers load it
+KERNELS = "mirax_kernels"  # the one GPU module holding every kernel of a program
+
+# Bufferization as on the CPU (pipelines.CPU_TO_LOOPS): results become out-parameters.
+GPU_BUFFERIZE = ",".join([
+    "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map "
+    "allow-return-allocs-from-loops unknown-type-conversion=identity-layout-map}",
+    "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}",
+    "buffer-deallocation-pipeline",
+    "inline",
+    "symbol-dce",
+])
+GPU_OUTLINE = "gpu-kernel-outlining,symbol-dce,canonicalize,cse"
+KERNEL_STAGES = (CPU_FUSION, GPU_BUFFERIZE, MiraxGpuKernels(), MiraxExpandMath(), MiraxGpuUnifiedMemory(), GPU_OUTLINE)
+# Kernels to NVVM and LLVM: math ops with no NVVM lowering call libdevice (__nv_*).
+NVVM_STAGE = ("gpu.module(lower-affine,convert-complex-to-standard,convert-scf-to-cf,convert-gpu-to-nvvm,"
+              "convert-complex-to-llvm,canonicalize,cse,reconcile-unrealized-casts)")
+# Host code to LLVM as on the CPU; launches and unified allocations become runtime calls.
+HOST_TO_LLVM = CPU_LOOPS_TO_LLVM.replace("reconcile-unrealized-casts", "gpu-to-llvm,reconcile-unrealized-casts")
+
+
+def _run(module, stages):
+    for stage in stages:
+        if isinstance(stage, str):
+            passmanager.PassManager.parse(f"builtin.module({stage})").run(module.operation)
+        else:
+            stage(module.operation)
+
+
+def _gpu_modules(module):
+    return [op for op in module.body.operations if op.operation.name == "gpu.module"]
+
+
+def _one_gpu_module(module):
+    """Move every outlined kernel into one GPU module (one PTX to compile and load per
+    program), each kernel named after the module outlining made for it, keeping one copy
+    of the functions and globals the kernels share."""
+    modules = _gpu_modules(module)
+    if not modules:
+        return
+    kernels = ir.Operation.parse(f'gpu.module @{KERNELS} [#nvvm.target<O = 3, chip = "{CHIP}">] {{\n}}')
+    module.body.append(kernels)
+    body = kernels.regions[0].blocks[0]
+    names = set()
+    for outlined in modules:
+        for op in list(outlined.regions[0].blocks[0].operations):
+            if "kernel" in op.attributes:
+                op.attributes["sym_name"] = outlined.attributes["sym_name"]
+            name = op.attributes["sym_name"].value
+            if name not in names:
+                names.add(name)
+                body.append(op.detach_from_parent())
+        outlined.operation.erase()
+
+    def retarget(op):
+        if op.name == "gpu.launch_func":
+            outlined = ir.SymbolRefAttr(op.attributes["kernel"]).value[0]
+            op.attributes["kernel"] = ir.SymbolRefAttr.get([KERNELS, outlined])
+        return ir.WalkResult.ADVANCE
+
+    module.operation.walk(retarget)
+
+
+def lower_to_gpu(module):
+    """linalg on tensors -> kernels (gpu.func in one gpu.module) and host code launching
+    them, in place."""
+    _distinct_results(module)
+    _run(module, KERNEL_STAGES)
+    _one_gpu_module(module)
+
+
+def lower_to_nvvm(module):
+    """The GPU dialect module -> kernels in the NVVM and LLVM dialects, in place."""
+    _run(module, [NVVM_STAGE])
+
+
+@functools.cache
+def _libdevice():
+    import nvidia.cu13  # the nvidia-nvvm wheel  # noqa: PLC0415
+
+    return (Path(nvidia.cu13.__path__[0]) / "nvvm" / "libdevice" / "libdevice.10.bc").read_bytes()
+
+
+@functools.cache
+def _target_machine():
+    import llvmlite.binding as llvm  # noqa: PLC0415
+
+    llvm.initialize_all_targets()
+    llvm.initialize_all_asmprinters()
+    return llvm.Target.from_triple("nvptx64-nvidia-cuda").create_target_machine(cpu=CHIP, features=PTX_FEATURES, opt=3)
+
+
+# MLIR's LLVM (24) spells float constants in ways llvmlite's (22) does not parse: the
+# bits of the constant's type (f0x3FB8AA3B), inf and nan, and float decimals that are
+# not exact doubles. The older spelling: doubles and floats (widened exactly) as the
+# double's bits, 0x3FF7154760000000; halves 0xH<bits>, bfloats 0xR<bits>. A literal's
+# type is the last type named before it on its line.
+_TYPE_OR_FLOAT = re.compile(r"\b(half|bfloat|float|double)\b"
+                            r"|(?<![\w.%@$\"-])([-+]?)(f0x[0-9A-Fa-f]+|inf|nan|qnan|\d+\.\d+(?:e[-+]?\d+)?)(?![\w.])")
+_FLOAT_TYPES = {"half": np.float16, "bfloat": ml_dtypes.bfloat16, "float": np.float32, "double": np.float64}
+_BITS = {2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def _older_float(kind, sign, literal):
+    dtype = np.dtype(_FLOAT_TYPES[kind])
+    if literal.startswith("f0x"):
+        value = np.array(int(literal[3:], 16), _BITS[dtype.itemsize]).view(dtype)
+    else:
+        value = np.array(float(literal.replace("qnan", "nan")), dtype)
+    if sign == "-":
+        value = -value
+    if kind in ("half", "bfloat"):
+        return f"0x{'H' if kind == 'half' else 'R'}{int(value.view(np.uint16)):04X}"
+    return f"0x{int(np.float64(value).view(np.uint64)):016X}"
+
+
+def _older_float_syntax(llvm_ir):
+    lines = []
+    for line in llvm_ir.split("\n"):
+        kind = None
+
+        def respell(match):
+            nonlocal kind
+            if match[1]:
+                kind = match[1]
+                return match[0]
+            if kind is None or (kind == "double" and not match[3].startswith(("f0x", "inf", "nan", "qnan"))):
+                return match[0]
+            return _older_float(kind, match[2], match[3])
+
+        lines.append(_TYPE_OR_FLOAT.sub(respell, line))
+    return "\n".join(lines)
+
+
+def kernels_to_ptx(module):
+    """The PTX of the kernels of an NVVM-stage module ('' when it has none)."""
+    import llvmlite.binding as llvm  # noqa: PLC0415
+
+    modules = _gpu_modules(module)
+    if not modules:
+        return ""
+    (kernels,) = modules
+    body = kernels.regions[0].blocks[0]
+    entries = {op.attributes["sym_name"].value for op in body.operations if "gpu.kernel" in op.attributes}
+    text = "\n".join(str(op) for op in body.operations)
+    translated = ir.Module.parse(f'module attributes {{llvm.target_triple = "nvptx64-nvidia-cuda"}} {{\n{text}\n}}')
+    llvm_ir = llvm.parse_assembly(_older_float_syntax(llvm_d.translate_module_to_llvmir(translated.operation)))
+    if any(f.is_declaration and f.name.startswith("__nv_") for f in llvm_ir.functions):
+        llvm_ir.link_in(llvm.parse_bitcode(_libdevice()))
+    # Everything but the kernels internal: the optimizer drops what they do not call.
+    for symbol in list(llvm_ir.functions) + list(llvm_ir.global_variables):
+        if not symbol.is_declaration and symbol.name not in entries:
+            symbol.linkage = llvm.Linkage.internal
+    machine = _target_machine()
+    llvm_ir.data_layout = str(machine.target_data)
+    builder = llvm.create_pass_builder(machine, llvm.create_pipeline_tuning_options(speed_level=3))
+    builder.getModulePassManager().run(llvm_ir, builder)
+    return machine.emit_assembly(llvm_ir)
+
+
+def lower_host_to_llvm(module, ptx):
+    """An NVVM-stage module -> host code in the LLVM dialect, in place, with the kernels
+    as a gpu.binary holding `ptx`."""
+    for kernels in _gpu_modules(module):
+        target = ir.Attribute.parse(f'#nvvm.target<O = 3, chip = "{CHIP}">')
+        ptx_object = gpu.ObjectAttr.get(target, gpu.CompilationTarget.Assembly, ptx.encode())
+        with ir.InsertionPoint(kernels), kernels.location:
+            gpu.BinaryOp(KERNELS, ir.ArrayAttr.get([ptx_object]),
+                         offloadingHandler=ir.Attribute.parse("#gpu.select_object<0>"))
+        kernels.operation.erase()
+    _run(module, [HOST_TO_LLVM])
+
+
+STAGES = ("gpu", "nvvm", "ptx", "llvm")  # what Lowered.as_text shows after "mirax" and "linalg"
+
+
+def lower_to_gpu_stage(module, stage="llvm"):
+    """linalg on tensors -> a stage of the GPU pipeline, in place: 'gpu' (kernels in the
+    GPU dialect), 'nvvm' (kernels in NVVM), 'ptx' (returns the kernels' PTX; the module
+    is left at 'nvvm') or 'llvm' (host code in the LLVM dialect, the PTX in a gpu.binary)."""
+    lower_to_gpu(module)
+    if stage == "gpu":
+        return None
+    lower_to_nvvm(module)
+    if stage == "nvvm":
+        return None
+    ptx = kernels_to_ptx(module)
+    if stage == "ptx":
+        return ptx
+    lower_host_to_llvm(module, ptx)
+    return None
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A stage of the GPU pipeline that mirax-opt runs like a pass."""
+
+    name: str
+    summary: str
+    stage: str
+
+    def __call__(self, operation, pass_=None):
+        lower_to_gpu_stage(operation.opview, self.stage)
+
+
+GPU_PIPELINES = {p.name: p for p in (
+    Pipeline("mirax-linalg-to-gpu", "GPU pipeline: linalg on tensors to kernels in the GPU dialect", "gpu"),
+    Pipeline("mirax-linalg-to-nvvm", "GPU pipeline: linalg on tensors to kernels in the NVVM dialect", "nvvm"),
+)}

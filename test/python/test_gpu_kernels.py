@@ -1,0 +1,145 @@
+"""The kernels mirax-gpu-kernels builds, run without a GPU: each gpu.launch becomes
+loops over its blocks and threads, compiled for the CPU, and the results must match the
+CPU backend's. A tree reduction runs with one thread per block (gpu.all_reduce of one
+thread is its operand): that checks everything but the block-wide combination, which is
+upstream's lowering of gpu.all_reduce. Kernels whose threads synchronize (gpu.barrier:
+shared-memory matmul tiles) run with tiles of one element."""
+import contextlib
+
+import numpy as np
+import pytest
+
+import mirax
+from mirax import runtime
+from mirax.api import Jitted
+from mirax.mlir import arith, ir, scf
+from mirax.passes import gpu_pipeline, mirax_gpu_kernels
+from mirax.passes.pipelines import CPU_LOOPS_TO_LLVM, lower_to_linalg
+from test_gpu_ptx import PROGRAMS
+
+
+def _walk(op, name):
+    found = []
+
+    def visit(inner):
+        if inner.name == name:
+            found.append(inner.opview)
+        return ir.WalkResult.ADVANCE
+
+    op.operation.walk(visit)
+    return found
+
+
+def _constant(value):
+    return ir.IntegerAttr(ir.Attribute.parse(str(value.owner.attributes["value"]))).value
+
+
+def _sequentialize(launch):
+    """Replace a gpu.launch by loops over its blocks and their threads, a tree reduction
+    by one thread per block. Threads synchronize only with themselves: a kernel with
+    barriers must have one thread per block."""
+    body = launch.regions[0].blocks[0]
+    reductions, barriers = _walk(launch, "gpu.all_reduce"), _walk(launch, "gpu.barrier")
+    index = ir.IndexType.get()
+    sizes = [launch.gridSizeX, launch.gridSizeY, launch.gridSizeZ, launch.blockSizeX, launch.blockSizeY,
+             launch.blockSizeZ]
+    assert all(_constant(s) == 1 for s in sizes[4:]), "1-D blocks"
+    assert not barriers or _constant(sizes[3]) == 1, "a kernel with barriers needs one thread per block"
+    with contextlib.ExitStack() as inside:
+        inside.enter_context(ir.InsertionPoint(launch))
+        inside.enter_context(launch.location)
+        zero, one = arith.constant(index, 0), arith.constant(index, 1)
+        if reductions:
+            sizes[3] = one
+        loops = []
+        for size in sizes[:4]:  # over blocks along x, y, z, then threads
+            loops.append(scf.ForOp(zero, size, one))
+            with ir.InsertionPoint(loops[-1].body):
+                end = scf.YieldOp([])
+            inside.enter_context(ir.InsertionPoint(end))
+    ivs = [loop.induction_variable for loop in loops]
+    for argument, value in zip(body.arguments, ivs[:3] + [ivs[3], zero, zero] + sizes, strict=True):
+        argument.replace_all_uses_with(value)
+    for reduction in reductions:
+        reduction.result.replace_all_uses_with(reduction.operands[0])
+    for op in reductions + barriers:
+        op.operation.erase()
+    *ops, terminator = body.operations
+    for op in ops:
+        op.move_before(end)
+    launch.operation.erase()
+
+
+def _emulated_lowering(module):
+    gpu_pipeline._distinct_results(module)
+    kernels = gpu_pipeline.KERNEL_STAGES.index(gpu_pipeline.MiraxGpuUnifiedMemory())
+    gpu_pipeline._run(module, gpu_pipeline.KERNEL_STAGES[:kernels])
+    for launch in _walk(module, "gpu.launch"):
+        _sequentialize(launch)
+    # The tiles in a block's shared memory become plain globals.
+    plain = ir.Module.parse(str(module).replace(", #gpu.address_space<workgroup>", ""))
+    for op in list(module.body.operations):
+        op.operation.erase()
+    for op in list(plain.body.operations):
+        module.body.append(op.detach_from_parent())
+    gpu_pipeline._run(module, [CPU_LOOPS_TO_LLVM])
+
+
+class Emulated(runtime.Executable):
+    lower = staticmethod(_emulated_lowering)
+
+
+def _check_emulated(name):
+    fn, args = PROGRAMS[name]
+    traced, leaves = Jitted(fn)._specialize(args, {})
+    with runtime.context():
+        module = ir.Module.parse(traced.trace.text)
+    inputs = leaves + traced.trace.constvars
+    got = Emulated(module, "main", len(inputs), traced.trace.out_avals)(inputs)
+    want = mirax.tree_util.tree_leaves(mirax.jit(fn)(*args))
+    assert len(got) == len(want)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_allclose(np.asarray(g, np.float64), np.asarray(w, np.float64), rtol=2e-5, atol=1e-5)
+
+
+# Programs with matmuls big enough for shared-memory tiles, which synchronize their
+# threads: emulated with tiles of one element (one thread per block), which checks the
+# kernel's indexing, roles of the operands and bounds, not the threads' cooperation.
+TILED = ("matmul", "einsum_batched", "grad", "vmap")
+
+
+@pytest.mark.parametrize("name", [n for n in PROGRAMS if n not in TILED])
+def test_emulated_kernels_match_cpu(name):
+    _check_emulated(name)
+
+
+
+@pytest.mark.parametrize("name", TILED)
+def test_emulated_tiled_matmuls_match_cpu(name, monkeypatch):
+    monkeypatch.setattr(mirax_gpu_kernels, "TILE", 1)
+    _check_emulated(name)
+
+
+def _root(value):
+    """The op at the root of the chain of views `value` is taken through."""
+    owner = value.owner
+    if isinstance(owner, ir.Block):
+        return "an argument"
+    return _root(owner.operands[0]) if owner.operation.name in mirax_gpu_kernels.VIEWS[1:] else owner.operation.name
+
+
+@pytest.mark.parametrize("name", PROGRAMS)
+def test_kernels_read_no_host_globals(name):
+    """Host globals (constants) are not device memory: a kernel reading one (or a view
+    of one) must have it cloned in, which emulation on the CPU would not notice."""
+    fn, args = PROGRAMS[name]
+    with runtime.context():
+        module = ir.Module.parse(Jitted(fn)._specialize(args, {})[0].trace.text)
+        lower_to_linalg(module)
+        gpu_pipeline.lower_to_gpu(module)
+        launches = _walk(module, "gpu.launch_func")
+        assert launches
+        for launch in launches:
+            for value in launch.operands:
+                if isinstance(value.type, ir.MemRefType):
+                    assert _root(value) != "memref.get_global", f"{launch} reads a global of the host"
