@@ -274,6 +274,39 @@ def compile_row(rounds):
     }, rounds)
 
 
+def linalg_rows(n, rounds):
+    """cholesky and solve of an n x n float32 positive-definite matrix (solve with n
+    right-hand sides) under jit, and jit(grad) of the sum of their results in the
+    matrix. NumPy (LAPACK) has no gradient; those rows compare with JAX."""
+    rng = np.random.default_rng(3)
+    r = rng.standard_normal((n, n), dtype=np.float32)
+    a = (r @ r.T / n + np.eye(n, dtype=np.float32)).astype(np.float32)
+    b = rng.standard_normal((n, n), dtype=np.float32)
+
+    def programs(xp):
+        def grad_of(f):
+            return lambda a, *rest: xp.sum(f(a, *rest))
+        return {"cholesky": (xp.linalg.cholesky, (a,)), "solve": (xp.linalg.solve, (a, b)),
+                "grad cholesky": (grad_of(xp.linalg.cholesky), (a,)), "grad solve": (grad_of(xp.linalg.solve), (a, b))}
+
+    rows = []
+    for what in ("cholesky", "solve", "grad cholesky", "grad solve"):
+        def mirax_fn(what=what):
+            fn, args = programs(mnp)[what]
+            return mirax.jit(mirax.grad(fn) if what.startswith("grad") else fn), to_mirax(*args)
+
+        def jax_fn(what=what):
+            fn, args = programs(jnp)[what] if jax else (None, ())
+            return jax_jit(jax.grad(fn) if what.startswith("grad") else fn), to_jax(*args)
+
+        contenders = {"mirax": mirax_fn, "JAX": jax_fn}
+        if not what.startswith("grad"):
+            contenders["NumPy"] = lambda what=what: programs(np)[what]
+        rows.append(row(f"{what} {n}x{n} f32 (jit)", contenders, rounds,
+                        check=close(2e-3, 2e-3), reference="NumPy" if "NumPy" in contenders else "JAX"))
+    return rows
+
+
 def _thread_cpu_ticks():
     """CPU time (clock ticks) of each thread of this process, from /proc."""
     ticks = {}
@@ -361,6 +394,8 @@ def main(argv=None):
     for n in (128,) if quick else (512, 2048):
         rows.append(matmul_row(n, rounds if n <= 512 else 5))
     rows.append(normal_row(10**5 if quick else 10**7, rounds))
+    for n in (64,) if quick else (256, 1024):
+        rows.extend(linalg_rows(n, rounds if n <= 256 else 5))
     rows.extend(mlp_rows(rounds, quick))
     rows.append(per_example_row(256 if quick else 4096, rounds, quick))
     mjp = mjp_rows(rounds)

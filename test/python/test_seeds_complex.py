@@ -1,8 +1,14 @@
-"""The seeds' complex-differentiation programs that need no linear algebra (the
-complex Cholesky gradient waits for mirax.numpy.linalg), run as written with `jax`
-replaced by `mirax`, compared with the seeds' printed output (seed_programs.py)."""
+"""The seeds' complex-differentiation programs, run as written with `jax` replaced by
+`mirax`, compared with the seeds' printed output (seed_programs.py); the gradient
+through the Cholesky decomposition of a complex matrix to float32 rounding of the
+matrix's largest entries (see CHOLESKY)."""
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
 import pytest
-from seed_programs import check_program
+from seed_programs import _number, check_program, tokens
 
 PROGRAMS = {
     "JVP and VJP conventions, grad of C->R and holomorphic C->C (seed 1)": ("""
@@ -159,3 +165,45 @@ PROGRAMS = {
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_seed_program_prints_the_seeds_output(name):
     check_program(*PROGRAMS[name])
+
+
+# "Differentiating through a Cholesky decomposition of a complex matrix" (seed 1). Its
+# entries come from sums that cancel (-0.75 from terms of size 10): the seed's printed
+# digits carry float32 rounding errors of up to 1e-6 (the float64 value of the first is
+# -0.7534175, the seed prints -0.7534186 and JAX 0.10.2 here -0.75341904), so its numbers
+# are compared to 2e-6, two float32 ulps of the largest entry, instead of check_program's
+# 2 ulps of each.
+CHOLESKY = ("""
+    import mirax as jax
+    import mirax.numpy as jnp
+    from mirax import grad
+    A = jnp.array([[5., 2.+3j, 5j],
+                   [2.-3j, 7., 1.+7j],
+                   [-5j, 1.-7j, 12.]])
+    def f(X):
+        L = jnp.linalg.cholesky(X)
+        return jnp.sum((L - jnp.sin(L))**2)
+    print(repr(grad(f, holomorphic=True)(A)))
+    """, """
+    Array([[-0.7534186 +0.j , -3.0509028 -10.940544j ,
+    5.9896846 +3.5423026j],
+    [-3.0509028 +10.940544j , -8.904491 +0.j ,
+    -5.1351523 -6.559373j ],
+    [ 5.9896846 -3.5423026j, -5.1351523 +6.559373j ,
+    0.01320427 +0.j ]], dtype=complex64)
+    """)
+
+
+def test_complex_cholesky_gradient_prints_the_seeds_matrix():
+    source, expected = CHOLESKY
+    run = subprocess.run([sys.executable, "-c", textwrap.dedent(source)], capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stderr
+    got, want = tokens(run.stdout), tokens(textwrap.dedent(expected))
+    assert len(got) == len(want), (run.stdout, expected)
+    for g, w in zip(got, want, strict=True):
+        if _number(w) is None:
+            assert g == w, (g, w, run.stdout)
+        else:
+            assert np.isclose(_number(g), _number(w), rtol=0, atol=2e-6), (g, w, run.stdout)
+

@@ -1,1 +1,352 @@
 """mirax.numpy.linalg: NumPy's linear algebra over mirax arrays, as jax.numpy.linalg."""
+from typing import NamedTuple
+
+import numpy as np
+
+from mirax import dtypes, lax
+from mirax.core import with_source
+from mirax.custom_derivatives import custom_jvp
+from mirax.lax import linalg as lax_linalg
+
+from . import _reductions as reductions, _ufuncs as ufuncs
+from ._creation import arange, eye, ones, zeros_like
+from ._dot import matmul
+from ._indexing import take_along_axis
+from ._matrix import diagonal, trace
+from ._shape import broadcast_to, concatenate, expand_dims, moveaxis, swapaxes
+from ._util import broadcast_shapes, canonicalize_axis, check_arraylike, promote_dtypes_inexact
+
+
+class SlogdetResult(NamedTuple):
+    sign: object
+    logabsdet: object
+
+
+def _square_matrices(fn_name, a):
+    shape = a.aval.shape
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise ValueError(with_source(f"Argument to {fn_name} must have shape [..., n, n], got {tuple(shape)}"))
+
+
+def cholesky(a, *, upper=False, symmetrize_input=True):
+    """The lower (or `upper`) Cholesky factor of Hermitian positive-definite matrices
+    [..., n, n]; NaNs for a matrix that is not positive definite, as JAX's."""
+    check_arraylike("jnp.linalg.cholesky", a)
+    (a,) = promote_dtypes_inexact(a)
+    lower = lax_linalg.cholesky(a, symmetrize_input=symmetrize_input)
+    return ufuncs.conj(swapaxes(lower, -1, -2)) if upper else lower
+
+
+def _lu_solve(lu, permutation, b):
+    """x with a x = b from lax.linalg.lu(a)'s lu and permutation, for b [..., n, k] of
+    a's batch dimensions."""
+    x = take_along_axis(b, expand_dims(permutation, -1), axis=-2)
+    x = lax_linalg.triangular_solve(lu, x, left_side=True, lower=True, unit_diagonal=True)
+    return lax_linalg.triangular_solve(lu, x, left_side=True, lower=False)
+
+
+@custom_jvp
+def _solve(a, b):
+    lu, _, permutation = lax_linalg.lu(a)
+    return _lu_solve(lu, permutation, b)
+
+
+@_solve.defjvp
+def _solve_jvp(primals, tangents):
+    """x_dot = a^-1 (b_dot - a_dot x), reusing the factorization of a (as JAX's
+    custom_linear_solve does)."""
+    (a, b), (a_dot, b_dot) = primals, tangents
+    lu, _, permutation = lax_linalg.lu(a)
+    x = _lu_solve(lu, permutation, b)
+    return x, _lu_solve(lu, permutation, b_dot - matmul(a_dot, x))
+
+
+def solve(a, b):
+    """x with a @ x = b for a [..., n, n] and b [n] or [..., n, k] (batch dimensions
+    broadcast), by LU with partial pivoting; NaNs or infs where a is singular."""
+    check_arraylike("jnp.linalg.solve", a, b)
+    a, b = promote_dtypes_inexact(a, b)
+    a_shape, b_shape = a.aval.shape, b.aval.shape
+    if len(a_shape) < 2:
+        raise ValueError(with_source(f"left hand array must be at least two dimensional; got a.shape={a_shape}"))
+    if len(b_shape) > 1 and len(a_shape) == len(b_shape) + 1 and a_shape[-1] == b_shape[-1] != b_shape[-2]:
+        raise ValueError(with_source(
+            f"Invalid shapes for solve: {a_shape}, {b_shape}. Prior to JAX v0.5.0, this would have been treated as "
+            f"a batched 1-dimensional solve. To recover this behavior, use solve(a, b[..., None]).squeeze(-1)."))
+    vector = len(b_shape) == 1
+    if vector:
+        b = expand_dims(b, -1)
+    n = a_shape[-1]
+    if a_shape[-2] != n or b.aval.shape[-2] != n:
+        raise ValueError(with_source(f"solve requires a of shape [..., n, n] and b of shape [n] or [..., n, k]; "
+                                     f"got a.shape={a_shape} and b.shape={b_shape}"))
+    batch = _batch_shape("solve", a_shape[:-2], b.aval.shape[:-2])
+    x = _solve(broadcast_to(a, batch + a_shape[-2:]), broadcast_to(b, batch + b.aval.shape[-2:]))
+    return x[..., 0] if vector else x
+
+
+def _batch_shape(fn_name, *shapes):
+    """The broadcast of batch shapes; ValueError naming them when they do not broadcast."""
+    try:
+        return broadcast_shapes(fn_name, *shapes)
+    except TypeError:
+        raise ValueError(with_source(f"{fn_name}: incompatible batch shapes for broadcasting: "
+                                     f"{', '.join(map(str, shapes))}")) from None
+
+
+def inv(a):
+    """The inverse of each matrix [..., n, n], as solve(a, identity)."""
+    check_arraylike("jnp.linalg.inv", a)
+    (a,) = promote_dtypes_inexact(a)
+    _square_matrices("inv", a)
+    n = a.aval.shape[-1]
+    return solve(a, lax.broadcast(eye(n, dtype=a.aval.dtype), a.aval.shape[:-2]))
+
+
+def _slogdet_1x1(a):
+    det = a[..., 0, 0]
+    return ufuncs.sign(det), ufuncs.real(ufuncs.log(ufuncs.abs(det)))
+
+
+def _slogdet_2x2(a):
+    det = a[..., 0, 0] * a[..., 1, 1] - a[..., 0, 1] * a[..., 1, 0]
+    return ufuncs.sign(det), ufuncs.real(ufuncs.log(ufuncs.abs(det)))
+
+
+def _sign_and_log_tangents(sign, log_dot):
+    """slogdet's tangents from d log(det): the sign's moves with its imaginary part
+    (complex), and is zero for real matrices; the log's is the real part."""
+    if dtypes.is_complex(log_dot.aval.dtype):
+        return (log_dot - ufuncs.real(log_dot).astype(log_dot.aval.dtype)) * sign, ufuncs.real(log_dot)
+    return zeros_like(sign), log_dot
+
+
+@custom_jvp
+def _slogdet_small(a):
+    """slogdet of 1x1 and 2x2 matrices by formula."""
+    return _slogdet_1x1(a) if a.aval.shape[-1] == 1 else _slogdet_2x2(a)
+
+
+@_slogdet_small.defjvp
+def _slogdet_small_jvp(primals, tangents):
+    (x,), (g,) = primals, tangents
+    sign, log_abs = _slogdet_small(x)
+    if x.aval.shape[-1] == 1:
+        log_dot = g[..., 0, 0] / x[..., 0, 0]
+    else:
+        det = x[..., 0, 0] * x[..., 1, 1] - x[..., 0, 1] * x[..., 1, 0]
+        log_dot = (g[..., 0, 0] * x[..., 1, 1] - g[..., 0, 1] * x[..., 1, 0] - g[..., 1, 0] * x[..., 0, 1]
+                   + g[..., 1, 1] * x[..., 0, 0]) / det
+    return (sign, log_abs), _sign_and_log_tangents(sign, log_dot)
+
+
+@custom_jvp
+def _slogdet_lu(a):
+    """sign and log|det| from the diagonal of a's LU factorization and its pivots'
+    parity; (0, -inf) for a singular matrix."""
+    dtype = a.aval.dtype
+    lu, pivots, _ = lax_linalg.lu(a)
+    diag = diagonal(lu, axis1=-2, axis2=-1)
+    is_zero = reductions.any(diag == np.array(0, dtype), axis=-1)
+    parity = reductions.count_nonzero(pivots != arange(a.aval.shape[-1], dtype=pivots.aval.dtype), axis=-1)
+    if dtypes.is_complex(dtype):
+        sign = reductions.prod(diag / ufuncs.abs(diag).astype(dtype), axis=-1)
+    else:
+        sign = np.array(1, dtype)
+        parity = parity + reductions.count_nonzero(diag < 0, axis=-1)
+    sign = ufuncs.where(is_zero, np.array(0, dtype), sign * (-2 * (parity % 2) + 1).astype(dtype))
+    log_abs = ufuncs.where(is_zero, np.array(-np.inf, dtype),
+                           reductions.sum(ufuncs.log(ufuncs.abs(diag)).astype(dtype), axis=-1))
+    return sign, ufuncs.real(log_abs)
+
+
+@_slogdet_lu.defjvp
+def _slogdet_lu_jvp(primals, tangents):
+    """d log(det a) = trace(a^-1 a_dot)."""
+    (x,), (g,) = primals, tangents
+    sign, log_abs = slogdet(x)
+    return (sign, log_abs), _sign_and_log_tangents(sign, trace(solve(x, g), axis1=-1, axis2=-2))
+
+
+def slogdet(a, *, method=None):
+    """(sign, logabsdet) of the determinant of each matrix [..., n, n], through LU."""
+    check_arraylike("jnp.linalg.slogdet", a)
+    (a,) = promote_dtypes_inexact(a)
+    _square_matrices("slogdet()", a)
+    if method not in (None, "lu"):
+        raise ValueError(with_source(f"Unknown slogdet method '{method}'. Supported methods are 'lu' (`None`)."))
+    n = a.aval.shape[-1]
+    return SlogdetResult(*(_slogdet_small(a) if n in (1, 2) else _slogdet_lu(a)))
+
+
+def _cofactor_solve(a, b):
+    """det(a) and adjugate(a) @ b for a, b [..., n, n], well defined where a has rank
+    n - 1 (JAX's): through the LU factorization, with the last pivot replaced so that
+    the solves never divide by it, and zeros where a has lower rank."""
+    n = a.aval.shape[-1]
+    if n == 1:
+        return a[..., 0, 0], b
+    lu, pivots, permutation = lax_linalg.lu(a)
+    dtype = a.aval.dtype
+    diag = diagonal(lu, axis1=-2, axis2=-1)
+    parity = reductions.count_nonzero(pivots != arange(n, dtype=pivots.aval.dtype), axis=-1)
+    sign = (-2 * (parity % 2) + 1).astype(dtype)
+    partial_det = reductions.cumprod(diag, axis=-1) * sign[..., None]
+    lu = lu.at[..., -1, -1].set(1 / partial_det[..., -2])
+    # Matrices of rank < n - 1 (infinite or NaN solves) get zeros.
+    d = lax_linalg.triangular_solve(lu, ones(a.aval.shape[:-1], dtype), left_side=True, lower=False)
+    low_rank = reductions.any(ufuncs.isnan(d) | ufuncs.isinf(d), axis=-1)[..., None, None]
+    x = ufuncs.where(low_rank, np.array(0, dtype), b)
+    x = take_along_axis(x, expand_dims(permutation, -1), axis=-2)
+    x = lax_linalg.triangular_solve(lu, x, left_side=True, lower=True, unit_diagonal=True)
+    x = concatenate((x[..., :-1, :] * partial_det[..., -1, None, None], x[..., -1:, :]), axis=-2)
+    x = lax_linalg.triangular_solve(lu, x, left_side=True, lower=False)
+    return partial_det[..., -1], ufuncs.where(low_rank, np.array(0, dtype), x)
+
+
+@custom_jvp
+def _det(a):
+    sign, log_abs = slogdet(a)
+    return sign * ufuncs.exp(log_abs).astype(sign.aval.dtype)
+
+
+@_det.defjvp
+def _det_jvp(primals, tangents):
+    """d det(a) = trace(adjugate(a) a_dot), defined for singular a too."""
+    (x,), (g,) = primals, tangents
+    y, z = _cofactor_solve(x, g)
+    return y, trace(z, axis1=-1, axis2=-2)
+
+
+def det(a):
+    """The determinant of each matrix [..., n, n]: by formula for 2x2 and 3x3, else
+    through LU."""
+    check_arraylike("jnp.linalg.det", a)
+    (a,) = promote_dtypes_inexact(a)
+    _square_matrices("_det()", a)
+    n = a.aval.shape[-1]
+    if n == 2:
+        return a[..., 0, 0] * a[..., 1, 1] - a[..., 0, 1] * a[..., 1, 0]
+    if n == 3:
+        return (a[..., 0, 0] * a[..., 1, 1] * a[..., 2, 2] + a[..., 0, 1] * a[..., 1, 2] * a[..., 2, 0]
+                + a[..., 0, 2] * a[..., 1, 0] * a[..., 2, 1] - a[..., 0, 2] * a[..., 1, 1] * a[..., 2, 0]
+                - a[..., 0, 0] * a[..., 1, 2] * a[..., 2, 1] - a[..., 0, 1] * a[..., 1, 0] * a[..., 2, 2])
+    return _det(a)
+
+
+class EighResult(NamedTuple):
+    eigenvalues: object
+    eigenvectors: object
+
+
+class QRResult(NamedTuple):
+    Q: object
+    R: object
+
+
+def eigh(a, UPLO=None, symmetrize_input=True):
+    """Eigenvalues (ascending) and eigenvectors (columns) of Hermitian matrices [..., n, n]."""
+    check_arraylike("jnp.linalg.eigh", a)
+    if UPLO not in (None, "L", "U"):
+        raise ValueError(with_source(f"UPLO must be one of None, 'L', or 'U', got {UPLO}"))
+    (a,) = promote_dtypes_inexact(a)
+    v, w = lax_linalg.eigh(a, lower=UPLO != "U", symmetrize_input=symmetrize_input)
+    return EighResult(w, v)
+
+
+def eigvalsh(a, UPLO="L", *, symmetrize_input=True):
+    """The eigenvalues of Hermitian matrices [..., n, n], ascending."""
+    return eigh(a, UPLO, symmetrize_input).eigenvalues
+
+
+def qr(a, mode="reduced"):
+    """Q and R of a batch of matrices [..., m, n]; mode "reduced" (k = min(m, n)),
+    "complete" (k = m) or "r" (R alone, reduced)."""
+    check_arraylike("jnp.linalg.qr", a)
+    (a,) = promote_dtypes_inexact(a)
+    if mode not in ("reduced", "r", "full", "complete"):
+        raise ValueError(with_source(f"Unsupported QR decomposition mode '{mode}'"))
+    q, r = lax_linalg.qr(a, full_matrices=mode == "complete")
+    return r if mode == "r" else QRResult(q, r)
+
+
+def _abs_squared(x):
+    return ufuncs.real(x * ufuncs.conj(x))
+
+
+def _vector_norm(x, ord, axis, keepdims):
+    if ord == 2:
+        return ufuncs.sqrt(reductions.sum(_abs_squared(x), axis=axis, keepdims=keepdims))
+    if ord == np.inf:
+        return reductions.amax(ufuncs.abs(x), axis=axis, keepdims=keepdims, initial=0)
+    if ord == -np.inf:
+        return reductions.amin(ufuncs.abs(x), axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return reductions.sum(x != 0, dtype=dtypes.finfo(x.aval.dtype).dtype, axis=axis, keepdims=keepdims)
+    if ord == 1:
+        return reductions.sum(ufuncs.abs(x), axis=axis, keepdims=keepdims)
+    if isinstance(ord, str):
+        raise ValueError(with_source(f"Invalid order '{ord}' for vector norm."))
+    abs_x = ufuncs.abs(x)
+    power = np.asarray(ord, abs_x.aval.dtype)
+    total = reductions.sum(abs_x ** power, axis=axis, keepdims=keepdims)
+    return total ** np.asarray(1 / power, abs_x.aval.dtype)
+
+
+def _singular_values(x):
+    """The singular values of each matrix of x [..., m, n], as the square roots of the
+    eigenvalues of its Gram matrix (the smaller of x^H x and x x^H). Accurate to
+    rounding relative to the largest one squared: small ones of ill-conditioned
+    matrices lose digits, unlike an SVD's."""
+    xh = ufuncs.conj(swapaxes(x, -1, -2))
+    m, n = x.aval.shape[-2:]
+    gram = matmul(xh, x) if m >= n else matmul(x, xh)
+    return ufuncs.sqrt(ufuncs.maximum(eigvalsh(gram), 0))
+
+
+def _matrix_norm(x, ord, axis, keepdims):
+    row_axis, col_axis = axis
+    if ord is None or ord in ("f", "fro"):
+        return ufuncs.sqrt(reductions.sum(_abs_squared(x), axis=axis, keepdims=keepdims))
+    if ord in (1, -1, np.inf, -np.inf):
+        # The largest (least) absolute column sum (1, -1) or row sum (inf, -inf).
+        summed, kept = (row_axis, col_axis) if ord in (1, -1) else (col_axis, row_axis)
+        if not keepdims and kept > summed:
+            kept -= 1
+        sums = reductions.sum(ufuncs.abs(x), axis=summed, keepdims=keepdims)
+        if ord > 0:
+            return reductions.amax(sums, axis=kept, keepdims=keepdims, initial=0)
+        return reductions.amin(sums, axis=kept, keepdims=keepdims)
+    if ord in ("nuc", 2, -2):
+        s = _singular_values(moveaxis(x, axis, (-2, -1)))
+        if ord == 2:
+            y = reductions.amax(s, axis=-1, initial=0)
+        elif ord == -2:
+            y = reductions.amin(s, axis=-1)
+        else:
+            y = reductions.sum(s, axis=-1)
+        return expand_dims(y, axis) if keepdims else y
+    raise ValueError(with_source(f"Invalid order '{ord}' for matrix norm."))
+
+
+def norm(x, ord=None, axis=None, keepdims=False):
+    """The vector norm (one axis) or matrix norm (two axes) of x, as numpy.linalg.norm;
+    with neither ord nor axis, the 2-norm of x flattened. Matrix ord 2, -2 and 'nuc'
+    come from singular values computed through eigh (see _singular_values)."""
+    check_arraylike("jnp.linalg.norm", x)
+    (x,) = promote_dtypes_inexact(x)
+    ndim = x.aval.ndim
+    if axis is None:
+        if ord is None:
+            return ufuncs.sqrt(reductions.sum(_abs_squared(x), keepdims=keepdims))
+        axis = tuple(range(ndim))
+    elif isinstance(axis, tuple):
+        axis = tuple(canonicalize_axis(a, ndim) for a in axis)
+    else:
+        axis = (canonicalize_axis(axis, ndim),)
+    if len(axis) == 1:
+        return _vector_norm(x, 2 if ord is None else ord, axis, keepdims)
+    if len(axis) == 2:
+        return _matrix_norm(x, ord, axis, keepdims)
+    raise ValueError(with_source(f"Improper number of axes for norm: axis={axis}. Pass one axis to compute a "
+                                 f"vector-norm, or two axes to compute a matrix-norm."))

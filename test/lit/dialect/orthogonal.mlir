@@ -1,0 +1,108 @@
+// RUN: mirax-opt %s --split-input-file | mirax-opt --split-input-file | FileCheck %s
+// RUN: mirax-opt %s --split-input-file --mirax-to-linalg | FileCheck %s --check-prefix=LOWER
+// RUN: mirax-opt %s --split-input-file --mirax-vmap | FileCheck %s --check-prefix=VMAP
+// RUN: mirax-opt %s --split-input-file --mirax-jvp | FileCheck %s --check-prefix=JVP
+
+// The orthogonal factorizations (dialect/orthogonal.py): qr and eigh, on batches of
+// matrices in the last two dimensions.
+
+/// Round trip: qr's q and r (full_matrices: q square), eigh's eigenvectors and real
+/// eigenvalues.
+// CHECK-LABEL: func.func @factor
+//  CHECK-SAME: (%[[X:.+]]: tensor<2x4x3xf32>, %[[H:.+]]: tensor<3x3xcomplex<f64>>)
+//  CHECK-NEXT:   %[[QR:.+]]:2 = "mirax.qr"(%[[X]]) {full_matrices = true} : (tensor<2x4x3xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x3xf32>)
+//  CHECK-NEXT:   %[[EIGH:.+]]:2 = "mirax.eigh"(%[[H]]) {lower = false} : (tensor<3x3xcomplex<f64>>) -> (tensor<3x3xcomplex<f64>>, tensor<3xf64>)
+//  CHECK-NEXT:   return %[[QR]]#0, %[[QR]]#1, %[[EIGH]]#0, %[[EIGH]]#1
+
+/// Lowering: scalar loops over tensors. qr works on a copy of its operand (the loops
+/// write in place), one matrix of the batch after the other: Householder reflections,
+/// then q accumulated from an identity; r is the upper triangle of the result.
+// LOWER-LABEL: func.func @factor
+//  LOWER-SAME: (%[[X:.+]]: tensor<2x4x3xf32>, %[[H:.+]]: tensor<3x3xcomplex<f64>>)
+//       LOWER:   %[[WORK:.+]] = linalg.copy {{.*}} ins(%[[X]] : tensor<2x4x3xf32>)
+//       LOWER:   %[[EYE:.+]] = linalg.generic
+//       LOWER:   %[[QR:.+]]:3 = scf.for %{{.+}} = %{{.+}} to %c2 {{.+}} iter_args(%{{.+}} = %[[WORK]], %{{.+}} = %{{.+}}, %{{.+}} = %[[EYE]])
+//       LOWER:     math.sqrt
+//       LOWER:     math.copysign
+//       LOWER:   %[[R:.+]] = linalg.generic
+//       LOWER:     arith.cmpi ule
+//       LOWER:     tensor.extract %[[QR]]#0
+/// eigh: the Hermitian matrix from the upper triangle, then Jacobi sweeps in an
+/// scf.while until the off-diagonal part is below rounding.
+//       LOWER:   %[[A:.+]] = linalg.generic {{.+}} ins(%[[H]] : tensor<3x3xcomplex<f64>>)
+//       LOWER:     complex.conj
+//       LOWER:     arith.cmpi ule
+//       LOWER:   %[[EIGH:.+]]:3 = scf.for {{.+}} iter_args(%{{.+}} = %[[A]],
+//       LOWER:     scf.while
+//       LOWER:       scf.condition
+//       LOWER:   return %[[QR]]#2, %[[R]], %[[EIGH]]#1, %[[EIGH]]#2
+//   LOWER-NOT:   "mirax.
+func.func @factor(%x: tensor<2x4x3xf32>, %h: tensor<3x3xcomplex<f64>>) -> (tensor<2x4x4xf32>, tensor<2x4x3xf32>, tensor<3x3xcomplex<f64>>, tensor<3xf64>) {
+  %q, %r = "mirax.qr"(%x) {full_matrices = true} : (tensor<2x4x3xf32>) -> (tensor<2x4x4xf32>, tensor<2x4x3xf32>)
+  %v, %w = "mirax.eigh"(%h) {lower = false} : (tensor<3x3xcomplex<f64>>) -> (tensor<3x3xcomplex<f64>>, tensor<3xf64>)
+  return %q, %r, %v, %w : tensor<2x4x4xf32>, tensor<2x4x3xf32>, tensor<3x3xcomplex<f64>>, tensor<3xf64>
+}
+
+// -----
+
+// LOWER-LABEL: func.func private @f(
+/// vmap: the batch dimension becomes the leading batch dimension of the op (moved
+/// there from the middle); an unbatched eigh stays unbatched, its results broadcast.
+// VMAP-LABEL: func.func private @f_vmap
+//  VMAP-SAME: (%[[X:.+]]: tensor<4x5x3xf32>, %[[H:.+]]: tensor<3x3xf32>)
+//       VMAP:   %[[T:.+]] = "mirax.transpose"(%[[X]]) {permutation = array<i64: 1, 0, 2>}
+//       VMAP:   %[[QR:.+]]:2 = "mirax.qr"(%[[T]]) {full_matrices = false} : (tensor<5x4x3xf32>) -> (tensor<5x4x3xf32>, tensor<5x3x3xf32>)
+//       VMAP:   %[[EIGH:.+]]:2 = "mirax.eigh"(%[[H]]) {lower = true} : (tensor<3x3xf32>) -> (tensor<3x3xf32>, tensor<3xf32>)
+//       VMAP:   %[[W:.+]] = "mirax.broadcast_in_dim"(%[[EIGH]]#1) {broadcast_dimensions = array<i64: 1>, shape = array<i64: 5, 3>}
+//       VMAP:   return %[[QR]]#0, %[[QR]]#1, %[[W]]
+func.func private @f(%x: tensor<4x3xf32>, %h: tensor<3x3xf32>) -> (tensor<4x3xf32>, tensor<3x3xf32>, tensor<3xf32>) {
+  %q, %r = "mirax.qr"(%x) {full_matrices = false} : (tensor<4x3xf32>) -> (tensor<4x3xf32>, tensor<3x3xf32>)
+  %v, %w = "mirax.eigh"(%h) {lower = true} : (tensor<3x3xf32>) -> (tensor<3x3xf32>, tensor<3xf32>)
+  return %q, %r, %w : tensor<4x3xf32>, tensor<3x3xf32>, tensor<3xf32>
+}
+func.func private @f_vmap(tensor<4x5x3xf32>, tensor<3x3xf32>) -> (tensor<5x4x3xf32>, tensor<5x3x3xf32>, tensor<5x3xf32>)
+    attributes {mirax.vmap_of = @f, mirax.axis_size = 5 : i64,
+                mirax.in_axes = array<i64: 1, -1>, mirax.out_axes = array<i64: 0, 0, 0>}
+
+// -----
+
+/// eigh's JVP (JAX's): with vdag_adot_v = v^H t v, the eigenvalues' tangent is its
+/// diagonal, the eigenvectors' v (F * vdag_adot_v) with F = 1 / (w_j - w_i) off the
+/// diagonal.
+// JVP-LABEL: func.func private @e_jvp_0
+//  JVP-SAME: (%[[A:.+]]: tensor<3x3xf32>, %[[T:.+]]: tensor<3x3xf32>)
+//       JVP:   %[[E:.+]]:2 = "mirax.eigh"(%[[A]]) {lower = true}
+//       JVP:   %[[VT:.+]] = "mirax.transpose"(%[[E]]#0) {permutation = array<i64: 1, 0>}
+//       JVP:   %[[VTT:.+]] = "mirax.dot_general"(%[[VT]], %[[T]])
+//       JVP:   %[[INNER:.+]] = "mirax.dot_general"(%[[VTT]], %[[E]]#0)
+//       JVP:   %[[SCALED:.+]] = "mirax.mul"(%{{.+}}, %[[INNER]])
+//       JVP:   %[[DV:.+]] = "mirax.dot_general"(%[[E]]#0, %[[SCALED]])
+//       JVP:   %[[DIAGONAL:.+]] = "mirax.mul"(%[[INNER]], %{{.+}})
+//       JVP:   %[[DW:.+]] = "mirax.reduce_sum"(%[[DIAGONAL]]) {axes = array<i64: 1>}
+//       JVP:   return %[[E]]#0, %[[E]]#1, %[[DV]], %[[DW]]
+func.func private @e(%a: tensor<3x3xf32>) -> (tensor<3x3xf32>, tensor<3xf32>) {
+  %v, %w = "mirax.eigh"(%a) {lower = true} : (tensor<3x3xf32>) -> (tensor<3x3xf32>, tensor<3xf32>)
+  return %v, %w : tensor<3x3xf32>, tensor<3xf32>
+}
+func.func private @e_jvp_0(tensor<3x3xf32>, tensor<3x3xf32>) -> (tensor<3x3xf32>, tensor<3xf32>, tensor<3x3xf32>, tensor<3xf32>)
+    attributes {mirax.jvp_of = @e, mirax.active = array<i64: 0>}
+
+// -----
+
+/// qr's JVP (JAX's) for a tall matrix: dx r^-1 by a triangular solve from the right
+/// with the upper triangle of r, then q^H (dx r^-1) split into its strictly lower
+/// part (the skew-symmetric do) and the rest.
+// JVP-LABEL: func.func private @q_jvp_0
+//  JVP-SAME: (%[[X:.+]]: tensor<4x3xf64>, %[[T:.+]]: tensor<4x3xf64>)
+//       JVP:   %[[QR:.+]]:2 = "mirax.qr"(%[[X]]) {full_matrices = false}
+//       JVP:   %[[SOLVED:.+]] = "mirax.triangular_solve"(%[[QR]]#1, %[[T]]) {conjugate_a = false, left_side = false, lower = false, transpose_a = false, unit_diagonal = false}
+//       JVP:   "mirax.select"
+//       JVP:   %[[DQ:.+]] = "mirax.add"(%{{.+}}, %[[SOLVED]])
+//       JVP:   %[[DR:.+]] = "mirax.dot_general"(%{{.+}}, %[[QR]]#1)
+//       JVP:   return %[[QR]]#0, %[[QR]]#1, %[[DQ]], %[[DR]]
+func.func private @q(%x: tensor<4x3xf64>) -> (tensor<4x3xf64>, tensor<3x3xf64>) {
+  %q, %r = "mirax.qr"(%x) {full_matrices = false} : (tensor<4x3xf64>) -> (tensor<4x3xf64>, tensor<3x3xf64>)
+  return %q, %r : tensor<4x3xf64>, tensor<3x3xf64>
+}
+func.func private @q_jvp_0(tensor<4x3xf64>, tensor<4x3xf64>) -> (tensor<4x3xf64>, tensor<3x3xf64>, tensor<4x3xf64>, tensor<3x3xf64>)
+    attributes {mirax.jvp_of = @q, mirax.active = array<i64: 0>}
