@@ -26,6 +26,8 @@ go into extract_slices of it through linalg.copy, the scalar loops or an
 elementwise subtraction of a product, so that bufferization writes into the
 matrix without strided copies; matmul operands are copies of blocks.
 """
+import itertools
+
 import numpy as np
 
 from mirax.mlir import arith, complex_d, ir, linalg, math, tensor
@@ -164,12 +166,13 @@ def _add_index(i, k):
 # ----------------------------------------------------------------------------- lowering: tensors and blocks
 
 
-def _blocks(n):
-    """[start, stop) of each block of n rows or columns: the remainder first, then BLOCKs."""
-    if n == 0:
-        return []
-    first = n % BLOCK or min(n, BLOCK)
-    bounds = [0, *range(first, n + 1, BLOCK)]
+def _blocks(n, remainder_first=True):
+    """[start, stop) of each block of n rows or columns: BLOCKs and the remainder, first
+    or last, so that what lies past the first block (before the last) is whole BLOCKs."""
+    sizes = [BLOCK] * (n // BLOCK)
+    if n % BLOCK:
+        sizes.insert(0 if remainder_first else len(sizes), n % BLOCK)
+    bounds = list(itertools.accumulate(sizes, initial=0))
     return list(zip(bounds[:-1], bounds[1:], strict=True))
 
 
@@ -205,9 +208,10 @@ class _Matrix:
         return _window(self.value, [rows[0], cols[0]], [rows[1] - rows[0], cols[1] - cols[0]], self.dtype)
 
     def copy(self, rows, cols):
-        """The block as a new tensor: matmul operands are those, not views, since
-        mirax-vectorize-matmul may reshape them (a view would be copied by
-        bufferization through a strided memref.copy, which the JIT cannot run)."""
+        """The block as a new tensor. A matmul's right operand must be one (since
+        mirax-vectorize-matmul reshapes it into panels), and so must an operand read
+        from blocks this function stores into: bufferization would copy a view of
+        those through a strided memref.copy, which the JIT cannot run."""
         return _copy(self.block(rows, cols), _shaped(rows, cols, self.dtype))
 
     def update(self, rows, cols, compute):
@@ -239,25 +243,28 @@ def _product(lhs, rhs, shaped):
 
 def _conjugate_transpose(s, value, shaped):
     """The conjugate transpose of a matrix of `shaped`, as a new tensor, written in the
-    source's order (a transpose read in the result's order is what
-    mirax-vectorize-matmul tiles, and it cannot tile sides of 64 and less)."""
+    source's order (mirax-vectorize-matmul tiles transposes read in the result's order,
+    and fails on sides of 64 and less)."""
     out = ShapedType(shaped.shape[::-1], shaped.dtype)
     return generic([out], [value], [identity_map(2), ir.AffineMap.get_permutation([1, 0])],
                    lambda x, _: [s.conj(x)])[0]
 
 
-def _inverse_lower(s, l, size, unit):
-    """The inverse of the lower triangular size x size matrix `l` (unit diagonal when
-    `unit`), a new tensor: column by column, as LAPACK's trti2."""
+def _inverse_triangular(s, t, size, lower, unit):
+    """The inverse of the size x size triangular matrix `t` (unit diagonal when `unit`),
+    a new tensor: column by column, as LAPACK's trti2, for a lower one; an upper one u
+    through the lower j u j, j reversing rows (its inverse is j u^-1 j)."""
+    at = (lambda i: i) if lower else (lambda i: arith.subi(index(size - 1), i))
+
     def column(j, x):
-        x_jj = s.one if unit else s.div(s.one, _at(l, j, j))
+        x_jj = s.one if unit else s.div(s.one, _at(t, at(j), at(j)))
 
         def row(i, x):
-            total = _dot_loop(s, j, i, lambda k: s.mul(_at(l, i, k), _at(x, k, j)))
-            value = s.neg(total) if unit else s.div(s.neg(total), _at(l, i, i))
-            return [_set(value, x, i, j)]
+            total = _dot_loop(s, j, i, lambda k: s.mul(_at(t, at(i), at(k)), _at(x, at(k), at(j))))
+            value = s.neg(total) if unit else s.div(s.neg(total), _at(t, at(i), at(i)))
+            return [_set(value, x, at(i), at(j))]
 
-        return for_loop(_add_index(j, 1), index(size), [_set(x_jj, x, j, j)], row)
+        return for_loop(_add_index(j, 1), index(size), [_set(x_jj, x, at(j), at(j))], row)
 
     return for_loop(index(0), index(size), [filled(ShapedType((size, size), s.dtype), 0)], column)[0]
 
@@ -321,22 +328,23 @@ def _cholesky_diagonal_block(s, blk, size):
 
 
 def _cholesky_matrix(s, a, n):
-    """The lower Cholesky factor of one n x n matrix `a` (updated in place), right-looking
-    by blocks: factor the diagonal block, solve the panel below it (times the inverse
-    of the block's conjugate transpose), subtract the panel's outer product from the
-    trailing matrix."""
+    """The lower Cholesky factor of one n x n matrix `a` (updated in place), left-looking
+    by blocks of columns: subtract from the block column the product of the rows of
+    the factor to its left with the conjugate transpose of the block's own (one matmul
+    over the lower part only: n^3 / 3 flops in all), factor the diagonal block, and
+    solve the panel below it (times the inverse of the block's conjugate transpose)."""
     a = _Matrix(a, s.dtype)
     for start, stop in _blocks(n):
-        diagonal, rest = (start, stop), (stop, n)
+        diagonal, lower, done = (start, stop), (start, n), (0, start)
+        if start:
+            a.subtract_product(lower, diagonal, a.copy(lower, done),
+                               _conjugate_transpose(s, a.block(diagonal, done), _shaped(diagonal, done, s.dtype)), s)
         a.update(diagonal, diagonal, lambda view: _cholesky_diagonal_block(s, view, stop - start))
-        if stop == n:
-            break
-        inverse = _inverse_lower(s, a.block(diagonal, diagonal), stop - start, unit=False)
-        inverse_h = _conjugate_transpose(s, inverse, _shaped(diagonal, diagonal, s.dtype))
-        panel = _product(a.copy(rest, diagonal), inverse_h, _shaped(rest, diagonal, s.dtype))
-        a.store(rest, diagonal, panel)
-        panel_h = _conjugate_transpose(s, panel, _shaped(rest, diagonal, s.dtype))
-        a.subtract_product(rest, rest, panel, panel_h, s)
+        if stop < n:
+            rest = (stop, n)
+            inverse = _inverse_triangular(s, a.block(diagonal, diagonal), stop - start, lower=True, unit=False)
+            inverse_h = _conjugate_transpose(s, inverse, _shaped(diagonal, diagonal, s.dtype))
+            a.store(rest, diagonal, _product(a.copy(rest, diagonal), inverse_h, _shaped(rest, diagonal, s.dtype)))
     return _lower_triangle_or_nans(s, a.value, n)
 
 
@@ -372,38 +380,40 @@ rules.lowering[CholeskyOp.OPERATION_NAME] = _lower_cholesky
 # ----------------------------------------------------------------------------- lowering: triangular_solve
 
 
-def _reverse_expr(expr, size):
-    return ir.AffineConstantExpr.get(size - 1) - expr
-
-
-def _dim(dim, size, reverse):
-    """Loop dimension `dim` as an index into a dimension of `size`, counting down if `reverse`."""
-    expr = ir.AffineDimExpr.get(dim)
-    return _reverse_expr(expr, size) if reverse else expr
-
-
-def _solve_lower_matrix(s, t, x, m, n, unit):
-    """The solution of t y = x for lower triangular m x m t, in place of x (m x n), by
-    blocks of rows from the top: each block times the inverse of t's diagonal block,
-    then its product with t's panel below that block subtracted from the rows below."""
+def _solve_triangular_matrix(s, t, x, m, n, lower, unit):
+    """The solution of t y = x for triangular m x m t, in place of x (m x n),
+    recursively (as LAPACK's recursive algorithms): solve the first half of the rows
+    (the top one for a lower t, the bottom one for an upper), subtract its product with
+    t's panel beside it from the other half, and solve that. A block of rows alone is
+    multiplied by the inverse of t's diagonal block. Each level passes over x once,
+    where a loop over blocks would pass over the rows past each block."""
     t, x = _Matrix(t, s.dtype), _Matrix(x, s.dtype)
     columns = (0, n)
-    for start, stop in _blocks(m):
-        diagonal, rest = (start, stop), (stop, m)
-        inverse = _inverse_lower(s, t.block(diagonal, diagonal), stop - start, unit)
-        solved = _product(inverse, x.copy(diagonal, columns), _shaped(diagonal, columns, s.dtype))
-        x.store(diagonal, columns, solved)
-        if stop < m:
-            x.subtract_product(rest, columns, t.copy(rest, diagonal), solved, s)
+
+    def rows(blocks):
+        return blocks[0][0], blocks[-1][1]
+
+    def solve(blocks):
+        if len(blocks) == 1:
+            block = rows(blocks)
+            inverse = _inverse_triangular(s, t.block(block, block), block[1] - block[0], lower, unit)
+            x.store(block, columns, _product(inverse, x.copy(block, columns), _shaped(block, columns, s.dtype)))
+            return
+        top, bottom = blocks[:len(blocks) // 2], blocks[len(blocks) // 2:]
+        first, second = (top, bottom) if lower else (bottom, top)
+        solve(first)
+        x.subtract_product(rows(second), columns, t.block(rows(second), rows(first)), x.copy(rows(first), columns),
+                           s)
+        solve(second)
+
+    solve(_blocks(m, remainder_first=lower))  # the second halves are whole blocks
     return x.value
 
 
 def _lower_triangular_solve(node, a, b):
-    """Every case as a lower triangular solve from the left, t y = c: a right-side
-    solve x op(a) = b is op(a)^T x^T = b^T, and an upper triangular t becomes a lower
-    one with its rows and columns reversed (and c's rows). t and c are gathered into
-    new tensors by a linalg.generic each (c is solved in place), x read back from y by
-    another."""
+    """Every case as a solve from the left, t y = c: a right-side solve x op(a) = b is
+    op(a)^T x^T = b^T. Where t is a's (conjugate) transpose or c is b's transpose, they
+    are new tensors, each one linalg.generic, as is x from y; c is solved in place."""
     p = node.params
     a_type, b_type = node.in_types
     (out,) = node.out_types
@@ -412,33 +422,22 @@ def _lower_triangular_solve(node, a, b):
     *batch, m, _ = a_type.shape
     rank = len(batch) + 2
     transposed = p["transpose_a"] != (not p["left_side"])  # t from a^T rather than a
-    reverse = p["lower"] == transposed  # op(a) upper triangular
     s = _Scalars(out.dtype)
-    batch_dims = [ir.AffineDimExpr.get(d) for d in range(len(batch))]
-    row, column = (_dim(len(batch) + k, m, reverse) for k in (0, 1))
+    swap = ir.AffineMap.get_permutation([*range(len(batch)), rank - 1, rank - 2])
     t = a
-    if transposed or reverse or p["conjugate_a"]:
-        t_map = ir.AffineMap.get(rank, 0, batch_dims + ([column, row] if transposed else [row, column]))
+    if transposed or p["conjugate_a"]:
         conjugate = s.conj if p["conjugate_a"] else (lambda v: v)
-        (t,) = generic([a_type], [a], [t_map, identity_map(rank)], lambda v, _: [conjugate(v)])
-    # c [..., m, n]: b's rows (left) or columns (right), reversed if t's are.
+        (t,) = generic([a_type], [a], [swap if transposed else identity_map(rank), identity_map(rank)],
+                       lambda v, _: [conjugate(v)])
     n = b_type.shape[-1] if p["left_side"] else b_type.shape[-2]
-    free = ir.AffineDimExpr.get(len(batch) + 1)
-    c_map = ir.AffineMap.get(rank, 0, batch_dims + ([row, free] if p["left_side"] else [free, row]))
     c_type = ShapedType((*batch, m, n), out.dtype)
     # A copy, even where c is b: an identity linalg.generic would fold away into b.
-    c = _copy(b, c_type) if c_map == identity_map(rank) else \
-        generic([c_type], [b], [c_map, identity_map(rank)], lambda v, _: [v])[0]
-    (y,) = _per_matrix([(t, a_type)], [(c, c_type)],
-                       lambda t_matrix, y: [_solve_lower_matrix(s, t_matrix, y, m, n, p["unit_diagonal"])])
-    # x [..., r, q] of b's shape is y at c_map's inverse.
-    solved, other = ir.AffineDimExpr.get(len(batch)), ir.AffineDimExpr.get(len(batch) + 1)
-    if not p["left_side"]:
-        solved, other = other, solved
-    y_map = ir.AffineMap.get(rank, 0, batch_dims + [_reverse_expr(solved, m) if reverse else solved, other])
-    if y_map == identity_map(rank):
+    c = _copy(b, c_type) if p["left_side"] else generic([c_type], [b], [swap, identity_map(rank)], lambda v, _: [v])[0]
+    (y,) = _per_matrix([(t, a_type)], [(c, c_type)], lambda t_matrix, y: [
+        _solve_triangular_matrix(s, t_matrix, y, m, n, p["lower"] != transposed, p["unit_diagonal"])])
+    if p["left_side"]:
         return [y]
-    return generic([out], [y], [y_map, identity_map(rank)], lambda v, _: [v])
+    return generic([out], [y], [swap, identity_map(rank)], lambda v, _: [v])
 
 
 rules.lowering[TriangularSolveOp.OPERATION_NAME] = _lower_triangular_solve
@@ -501,11 +500,11 @@ def _lu_matrix(s, a, pivots, permutation, m, n):
         a.value, pivots, permutation = _lu_panel(s, a.value, pivots, permutation, diagonal, m, n)
         if stop == n:
             continue
-        inverse = _inverse_lower(s, a.block(diagonal, diagonal), stop - start, unit=True)
+        inverse = _inverse_triangular(s, a.block(diagonal, diagonal), stop - start, lower=True, unit=True)
         u = _product(inverse, a.copy(diagonal, right), _shaped(diagonal, right, s.dtype))
         a.store(diagonal, right, u)
         if stop < m:
-            a.subtract_product(below, right, a.copy(below, diagonal), u, s)
+            a.subtract_product(below, right, a.block(below, diagonal), u, s)
     return [a.value, pivots, permutation]
 
 
@@ -650,15 +649,15 @@ def _lu_jvp(node, primals, tangents):
         return apply(op_class("mirax.slice"), lu, start_indices=(0,) * ndim, limit_indices=(*batch, rows, columns),
                      strides=(1,) * ndim)
 
-    eye = ShapedType((*batch, m, m), shaped.dtype)
-    l = select(_diagonal_mask(eye), full(eye, 1), _padded(_triangle(window(m, k), lower=True, k=-1), ndim - 1,
-                                                           m - k))
-    square = ShapedType((*batch, n, n), shaped.dtype)
-    u = select(_diagonal_mask(square, first=k), full(square, 1),
-               _padded(_triangle(window(k, n), lower=False), ndim - 2, n - k))
-    la = _solve(l, _rows_permuted(a_dot, permutation), left_side=True, lower=True, unit_diagonal=True)
-    lau = _solve(u, la)
-    lu_dot = add(_matmul(l, _triangle(lau, lower=True, k=-1)), _matmul(_triangle(lau, lower=False), u))
+    # l (m x m) and u (n x n) square, with ones on the diagonal past the factors.
+    l_type, u_type = ShapedType((*batch, m, m), shaped.dtype), ShapedType((*batch, n, n), shaped.dtype)
+    lower = select(_diagonal_mask(l_type), full(l_type, 1),
+                   _padded(_triangle(window(m, k), lower=True, k=-1), ndim - 1, m - k))
+    upper = select(_diagonal_mask(u_type, first=k), full(u_type, 1),
+                   _padded(_triangle(window(k, n), lower=False), ndim - 2, n - k))
+    la = _solve(lower, _rows_permuted(a_dot, permutation), left_side=True, lower=True, unit_diagonal=True)
+    lau = _solve(upper, la)
+    lu_dot = add(_matmul(lower, _triangle(lau, lower=True, k=-1)), _matmul(_triangle(lau, lower=False), upper))
     return [lu, pivots, permutation], [lu_dot, None, None]
 
 

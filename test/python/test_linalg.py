@@ -5,6 +5,7 @@ lu_factor): values against NumPy in every dtype, derivatives against JAX and aga
 finite differences (check_grads, forward and reverse, to order 2), vmap against a
 Python loop and jax.vmap, and bad input. Sizes past one block (64 rows) exercise the
 blocked lowerings' matmuls."""
+import functools
 import itertools
 
 import jax
@@ -159,66 +160,56 @@ def test_not_positive_definite_gives_nans_as_jax():
 # ----------------------------------------------------------------------------- derivatives
 
 
-# Real-valued losses, for complex inputs too.
+class Modules:
+    """mirax.numpy or jax.numpy (m.linalg is numpy.linalg) with its lax.linalg beside it
+    (m.lax_linalg), for the losses below."""
 
-
-def cholesky_loss(module, a):
-    return module.sum(module.abs(module.sin(module.linalg.cholesky(a))) ** 2)
-
-
-def solve_loss(module, a, b):
-    return module.sum(module.abs(module.cos(module.linalg.solve(a, b))))
-
-
-def det_loss(module, a):
-    return (module.abs(module.linalg.det(a)) + module.linalg.slogdet(a)[1]
-            + module.sum(module.abs(module.linalg.inv(a)) ** 2))
-
-
-def triangular_loss(linalg, module):
-    def loss(a, b):
-        x = linalg.triangular_solve(a, b, left_side=True, lower=True)
-        y = linalg.triangular_solve(a, module.swapaxes(x, -1, -2), left_side=False, lower=False, transpose_a=True,
-                                    conjugate_a=True)
-        return module.sum(module.abs(y) ** 2)
-
-    return loss
-
-
-def lu_loss(linalg, module):
-    return lambda a: module.sum(module.abs(linalg.lu(a)[0]) ** 2)
-
-
-class _Modules:
-    """mirax.numpy or jax.numpy with its lax.linalg beside it, for the losses above."""
-
-    def __init__(self, numpy, linalg_lax):
-        self.linalg_lax = linalg_lax
-        self.numpy = numpy
+    def __init__(self, numpy, lax_linalg):
+        self.numpy, self.lax_linalg = numpy, lax_linalg
 
     def __getattr__(self, name):
         return getattr(self.numpy, name)
 
 
-MIRAX, JAX = _Modules(jnp, lax_linalg), _Modules(jjnp, jax_linalg)
+MIRAX, JAX = Modules(jnp, lax_linalg), Modules(jjnp, jax_linalg)
+
+
+# Real-valued losses, for complex inputs too.
+
+
+def cholesky_loss(m, a):
+    return m.sum(m.abs(m.sin(m.linalg.cholesky(a))) ** 2)
+
+
+def solve_loss(m, a, b):
+    return m.sum(m.abs(m.cos(m.linalg.solve(a, b))))
+
+
+def det_loss(m, a):
+    return m.abs(m.linalg.det(a)) + m.linalg.slogdet(a)[1] + m.sum(m.abs(m.linalg.inv(a)) ** 2)
+
+
+def triangular_loss(m, a, b):
+    x = m.lax_linalg.triangular_solve(a, b, left_side=True, lower=True)
+    y = m.lax_linalg.triangular_solve(a, m.swapaxes(x, -1, -2), left_side=False, lower=False, transpose_a=True,
+                                      conjugate_a=True)
+    return m.sum(m.abs(y) ** 2)
+
+
+def lu_loss(m, a):
+    return m.sum(m.abs(m.lax_linalg.lu(a)[0]) ** 2)
 
 
 @pytest.mark.parametrize("dtype_", [np.float32, np.complex64], ids=["float32", "complex64"])
 def test_grads_match_jax(dtype_):
-    """Real-valued losses: JAX's gradients (conjugated cotangents for complex inputs)."""
+    """JAX's gradients (of real losses: conjugated cotangents for complex inputs)."""
     a, b = positive_definite((2, 4, 4), dtype_), rand((2, 4, 3), dtype_, seed=1)
     w = well_conditioned((4, 4), dtype_, seed=2)
-    cases = [
-        (lambda m, a: cholesky_loss(m, a), (a,)),
-        (lambda m, a, b: solve_loss(m, a, b), (w, b)),
-        (lambda m, a: det_loss(m, a), (w,)),
-        (lambda m, a, b: triangular_loss(m.linalg_lax, m)(a, b), (w, b[0])),
-        (lambda m, a: lu_loss(m.linalg_lax, m)(a), (w[:3],)),
-    ]
-    for fn, args in cases:
+    for loss, args in [(cholesky_loss, (a,)), (solve_loss, (w, b)), (det_loss, (w,)), (triangular_loss, (w, b[0])),
+                       (lu_loss, (w[:3],))]:
         argnums = tuple(range(len(args)))
-        got = mirax.jit(mirax.grad(lambda *xs: fn(MIRAX, *xs), argnums=argnums))(*args)
-        want = jax.jit(jax.grad(lambda *xs: fn(JAX, *xs), argnums=argnums))(*args)
+        got = mirax.jit(mirax.grad(functools.partial(loss, MIRAX), argnums=argnums))(*args)
+        want = jax.jit(jax.grad(functools.partial(loss, JAX), argnums=argnums))(*args)
         for g, w_ in zip(got, want, strict=True):
             close(g, w_, np.dtype(dtype_), 50)
 
@@ -266,8 +257,8 @@ def check_grads_of(f, args, order):
 # own rules, first order for what numpy.linalg composes of them (and JAX compares above).
 NUMERIC = {
     "cholesky": (jnp.linalg.cholesky, lambda d: (positive_definite((3, 3), d),), np.complex128, 2),
-    "triangular_solve": (triangular_loss(lax_linalg, jnp), lambda d: (well_conditioned((3, 3), d),
-                                                                       rand((3, 2), d, seed=1)), np.float64, 2),
+    "triangular_solve": (functools.partial(triangular_loss, MIRAX),
+                         lambda d: (well_conditioned((3, 3), d), rand((3, 2), d, seed=1)), np.float64, 2),
     "lu": (lambda a: lax_linalg.lu(a)[0], lambda d: (well_conditioned((3, 4), d),), np.float64, 2),
     "solve": (jnp.linalg.solve, lambda d: (well_conditioned((3, 3), d), rand((3, 2), d, seed=1)), np.complex128, 1),
     "det_slogdet": (lambda a: jnp.linalg.det(a) + jnp.linalg.slogdet(a)[1],
@@ -315,8 +306,8 @@ def test_vmap_matches_loop_and_jax():
 
 def test_vmap_of_grad_matches_jax():
     a = positive_definite((3, 4, 4), np.float32)
-    got = mirax.jit(mirax.vmap(mirax.grad(lambda a: cholesky_loss(jnp, a))))(a)
-    close(got, jax.vmap(jax.grad(lambda a: cholesky_loss(jjnp, a)))(a), np.float32, 10)
+    got = mirax.jit(mirax.vmap(mirax.grad(functools.partial(cholesky_loss, MIRAX))))(a)
+    close(got, jax.vmap(jax.grad(functools.partial(cholesky_loss, JAX)))(a), np.float32, 10)
 
 
 # ----------------------------------------------------------------------------- bad input

@@ -11,7 +11,6 @@ from mirax.lax import linalg as lax_linalg
 from . import _reductions as reductions, _ufuncs as ufuncs
 from ._creation import arange, eye, ones, zeros_like
 from ._dot import matmul
-from ._indexing import take_along_axis
 from ._matrix import diagonal, trace
 from ._shape import broadcast_to, concatenate, expand_dims, moveaxis, swapaxes
 from ._util import broadcast_shapes, canonicalize_axis, check_arraylike, promote_dtypes_inexact
@@ -37,10 +36,21 @@ def cholesky(a, *, upper=False, symmetrize_input=True):
     return ufuncs.conj(swapaxes(lower, -1, -2)) if upper else lower
 
 
+def _rows_permuted(x, permutation):
+    """x[..., permutation[..., i], :]: one gather of whole rows, the batch dimensions of
+    x [..., n, k] and permutation [..., n] paired."""
+    *batch, _, k = x.aval.shape
+    batch_dims, rows = tuple(range(len(batch))), len(batch)
+    numbers = lax.GatherDimensionNumbers(offset_dims=(rows + 1,), collapsed_slice_dims=(rows,),
+                                         start_index_map=(rows,), operand_batching_dims=batch_dims,
+                                         start_indices_batching_dims=batch_dims)
+    return lax.gather(x, expand_dims(permutation, -1), numbers, (1,) * rows + (1, k))
+
+
 def _lu_solve(lu, permutation, b):
     """x with a x = b from lax.linalg.lu(a)'s lu and permutation, for b [..., n, k] of
     a's batch dimensions."""
-    x = take_along_axis(b, expand_dims(permutation, -1), axis=-2)
+    x = _rows_permuted(b, permutation)
     x = lax_linalg.triangular_solve(lu, x, left_side=True, lower=True, unit_diagonal=True)
     return lax_linalg.triangular_solve(lu, x, left_side=True, lower=False)
 
@@ -197,7 +207,7 @@ def _cofactor_solve(a, b):
     d = lax_linalg.triangular_solve(lu, ones(a.aval.shape[:-1], dtype), left_side=True, lower=False)
     low_rank = reductions.any(ufuncs.isnan(d) | ufuncs.isinf(d), axis=-1)[..., None, None]
     x = ufuncs.where(low_rank, np.array(0, dtype), b)
-    x = take_along_axis(x, expand_dims(permutation, -1), axis=-2)
+    x = _rows_permuted(x, permutation)
     x = lax_linalg.triangular_solve(lu, x, left_side=True, lower=True, unit_diagonal=True)
     x = concatenate((x[..., :-1, :] * partial_det[..., -1, None, None], x[..., -1:, :]), axis=-2)
     x = lax_linalg.triangular_solve(lu, x, left_side=True, lower=False)
