@@ -21,23 +21,14 @@ from mirax.mlir import gpu, ir, llvm_d, passmanager
 from .mirax_expand_math import MiraxExpandMath
 from .mirax_gpu_kernels import MiraxGpuKernels
 from .mirax_gpu_unified_memory import MiraxGpuUnifiedMemory
-from .pipelines import CPU_FUSION, CPU_LOOPS_TO_LLVM, _distinct_results
+from .pipelines import BUFFERIZE, CPU_FUSION, CPU_LOOPS_TO_LLVM, _distinct_results
 
 CHIP = "sm_90"
 PTX_FEATURES = "+ptx80"  # PTX ISA 8.0: CUDA 12.0 and later drivers load it
 KERNELS = "mirax_kernels"  # the one GPU module holding every kernel of a program
 
-# Bufferization as on the CPU (pipelines.CPU_TO_LOOPS): results become out-parameters.
-GPU_BUFFERIZE = ",".join([
-    "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map "
-    "allow-return-allocs-from-loops unknown-type-conversion=identity-layout-map}",
-    "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}",
-    "buffer-deallocation-pipeline",
-    "inline",
-    "symbol-dce",
-])
 GPU_OUTLINE = "gpu-kernel-outlining,symbol-dce,canonicalize,cse"
-KERNEL_STAGES = (CPU_FUSION, GPU_BUFFERIZE, MiraxGpuKernels(), MiraxExpandMath(), MiraxGpuUnifiedMemory(), GPU_OUTLINE)
+KERNEL_STAGES = (CPU_FUSION, BUFFERIZE, MiraxGpuKernels(), MiraxExpandMath(), MiraxGpuUnifiedMemory(), GPU_OUTLINE)
 # Kernels to NVVM and LLVM: math ops with no NVVM lowering call libdevice (__nv_*).
 NVVM_STAGE = ("gpu.module(lower-affine,convert-complex-to-standard,convert-scf-to-cf,convert-gpu-to-nvvm,"
               "convert-complex-to-llvm,canonicalize,cse,reconcile-unrealized-casts)")

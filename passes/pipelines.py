@@ -25,7 +25,8 @@ CPU_FUSION = ",".join([
     "canonicalize",
     "linalg-fuse-elementwise-ops",
 ])
-CPU_TO_LOOPS = ",".join([
+# Tensors to buffers, results as out-parameters (the CPU and GPU pipelines share it).
+BUFFERIZE = ",".join([
     "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map "
     "allow-return-allocs-from-loops unknown-type-conversion=identity-layout-map}",
     "buffer-results-to-out-params{hoist-static-allocs modify-public-functions}",
@@ -34,6 +35,9 @@ CPU_TO_LOOPS = ",".join([
     # which the bare-pointer calling convention cannot lower: inline it.
     "inline",
     "symbol-dce",
+])
+CPU_TO_LOOPS = ",".join([
+    BUFFERIZE,
     "func.func(convert-linalg-to-loops)",
     # Parallel blocks of a matmul (mirax-vectorize-matmul's scf.forall) run on OpenMP
     # threads; canonicalize inlines the alloca scopes the conversion wraps their bodies

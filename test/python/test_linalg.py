@@ -20,23 +20,17 @@ import mirax.numpy as jnp
 import mirax.scipy.linalg as msl
 from mirax.lax import linalg as lax_linalg
 from mirax.test_util import check_grads
+import linalg_cases
+from linalg_cases import tolerance
 from oracle import check_vmap, rand
 
-WIDE = (np.float64, np.complex128)
-
-
-@pytest.fixture(params=[np.float32, np.complex64, np.float64, np.complex128], ids=lambda d: np.dtype(d).name)
-def dtype(request):
-    """Every dtype the ops take; the 64-bit ones under x64."""
-    if request.param in WIDE:
-        request.getfixturevalue("x64")
-    return np.dtype(request.param)
+dtype = linalg_cases.dtype  # the fixture: every dtype the ops take
 
 
 def close(got, want, dtype, scale=1):
     got, want = np.asarray(got), np.asarray(want)
     assert (got.shape, got.dtype) == (want.shape, want.dtype), (got.shape, got.dtype, want.shape, want.dtype)
-    tol = scale * (1e-10 if dtype in WIDE else 2e-5)
+    tol = scale * tolerance(dtype)
     np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
 
 

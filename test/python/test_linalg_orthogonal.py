@@ -15,21 +15,11 @@ import pytest
 import mirax
 import mirax.numpy as jnp
 from mirax.test_util import check_grads
+import linalg_cases
+from linalg_cases import WIDE, tolerance
 from oracle import check_vmap, rand
 
-WIDE = (np.float64, np.complex128)
-
-
-@pytest.fixture(params=[np.float32, np.complex64, np.float64, np.complex128], ids=lambda d: np.dtype(d).name)
-def dtype(request):
-    """Every dtype the ops take; the 64-bit ones under x64."""
-    if request.param in WIDE:
-        request.getfixturevalue("x64")
-    return np.dtype(request.param)
-
-
-def tolerance(dtype):
-    return 1e-10 if dtype in WIDE else 2e-5
+dtype = linalg_cases.dtype  # the fixture: every dtype the ops take
 
 
 def hermitian(shape, dtype, seed=0):
