@@ -49,7 +49,7 @@ DTYPES = tuple(np.dtype(d) for d in (np.float32, np.float64, np.complex64, np.co
 BLOCK = 64  # rows per block: diagonal blocks are scalar loops, the rest matmuls
 
 
-def _check_matrices(*types):
+def check_matrices(*types):
     for x in types:
         if x.dtype not in DTYPES:
             raise TypeError(f"requires float32, float64, complex64 or complex128 matrices, got {x.dtype.name}")
@@ -59,7 +59,7 @@ def _check_matrices(*types):
         raise TypeError("requires operands of one dtype, got " + ", ".join(x.dtype.name for x in types))
 
 
-def _check_square(a):
+def check_square(a):
     if a.shape[-1] != a.shape[-2]:
         raise TypeError(f"requires square matrices in the last two dimensions, got shape {list(a.shape)}")
 
@@ -70,8 +70,8 @@ class CholeskyOp(MiraxOp, name="cholesky", operands=("a",)):
 
     @staticmethod
     def infer(a):
-        _check_matrices(a)
-        _check_square(a)
+        check_matrices(a)
+        check_square(a)
         return a
 
 
@@ -83,8 +83,8 @@ class TriangularSolveOp(MiraxOp, name="triangular_solve", operands=("a", "b"),
 
     @staticmethod
     def infer(a, b, left_side, lower, transpose_a, conjugate_a, unit_diagonal):
-        _check_matrices(a, b)
-        _check_square(a)
+        check_matrices(a, b)
+        check_square(a)
         if a.shape[:-2] != b.shape[:-2] or a.shape[-1] != b.shape[-2 if left_side else -1]:
             side = "[..., m, n]" if left_side else "[..., n, m]"
             raise TypeError(f"requires a of shape [..., m, m] and b of shape {side} with the same batch "
@@ -97,7 +97,7 @@ class LuOp(MiraxOp, name="lu", operands=("a",), results=3):
 
     @staticmethod
     def infer(a):
-        _check_matrices(a)
+        check_matrices(a)
         *batch, m, n = a.shape
         int32 = np.dtype(np.int32)
         return a, ShapedType((*batch, min(m, n)), int32), ShapedType((*batch, m), int32)
@@ -106,7 +106,7 @@ class LuOp(MiraxOp, name="lu", operands=("a",), results=3):
 # ----------------------------------------------------------------------------- lowering: scalar arithmetic
 
 
-class _Scalars:
+class Scalars:
     """Scalar arithmetic on one dtype's (signless) values, for the loops below."""
 
     def __init__(self, dtype):
@@ -370,7 +370,7 @@ def _lower_cholesky(node, a):
     n = shaped.shape[-1]
     if 0 in shaped.shape:
         return [a]
-    s = _Scalars(shaped.dtype)
+    s = Scalars(shaped.dtype)
     return _per_matrix([], [(_copy(a, shaped), shaped)], lambda m: [_cholesky_matrix(s, m, n)])
 
 
@@ -422,7 +422,7 @@ def _lower_triangular_solve(node, a, b):
     *batch, m, _ = a_type.shape
     rank = len(batch) + 2
     transposed = p["transpose_a"] != (not p["left_side"])  # t from a^T rather than a
-    s = _Scalars(out.dtype)
+    s = Scalars(out.dtype)
     swap = ir.AffineMap.get_permutation([*range(len(batch)), rank - 1, rank - 2])
     t = a
     if transposed or p["conjugate_a"]:
@@ -513,7 +513,7 @@ def _lower_lu(node, a):
     *batch, m, n = lu_type.shape
     if 0 in lu_type.shape:
         return [a, empty(pivots_type), rules.lowering[IotaOp.OPERATION_NAME](_iota_node(permutation_type))[0]]
-    s = _Scalars(lu_type.dtype)
+    s = Scalars(lu_type.dtype)
     results = [(_copy(a, lu_type), lu_type), (empty(pivots_type), pivots_type),
                (rules.lowering[IotaOp.OPERATION_NAME](_iota_node(permutation_type))[0], permutation_type)]
     return _per_matrix([], results, lambda *matrices: _lu_matrix(s, *matrices, m, n))
@@ -536,7 +536,7 @@ def _iotas(shaped):
             for d in (0, 1)]
 
 
-def _triangle(x, lower, k=0):
+def triangle(x, lower, k=0):
     """x's elements on and below (lower) or on and above the k-th diagonal, zeros elsewhere
     (jnp.tril / jnp.triu)."""
     rows, columns = _iotas(type_of(x))
@@ -545,7 +545,7 @@ def _triangle(x, lower, k=0):
     return select(keep, x, zeros(type_of(x)))
 
 
-def _diagonal_mask(shaped, first=0):
+def diagonal_mask(shaped, first=0):
     """True on the diagonal of each matrix of `shaped`, from row `first` on."""
     rows, columns = _iotas(shaped)
     mask = apply(CompareOp, rows, columns, direction="EQ")
@@ -555,14 +555,14 @@ def _diagonal_mask(shaped, first=0):
     return mask
 
 
-def _matmul(x, y):
+def batched_matmul(x, y):
     """x @ y over the batch dimensions."""
     batch = tuple(range(type_of(x).ndim - 2))
     return apply(DotGeneralOp, x, y, lhs_contracting_dimensions=(len(batch) + 1,),
                  rhs_contracting_dimensions=(len(batch),), lhs_batch_dimensions=batch, rhs_batch_dimensions=batch)
 
 
-def _solve(a, b, **params):
+def triangular_solve(a, b, **params):
     flags = dict(left_side=False, lower=False, transpose_a=False, conjugate_a=False, unit_diagonal=False)
     return apply(TriangularSolveOp, a, b, **{**flags, **params})
 
@@ -574,11 +574,11 @@ def _cholesky_jvp(node, primals, tangents):
     (l,) = build(CholeskyOp, [a])
     if sigma_dot is None:
         return [l], [None]
-    tmp = _solve(l, sigma_dot, transpose_a=True, conjugate_a=is_complex(type_of(a).dtype), lower=True)
-    inner = _solve(l, tmp, left_side=True, lower=True)
+    tmp = triangular_solve(l, sigma_dot, transpose_a=True, conjugate_a=is_complex(type_of(a).dtype), lower=True)
+    inner = triangular_solve(l, tmp, left_side=True, lower=True)
     half = mul(inner, full(type_of(inner), 0.5))
-    phi = select(_diagonal_mask(type_of(inner)), half, _triangle(inner, lower=True, k=-1))
-    return [l], [_matmul(l, phi)]
+    phi = select(diagonal_mask(type_of(inner)), half, triangle(inner, lower=True, k=-1))
+    return [l], [batched_matmul(l, phi)]
 
 
 rules.jvp[CholeskyOp.OPERATION_NAME] = _cholesky_jvp
@@ -590,20 +590,20 @@ def _triangular_solve_jvp(node, primals, tangents):
     p = node.params
     (a, b), (a_dot, b_dot) = primals, tangents
     (x,) = build(TriangularSolveOp, [a, b], **p)
-    tangent = None if b_dot is None else _solve(a, b_dot, **p)
+    tangent = None if b_dot is None else triangular_solve(a, b_dot, **p)
     if a_dot is None:
         return [x], [tangent]
     m, n = type_of(b).shape[-2:]
     k = 1 if p["unit_diagonal"] else 0
-    g = neg(_triangle(a_dot, p["lower"], -k if p["lower"] else k))
+    g = neg(triangle(a_dot, p["lower"], -k if p["lower"] else k))
     if p["transpose_a"]:
         g = move_axis(g, type_of(g).ndim - 1, type_of(g).ndim - 2)
     if p["conjugate_a"]:
         g = conj(g)
     if p["left_side"]:
-        term = _solve(a, _matmul(g, x), **p) if m > n else _matmul(_solve(a, g, **p), x)
+        term = triangular_solve(a, batched_matmul(g, x), **p) if m > n else batched_matmul(triangular_solve(a, g, **p), x)
     else:
-        term = _solve(a, _matmul(x, g), **p) if m < n else _matmul(x, _solve(a, g, **p))
+        term = triangular_solve(a, batched_matmul(x, g), **p) if m < n else batched_matmul(x, triangular_solve(a, g, **p))
     return [x], [add_tangents(tangent, term)]
 
 
@@ -651,13 +651,13 @@ def _lu_jvp(node, primals, tangents):
 
     # l (m x m) and u (n x n) square, with ones on the diagonal past the factors.
     l_type, u_type = ShapedType((*batch, m, m), shaped.dtype), ShapedType((*batch, n, n), shaped.dtype)
-    lower = select(_diagonal_mask(l_type), full(l_type, 1),
-                   _padded(_triangle(window(m, k), lower=True, k=-1), ndim - 1, m - k))
-    upper = select(_diagonal_mask(u_type, first=k), full(u_type, 1),
-                   _padded(_triangle(window(k, n), lower=False), ndim - 2, n - k))
-    la = _solve(lower, _rows_permuted(a_dot, permutation), left_side=True, lower=True, unit_diagonal=True)
-    lau = _solve(upper, la)
-    lu_dot = add(_matmul(lower, _triangle(lau, lower=True, k=-1)), _matmul(_triangle(lau, lower=False), upper))
+    lower = select(diagonal_mask(l_type), full(l_type, 1),
+                   _padded(triangle(window(m, k), lower=True, k=-1), ndim - 1, m - k))
+    upper = select(diagonal_mask(u_type, first=k), full(u_type, 1),
+                   _padded(triangle(window(k, n), lower=False), ndim - 2, n - k))
+    la = triangular_solve(lower, _rows_permuted(a_dot, permutation), left_side=True, lower=True, unit_diagonal=True)
+    lau = triangular_solve(upper, la)
+    lu_dot = add(batched_matmul(lower, triangle(lau, lower=True, k=-1)), batched_matmul(triangle(lau, lower=False), upper))
     return [lu, pivots, permutation], [lu_dot, None, None]
 
 
@@ -673,21 +673,21 @@ def _transpose_triangular_solve(node, cts, operands, linear):
         raise TypeError("mirax.triangular_solve is linear in b only: it cannot be transposed in a")
     if ct is None:
         return [None, None]
-    return [None, _solve(operands[0], ct, **{**p, "transpose_a": not p["transpose_a"]})]
+    return [None, triangular_solve(operands[0], ct, **{**p, "transpose_a": not p["transpose_a"]})]
 
 
 rules.transpose[TriangularSolveOp.OPERATION_NAME] = _transpose_triangular_solve
 
 
-def _batch_leading(node, operands, dims, size):
+def batch_leading(node, operands, dims, size):
     """An op on matrices over leading batch dimensions: the batch dimension goes first."""
     results = build(op_class(node.name), [move_axis(x, d, 0) for x, d in zip(operands, dims, strict=True)],
                     **node.params)
     return results, [0] * len(results)
 
 
-rules.batching[CholeskyOp.OPERATION_NAME] = _batch_leading
-rules.batching[LuOp.OPERATION_NAME] = _batch_leading
+rules.batching[CholeskyOp.OPERATION_NAME] = batch_leading
+rules.batching[LuOp.OPERATION_NAME] = batch_leading
 
 
 def _batch_triangular_solve(node, operands, dims, size):
@@ -696,13 +696,13 @@ def _batch_triangular_solve(node, operands, dims, size):
     (a, b), (a_bdim, b_bdim) = operands, dims
     p = node.params
     if a_bdim is not None:
-        return [_solve(batch_at(a, a_bdim, size, 0), batch_at(b, b_bdim, size, 0), **p)], [0]
+        return [triangular_solve(batch_at(a, a_bdim, size, 0), batch_at(b, b_bdim, size, 0), **p)], [0]
     ndim = type_of(b).ndim
     at = ndim - 1 if p["left_side"] else ndim - 2  # next to b's columns (left_side) or rows
     moved = move_axis(b, b_bdim, at)
     shape = type_of(moved).shape
     joined = shape[:at - 1] + (shape[at - 1] * shape[at],) + shape[at + 1:]
-    x = _solve(a, apply(ReshapeOp, moved, new_sizes=joined), **p)
+    x = triangular_solve(a, apply(ReshapeOp, moved, new_sizes=joined), **p)
     return [apply(ReshapeOp, x, new_sizes=shape)], [at]
 
 

@@ -24,8 +24,8 @@ from . import rules
 from .base import MiraxOp, bool_, build
 from .constant import IotaOp
 from .elementwise import CompareOp, add, conj, convert, div, mul, real, sub
-from .linalg import LuOp, _batch_leading, _check_matrices, _check_square, _diagonal_mask, _matmul, _Scalars, \
-    _solve, _triangle
+from .linalg import LuOp, Scalars, batch_leading, batched_matmul, check_matrices, check_square, diagonal_mask, \
+    triangle, triangular_solve
 from .lowering import constant, empty
 from .reduction import ReduceSumOp, for_each_row, for_loop, index
 from .shape import BroadcastInDimOp, ConcatenateOp, SliceOp, TransposeOp, indexed
@@ -44,7 +44,7 @@ class QrOp(MiraxOp, name="qr", operands=("operand",), params={"full_matrices": b
 
     @staticmethod
     def infer(x, full_matrices):
-        _check_matrices(x)
+        check_matrices(x)
         *batch, m, n = x.shape
         k = m if full_matrices else min(m, n)
         return ShapedType((*batch, m, k), x.dtype), ShapedType((*batch, k, n), x.dtype)
@@ -57,15 +57,15 @@ class EighOp(MiraxOp, name="eigh", operands=("operand",), params={"lower": bool_
 
     @staticmethod
     def infer(x, lower):
-        _check_matrices(x)
-        _check_square(x)
+        check_matrices(x)
+        check_square(x)
         return x, ShapedType(x.shape[:-1], real_dtype(x.dtype))
 
 
 # ----------------------------------------------------------------------------- lowering: scalar loops
 
 
-class _Field(_Scalars):
+class _Field(Scalars):
     """linalg's scalar arithmetic on one dtype, real or complex, plus what these loops
     need besides."""
 
@@ -352,8 +352,8 @@ rules.lowering[EighOp.OPERATION_NAME] = _lower_eigh
 
 # ----------------------------------------------------------------------------- batching: one more batch dimension
 
-rules.batching[QrOp.OPERATION_NAME] = _batch_leading
-rules.batching[EighOp.OPERATION_NAME] = _batch_leading
+rules.batching[QrOp.OPERATION_NAME] = batch_leading
+rules.batching[EighOp.OPERATION_NAME] = batch_leading
 
 
 # ----------------------------------------------------------------------------- JVP rules (JAX's)
@@ -368,7 +368,7 @@ def adjoint(x):
 
 def eye_like(x):
     """Identity matrices of x's type."""
-    return convert(_diagonal_mask(type_of(x)), new_dtype=type_of(x).dtype)
+    return convert(diagonal_mask(type_of(x)), new_dtype=type_of(x).dtype)
 
 
 def block(x, rows=None, cols=None):
@@ -414,8 +414,8 @@ def _eigh_jvp(node, primals, tangents):
     w_full = w if type_of(w).dtype == dtype else convert(w, new_dtype=dtype)
     eye = eye_like(a)
     f_mat = sub(div(full(type_of(eye), 1), sub(add(eye, _as_matrices(w_full, -1)), _as_matrices(w_full, -2))), eye)
-    vdag_adot_v = _matmul(_matmul(adjoint(v), a_dot), v)
-    dv = _matmul(v, mul(f_mat, vdag_adot_v))
+    vdag_adot_v = batched_matmul(batched_matmul(adjoint(v), a_dot), v)
+    dv = batched_matmul(v, mul(f_mat, vdag_adot_v))
     dw = diagonal(real(vdag_adot_v) if is_complex(dtype) else vdag_adot_v)
     return [v, w], [dv, dw]
 
@@ -425,15 +425,15 @@ rules.jvp[EighOp.OPERATION_NAME] = _eigh_jvp
 
 def _thin_qr_jvp(q, r, dx):
     """The JVP of q, r = qr(x) for m >= n and reduced q, r (j-towns.github.io/papers/qr-derivative.pdf)."""
-    dx_rinv = _solve(r, dx)  # dx r^-1
-    qt_dx_rinv = _matmul(adjoint(q), dx_rinv)
-    lower = _triangle(qt_dx_rinv, lower=True, k=-1)
+    dx_rinv = triangular_solve(r, dx)  # dx r^-1
+    qt_dx_rinv = batched_matmul(adjoint(q), dx_rinv)
+    lower = triangle(qt_dx_rinv, lower=True, k=-1)
     do = sub(lower, adjoint(lower))  # skew-Hermitian
     if is_complex(type_of(q).dtype):  # plus the imaginary part of the diagonal
         imaginary = sub(qt_dx_rinv, convert(real(qt_dx_rinv), new_dtype=type_of(q).dtype))
         do = add(do, mul(eye_like(do), imaginary))
-    dq = add(_matmul(q, sub(do, qt_dx_rinv)), dx_rinv)
-    dr = _matmul(sub(qt_dx_rinv, do), r)
+    dq = add(batched_matmul(q, sub(do, qt_dx_rinv)), dx_rinv)
+    dr = batched_matmul(sub(qt_dx_rinv, do), r)
     return dq, dr
 
 
@@ -441,8 +441,8 @@ def _solve_adjoint(a, b):
     """a^-H b for square a, by LU with partial pivoting: with p a = l u,
     a^H = u^H l^H p, so x = p^T l^-H u^-H b (JAX's lu_solve with trans=2)."""
     lu, _, permutation = build(LuOp, [a])
-    y = _solve(lu, b, left_side=True, transpose_a=True, conjugate_a=is_complex(type_of(a).dtype))
-    y = _solve(lu, y, left_side=True, lower=True, transpose_a=True,
+    y = triangular_solve(lu, b, left_side=True, transpose_a=True, conjugate_a=is_complex(type_of(a).dtype))
+    y = triangular_solve(lu, y, left_side=True, lower=True, transpose_a=True,
                           conjugate_a=is_complex(type_of(a).dtype), unit_diagonal=True)
     # p^T[i, j] = p[j, i] = (permutation[j] == i)
     shaped = type_of(a)
@@ -450,7 +450,7 @@ def _solve_adjoint(a, b):
     taken = apply(BroadcastInDimOp, permutation, shape=shaped.shape,
                   broadcast_dimensions=tuple(range(shaped.ndim - 2)) + (shaped.ndim - 1,))
     p_t = convert(apply(CompareOp, rows, taken, direction="EQ"), new_dtype=shaped.dtype)
-    return _matmul(p_t, y)
+    return batched_matmul(p_t, y)
 
 
 def _qr_jvp(node, primals, tangents):
@@ -464,7 +464,7 @@ def _qr_jvp(node, primals, tangents):
     *_, m, n = type_of(x).shape
     if m < n:
         dq, dr1 = _thin_qr_jvp(q, block(r, cols=(0, m)), block(dx, cols=(0, m)))
-        dr2 = add(_matmul(adjoint(dq), block(x, cols=(m, n))), _matmul(adjoint(q), block(dx, cols=(m, n))))
+        dr2 = add(batched_matmul(adjoint(dq), block(x, cols=(m, n))), batched_matmul(adjoint(q), block(dx, cols=(m, n))))
         return [q, r], [dq, concatenate(dr1, dr2, -1)]
     full_matrices = node.params["full_matrices"]
     q_mn, r_nn = (block(q, cols=(0, n)), block(r, rows=(0, n))) if full_matrices else (q, r)
@@ -476,8 +476,8 @@ def _qr_jvp(node, primals, tangents):
     # Eq. 33: z_pn = q_pn (q_nn - I)^-1; eq. 32: the tangent of the extra columns q_mp.
     z_pn_h = _solve_adjoint(sub(q_nn, eye_like(q_nn)), adjoint(q_pn))
     z_pn = adjoint(z_pn_h)
-    dq_mp = sub(_matmul(dq_mn, z_pn_h),
-                _matmul(add(q_mn, _matmul(q_mp, z_pn)), adjoint(sub(dq_pn, _matmul(z_pn, dq_nn)))))
+    dq_mp = sub(batched_matmul(dq_mn, z_pn_h),
+                batched_matmul(add(q_mn, batched_matmul(q_mp, z_pn)), adjoint(sub(dq_pn, batched_matmul(z_pn, dq_nn)))))
     zeros_below = full(ShapedType(type_of(dr_nn).shape[:-2] + (m - n, n), type_of(dr_nn).dtype), 0)
     return [q, r], [concatenate(dq_mn, dq_mp, -1), concatenate(dr_nn, zeros_below, -2)]
 

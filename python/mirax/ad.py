@@ -117,25 +117,13 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
         single, nums = _check_argnums(argnums, args, "grad")
         traced, leaves, active = _vjp_flat(fun, args, kwargs, nums, has_aux, "grad")
         for k in active:
-            aval = leaves[k].aval
-            if not _inexact(aval) and not allow_int:
-                raise TypeError(with_source(
-                    f"grad requires real- or complex-valued inputs (input dtype that is a sub-dtype of np.inexact), "
-                    f"but got {aval.dtype.name}. If you want to use Boolean- or integer-valued inputs, use vjp or "
-                    f"set allow_int to True."))
+            _check_reverse_input("grad", holomorphic, allow_int, leaves[k].aval)
         out_avals = list(traced.trace.out_avals)
         out_aval = out_avals[0]
         if out_aval.shape != ():
             raise TypeError(with_source(
                 f"Gradient only defined for scalar-output functions. Output had shape: {out_aval.shape}."))
-        if dtypes.is_complex(out_aval.dtype) and not holomorphic:
-            raise TypeError(with_source(
-                f"grad requires real-valued outputs (output dtype that is a sub-dtype of np.floating), but got "
-                f"{out_aval.dtype.name}. For holomorphic differentiation, pass holomorphic=True."))
-        if not _inexact(out_aval):
-            raise TypeError(with_source(
-                f"grad requires real-valued outputs (output dtype that is a sub-dtype of np.floating), but got "
-                f"{out_aval.dtype.name}."))
+        _check_reverse_output("grad", holomorphic, out_aval)
         differentiable = [k for k in active if _inexact(leaves[k].aval)]
         cotangents = [Array(np.ones((), out_aval.dtype))] + [Array(np.zeros(a.shape, a.dtype)) for a in out_avals[1:]]
         outs = call_transformation(declare_vjp, traced.trace, leaves, cotangents, differentiable,
@@ -156,6 +144,57 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
 
 def _zero_cotangent(aval):
     return Array(np.zeros(aval.shape, aval.dtype))
+
+
+# JAX's dtype checks of grad, jacrev and jacfwd, with its messages: holomorphic=True
+# promises complex inputs and outputs; without it, complex outputs of reverse mode
+# and complex inputs of jacfwd are refused (their one-complex-number derivative would
+# drop half of the 2x2 real Jacobian).
+
+
+def _check_reverse_input(who, holomorphic, allow_int, aval):
+    if holomorphic and not dtypes.is_complex(aval.dtype):
+        raise TypeError(with_source(
+            f"{who} with holomorphic=True requires inputs with complex dtype, but got {aval.dtype.name}."))
+    if not _inexact(aval) and not allow_int:
+        raise TypeError(with_source(
+            f"{who} requires real- or complex-valued inputs (input dtype that is a sub-dtype of np.inexact), "
+            f"but got {aval.dtype.name}. If you want to use Boolean- or integer-valued inputs, use vjp or "
+            f"set allow_int to True."))
+
+
+def _check_reverse_output(who, holomorphic, aval):
+    if holomorphic:
+        if not dtypes.is_complex(aval.dtype):
+            raise TypeError(with_source(
+                f"{who} with holomorphic=True requires outputs with complex dtype, but got {aval.dtype.name}."))
+    elif dtypes.is_complex(aval.dtype):
+        raise TypeError(with_source(
+            f"{who} requires real-valued outputs (output dtype that is a sub-dtype of np.floating), but got "
+            f"{aval.dtype.name}. For holomorphic differentiation, pass holomorphic=True. For differentiation of "
+            f"non-holomorphic functions involving complex outputs, use jax.vjp directly."))
+    elif not dtypes.is_float(aval.dtype):
+        raise TypeError(with_source(
+            f"{who} requires real-valued outputs (output dtype that is a sub-dtype of np.floating), but got "
+            f"{aval.dtype.name}. For differentiation of functions with integer outputs, use jax.vjp directly."))
+
+
+def _check_forward_input(holomorphic, aval):
+    if holomorphic:
+        if not dtypes.is_complex(aval.dtype):
+            raise TypeError(with_source(
+                f"jacfwd with holomorphic=True requires inputs with complex dtype, but got {aval.dtype.name}."))
+    elif not dtypes.is_float(aval.dtype):
+        raise TypeError(with_source(
+            f"jacfwd requires real-valued inputs (input dtype that is a sub-dtype of np.floating), but got "
+            f"{aval.dtype.name}. For holomorphic differentiation, pass holomorphic=True. For differentiation of "
+            f"non-holomorphic functions involving complex inputs or integer inputs, use jax.jvp directly."))
+
+
+def _check_forward_output(holomorphic, aval):
+    if holomorphic and not dtypes.is_complex(aval.dtype):
+        raise TypeError(with_source(
+            f"jacfwd with holomorphic=True requires outputs with complex dtype, but got {aval.dtype.name}."))
 
 
 def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
@@ -272,10 +311,7 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
     def jacfun(*args):
         single, nums, dynamic, leaves = _differentiated(args, argnums, "jacfwd")
         for x in leaves:
-            if not _inexact(x.aval):
-                raise TypeError(with_source(
-                    f"jacfwd requires real- or complex-valued inputs (input dtype that is a sub-dtype of "
-                    f"np.inexact), but got {x.aval.dtype.name}."))
+            _check_forward_input(holomorphic, x.aval)
         in_tree = tree_flatten(dynamic)[1]
         partial = _partial_in(fun, args, nums)
 
@@ -285,6 +321,8 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
 
         out, tangents, aux = vmap(pushforward, out_axes=(None, -1, None))(*_std_basis(leaves))
         out_leaves, out_tree = tree_flatten(out)
+        for y in out_leaves:
+            _check_forward_output(holomorphic, to_array(y).aval)
         rows = [_split(t, -1, leaves) for t in tree_flatten(tangents)[0]]
         jac = _pytree_jacobian(rows, out_tree, dynamic, single)
         return (jac, aux) if has_aux else jac
@@ -298,10 +336,14 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
 
     def jacfun(*args):
         single, nums, dynamic, leaves = _differentiated(args, argnums, "jacrev")
+        for x in leaves:
+            _check_reverse_input("jacrev", holomorphic, allow_int, x.aval)
         result = vjp(_partial_in(fun, args, nums), *dynamic, has_aux=has_aux)
         out, pullback = result[0], result[1]
         out_leaves, out_tree = tree_flatten(out)
         out_leaves = [to_array(x) for x in out_leaves]
+        for y in out_leaves:
+            _check_reverse_output("jacrev", holomorphic, y.aval)
         basis = _std_basis(out_leaves)
         cotangents = vmap(lambda *ct: pullback(tree_unflatten(out_tree, ct)))(*basis)
         columns = [_split(c, 0, out_leaves) for c in tree_flatten(cotangents)[0]]  # [input leaf][output leaf]

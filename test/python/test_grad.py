@@ -113,6 +113,50 @@ def test_bad_input():
         mirax.grad(lambda x: x * 1j)(1.0)
 
 
+Z, ZS = np.complex64(3 + 4j), np.array([1 + 2j, 3 - 1j], np.complex64)
+COMPLEX_JACOBIANS = {  # name: (transform, options, function of the numpy module, argument)
+    "jacfwd holomorphic C->C": ("jacfwd", {"holomorphic": True}, lambda m: m.sin, Z),
+    "jacrev holomorphic C->C": ("jacrev", {"holomorphic": True}, lambda m: m.sin, Z),
+    "jacfwd holomorphic vector": ("jacfwd", {"holomorphic": True}, lambda m: lambda v: v * v[::-1], ZS),
+    "jacrev holomorphic vector": ("jacrev", {"holomorphic": True}, lambda m: lambda v: v * v[::-1], ZS),
+    "hessian holomorphic": ("hessian", {"holomorphic": True}, lambda m: lambda v: m.sum(v ** 3), ZS),
+    "jacrev C->R": ("jacrev", {}, lambda m: lambda v: m.abs(v) ** 2, ZS),
+    "jacfwd R->C": ("jacfwd", {}, lambda m: lambda x: m.exp(1j * x), np.float32(0.5)),
+    "grad holomorphic C->C": ("grad", {"holomorphic": True}, lambda m: lambda z: z * m.conj(z) + z, Z),
+    # JAX's TypeErrors:
+    "jacfwd C->C": ("jacfwd", {}, lambda m: m.sin, Z),
+    "jacrev C->C": ("jacrev", {}, lambda m: m.sin, Z),
+    "jacrev R->C": ("jacrev", {}, lambda m: lambda x: m.exp(1j * x), np.float32(0.5)),
+    "jacfwd holomorphic, real input": ("jacfwd", {"holomorphic": True}, lambda m: m.sin, np.float32(0.5)),
+    "jacfwd holomorphic, real output": ("jacfwd", {"holomorphic": True}, lambda m: m.abs, Z),
+    "jacrev holomorphic, real input": ("jacrev", {"holomorphic": True}, lambda m: m.sin, np.float32(0.5)),
+    "jacrev holomorphic, real output": ("jacrev", {"holomorphic": True}, lambda m: m.abs, Z),
+    "grad holomorphic, real input": ("grad", {"holomorphic": True}, lambda m: m.sin, np.float32(0.5)),
+    "grad holomorphic, real output": ("grad", {"holomorphic": True}, lambda m: m.abs, Z),
+    "jacrev integer input": ("jacrev", {}, lambda m: lambda n: n * 2.0, np.int32(3)),
+    "grad integer output": ("grad", {}, lambda m: lambda x: m.floor(x).astype(m.int32), np.float32(0.5)),
+}
+
+
+@pytest.mark.parametrize("name", COMPLEX_JACOBIANS)
+def test_complex_jacobians_and_dtype_errors_as_jax(name):
+    """Each case gives JAX's values, or raises JAX's TypeError with JAX's message."""
+    transform, options, fn, x = COMPLEX_JACOBIANS[name]
+
+    def outcome(lib, numpy):
+        try:
+            return getattr(lib, transform)(fn(numpy), **options)(x), None
+        except TypeError as error:
+            return None, str(error)
+
+    (got, got_error), (want, want_error) = outcome(mirax, jnp), outcome(jax, jjnp)
+    if want_error is None:
+        assert got_error is None, got_error
+        assert_close(got, want, rtol=1e-6, atol=1e-5)
+    else:
+        assert got_error is not None and got_error.startswith(want_error), (got_error, want_error)
+
+
 def test_jacobians_and_hessian_match_jax():
     def predict(m, W, b, x):
         return 0.5 * (m.tanh((m.dot(x, W) + b) / 2) + 1)
