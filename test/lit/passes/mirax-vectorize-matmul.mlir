@@ -66,11 +66,19 @@ func.func @threaded(%a: tensor<128x256xf32>, %b: tensor<256x128xf32>) -> tensor<
 
 // -----
 
-/// A C narrower than 16 columns (a 10-class output layer) is one panel as wide as C.
+/// N not a multiple of 16 (a 10-class output layer): B gets zero columns up to a
+/// whole panel, and only C's 10 columns are copied back.
+//       CHECK: #[[PANEL_OF:.+]] = affine_map<(d0, d1) -> (d1 floordiv 16, d0, d1 mod 16)>
 // CHECK-LABEL: func.func @narrow
 //   CHECK-NOT:   linalg.matmul
-//       CHECK:   vector.transfer_read %{{.+}} : tensor<1x4x10xf32>, vector<4x10xf32>
-//       CHECK:   vector.fma %{{.+}} : vector<10xf32>
+//       CHECK:   %[[ZEROS:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<32x16xf32>)
+//       CHECK:   %[[COLUMNS:.+]] = tensor.extract_slice %[[ZEROS]][0, 0] [32, 10] [1, 1]
+//       CHECK:   %[[COPY:.+]] = linalg.copy {{.*}}ins(%arg1 : tensor<32x10xf32>) outs(%[[COLUMNS]] : tensor<32x10xf32>)
+//       CHECK:   tensor.insert_slice %[[COPY]] into %[[ZEROS]][0, 0] [32, 10] [1, 1]
+//       CHECK:   vector.transfer_read %{{.+}} : tensor<1x4x16xf32>, vector<4x16xf32>
+//       CHECK:   vector.fma %{{.+}} : vector<16xf32>
+//       CHECK:   linalg.generic {indexing_maps = [#[[PANEL_OF]], #{{.+}}], iterator_types = ["parallel", "parallel"]}
+//  CHECK-SAME:     ins(%{{.+}} : tensor<1x8x16xf32>) outs(%{{.+}} : tensor<8x10xf32>)
 func.func @narrow(%a: tensor<8x32xf32>, %b: tensor<32x10xf32>) -> tensor<8x10xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<8x10xf32>
