@@ -7,8 +7,10 @@ from mirax import ad, dtypes
 from mirax.core import to_array
 from mirax.tree_util import tree_flatten, tree_map
 
-DEFAULT_EPS = {np.dtype(np.float32): 1e-3, np.dtype(np.float64): 1e-5}
-DEFAULT_TOL = {np.dtype(np.float32): 2e-2, np.dtype(np.float64): 1e-5}
+DEFAULT_EPS = {np.dtype(np.float32): 1e-3, np.dtype(np.float64): 1e-5,
+               np.dtype(np.complex64): 1e-3, np.dtype(np.complex128): 1e-5}
+DEFAULT_TOL = {np.dtype(np.float32): 2e-2, np.dtype(np.float64): 1e-5,
+               np.dtype(np.complex64): 2e-2, np.dtype(np.complex128): 1e-5}
 
 
 def _random_like(rng, tree):
