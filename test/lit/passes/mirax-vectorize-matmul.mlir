@@ -51,6 +51,30 @@ func.func @untouched(%a: tensor<3x5xf32>, %b: tensor<5x7xf32>, %d: tensor<8x32xf
 
 /// A matmul of 2^22 flops or more runs its blocks on threads: an scf.forall over them
 /// (here 2 blocks of 4 panels), each with loops over k and register tiles.
+/// Eight blocks of columns or more: threads over blocks of columns alone, each packing
+/// its own panels of B (the packing fused into the scf.forall), then 4-row tiles.
+// CHECK-LABEL: func.func @column_blocks
+//   CHECK-NOT:   linalg.matmul
+//   CHECK-NOT:   linalg.generic
+//       CHECK:   scf.forall (%{{.+}}) in (8) shared_outs
+//       CHECK:     tensor.extract_slice %{{.+}} [128, 4, 16] [1, 1, 1] : tensor<128x32x16xf32> to tensor<128x4x16xf32>
+//       CHECK:     linalg.generic
+//  CHECK-SAME:       outs(%{{.+}} : tensor<4x128x16xf32>)
+//   CHECK-NOT:       mirax.pack
+//       CHECK:     scf.for
+//       CHECK:       scf.for
+//       CHECK:         vector.fma %{{.+}} : vector<16xf32>
+//       CHECK:     scf.forall.in_parallel
+func.func @column_blocks(%a: tensor<32x128xf32>, %b: tensor<128x512xf32>) -> tensor<32x512xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32x512xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<32x512xf32>) -> tensor<32x512xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<32x128xf32>, tensor<128x512xf32>) outs(%c : tensor<32x512xf32>) -> tensor<32x512xf32>
+  return %0 : tensor<32x512xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @threaded
 //   CHECK-NOT:   linalg.matmul
 //       CHECK:   scf.forall (%{{.+}}) in (2) shared_outs
