@@ -99,3 +99,14 @@ def check_vmap(fn, inputs, in_axes, out_axes=0, jax_modules=(jax.lax,), mirax_mo
         check(np.asarray(l), w, f"loop[{k}] vs jax", tolerance)
         check(g, w, f"vmap[{k}] vs jax", tolerance)
         check(g, l, f"vmap[{k}] vs loop", tolerance)
+
+
+def assert_close(got, want, rtol=2e-5, atol=2e-5):
+    """Pytrees of one structure whose leaves have equal shapes and dtypes and values
+    within `rtol` and `atol`: differentiation results against JAX's."""
+    got_leaves, want_leaves = jax.tree_util.tree_leaves(got), jax.tree_util.tree_leaves(want)
+    assert len(got_leaves) == len(want_leaves), (got, want)
+    for g, w in zip(got_leaves, want_leaves, strict=True):
+        g, w = np.asarray(g), np.asarray(w)
+        assert g.shape == w.shape and g.dtype == w.dtype, (g.shape, g.dtype, w.shape, w.dtype)
+        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol)

@@ -9,11 +9,7 @@ import pytest
 import mirax
 import mirax.numpy as jnp
 from ad_cases import CASES, both, inputs
-
-def assert_close(got, want, rtol=2e-5, atol=2e-5):
-    got, want = np.asarray(got), np.asarray(want)
-    assert got.shape == want.shape and got.dtype == want.dtype, (got.shape, got.dtype, want.shape, want.dtype)
-    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol)
+from oracle import assert_close
 
 
 @pytest.mark.parametrize("name, fn, domain", CASES, ids=[c[0] for c in CASES])
