@@ -17,8 +17,8 @@ from mirax.passes import MiraxVectorizeMatmul
     (8, 5, 32),  # one block
     (12, 40, 10),  # one panel, padded from 10 columns
     (4, 16, 17),  # two panels, the second padded from 1 column
-    (256, 600, 512),  # threads over blocks of 128 x 64, k blocks of 200
-    (128, 512, 200),  # threads, N padded to 208
+    (256, 600, 512),  # threads over 8 blocks of 64 columns; rows in blocks of 128, k in blocks of 200
+    (128, 512, 200),  # threads over 13 blocks of 16 columns, N padded to 208
     (3, 4, 5),  # not vectorized: plain loops
 ])
 def test_matmul(m, k, n):

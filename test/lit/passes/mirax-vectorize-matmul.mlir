@@ -65,27 +65,43 @@ func.func @untouched(%a: tensor<3x5xf32>, %b: tensor<5x7xf32>, %d: tensor<8x32xf
 //       CHECK:       scf.for
 //       CHECK:         vector.fma %{{.+}} : vector<16xf32>
 //       CHECK:     scf.forall.in_parallel
-func.func @column_blocks(%a: tensor<32x128xf32>, %b: tensor<128x512xf32>) -> tensor<32x512xf32> {
+func.func @column_blocks(%a: tensor<128x128xf32>, %b: tensor<128x512xf32>) -> tensor<128x512xf32> {
   %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<32x512xf32>
-  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<32x512xf32>) -> tensor<32x512xf32>
-  %0 = linalg.matmul ins(%a, %b : tensor<32x128xf32>, tensor<128x512xf32>) outs(%c : tensor<32x512xf32>) -> tensor<32x512xf32>
-  return %0 : tensor<32x512xf32>
+  %e = tensor.empty() : tensor<128x512xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<128x512xf32>) -> tensor<128x512xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<128x128xf32>, tensor<128x512xf32>) outs(%c : tensor<128x512xf32>) -> tensor<128x512xf32>
+  return %0 : tensor<128x512xf32>
 }
 
 // -----
 
+/// 2^24 flops, two blocks of columns: threads over blocks of rows and columns (2 x 2).
 // CHECK-LABEL: func.func @threaded
 //   CHECK-NOT:   linalg.matmul
-//       CHECK:   scf.forall (%{{.+}}) in (2) shared_outs
+//       CHECK:   scf.forall (%{{.+}}, %{{.+}}) in (2, 2) shared_outs
 //       CHECK:     scf.for
 //       CHECK:       vector.fma %{{.+}} : vector<16xf32>
-func.func @threaded(%a: tensor<128x256xf32>, %b: tensor<256x128xf32>) -> tensor<128x128xf32> {
+func.func @threaded(%a: tensor<256x256xf32>, %b: tensor<256x128xf32>) -> tensor<256x128xf32> {
   %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<128x128xf32>
-  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<128x128xf32>) -> tensor<128x128xf32>
-  %0 = linalg.matmul ins(%a, %b : tensor<128x256xf32>, tensor<256x128xf32>) outs(%c : tensor<128x128xf32>) -> tensor<128x128xf32>
-  return %0 : tensor<128x128xf32>
+  %e = tensor.empty() : tensor<256x128xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<256x128xf32>) -> tensor<256x128xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<256x256xf32>, tensor<256x128xf32>) outs(%c : tensor<256x128xf32>) -> tensor<256x128xf32>
+  return %0 : tensor<256x128xf32>
+}
+
+// -----
+
+/// Just below 2^24 flops: one thread.
+// CHECK-LABEL: func.func @one_thread
+//   CHECK-NOT:   scf.forall
+//       CHECK:   vector.fma %{{.+}} : vector<16xf32>
+//   CHECK-NOT:   scf.forall
+func.func @one_thread(%a: tensor<252x256xf32>, %b: tensor<256x128xf32>) -> tensor<252x128xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<252x128xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<252x128xf32>) -> tensor<252x128xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<252x256xf32>, tensor<256x128xf32>) outs(%c : tensor<252x128xf32>) -> tensor<252x128xf32>
+  return %0 : tensor<252x128xf32>
 }
 
 // -----
