@@ -77,7 +77,7 @@ def _power_of_2(n):
     return 1 << (n - 1).bit_length()
 
 
-def _ops_named(root, name):
+def ops_named(root, name):
     """The ops called `name` in `root`, outermost only, as OpViews."""
     found = []
 
@@ -192,7 +192,7 @@ def _inline_body(op, block_values, coordinates):
     for argument, value in zip(body.arguments, block_values, strict=True):
         argument.replace_all_uses_with(value)
     for inner in list(body.operations):
-        for index_op in _ops_named(inner, "linalg.index"):
+        for index_op in ops_named(inner, "linalg.index"):
             index_op.result.replace_all_uses_with(coordinates[ir.IntegerAttr(index_op.attributes["dim"]).value])
             index_op.operation.erase()
     *computation, terminator = body.operations
@@ -570,16 +570,16 @@ class MiraxGpuKernels:
     summary: str = "Turn each linalg op and memref.copy on buffers into GPU kernels (gpu.launch)"
 
     def __call__(self, module, pass_=None):
-        for op in _ops_named(module, "memref.copy"):
+        for op in ops_named(module, "memref.copy"):
             with ir.InsertionPoint(op), op.location:
                 linalg.copy(op.operands[0], outs=[op.operands[1]])
             op.operation.erase()
         passmanager.PassManager.parse("builtin.module(linalg-generalize-named-ops)").run(module)
-        for op in reversed(_ops_named(module, "linalg.generic")):  # a reduction before the fills of its outputs
+        for op in reversed(ops_named(module, "linalg.generic")):  # a reduction before the fills of its outputs
             if FOLDED not in op.attributes:
                 fills = _fold_fills(op)
                 with ir.InsertionPoint(op), op.location:
                     _kernel(op, fills)
             op.operation.erase()
-        for launch in _ops_named(module, "gpu.launch"):
+        for launch in ops_named(module, "gpu.launch"):
             _sink_views(launch)

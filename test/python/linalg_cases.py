@@ -1,4 +1,5 @@
-"""What the linear-algebra tests share: the dtypes the ops take and their tolerance."""
+"""What the linear-algebra tests share: the dtypes the ops take, their tolerance, and
+comparing results with it."""
 import numpy as np
 import pytest
 
@@ -15,3 +16,16 @@ def dtype(request):
 
 def tolerance(dtype):
     return 1e-10 if dtype in WIDE else 2e-5
+
+
+def close(got, want, dtype, scale=1):
+    """Equal shapes and dtypes, values within `scale` times the dtype's tolerance."""
+    got, want = np.asarray(got), np.asarray(want)
+    assert (got.shape, got.dtype) == (want.shape, want.dtype), (got.shape, got.dtype, want.shape, want.dtype)
+    tol = scale * tolerance(dtype)
+    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
+
+
+def adjoint(x):
+    """The conjugate transpose of each matrix of x."""
+    return np.conj(np.swapaxes(x, -1, -2))

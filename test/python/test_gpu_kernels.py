@@ -14,20 +14,9 @@ from mirax import runtime
 from mirax.api import Jitted
 from mirax.mlir import arith, ir, scf
 from mirax.passes import gpu_pipeline, mirax_gpu_kernels
+from mirax.passes.mirax_gpu_kernels import ops_named
 from mirax.passes.pipelines import CPU_LOOPS_TO_LLVM, lower_to_linalg
 from test_gpu_ptx import PROGRAMS
-
-
-def _walk(op, name):
-    found = []
-
-    def visit(inner):
-        if inner.name == name:
-            found.append(inner.opview)
-        return ir.WalkResult.ADVANCE
-
-    op.operation.walk(visit)
-    return found
 
 
 def _constant(value):
@@ -39,7 +28,7 @@ def _sequentialize(launch):
     by one thread per block. Threads synchronize only with themselves: a kernel with
     barriers must have one thread per block."""
     body = launch.regions[0].blocks[0]
-    reductions, barriers = _walk(launch, "gpu.all_reduce"), _walk(launch, "gpu.barrier")
+    reductions, barriers = ops_named(launch, "gpu.all_reduce"), ops_named(launch, "gpu.barrier")
     index = ir.IndexType.get()
     sizes = [launch.gridSizeX, launch.gridSizeY, launch.gridSizeZ, launch.blockSizeX, launch.blockSizeY,
              launch.blockSizeZ]
@@ -74,7 +63,7 @@ def _emulated_lowering(module):
     gpu_pipeline._distinct_results(module)
     kernels = gpu_pipeline.KERNEL_STAGES.index(gpu_pipeline.MiraxGpuUnifiedMemory())
     gpu_pipeline._run(module, gpu_pipeline.KERNEL_STAGES[:kernels])
-    for launch in _walk(module, "gpu.launch"):
+    for launch in ops_named(module, "gpu.launch"):
         _sequentialize(launch)
     # The tiles in a block's shared memory become plain globals.
     plain = ir.Module.parse(str(module).replace(", #gpu.address_space<workgroup>", ""))
@@ -137,7 +126,7 @@ def test_kernels_read_no_host_globals(name):
         module = ir.Module.parse(Jitted(fn)._specialize(args, {})[0].trace.text)
         lower_to_linalg(module)
         gpu_pipeline.lower_to_gpu(module)
-        launches = _walk(module, "gpu.launch_func")
+        launches = ops_named(module, "gpu.launch_func")
         assert launches
         for launch in launches:
             for value in launch.operands:

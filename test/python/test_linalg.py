@@ -21,21 +21,10 @@ import mirax.scipy.linalg as msl
 from mirax.lax import linalg as lax_linalg
 from mirax.test_util import check_grads
 import linalg_cases
-from linalg_cases import tolerance
+from linalg_cases import adjoint, close
 from oracle import check_vmap, rand
 
 dtype = linalg_cases.dtype  # the fixture: every dtype the ops take
-
-
-def close(got, want, dtype, scale=1):
-    got, want = np.asarray(got), np.asarray(want)
-    assert (got.shape, got.dtype) == (want.shape, want.dtype), (got.shape, got.dtype, want.shape, want.dtype)
-    tol = scale * tolerance(dtype)
-    np.testing.assert_allclose(got, want, rtol=tol, atol=tol)
-
-
-def adjoint(x):
-    return np.conj(np.swapaxes(x, -1, -2))
 
 
 def positive_definite(shape, dtype, seed=0):

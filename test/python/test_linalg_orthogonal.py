@@ -16,7 +16,7 @@ import mirax
 import mirax.numpy as jnp
 from mirax.test_util import check_grads
 import linalg_cases
-from linalg_cases import WIDE, tolerance
+from linalg_cases import WIDE, adjoint, close
 from oracle import check_vmap, rand
 
 dtype = linalg_cases.dtype  # the fixture: every dtype the ops take
@@ -24,17 +24,7 @@ dtype = linalg_cases.dtype  # the fixture: every dtype the ops take
 
 def hermitian(shape, dtype, seed=0):
     a = rand(shape, dtype, seed)
-    return ((a + np.conj(np.swapaxes(a, -1, -2))) / 2).astype(dtype)
-
-
-def adjoint(x):
-    return np.conj(np.swapaxes(x, -1, -2))
-
-
-def close(got, want, dtype, scale=1):
-    got = np.asarray(got)
-    assert got.dtype == np.asarray(want).dtype, (got.dtype, np.asarray(want).dtype)
-    np.testing.assert_allclose(got, want, rtol=scale * tolerance(dtype), atol=scale * tolerance(dtype))
+    return ((a + adjoint(a)) / 2).astype(dtype)
 
 
 # ----------------------------------------------------------------------------- values against NumPy
