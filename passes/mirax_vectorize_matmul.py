@@ -177,7 +177,7 @@ def _padded(n):
 
 def _pack(op):
     """Replace the matmul `op` by the packed product (see the module's docstring) and
-    return the product's linalg.generic."""
+    return the linalg.generics packing B and computing the product."""
     a, b, init = op.operands
     (m, k), n = ir.RankedTensorType(a.type).shape, ir.RankedTensorType(b.type).shape[1]
     padded = _padded(n)
@@ -229,7 +229,7 @@ def _tiling(i, plan):
         outer = PARALLEL_TILES.format(i=i, blocks=tiles[:2]) + _block_loops(i, 0, k)
     elif any(tiles):
         count = sum(1 for t in tiles if t)
-        outer = SEQUENTIAL_TILES.format(i=i, count=count, tiles=tiles, types=", ".join(["!transform.any_op"] * (count + 1)))
+        outer = SEQUENTIAL_TILES.format(i=i, count=count, tiles=tiles, types=_handles(count + 1))
     else:  # one block
         outer = UNTILED.format(i=i)
     return TILING.format(i=i, mark=MARK, tiles=_tiles_attr(plan), outer=outer, register_m=REGISTER_TILE[0])
@@ -237,8 +237,7 @@ def _tiling(i, plan):
 
 def _transposes(i, blocks):
     count = sum(1 for b in blocks if b)
-    block_loops = (TRANSPOSE_BLOCKS.format(i=i, count=count, sizes=list(blocks),
-                                           types=", ".join(["!transform.any_op"] * (count + 1)))
+    block_loops = (TRANSPOSE_BLOCKS.format(i=i, count=count, sizes=list(blocks), types=_handles(count + 1))
                    if count else ONE_TRANSPOSE_BLOCK.format(i=i))
     return TRANSPOSES.format(i=i, mark=TRANSPOSE_MARK, blocks=_tiles_attr(blocks), block_loops=block_loops)
 
@@ -248,12 +247,17 @@ def _block_loops(i, m, k):
     count = (m > 0) + (k > 0)
     if not count:
         return NO_BLOCK_LOOPS.format(i=i)
-    return BLOCK_LOOPS.format(i=i, m=m, k=k, count=count, types=", ".join(["!transform.any_op"] * (count + 1)))
+    return BLOCK_LOOPS.format(i=i, m=m, k=k, count=count, types=_handles(count + 1))
+
+
+def _handles(count):
+    """The result types of a transform op returning `count` handles."""
+    return ", ".join(["!transform.any_op"] * count)
 
 
 def _column_blocks(plan):
     """Whether a threaded matmul runs on blocks of columns alone, each packing its own
-    panels of B on its thread (5-10% faster on the MLP's shapes than packing all of B
+    panels of B on its thread (3-9% faster on the MLP's shapes than packing all of B
     first, on one thread): when there are enough of them to share out."""
     return plan[3] > 1 and plan[4] >= COLUMN_BLOCKS
 
