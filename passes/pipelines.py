@@ -74,7 +74,6 @@ CPU_LOOPS_TO_LLVM = ",".join([
     "convert-ub-to-llvm",  # poison padding of vector transfers
     "reconcile-unrealized-casts",
 ])
-CPU_PIPELINE = (CPU_FUSION, MiraxVectorizeMatmul(), CPU_TO_LOOPS, MiraxExpandMath(), CPU_LOOPS_TO_LLVM)
 
 
 def expand_transformations(module):
@@ -106,8 +105,11 @@ BARE_POINTERS = "{use-bare-ptr-memref-call-conv=1}"
 
 def _distinct_results(module):
     """A function returning one tensor twice returns a copy the second time:
-    buffer-results-to-out-params needs a buffer per result (and CSE merges equal ones)."""
-    for function in module.body.operations:
+    buffer-results-to-out-params needs a buffer per result. A stage right before
+    bufferization: inlining and canonicalization merge equal values, and
+    linalg-fuse-elementwise-ops would fold a copy of a constant (and crashes on a 0-d
+    linalg.copy of one: hessian(jnp.floor) segfaulted)."""
+    for function in module.regions[0].blocks[0].operations:
         if function.operation.name != "func.func" or not function.regions[0].blocks:
             continue
         ret = list(function.regions[0].blocks[0].operations)[-1]
@@ -125,11 +127,13 @@ def _distinct_results(module):
             ret.operation.erase()
 
 
+CPU_PIPELINE = (CPU_FUSION, MiraxVectorizeMatmul(), _distinct_results, CPU_TO_LOOPS, MiraxExpandMath(), CPU_LOOPS_TO_LLVM)
+
+
 def lower_to_llvm(module, bare_pointers=True):
     """linalg -> LLVM dialect, in place. Functions take bare pointers to their buffers,
     or memref descriptors when `bare_pointers` is false (needed for zero-size buffers,
     which the bare-pointer convention rejects)."""
-    _distinct_results(module)
     for stage in CPU_PIPELINE:
         if isinstance(stage, str):
             pipeline = stage if bare_pointers else stage.replace(BARE_POINTERS, "")

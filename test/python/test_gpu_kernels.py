@@ -60,7 +60,6 @@ def _sequentialize(launch):
 
 
 def _emulated_lowering(module):
-    gpu_pipeline._distinct_results(module)
     kernels = gpu_pipeline.KERNEL_STAGES.index(gpu_pipeline.MiraxGpuUnifiedMemory())
     gpu_pipeline._run(module, gpu_pipeline.KERNEL_STAGES[:kernels])
     for launch in ops_named(module, "gpu.launch"):
