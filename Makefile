@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lit pytest bench clean
+.PHONY: demo test lit pytest bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ pytest: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 test/python
 
 test: lit pytest
+
+# The differential fuzzer against JAX: N cases from SEED, reproducers under .fuzz/.
+N ?= 1000
+SEED ?= 0
+fuzz: $(STAMP)
+	$(BIN)/python test/fuzz/run.py --n $(N) --seed $(SEED) --out .fuzz
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -1,0 +1,92 @@
+"""Running one program with JAX and with mirax, and classifying the pair of outcomes."""
+import traceback
+
+import jax
+import numpy as np
+
+import mirax
+
+from .program import STACKS, arguments, build
+
+# Outcome classes. The first two agree; the runner adds "crash" and "hang".
+AGREE, BOTH_RAISE = "agree", "both-raise"
+WRONG, MIRAX_RAISES, JAX_RAISES = "wrong", "mirax-raises", "jax-raises"
+CRASH, HANG, KNOWN = "crash", "hang", "known"
+FAILURES = (WRONG, MIRAX_RAISES, JAX_RAISES, CRASH, HANG)
+
+# Relative tolerance per dtype at differentiation depth 0, for results computed in a
+# different order than XLA's; x10 per derivative order, and relative to the largest
+# magnitude of the expected leaf (cancellation in sums of terms of that size).
+TOLERANCE = {"float32": 2e-5, "complex64": 2e-5, "float64": 1e-11, "complex128": 1e-11}
+
+
+def _leaves(tree, path="out"):
+    """(path, leaf) pairs of nested tuples/lists (namedtuples as tuples), so that the
+    structure compares by shape of the nesting rather than by container class."""
+    if isinstance(tree, (tuple, list)):
+        return [x for i, t in enumerate(tree) for x in _leaves(t, f"{path}[{i}]")]
+    if isinstance(tree, dict):
+        return [x for k in sorted(tree) for x in _leaves(tree[k], f"{path}[{k!r}]")]
+    return [(path, tree)]
+
+
+def _run(program, lib):
+    try:
+        out = build(program, lib)(*arguments(program))
+        leaves = [(p, np.asarray(x), bool(getattr(x, "weak_type", False))) for p, x in _leaves(out)]
+        return leaves, None
+    except Exception as e:  # noqa: BLE001 (recorded as the outcome)
+        return None, e
+
+
+def _summary(leaves, err):
+    if err is not None:
+        return f"raises {type(err).__name__}: {str(err).strip().splitlines()[0][:300] if str(err).strip() else ''}"
+    return "; ".join(f"{p}: {x.dtype}{list(x.shape)} {' '.join(np.array2string(x, threshold=20, precision=6).split())}"
+                     + (" (weak)" if w else "") for p, x, w in leaves)[:2000]
+
+
+def compare(want, got, depth, n_ops):
+    """None when mirax's leaves match JAX's, else what differs."""
+    if len(want) != len(got) or [p for p, *_ in want] != [p for p, *_ in got]:
+        return f"structure: JAX {[p for p, *_ in want]}, mirax {[p for p, *_ in got]}"
+    for (path, w, ww), (_, g, gw) in zip(want, got):
+        if w.shape != g.shape or w.dtype != g.dtype:
+            return f"{path}: JAX {w.dtype}{list(w.shape)}, mirax {g.dtype}{list(g.shape)}"
+        if ww != gw:
+            return f"{path}: weak_type JAX {ww}, mirax {gw}"
+        if w.dtype.kind in "biu" or w.dtype.name.startswith("key"):
+            if not np.array_equal(w, g):
+                return f"{path}: values differ"
+            continue
+        same_nan = np.array_equal(np.isnan(w), np.isnan(g))
+        if not same_nan:
+            return f"{path}: NaNs in different places"
+        fin = np.isfinite(w)
+        if not np.array_equal(w[~fin & ~np.isnan(w)], g[~fin & ~np.isnan(w)]) or not np.array_equal(fin, np.isfinite(g)):
+            return f"{path}: infinities differ"
+        if not fin.any():
+            continue
+        tol = TOLERANCE.get(w.dtype.name, 1e-3) * 10 ** depth * (1 + n_ops / 4)
+        scale = max(1.0, float(np.max(np.abs(w[fin]))))
+        err = float(np.max(np.abs(w[fin].astype(np.complex128) - g[fin].astype(np.complex128))))
+        if err > tol * scale:
+            return f"{path}: max abs error {err:.3g} > {tol * scale:.3g}"
+    return None
+
+
+def run_case(program):
+    """Both libraries on the program: (class, detail, jax summary, mirax summary)."""
+    for lib in (jax, mirax):
+        lib.config.update("jax_enable_x64", program["x64"])
+    want, jerr = _run(program, jax)
+    got, merr = _run(program, mirax)
+    js, ms = _summary(want, jerr), _summary(got, merr)
+    if jerr is not None and merr is not None:
+        return BOTH_RAISE, "", js, ms
+    if merr is not None:
+        return MIRAX_RAISES, "".join(traceback.format_exception(merr)[-6:])[-3000:], js, ms
+    if jerr is not None:
+        return JAX_RAISES, "", js, ms
+    diff = compare(want, got, STACKS[program["stack"]], len(program["ops"]))
+    return (AGREE, "", js, ms) if diff is None else (WRONG, diff, js, ms)

@@ -1,0 +1,288 @@
+"""The runner: cases in a worker subprocess, crashes and hangs recorded, failures
+minimized into reproducers, a summary by class. It imports neither mirax nor JAX.
+
+    python test/fuzz/run.py --n 1000 --seed 0      (or: make fuzz N=1000 SEED=0)
+"""
+import copy
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+
+from .known import known_item
+from .program import VMAPPED, reproducer
+
+TEST_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(TEST_DIR)
+FAILURES = ("wrong", "mirax-raises", "jax-raises", "crash", "hang")
+
+
+class Died(Exception):
+    """The worker crashed (a signal or an exit) or was killed after the timeout."""
+
+    def __init__(self, cls, detail):
+        super().__init__(detail)
+        self.cls, self.detail = cls, detail
+
+
+class Worker:
+    """One worker process, restarted after a crash or a hang, and every `recycle`
+    cases (compile caches grow with every new program)."""
+
+    def __init__(self, recycle=300):
+        self.proc, self.count, self.recycle = None, 0, recycle
+        self.log = tempfile.TemporaryFile()
+
+    def start(self):
+        env = dict(os.environ, PYTHONPATH=TEST_DIR + os.pathsep + os.environ.get("PYTHONPATH", ""),
+                   OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
+        self.log.seek(0)
+        self.log.truncate()
+        self.proc = subprocess.Popen([sys.executable, "-c", "from fuzz.worker import main; main()"],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env,
+                                     cwd=ROOT, start_new_session=True)
+        self.count = 0
+
+    def stop(self):
+        if self.proc is not None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self.proc.wait()
+            self.proc = None
+
+    def _tail(self):
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")[-1500:]
+
+    def _read(self, timeout):
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            self.stop()
+            raise Died("hang", f"no answer within {timeout} s")
+        line = self.proc.stdout.readline()
+        if not line:
+            code = self.proc.wait()
+            tail = self._tail()
+            self.proc = None
+            what = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+            raise Died("crash", f"worker died: {what}\n{tail}")
+        return json.loads(line)
+
+    def request(self, msg, timeout, on_program=None):
+        """Send one request; the answer's result. `on_program` receives the generated
+        program before it runs."""
+        if self.proc is None or self.count >= self.recycle:
+            self.stop()
+            self.start()
+        self.count += 1
+        self.proc.stdin.write((json.dumps(msg) + "\n").encode())
+        self.proc.stdin.flush()
+        answer = self._read(timeout + 120)  # generation (and the first imports) included
+        if "program" in answer:
+            on_program(answer["program"])
+            answer = self._read(timeout)
+        return answer["result"]
+
+
+def _ref_count(program):
+    n = len(program["inputs"])
+    used = {program["out"]}
+    for op in program["ops"]:
+        used.update(op["args"])
+    return n, used
+
+
+def _drop_op(program, k, replacement):
+    """The program without op k, its uses reading variable `replacement` instead."""
+    p = copy.deepcopy(program)
+    n = len(p["inputs"])
+    var = n + k
+
+    def remap(a):
+        return replacement if a == var else a - 1 if a > var else a
+    del p["ops"][k]
+    for op in p["ops"]:
+        op["args"] = [remap(a) for a in op["args"]]
+    p["out"] = remap(p["out"])
+    return p
+
+
+def _drop_input(program, i):
+    p = copy.deepcopy(program)
+    del p["inputs"][i]
+    for op in p["ops"]:
+        op["args"] = [a - 1 if a > i else a for a in op["args"]]
+    p["out"] = p["out"] - 1 if p["out"] > i else p["out"]
+    p["diff"] = [d - 1 if d > i else d for d in p["diff"] if d != i]
+    return p
+
+
+def _avals(program):
+    return [(s["shape"], s["dtype"]) for s in program["inputs"]] + [(op["shape"], op["dtype"]) for op in program["ops"]]
+
+
+SIMPLER_STACKS = {
+    "jit": ["none"], "vmap": ["none"], "grad": ["none"], "jvp": ["none"], "vjp": ["none"],
+    "jacfwd": ["grad", "jvp"], "jacrev": ["grad", "vjp"], "hessian": ["grad(grad)", "grad"], "grad(grad)": ["grad"],
+    "jit(vmap(grad))": ["grad", "vmap", "jit"], "vmap(jacfwd)": ["jacfwd", "vmap"],
+    "jit(hessian)": ["hessian", "jit", "grad"],
+}
+
+
+def _candidates(p):
+    """Smaller variants of the program, the most reducing first."""
+    n = len(p["inputs"])
+    avals = _avals(p)
+    for stack in SIMPLER_STACKS.get(p["stack"], []):
+        if stack in VMAPPED or p["stack"] not in VMAPPED:
+            yield dict(p, stack=stack, diff=p["diff"] if stack not in ("none", "jit", "vmap") else [])
+        else:
+            yield dict(p, stack=stack, diff=p["diff"] if stack not in ("none", "jit", "vmap") else [],
+                       batch=p["batch"])
+    # Cut the program at an earlier variable, or drop an op.
+    for j in range(p["out"] - 1, -1, -1):
+        yield dict(p, out=j)
+    _, used = _ref_count(p)
+    for k in range(len(p["ops"]) - 1, -1, -1):
+        var = n + k
+        if var not in used:
+            yield _drop_op(p, k, 0)
+            continue
+        for r in dict.fromkeys(p["ops"][k]["args"] + list(range(var))):
+            if r < var and avals[r] == avals[var]:
+                yield _drop_op(p, k, r)
+    for i in range(n - 1, -1, -1):
+        if i not in used and (not p["diff"] or p["diff"] != [i]):
+            yield _drop_input(p, i)
+    if len(p["diff"]) > 1:
+        for d in p["diff"]:
+            yield dict(p, diff=[x for x in p["diff"] if x != d])
+    if p.get("batch") and p["batch"] > 1:
+        yield dict(p, batch=1)
+    for i, spec in enumerate(p["inputs"]):
+        for d, size in enumerate(spec["shape"]):
+            for smaller in dict.fromkeys([1, size // 2, size - 1]):
+                if 0 < smaller < size:
+                    q = copy.deepcopy(p)
+                    q["inputs"][i]["shape"][d] = smaller
+                    yield q
+    if p["x64"]:
+        yield dict(p, x64=False)
+
+
+def minimize(worker, program, cls, timeout, budget_s=120, max_tries=150):
+    """Greedy reduction: the first smaller variant that fails in the same class
+    replaces the program, until none does (or the budget is spent)."""
+    start, tries = time.time(), 0
+    progress = True
+    while progress and tries < max_tries and time.time() - start < budget_s:
+        progress = False
+        for cand in _candidates(program):
+            if tries >= max_tries or time.time() - start >= budget_s:
+                break
+            tries += 1
+            if _outcome(worker, cand, timeout)[0] == cls:
+                program, progress = cand, True
+                break
+    return program
+
+
+def _outcome(worker, program, timeout):
+    try:
+        return worker.request({"run": program}, timeout)
+    except Died as e:
+        return [e.cls, e.detail, "", ""]
+
+
+def run(n, seed, start=0, timeout=60, out_dir=None, minimize_budget_s=120, max_minimized=40, log=print):
+    """Cases (seed, start) ... (seed, start + n - 1); returns (counts by class, the
+    reports of the distinct failures: dicts with the reproducer)."""
+    worker = Worker()
+    counts, reports, seen = Counter(), [], {}
+    t0 = time.time()
+    try:
+        for index in range(start, start + n):
+            current = {}
+            try:
+                result = worker.request({"case": [seed, index]}, timeout,
+                                        on_program=lambda p: current.update(program=p))
+            except Died as e:
+                result = [e.cls, e.detail, "", ""]
+            cls = result[0]
+            program = current.get("program")
+            if cls in FAILURES and program is not None:
+                sig = (cls, program["stack"], tuple(sorted({op["name"] for op in program["ops"]})))
+                if sig in seen or len(reports) >= max_minimized:
+                    seen.setdefault(sig, None)
+                    small = None
+                else:
+                    small = minimize(worker, program, cls, timeout, minimize_budget_s)
+                    res = _outcome(worker, small, timeout)
+                    if res[0] != cls:  # flaky: keep the original
+                        small, res = program, result
+                    item = known_item(small, cls)
+                    report = {"class": cls, "known": item, "program": small, "original": [seed, index],
+                              "detail": res[1], "jax": res[2], "mirax": res[3]}
+                    report["reproducer"] = reproducer(small, _note(report))
+                    reports.append(report)
+                    seen[sig] = report
+                rep = seen.get(sig)
+                if rep is not None and rep["known"]:
+                    cls = "known"
+                log(f"case {seed}/{index} [{program['stack']}]: {cls}")
+            counts[cls] += 1
+            if (index - start + 1) % 50 == 0:
+                log(f"{index - start + 1} cases, {time.time() - t0:.0f} s: {dict(counts)}")
+    finally:
+        worker.stop()
+    if out_dir:
+        write(out_dir, counts, reports)
+    return counts, reports
+
+
+def _note(report):
+    lines = [f"class: {report['class']}" + (f" (known: {report['known']})" if report["known"] else ""),
+             f"jax:   {report['jax']}", f"mirax: {report['mirax']}"]
+    if report["detail"]:
+        lines += ["detail:"] + report["detail"].splitlines()[-8:]
+    return "\n".join(lines)
+
+
+def write(out_dir, counts, reports):
+    os.makedirs(out_dir, exist_ok=True)
+    for k, r in enumerate(reports):
+        with open(os.path.join(out_dir, f"{k:03d}-{r['class']}.py"), "w") as f:
+            f.write(r["reproducer"])
+        with open(os.path.join(out_dir, f"{k:03d}-{r['class']}.json"), "w") as f:
+            json.dump(r, f, indent=1)
+    with open(os.path.join(out_dir, "summary.txt"), "w") as f:
+        f.write(summary(counts, reports))
+
+
+def summary(counts, reports):
+    lines = ["cases by class: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))]
+    for r in reports:
+        lines += ["", "=" * 78, r["reproducer"]]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    import argparse
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--n", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--start", type=int, default=0)
+    ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--out", default=os.path.join(ROOT, ".fuzz"))
+    args = ap.parse_args(argv)
+    counts, reports = run(args.n, args.seed, args.start, args.timeout, args.out)
+    print(summary(counts, reports))
+    print(f"reproducers and summary under {args.out}")
+    return 1 if any(not r["known"] for r in reports) else 0
