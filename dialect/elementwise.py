@@ -14,7 +14,7 @@ from .base import Mirax, MiraxOp, build, dtype_, int_, op_class, string
 from .batching import defelementwise
 from .lowering import constant, elementwise, scalar_type
 from .types import ShapedType, is_bool, is_complex, is_float, is_integer, is_unsigned
-from .jvp import defjvp, defzero
+from .jvp import defjvp, defnondiff, defzero
 from .values import add_tangents, apply, full_like, instantiate, type_of
 
 # ----------------------------------------------------------------------------- type rules
@@ -967,8 +967,19 @@ defjvp(Atan2Op,
 defjvp(RemOp,
        lambda t, r, x, y: t,
        lambda t, r, x, y: mul(neg(t), mul(sign(div(x, y)), apply(FloorOp, apply(AbsOp, div(x, y))))))
-defjvp(PowOp,
-       lambda t, r, x, y: mul(t, mul(y, apply(PowOp, x, sub(y, _c(y, 1))))),
+
+
+def _pow_jvp_base(t, r, x, y):
+    """JAX's: y x^(y-1), with an integer y in x's dtype and a zero derivative where it is 0
+    (not 0 * x^-1, which is NaN at x = 0)."""
+    if not is_integer(type_of(y).dtype):
+        return mul(t, mul(y, apply(PowOp, x, sub(y, _c(y, 1)))))
+    y = convert(y, new_dtype=type_of(x).dtype)
+    jac = mul(y, apply(PowOp, x, sub(y, _c(y, 1))))
+    return mul(t, select(compare(y, _c(y, 0), direction="EQ"), _c(y, 0), jac))
+
+
+defjvp(PowOp, _pow_jvp_base,
        lambda t, r, x, y: mul(t, mul(select(compare(x, _c(x, 0), direction="EQ"), _c(x, 0), log(x)), r)))
 
 
@@ -1022,8 +1033,9 @@ rules.jvp[MaxOp.OPERATION_NAME] = _chooser_jvp("GT")
 rules.jvp[MinOp.OPERATION_NAME] = _chooser_jvp("LT")
 
 for _cls in (SignOp, FloorOp, CeilOp, RoundOp, IsFiniteOp, NotOp, AndOp, OrOp, XorOp, ShiftLeftOp,
-             ShiftRightLogicalOp, ShiftRightArithmeticOp, NextafterOp, CompareOp, BitcastConvertOp):
+             ShiftRightLogicalOp, ShiftRightArithmeticOp, CompareOp, BitcastConvertOp):
     defzero(_cls)
+defnondiff(NextafterOp)
 
 
 def _select_jvp(node, primals, tangents):
@@ -1045,8 +1057,9 @@ def _clamp_jvp(node, primals, tangents):
     t_lo, t_x, t_hi = tangents
     zero = _c(x, 0)
     tangent = None
-    if t_lo is not None:
-        tangent = add_tangents(tangent, select(compare(x, lo, direction="LT"), t_lo, zero))
+    if t_lo is not None:  # JAX's: min only counts where it is below max, so that it binds
+        lo_binds = apply(AndOp, compare(lo, x, direction="GT"), compare(lo, hi, direction="LT"))
+        tangent = add_tangents(tangent, select(lo_binds, t_lo, zero))
     if t_x is not None:
         inside = apply(AndOp, compare(x, lo, direction="GT"), compare(x, hi, direction="LT"))
         tangent = add_tangents(tangent, select(inside, t_x, zero))

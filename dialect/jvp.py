@@ -29,6 +29,19 @@ def defzero(op_cls):
     rules.jvp[op_cls.OPERATION_NAME] = rule
 
 
+def defnondiff(op_cls):
+    """A JVP rule for an op that JAX does not differentiate: a nonzero tangent raises
+    JAX's error, instead of passing for a zero derivative."""
+
+    def rule(node, primals, tangents):
+        if any(t is not None for t in tangents):
+            raise NotImplementedError(f"Differentiation rule for '{node.name.split('.', 1)[1]}' not implemented")
+        results = build(op_cls, list(primals), **node.params)
+        return results, [None] * len(results)
+
+    rules.jvp[op_cls.OPERATION_NAME] = rule
+
+
 def deflinear(op_cls, linear=None):
     """A JVP rule for an op linear in the operands at positions `linear` (default: all;
     negative positions count from the end): its tangent is the op applied to their

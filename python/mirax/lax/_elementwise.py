@@ -17,6 +17,11 @@ def _operands(*xs):
     xs = [to_array(x, target if not is_array(x) else None) for x in xs]
     if target is not None:
         xs = [convert_element_type(x, target) if x.aval.weak_type and x.aval.dtype != target else x for x in xs]
+    return _broadcast_scalars(xs)
+
+
+def _broadcast_scalars(xs):
+    """Rank-0 values broadcast to the others' shape."""
     shapes = {x.aval.shape for x in xs if x.aval.ndim}
     if len(shapes) == 1:
         (shape,) = shapes
@@ -81,7 +86,6 @@ sub = _binary(ops.SubOp)
 mul = _binary(ops.MulOp)
 div = _binary(ops.DivOp)
 rem = _binary(ops.RemOp)
-pow = _binary(ops.PowOp)  # noqa: A001
 max = _binary(ops.MaxOp)  # noqa: A001
 min = _binary(ops.MinOp)  # noqa: A001
 atan2 = _binary(ops.Atan2Op)
@@ -105,6 +109,14 @@ class RoundingMethod(enum.IntEnum):
 def round(x, rounding_method=RoundingMethod.AWAY_FROM_ZERO):  # noqa: A001
     """Rounds to integral values, ties by `rounding_method` (a RoundingMethod or its int)."""
     (out,) = bind(ops.RoundOp, *_operands(x), rounding_method=int(rounding_method))
+    return out
+
+
+def pow(x, y):  # noqa: A001
+    """x ** y; an integer exponent keeps its own dtype (as lax.pow's), so the base never
+    takes it."""
+    x, y = to_array(x), to_array(y)
+    (out,) = bind(ops.PowOp, *(_broadcast_scalars([x, y]) if dtypes.is_integer(y.aval.dtype) else _operands(x, y)))
     return out
 
 
@@ -135,7 +147,14 @@ ge = _compare("GE")
 
 
 def select(pred, on_true, on_false):
-    (out,) = bind(ops.SelectOp, *_operands(pred, on_true, on_false)[:1], *_operands(on_true, on_false))
+    """on_true where pred, else on_false; a rank-0 pred selects whole operands. pred keeps
+    its own dtype: only the two cases take each other's (a weakly typed or NumPy bool
+    predicate must not become a number)."""
+    on_true, on_false = _operands(on_true, on_false)
+    (pred,) = _operands(pred)
+    if pred.aval.ndim == 0 and on_true.aval.ndim:
+        pred = broadcast_in_dim(pred, on_true.aval.shape, ())
+    (out,) = bind(ops.SelectOp, pred, on_true, on_false)
     return out
 
 

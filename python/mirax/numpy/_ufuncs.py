@@ -1,10 +1,14 @@
 """NumPy's elementwise functions over lax, with NumPy broadcasting and JAX's promotion."""
+import operator
+
 import numpy as np
 
 from mirax import dtypes, lax
-from mirax.core import to_array
+from mirax.core import Tracer, to_array
+from mirax.custom_derivatives import custom_jvp
 
-from ._util import broadcast_shapes, broadcast_to_shape, check_arraylike, promote_args, promote_args_inexact
+from ._util import (broadcast_shapes, broadcast_to_shape, check_arraylike, promote_args, promote_args_inexact,
+                    promote_args_numeric, promote_dtypes_numeric)
 
 
 def _one_to_one(lax_fn, name, inexact=False):
@@ -80,7 +84,7 @@ def fabs(x):
 
 
 def square(x):
-    (x,) = promote_args("square", x)
+    (x,) = promote_args_numeric("square", x)
     return lax.integer_pow(x, 2)
 
 
@@ -137,19 +141,37 @@ def log10(x):
 
 
 def power(x1, x2):
-    """x1 ** x2; a Python int exponent uses exact repeated multiplication, as JAX's."""
+    """x1 ** x2, as JAX's: a concrete integer scalar exponent uses exact repeated
+    multiplication (lax.integer_pow); integer (or bool) bases and exponents use binary
+    exponentiation over the exponent's low 6 bits (anything more overflows), as JAX
+    does; a float base with an integer exponent keeps the exponent's dtype."""
     check_arraylike("power", x1, x2)
-    if isinstance(x2, int) and not isinstance(x2, bool):
-        (x1,) = promote_args("power", x1)
-        if dtypes.is_integer(x1.aval.dtype) and x2 < 0:
-            raise ValueError("Integers to negative integer powers are not allowed.")
-        return lax.integer_pow(x1, x2)
-    weak = dtypes.is_weakly_typed(x1) and dtypes.is_weakly_typed(x2)
-    x1, x2 = promote_args("power", x1, x2)
-    if x1.aval.dtype == np.bool_:
-        raise TypeError("power does not take bool arguments")
-    # As JAX's: an integer exponent stays strongly typed, so the result is weak only if both were.
-    return lax.convert_element_type(lax.pow(x1, x2), x1.aval.dtype, weak)
+    if not isinstance(x2, Tracer):
+        try:
+            exponent = operator.index(x2)
+        except TypeError:
+            pass
+        else:
+            (x1,) = promote_dtypes_numeric(x1)
+            return lax.integer_pow(x1, exponent)
+    x1_, x2_ = promote_args_numeric("power", x1, x2)
+    if dtypes.is_integer(x1_.aval.dtype):
+        return _pow_int_int(x1_, x2_)
+    base, exponent = (to_array(x) for x in (x1, x2))
+    if dtypes.issubdtype(base.aval.dtype, np.inexact) and dtypes.is_integer(exponent.aval.dtype):
+        return lax.pow(*(broadcast_to_shape(x, x1_.aval.shape) for x in (base, exponent)))
+    return lax.pow(x1_, x2_)
+
+
+def _pow_int_int(x1, x2):
+    """JAX's: acc starts at 0 where x1 == 0 != x2 (so 0 ** n is 0), else at 1."""
+    zero, one = (broadcast_to_shape(lax.convert_element_type(v, x2.aval.dtype), x2.aval.shape) for v in (0, 1))
+    acc = lax.select(lax.bitwise_and(lax.eq(x1, zero), lax.ne(x2, zero)), zero, one)
+    for _ in range(6):
+        acc = lax.select(lax.ne(lax.bitwise_and(x2, one), zero), lax.mul(acc, x1), acc)
+        x1 = lax.mul(x1, x1)
+        x2 = lax.shift_right_logical(x2, one)
+    return acc
 
 
 pow = power  # noqa: A001
@@ -161,12 +183,12 @@ def float_power(x1, x2):
 
 
 def remainder(x1, x2):
-    """Python's modulo: the result takes the sign of the divisor."""
-    x1, x2 = promote_args("remainder", x1, x2)
+    """Python's modulo: the result takes the sign of the divisor; an integer x % 0 is 0
+    (JAX divides by 1 instead)."""
+    x1, x2 = promote_args_numeric("remainder", x1, x2)
     zero = lax.convert_element_type(0, x1.aval.dtype)
+    x2 = _nonzero_divisor(x2)
     trunc_mod = lax.rem(x1, x2)
-    if dtypes.is_unsigned(x1.aval.dtype):
-        return trunc_mod
     fix = lax.bitwise_and(lax.ne(trunc_mod, zero), lax.ne(lax.lt(trunc_mod, zero), lax.lt(x2, zero)))
     return lax.select(fix, lax.add(trunc_mod, x2), trunc_mod)
 
@@ -175,23 +197,31 @@ mod = remainder
 
 
 def fmod(x1, x2):
-    x1, x2 = promote_args("fmod", x1, x2)
-    return lax.rem(x1, x2)
+    """C's fmod: the result takes the sign of the dividend; an integer x % 0 is 0, as JAX's."""
+    x1, x2 = promote_args_numeric("fmod", x1, x2)
+    return lax.rem(x1, _nonzero_divisor(x2))
+
+
+def _nonzero_divisor(x2):
+    """Integer divisors with 0 replaced by 1, as JAX's remainder and fmod do."""
+    if not dtypes.is_integer(x2.aval.dtype):
+        return x2
+    one = broadcast_to_shape(lax.convert_element_type(1, x2.aval.dtype), x2.aval.shape)
+    return lax.select(lax.eq(x2, lax.convert_element_type(0, x2.aval.dtype)), one, x2)
 
 
 def floor_divide(x1, x2):
-    x1, x2 = promote_args("floor_divide", x1, x2)
+    """Python's floor division, as JAX's: lax.div (XLA's: x / 0 is -1, all bits set
+    for unsigned) stepped down where the signs differ and the remainder is not 0."""
+    x1, x2 = promote_args_numeric("floor_divide", x1, x2)
     dtype = x1.aval.dtype
     if dtypes.is_unsigned(dtype):
         return lax.div(x1, x2)
     if dtypes.is_integer(dtype):
-        zero = lax.convert_element_type(0, dtype)
         quotient = lax.div(x1, x2)
-        # Truncation rounds toward zero; step down where signs differ and the division is inexact.
-        inexact = lax.ne(lax.rem(x1, x2), zero)
-        signs_differ = lax.ne(lax.lt(x1, zero), lax.lt(x2, zero))
-        return lax.select(lax.bitwise_and(inexact, signs_differ), lax.sub(quotient, lax.convert_element_type(1, dtype)),
-                          quotient)
+        inexact = lax.ne(lax.rem(x1, x2), lax.convert_element_type(0, dtype))
+        step = lax.bitwise_and(lax.ne(lax.sign(x1), lax.sign(x2)), inexact)
+        return lax.select(step, lax.sub(quotient, lax.convert_element_type(1, dtype)), quotient)
     if dtypes.is_complex(dtype):
         raise TypeError("floor_divide does not support complex-valued inputs")
     return _float_divmod(x1, x2)[0]
@@ -276,13 +306,21 @@ def isinf(x):
 
 
 def isposinf(x):
-    (x,) = promote_args("isposinf", x)
-    return lax.eq(x, lax.convert_element_type(np.inf, x.aval.dtype))
+    return _isposneginf("isposinf", x, np.inf)
 
 
 def isneginf(x):
-    (x,) = promote_args("isneginf", x)
-    return lax.eq(x, lax.convert_element_type(-np.inf, x.aval.dtype))
+    return _isposneginf("isneginf", x, -np.inf)
+
+
+def _isposneginf(name, x, infinity):
+    """As JAX's: only floats can be infinite (an integer or bool never is)."""
+    (x,) = promote_args(name, x)
+    if dtypes.is_complex(x.aval.dtype):
+        raise ValueError("isposinf/isneginf are not well defined for complex types")
+    if not dtypes.is_float(x.aval.dtype):
+        return lax.broadcast_in_dim(False, x.aval.shape, ())
+    return lax.eq(x, lax.convert_element_type(infinity, x.aval.dtype))
 
 
 def signbit(x):
@@ -312,18 +350,59 @@ def imag(x):
 
 
 def angle(z, deg=False):
-    (z,) = promote_args_inexact("angle", z)
-    re, im = (lax.real(z), lax.imag(z)) if dtypes.is_complex(z.aval.dtype) else (z, lax.mul(z, 0))
+    """atan2(imag(z), real(z)), as JAX's: a real z has imaginary part +0, so negative
+    reals give +pi; integers, bools and real 0-d values compute in the default float."""
+    check_arraylike("angle", z)
+    z = to_array(z)
+    re, im = real(z), imag(z)
+    if not dtypes.issubdtype(re.aval.dtype, np.inexact) or (dtypes.is_float(z.aval.dtype) and z.aval.ndim == 0):
+        re, im = (lax.convert_element_type(v, dtypes.default_float_dtype()) for v in (re, im))
     result = lax.atan2(im, re)
-    return lax.mul(result, lax.convert_element_type(180 / np.pi, result.aval.dtype)) if deg else result
+    return rad2deg(result) if deg else result
 
 
 def logaddexp(x1, x2):
     x1, x2 = promote_args_inexact("logaddexp", x1, x2)
+    return _logaddexp(x1, x2)
+
+
+@custom_jvp
+def _logaddexp(x1, x2):
+    """log(exp(x1) + exp(x2)) as JAX computes it; its own JVP rule, because the
+    derivative of this formula (through max and abs) is lopsided where x1 == x2."""
     amax = lax.max(x1, x2)
+    if dtypes.is_complex(x1.aval.dtype):
+        out = lax.add(amax, lax.log1p(lax.exp(lax.sub(lax.add(x1, x2), lax.mul(amax, _const(amax, 2))))))
+        return lax.complex(lax.real(out), _wrap_between(lax.imag(out), np.pi))
     delta = lax.sub(x1, x2)
-    finite = lax.select(isnan(delta), lax.add(x1, x2), lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta))))))
-    return lax.select(lax.eq(x1, x2), lax.add(x1, lax.convert_element_type(np.log(2), x1.aval.dtype)), finite)
+    return lax.select(isnan(delta), lax.add(x1, x2),  # NaNs, or infinities of one sign
+                      lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta))))))
+
+
+@_logaddexp.defjvp
+def _logaddexp_jvp(primals, tangents):
+    """JAX's: t1 exp(x1 - out) + t2 exp(x2 - out), +inf replaced by 0 so that it gives no NaN."""
+    (x1, x2), (t1, t2) = primals, tangents
+    out = _logaddexp(x1, x2)
+    weight = lambda x: lax.exp(lax.sub(_replace_inf(x), _replace_inf(out)))
+    return out, lax.add(lax.mul(t1, weight(x1)), lax.mul(t2, weight(x2)))
+
+
+def _replace_inf(x):
+    re = lax.real(x) if dtypes.is_complex(x.aval.dtype) else x
+    return lax.select(lax.eq(re, np.inf), _const(x, 0), x)
+
+
+def _wrap_between(x, a):
+    """x wrapped into [-a, a)."""
+    a, two_a, zero = _const(x, a), _const(x, 2 * a), _const(x, 0)
+    rem = lax.rem(lax.add(x, a), two_a)
+    return lax.sub(lax.select(lax.lt(rem, zero), lax.add(rem, two_a), rem), a)
+
+
+def _const(x, value):
+    """`value` as a scalar of x's dtype and weak type (JAX's lax._const)."""
+    return lax.convert_element_type(value, x.aval.dtype, x.aval.weak_type)
 
 
 def sinc(x):
@@ -336,12 +415,12 @@ def sinc(x):
 
 def deg2rad(x):
     (x,) = promote_args_inexact("deg2rad", x)
-    return lax.mul(x, lax.convert_element_type(np.pi / 180, x.aval.dtype))
+    return lax.mul(x, _const(x, np.pi / 180))
 
 
 def rad2deg(x):
     (x,) = promote_args_inexact("rad2deg", x)
-    return lax.mul(x, lax.convert_element_type(180 / np.pi, x.aval.dtype))
+    return lax.mul(x, _const(x, 180 / np.pi))
 
 
 radians, degrees = deg2rad, rad2deg

@@ -60,6 +60,21 @@ def promote_dtypes_inexact(*args):
     return [lax.convert_element_type(x, inexact, x.aval.weak_type) for x in arrays]
 
 
+def promote_dtypes_numeric(*args):
+    """Like promote_dtypes, then bools to the default integer (JAX's promote_dtypes_numeric)."""
+    arrays = promote_dtypes(*args)
+    if not arrays or arrays[0].aval.dtype != np.bool_:
+        return arrays
+    return [lax.convert_element_type(x, dtypes.default_int_dtype(), x.aval.weak_type) for x in arrays]
+
+
+def promote_args_numeric(fn_name, *args):
+    check_arraylike(fn_name, *args)
+    arrays = promote_dtypes_numeric(*args)
+    shape = broadcast_shapes(fn_name, *(x.aval.shape for x in arrays))
+    return [broadcast_to_shape(x, shape) for x in arrays]
+
+
 def promote_args(fn_name, *args):
     """Checked, dtype-promoted and broadcast arrays for an elementwise function."""
     check_arraylike(fn_name, *args)

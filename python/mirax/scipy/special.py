@@ -2,9 +2,10 @@
 import numpy as np
 
 from mirax import dtypes, lax
+from mirax.custom_derivatives import custom_jvp
 from mirax.numpy import _reductions as reductions
 from mirax.numpy._util import canonicalize_axes
-from mirax.numpy._ufuncs import exp, isfinite, subtract, where as _where
+from mirax.numpy._ufuncs import _const, exp, isfinite, subtract, where as _where
 from mirax.numpy._util import promote_args_inexact
 
 
@@ -14,10 +15,14 @@ def expit(x):
     return lax.logistic(x)
 
 
+@custom_jvp
 def logit(x):
-    """The inverse of expit: log(x / (1 - x))."""
+    """The inverse of expit: log(x / (1 - x)), with JAX's derivative 1 / (x (1 - x))."""
     (x,) = promote_args_inexact("logit", x)
-    return lax.log(lax.div(x, lax.sub(1, x)))
+    return lax.log(lax.div(x, lax.sub(_const(x, 1), x)))
+
+
+logit.defjvps(lambda g, ans, x: lax.div(g, lax.mul(x, lax.sub(_const(x, 1), x))))
 
 
 def erf(x):
