@@ -138,6 +138,28 @@ def chain_row(size, rounds):
     }, rounds, check=close(1e-5, 1e-5))
 
 
+REDUCTIONS = {  # name: the same function for every xp
+    "sum": lambda xp, x: xp.sum(x),
+    "mean": lambda xp, x: xp.mean(x),
+    "var": lambda xp, x: xp.var(x),
+    "row sums": lambda xp, x: xp.sum(x.reshape(1000, -1), axis=1),
+    "column sums": lambda xp, x: xp.sum(x.reshape(-1, 1000), axis=0),
+    "dot": lambda xp, x: xp.dot(x, x),
+    "cumsum": lambda xp, x: xp.cumsum(x),
+}
+
+
+def reduction_row(what, size, rounds):
+    """A float32 reduction of `size` elements under jit (REDUCTIONS)."""
+    x = np.random.default_rng(0).standard_normal(size, dtype=np.float32)
+    fn = REDUCTIONS[what]
+    return row(f"reduction: {what}, {size:,} f32", {
+        "mirax": lambda: (mirax.jit(functools.partial(fn, mnp)), to_mirax(x)),
+        "JAX": lambda: (jax_jit(functools.partial(fn, jnp)), to_jax(x)),
+        "NumPy": lambda: (functools.partial(fn, np), (x,)),
+    }, rounds, check=lambda got, want: np.allclose(got, want, rtol=1e-3, atol=1e-4 * np.abs(want).max()))
+
+
 def matmul_row(n, rounds):
     rng = np.random.default_rng(0)
     a, b = (rng.standard_normal((n, n), dtype=np.float32) for _ in range(2))
@@ -381,32 +403,40 @@ def machine():
     return f"{cpu}, {os.cpu_count()} cores; {versions}"
 
 
+# Groups of rows, in the table's order: group -> (rounds, quick) -> rows.
+GROUPS = {
+    "dispatch": lambda rounds, quick: [dispatch_row(rounds)],
+    "elementwise": lambda rounds, quick: [chain_row(size, rounds) for size in ((10**5,) if quick else (10**6, 10**7))],
+    "reduction": lambda rounds, quick: [reduction_row(what, 10**5 if quick else 10**7, rounds) for what in REDUCTIONS],
+    "matmul": lambda rounds, quick: [matmul_row(n, rounds if n <= 512 else 5) for n in ((128,) if quick else (512, 2048))],
+    "random": lambda rounds, quick: [normal_row(10**5 if quick else 10**7, rounds)],
+    "linalg": lambda rounds, quick: [r for n in ((64,) if quick else (256, 1024))
+                                     for r in linalg_rows(n, rounds if n <= 256 else 5)],
+    "mlp": lambda rounds, quick: mlp_rows(rounds, quick),
+    "per-example": lambda rounds, quick: [per_example_row(256 if quick else 4096, rounds, quick)],
+    "mjp": lambda rounds, quick: mjp_rows(rounds),
+    "compile": lambda rounds, quick: [compile_row(rounds if quick else 5)],
+}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, few rounds: a smoke run")
-    quick = parser.parse_args(argv).quick
+    parser.add_argument("--only", help="comma-separated groups of rows to run, of: " + ", ".join(GROUPS))
+    args = parser.parse_args(argv)
+    quick, only = args.quick, args.only.split(",") if args.only else list(GROUPS)
+    if unknown := set(only) - set(GROUPS):
+        parser.error(f"unknown groups {sorted(unknown)}; the groups are {', '.join(GROUPS)}")
     rounds = 3 if quick else 21
     print(f"{datetime.date.today()} | {machine()}{' | --quick' if quick else ''}\n")
     started = time.perf_counter()
-    rows = [dispatch_row(rounds)]
-    for size in (10**5,) if quick else (10**6, 10**7):
-        rows.append(chain_row(size, rounds))
-    for n in (128,) if quick else (512, 2048):
-        rows.append(matmul_row(n, rounds if n <= 512 else 5))
-    rows.append(normal_row(10**5 if quick else 10**7, rounds))
-    for n in (64,) if quick else (256, 1024):
-        rows.extend(linalg_rows(n, rounds if n <= 256 else 5))
-    rows.extend(mlp_rows(rounds, quick))
-    rows.append(per_example_row(256 if quick else 4096, rounds, quick))
-    mjp = mjp_rows(rounds)
-    rows.extend(mjp)
-    rows.append(compile_row(rounds if quick else 5))
-    print_table(rows)
-    loop, vectorized = mjp[1][1].get("mirax"), mjp[0][1].get("mirax")
-    if loop and vectorized:
+    rows = {group: GROUPS[group](rounds, quick) for group in only}
+    print_table([r for group in rows.values() for r in group])
+    if "mjp" in rows and all(r[1].get("mirax") for r in rows["mjp"]):
+        vectorized, loop = (r[1]["mirax"] for r in rows["mjp"])
         print(f"\nmirax's vmapped matrix-Jacobian product is {loop / vectorized:.0f}x faster than its Python loop")
     size = 10**6 if quick else 10**7
-    shares = jax_threads(size)
+    shares = jax_threads(size) if "elementwise" in rows else None
     if shares is not None:
         print(f"\nJAX's threads on the {size:,}-element chain: {len(shares)} busy, "
               f"sharing its CPU time {' / '.join(f'{share:.0%}' for share in shares)}")

@@ -89,3 +89,14 @@ def transpose(value, shaped, permutation):
     # Loop i runs over result dimension i, which is operand dimension permutation[i].
     read = ir.AffineMap.get(rank, 0, [ir.AffineDimExpr.get(list(permutation).index(d)) for d in range(rank)])
     return generic([out], [value], [read, identity_map(rank)], lambda x, _: [x])[0]
+
+
+def slice_along(value, shaped, axis, start, stop):
+    """`value` (of type `shaped`) restricted to [start, stop) along `axis`: a view."""
+    sizes = list(shaped.shape)
+    sizes[axis] = stop - start
+    offsets = [0] * len(sizes)
+    offsets[axis] = start
+    result_type = ir.RankedTensorType.get(sizes, scalar_type(shaped.dtype))
+    return tensor.extract_slice(result_type, value, [], [], [], offsets, sizes, [1] * len(sizes))
+

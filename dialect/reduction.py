@@ -20,8 +20,9 @@ from .batching import batch_at, first_bdim, shifted
 from .elementwise import BINARY, AddOp, CompareOp, ConvertOp, DivOp, MulOp, OrOp, _compare, _kind, convert_scalar
 from .jvp import deflinear, defzero
 from .shape import BroadcastInDimOp, ConcatenateOp, PadOp, ReshapeOp, RevOp, SliceOp, TransposeOp
-from .lowering import PARALLEL, REDUCTION, constant, elementwise, empty, generic, identity_map, scalar_type
-from .types import ShapedType, is_bool, is_float, is_integer
+from .lowering import (PARALLEL, REDUCTION, constant, elementwise, empty, generic, identity_map, scalar_type,
+                       slice_along)
+from .types import ShapedType, is_bool, is_complex, is_float, is_integer
 from .values import apply, scalar, type_of
 
 # ----------------------------------------------------------------------------- helpers shared by the families
@@ -135,17 +136,107 @@ def _reduce_infer(name, kinds):
     return staticmethod(infer)
 
 
-def _reduce_lowering(combine, identity):
+def _reduce(x, x_type, axes, acc, combine, identity, reassociate=False):
+    """One linalg.generic folding `x` (of ShapedType `x_type`, read as dtype `acc`)
+    over `axes` in order; with `reassociate`, LLVM may reorder the float combines
+    (vector accumulators). Returns the result and its ShapedType."""
+    out = ShapedType(_drop(x_type.shape, axes), acc)
+    maps, iterators = _reduction_maps(x_type.ndim, axes, 1)
+
+    def body(v, total):
+        return [_combined(acc, total, convert_scalar(x_type.dtype, acc, v), combine, reassociate)]
+
+    (result,) = generic([out], [x], maps, body, iterators, inits=[filled(out, identity(acc))])
+    return result, out
+
+
+def _combined(acc, total, v, combine, reassociate):
+    result = combine(acc, total, v)
+    if reassociate:
+        result.owner.attributes["fastmath"] = ir.Attribute.parse("#arith.fastmath<reassoc>")
+    return result
+
+
+# Float sums and products are trees, so that their rounding error grows like log n
+# rather than n (a single f32 accumulator stops growing at 2^24), as XLA's reduce-
+# window rewrite: an axis is cut into windows, each window folded on its own, and the
+# windows' results folded the same way until one window is left. A contiguous axis
+# (nothing but unit dimensions after it) has windows of 128 that LLVM vectorizes into
+# vector accumulators (reassociation within a window: 4-8 elements per accumulator);
+# any other axis has windows of 32 folded in order, vectorized across the dimensions
+# after it. The last levels, too few elements to vectorize, fold windows of 8.
+ROW_WINDOW = 128
+COLUMN_WINDOW = 32
+LAST_WINDOW = 8
+
+
+def _window(n, largest):
+    """The largest window from `largest` down to LAST_WINDOW that divides `n` (no tail),
+    else `largest`."""
+    return next((w for w in range(largest, LAST_WINDOW - 1, -1) if n % w == 0), largest)
+
+
+def _fold_windows(x, x_type, axis, window, acc, combine, identity, reassociate):
+    """`x` folded over each whole window of `axis`: that dimension becomes the number of
+    windows. The generic reads `x` through the map i -> window * g + w, not through a
+    reshape, so that an elementwise producer fuses into it (a reshape stops fusion
+    when the producer broadcasts); an unread (window,) operand gives the w loop its
+    bound."""
+    windows = x_type.shape[axis] // window
+    rank = x_type.ndim + 1
+    dims = [ir.AffineDimExpr.get(d) for d in range(rank)]
+    position = dims[axis] * window + dims[axis + 1]
+    read = ir.AffineMap.get(rank, 0, dims[:axis] + [position] + dims[axis + 2:])
+    bound = ir.AffineMap.get(rank, 0, [dims[axis + 1]])
+    kept = ir.AffineMap.get(rank, 0, dims[:axis + 1] + dims[axis + 2:])
+    out = ShapedType(x_type.shape[:axis] + (windows,) + x_type.shape[axis + 1:], acc)
+    iterators = [REDUCTION if d == axis + 1 else PARALLEL for d in range(rank)]
+
+    def body(v, _, total):
+        return [_combined(acc, total, convert_scalar(x_type.dtype, acc, v), combine, reassociate)]
+
+    unread = empty(ShapedType((window,), np.dtype(np.int8)))
+    (result,) = generic([out], [x, unread], [read, bound, kept], body, iterators, inits=[filled(out, identity(acc))])
+    return result, out
+
+
+def _tree_reduce_axis(x, x_type, axis, acc, combine, identity):
+    contiguous = all(s == 1 for s in x_type.shape[axis + 1:])
+    reassociate = contiguous and is_float(acc)
+    n = x_type.shape[axis]
+    if n <= LAST_WINDOW:
+        return _reduce(x, x_type, (axis,), acc, combine, identity, reassociate)
+    largest = ROW_WINDOW if contiguous else COLUMN_WINDOW
+    window = _window(n, largest if n > largest else LAST_WINDOW)
+    partial, partial_type = _fold_windows(x, x_type, axis, window, acc, combine, identity, reassociate)
+    result, result_type = _tree_reduce_axis(partial, partial_type, axis, acc, combine, identity)
+    whole = n // window * window
+    if whole < n:  # the tail, shorter than a window
+        tail, _ = _reduce(slice_along(x, x_type, axis, whole, n), x_type, (axis,), acc, combine, identity, reassociate)
+        (result,) = elementwise([result_type], [result, tail], lambda a, b: combine(acc, a, b))
+    return result, result_type
+
+
+def tree_reduce(x, x_type, axes, acc, combine, identity):
+    """`x` folded over `axes` as a tree (see above), one axis at a time from the last;
+    in one generic when they hold a window's worth of elements or fewer."""
+    if int(np.prod([x_type.shape[a] for a in axes], dtype=np.int64)) <= LAST_WINDOW:
+        return _reduce(x, x_type, axes, acc, combine, identity)
+    for axis in sorted(axes, reverse=True):
+        x, x_type = _tree_reduce_axis(x, x_type, axis, acc, combine, identity)
+    return x, x_type
+
+
+def _reduce_lowering(combine, identity, tree):
     def lower(node, x):
         (x_type,), (out,) = node.in_types, node.out_types
-        acc = ShapedType(out.shape, accumulator_dtype(out.dtype))
-        maps, iterators = _reduction_maps(x_type.ndim, node.params["axes"], 1)
-
-        def body(v, total):
-            return [combine(acc.dtype, total, convert_scalar(x_type.dtype, acc.dtype, v))]
-
-        (result,) = generic([acc], [x], maps, body, iterators, inits=[filled(acc, identity(acc.dtype))])
-        return [convert_tensor(result, acc, out.dtype)]
+        acc = accumulator_dtype(out.dtype)
+        axes = node.params["axes"]
+        if tree and (is_float(acc) or is_complex(acc)) and axes:
+            result, acc_type = tree_reduce(x, x_type, axes, acc, combine, identity)
+        else:
+            result, acc_type = _reduce(x, x_type, axes, acc, combine, identity)
+        return [convert_tensor(result, acc_type, out.dtype)]
 
     return lower
 
@@ -155,7 +246,7 @@ for _name, (_allowed, _combine, _identity) in REDUCERS.items():
         "infer": _reduce_infer(_name, _allowed),
         "__doc__": f"The {_name} of the elements along `axes`; the result drops those axes.",
     }, name=f"reduce_{_name}", operands=("operand",), params={"axes": ints})
-    rules.lowering[_cls.OPERATION_NAME] = _reduce_lowering(_combine, _identity)
+    rules.lowering[_cls.OPERATION_NAME] = _reduce_lowering(_combine, _identity, _name in ("sum", "prod"))
     globals()[_cls.__name__] = _cls
 
 # ----------------------------------------------------------------------------- argmax, argmin
