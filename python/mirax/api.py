@@ -1,9 +1,10 @@
 """Transformations: jit (and the compiled-function values it makes), make_jaxpr."""
 import functools
 import inspect
+import operator
 
 from mirax import platforms, runtime
-from mirax.core import Array, Trace, Tracer, current_level, current_trace, is_array, to_array, with_source
+from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
 from mirax.mlir import ir
 from mirax.passes.gpu_pipeline import STAGES as GPU_STAGES, lower_to_gpu_stage
 from mirax.passes.pipelines import lower_to_linalg, lower_to_llvm
@@ -45,7 +46,7 @@ def trace_flat(fun, in_tree, in_avals, name, concrete=None, differentiated=False
         out = fun(*args, **kwargs)
     leaves, out_tree = tree_flatten(out)
     for leaf in leaves:
-        if not (is_array(leaf) or isinstance(leaf, (bool, int, float, complex))):
+        if not _array_like(leaf):
             raise TypeError(with_source(
                 f"Value {leaf!r} with type {type(leaf)} is not a valid JAX type: {name} must return arrays "
                 f"(or pytrees of arrays)"))
@@ -72,13 +73,17 @@ def call_transformation(declare, callee, args, extra, active, out_avals, prepare
 
 def _flatten_args(fun_name, args, kwargs):
     leaves, in_tree = tree_flatten((args, kwargs))
+    return arguments_to_arrays(fun_name, leaves), in_tree
+
+
+def arguments_to_arrays(fun_name, leaves):
+    """The argument `leaves` of a call of fun_name as arrays, or JAX's TypeError."""
     try:
-        leaves = [to_array(x) for x in leaves]
+        return [to_array(x) for x in leaves]
     except TypeError:
         bad = next(x for x in leaves if not _array_like(x))
         raise TypeError(with_source(
             f"Argument {bad!r} of type {type(bad)} is not a valid JAX type (in a call of {fun_name})")) from None
-    return leaves, in_tree
 
 
 def _array_like(x):
@@ -89,43 +94,114 @@ def _array_like(x):
         return False
 
 
+def check_callable(fun):
+    """JAX's TypeError for a transformation of something that is not a function."""
+    if not callable(fun):
+        raise TypeError(f"Expected a callable value, got {fun}")
+    if inspect.isgeneratorfunction(fun):
+        raise TypeError(f"Expected a function, got a generator function: {fun}")
+
+
+def _index_tuple(x):
+    try:
+        return (operator.index(x),)
+    except TypeError:
+        return tuple(map(operator.index, x))
+
+
+def _str_tuple(x):
+    names = (x,) if isinstance(x, str) else tuple(x)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"argument is not a string: {name}")
+    return names
+
+
+def _resolve_argnums(signature, argnums, argnames, what):
+    """jit's `what`_argnums and `what`_argnames ('static' or 'donate') as JAX resolves
+    them: when only one is given, the other names the same parameters that can be passed
+    either way; both are checked against fun's signature (where it has one)."""
+    if signature is None:
+        return (() if argnums is None else _index_tuple(argnums)), (() if argnames is None else _str_tuple(argnames))
+    params = list(signature.parameters.values())
+    either_way = [(i, p.name) for i, p in enumerate(params) if p.kind is p.POSITIONAL_OR_KEYWORD]
+    if argnums is None and argnames is None:
+        return (), ()
+    if argnums is None:
+        argnames = _str_tuple(argnames)
+        argnums = tuple(i for i, name in either_way if name in argnames)
+    elif argnames is None:
+        argnums = _index_tuple(argnums)
+        argnames = tuple(name for i, name in either_way if i in argnums)
+    else:
+        argnums, argnames = _index_tuple(argnums), _str_tuple(argnames)
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    if argnums and not any(p.kind is p.VAR_POSITIONAL for p in params):
+        if -min(argnums) > len(positional) or max(argnums) >= len(positional):
+            raise ValueError(f"Jitted function has {what}_argnums={argnums}, "
+                             f"but only accepts {len(positional)} positional arguments.")
+    positional_only = {p.name for p in params if p.kind in (p.POSITIONAL_ONLY, p.VAR_POSITIONAL)}
+    if invalid := positional_only & set(argnames):
+        raise ValueError(f"Jitted function has invalid argnames {invalid} in {what}_argnames. "
+                         f"These are positional-only")
+    keywords = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    if not any(p.kind is p.VAR_KEYWORD for p in params) and (invalid := set(argnames) - keywords):
+        raise ValueError(f"Jitted function has invalid argnames {invalid} in {what}_argnames. "
+                         f"Function does not take these args.")
+    return argnums, argnames
+
+
+def _check_static_hashable(value):
+    try:
+        hash(value)
+    except TypeError as err:
+        raise ValueError(with_source(
+            f"Non-hashable static arguments are not supported. An error occurred while trying to hash an object "
+            f"of type {type(value)}, {value!r}. The error was:\n{type(err).__name__}: {err}\n")) from None
+    # As JAX, static arguments match by type too: 1, 1.0 and True trace differently.
+    return type(value), value
+
+
 class Jitted:
     """What `jit(fun)` returns: traces once per input structure, avals and static
     arguments, compiles once per traced program."""
 
-    def __init__(self, fun, static_argnums=(), static_argnames=(), backend=None):
+    def __init__(self, fun, static_argnums=None, static_argnames=None, backend=None, donate_argnums=None,
+                 donate_argnames=None):
+        check_callable(fun)
         functools.update_wrapper(self, fun)
         self._fun = fun
         self._backend = None if backend is None else platforms.platform(backend)
         self._name = getattr(fun, "__name__", "fun")
-        static_argnums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
-        static_argnames = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
         try:
-            parameters = inspect.signature(fun).parameters.values()
+            signature = inspect.signature(fun)
         except (TypeError, ValueError):
-            parameters = []
-        # Static arguments may be named by position or name; each implies the other for
-        # parameters that can be passed either way, as in JAX.
-        positional = [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        self._static_argnums = set(static_argnums) | {positional.index(n) for n in static_argnames if n in positional}
-        self._static_argnames = set(static_argnames) | {positional[i] for i in static_argnums if i < len(positional)}
+            signature = None
+        self._static_argnums, self._static_argnames = _resolve_argnums(
+            signature, static_argnums, static_argnames, "static")
+        donate_argnums, donate_argnames = _resolve_argnums(signature, donate_argnums, donate_argnames, "donate")
+        if both := set(self._static_argnames) & set(donate_argnames):
+            raise ValueError(f"static_argnames and donate_argnames cannot intersect. Argument names {both} appear "
+                             f"in both static_argnames and donate_argnames")
+        if donate_argnums or donate_argnames:
+            raise NotImplementedError(
+                "mirax.jit does not support donate_argnums/donate_argnames: buffers are never donated")
         self._cache = {}
         self._positional_cache = {}  # the common call: positional Arrays only
 
     def _specialize(self, args, kwargs):
         """The TracedFunction for these arguments (traced on a cache miss) and the array leaves."""
-        static_args = {i: args[i] for i in self._static_argnums if i < len(args)}
+        n = len(args)  # a negative static_argnum counts from the end of this call's arguments, as in JAX
+        static_args = {i % n: args[i] for i in self._static_argnums if -n <= i < n}
         static_kwargs = {k: v for k, v in kwargs.items() if k in self._static_argnames}
         dynamic_args = tuple(a for i, a in enumerate(args) if i not in static_args)
         dynamic_kwargs = {k: v for k, v in kwargs.items() if k not in static_kwargs}
         leaves, in_tree = _flatten_args(self._name, dynamic_args, dynamic_kwargs)
-        key = (current_level(), in_tree, tuple(sorted(static_args.items())), tuple(sorted(static_kwargs.items())),
+        key = (current_level(), in_tree,
+               tuple(sorted((i, _check_static_hashable(v)) for i, v in static_args.items())),
+               tuple(sorted((k, _check_static_hashable(v)) for k, v in static_kwargs.items())),
                tuple(x.aval for x in leaves))
-        try:
-            traced = self._cache.get(key)
-        except TypeError:
-            raise ValueError(with_source(
-                f"Non-hashable static arguments are not supported: {static_args or static_kwargs!r}")) from None
+        traced = self._cache.get(key)
         if traced is None:
 
             def flat_fun(*dyn, **dyn_kwargs):
@@ -158,14 +234,35 @@ class Jitted:
         return self if instance is None else functools.partial(self, instance)
 
 
-def jit(fun=None, *, static_argnums=(), static_argnames=(), backend=None, **options):
+_UNSPECIFIED = object()  # jit's in_shardings and out_shardings when not given
+
+
+def jit(fun=None, /, *, in_shardings=_UNSPECIFIED, out_shardings=_UNSPECIFIED, static_argnums=None,
+        static_argnames=None, donate_argnums=None, donate_argnames=None, keep_unused=False, device=None,
+        backend=None, inline=False, compiler_options=None):
     """Compile `fun`: trace it to the mirax dialect once per input types, lower it to
     LLVM once per program, and call the compiled code, on `backend` ('cpu' or 'gpu';
-    by default the default backend)."""
+    by default the default backend) or `device`'s platform.
+
+    jax.jit's other arguments: keep_unused and inline are hints mirax may follow
+    (unused arguments are kept, calls of jitted functions stay calls); shardings
+    other than None, compiler options and donation raise NotImplementedError."""
+    kwargs = dict(in_shardings=in_shardings, out_shardings=out_shardings, static_argnums=static_argnums,
+                  static_argnames=static_argnames, donate_argnums=donate_argnums, donate_argnames=donate_argnames,
+                  keep_unused=keep_unused, device=device, backend=backend, inline=inline,
+                  compiler_options=compiler_options)
     if fun is None:
-        return lambda f: jit(f, static_argnums=static_argnums, static_argnames=static_argnames, backend=backend,
-                             **options)
-    return Jitted(fun, static_argnums, static_argnames, backend)
+        return lambda f: jit(f, **kwargs)
+    for name in ("in_shardings", "out_shardings"):
+        if kwargs[name] is not _UNSPECIFIED and kwargs[name] is not None:
+            raise NotImplementedError(f"mirax.jit does not support {name}: mirax arrays are not sharded")
+    if compiler_options:
+        raise NotImplementedError(f"mirax.jit does not support compiler_options (XLA's): got {compiler_options!r}")
+    if device is not None:
+        if backend is not None:
+            raise ValueError(f"can't specify both a device and a backend for jit, got {device=} and {backend=}")
+        backend = device.platform
+    return Jitted(fun, static_argnums, static_argnames, backend, donate_argnums, donate_argnames)
 
 
 class Lowered:
@@ -197,9 +294,13 @@ class Lowered:
             return ptx if stage == "ptx" else str(module)
 
 
-def device_put(x, device=None):
+def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
     """The arrays of `x` (a pytree) on `device` (by default the default backend's):
-    copies of those that are elsewhere."""
+    copies of those that are elsewhere (arrays are immutable: may_alias changes nothing)."""
+    if src is not None:
+        raise NotImplementedError("mirax.device_put does not support src")
+    if donate:
+        raise NotImplementedError("mirax.device_put does not support donate=True: buffers are never donated")
     device = device or platforms.devices()[0]
 
     def put(leaf):
@@ -211,13 +312,16 @@ def device_put(x, device=None):
     return tree_map(put, x)
 
 
-def make_jaxpr(fun, static_argnums=()):
-    """A function returning `fun`'s traced program, printed in JAX's jaxpr notation."""
-    jitted = Jitted(fun, static_argnums)
+def make_jaxpr(fun, static_argnums=(), axis_env=None, return_shape=False):
+    """A function returning `fun`'s traced program, printed in JAX's jaxpr notation.
+    axis_env names axes for collectives, which mirax does not have: nothing can use it."""
+    check_callable(fun)
+    if return_shape:
+        raise NotImplementedError("mirax.make_jaxpr does not support return_shape=True")
 
     @functools.wraps(fun)
     def make(*args, **kwargs):
-        traced, _ = jitted._specialize(args, kwargs)
+        traced, _ = Jitted(fun, static_argnums)._specialize(args, kwargs)  # as JAX, checked when called
         return Jaxpr(traced.trace)
 
     return make

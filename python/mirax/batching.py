@@ -3,19 +3,24 @@ and along which axes (a call of a declared, batched function); the pass derives 
 batched code."""
 import functools
 
-from mirax.api import call_transformation, trace_flat
-from mirax.core import Aval, to_array, with_source
+from mirax.api import arguments_to_arrays, call_transformation, check_callable, trace_flat
+from mirax.core import Aval, is_array, with_source
 from mirax.passes.mirax_vmap import NOT_BATCHED, declare_vmap
 from mirax.tree_util import flatten_prefix, tree_flatten, tree_unflatten
 
 
-def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_name=None):
+def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_name=None, sum_match=False):
     """`fun` mapped over the axes `in_axes` of its arguments, as jax.vmap: one batched
     computation, with the mapped axis of each output at `out_axes`.
 
     in_axes and out_axes are an int (negative counts from the end), None (not mapped)
     or a pytree prefix of the arguments (of the outputs) holding those; keyword
-    arguments are mapped along axis 0."""
+    arguments are mapped along axis 0. axis_name names the axis for collectives and
+    spmd_axis_name for a mesh's sharding, neither of which mirax has: as in JAX
+    outside a mesh and without collectives, they change nothing."""
+    check_callable(fun)
+    if sum_match:
+        raise NotImplementedError("mirax.vmap does not support sum_match=True")
     if isinstance(in_axes, list):  # as JAX: a list at the top is a tuple of per-argument axes
         in_axes = tuple(in_axes)
     _check_axes_spec(in_axes, "in_axes")
@@ -28,13 +33,25 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
             raise ValueError(with_source(
                 f"vmap in_axes must be an int, None, or a tuple of entries corresponding to the positional "
                 f"arguments passed to the function, but got len(in_axes)={len(in_axes)}, len(args)={len(args)}"))
-        leaves, in_tree = tree_flatten((args, kwargs))
-        axes = flatten_prefix((in_axes, 0), (args, kwargs), name="vmap in_axes")
-        leaves = [to_array(x) for x in leaves]
-        axes = [_normalize(a, x.aval.ndim, "in_axes", x.aval.shape) for a, x in zip(axes, leaves, strict=True)]
+        all_leaves, in_tree = tree_flatten((args, kwargs))
+        all_axes = flatten_prefix((in_axes, 0), (args, kwargs), name="vmap in_axes")
+        # As JAX, an unmapped argument that is not an array reaches fun unchanged (a
+        # jitted function's static argument stays hashable, a string or object stays one).
+        fixed = {i: x for i, (x, a) in enumerate(zip(all_leaves, all_axes, strict=True))
+                 if a is None and not is_array(x)}
+        dynamic = [i for i in range(len(all_leaves)) if i not in fixed]
+        leaves = arguments_to_arrays(name, [all_leaves[i] for i in dynamic])
+        axes = [_normalize(all_axes[i], x.aval.ndim, "in_axes", x.aval.shape) for i, x in zip(dynamic, leaves)]
         size = _axis_size(leaves, axes, axis_size)
         in_avals = [x.aval if a is None else _drop_axis(x.aval, a) for x, a in zip(leaves, axes, strict=True)]
-        traced = trace_flat(fun, in_tree, in_avals, name)
+
+        def with_fixed(*dynamic):
+            rest = iter(dynamic)
+            full = [fixed[i] if i in fixed else next(rest) for i in range(len(all_leaves))]
+            inner_args, inner_kwargs = tree_unflatten(in_tree, full)
+            return fun(*inner_args, **inner_kwargs)
+
+        traced = trace_flat(with_fixed, tree_flatten((tuple(leaves), {}))[1], in_avals, name)
         out_avals = traced.trace.out_avals
         outs_axes = flatten_prefix(out_axes, traced.out_tree, name="vmap out_axes")
         outs_axes = [_normalize(a, aval.ndim + 1, "out_axes", None) for a, aval in zip(outs_axes, out_avals, strict=True)]

@@ -284,8 +284,12 @@ def _aux_eq(a, b) -> bool:
         return True
     try:
         return bool(a == b)
-    except Exception:  # e.g. ambiguous array comparisons
-        return False
+    except Exception as e:  # e.g. ambiguous array comparisons: JAX's error
+        raise ValueError(
+            "Exception raised while checking equality of metadata fields of "
+            "pytree. Make sure that metadata fields are hashable and have "
+            "simple equality semantics. (Note: arrays cannot be passed as "
+            "metadata fields!)") from e
 
 
 class PyTreeDef:
@@ -385,9 +389,11 @@ class PyTreeDef:
         return eq if eq is NotImplemented else not eq
 
     def __hash__(self) -> int:
+        # As JAX's, the hash leaves out the aux data, which is compared by
+        # equality only: aux data need not be hashable (a dict, a list).
         if self._hash is None:
             ty = None if self._kind is None else self._kind.type
-            self._hash = hash((ty, self._aux, self._children))
+            self._hash = hash((ty, self._children))
         return self._hash
 
     # -- printing ------------------------------------------------------------
