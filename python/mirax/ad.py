@@ -4,7 +4,7 @@ declared, transformed function); the passes derive the derivative code."""
 import numpy as np
 
 from mirax import dtypes
-from mirax.api import call_transformation, trace_flat
+from mirax.api import call_transformation, check_callable, trace_flat
 from mirax.core import Array, Aval, current_trace, to_array, with_source
 from mirax.custom_derivatives import trace_backward_passes
 from mirax.passes.mirax_jvp import declare_jvp
@@ -31,6 +31,7 @@ def _inexact(aval):
 def jvp(fun, primals, tangents, has_aux=False):
     """(fun(*primals), the directional derivative of fun at primals along tangents), as
     jax.jvp: primals and tangents are tuples (or lists) of pytrees of one structure."""
+    check_callable(fun)
     for what, value in (("primal", primals), ("tangent", tangents)):
         if not isinstance(value, (tuple, list)):
             raise TypeError(with_source(
@@ -112,6 +113,9 @@ def _check_argnums(argnums, args, who):
 def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
     """A function returning (fun(*args), the gradient of fun with respect to the
     arguments `argnums`), as jax.value_and_grad; fun must return a real scalar."""
+    check_callable(fun)
+    if reduce_axes:
+        raise NotImplementedError("reduce_axes argument to grad is deprecated")
 
     def value_and_grad_f(*args, **kwargs):
         single, nums = _check_argnums(argnums, args, "grad")
@@ -200,7 +204,7 @@ def _check_forward_output(holomorphic, aval):
 def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, reduce_axes=()):
     """The gradient of fun (which returns a real scalar) with respect to the arguments
     `argnums`, as jax.grad."""
-    value_and_grad_f = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
+    value_and_grad_f = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int, reduce_axes)
 
     def grad_f(*args, **kwargs):
         values, g = value_and_grad_f(*args, **kwargs)
@@ -209,9 +213,12 @@ def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, redu
     return grad_f
 
 
-def vjp(fun, *primals, has_aux=False):
+def vjp(fun, *primals, has_aux=False, reduce_axes=()):
     """(fun(*primals), vjp_fun) as jax.vjp: vjp_fun(cotangent) gives a tuple of
     cotangents, one per primal (recomputing the forward pass, compiled once)."""
+    if reduce_axes:
+        raise NotImplementedError("reduce_axes argument to vjp is deprecated")
+    check_callable(fun)
     traced, leaves, active = _vjp_flat(fun, primals, {}, tuple(range(len(primals))), has_aux, "vjp")
     out_avals = list(traced.trace.out_avals)
     outs = [Array(o._value, a.weak_type) if isinstance(o, Array) else o
@@ -308,6 +315,8 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
     """The Jacobian of fun by forward mode, as jax.jacfwd (pytrees in and out)."""
     from mirax.batching import vmap
 
+    check_callable(fun)
+
     def jacfun(*args):
         single, nums, dynamic, leaves = _differentiated(args, argnums, "jacfwd")
         for x in leaves:
@@ -334,6 +343,8 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
     """The Jacobian of fun by reverse mode, as jax.jacrev (pytrees in and out)."""
     from mirax.batching import vmap
 
+    check_callable(fun)
+
     def jacfun(*args):
         single, nums, dynamic, leaves = _differentiated(args, argnums, "jacrev")
         for x in leaves:
@@ -359,18 +370,22 @@ def hessian(fun, argnums=0, has_aux=False, holomorphic=False):
     return jacfwd(jacrev(fun, argnums, has_aux, holomorphic), argnums, has_aux, holomorphic)
 
 
-def linearize(fun, *primals):
-    """(fun(*primals), f_jvp) as jax.linearize: f_jvp(*tangents) is the JVP at primals."""
-    out = fun(*primals)
+def linearize(fun, *primals, has_aux=False):
+    """(fun(*primals), f_jvp) as jax.linearize: f_jvp(*tangents) is the JVP at primals;
+    with has_aux, fun returns (output, aux) and linearize (output, f_jvp, aux)."""
+    check_callable(fun)
+    out = _with_aux(fun, has_aux, "linearize")(*primals)
 
     def f_jvp(*tangents):
-        return jvp(fun, primals, tangents)[1]
+        return jvp(fun, primals, tangents, has_aux)[1]
 
-    return out, f_jvp
+    return (out[0], f_jvp, out[1]) if has_aux else (out, f_jvp)
 
 
-def linear_transpose(fun, *primals):
+def linear_transpose(fun, *primals, reduce_axes=()):
     """The transpose of the linear function `fun` (at primals giving shapes and dtypes),
     as jax.linear_transpose: a function of the output cotangent returning a tuple."""
+    if reduce_axes:
+        raise NotImplementedError("reduce_axes argument to transpose is deprecated")
     _, fun_vjp = vjp(fun, *primals)
     return fun_vjp
