@@ -1,10 +1,16 @@
 """mirax.numpy: NumPy's API over mirax arrays, as jax.numpy."""
 import numpy as _np
+from numpy import (  # noqa: F401  (NumPy's abstract scalar types, as jax.numpy exports them)
+    character, complexfloating, flexible, floating, generic, inexact, integer, number, object_, signedinteger,
+    unsignedinteger,
+)
 
 from mirax.core import Array as ndarray  # noqa: F401
-from mirax.dtypes import (  # noqa: F401
-    bfloat16, bool_, complex64, complex128, finfo, float16, float32, float64, iinfo, int8, int16, int32, int64,
-    issubdtype, promote_types, result_type, uint8, uint16, uint32, uint64,
+from mirax.dtypes import finfo, iinfo, issubdtype, promote_types, result_type  # noqa: F401
+
+from ._scalar_types import (  # noqa: F401
+    bfloat16, bool_, cdouble, complex_, complex64, complex128, csingle, double, float_, float16, float32, float64,
+    int_, int8, int16, int32, int64, single, uint, uint8, uint16, uint32, uint64,
 )
 
 from ._creation import (  # noqa: F401
