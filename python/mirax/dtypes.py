@@ -20,7 +20,8 @@ import numpy as np
 
 from mirax.config import config
 
-# Scalar types, as exported by jax.numpy.
+# NumPy's scalar types, for mirax's own code (mirax.numpy exports JAX's scalar types,
+# which construct arrays: mirax/numpy/_scalar_types.py).
 bool_ = np.bool_
 int8 = np.int8
 int16 = np.int16
