@@ -13,6 +13,7 @@ the function (a "constvar"), passed by the caller.
 import hashlib
 import os
 import sys
+import threading
 from typing import NamedTuple
 
 import numpy as np
@@ -124,10 +125,15 @@ class Array:
         return {self.device}
 
     def __array__(self, dtype=None, copy=None):
-        if copy is False and dtype is not None and np.dtype(dtype) != self._value.dtype:
-            raise ValueError("converting to another dtype needs a copy")
-        value = self._value if dtype is None else self._value.astype(dtype)
-        return value.copy() if copy else value
+        if copy or (dtype is not None and np.dtype(dtype) != self._value.dtype):
+            if copy is False:
+                raise ValueError("converting to another dtype needs a copy")
+            return self._value.astype(dtype or self._value.dtype)  # a writable copy
+        # Without a copy, a read-only view, as JAX's: the buffer is immutable, shared
+        # with other Arrays and with compiled programs that captured it.
+        view = self._value.view()
+        view.flags.writeable = False
+        return view
 
     def __repr__(self):
         dtype = f"dtype={self._value.dtype.name}" + (", weak_type=True" if self.weak_type else "")
@@ -256,18 +262,27 @@ def aval_of(x):
 
 # ----------------------------------------------------------------------------- traces
 
-_trace_stack = []
+class _ThreadState(threading.local):
+    """Each thread traces on its own: ops bound in one thread never reach another's trace."""
+
+    def __init__(self):
+        self.trace_stack = []
+
+
+_state = _ThreadState()
 
 
 def current_trace():
-    return _trace_stack[-1] if _trace_stack else None
+    stack = _state.trace_stack
+    return stack[-1] if stack else None
 
 
 def current_level():
     """How many differentiations will apply to what is traced now: 0 outside any trace
     and under jit or vmap alone, one more inside each jvp, vjp or grad. Custom
     derivative rules (custom_derivatives.py) are traced only where it is positive."""
-    return _trace_stack[-1].level if _trace_stack else 0
+    stack = _state.trace_stack
+    return stack[-1].level if stack else 0
 
 
 class Trace:
@@ -297,11 +312,11 @@ class Trace:
         self.alive = True
 
     def __enter__(self):
-        _trace_stack.append(self)
+        _state.trace_stack.append(self)
         return self
 
     def __exit__(self, *exc):
-        assert _trace_stack.pop() is self
+        assert _state.trace_stack.pop() is self
 
     def emit(self, op_cls, operands, out_avals, params):
         with runtime.context(), _location(), ir.InsertionPoint(self.block):
@@ -426,7 +441,7 @@ def _location():
 
 # ----------------------------------------------------------------------------- binding ops
 
-_eager_cache = {}
+_eager_cache = runtime.LRUCache(runtime.MAX_EXECUTABLES)  # (op, params, input types) -> executable
 
 
 def bind(op_cls: type[MiraxOp], *args, weak_type=None, **params):

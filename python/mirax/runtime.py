@@ -5,10 +5,17 @@ buffer (`use-bare-ptr-memref-call-conv`): shapes are static, so a call is one
 ctypes call through the ExecutionEngine's packed wrapper with one pointer per
 buffer. Executables are cached by the text of the mirax module, so identical
 programs compile once however they were produced.
+
+Threads: compiling is serialized by one lock (the context's creation and the cache
+with it); calls are re-entrant, each with argument storage of its own, and run
+without the GIL. Compiled code allocates its temporaries through a checked
+allocator: an allocation that fails ends the call with a MemoryError.
 """
+import collections
 import ctypes
 import importlib.metadata
 import os
+import threading
 
 import numpy as np
 
@@ -18,19 +25,62 @@ from mirax.mlir import ExecutionEngine, get_ranked_memref_descriptor, ir
 from mirax.passes.pipelines import lower_to_linalg, lower_to_llvm
 
 _context = None
-_executables = {}
+_lock = threading.RLock()  # the context's creation, compiling, the caches' misses
 stats = {"compiles": 0}
+
+
+class LRUCache:
+    """A dict bounded to its `maxsize` most recently used entries. Lock-free: a race
+    between threads can at worst lose an entry, which is compiled again."""
+
+    def __init__(self, maxsize):
+        self.maxsize = maxsize
+        self._entries = collections.OrderedDict()
+
+    def get(self, key):
+        try:
+            value = self._entries[key]
+            self._entries.move_to_end(key)
+        except KeyError:  # absent, or evicted by another thread meanwhile
+            return None
+        return value
+
+    def __setitem__(self, key, value):
+        self._entries[key] = value
+        while len(self._entries) > self.maxsize:
+            try:
+                self._entries.popitem(last=False)
+            except KeyError:
+                break
+
+    def __len__(self):
+        return len(self._entries)
+
+    def clear(self):
+        self._entries.clear()
+
+
+# Each executable holds its machine code, ~1 MB: the cache keeps the most recently used.
+MAX_EXECUTABLES = 1024
+_executables = LRUCache(MAX_EXECUTABLES)
 
 
 def context():
     """The one MLIR context mirax builds and compiles in."""
-    global _context
     if _context is None:
-        _load_openmp()
-        _keep_freed_memory()
-        _context = ir.Context()
-        load(_context)
+        _create_context()
     return _context
+
+
+def _create_context():
+    global _context
+    with _lock:
+        if _context is None:
+            _load_openmp()
+            _keep_freed_memory()
+            context = ir.Context()
+            load(context)
+            _context = context
 
 
 def _keep_freed_memory():
@@ -68,8 +118,166 @@ def address(array):
         return array.ctypes.data
 
 
+# ----------------------------------------------------------------------------- checked allocation
+
+# Compiled code gets its temporaries from malloc (and calloc, which LLVM makes of a
+# malloc and a memset, and aligned_alloc), resolved to these versions, which end the
+# call when the C library's fails instead of returning NULL for the program to write
+# through. `mirax_call(fn, argv)` runs a packed entry point in a frame it registers
+# for its thread (a jmp_buf, then the size of a failed allocation); a failed
+# allocation jumps back there and `mirax_call` returns its size, or 0 when the call
+# completed. Buffers the call had allocated before are not freed (the jump skips
+# their frees). A failure on an OpenMP thread, or inside a parallel loop, cannot jump
+# out of the loop: it aborts the process with a message instead of crashing.
+_ALLOCATOR = """
+module {
+  llvm.func @malloc(i64) -> !llvm.ptr
+  llvm.func @calloc(i64, i64) -> !llvm.ptr
+  llvm.func @aligned_alloc(i64, i64) -> !llvm.ptr
+  llvm.func @_setjmp(!llvm.ptr) -> i32 attributes {passthrough = ["returns_twice"]}
+  llvm.func @longjmp(!llvm.ptr, i32) attributes {passthrough = ["noreturn"]}
+  llvm.func @pthread_key_create(!llvm.ptr, !llvm.ptr) -> i32
+  llvm.func @pthread_getspecific(i32) -> !llvm.ptr
+  llvm.func @pthread_setspecific(i32, !llvm.ptr) -> i32
+  llvm.func @omp_in_parallel() -> i32
+  llvm.func @puts(!llvm.ptr) -> i32
+  llvm.func @abort() attributes {passthrough = ["noreturn"]}
+  llvm.mlir.global internal @key(0 : i32) : i32
+  llvm.mlir.global internal constant @message("mirax: out of memory on an OpenMP thread or in a parallel loop\\00")
+
+  // jmp_buf: 512 bytes (glibc's is 200 on x86-64, 312 on aarch64); the failed size after it.
+  llvm.func @mirax_call(%fn: !llvm.ptr, %argv: !llvm.ptr) -> i64 {
+    %one = llvm.mlir.constant(1 : i64) : i64
+    %zero = llvm.mlir.constant(0 : i64) : i64
+    %frame = llvm.alloca %one x !llvm.array<65 x i64> {alignment = 16 : i64} : (i64) -> !llvm.ptr
+    %keyp = llvm.mlir.addressof @key : !llvm.ptr
+    %key = llvm.load %keyp : !llvm.ptr -> i32
+    %outer = llvm.call @pthread_getspecific(%key) : (i32) -> !llvm.ptr
+    %0 = llvm.call @pthread_setspecific(%key, %frame) : (i32, !llvm.ptr) -> i32
+    %jumped = llvm.call @_setjmp(%frame) : (!llvm.ptr) -> i32
+    %c0 = llvm.mlir.constant(0 : i32) : i32
+    %first = llvm.icmp "eq" %jumped, %c0 : i32
+    llvm.cond_br %first, ^run, ^failed
+  ^run:
+    llvm.call %fn(%argv) : !llvm.ptr, (!llvm.ptr) -> ()
+    %1 = llvm.call @pthread_setspecific(%key, %outer) : (i32, !llvm.ptr) -> i32
+    llvm.return %zero : i64
+  ^failed:
+    %2 = llvm.call @pthread_setspecific(%key, %outer) : (i32, !llvm.ptr) -> i32
+    %slot = llvm.getelementptr %frame[0, 64] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<65 x i64>
+    %size = llvm.load volatile %slot : !llvm.ptr -> i64
+    llvm.return %size : i64
+  }
+
+  llvm.func @mirax_out_of_memory(%size: i64) attributes {passthrough = ["noreturn", "noinline"]} {
+    %keyp = llvm.mlir.addressof @key : !llvm.ptr
+    %key = llvm.load %keyp : !llvm.ptr -> i32
+    %frame = llvm.call @pthread_getspecific(%key) : (i32) -> !llvm.ptr
+    %null = llvm.mlir.zero : !llvm.ptr
+    %registered = llvm.icmp "ne" %frame, %null : !llvm.ptr
+    %parallel = llvm.call @omp_in_parallel() : () -> i32
+    %c0 = llvm.mlir.constant(0 : i32) : i32
+    %serial = llvm.icmp "eq" %parallel, %c0 : i32
+    %can_jump = llvm.and %registered, %serial : i1
+    llvm.cond_br %can_jump, ^jump, ^abort
+  ^jump:
+    %slot = llvm.getelementptr %frame[0, 64] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<65 x i64>
+    llvm.store volatile %size, %slot : i64, !llvm.ptr
+    %c1 = llvm.mlir.constant(1 : i32) : i32
+    llvm.call @longjmp(%frame, %c1) : (!llvm.ptr, i32) -> ()
+    llvm.unreachable
+  ^abort:
+    %message = llvm.mlir.addressof @message : !llvm.ptr
+    %0 = llvm.call @puts(%message) : (!llvm.ptr) -> i32
+    llvm.call @abort() : () -> ()
+    llvm.unreachable
+  }
+
+  llvm.func @mirax_malloc(%size: i64) -> !llvm.ptr {
+    %p = llvm.call @malloc(%size) : (i64) -> !llvm.ptr
+    llvm.call @check(%p, %size) : (!llvm.ptr, i64) -> ()
+    llvm.return %p : !llvm.ptr
+  }
+
+  llvm.func @mirax_calloc(%count: i64, %size: i64) -> !llvm.ptr {
+    %p = llvm.call @calloc(%count, %size) : (i64, i64) -> !llvm.ptr
+    %bytes = llvm.mul %count, %size : i64
+    llvm.call @check(%p, %bytes) : (!llvm.ptr, i64) -> ()
+    llvm.return %p : !llvm.ptr
+  }
+
+  llvm.func @mirax_aligned_alloc(%alignment: i64, %size: i64) -> !llvm.ptr {
+    %p = llvm.call @aligned_alloc(%alignment, %size) : (i64, i64) -> !llvm.ptr
+    llvm.call @check(%p, %size) : (!llvm.ptr, i64) -> ()
+    llvm.return %p : !llvm.ptr
+  }
+
+  llvm.func internal @check(%p: !llvm.ptr, %size: i64) attributes {passthrough = ["alwaysinline"]} {
+    %null = llvm.mlir.zero : !llvm.ptr
+    %zero = llvm.mlir.constant(0 : i64) : i64
+    %is_null = llvm.icmp "eq" %p, %null : !llvm.ptr
+    %nonempty = llvm.icmp "ne" %size, %zero : i64
+    %failed = llvm.and %is_null, %nonempty : i1
+    llvm.cond_br %failed, ^fail, ^ok
+  ^fail:
+    llvm.call @mirax_out_of_memory(%size) : (i64) -> ()
+    llvm.unreachable
+  ^ok:
+    llvm.return
+  }
+
+  // Creates the thread-specific key, then writes the functions' raw addresses to %out.
+  llvm.func @mirax_init(%out: !llvm.ptr) {
+    %key = llvm.mlir.addressof @key : !llvm.ptr
+    %none = llvm.mlir.zero : !llvm.ptr
+    %status = llvm.call @pthread_key_create(%key, %none) : (!llvm.ptr, !llvm.ptr) -> i32
+    %a = llvm.mlir.addressof @mirax_call : !llvm.ptr
+    %b = llvm.mlir.addressof @mirax_malloc : !llvm.ptr
+    %c = llvm.mlir.addressof @mirax_calloc : !llvm.ptr
+    %d = llvm.mlir.addressof @mirax_aligned_alloc : !llvm.ptr
+    llvm.store %a, %out : !llvm.ptr, !llvm.ptr
+    %p1 = llvm.getelementptr %out[1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    llvm.store %b, %p1 : !llvm.ptr, !llvm.ptr
+    %p2 = llvm.getelementptr %out[2] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    llvm.store %c, %p2 : !llvm.ptr, !llvm.ptr
+    %p3 = llvm.getelementptr %out[3] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    llvm.store %d, %p3 : !llvm.ptr, !llvm.ptr
+    llvm.return
+  }
+}
+"""
+_ALLOCATOR_FUNCTIONS = ("malloc", "calloc", "aligned_alloc")
+_allocator = None  # (its ExecutionEngine, mirax_call, {C library name: checked version's address})
+
+
+def _checked_allocator():
+    global _allocator
+    if _allocator is None:
+        with _lock, context():
+            if _allocator is None:
+                engine = ExecutionEngine(ir.Module.parse(_ALLOCATOR), opt_level=2)
+                addresses = (ctypes.c_void_p * 4)()
+                out = ctypes.c_void_p(ctypes.addressof(addresses))
+                argv = (ctypes.c_void_p * 1)(ctypes.addressof(out))
+                ctypes.CFUNCTYPE(None, ctypes.c_void_p)(engine.raw_lookup("mirax_init"))(ctypes.addressof(argv))
+                call = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p)(addresses[0])
+                _allocator = engine, call, {name: ctypes.c_void_p(address)
+                                              for name, address in zip(_ALLOCATOR_FUNCTIONS, addresses[1:], strict=True)}
+    return _allocator
+
+
+def _run(function, argv):
+    """Call a packed entry point (its address) on `argv` (an address) through the checked
+    allocator's frame: a MemoryError if an allocation failed."""
+    failed = _allocator[1](function, argv)
+    if failed:
+        raise MemoryError(f"RESOURCE_EXHAUSTED: Out of memory allocating {failed} bytes.")
+
+
+# ----------------------------------------------------------------------------- host functions
+
 _host_functions = {}  # symbol -> ctypes function compiled programs may call (kept alive here)
-_host_errors = []  # exceptions raised by host functions, re-raised when their program returns
+_host_errors = threading.local()  # .errors: exceptions raised by this thread's host functions
 
 
 def host_function(symbol, fn, num_buffers):
@@ -81,21 +289,25 @@ def host_function(symbol, fn, num_buffers):
 def typed_host_function(symbol, fn, signature):
     """Register `fn` as the host function `symbol` of a ctypes `signature` (CFUNCTYPE)
     that compiled programs may call. When it raises, it returns 0 (or nothing) to the
-    program and its exception is raised when the program returns."""
+    program and its exception is raised when the program returns (in the thread that
+    called the program, where the host function ran)."""
 
     def call(*args):
         try:
             return fn(*args)
         except BaseException as err:  # noqa: BLE001 - cannot unwind through compiled code
-            _host_errors.append(err)
+            _host_errors.__dict__.setdefault("errors", []).append(err)
             return None
 
     _host_functions[symbol] = signature(call)
 
 
-def _register_host_functions(engine, module, also=()):
-    """Make the host functions `module` (LLVM dialect) declares callable, and those in
-    `also` (which its translation to LLVM IR calls); whether any is."""
+def _register_runtime(engine, module, also=()):
+    """Resolve the checked allocator's functions, the host functions `module` (LLVM
+    dialect) declares and those in `also` (which its translation to LLVM IR calls) for
+    `engine`; whether it calls any host function."""
+    for name, function in _checked_allocator()[2].items():
+        engine.raw_register_runtime(name, function)
     declared = [op.attributes["sym_name"].value for op in module.body.operations
                 if op.operation.name == "llvm.func" and not op.regions[0].blocks]
     found = False
@@ -107,10 +319,20 @@ def _register_host_functions(engine, module, also=()):
 
 
 def _raise_host_errors():
-    if _host_errors:
-        error = _host_errors.pop()
-        _host_errors.clear()
+    errors = getattr(_host_errors, "errors", None)
+    if errors:
+        error = errors.pop()
+        errors.clear()
         raise error
+
+
+def _mark_inputs_read_only(module, entry):
+    """Bufferization may write into a function's arguments where nothing reads them
+    later; an entry function's are the caller's arrays, which must never change."""
+    function = next(op for op in module.body.operations if op.attributes["sym_name"].value == entry)
+    count = len(ir.FunctionType(ir.TypeAttr(function.attributes["function_type"]).value).inputs)
+    read_only = ir.DictAttr.get({"bufferization.writable": ir.BoolAttr.get(False)})
+    function.attributes["arg_attrs"] = ir.ArrayAttr.get([read_only] * count)
 
 
 class Executable:
@@ -123,21 +345,30 @@ class Executable:
     def __init__(self, module, entry, num_inputs, out_types):
         with context():
             lower_to_linalg(module)
+            _mark_inputs_read_only(module, entry)
             self.lower(module)
             self._engine = ExecutionEngine(module, opt_level=3)
-            self._calls_host = _register_host_functions(self._engine, module, self.runtime_functions)
-        self._function = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(self._engine.raw_lookup(entry))
+            self._calls_host = _register_runtime(self._engine, module, self.runtime_functions)
+        self._function = self._engine.raw_lookup(entry)
         self._out_types = [(tuple(t.shape), t.dtype) for t in out_types]
-        # One pointer cell per buffer, and the packed argument array pointing at the cells.
-        num_args = num_inputs + len(out_types)
-        self._cells = (ctypes.c_void_p * num_args)()
+        self._num_args = num_inputs + len(out_types)
+        self._argvs = []  # free argument storage: one is taken for each call, then given back
+
+    def _new_argv(self):
+        """Argument storage for one call: a pointer cell per buffer, and the packed
+        argument array pointing at the cells."""
+        cells = (ctypes.c_void_p * self._num_args)()
         size = ctypes.sizeof(ctypes.c_void_p)
-        self._argv = (ctypes.c_void_p * num_args)(*(ctypes.addressof(self._cells) + i * size for i in range(num_args)))
-        self._argv_address = ctypes.addressof(self._argv)
+        argv = (ctypes.c_void_p * self._num_args)(*(ctypes.addressof(cells) + i * size for i in range(self._num_args)))
+        return cells, argv, ctypes.addressof(argv)
 
     def __call__(self, inputs):
         outputs = [self.empty(shape, dtype) for shape, dtype in self._out_types]
-        cells = self._cells
+        try:  # list.pop and append are atomic: concurrent and nested calls never share storage
+            storage = self._argvs.pop()
+        except IndexError:
+            storage = self._new_argv()
+        cells = storage[0]
         i = 0
         for array in inputs:
             cells[i] = array.pointer
@@ -145,7 +376,10 @@ class Executable:
         for array in outputs:
             cells[i] = address(array)
             i += 1
-        self._function(self._argv_address)
+        try:
+            _run(self._function, storage[2])
+        finally:
+            self._argvs.append(storage)
         if self._calls_host:
             _raise_host_errors()
         return outputs
@@ -160,18 +394,21 @@ class DescriptorExecutable:
             entry_func = next(op for op in module.body.operations if op.attributes["sym_name"].value == entry)
             entry_func.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
             lower_to_linalg(module)
+            _mark_inputs_read_only(module, entry)
             lower_to_llvm(module, bare_pointers=False)
             self._engine = ExecutionEngine(module, opt_level=3)
-            if _register_host_functions(self._engine, module):
+            if _register_runtime(self._engine, module):
                 raise NotImplementedError("a program with zero-size buffers cannot call host functions")
-        self._entry = entry
+        self._function = self._engine.raw_lookup(f"_mlir_ciface_{entry}")
         self._out_types = [(tuple(t.shape), t.dtype) for t in out_types]
 
     def __call__(self, inputs):
         outputs = [np.empty(shape, dtype) for shape, dtype in self._out_types]
         buffers = [a._value for a in inputs] + outputs
-        descriptors = [ctypes.pointer(ctypes.pointer(get_ranked_memref_descriptor(b))) for b in buffers]
-        self._engine.invoke(self._entry, *descriptors)
+        # The C interface takes a pointer to each descriptor: argv points at those pointers.
+        descriptors = [ctypes.pointer(get_ranked_memref_descriptor(b)) for b in buffers]
+        argv = (ctypes.c_void_p * len(descriptors))(*(ctypes.addressof(d) for d in descriptors))
+        _run(self._function, ctypes.addressof(argv))
         return outputs
 
 
@@ -181,22 +418,30 @@ def compile(module_text, entry, num_inputs, out_types, backend=None):
     backend = platforms.platform(backend or platforms.default_backend())
     key = (module_text, entry, backend)
     executable = _executables.get(key)
-    if executable is None:
-        stats["compiles"] += 1
-        with context():
-            module = ir.Module.parse(module_text)
-            entry_func = next(op for op in module.body.operations if op.attributes["sym_name"].value == entry)
-            ftype = ir.FunctionType(ir.TypeAttr(entry_func.attributes["function_type"]).value)
-        has_empty = any(0 in ir.RankedTensorType(t).shape for t in list(ftype.inputs) + list(ftype.results))
-        if backend == "gpu":
-            from mirax.gpu_runtime import GpuExecutable as kind  # noqa: PLC0415 - loads the GPU compiler
-            if has_empty:
-                raise NotImplementedError("the GPU backend does not take zero-size arrays in or out of a compiled "
-                                          "function yet")
-        else:
-            kind = DescriptorExecutable if has_empty else Executable
-        executable = _executables[key] = kind(module, entry, num_inputs, out_types)
+    if executable is not None:
+        return executable
+    with _lock:  # one thread compiles a program; the others wait for it
+        executable = _executables.get(key)
+        if executable is None:
+            executable = _executables[key] = _compile(module_text, entry, num_inputs, out_types, backend)
     return executable
+
+
+def _compile(module_text, entry, num_inputs, out_types, backend):
+    stats["compiles"] += 1
+    with context():
+        module = ir.Module.parse(module_text)
+        entry_func = next(op for op in module.body.operations if op.attributes["sym_name"].value == entry)
+        ftype = ir.FunctionType(ir.TypeAttr(entry_func.attributes["function_type"]).value)
+    has_empty = any(0 in ir.RankedTensorType(t).shape for t in list(ftype.inputs) + list(ftype.results))
+    if backend == "gpu":
+        from mirax.gpu_runtime import GpuExecutable as kind  # noqa: PLC0415 - loads the GPU compiler
+        if has_empty:
+            raise NotImplementedError("the GPU backend does not take zero-size arrays in or out of a compiled "
+                                      "function yet")
+    else:
+        kind = DescriptorExecutable if has_empty else Executable
+    return kind(module, entry, num_inputs, out_types)
 
 
 def clear_caches():
