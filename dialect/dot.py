@@ -18,9 +18,9 @@ from . import rules
 from .base import MiraxOp, build, ints, op_class
 from .batching import shifted
 from .elementwise import BINARY, convert_scalar
-from .lowering import PARALLEL, REDUCTION, generic, reshape, transpose
-from .reduction import accumulator_dtype, convert_tensor, filled
-from .types import ShapedType, is_bool
+from .lowering import PARALLEL, REDUCTION, elementwise, empty, generic, reshape, slice_along, transpose
+from .reduction import accumulator_dtype, convert_tensor, filled, tree_reduce
+from .types import ShapedType, is_bool, is_complex, is_float
 from .values import add_tangents, apply, type_of
 
 DIMENSION_PARAMS = ("lhs_contracting_dimensions", "rhs_contracting_dimensions",
@@ -105,22 +105,93 @@ def _generic_dot(lhs_type, rhs_type, acc, params, lhs, rhs):
     return generic([acc], [lhs, rhs], maps, body, iterators, inits=[filled(acc, 0)] if lc else None)[0]
 
 
-def _as_matmul(node, lhs, rhs):
-    """Any dot_general as XLA does it: operands transposed to (batch, free, contracting)
-    and (batch, contracting, free), flattened to a (batched) matmul, the product
-    reshaped back. The named matmul is what mirax-vectorize-matmul makes fast."""
+# A float contraction longer than K_BLOCK is cut into blocks of K_BLOCK, each summed
+# from zero, and the blocks' sums are folded as a tree (reduction.tree_reduce), so
+# that its rounding error grows like log K, not K (one accumulator: a K=65536 product
+# off by 9e-6). The f32 matmuls that mirax-vectorize-matmul packs do the same in its
+# register tiles, which start each block of K_BLOCK from zero.
+K_BLOCK = 256
+# mirax-vectorize-matmul packs f32 matmuls whose M is a whole number of its register
+# tiles' rows.
+REGISTER_ROWS = 4
+
+
+def packed_matmul(m, k, n, dtype):
+    """Whether mirax-vectorize-matmul packs an (m, k) x (k, n) linalg.matmul of `dtype`."""
+    return np.dtype(dtype) == np.float32 and m % REGISTER_ROWS == 0 and 0 not in (m, k, n)
+
+
+def _sizes(node):
+    """(batch, m, k, n): the products of the batch, lhs free, contracting and rhs free sizes."""
     lhs_type, rhs_type = node.in_types
-    (out,) = node.out_types
+    lc, rc, lb, rb = (node.params[name] for name in DIMENSION_PARAMS)
+    size = lambda x, dims: int(np.prod([x.shape[d] for d in dims], dtype=np.int64))  # noqa: E731
+    return size(lhs_type, lb), size(lhs_type, _free(lhs_type, lc, lb)), size(lhs_type, lc), \
+        size(rhs_type, _free(rhs_type, rc, rb))
+
+
+def _matmul_operands(node, lhs, rhs):
+    """The operands as XLA does any dot_general: transposed to (batch, free, contracting)
+    and (batch, contracting, free) and flattened to (batch?, m, k) and (batch?, k, n)
+    (no batch dimension without batch dimensions). Returns them, their ShapedTypes and
+    the sizes (batch, m, k, n)."""
+    lhs_type, rhs_type = node.in_types
     lc, rc, lb, rb = (node.params[name] for name in DIMENSION_PARAMS)
     lf, rf = _free(lhs_type, lc, lb), _free(rhs_type, rc, rb)
-    size = lambda x, dims: int(np.prod([x.shape[d] for d in dims], dtype=np.int64))  # noqa: E731
-    batch, m, k, n = size(lhs_type, lb), size(lhs_type, lf), size(lhs_type, lc), size(rhs_type, rf)
+    sizes = batch, m, k, n = _sizes(node)
     lead = (batch,) if lb else ()
-    a = reshape(transpose(lhs, lhs_type, list(lb) + lf + list(lc)), ShapedType(lead + (m, k), lhs_type.dtype))
-    b = reshape(transpose(rhs, rhs_type, list(rb) + list(rc) + rf), ShapedType(lead + (k, n), rhs_type.dtype))
-    acc = ShapedType(lead + (m, n), accumulator_dtype(out.dtype))
-    product = (linalg.batch_matmul if lb else linalg.matmul)(a, b, outs=[filled(acc, 0)])
+    a_type, b_type = ShapedType(lead + (m, k), lhs_type.dtype), ShapedType(lead + (k, n), rhs_type.dtype)
+    a = reshape(transpose(lhs, lhs_type, list(lb) + lf + list(lc)), a_type)
+    b = reshape(transpose(rhs, rhs_type, list(rb) + list(rc) + rf), b_type)
+    return a, b, a_type, b_type, sizes
+
+
+def _as_matmul(node, lhs, rhs):
+    """Any dot_general as a (batched) linalg.matmul, the product reshaped back. The
+    named matmul is what mirax-vectorize-matmul makes fast."""
+    (out,) = node.out_types
+    a, b, a_type, _, (batch, m, k, n) = _matmul_operands(node, lhs, rhs)
+    acc = ShapedType(a_type.shape[:-2] + (m, n), accumulator_dtype(out.dtype))
+    product = (linalg.batch_matmul if a_type.ndim == 3 else linalg.matmul)(a, b, outs=[filled(acc, 0)])
     return reshape(convert_tensor(product, acc, out.dtype), out)
+
+
+def _blocked(node, lhs, rhs):
+    """A float dot_general longer than K_BLOCK: the products of each whole block of K
+    summed in a generic with loops (batch?, m, n, block, k), the blocks' sums folded as
+    a tree, the tail's sum (K not a multiple of K_BLOCK) added."""
+    (out,) = node.out_types
+    a, b, a_type, b_type, (batch, m, k, n) = _matmul_operands(node, lhs, rhs)
+    acc = accumulator_dtype(out.dtype)
+    add, mul = BINARY["add"][1], BINARY["mul"][1]
+    lead = a_type.ndim - 2
+    rank = lead + 4  # (batch?, m, n, block, k)
+    d = [ir.AffineDimExpr.get(i) for i in range(rank)]
+    at = d[lead + 2] * K_BLOCK + d[lead + 3]
+    maps = [ir.AffineMap.get(rank, 0, d[:lead] + [d[lead], at]), ir.AffineMap.get(rank, 0, d[:lead] + [at, d[lead + 1]]),
+            ir.AffineMap.get(rank, 0, [d[lead + 3]]), ir.AffineMap.get(rank, 0, d[:lead + 3])]
+    blocks = ShapedType(a_type.shape[:lead] + (m, n, k // K_BLOCK), acc)
+
+    def body(x, y, _, total):
+        x, y = (convert_scalar(a_type.dtype, acc, v) for v in (x, y))
+        result = add(acc, total, mul(acc, x, y))
+        if is_float(acc):  # LLVM may vectorize a block's sum (vector accumulators)
+            result.owner.attributes["fastmath"] = ir.Attribute.parse("#arith.fastmath<reassoc>")
+        return [result]
+
+    unread = empty(ShapedType((K_BLOCK,), np.dtype(np.int8)))  # gives the k loop its bound
+    (sums,) = generic([blocks], [a, b, unread], maps, body, [PARALLEL] * (lead + 3) + [REDUCTION],
+                      inits=[filled(blocks, 0)])
+    result, result_type = tree_reduce(sums, blocks, (lead + 2,), acc, add, lambda dtype: 0)
+    whole = k // K_BLOCK * K_BLOCK
+    if whole < k:
+        tail_types = (ShapedType(a_type.shape[:-1] + (k - whole,), a_type.dtype),
+                      ShapedType(b_type.shape[:-2] + (k - whole, n), b_type.dtype))
+        params = dict(zip(DIMENSION_PARAMS, ((lead + 1,), (lead,), tuple(range(lead)), tuple(range(lead))), strict=True))
+        tail = _generic_dot(*tail_types, ShapedType(result_type.shape, acc), params,
+                            slice_along(a, a_type, lead + 1, whole, k), slice_along(b, b_type, lead, whole, k))
+        (result,) = elementwise([result_type], [result, tail], lambda x, y: add(acc, x, y))
+    return reshape(convert_tensor(result, result_type, out.dtype), out)
 
 
 def _lower_dot_general(node, lhs, rhs):
@@ -134,6 +205,11 @@ def _lower_dot_general(node, lhs, rhs):
         # result's own layout.
         acc = ShapedType(out.shape, accumulator_dtype(out.dtype))
         return [convert_tensor(_generic_dot(lhs_type, rhs_type, acc, node.params, lhs, rhs), acc, out.dtype)]
+    _, m, k, n = _sizes(node)
+    if k > K_BLOCK and (is_float(out.dtype) or is_complex(out.dtype)):
+        as_matmul = named is linalg.matmul or (named is None and not node.params["lhs_batch_dimensions"])
+        if not (as_matmul and packed_matmul(m, k, n, out.dtype)):
+            return [_blocked(node, lhs, rhs)]
     if named is None:
         return [_as_matmul(node, lhs, rhs)]
     acc = ShapedType(out.shape, accumulator_dtype(out.dtype))

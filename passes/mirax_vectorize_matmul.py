@@ -28,11 +28,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mirax.dialect.dot import REGISTER_ROWS, packed_matmul
 from mirax.dialect.lowering import PARALLEL, REDUCTION, empty, generic, reshape
 from mirax.dialect.types import ShapedType
 from mirax.mlir import arith, ir, linalg, passmanager, tensor
 
-REGISTER_TILE = (4, 16, 1)  # M, N, K
+REGISTER_TILE = (REGISTER_ROWS, 16, 1)  # M, N, K
 PANEL = REGISTER_TILE[1]
 # The largest outer tiles, (M, N, K): a tile is the largest divisor of its dimension
 # up to these that is a whole number of register tiles. Within a block, the register
@@ -160,7 +161,7 @@ def _plan(op):
     if maps != plain or not isinstance(init, ir.OpView) or init.name != "linalg.fill":
         return None
     (m, k), n = a.shape, b.shape[1]
-    if m % REGISTER_TILE[0] or 0 in (m, n, k):
+    if not packed_matmul(m, k, n, np.float32):
         return None
     n = _padded(n)
     tiles = tuple(_tile(size, largest, step) for size, largest, step
@@ -316,6 +317,27 @@ class MiraxVectorizeMatmul:
             sequence.erase()
             del module.attributes["transform.with_named_sequence"]
         module.walk(_drop_pack_marks)
+        module.walk(_fresh_accumulator)
+
+
+def _fresh_accumulator(op):
+    """A register tile's loop over a block of k (the only scf.for carrying a vector read
+    from a tensor, by hoist_loop_invariant_subsets) starts from zero, and the tile of Cp
+    is read after it and added: the block's products are summed on their own, so that
+    the rounding error grows like the block plus the number of blocks, not like K."""
+    if op.name != "scf.for" or len(op.results) != 1 or not isinstance(op.operands[3].owner, ir.OpView) \
+            or op.operands[3].owner.name != "vector.transfer_read":
+        return ir.WalkResult.ADVANCE
+    tile = op.operands[3].owner
+    with ir.InsertionPoint(tile), tile.location:
+        op.operands[3] = arith.constant(tile.result.type, ir.DenseElementsAttr.get_splat(
+            tile.result.type, ir.FloatAttr.get(ir.VectorType(tile.result.type).element_type, 0.0)))
+    tile.move_after(op)
+    (use,) = [u.owner for u in op.results[0].uses]
+    with ir.InsertionPoint(use), use.location:
+        total = arith.addf(tile.result, op.results[0])
+    use.operands[0] = total
+    return ir.WalkResult.ADVANCE
 
 
 def _drop_pack_marks(op):

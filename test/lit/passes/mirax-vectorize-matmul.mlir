@@ -2,17 +2,21 @@
 
 /// An f32 matmul from zero whose M is a multiple of 4 and N of 16: B copied into
 /// panels of 16 columns, the product computed into C's panels by loops over 4x16
-/// register tiles, each updated by vector FMAs over the k loop, and copied back.
+/// register tiles, each summing the k loop's vector FMAs from zero, then added to its
+/// tile of C, and copied back.
 // CHECK-LABEL: func.func @tiled
 //   CHECK-NOT:   linalg.matmul
 //       CHECK:   %[[PACKED_B:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<2x32x16xf32>)
 //       CHECK:   linalg.fill {{.+}} -> tensor<2x8x16xf32>
 //       CHECK:   scf.for
-//       CHECK:     vector.transfer_read %{{.+}} : tensor<1x4x16xf32>, vector<4x16xf32>
-//       CHECK:     scf.for
+//       CHECK:     %[[C:.+]] = tensor.extract_slice {{.+}} to tensor<1x4x16xf32>
+//       CHECK:     %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<4x16xf32>
+//       CHECK:     %[[SUM:.+]] = scf.for {{.+}} iter_args(%{{.+}} = %[[ZERO]]) -> (vector<4x16xf32>)
 //       CHECK:       tensor.extract_slice %[[PACKED_B]]
 //       CHECK:       vector.fma %{{.+}} : vector<16xf32>
-//       CHECK:     vector.transfer_write %{{.+}} : vector<4x16xf32>, tensor<1x4x16xf32>
+//       CHECK:     %[[TILE:.+]] = vector.transfer_read %[[C]]{{.+}} : tensor<1x4x16xf32>, vector<4x16xf32>
+//       CHECK:     %[[NEW:.+]] = arith.addf %[[TILE]], %[[SUM]] : vector<4x16xf32>
+//       CHECK:     vector.transfer_write %[[NEW]], %[[C]]{{.+}} : vector<4x16xf32>, tensor<1x4x16xf32>
 //       CHECK:   linalg.generic {{.+}} outs(%{{.+}} : tensor<8x2x16xf32>)
 //       CHECK:   tensor.reshape {{.+}} -> tensor<8x32xf32>
 func.func @tiled(%a: tensor<8x32xf32>, %b: tensor<32x32xf32>) -> tensor<8x32xf32> {
@@ -21,6 +25,28 @@ func.func @tiled(%a: tensor<8x32xf32>, %b: tensor<32x32xf32>) -> tensor<8x32xf32
   %c = linalg.fill ins(%zero : f32) outs(%e : tensor<8x32xf32>) -> tensor<8x32xf32>
   %0 = linalg.matmul ins(%a, %b : tensor<8x32xf32>, tensor<32x32xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
   return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+/// A long K is cut into blocks of 256, each summed from zero in registers and then
+/// added to C: the rounding error grows like 256 plus the number of blocks, not like K.
+// CHECK-LABEL: func.func @k_blocks
+//   CHECK-DAG:   %[[K:.+]] = arith.constant 1024 : index
+//   CHECK-DAG:   %[[BLOCK:.+]] = arith.constant 256 : index
+//       CHECK:   scf.for %{{.+}} = %{{.+}} to %[[K]] step %[[BLOCK]] iter_args
+//       CHECK:     scf.for
+//       CHECK:       %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<4x16xf32>
+//       CHECK:       %[[SUM:.+]] = scf.for %{{.+}} = %{{.+}} to %[[BLOCK]] step %{{.+}} iter_args(%{{.+}} = %[[ZERO]])
+//       CHECK:         vector.fma
+//       CHECK:       %[[TILE:.+]] = vector.transfer_read
+//       CHECK:       arith.addf %[[TILE]], %[[SUM]] : vector<4x16xf32>
+func.func @k_blocks(%a: tensor<8x1024xf32>, %b: tensor<1024x16xf32>) -> tensor<8x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x16xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<8x16xf32>) -> tensor<8x16xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<8x1024xf32>, tensor<1024x16xf32>) outs(%c : tensor<8x16xf32>) -> tensor<8x16xf32>
+  return %0 : tensor<8x16xf32>
 }
 
 // -----
@@ -115,8 +141,8 @@ func.func @one_thread(%a: tensor<252x256xf32>, %b: tensor<256x128xf32>) -> tenso
 //       CHECK:   %[[COLUMNS:.+]] = tensor.extract_slice %[[ZEROS]][0, 0] [32, 10] [1, 1]
 //       CHECK:   %[[COPY:.+]] = linalg.copy {{.*}}ins(%arg1 : tensor<32x10xf32>) outs(%[[COLUMNS]] : tensor<32x10xf32>)
 //       CHECK:   tensor.insert_slice %[[COPY]] into %[[ZEROS]][0, 0] [32, 10] [1, 1]
-//       CHECK:   vector.transfer_read %{{.+}} : tensor<1x4x16xf32>, vector<4x16xf32>
 //       CHECK:   vector.fma %{{.+}} : vector<16xf32>
+//       CHECK:   vector.transfer_read %{{.+}} : tensor<1x4x16xf32>, vector<4x16xf32>
 //       CHECK:   linalg.generic {indexing_maps = [#[[PANEL_OF]], #{{.+}}], iterator_types = ["parallel", "parallel"]}
 //  CHECK-SAME:     ins(%{{.+}} : tensor<1x8x16xf32>) outs(%{{.+}} : tensor<8x10xf32>)
 func.func @narrow(%a: tensor<8x32xf32>, %b: tensor<32x10xf32>) -> tensor<8x10xf32> {
