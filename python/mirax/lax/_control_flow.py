@@ -243,7 +243,8 @@ def custom_root(f, initial_guess, solve, tangent_solve, has_aux=False):
     from mirax.ad import jvp
     from mirax.custom_derivatives import custom_jvp
 
-    if current_trace() is None:
+    if current_trace() is None:  # the guess's leaves as arrays, as JAX binds them (NumPy scalars included)
+        initial_guess = tree_map(to_array, initial_guess)
         return solve(f, initial_guess) if not has_aux else tuple(solve(f, initial_guess))
     guess_leaves, guess_tree = tree_flatten(initial_guess)
     avals = [to_array(x).aval for x in guess_leaves]

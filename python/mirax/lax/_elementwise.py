@@ -154,7 +154,8 @@ def select(pred, on_true, on_false):
     (pred,) = _operands(pred)
     if pred.aval.ndim == 0 and on_true.aval.ndim:
         pred = broadcast_in_dim(pred, on_true.aval.shape, ())
-    (out,) = bind(ops.SelectOp, pred, on_true, on_false)
+    # As JAX's select_n: weakly typed when both cases are, whatever the predicate.
+    (out,) = bind(ops.SelectOp, pred, on_true, on_false, weak_type=on_true.aval.weak_type and on_false.aval.weak_type)
     return out
 
 

@@ -6,7 +6,7 @@ import numpy as np
 from mirax import dtypes, lax
 from mirax.core import Array, Tracer, to_array, with_source
 
-from ._util import broadcast_to_shape
+from ._util import broadcast_shapes, broadcast_to_shape, check_arraylike
 
 
 def array(object, dtype=None, copy=True, ndmin=0):  # noqa: A002
@@ -102,30 +102,42 @@ def arange(start, stop=None, step=None, dtype=None):
 
 
 def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
-    """`num` evenly spaced values from start to stop (scalars), rounded as JAX's:
-    start + (i / div) * (stop - start), with stop itself appended when `endpoint`."""
-    num = int(num)
+    """`num` evenly spaced values from start to stop along a new `axis` (start and stop are
+    scalars or arrays that broadcast together), computed as JAX's: start (1 - s) + stop s
+    for s = i / div, stop itself appended when `endpoint`; integer dtypes take the floor."""
+    num = operator.index(num)
     if num < 0:
         raise ValueError(with_source(f"Number of samples, {num}, must be non-negative."))
+    check_arraylike("linspace", start, stop)
     start, stop = to_array(start), to_array(stop)
-    if start.aval.ndim or stop.aval.ndim or axis != 0:
-        raise NotImplementedError("linspace supports scalar start and stop along axis 0")
     dtype = dtypes.canonicalize_dtype(dtype or dtypes.to_inexact_dtype(dtypes.result_type(start, stop)))
     compute = dtypes.to_inexact_dtype(dtype)
-    start, stop = lax.convert_element_type(start, compute), lax.convert_element_type(stop, compute)
+    shape = broadcast_shapes("linspace", start.aval.shape, stop.aval.shape)
+    start, stop = (broadcast_to_shape(lax.convert_element_type(x, compute), shape) for x in (start, stop))
+    axis = len(shape) + axis + 1 if axis < 0 else axis
+    bounds_shape = shape[:axis] + (1,) + shape[axis:]
+    bounds = [d for d in range(len(bounds_shape)) if d != axis]
     div = num - 1 if endpoint else num
-    delta = lax.sub(stop, start)
-    count = num - 1 if endpoint else num
-    fraction = lax.div(lax.convert_element_type(lax.iota(np.int32, max(count, 0)), compute),
-                       lax.convert_element_type(max(div, 1), compute))
-    out = lax.add(lax.broadcast_in_dim(start, (count,), ()), lax.mul(fraction, lax.broadcast_in_dim(delta, (count,), ())))
-    if endpoint and num > 0:
-        out = lax.concatenate([out, lax.broadcast_in_dim(stop, (1,), ())], 0)
+    if num > 1:
+        delta = lax.div(lax.sub(stop, start), lax.convert_element_type(div, compute))
+        out_shape = shape[:axis] + (div,) + shape[axis:]
+        real = dtypes.real_dtype(compute)
+        step = lax.convert_element_type(
+            lax.div(lax.broadcasted_iota(real, out_shape, axis), lax.convert_element_type(div, real)), compute)
+        start_, stop_ = (lax.broadcast_in_dim(x, out_shape, bounds) for x in (start, stop))
+        out = lax.add(lax.mul(start_, lax.sub(lax.convert_element_type(1, compute), step)), lax.mul(stop_, step))
+        if endpoint:
+            out = lax.concatenate([out, lax.broadcast_in_dim(stop, bounds_shape, bounds)], axis)
+    elif num == 1:
+        delta = lax.convert_element_type(np.nan, compute) if endpoint else lax.sub(stop, start)
+        out = lax.broadcast_in_dim(start, bounds_shape, bounds)
+    else:
+        delta = lax.convert_element_type(np.nan, compute)
+        out = lax.broadcast_in_dim(lax.convert_element_type(0, compute), shape[:axis] + (0,) + shape[axis:], ())
+    if dtypes.is_integer(dtype) and not dtypes.is_integer(compute):
+        out = lax.floor(out)
     out = lax.convert_element_type(out, dtype)
-    if retstep:
-        step = lax.div(delta, lax.convert_element_type(div, compute)) if div > 0 else lax.convert_element_type(np.nan, compute)
-        return out, step
-    return out
+    return (out, delta) if retstep else out
 
 
 def eye(N, M=None, k=0, dtype=None):

@@ -1,6 +1,9 @@
 """NumPy's products over lax.dot_general: dot, vdot, matmul, tensordot, inner, outer,
 kron and einsum. Operands promote to their common dtype (JAX's rules, so int8 times
 int8 stays int8); `preferred_element_type` asks for another result dtype."""
+import operator
+import string
+
 import numpy as np
 
 from mirax import lax
@@ -161,8 +164,6 @@ _ELLIPSIS = "..."
 def _parse_einsum(subscripts, shapes):
     """The operands' index characters, the output's, and the characters standing for
     broadcast dimensions: "..." becomes one non-letter per dimension, aligned from the right."""
-    if not isinstance(subscripts, str):
-        raise TypeError(with_source("einsum takes a subscripts string first (the interleaved form is not supported)"))
     subscripts = subscripts.replace(" ", "")
     inputs, arrow, output = subscripts.partition("->")
     terms = inputs.split(",")
@@ -217,6 +218,8 @@ def einsum(subscripts, *operands, out=None, optimize="auto", precision=None, pre
     contract pairwise, left to right, each pair in one dot_general."""
     if out is not None:
         raise NotImplementedError("The 'out' argument to jnp.einsum is not supported.")
+    if not isinstance(subscripts, str):
+        subscripts, operands = _sublist_subscripts(subscripts, *operands)
     operands = _promoted("einsum", *operands)
     terms, output, broadcast = _parse_einsum(subscripts, [x.aval.shape for x in operands])
     sizes = _index_sizes(terms, operands, broadcast)
@@ -238,6 +241,29 @@ def einsum(subscripts, *operands, out=None, optimize="auto", precision=None, pre
     if preferred_element_type is not None:
         result = lax.convert_element_type(result, user_dtype(preferred_element_type))
     return result
+
+
+def _sublist_subscripts(*args):
+    """The subscripts string and operands of einsum's interleaved form (op0, sublist0,
+    op1, sublist1, ..., [output sublist]), as NumPy reads it: index k is the k-th letter
+    of a-zA-Z, Ellipsis is "..."."""
+    operands, sublists = list(args[0::2]), list(args[1::2])
+    output = operands.pop() if len(args) % 2 else None
+
+    def term(sublist):
+        letters = []
+        for s in sublist:
+            if s is Ellipsis:
+                letters.append("...")
+                continue
+            k = operator.index(s)
+            if not 0 <= k < len(string.ascii_letters):
+                raise ValueError(with_source(f"subscript is not within the valid range [0, 52), got {k}"))
+            letters.append(string.ascii_letters[k])
+        return "".join(letters)
+
+    subscripts = ",".join(term(s) for s in sublists) + ("" if output is None else "->" + term(output))
+    return subscripts, operands
 
 
 def _prepare(x, term, sizes):

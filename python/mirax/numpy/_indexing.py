@@ -17,6 +17,7 @@ from mirax import dtypes, lax
 from mirax.core import ConcretizationTypeError, Tracer, is_array, to_array, with_source
 
 from ._creation import array, asarray, ones_like
+from ._reductions import cumsum as _cumsum, sum as _sum
 from ._shape import _user_stacklevel, ravel, stack
 from ._ufuncs import clip, divide, power, remainder, where
 from ._util import broadcast_to_shape, canonicalize_axis, check_arraylike, promote_dtypes
@@ -447,22 +448,40 @@ def take_along_axis(arr, indices, axis=-1, mode=None, fill_value=None):
 
 
 def nonzero(a, *, size=None, fill_value=None):
-    """The indices of a's nonzero elements, one array per dimension; `a` must be concrete
-    (the count depends on its values). With `size`, truncated or padded with fill_value."""
+    """The indices of a's nonzero elements, one array per dimension, by JAX's algorithm:
+    the running count of nonzeros, histogrammed into `size` bins and summed up again,
+    is the flat index of each; past the count, indices are padded with fill_value (0 by
+    default). `size` must be given under jit, where the count is not known."""
     check_arraylike("nonzero", a)
     a = to_array(a)
-    if isinstance(a, Tracer):
-        raise ConcretizationTypeError(with_source(
-            f"nonzero of a traced array {a.aval.str_short()}: the result's size depends on its values, which are "
-            "unknown under jit (mirax's nonzero needs a concrete array, with or without size=)"))
     if a.aval.ndim == 0:
         raise ValueError(with_source("Calling nonzero on 0d arrays is not allowed. Use jnp.atleast_1d(scalar) "
                                      "instead."))
-    found = np.nonzero(np.asarray(a))
-    if size is not None:
-        fills = np.broadcast_to(0 if fill_value is None else fill_value, (len(found),))
-        found = [np.concatenate([f[:size], np.full(max(0, size - len(f)), v)]) for f, v in zip(found, fills)]
-    return tuple(to_array(f.astype(dtypes.default_int_dtype())) for f in found)
+    mask = a if a.aval.dtype == np.bool_ else lax.ne(a, lax.convert_element_type(0, a.aval.dtype))
+    count = _sum(mask)
+    if size is None:
+        if isinstance(count, Tracer) and count.concrete is None:
+            raise ConcretizationTypeError(with_source(
+                f"nonzero of a traced array {a.aval.str_short()}: The size argument of jnp.nonzero must be statically "
+                "specified to use jnp.nonzero within JAX transformations."))
+        size = int(count)
+    size = operator.index(size)
+    int_ = dtypes.default_int_dtype()
+    if a.aval.size == 0 or size == 0:
+        return tuple(lax.broadcast_in_dim(lax.convert_element_type(0, int_), (size,), ()) for _ in a.aval.shape)
+    bins = lax.broadcast_in_dim(lax.convert_element_type(0, int_), (size,), ())
+    flat_indices = _cumsum(bins.at[_cumsum(mask)].add(1, mode="drop"))
+    strides = np.cumprod(a.aval.shape[::-1])[::-1] // a.aval.shape
+    out = [remainder(lax.div(flat_indices, lax.convert_element_type(int(stride), int_)), dim)
+           for stride, dim in zip(strides, a.aval.shape)]
+    if fill_value is not None:
+        fills = fill_value if isinstance(fill_value, tuple) else (fill_value,) * a.aval.ndim
+        if len(fills) != a.aval.ndim or any(np.shape(v) != () for v in fills):
+            raise ValueError(with_source(f"fill_value must be a scalar or a tuple of length {a.aval.ndim}; got "
+                                         f"{fill_value}"))
+        padding = lax.ge(lax.iota(int_, size), lax.convert_element_type(count, int_))
+        out = [where(padding, v, entry) for v, entry in zip(fills, out)]
+    return tuple(out)
 
 
 def argwhere(a, *, size=None, fill_value=None):
@@ -516,17 +535,16 @@ triu_indices = _triangle(np.triu_indices)
 
 
 def select(condlist, choicelist, default=0):
-    """The choice of the first true condition, elementwise (default where none is)."""
+    """The choice of the first true condition, elementwise (default where none is); the
+    choices and default promote together, and conditions count by their truth, as JAX's."""
     if len(condlist) != len(choicelist):
         raise ValueError(with_source(f"condlist must have length equal to choicelist ({len(condlist)} vs "
                                      f"{len(choicelist)})"))
-    if not condlist:
+    if len(condlist) == 0:
         raise ValueError(with_source("condlist must be non-empty"))
-    for c in condlist:
-        if to_array(c).aval.dtype != np.bool_:
-            raise TypeError(with_source(f"condlist must have boolean dtype, got {to_array(c).aval.dtype}"))
-    out = default
-    for condition, choice in zip(reversed(condlist), reversed(choicelist), strict=True):
+    check_arraylike("select", *condlist, *choicelist, default)
+    out, *choices = promote_dtypes(default, *choicelist)
+    for condition, choice in zip(reversed(list(condlist)), reversed(choices), strict=True):
         out = where(condition, choice, out)
     return out
 

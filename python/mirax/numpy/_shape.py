@@ -295,29 +295,45 @@ def tile(A, reps):
 
 
 def repeat(a, repeats, axis=None, *, total_repeat_length=None):
-    """Each element repeated `repeats` times (static: an int or one count per element)."""
+    """Each element repeated `repeats` times (an int, or one count per element along
+    `axis`). A traced `repeats` needs a static `total_repeat_length`; as in JAX, elements
+    past it are dropped and the last element fills the rest."""
     a = _arraylike("repeat", a)
     if axis is None:
         a, axis = ravel(a), 0
     axis = canonicalize_axis(axis, a.aval.ndim)
     length = a.aval.shape[axis]
-    counts = np.asarray(repeats)  # a traced value raises ConcretizationTypeError here
-    if (counts < 0).any():
-        raise ValueError(with_source(f"repeats may not contain negative values, got {counts.tolist()}"))
-    if counts.ndim == 0 and total_repeat_length in (None, length * int(counts)):
-        # (.., n, ..) -> (.., n, 1, ..) -> (.., n, r, ..) -> (.., n*r, ..)
-        shape = a.aval.shape
-        expanded = lax.expand_dims(a, (axis + 1,))
-        repeated = broadcast_to_shape(expanded, shape[: axis + 1] + (int(counts),) + shape[axis + 1:])
-        return lax.reshape(repeated, shape[:axis] + (length * int(counts),) + shape[axis + 1:])
-    from ._indexing import take
+    if total_repeat_length is None:
+        if getattr(repeats, "concrete", True) is None:
+            from mirax.core import ConcretizationTypeError
 
-    # JAX's rule for total_repeat_length: drop what is past it, repeat the last element up to it
-    indices = np.repeat(np.arange(length), np.broadcast_to(counts, (length,)))
-    if total_repeat_length is not None:
-        indices = np.concatenate([indices, np.full(max(0, total_repeat_length - len(indices)), length - 1)])
-        indices = indices[:total_repeat_length]
-    return take(a, indices.astype(np.int32), axis=axis, mode="clip")  # in bounds: clip does nothing
+            raise ConcretizationTypeError(with_source(
+                "When jit-compiling jnp.repeat, the total number of repeats must be static. To fix this, either "
+                "specify a static value for `repeats`, or pass a static value to `total_repeat_length`."))
+        counts = np.asarray(repeats)
+        if (counts < 0).any():
+            raise ValueError(with_source(f"repeats may not contain negative values, got {counts.tolist()}"))
+        if counts.ndim == 0:
+            # (.., n, ..) -> (.., n, 1, ..) -> (.., n, r, ..) -> (.., n*r, ..)
+            shape = a.aval.shape
+            expanded = lax.expand_dims(a, (axis + 1,))
+            repeated = broadcast_to_shape(expanded, shape[: axis + 1] + (int(counts),) + shape[axis + 1:])
+            return lax.reshape(repeated, shape[:axis] + (length * int(counts),) + shape[axis + 1:])
+        total_repeat_length = int(np.broadcast_to(counts.ravel(), (length,)).sum())
+    if total_repeat_length == 0 or length == 0:
+        return lax.slice_in_dim(a, 0, 0 if total_repeat_length == 0 else length, axis=axis)
+    from mirax import dtypes
+
+    from ._indexing import take
+    from ._reductions import cumsum
+
+    # JAX's algorithm: a 1 where each element's block starts (blocks past the end are
+    # dropped), whose running sum is the element each output position takes.
+    counts = broadcast_to_shape(lax.convert_element_type(ravel(repeats), dtypes.default_int_dtype()), (length,))
+    starts = cumsum(lax.concatenate([lax.convert_element_type(np.zeros(1), counts.aval.dtype),
+                                     lax.slice_in_dim(counts, 0, length - 1)], 0))
+    block_starts = lax.broadcast_in_dim(lax.convert_element_type(0, np.int32), (total_repeat_length,), ())
+    return take(a, lax.sub(cumsum(block_starts.at[starts].add(1)), 1), axis=axis)
 
 
 def roll(a, shift, axis=None):

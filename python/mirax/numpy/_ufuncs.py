@@ -437,13 +437,16 @@ def heaviside(x1, x2):
     return lax.select(lax.lt(x1, zero), zero, lax.select(lax.eq(x1, zero), x2, lax.convert_element_type(1, x1.aval.dtype)))
 
 
-def where(condition, x=None, y=None):
-    """where(c, x, y) chooses elementwise; the one-argument form (nonzero) is not supported."""
+def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
+    """where(c, x, y) chooses elementwise; where(c) is nonzero(c, size=, fill_value=)."""
+    if x is None and y is None:
+        from ._indexing import nonzero
+
+        return nonzero(condition, size=size, fill_value=fill_value)
     if x is None or y is None:
-        if x is None and y is None:
-            raise NotImplementedError(
-                "where(condition) with one argument gives a data-dependent shape; use nonzero with size=")
         raise ValueError("Either both or neither of the x and y arguments should be provided to jax.numpy.where")
+    if size is not None or fill_value is not None:
+        raise ValueError("size and fill_value arguments cannot be used in three-term where function.")
     check_arraylike("where", condition, x, y)
     condition = _as_bool(condition)
     x, y = promote_args("where", x, y)
