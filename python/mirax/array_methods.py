@@ -75,33 +75,46 @@ def _astype(self, dtype, copy=False):
     return lax.convert_element_type(self, dtype)
 
 
-def _install(cls):
+def _attributes():
+    """Every operator, method and property, by attribute name."""
+    attributes = {}
     for dunder, name in _BINARY.items():
-        setattr(cls, f"__{dunder}__", _binary(name))
-        setattr(cls, f"__r{dunder}__", _reflected(name))
+        attributes[f"__{dunder}__"] = _binary(name)
+        attributes[f"__r{dunder}__"] = _reflected(name)
     for dunder, name in _COMPARE.items():
-        setattr(cls, f"__{dunder}__", _binary(name))
+        attributes[f"__{dunder}__"] = _binary(name)
     for dunder, name in _UNARY.items():
-        setattr(cls, f"__{dunder}__", _forward(name))
+        attributes[f"__{dunder}__"] = _forward(name)
     for name in _METHODS:
-        setattr(cls, name, _forward(name))
-    cls.astype = _astype
-    cls.reshape = _reshape
-    cls.transpose = _transpose
-    cls.flatten = _forward("ravel")
-    cls.__getitem__ = lambda self, index: _jnp("_getitem")(self, index)
-    cls.at = property(lambda self: _jnp("_IndexUpdateHelper")(self))
-    cls.shape = property(lambda self: self.aval.shape)
-    cls.dtype = property(lambda self: self.aval.dtype)
-    cls.ndim = property(lambda self: self.aval.ndim)
-    cls.size = property(lambda self: self.aval.size)
-    cls.T = property(lambda self: _jnp("transpose")(self))
-    cls.mT = property(lambda self: _jnp("swapaxes")(self, -1, -2))
-    cls.real = property(lambda self: _jnp("real")(self))
-    cls.imag = property(lambda self: _jnp("imag")(self))
-    cls.__len__ = _len
-    cls.__iter__ = _iter
-    cls.__hash__ = None
+        attributes[name] = _forward(name)
+    attributes.update(
+        astype=_astype,
+        reshape=_reshape,
+        transpose=_transpose,
+        flatten=_forward("ravel"),
+        __getitem__=lambda self, index: _jnp("_getitem")(self, index),
+        at=property(lambda self: _jnp("_IndexUpdateHelper")(self)),
+        shape=property(lambda self: self.aval.shape),
+        dtype=property(lambda self: self.aval.dtype),
+        ndim=property(lambda self: self.aval.ndim),
+        size=property(lambda self: self.aval.size),
+        T=property(lambda self: _jnp("transpose")(self)),
+        mT=property(lambda self: _jnp("swapaxes")(self, -1, -2)),
+        real=property(lambda self: _jnp("real")(self)),
+        imag=property(lambda self: _jnp("imag")(self)),
+        __len__=_len,
+        __iter__=_iter,
+        __hash__=None,
+    )
+    return attributes
+
+
+def install(cls, include=None):
+    """NumPy's operators, methods and properties on cls: all of them, or the names in
+    `include` (mirax.random's key arrays take the shape methods)."""
+    attributes = _attributes()
+    for name in attributes if include is None else include:
+        setattr(cls, name, attributes[name])
 
 
 def _len(self):
@@ -117,6 +130,6 @@ def _iter(self):
 
 
 for _cls in (Array, Tracer):
-    _install(_cls)
+    install(_cls)
 
 del _cls

@@ -27,6 +27,7 @@ many ulps of the result.
 
 Each sampler runs as one jitted program per shape, dtype and flag value.
 """
+import inspect
 import math
 import operator
 from collections.abc import Sequence
@@ -34,14 +35,15 @@ from functools import partial, reduce
 
 import numpy as np
 
-from mirax import dtypes, lax
+from mirax import array_methods, dtypes, lax
 from mirax import numpy as jnp
 from mirax.api import jit
+from mirax.batching import vmap
 from mirax.config import config
 from mirax.core import Array, Tracer, bind, is_array, to_array, with_source
 from mirax.dialect.elementwise import ConvertOp, FmaOp
 from mirax.numpy._util import canonicalize_axis, check_arraylike, promote_dtypes_inexact
-from mirax.tree_util import register_pytree_node
+from mirax.tree_util import register_pytree_node, tree_map
 
 _U32 = np.dtype(np.uint32)
 _F32 = np.dtype(np.float32)
@@ -102,16 +104,15 @@ class PRNGKeyArray:
         return (PRNGKeyArray(self._base_array[i]) for i in range(self.shape[0]))
 
     def __getitem__(self, index):
-        # An index of the key dimensions, followed by the whole data dimension.
+        # An index of the key dimensions, followed by the whole data dimension (directly,
+        # not through _key_op: a loop over keys[i] compiles nothing new for each i).
         index = index if isinstance(index, tuple) else (index,)
+        if any(isinstance(i, PRNGKeyArray) for i in index):
+            raise TypeError(with_source(f"Indexer must have integer or boolean type, got indexer with type "
+                                        f"{_KEY_DTYPE}"))
         return PRNGKeyArray(self._base_array[index + (slice(None),)])
 
-    def reshape(self, *shape):
-        shape = shape[0] if len(shape) == 1 and not isinstance(shape[0], int) else shape
-        return PRNGKeyArray(jnp.reshape(self._base_array, tuple(shape) + (2,)))
-
-    def ravel(self):
-        return self.reshape(-1)
+    at = property(lambda self: _KeyIndexUpdateHelper(self))
 
     def __eq__(self, other):
         if not isinstance(other, PRNGKeyArray):
@@ -153,6 +154,103 @@ def _unflatten_keys(_, children):
 
 
 register_pytree_node(PRNGKeyArray, lambda keys: ((keys._base_array,), None), _unflatten_keys)
+# The array methods JAX's key arrays have (the others raise there too, or are absent).
+array_methods.install(PRNGKeyArray, include=("flatten", "ravel", "reshape", "squeeze", "swapaxes", "take",
+                                             "transpose", "T"))
+
+
+def _key_op(fn, operands, args, kwargs):
+    """fn(*args, **kwargs), a mirax.numpy shape operation given key arrays, as JAX's: fn of
+    the keys' uint32 data vmapped over its trailing word dimension, so that axes, indices
+    and shapes mean what they mean for the keys, and every result is keys again. Keys may
+    only be in fn's parameters `operands`, and every array there must be keys (JAX promotes
+    keys with no other dtype, and converts them to none)."""
+    signature = inspect.signature(fn)
+    bound = signature.bind(*args, **kwargs)
+    bound.apply_defaults()
+    if bound.arguments.get("dtype") is not None:
+        raise ValueError(with_source(f"Cannot convert_element_type from {_KEY_DTYPE} to "
+                                     f"{np.dtype(bound.arguments['dtype'])}"))
+    def elements(value):
+        return value if isinstance(value, (list, tuple)) else (value,)
+
+    for param, value in bound.arguments.items():
+        if param not in operands and any(isinstance(x, PRNGKeyArray) for x in elements(value)):
+            raise TypeError(with_source(f"{fn.__name__} does not take key arrays as its {param!r} argument"))
+    data, slots = [], []  # the keys' data, and where each goes: (parameter, index in its sequence or None)
+    for param in operands:
+        value = bound.arguments[param]
+        sequence = isinstance(value, (list, tuple))
+        for i, x in enumerate(elements(value)):
+            if isinstance(x, PRNGKeyArray):
+                data.append(x._base_array)
+                slots.append((param, i if sequence else None))
+            elif x is not None:  # None: fn's own error
+                raise ValueError(with_source(f"dtype={_KEY_DTYPE} is not a valid dtype for JAX type promotion: "
+                                             f"{fn.__name__} got key arrays and a {type(x).__name__}"))
+
+    def on_words(*words):
+        arguments = {param: list(value) if isinstance(value, (list, tuple)) else value
+                     for param, value in bound.arguments.items()}
+        for (param, i), word in zip(slots, words, strict=True):
+            if i is None:
+                arguments[param] = word
+            else:
+                arguments[param][i] = word
+        call = inspect.BoundArguments(signature, arguments)
+        return fn(*call.args, **call.kwargs)
+
+    return tree_map(PRNGKeyArray, vmap(on_words, in_axes=-1, out_axes=-1)(*data))
+
+
+PRNGKeyArray.__mirax_key_op__ = staticmethod(_key_op)
+
+
+class _KeyIndexUpdateHelper:
+    """keys.at: keys.at[idx].get() and .set(other_keys), as JAX has for keys."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self, keys):
+        self.keys = keys
+
+    def __getitem__(self, index):
+        return _KeyIndexUpdateRef(self.keys, index)
+
+
+class _KeyIndexUpdateRef:
+    __slots__ = ("keys", "index")
+
+    def __init__(self, keys, index):
+        self.keys = keys
+        self.index = index
+
+    def get(self, **kwargs):
+        index = self.index
+
+        def at_get(keys):
+            return keys.at[index].get(**kwargs)
+
+        return _key_op(at_get, ("keys",), (self.keys,), {})
+
+    def set(self, values, **kwargs):  # noqa: A003
+        if not isinstance(values, PRNGKeyArray):
+            raise TypeError(with_source(f"keys.at[...].set takes key arrays, got {type(values).__name__}"))
+        index = self.index
+
+        def at_set(keys, values):
+            return keys.at[index].set(values, **kwargs)
+
+        return _key_op(at_set, ("keys", "values"), (self.keys, values), {})
+
+    def _no_arithmetic(name):  # noqa: N805 (makes the methods below)
+        def method(self, values, **kwargs):
+            raise TypeError(with_source(f"keys.at[...].{name} is not defined: key arrays have no arithmetic"))
+
+        return method
+
+    add, subtract, multiply, mul, divide, power, min, max = map(  # noqa: A003
+        _no_arithmetic, ("add", "subtract", "multiply", "mul", "divide", "power", "min", "max"))
 
 
 # ----------------------------------------------------------------------------- checking keys
