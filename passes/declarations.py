@@ -31,6 +31,9 @@ CUSTOM_LIN_OF = "mirax.custom_lin_of"
 # Passes treat a call of it as a call; mirax-to-linalg gives it an scf.while body.
 WHILE_COND = "mirax.while_cond"
 WHILE_BODY = "mirax.while_body"
+# A loop mirax-jvp made, carrying the loop it names' carries, then the tangents of the
+# carries `mirax.active`: mirax-linearize splits the primal loop off it.
+WHILE_JVP_OF = "mirax.while_jvp_of"
 # lax.cond and lax.switch: (index: tensor<i32>, args...) -> outputs..., naming its
 # branches, each args... -> outputs...; the index is in range (the API clamps it).
 # `mirax.cond_tangent_of` marks the tangent part of a cond's JVP (its branches the
@@ -213,10 +216,11 @@ class While:
         return values[:k], values[k:k + c], values[k + c:]
 
 
-def while_depends(table, loop, inputs):
+def while_depends(table, loop, inputs, through_cond=True):
     """Which carries of a while loop depend on the flagged inputs (carries, then the
     condition's and the body's closures): through the body, to a fixed point, and all
-    of them where the condition does."""
+    of them where the condition does (unless not `through_cond`: tangents, as the
+    condition's value has no derivative)."""
     loop = While(table, loop)
     carry, cond_closure, body_closure = loop.split(inputs)
     while True:
@@ -224,7 +228,7 @@ def while_depends(table, loop, inputs):
         if grown == carry:
             break
         carry = grown
-    return [True] * loop.num_carry if depends(table, loop.cond, carry + cond_closure)[0] else carry
+    return [True] * loop.num_carry if through_cond and depends(table, loop.cond, carry + cond_closure)[0] else carry
 
 
 def define(module, symbol, inputs, results, location, build):

@@ -14,14 +14,15 @@ has a body free of pending declarations: innermost first, to a fixed point.
 from dataclasses import dataclass
 
 from mirax.dialect import node_of, rules
-from mirax.dialect.types import shaped_type
+from mirax.dialect.types import is_complex, is_float, shaped_type
 from mirax.dialect.values import instantiate, type_of
 from mirax.mlir import func, ir
 
 from .declarations import (COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, JVP_RULE, NUM_PRIMALS, SCAN_BODY,
-                           SCAN_BODY_NUM_XS, SCAN_TANGENT_OF, VJP_FWD, WHILE_BODY, WHILE_COND, Scan, While, add_body,
-                           branch_list, branches, cut, declare, define, derive_ready, function_type, functions,
-                           mark_derived, scan_attributes, scan_depends, split_positions, stacked_type, while_depends)
+                           SCAN_BODY_NUM_XS, SCAN_TANGENT_OF, VJP_FWD, WHILE_BODY, WHILE_COND, WHILE_JVP_OF, Scan, While,
+                           add_body, branch_list, branches, cut, declare, define, derive_ready, function_type,
+                           functions, mark_derived, rebuild, scan_attributes, scan_depends, split_positions,
+                           stacked_type, while_depends)
 
 JVP_OF = "mirax.jvp_of"
 ACTIVE = "mirax.active"
@@ -69,6 +70,8 @@ def _differentiate(module, op, primals, tangents):
         return
     if name == "func.call":
         out_primals, out_tangents = _call_jvp(module, op, in_primals, in_tangents)
+    elif all(t is None for t in in_tangents):  # nothing to differentiate (integers, say): no rule needed
+        out_primals, out_tangents = list(rebuild(op, primals).results), [None] * len(op.results)
     else:
         rule = rules.jvp.get(name)
         if rule is None:
@@ -137,10 +140,12 @@ def _while_jvp(module, op, loop, in_primals, in_tangents):
     parts = While(table, loop)
     cond, body, count = parts.cond, parts.body, parts.num_carry
     carry_tangents, cond_closure_tangents, body_closure_tangents = parts.split(in_tangents)
-    # The condition's value has no derivative: its closure's tangents do not matter.
+    # The condition's value has no derivative: its closure's tangents do not matter,
+    # and neither do integer carries' (JAX's float0 zeros).
     flags = [t is not None for t in carry_tangents + [None] * len(cond_closure_tangents) + body_closure_tangents]
-    active = [i for i, flag in enumerate(while_depends(table, loop, flags)) if flag]
     carry, cond_closure, body_closure = parts.split(in_primals)
+    active = [i for i, flag in enumerate(while_depends(table, loop, flags, through_cond=False))
+              if flag and (is_float(type_of(carry[i]).dtype) or is_complex(type_of(carry[i]).dtype))]
     closure_active = [j for j, t in enumerate(body_closure_tangents) if t is not None]
     body_jvp = declare_jvp(module, body, active + [count + j for j in closure_active])
     carry_types = [v.type for v in carry]
@@ -165,7 +170,9 @@ def _while_jvp(module, op, loop, in_primals, in_tangents):
                              args[:count] + args[count + len(active):]).results))
     operands = carry + tangents + cond_closure + body_closure + closure_tangents
     symbol = declare(module, name, ir.FunctionType.get([v.type for v in operands], loop_carry), loop.location, {
-        WHILE_COND: ir.FlatSymbolRefAttr.get(cond_symbol), WHILE_BODY: ir.FlatSymbolRefAttr.get(body_symbol)})
+        WHILE_COND: ir.FlatSymbolRefAttr.get(cond_symbol), WHILE_BODY: ir.FlatSymbolRefAttr.get(body_symbol),
+        WHILE_JVP_OF: ir.FlatSymbolRefAttr.get(loop.attributes["sym_name"].value),
+        ACTIVE: ir.DenseI64ArrayAttr.get(active)})
     results = list(func.CallOp(loop_carry, symbol, operands).results)
     out_tangents = [None] * count
     for i, t in zip(active, results[count:], strict=True):

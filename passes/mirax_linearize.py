@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from mirax.mlir import func, ir
 
-from .declarations import (WHILE_COND, add_body, declare, derive_ready, function_type, functions, inline_calls,
+from .declarations import (WHILE_COND, WHILE_JVP_OF, add_body, declare, derive_ready, function_type, functions, inline_calls,
                            linear_values, mark_derived, rebuild)
 from .mirax_jvp import ACTIVE, MiraxJvp, declare_jvp
 from .mirax_transpose import declare_transpose
@@ -63,19 +63,21 @@ def _derive(module, decl):
     primal_args = list(jvp_block.arguments)[:num_inputs]
     tangent_args = list(jvp_block.arguments)[num_inputs:]
     inline_linear_calls(module, jvp, tangent_args)
+    _split_loops(module, jvp_block)
 
     linear = linear_values(jvp_block, tangent_args)
     ret = list(jvp_block.operations)[-1]
+    outputs = list(ret.operands)[:num_outputs]
+    out_tangents = list(ret.operands)[num_outputs:]
     primal_ops, linear_ops = [], []
     for op in list(jvp_block.operations)[:-1]:
         (linear_ops if any(v in linear for v in op.operands) else primal_ops).append(op)
+    linear_ops = _live(linear_ops, out_tangents)
     table = functions(module)
     if any(op.operation.name == "func.call" and WHILE_COND in table[op.attributes["callee"].value].attributes
-           for op in linear_ops):  # its primal and tangent carries step together: no partial evaluation
+           for op in linear_ops):  # its tangents step with the primal carries: no linear function of them alone
         raise ValueError("Reverse-mode differentiation does not work for lax.while_loop or lax.fori_loop with "
                          "dynamic start/stop values. Try using lax.scan, or using fori_loop with static start/stop.")
-    outputs = list(ret.operands)[:num_outputs]
-    out_tangents = list(ret.operands)[num_outputs:]
     # Residuals: primal values the linear part reads, and output tangents that are not
     # linear at all (zeros), which the linear function passes through.
     residuals = []
@@ -100,6 +102,38 @@ def _derive(module, decl):
         func.ReturnOp([env[v] for v in outputs] + list(transposed.results))
     jvp.operation.erase()
     mark_derived(decl, VJP_OF, ACTIVE)
+
+
+def _split_loops(module, block):
+    """Partial evaluation of the JVPs of while loops, as JAX's: the primal carries come
+    from the primal loop, so the JVP loop, which recomputes them, serves only the
+    tangents and is dead code where nothing needs them."""
+    table = functions(module)
+    for op in list(block.operations):
+        loop = table[op.attributes["callee"].value] if op.operation.name == "func.call" else None
+        if loop is None or WHILE_JVP_OF not in loop.attributes:
+            continue
+        primal = table[loop.attributes[WHILE_JVP_OF].value]
+        primal_type = function_type(primal)
+        count, num_tangents = len(primal_type.results), len(ir.DenseI64ArrayAttr(loop.attributes[ACTIVE]))
+        operands = list(op.operands)  # carries, their tangents, the closures, their tangents
+        closures = operands[count + num_tangents:count + num_tangents + len(primal_type.inputs) - count]
+        with ir.InsertionPoint(op), op.location:
+            call = func.CallOp(list(primal_type.results), primal.attributes["sym_name"].value,
+                               operands[:count] + closures)
+        for old, new in zip(list(op.results)[:count], call.results, strict=True):
+            old.replace_all_uses_with(new)
+
+
+def _live(linear_ops, out_tangents):
+    """The linear ops the output tangents need, in order: dead code never reaches the
+    transpose (an unused while loop would stop reverse mode)."""
+    live, kept = set(out_tangents), []
+    for op in reversed(linear_ops):
+        if any(r in live for r in op.results):
+            kept.append(op)
+            live.update(op.operands)
+    return kept[::-1]
 
 
 def _copy_function(module, function, symbol):

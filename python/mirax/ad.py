@@ -5,11 +5,11 @@ import numpy as np
 
 from mirax import dtypes
 from mirax.api import call_transformation, check_callable, trace_flat
-from mirax.core import Array, Aval, current_trace, to_array, with_source
+from mirax.core import Array, Aval, current_trace, is_array, to_array, with_source
 from mirax.custom_derivatives import trace_backward_passes
 from mirax.passes.mirax_jvp import declare_jvp
 from mirax.passes.mirax_linearize import declare_vjp
-from mirax.tree_util import tree_flatten, tree_unflatten
+from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
 
 
 def _name(fun):
@@ -60,15 +60,19 @@ def jvp(fun, primals, tangents, has_aux=False):
 
 
 def _with_aux(fun, has_aux, who):
+    """fun, checked to return (output, aux) if `has_aux`; aux is not differentiated (so
+    that, as in JAX, what only it needs never reaches reverse mode's transpose)."""
     if not has_aux:
         return fun
 
     def checked(*args, **kwargs):
+        from mirax.lax import stop_gradient
+
         out = fun(*args, **kwargs)
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
             raise TypeError(with_source(
                 f"{who} with has_aux=True requires fun to return a pair (output, auxiliary data), got {type(out)}"))
-        return tuple(out)
+        return out[0], tree_map(lambda leaf: stop_gradient(leaf) if is_array(leaf) else leaf, out[1])
 
     return checked
 

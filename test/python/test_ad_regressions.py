@@ -52,3 +52,55 @@ def test_second_derivatives_of_piecewise_constant_functions():
         for mode in ("eager", "jit"):
             value, dtype, shape = results[f"{name} {mode}"]
             check(np.asarray(value, dtype).reshape(shape), want, f"{name} {mode}")
+
+
+# ----------------------------------------------------------------------------- while loops under reverse mode
+# JAX's partial evaluation drops what the output's derivative does not need, so a while
+# loop that nothing differentiated reads does not stop reverse mode.
+
+
+def _loop(lax, x):
+    return lax.while_loop(lambda c: c < 10.0, lambda c: c * 2.0, x)
+
+
+def _loop_with_count(lax, x):
+    """An integer carry beside a float one; the condition reads the float."""
+    return lax.while_loop(lambda c: c[1] < 10.0, lambda c: (c[0] + 1, c[1] * 2.0), (0, x))
+
+
+WHILE_CASES = {
+    "unused": lambda m, x: (_loop(m.lax, x), x * 3.0)[1],
+    "stop_gradient": lambda m, x: x * m.lax.stop_gradient(_loop(m.lax, x)),
+    "integer_carry": lambda m, x: x * _loop_with_count(m.lax, x)[0],
+    "unused_fori_loop": lambda m, x: (m.lax.fori_loop(0, m.numpy.int32(3), lambda i, c: c * 2.0, x), x * x)[1],
+}
+
+
+@pytest.mark.parametrize("case", WHILE_CASES)
+def test_grad_with_a_while_loop_nothing_differentiated_needs(case):
+    fn = WHILE_CASES[case]
+    want = jax.grad(lambda x: fn(jax, x))(1.5)
+    check(mirax.grad(lambda x: fn(mirax, x))(1.5), want, case)
+    check(mirax.jit(mirax.grad(lambda x: fn(mirax, x)))(1.5), want, f"jit {case}")
+
+
+def test_while_loop_in_aux_and_higher_order():
+    def f(m):
+        return lambda x: (x * 3.0, _loop(m.lax, x))
+
+    check(mirax.grad(f(mirax), has_aux=True)(1.5), jax.grad(f(jax), has_aux=True)(1.5))
+    unused = WHILE_CASES["unused"]
+    check(mirax.jacrev(lambda x: unused(mirax, x))(1.5), jax.jacrev(lambda x: unused(jax, x))(1.5))
+    check(mirax.hessian(lambda x: unused(mirax, x))(1.5), jax.hessian(lambda x: unused(jax, x))(1.5))
+
+
+def test_grad_through_a_used_while_loop_raises_as_jax():
+    def raised(m, fn):
+        with pytest.raises(ValueError) as info:
+            fn(m)
+        return str(info.value)
+
+    for fn in (lambda m: m.grad(lambda x: _loop(m.lax, x))(1.5),
+               lambda m: m.vjp(lambda x: (_loop(m.lax, x), x * 3.0), 1.5)[1]((0.0, 1.0))):
+        want = raised(jax, fn)
+        assert raised(mirax, fn).startswith(want.split(".")[0]), (want,)

@@ -21,14 +21,15 @@
 //       VMAP: func.func private @loop_vmap4_in_0_0_n({{.*}}) -> tensor<4xf32> attributes {mirax.while_body = @loop_vmap4_in_0_0_n_body, mirax.while_cond = @loop_vmap4_in_0_0_n_cond}
 
 /// Forward mode: the carry's tangent rides along, stepped by the body's JVP; the
-/// condition reads the primal carry only.
+/// condition reads the primal carry only. The loop names the loop it is the JVP of
+/// and the carries with tangents, for mirax-linearize's partial evaluation.
 // JVP-LABEL: func.func private @f_jvp_0_2(
 //       JVP:   call @loop_jvp_0(%arg0, %arg3, %arg1, %arg2, %arg4)
 // JVP-LABEL: func.func private @loop_jvp_0_body(
 //       JVP:   call @body_jvp_0_1(%arg0, %arg2, %arg1, %arg3)
 // JVP-LABEL: func.func private @loop_jvp_0_cond(%arg0: tensor<f32>, %arg1: tensor<f32>, %arg2: tensor<f32>)
 //       JVP:   call @cond(%arg0, %arg2)
-//       JVP: func.func private @loop_jvp_0({{.*}}) -> (tensor<f32>, tensor<f32>) attributes {mirax.while_body = @loop_jvp_0_body, mirax.while_cond = @loop_jvp_0_cond}
+//       JVP: func.func private @loop_jvp_0({{.*}}) -> (tensor<f32>, tensor<f32>) attributes {mirax.active = array<i64: 0>, mirax.while_body = @loop_jvp_0_body, mirax.while_cond = @loop_jvp_0_cond, mirax.while_jvp_of = @loop}
 
 /// Lowering: an scf.while whose regions call the condition (its i1 extracted) and the body.
 // LOWER-LABEL: func.func private @loop(%arg0: tensor<f32>, %arg1: tensor<f32>, %arg2: tensor<f32>) -> tensor<f32> {
