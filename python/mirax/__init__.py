@@ -5,7 +5,7 @@ from mirax.core import Array, ConcretizationTypeError, UnexpectedTracerError
 from mirax import array_methods  # noqa: F401  (installs NumPy's operators on arrays)
 from mirax import lax, numpy
 from mirax import nn, scipy
-from mirax.api import device_put, jit, make_jaxpr
+from mirax.api import clear_caches, device_put, jit, make_jaxpr
 from mirax.platforms import default_backend, devices
 from mirax.batching import vmap
 from mirax.custom_derivatives import custom_jvp, custom_vjp

@@ -2,8 +2,10 @@
 import functools
 import inspect
 import operator
+import threading
+import weakref
 
-from mirax import platforms, runtime
+from mirax import core, platforms, runtime
 from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
 from mirax.mlir import ir
 from mirax.passes.gpu_pipeline import STAGES as GPU_STAGES, lower_to_gpu_stage
@@ -162,6 +164,21 @@ def _check_static_hashable(value):
     return type(value), value
 
 
+_jitted = weakref.WeakSet()  # every live jit-compiled function, for clear_caches
+_jitted_lock = threading.Lock()
+
+
+def clear_caches():
+    """Forget every traced and compiled program, as jax.clear_caches: each jit-compiled
+    function's traces and executables, the eager ops' and the runtime's."""
+    with _jitted_lock:
+        jitted = list(_jitted)
+    for function in jitted:
+        function._cache.clear()
+        function._positional_cache.clear()
+    core.clear_caches()
+
+
 class Jitted:
     """What `jit(fun)` returns: traces once per input structure, avals and static
     arguments, compiles once per traced program."""
@@ -188,6 +205,8 @@ class Jitted:
                 "mirax.jit does not support donate_argnums/donate_argnames: buffers are never donated")
         self._cache = {}
         self._positional_cache = {}  # the common call: positional Arrays only
+        with _jitted_lock:
+            _jitted.add(self)
 
     def _specialize(self, args, kwargs):
         """The TracedFunction for these arguments (traced on a cache miss) and the array leaves."""

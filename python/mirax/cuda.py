@@ -10,6 +10,7 @@ import ctypes
 import functools
 import math
 import sys
+import threading
 
 import numpy as np
 
@@ -161,10 +162,15 @@ def _driver():
     return Driver()
 
 
+_driver_lock = threading.RLock()
+
+
 def driver():
-    """The initialized driver; GpuUnavailable names what is missing (the driver library,
-    a device). A failure is not cached: each call tries again."""
-    return _driver()
+    """The initialized driver, created once whichever threads ask first; GpuUnavailable
+    names what is missing (the driver library, a device). A failure is not cached: each
+    call tries again."""
+    with _driver_lock:
+        return _driver()
 
 
 class ManagedBuffer:
