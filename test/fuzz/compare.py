@@ -32,7 +32,11 @@ def _leaves(tree, path="out"):
 
 def _run(program, lib):
     try:
-        out = build(program, lib)(*arguments(program))
+        fn = build(program, lib)
+        # JAX runs the whole case as one XLA computation: many times faster than op by
+        # op, with the same results (mirax runs it as written: eager ops included).
+        args = [lib.numpy.asarray(x) for x in arguments(program)]
+        out = (jax.jit(fn) if lib is jax else fn)(*args)
         leaves = [(p, np.asarray(x), bool(getattr(x, "weak_type", False))) for p, x in _leaves(out)]
         return leaves, None
     except Exception as e:  # noqa: BLE001 (recorded as the outcome)

@@ -168,7 +168,8 @@ def reproducer(program, note=""):
     lines.append("]")
     lines += ["for lib in (jax, mirax):",
               "    try:",
-              "        print(lib.__name__, make(lib, lib.numpy, lib.lax, lib.random, lib.nn)(*args))",
+              "        xs = [lib.numpy.asarray(x) for x in args]",
+              "        print(lib.__name__, make(lib, lib.numpy, lib.lax, lib.random, lib.nn)(*xs))",
               "    except Exception as e:",
               "        print(lib.__name__, 'raises', type(e).__name__, str(e).splitlines()[0])", ""]
     return "\n".join(lines)
