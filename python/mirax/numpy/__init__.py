@@ -61,8 +61,8 @@ def _takes_keys(fn, *operands):
     @_functools.wraps(fn)
     def wrapper(*args, **kwargs):
         for arg in (*args, *kwargs.values()):
-            for x in arg if isinstance(arg, (list, tuple)) else (arg,):
-                key_op = getattr(type(x), "__mirax_key_op__", None)
+            for arg_type in set(map(type, arg)) if isinstance(arg, (list, tuple)) else (type(arg),):
+                key_op = getattr(arg_type, "__mirax_key_op__", None)
                 if key_op is not None:
                     return key_op(fn, operands, args, kwargs)
         return fn(*args, **kwargs)
