@@ -171,6 +171,7 @@ def _key_op(fn, operands, args, kwargs):
     if bound.arguments.get("dtype") is not None:
         raise ValueError(with_source(f"Cannot convert_element_type from {_KEY_DTYPE} to "
                                      f"{np.dtype(bound.arguments['dtype'])}"))
+
     def elements(value):
         return value if isinstance(value, (list, tuple)) else (value,)
 
@@ -190,13 +191,15 @@ def _key_op(fn, operands, args, kwargs):
                                              f"{fn.__name__} got key arrays and a {type(x).__name__}"))
 
     def on_words(*words):
-        arguments = {param: list(value) if isinstance(value, (list, tuple)) else value
-                     for param, value in bound.arguments.items()}
+        arguments = dict(bound.arguments)
+        sequences = {param: list(arguments[param]) for param, i in slots if i is not None}
         for (param, i), word in zip(slots, words, strict=True):
             if i is None:
                 arguments[param] = word
             else:
-                arguments[param][i] = word
+                sequences[param][i] = word
+        for param, sequence in sequences.items():
+            arguments[param] = type(arguments[param])(sequence)  # a list or a tuple, as given
         call = inspect.BoundArguments(signature, arguments)
         return fn(*call.args, **call.kwargs)
 
@@ -251,6 +254,7 @@ class _KeyIndexUpdateRef:
 
     add, subtract, multiply, mul, divide, power, min, max = map(  # noqa: A003
         _no_arithmetic, ("add", "subtract", "multiply", "mul", "divide", "power", "min", "max"))
+    del _no_arithmetic
 
 
 # ----------------------------------------------------------------------------- checking keys

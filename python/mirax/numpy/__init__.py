@@ -50,7 +50,6 @@ from ._ufuncs import (  # noqa: F401
 )
 
 
-
 def _takes_keys(fn, *operands):
     """fn, also over PRNG key arrays in its parameters `operands` (its first by default),
     as JAX's shape operations are. A call with a key array among its arguments, or in a
