@@ -51,15 +51,16 @@ def _derive(module, decl):
     ops = list(source.operations)
     ret = ops[-1]
     linear = linear_values(source, linear)
+    for op in ops[:-1]:  # checked before the backward sweep, which reads only arguments as nonlinear operands
+        if not any(v in linear for v in op.operands):
+            raise ValueError(f"mirax-transpose: {op.operation.name} in @{linear_fn.attributes['sym_name'].value} "
+                             f"reads no linear value; a linear function computes only on its linear arguments")
     cotangents = {}
     with ir.InsertionPoint(block), decl.location:
         for value, ct in zip(ret.operands, args[len(nonlinear_args):], strict=True):
             if value in linear:
                 cotangents[value] = add_tangents(cotangents.get(value), ct)
         for op in reversed(ops[:-1]):
-            if not any(v in linear for v in op.operands):
-                raise ValueError(f"mirax-transpose: {op.operation.name} in @{linear_fn.attributes['sym_name'].value} "
-                                 f"reads no linear value; a linear function computes only on its linear arguments")
             cts = [cotangents.pop(r, None) for r in op.results]
             if all(ct is None for ct in cts):
                 continue

@@ -17,6 +17,7 @@ from mirax import dialect
 from mirax.mlir import ir, passmanager
 from mirax.passes import ALL_PASSES
 from mirax.passes.gpu_pipeline import GPU_PIPELINES
+from mirax.tools import declarations
 
 SPLIT_MARKER = "// -----"
 
@@ -229,12 +230,18 @@ class Opt:
         self.diagnostics = []
         output = None
         # Newlines in front keep line numbers those of the whole file; a default
-        # location lets code that builds types without one report its errors.
+        # location lets code that builds types without one report its errors. The
+        # parser gets the input's bytes back (see main): it locates bytes that
+        # are not valid UTF-8 as MLIR does, and accepts them in comments.
         with self.context, ir.Location.unknown():
             try:
-                module = ir.Module.parse("\n" * (first_line - 1) + source)
-                self.pass_manager.run(module.operation)
-                output = module.operation.get_asm(print_generic_op_form=self.print_generic)
+                module = ir.Module.parse(("\n" * (first_line - 1) + source).encode("utf-8", "surrogateescape"))
+                broken = declarations.check(module.operation)
+                for function, message in broken:
+                    self.diagnostics.append(Diag("error", function.location, message))
+                if not broken:
+                    self.pass_manager.run(module.operation)
+                    output = module.operation.get_asm(print_generic_op_form=self.print_generic)
             except ir.MLIRError as err:
                 for diagnostic in err.error_diagnostics:
                     self.diagnostics.extend(flatten(diagnostic))
@@ -307,13 +314,18 @@ def main(argv=None):
         return 1
     filename = "<stdin>" if args.input == "-" else args.input
     try:
-        text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text()
+        data = sys.stdin.buffer.read() if args.input == "-" else Path(args.input).read_bytes()
     except OSError as err:
         print(f"mirax-opt: error: cannot read {filename}: {err.strerror}", file=sys.stderr)
         return 1
-    result, ok = opt.run(text, filename, args.split_input_file)
-    if args.output == "-":
-        sys.stdout.write(result)
-    else:
-        Path(args.output).write_text(result)
+    # Bytes that are not UTF-8 survive as surrogates, for the parser to locate.
+    result, ok = opt.run(data.decode("utf-8", "surrogateescape"), filename, args.split_input_file)
+    try:
+        if args.output == "-":
+            sys.stdout.write(result)
+        else:
+            Path(args.output).write_text(result)
+    except OSError as err:
+        print(f"mirax-opt: error: cannot write {args.output}: {err.strerror}", file=sys.stderr)
+        return 1
     return 0 if ok else 1

@@ -2,6 +2,9 @@
 // RUN: not mirax-opt %s --no-such-pass 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 // RUN: not mirax-opt %s --mirax-to-linalg=x=1 2>&1 | FileCheck %s --check-prefix=OPTIONS
 // RUN: not mirax-opt %s.missing 2>&1 | FileCheck %s --check-prefix=MISSING
+// RUN: not mirax-opt %s --split-input-file -o %t.missing/out.mlir 2>&1 | FileCheck %s --check-prefix=OUTPUT
+// RUN: %PYTHON -c "open('%t.latin1', 'wb').write(b'func.func @f() {\n  return\n}\n// caf\xe9 (a comment may hold any bytes)\n  \xff\n')"
+// RUN: not mirax-opt %t.latin1 2>&1 | FileCheck %s --check-prefix=UTF8
 
 // Invalid input is reported as MLIR diagnostics located in the input file (line
 // numbers count from the top of the file, also with --split-input-file), on
@@ -47,3 +50,12 @@ func.func @valid() {
 // OPTIONS: mirax-opt: error: mirax pass 'mirax-to-linalg' takes no options
 
 // MISSING: mirax-opt: error: cannot read {{.*}}errors.mlir.missing: No such file or directory
+
+/// An output file that cannot be written is an error, not a Python exception.
+// OUTPUT: mirax-opt: error: cannot write {{.*}}out.mlir: No such file or directory
+// OUTPUT-NOT: Traceback
+
+/// Input that is not UTF-8 is parsed as MLIR parses bytes: accepted in comments,
+/// located elsewhere.
+// UTF8: errors.mlir.tmp.latin1:5:3: error: unexpected character
+// UTF8-NOT: Traceback

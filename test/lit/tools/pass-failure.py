@@ -43,7 +43,7 @@ class RaiseInWalk:
 
 
 def run(*flags):
-    sys.stdin = io.StringIO(SOURCE)
+    sys.stdin = io.TextIOWrapper(io.BytesIO(SOURCE.encode()))
     print("exit status", mirax_opt.main(list(flags)), flush=True)
 
 
