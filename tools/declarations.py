@@ -15,7 +15,8 @@ The types follow the passes' declare_* functions (passes/mirax_jvp.py, ...):
 from mirax.mlir import ir
 from mirax.passes.declarations import (COND_BRANCHES, CUSTOM_LIN_OF, HOST_CALLBACK, JVP_RULE, NUM_PRIMALS,
                                        SCAN_BODY, SCAN_LENGTH, SCAN_NUM_CARRY, SCAN_NUM_XS, SCAN_REVERSE,
-                                       VJP_BWD, VJP_FWD, WHILE_BODY, WHILE_COND, body, function_type)
+                                       VJP_BWD, VJP_FWD, WHILE_BODY, WHILE_COND, body, callees,
+                                       function_type)
 from mirax.passes.mirax_vmap import NOT_BATCHED, batched_type
 
 ACTIVE, LINEAR = "mirax.active", "mirax.linear"
@@ -127,8 +128,10 @@ def _check_transform(table, decl, attr):
         link = table.get(link.attributes[names[0]].value) if names else None
     if decl.regions[0].blocks:
         raise Invalid(f"declared with '{attr}' must have no body (its pass derives it)")
-    if not callee.regions[0].blocks and not any(a.startswith("mirax.") for a in callee.attributes):
-        raise Invalid(f"attribute '{attr}' names @{_name(callee)}, which has no body to transform")
+    missing = _bodiless(table, callee, set())
+    if missing is not None:
+        via = "" if missing is callee else f", which calls @{_name(missing)}"
+        raise Invalid(f"attribute '{attr}' names @{_name(callee)}{via}, which has no body to transform")
     ftype = function_type(callee)
     ins, outs = list(ftype.inputs), list(ftype.results)
     f = _name(callee)
@@ -144,6 +147,22 @@ def _check_transform(table, decl, attr):
     else:
         others = [t for i, t in enumerate(ins) if i not in positions]
         _check_type(decl, others + outs, chosen, f"the transpose of @{f} with {LINEAR} = {positions}")
+
+
+def _bodiless(table, function, seen):
+    """A function that `function` is or calls (transitively) with no body and no mirax
+    declaration to derive or lower one, if any: a transformation of it never becomes ready."""
+    if any(a.startswith("mirax.") for a in function.attributes):
+        return None  # declared: its own pass, or mirax-to-linalg, gives it a body
+    if not function.regions[0].blocks:
+        return function
+    seen.add(_name(function))
+    for name in callees(table, function):
+        if name in table and name not in seen:
+            missing = _bodiless(table, table[name], seen)
+            if missing is not None:
+                return missing
+    return None
 
 
 def _check_vmap(decl, f, ins, outs):

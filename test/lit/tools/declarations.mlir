@@ -64,6 +64,13 @@ func.func private @external(tensor<f32>) -> tensor<f32>
 // CHECK: declarations.mlir:[[# @LINE + 1]]:1: error: 'func.func' op attribute 'mirax.jvp_of' names @external, which has no body to transform
 func.func private @of_external(tensor<f32>, tensor<f32>) -> (tensor<f32>, tensor<f32>)
     attributes {mirax.jvp_of = @external, mirax.active = array<i64: 0>}
+func.func private @calls_external(%x: tensor<f32>) -> tensor<f32> {
+  %0 = call @external(%x) : (tensor<f32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+// CHECK: declarations.mlir:[[# @LINE + 1]]:1: error: 'func.func' op attribute 'mirax.vjp_of' names @calls_external, which calls @external, which has no body to transform
+func.func private @of_caller(tensor<f32>, tensor<f32>) -> (tensor<f32>, tensor<f32>)
+    attributes {mirax.vjp_of = @calls_external, mirax.active = array<i64: 0>}
 
 // -----
 
