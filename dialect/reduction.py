@@ -337,10 +337,11 @@ def _cumulative_infer(name, kinds):
     return staticmethod(infer)
 
 
-def _cumulative_lowering(combine):
+def _cumulative_lowering(combine, identity):
     """Scalar scf loops: over the rows along the axis, then along each row carrying
     the running total. (Slice-wise steps would copy between strided slices, which
-    the CPU pipeline cannot lower without a runtime library.)"""
+    the CPU pipeline cannot lower without a runtime library.) Float sums and products
+    longer than a block run by blocks (_blocked_scan), when `identity` is given."""
 
     def lower(node, x):
         (x_type,), (out,) = node.in_types, node.out_types
@@ -349,6 +350,8 @@ def _cumulative_lowering(combine):
         if 0 in out.shape:
             return [x]
         acc = accumulator_dtype(out.dtype)
+        if identity is not None and (is_float(acc) or is_complex(acc)) and n > SCAN_BLOCK:
+            return [_blocked_scan(x, x_type, out, axis, reverse, combine, identity)]
 
         def per_row(at, result):
             def read(i):
@@ -371,20 +374,111 @@ def _cumulative_lowering(combine):
     return lower
 
 
-# name: (dtype kinds accepted, scalar combine rule)
+# A long float cumsum (cumprod) runs by blocks of SCAN_BLOCK: each block is scanned
+# from its start, the blocks' totals are scanned the same way (recursively), and each
+# element is combined with the total of the blocks before it; so the rounding error
+# grows like the block plus log n, not like n.
+SCAN_BLOCK = 32
+SCAN_GROUP = 8  # blocks scanned side by side: independent dependency chains, which the CPU overlaps
+
+
+def _by_blocks(n, visit, carried):
+    """`carried` through visit(g, count, size, *carried) of the blocks along an axis `n`
+    long: blocks g, ..., g + count - 1, each `size` long (constant trip counts)."""
+    groups, rest = divmod(n // SCAN_BLOCK, SCAN_GROUP)
+    carried = for_loop(index(0), index(groups), carried,
+                       lambda g, *c: visit(arith.muli(g, index(SCAN_GROUP)), SCAN_GROUP, SCAN_BLOCK, *c))
+    if rest:
+        carried = visit(index(groups * SCAN_GROUP), rest, SCAN_BLOCK, *carried)
+    if n % SCAN_BLOCK:
+        carried = visit(index(n // SCAN_BLOCK), 1, n % SCAN_BLOCK, *carried)
+    return carried
+
+
+def _blocked_scan(x, x_type, out, axis, reverse, combine, identity):
+    n = out.shape[axis]
+    acc = accumulator_dtype(out.dtype)
+    local_type = ShapedType(out.shape, acc)
+    totals_type = ShapedType(out.shape[:axis] + (-(-n // SCAN_BLOCK),) + out.shape[axis + 1:], acc)
+
+    def positions(g, count, size, k):
+        """Element k's index in each of the blocks g, ..., g + count - 1 (from the block's end in reverse)."""
+        return [arith.addi(arith.muli(arith.addi(g, index(j)), index(SCAN_BLOCK)),
+                           arith.subi(index(size - 1), k) if reverse else k) for j in range(count)]
+
+    def scan_row(at, local, totals):
+        def visit(g, count, size, local, totals):
+            def step(k, *carried):
+                running, local = list(carried[:-1]), carried[-1]
+                for j, i in enumerate(positions(g, count, size, k)):
+                    running[j] = combine(acc, running[j], convert_scalar(x_type.dtype, acc, tensor.extract(x, at(i))))
+                    local = tensor.insert(running[j], local, at(i))
+                return running + [local]
+
+            *running, local = for_loop(index(0), index(size), [constant(acc, identity(acc))] * count + [local], step)
+            for j, total in enumerate(running):
+                totals = tensor.insert(total, totals, at(arith.addi(g, index(j))))
+            return [local, totals]
+
+        return _by_blocks(n, visit, [local, totals])
+
+    local, totals = for_each_row(out.shape, axis, [empty(local_type), empty(totals_type)], scan_row)
+    node = rules.Node("", {"axis": axis, "reverse": reverse}, (totals_type,), (totals_type,))
+    (inclusive,) = _cumulative_lowering(combine, identity)(node, totals)
+    # The total of the blocks before each block (after it, in reverse): the inclusive
+    # totals shifted by one.
+    blocks = totals_type.shape[axis]
+    start, stop = (1, blocks) if reverse else (0, blocks - 1)
+    before = _put(slice_along(inclusive, totals_type, axis, start, stop), totals_type, axis, 1 - start,
+                  filled(totals_type, identity(acc)))
+    in_place = acc == out.dtype  # else each element is read from `local`, written to a new tensor
+
+    def offset_row(at, result):
+        def visit(g, count, size, result):
+            bases = [tensor.extract(before, at(arith.addi(g, index(j)))) for j in range(count)]
+
+            def step(k, result):
+                for base, i in zip(bases, positions(g, count, size, k), strict=True):
+                    value = tensor.extract(result if in_place else local, at(i))
+                    result = tensor.insert(convert_scalar(acc, out.dtype, combine(acc, base, value)), result, at(i))
+                return [result]
+
+            return for_loop(index(0), index(size), [result], step)
+
+        return _by_blocks(n, visit, [result])
+
+    (result,) = for_each_row(out.shape, axis, [local if in_place else empty(out)], offset_row)
+    return result
+
+
+def _put(value, shaped, axis, start, into):
+    """`value` copied into `into` (of ShapedType `shaped`) from `start` along `axis`; a
+    value without that dimension fills one index of it. (A linalg.copy into the slice:
+    a loop, where inserting would copy between strided buffers through the runtime.)"""
+    value_type = ir.RankedTensorType(value.type)
+    sizes = list(shaped.shape)
+    sizes[axis] = value_type.shape[axis] if value_type.rank == shaped.ndim else 1
+    offsets = [0] * shaped.ndim
+    offsets[axis] = start
+    window = offsets, sizes, [1] * shaped.ndim
+    copied = linalg.copy(value, outs=[tensor.extract_slice(value_type, into, [], [], [], *window)])
+    return tensor.insert_slice(copied, into, [], [], [], *window)
+
+
+# name: (dtype kinds accepted, scalar combine rule, identity for blocked float scans)
 CUMULATIVE = {
-    "cumsum": (NUMBER, BINARY["add"][1]),
-    "cumprod": (NUMBER, BINARY["mul"][1]),
-    "cummax": (("float", "int"), BINARY["max"][1]),
-    "cummin": (("float", "int"), BINARY["min"][1]),
+    "cumsum": (NUMBER, BINARY["add"][1], REDUCERS["sum"][2]),
+    "cumprod": (NUMBER, BINARY["mul"][1], REDUCERS["prod"][2]),
+    "cummax": (("float", "int"), BINARY["max"][1], None),
+    "cummin": (("float", "int"), BINARY["min"][1], None),
 }
 
-for _name, (_allowed, _combine) in CUMULATIVE.items():
+for _name, (_allowed, _combine, _identity) in CUMULATIVE.items():
     _cls = type(f"{_name.capitalize()}Op", (MiraxOp,), {
         "infer": _cumulative_infer(_name, _allowed),
         "__doc__": f"The running {_name[3:]} along `axis`, from its end when `reverse`.",
     }, name=_name, operands=("operand",), params={"axis": int_, "reverse": bool_})
-    rules.lowering[_cls.OPERATION_NAME] = _cumulative_lowering(_combine)
+    rules.lowering[_cls.OPERATION_NAME] = _cumulative_lowering(_combine, _identity)
     globals()[_cls.__name__] = _cls
 
 
