@@ -11,14 +11,14 @@ import numpy as np
 from mirax.mlir import arith, ir, scf, tensor
 
 from . import rules
-from .base import MiraxOp, ints, string
+from .base import MiraxOp, bool_, build, ints, string
 from .jvp import deflinear
 from .batching import batch_at, broadcast_batch, move_axis, shifted
-from .elementwise import BINARY, SelectOp
+from .elementwise import BINARY, SelectOp, add, compare, div, mul, select
 from .lowering import empty
 from .shape import BroadcastInDimOp, clamp_index, index_constant, indexed, to_i64
 from .types import ShapedType, is_complex, is_integer
-from .values import apply, full, scalar, type_of, zeros
+from .values import add_tangents, apply, full, full_like, instantiate, scalar, type_of, zeros
 
 MODES = ("clip", "fill")
 COMBINERS = ("set", "add", "mul", "min", "max")
@@ -158,16 +158,18 @@ rules.lowering[GatherOp.OPERATION_NAME] = _lower_gather
 
 class ScatterOp(MiraxOp, name="scatter", operands=("operand", "scatter_indices", "updates"), params={
         "update_window_dims": ints, "inserted_window_dims": ints, "scatter_dims_to_operand_dims": ints,
-        "operand_batching_dims": ints, "scatter_indices_batching_dims": ints, "combiner": string, "mode": string}):
+        "operand_batching_dims": ints, "scatter_indices_batching_dims": ints, "combiner": string, "mode": string,
+        "unique_indices": bool_}):
     """operand with each window of updates combined into it at the position its index
     vector gives (the transpose of gather: update_window_dims of updates span a window,
     whose inserted and batching dimensions have size 1 in the operand). `combiner` is
     set, add, mul, min or max; updates to one element apply in order, so duplicates
-    accumulate."""
+    accumulate. `unique_indices` is the caller's promise that no two windows overlap,
+    which only the derivative of mul with respect to the updates needs (as JAX's)."""
 
     @staticmethod
     def infer(operand, indices, updates, update_window_dims, inserted_window_dims, scatter_dims_to_operand_dims,
-              operand_batching_dims, scatter_indices_batching_dims, combiner, mode):
+              operand_batching_dims, scatter_indices_batching_dims, combiner, mode, unique_indices):
         if updates.dtype != operand.dtype:
             raise TypeError(f"updates dtype {updates.dtype.name} differs from operand dtype {operand.dtype.name}")
         updates_rank = len(update_window_dims) + indices.ndim - 1
@@ -246,14 +248,67 @@ deflinear(GatherOp, linear=(0,))  # as JAX's: neither the indices nor the fill v
 _scatter_linear = deflinear(ScatterOp, linear=(0, 2))
 
 
-def _scatter_jvp(node, primals, tangents):
-    """set and add are linear in (operand, updates); the other combiners have no rule yet."""
-    if node.params["combiner"] not in ("set", "add"):
-        raise NotImplementedError(f"no JVP rule for mirax.scatter with combiner {node.params['combiner']!r}")
-    return _scatter_linear(node, primals, tangents)
+def _inverse_gather(node):
+    """The params of the gather that reads the windows a scatter writes (JAX's)."""
+    p = node.params
+    operand, _, updates = node.in_types
+    window = iter(p["update_window_dims"])
+    sizes = tuple(1 if d in p["inserted_window_dims"] or d in p["operand_batching_dims"]
+                  else updates.shape[next(window)] for d in range(operand.ndim))
+    return dict(offset_dims=p["update_window_dims"], collapsed_slice_dims=p["inserted_window_dims"],
+                start_index_map=p["scatter_dims_to_operand_dims"], operand_batching_dims=p["operand_batching_dims"],
+                start_indices_batching_dims=p["scatter_indices_batching_dims"], slice_sizes=sizes, mode=p["mode"])
 
 
-rules.jvp[ScatterOp.OPERATION_NAME] = _scatter_jvp
+def _windows(node, value, indices):
+    """The windows of `value` (operand-shaped) the scatter of `node` writes, updates-shaped."""
+    return apply(GatherOp, value, indices, scalar(np.zeros((), type_of(value).dtype)), **_inverse_gather(node))
+
+
+def _scatter_add(node, operand, indices, updates):
+    return apply(ScatterOp, operand, indices, updates, **{**node.params, "combiner": "add"})
+
+
+MUL_UPDATES_ERROR = "scatter_mul gradients are only implemented if `unique_indices=True`"
+
+
+def _scatter_mul_jvp(node, primals, tangents):
+    """JAX's: linear in the operand (scaled by the updates where they land); with respect
+    to the updates, operand times their tangents scattered, for unique indices only."""
+    (operand, indices, updates), (t_operand, _, t_updates) = primals, tangents
+    (out,) = build(ScatterOp, list(primals), **node.params)
+    tangent = None if t_operand is None else apply(ScatterOp, t_operand, indices, updates, **node.params)
+    if t_updates is not None:
+        if not node.params["unique_indices"]:
+            raise NotImplementedError(MUL_UPDATES_ERROR)
+        spread = _scatter_add(node, zeros(type_of(operand)), indices, t_updates)
+        tangent = add_tangents(tangent, mul(operand, spread))
+    return [out], [tangent]
+
+
+def _scatter_extremal_jvp(node, primals, tangents):
+    """JAX's for min and max: an element several updates (and maybe the operand) tie for
+    gets the average of their tangents."""
+    (operand, indices, updates), (t_operand, _, t_updates) = primals, tangents
+    (out,) = build(ScatterOp, list(primals), **node.params)
+    t_operand, t_updates = instantiate(t_operand, type_of(operand)), instantiate(t_updates, type_of(updates))
+    initial, target = _windows(node, operand, indices), _windows(node, out, indices)
+    successful, retained = compare(updates, target, direction="EQ"), compare(initial, target, direction="EQ")
+    ones, no = full_like(updates, 1), zeros(type_of(updates))
+    num_updates = _windows(node, _scatter_add(node, zeros(type_of(operand)), indices, select(successful, ones, no)),
+                           indices)
+    num_refs = _windows(node, _scatter_add(node, zeros(type_of(operand)), indices, ones), indices)
+    shared = div(ones, add(num_updates, ones))
+    updates_coef = select(successful, select(retained, shared, div(ones, num_updates)), no)
+    operand_coef = div(add(full_like(updates, -1), select(retained, shared, no)), num_refs)
+    tangent_updates = add(mul(_windows(node, t_operand, indices), operand_coef), mul(t_updates, updates_coef))
+    return [out], [_scatter_add(node, t_operand, indices, tangent_updates)]
+
+
+SCATTER_JVPS = {"set": _scatter_linear, "add": _scatter_linear, "mul": _scatter_mul_jvp,
+                "min": _scatter_extremal_jvp, "max": _scatter_extremal_jvp}
+rules.jvp[ScatterOp.OPERATION_NAME] = lambda node, primals, tangents: SCATTER_JVPS[node.params["combiner"]](
+    node, primals, tangents)
 
 
 # ----------------------------------------------------------------------------- transpose rules (JAX's)
@@ -267,29 +322,30 @@ def _transpose_gather(node, cts, operands, linear):
                       update_window_dims=p["offset_dims"], inserted_window_dims=p["collapsed_slice_dims"],
                       scatter_dims_to_operand_dims=p["start_index_map"],
                       operand_batching_dims=p["operand_batching_dims"],
-                      scatter_indices_batching_dims=p["start_indices_batching_dims"], combiner="add", mode=p["mode"])
+                      scatter_indices_batching_dims=p["start_indices_batching_dims"], combiner="add", mode=p["mode"],
+                      unique_indices=False)
     return [t_operand, None, None]
 
 
 def _transpose_scatter(node, cts, operands, linear):
-    """set and add: the updates' cotangent gathers from the result's; the operand's is the
-    result's, less (for set) the overwritten windows."""
-    (ct,), (_, indices, _) = cts, operands
+    """JAX's. set and add: the updates' cotangent gathers from the result's; the operand's
+    is the result's, less (for set) the overwritten windows. mul, linear in the operand
+    for updates that are not (its JVP's): the result's cotangent scaled by the updates
+    where they land; linear in the updates, for unique indices, the result's cotangent
+    times the operand, gathered. min and max are not linear."""
+    (ct,), (operand, indices, updates) = cts, operands
     p = node.params
-    operand, _, updates = node.in_types
+    if p["combiner"] in ("min", "max") or p["combiner"] == "mul" and linear[0] and linear[2]:
+        raise NotImplementedError(f"mirax.scatter with combiner {p['combiner']!r} is not linear in "
+                                  f"{'its operand and updates' if p['combiner'] == 'mul' else 'its operands'}")
     t_operand = t_updates = None
     if linear[0]:
-        t_operand = ct if p["combiner"] == "add" else apply(ScatterOp, ct, indices, zeros(updates), **p)
+        t_operand = ct if p["combiner"] == "add" else apply(
+            ScatterOp, ct, indices, updates if p["combiner"] == "mul" else zeros(node.in_types[2]), **p)
     if linear[2]:
-        window = iter(p["update_window_dims"])
-        sizes = tuple(1 if d in p["inserted_window_dims"] or d in p["operand_batching_dims"]
-                      else updates.shape[next(window)] for d in range(operand.ndim))
-        t_updates = apply(GatherOp, ct, indices, scalar(np.zeros((), operand.dtype)),
-                          offset_dims=p["update_window_dims"], collapsed_slice_dims=p["inserted_window_dims"],
-                          start_index_map=p["scatter_dims_to_operand_dims"],
-                          operand_batching_dims=p["operand_batching_dims"],
-                          start_indices_batching_dims=p["scatter_indices_batching_dims"], slice_sizes=sizes,
-                          mode=p["mode"])
+        if p["combiner"] == "mul" and not p["unique_indices"]:
+            raise NotImplementedError(MUL_UPDATES_ERROR)
+        t_updates = _windows(node, mul(ct, operand) if p["combiner"] == "mul" else ct, indices)
     return [t_operand, None, t_updates]
 
 

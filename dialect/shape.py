@@ -575,7 +575,7 @@ def _batch_dynamic_update_slice(node, operands, dims, size):
                 batch_at(update, update_dim, size, update_bdim),
                 update_window_dims=tuple(d for d in range(ndim + 1) if d != update_bdim), inserted_window_dims=(),
                 scatter_dims_to_operand_dims=shifted(range(ndim), bdim), operand_batching_dims=(bdim,),
-                scatter_indices_batching_dims=(0,), combiner="set", mode="clip")
+                scatter_indices_batching_dims=(0,), combiner="set", mode="clip", unique_indices=False)
     return [out], [bdim]
 
 

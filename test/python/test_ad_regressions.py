@@ -104,3 +104,56 @@ def test_grad_through_a_used_while_loop_raises_as_jax():
                lambda m: m.vjp(lambda x: (_loop(m.lax, x), x * 3.0), 1.5)[1]((0.0, 1.0))):
         want = raised(jax, fn)
         assert raised(mirax, fn).startswith(want.split(".")[0]), (want,)
+
+
+# ----------------------------------------------------------------------------- .at[].multiply/min/max derivatives
+
+X, Y = np.array([1.0, 2.0, 3.0, 4.0], np.float32), np.array([5.0, 6.0], np.float32)
+I = np.array([1, 3])
+TIES = np.array([1, 1, 2])  # two updates land on x[1] (tying with it under max), one on x[2]
+WEIGHTS = np.arange(4.0, dtype=np.float32)
+SCATTER_GRADS = {
+    "multiply_operand": (lambda m, x, y: (x.at[I].multiply(y) ** 2).sum(), (0,), (X, Y)),
+    "multiply_unique": (lambda m, x, y: (x.at[I].multiply(y, unique_indices=True) ** 2).sum(), (0, 1), (X, Y)),
+    "divide": (lambda m, x, y: x.at[I].divide(y).sum(), (0,), (X, Y)),
+    "min": (lambda m, x, y: (x.at[I].min(y) * WEIGHTS).sum(), (0, 1), (X, Y)),
+    "max": (lambda m, x, y: (x.at[I].max(y) * WEIGHTS).sum(), (0, 1), (X, Y)),
+    "max_ties": (lambda m, x, y: (x.at[TIES].max(y) * WEIGHTS).sum(), (0, 1),
+                 (X, np.array([2.0, 2.0, 1.0], np.float32))),
+    "min_ties": (lambda m, x, y: (x.at[TIES].min(y) * WEIGHTS).sum(), (0, 1),
+                 (X, np.array([2.0, 1.0, 3.0], np.float32))),
+    # integers nothing differentiates need no derivative rule
+    "integer_multiply": (lambda m, x, y: (x * m.numpy.arange(4).at[I].multiply(3)).sum(), (0,), (X, Y)),
+    "integer_max": (lambda m, x, y: (x * m.numpy.arange(4).at[I].max(3)).sum(), (0,), (X, Y)),
+}
+
+
+@pytest.mark.parametrize("case", SCATTER_GRADS)
+def test_scatter_combiner_gradients(case):
+    fn, argnums, args = SCATTER_GRADS[case]
+    want = jax.grad(lambda *a: fn(jax, *a), argnums)(*args)
+    check(mirax.grad(lambda *a: fn(mirax, *a), argnums)(*args), want, case)
+    check(mirax.jit(mirax.grad(lambda *a: fn(mirax, *a), argnums))(*args), want, f"jit {case}")
+
+
+def test_scatter_combiner_jvp_hessian_and_vmap():
+    def f(m):
+        return lambda x, y: x.at[I].max(y) * x.at[I].multiply(y, unique_indices=True)
+
+    tangents = (Y[[0, 1, 0, 1]], X[:2])
+    check(mirax.jvp(f(mirax), (X, Y), tangents)[1], jax.jvp(f(jax), (X, Y), tangents)[1])
+    check(mirax.hessian(lambda x: f(mirax)(x, Y).sum())(X), jax.hessian(lambda x: f(jax)(x, Y).sum())(X))
+    xs = np.stack([X, X + 4])
+    check(mirax.vmap(mirax.grad(lambda x: f(mirax)(x, Y).sum()))(xs),
+          jax.vmap(jax.grad(lambda x: f(jax)(x, Y).sum()))(xs))
+
+
+def test_scatter_multiply_gradient_of_the_updates_needs_unique_indices_as_jax():
+    def f(m):
+        return m.grad(lambda y: m.numpy.asarray(X).at[I].multiply(y).sum())
+
+    with pytest.raises(NotImplementedError) as want:
+        f(jax)(Y)
+    with pytest.raises(NotImplementedError) as got:
+        f(mirax)(Y)
+    assert str(got.value) == str(want.value)

@@ -108,7 +108,8 @@ def _scatter(combiner):
             scatter_dims_to_operand_dims=_ints(dn.scatter_dims_to_operand_dims),
             operand_batching_dims=_ints(dn.operand_batching_dims),
             scatter_indices_batching_dims=_ints(dn.scatter_indices_batching_dims),
-            combiner=combiner, mode="clip" if clip else "fill", weak_type=operand.aval.weak_type,
+            combiner=combiner, mode="clip" if clip else "fill", unique_indices=bool(unique_indices),
+            weak_type=operand.aval.weak_type,
         )
         return out
 

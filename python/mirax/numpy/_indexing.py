@@ -307,7 +307,7 @@ def _stack_columns(columns, batch_shape):
 # ----------------------------------------------------------------------------- x.at[idx]
 
 
-def _scatter_update(x, index, values, scatter_op, mode=None):
+def _scatter_update(x, index, values, scatter_op, mode=None, unique_indices=False):
     """x with `scatter_op` applied at x[index] with `values` (broadcast to x[index]'s shape),
     computed in the promoted dtype of x and values and returned in x's dtype."""
     x = to_array(x)
@@ -336,7 +336,7 @@ def _scatter_update(x, index, values, scatter_op, mode=None):
     dnums = lax.ScatterDimensionNumbers(update_window_dims=indexer.dnums.offset_dims,
                                         inserted_window_dims=indexer.dnums.collapsed_slice_dims,
                                         scatter_dims_to_operand_dims=indexer.dnums.start_index_map)
-    out = scatter_op(operand, indexer.indices, values, dnums, mode=mode)
+    out = scatter_op(operand, indexer.indices, values, dnums, mode=mode, unique_indices=unique_indices)
     if parsed.bool_dims:
         out = lax.squeeze(out, parsed.bool_dims)
     return lax.convert_element_type(out, dtype, weak_type)
@@ -374,31 +374,34 @@ class _IndexUpdateRef:
         return _rewriting_take(to_array(self.array), self.index, mode, fill_value)
 
     def set(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        return _scatter_update(self.array, self.index, values, lax.scatter, mode)
+        return _scatter_update(self.array, self.index, values, lax.scatter, mode, unique_indices)
 
     def add(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        return _scatter_update(self.array, self.index, values, lax.scatter_add, mode)
+        return _scatter_update(self.array, self.index, values, lax.scatter_add, mode, unique_indices)
 
     def subtract(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        return _scatter_update(self.array, self.index, lax.neg(asarray(values)), lax.scatter_add, mode)
+        return _scatter_update(self.array, self.index, lax.neg(asarray(values)), lax.scatter_add, mode,
+                               unique_indices)
 
     def multiply(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        return _scatter_update(self.array, self.index, values, lax.scatter_mul, mode)
+        return _scatter_update(self.array, self.index, values, lax.scatter_mul, mode, unique_indices)
 
     mul = multiply
 
     def divide(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
         # as JAX: x / (1 at unindexed places, the product of the values at indexed ones)
-        return divide(self.array, _scatter_update(ones_like(self.array), self.index, values, lax.scatter_mul, mode))
+        return divide(self.array, _scatter_update(ones_like(self.array), self.index, values, lax.scatter_mul, mode,
+                                                  unique_indices))
 
     def power(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):
-        return power(self.array, _scatter_update(ones_like(self.array), self.index, values, lax.scatter_mul, mode))
+        return power(self.array, _scatter_update(ones_like(self.array), self.index, values, lax.scatter_mul, mode,
+                                                 unique_indices))
 
     def min(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):  # noqa: A003
-        return _scatter_update(self.array, self.index, values, lax.scatter_min, mode)
+        return _scatter_update(self.array, self.index, values, lax.scatter_min, mode, unique_indices)
 
     def max(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):  # noqa: A003
-        return _scatter_update(self.array, self.index, values, lax.scatter_max, mode)
+        return _scatter_update(self.array, self.index, values, lax.scatter_max, mode, unique_indices)
 
 
 # ----------------------------------------------------------------------------- take and friends

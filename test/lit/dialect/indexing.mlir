@@ -18,8 +18,8 @@ func.func @gather(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>, %fill: tensor<f32>) 
 /// x.at[idx].add(updates): windows of updates combined into the operand's rows.
 // CHECK-LABEL: func.func @scatter
 //  CHECK-SAME: (%[[X:.+]]: tensor<5x3xf32>, %[[I:.+]]: tensor<4x1xi32>, %[[U:.+]]: tensor<4x3xf32>)
-//  CHECK-NEXT:   "mirax.scatter"(%[[X]], %[[I]], %[[U]]) {combiner = "add", inserted_window_dims = array<i64: 0>, mode = "clip", operand_batching_dims = array<i64>, scatter_dims_to_operand_dims = array<i64: 0>, scatter_indices_batching_dims = array<i64>, update_window_dims = array<i64: 1>} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<4x3xf32>) -> tensor<5x3xf32>
+//  CHECK-NEXT:   "mirax.scatter"(%[[X]], %[[I]], %[[U]]) {combiner = "add", inserted_window_dims = array<i64: 0>, mode = "clip", operand_batching_dims = array<i64>, scatter_dims_to_operand_dims = array<i64: 0>, scatter_indices_batching_dims = array<i64>, unique_indices = false, update_window_dims = array<i64: 1>} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<4x3xf32>) -> tensor<5x3xf32>
 func.func @scatter(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>, %u: tensor<4x3xf32>) {
-  %0 = "mirax.scatter"(%x, %i, %u) {update_window_dims = array<i64: 1>, inserted_window_dims = array<i64: 0>, scatter_dims_to_operand_dims = array<i64: 0>, operand_batching_dims = array<i64>, scatter_indices_batching_dims = array<i64>, combiner = "add", mode = "clip"} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<4x3xf32>) -> tensor<5x3xf32>
+  %0 = "mirax.scatter"(%x, %i, %u) {update_window_dims = array<i64: 1>, inserted_window_dims = array<i64: 0>, scatter_dims_to_operand_dims = array<i64: 0>, operand_batching_dims = array<i64>, scatter_indices_batching_dims = array<i64>, combiner = "add", mode = "clip", unique_indices = false} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<4x3xf32>) -> tensor<5x3xf32>
   return
 }

@@ -425,7 +425,7 @@ func.func @gather_fill_value(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>, %fill: te
 
 func.func @scatter_combiner(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>, %u: tensor<4x3xf32>) {
   // expected-error @+1 {{'mirax.scatter' op combiner must be one of set, add, mul, min, max, got 'sub'}}
-  %0 = "mirax.scatter"(%x, %i, %u) {update_window_dims = array<i64: 1>, inserted_window_dims = array<i64: 0>, scatter_dims_to_operand_dims = array<i64: 0>, operand_batching_dims = array<i64>, scatter_indices_batching_dims = array<i64>, combiner = "sub", mode = "clip"} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<4x3xf32>) -> tensor<5x3xf32>
+  %0 = "mirax.scatter"(%x, %i, %u) {update_window_dims = array<i64: 1>, inserted_window_dims = array<i64: 0>, scatter_dims_to_operand_dims = array<i64: 0>, operand_batching_dims = array<i64>, scatter_indices_batching_dims = array<i64>, combiner = "sub", mode = "clip", unique_indices = false} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<4x3xf32>) -> tensor<5x3xf32>
   return
 }
 
@@ -433,7 +433,7 @@ func.func @scatter_combiner(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>, %u: tensor
 
 func.func @scatter_updates_shape(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>, %u: tensor<3x3xf32>) {
   // expected-error @+1 {{'mirax.scatter' op updates [3, 3] outside update_window_dims [1] must match the batch shape [4] of indices}}
-  %0 = "mirax.scatter"(%x, %i, %u) {update_window_dims = array<i64: 1>, inserted_window_dims = array<i64: 0>, scatter_dims_to_operand_dims = array<i64: 0>, operand_batching_dims = array<i64>, scatter_indices_batching_dims = array<i64>, combiner = "add", mode = "clip"} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<3x3xf32>) -> tensor<5x3xf32>
+  %0 = "mirax.scatter"(%x, %i, %u) {update_window_dims = array<i64: 1>, inserted_window_dims = array<i64: 0>, scatter_dims_to_operand_dims = array<i64: 0>, operand_batching_dims = array<i64>, scatter_indices_batching_dims = array<i64>, combiner = "add", mode = "clip", unique_indices = false} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<3x3xf32>) -> tensor<5x3xf32>
   return
 }
 

@@ -61,3 +61,39 @@ func.func private @s_jvp_0(tensor<f32>, tensor<f32>) -> (tensor<f32>, tensor<f32
     attributes {mirax.jvp_of = @s, mirax.active = array<i64: 0>}
 func.func private @s_jvp_0_jvp_0_1(tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>) -> (tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>)
     attributes {mirax.jvp_of = @s_jvp_0, mirax.active = array<i64: 0, 1>}
+
+// -----
+
+/// scatter with combiner mul, as JAX's: linear in the operand, whose tangent is
+/// scattered with the same updates. Ops none of whose operands has a tangent (the
+/// integer scatter) are copied as they are: they need no rule.
+// CHECK-LABEL: func.func private @m_jvp_0(
+//  CHECK-SAME: %[[X:[^:]+]]: tensor<4xf32>, %[[N:[^:]+]]: tensor<4xi32>, %[[I:[^:]+]]: tensor<2x1xi32>, %[[U:[^:]+]]: tensor<2xf32>, %[[V:[^:]+]]: tensor<2xi32>, %[[T:[^:]+]]: tensor<4xf32>)
+//       CHECK:   %[[Y:.+]] = "mirax.scatter"(%[[X]], %[[I]], %[[U]]) {combiner = "mul"
+//       CHECK:   %[[TY:.+]] = "mirax.scatter"(%[[T]], %[[I]], %[[U]]) {combiner = "mul"
+//       CHECK:   %[[K:.+]] = "mirax.scatter"(%[[N]], %[[I]], %[[V]]) {combiner = "max"
+//       CHECK:   return %[[Y]], %[[K]], %[[TY]], %{{.+}}
+func.func private @m(%x: tensor<4xf32>, %n: tensor<4xi32>, %i: tensor<2x1xi32>, %u: tensor<2xf32>, %v: tensor<2xi32>) -> (tensor<4xf32>, tensor<4xi32>) {
+  %0 = "mirax.scatter"(%x, %i, %u) {update_window_dims = array<i64>, inserted_window_dims = array<i64: 0>, scatter_dims_to_operand_dims = array<i64: 0>, operand_batching_dims = array<i64>, scatter_indices_batching_dims = array<i64>, combiner = "mul", mode = "fill", unique_indices = false} : (tensor<4xf32>, tensor<2x1xi32>, tensor<2xf32>) -> tensor<4xf32>
+  %1 = "mirax.scatter"(%n, %i, %v) {update_window_dims = array<i64>, inserted_window_dims = array<i64: 0>, scatter_dims_to_operand_dims = array<i64: 0>, operand_batching_dims = array<i64>, scatter_indices_batching_dims = array<i64>, combiner = "max", mode = "fill", unique_indices = false} : (tensor<4xi32>, tensor<2x1xi32>, tensor<2xi32>) -> tensor<4xi32>
+  return %0, %1 : tensor<4xf32>, tensor<4xi32>
+}
+func.func private @m_jvp_0(tensor<4xf32>, tensor<4xi32>, tensor<2x1xi32>, tensor<2xf32>, tensor<2xi32>, tensor<4xf32>) -> (tensor<4xf32>, tensor<4xi32>, tensor<4xf32>, tensor<4xi32>)
+    attributes {mirax.jvp_of = @m, mirax.active = array<i64: 0>}
+
+// -----
+
+/// scatter max, as JAX's: each window's tangent is the average of the tangents of the
+/// values tying for it (counted by scattering ones), added into the operand's tangent.
+// CHECK-LABEL: func.func private @e_jvp_0_2(
+//  CHECK-SAME: %[[X:[^:]+]]: tensor<4xf32>, %[[I:[^:]+]]: tensor<2x1xi32>, %[[U:[^:]+]]: tensor<2xf32>, %[[TX:[^:]+]]: tensor<4xf32>, %[[TU:[^:]+]]: tensor<2xf32>)
+//       CHECK:   "mirax.compare"({{.+}}) {direction = "EQ"}
+//       CHECK:   %[[G:.+]] = "mirax.gather"(%[[TX]], %[[I]]
+//       CHECK:   %[[R:.+]] = "mirax.scatter"(%[[TX]], %[[I]], %{{.+}}) {combiner = "add"
+//       CHECK:   return %{{.+}}, %[[R]]
+func.func private @e(%x: tensor<4xf32>, %i: tensor<2x1xi32>, %u: tensor<2xf32>) -> tensor<4xf32> {
+  %0 = "mirax.scatter"(%x, %i, %u) {update_window_dims = array<i64>, inserted_window_dims = array<i64: 0>, scatter_dims_to_operand_dims = array<i64: 0>, operand_batching_dims = array<i64>, scatter_indices_batching_dims = array<i64>, combiner = "max", mode = "fill", unique_indices = false} : (tensor<4xf32>, tensor<2x1xi32>, tensor<2xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+func.func private @e_jvp_0_2(tensor<4xf32>, tensor<2x1xi32>, tensor<2xf32>, tensor<4xf32>, tensor<2xf32>) -> (tensor<4xf32>, tensor<4xf32>)
+    attributes {mirax.jvp_of = @e, mirax.active = array<i64: 0, 2>}

@@ -75,7 +75,7 @@ func.func private @gather_fill(tensor<5x4xf32>, tensor<3x1xi32>, tensor<7xf32>) 
 //  CHECK-NEXT:   %[[S:.+]] = "mirax.scatter"(%[[XB]], %[[I]], %[[U]])
 //  CHECK-SAME:     combiner = "add", inserted_window_dims = array<i64: 0>, mode = "fill",
 //  CHECK-SAME:     operand_batching_dims = array<i64>, scatter_dims_to_operand_dims = array<i64: 0>,
-//  CHECK-SAME:     scatter_indices_batching_dims = array<i64>, update_window_dims = array<i64: 1, 2>
+//  CHECK-SAME:     scatter_indices_batching_dims = array<i64>, unique_indices = false, update_window_dims = array<i64: 1, 2>
 //  CHECK-SAME:     -> tensor<5x4x7xf32>
 //  CHECK-NEXT:   return %[[S]]
 
@@ -91,7 +91,7 @@ func.func private @gather_fill(tensor<5x4xf32>, tensor<3x1xi32>, tensor<7xf32>) 
 //  CHECK-SAME:     -> tensor<7x5x4xf32>
 //  CHECK-NEXT:   return %[[S]]
 func.func private @scatter(%x: tensor<5x4xf32>, %i: tensor<3x1xi32>, %u: tensor<3x4xf32>) -> tensor<5x4xf32> {
-  %0 = "mirax.scatter"(%x, %i, %u) {update_window_dims = array<i64: 1>, inserted_window_dims = array<i64: 0>, scatter_dims_to_operand_dims = array<i64: 0>, operand_batching_dims = array<i64>, scatter_indices_batching_dims = array<i64>, combiner = "add", mode = "fill"} : (tensor<5x4xf32>, tensor<3x1xi32>, tensor<3x4xf32>) -> tensor<5x4xf32>
+  %0 = "mirax.scatter"(%x, %i, %u) {update_window_dims = array<i64: 1>, inserted_window_dims = array<i64: 0>, scatter_dims_to_operand_dims = array<i64: 0>, operand_batching_dims = array<i64>, scatter_indices_batching_dims = array<i64>, combiner = "add", mode = "fill", unique_indices = false} : (tensor<5x4xf32>, tensor<3x1xi32>, tensor<3x4xf32>) -> tensor<5x4xf32>
   return %0 : tensor<5x4xf32>
 }
 func.func private @scatter_updates(tensor<5x4xf32>, tensor<3x1xi32>, tensor<3x4x7xf32>) -> tensor<5x4x7xf32>

@@ -186,7 +186,7 @@ func.func private @u_vmap(tensor<4x6xf32>, tensor<2x3x5xf32>, tensor<i64>) -> te
 // CHECK-LABEL: func.func private @us_vmap
 //  CHECK-SAME: (%[[X:.+]]: tensor<5x4x6xf32>, %[[U:.+]]: tensor<2x5x3xf32>, %[[I:.+]]: tensor<5xi32>, %[[J:.+]]: tensor<i32>)
 //       CHECK:   %[[IDX:.+]] = "mirax.concatenate"
-//       CHECK:   %[[R:.+]] = "mirax.scatter"(%[[X]], %[[IDX]], %[[U]]) {combiner = "set", inserted_window_dims = array<i64>, mode = "clip", operand_batching_dims = array<i64: 0>, scatter_dims_to_operand_dims = array<i64: 1, 2>, scatter_indices_batching_dims = array<i64: 0>, update_window_dims = array<i64: 0, 2>} : (tensor<5x4x6xf32>, tensor<5x2xi32>, tensor<2x5x3xf32>) -> tensor<5x4x6xf32>
+//       CHECK:   %[[R:.+]] = "mirax.scatter"(%[[X]], %[[IDX]], %[[U]]) {combiner = "set", inserted_window_dims = array<i64>, mode = "clip", operand_batching_dims = array<i64: 0>, scatter_dims_to_operand_dims = array<i64: 1, 2>, scatter_indices_batching_dims = array<i64: 0>, unique_indices = false, update_window_dims = array<i64: 0, 2>} : (tensor<5x4x6xf32>, tensor<5x2xi32>, tensor<2x5x3xf32>) -> tensor<5x4x6xf32>
 //       CHECK:   return %[[R]]
 func.func private @us(%x: tensor<4x6xf32>, %u: tensor<2x3xf32>, %i: tensor<i32>, %j: tensor<i32>) -> tensor<4x6xf32> {
   %0 = "mirax.dynamic_update_slice"(%i, %j, %x, %u) : (tensor<i32>, tensor<i32>, tensor<4x6xf32>, tensor<2x3xf32>) -> tensor<4x6xf32>
