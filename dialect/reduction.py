@@ -386,8 +386,9 @@ def _by_blocks(n, visit, carried):
     """`carried` through visit(g, count, size, *carried) of the blocks along an axis `n`
     long: blocks g, ..., g + count - 1, each `size` long (constant trip counts)."""
     groups, rest = divmod(n // SCAN_BLOCK, SCAN_GROUP)
-    carried = for_loop(index(0), index(groups), carried,
-                       lambda g, *c: visit(arith.muli(g, index(SCAN_GROUP)), SCAN_GROUP, SCAN_BLOCK, *c))
+    if groups:
+        carried = for_loop(index(0), index(groups), carried,
+                           lambda g, *c: visit(arith.muli(g, index(SCAN_GROUP)), SCAN_GROUP, SCAN_BLOCK, *c))
     if rest:
         carried = visit(index(groups * SCAN_GROUP), rest, SCAN_BLOCK, *carried)
     if n % SCAN_BLOCK:

@@ -140,8 +140,8 @@ func.func @caller(%x: tensor<2xui16>) -> tensor<2xui16> {
 
 // -----
 
-/// A reduction is a linalg.generic with reduction iterators over an init filled
-/// with the reduction's identity.
+/// A reduction (a float sum of up to 8 elements) is a linalg.generic with reduction
+/// iterators over an init filled with the reduction's identity.
 //   CHECK-DAG: #[[ID:.+]] = affine_map<(d0, d1) -> (d0, d1)>
 //   CHECK-DAG: #[[ROWS:.+]] = affine_map<(d0, d1) -> (d0)>
 // CHECK-LABEL: func.func @reduce_sum
@@ -162,6 +162,79 @@ func.func @reduce_sum(%x: tensor<2x3xf32>) -> tensor<2xf32> {
 
 // -----
 
+/// A long float sum is a tree: windows of 128 along a contiguous axis folded by one
+/// generic, which reads the operand through a map (so that an elementwise producer
+/// fuses into it; an unread operand bounds the window's loop) and may reassociate
+/// within a window (vector accumulators), then the windows' sums folded the same way.
+//   CHECK-DAG: #[[WINDOWS:.+]] = affine_map<(d0, d1) -> (d0 * 128 + d1)>
+//   CHECK-DAG: #[[LANE:.+]] = affine_map<(d0, d1) -> (d1)>
+//   CHECK-DAG: #[[WINDOW:.+]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func.func @sum_tree
+//  CHECK-SAME: (%[[X:.+]]: tensor<1024xf32>)
+//       CHECK:   %[[BOUND:.+]] = tensor.empty() : tensor<128xi8>
+//       CHECK:   %[[PARTIAL:.+]] = linalg.generic {indexing_maps = [#[[WINDOWS]], #[[LANE]], #[[WINDOW]]], iterator_types = ["parallel", "reduction"]}
+//  CHECK-SAME:       ins(%[[X]], %[[BOUND]] : tensor<1024xf32>, tensor<128xi8>) outs(%{{.+}} : tensor<8xf32>)
+//       CHECK:     arith.addf %{{.+}}, %{{.+}} fastmath<reassoc> : f32
+//       CHECK:   %[[SUM:.+]] = linalg.generic {{.+}} iterator_types = ["reduction"]}
+//  CHECK-SAME:       ins(%[[PARTIAL]] : tensor<8xf32>) outs(%{{.+}} : tensor<f32>)
+//       CHECK:   return %[[SUM]]
+func.func @sum_tree(%x: tensor<1024xf32>) -> tensor<f32> {
+  %0 = "mirax.reduce_sum"(%x) {axes = array<i64: 0>} : (tensor<1024xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+/// Along a strided axis the windows are 32 rows, added in order (no reassociation),
+/// the loop over the columns innermost.
+//   CHECK-DAG: #[[ROWS:.+]] = affine_map<(d0, d1, d2) -> (d0 * 32 + d1, d2)>
+// CHECK-LABEL: func.func @sum_columns
+//       CHECK:   %[[PARTIAL:.+]] = linalg.generic {indexing_maps = [#[[ROWS]], {{.+}}], iterator_types = ["parallel", "reduction", "parallel"]}
+//  CHECK-SAME:       outs(%{{.+}} : tensor<2x16xf32>)
+//       CHECK:     arith.addf %{{.+}}, %{{.+}} : f32
+//       CHECK:   linalg.generic {{.+}} iterator_types = ["reduction", "parallel"]} ins(%[[PARTIAL]] : tensor<2x16xf32>)
+func.func @sum_columns(%x: tensor<64x16xf32>) -> tensor<16xf32> {
+  %0 = "mirax.reduce_sum"(%x) {axes = array<i64: 0>} : (tensor<64x16xf32>) -> tensor<16xf32>
+  return %0 : tensor<16xf32>
+}
+
+// -----
+
+/// A length with no window dividing it: the whole windows, then the tail's sum added.
+// CHECK-LABEL: func.func @sum_tail
+//       CHECK:   linalg.generic {{.+}} outs(%{{.+}} : tensor<1xf32>)
+//       CHECK:   %[[WINDOWS:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<f32>)
+//       CHECK:   %[[REST:.+]] = tensor.extract_slice %{{.+}}[128] [3] [1] : tensor<131xf32> to tensor<3xf32>
+//       CHECK:   %[[TAIL:.+]] = linalg.generic {{.+}} ins(%[[REST]] : tensor<3xf32>)
+//       CHECK:   linalg.generic {{.+}} ins(%[[WINDOWS]], %[[TAIL]] : tensor<f32>, tensor<f32>)
+//       CHECK:     arith.addf
+func.func @sum_tail(%x: tensor<131xf32>) -> tensor<f32> {
+  %0 = "mirax.reduce_sum"(%x) {axes = array<i64: 0>} : (tensor<131xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+/// A float contraction longer than 256 sums each block of 256 products from zero
+/// (loops m, n, block, k), folds the blocks' sums, and adds the tail's.
+//   CHECK-DAG: #[[A:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d2 * 256 + d3)>
+//   CHECK-DAG: #[[B:.+]] = affine_map<(d0, d1, d2, d3) -> (d2 * 256 + d3, d1)>
+// CHECK-LABEL: func.func @dot_blocks
+//       CHECK:   %[[BLOCKS:.+]] = linalg.generic {indexing_maps = [#[[A]], #[[B]], {{.+}}], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+//  CHECK-SAME:       outs(%{{.+}} : tensor<1x1x2xf32>)
+//       CHECK:     arith.mulf
+//       CHECK:     arith.addf %{{.+}}, %{{.+}} fastmath<reassoc> : f32
+//       CHECK:   %[[SUM:.+]] = linalg.generic {{.+}} ins(%[[BLOCKS]] : tensor<1x1x2xf32>)
+//       CHECK:   tensor.extract_slice %{{.+}}[0, 512] [1, 88] [1, 1]
+//       CHECK:   %[[TAIL:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<1x1xf32>)
+//       CHECK:   linalg.generic {{.+}} ins(%[[SUM]], %[[TAIL]] : tensor<1x1xf32>, tensor<1x1xf32>)
+func.func @dot_blocks(%a: tensor<600xf32>, %b: tensor<600xf32>) -> tensor<f32> {
+  %0 = "mirax.dot_general"(%a, %b) {lhs_contracting_dimensions = array<i64: 0>, rhs_contracting_dimensions = array<i64: 0>, lhs_batch_dimensions = array<i64>, rhs_batch_dimensions = array<i64>} : (tensor<600xf32>, tensor<600xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
 /// argmax carries the best value and its index through one generic.
 // CHECK-LABEL: func.func @argmax
 //       CHECK:   %[[BEST:.+]]:2 = linalg.generic
@@ -177,7 +250,7 @@ func.func @argmax(%x: tensor<2x3xf32>) -> tensor<3xi32> {
 
 // -----
 
-/// A cumulative reduction is a sequential scf.for over the axis.
+/// A cumulative reduction (a float one up to 32 long) is a sequential scf.for over the axis.
 // CHECK-LABEL: func.func @cumsum
 //       CHECK:   scf.for
 //       CHECK:     arith.addf
@@ -185,6 +258,28 @@ func.func @argmax(%x: tensor<2x3xf32>) -> tensor<3xi32> {
 func.func @cumsum(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %0 = "mirax.cumsum"(%x) {axis = 1 : i64, reverse = false} : (tensor<2x3xf32>) -> tensor<2x3xf32>
   return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+/// A float cumsum longer than 32 runs by blocks of 32: blocks scanned side by side
+/// (here three whole ones, then the short last one), each from zero, recording its
+/// total; the totals scanned; each element then gets the total of the blocks before
+/// its own (the scanned totals shifted by one block).
+// CHECK-LABEL: func.func @cumsum_blocks
+//       CHECK:   scf.for {{.+}} -> (f32, f32, f32, tensor<100xf32>)
+//       CHECK:     arith.addf
+//       CHECK:   tensor.insert %{{.+}} : tensor<4xf32>
+//       CHECK:   scf.for {{.+}} -> (f32, tensor<100xf32>)
+//       CHECK:   scf.for {{.+}} -> (f32, tensor<4xf32>)
+//       CHECK:   %[[SHIFTED:.+]] = linalg.copy {{.+}} ins(%{{.+}} : tensor<3xf32>)
+//       CHECK:   %[[BEFORE:.+]] = tensor.insert_slice %[[SHIFTED]] into %{{.+}}[1] [3] [1] : tensor<3xf32> into tensor<4xf32>
+//       CHECK:   %[[BASE:.+]] = tensor.extract %[[BEFORE]]
+//       CHECK:   scf.for {{.+}} -> (tensor<100xf32>)
+//       CHECK:     arith.addf %[[BASE]], %{{.+}} : f32
+func.func @cumsum_blocks(%x: tensor<100xf32>) -> tensor<100xf32> {
+  %0 = "mirax.cumsum"(%x) {axis = 0 : i64, reverse = false} : (tensor<100xf32>) -> tensor<100xf32>
+  return %0 : tensor<100xf32>
 }
 
 // -----
