@@ -111,6 +111,9 @@ def _generic_dot(lhs_type, rhs_type, acc, params, lhs, rhs):
 # off by 9e-6). The f32 matmuls that mirax-vectorize-matmul packs do the same in its
 # register tiles, which start each block of K_BLOCK from zero.
 K_BLOCK = 256
+# A packed matmul adds its blocks' sums into C in order; a longer contraction than
+# K_CHUNK is cut into matmuls of K_CHUNK whose products are added as a tree.
+K_CHUNK = 16 * K_BLOCK
 # mirax-vectorize-matmul packs f32 matmuls whose M is a whole number of its register
 # tiles' rows.
 REGISTER_ROWS = 4
@@ -154,6 +157,22 @@ def _as_matmul(node, lhs, rhs):
     acc = ShapedType(a_type.shape[:-2] + (m, n), accumulator_dtype(out.dtype))
     product = (linalg.batch_matmul if a_type.ndim == 3 else linalg.matmul)(a, b, outs=[filled(acc, 0)])
     return reshape(convert_tensor(product, acc, out.dtype), out)
+
+
+def _chunked(node, lhs, rhs):
+    """A packed matmul longer than K_CHUNK: a matmul per chunk of K, added as a tree."""
+    (out,) = node.out_types
+    a, b, a_type, b_type, (_, m, k, n) = _matmul_operands(node, lhs, rhs)
+    acc = ShapedType((m, n), accumulator_dtype(out.dtype))
+    products = [linalg.matmul(slice_along(a, a_type, 1, start, min(start + K_CHUNK, k)),
+                              slice_along(b, b_type, 0, start, min(start + K_CHUNK, k)), outs=[filled(acc, 0)])
+                for start in range(0, k, K_CHUNK)]
+    add = BINARY["add"][1]
+    while len(products) > 1:
+        pairs = [elementwise([acc], products[i:i + 2], lambda x, y: add(acc.dtype, x, y))[0]
+                 for i in range(0, len(products) - 1, 2)]
+        products = pairs + products[len(pairs) * 2:]
+    return reshape(convert_tensor(products[0], acc, out.dtype), out)
 
 
 def _blocked(node, lhs, rhs):
@@ -210,6 +229,8 @@ def _lower_dot_general(node, lhs, rhs):
         as_matmul = named is linalg.matmul or (named is None and not node.params["lhs_batch_dimensions"])
         if not (as_matmul and packed_matmul(m, k, n, out.dtype)):
             return [_blocked(node, lhs, rhs)]
+        if k > K_CHUNK:
+            return [_chunked(node, lhs, rhs)]
     if named is None:
         return [_as_matmul(node, lhs, rhs)]
     acc = ShapedType(out.shape, accumulator_dtype(out.dtype))
