@@ -120,20 +120,22 @@ def address(array):
 
 # ----------------------------------------------------------------------------- checked allocation
 
-# Compiled code gets its temporaries from malloc (and calloc, which LLVM makes of a
-# malloc and a memset, and aligned_alloc), resolved to these versions, which end the
-# call when the C library's fails instead of returning NULL for the program to write
-# through. `mirax_call(fn, argv)` runs a packed entry point in a frame it registers
-# for its thread (a jmp_buf, then the size of a failed allocation); a failed
-# allocation jumps back there and `mirax_call` returns its size, or 0 when the call
-# completed. Buffers the call had allocated before are not freed (the jump skips
-# their frees). A failure on an OpenMP thread, or inside a parallel loop, cannot jump
-# out of the loop: it aborts the process with a message instead of crashing.
+# Compiled code gets its temporaries from malloc, calloc (which LLVM makes of a malloc
+# and a memset) and aligned_alloc, and gives them back to free: all four resolve to
+# these versions. `mirax_call(block)` runs a packed entry point (block[0]) on its
+# arguments (from block[1]) in a frame that it registers for its thread: a jmp_buf, the size of a failed allocation, and the list
+# of the blocks allocated by the call that are still live (each block has a 32-byte
+# header before the program's pointer: the next block, the address of the pointer to
+# this block, the address to give back to the C library). An allocation that fails
+# jumps back to the frame, which frees the call's live blocks and returns the size;
+# 0 means the call completed. A failure on an OpenMP thread, or inside a parallel
+# loop, cannot jump out of the loop: it aborts the process with a message instead.
 _ALLOCATOR = """
 module {
   llvm.func @malloc(i64) -> !llvm.ptr
   llvm.func @calloc(i64, i64) -> !llvm.ptr
   llvm.func @aligned_alloc(i64, i64) -> !llvm.ptr
+  llvm.func @free(!llvm.ptr)
   llvm.func @_setjmp(!llvm.ptr) -> i32 attributes {passthrough = ["returns_twice"]}
   llvm.func @longjmp(!llvm.ptr, i32) attributes {passthrough = ["noreturn"]}
   llvm.func @pthread_key_create(!llvm.ptr, !llvm.ptr) -> i32
@@ -145,11 +147,17 @@ module {
   llvm.mlir.global internal @key(0 : i32) : i32
   llvm.mlir.global internal constant @message("mirax: out of memory on an OpenMP thread or in a parallel loop\\00")
 
-  // jmp_buf: 512 bytes (glibc's is 200 on x86-64, 312 on aarch64); the failed size after it.
-  llvm.func @mirax_call(%fn: !llvm.ptr, %argv: !llvm.ptr) -> i64 {
+  // The frame: jmp_buf in i64 0-63 (glibc's is 200 bytes on x86-64, 312 on aarch64),
+  // the failed size in 64, the first live block's header in 65.
+  llvm.func @mirax_call(%block: !llvm.ptr) -> i64 {
+    %fn = llvm.load %block : !llvm.ptr -> !llvm.ptr
+    %argv = llvm.getelementptr %block[1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
     %one = llvm.mlir.constant(1 : i64) : i64
     %zero = llvm.mlir.constant(0 : i64) : i64
-    %frame = llvm.alloca %one x !llvm.array<65 x i64> {alignment = 16 : i64} : (i64) -> !llvm.ptr
+    %null = llvm.mlir.zero : !llvm.ptr
+    %frame = llvm.alloca %one x !llvm.array<66 x i64> {alignment = 16 : i64} : (i64) -> !llvm.ptr
+    %head = llvm.getelementptr %frame[0, 65] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<66 x i64>
+    llvm.store %null, %head : !llvm.ptr, !llvm.ptr
     %keyp = llvm.mlir.addressof @key : !llvm.ptr
     %key = llvm.load %keyp : !llvm.ptr -> i32
     %outer = llvm.call @pthread_getspecific(%key) : (i32) -> !llvm.ptr
@@ -161,10 +169,34 @@ module {
   ^run:
     llvm.call %fn(%argv) : !llvm.ptr, (!llvm.ptr) -> ()
     %1 = llvm.call @pthread_setspecific(%key, %outer) : (i32, !llvm.ptr) -> i32
+    // Blocks the program did not free no longer belong to this frame.
+    %left = llvm.load %head : !llvm.ptr -> !llvm.ptr
+    llvm.br ^untrack(%left : !llvm.ptr)
+  ^untrack(%node: !llvm.ptr):
+    %more = llvm.icmp "ne" %node, %null : !llvm.ptr
+    llvm.cond_br %more, ^untrack_one, ^done
+  ^untrack_one:
+    %next = llvm.load %node : !llvm.ptr -> !llvm.ptr
+    %pprev = llvm.getelementptr %node[1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    llvm.store %null, %pprev : !llvm.ptr, !llvm.ptr
+    llvm.br ^untrack(%next : !llvm.ptr)
+  ^done:
     llvm.return %zero : i64
   ^failed:
     %2 = llvm.call @pthread_setspecific(%key, %outer) : (i32, !llvm.ptr) -> i32
-    %slot = llvm.getelementptr %frame[0, 64] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<65 x i64>
+    %live = llvm.load volatile %head : !llvm.ptr -> !llvm.ptr
+    llvm.br ^release(%live : !llvm.ptr)
+  ^release(%b: !llvm.ptr):
+    %some = llvm.icmp "ne" %b, %null : !llvm.ptr
+    llvm.cond_br %some, ^release_one, ^report
+  ^release_one:
+    %n = llvm.load %b : !llvm.ptr -> !llvm.ptr
+    %basep = llvm.getelementptr %b[2] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    %base = llvm.load %basep : !llvm.ptr -> !llvm.ptr
+    llvm.call @free(%base) : (!llvm.ptr) -> ()
+    llvm.br ^release(%n : !llvm.ptr)
+  ^report:
+    %slot = llvm.getelementptr %frame[0, 64] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<66 x i64>
     %size = llvm.load volatile %slot : !llvm.ptr -> i64
     llvm.return %size : i64
   }
@@ -181,7 +213,7 @@ module {
     %can_jump = llvm.and %registered, %serial : i1
     llvm.cond_br %can_jump, ^jump, ^abort
   ^jump:
-    %slot = llvm.getelementptr %frame[0, 64] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<65 x i64>
+    %slot = llvm.getelementptr %frame[0, 64] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<66 x i64>
     llvm.store volatile %size, %slot : i64, !llvm.ptr
     %c1 = llvm.mlir.constant(1 : i32) : i32
     llvm.call @longjmp(%frame, %c1) : (!llvm.ptr, i32) -> ()
@@ -193,36 +225,99 @@ module {
     llvm.unreachable
   }
 
-  llvm.func @mirax_malloc(%size: i64) -> !llvm.ptr {
-    %p = llvm.call @malloc(%size) : (i64) -> !llvm.ptr
-    llvm.call @check(%p, %size) : (!llvm.ptr, i64) -> ()
-    llvm.return %p : !llvm.ptr
-  }
-
-  llvm.func @mirax_calloc(%count: i64, %size: i64) -> !llvm.ptr {
-    %p = llvm.call @calloc(%count, %size) : (i64, i64) -> !llvm.ptr
-    %bytes = llvm.mul %count, %size : i64
-    llvm.call @check(%p, %bytes) : (!llvm.ptr, i64) -> ()
-    llvm.return %p : !llvm.ptr
-  }
-
-  llvm.func @mirax_aligned_alloc(%alignment: i64, %size: i64) -> !llvm.ptr {
-    %p = llvm.call @aligned_alloc(%alignment, %size) : (i64, i64) -> !llvm.ptr
-    llvm.call @check(%p, %size) : (!llvm.ptr, i64) -> ()
-    llvm.return %p : !llvm.ptr
-  }
-
-  llvm.func internal @check(%p: !llvm.ptr, %size: i64) attributes {passthrough = ["alwaysinline"]} {
+  // The program's pointer into `base` (from the C library, `pad` >= 32 bytes more than
+  // asked for), its header filled in and linked first in the thread's frame, if any.
+  llvm.func internal @track(%base: !llvm.ptr, %pad: i64, %size: i64) -> !llvm.ptr
+      attributes {passthrough = ["alwaysinline"]} {
     %null = llvm.mlir.zero : !llvm.ptr
-    %zero = llvm.mlir.constant(0 : i64) : i64
-    %is_null = llvm.icmp "eq" %p, %null : !llvm.ptr
-    %nonempty = llvm.icmp "ne" %size, %zero : i64
-    %failed = llvm.and %is_null, %nonempty : i1
+    %failed = llvm.icmp "eq" %base, %null : !llvm.ptr
     llvm.cond_br %failed, ^fail, ^ok
   ^fail:
     llvm.call @mirax_out_of_memory(%size) : (i64) -> ()
     llvm.unreachable
   ^ok:
+    %p = llvm.getelementptr %base[%pad] : (!llvm.ptr, i64) -> !llvm.ptr, i8
+    %block = llvm.getelementptr %p[-4] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    %pprev = llvm.getelementptr %block[1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    %basep = llvm.getelementptr %block[2] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    llvm.store %base, %basep : !llvm.ptr, !llvm.ptr
+    %keyp = llvm.mlir.addressof @key : !llvm.ptr
+    %key = llvm.load %keyp : !llvm.ptr -> i32
+    %frame = llvm.call @pthread_getspecific(%key) : (i32) -> !llvm.ptr
+    %untracked = llvm.icmp "eq" %frame, %null : !llvm.ptr
+    llvm.cond_br %untracked, ^alone, ^link
+  ^alone:
+    llvm.store %null, %block : !llvm.ptr, !llvm.ptr
+    llvm.store %null, %pprev : !llvm.ptr, !llvm.ptr
+    llvm.return %p : !llvm.ptr
+  ^link:
+    %head = llvm.getelementptr %frame[0, 65] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<66 x i64>
+    %first = llvm.load %head : !llvm.ptr -> !llvm.ptr
+    llvm.store %first, %block : !llvm.ptr, !llvm.ptr
+    llvm.store %head, %pprev : !llvm.ptr, !llvm.ptr
+    %has_first = llvm.icmp "ne" %first, %null : !llvm.ptr
+    llvm.cond_br %has_first, ^relink, ^linked
+  ^relink:
+    %first_pprev = llvm.getelementptr %first[1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    llvm.store %block, %first_pprev : !llvm.ptr, !llvm.ptr
+    llvm.br ^linked
+  ^linked:
+    llvm.store %block, %head : !llvm.ptr, !llvm.ptr
+    llvm.return %p : !llvm.ptr
+  }
+
+  llvm.func @mirax_malloc(%size: i64) -> !llvm.ptr {
+    %pad = llvm.mlir.constant(32 : i64) : i64
+    %total = llvm.add %size, %pad : i64
+    %base = llvm.call @malloc(%total) : (i64) -> !llvm.ptr
+    %p = llvm.call @track(%base, %pad, %size) : (!llvm.ptr, i64, i64) -> !llvm.ptr
+    llvm.return %p : !llvm.ptr
+  }
+
+  llvm.func @mirax_calloc(%count: i64, %size: i64) -> !llvm.ptr {
+    %pad = llvm.mlir.constant(32 : i64) : i64
+    %one = llvm.mlir.constant(1 : i64) : i64
+    %bytes = llvm.mul %count, %size : i64
+    %total = llvm.add %bytes, %pad : i64
+    %base = llvm.call @calloc(%total, %one) : (i64, i64) -> !llvm.ptr
+    %p = llvm.call @track(%base, %pad, %bytes) : (!llvm.ptr, i64, i64) -> !llvm.ptr
+    llvm.return %p : !llvm.ptr
+  }
+
+  llvm.func @mirax_aligned_alloc(%alignment: i64, %size: i64) -> !llvm.ptr {
+    %min = llvm.mlir.constant(32 : i64) : i64
+    %pad = llvm.intr.umax(%alignment, %min) : (i64, i64) -> i64
+    %total = llvm.add %size, %pad : i64
+    %base = llvm.call @aligned_alloc(%alignment, %total) : (i64, i64) -> !llvm.ptr
+    %p = llvm.call @track(%base, %pad, %size) : (!llvm.ptr, i64, i64) -> !llvm.ptr
+    llvm.return %p : !llvm.ptr
+  }
+
+  llvm.func @mirax_free(%p: !llvm.ptr) {
+    %null = llvm.mlir.zero : !llvm.ptr
+    %is_null = llvm.icmp "eq" %p, %null : !llvm.ptr
+    llvm.cond_br %is_null, ^done, ^unlink
+  ^unlink:
+    %block = llvm.getelementptr %p[-4] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    %pprevp = llvm.getelementptr %block[1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    %pprev = llvm.load %pprevp : !llvm.ptr -> !llvm.ptr
+    %tracked = llvm.icmp "ne" %pprev, %null : !llvm.ptr
+    llvm.cond_br %tracked, ^tracked, ^release
+  ^tracked:
+    %next = llvm.load %block : !llvm.ptr -> !llvm.ptr
+    llvm.store %next, %pprev : !llvm.ptr, !llvm.ptr
+    %has_next = llvm.icmp "ne" %next, %null : !llvm.ptr
+    llvm.cond_br %has_next, ^relink, ^release
+  ^relink:
+    %next_pprev = llvm.getelementptr %next[1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    llvm.store %pprev, %next_pprev : !llvm.ptr, !llvm.ptr
+    llvm.br ^release
+  ^release:
+    %basep = llvm.getelementptr %block[2] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    %base = llvm.load %basep : !llvm.ptr -> !llvm.ptr
+    llvm.call @free(%base) : (!llvm.ptr) -> ()
+    llvm.br ^done
+  ^done:
     llvm.return
   }
 
@@ -235,6 +330,7 @@ module {
     %b = llvm.mlir.addressof @mirax_malloc : !llvm.ptr
     %c = llvm.mlir.addressof @mirax_calloc : !llvm.ptr
     %d = llvm.mlir.addressof @mirax_aligned_alloc : !llvm.ptr
+    %e = llvm.mlir.addressof @mirax_free : !llvm.ptr
     llvm.store %a, %out : !llvm.ptr, !llvm.ptr
     %p1 = llvm.getelementptr %out[1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
     llvm.store %b, %p1 : !llvm.ptr, !llvm.ptr
@@ -242,11 +338,13 @@ module {
     llvm.store %c, %p2 : !llvm.ptr, !llvm.ptr
     %p3 = llvm.getelementptr %out[3] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
     llvm.store %d, %p3 : !llvm.ptr, !llvm.ptr
+    %p4 = llvm.getelementptr %out[4] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
+    llvm.store %e, %p4 : !llvm.ptr, !llvm.ptr
     llvm.return
   }
 }
 """
-_ALLOCATOR_FUNCTIONS = ("malloc", "calloc", "aligned_alloc")
+_ALLOCATOR_FUNCTIONS = ("malloc", "calloc", "aligned_alloc", "free")
 _allocator = None  # (its ExecutionEngine, mirax_call, {C library name: checked version's address})
 
 
@@ -256,22 +354,32 @@ def _checked_allocator():
         with _lock, context():
             if _allocator is None:
                 engine = ExecutionEngine(ir.Module.parse(_ALLOCATOR), opt_level=2)
-                addresses = (ctypes.c_void_p * 4)()
+                addresses = (ctypes.c_void_p * 5)()
                 out = ctypes.c_void_p(ctypes.addressof(addresses))
                 argv = (ctypes.c_void_p * 1)(ctypes.addressof(out))
                 ctypes.CFUNCTYPE(None, ctypes.c_void_p)(engine.raw_lookup("mirax_init"))(ctypes.addressof(argv))
-                call = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p, ctypes.c_void_p)(addresses[0])
+                call = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p)(addresses[0])
                 _allocator = engine, call, {name: ctypes.c_void_p(address)
                                               for name, address in zip(_ALLOCATOR_FUNCTIONS, addresses[1:], strict=True)}
     return _allocator
 
 
-def _run(function, argv):
-    """Call a packed entry point (its address) on `argv` (an address) through the checked
+def call_block(function, arguments):
+    """What `_run` takes: a packed entry point's address, then its `arguments` (the
+    addresses of the cells holding each argument)."""
+    return (ctypes.c_void_p * (1 + len(arguments)))(function, *arguments)
+
+
+def _run(block):
+    """Call the packed entry point of a `call_block` (its address) through the checked
     allocator's frame: a MemoryError if an allocation failed."""
-    failed = _allocator[1](function, argv)
+    failed = _allocator[1](block)
     if failed:
-        raise MemoryError(f"RESOURCE_EXHAUSTED: Out of memory allocating {failed} bytes.")
+        _out_of_memory(failed)
+
+
+def _out_of_memory(size):
+    raise MemoryError(f"RESOURCE_EXHAUSTED: Out of memory allocating {size} bytes.")
 
 
 # ----------------------------------------------------------------------------- host functions
@@ -350,17 +458,18 @@ class Executable:
             self._engine = ExecutionEngine(module, opt_level=3)
             self._calls_host = _register_runtime(self._engine, module, self.runtime_functions)
         self._function = self._engine.raw_lookup(entry)
+        self._call = _allocator[1]
         self._out_types = [(tuple(t.shape), t.dtype) for t in out_types]
         self._num_args = num_inputs + len(out_types)
         self._argvs = []  # free argument storage: one is taken for each call, then given back
 
     def _new_argv(self):
-        """Argument storage for one call: a pointer cell per buffer, and the packed
-        argument array pointing at the cells."""
+        """Argument storage for one call: a pointer cell per buffer, and the call block
+        pointing at the cells."""
         cells = (ctypes.c_void_p * self._num_args)()
         size = ctypes.sizeof(ctypes.c_void_p)
-        argv = (ctypes.c_void_p * self._num_args)(*(ctypes.addressof(cells) + i * size for i in range(self._num_args)))
-        return cells, argv, ctypes.addressof(argv)
+        block = call_block(self._function, [ctypes.addressof(cells) + i * size for i in range(self._num_args)])
+        return cells, block, ctypes.addressof(block)
 
     def __call__(self, inputs):
         outputs = [self.empty(shape, dtype) for shape, dtype in self._out_types]
@@ -376,10 +485,10 @@ class Executable:
         for array in outputs:
             cells[i] = address(array)
             i += 1
-        try:
-            _run(self._function, storage[2])
-        finally:
-            self._argvs.append(storage)
+        failed = self._call(storage[2])  # _run, inlined: a small call's time matters
+        self._argvs.append(storage)
+        if failed:
+            _out_of_memory(failed)
         if self._calls_host:
             _raise_host_errors()
         return outputs
@@ -407,8 +516,8 @@ class DescriptorExecutable:
         buffers = [a._value for a in inputs] + outputs
         # The C interface takes a pointer to each descriptor: argv points at those pointers.
         descriptors = [ctypes.pointer(get_ranked_memref_descriptor(b)) for b in buffers]
-        argv = (ctypes.c_void_p * len(descriptors))(*(ctypes.addressof(d) for d in descriptors))
-        _run(self._function, ctypes.addressof(argv))
+        block = call_block(self._function, [ctypes.addressof(d) for d in descriptors])
+        _run(ctypes.addressof(block))
         return outputs
 
 

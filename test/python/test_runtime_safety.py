@@ -131,6 +131,47 @@ def test_failed_allocation_in_compiled_code_raises():
         assert g == w.replace("JaxRuntimeError", "MemoryError")
 
 
+_LEAK = textwrap.dedent('''
+    import ctypes, resource
+    from mirax import runtime
+    from mirax.mlir import ExecutionEngine, ir
+    program = """
+      llvm.func @malloc(i64) -> !llvm.ptr
+      llvm.func @free(!llvm.ptr)
+      llvm.func @main() {
+        %small = llvm.mlir.constant(5000000000 : i64) : i64
+        %large = llvm.mlir.constant(40000000000 : i64) : i64
+        %byte = llvm.mlir.constant(1 : i8) : i8
+        %a = llvm.call @malloc(%small) : (i64) -> !llvm.ptr
+        llvm.store volatile %byte, %a : i8, !llvm.ptr
+        %b = llvm.call @malloc(%large) : (i64) -> !llvm.ptr
+        llvm.store volatile %byte, %b : i8, !llvm.ptr
+        llvm.call @free(%b) : (!llvm.ptr) -> ()
+        llvm.call @free(%a) : (!llvm.ptr) -> ()
+        llvm.return
+      }"""
+    with runtime.context():
+        module = ir.Module.parse(program)
+        engine = ExecutionEngine(module, opt_level=3)
+        runtime._register_runtime(engine, module)
+    block = runtime.call_block(engine.raw_lookup("main"), [])
+    resource.setrlimit(resource.RLIMIT_AS, (16 << 30, 16 << 30))
+    for _ in range(5):
+        try:
+            runtime._run(ctypes.addressof(block))
+        except MemoryError as err:
+            print(err)
+''')
+
+
+def test_failed_call_frees_what_it_had_allocated():
+    """Each call allocates 5 GB, then fails to allocate 40 GB under a 16 GB limit: the
+    5 GB are given back each time, or the fourth call would fail to allocate them."""
+    done = subprocess.run([sys.executable, "-c", _LEAK], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split("\n")[:-1] == ["RESOURCE_EXHAUSTED: Out of memory allocating 40000000000 bytes."] * 5
+
+
 # ----------------------------------------------------------------------------- caches
 
 
