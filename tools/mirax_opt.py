@@ -84,8 +84,10 @@ def _as_mlir_pass(pass_):
         try:
             pass_(module)
         except Exception as err:  # noqa: BLE001 - any bug in a pass is reported, not raised
-            message = f"{pass_.name} failed: {one_line(err)}"
-            _failure_location(err.__traceback__, module).emit_error(message)
+            # A pipeline the pass ran (an MLIRError) failed with errors located by MLIR.
+            located = [(d.location, d.message) for d in err.error_diagnostics] if isinstance(err, ir.MLIRError) else []
+            for location, message in located or [(_failure_location(err.__traceback__, module), one_line(err))]:
+                location.emit_error(f"{pass_.name} failed: {message}")
             external_pass.signal_pass_failure()
 
     return run
