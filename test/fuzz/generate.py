@@ -124,6 +124,9 @@ class Generator:
         cands = [v for v in self.vars if v.kind in kinds and len(v.shape) >= min_ndim and (pred is None or pred(v))]
         if not cands:
             return None
+        results = [v for v in cands if self.roles[v.index] is None]
+        if results and self.rng.random() < 0.6:
+            return results[-1]  # mostly chains: the latest result
         # Prefer recent variables, so that programs are chains rather than many roots.
         w = np.arange(1, len(cands) + 1, dtype=float) ** 3
         return cands[int(self.rng.choice(len(cands), p=w / w.sum()))]
@@ -302,6 +305,9 @@ class Generator:
             c = self.operand((BOOL,), pred=lambda v: _broadcasts(v.shape, x.shape))
             other = lit if scalar else "{1}"
             expr = f"jnp.where({{{len(args)}}}, {{0}}, {other})"
+            if not scalar and x.shape == y.shape and rng.random() < 0.4:
+                c = self.operand((BOOL,), pred=lambda v: v.shape in ((), x.shape))
+                expr = "lax.select({2}, {0}, {1})"
             args = args + [c.index]
         elif name == "shift":
             expr = f"lax.shift_left({a}, jnp.full_like({a}, 2))" if scalar else "lax.shift_right_arithmetic({0}, 1)"
@@ -491,6 +497,8 @@ class Generator:
             raise Reject("no index")
         text, args = idx
         kind = rng.random()
+        if kind < 0.15:
+            return self.op_slicing(x)
         if kind < 0.4:
             return self.apply("getitem", f"{{0}}[{text}]", [x.index] + args)
         if kind < 0.5:
@@ -530,6 +538,40 @@ class Generator:
                 upd = np.ravel(vals[-1] if lit is None else lit)
                 return _apart(np.ravel(vals[0])[:, None], upd[None, :]) and _distinct(upd, None)
         return self.apply(f"at.{mode}", expr, all_args, check)
+
+    def op_slicing(self, x):
+        """lax.dynamic_slice / dynamic_update_slice (starts constant or an int scalar
+        variable: JAX clamps them), jnp.take, jnp.take_along_axis."""
+        rng = self.rng
+        nd, shape = len(x.shape), x.shape
+        name = str(rng.choice(["dynamic_slice", "dynamic_update_slice", "take", "take_along_axis"]))
+        i = self.pick((INT,), pred=lambda v: v.shape == ())
+        starts = [str(int(rng.integers(-1, d + 2))) for d in shape]
+        args = [x.index]
+        if i is not None and rng.random() < 0.5:
+            starts[int(rng.integers(nd))] = "{1}"
+            args.append(i.index)
+        st = "(" + "".join(s + ", " for s in starts) + ")"
+        sizes = [int(rng.integers(0, d + 1)) for d in shape]
+        if name == "dynamic_slice":
+            return self.apply(name, f"lax.dynamic_slice({{0}}, {st}, {tuple(sizes)!r})", args)
+        if name == "dynamic_update_slice":
+            u = self.pick((x.kind,), pred=lambda v: v.dtype == x.dtype and len(v.shape) == nd and all(
+                a <= b for a, b in zip(v.shape, shape))) or self.new_input(sizes, x.kind)
+            ref = "{" + str(len(args)) + "}"
+            return self.apply(name, f"lax.dynamic_update_slice({{0}}, {ref}, {st})", args + [u.index])
+        axis = int(rng.integers(-nd, nd))
+        d = shape[axis]
+        if not d:
+            raise Reject("nothing to take")
+        if name == "take":
+            idx = [int(t) for t in rng.integers(-d, d, int(rng.integers(0, 5)))]
+            return self.apply(name, f"jnp.take({{0}}, jnp.array({idx}, dtype=jnp.int32), axis={axis})", [x.index])
+        ishape = list(shape)
+        ishape[axis] = int(rng.integers(1, 4))
+        idx = rng.integers(0, d, ishape).tolist()
+        return self.apply(name, f"jnp.take_along_axis({{0}}, jnp.array({idx}, dtype=jnp.int32), axis={axis})",
+                          [x.index])
 
     def index_expr(self, shape):
         """An index for an array of `shape`: ints, slices, None, Ellipsis, integer arrays
@@ -734,7 +776,7 @@ class Generator:
         rng = self.rng
         jax.config.update("jax_enable_x64", self.x64)
         self.new_input()
-        n_ops = int(rng.integers(1, 7))
+        n_ops = int(rng.integers(2, 10))
         names = list(self.OPS)
         p = _normalize(self.OPS.values())
         tries = 0

@@ -4,9 +4,21 @@ its item is fixed (a fixed entry no longer matches anything, so it hides nothing
 
 An entry matches a minimized failing case when the case's class is one of `classes`,
 its stack one of `stacks` (None: any), and one of its ops is named in `ops` with a
-result dtype kind in `kinds` (None: any)."""
+result dtype kind in `kinds` (None: any); an entry with `empty_diff` instead matches
+cases that differentiate with respect to an input with no elements."""
+
+DERIVATIVES = ("grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "jit(vmap(grad))", "grad(grad)", "vmap(jacfwd)",
+               "jit(hessian)")
 
 KNOWN = [
+    {"item": "issue 16 item 11: .at[].multiply/min/max have no JVP rule",
+     "ops": {"at.multiply", "at.min", "at.max"}, "stacks": DERIVATIVES, "classes": {"mirax-raises"}},
+    {"item": "issue 16, fuzzer finding: .at[...].apply is missing (AttributeError)",
+     "ops": {"at.apply"}, "stacks": None, "classes": {"mirax-raises"}},
+    {"item": "issue 16, fuzzer finding: jacfwd/jacrev/hessian with respect to an empty input "
+             "raise 'cannot reshape array of size 0' (mirax.ad._std_basis)",
+     "empty_diff": True, "stacks": ("jacfwd", "jacrev", "hessian", "vmap(jacfwd)", "jit(hessian)"),
+     "classes": {"mirax-raises"}},
 ]
 
 
@@ -17,6 +29,10 @@ def known_item(program, cls):
             continue
         if entry.get("stacks") is not None and program["stack"] not in entry["stacks"]:
             continue
+        if entry.get("empty_diff"):
+            if any(0 in program["inputs"][i]["shape"] for i in program["diff"]):
+                return entry["item"]
+            continue
         kinds = entry.get("kinds")
         if any(op["name"] in entry["ops"] and (kinds is None or _kind(op["dtype"]) in kinds)
                for op in program["ops"]):
@@ -25,5 +41,4 @@ def known_item(program, cls):
 
 
 def _kind(dtype):
-    return {"b": "bool", "i": "int", "u": "int", "f": "float", "c": "complex"}.get(dtype[:1] if dtype != "bool" else "b",
-                                                                                  "float")
+    return {"b": "bool", "i": "int", "u": "int", "f": "float", "c": "complex"}[dtype[0]]

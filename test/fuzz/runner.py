@@ -236,8 +236,9 @@ def run(n, seed, start=0, timeout=60, out_dir=None, minimize_budget_s=120, max_m
                     report["reproducer"] = reproducer(small, _note(report))
                     reports.append(report)
                     seen[sig] = report
-                rep = seen.get(sig)
-                if rep is not None and rep["known"]:
+                rep = seen[sig]
+                rep["cases"] = rep.get("cases", 0) + 1
+                if rep["known"]:
                     cls = "known"
                 log(f"case {seed}/{index} [{program['stack']}]: {cls}")
             counts[cls] += 1
@@ -280,7 +281,8 @@ def write(out_dir, counts, reports):
 def summary(counts, reports):
     lines = ["cases by class: " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))]
     for r in reports:
-        lines += ["", "=" * 78, r["reproducer"]]
+        lines += ["", "=" * 78, f"# {r.get('cases', 1)} case(s) with this signature, first {r['original']}",
+                  r["reproducer"]]
     return "\n".join(lines) + "\n"
 
 
