@@ -140,6 +140,10 @@ def _check_transform(table, decl, attr):
         return
     positions = _positions(decl, TRANSFORMS[attr], len(ins), f)
     chosen = [ins[i] for i in positions]
+    for i, t in zip(positions, chosen, strict=True):  # as the API declares them: only inexact values have tangents
+        if not isinstance(ir.RankedTensorType(t).element_type, (ir.FloatType, ir.ComplexType)):
+            raise Invalid(f"attribute '{TRANSFORMS[attr]}' names argument {i} of @{f}, of type {t}: only float and "
+                          f"complex arguments have tangents")
     if attr == "mirax.jvp_of":
         _check_type(decl, ins + chosen, outs + outs, f"the JVP of @{f} with {ACTIVE} = {positions}")
     elif attr == "mirax.vjp_of":

@@ -38,6 +38,12 @@ func.func private @out_of_range(tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> 
 // CHECK: declarations.mlir:[[# @LINE + 1]]:1: error: 'func.func' op attribute 'mirax.active' must hold increasing argument numbers of @f, which takes 2 arguments; got [0, 0]
 func.func private @repeated(tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> (tensor<f32>, tensor<f32>)
     attributes {mirax.jvp_of = @f, mirax.active = array<i64: 0, 0>}
+func.func private @int_arg(%n: tensor<i32>, %x: tensor<f32>) -> tensor<f32> {
+  return %x : tensor<f32>
+}
+// CHECK: declarations.mlir:[[# @LINE + 1]]:1: error: 'func.func' op attribute 'mirax.active' names argument 0 of @int_arg, of type tensor<i32>: only float and complex arguments have tangents
+func.func private @int_tangent(tensor<i32>, tensor<f32>, tensor<i32>) -> (tensor<f32>, tensor<f32>)
+    attributes {mirax.jvp_of = @int_arg, mirax.active = array<i64: 0>}
 // CHECK: declarations.mlir:[[# @LINE + 1]]:1: error: 'func.func' op attribute 'mirax.in_axes' holds axis 5, out of range for tensor<3xf32> (-1: not batched)
 func.func private @bad_axis(tensor<5x3xf32>, tensor<5x3xf32>) -> tensor<5xf32>
     attributes {mirax.vmap_of = @f, mirax.in_axes = array<i64: 0, 5>, mirax.out_axes = array<i64: 0>, mirax.axis_size = 5 : i64}
