@@ -6,7 +6,7 @@ import numpy as np
 from mirax import dtypes
 from mirax.api import call_transformation, check_callable, trace_flat
 from mirax.core import Array, Aval, current_trace, is_array, to_array, with_source
-from mirax.custom_derivatives import trace_backward_passes
+from mirax.custom_derivatives import jax_type, trace_backward_passes
 from mirax.passes.mirax_jvp import declare_jvp
 from mirax.passes.mirax_linearize import declare_vjp
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
@@ -78,17 +78,33 @@ def _with_aux(fun, has_aux, who):
 
 
 def _check_tangent(primal, tangent):
+    """JAX's checks of a tangent given to jvp (an integer primal's tangent may have any
+    dtype: mirax has no float0)."""
     if primal.shape != tangent.shape:
         raise ValueError(with_source(
-            f"jvp called with different primal and tangent shapes; got primal shape {primal.shape} and "
-            f"tangent shape {tangent.shape}"))
+            f"jvp called with different primal and tangent shapes;Got primal shape {primal.shape} and "
+            f"tangent shape as {tangent.shape}"))
     if _inexact(primal) and primal.dtype != tangent.dtype:
         raise TypeError(with_source(
-            f"primal and tangent arguments to jvp do not match; dtypes must be equal. Got primal dtype "
-            f"{primal.dtype.name} and tangent dtype {tangent.dtype.name}."))
+            f"primal and tangent arguments to jax.jvp do not match; dtypes must be equal, or in case of int/bool "
+            f"primal dtype the tangent dtype must be float0.Got primal dtype {primal.dtype.name} and so expected "
+            f"tangent dtype {primal.dtype.name}, but got tangent dtype {tangent.dtype.name} instead."))
 
 
 # ----------------------------------------------------------------------------- reverse mode
+
+
+def _cotangent(ct, aval):
+    """A cotangent given to a VJP function for an output of `aval`, checked as JAX does:
+    the output's shape, and its dtype unless the output is an integer, whose cotangent
+    (float0 in JAX) is ignored: zeros."""
+    if ct.aval.shape != aval.shape or (_inexact(aval) and ct.aval.dtype != aval.dtype):
+        expected = jax_type(aval) if _inexact(aval) else f"float0[{','.join(map(str, aval.shape))}]"
+        raise ValueError(with_source(
+            f"unexpected JAX type (e.g. shape/dtype) for argument to VJP function: got {jax_type(ct.aval)}, but "
+            f"expected {expected} because the corresponding output of the differentiated function had JAX type "
+            f"{jax_type(aval)}"))
+    return ct if _inexact(aval) else _zero_cotangent(aval)
 
 
 def _vjp_flat(fun, args, kwargs, argnums, has_aux, who):
@@ -236,9 +252,11 @@ def vjp(fun, *primals, has_aux=False, reduce_axes=()):
         ct_leaves, ct_tree = tree_flatten(cotangent)
         out_leaves, out_tree = tree_flatten(expected)
         if ct_tree != out_tree:
-            raise TypeError(with_source(
-                f"Tree structure of cotangent input {ct_tree}, does not match structure of primal output {out_tree}."))
-        cts = [to_array(c) for c in ct_leaves]
+            raise ValueError(with_source(
+                f"unexpected tree structure.\n\nThe argument to a VJP function returned by `jax.vjp` must match the "
+                f"pytree structure of the differentiated function {_name(fun)}.\n\nBut the tree structures differ: "
+                f"{ct_tree} here, {out_tree} in the original output."))
+        cts = [_cotangent(to_array(c), aval) for c, aval in zip(ct_leaves, out_avals[:len(ct_leaves)], strict=True)]
         if has_aux:
             cts += [_zero_cotangent(a) for a in out_avals[len(cts):]]
         results = call_transformation(declare_vjp, traced.trace, leaves, cts, differentiable,
@@ -379,8 +397,19 @@ def linearize(fun, *primals, has_aux=False):
     with has_aux, fun returns (output, aux) and linearize (output, f_jvp, aux)."""
     check_callable(fun)
     out = _with_aux(fun, has_aux, "linearize")(*primals)
+    primal_leaves, primal_tree = tree_flatten(primals)
+    primal_avals = [to_array(p).aval for p in primal_leaves]
 
     def f_jvp(*tangents):
+        """JAX's checks of the tangents, then their JVP."""
+        tangent_leaves, tangent_tree = tree_flatten(tangents)
+        if tangent_tree != primal_tree:
+            raise TypeError(with_source(f"expected {primal_tree}, got {tangent_tree}"))
+        for p, t in zip(primal_avals, (to_array(t).aval for t in tangent_leaves), strict=True):
+            if p.shape != t.shape or (_inexact(p) and p.dtype != t.dtype):
+                raise ValueError(with_source(
+                    f"linearized function called on tangent values inconsistent with the original primal values:\n"
+                    f"Got tangent aval {jax_type(t)} for primal aval {jax_type(p)} but expected {jax_type(p)}."))
         return jvp(fun, primals, tangents, has_aux)[1]
 
     return (out[0], f_jvp, out[1]) if has_aux else (out, f_jvp)

@@ -23,7 +23,7 @@ from mirax.mlir import ir
 from mirax.dialect import tensor_type
 from mirax.passes.declarations import HOST_CALLBACK, JVP_RULE, NUM_PRIMALS, VJP_BWD, VJP_FWD, declare, functions
 from mirax.passes.mirax_vmap import VMAP_OF
-from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
+from mirax.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_map, tree_unflatten
 
 BWD_PENDING = "mirax.vjp_bwd_pending"  # a key of _BACKWARD_PASSES: traced on demand
 
@@ -125,6 +125,27 @@ def _inexact(dtype):
     return is_float(dtype) or is_complex(dtype)
 
 
+def _check_rule_tangents(primals, tangents):
+    """JAX's check of a custom_jvp rule's output tangents (an integer output's tangent
+    may have any dtype: mirax has no float0)."""
+    def expected(p):
+        return jax_type(p) if _inexact(p.dtype) else f"float0[{','.join(map(str, p.shape))}]"
+
+    wrong = [(p, t) for p, t in zip(primals, tangents, strict=True)
+             if p.shape != t.shape or (_inexact(p.dtype) and p.dtype != t.dtype)]
+    if not wrong:
+        return
+    if len(primals) == 1:
+        [(p, t)] = wrong
+        raise TypeError(with_source(
+            f"Custom JVP rule must produce primal and tangent outputs with corresponding shapes and dtypes. "
+            f"Expected {expected(p)} (tangent type of {jax_type(p)}) but got {jax_type(t)}."))
+    raise TypeError(with_source(
+        "Custom JVP rule must produce primal and tangent outputs with corresponding shapes and dtypes, but got:\n"
+        + "\n".join(f"  primal {jax_type(p)} with tangent {jax_type(t)}, expecting tangent {expected(p)}"
+                    for p, t in wrong)))
+
+
 class custom_jvp(_CustomFunction):  # noqa: N801 (JAX's name)
     """A function with a custom JVP rule, as jax.custom_jvp:
 
@@ -179,12 +200,7 @@ class custom_jvp(_CustomFunction):  # noqa: N801 (JAX's name)
                     f"Custom JVP rule {rule_name} for function {self.name} must produce primal and tangent outputs "
                     f"with equal container (pytree) structures, but got {out_tree} and {tangent_tree} respectively."))
             outs, tangent_outs = [to_array(x) for x in outs], [to_array(t) for t in tangent_outs]
-            for o, t in zip(outs, tangent_outs, strict=True):
-                if o.aval.shape != t.aval.shape or (_inexact(o.aval.dtype) and o.aval.dtype != t.aval.dtype):
-                    raise TypeError(with_source(
-                        f"Custom JVP rule {rule_name} for function {self.name} must produce primal and tangent "
-                        f"outputs with corresponding shapes and dtypes, but got {o.aval.str_short()} and "
-                        f"{t.aval.str_short()}."))
+            _check_rule_tangents([o.aval for o in outs], [t.aval for t in tangent_outs])
             out_trees.append(out_tree)
             return outs + tangent_outs
 
@@ -295,8 +311,9 @@ class _BackwardPass:
             flat += grad_leaves
         from mirax.numpy import zeros
 
-        return [zeros(a.shape, a.dtype) if g is None else _as_cotangent(g, a, bwd_name, custom.name)
-                for g, a in zip(flat, self.avals, strict=True)]
+        paths = [path for path, _ in tree_flatten_with_path(tree_unflatten(self.tree, range(len(self.avals))))[0]]
+        return [zeros(a.shape, a.dtype) if g is None else _as_cotangent(g, a, path)
+                for g, a, path in zip(flat, self.avals, paths, strict=True)]
 
     def trace(self):
         """The backward pass traced as a function (residuals..., cotangents...) -> cotangents."""
@@ -339,15 +356,24 @@ def _buffer(address, aval):
     return np.frombuffer((ctypes.c_char * nbytes).from_address(address), dtype=aval.dtype).reshape(aval.shape)
 
 
-def _as_cotangent(grad, aval, bwd_name, name):
+def _as_cotangent(grad, aval, path):
+    """A bwd rule's output for the argument leaf of `aval` at `path`, in its dtype (JAX
+    lets a different dtype through; its shape must be the argument's)."""
     from mirax import lax
 
     grad = to_array(grad)
     if grad.aval.shape != aval.shape:
         raise ValueError(with_source(
-            f"Custom VJP bwd rule {bwd_name} for function {name} must produce an output with the shape of the "
-            f"corresponding primal input, {aval.str_short()}, but got {grad.aval.str_short()}."))
+            f"Custom VJP bwd rule must produce an output with the same type as the args tuple of the primal "
+            f"function, but at output{keystr(path)} the bwd rule produced an output of type "
+            f"{jax_type(grad.aval)} corresponding to an input of type {jax_type(aval)}, so "
+            f"{'the dtypes do not match, and ' if grad.aval.dtype != aval.dtype else ''}the shapes do not match"))
     return grad if grad.aval.dtype == aval.dtype else lax.convert_element_type(grad, aval.dtype)
+
+
+def jax_type(aval):
+    """An aval as JAX's error messages write it: float32[3,1]."""
+    return f"{np.dtype(aval.dtype).name}[{','.join(map(str, aval.shape))}]"
 
 
 _BACKWARD_PASSES = {}  # key -> the _BackwardPass of a custom_vjp call

@@ -157,3 +157,74 @@ def test_scatter_multiply_gradient_of_the_updates_needs_unique_indices_as_jax():
     with pytest.raises(NotImplementedError) as got:
         f(mirax)(Y)
     assert str(got.value) == str(want.value)
+
+
+# ----------------------------------------------------------------------------- user values entering a traced call
+# Each must get JAX's error (class and message), not an MLIR verifier error.
+
+
+def _vjp_fun(m):
+    return m.vjp(lambda x: m.numpy.sin(x) * 2.0, m.numpy.ones(3))[1]
+
+
+def _linearized(m):
+    return m.linearize(m.numpy.sin, m.numpy.ones(3))[1]
+
+
+def _custom_vjp(m, bwd_output):
+    @m.custom_vjp
+    def f(x):
+        return m.numpy.sin(x)
+
+    f.defvjp(lambda x: (m.numpy.sin(x), x), lambda r, g: bwd_output(m))
+    return m.grad(lambda x: f(x).sum())
+
+
+def _custom_jvp(m):
+    @m.custom_jvp
+    def f(x):
+        return m.numpy.sin(x)
+
+    f.defjvp(lambda p, t: (m.numpy.sin(p[0]), m.numpy.ones(4)))
+    return f
+
+
+BAD_INPUTS = {
+    "vjp_cotangent_shape": lambda m: _vjp_fun(m)(m.numpy.ones(4)),
+    "vjp_cotangent_rank": lambda m: _vjp_fun(m)(m.numpy.ones((3, 1))),
+    "vjp_cotangent_scalar": lambda m: _vjp_fun(m)(1.0),
+    "vjp_cotangent_int": lambda m: _vjp_fun(m)(m.numpy.ones(3, m.numpy.int32)),
+    "vjp_cotangent_complex": lambda m: _vjp_fun(m)(m.numpy.ones(3, m.numpy.complex64)),
+    "jit_vjp_cotangent_shape": lambda m: m.jit(_vjp_fun(m))(m.numpy.ones(4)),
+    "vjp_cotangent_tree": lambda m: _vjp_fun(m)((m.numpy.ones(3),)),
+    "jvp_tangent_shape": lambda m: m.jvp(m.numpy.sin, (m.numpy.ones(3),), (m.numpy.ones(4),)),
+    "jvp_tangent_dtype": lambda m: m.jvp(m.numpy.sin, (m.numpy.ones(3),), (m.numpy.ones(3, m.numpy.float16),)),
+    "linearize_tangent_shape": lambda m: _linearized(m)(m.numpy.ones(4)),
+    "linearize_tangent_dtype": lambda m: _linearized(m)(m.numpy.ones(3, m.numpy.int32)),
+    "linearize_tangent_count": lambda m: _linearized(m)(m.numpy.ones(3), m.numpy.ones(3)),
+    "custom_vjp_bwd_shape": lambda m: _custom_vjp(m, lambda m: (m.numpy.ones(4),))(m.numpy.ones(3)),
+    "jit_custom_vjp_bwd_shape": lambda m: m.jit(_custom_vjp(m, lambda m: (m.numpy.ones(4),)))(m.numpy.ones(3)),
+    "custom_vjp_bwd_count": lambda m: _custom_vjp(m, lambda m: (m.numpy.ones(3),) * 2)(m.numpy.ones(3)),
+    "custom_jvp_tangent_shape": lambda m: m.jvp(_custom_jvp(m), (m.numpy.ones(3),), (m.numpy.ones(3),)),
+}
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS)
+def test_bad_values_into_differentiated_functions_raise_as_jax(case):
+    with pytest.raises(Exception) as want:
+        BAD_INPUTS[case](jax)
+    with pytest.raises(want.type) as got:
+        BAD_INPUTS[case](mirax)
+    # JAX's message, up to mirax's source line; a tree mismatch is described differently
+    expected = str(want.value).split("\n")[0] if case == "vjp_cotangent_tree" else str(want.value)
+    assert str(got.value).split("\n  at ")[0].startswith(expected), (str(got.value), str(want.value))
+
+
+def test_good_values_into_a_vjp_function_as_jax():
+    """What JAX accepts: a NumPy float64 cotangent canonicalized to float32, a weakly
+    typed Python scalar, any cotangent of an integer output's shape."""
+    cases = [(lambda m: m.vjp(lambda x: x * 2.0, m.numpy.ones(3))[1](np.ones(3))),
+             (lambda m: m.vjp(lambda x: x * 2.0, 1.0)[1](1.0)),
+             (lambda m: m.vjp(lambda x: (x * 2.0, m.numpy.arange(3)), m.numpy.ones(3))[1]((np.ones(3), np.ones(3))))]
+    for i, case in enumerate(cases):
+        check(case(mirax), case(jax), str(i))
