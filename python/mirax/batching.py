@@ -45,8 +45,8 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
         size = _axis_size(leaves, axes, axis_size)
         in_avals = [x.aval if a is None else _drop_axis(x.aval, a) for x, a in zip(leaves, axes, strict=True)]
 
-        def with_fixed(*dynamic):
-            rest = iter(dynamic)
+        def with_fixed(*traced_leaves):
+            rest = iter(traced_leaves)
             full = [fixed[i] if i in fixed else next(rest) for i in range(len(all_leaves))]
             inner_args, inner_kwargs = tree_unflatten(in_tree, full)
             return fun(*inner_args, **inner_kwargs)
