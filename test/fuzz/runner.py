@@ -82,13 +82,15 @@ class Worker:
     def request(self, msg, timeout, on_program=None):
         """Send one request; the answer's result. `on_program` receives the generated
         program before it runs."""
-        if self.proc is None or self.count >= self.recycle:
+        fresh = self.proc is None or self.count >= self.recycle
+        if fresh:
             self.stop()
             self.start()
         self.count += 1
         self.proc.stdin.write((json.dumps(msg) + "\n").encode())
         self.proc.stdin.flush()
-        answer = self._read(timeout + 120)  # generation (and the first imports) included
+        # The first answer also waits for the imports (a fresh worker) or the generation.
+        answer = self._read(timeout + 60 * fresh + 60 * ("case" in msg))
         if "program" in answer:
             on_program(answer["program"])
             answer = self._read(timeout)
