@@ -246,6 +246,8 @@ def run(n, seed, start=0, timeout=60, out_dir=None, minimize_budget_s=120, max_m
             counts[cls] += 1
             if (index - start + 1) % 50 == 0:
                 log(f"{index - start + 1} cases, {time.time() - t0:.0f} s: {dict(counts)}")
+                if out_dir:
+                    write(out_dir, counts, reports)  # so far, readable while it runs
     finally:
         worker.stop()
     if out_dir:
