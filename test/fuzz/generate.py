@@ -759,6 +759,39 @@ class Generator:
                 return _distinct(np.linalg.eigvalsh(m), -1, 1e-2)
         return self.apply(name, expr, [a.index], check)
 
+    def invalid(self, x):
+        """A last op that JAX refuses (bad shapes, axes, indices, loop carries): mirax
+        must refuse it too. Returns its variable, or x when the drawn op is valid."""
+        rng = self.rng
+        nd, shape = len(x.shape), list(x.shape)
+        bad = [d + 1 for d in shape] or [2]
+        expr = str(rng.choice([
+            f"{{0}} + jnp.ones({tuple(d + 2 for d in shape) or (2,)!r})",
+            f"jnp.reshape({{0}}, ({x.size + 1},))",
+            f"{{0}}[{shape[0] if shape else 0}]",
+            f"jnp.sum({{0}}, axis={nd})",
+            f"jnp.transpose({{0}}, {tuple(range(nd + 1))!r})",
+            f"jnp.concatenate([{{0}}, jnp.ones({tuple(bad)!r}, {{0}}.dtype)])",
+            f"lax.dynamic_slice({{0}}, {(0,) * nd!r}, {tuple(bad[:nd])!r})",
+            f"jnp.matmul({{0}}, jnp.ones(({(shape or [1])[-1] + 1}, 2)))",
+            "lax.fori_loop(0, 2, lambda i, c: c.astype(jnp.int8), {0})",
+            "lax.cond(True, lambda c: c, lambda c: c[None], {0})",
+            "lax.scan(lambda c, x: (c[None], x), {0}, jnp.ones(2))[0]",
+            f"jnp.broadcast_to({{0}}, {tuple(bad)!r})",
+            "lax.select(jnp.ones(3, bool), {0}, {0})",
+            f"lax.dot_general({{0}}, {{0}}, ((({nd},), (0,)), ((), ())))",
+        ]))
+        try:
+            jax.eval_shape(lambda v: _eval(expr, [v]), x.aval)
+        except Exception:  # noqa: BLE001 (refused, as wanted)
+            var = Var(len(self.vars), jax.ShapeDtypeStruct((), x.dtype))
+            self.vars.append(var)
+            self.roles.append(None)
+            self.checks.append(None)
+            self.ops.append({"name": "invalid", "expr": expr, "args": [x.index], "shape": [], "dtype": x.dtype.name})
+            return var
+        return x
+
     OPS = {"op_unary": 6, "op_binary": 8, "op_cast": 2, "op_reduce": 4, "op_cumulative": 1, "op_shape": 4,
            "op_index": 4, "op_dot": 2, "op_sort": 1, "op_control": 2, "op_random": 1, "op_linalg": 1}
 
@@ -795,6 +828,8 @@ class Generator:
                 break
             out = cut if cut is not None else self.vars[0]
         out = self.finish(out)
+        if rng.random() < 0.06:
+            out = self.invalid(out)
         diff = [i for i, s in enumerate(self.inputs) if _kind(s["dtype"]) == FLOAT]
         if self.depth or self.stack in ("jvp", "vjp"):
             diff = [i for i in diff if rng.random() < 0.7] or diff[:1]
