@@ -331,9 +331,17 @@ class Generator:
                 if not np.all(np.abs(d) > 0.1):
                     return False
                 return name != "mod" or _away(np.asarray(n, np.float64) / d, 1.0, 1e-3)
-        if kind == FLOAT and name in ("hypot", "arctan2"):
+        if kind == FLOAT and name in ("hypot", "arctan2", "copysign"):
             def check(*vals):
-                return bool(np.all(np.abs(vals[0]) + np.abs(float(lit) if scalar else vals[1]) > 0.1))
+                a, b = vals[0], float(lit) if scalar else vals[1]
+                if swap:
+                    a, b = b, a
+                a, b = np.broadcast_arrays(a, b)
+                if name == "copysign":  # the sign of b: not near zero
+                    return bool(np.all(np.abs(b) > 1e-3))
+                # arctan2(a, b) jumps by 2 pi across a = 0 where b < 0.
+                return bool(np.all(np.abs(a) + np.abs(b) > 0.1)) and (
+                    name == "hypot" or bool(np.all((np.abs(a) > 1e-3) | (b > 0))))
         if kind == COMPLEX and name == "divide":
             def check(*vals):
                 d = complex(lit) if scalar else vals[1]
