@@ -160,11 +160,11 @@ array_methods.install(PRNGKeyArray, include=("flatten", "ravel", "reshape", "squ
 
 
 def _key_op(fn, operands, args, kwargs):
-    """fn(*args, **kwargs), a mirax.numpy shape operation given key arrays, as JAX's: fn of
-    the keys' uint32 data vmapped over its trailing word dimension, so that axes, indices
-    and shapes mean what they mean for the keys, and every result is keys again. Keys may
-    only be in fn's parameters `operands`, and every array there must be keys (JAX promotes
-    keys with no other dtype, and converts them to none)."""
+    """fn(*args, **kwargs), a mirax.numpy or mirax.lax shape operation given key arrays, as
+    JAX's: fn of the keys' uint32 data vmapped over its trailing word dimension, so that
+    axes, indices and shapes mean what they mean for the keys, and every result is keys
+    again. Keys may only be in fn's parameters `operands`, and every array there must be
+    keys (JAX promotes keys with no other dtype, and converts them to none)."""
     signature = inspect.signature(fn)
     bound = signature.bind(*args, **kwargs)
     bound.apply_defaults()

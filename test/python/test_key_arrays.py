@@ -13,12 +13,12 @@ import mirax.numpy as mjnp
 from mirax import random as mr
 from oracle import check
 
-MODULES = {"mirax": (mjnp, mr), "jax": (jjnp, jr)}
+MODULES = {"mirax": (mjnp, mirax.lax, mr), "jax": (jjnp, jax.lax, jr)}
 
 
 def keys(module):
     """A (2, 3) key array and a 0-d key, the same in mirax and JAX."""
-    r = MODULES[module][1]
+    r = MODULES[module][2]
     return r.split(r.key(7), 6).reshape(2, 3), r.key(11)
 
 
@@ -38,83 +38,100 @@ def check_keys(got, want, label=""):
 
 C = np.array([True, False, True])
 
-# fn(jnp, ks, k): ks a (2, 3) key array, k a 0-d key.
+# fn(jnp, lax, ks, k): ks a (2, 3) key array, k a 0-d key.
 CASES = {
-    "stack": lambda m, ks, k: m.stack([k, k]),
-    "stack axis": lambda m, ks, k: m.stack([ks, ks[::-1]], axis=1),
-    "stack axis -1": lambda m, ks, k: m.stack((ks, ks), axis=-1),
-    "concatenate": lambda m, ks, k: m.concatenate([ks, ks[::-1]]),
-    "concatenate axis -1": lambda m, ks, k: m.concatenate([ks, ks[:, :1]], axis=-1),
-    "hstack": lambda m, ks, k: m.hstack([ks, ks]),
-    "vstack": lambda m, ks, k: m.vstack([ks, ks[0]]),
-    "dstack": lambda m, ks, k: m.dstack([ks, ks]),
-    "column_stack": lambda m, ks, k: m.column_stack([ks[0], ks[1]]),
-    "append": lambda m, ks, k: m.append(ks, ks, axis=0),
-    "array of keys": lambda m, ks, k: m.array([k, ks[0, 1]]),
-    "asarray": lambda m, ks, k: m.asarray(ks),
-    "reshape": lambda m, ks, k: m.reshape(ks, (3, -1)),
-    "ravel": lambda m, ks, k: m.ravel(ks),
-    "transpose": lambda m, ks, k: m.transpose(ks),
-    "transpose axes": lambda m, ks, k: m.transpose(ks[None], (2, 0, 1)),
-    "swapaxes": lambda m, ks, k: m.swapaxes(ks, 0, -1),
-    "moveaxis": lambda m, ks, k: m.moveaxis(ks[None], 0, -1),
-    "squeeze": lambda m, ks, k: m.squeeze(ks[:, None, :1]),
-    "squeeze axis": lambda m, ks, k: m.squeeze(ks[None], 0),
-    "expand_dims": lambda m, ks, k: m.expand_dims(ks, (0, -1)),
-    "broadcast_to": lambda m, ks, k: m.broadcast_to(k, (2, 3)),
-    "broadcast_to rows": lambda m, ks, k: m.broadcast_to(ks[:1], (4, 3)),
-    "broadcast_arrays": lambda m, ks, k: m.broadcast_arrays(k, ks),
-    "atleast_2d": lambda m, ks, k: m.atleast_2d(k),
-    "atleast_3d": lambda m, ks, k: m.atleast_3d(ks[0], k),
-    "flip": lambda m, ks, k: m.flip(ks, 1),
-    "flip all": lambda m, ks, k: m.flip(ks),
-    "fliplr": lambda m, ks, k: m.fliplr(ks),
-    "flipud": lambda m, ks, k: m.flipud(ks),
-    "roll": lambda m, ks, k: m.roll(ks, 1),
-    "roll axis": lambda m, ks, k: m.roll(ks, -1, axis=-1),
-    "tile": lambda m, ks, k: m.tile(ks, (2, 1)),
-    "repeat": lambda m, ks, k: m.repeat(ks, 2, axis=0),
-    "repeat flat": lambda m, ks, k: m.repeat(ks, 2),
-    "split": lambda m, ks, k: m.split(ks, 3, axis=1),
-    "array_split": lambda m, ks, k: m.array_split(ks, 2, axis=-1),
-    "take": lambda m, ks, k: m.take(ks, np.array([1, 0, 1]), axis=0),
-    "take flat": lambda m, ks, k: m.take(ks, np.array([5, 0])),
-    "take_along_axis": lambda m, ks, k: m.take_along_axis(ks, np.array([[1, 0, 0]]), axis=0),
-    "diagonal": lambda m, ks, k: m.diagonal(ks),
-    "tril": lambda m, ks, k: m.tril(ks),
-    "triu": lambda m, ks, k: m.triu(ks, 1),
-    "zeros_like": lambda m, ks, k: m.zeros_like(ks),
-    "ones_like": lambda m, ks, k: m.ones_like(k),
-    "where": lambda m, ks, k: m.where(C, ks[0], ks[1]),
-    "where broadcast": lambda m, ks, k: m.where(C, ks, k),
-    "select": lambda m, ks, k: m.select([C, ~C], [ks[0], ks[1]], k),
-    "index int": lambda m, ks, k: ks[1],
-    "index slice": lambda m, ks, k: ks[:, ::2],
-    "index array": lambda m, ks, k: ks[np.array([1, 0]), np.array([2, 2])],
-    "index bool": lambda m, ks, k: ks[:, C],
-    "index None Ellipsis": lambda m, ks, k: ks[None, ..., -1],
-    "at get": lambda m, ks, k: ks.at[1, ::2].get(),
-    "at set": lambda m, ks, k: ks.at[0, 1].set(k),
-    "at set row": lambda m, ks, k: ks.at[1].set(ks[0, ::-1]),
-    "at set array index": lambda m, ks, k: ks.at[np.array([0, 1]), np.array([2, 0])].set(k),
-    "method reshape": lambda m, ks, k: ks.reshape(3, 2),
-    "method ravel": lambda m, ks, k: ks.ravel(),
-    "method flatten": lambda m, ks, k: ks.flatten(),
-    "method T": lambda m, ks, k: ks.T,
-    "method transpose": lambda m, ks, k: ks.transpose(1, 0),
-    "method squeeze": lambda m, ks, k: ks[None].squeeze(0),
-    "method swapaxes": lambda m, ks, k: ks.swapaxes(0, 1),
-    "method take": lambda m, ks, k: ks.take(np.array([4, 1])),
-    "iterate": lambda m, ks, k: list(ks),
+    "stack": lambda m, lax, ks, k: m.stack([k, k]),
+    "stack axis": lambda m, lax, ks, k: m.stack([ks, ks[::-1]], axis=1),
+    "stack axis -1": lambda m, lax, ks, k: m.stack((ks, ks), axis=-1),
+    "concatenate": lambda m, lax, ks, k: m.concatenate([ks, ks[::-1]]),
+    "concatenate axis -1": lambda m, lax, ks, k: m.concatenate([ks, ks[:, :1]], axis=-1),
+    "hstack": lambda m, lax, ks, k: m.hstack([ks, ks]),
+    "vstack": lambda m, lax, ks, k: m.vstack([ks, ks[0]]),
+    "dstack": lambda m, lax, ks, k: m.dstack([ks, ks]),
+    "column_stack": lambda m, lax, ks, k: m.column_stack([ks[0], ks[1]]),
+    "append": lambda m, lax, ks, k: m.append(ks, ks, axis=0),
+    "array of keys": lambda m, lax, ks, k: m.array([k, ks[0, 1]]),
+    "asarray": lambda m, lax, ks, k: m.asarray(ks),
+    "reshape": lambda m, lax, ks, k: m.reshape(ks, (3, -1)),
+    "ravel": lambda m, lax, ks, k: m.ravel(ks),
+    "transpose": lambda m, lax, ks, k: m.transpose(ks),
+    "transpose axes": lambda m, lax, ks, k: m.transpose(ks[None], (2, 0, 1)),
+    "swapaxes": lambda m, lax, ks, k: m.swapaxes(ks, 0, -1),
+    "moveaxis": lambda m, lax, ks, k: m.moveaxis(ks[None], 0, -1),
+    "squeeze": lambda m, lax, ks, k: m.squeeze(ks[:, None, :1]),
+    "squeeze axis": lambda m, lax, ks, k: m.squeeze(ks[None], 0),
+    "expand_dims": lambda m, lax, ks, k: m.expand_dims(ks, (0, -1)),
+    "broadcast_to": lambda m, lax, ks, k: m.broadcast_to(k, (2, 3)),
+    "broadcast_to rows": lambda m, lax, ks, k: m.broadcast_to(ks[:1], (4, 3)),
+    "broadcast_arrays": lambda m, lax, ks, k: m.broadcast_arrays(k, ks),
+    "atleast_2d": lambda m, lax, ks, k: m.atleast_2d(k),
+    "atleast_3d": lambda m, lax, ks, k: m.atleast_3d(ks[0], k),
+    "flip": lambda m, lax, ks, k: m.flip(ks, 1),
+    "flip all": lambda m, lax, ks, k: m.flip(ks),
+    "fliplr": lambda m, lax, ks, k: m.fliplr(ks),
+    "flipud": lambda m, lax, ks, k: m.flipud(ks),
+    "roll": lambda m, lax, ks, k: m.roll(ks, 1),
+    "roll axis": lambda m, lax, ks, k: m.roll(ks, -1, axis=-1),
+    "tile": lambda m, lax, ks, k: m.tile(ks, (2, 1)),
+    "repeat": lambda m, lax, ks, k: m.repeat(ks, 2, axis=0),
+    "repeat flat": lambda m, lax, ks, k: m.repeat(ks, 2),
+    "split": lambda m, lax, ks, k: m.split(ks, 3, axis=1),
+    "array_split": lambda m, lax, ks, k: m.array_split(ks, 2, axis=-1),
+    "take": lambda m, lax, ks, k: m.take(ks, np.array([1, 0, 1]), axis=0),
+    "take flat": lambda m, lax, ks, k: m.take(ks, np.array([5, 0])),
+    "take_along_axis": lambda m, lax, ks, k: m.take_along_axis(ks, np.array([[1, 0, 0]]), axis=0),
+    "diagonal": lambda m, lax, ks, k: m.diagonal(ks),
+    "tril": lambda m, lax, ks, k: m.tril(ks),
+    "triu": lambda m, lax, ks, k: m.triu(ks, 1),
+    "zeros_like": lambda m, lax, ks, k: m.zeros_like(ks),
+    "ones_like": lambda m, lax, ks, k: m.ones_like(k),
+    "where": lambda m, lax, ks, k: m.where(C, ks[0], ks[1]),
+    "where broadcast": lambda m, lax, ks, k: m.where(C, ks, k),
+    "select": lambda m, lax, ks, k: m.select([C, ~C], [ks[0], ks[1]], k),
+    "index int": lambda m, lax, ks, k: ks[1],
+    "index slice": lambda m, lax, ks, k: ks[:, ::2],
+    "index array": lambda m, lax, ks, k: ks[np.array([1, 0]), np.array([2, 2])],
+    "index bool": lambda m, lax, ks, k: ks[:, C],
+    "index None Ellipsis": lambda m, lax, ks, k: ks[None, ..., -1],
+    "at get": lambda m, lax, ks, k: ks.at[1, ::2].get(),
+    "at set": lambda m, lax, ks, k: ks.at[0, 1].set(k),
+    "at set row": lambda m, lax, ks, k: ks.at[1].set(ks[0, ::-1]),
+    "at set array index": lambda m, lax, ks, k: ks.at[np.array([0, 1]), np.array([2, 0])].set(k),
+    "method reshape": lambda m, lax, ks, k: ks.reshape(3, 2),
+    "method ravel": lambda m, lax, ks, k: ks.ravel(),
+    "method flatten": lambda m, lax, ks, k: ks.flatten(),
+    "method T": lambda m, lax, ks, k: ks.T,
+    "method transpose": lambda m, lax, ks, k: ks.transpose(1, 0),
+    "method squeeze": lambda m, lax, ks, k: ks[None].squeeze(0),
+    "method swapaxes": lambda m, lax, ks, k: ks.swapaxes(0, 1),
+    "method take": lambda m, lax, ks, k: ks.take(np.array([4, 1])),
+    "iterate": lambda m, lax, ks, k: list(ks),
+    "lax.reshape": lambda m, lax, ks, k: lax.reshape(ks, (3, 2)),
+    "lax.transpose": lambda m, lax, ks, k: lax.transpose(ks, (1, 0)),
+    "lax.concatenate": lambda m, lax, ks, k: lax.concatenate([ks, ks[:, :2]], 1),
+    "lax.broadcast": lambda m, lax, ks, k: lax.broadcast(ks, (2,)),
+    "lax.broadcast_in_dim": lambda m, lax, ks, k: lax.broadcast_in_dim(ks[0], (3, 2), (0,)),
+    "lax.squeeze": lambda m, lax, ks, k: lax.squeeze(ks[:1], (0,)),
+    "lax.expand_dims": lambda m, lax, ks, k: lax.expand_dims(ks, (2,)),
+    "lax.slice": lambda m, lax, ks, k: lax.slice(ks, (0, 1), (2, 3), (1, 2)),
+    "lax.slice_in_dim": lambda m, lax, ks, k: lax.slice_in_dim(ks, 1, 3, axis=1),
+    "lax.index_in_dim": lambda m, lax, ks, k: lax.index_in_dim(ks, 1, 0, keepdims=False),
+    "lax.rev": lambda m, lax, ks, k: lax.rev(ks, (0, 1)),
+    "lax.dynamic_slice": lambda m, lax, ks, k: lax.dynamic_slice(ks, (m.int32(1), 1), (1, 2)),
+    "lax.dynamic_slice_in_dim": lambda m, lax, ks, k: lax.dynamic_slice_in_dim(ks, 1, 2, axis=1),
+    "lax.dynamic_index_in_dim": lambda m, lax, ks, k: lax.dynamic_index_in_dim(ks, -1, 1),
+    "lax.dynamic_update_slice": lambda m, lax, ks, k: lax.dynamic_update_slice(ks, ks[:1, ::-1], (1, 0)),
+    "lax.dynamic_update_index_in_dim": lambda m, lax, ks, k: lax.dynamic_update_index_in_dim(ks, ks[1], 0, 0),
+    "lax.select": lambda m, lax, ks, k: lax.select(C, ks[0], ks[1]),
 }
 
 
 @pytest.mark.parametrize("name", CASES)
 def test_shape_ops_on_keys(name):
     fn = CASES[name]
-    want = fn(jjnp, *keys("jax"))
-    check_keys(fn(mjnp, *keys("mirax")), want, "eager")
-    check_keys(mirax.jit(lambda ks, k: fn(mjnp, ks, k))(*keys("mirax")), want, "jit")
+    want = fn(jjnp, jax.lax, *keys("jax"))
+    check_keys(fn(mjnp, mirax.lax, *keys("mirax")), want, "eager")
+    check_keys(mirax.jit(lambda ks, k: fn(mjnp, mirax.lax, ks, k))(*keys("mirax")), want, "jit")
 
 
 def test_under_vmap_and_with_draws():
@@ -173,4 +190,14 @@ def test_refused_as_jax_refuses(name):
     fn, error, message = REFUSED[name]
     for module in ("jax", "mirax"):
         with pytest.raises(error, match=message):
-            fn(*MODULES[module], *keys(module))
+            fn(*MODULES[module][::2], *keys(module))
+
+
+def test_lax_refuses_keys_with_other_arrays():
+    """JAX's lax fails in its compiler here (MLIRError: operand types do not match); mirax
+    raises the promotion error its jax.numpy gives."""
+    ks, _ = keys("mirax")
+    with pytest.raises(ValueError, match="not a valid dtype for JAX type promotion"):
+        mirax.lax.concatenate([ks, mr.key_data(ks)[..., 0]], 0)
+    with pytest.raises(ValueError, match="not a valid dtype for JAX type promotion"):
+        mirax.lax.select(C, ks[0], mr.key_data(ks)[0, :, 0])

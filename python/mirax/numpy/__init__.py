@@ -1,13 +1,11 @@
 """mirax.numpy: NumPy's API over mirax arrays, as jax.numpy."""
-import functools as _functools
-import inspect as _inspect
-
 import numpy as _np
 from numpy import (  # noqa: F401  (NumPy's abstract scalar types, as jax.numpy exports them)
     character, complexfloating, flexible, floating, generic, inexact, integer, number, object_, signedinteger,
     unsignedinteger,
 )
 
+from mirax._key_arrays import takes_keys as _takes_keys
 from mirax.core import Array as ndarray  # noqa: F401
 from mirax.dtypes import finfo, iinfo, issubdtype, promote_types, result_type  # noqa: F401
 
@@ -50,25 +48,7 @@ from ._ufuncs import (  # noqa: F401
 )
 
 
-def _takes_keys(fn, *operands):
-    """fn, also over PRNG key arrays in its parameters `operands` (its first by default),
-    as JAX's shape operations are. A call with a key array among its arguments, or in a
-    list or tuple of them, goes to the keys' `__mirax_key_op__(fn, operands, args, kwargs)`
-    (mirax.random's: fn of the keys' data, mapped over their trailing word dimension)."""
-    operands = operands or (next(iter(_inspect.signature(fn).parameters)),)
-
-    @_functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        for arg in (*args, *kwargs.values()):
-            for arg_type in set(map(type, arg)) if isinstance(arg, (list, tuple)) else (type(arg),):
-                key_op = getattr(arg_type, "__mirax_key_op__", None)
-                if key_op is not None:
-                    return key_op(fn, operands, args, kwargs)
-        return fn(*args, **kwargs)
-
-    return wrapper
-
-
+# JAX's shape operations take PRNG key arrays (mirax.random maps them over the keys' data).
 (array, asarray, array_split, atleast_1d, atleast_2d, atleast_3d, broadcast_arrays, broadcast_to, column_stack,
  concatenate, diagonal, dstack, empty_like, expand_dims, flip, fliplr, flipud, full_like, hstack, moveaxis, ones_like,
  ravel, repeat, reshape, roll, split, squeeze, stack, swapaxes, take, take_along_axis, tile, transpose, tril, triu,
