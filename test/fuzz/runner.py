@@ -33,9 +33,10 @@ class Died(Exception):
 
 class Worker:
     """One worker process, restarted after a crash or a hang, and every `recycle`
-    cases (compile caches grow with every new program)."""
+    cases (compile caches grow with every new program; a restart also picks up the
+    working tree's current mirax)."""
 
-    def __init__(self, recycle=300):
+    def __init__(self, recycle=100):
         self.proc, self.count, self.recycle = None, 0, recycle
         self.log = tempfile.TemporaryFile()
 
