@@ -35,7 +35,7 @@ from functools import partial, reduce
 
 import numpy as np
 
-from mirax import array_methods, dtypes, lax
+from mirax import _key_arrays, array_methods, dtypes, lax
 from mirax import numpy as jnp
 from mirax.api import jit
 from mirax.batching import vmap
@@ -206,7 +206,7 @@ def _key_op(fn, operands, args, kwargs):
     return tree_map(PRNGKeyArray, vmap(on_words, in_axes=-1, out_axes=-1)(*data))
 
 
-PRNGKeyArray.__mirax_key_op__ = staticmethod(_key_op)
+_key_arrays.KEY_OPS[PRNGKeyArray] = _key_op
 
 
 class _KeyIndexUpdateHelper:
