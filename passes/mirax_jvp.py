@@ -19,8 +19,8 @@ from mirax.dialect.values import instantiate, type_of
 from mirax.mlir import func, ir
 
 from .declarations import (COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, JVP_RULE, NUM_PRIMALS, SCAN_BODY,
-                           SCAN_BODY_NUM_XS, SCAN_TANGENT_OF, VJP_FWD, WHILE_BODY, WHILE_COND, WHILE_JVP_OF, Scan, While,
-                           add_body, branch_list, branches, cut, declare, define, derive_ready, function_type,
+                           SCAN_BODY_NUM_XS, SCAN_TANGENT_OF, VJP_FWD, WHILE_BODY, WHILE_COND, WHILE_JVP_OF, Scan,
+                           While, add_body, branch_list, branches, cut, declare, define, derive_ready, function_type,
                            functions, mark_derived, rebuild, scan_attributes, scan_depends, split_positions,
                            stacked_type, while_depends)
 

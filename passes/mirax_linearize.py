@@ -8,16 +8,18 @@ as JAX does: forward mode, then partial evaluation, then transposition. The JVP 
 @f (mirax-jvp's rules) is derived and its calls inlined; its ops split into the
 primal computation (no tangent among their operands), which the VJP computes
 directly, and the linear tangent computation, which becomes @f_vjp_linear
-(residuals, tangents) -> output tangents. The VJP's cotangents come from that
-function's transpose, declared here (`mirax.transpose_of`) and derived by
+(residuals, tangents) -> output tangents, keeping only what the output tangents need
+(a while loop's JVP leaves its primal carries to the loop itself, as JAX's partial
+evaluation does): dead code never reaches the transpose. The VJP's cotangents come
+from that function's transpose, declared here (`mirax.transpose_of`) and derived by
 mirax-transpose.
 """
 from dataclasses import dataclass
 
 from mirax.mlir import func, ir
 
-from .declarations import (WHILE_COND, WHILE_JVP_OF, add_body, declare, derive_ready, function_type, functions, inline_calls,
-                           linear_values, mark_derived, rebuild)
+from .declarations import (WHILE_COND, WHILE_JVP_OF, add_body, declare, derive_ready, function_type, functions,
+                           inline_calls, linear_values, mark_derived, rebuild)
 from .mirax_jvp import ACTIVE, MiraxJvp, declare_jvp
 from .mirax_transpose import declare_transpose
 

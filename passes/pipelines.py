@@ -127,7 +127,8 @@ def _distinct_results(module):
             ret.operation.erase()
 
 
-CPU_PIPELINE = (CPU_FUSION, MiraxVectorizeMatmul(), _distinct_results, CPU_TO_LOOPS, MiraxExpandMath(), CPU_LOOPS_TO_LLVM)
+CPU_PIPELINE = (CPU_FUSION, MiraxVectorizeMatmul(), _distinct_results, CPU_TO_LOOPS, MiraxExpandMath(),
+                CPU_LOOPS_TO_LLVM)
 
 
 def lower_to_llvm(module, bare_pointers=True):
