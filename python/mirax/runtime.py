@@ -122,21 +122,21 @@ def address(array):
 
 # Compiled code gets its temporaries from malloc, calloc (which LLVM makes of a malloc
 # and a memset) and aligned_alloc, and gives them back to free: all four resolve to
-# these versions. `mirax_call(block)` runs a packed entry point (block[0]) on its
-# arguments (from block[1]) in a frame that it registers for its thread: a jmp_buf, the size of a failed allocation, and the list
-# of the blocks allocated by the call that are still live (each block has a 32-byte
-# header before the program's pointer: the next block, the address of the pointer to
-# this block, the address to give back to the C library). An allocation that fails
-# jumps back to the frame, which frees the call's live blocks and returns the size;
-# 0 means the call completed. A failure on an OpenMP thread, or inside a parallel
-# loop, cannot jump out of the loop: it aborts the process with a message instead.
+# the checked versions below. Each program is entered through @mirax_entry (added to
+# it by `_entry_point`), which registers a frame for its thread: a jmp_buf, the size
+# of a failed allocation, and the list of the blocks allocated by the call that are
+# still live (each block has a 32-byte header before the program's pointer: the next
+# block, the address of the pointer to this block, the address to give back to the C
+# library). An allocation that fails jumps back to the frame, which frees the call's
+# live blocks and returns the size; 0 means the call completed. A failure on an
+# OpenMP thread, or inside a parallel loop, cannot jump out of the loop: it aborts
+# the process with a message instead.
 _ALLOCATOR = """
 module {
   llvm.func @malloc(i64) -> !llvm.ptr
   llvm.func @calloc(i64, i64) -> !llvm.ptr
   llvm.func @aligned_alloc(i64, i64) -> !llvm.ptr
   llvm.func @free(!llvm.ptr)
-  llvm.func @_setjmp(!llvm.ptr) -> i32 attributes {passthrough = ["returns_twice"]}
   llvm.func @longjmp(!llvm.ptr, i32) attributes {passthrough = ["noreturn"]}
   llvm.func @pthread_key_create(!llvm.ptr, !llvm.ptr) -> i32
   llvm.func @pthread_getspecific(i32) -> !llvm.ptr
@@ -148,28 +148,28 @@ module {
   llvm.mlir.global internal constant @message("mirax: out of memory on an OpenMP thread or in a parallel loop\\00")
 
   // The frame: jmp_buf in i64 0-63 (glibc's is 200 bytes on x86-64, 312 on aarch64),
-  // the failed size in 64, the first live block's header in 65.
-  llvm.func @mirax_call(%block: !llvm.ptr) -> i64 {
-    %fn = llvm.load %block : !llvm.ptr -> !llvm.ptr
-    %argv = llvm.getelementptr %block[1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
-    %one = llvm.mlir.constant(1 : i64) : i64
-    %zero = llvm.mlir.constant(0 : i64) : i64
+  // the failed size in 64, the first live block's header in 65. Entering registers it
+  // for the thread and returns the frame it replaces (a program called from a host
+  // function runs in a frame of its own).
+  llvm.func @mirax_frame_enter(%frame: !llvm.ptr) -> !llvm.ptr {
     %null = llvm.mlir.zero : !llvm.ptr
-    %frame = llvm.alloca %one x !llvm.array<66 x i64> {alignment = 16 : i64} : (i64) -> !llvm.ptr
     %head = llvm.getelementptr %frame[0, 65] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<66 x i64>
     llvm.store %null, %head : !llvm.ptr, !llvm.ptr
     %keyp = llvm.mlir.addressof @key : !llvm.ptr
     %key = llvm.load %keyp : !llvm.ptr -> i32
     %outer = llvm.call @pthread_getspecific(%key) : (i32) -> !llvm.ptr
     %0 = llvm.call @pthread_setspecific(%key, %frame) : (i32, !llvm.ptr) -> i32
-    %jumped = llvm.call @_setjmp(%frame) : (!llvm.ptr) -> i32
-    %c0 = llvm.mlir.constant(0 : i32) : i32
-    %first = llvm.icmp "eq" %jumped, %c0 : i32
-    llvm.cond_br %first, ^run, ^failed
-  ^run:
-    llvm.call %fn(%argv) : !llvm.ptr, (!llvm.ptr) -> ()
-    %1 = llvm.call @pthread_setspecific(%key, %outer) : (i32, !llvm.ptr) -> i32
-    // Blocks the program did not free no longer belong to this frame.
+    llvm.return %outer : !llvm.ptr
+  }
+
+  // After a completed call: blocks the program did not free no longer belong to the frame.
+  llvm.func @mirax_frame_leave(%frame: !llvm.ptr, %outer: !llvm.ptr) -> i64 {
+    %null = llvm.mlir.zero : !llvm.ptr
+    %zero = llvm.mlir.constant(0 : i64) : i64
+    %keyp = llvm.mlir.addressof @key : !llvm.ptr
+    %key = llvm.load %keyp : !llvm.ptr -> i32
+    %0 = llvm.call @pthread_setspecific(%key, %outer) : (i32, !llvm.ptr) -> i32
+    %head = llvm.getelementptr %frame[0, 65] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<66 x i64>
     %left = llvm.load %head : !llvm.ptr -> !llvm.ptr
     llvm.br ^untrack(%left : !llvm.ptr)
   ^untrack(%node: !llvm.ptr):
@@ -182,8 +182,15 @@ module {
     llvm.br ^untrack(%next : !llvm.ptr)
   ^done:
     llvm.return %zero : i64
-  ^failed:
-    %2 = llvm.call @pthread_setspecific(%key, %outer) : (i32, !llvm.ptr) -> i32
+  }
+
+  // After a failed allocation jumped back: the call's live blocks freed, the size returned.
+  llvm.func @mirax_frame_failed(%frame: !llvm.ptr, %outer: !llvm.ptr) -> i64 {
+    %null = llvm.mlir.zero : !llvm.ptr
+    %keyp = llvm.mlir.addressof @key : !llvm.ptr
+    %key = llvm.load %keyp : !llvm.ptr -> i32
+    %0 = llvm.call @pthread_setspecific(%key, %outer) : (i32, !llvm.ptr) -> i32
+    %head = llvm.getelementptr %frame[0, 65] : (!llvm.ptr) -> !llvm.ptr, !llvm.array<66 x i64>
     %live = llvm.load volatile %head : !llvm.ptr -> !llvm.ptr
     llvm.br ^release(%live : !llvm.ptr)
   ^release(%b: !llvm.ptr):
@@ -321,31 +328,22 @@ module {
     llvm.return
   }
 
-  // Creates the thread-specific key, then writes the functions' raw addresses to %out.
+  // Creates the thread-specific key, then writes the raw addresses of the functions
+  // programs call (FUNCTIONS' order) to %out.
   llvm.func @mirax_init(%out: !llvm.ptr) {
     %key = llvm.mlir.addressof @key : !llvm.ptr
     %none = llvm.mlir.zero : !llvm.ptr
     %status = llvm.call @pthread_key_create(%key, %none) : (!llvm.ptr, !llvm.ptr) -> i32
-    %a = llvm.mlir.addressof @mirax_call : !llvm.ptr
-    %b = llvm.mlir.addressof @mirax_malloc : !llvm.ptr
-    %c = llvm.mlir.addressof @mirax_calloc : !llvm.ptr
-    %d = llvm.mlir.addressof @mirax_aligned_alloc : !llvm.ptr
-    %e = llvm.mlir.addressof @mirax_free : !llvm.ptr
-    llvm.store %a, %out : !llvm.ptr, !llvm.ptr
-    %p1 = llvm.getelementptr %out[1] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
-    llvm.store %b, %p1 : !llvm.ptr, !llvm.ptr
-    %p2 = llvm.getelementptr %out[2] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
-    llvm.store %c, %p2 : !llvm.ptr, !llvm.ptr
-    %p3 = llvm.getelementptr %out[3] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
-    llvm.store %d, %p3 : !llvm.ptr, !llvm.ptr
-    %p4 = llvm.getelementptr %out[4] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
-    llvm.store %e, %p4 : !llvm.ptr, !llvm.ptr
+    {stores}
     llvm.return
   }
 }
 """
-_ALLOCATOR_FUNCTIONS = ("malloc", "calloc", "aligned_alloc", "free")
-_allocator = None  # (its ExecutionEngine, mirax_call, {C library name: checked version's address})
+# The C library's allocation functions that programs call, and what they resolve to.
+_CHECKED = {"malloc": "mirax_malloc", "calloc": "mirax_calloc", "aligned_alloc": "mirax_aligned_alloc",
+            "free": "mirax_free"}
+_FRAME_FUNCTIONS = ("mirax_frame_enter", "mirax_frame_leave", "mirax_frame_failed")
+_allocator = None  # (its ExecutionEngine, {symbol in programs: address of its definition there})
 
 
 def _checked_allocator():
@@ -353,29 +351,75 @@ def _checked_allocator():
     if _allocator is None:
         with _lock, context():
             if _allocator is None:
-                engine = ExecutionEngine(ir.Module.parse(_ALLOCATOR), opt_level=2)
-                addresses = (ctypes.c_void_p * 5)()
-                out = ctypes.c_void_p(ctypes.addressof(addresses))
-                argv = (ctypes.c_void_p * 1)(ctypes.addressof(out))
-                ctypes.CFUNCTYPE(None, ctypes.c_void_p)(engine.raw_lookup("mirax_init"))(ctypes.addressof(argv))
-                call = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p)(addresses[0])
-                _allocator = engine, call, {name: ctypes.c_void_p(address)
-                                              for name, address in zip(_ALLOCATOR_FUNCTIONS, addresses[1:], strict=True)}
+                functions = list(_CHECKED.values()) + list(_FRAME_FUNCTIONS)
+                stores = "\n    ".join(
+                    f"%f{i} = llvm.mlir.addressof @{name} : !llvm.ptr\n    "
+                    f"%p{i} = llvm.getelementptr %out[{i}] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr\n    "
+                    f"llvm.store %f{i}, %p{i} : !llvm.ptr, !llvm.ptr" for i, name in enumerate(functions))
+                engine = ExecutionEngine(ir.Module.parse(_ALLOCATOR.replace("{stores}", stores)), opt_level=2)
+                addresses = (ctypes.c_void_p * len(functions))()
+                _call_packed(engine, "mirax_init", [ctypes.c_void_p(ctypes.addressof(addresses))])
+                symbols = list(_CHECKED) + list(_FRAME_FUNCTIONS)
+                _allocator = engine, {symbol: ctypes.c_void_p(address)
+                                      for symbol, address in zip(symbols, addresses, strict=True)}
     return _allocator
 
 
-def call_block(function, arguments):
-    """What `_run` takes: a packed entry point's address, then its `arguments` (the
-    addresses of the cells holding each argument)."""
-    return (ctypes.c_void_p * (1 + len(arguments)))(function, *arguments)
+def _call_packed(engine, name, arguments):
+    """Call `name` in `engine` through its packed interface, on ctypes values."""
+    argv = (ctypes.c_void_p * len(arguments))(*(ctypes.addressof(a) for a in arguments))
+    ctypes.CFUNCTYPE(None, ctypes.c_void_p)(engine.raw_lookup(name))(ctypes.addressof(argv))
 
 
-def _run(block):
-    """Call the packed entry point of a `call_block` (its address) through the checked
-    allocator's frame: a MemoryError if an allocation failed."""
-    failed = _allocator[1](block)
-    if failed:
-        _out_of_memory(failed)
+_ENTRY = """
+  llvm.func @{callee}({types})
+  llvm.func @mirax_frame_enter(!llvm.ptr) -> !llvm.ptr
+  llvm.func @mirax_frame_leave(!llvm.ptr, !llvm.ptr) -> i64
+  llvm.func @mirax_frame_failed(!llvm.ptr, !llvm.ptr) -> i64
+  llvm.func @_setjmp(!llvm.ptr) -> i32 attributes {{passthrough = ["returns_twice"]}}
+  llvm.func @mirax_entry({params}) -> i64 {{
+    %one = llvm.mlir.constant(1 : i64) : i64
+    %frame = llvm.alloca %one x !llvm.array<66 x i64> {{alignment = 16 : i64}} : (i64) -> !llvm.ptr
+    %outer = llvm.call @mirax_frame_enter(%frame) : (!llvm.ptr) -> !llvm.ptr
+    %jumped = llvm.call @_setjmp(%frame) : (!llvm.ptr) -> i32
+    %c0 = llvm.mlir.constant(0 : i32) : i32
+    %first = llvm.icmp "eq" %jumped, %c0 : i32
+    llvm.cond_br %first, ^run, ^failed
+  ^run:
+    llvm.call @{callee}({args}) : ({types}) -> ()
+    %done = llvm.call @mirax_frame_leave(%frame, %outer) : (!llvm.ptr, !llvm.ptr) -> i64
+    llvm.return %done : i64
+  ^failed:
+    %size = llvm.call @mirax_frame_failed(%frame, %outer) : (!llvm.ptr, !llvm.ptr) -> i64
+    llvm.return %size : i64
+  }}
+  llvm.func @mirax_entry_address(%out: !llvm.ptr) {{
+    %entry = llvm.mlir.addressof @mirax_entry : !llvm.ptr
+    llvm.store %entry, %out : !llvm.ptr, !llvm.ptr
+    llvm.return
+  }}
+"""
+
+
+def entry_point(module, callee, num_args, also=()):
+    """Compile `module` (LLVM dialect; `callee` takes `num_args` pointers) with an entry
+    calling it in a frame of the checked allocator. Returns its ExecutionEngine, the
+    entry (a ctypes function of the pointers, returning the size of a failed
+    allocation or 0), and whether it calls host functions (`also`: those its
+    translation to LLVM IR calls)."""
+    params = ", ".join(f"%a{i}: !llvm.ptr" for i in range(num_args))
+    text = _ENTRY.format(params=params, callee=callee, args=", ".join(f"%a{i}" for i in range(num_args)),
+                         types=", ".join(["!llvm.ptr"] * num_args))
+    with context():
+        for op in ir.Module.parse(f"module {{{text}}}").body.operations:
+            if op.attributes["sym_name"].value != callee:  # declared to parse: the module defines it
+                module.body.append(op.detach_from_parent())
+        engine = ExecutionEngine(module, opt_level=3)
+        calls_host = _register_runtime(engine, module, also)
+    address = ctypes.c_void_p()
+    _call_packed(engine, "mirax_entry_address", [ctypes.c_void_p(ctypes.addressof(address))])
+    entry = ctypes.CFUNCTYPE(ctypes.c_int64, *[ctypes.c_void_p] * num_args)(address.value)
+    return engine, entry, calls_host
 
 
 def _out_of_memory(size):
@@ -414,8 +458,8 @@ def _register_runtime(engine, module, also=()):
     """Resolve the checked allocator's functions, the host functions `module` (LLVM
     dialect) declares and those in `also` (which its translation to LLVM IR calls) for
     `engine`; whether it calls any host function."""
-    for name, function in _checked_allocator()[2].items():
-        engine.raw_register_runtime(name, function)
+    for symbol, address in _checked_allocator()[1].items():
+        engine.raw_register_runtime(symbol, address)
     declared = [op.attributes["sym_name"].value for op in module.body.operations
                 if op.operation.name == "llvm.func" and not op.regions[0].blocks]
     found = False
@@ -455,38 +499,22 @@ class Executable:
             lower_to_linalg(module)
             _mark_inputs_read_only(module, entry)
             self.lower(module)
-            self._engine = ExecutionEngine(module, opt_level=3)
-            self._calls_host = _register_runtime(self._engine, module, self.runtime_functions)
-        self._function = self._engine.raw_lookup(entry)
-        self._call = _allocator[1]
         self._out_types = [(tuple(t.shape), t.dtype) for t in out_types]
-        self._num_args = num_inputs + len(out_types)
-        self._argvs = []  # free argument storage: one is taken for each call, then given back
-
-    def _new_argv(self):
-        """Argument storage for one call: a pointer cell per buffer, and the call block
-        pointing at the cells."""
-        cells = (ctypes.c_void_p * self._num_args)()
-        size = ctypes.sizeof(ctypes.c_void_p)
-        block = call_block(self._function, [ctypes.addressof(cells) + i * size for i in range(self._num_args)])
-        return cells, block, ctypes.addressof(block)
+        self._engine, self._entry, self._calls_host = entry_point(
+            module, entry, num_inputs + len(out_types), self.runtime_functions)
 
     def __call__(self, inputs):
-        outputs = [self.empty(shape, dtype) for shape, dtype in self._out_types]
-        try:  # list.pop and append are atomic: concurrent and nested calls never share storage
-            storage = self._argvs.pop()
-        except IndexError:
-            storage = self._new_argv()
-        cells = storage[0]
-        i = 0
+        # The buffers' addresses are the entry's arguments: each call passes its own. (Loops,
+        # not comprehensions: a small call's time matters, and comprehensions cost more.)
+        pointers = []
         for array in inputs:
-            cells[i] = array.pointer
-            i += 1
-        for array in outputs:
-            cells[i] = address(array)
-            i += 1
-        failed = self._call(storage[2])  # _run, inlined: a small call's time matters
-        self._argvs.append(storage)
+            pointers.append(array.pointer)
+        outputs = []
+        for shape, dtype in self._out_types:
+            output = self.empty(shape, dtype)
+            outputs.append(output)
+            pointers.append(address(output))
+        failed = self._entry(*pointers)
         if failed:
             _out_of_memory(failed)
         if self._calls_host:
@@ -505,19 +533,20 @@ class DescriptorExecutable:
             lower_to_linalg(module)
             _mark_inputs_read_only(module, entry)
             lower_to_llvm(module, bare_pointers=False)
-            self._engine = ExecutionEngine(module, opt_level=3)
-            if _register_runtime(self._engine, module):
-                raise NotImplementedError("a program with zero-size buffers cannot call host functions")
-        self._function = self._engine.raw_lookup(f"_mlir_ciface_{entry}")
         self._out_types = [(tuple(t.shape), t.dtype) for t in out_types]
+        self._engine, self._entry, calls_host = entry_point(
+            module, f"_mlir_ciface_{entry}", num_inputs + len(out_types))
+        if calls_host:
+            raise NotImplementedError("a program with zero-size buffers cannot call host functions")
 
     def __call__(self, inputs):
         outputs = [np.empty(shape, dtype) for shape, dtype in self._out_types]
         buffers = [a._value for a in inputs] + outputs
-        # The C interface takes a pointer to each descriptor: argv points at those pointers.
-        descriptors = [ctypes.pointer(get_ranked_memref_descriptor(b)) for b in buffers]
-        block = call_block(self._function, [ctypes.addressof(d) for d in descriptors])
-        _run(ctypes.addressof(block))
+        # The C interface takes a pointer to each buffer's descriptor.
+        descriptors = [get_ranked_memref_descriptor(b) for b in buffers]
+        failed = self._entry(*[ctypes.addressof(d) for d in descriptors])
+        if failed:
+            _out_of_memory(failed)
         return outputs
 
 

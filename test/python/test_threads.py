@@ -142,5 +142,5 @@ def test_first_use_from_threads_at_once():
             np.testing.assert_array_equal(out[t], np.arange(3.0) * 2 + t)
         print("ok")
     """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
