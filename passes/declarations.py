@@ -132,6 +132,12 @@ def declare(module, symbol, ftype, location, attributes):
     """Declare the private function `symbol` of `ftype` with `attributes`, unless it exists."""
     table = ir.SymbolTable(module)
     if symbol in table:
+        existing = table[symbol]  # pending (its attributes) or derived (a body), unless the input took the name
+        pending = all(name in existing.attributes and existing.attributes[name] == value
+                      for name, value in attributes.items())
+        if function_type(existing) != ftype or not (pending or existing.regions[0].blocks):
+            raise ValueError(f"@{symbol} is taken by a function that is not the declaration of type {ftype} a pass "
+                             f"makes under that name; rename it")
         return symbol
     with ir.InsertionPoint(body(module)), location:
         decl = func.FuncOp(symbol, ftype, visibility="private")

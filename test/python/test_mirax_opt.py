@@ -42,6 +42,11 @@ CASES = {
 func.func private @d(tensor<f32>, tensor<f32>) -> tensor<f32>
     attributes {mirax.transpose_of = @h, mirax.linear = array<i64: 1>}
 """, "--mirax-transpose", "mirax.sin in @h reads no linear value"),
+    "a function taking the name of a declaration a pass makes": (
+        F + "func.func private @f_jvp_0(tensor<3xf32>, tensor<3xf32>) -> (tensor<f32>, tensor<f32>)\n"
+        "func.func private @d(tensor<3xf32>, tensor<f32>) -> (tensor<f32>, tensor<3xf32>)"
+        " attributes {mirax.vjp_of = @f, mirax.active = array<i64: 0>}\n",
+        "--mirax-linearize", "@f_jvp_0 is taken by a function that is not the declaration"),
     "not UTF-8": (b"func.func @f() {\n  return\n}\n\xff\n", "--mirax-to-linalg", ":4:1: error: unexpected character"),
 }
 
