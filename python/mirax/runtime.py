@@ -2,12 +2,12 @@
 
 Compiled code takes every input and output as a bare pointer to its row-major
 buffer (`use-bare-ptr-memref-call-conv`): shapes are static, so a call is one
-ctypes call through the ExecutionEngine's packed wrapper with one pointer per
-buffer. Executables are cached by the text of the mirax module, so identical
-programs compile once however they were produced.
+ctypes call with one pointer per buffer, of an entry function added to the program
+(`entry_point`). Executables are cached by the text of the mirax module, so
+identical programs compile once however they were produced.
 
 Threads: compiling is serialized by one lock (the context's creation and the cache
-with it); calls are re-entrant, each with argument storage of its own, and run
+with it); calls are re-entrant (each passes its pointers as arguments) and run
 without the GIL. Compiled code allocates its temporaries through a checked
 allocator: an allocation that fails ends the call with a MemoryError.
 """
@@ -123,7 +123,7 @@ def address(array):
 # Compiled code gets its temporaries from malloc, calloc (which LLVM makes of a malloc
 # and a memset) and aligned_alloc, and gives them back to free: all four resolve to
 # the checked versions below. Each program is entered through @mirax_entry (added to
-# it by `_entry_point`), which registers a frame for its thread: a jmp_buf, the size
+# it by `entry_point`), which registers a frame for its thread: a jmp_buf, the size
 # of a failed allocation, and the list of the blocks allocated by the call that are
 # still live (each block has a 32-byte header before the program's pointer: the next
 # block, the address of the pointer to this block, the address to give back to the C
@@ -329,7 +329,7 @@ module {
   }
 
   // Creates the thread-specific key, then writes the raw addresses of the functions
-  // programs call (FUNCTIONS' order) to %out.
+  // programs call to %out (in the order of _CHECKED's values, then _FRAME_FUNCTIONS).
   llvm.func @mirax_init(%out: !llvm.ptr) {
     %key = llvm.mlir.addressof @key : !llvm.ptr
     %none = llvm.mlir.zero : !llvm.ptr
