@@ -5,7 +5,8 @@ its item is fixed (a fixed entry no longer matches anything, so it hides nothing
 An entry matches a minimized failing case when the case's class is one of `classes`,
 its stack one of `stacks` (None: any), and one of its ops is named in `ops` with a
 result dtype kind in `kinds` (None: any); an entry with `empty_diff` instead matches
-cases that differentiate with respect to an input with no elements."""
+cases that differentiate with respect to an input with no elements. With `message`,
+mirax's error must also contain that text."""
 
 DERIVATIVES = ("grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "jit(vmap(grad))", "grad(grad)", "vmap(jacfwd)",
                "jit(hessian)")
@@ -14,18 +15,23 @@ KNOWN = [
     {"item": "issue 16 item 11: .at[].multiply/min/max have no JVP rule",
      "ops": {"at.multiply", "at.min", "at.max"}, "stacks": DERIVATIVES, "classes": {"mirax-raises"}},
     {"item": "issue 16, fuzzer finding: .at[...].apply is missing (AttributeError)",
-     "ops": {"at.apply"}, "stacks": None, "classes": {"mirax-raises"}},
+     "ops": {"at.apply"}, "stacks": None, "classes": {"mirax-raises"}, "message": "no attribute 'apply'"},
+    {"item": "issue 16, fuzzer finding: x.at[i, ::2].set(traced) (an int and a strided slice) raises "
+             "ConcretizationTypeError under jit and the derivatives (mirax/numpy/_indexing.py)",
+     "ops": {"at.set", "at.add", "at.multiply", "at.min", "at.max", "at.divide", "at.power"}, "stacks": None,
+     "classes": {"mirax-raises"}, "message": "Abstract tracer value encountered"},
     {"item": "issue 16, fuzzer finding: jacfwd/jacrev/hessian with respect to an empty input "
              "raise 'cannot reshape array of size 0' (mirax.ad._std_basis)",
      "empty_diff": True, "stacks": ("jacfwd", "jacrev", "hessian", "vmap(jacfwd)", "jit(hessian)"),
-     "classes": {"mirax-raises"}},
+     "classes": {"mirax-raises"}, "message": "cannot reshape array of size 0"},
 ]
 
 
-def known_item(program, cls):
-    """The issue item of the first KNOWN entry matching the minimized case, or None."""
+def known_item(program, cls, mirax_says=""):
+    """The issue item of the first KNOWN entry matching the minimized case (mirax's
+    outcome: `mirax_says`), or None."""
     for entry in KNOWN:
-        if cls not in entry["classes"]:
+        if cls not in entry["classes"] or entry.get("message", "") not in mirax_says:
             continue
         if entry.get("stacks") is not None and program["stack"] not in entry["stacks"]:
             continue

@@ -233,7 +233,7 @@ def run(n, seed, start=0, timeout=60, out_dir=None, minimize_budget_s=120, max_m
                         res = _outcome(worker, small, timeout)
                         if res[0] != cls:  # flaky: keep the original
                             small, res = program, result
-                    item = known_item(small, cls)
+                    item = known_item(small, cls, res[3])
                     report = {"class": cls, "known": item, "program": small, "original": [seed, index],
                               "detail": res[1], "jax": res[2], "mirax": res[3]}
                     report["reproducer"] = reproducer(small, _note(report))
