@@ -66,6 +66,12 @@ CASES = {
     # item 6: integer division by zero (lax.div/rem are XLA's; //, % and fmod are JAX's)
     "int32 // 0, % 0, fmod 0": (lambda m, x: (x // 0, x % 0, m.np.fmod(x, 0), m.np.divmod(x, 0)), (I32,), None),
     "int32 // -1 and % -1": (lambda m, x: (x // -1, x % -1), (I32,), None),
+    "float // 0 and divmod by 0": (lambda m, x: (x // 0.0, m.np.divmod(x, 0.0), m.np.floor_divide(1.5, x)),
+                                   (np.array([7.0, -7.0, 0.0, 2.5], np.float32),), None),
+    "weak types of //, % and fmod": (lambda m: (m.np.floor_divide(7, 2), m.np.remainder(7, 0), m.np.fmod(-7, 2),
+                                                m.np.floor_divide(7.5, 2), m.np.divmod(-7.5, 2.0)), (), None),
+    "fmod of bools keeps x % False": (lambda m, b: (m.np.fmod(True, b), m.np.remainder(True, b)),
+                                      (np.array([True, False]),), None),
     "lax.div and lax.rem by 0": (lambda m, x, y: (m.lax.div(x, y), m.lax.rem(x, y)),
                                  (I32, np.array([0, 0, 0, -1, 0], np.int32)), None),
     # item 16
@@ -80,7 +86,8 @@ CASES = {
         lambda m, x, y: m.api.grad(lambda x: (x ** y).sum())(x),
         (np.array([0.0, 0.0, 2.0, 3.0], np.float32), np.array([0, 1, 2, -1], np.int32)), ROUNDING),
     "square of bool": (lambda m, b: (m.np.square(b), m.np.square(True)), (np.array([True, False]),), None),
-    "trunc of ints": (lambda m, i, u: (m.np.trunc(i), m.np.trunc(u), m.np.trunc(3)),
+    "trunc of ints and Python scalars": (lambda m, i, u: (m.np.trunc(i), m.np.trunc(u), m.np.trunc(3),
+                                                           m.np.trunc(-2.5)),
                       (np.array([1, -2], np.int32), np.array([1, 2], np.uint8)), None),
     "logit of ints": (lambda m, i: (m.special.logit(i), m.special.logit(1), m.special.logit(True)),
                       (np.array([0, 1], np.int32),), None),

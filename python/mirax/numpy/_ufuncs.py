@@ -104,10 +104,11 @@ def ceil(x):
 
 
 def trunc(x):
+    """x rounded toward 0; integers and bools are returned as they are (complex raises, as JAX's)."""
     (x,) = promote_args("trunc", x)
-    if not dtypes.is_float(x.aval.dtype):
+    if dtypes.is_integer(x.aval.dtype) or x.aval.dtype == np.bool_:
         return x
-    return lax.select(lax.lt(x, 0), lax.ceil(x), lax.floor(x))
+    return lax.select(lax.lt(x, _const(x, 0)), lax.ceil(x), lax.floor(x))
 
 
 def round(a, decimals=0):  # noqa: A001
@@ -184,7 +185,7 @@ def float_power(x1, x2):
 
 def remainder(x1, x2):
     """Python's modulo: the result takes the sign of the divisor; an integer x % 0 is 0
-    (JAX divides by 1 instead)."""
+    (JAX's divisor 0 becomes 1)."""
     x1, x2 = promote_args_numeric("remainder", x1, x2)
     zero = lax.convert_element_type(0, x1.aval.dtype)
     x2 = _nonzero_divisor(x2)
@@ -197,17 +198,18 @@ mod = remainder
 
 
 def fmod(x1, x2):
-    """C's fmod: the result takes the sign of the dividend; an integer x % 0 is 0, as JAX's."""
+    """C's fmod: the result takes the sign of the dividend. As JAX's, an integer divisor
+    0 becomes 1 (a bool one does not: it is promoted after JAX's check)."""
+    integer = dtypes.is_integer(dtypes.result_type(x1, x2))
     x1, x2 = promote_args_numeric("fmod", x1, x2)
-    return lax.rem(x1, _nonzero_divisor(x2))
+    return lax.rem(x1, _nonzero_divisor(x2) if integer else x2)
 
 
 def _nonzero_divisor(x2):
     """Integer divisors with 0 replaced by 1, as JAX's remainder and fmod do."""
     if not dtypes.is_integer(x2.aval.dtype):
         return x2
-    one = broadcast_to_shape(lax.convert_element_type(1, x2.aval.dtype), x2.aval.shape)
-    return lax.select(lax.eq(x2, lax.convert_element_type(0, x2.aval.dtype)), one, x2)
+    return lax.select(lax.eq(x2, lax.convert_element_type(0, x2.aval.dtype)), _const(x2, 1), x2)
 
 
 def floor_divide(x1, x2):
@@ -221,25 +223,22 @@ def floor_divide(x1, x2):
         quotient = lax.div(x1, x2)
         inexact = lax.ne(lax.rem(x1, x2), lax.convert_element_type(0, dtype))
         step = lax.bitwise_and(lax.ne(lax.sign(x1), lax.sign(x2)), inexact)
-        return lax.select(step, lax.sub(quotient, lax.convert_element_type(1, dtype)), quotient)
+        return lax.select(step, lax.sub(quotient, _const(quotient, 1)), quotient)
     if dtypes.is_complex(dtype):
         raise TypeError("floor_divide does not support complex-valued inputs")
     return _float_divmod(x1, x2)[0]
 
 
 def _float_divmod(x1, x2):
-    """JAX's float divmod: Python's semantics, exact at integer quotients."""
+    """JAX's (CPython's float_divmod): Python's semantics, exact at integer quotients;
+    x / 0 divides x itself (giving +-inf), not x - fmod(x, 0) (NaN)."""
     mod = lax.rem(x1, x2)
-    div = lax.div(lax.sub(x1, mod), x2)
     zero = lax.convert_element_type(0, x1.aval.dtype)
-    one = lax.convert_element_type(1, x1.aval.dtype)
-    fix = lax.bitwise_and(lax.ne(mod, zero), lax.ne(lax.lt(x2, zero), lax.lt(mod, zero)))
+    div = lax.div(lax.select(lax.eq(x2, zero), x1, lax.sub(x1, mod)), x2)
+    fix = lax.bitwise_and(lax.ne(mod, zero), lax.ne(lax.sign(x2), lax.sign(mod)))
     mod = lax.select(fix, lax.add(mod, x2), mod)
-    div = lax.select(fix, lax.sub(div, one), div)
-    rounded = lax.round(div, 0)
-    div = lax.select(lax.gt(lax.abs(lax.sub(div, rounded)), lax.convert_element_type(0.5, x1.aval.dtype)),
-                     lax.add(rounded, one), rounded)
-    return div, mod
+    div = lax.select(fix, lax.sub(div, _const(div, 1)), div)
+    return lax.round(div), mod
 
 
 def divmod(x1, x2):  # noqa: A001
