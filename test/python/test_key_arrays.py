@@ -123,6 +123,11 @@ CASES = {
     "lax.dynamic_update_slice": lambda m, lax, ks, k: lax.dynamic_update_slice(ks, ks[:1, ::-1], (1, 0)),
     "lax.dynamic_update_index_in_dim": lambda m, lax, ks, k: lax.dynamic_update_index_in_dim(ks, ks[1], 0, 0),
     "lax.select": lambda m, lax, ks, k: lax.select(C, ks[0], ks[1]),
+    "at get fill": lambda m, lax, ks, k: ks.at[5].get(mode="fill"),
+    "take clip": lambda m, lax, ks, k: m.take(ks, np.array([7, 0]), axis=0, mode="clip"),
+    "at set drop": lambda m, lax, ks, k: ks.at[1, 5].set(k, mode="drop"),
+    "in scan": lambda m, lax, ks, k: lax.scan(lambda c, x: (c, m.stack([c, x])), k, ks[0])[1],
+    "in fori_loop": lambda m, lax, ks, k: lax.fori_loop(0, 2, lambda i, c: m.where(C, c, m.roll(c, 1)), ks[0]),
 }
 
 
