@@ -800,7 +800,69 @@ class Generator:
             return var
         return x
 
-    OPS = {"op_unary": 6, "op_binary": 8, "op_cast": 2, "op_reduce": 4, "op_cumulative": 1, "op_shape": 4,
+    def op_misc(self):
+        """The rest of the surface, one template each (JAX's eval_shape filters the
+        ones that do not fit the operand)."""
+        rng = self.rng
+        x = self.operand((FLOAT, INT, BOOL) if rng.random() < 0.3 else (FLOAT,))
+        nd = len(x.shape)
+        ax = int(rng.integers(-nd, nd)) if nd else 0
+        n = int(rng.integers(1, 4))
+        away_int = lambda a: x.kind != FLOAT or _away(a, 1.0, 1e-3)  # noqa: E731
+        nonzero = lambda a: x.kind != FLOAT or bool(np.all(np.abs(a) > 1e-2))  # noqa: E731
+        distinct = lambda a: x.kind != FLOAT or _distinct(a, ax)  # noqa: E731
+        templates = [
+            ("kron", "jnp.kron({0}, jnp.ones((2,) * {0}.ndim, {0}.dtype))", None),
+            ("average", f"jnp.average({{0}}, axis={ax})", None),
+            ("nansum", f"jnp.nansum({{0}}, axis={ax})", None),
+            ("nanmax", f"jnp.nanmax({{0}}, axis={ax})", distinct),
+            ("isclose", "jnp.isclose({0}, jnp.flip({0}))", None),
+            ("isnan", "jnp.isnan({0})", None),
+            ("signbit", "jnp.signbit({0})", nonzero),
+            ("heaviside", "jnp.heaviside({0}, 0.5)", nonzero),
+            ("sinc", "jnp.sinc({0})", None),
+            ("fmod", "jnp.fmod({0}, 0.7)", lambda a: _away(np.asarray(a, np.float64) / 0.7, 1.0, 1e-3)),
+            ("float_power", "jnp.float_power(jnp.abs({0}) + 0.5, 1.5)", None),
+            ("divmod", f"jnp.divmod({{0}}, {n})[{int(rng.integers(2))}]", lambda a: _away(np.asarray(a) / n, 1.0, 1e-3)),
+            ("fliplr", "jnp.fliplr({0})", None),
+            ("vstack", "jnp.vstack([{0}, {0}])", None),
+            ("hstack", "jnp.hstack([{0}, {0}])", None),
+            ("dstack", "jnp.dstack([{0}, {0}])", None),
+            ("column_stack", "jnp.column_stack([{0}, {0}])", None),
+            ("atleast_3d", "jnp.atleast_3d({0})", None),
+            ("array_split", f"jnp.array_split({{0}}, {n})[0]", None),
+            ("append", f"jnp.append({{0}}, {{0}}, axis={ax})", None),
+            ("argwhere", "jnp.argwhere({0} > 0, size=3, fill_value=-1)", nonzero),
+            ("nonzero", "jnp.nonzero({0} > 0, size=2)[0]", nonzero),
+            ("diag", "jnp.diag({0})", None),
+            ("diff2", f"jnp.diff({{0}}, n=2, axis={ax})", None),
+            ("round_dec", "jnp.round({0}, 1)", lambda a: _away(np.asarray(a, np.float64) * 10 + 0.5, 1.0, 1e-2)),
+            ("integer_pow", f"lax.integer_pow({{0}}, {int(rng.integers(-1, 4))})", nonzero),
+            ("lax_rem", "lax.rem({0}, jnp.full_like({0}, 3))", away_int),
+            ("reduce_max", f"lax.reduce_max({{0}}, {tuple(range(nd))[:n]!r})", lambda a: x.kind != FLOAT or _distinct(a, None)),
+            ("reduce_sum", f"lax.reduce_sum({{0}}, {tuple(range(nd))[:n]!r})", None),
+            ("lax_argmax", f"lax.argmax({{0}}, {ax % max(nd, 1)}, jnp.int32)", distinct),
+            ("iota", f"{{0}} + lax.broadcasted_iota({{0}}.dtype, {{0}}.shape, {ax % max(nd, 1)})", None),
+            ("sort_key_val", f"lax.sort_key_val({{0}}, -{{0}}, {ax % max(nd, 1)})[1]", distinct),
+            ("index_in_dim", f"lax.index_in_dim({{0}}, {n - 1}, {ax % max(nd, 1)})", None),
+            ("slice_in_dim", f"lax.slice_in_dim({{0}}, 0, {n}, 1, {ax % max(nd, 1)})", None),
+            ("lax_squeeze", "lax.squeeze({0}, tuple(i for i, d in enumerate({0}.shape) if d == 1))", None),
+            ("erf_inv", "lax.erf_inv(jnp.tanh({0}) * 0.9)", None),
+            ("is_finite", "lax.is_finite({0})", None),
+            ("lax_complex", "lax.complex({0}, {0} * 0.5)", None),
+            ("softmax", f"nn.softmax({{0}}, axis={ax})", None),
+            ("log_softmax", f"nn.log_softmax({{0}}, axis={ax})", None),
+            ("one_hot", "nn.one_hot({0}, 4)", away_int),
+            ("full_like", "jnp.full_like({0}, 2.5) * {0}", None),
+            ("linspace", f"{{0}} * jnp.linspace(0.0, 1.0, {n + 1})[-1]", None),
+            ("arange", "{0} + jnp.arange({0}.shape[-1]) if {0}.ndim else {0}", None),
+            ("tri", "jnp.tri(3, 4, 1) * jnp.sum({0})", None),
+            ("lexsort", "jnp.lexsort([{0}, -{0}])", distinct),
+        ]
+        name, expr, check = templates[int(rng.integers(len(templates)))]
+        return self.apply(name, expr, [x.index], check)
+
+    OPS = {"op_misc": 3, "op_unary": 6, "op_binary": 8, "op_cast": 2, "op_reduce": 4, "op_cumulative": 1, "op_shape": 4,
            "op_index": 4, "op_dot": 2, "op_sort": 1, "op_control": 2, "op_random": 1, "op_linalg": 1}
 
     # ----- the program -------------------------------------------------------------
