@@ -32,15 +32,17 @@ def jvp(fun, primals, tangents, has_aux=False):
     """(fun(*primals), the directional derivative of fun at primals along tangents), as
     jax.jvp: primals and tangents are tuples (or lists) of pytrees of one structure."""
     check_callable(fun)
-    for what, value in (("primal", primals), ("tangent", tangents)):
-        if not isinstance(value, (tuple, list)):
-            raise TypeError(with_source(
-                f"{what} arguments to jvp must be a tuple or a list; found {type(value).__name__}."))
-    flat_primals, tree = tree_flatten((tuple(primals), {}))
-    flat_tangents, tangent_tree = tree_flatten((tuple(tangents), {}))
-    if tree != tangent_tree:
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError(with_source(
-            f"primal and tangent arguments to jvp must have the same tree structure; got {tree} and {tangent_tree}."))
+            f"primal and tangent arguments to jax.jvp must be tuples or lists; found {type(primals).__name__} and "
+            f"{type(tangents).__name__}."))
+    primal_tree, tangent_tree = tree_flatten(primals)[1], tree_flatten(tangents)[1]
+    if primal_tree != tangent_tree:
+        raise TypeError(with_source(
+            f"primal and tangent arguments to jax.jvp must have the same tree structure; primals have tree "
+            f"structure {primal_tree} whereas tangents have tree structure {tangent_tree}."))
+    flat_primals, tree = tree_flatten((tuple(primals), {}))
+    flat_tangents = tree_flatten((tuple(tangents), {}))[0]
     flat_primals = [to_array(x) for x in flat_primals]
     flat_tangents = [to_array(t) for t in flat_tangents]
     for p, t in zip(flat_primals, flat_tangents, strict=True):
@@ -78,17 +80,17 @@ def _with_aux(fun, has_aux, who):
 
 
 def _check_tangent(primal, tangent):
-    """JAX's checks of a tangent given to jvp (an integer primal's tangent may have any
-    dtype: mirax has no float0)."""
-    if primal.shape != tangent.shape:
-        raise ValueError(with_source(
-            f"jvp called with different primal and tangent shapes;Got primal shape {primal.shape} and "
-            f"tangent shape as {tangent.shape}"))
+    """JAX's checks of a tangent given to jvp, in its order (an integer primal's tangent
+    may have any dtype: mirax has no float0)."""
     if _inexact(primal) and primal.dtype != tangent.dtype:
         raise TypeError(with_source(
             f"primal and tangent arguments to jax.jvp do not match; dtypes must be equal, or in case of int/bool "
             f"primal dtype the tangent dtype must be float0.Got primal dtype {primal.dtype.name} and so expected "
             f"tangent dtype {primal.dtype.name}, but got tangent dtype {tangent.dtype.name} instead."))
+    if primal.shape != tangent.shape:
+        raise ValueError(with_source(
+            f"jvp called with different primal and tangent shapes;Got primal shape {primal.shape} and "
+            f"tangent shape as {tangent.shape}"))
 
 
 # ----------------------------------------------------------------------------- reverse mode

@@ -65,7 +65,7 @@ def test_pytrees_has_aux_and_integer_inputs():
 
 
 def test_bad_input():
-    with pytest.raises(TypeError, match="tuple or a list"):
+    with pytest.raises(TypeError, match="must be tuples or lists"):
         mirax.jvp(jnp.sin, 1.0, 1.0)
     with pytest.raises(TypeError, match="same tree structure"):
         mirax.jvp(lambda a, b: a * b, (1.0, 2.0), (1.0,))
