@@ -128,7 +128,7 @@ class Array:
         if copy or (dtype is not None and np.dtype(dtype) != self._value.dtype):
             if copy is False:
                 raise ValueError("converting to another dtype needs a copy")
-            return self._value.astype(dtype or self._value.dtype)  # a writable copy
+            return self._value.astype(self._value.dtype if dtype is None else dtype)  # a writable copy
         # Without a copy, a read-only view, as JAX's: the buffer is immutable, shared
         # with other Arrays and with compiled programs that captured it.
         view = self._value.view()
@@ -328,9 +328,10 @@ class Trace:
 
     def __exit__(self, *exc):
         global _open_traces
-        assert _state.trace_stack.pop() is self
+        closed = _state.trace_stack.pop()
         with _open_traces_lock:
             _open_traces -= 1
+        assert closed is self
 
     def emit(self, op_cls, operands, out_avals, params):
         with runtime.context(), _location(), ir.InsertionPoint(self.block):

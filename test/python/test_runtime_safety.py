@@ -31,8 +31,9 @@ def test_asarray_is_a_read_only_view(m, np_):
         view[0] = 100
     copy = np.array(x)  # a copy is the caller's to write
     copy[0] = 100
-    converted = np.asarray(x, dtype=np.float64)
+    converted = np.asarray(x, dtype=np.dtype(np.float64))  # a converted copy, also writable
     converted[1] = 100
+    assert converted.dtype == np.float64
     check(np.asarray(x), np.arange(4.0, dtype=np.float32))
 
 
