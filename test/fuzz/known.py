@@ -12,8 +12,12 @@ DERIVATIVES = ("grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "jit(vmap(gr
                "jit(hessian)")
 
 KNOWN = [
-    {"item": "issue 16 item 11: .at[].multiply/min/max have no JVP rule",
-     "ops": {"at.multiply", "at.min", "at.max"}, "stacks": DERIVATIVES, "classes": {"mirax-raises"}},
+    {"item": "issue 16 item 11: .at[].multiply/min/max have no JVP rule (divide is a scatter multiply)",
+     "ops": {"at.multiply", "at.min", "at.max", "at.divide"}, "stacks": DERIVATIVES, "classes": {"mirax-raises"}},
+    {"item": "issue 16, fuzzer finding: the derivative of sort/argsort-based ops on an empty array raises "
+             "'slice_sizes [1] do not fit in shape [0]'",
+     "ops": {"sort", "sort_desc", "lax_sort", "median", "sort_key_val"}, "stacks": DERIVATIVES,
+     "classes": {"mirax-raises"}, "message": "do not fit in shape"},
     {"item": "issue 16, fuzzer finding: .at[...].apply is missing (AttributeError)",
      "ops": {"at.apply"}, "stacks": None, "classes": {"mirax-raises"}, "message": "no attribute 'apply'"},
     {"item": "issue 16, fuzzer finding: x.at[i, ::2].set(traced) (an int and a strided slice) raises "
