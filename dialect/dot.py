@@ -12,14 +12,14 @@ dimension, the contracting ones reductions.
 """
 import numpy as np
 
-from mirax.mlir import ir, linalg
+from mirax.mlir import arith, ir, linalg, tensor
 
 from . import rules
 from .base import MiraxOp, build, ints, op_class
 from .batching import shifted
 from .elementwise import BINARY, convert_scalar
 from .lowering import PARALLEL, REDUCTION, elementwise, empty, generic, reshape, slice_along, transpose
-from .reduction import accumulator_dtype, convert_tensor, filled, tree_reduce
+from .reduction import accumulator_dtype, convert_tensor, filled, for_loop, index, tree_reduce
 from .types import ShapedType, is_bool, is_complex, is_float
 from .values import add_tangents, apply, type_of
 
@@ -160,19 +160,34 @@ def _as_matmul(node, lhs, rhs):
 
 
 def _chunked(node, lhs, rhs):
-    """A packed matmul longer than K_CHUNK: a matmul per chunk of K, added as a tree."""
+    """A packed matmul longer than K_CHUNK: an scf.for over the chunks of K (one matmul
+    to compile) putting each chunk's product in a stack, the stack folded as a tree."""
     (out,) = node.out_types
     a, b, a_type, b_type, (_, m, k, n) = _matmul_operands(node, lhs, rhs)
     acc = ShapedType((m, n), accumulator_dtype(out.dtype))
-    products = [linalg.matmul(slice_along(a, a_type, 1, start, min(start + K_CHUNK, k)),
-                              slice_along(b, b_type, 0, start, min(start + K_CHUNK, k)), outs=[filled(acc, 0)])
-                for start in range(0, k, K_CHUNK)]
-    add = BINARY["add"][1]
-    while len(products) > 1:
-        pairs = [elementwise([acc], products[i:i + 2], lambda x, y: add(acc.dtype, x, y))[0]
-                 for i in range(0, len(products) - 1, 2)]
-        products = pairs + products[len(pairs) * 2:]
-    return reshape(convert_tensor(products[0], acc, out.dtype), out)
+    chunks, whole = k // K_CHUNK, k // K_CHUNK * K_CHUNK
+    stack_type = ShapedType((chunks + (whole < k), m, n), acc.dtype)
+    dynamic = ir.ShapedType.get_dynamic_stride_or_offset()
+
+    def chunk(start, size, static_start, stack):
+        """The product of the chunk of `size` from `start` (an index value; static_start
+        its constant or `dynamic`) put in the stack at chunk start / K_CHUNK."""
+        offsets = [start] if static_start == dynamic else []
+        a_chunk = tensor.extract_slice(ir.RankedTensorType.get([m, size], a.type.element_type), a, offsets, [], [],
+                                       [0, static_start], [m, size], [1, 1])
+        b_chunk = tensor.extract_slice(ir.RankedTensorType.get([size, n], b.type.element_type), b, offsets, [], [],
+                                       [static_start, 0], [size, n], [1, 1])
+        at = [arith.divui(start, index(K_CHUNK))] if static_start == dynamic else []
+        position = [dynamic if at else static_start // K_CHUNK, 0, 0], [1, m, n], [1, 1, 1]
+        product = linalg.matmul(a_chunk, b_chunk, outs=[filled(acc, 0)])
+        return tensor.insert_slice(product, stack, at, [], [], *position)
+
+    (stack,) = for_loop(index(0), index(whole), [empty(stack_type)], lambda start, stack: [
+        chunk(start, K_CHUNK, dynamic, stack)], step=K_CHUNK)
+    if whole < k:
+        stack = chunk(index(whole), k - whole, whole, stack)
+    result, _ = tree_reduce(stack, stack_type, (0,), acc.dtype, BINARY["add"][1], lambda dtype: 0)
+    return reshape(convert_tensor(result, acc, out.dtype), out)
 
 
 def _blocked(node, lhs, rhs):

@@ -52,9 +52,10 @@ def index(value):
     return arith.ConstantOp(ir.IndexType.get(), value).result
 
 
-def for_loop(lower, upper, inits, body):
-    """scf.for over [lower, upper) carrying `inits`; `body(iv, *carried)` returns the next values."""
-    loop = scf.ForOp(lower, upper, index(1), list(inits))
+def for_loop(lower, upper, inits, body, step=1):
+    """scf.for over [lower, upper) by `step` carrying `inits`; `body(iv, *carried)` returns
+    the next values."""
+    loop = scf.ForOp(lower, upper, index(step), list(inits))
     with ir.InsertionPoint(loop.body):
         scf.YieldOp(list(body(loop.induction_variable, *loop.inner_iter_args)))
     return list(loop.results)

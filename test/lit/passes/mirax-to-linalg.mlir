@@ -285,16 +285,15 @@ func.func @cumsum_blocks(%x: tensor<100xf32>) -> tensor<100xf32> {
 // -----
 
 /// An f32 matmul that mirax-vectorize-matmul packs (it sums blocks of 256 from zero and
-/// adds them in order) is cut, when longer than 4096, into matmuls of 4096 added as a tree.
+/// adds them in order) is cut, when longer than 4096, into chunks of 4096: an scf.for
+/// (one matmul to compile) stacks their products, and the stack is folded.
 // CHECK-LABEL: func.func @matmul_chunks
-//       CHECK:   %[[A0:.+]] = tensor.extract_slice %{{.+}}[0, 0] [4, 4096] [1, 1]
-//       CHECK:   %[[B0:.+]] = tensor.extract_slice %{{.+}}[0, 0] [4096, 16] [1, 1]
-//       CHECK:   %[[P0:.+]] = linalg.matmul ins(%[[A0]], %[[B0]] : tensor<4x4096xf32>, tensor<4096x16xf32>)
-//       CHECK:   %[[A1:.+]] = tensor.extract_slice %{{.+}}[0, 4096] [4, 4096] [1, 1]
-//       CHECK:   %[[B1:.+]] = tensor.extract_slice %{{.+}}[4096, 0] [4096, 16] [1, 1]
-//       CHECK:   %[[P1:.+]] = linalg.matmul ins(%[[A1]], %[[B1]] : tensor<4x4096xf32>, tensor<4096x16xf32>)
-//       CHECK:   linalg.generic {{.+}} ins(%[[P0]], %[[P1]] : tensor<4x16xf32>, tensor<4x16xf32>)
-//       CHECK:     arith.addf
+//       CHECK:   %[[STACK:.+]] = scf.for %[[K:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[PRODUCTS:.+]] = %{{.+}}) -> (tensor<2x4x16xf32>)
+//       CHECK:     %[[A:.+]] = tensor.extract_slice %{{.+}}[0, %[[K]]] [4, 4096] [1, 1]
+//       CHECK:     %[[B:.+]] = tensor.extract_slice %{{.+}}[%[[K]], 0] [4096, 16] [1, 1]
+//       CHECK:     %[[P:.+]] = linalg.matmul ins(%[[A]], %[[B]] : tensor<4x4096xf32>, tensor<4096x16xf32>)
+//       CHECK:     tensor.insert_slice %[[P]] into %[[PRODUCTS]][%{{.+}}, 0, 0] [1, 4, 16] [1, 1, 1]
+//       CHECK:   linalg.generic {{.+}} iterator_types = ["reduction", "parallel", "parallel"]} ins(%[[STACK]] : tensor<2x4x16xf32>)
 func.func @matmul_chunks(%a: tensor<4x8192xf32>, %b: tensor<8192x16xf32>) -> tensor<4x16xf32> {
   %0 = "mirax.dot_general"(%a, %b) {lhs_contracting_dimensions = array<i64: 1>, rhs_contracting_dimensions = array<i64: 0>, lhs_batch_dimensions = array<i64>, rhs_batch_dimensions = array<i64>} : (tensor<4x8192xf32>, tensor<8192x16xf32>) -> tensor<4x16xf32>
   return %0 : tensor<4x16xf32>
