@@ -43,6 +43,10 @@ def input_value(spec, batch=None):
     if dtype.kind in "iu":
         lo, hi = (1, 6) if kind == "positive" else (-5, 6)
         return rng.integers(lo, hi, shape).astype(dtype)
+    if kind == "special":  # exact values, zeros of both signs, infinities and NaNs
+        x = rng.choice(np.array([0.0, -0.0, 1.0, -1.0, 2.0, 0.5, -3.0, np.inf, -np.inf, np.nan]), shape)
+        return (x + 1j * rng.choice(np.array([0.0, 1.0, -np.inf, np.nan]), shape) if dtype.kind == "c" else x
+                ).astype(dtype)
     x = rng.standard_normal(shape)
     if kind == "positive":
         x = np.abs(x) + 0.5
