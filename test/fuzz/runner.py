@@ -258,9 +258,11 @@ def run(n, seed, start=0, timeout=60, out_dir=None, minimize_budget_s=120, max_m
 
 def _signature(cls, program, result):
     """Failures with one signature are taken for one defect (minimized once): the
-    error message without its numbers where mirax raises, else the ops and stack."""
-    if cls == "mirax-raises":
-        return cls, re.sub(r"[\d(),\[\] ]+", " ", result[3])[:200]
+    error message without its numbers and where it was raised, when mirax raises;
+    else the ops and stack."""
+    if cls == "mirax-raises":  # the message and the innermost mirax line that raised
+        frames = re.findall(r'File "[^"]*/(mirax/[^"]+|dialect/[^"]+|passes/[^"]+)", line (\d+)', result[1])
+        return cls, re.sub(r"[\d(),\[\] ]+", " ", result[3])[:200], frames[-1:]
     return cls, program["stack"], tuple(sorted({op["name"] for op in program["ops"]}))
 
 
