@@ -262,7 +262,7 @@ def _signature(cls, program, result):
     else the ops and stack."""
     if cls == "mirax-raises":  # the message and the innermost mirax line that raised
         frames = re.findall(r'File "[^"]*/(mirax/[^"]+|dialect/[^"]+|passes/[^"]+)", line (\d+)', result[1])
-        return cls, re.sub(r"[\d(),\[\] ]+", " ", result[3])[:200], frames[-1:]
+        return cls, re.sub(r"[\d(),\[\] ]+", " ", result[3])[:200], tuple(frames[-1:])
     return cls, program["stack"], tuple(sorted({op["name"] for op in program["ops"]}))
 
 
