@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 import mirax
-import mirax.numpy as mjnp
-from oracle import assert_close, check
+from oracle import check
 
 # Second derivatives of functions whose only path to the output is piecewise constant
 # (the derived functions return one zero twice). They crashed in compilation, so they
