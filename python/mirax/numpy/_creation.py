@@ -60,22 +60,23 @@ def empty(shape, dtype=None):
     return zeros(shape, dtype)
 
 
-def _like(fill):
-    def fn(a, dtype=None, shape=None):
-        a = to_array(a)
-        return full(a.aval.shape if shape is None else shape, fill, dtype or a.aval.dtype)
-
-    return fn
-
-
-zeros_like = _like(0)
-ones_like = _like(1)
-empty_like = _like(0)
-
-
 def full_like(a, fill_value, dtype=None, shape=None):
+    """fill_value in a's shape and dtype (unless given); weakly typed like `a` when the
+    dtype is a's, as JAX's."""
     a = to_array(a)
-    return full(a.aval.shape if shape is None else shape, fill_value, dtype or a.aval.dtype)
+    out = full(a.aval.shape if shape is None else shape, fill_value, dtype or a.aval.dtype)
+    return lax.convert_element_type(out, out.aval.dtype, dtype is None and a.aval.weak_type)
+
+
+def zeros_like(a, dtype=None, shape=None):
+    return full_like(a, 0, dtype, shape)
+
+
+def ones_like(a, dtype=None, shape=None):
+    return full_like(a, 1, dtype, shape)
+
+
+empty_like = zeros_like
 
 
 def _shape_tuple(shape):

@@ -520,6 +520,7 @@ def ix_(*args):
 
 
 def diag_indices(n, ndim=2):
+    n, ndim = operator.index(n), operator.index(ndim)
     if n < 0 or ndim < 0:
         raise ValueError(with_source(f"n and ndim argument to diag_indices must be nonnegative, got {n} and {ndim}"))
     return (lax.iota(dtypes.default_int_dtype(), n),) * ndim
@@ -527,6 +528,7 @@ def diag_indices(n, ndim=2):
 
 def _triangle(np_fn):
     def fn(n, k=0, m=None):
+        n, k, m = operator.index(n), operator.index(k), None if m is None else operator.index(m)
         return tuple(to_array(i.astype(dtypes.default_int_dtype())) for i in np_fn(n, k, m))
 
     fn.__name__ = fn.__qualname__ = np_fn.__name__

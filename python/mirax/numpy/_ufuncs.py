@@ -79,6 +79,9 @@ abs = absolute  # noqa: A001
 
 
 def fabs(x):
+    check_arraylike("fabs", x)
+    if dtypes.is_complex(to_array(x).aval.dtype):
+        raise TypeError("ufunc 'fabs' does not support complex dtypes")
     (x,) = promote_args_inexact("fabs", x)
     return lax.abs(x)
 
@@ -90,45 +93,73 @@ def square(x):
 
 def reciprocal(x):
     (x,) = promote_args_inexact("reciprocal", x)
-    return lax.div(lax.convert_element_type(1, x.aval.dtype), x)
+    return lax.integer_pow(x, -1)
 
 
 def floor(x):
     (x,) = promote_args("floor", x)
-    return x if not dtypes.is_float(x.aval.dtype) else lax.floor(x)
+    return x if _is_integral(x) else lax.floor(x)
 
 
 def ceil(x):
     (x,) = promote_args("ceil", x)
-    return x if not dtypes.is_float(x.aval.dtype) else lax.ceil(x)
+    return x if _is_integral(x) else lax.ceil(x)
+
+
+def _is_integral(x):
+    """Integers and bools, which rounding functions return as they are (JAX's; complex
+    values go on to lax, which refuses them)."""
+    return dtypes.is_integer(x.aval.dtype) or x.aval.dtype == np.bool_
 
 
 def trunc(x):
     """x rounded toward 0; integers and bools are returned as they are (complex raises, as JAX's)."""
     (x,) = promote_args("trunc", x)
-    if dtypes.is_integer(x.aval.dtype) or x.aval.dtype == np.bool_:
+    if _is_integral(x):
         return x
     return lax.select(lax.lt(x, _const(x, 0)), lax.ceil(x), lax.floor(x))
 
 
 def round(a, decimals=0):  # noqa: A001
-    (a,) = promote_args("round", a)
-    if not dtypes.is_float(a.aval.dtype) and not dtypes.is_complex(a.aval.dtype):
+    """Rounds half to even at `decimals` digits, as JAX's: by scaling with 10^decimals
+    (float16 scales in float32); integers are returned as they are, bools refused."""
+    check_arraylike("round", a)
+    a = to_array(a)
+    decimals = operator.index(decimals)
+    dtype = a.aval.dtype
+    if dtypes.is_integer(dtype):
+        if decimals < 0:
+            raise NotImplementedError("integer np.round not implemented for decimals < 0")
         return a
-    if dtypes.is_complex(a.aval.dtype):
-        return lax.complex(round(lax.real(a), decimals), round(lax.imag(a), decimals))
-    if decimals == 0:
-        return lax.round(a, 1)
-    factor = lax.convert_element_type(10.0**decimals, a.aval.dtype)
-    return lax.div(lax.round(lax.mul(a, factor), 1), factor)
+
+    def round_float(x):
+        if decimals == 0:
+            return lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN)
+        wide = lax.convert_element_type(x, np.float32) if dtype == np.float16 else x
+        factor = _const(wide, 10.0**decimals)
+        out = lax.div(lax.round(lax.mul(wide, factor), lax.RoundingMethod.TO_NEAREST_EVEN), factor)
+        return lax.convert_element_type(out, dtype) if dtype == np.float16 else out
+
+    if decimals > np.log10(dtypes.finfo(dtype).max):  # finer than the dtype: nothing to round
+        return a
+    if dtypes.is_complex(dtype):
+        return lax.complex(round_float(lax.real(a)), round_float(lax.imag(a)))
+    return round_float(a)
 
 
 around = round
 
 
 def rint(x):
-    (x,) = promote_args_inexact("rint", x)
-    return lax.round(x, 1)
+    """Rounds half to even, as JAX's: integers and bools become the default float (strongly
+    typed), complex numbers round each part."""
+    check_arraylike("rint", x)
+    x = to_array(x)
+    if _is_integral(x):
+        return lax.convert_element_type(x, dtypes.default_float_dtype())
+    if dtypes.is_complex(x.aval.dtype):
+        return lax.complex(rint(lax.real(x)), rint(lax.imag(x)))
+    return lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN)
 
 
 def log2(x):
@@ -270,7 +301,7 @@ def _logical(lax_fn, name):
 
 def _as_bool(x):
     x = to_array(x)
-    return x if x.aval.dtype == np.bool_ else lax.ne(x, lax.convert_element_type(0, x.aval.dtype))
+    return x if x.aval.dtype == np.bool_ else lax.ne(x, _const(x, 0))
 
 
 logical_and = _logical(lax.bitwise_and, "logical_and")
@@ -345,7 +376,7 @@ def imag(x):
     (x,) = promote_args("imag", x)
     if dtypes.is_complex(x.aval.dtype):
         return lax.imag(x)
-    return lax.broadcast_in_dim(lax.convert_element_type(0, x.aval.dtype), x.aval.shape, ())
+    return lax.broadcast_in_dim(_const(x, 0), x.aval.shape, ())
 
 
 def angle(z, deg=False):
@@ -406,10 +437,10 @@ def _const(x, value):
 
 def sinc(x):
     (x,) = promote_args_inexact("sinc", x)
-    pi_x = lax.mul(lax.convert_element_type(np.pi, x.aval.dtype), x)
-    zero = lax.eq(x, lax.convert_element_type(0, x.aval.dtype))
-    safe = lax.select(zero, lax.convert_element_type(1, x.aval.dtype), pi_x)
-    return lax.select(zero, lax.convert_element_type(1, x.aval.dtype), lax.div(lax.sin(safe), safe))
+    pi_x = lax.mul(_const(x, np.pi), x)
+    zero = lax.eq(x, _const(x, 0))
+    safe = lax.select(zero, _const(x, 1), pi_x)
+    return lax.select(zero, _const(x, 1), lax.div(lax.sin(safe), safe))
 
 
 def deg2rad(x):
@@ -455,6 +486,9 @@ def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
 
 def clip(arr, min=None, max=None):  # noqa: A002
     check_arraylike("clip", arr)
+    if any(dtypes.is_complex(to_array(v).aval.dtype) for v in (arr, min, max) if v is not None):
+        raise ValueError("Clip received a complex value either through the input or the min/max keywords. Complex "
+                         "values have no ordering and cannot be clipped.")
     if min is not None:
         arr = maximum(min, arr)
     if max is not None:
