@@ -127,6 +127,10 @@ CASES = {
                          m.np.repeat(a, m.lax.rev(r, (0,)), axis=1, total_repeat_length=5),
                          m.np.repeat(a, 2, axis=0, total_repeat_length=3)),
         (ROWS, np.array([1, 0, 2], np.int32)), None),
+    "nonzero and repeat under vmap": (
+        lambda m, a, r: (m.api.vmap(lambda a: m.np.nonzero(a, size=2, fill_value=-1))(a),
+                         m.api.vmap(lambda a, r: m.np.repeat(a, r, total_repeat_length=4))(a, r)),
+        (np.array([[2, 0, 0], [0, 5, 4]], np.int32), np.array([[1, 0, 2], [2, 2, 0]], np.int32)), None),
     "einsum's sublist form": (
         lambda m, a, b, c: (m.np.einsum(a, [0, 1], b, [1], [0]), m.np.einsum(a, [0, 1], b, [1]),
                             m.np.einsum(a, [30, 51], c, [51, 2], [2, 30]), m.np.einsum(a, [Ellipsis, 1], b, [1],
