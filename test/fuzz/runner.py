@@ -217,13 +217,19 @@ def run(n, seed, start=0, timeout=60, out_dir=None, minimize_budget_s=120, max_m
     try:
         for index in range(start, start + n):
             current = {}
-            try:
-                result = worker.request({"case": [seed, index]}, timeout,
-                                        on_program=lambda p: current.update(program=p))
-            except Died as e:
-                result = [e.cls, e.detail, "", ""]
+            for _ in range(2):  # a worker that dies before the program exists is retried once
+                try:
+                    result = worker.request({"case": [seed, index]}, timeout,
+                                            on_program=lambda p: current.update(program=p))
+                except Died as e:
+                    result = [e.cls, e.detail, "", ""]
+                if "program" in current:
+                    break
             cls = result[0]
             program = current.get("program")
+            if program is None:  # the worker cannot start or generate: not a case's outcome
+                cls = "worker-failed"
+                log(f"case {seed}/{index}: the worker failed before running it: {result[1][-500:]}")
             if cls in FAILURES and program is not None:
                 sig = _signature(cls, program, result)
                 if sig not in seen:

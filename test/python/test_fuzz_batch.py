@@ -19,6 +19,6 @@ def test_fuzz_batch(part):
     size = CASES // PARTS
     counts, reports = runner.run(size, SEED, start=part * size, timeout=60, minimize_budget_s=20, log=lambda _: None)
     assert sum(counts.values()) == size
-    failing = sum(counts[c] for c in runner.FAILURES)
+    failing = sum(counts[c] for c in runner.FAILURES + ("worker-failed",))
     assert not failing, (f"{failing} fuzz failures ({dict(counts)}), minimized:\n\n"
                          + "\n\n".join(r["reproducer"] for r in reports if not r["known"]))
