@@ -100,6 +100,8 @@ CASES = {
         lambda m: (m.np.reciprocal(2), m.np.sinc(0.5), m.np.sinc(0.0), m.np.imag(1.5), m.np.ones_like(2.0),
                    m.np.zeros_like(1.0, shape=(2,)), m.np.full_like(3, 2.5), m.np.full_like(3, 2.5, np.float32)),
         (), ROUNDING),
+    "log2 and log10 of complex zero": (lambda m, z: (m.np.log2(z), m.np.log10(z)),
+                                       (np.array([0j, 1 + 1j, -2, 1e30j], np.complex64),), ROUNDING),
     "logit of ints": (lambda m, i: (m.special.logit(i), m.special.logit(1), m.special.logit(True)),
                       (np.array([0, 1], np.int32),), None),
     "logit grad": (lambda m, x: m.api.grad(lambda x: m.special.logit(x).sum())(x),

@@ -163,13 +163,25 @@ def rint(x):
 
 
 def log2(x):
+    """log(x) / log(2) as JAX computes it: XLA turns the division by the constant into a
+    product with 1 / log(2); complex results scale each part by it (a complex division
+    would make log2(0)'s imaginary part NaN)."""
     (x,) = promote_args_inexact("log2", x)
-    return lax.div(lax.log(x), lax.convert_element_type(np.log(2), x.aval.dtype))
+    r = lax.log(x)
+    one_over_ln2 = lax.convert_element_type(1 / np.log(2), dtypes.real_dtype(x.aval.dtype))
+    if dtypes.is_complex(x.aval.dtype):
+        return lax.complex(lax.mul(lax.real(r), one_over_ln2), lax.mul(lax.imag(r), one_over_ln2))
+    return lax.mul(r, one_over_ln2)
 
 
 def log10(x):
+    """log(x) times 1 / log(10), as JAX's (so rounded as JAX's), each part for complex x."""
     (x,) = promote_args_inexact("log10", x)
-    return lax.div(lax.log(x), lax.convert_element_type(np.log(10), x.aval.dtype))
+    r = lax.log(x)
+    one_over_ln10 = lax.convert_element_type(0.4342944819032518, dtypes.real_dtype(x.aval.dtype))
+    if dtypes.is_complex(x.aval.dtype):
+        return lax.complex(lax.mul(lax.real(r), one_over_ln10), lax.mul(lax.imag(r), one_over_ln10))
+    return lax.mul(r, one_over_ln10)
 
 
 def power(x1, x2):
