@@ -15,8 +15,9 @@ from .base import MiraxOp, bool_, build, ints, string
 from .jvp import deflinear
 from .batching import batch_at, broadcast_batch, move_axis, shifted
 from .elementwise import BINARY, SelectOp, add, compare, div, mul, select
+from .constant import IotaOp
 from .lowering import empty
-from .shape import BroadcastInDimOp, clamp_index, index_constant, indexed, to_i64
+from .shape import BroadcastInDimOp, ReshapeOp, clamp_index, index_constant, indexed, to_i64
 from .types import ShapedType, is_complex, is_integer
 from .values import add_tangents, apply, full, full_like, instantiate, scalar, type_of, zeros
 
@@ -328,7 +329,8 @@ def _transpose_gather(node, cts, operands, linear):
 
 
 def _transpose_scatter(node, cts, operands, linear):
-    """JAX's. set and add: the updates' cotangent gathers from the result's; the operand's
+    """JAX's. set and add: the updates' cotangent gathers from the result's (for set, to
+    the updates that land only, unless the indices are promised unique); the operand's
     is the result's, less (for set) the overwritten windows. mul, linear in the operand
     for updates that are not (its JVP's): the result's cotangent scaled by the updates
     where they land; linear in the updates, for unique indices, the result's cotangent
@@ -346,7 +348,27 @@ def _transpose_scatter(node, cts, operands, linear):
         if p["combiner"] == "mul" and not p["unique_indices"]:
             raise NotImplementedError(MUL_UPDATES_ERROR)
         t_updates = _windows(node, mul(ct, operand) if p["combiner"] == "mul" else ct, indices)
+        if p["combiner"] == "set" and not p["unique_indices"]:  # an overwritten update has no effect
+            t_updates = select(_winners(node, indices), t_updates, zeros(type_of(t_updates)))
     return [t_operand, None, t_updates]
+
+
+def _winners(node, indices):
+    """Which elements of a set scatter's updates land in its result: where windows
+    overlap, the last written (in the updates' row-major order, as the lowering writes)
+    wins. Found as JAX's scatter JVP does: an id per window, scattered, gathered back
+    and compared (a dropped window gathers the fill 0, no id)."""
+    p = node.params
+    operand, _, updates = node.in_types
+    scatter_dims = tuple(d for d in range(updates.ndim) if d not in p["update_window_dims"])
+    scatter_shape = tuple(updates.shape[d] for d in scatter_dims)
+    count = int(np.prod(scatter_shape))
+    dtype = np.dtype(np.int32 if count < 2 ** 31 - 1 else np.int64)
+    ids = apply(IotaOp, dtype=dtype, shape=(count,), dimension=0)
+    ids = apply(ReshapeOp, add(ids, full_like(ids, 1)), new_sizes=scatter_shape)
+    ids = apply(BroadcastInDimOp, ids, shape=updates.shape, broadcast_dimensions=scatter_dims)
+    scattered = apply(ScatterOp, zeros(ShapedType(operand.shape, dtype)), indices, ids, **p)
+    return compare(_windows(node, scattered, indices), ids, direction="EQ")
 
 
 rules.transpose[GatherOp.OPERATION_NAME] = _transpose_gather

@@ -24,10 +24,6 @@ KNOWN = [
              "ConcretizationTypeError under jit and the derivatives (mirax/numpy/_indexing.py)",
      "ops": {"at.set", "at.add", "at.multiply", "at.min", "at.max", "at.divide", "at.power"}, "stacks": None,
      "classes": {"mirax-raises"}, "message": "Abstract tracer value encountered"},
-    {"item": "issue 16, fuzzer finding: grad of x.at[idx].set(v) with repeated indices gives every "
-             "repeated update a cotangent (jnp.zeros(2).at[jnp.array([0, 0, 0])].set(v): grad 3, JAX 1, mirax's "
-             "own jvp 1); JAX's transpose sends it to the update that wins only",
-     "ops": {"at.set"}, "stacks": DERIVATIVES, "classes": {"wrong"}},
     {"item": "issue 16, fuzzer finding: jnp.einsum('ii->', x) of a (2, 1) x raises; JAX broadcasts the size-1 "
              "dimension (returns x[0, 0])",
      "ops": {"einsum"}, "stacks": None, "classes": {"mirax-raises"}, "message": "does not match previous terms"},

@@ -1,0 +1,80 @@
+"""Indexing and differentiation defects found by fuzzing against JAX (issue 16), each
+compared with JAX: the derivative of scatter (set) with repeated indices, derivatives
+of sorts and Jacobians of empty arrays, .at[].apply, and mixed basic/advanced indices
+under tracing."""
+import jax
+import jax.numpy as jjnp
+import numpy as np
+import pytest
+
+import mirax
+import mirax.numpy as mjnp
+from oracle import assert_close, rand
+
+LIBS = {"jax": (jax, jjnp), "mirax": (mirax, mjnp)}
+
+
+def both(make, *args):
+    """make(lib, jnp) -> function, applied to `args` with each library; (mirax's, JAX's)."""
+    return tuple(make(*LIBS[name])(*(jnp.asarray(a) for a in args))
+                 for name, jnp in (("mirax", mjnp), ("jax", jjnp)))
+
+
+# ----------------------------------------------------------------------------- scatter (set) with repeated indices
+# Where windows overlap, only the update written last lands in the result, so only it has
+# a derivative (JAX's scatter JVP masks the others out; its transpose follows).
+
+def _set(jnp, x, v, idx, **kwargs):
+    return x.at[jnp.asarray(idx)].set(v, **kwargs)
+
+
+SET_CASES = {
+    "repeated": (lambda jnp, x, v: _set(jnp, x, v, [0, 0, 0]), (2,), (3,)),
+    "repeated_mixed": (lambda jnp, x, v: _set(jnp, x, v, [1, 0, 1, 3, 1]), (4,), (5,)),
+    "rows": (lambda jnp, x, v: _set(jnp, x, v, [2, 0, 2]), (3, 2), (3, 2)),
+    "window_columns": (lambda jnp, x, v: x.at[:, jnp.asarray([1, 1])].set(v), (2, 3), (2, 2)),
+    "dropped": (lambda jnp, x, v: _set(jnp, x, v, [1, 5, 1], mode="drop"), (2,), (3,)),
+    "clipped": (lambda jnp, x, v: _set(jnp, x, v, [0, 5, 1, 7], mode="clip"), (2,), (4,)),
+    "promised_unique": (lambda jnp, x, v: _set(jnp, x, v, [0, 0], unique_indices=True), (2,), (2,)),
+    "scalar_update": (lambda jnp, x, v: _set(jnp, x, v, [0, 0]), (2,), ()),
+}
+
+
+@pytest.mark.parametrize("name", SET_CASES)
+def test_scatter_set_derivatives_with_repeated_indices(name):
+    fn, x_shape, v_shape = SET_CASES[name]
+    x, v = rand(x_shape, seed=1), rand(v_shape, seed=2)
+    weights = rand(x_shape, seed=3)
+    t_x, t_v = rand(x_shape, seed=4), rand(v_shape, seed=5)
+
+    def loss(lib, jnp):
+        return lambda x, v: jnp.sum(fn(jnp, x, v) * jnp.asarray(weights))
+
+    for argnums in (0, 1, (0, 1)):
+        got, want = both(lambda lib, jnp: lib.grad(loss(lib, jnp), argnums=argnums), x, v)
+        assert_close(got, want)
+        got, want = both(lambda lib, jnp: lib.jit(lib.grad(loss(lib, jnp), argnums=argnums)), x, v)
+        assert_close(got, want)
+    got, want = both(lambda lib, jnp: lambda *a: lib.jvp(lambda x, v: fn(jnp, x, v), a[:2], a[2:]), x, v, t_x, t_v)
+    assert_close(got, want)
+    got, want = both(lambda lib, jnp: lambda x, v: lib.vjp(lambda x, v: fn(jnp, x, v), x, v)[1](
+        jnp.asarray(weights)), x, v)
+    assert_close(got, want)
+
+
+def test_scatter_set_gradient_batched_indices():
+    """vmap(grad) with the indices batched: each example has its own winners."""
+    idx = np.array([[0, 0, 1], [1, 0, 1], [2, 2, 2]], np.int32)
+    v = rand((3, 3), seed=6)
+
+    def per_example(lib, jnp):
+        def loss(v, idx):
+            return jnp.sum(jnp.zeros(3).at[idx].set(v) * jnp.arange(1.0, 4.0))
+
+        return lib.jit(lib.vmap(lib.grad(loss)))
+
+    got, want = both(per_example, v, idx)
+    assert_close(got, want)
+    got, want = both(lambda lib, jnp: lib.vmap(lib.grad(lambda v, i: jnp.sum(
+        jnp.ones((2, 3)).at[1, i].set(v) ** 2)), in_axes=(0, None)), v, idx[0])
+    assert_close(got, want)
