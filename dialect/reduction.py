@@ -165,16 +165,17 @@ def _combined(acc, total, v, combine, reassociate):
 # (nothing but unit dimensions after it) has windows of 128 that LLVM vectorizes into
 # vector accumulators (reassociation within a window: 4-8 elements per accumulator);
 # any other axis has windows of 32 folded in order, vectorized across the dimensions
-# after it. The last levels, too few elements to vectorize, fold windows of 8.
+# after it. The last levels, too few elements to vectorize, fold windows of 4 to 16;
+# up to 16 elements are folded in order.
 ROW_WINDOW = 128
 COLUMN_WINDOW = 32
-LAST_WINDOW = 8
+LAST_WINDOW = 16
 
 
-def _window(n, largest):
-    """The largest window from `largest` down to LAST_WINDOW that divides `n` (no tail),
+def _window(n, largest, smallest):
+    """The largest window from `largest` down to `smallest` that divides `n` (no tail),
     else `largest`."""
-    return next((w for w in range(largest, LAST_WINDOW - 1, -1) if n % w == 0), largest)
+    return next((w for w in range(largest, smallest - 1, -1) if n % w == 0), largest)
 
 
 def _fold_windows(x, x_type, axis, window, acc, combine, identity, reassociate):
@@ -208,7 +209,7 @@ def _tree_reduce_axis(x, x_type, axis, acc, combine, identity):
     if n <= LAST_WINDOW:
         return _reduce(x, x_type, (axis,), acc, combine, identity, reassociate)
     largest = ROW_WINDOW if contiguous else COLUMN_WINDOW
-    window = _window(n, largest if n > largest else LAST_WINDOW)
+    window = _window(n, largest, 8) if n > largest else _window(n, LAST_WINDOW, 4)
     partial, partial_type = _fold_windows(x, x_type, axis, window, acc, combine, identity, reassociate)
     result, result_type = _tree_reduce_axis(partial, partial_type, axis, acc, combine, identity)
     whole = n // window * window
