@@ -107,7 +107,12 @@ class GatherOp(MiraxOp, name="gather", operands=("operand", "start_indices", "fi
                                  operand_batching_dims, start_indices_batching_dims,
                                  ("offset_dims", "collapsed_slice_dims", "start_index_map",
                                   "start_indices_batching_dims"))
-        if len(slice_sizes) != operand.ndim or any(
+        if len(slice_sizes) != operand.ndim:
+            raise TypeError(f"slice_sizes {list(slice_sizes)} need one entry per dimension of shape "
+                            f"{list(operand.shape)}")
+        # Without index vectors no window is read, so it need not fit (JAX's rule: the
+        # derivative of a sort of an empty array gathers windows of 1 from it).
+        if 0 not in indices.shape[:-1] and any(
                 not 0 <= s <= d for s, d in zip(slice_sizes, operand.shape, strict=True)):
             raise TypeError(f"slice_sizes {list(slice_sizes)} do not fit in shape {list(operand.shape)}")
         if any(slice_sizes[d] != 1 for d in collapsed_slice_dims):

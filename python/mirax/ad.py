@@ -296,7 +296,7 @@ def _std_basis(leaves):
     sizes = [x.aval.size for x in leaves]
     eye = np.eye(sum(sizes))
     starts = np.cumsum([0] + sizes)
-    return [Array(eye[:, start: start + x.aval.size].reshape((-1,) + x.aval.shape).astype(x.aval.dtype))
+    return [Array(eye[:, start: start + x.aval.size].reshape(eye.shape[:1] + x.aval.shape).astype(x.aval.dtype))
             for x, start in zip(leaves, starts[:-1], strict=True)]
 
 

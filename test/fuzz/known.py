@@ -14,10 +14,6 @@ DERIVATIVES = ("grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "jit(vmap(gr
 KNOWN = [
     {"item": "issue 16 item 11: .at[].multiply/min/max have no JVP rule (divide is a scatter multiply)",
      "ops": {"at.multiply", "at.min", "at.max", "at.divide"}, "stacks": DERIVATIVES, "classes": {"mirax-raises"}},
-    {"item": "issue 16, fuzzer finding: the derivative of sort/argsort-based ops on an empty array raises "
-             "'slice_sizes [1] do not fit in shape [0]'",
-     "ops": {"sort", "sort_desc", "lax_sort", "median", "sort_key_val"}, "stacks": DERIVATIVES,
-     "classes": {"mirax-raises"}, "message": "do not fit in shape"},
     {"item": "issue 16, fuzzer finding: .at[...].apply is missing (AttributeError)",
      "ops": {"at.apply"}, "stacks": None, "classes": {"mirax-raises"}, "message": "no attribute 'apply'"},
     {"item": "issue 16, fuzzer finding: x.at[i, ::2].set(traced) (an int and a strided slice) raises "
@@ -27,10 +23,6 @@ KNOWN = [
     {"item": "issue 16, fuzzer finding: jnp.einsum('ii->', x) of a (2, 1) x raises; JAX broadcasts the size-1 "
              "dimension (returns x[0, 0])",
      "ops": {"einsum"}, "stacks": None, "classes": {"mirax-raises"}, "message": "does not match previous terms"},
-    {"item": "issue 16, fuzzer finding: jacfwd/jacrev/hessian with respect to an empty input "
-             "raise 'cannot reshape array of size 0' (mirax.ad._std_basis)",
-     "empty_diff": True, "stacks": ("jacfwd", "jacrev", "hessian", "vmap(jacfwd)", "jit(hessian)"),
-     "classes": {"mirax-raises"}, "message": "cannot reshape array of size 0"},
 ]
 
 

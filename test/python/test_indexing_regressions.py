@@ -78,3 +78,69 @@ def test_scatter_set_gradient_batched_indices():
     got, want = both(lambda lib, jnp: lib.vmap(lib.grad(lambda v, i: jnp.sum(
         jnp.ones((2, 3)).at[1, i].set(v) ** 2)), in_axes=(0, None)), v, idx[0])
     assert_close(got, want)
+
+
+# ----------------------------------------------------------------------------- sorts of empty arrays
+# The JVP of a sort permutes the tangents with a gather of windows of 1, which JAX's
+# gather accepts from an empty operand when there are no index vectors.
+
+SORT_CASES = {
+    "sort": (lambda lib, jnp, x: jnp.sort(x), (0,)),
+    "sort_rows": (lambda lib, jnp, x: jnp.sort(x, axis=0), (0, 3)),
+    "sort_descending": (lambda lib, jnp, x: jnp.sort(x, axis=1, descending=True), (2, 0)),
+    "argsort_take": (lambda lib, jnp, x: x[jnp.argsort(x)], (0,)),
+    "median_rows": (lambda lib, jnp, x: jnp.median(x, axis=1), (0, 3)),
+    "sort_key_val": (lambda lib, jnp, x: lib.lax.sort_key_val(x, 2 * x, dimension=1)[1], (2, 0)),
+    "lax_sort": (lambda lib, jnp, x: lib.lax.sort((x, x * x), num_keys=1)[1], (0,)),
+}
+STACKS = {
+    "grad": lambda lib, f: lib.grad(lambda x: f(x).sum()),
+    "jvp": lambda lib, f: lambda x: lib.jvp(f, (x,), (x + 1,)),
+    "vjp": lambda lib, f: lambda x: lib.vjp(f, x)[1](f(x)),
+    "jacrev": lambda lib, f: lib.jacrev(f),
+    "jit_hessian": lambda lib, f: lib.jit(lib.hessian(lambda x: (f(x) ** 2).sum())),
+    "vmap_grad": lambda lib, f: lib.vmap(lib.grad(lambda x: f(x).sum())),
+}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("name", SORT_CASES)
+def test_sort_derivatives_of_empty_arrays(name, stack):
+    fn, shape = SORT_CASES[name]
+    if stack == "vmap_grad":
+        shape = (2,) + shape
+    x = np.zeros(shape, np.float32)
+    got, want = both(lambda lib, jnp: STACKS[stack](lib, lambda x: fn(lib, jnp, x)), x)
+    assert_close(got, want)
+
+
+# ----------------------------------------------------------------------------- Jacobians with respect to empty inputs
+# The standard basis of a space with an empty leaf has no vectors for that leaf.
+
+JACOBIANS = {
+    "jacfwd": lambda lib: lib.jacfwd,
+    "jacrev": lambda lib: lib.jacrev,
+    "hessian": lambda lib: lib.hessian,
+    "jit_hessian": lambda lib: lambda f, **kw: lib.jit(lib.hessian(f, **kw)),
+    "vmap_jacfwd": lambda lib: lambda f, **kw: lib.vmap(lib.jacfwd(f, **kw)),
+}
+
+
+@pytest.mark.parametrize("jac", JACOBIANS)
+def test_jacobians_with_respect_to_empty_inputs(jac):
+    batch = (2,) if jac == "vmap_jacfwd" else ()
+    empty, full = np.zeros(batch + (0, 3), np.float32), rand(batch + (2,), seed=7)
+
+    def f(jnp):
+        return lambda e, x: (jnp.sum(e ** 2) + jnp.sum(x ** 3), jnp.concatenate([jnp.sum(e, 0), x]))
+
+    for argnums in (0, 1, (0, 1)):
+        got, want = both(lambda lib, jnp: lambda e, x: JACOBIANS[jac](lib)(
+            lambda e, x: f(jnp)(e, x)[0], argnums=argnums)(e, x), empty, full)
+        assert_close(got, want)
+        if jac != "hessian" and jac != "jit_hessian":
+            got, want = both(lambda lib, jnp: lambda e, x: JACOBIANS[jac](lib)(
+                lambda e, x: f(jnp)(e, x)[1], argnums=argnums)(e, x), empty, full)
+            assert_close(got, want)
+    got, want = both(lambda lib, jnp: JACOBIANS[jac](lib)(lambda e: jnp.sum(e * 2)), empty)
+    assert_close(got, want)

@@ -23,3 +23,14 @@ func.func @scatter(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>, %u: tensor<4x3xf32>
   %0 = "mirax.scatter"(%x, %i, %u) {update_window_dims = array<i64: 1>, inserted_window_dims = array<i64: 0>, scatter_dims_to_operand_dims = array<i64: 0>, operand_batching_dims = array<i64>, scatter_indices_batching_dims = array<i64>, combiner = "add", mode = "clip", unique_indices = false} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<4x3xf32>) -> tensor<5x3xf32>
   return
 }
+
+// -----
+
+/// Without index vectors no window is read, so windows of 1 of an empty operand verify
+/// (as JAX's gather: the derivative of a sort of an empty array reads them).
+// CHECK-LABEL: func.func @gather_no_index_vectors
+//  CHECK-NEXT:   "mirax.gather"({{.*}}) {{.*}}slice_sizes = array<i64: 1>{{.*}} : (tensor<0xf32>, tensor<0x1xi32>, tensor<f32>) -> tensor<0xf32>
+func.func @gather_no_index_vectors(%x: tensor<0xf32>, %i: tensor<0x1xi32>, %fill: tensor<f32>) {
+  %0 = "mirax.gather"(%x, %i, %fill) {offset_dims = array<i64>, collapsed_slice_dims = array<i64: 0>, start_index_map = array<i64: 0>, operand_batching_dims = array<i64>, start_indices_batching_dims = array<i64>, slice_sizes = array<i64: 1>, mode = "clip"} : (tensor<0xf32>, tensor<0x1xi32>, tensor<f32>) -> tensor<0xf32>
+  return
+}
