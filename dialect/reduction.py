@@ -2,11 +2,13 @@
 
 A reduce_* op folds the elements along `axes` with its binary op (the elementwise
 scalar rule of add, mul, max, min, and, or), starting from that op's identity. It
-lowers to a linalg.generic with reduction iterators over a linalg.fill'ed init.
-Float max/min propagate NaN, as XLA's. argmax/argmin are the same kind of generic,
-carrying the best value and its index. The cumulative ops are scalar scf loops.
-Half-precision floats accumulate in f32 and round once at the end, so long sums do
-not stall at 2048 (JAX's results agree).
+lowers to a linalg.generic with reduction iterators over a linalg.fill'ed init;
+float sums and products to a tree of such generics (tree_reduce), so that rounding
+errors grow like log n. Float max/min propagate NaN, as XLA's. argmax/argmin are the
+same kind of generic, carrying the best value and its index. The cumulative ops are
+scalar scf loops, by blocks for float sums and products. Half-precision floats
+accumulate in f32 and round once at the end, so long sums do not stall at 2048
+(JAX's results agree).
 
 Axes are non-negative, as in XLA; the helpers at the top serve dot.py and sort.py too.
 """
