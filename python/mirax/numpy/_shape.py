@@ -311,9 +311,9 @@ def repeat(a, repeats, axis=None, *, total_repeat_length=None):
                 "When jit-compiling jnp.repeat, the total number of repeats must be static. To fix this, either "
                 "specify a static value for `repeats`, or pass a static value to `total_repeat_length`."))
         counts = np.asarray(repeats)
-        if (counts < 0).any():
-            raise ValueError(with_source(f"repeats may not contain negative values, got {counts.tolist()}"))
         if counts.ndim == 0:
+            if counts.dtype.kind not in "iub" or counts < 0:  # JAX's broadcast_in_dim refuses these sizes
+                raise TypeError(with_source(f"repeat: a scalar repeats must be a nonnegative integer, got {repeats!r}"))
             # (.., n, ..) -> (.., n, 1, ..) -> (.., n, r, ..) -> (.., n*r, ..)
             shape = a.aval.shape
             expanded = lax.expand_dims(a, (axis + 1,))

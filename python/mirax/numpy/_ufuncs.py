@@ -32,14 +32,14 @@ arctan2 = _one_to_one(lax.atan2, "arctan2", inexact=True)
 nextafter = _one_to_one(lax.nextafter, "nextafter", inexact=True)
 equal = _one_to_one(lax.eq, "equal")
 not_equal = _one_to_one(lax.ne, "not_equal")
-less = _one_to_one(lax.lt, "less")
-less_equal = _one_to_one(lax.le, "less_equal")
-greater = _one_to_one(lax.gt, "greater")
-greater_equal = _one_to_one(lax.ge, "greater_equal")
+less = _one_to_one(lambda x, y: _complex_comparison(lax.lt, x, y), "less")
+less_equal = _one_to_one(lambda x, y: _complex_comparison(lax.le, x, y), "less_equal")
+greater = _one_to_one(lambda x, y: _complex_comparison(lax.gt, x, y), "greater")
+greater_equal = _one_to_one(lambda x, y: _complex_comparison(lax.ge, x, y), "greater_equal")
 bitwise_and = _one_to_one(lax.bitwise_and, "bitwise_and")
 bitwise_or = _one_to_one(lax.bitwise_or, "bitwise_or")
 bitwise_xor = _one_to_one(lax.bitwise_xor, "bitwise_xor")
-left_shift = _one_to_one(lax.shift_left, "left_shift")
+
 
 exp = _one_to_one(lax.exp, "exp", inexact=True)
 exp2 = _one_to_one(lax.exp2, "exp2", inexact=True)
@@ -63,6 +63,20 @@ arctanh = _one_to_one(lax.atanh, "arctanh", inexact=True)
 negative = _one_to_one(lax.neg, "negative")
 sign = _one_to_one(lax.sign, "sign")
 conjugate = conj = _one_to_one(lambda x: lax.conj(x) if dtypes.is_complex(x.aval.dtype) else x, "conjugate")
+
+
+def _complex_comparison(lax_op, x, y):
+    """JAX's order on complex numbers for jax.numpy's comparisons: by real part, then
+    by imaginary part (lax's comparisons take no complex operands)."""
+    if not dtypes.is_complex(x.aval.dtype):
+        return lax_op(x, y)
+    return lax.select(lax.eq(lax.real(x), lax.real(y)), lax_op(lax.imag(x), lax.imag(y)),
+                      lax_op(lax.real(x), lax.real(y)))
+
+
+def left_shift(x1, x2):
+    x1, x2 = promote_args_numeric("left_shift", x1, x2)
+    return lax.shift_left(x1, x2)
 
 
 def positive(x):
@@ -289,7 +303,7 @@ def divmod(x1, x2):  # noqa: A001
 
 
 def right_shift(x1, x2):
-    x1, x2 = promote_args("right_shift", x1, x2)
+    x1, x2 = promote_args_numeric("right_shift", x1, x2)
     shift = lax.shift_right_logical if dtypes.is_unsigned(x1.aval.dtype) else lax.shift_right_arithmetic
     return shift(x1, x2)
 
@@ -304,8 +318,7 @@ bitwise_not = bitwise_invert = invert
 
 def _logical(lax_fn, name):
     def fn(*args):
-        check_arraylike(name, *args)
-        return lax_fn(*promote_args(name, *(_as_bool(a) for a in args)))
+        return lax_fn(*(_as_bool(a) for a in promote_args(name, *args)))
 
     fn.__name__ = name
     return fn
@@ -469,14 +482,25 @@ radians, degrees = deg2rad, rad2deg
 
 
 def hypot(x1, x2):
+    """sqrt(x1^2 + x2^2) as JAX computes it: max * sqrt(1 + (min / max)^2), which does not
+    overflow where the squares would; inf if either is infinite."""
     x1, x2 = promote_args_inexact("hypot", x1, x2)
-    return lax.sqrt(lax.add(lax.mul(x1, x1), lax.mul(x2, x2)))
+    if dtypes.is_complex(x1.aval.dtype):
+        raise ValueError("jnp.hypot is not well defined for complex-valued inputs. Please convert to real values "
+                         "first, such as by using abs(x)")
+    x1, x2 = lax.abs(x1), lax.abs(x2)
+    infinite = lax.bitwise_or(isposinf(x1), isposinf(x2))
+    x1, x2 = lax.max(x1, x2), lax.min(x1, x2)
+    zero = lax.eq(x1, _const(x1, 0))
+    ratio = lax.div(x2, lax.select(zero, _const(x1, 1), x1))
+    x = lax.select(zero, x1, lax.mul(x1, lax.sqrt(lax.add(_const(x1, 1), lax.integer_pow(ratio, 2)))))
+    return lax.select(infinite, _const(x, np.inf), x)
 
 
 def heaviside(x1, x2):
     x1, x2 = promote_args_inexact("heaviside", x1, x2)
-    zero = lax.convert_element_type(0, x1.aval.dtype)
-    return lax.select(lax.lt(x1, zero), zero, lax.select(lax.eq(x1, zero), x2, lax.convert_element_type(1, x1.aval.dtype)))
+    zero = _const(x1, 0)
+    return lax.select(lax.lt(x1, zero), zero, lax.select(lax.eq(x1, zero), x2, _const(x1, 1)))
 
 
 def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
@@ -509,23 +533,16 @@ def clip(arr, min=None, max=None):  # noqa: A002
 
 
 def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    """|a - b| <= atol + rtol * |b|, elementwise, with infinities equal only to
-    themselves and NaNs unequal (unless `equal_nan`), as JAX's."""
+    """a == b, or b finite and |a - b| <= atol + rtol * |b|, in the inexact dtype (integers
+    compare as floats), NaNs unequal unless `equal_nan`, as JAX's."""
     check_arraylike("isclose", a, b)
-    a, b = promote_args("isclose", a, b)
-    dtype = a.aval.dtype
-    if not (dtypes.is_float(dtype) or dtypes.is_complex(dtype)):
-        return lax.eq(a, b)
-    tolerance_type = dtypes.real_dtype(dtype)
+    a, b = promote_args_inexact("isclose", a, b)
+    tolerance_type = dtypes.real_dtype(a.aval.dtype)
     rtol = lax.convert_element_type(rtol, tolerance_type)
     atol = lax.convert_element_type(atol, tolerance_type)
-    out = lax.le(lax.abs(lax.sub(a, b)), lax.add(atol, lax.mul(rtol, lax.abs(b))))
-    a_inf, b_inf = isinf(a), isinf(b)
-    out = logical_and(out, logical_not(logical_or(a_inf, b_inf)))
-    out = logical_or(out, logical_and(logical_and(a_inf, b_inf), lax.eq(a, b)))
-    a_nan, b_nan = isnan(a), isnan(b)
-    out = logical_and(out, logical_not(logical_or(a_nan, b_nan)))
-    return logical_or(out, logical_and(a_nan, b_nan)) if equal_nan else out
+    in_range = lax.le(lax.abs(lax.sub(a, b)), lax.add(atol, lax.mul(rtol, lax.abs(b))))
+    out = logical_or(lax.eq(a, b), logical_and(isfinite(b), in_range))
+    return logical_or(out, logical_and(isnan(a), isnan(b))) if equal_nan else out
 
 
 def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
