@@ -8,7 +8,8 @@ preferred_element_type are the lax wrapper's business (it converts the operands)
 Forms that a linalg named op expresses exactly lower to it (matmul, batch_matmul,
 matvec, vecmat, dot, ...), since later tiling and vectorization passes target those;
 every other form is a linalg.generic with one loop per batch, free and contracting
-dimension, the contracting ones reductions.
+dimension, the contracting ones reductions. Float contractions longer than K_BLOCK
+sum blocks of K from zero and fold the blocks' sums as a tree (see K_BLOCK).
 """
 import numpy as np
 
@@ -19,7 +20,7 @@ from .base import MiraxOp, build, ints, op_class
 from .batching import shifted
 from .elementwise import BINARY, convert_scalar
 from .lowering import PARALLEL, REDUCTION, elementwise, empty, generic, reshape, slice_along, transpose
-from .reduction import accumulator_dtype, convert_tensor, filled, for_loop, index, tree_reduce
+from .reduction import accumulator_dtype, combined, convert_tensor, filled, for_loop, index, tree_reduce
 from .types import ShapedType, is_bool, is_complex, is_float
 from .values import add_tangents, apply, type_of
 
@@ -153,7 +154,7 @@ def _as_matmul(node, lhs, rhs):
     """Any dot_general as a (batched) linalg.matmul, the product reshaped back. The
     named matmul is what mirax-vectorize-matmul makes fast."""
     (out,) = node.out_types
-    a, b, a_type, _, (batch, m, k, n) = _matmul_operands(node, lhs, rhs)
+    a, b, a_type, _, (_, m, _, n) = _matmul_operands(node, lhs, rhs)
     acc = ShapedType(a_type.shape[:-2] + (m, n), accumulator_dtype(out.dtype))
     product = (linalg.batch_matmul if a_type.ndim == 3 else linalg.matmul)(a, b, outs=[filled(acc, 0)])
     return reshape(convert_tensor(product, acc, out.dtype), out)
@@ -195,7 +196,7 @@ def _blocked(node, lhs, rhs):
     summed in a generic with loops (batch?, m, n, block, k), the blocks' sums folded as
     a tree, the tail's sum (K not a multiple of K_BLOCK) added."""
     (out,) = node.out_types
-    a, b, a_type, b_type, (batch, m, k, n) = _matmul_operands(node, lhs, rhs)
+    a, b, a_type, b_type, (_, m, k, n) = _matmul_operands(node, lhs, rhs)
     acc = accumulator_dtype(out.dtype)
     add, mul = BINARY["add"][1], BINARY["mul"][1]
     lead = a_type.ndim - 2
@@ -206,12 +207,9 @@ def _blocked(node, lhs, rhs):
             ir.AffineMap.get(rank, 0, [d[lead + 3]]), ir.AffineMap.get(rank, 0, d[:lead + 3])]
     blocks = ShapedType(a_type.shape[:lead] + (m, n, k // K_BLOCK), acc)
 
-    def body(x, y, _, total):
+    def body(x, y, _, total):  # LLVM may vectorize a block's float sum (vector accumulators)
         x, y = (convert_scalar(a_type.dtype, acc, v) for v in (x, y))
-        result = add(acc, total, mul(acc, x, y))
-        if is_float(acc):  # LLVM may vectorize a block's sum (vector accumulators)
-            result.owner.attributes["fastmath"] = ir.Attribute.parse("#arith.fastmath<reassoc>")
-        return [result]
+        return [combined(acc, total, mul(acc, x, y), add, is_float(acc))]
 
     unread = empty(ShapedType((K_BLOCK,), np.dtype(np.int8)))  # gives the k loop its bound
     (sums,) = generic([blocks], [a, b, unread], maps, body, [PARALLEL] * (lead + 3) + [REDUCTION],

@@ -147,13 +147,14 @@ def _reduce(x, x_type, axes, acc, combine, identity, reassociate=False):
     maps, iterators = _reduction_maps(x_type.ndim, axes, 1)
 
     def body(v, total):
-        return [_combined(acc, total, convert_scalar(x_type.dtype, acc, v), combine, reassociate)]
+        return [combined(acc, total, convert_scalar(x_type.dtype, acc, v), combine, reassociate)]
 
     (result,) = generic([out], [x], maps, body, iterators, inits=[filled(out, identity(acc))])
     return result, out
 
 
-def _combined(acc, total, v, combine, reassociate):
+def combined(acc, total, v, combine, reassociate):
+    """combine(acc, total, v), which LLVM may reassociate (a float one) if `reassociate`."""
     result = combine(acc, total, v)
     if reassociate:
         result.owner.attributes["fastmath"] = ir.Attribute.parse("#arith.fastmath<reassoc>")
@@ -197,7 +198,7 @@ def _fold_windows(x, x_type, axis, window, acc, combine, identity, reassociate):
     iterators = [REDUCTION if d == axis + 1 else PARALLEL for d in range(rank)]
 
     def body(v, _, total):
-        return [_combined(acc, total, convert_scalar(x_type.dtype, acc, v), combine, reassociate)]
+        return [combined(acc, total, convert_scalar(x_type.dtype, acc, v), combine, reassociate)]
 
     unread = empty(ShapedType((window,), np.dtype(np.int8)))
     (result,) = generic([out], [x, unread], [read, bound, kept], body, iterators, inits=[filled(out, identity(acc))])
