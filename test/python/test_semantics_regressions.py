@@ -147,6 +147,8 @@ CASES = {
         lambda m, a, r: (m.api.vmap(lambda a: m.np.nonzero(a, size=2, fill_value=-1))(a),
                          m.api.vmap(lambda a, r: m.np.repeat(a, r, total_repeat_length=4))(a, r)),
         (np.array([[2, 0, 0], [0, 5, 4]], np.int32), np.array([[1, 0, 2], [2, 2, 0]], np.int32)), None),
+    "take with bool indices": (lambda m, a, i: m.np.take(a, i), (np.array([10, 20, 30], np.int32),
+                                                                 np.array([True, False])), None),
     "einsum's sublist form": (
         lambda m, a, b, c: (m.np.einsum(a, [0, 1], b, [1], [0]), m.np.einsum(a, [0, 1], b, [1]),
                             m.np.einsum(a, [30, 51], c, [51, 2], [2, 30]), m.np.einsum(a, [Ellipsis, 1], b, [1],
@@ -195,6 +197,8 @@ ERRORS = {
                          "jnp.hypot is not well defined for complex-valued inputs"),
     "repeat by a negative scalar": (lambda m, a: m.np.repeat(a, -1), (np.array([1, 2], np.int32),), "TypeError",
                                     "nonnegative"),
+    "take with float indices": (lambda m, a: m.np.take(a, np.array([1.0])), (np.array([10, 20], np.int32),),
+                                "ValueError", "indices must have an integer type"),
     "index helpers of a float size": (lambda m: (m.np.diag_indices(2.0), m.np.tril_indices(2.0)), (), "TypeError",
                                       "'float' object cannot be interpreted as an integer"),
     "where with size and three arguments": (lambda m, c: m.np.where(c, 1, 2, size=2), (np.array([True]),),

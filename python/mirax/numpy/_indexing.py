@@ -283,7 +283,7 @@ def _normalize(i, size):
                            lax.add(i, lax.convert_element_type(size, i.aval.dtype)), i)
         return lax.convert_element_type(i, np.int32)
     i = np.asarray(i).astype(np.int64)
-    return np.clip(np.where(i < 0, i + size, i), -1, size).astype(np.int32)
+    return np.asarray(np.clip(np.where(i < 0, i + size, i), -1, size), np.int32)  # 0-d: an array, not a scalar
 
 
 def _stack_columns(columns, batch_shape):
@@ -416,8 +416,10 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False, indic
         raise NotImplementedError("The 'out' argument to jnp.take is not supported.")
     check_arraylike("take", a, indices)
     a, indices = to_array(a), to_array(indices)
+    if indices.aval.dtype == np.bool_:  # as JAX's: True and False index 1 and 0
+        indices = lax.convert_element_type(indices, np.int32)
     if not dtypes.is_integer(indices.aval.dtype):
-        raise TypeError(with_source(f"take requires integer indices, got {indices.aval.dtype}"))
+        raise ValueError(with_source(f"indices must have an integer type, got {indices.aval.dtype}"))
     if axis is None:
         a, axis = ravel(a), 0
     axis = canonicalize_axis(axis, a.aval.ndim)
