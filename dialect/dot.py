@@ -238,7 +238,7 @@ def _lower_dot_general(node, lhs, rhs):
         acc = ShapedType(out.shape, accumulator_dtype(out.dtype))
         return [convert_tensor(_generic_dot(lhs_type, rhs_type, acc, node.params, lhs, rhs), acc, out.dtype)]
     _, m, k, n = _sizes(node)
-    if k > K_BLOCK and (is_float(out.dtype) or is_complex(out.dtype)):
+    if k > K_BLOCK and (is_float(out.dtype) or is_complex(out.dtype)) and 0 not in out.shape:
         as_matmul = named is linalg.matmul or (named is None and not node.params["lhs_batch_dimensions"])
         if not (as_matmul and packed_matmul(m, k, n, out.dtype)):
             return [_blocked(node, lhs, rhs)]

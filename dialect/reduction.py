@@ -237,7 +237,7 @@ def _reduce_lowering(combine, identity, tree):
         (x_type,), (out,) = node.in_types, node.out_types
         acc = accumulator_dtype(out.dtype)
         axes = node.params["axes"]
-        if tree and (is_float(acc) or is_complex(acc)) and axes:
+        if tree and (is_float(acc) or is_complex(acc)) and axes and 0 not in x_type.shape:
             result, acc_type = tree_reduce(x, x_type, axes, acc, combine, identity)
         else:
             result, acc_type = _reduce(x, x_type, axes, acc, combine, identity)

@@ -110,3 +110,15 @@ def test_past_two_to_the_24():
         want = jax.jit(fn(jjnp))(ones)
         for got in (fn(mjnp)(ones), mirax.jit(fn(mjnp))(ones)):
             assert np.asarray(got).dtype == np.float32 and float(got) == float(want), (float(got), float(want))
+
+
+@pytest.mark.parametrize("fn", [
+    lambda xp: xp.sum(xp.zeros((0, 131), np.float32), axis=1),
+    lambda xp: xp.sum(xp.zeros((131, 0), np.float32), axis=0),
+    lambda xp: xp.dot(xp.zeros((0, 300), np.float32), xp.ones((300, 5), np.float32)),
+    lambda xp: xp.cumsum(xp.zeros((0, 100), np.float32), axis=1),
+], ids=["sum rows of none", "sum of no columns", "matmul of no rows", "cumsum of no rows"])
+def test_long_axes_beside_empty_dimensions(fn):
+    """Trees and blocks cut the long axis; an empty dimension beside it leaves nothing to cut."""
+    got, want = fn(mjnp), fn(jjnp)
+    assert (got.shape, got.dtype) == (want.shape, want.dtype)
