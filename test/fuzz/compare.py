@@ -8,11 +8,9 @@ import mirax
 
 from .program import STACKS, arguments, build
 
-# Outcome classes. The first two agree; the runner adds "crash" and "hang".
+# Outcome classes. The first two agree; the runner adds "crash", "hang" and "known".
 AGREE, BOTH_RAISE = "agree", "both-raise"
 WRONG, MIRAX_RAISES, JAX_RAISES = "wrong", "mirax-raises", "jax-raises"
-CRASH, HANG, KNOWN = "crash", "hang", "known"
-FAILURES = (WRONG, MIRAX_RAISES, JAX_RAISES, CRASH, HANG)
 
 # Relative tolerance per dtype at differentiation depth 0, for results computed in a
 # different order than XLA's; x10 per derivative order, and relative to the largest

@@ -20,6 +20,7 @@ from .program import VMAPPED, reproducer
 
 TEST_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(TEST_DIR)
+# The classes that fail (compare.py's three, and the worker dying or not answering).
 FAILURES = ("wrong", "mirax-raises", "jax-raises", "crash", "hang")
 
 
