@@ -531,7 +531,7 @@ class Generator:
         if mode == "apply":
             return self.apply("at.apply", f"{{0}}.at[{text}].apply(jnp.sin)", [x.index] + args)
         if rng.random() < 0.4:
-            val = self.literal(x.kind if x.kind != FLOAT else FLOAT)
+            val = self.literal(x.kind)
             if mode in ("divide", "power"):
                 val = "1.5"
             expr = f"{{0}}.at[{text}].{mode}({val})"
@@ -964,11 +964,13 @@ def _factor(n, rng):
 
 
 def _np_index(text, arrays):
+    """The index `text` (jnp.array literals and {1}... for `arrays`) as a NumPy index."""
     return eval("np.index_exp[" + text.format(None, *(f"_i{k}" for k in range(len(arrays)))) + "]",  # noqa: S307
                 {"np": np, "jnp": _NpArray}, {f"_i{k}": np.asarray(a) for k, a in enumerate(arrays)})
 
 
 class _NpArray:
+    """`jnp` for the NumPy evaluation of an index: jnp.array(...) is np.asarray(...)."""
     array = staticmethod(np.asarray)
 
 
