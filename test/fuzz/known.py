@@ -16,10 +16,6 @@ KNOWN = [
      "ops": {"at.multiply", "at.min", "at.max", "at.divide"}, "stacks": DERIVATIVES, "classes": {"mirax-raises"}},
     {"item": "issue 16, fuzzer finding: .at[...].apply is missing (AttributeError)",
      "ops": {"at.apply"}, "stacks": None, "classes": {"mirax-raises"}, "message": "no attribute 'apply'"},
-    {"item": "issue 16, fuzzer finding: x.at[i, ::2].set(traced) (an int and a strided slice) raises "
-             "ConcretizationTypeError under jit and the derivatives (mirax/numpy/_indexing.py)",
-     "ops": {"at.set", "at.add", "at.multiply", "at.min", "at.max", "at.divide", "at.power"}, "stacks": None,
-     "classes": {"mirax-raises"}, "message": "Abstract tracer value encountered"},
     {"item": "issue 16, fuzzer finding: jnp.einsum('ii->', x) of a (2, 1) x raises; JAX broadcasts the size-1 "
              "dimension (returns x[0, 0])",
      "ops": {"einsum"}, "stacks": None, "classes": {"mirax-raises"}, "message": "does not match previous terms"},

@@ -144,3 +144,49 @@ def test_jacobians_with_respect_to_empty_inputs(jac):
             assert_close(got, want)
     got, want = both(lambda lib, jnp: JACOBIANS[jac](lib)(lambda e: jnp.sum(e * 2)), empty)
     assert_close(got, want)
+
+
+# ----------------------------------------------------------------------------- basic and advanced indices mixed, traced
+# A static int among advanced indices became a 0-d NumPy scalar, not an array, and was
+# then staged as a traced index column that NumPy could not read.
+
+MIXED = {
+    "int_strided": lambda jnp, t: (1, slice(None, None, 2)),
+    "strided_int": lambda jnp, t: (slice(None, None, 2), 1),
+    "int_strided_array": lambda jnp, t: (1, slice(None, None, 2), jnp.array([0, 4])),
+    "array_strided_int": lambda jnp, t: (jnp.array([0, 2]), slice(None, None, 2), 1),
+    "none_int_reversed": lambda jnp, t: (None, 1, slice(None, None, -1)),
+    "numpy_int_strided": lambda jnp, t: (np.int32(2), slice(None, None, 2)),
+    "negative_int_strided_strided": lambda jnp, t: (-1, slice(None, None, 3), slice(1, None, 2)),
+    "traced_int_strided": lambda jnp, t: (t, slice(None, None, 2)),
+    "traced_int_strided_traced_int": lambda jnp, t: (t, slice(None, None, 2), t),
+    "traced_int_slice_array": lambda jnp, t: (t, slice(1, 3), jnp.array([0, 4])),
+    "bool_mask_strided": lambda jnp, t: (np.array([True, False, True]), slice(None, None, 2)),
+}
+
+
+@pytest.mark.parametrize("name", MIXED)
+def test_mixed_indices_under_jit_and_grad(name):
+    index = MIXED[name]
+    x = rand((3, 4, 5), seed=8)
+
+    def get(jnp):
+        return lambda x, t: x[index(jnp, t)]
+
+    def updates(lib, jnp):
+        def f(x, t, v):
+            x = x.at[index(jnp, t)].set(v)
+            x = x.at[index(jnp, t)].add(2 * v)
+            return x.at[index(jnp, t)].multiply(3.0)
+        return f
+
+    got, want = both(lambda lib, jnp: lib.jit(get(jnp)), x, 1)
+    assert_close(got, want)
+    got, want = both(lambda lib, jnp: lib.jit(updates(lib, jnp)), x, 1, np.float32(3))
+    assert_close(got, want)
+    got, want = both(lambda lib, jnp: lib.jit(lib.grad(lambda x, v: jnp.sum(updates(lib, jnp)(x, 1, v) ** 2),
+                                                        argnums=(0, 1))), x, np.float32(3))
+    assert_close(got, want)
+    got, want = both(lambda lib, jnp: lib.vmap(lambda t: updates(lib, jnp)(jnp.asarray(x), t, jnp.float32(3))),
+                     np.array([0, 2, -1]))
+    assert_close(got, want)
