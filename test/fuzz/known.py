@@ -14,8 +14,6 @@ DERIVATIVES = ("grad", "jvp", "vjp", "jacfwd", "jacrev", "hessian", "jit(vmap(gr
 KNOWN = [
     {"item": "issue 16 item 11: .at[].multiply/min/max have no JVP rule (divide is a scatter multiply)",
      "ops": {"at.multiply", "at.min", "at.max", "at.divide"}, "stacks": DERIVATIVES, "classes": {"mirax-raises"}},
-    {"item": "issue 16, fuzzer finding: .at[...].apply is missing (AttributeError)",
-     "ops": {"at.apply"}, "stacks": None, "classes": {"mirax-raises"}, "message": "no attribute 'apply'"},
     {"item": "issue 16, fuzzer finding: jnp.einsum('ii->', x) of a (2, 1) x raises; JAX broadcasts the size-1 "
              "dimension (returns x[0, 0])",
      "ops": {"einsum"}, "stacks": None, "classes": {"mirax-raises"}, "message": "does not match previous terms"},

@@ -190,3 +190,76 @@ def test_mixed_indices_under_jit_and_grad(name):
     got, want = both(lambda lib, jnp: lib.vmap(lambda t: updates(lib, jnp)(jnp.asarray(x), t, jnp.float32(3))),
                      np.array([0, 2, -1]))
     assert_close(got, want)
+
+
+# ----------------------------------------------------------------------------- .at[].apply and lax.scatter_apply
+# func applies once per time an index covers an element; JAX does not differentiate it.
+
+APPLY_CASES = {
+    "repeated": lambda jnp: jnp.arange(5.0).at[jnp.array([0, 0, 2])].apply(lambda v: v * 2 + 1),
+    "int": lambda jnp: jnp.arange(5).at[1].apply(lambda v: v * 2),
+    "clip": lambda jnp: jnp.arange(5.0).at[jnp.array([0, 9])].apply(lambda v: v + 1, mode="clip"),
+    "drop": lambda jnp: jnp.arange(5.0).at[jnp.array([0, 9, -1])].apply(lambda v: v + 1),
+    "window_repeated": lambda jnp: jnp.arange(6.0).reshape(2, 3).at[:, jnp.array([0, 0])].apply(lambda v: v * 3),
+    "on_scalars": lambda jnp: jnp.arange(6.0).reshape(2, 3).at[:, jnp.array([0, 0])].apply(
+        lambda v: v - jnp.mean(v) + 10),
+    "constant": lambda jnp: jnp.arange(5.0).at[1].apply(lambda v: 3.0),
+    "weak_0d": lambda jnp: jnp.asarray(3.0).at[()].apply(lambda v: v + 1),
+    "int8": lambda jnp: jnp.zeros(3, dtype=jnp.int8).at[1].apply(lambda v: v + 1),
+    "bool": lambda jnp: jnp.zeros(3, dtype=jnp.bool_).at[1].apply(lambda v: ~v),
+    "mask": lambda jnp: jnp.arange(3.0).at[jnp.array([True, False, True])].apply(jnp.exp),
+    "complex": lambda jnp: jnp.ones(3, jnp.complex64).at[jnp.array([1, 1])].apply(lambda v: v * 1j),
+    "empty_operand": lambda jnp: jnp.zeros((0,)).at[jnp.array([], dtype=jnp.int32)].apply(jnp.cos),
+    "no_indices": lambda jnp: jnp.ones(3).at[jnp.array([], dtype=jnp.int32)].apply(jnp.cos),
+}
+
+
+@pytest.mark.parametrize("name", APPLY_CASES)
+def test_at_apply(name):
+    want = APPLY_CASES[name](jjnp)
+    got = APPLY_CASES[name](mjnp)
+    assert_close(got, want)
+    assert got.aval.weak_type == want.weak_type
+
+
+def test_at_apply_traced():
+    x, idx = rand((2, 5), seed=9), np.array([[1, 1, 4], [0, 2, 0]], np.int32)
+    got, want = both(lambda lib, jnp: lib.jit(lambda x, i: x.at[i, ::2].apply(jnp.cos)), x, 1)
+    assert_close(got, want)
+    got, want = both(lambda lib, jnp: lib.jit(lib.vmap(lambda x, i: x.at[i].apply(lambda v: v * 2 + 1))), x, idx)
+    assert_close(got, want)
+    dn = (jax.lax.ScatterDimensionNumbers, mirax.lax.ScatterDimensionNumbers)
+    got, want = (lib.lax.scatter_apply(jnp.asarray(x), jnp.asarray(idx[..., None]), jnp.sin,
+                                       d(update_window_dims=(), inserted_window_dims=(1,),
+                                         scatter_dims_to_operand_dims=(1,), operand_batching_dims=(0,),
+                                         scatter_indices_batching_dims=(0,)), update_shape=idx.shape)
+                 for (lib, jnp), d in ((LIBS["mirax"], dn[1]), (LIBS["jax"], dn[0])))
+    assert_close(got, want)
+
+
+def test_at_apply_differentiation_refused_as_jax():
+    x = rand((5,), seed=10)
+    # Not differentiated with respect to the operand: as JAX, a derivative.
+    got, want = both(lambda lib, jnp: lambda c: lib.jvp(lambda c: jnp.arange(5.0).at[1].apply(jnp.sin) * c,
+                                                         (c,), (c,)), np.float32(2))
+    assert_close(got, want)
+    for stack in ("grad", "jvp", "jit_grad", "vmap_grad", "grad_vmap"):
+        for lib, jnp in (LIBS["jax"], LIBS["mirax"]):
+            def f(x):
+                return jnp.sum(x.at[jnp.array([1, 1])].apply(jnp.sin))
+
+            g = {"grad": lambda: lib.grad(f)(x), "jvp": lambda: lib.jvp(f, (x,), (x,)),
+                 "jit_grad": lambda: lib.jit(lib.grad(f))(x),
+                 "vmap_grad": lambda: lib.vmap(lib.grad(f))(np.stack([x, x])),
+                 "grad_vmap": lambda: lib.grad(lambda xs: lib.vmap(f)(xs).sum())(np.stack([x, x]))}[stack]
+            with pytest.raises(NotImplementedError, match="scatter_apply JVP not implemented"):
+                g()
+
+
+def test_at_apply_func_of_the_wrong_type_raises():
+    with pytest.raises(ValueError):
+        jjnp.arange(5).at[1].apply(jjnp.sin)
+    with pytest.raises(ValueError, match="must map a 0-d int32 value to a 0-d int32 value, got float32"):
+        mjnp.arange(5).at[1].apply(mjnp.sin)
+    with pytest.raises(ValueError, match=r"got float32\[2\]"):
+        mjnp.arange(5.0).at[1].apply(lambda v: mjnp.stack([v, v]))

@@ -5,8 +5,8 @@ from typing import NamedTuple
 import numpy as np
 
 from mirax import dtypes
-from mirax.core import bind, to_array
-from mirax.dialect.indexing import GatherOp, ScatterOp
+from mirax.core import bind, is_array, to_array, with_source
+from mirax.dialect.indexing import GatherOp, ScatterOp, UndifferentiatedOp
 
 from ._elementwise import convert_element_type
 
@@ -123,7 +123,48 @@ scatter_mul = _scatter("mul")
 scatter_min = _scatter("min")
 scatter_max = _scatter("max")
 
+
+def scatter_apply(operand, scatter_indices, func, dimension_numbers, *, update_shape=(), indices_are_sorted=False,
+                  unique_indices=False, mode=None):
+    """operand with the unary `func` applied to each element that windows of
+    `update_shape` at `scatter_indices` cover, once per window covering it, as
+    jax.lax.scatter_apply (XLA's scatter with func as its update computation): func maps
+    a 0-d value of operand's dtype to one. Each round applies func elementwise and keeps
+    it where an element has rounds left; as JAX's, it is not differentiable."""
+    from mirax.batching import vmap
+
+    from ._control_flow import fori_loop
+    from ._elementwise import gt, select
+    from ._reduction import reduce_max
+    from ._shape import broadcast_in_dim, reshape
+
+    operand = to_array(operand)
+    shape, dtype, size = operand.aval.shape, operand.aval.dtype, operand.aval.size
+    if size == 0:
+        return operand
+
+    def ints(shape, fill):
+        return broadcast_in_dim(convert_element_type(fill, np.int32), shape, ())
+
+    counts = scatter_add(ints(shape, 0), scatter_indices, ints(tuple(update_shape), 1), dimension_numbers,
+                         indices_are_sorted=indices_are_sorted, unique_indices=unique_indices, mode=mode)
+
+    def elementwise(x):
+        y = vmap(func)(reshape(x, (size,)))
+        if not is_array(y) or (y.aval.shape, y.aval.dtype) != ((size,), dtype):
+            got = f"{y.aval.dtype.name}{list(y.aval.shape[1:])}" if is_array(y) else type(y).__name__
+            raise ValueError(with_source(f"scatter_apply's func must map a 0-d {dtype.name} value to a 0-d "
+                                         f"{dtype.name} value, got {got}"))
+        return reshape(y, shape)
+
+    def round_(k, x):
+        return select(gt(counts, broadcast_in_dim(k, shape, ())), elementwise(x), x)
+
+    (x,) = bind(UndifferentiatedOp, operand, primitive="scatter_apply", weak_type=operand.aval.weak_type)
+    return fori_loop(0, reduce_max(counts, tuple(range(len(shape)))), round_, x)
+
+
 __all__ = [
     "GatherDimensionNumbers", "ScatterDimensionNumbers", "GatherScatterMode", "gather", "scatter", "scatter_add",
-    "scatter_mul", "scatter_min", "scatter_max",
+    "scatter_apply", "scatter_mul", "scatter_min", "scatter_max",
 ]

@@ -403,6 +403,15 @@ class _IndexUpdateRef:
     def max(self, values, *, indices_are_sorted=False, unique_indices=False, mode=None):  # noqa: A003
         return _scatter_update(self.array, self.index, values, lax.scatter_max, mode, unique_indices)
 
+    def apply(self, func, *, indices_are_sorted=False, unique_indices=False, mode=None):
+        """The unary func applied at x[idx], once per time an element is indexed (ufunc.at)."""
+        def scatter_apply(x, indices, updates, dnums, **kwargs):
+            return lax.scatter_apply(x, indices, func, dnums, update_shape=updates.aval.shape, **kwargs)
+
+        x = to_array(self.array)
+        return _scatter_update(x, self.index, lax.convert_element_type(0, x.aval.dtype, x.aval.weak_type),
+                               scatter_apply, mode, unique_indices)
+
 
 # ----------------------------------------------------------------------------- take and friends
 

@@ -98,3 +98,18 @@ func.func private @scatter_updates(tensor<5x4xf32>, tensor<3x1xi32>, tensor<3x4x
     attributes {mirax.vmap_of = @scatter, mirax.in_axes = array<i64: -1, -1, 2>, mirax.out_axes = array<i64: 2>, mirax.axis_size = 7 : i64}
 func.func private @scatter_indices(tensor<7x5x4xf32>, tensor<3x7x1xi32>, tensor<3x4xf32>) -> tensor<7x5x4xf32>
     attributes {mirax.vmap_of = @scatter, mirax.in_axes = array<i64: 0, 1, -1>, mirax.out_axes = array<i64: 0>, mirax.axis_size = 7 : i64}
+
+// -----
+
+/// undifferentiated (scatter_apply's guard) passes the operand through, batch
+/// dimension and all.
+// CHECK-LABEL: func.func private @undifferentiated_batched(
+//  CHECK-SAME: %[[X:[^:]+]]: tensor<5x7xf32>)
+//  CHECK-NEXT:   %[[U:.+]] = "mirax.undifferentiated"(%[[X]]) {primitive = "scatter_apply"} : (tensor<5x7xf32>) -> tensor<5x7xf32>
+//  CHECK-NEXT:   return %[[U]]
+func.func private @undifferentiated(%x: tensor<5xf32>) -> tensor<5xf32> {
+  %0 = "mirax.undifferentiated"(%x) {primitive = "scatter_apply"} : (tensor<5xf32>) -> tensor<5xf32>
+  return %0 : tensor<5xf32>
+}
+func.func private @undifferentiated_batched(tensor<5x7xf32>) -> tensor<5x7xf32>
+    attributes {mirax.vmap_of = @undifferentiated, mirax.in_axes = array<i64: 1>, mirax.out_axes = array<i64: 1>, mirax.axis_size = 7 : i64}
