@@ -243,6 +243,9 @@ def test_at_apply_differentiation_refused_as_jax():
     got, want = both(lambda lib, jnp: lambda c: lib.jvp(lambda c: jnp.arange(5.0).at[1].apply(jnp.sin) * c,
                                                          (c,), (c,)), np.float32(2))
     assert_close(got, want)
+    # Nothing indexed: x itself, differentiable (JAX's .at[] returns x before scattering).
+    got, want = both(lambda lib, jnp: lib.grad(lambda x: x.at[jnp.array([], dtype=jnp.int32)].apply(jnp.sin).sum()), x)
+    assert_close(got, want)
     for stack in ("grad", "jvp", "jit_grad", "vmap_grad", "grad_vmap"):
         for lib, jnp in (LIBS["jax"], LIBS["mirax"]):
             def f(x):

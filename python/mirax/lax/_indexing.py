@@ -140,8 +140,9 @@ def scatter_apply(operand, scatter_indices, func, dimension_numbers, *, update_s
 
     operand = to_array(operand)
     shape, dtype, size = operand.aval.shape, operand.aval.dtype, operand.aval.size
+    (x,) = bind(UndifferentiatedOp, operand, primitive="scatter_apply", weak_type=operand.aval.weak_type)
     if size == 0:
-        return operand
+        return x
 
     def ints(shape, fill):
         return broadcast_in_dim(convert_element_type(fill, np.int32), shape, ())
@@ -160,7 +161,6 @@ def scatter_apply(operand, scatter_indices, func, dimension_numbers, *, update_s
     def round_(k, x):
         return select(gt(counts, broadcast_in_dim(k, shape, ())), elementwise(x), x)
 
-    (x,) = bind(UndifferentiatedOp, operand, primitive="scatter_apply", weak_type=operand.aval.weak_type)
     return fori_loop(0, reduce_max(counts, tuple(range(len(shape)))), round_, x)
 
 
