@@ -16,28 +16,15 @@ from dataclasses import dataclass
 from mirax.dialect import node_of, rules
 from mirax.dialect.types import is_complex, is_float, shaped_type
 from mirax.dialect.values import instantiate, type_of
+from mirax.dialect.ir_util import add_body, cut, declare, define, function_type, functions, mark_derived, rebuild
+from mirax.dialect.transformations import (ACTIVE, COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, JVP_OF, JVP_RULE,
+                                           NUM_PRIMALS, SCAN_BODY, SCAN_BODY_NUM_XS, SCAN_TANGENT_OF, Scan, VJP_FWD,
+                                           WHILE_BODY, WHILE_COND, WHILE_JVP_OF, While, branch_list, branches,
+                                           declare_jvp, scan_attributes, split_positions, stacked_type)
 from mirax.mlir import func, ir
 
-from .declarations import (COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, JVP_RULE, NUM_PRIMALS, SCAN_BODY,
-                           SCAN_BODY_NUM_XS, SCAN_TANGENT_OF, VJP_FWD, WHILE_BODY, WHILE_COND, WHILE_JVP_OF, Scan,
-                           While, add_body, branch_list, branches, cut, declare, define, derive_ready, function_type,
-                           functions, mark_derived, rebuild, scan_attributes, scan_depends, split_positions,
-                           stacked_type, while_depends)
+from .dependence import derive_ready, scan_depends, while_depends
 
-JVP_OF = "mirax.jvp_of"
-ACTIVE = "mirax.active"
-
-
-def declare_jvp(module, callee, active):
-    """The symbol of @callee's JVP with tangents for the arguments `active`, declared in
-    `module` (a builtin.module operation) once per callee and active set."""
-    name = callee.attributes["sym_name"].value
-    symbol = f"{name}_jvp_{'_'.join(map(str, active)) or 'none'}"
-    ftype = function_type(callee)
-    inputs, results = list(ftype.inputs), list(ftype.results)
-    jvp_type = ir.FunctionType.get(inputs + [inputs[i] for i in active], results + results)
-    return declare(module, symbol, jvp_type, callee.location, {
-        JVP_OF: ir.FlatSymbolRefAttr.get(name), ACTIVE: ir.DenseI64ArrayAttr.get(list(active))})
 
 
 def derive_jvp(module, decl):

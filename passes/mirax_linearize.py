@@ -16,26 +16,13 @@ mirax-transpose.
 """
 from dataclasses import dataclass
 
+from mirax.dialect.ir_util import (add_body, declare, function_type, functions, inline_calls, linear_values,
+                                   mark_derived, rebuild)
+from mirax.dialect.transformations import ACTIVE, VJP_OF, WHILE_COND, WHILE_JVP_OF, declare_jvp, declare_transpose
 from mirax.mlir import func, ir
 
-from .declarations import (WHILE_COND, WHILE_JVP_OF, add_body, declare, derive_ready, function_type, functions,
-                           inline_calls, linear_values, mark_derived, rebuild)
-from .mirax_jvp import ACTIVE, MiraxJvp, declare_jvp
-from .mirax_transpose import declare_transpose
-
-VJP_OF = "mirax.vjp_of"
-
-
-def declare_vjp(module, callee, active):
-    """The symbol of @callee's VJP with cotangents for the arguments `active`, declared
-    in `module` (a builtin.module operation) once per callee and active set."""
-    name = callee.attributes["sym_name"].value
-    symbol = f"{name}_vjp_{'_'.join(map(str, active)) or 'none'}"
-    ftype = function_type(callee)
-    inputs, results = list(ftype.inputs), list(ftype.results)
-    vjp_type = ir.FunctionType.get(inputs + results, results + [inputs[i] for i in active])
-    return declare(module, symbol, vjp_type, callee.location, {
-        VJP_OF: ir.FlatSymbolRefAttr.get(name), ACTIVE: ir.DenseI64ArrayAttr.get(list(active))})
+from .dependence import derive_ready
+from .mirax_jvp import MiraxJvp  # reverse mode starts from forward mode
 
 
 def inline_linear_calls(module, function, tangents):

@@ -14,11 +14,11 @@ import numpy as np
 from mirax.dialect import Mirax, node_of, op_class, rules
 from mirax.dialect.types import ShapedType, shaped_type, signless, tensor_type
 from mirax.dialect.values import apply, full, scalar
+from mirax.dialect.ir_util import add_body, declare, define, function_type, functions, mark_derived
+from mirax.dialect.transformations import (COND_BRANCHES, HOST_CALLBACK, SCAN_BODY, SCAN_LENGTH, SCAN_NUM_CARRY,
+                                           SCAN_NUM_XS, SCAN_REVERSE, Scan, WHILE_BODY, WHILE_COND, While, branches)
 from mirax.mlir import arith, bufferization, func, ir, memref, rewrite, scf, tensor
 
-from .declarations import (COND_BRANCHES, HOST_CALLBACK, SCAN_BODY, SCAN_LENGTH, SCAN_NUM_CARRY, SCAN_NUM_XS,
-                           SCAN_REVERSE, WHILE_BODY, WHILE_COND, Scan, While, add_body, branches, declare, define,
-                           function_type, functions, mark_derived)
 
 
 def _lower(op, adaptor, converter, rewriter):
@@ -161,7 +161,7 @@ def _write_row(value, row_value, row):
 
 
 def _build_loops(module):
-    """Give each declared while loop (passes/declarations.py) its body: an scf.while
+    """Give each declared while loop (dialect/transformations.py) its body: an scf.while
     whose condition and body call the loop's functions, which pass their closures."""
     table = functions(module)
     for loop in table.values():
@@ -188,7 +188,7 @@ def _build_loops(module):
 
 
 def _build_host_calls(module):
-    """Give each host-callback function (passes/declarations.py) its body: its tensors
+    """Give each host-callback function (dialect/transformations.py) its body: its tensors
     as buffers, result buffers allocated, and a call of the host symbol on them all
     (inputs, then results to fill), which the runtime registers."""
     table = functions(module)
@@ -217,7 +217,7 @@ def buffer(tensor_type):
 
 
 def _build_conds(module):
-    """Give each declared cond (passes/declarations.py) its body: scf.ifs on the index
+    """Give each declared cond (dialect/transformations.py) its body: scf.ifs on the index
     choosing the call of one branch."""
     for cond in functions(module).values():
         if COND_BRANCHES not in cond.attributes:

@@ -14,27 +14,14 @@ from dataclasses import dataclass
 from mirax.dialect import node_of, rules
 from mirax.dialect.types import shaped_type
 from mirax.dialect.values import add_tangents, instantiate, zeros
+from mirax.dialect.ir_util import add_body, cut, declare, define, function_type, functions, linear_values, mark_derived
+from mirax.dialect.transformations import (ACTIVE, COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, LINEAR,
+                                           SCAN_BODY_NUM_XS, SCAN_TANGENT_OF, Scan, TRANSPOSE_OF, VJP_BWD, branch_list,
+                                           branches, declare_vjp, scan_attributes, split_positions, stacked_type)
 from mirax.mlir import func, ir
 
-from .declarations import (COND_BRANCHES, COND_TANGENT_OF, CUSTOM_LIN_OF, SCAN_BODY_NUM_XS, SCAN_TANGENT_OF, VJP_BWD,
-                           Scan, add_body, branch_list, branches, cut, declare, define, derive_ready, function_type,
-                           functions, linear_values, mark_derived, scan_attributes, split_positions, stacked_type)
-from .mirax_jvp import ACTIVE
+from .dependence import derive_ready
 
-TRANSPOSE_OF = "mirax.transpose_of"
-LINEAR = "mirax.linear"
-
-
-def declare_transpose(module, linear_fn, linear):
-    """The symbol of the transpose of `linear_fn` in its arguments `linear`, declared once."""
-    name = linear_fn.attributes["sym_name"].value
-    symbol = f"{name}_transpose"
-    ftype = function_type(linear_fn)
-    inputs, results = list(ftype.inputs), list(ftype.results)
-    nonlinear = [t for i, t in enumerate(inputs) if i not in linear]
-    transpose_type = ir.FunctionType.get(nonlinear + results, [inputs[i] for i in linear])
-    return declare(module, symbol, transpose_type, linear_fn.location, {
-        TRANSPOSE_OF: ir.FlatSymbolRefAttr.get(name), LINEAR: ir.DenseI64ArrayAttr.get(list(linear))})
 
 
 def _derive(module, decl):
@@ -98,8 +85,6 @@ def _transpose_call(module, op, cts, operands):
 def _transpose_cond_tangent(module, op, tangent_cond, cts, operands):
     """A cond's tangent part (index, args..., tangents...) transposes into a cond of the
     branches' VJPs on the same index and args, giving the tangents' cotangents."""
-    from .mirax_linearize import declare_vjp  # mirax-linearize builds on this pass
-
     table = functions(module)
     cond = table[tangent_cond.attributes[COND_TANGENT_OF].value]
     active = list(ir.DenseI64ArrayAttr(tangent_cond.attributes[ACTIVE]))
@@ -126,8 +111,6 @@ def _transpose_scan_tangent(module, op, tangent_scan, cts, operands):
     """A scan's tangent part (see mirax-jvp) transposes into the reverse scan of the
     body's VJP at each step's saved carry and x: it carries the carries' cotangents
     and sums the closure's, and stacks the xs' cotangents."""
-    from .mirax_linearize import declare_vjp  # mirax-linearize builds on this pass
-
     table = functions(module)
     scan = Scan(table, tangent_scan)
     body = table[tangent_scan.attributes[SCAN_TANGENT_OF].value]

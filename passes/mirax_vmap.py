@@ -19,54 +19,14 @@ from mirax.dialect import node_of, rules
 from mirax.dialect.batching import batch_at, move_axis
 from mirax.dialect.base import op_class
 from mirax.dialect.values import apply, full, sum_over, type_of
-from mirax.dialect.types import ShapedType, shaped_type, tensor_type
+from mirax.dialect.ir_util import add_body, declare, define, function_type, functions, mark_derived, rebuild
+from mirax.dialect.transformations import (AXIS_SIZE, COND_BRANCHES, IN_AXES, JVP_RULE, NOT_BATCHED, NUM_PRIMALS,
+                                           OUT_AXES, SCAN_BODY, Scan, VJP_BWD, VJP_FWD, VMAP_OF, WHILE_BODY,
+                                           WHILE_COND, While, batched_type, branch_list, branches, declare_vmap,
+                                           scan_attributes, spell_axes)
 from mirax.mlir import func, ir
 
-from .declarations import (COND_BRANCHES, JVP_RULE, NUM_PRIMALS, SCAN_BODY, VJP_BWD, VJP_FWD, WHILE_BODY, WHILE_COND,
-                           Scan, While, add_body, branch_list, branches, cond_depends, declare, define, depends,
-                           derive_ready, function_type, functions, mark_derived, rebuild, scan_attributes,
-                           scan_depends, while_depends)
-
-VMAP_OF = "mirax.vmap_of"
-IN_AXES = "mirax.in_axes"
-OUT_AXES = "mirax.out_axes"
-AXIS_SIZE = "mirax.axis_size"
-NOT_BATCHED = -1
-
-
-def batched_type(type_, axis, size):
-    """`type_` (an MLIR tensor type) with a dimension of `size` inserted at `axis`."""
-    if axis == NOT_BATCHED:
-        return type_
-    shaped = shaped_type(type_)
-    if not 0 <= axis <= shaped.ndim:
-        raise ValueError(f"batch axis {axis} out of range for a value of shape {list(shaped.shape)}")
-    shape = list(shaped.shape)
-    shape.insert(axis, size)
-    return tensor_type(ShapedType(tuple(shape), shaped.dtype))
-
-
-def _spell(axes):
-    """Batch axes in a symbol name: n for not batched."""
-    return "_".join("n" if a == NOT_BATCHED else str(a) for a in axes) or "none"
-
-
-def declare_vmap(module, callee, in_axes, out_axes, size):
-    """The symbol of @callee batched along `in_axes` (NOT_BATCHED for inputs that are
-    not) into `out_axes`, `size` elements, declared in `module` once."""
-    name = callee.attributes["sym_name"].value
-    ftype = function_type(callee)
-    inputs, results = list(ftype.inputs), list(ftype.results)
-    in_axes = list(in_axes) + [NOT_BATCHED] * (len(inputs) - len(in_axes))  # trailing constants
-    symbol = f"{name}_vmap{size}_in_{_spell(in_axes)}_out_{_spell(out_axes)}"
-    vmap_type = ir.FunctionType.get([batched_type(t, a, size) for t, a in zip(inputs, in_axes, strict=True)],
-                                    [batched_type(t, a, size) for t, a in zip(results, out_axes, strict=True)])
-    return declare(module, symbol, vmap_type, callee.location, {
-        VMAP_OF: ir.FlatSymbolRefAttr.get(name),
-        IN_AXES: ir.DenseI64ArrayAttr.get(in_axes),
-        OUT_AXES: ir.DenseI64ArrayAttr.get(list(out_axes)),
-        AXIS_SIZE: ir.IntegerAttr.get(ir.IntegerType.get_signless(64), size),
-    })
+from .dependence import cond_depends, depends, derive_ready, scan_depends, while_depends
 
 
 def _derive(module, decl):
@@ -195,7 +155,7 @@ def _batch_while(module, op, loop, operands, dims, size):
                                size)
     body_symbol = declare_vmap(module, parts.body, carry_axes + axes(body_dims), carry_axes, size)
     types = [batched_type(t, a, size) for t, a in zip(op.results.types, carry_axes, strict=True)]
-    name = f"{loop.attributes['sym_name'].value}_vmap{size}_in_{_spell(carry_axes + axes(cond_dims + body_dims))}"
+    name = f"{loop.attributes['sym_name'].value}_vmap{size}_in_{spell_axes(carry_axes + axes(cond_dims + body_dims))}"
     if pred_batched:  # the body also needs the condition's closure
         cond_symbol, body_symbol = _any_lane(module, cond_symbol, name), _masked(module, cond_symbol, body_symbol, name)
         body_closure = cond_closure + body_closure
@@ -221,7 +181,7 @@ def _batch_cond(module, op, cond, operands, dims, size):
     types = [batched_type(t, a, size) for t, a in zip(op.results.types, out_axes, strict=True)]
     if index_dim is None:
         ftype = ir.FunctionType.get([operands[0].type] + [v.type for v in operands[1:]], types)
-        symbol = declare(module, f"{cond.attributes['sym_name'].value}_vmap{size}_in_{_spell(in_axes)}", ftype,
+        symbol = declare(module, f"{cond.attributes['sym_name'].value}_vmap{size}_in_{spell_axes(in_axes)}", ftype,
                          cond.location, {COND_BRANCHES: branch_list(batched)})
         return list(func.CallOp(types, symbol, operands).results), [None if a == NOT_BATCHED else 0 for a in out_axes]
     index = batch_at(operands[0], index_dim, size, 0)
@@ -253,7 +213,7 @@ def _batch_scan(module, op, function, operands, dims, size):
     body = declare_vmap(module, scan.body, in_axes, axes(carry_flags) + axes(y_flags), size)
     y_axes = [1 if f else NOT_BATCHED for f in y_flags]
     types = [batched_type(t, a, size) for t, a in zip(op.results.types, axes(carry_flags) + y_axes, strict=True)]
-    name = f"{function.attributes['sym_name'].value}_vmap{size}_in_{_spell(in_axes)}"
+    name = f"{function.attributes['sym_name'].value}_vmap{size}_in_{spell_axes(in_axes)}"
     symbol = declare(module, name, ir.FunctionType.get([v.type for v in carry + xs + closure], types), function.location,
                      scan_attributes(body, scan.length, scan.reverse, scan.num_carry, scan.num_xs))
     results = func.CallOp(types, symbol, carry + xs + closure).results

@@ -1,8 +1,10 @@
 """The pass pipelines from the mirax dialect down to the LLVM dialect."""
+from mirax.dialect.ir_util import functions
+from mirax.dialect.transformations import CUSTOM_LIN_OF, TRANSFORMS
 from mirax.mlir import func, ir, linalg, passmanager, tensor
 
 from .mirax_expand_math import MiraxExpandMath
-from .declarations import CUSTOM_LIN_OF, TRANSFORMS, functions, ready
+from .dependence import ready
 from .mirax_jvp import MiraxJvp
 from .mirax_linearize import MiraxLinearize
 from .mirax_simplify import MiraxSimplify

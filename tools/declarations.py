@@ -6,23 +6,21 @@ have the type their pass derives a body for. The passes themselves trust the
 declarations the mirax API makes; here a broken one becomes an error at its
 function, instead of a Python exception deep in a pass.
 
-The types follow the passes' declare_* functions (passes/mirax_jvp.py, ...):
+The types follow the declare_* functions (dialect/transformations.py):
   jvp_of @f, active A:      (ins, ins[A]) -> (outs, outs)
   vjp_of @f, active A:      (ins, outs) -> (outs, ins[A])
   transpose_of @f, linear L: (ins[not L], outs) -> ins[L]
   vmap_of @f, in_axes I, out_axes O, axis_size n: each type batched at its axis (-1: not)
 """
+from mirax.dialect.ir_util import body, function_type
+from mirax.dialect.transformations import (ACTIVE, AXIS_SIZE, COND_BRANCHES, CUSTOM_LIN_OF, HOST_CALLBACK, IN_AXES,
+                                           JVP_OF, JVP_RULE, LINEAR, NOT_BATCHED, NUM_PRIMALS, OUT_AXES, SCAN_BODY,
+                                           SCAN_LENGTH, SCAN_NUM_CARRY, SCAN_NUM_XS, SCAN_REVERSE, TRANSPOSE_OF,
+                                           VJP_BWD, VJP_FWD, VJP_OF, VMAP_OF, WHILE_BODY, WHILE_COND, batched_type)
 from mirax.mlir import ir
-from mirax.passes.declarations import (COND_BRANCHES, CUSTOM_LIN_OF, HOST_CALLBACK, JVP_RULE, NUM_PRIMALS,
-                                       SCAN_BODY, SCAN_LENGTH, SCAN_NUM_CARRY, SCAN_NUM_XS, SCAN_REVERSE,
-                                       VJP_BWD, VJP_FWD, WHILE_BODY, WHILE_COND, body, callees,
-                                       function_type)
-from mirax.passes.mirax_vmap import NOT_BATCHED, batched_type
+from mirax.passes.dependence import callees
 
-ACTIVE, LINEAR = "mirax.active", "mirax.linear"
-IN_AXES, OUT_AXES, AXIS_SIZE = "mirax.in_axes", "mirax.out_axes", "mirax.axis_size"
-TRANSFORMS = {"mirax.jvp_of": ACTIVE, "mirax.vjp_of": ACTIVE, "mirax.transpose_of": LINEAR,
-              "mirax.vmap_of": None}
+TRANSFORMS = {JVP_OF: ACTIVE, VJP_OF: ACTIVE, TRANSPOSE_OF: LINEAR, VMAP_OF: None}
 
 
 class Invalid(Exception):

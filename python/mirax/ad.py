@@ -7,8 +7,7 @@ from mirax import dtypes
 from mirax.api import call_transformation, check_callable, trace_flat
 from mirax.core import Array, Aval, current_trace, is_array, to_array, with_source
 from mirax.custom_derivatives import jax_type, trace_backward_passes
-from mirax.passes.mirax_jvp import declare_jvp
-from mirax.passes.mirax_linearize import declare_vjp
+from mirax.dialect.transformations import declare_jvp, declare_vjp
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
 
 

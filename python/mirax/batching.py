@@ -5,7 +5,7 @@ import functools
 
 from mirax.api import arguments_to_arrays, call_transformation, check_callable, trace_flat
 from mirax.core import Aval, is_array, with_source
-from mirax.passes.mirax_vmap import NOT_BATCHED, declare_vmap
+from mirax.dialect.transformations import NOT_BATCHED, declare_vmap
 from mirax.tree_util import flatten_prefix, tree_flatten, tree_unflatten
 
 

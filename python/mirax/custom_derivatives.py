@@ -5,7 +5,7 @@ or vmap alone: core.current_level() is 0), the function runs, or is traced, as i
 Where one does, its rules are traced instead, one level down, so that a rule that
 calls the function applies again at every higher order; the call's callee is then a
 function computing the primal outputs through the rule, carrying the rules as
-attributes (passes/declarations.py) that mirax-jvp and mirax-transpose use in place
+attributes (dialect/transformations.py) that mirax-jvp and mirax-transpose use in place
 of its body. A custom_vjp's backward pass is traced only when a VJP is requested, as
 JAX calls it only then.
 """
@@ -19,10 +19,10 @@ import numpy as np
 from mirax import runtime
 from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
 from mirax.dtypes import is_complex, is_float
-from mirax.mlir import ir
 from mirax.dialect import tensor_type
-from mirax.passes.declarations import HOST_CALLBACK, JVP_RULE, NUM_PRIMALS, VJP_BWD, VJP_FWD, declare, functions
-from mirax.passes.mirax_vmap import VMAP_OF
+from mirax.dialect.ir_util import declare, functions
+from mirax.dialect.transformations import HOST_CALLBACK, JVP_RULE, NUM_PRIMALS, VJP_BWD, VJP_FWD, VMAP_OF
+from mirax.mlir import ir
 from mirax.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_map, tree_unflatten
 
 BWD_PENDING = "mirax.vjp_bwd_pending"  # a key of _BACKWARD_PASSES: traced on demand

@@ -4,9 +4,9 @@ import numpy as np
 
 from mirax import dtypes, runtime
 from mirax.dialect import params_of, shaped_type
+from mirax.dialect.ir_util import functions, inline_calls
 from mirax.mlir import ir
 from mirax.passes import MiraxSimplify
-from mirax.passes.declarations import functions, inline_calls
 from mirax.passes.pipelines import expand_transformations
 
 

@@ -2,7 +2,7 @@
 
 The condition and the body of a loop, or the branches of a cond, are traced once into
 functions of their own, and the construct is a call of a declared function naming
-them (passes/declarations.py: `mirax.while_cond`/`mirax.while_body`,
+them (dialect/transformations.py: `mirax.while_cond`/`mirax.while_body`,
 `mirax.cond_branches`), which mirax-to-linalg gives an scf.while or scf.if body. The
 passes transform these calls: mirax-vmap batches a loop (a batched condition keeps
 looping until every lane is done, finished lanes keeping their values) and a cond (a
@@ -13,9 +13,9 @@ import numpy as np
 from mirax import dtypes
 from mirax.core import Aval, Trace, current_trace, to_array, with_source
 from mirax.dialect import tensor_type
+from mirax.dialect.ir_util import declare, define
+from mirax.dialect.transformations import COND_BRANCHES, WHILE_BODY, WHILE_COND, branch_list, scan_attributes
 from mirax.mlir import func, ir
-from mirax.passes.declarations import (COND_BRANCHES, WHILE_BODY, WHILE_COND, branch_list, declare, define,
-                                      scan_attributes)
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
 
 __all__ = ["cond", "custom_root", "fori_loop", "map", "scan", "switch", "while_loop"]

@@ -2,7 +2,7 @@
 // RUN: mirax-opt %s --mirax-linearize --mirax-transpose --split-input-file | FileCheck %s --check-prefix=VJP
 
 // Custom derivative rules ride on the function a custom_jvp/custom_vjp call calls
-// (passes/declarations.py): mirax-jvp calls the rules instead of differentiating it.
+// (dialect/transformations.py): mirax-jvp calls the rules instead of differentiating it.
 
 /// custom_jvp: the JVP calls the rule on the primal and its tangent; @f's own body
 /// (here the rule with a zero tangent) is not differentiated.

@@ -1,0 +1,218 @@
+"""The transformation protocol: how the API asks the passes for a transformed or
+control-flow function, and what a pass reads back. It lives in the dialect layer
+because both sides speak it, and neither may import the other's internals.
+
+A transformed function is a private function declared with an attribute naming the
+function it transforms (`mirax.jvp_of`, `mirax.vjp_of`, `mirax.transpose_of`,
+`mirax.vmap_of`); its pass derives the body. Transformations nest, so a declaration is
+derived once the function it names has a body free of pending declarations:
+innermost first, to a fixed point. Every `declare_*` here declares through
+ir_util.declare, once per symbol."""
+from mirax.mlir import ir
+
+from .ir_util import declare, function_type
+from .types import ShapedType, shaped_type, tensor_type
+
+# The four transformations, each with the attributes its declaration carries.
+JVP_OF = "mirax.jvp_of"
+VJP_OF = "mirax.vjp_of"
+TRANSPOSE_OF = "mirax.transpose_of"
+VMAP_OF = "mirax.vmap_of"
+TRANSFORMS = (JVP_OF, VJP_OF, TRANSPOSE_OF, VMAP_OF)
+ACTIVE = "mirax.active"  # the arguments a JVP or VJP differentiates
+LINEAR = "mirax.linear"  # the arguments a transposed function is linear in
+IN_AXES = "mirax.in_axes"
+OUT_AXES = "mirax.out_axes"
+AXIS_SIZE = "mirax.axis_size"
+NOT_BATCHED = -1  # an in_axes/out_axes entry: no batch dimension
+
+# Custom derivative rules (mirax.custom_jvp, mirax.custom_vjp) ride on the function a
+# call of the custom function calls: `mirax.jvp_rule` names its JVP, (primals...,
+# tangents..., closure...) -> (outputs..., output tangents...); `mirax.vjp_fwd` its
+# forward pass, (primals..., closure...) -> (outputs..., residuals...), and
+# `mirax.vjp_bwd` its backward pass, (residuals..., output cotangents...) -> primal
+# cotangents; `mirax.num_primals` says how many arguments are primals (the rest are
+# the closure, which is not differentiated). mirax-jvp calls the rules in place of
+# the function; mirax-transpose calls the backward pass for the function
+# `mirax.custom_lin_of` a custom_vjp function, declared by mirax-jvp for its linear part.
+JVP_RULE = "mirax.jvp_rule"
+# A function computed by Python at run time (a custom_vjp backward pass outside jit,
+# run eagerly on concrete arrays as JAX runs it): bodiless, naming the host symbol the
+# runtime registers; mirax-to-linalg gives it a body calling that symbol on buffers.
+HOST_CALLBACK = "mirax.host_callback"
+VJP_FWD = "mirax.vjp_fwd"
+VJP_BWD = "mirax.vjp_bwd"
+NUM_PRIMALS = "mirax.num_primals"
+CUSTOM_LIN_OF = "mirax.custom_lin_of"
+
+# lax.while_loop is a declared function too, (carry..., cond closure..., body closure...)
+# -> carry..., naming its condition (carry..., closure...) -> tensor<i1> and its body
+# (carry..., closure...) -> carry...: an op could not carry mixed operand types (IRDL).
+# Passes treat a call of it as a call; mirax-to-linalg gives it an scf.while body.
+WHILE_COND = "mirax.while_cond"
+WHILE_BODY = "mirax.while_body"
+# A loop mirax-jvp made, carrying the loop it names' carries, then the tangents of the
+# carries `mirax.active`: mirax-linearize splits the primal loop off it.
+WHILE_JVP_OF = "mirax.while_jvp_of"
+# lax.cond and lax.switch: (index: tensor<i32>, args...) -> outputs..., naming its
+# branches, each args... -> outputs...; the index is in range (the API clamps it).
+# `mirax.cond_tangent_of` marks the tangent part of a cond's JVP (its branches the
+# branches' tangents, args... then the active args' tangents), which mirax-transpose
+# transposes by a cond of the branches' VJPs.
+COND_BRANCHES = "mirax.cond_branches"
+COND_TANGENT_OF = "mirax.cond_tangent_of"
+# lax.scan: (carry..., xs..., closure...) -> (carry..., ys...), naming its body
+# (carry..., x..., closure...) -> (carry..., y...) applied `mirax.scan_length` times,
+# forward or in reverse; `mirax.scan_num_carry` and `mirax.scan_num_xs` split the args.
+# `mirax.scan_tangent_of` marks the tangent part of a scan's JVP (see mirax-jvp), which
+# mirax-transpose turns into a reverse scan of the body's VJP.
+SCAN_BODY = "mirax.scan_body"
+SCAN_LENGTH = "mirax.scan_length"
+SCAN_REVERSE = "mirax.scan_reverse"
+SCAN_NUM_CARRY = "mirax.scan_num_carry"
+SCAN_NUM_XS = "mirax.scan_num_xs"
+SCAN_TANGENT_OF = "mirax.scan_tangent_of"
+SCAN_BODY_NUM_XS = "mirax.scan_body_num_xs"  # on a tangent part: how many xs the body takes
+
+
+def _spell_active(active):
+    return "_".join(map(str, active)) or "none"
+
+
+def declare_jvp(module, callee, active):
+    """The symbol of @callee's JVP with tangents for the arguments `active`, declared in
+    `module` (a builtin.module operation) once per callee and active set."""
+    name = callee.attributes["sym_name"].value
+    ftype = function_type(callee)
+    inputs, results = list(ftype.inputs), list(ftype.results)
+    jvp_type = ir.FunctionType.get(inputs + [inputs[i] for i in active], results + results)
+    return declare(module, f"{name}_jvp_{_spell_active(active)}", jvp_type, callee.location, {
+        JVP_OF: ir.FlatSymbolRefAttr.get(name), ACTIVE: ir.DenseI64ArrayAttr.get(list(active))})
+
+
+def declare_vjp(module, callee, active):
+    """The symbol of @callee's VJP with cotangents for the arguments `active`, declared
+    in `module` (a builtin.module operation) once per callee and active set."""
+    name = callee.attributes["sym_name"].value
+    ftype = function_type(callee)
+    inputs, results = list(ftype.inputs), list(ftype.results)
+    vjp_type = ir.FunctionType.get(inputs + results, results + [inputs[i] for i in active])
+    return declare(module, f"{name}_vjp_{_spell_active(active)}", vjp_type, callee.location, {
+        VJP_OF: ir.FlatSymbolRefAttr.get(name), ACTIVE: ir.DenseI64ArrayAttr.get(list(active))})
+
+
+def declare_transpose(module, linear_fn, linear):
+    """The symbol of the transpose of `linear_fn` in its arguments `linear`, declared once."""
+    name = linear_fn.attributes["sym_name"].value
+    ftype = function_type(linear_fn)
+    inputs, results = list(ftype.inputs), list(ftype.results)
+    nonlinear = [t for i, t in enumerate(inputs) if i not in linear]
+    transpose_type = ir.FunctionType.get(nonlinear + results, [inputs[i] for i in linear])
+    return declare(module, f"{name}_transpose", transpose_type, linear_fn.location, {
+        TRANSPOSE_OF: ir.FlatSymbolRefAttr.get(name), LINEAR: ir.DenseI64ArrayAttr.get(list(linear))})
+
+
+def batched_type(type_, axis, size):
+    """`type_` (an MLIR tensor type) with a dimension of `size` inserted at `axis`."""
+    if axis == NOT_BATCHED:
+        return type_
+    shaped = shaped_type(type_)
+    if not 0 <= axis <= shaped.ndim:
+        raise ValueError(f"batch axis {axis} out of range for a value of shape {list(shaped.shape)}")
+    shape = list(shaped.shape)
+    shape.insert(axis, size)
+    return tensor_type(ShapedType(tuple(shape), shaped.dtype))
+
+
+def spell_axes(axes):
+    """Batch axes in a symbol name: n for not batched."""
+    return "_".join("n" if a == NOT_BATCHED else str(a) for a in axes) or "none"
+
+
+def declare_vmap(module, callee, in_axes, out_axes, size):
+    """The symbol of @callee batched along `in_axes` (NOT_BATCHED for inputs that are
+    not) into `out_axes`, `size` elements, declared in `module` once."""
+    name = callee.attributes["sym_name"].value
+    ftype = function_type(callee)
+    inputs, results = list(ftype.inputs), list(ftype.results)
+    in_axes = list(in_axes) + [NOT_BATCHED] * (len(inputs) - len(in_axes))  # trailing constants
+    symbol = f"{name}_vmap{size}_in_{spell_axes(in_axes)}_out_{spell_axes(out_axes)}"
+    vmap_type = ir.FunctionType.get([batched_type(t, a, size) for t, a in zip(inputs, in_axes, strict=True)],
+                                    [batched_type(t, a, size) for t, a in zip(results, out_axes, strict=True)])
+    return declare(module, symbol, vmap_type, callee.location, {
+        VMAP_OF: ir.FlatSymbolRefAttr.get(name),
+        IN_AXES: ir.DenseI64ArrayAttr.get(in_axes),
+        OUT_AXES: ir.DenseI64ArrayAttr.get(list(out_axes)),
+        AXIS_SIZE: ir.IntegerAttr.get(ir.IntegerType.get_signless(64), size),
+    })
+
+
+def transformed(function):
+    """The function a declaration transforms, by name; None for other functions."""
+    for attr in TRANSFORMS:
+        if attr in function.attributes:
+            return function.attributes[attr].value
+    return None
+
+
+def branches(cond):
+    """The symbols of a cond's branches, in index order."""
+    return [ir.FlatSymbolRefAttr(a).value for a in ir.ArrayAttr(cond.attributes[COND_BRANCHES])]
+
+
+def branch_list(symbols):
+    return ir.ArrayAttr.get([ir.FlatSymbolRefAttr.get(s) for s in symbols])
+
+
+class While:
+    """A declared while loop's functions and how its args split, read once."""
+
+    def __init__(self, table, loop):
+        self.function = loop
+        self.cond, self.body = (table[loop.attributes[key].value] for key in (WHILE_COND, WHILE_BODY))
+        self.num_carry = len(function_type(loop).results)
+        self.num_cond_closure = len(function_type(self.cond).inputs) - self.num_carry
+
+    def split(self, values):
+        """carry, the condition's closure, the body's: a list of the loop's args (or of
+        flags for them)."""
+        k, c = self.num_carry, self.num_cond_closure
+        return values[:k], values[k:k + c], values[k + c:]
+
+
+class Scan:
+    """A declared scan's attributes, read once."""
+
+    def __init__(self, table, scan):
+        self.function = scan
+        self.body = table[scan.attributes[SCAN_BODY].value]
+        self.length = ir.IntegerAttr(scan.attributes[SCAN_LENGTH]).value
+        self.reverse = ir.BoolAttr(scan.attributes[SCAN_REVERSE]).value
+        self.num_carry = ir.IntegerAttr(scan.attributes[SCAN_NUM_CARRY]).value
+        self.num_xs = ir.IntegerAttr(scan.attributes[SCAN_NUM_XS]).value
+
+    def split(self, values):
+        """carry, xs, closure: a list of the scan's args (or of flags for them)."""
+        k, n = self.num_carry, self.num_xs
+        return values[:k], values[k:k + n], values[k + n:]
+
+
+def stacked_type(type_, length):
+    """`type_` (a tensor type) with a leading dimension of `length`: a scan's stacked values."""
+    shaped = shaped_type(type_)
+    return tensor_type(ShapedType((length,) + tuple(shaped.shape), shaped.dtype))
+
+
+def split_positions(positions, num_carry, num_xs):
+    """Positions among a scan body's args (carry, x, closure) as three lists, the x
+    and closure ones counted within their group."""
+    return ([i for i in positions if i < num_carry],
+            [i - num_carry for i in positions if num_carry <= i < num_carry + num_xs],
+            [i - num_carry - num_xs for i in positions if i >= num_carry + num_xs])
+
+
+def scan_attributes(body, length, reverse, num_carry, num_xs, **extra):
+    i64 = ir.IntegerType.get_signless(64)
+    return {SCAN_BODY: ir.FlatSymbolRefAttr.get(body), SCAN_LENGTH: ir.IntegerAttr.get(i64, length),
+            SCAN_REVERSE: ir.BoolAttr.get(reverse), SCAN_NUM_CARRY: ir.IntegerAttr.get(i64, num_carry),
+            SCAN_NUM_XS: ir.IntegerAttr.get(i64, num_xs), **extra}
