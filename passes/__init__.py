@@ -1,5 +1,11 @@
-"""mirax's passes, one per file, each named after its flag. `ALL_PASSES` is the
-registry mirax-opt reads; the pipelines module strings them together."""
+"""mirax's passes, one per file, each named after its flag, and the named pipelines
+built of them. `ALL_PASSES` and `PIPELINES` are the one registry that mirax-opt, the
+runtime and `Lowered.as_text` run (pipelines.py, gpu_pipeline.py)."""
+from . import gpu_pipeline  # registers the GPU passes and pipelines
+from .mirax_check_custom_vjp import MiraxCheckCustomVjp
+from .mirax_check_runtime_calls import MiraxCheckRuntimeCalls
+from .mirax_derive import MiraxDerive
+from .mirax_distinct_results import MiraxDistinctResults
 from .mirax_expand_math import MiraxExpandMath
 from .mirax_gpu_kernels import MiraxGpuKernels
 from .mirax_gpu_unified_memory import MiraxGpuUnifiedMemory
@@ -10,7 +16,9 @@ from .mirax_to_linalg import MiraxToLinalg
 from .mirax_transpose import MiraxTranspose
 from .mirax_vectorize_matmul import MiraxVectorizeMatmul
 from .mirax_vmap import MiraxVmap
+from .pipelines import PASSES as ALL_PASSES, PIPELINES
 
-ALL_PASSES = {p.name: p for p in (MiraxJvp(), MiraxLinearize(), MiraxTranspose(), MiraxVmap(), MiraxSimplify(), MiraxToLinalg(), MiraxExpandMath(), MiraxVectorizeMatmul(), MiraxGpuKernels(), MiraxGpuUnifiedMemory())}
-
-__all__ = ["ALL_PASSES", "MiraxExpandMath", "MiraxGpuKernels", "MiraxGpuUnifiedMemory", "MiraxJvp", "MiraxLinearize", "MiraxSimplify", "MiraxTranspose", "MiraxToLinalg", "MiraxVectorizeMatmul", "MiraxVmap"]
+__all__ = ["ALL_PASSES", "PIPELINES", "MiraxCheckCustomVjp", "MiraxCheckRuntimeCalls", "MiraxDerive",
+           "MiraxDistinctResults", "MiraxExpandMath", "MiraxGpuKernels", "MiraxGpuUnifiedMemory", "MiraxJvp",
+           "MiraxLinearize", "MiraxSimplify", "MiraxTranspose", "MiraxToLinalg", "MiraxVectorizeMatmul", "MiraxVmap",
+           "gpu_pipeline"]

@@ -11,25 +11,23 @@ runtime functions (python/mirax/gpu_runtime.py implements them over the CUDA dri
 import functools
 import re
 from dataclasses import dataclass
+from typing import ClassVar
 from pathlib import Path
 
 import ml_dtypes
 import numpy as np
 
-from mirax.mlir import gpu, ir, llvm_d, passmanager
+from mirax.mlir import gpu, ir, llvm_d
 
-from .mirax_expand_math import MiraxExpandMath
-from .mirax_gpu_kernels import MiraxGpuKernels
-from .mirax_gpu_unified_memory import MiraxGpuUnifiedMemory
-from .pipelines import BUFFERIZE, CPU_FUSION, CPU_LOOPS_TO_LLVM, _distinct_results
+from .pipelines import BUFFERIZE, CPU_FUSION, CPU_LOOPS_TO_LLVM, PASSES, Pipeline, register, run
 
 CHIP = "sm_90"
 PTX_FEATURES = "+ptx80"  # PTX ISA 8.0: CUDA 12.0 and later drivers load it
 KERNELS = "mirax_kernels"  # the one GPU module holding every kernel of a program
 
 GPU_OUTLINE = "gpu-kernel-outlining,symbol-dce,canonicalize,cse"
-KERNEL_STAGES = (CPU_FUSION, _distinct_results, BUFFERIZE, MiraxGpuKernels(), MiraxExpandMath(),
-                 MiraxGpuUnifiedMemory(), GPU_OUTLINE)
+KERNEL_STAGES = (CPU_FUSION, "mirax-distinct-results", BUFFERIZE, "mirax-gpu-kernels", "mirax-expand-math",
+                 "mirax-gpu-unified-memory", GPU_OUTLINE, "mirax-one-gpu-module")
 # Kernels to NVVM and LLVM: math ops with no NVVM lowering call libdevice (__nv_*).
 NVVM_STAGE = ("gpu.module(lower-affine,convert-complex-to-standard,convert-scf-to-cf,convert-gpu-to-nvvm,"
               "convert-complex-to-llvm,canonicalize,cse,reconcile-unrealized-casts)")
@@ -37,27 +35,28 @@ NVVM_STAGE = ("gpu.module(lower-affine,convert-complex-to-standard,convert-scf-t
 HOST_TO_LLVM = CPU_LOOPS_TO_LLVM.replace("reconcile-unrealized-casts", "gpu-to-llvm,reconcile-unrealized-casts")
 
 
-def _run(module, stages):
-    for stage in stages:
-        if isinstance(stage, str):
-            passmanager.PassManager.parse(f"builtin.module({stage})").run(module.operation)
-        else:
-            stage(module.operation)
-
-
 def _gpu_modules(module):
-    return [op for op in module.body.operations if op.operation.name == "gpu.module"]
+    return [op for op in module.regions[0].blocks[0].operations if op.operation.name == "gpu.module"]
 
 
-def _one_gpu_module(module):
+@dataclass(frozen=True)
+class MiraxOneGpuModule:
     """Move every outlined kernel into one GPU module (one PTX to compile and load per
     program), each kernel named after the module outlining made for it, keeping one copy
     of the functions and globals the kernels share."""
-    modules = _gpu_modules(module)
-    if not modules:
-        return
+
+    name: ClassVar[str] = "mirax-one-gpu-module"
+    summary: ClassVar[str] = "Move every outlined kernel into one gpu.module (one PTX per program)"
+
+    def __call__(self, module, pass_=None):
+        modules = _gpu_modules(module)
+        if modules:
+            _merge(module, modules)
+
+
+def _merge(module, modules):
     kernels = ir.Operation.parse(f'gpu.module @{KERNELS} [#nvvm.target<O = 3, chip = "{CHIP}">] {{\n}}')
-    module.body.append(kernels)
+    module.regions[0].blocks[0].append(kernels)
     body = kernels.regions[0].blocks[0]
     names = set()
     for outlined in modules:
@@ -76,19 +75,13 @@ def _one_gpu_module(module):
             op.attributes["kernel"] = ir.SymbolRefAttr.get([KERNELS, outlined])
         return ir.WalkResult.ADVANCE
 
-    module.operation.walk(retarget)
+    module.walk(retarget)
 
 
 def lower_to_gpu(module):
     """linalg on tensors -> kernels (gpu.func in one gpu.module) and host code launching
     them, in place."""
-    _run(module, KERNEL_STAGES)
-    _one_gpu_module(module)
-
-
-def lower_to_nvvm(module):
-    """The GPU dialect module -> kernels in the NVVM and LLVM dialects, in place."""
-    _run(module, [NVVM_STAGE])
+    run(module.operation, ["mirax-linalg-to-gpu"])
 
 
 @functools.cache
@@ -175,52 +168,45 @@ def kernels_to_ptx(module):
     return machine.emit_assembly(llvm_ir)
 
 
-def lower_host_to_llvm(module, ptx):
-    """An NVVM-stage module -> host code in the LLVM dialect, in place, with the kernels
-    as a gpu.binary holding `ptx`."""
-    for kernels in _gpu_modules(module):
-        target = ir.Attribute.parse(f'#nvvm.target<O = 3, chip = "{CHIP}">')
-        ptx_object = gpu.ObjectAttr.get(target, gpu.CompilationTarget.Assembly, ptx.encode())
-        with ir.InsertionPoint(kernels), kernels.location:
-            gpu.BinaryOp(KERNELS, ir.ArrayAttr.get([ptx_object]),
-                         offloadingHandler=ir.Attribute.parse("#gpu.select_object<0>"))
-        kernels.operation.erase()
-    _run(module, [HOST_TO_LLVM])
+@dataclass(frozen=True)
+class MiraxGpuBinary:
+    """The kernels of an NVVM-stage module compiled to PTX, which replaces their
+    gpu.module as a gpu.binary."""
 
+    name: ClassVar[str] = "mirax-gpu-binary"
+    summary: ClassVar[str] = "Compile the NVVM kernels to PTX (llvmlite) held by a gpu.binary in place of their module"
+
+    def __call__(self, module, pass_=None):
+        ptx = kernels_to_ptx(module)
+        for kernels in _gpu_modules(module):
+            target = ir.Attribute.parse(f'#nvvm.target<O = 3, chip = "{CHIP}">')
+            ptx_object = gpu.ObjectAttr.get(target, gpu.CompilationTarget.Assembly, ptx.encode())
+            with ir.InsertionPoint(kernels), kernels.location:
+                gpu.BinaryOp(KERNELS, ir.ArrayAttr.get([ptx_object]),
+                             offloadingHandler=ir.Attribute.parse("#gpu.select_object<0>"))
+            kernels.operation.erase()
+
+
+PASSES.update({p.name: p for p in (MiraxOneGpuModule(), MiraxGpuBinary())})
+register(
+    Pipeline("mirax-linalg-to-gpu", "GPU pipeline: linalg on tensors to kernels in the GPU dialect", KERNEL_STAGES),
+    Pipeline("mirax-linalg-to-nvvm", "GPU pipeline: linalg on tensors to kernels in the NVVM dialect",
+             ("mirax-linalg-to-gpu", NVVM_STAGE)),
+    Pipeline("mirax-nvvm-to-llvm", "GPU pipeline: NVVM kernels to PTX, host code to the LLVM dialect",
+             ("mirax-gpu-binary", HOST_TO_LLVM)),
+    Pipeline("mirax-gpu-pipeline", "mirax dialect to host code in the LLVM dialect launching PTX kernels, as jit does",
+             ("mirax-lower-to-linalg", "mirax-linalg-to-nvvm", "mirax-nvvm-to-llvm")),
+)
 
 STAGES = ("gpu", "nvvm", "ptx", "llvm")  # what Lowered.as_text shows after "mirax" and "linalg"
+# Each stage from linalg on tensors ("ptx" is printed from the "nvvm" module).
+_FROM_LINALG = {"gpu": ["mirax-linalg-to-gpu"], "nvvm": ["mirax-linalg-to-nvvm"], "ptx": ["mirax-linalg-to-nvvm"],
+                "llvm": ["mirax-linalg-to-nvvm", "mirax-nvvm-to-llvm"]}
 
 
 def lower_to_gpu_stage(module, stage="llvm"):
     """linalg on tensors -> a stage of the GPU pipeline, in place: 'gpu' (kernels in the
     GPU dialect), 'nvvm' (kernels in NVVM), 'ptx' (returns the kernels' PTX; the module
     is left at 'nvvm') or 'llvm' (host code in the LLVM dialect, the PTX in a gpu.binary)."""
-    lower_to_gpu(module)
-    if stage == "gpu":
-        return None
-    lower_to_nvvm(module)
-    if stage == "nvvm":
-        return None
-    ptx = kernels_to_ptx(module)
-    if stage == "ptx":
-        return ptx
-    lower_host_to_llvm(module, ptx)
-    return None
-
-
-@dataclass(frozen=True)
-class Pipeline:
-    """A stage of the GPU pipeline that mirax-opt runs like a pass."""
-
-    name: str
-    summary: str
-    stage: str
-
-    def __call__(self, operation, pass_=None):
-        lower_to_gpu_stage(operation.opview, self.stage)
-
-
-GPU_PIPELINES = {p.name: p for p in (
-    Pipeline("mirax-linalg-to-gpu", "GPU pipeline: linalg on tensors to kernels in the GPU dialect", "gpu"),
-    Pipeline("mirax-linalg-to-nvvm", "GPU pipeline: linalg on tensors to kernels in the NVVM dialect", "nvvm"),
-)}
+    run(module.operation, _FROM_LINALG[stage])
+    return kernels_to_ptx(module.operation) if stage == "ptx" else None

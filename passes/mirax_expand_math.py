@@ -18,6 +18,7 @@ is lowered to loops); f64 keeps libm. Uses math.fma: math-expand-ops must not
 expand fma after it.
 """
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -261,8 +262,8 @@ def _interleave_enclosing_loop(op):
 
 @dataclass(frozen=True)
 class MiraxExpandMath:
-    name: str = "mirax-expand-math"
-    summary: str = "Expand scalar f32 exp, log, tanh, sin, cos into vectorizable polynomial approximations"
+    name: ClassVar[str] = "mirax-expand-math"
+    summary: ClassVar[str] = "Expand scalar f32 exp, log, tanh, sin, cos into vectorizable polynomial approximations"
 
     def __call__(self, module, pass_=None):
         fallbacks = {_fallback_name(f) for f in FALLBACKS.values()}

@@ -27,6 +27,7 @@ cloned into it, so that kernel outlining copies the globals into the GPU module.
 """
 import math as pymath
 from dataclasses import dataclass
+from typing import ClassVar
 
 from mirax.mlir import affine, arith, gpu, ir, linalg, memref, passmanager, scf
 
@@ -566,8 +567,8 @@ def _sink_views(launch):
 
 @dataclass(frozen=True)
 class MiraxGpuKernels:
-    name: str = "mirax-gpu-kernels"
-    summary: str = "Turn each linalg op and memref.copy on buffers into GPU kernels (gpu.launch)"
+    name: ClassVar[str] = "mirax-gpu-kernels"
+    summary: ClassVar[str] = "Turn each linalg op and memref.copy on buffers into GPU kernels (gpu.launch)"
 
     def __call__(self, module, pass_=None):
         for op in ops_named(module, "memref.copy"):

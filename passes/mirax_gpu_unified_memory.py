@@ -8,14 +8,15 @@ and each launch synchronous, all of it is correct without copies between host an
 device. Buffers inside kernels (none today) are left alone.
 """
 from dataclasses import dataclass
+from typing import ClassVar
 
 from mirax.mlir import gpu, ir
 
 
 @dataclass(frozen=True)
 class MiraxGpuUnifiedMemory:
-    name: str = "mirax-gpu-unified-memory"
-    summary: str = "Allocate host code's buffers in unified memory (gpu.alloc host_shared)"
+    name: ClassVar[str] = "mirax-gpu-unified-memory"
+    summary: ClassVar[str] = "Allocate host code's buffers in unified memory (gpu.alloc host_shared)"
 
     def __call__(self, module, pass_=None):
         found = []

@@ -12,6 +12,7 @@ JVP of its callee, declared here and derived in turn; transformed functions nest
 has a body free of pending declarations: innermost first, to a fixed point.
 """
 from dataclasses import dataclass
+from typing import ClassVar
 
 from mirax.dialect import node_of, rules
 from mirax.dialect.types import is_complex, is_float, shaped_type
@@ -265,8 +266,8 @@ def _scan_jvp(module, op, function, in_primals, in_tangents):
 
 @dataclass(frozen=True)
 class MiraxJvp:
-    name: str = "mirax-jvp"
-    summary: str = "Derive the bodies of functions declared as JVPs (forward-mode autodiff)"
+    name: ClassVar[str] = "mirax-jvp"
+    summary: ClassVar[str] = "Derive the bodies of functions declared as JVPs (forward-mode autodiff)"
 
     def __call__(self, module, pass_=None):
         """Derive every JVP declaration of `module` (the builtin.module operation) that

@@ -15,6 +15,7 @@ from that function's transpose, declared here (`mirax.transpose_of`) and derived
 mirax-transpose.
 """
 from dataclasses import dataclass
+from typing import ClassVar
 
 from mirax.dialect.ir_util import (add_body, declare, function_type, functions, inline_calls, linear_values,
                                    mark_derived, rebuild)
@@ -151,8 +152,8 @@ def _linear_function(module, decl, residuals, tangent_args, linear_ops, out_tang
 
 @dataclass(frozen=True)
 class MiraxLinearize:
-    name: str = "mirax-linearize"
-    summary: str = "Derive functions declared as VJPs: JVP, partial evaluation, and a transpose to derive"
+    name: ClassVar[str] = "mirax-linearize"
+    summary: ClassVar[str] = "Derive functions declared as VJPs: JVP, partial evaluation, and a transpose to derive"
 
     def __call__(self, module, pass_=None):
         derive_ready(module, VJP_OF, _derive)

@@ -5,14 +5,15 @@ results nothing reads, and derived functions nothing calls any more (the JVPs th
 mirax-linearize inlined). Upstream's cse, canonicalize and symbol-dce remove them:
 mirax ops are Pure, so both see through them."""
 from dataclasses import dataclass
+from typing import ClassVar
 
 from mirax.mlir import passmanager
 
 
 @dataclass(frozen=True)
 class MiraxSimplify:
-    name: str = "mirax-simplify"
-    summary: str = "Remove duplicate work, dead ops and uncalled private functions (cse, canonicalize, symbol-dce)"
+    name: ClassVar[str] = "mirax-simplify"
+    summary: ClassVar[str] = "Remove duplicate work, dead ops and uncalled private functions (cse, canonicalize, symbol-dce)"
 
     def __call__(self, module, pass_=None):
         passmanager.PassManager.parse("builtin.module(cse, canonicalize, symbol-dce)").run(module)

@@ -8,6 +8,7 @@ converted the same way. Declared scans first become while loops; declared while 
 and conds then get their scf bodies.
 """
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -248,8 +249,8 @@ def _build_conds(module):
 
 @dataclass(frozen=True)
 class MiraxToLinalg:
-    name: str = "mirax-to-linalg"
-    summary: str = "Lower mirax ops to linalg, tensor, arith, math and complex; declared loops, conds and scans to scf"
+    name: ClassVar[str] = "mirax-to-linalg"
+    summary: ClassVar[str] = "Lower mirax ops to linalg, tensor, arith, math and complex; declared loops, conds and scans to scf"
 
     def __call__(self, module, pass_=None):
         _expand_scans(module)

@@ -10,6 +10,7 @@ rule (dialect/rules.py `transpose`), cotangents adding up where a value is used
 twice; a value no cotangent reaches stays a symbolic zero.
 """
 from dataclasses import dataclass
+from typing import ClassVar
 
 from mirax.dialect import node_of, rules
 from mirax.dialect.types import shaped_type
@@ -178,8 +179,8 @@ def _transpose_custom_lin(module, op, callee, cts, operands):
 
 @dataclass(frozen=True)
 class MiraxTranspose:
-    name: str = "mirax-transpose"
-    summary: str = "Derive the bodies of functions declared as transposes of linear functions"
+    name: ClassVar[str] = "mirax-transpose"
+    summary: ClassVar[str] = "Derive the bodies of functions declared as transposes of linear functions"
 
     def __call__(self, module, pass_=None):
         derive_ready(module, TRANSPOSE_OF, _derive)

@@ -26,6 +26,7 @@ bufferization; the vector ops it leaves are lowered by the rest of the CPU pipel
 (convert-vector-to-scf, convert-vector-to-llvm).
 """
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -270,8 +271,8 @@ def _tiles_attr(tiles):
 
 @dataclass(frozen=True)
 class MiraxVectorizeMatmul:
-    name: str = "mirax-vectorize-matmul"
-    summary: str = "Tile f32 linalg.matmul for caches, threads and registers, vectorize it and its operand transposes"
+    name: ClassVar[str] = "mirax-vectorize-matmul"
+    summary: ClassVar[str] = "Tile f32 linalg.matmul for caches, threads and registers, vectorize it and its operand transposes"
 
     def __call__(self, module, pass_=None):
         matmuls, transposes = [], []

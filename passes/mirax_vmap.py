@@ -14,6 +14,7 @@ only when a rule needs it elsewhere. A call becomes a call of its callee's batch
 version, declared here and derived in turn; transformations nest, innermost first.
 """
 from dataclasses import dataclass
+from typing import ClassVar
 
 from mirax.dialect import node_of, rules
 from mirax.dialect.batching import batch_at, move_axis
@@ -255,8 +256,8 @@ def broadcast_to(pred, shaped):
 
 @dataclass(frozen=True)
 class MiraxVmap:
-    name: str = "mirax-vmap"
-    summary: str = "Derive the bodies of functions declared as batched versions of others (vectorization)"
+    name: ClassVar[str] = "mirax-vmap"
+    summary: ClassVar[str] = "Derive the bodies of functions declared as batched versions of others (vectorization)"
 
     def __call__(self, module, pass_=None):
         derive_ready(module, VMAP_OF, _derive)

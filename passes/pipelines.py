@@ -1,17 +1,81 @@
-"""The pass pipelines from the mirax dialect down to the LLVM dialect."""
-from mirax.dialect.ir_util import functions
-from mirax.dialect.transformations import CUSTOM_LIN_OF, TRANSFORMS
-from mirax.mlir import func, ir, linalg, passmanager, tensor
+"""The one registry of mirax's passes and named pipelines, which mirax-opt, the
+runtime and `Lowered.as_text` all run: a pipeline is a list of registered pass names,
+pipeline names and upstream pipeline texts, so what `jit` compiles `mirax-opt` replays
+(`mirax-opt in.mlir --mirax-cpu-pipeline` on a program's "mirax" stage prints its
+"llvm" stage)."""
+from dataclasses import dataclass
 
+from mirax.mlir import passmanager
+
+from .mirax_check_custom_vjp import MiraxCheckCustomVjp
+from .mirax_check_runtime_calls import MiraxCheckRuntimeCalls
+from .mirax_derive import MiraxDerive
+from .mirax_distinct_results import MiraxDistinctResults
 from .mirax_expand_math import MiraxExpandMath
-from .dependence import ready
+from .mirax_gpu_kernels import MiraxGpuKernels
+from .mirax_gpu_unified_memory import MiraxGpuUnifiedMemory
 from .mirax_jvp import MiraxJvp
 from .mirax_linearize import MiraxLinearize
 from .mirax_simplify import MiraxSimplify
-from .mirax_transpose import MiraxTranspose
 from .mirax_to_linalg import MiraxToLinalg
+from .mirax_transpose import MiraxTranspose
 from .mirax_vectorize_matmul import MiraxVectorizeMatmul
 from .mirax_vmap import MiraxVmap
+
+# Passes by flag name; gpu_pipeline.py adds its own.
+PASSES = {p.name: p for p in (
+    MiraxDerive(), MiraxJvp(), MiraxLinearize(), MiraxTranspose(), MiraxVmap(), MiraxSimplify(), MiraxCheckCustomVjp(),
+    MiraxToLinalg(), MiraxVectorizeMatmul(), MiraxDistinctResults(), MiraxExpandMath(), MiraxCheckRuntimeCalls(),
+    MiraxGpuKernels(), MiraxGpuUnifiedMemory())}
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A named pipeline: registered pass names, pipeline names and upstream pipeline
+    texts, run in order."""
+
+    name: str
+    summary: str
+    elements: tuple
+
+
+PIPELINES = {}  # by name
+
+
+def register(*pipelines):
+    for pipeline in pipelines:
+        PIPELINES[pipeline.name] = pipeline
+
+
+def expand(elements):
+    """`elements` with every pipeline name replaced by its elements, recursively."""
+    out = []
+    for element in elements:
+        pipeline = PIPELINES.get(element)
+        out.extend(expand(pipeline.elements) if pipeline else [element])
+    return out
+
+
+def run(module, elements):
+    """Run a pipeline on `module` (the builtin.module operation), in place: mirax passes
+    called as they are, so that their errors (a TypeError of a jvp of a custom_vjp)
+    reach the user unchanged; consecutive upstream elements in one PassManager."""
+    upstream = []
+
+    def flush():
+        if upstream:
+            passmanager.PassManager.parse(f"builtin.module({','.join(upstream)})").run(module)
+            upstream.clear()
+
+    for element in expand(elements):
+        pass_ = PASSES.get(element)
+        if pass_ is None:
+            upstream.append(element)
+        else:
+            flush()
+            pass_(module)
+    flush()
+
 
 # linalg on tensors -> LLVM dialect for the CPU: stages of upstream passes (pipeline
 # text) and mirax passes between them. Elementwise chains fuse into one
@@ -78,85 +142,30 @@ CPU_LOOPS_TO_LLVM = ",".join([
 ])
 
 
-def expand_transformations(module):
-    """Derive every transformed function (JVPs, VJPs, transposes, batched versions),
-    innermost first."""
-    while True:
-        for transform in (MiraxJvp(), MiraxLinearize(), MiraxTranspose(), MiraxVmap()):
-            transform(module)
-        _, pending = ready(module, "mirax.jvp_of")
-        if not pending:
-            return
-        if not any(ready(module, kind)[0] for kind in TRANSFORMS):
-            raise ValueError("transformed functions wait on each other; none can be derived")
+# mirax -> linalg on tensors: derivations, then each op lowered.
+TO_LINALG = ("mirax-derive", "mirax-simplify", "mirax-check-custom-vjp", "mirax-to-linalg", "canonicalize")
+LINALG_TO_LLVM = (CPU_FUSION, "mirax-vectorize-matmul", "mirax-distinct-results", CPU_TO_LOOPS, "mirax-expand-math",
+                  CPU_LOOPS_TO_LLVM, "mirax-check-runtime-calls")
+register(
+    Pipeline("mirax-lower-to-linalg", "mirax dialect to linalg on tensors, as jit does (the \"linalg\" stage)",
+             TO_LINALG),
+    Pipeline("mirax-linalg-to-llvm", "CPU pipeline: linalg on tensors to the LLVM dialect", LINALG_TO_LLVM),
+    Pipeline("mirax-cpu-pipeline", "mirax dialect to the LLVM dialect for the CPU, exactly as jit does",
+             ("mirax-lower-to-linalg", "mirax-linalg-to-llvm")),
+)
 
 
 def lower_to_linalg(module):
-    """mirax -> linalg, in place: transformations expanded, then each op lowered."""
-    expand_transformations(module.operation)
-    MiraxSimplify()(module.operation)
-    for function in functions(module.operation).values():
-        if CUSTOM_LIN_OF in function.attributes:  # still called after simplification: forward mode needs it
-            raise TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp function.")
-    MiraxToLinalg()(module.operation)
-    passmanager.PassManager.parse("builtin.module(canonicalize)").run(module.operation)
+    """mirax -> linalg, in place."""
+    run(module.operation, ["mirax-lower-to-linalg"])
 
 
 BARE_POINTERS = "{use-bare-ptr-memref-call-conv=1}"
-
-
-def _distinct_results(module):
-    """A function returning one tensor twice returns a copy the second time:
-    buffer-results-to-out-params needs a buffer per result. A stage right before
-    bufferization: inlining and canonicalization merge equal values, and
-    linalg-fuse-elementwise-ops would fold a copy of a constant (and crashes on a 0-d
-    linalg.copy of one: hessian(jnp.floor) segfaulted)."""
-    for function in module.regions[0].blocks[0].operations:
-        if function.operation.name != "func.func" or not function.regions[0].blocks:
-            continue
-        ret = list(function.regions[0].blocks[0].operations)[-1]
-        seen, operands = set(), list(ret.operands)
-        for i, value in enumerate(operands):
-            if value in seen:
-                with ir.InsertionPoint(ret), ret.location:
-                    shaped = ir.RankedTensorType(value.type)
-                    empty = tensor.EmptyOp(shaped.shape, shaped.element_type).result
-                    operands[i] = linalg.copy(value, outs=[empty])
-            seen.add(value)
-        if operands != list(ret.operands):
-            with ir.InsertionPoint(ret), ret.location:
-                func.ReturnOp(operands)
-            ret.operation.erase()
-
-
-CPU_PIPELINE = (CPU_FUSION, MiraxVectorizeMatmul(), _distinct_results, CPU_TO_LOOPS, MiraxExpandMath(),
-                CPU_LOOPS_TO_LLVM)
 
 
 def lower_to_llvm(module, bare_pointers=True):
     """linalg -> LLVM dialect, in place. Functions take bare pointers to their buffers,
     or memref descriptors when `bare_pointers` is false (needed for zero-size buffers,
     which the bare-pointer convention rejects)."""
-    for stage in CPU_PIPELINE:
-        if isinstance(stage, str):
-            pipeline = stage if bare_pointers else stage.replace(BARE_POINTERS, "")
-            passmanager.PassManager.parse(f"builtin.module({pipeline})").run(module.operation)
-        else:
-            stage(module.operation)
-    _check_runtime_calls(module)
-
-
-# Functions the ExecutionEngine finds in the process (libc, libm); anything else that
-# the lowering calls would be an unresolved symbol and crash the JIT.
-RUNTIME_LIBRARY = ("memrefCopy", "_mlir_memref_to_llvm_alloc", "mlirAsyncRuntime")
-
-
-def _check_runtime_calls(module):
-    """Refuse a program that calls into MLIR's runtime libraries, which the JIT lacks
-    (a strided buffer copy, for one): an error here instead of a crash when run."""
-    for op in module.body.operations:
-        if op.operation.name == "llvm.func" and not op.regions[0].blocks:
-            name = op.attributes["sym_name"].value
-            if name.startswith(RUNTIME_LIBRARY):
-                raise NotImplementedError(f"the compiled program calls {name} from MLIR's runtime library, which "
-                                          f"mirax's CPU JIT does not load; please report the program")
+    elements = expand(["mirax-linalg-to-llvm"])
+    run(module.operation, elements if bare_pointers else [e.replace(BARE_POINTERS, "") for e in elements])

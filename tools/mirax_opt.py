@@ -1,9 +1,11 @@
 """mirax-opt: the opt-style driver. Parses MLIR with the mirax dialect and every
-upstream dialect, runs mirax passes (passes.ALL_PASSES) and upstream passes in the
-order given, and prints the result; `--verify-diagnostics` checks `expected-error`
-comments as mlir-opt does.
+upstream dialect, runs mirax passes, mirax's named pipelines (the registry of
+passes/pipelines.py that jit runs too) and upstream passes in the order given, and
+prints the result; `--verify-diagnostics` checks `expected-error` comments as
+mlir-opt does.
 
     mirax-opt in.mlir --mirax-to-linalg --canonicalize
+    mirax-opt in.mlir --mirax-cpu-pipeline   # a jit program's "mirax" stage -> its "llvm" stage
     mirax-opt in.mlir --pass-pipeline='builtin.module(mirax-to-linalg,cse)'
     mirax-opt invalid.mlir --split-input-file --verify-diagnostics
 """
@@ -15,8 +17,8 @@ from pathlib import Path
 
 from mirax import dialect
 from mirax.mlir import ir, passmanager
-from mirax.passes import ALL_PASSES
-from mirax.passes.gpu_pipeline import GPU_PIPELINES
+from mirax.passes import ALL_PASSES, PIPELINES
+from mirax.passes.pipelines import expand
 from mirax.tools import declarations
 
 SPLIT_MARKER = "// -----"
@@ -60,13 +62,14 @@ def split_pipeline(text):
 
 
 def build_pass_manager(elements):
-    """One PassManager on builtin.module running `elements` in order: mirax passes as
-    Python passes, anything else parsed by MLIR. ValueError names a bad element."""
+    """One PassManager on builtin.module running `elements` in order, named pipelines
+    expanded: mirax passes as Python passes, anything else parsed by MLIR. ValueError
+    names a bad element."""
     pm = passmanager.PassManager("builtin.module")
-    for element in elements:
+    for element in expand(elements):
         name = re.match(r"[^{(]*", element)[0]
-        pass_ = ALL_PASSES.get(name) or GPU_PIPELINES.get(name)  # (the GPU pipelines run like passes)
-        if pass_ is not None:
+        pass_ = ALL_PASSES.get(name)
+        if pass_ is not None or name in PIPELINES:
             if element != name:
                 raise ValueError(f"mirax pass '{name}' takes no options: '{element}'")
             pm.add(_as_mlir_pass(pass_), name=name, argument=name, description=pass_.summary)
@@ -273,13 +276,15 @@ class Opt:
 
 
 def argument_parser():
-    passes = "\n".join(f"  --{name:<28} {p.summary}" for name, p in sorted({**ALL_PASSES, **GPU_PIPELINES}.items()))
+    passes = "\n".join(f"  --{name:<28} {p.summary}" for name, p in sorted(ALL_PASSES.items()))
+    pipelines = "\n".join(f"  --{name:<28} {p.summary}" for name, p in sorted(PIPELINES.items()))
     parser = argparse.ArgumentParser(
         prog="mirax-opt",
         allow_abbrev=False,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run mirax and upstream MLIR passes on MLIR input and print the result.",
-        epilog=f"mirax passes:\n{passes}\n\n"
+        epilog=f"mirax passes:\n{passes}\n\nmirax pipelines (what jit runs; mirax-cpu-pipeline on a program's \"mirax\" "
+        f"stage prints its \"llvm\" stage):\n{pipelines}\n\n"
         "Any other --NAME[=OPTIONS] runs the upstream MLIR pass NAME{OPTIONS} (e.g. --canonicalize,\n"
         "--one-shot-bufferize=bufferize-function-boundaries). Pass flags run in the order given.",
     )

@@ -6,8 +6,7 @@ from mirax import dtypes, runtime
 from mirax.dialect import params_of, shaped_type
 from mirax.dialect.ir_util import functions, inline_calls
 from mirax.mlir import ir
-from mirax.passes import MiraxSimplify
-from mirax.passes.pipelines import expand_transformations
+from mirax.passes import MiraxDerive, MiraxSimplify
 
 
 def _names():
@@ -49,7 +48,7 @@ class Jaxpr:
         self.out_avals = trace.out_avals
         with runtime.context():
             self._module = ir.Module.parse(trace.text)
-            expand_transformations(self._module.operation)
+            MiraxDerive()(self._module.operation)
             inline_calls(self._module.operation, functions(self._module.operation)["main"])
             MiraxSimplify()(self._module.operation)
             self._main = functions(self._module.operation)["main"]

@@ -15,7 +15,7 @@ from mirax.api import Jitted
 from mirax.mlir import arith, ir, scf
 from mirax.passes import gpu_pipeline, mirax_gpu_kernels
 from mirax.passes.mirax_gpu_kernels import ops_named
-from mirax.passes.pipelines import CPU_LOOPS_TO_LLVM, lower_to_linalg
+from mirax.passes.pipelines import CPU_LOOPS_TO_LLVM, lower_to_linalg, run
 from test_gpu_ptx import PROGRAMS
 
 
@@ -60,8 +60,8 @@ def _sequentialize(launch):
 
 
 def _emulated_lowering(module):
-    kernels = gpu_pipeline.KERNEL_STAGES.index(gpu_pipeline.MiraxGpuUnifiedMemory())
-    gpu_pipeline._run(module, gpu_pipeline.KERNEL_STAGES[:kernels])
+    kernels = gpu_pipeline.KERNEL_STAGES.index("mirax-gpu-unified-memory")
+    run(module.operation, gpu_pipeline.KERNEL_STAGES[:kernels])
     for launch in ops_named(module, "gpu.launch"):
         _sequentialize(launch)
     # The tiles in a block's shared memory become plain globals.
@@ -70,7 +70,7 @@ def _emulated_lowering(module):
         op.operation.erase()
     for op in list(plain.body.operations):
         module.body.append(op.detach_from_parent())
-    gpu_pipeline._run(module, [CPU_LOOPS_TO_LLVM])
+    run(module.operation, [CPU_LOOPS_TO_LLVM])
 
 
 class Emulated(runtime.Executable):
