@@ -17,10 +17,6 @@ KNOWN = [
     {"item": "issue 16, fuzzer finding: jnp.einsum('ii->', x) of a (2, 1) x raises; JAX broadcasts the size-1 "
              "dimension (returns x[0, 0])",
      "ops": {"einsum"}, "stacks": None, "classes": {"mirax-raises"}, "message": "does not match previous terms"},
-    {"item": "issue 16, fuzzer finding: grad of lax.fori_loop(0, jnp.clip(n, 0, 3), ...) with a concrete array "
-             "bound n (not differentiated) returns a value; JAX raises 'Reverse-mode differentiation does not work "
-             "for lax.while_loop or lax.fori_loop with dynamic start/stop values'",
-     "ops": {"fori_dyn"}, "stacks": DERIVATIVES, "classes": {"jax-raises"}},
 ]
 
 
