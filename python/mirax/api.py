@@ -30,7 +30,7 @@ class TracedFunction:
         if enclosing is not None:
             return enclosing.call(self.trace, args)
         if self._executable is None:
-            self._executable = runtime.compile(
+            self._executable = core.compile(
                 self.trace.text, "main", len(args) + len(self.trace.constvars), self.trace.out_avals, self.backend)
         outs = self._executable(list(args) + self.trace.constvars)
         return [Array(o, a.weak_type) for o, a in zip(outs, self.trace.out_avals, strict=True)]
@@ -68,7 +68,7 @@ def call_transformation(declare, callee, args, extra, active, out_avals, prepare
         outs = trace.call_transformed(declare, callee, trace.invars[: len(args)], trace.invars[len(args):],
                                       active, out_avals, prepare)
     trace.finish(outs)
-    executable = runtime.compile(trace.text, "main", len(trace.invars) + len(trace.constvars), trace.out_avals)
+    executable = core.compile(trace.text, "main", len(trace.invars) + len(trace.constvars), trace.out_avals)
     results = executable(inputs + trace.constvars)
     return [Array(r, a.weak_type) for r, a in zip(results, trace.out_avals, strict=True)]
 

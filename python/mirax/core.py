@@ -92,25 +92,16 @@ class UnexpectedTracerError(Exception):
 # ----------------------------------------------------------------------------- concrete arrays
 
 
-class Array:
+class Array(runtime.Buffer):
     """A concrete array on the CPU: an immutable, C-contiguous NumPy buffer."""
 
-    __slots__ = ("_value", "weak_type", "_pointer", "__weakref__")
+    __slots__ = ("weak_type", "__weakref__")
     __array_priority__ = 100
 
     def __init__(self, value, weak_type=False):
         self._value = value
         self.weak_type = weak_type
         self._pointer = None
-
-    @property
-    def pointer(self):
-        """The buffer's address, for calls into compiled code."""
-        if self._pointer is None:
-            if not self._value.flags.writeable or not self._value.flags.c_contiguous:
-                self._value = np.array(self._value, order="C")
-            self._pointer = runtime.address(self._value)
-        return self._pointer
 
     @property
     def aval(self):
@@ -492,6 +483,14 @@ def clear_caches():
     runtime.clear_caches()
 
 
+def compile(module_text, entry, num_inputs, out_types, backend=None):
+    """runtime.compile, the GPU's runtime loaded first for a GPU program (it loads the
+    GPU compiler, so only then)."""
+    if platforms.platform(backend or platforms.default_backend()) == "gpu":
+        import mirax.gpu_runtime  # noqa: F401, PLC0415 - registers the GPU's executables
+    return runtime.compile(module_text, entry, num_inputs, out_types, backend)
+
+
 def _eager(op_cls, args, in_avals, out_avals, params):
     for x in args:
         if isinstance(x, Tracer):  # a tracer outside its trace
@@ -502,7 +501,7 @@ def _eager(op_cls, args, in_avals, out_avals, params):
         with Trace([Aval(a.shape, a.dtype) for a in in_avals]) as trace:
             outs = trace.emit(op_cls, trace.invars, out_avals, params)
         trace.finish(outs)
-        executable = _eager_cache[key] = runtime.compile(trace.text, "main", len(args), trace.out_avals)
+        executable = _eager_cache[key] = compile(trace.text, "main", len(args), trace.out_avals)
     results = executable(args)
     return [Array(r, a.weak_type) for r, a in zip(results, out_avals, strict=True)]
 

@@ -17,7 +17,6 @@ import sys
 import numpy as np
 
 from mirax import cuda, runtime
-from mirax.core import Array
 from mirax.passes.gpu_pipeline import lower_to_gpu_stage
 
 _P, _I64 = ctypes.c_void_p, ctypes.c_int64
@@ -85,6 +84,9 @@ class GpuExecutable(runtime.Executable):
 
     def __call__(self, inputs):
         cuda.driver().make_current()
-        inputs = [x if cuda.in_unified_memory(x._value) else Array(cuda.to_unified_memory(np.asarray(x._value)))
-                  for x in inputs]
+        inputs = [x if cuda.in_unified_memory(x._value)
+                  else runtime.Buffer(cuda.to_unified_memory(np.asarray(x._value))) for x in inputs]
         return super().__call__(inputs)
+
+
+runtime.EXECUTABLES["gpu"] = GpuExecutable

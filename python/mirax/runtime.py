@@ -487,8 +487,27 @@ def _mark_inputs_read_only(module, entry):
     function.attributes["arg_attrs"] = ir.ArrayAttr.get([read_only] * count)
 
 
+class Buffer:
+    """A NumPy buffer as compiled code takes it, with its address (core.Array is one)."""
+
+    __slots__ = ("_value", "_pointer")
+
+    def __init__(self, value):
+        self._value = value
+        self._pointer = None
+
+    @property
+    def pointer(self):
+        """The buffer's address, for calls into compiled code."""
+        if self._pointer is None:
+            if not self._value.flags.writeable or not self._value.flags.c_contiguous:
+                self._value = np.array(self._value, order="C")
+            self._pointer = address(self._value)
+        return self._pointer
+
+
 class Executable:
-    """A compiled entry function: call it with mirax Arrays, get new NumPy arrays back."""
+    """A compiled entry function: call it with Buffers, get new NumPy arrays back."""
 
     lower = staticmethod(lower_to_llvm)  # linalg -> LLVM dialect, in place
     empty = staticmethod(np.empty)  # the output buffers
@@ -550,6 +569,9 @@ class DescriptorExecutable:
         return outputs
 
 
+EXECUTABLES = {}  # backend -> the executable class of a program with no zero-size buffer at its boundary
+
+
 def compile(module_text, entry, num_inputs, out_types, backend=None):
     """The executable of `entry` in a mirax module for `backend` ('cpu' or 'gpu'; by
     default the default backend), compiled once per distinct text."""
@@ -573,7 +595,7 @@ def _compile(module_text, entry, num_inputs, out_types, backend):
         ftype = ir.FunctionType(ir.TypeAttr(entry_func.attributes["function_type"]).value)
     has_empty = any(0 in ir.RankedTensorType(t).shape for t in list(ftype.inputs) + list(ftype.results))
     if backend == "gpu":
-        from mirax.gpu_runtime import GpuExecutable as kind  # noqa: PLC0415 - loads the GPU compiler
+        kind = EXECUTABLES["gpu"]  # registered by gpu_runtime, which core.compile loads for the GPU
         if has_empty:
             raise NotImplementedError("the GPU backend does not take zero-size arrays in or out of a compiled "
                                       "function yet")
