@@ -11,6 +11,7 @@ from .mirax_gpu_kernels import MiraxGpuKernels
 from .mirax_gpu_unified_memory import MiraxGpuUnifiedMemory
 from .mirax_jvp import MiraxJvp
 from .mirax_linearize import MiraxLinearize
+from .mirax_read_only_arguments import MiraxReadOnlyArguments
 from .mirax_simplify import MiraxSimplify
 from .mirax_to_linalg import MiraxToLinalg
 from .mirax_transpose import MiraxTranspose
@@ -20,5 +21,5 @@ from .pipelines import PASSES as ALL_PASSES, PIPELINES
 
 __all__ = ["ALL_PASSES", "PIPELINES", "MiraxCheckCustomVjp", "MiraxCheckRuntimeCalls", "MiraxDerive",
            "MiraxDistinctResults", "MiraxExpandMath", "MiraxGpuKernels", "MiraxGpuUnifiedMemory", "MiraxJvp",
-           "MiraxLinearize", "MiraxSimplify", "MiraxTranspose", "MiraxToLinalg", "MiraxVectorizeMatmul", "MiraxVmap",
-           "gpu_pipeline"]
+           "MiraxLinearize", "MiraxReadOnlyArguments", "MiraxSimplify", "MiraxTranspose", "MiraxToLinalg",
+           "MiraxVectorizeMatmul", "MiraxVmap", "gpu_pipeline"]

@@ -26,8 +26,8 @@ PTX_FEATURES = "+ptx80"  # PTX ISA 8.0: CUDA 12.0 and later drivers load it
 KERNELS = "mirax_kernels"  # the one GPU module holding every kernel of a program
 
 GPU_OUTLINE = "gpu-kernel-outlining,symbol-dce,canonicalize,cse"
-KERNEL_STAGES = (CPU_FUSION, "mirax-distinct-results", BUFFERIZE, "mirax-gpu-kernels", "mirax-expand-math",
-                 "mirax-gpu-unified-memory", GPU_OUTLINE, "mirax-one-gpu-module")
+KERNEL_STAGES = ("mirax-read-only-arguments", CPU_FUSION, "mirax-distinct-results", BUFFERIZE, "mirax-gpu-kernels",
+                 "mirax-expand-math", "mirax-gpu-unified-memory", GPU_OUTLINE, "mirax-one-gpu-module")
 # Kernels to NVVM and LLVM: math ops with no NVVM lowering call libdevice (__nv_*).
 NVVM_STAGE = ("gpu.module(lower-affine,convert-complex-to-standard,convert-scf-to-cf,convert-gpu-to-nvvm,"
               "convert-complex-to-llvm,canonicalize,cse,reconcile-unrealized-casts)")

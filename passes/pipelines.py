@@ -16,6 +16,7 @@ from .mirax_gpu_kernels import MiraxGpuKernels
 from .mirax_gpu_unified_memory import MiraxGpuUnifiedMemory
 from .mirax_jvp import MiraxJvp
 from .mirax_linearize import MiraxLinearize
+from .mirax_read_only_arguments import MiraxReadOnlyArguments
 from .mirax_simplify import MiraxSimplify
 from .mirax_to_linalg import MiraxToLinalg
 from .mirax_transpose import MiraxTranspose
@@ -25,8 +26,8 @@ from .mirax_vmap import MiraxVmap
 # Passes by flag name; gpu_pipeline.py adds its own.
 PASSES = {p.name: p for p in (
     MiraxDerive(), MiraxJvp(), MiraxLinearize(), MiraxTranspose(), MiraxVmap(), MiraxSimplify(), MiraxCheckCustomVjp(),
-    MiraxToLinalg(), MiraxVectorizeMatmul(), MiraxDistinctResults(), MiraxExpandMath(), MiraxCheckRuntimeCalls(),
-    MiraxGpuKernels(), MiraxGpuUnifiedMemory())}
+    MiraxToLinalg(), MiraxReadOnlyArguments(), MiraxVectorizeMatmul(), MiraxDistinctResults(), MiraxExpandMath(),
+    MiraxCheckRuntimeCalls(), MiraxGpuKernels(), MiraxGpuUnifiedMemory())}
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,8 @@ CPU_LOOPS_TO_LLVM = ",".join([
 
 # mirax -> linalg on tensors: derivations, then each op lowered.
 TO_LINALG = ("mirax-derive", "mirax-simplify", "mirax-check-custom-vjp", "mirax-to-linalg", "canonicalize")
-LINALG_TO_LLVM = (CPU_FUSION, "mirax-vectorize-matmul", "mirax-distinct-results", CPU_TO_LOOPS, "mirax-expand-math",
-                  CPU_LOOPS_TO_LLVM, "mirax-check-runtime-calls")
+LINALG_TO_LLVM = ("mirax-read-only-arguments", CPU_FUSION, "mirax-vectorize-matmul", "mirax-distinct-results",
+                  CPU_TO_LOOPS, "mirax-expand-math", CPU_LOOPS_TO_LLVM, "mirax-check-runtime-calls")
 register(
     Pipeline("mirax-lower-to-linalg", "mirax dialect to linalg on tensors, as jit does (the \"linalg\" stage)",
              TO_LINALG),

@@ -478,15 +478,6 @@ def _raise_host_errors():
         raise error
 
 
-def _mark_inputs_read_only(module, entry):
-    """Bufferization may write into a function's arguments where nothing reads them
-    later; an entry function's are the caller's arrays, which must never change."""
-    function = next(op for op in module.body.operations if op.attributes["sym_name"].value == entry)
-    count = len(ir.FunctionType(ir.TypeAttr(function.attributes["function_type"]).value).inputs)
-    read_only = ir.DictAttr.get({"bufferization.writable": ir.BoolAttr.get(False)})
-    function.attributes["arg_attrs"] = ir.ArrayAttr.get([read_only] * count)
-
-
 class Buffer:
     """A NumPy buffer as compiled code takes it, with its address (core.Array is one)."""
 
@@ -516,7 +507,6 @@ class Executable:
     def __init__(self, module, entry, num_inputs, out_types):
         with context():
             lower_to_linalg(module)
-            _mark_inputs_read_only(module, entry)
             self.lower(module)
         self._out_types = [(tuple(t.shape), t.dtype) for t in out_types]
         self._engine, self._entry, self._calls_host = entry_point(
@@ -550,7 +540,6 @@ class DescriptorExecutable:
             entry_func = next(op for op in module.body.operations if op.attributes["sym_name"].value == entry)
             entry_func.attributes["llvm.emit_c_interface"] = ir.UnitAttr.get()
             lower_to_linalg(module)
-            _mark_inputs_read_only(module, entry)
             lower_to_llvm(module, bare_pointers=False)
         self._out_types = [(tuple(t.shape), t.dtype) for t in out_types]
         self._engine, self._entry, calls_host = entry_point(
