@@ -273,6 +273,16 @@ def test_fori_loop_with_static_bounds_is_reverse_differentiable():
     both_ways(lambda t, np_, lax: t.grad(lambda x: lax.fori_loop(1, 4, lambda i, c: c * np_.sin(x) * i, x).sum()), X)
 
 
+def test_fori_loop_bound_computed_from_a_concrete_array_under_grad():
+    """The bound is concrete outside jit even after ops and a dtype conversion that only
+    changes its weak type (the fuzzer found the conversion dropping the concrete value)."""
+    def program(t, lax, np_):
+        return t.grad(lambda c, n: lax.fori_loop(0, np_.clip(n, 0, 3), lambda i, c: c * c * 0.25 - 0.5, c))
+
+    want = program(jax, jax.lax, jjnp)(-0.75, jjnp.array(1))
+    check(program(mirax, mirax.lax, mjnp)(-0.75, mjnp.array(1)), want)
+
+
 def test_scan_errors():
     with pytest.raises(TypeError, match="scan body function carry input and carry output must have equal types"):
         mirax.lax.scan(lambda c, x: (c.astype(np.int32), x), 1.0, np.ones(3, np.float32))

@@ -186,7 +186,8 @@ def convert_element_type(x, new_dtype, weak_type=False):
         if x.aval.weak_type == weak_type:
             return x
         if isinstance(x, Tracer):
-            return Tracer(x._trace, x.value, x.aval._replace(weak_type=weak_type))
+            concrete = None if x.concrete is None else Array(x.concrete._value, weak_type)
+            return Tracer(x._trace, x.value, x.aval._replace(weak_type=weak_type), concrete)
         return Array(x._value, weak_type)
     if dtypes.is_complex(x.aval.dtype) and not dtypes.is_complex(new_dtype):
         import warnings
