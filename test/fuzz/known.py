@@ -17,10 +17,6 @@ KNOWN = [
     {"item": "issue 16, fuzzer finding: jnp.einsum('ii->', x) of a (2, 1) x raises; JAX broadcasts the size-1 "
              "dimension (returns x[0, 0])",
      "ops": {"einsum"}, "stacks": None, "classes": {"mirax-raises"}, "message": "does not match previous terms"},
-    {"item": "issue 16, fuzzer finding: grad of lax.fori_loop(0, jnp.clip(n, 0, 3), body, c) with a concrete "
-             "array n raises TypeError int(None) (lax/_control_flow.py fori_loop: the converted bound loses its "
-             "concrete value); JAX returns the derivative",
-     "ops": {"fori_dyn"}, "stacks": DERIVATIVES, "classes": {"mirax-raises"}, "message": "int() argument"},
 ]
 
 
