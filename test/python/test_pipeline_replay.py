@@ -1,7 +1,8 @@
-"""What jit compiles, mirax-opt replays: `mirax-opt --mirax-cpu-pipeline` on a program's
-"mirax" stage prints exactly its "llvm" stage, so a miscompile seen under jit can be
-reproduced, bisected and reduced with mirax-opt alone. The real command runs once, on
-every program of the table (`--split-input-file`)."""
+"""What jit compiles, mirax-opt replays: `mirax-opt --mirax-cpu-pipeline` (and
+`--mirax-gpu-pipeline`) on a program's "mirax" stage prints exactly its "llvm" stage, so
+a miscompile seen under jit can be reproduced, bisected and reduced with mirax-opt
+alone. The real command runs once per backend, on every program of the table
+(`--split-input-file`)."""
 import os
 import subprocess
 import sys
@@ -68,15 +69,19 @@ PROGRAMS = {
 }
 
 
-@pytest.fixture(scope="module")
-def replayed():
-    """Each program's "mirax" and "llvm" stages, and what mirax-opt made of the former."""
+PIPELINE = {"cpu": "--mirax-cpu-pipeline", "gpu": "--mirax-gpu-pipeline"}
+
+
+@pytest.fixture(scope="module", params=PIPELINE)
+def replayed(request):
+    """For a backend, each program's "llvm" stage and what mirax-opt made of its
+    "mirax" stage. (The GPU's stages need no GPU: llvmlite compiles the PTX.)"""
     stages = {}
     for name, (fn, args) in PROGRAMS.items():
-        lowered = mirax.jit(fn).lower(*args)
+        lowered = mirax.jit(fn, backend=request.param).lower(*args)
         stages[name] = (lowered.as_text("mirax"), lowered.as_text("llvm"))
     source = f"\n{SPLIT}\n".join(mirax_text for mirax_text, _ in stages.values())
-    done = subprocess.run([MIRAX_OPT, "-", "--split-input-file", "--mirax-cpu-pipeline"], input=source,
+    done = subprocess.run([MIRAX_OPT, "-", "--split-input-file", PIPELINE[request.param]], input=source,
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     outputs = done.stdout.split(f"\n{SPLIT}\n")
