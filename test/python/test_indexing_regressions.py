@@ -61,6 +61,19 @@ def test_scatter_set_derivatives_with_repeated_indices(name):
     assert_close(got, want)
 
 
+def test_scatter_set_gradient_partly_overlapping_windows():
+    """Windows of 2 at 0, 1, 0: element by element, the last window written wins."""
+    idx = np.array([[0], [1], [0]], np.int32)
+
+    def f(lib, jnp):
+        dn = lib.lax.ScatterDimensionNumbers(update_window_dims=(1,), inserted_window_dims=(),
+                                             scatter_dims_to_operand_dims=(0,))
+        return lib.grad(lambda x, u: (lib.lax.scatter(x, idx, u, dn) * jnp.arange(1.0, 4.0)).sum(), argnums=(0, 1))
+
+    got, want = both(f, np.zeros(3, np.float32), rand((3, 2), seed=11))
+    assert_close(got, want)
+
+
 def test_scatter_set_gradient_batched_indices():
     """vmap(grad) with the indices batched: each example has its own winners."""
     idx = np.array([[0, 0, 1], [1, 0, 1], [2, 2, 2]], np.int32)
