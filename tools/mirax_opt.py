@@ -71,7 +71,8 @@ def build_pass_manager(elements):
         pass_ = ALL_PASSES.get(name)
         if pass_ is not None or name in PIPELINES:
             if element != name:
-                raise ValueError(f"mirax pass '{name}' takes no options: '{element}'")
+                kind = "pipeline" if name in PIPELINES else "pass"
+                raise ValueError(f"mirax {kind} '{name}' takes no options: '{element}'")
             pm.add(_as_mlir_pass(pass_), name=name, argument=name, description=pass_.summary)
         else:
             pm.add(element)

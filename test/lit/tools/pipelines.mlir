@@ -37,7 +37,7 @@
 //  CPU-NOT: llvm.func @f
 
 /// Pipelines, like mirax passes, take no options.
-// OPTIONS: mirax-opt: error: mirax pass 'mirax-cpu-pipeline' takes no options: 'mirax-cpu-pipeline{x=1}'
+// OPTIONS: mirax-opt: error: mirax pipeline 'mirax-cpu-pipeline' takes no options: 'mirax-cpu-pipeline{x=1}'
 func.func @main(%x: tensor<3xf32>, %y: tensor<3xf32>, %ct: tensor<f32>) -> (tensor<f32>, tensor<3xf32>) {
   %out, %g = call @f_vjp_0(%x, %y, %ct) : (tensor<3xf32>, tensor<3xf32>, tensor<f32>) -> (tensor<f32>, tensor<3xf32>)
   return %out, %g : tensor<f32>, tensor<3xf32>
