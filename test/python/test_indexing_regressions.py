@@ -278,3 +278,32 @@ def test_at_apply_func_of_the_wrong_type_raises():
         mjnp.arange(5).at[1].apply(mjnp.sin)
     with pytest.raises(ValueError, match=r"got float32\[2\]"):
         mjnp.arange(5.0).at[1].apply(lambda v: mjnp.stack([v, v]))
+
+
+# Scatter multiply/divide differentiated in the values: JAX promises unique indices for
+# ints, 0-d arrays and slices (so the gradient exists) but not for arrays of rank >= 1 or
+# booleans (so it refuses), whatever their length.
+UNIQUE_CASES = {
+    "slice": lambda jnp, v, i: jnp.ones(3).at[1:].multiply(v),
+    "reversed_slices": lambda jnp, v, i: jnp.arange(1., 13.).reshape(3, 4).at[::-1, -4:-1].divide(v),
+    "int_and_slice": lambda jnp, v, i: jnp.arange(1., 13.).reshape(3, 4).at[1, ::2].multiply(v),
+    "traced_0d": lambda jnp, v, i: jnp.arange(1., 4.).at[i].multiply(v),
+    "array_of_one": lambda jnp, v, i: jnp.arange(1., 4.).at[jnp.reshape(i, (1,))].multiply(v),
+    "scalar_bool": lambda jnp, v, i: jnp.arange(1., 4.).at[True].multiply(v),
+}
+
+
+@pytest.mark.parametrize("name", UNIQUE_CASES)
+def test_scatter_multiply_gradient_needs_unique_indices_as_jax(name):
+    def run(lib, jnp):
+        fn = lib.jit(lib.grad(lambda v, i: jnp.sum(UNIQUE_CASES[name](jnp, v, i))))
+        try:
+            return fn(2.0, jnp.asarray(1))
+        except NotImplementedError as e:
+            return type(e), str(e).splitlines()[0]
+
+    want, got = run(jax, jjnp), run(mirax, mjnp)
+    if isinstance(want, tuple):
+        assert got == want
+    else:
+        assert_close(got, want)

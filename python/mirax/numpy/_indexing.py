@@ -44,6 +44,10 @@ class _Index(NamedTuple):
     shape: tuple  # the indexed array's shape, with a size-1 dimension per scalar boolean
     bool_dims: tuple  # the dimensions inserted for scalar booleans (NumPy: x[True] is x[None])
     contiguous: bool  # whether the advanced indices (ints, arrays) are adjacent (NumPy's placement rule)
+    # Whether the index has no boolean and no integer array of rank 1 or more: ints and
+    # slices name each element once, so JAX's scatters promise unique indices (which
+    # scatter multiply's gradient in the values needs); JAX counts scalar booleans as arrays.
+    unique: bool
 
 
 def _as_tuple(index):
@@ -123,7 +127,8 @@ def _parse(shape, index):
             axis += kind != "none"
     entries += [("slice", slice(None))] * (len(new_shape) - axis)
     contiguous = bool(np.all(np.diff(np.flatnonzero(advanced_flags)) == 1))
-    return _Index(entries, tuple(new_shape), tuple(bool_dims), contiguous)
+    unique = not any(kind == "bool" or kind == "array" and np.ndim(i) > 0 for kind, i in kinds)
+    return _Index(entries, tuple(new_shape), tuple(bool_dims), contiguous, unique)
 
 
 def _static_slice(s, size):
@@ -336,7 +341,7 @@ def _scatter_update(x, index, values, scatter_op, mode=None, unique_indices=Fals
     dnums = lax.ScatterDimensionNumbers(update_window_dims=indexer.dnums.offset_dims,
                                         inserted_window_dims=indexer.dnums.collapsed_slice_dims,
                                         scatter_dims_to_operand_dims=indexer.dnums.start_index_map)
-    out = scatter_op(operand, indexer.indices, values, dnums, mode=mode, unique_indices=unique_indices)
+    out = scatter_op(operand, indexer.indices, values, dnums, mode=mode, unique_indices=unique_indices or parsed.unique)
     if parsed.bool_dims:
         out = lax.squeeze(out, parsed.bool_dims)
     return lax.convert_element_type(out, dtype, weak_type)
