@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lit pytest bench fuzz clean
+.PHONY: demo test layers lit pytest bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,7 +21,17 @@ lit: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 test/python
 
-test: lit pytest
+# The layers and no import circles (import-linter, contracts in pyproject.toml), read from
+# a tree of links laid out as the installed package is (dialect/, passes/ and tools/ are
+# mirax.dialect, mirax.passes and mirax.tools).
+LAYERS := build/layers
+layers: $(STAMP)
+	rm -rf $(LAYERS) && mkdir -p $(LAYERS)/mirax
+	ln -s $(CURDIR)/python/mirax/* $(CURDIR)/dialect $(CURDIR)/passes $(CURDIR)/tools $(LAYERS)/mirax/
+	rm -f $(LAYERS)/mirax/__pycache__
+	cd $(LAYERS) && PYTHONPATH=. $(CURDIR)/$(BIN)/lint-imports --config $(CURDIR)/pyproject.toml --no-cache
+
+test: layers lit pytest
 
 # The differential fuzzer against JAX: N cases from SEED, reproducers under .fuzz/.
 N ?= 1000

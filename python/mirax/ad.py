@@ -3,8 +3,9 @@ passes. Tracing only records which function is differentiated (a call of a
 declared, transformed function); the passes derive the derivative code."""
 import numpy as np
 
-from mirax import dtypes
+from mirax import dtypes, lax
 from mirax.api import call_transformation, check_callable, trace_flat
+from mirax.batching import vmap
 from mirax.core import Array, Aval, current_trace, is_array, to_array, with_source
 from mirax.custom_derivatives import jax_type, trace_backward_passes
 from mirax.dialect.transformations import declare_jvp, declare_vjp
@@ -67,13 +68,11 @@ def _with_aux(fun, has_aux, who):
         return fun
 
     def checked(*args, **kwargs):
-        from mirax.lax import stop_gradient
-
         out = fun(*args, **kwargs)
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
             raise TypeError(with_source(
                 f"{who} with has_aux=True requires fun to return a pair (output, auxiliary data), got {type(out)}"))
-        return out[0], tree_map(lambda leaf: stop_gradient(leaf) if is_array(leaf) else leaf, out[1])
+        return out[0], tree_map(lambda leaf: lax.stop_gradient(leaf) if is_array(leaf) else leaf, out[1])
 
     return checked
 
@@ -302,8 +301,6 @@ def _std_basis(leaves):
 def _split(flat, axis, leaves):
     """`flat`, whose dimension `axis` runs over the elements of `leaves` one after the
     other, split into one array per leaf with that dimension reshaped to the leaf's shape."""
-    from mirax import lax
-
     axis %= flat.ndim
     pieces, start = [], 0
     for x in leaves:
@@ -336,8 +333,6 @@ def _differentiated(args, argnums, who):
 
 def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
     """The Jacobian of fun by forward mode, as jax.jacfwd (pytrees in and out)."""
-    from mirax.batching import vmap
-
     check_callable(fun)
 
     def jacfun(*args):
@@ -364,8 +359,6 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
 
 def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
     """The Jacobian of fun by reverse mode, as jax.jacrev (pytrees in and out)."""
-    from mirax.batching import vmap
-
     check_callable(fun)
 
     def jacfun(*args):

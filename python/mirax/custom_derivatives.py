@@ -16,7 +16,7 @@ import itertools
 
 import numpy as np
 
-from mirax import runtime
+from mirax import lax, runtime
 from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
 from mirax.dtypes import is_complex, is_float
 from mirax.dialect import tensor_type
@@ -359,8 +359,6 @@ def _buffer(address, aval):
 def _as_cotangent(grad, aval, path):
     """A bwd rule's output for the argument leaf of `aval` at `path`, in its dtype (JAX
     lets a different dtype through; its shape must be the argument's)."""
-    from mirax import lax
-
     grad = to_array(grad)
     if grad.aval.shape != aval.shape:
         raise ValueError(with_source(

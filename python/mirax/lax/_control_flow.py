@@ -11,12 +11,15 @@ and a cond's tangent part transposes into a cond of its branches' VJPs."""
 import numpy as np
 
 from mirax import dtypes
-from mirax.core import Aval, Trace, current_trace, to_array, with_source
+from mirax.api import jit
+from mirax.core import Aval, Trace, Tracer, current_trace, to_array, with_source
 from mirax.dialect import tensor_type
 from mirax.dialect.ir_util import declare, define
 from mirax.dialect.transformations import COND_BRANCHES, WHILE_BODY, WHILE_COND, branch_list, scan_attributes
 from mirax.mlir import func, ir
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
+
+from ._elementwise import add, clamp, convert_element_type, lt, ne
 
 __all__ = ["cond", "custom_root", "fori_loop", "map", "scan", "switch", "while_loop"]
 
@@ -37,8 +40,6 @@ def while_loop(cond_fun, body_fun, init_val):
     """body_fun applied to init_val while cond_fun of it is true, as jax.lax.while_loop:
     the carry keeps its pytree structure, shapes and dtypes."""
     if current_trace() is None:  # traced and compiled like any program, then run
-        from mirax.api import jit
-
         return jit(lambda init: while_loop(cond_fun, body_fun, init))(init_val)
     leaves, tree = tree_flatten(init_val)
     leaves = [to_array(x) for x in leaves]
@@ -76,28 +77,25 @@ def fori_loop(lower, upper, body_fun, init_val):
     """body_fun(i, val) for i from lower to upper, as jax.lax.fori_loop: with bounds
     known while tracing (Python or concrete integers), a scan, differentiable in both
     modes; otherwise a while loop (forward mode only)."""
-    from mirax import lax
-    from mirax.core import Tracer
-
     static = not any(isinstance(b, Tracer) and b.concrete is None for b in (lower, upper))
     lower, upper = to_array(lower), to_array(upper)
     index_dtype = dtypes.canonicalize_dtype(dtypes.result_type(lower, upper))
-    lower, upper = (lax.convert_element_type(x, index_dtype) for x in (lower, upper))
-    one = lax.convert_element_type(1, index_dtype)
+    lower, upper = (convert_element_type(x, index_dtype) for x in (lower, upper))
+    one = convert_element_type(1, index_dtype)
     if static:
         count = max(int(upper.concrete if isinstance(upper, Tracer) else upper) -
                     int(lower.concrete if isinstance(lower, Tracer) else lower), 0)
-        (_, result), _ = scan(lambda c, _: ((lax.add(c[0], one), body_fun(*c)), None), (lower, init_val), None,
+        (_, result), _ = scan(lambda c, _: ((add(c[0], one), body_fun(*c)), None), (lower, init_val), None,
                               length=count)
         return result
 
     def cond(carry):
         i, upper_, _ = carry
-        return lax.lt(i, upper_)
+        return lt(i, upper_)
 
     def body(carry):
         i, upper_, val = carry
-        return lax.add(i, one), upper_, body_fun(i, val)
+        return add(i, one), upper_, body_fun(i, val)
 
     return while_loop(cond, body, (lower, upper, init_val))[2]
 
@@ -105,8 +103,6 @@ def fori_loop(lower, upper, body_fun, init_val):
 def switch(index, branches, *operands):
     """branches[index](*operands), index clamped into range, as jax.lax.switch: every
     branch is traced, and their outputs must agree in structure, shapes and dtypes."""
-    from mirax import lax
-
     branches = list(branches)
     if not branches:
         raise ValueError(with_source("Empty branch sequence"))
@@ -115,28 +111,24 @@ def switch(index, branches, *operands):
         raise TypeError(with_source(f"switch index must be a scalar integer, got {index.aval.str_short()}"))
     if len(branches) == 1:
         return branches[0](*operands)
-    return _switch(lax.clamp(np.int32(0), lax.convert_element_type(index, np.int32), np.int32(len(branches) - 1)),
+    return _switch(clamp(np.int32(0), convert_element_type(index, np.int32), np.int32(len(branches) - 1)),
                    branches, operands, "branch 0 and branch {i} outputs")
 
 
 def cond(pred, true_fun, false_fun, *operands):
     """true_fun(*operands) if pred else false_fun(*operands), as jax.lax.cond: both
     branches are traced, and their outputs must agree."""
-    from mirax import lax
-
     pred = to_array(pred)
     if pred.aval.shape != ():
         raise TypeError(with_source(f"Pred must be a scalar, got {pred.aval.str_short()}"))
     if pred.aval.dtype != dtypes.dtype(bool):
-        pred = lax.ne(pred, lax.convert_element_type(0, pred.aval.dtype))
-    return _switch(lax.convert_element_type(pred, np.int32), [false_fun, true_fun], operands,
+        pred = ne(pred, convert_element_type(0, pred.aval.dtype))
+    return _switch(convert_element_type(pred, np.int32), [false_fun, true_fun], operands,
                    "true_fun and false_fun outputs")
 
 
 def _switch(index, branches, operands, what):
     if current_trace() is None:
-        from mirax.api import jit
-
         return jit(lambda i, ops: _switch(i, branches, ops, what))(index, operands)
     leaves, tree = tree_flatten(operands)
     leaves = [to_array(x) for x in leaves]
@@ -191,8 +183,6 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     else:
         (length,) = lengths
     if current_trace() is None:
-        from mirax.api import jit
-
         return jit(lambda init, xs: scan(f, init, xs, length, reverse))(init, xs)
     carry_leaves, carry_tree = tree_flatten(init)
     carry_leaves = [to_array(x) for x in carry_leaves]
