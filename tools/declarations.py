@@ -133,7 +133,7 @@ def _check_transform(table, decl, attr):
     ftype = function_type(callee)
     ins, outs = list(ftype.inputs), list(ftype.results)
     f = _name(callee)
-    if attr == "mirax.vmap_of":
+    if attr == VMAP_OF:
         _check_vmap(decl, f, ins, outs)
         return
     positions = _positions(decl, TRANSFORMS[attr], len(ins), f)
@@ -142,9 +142,9 @@ def _check_transform(table, decl, attr):
         if not isinstance(ir.RankedTensorType(t).element_type, (ir.FloatType, ir.ComplexType)):
             raise Invalid(f"attribute '{TRANSFORMS[attr]}' names argument {i} of @{f}, of type {t}: only float and "
                           f"complex arguments have tangents")
-    if attr == "mirax.jvp_of":
+    if attr == JVP_OF:
         _check_type(decl, ins + chosen, outs + outs, f"the JVP of @{f} with {ACTIVE} = {positions}")
-    elif attr == "mirax.vjp_of":
+    elif attr == VJP_OF:
         _check_type(decl, ins + outs, outs + chosen, f"the VJP of @{f} with {ACTIVE} = {positions}")
     else:
         others = [t for i, t in enumerate(ins) if i not in positions]
