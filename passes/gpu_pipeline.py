@@ -48,7 +48,7 @@ class MiraxOneGpuModule:
     name: ClassVar[str] = "mirax-one-gpu-module"
     summary: ClassVar[str] = "Move every outlined kernel into one gpu.module (one PTX per program)"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         modules = _gpu_modules(module)
         if modules:
             _merge(module, modules)
@@ -176,7 +176,7 @@ class MiraxGpuBinary:
     name: ClassVar[str] = "mirax-gpu-binary"
     summary: ClassVar[str] = "Compile the NVVM kernels to PTX (llvmlite) held by a gpu.binary in place of their module"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         ptx = kernels_to_ptx(module)
         for kernels in _gpu_modules(module):
             target = ir.Attribute.parse(f'#nvvm.target<O = 3, chip = "{CHIP}">')

@@ -11,7 +11,7 @@ class MiraxCheckCustomVjp:
     name: ClassVar[str] = "mirax-check-custom-vjp"
     summary: ClassVar[str] = "Refuse a custom_vjp function still called after derivation and simplification (a jvp of it)"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         for function in functions(module).values():
             if CUSTOM_LIN_OF in function.attributes:  # still called after simplification: forward mode needs it
                 raise TypeError("can't apply forward-mode autodiff (jvp) to a custom_vjp function.")

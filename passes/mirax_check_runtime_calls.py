@@ -15,7 +15,7 @@ class MiraxCheckRuntimeCalls:
     name: ClassVar[str] = "mirax-check-runtime-calls"
     summary: ClassVar[str] = "Refuse LLVM-dialect code calling MLIR's runtime libraries, which mirax's CPU JIT lacks"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         for op in module.regions[0].blocks[0].operations:
             if op.operation.name == "llvm.func" and not op.regions[0].blocks:
                 name = op.attributes["sym_name"].value

@@ -20,7 +20,7 @@ class MiraxDerive:
     name: ClassVar[str] = "mirax-derive"
     summary: ClassVar[str] = "Derive every transformed function (jvp, linearize, transpose, vmap) to a fixed point"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         while True:
             for derive in DERIVATIONS:
                 derive(module)

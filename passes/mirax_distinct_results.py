@@ -16,7 +16,7 @@ class MiraxDistinctResults:
     name: ClassVar[str] = "mirax-distinct-results"
     summary: ClassVar[str] = "Return a copy of a tensor a function returns more than once (a buffer per result)"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         for function in module.regions[0].blocks[0].operations:
             if function.operation.name != "func.func" or not function.regions[0].blocks:
                 continue

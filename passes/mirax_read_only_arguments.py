@@ -19,7 +19,7 @@ class MiraxReadOnlyArguments:
     name: ClassVar[str] = "mirax-read-only-arguments"
     summary: ClassVar[str] = "Mark public functions' arguments not writable by bufferization (the caller's arrays)"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         for function in module.regions[0].blocks[0].operations:
             if function.operation.name != "func.func" or _visibility(function) != "public":
                 continue
