@@ -112,6 +112,9 @@ CASES = {
     "shifts of bools, logical ops and heaviside of scalars": (
         lambda m, b: (m.np.left_shift(True, b), m.np.right_shift(b, True), m.np.logical_and(2, 0.5),
                       m.np.logical_not(0), m.np.heaviside(2, 0.5)), (np.array([True, False]),), None),
+    "heaviside of NaN, and of arrays with weak scalars": (
+        lambda m, x, b: (m.np.heaviside(x, 0.5), m.np.heaviside(b, 0.5), m.np.heaviside(x, x), m.np.heaviside(0.0, 0.5)),
+        (np.array([-1.0, 0.0, np.nan, 2.0, -0.0], np.float32), np.array([True, False])), None),
     "isclose compares integers as floats": (
         lambda m, x, y: (m.np.isclose(100000000, 100000001), m.np.isclose(x, y, equal_nan=True), m.np.isclose(x, y)),
         (np.array([1.0, np.inf, -np.inf, np.nan, 1.0], np.float32),

@@ -456,8 +456,9 @@ def _wrap_between(x, a):
 
 
 def _const(x, value):
-    """`value` as a scalar of x's dtype and weak type (JAX's lax._const)."""
-    return lax.convert_element_type(value, x.aval.dtype, x.aval.weak_type)
+    """`value` as a scalar of x's dtype, as JAX's lax._const: weakly typed only when x is
+    a weakly typed scalar."""
+    return lax.convert_element_type(value, x.aval.dtype, x.aval.weak_type and x.aval.ndim == 0)
 
 
 def sinc(x):
@@ -498,9 +499,11 @@ def hypot(x1, x2):
 
 
 def heaviside(x1, x2):
+    """JAX's formulation: 0 where x1 < 0, 1 where x1 > 0, x2 where x1 is 0, NaN where
+    x1 is NaN."""
     x1, x2 = promote_args_inexact("heaviside", x1, x2)
     zero = _const(x1, 0)
-    return lax.select(lax.lt(x1, zero), zero, lax.select(lax.eq(x1, zero), x2, _const(x1, 1)))
+    return where(lax.lt(x1, zero), zero, where(lax.gt(x1, zero), _const(x1, 1), where(isnan(x1), x1, x2)))
 
 
 def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
