@@ -95,6 +95,9 @@ AXIS_CASES = [
     ("nan", (2, 3, 4), lambda m, x: [m.nanmax(x, (0, 1), keepdims=True), m.nanmean(x, -1), m.nansum(x, (1, 2))]),
     ("median", (2, 3, 4), lambda m, x: [m.median(x), m.median(x, (0, 2)), m.median(x, -1, keepdims=True),
                                         m.median(x, (1, 2), keepdims=True)]),
+    # JAX keeps a 0-d input's axis as (1,) (its quantile flattens first); a fuzzer finding.
+    ("median_0d_keepdims", (), lambda m, x: [m.median(x, keepdims=True), m.median(x, axis=(), keepdims=True),
+                                             m.median(m.vdot(x, x), keepdims=True)]),
     ("average", (2, 3, 4), lambda m, x: [m.average(x, (0, 2)), m.average(x, 1, weights=x[0, :, 0] ** 2),
                                          m.average(x, (2, 0), weights=m.abs(x[:, 0, :].T), returned=True),
                                          m.average(x, weights=m.abs(x), keepdims=True)]),

@@ -437,7 +437,8 @@ def median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     high = lax.slice_in_dim(ordered, n // 2, n // 2 + 1, axis=last)
     result = lax.mul(lax.add(low, high), 0.5)
     result = _where(any(isnan(rows), axis=last, keepdims=True), np.nan, result)
-    out_shape = tuple(1 if d in axes else s for d, s in enumerate(shape)) if keepdims \
+    # JAX keeps a 0-d input's reduced axis as (1,): its quantile flattens first.
+    out_shape = (tuple(1 if d in axes else s for d, s in enumerate(shape)) or (1,)) if keepdims \
         else tuple(shape[d] for d in kept)
     return lax.reshape(result, out_shape)
 
