@@ -79,14 +79,32 @@ def _spell_active(active):
     return "_".join(map(str, active)) or "none"
 
 
+def jvp_type(ftype, active):
+    """The type of the JVP of a function of type `ftype` with tangents for `active`:
+    (inputs, their tangents) -> (results, their tangents)."""
+    inputs, results = list(ftype.inputs), list(ftype.results)
+    return ir.FunctionType.get(inputs + [inputs[i] for i in active], results + results)
+
+
+def vjp_type(ftype, active):
+    """(inputs, cotangents of the results) -> (results, cotangents of `active`)."""
+    inputs, results = list(ftype.inputs), list(ftype.results)
+    return ir.FunctionType.get(inputs + results, results + [inputs[i] for i in active])
+
+
+def transpose_type(ftype, linear):
+    """(the nonlinear inputs, cotangents of the results) -> cotangents of `linear`."""
+    inputs, results = list(ftype.inputs), list(ftype.results)
+    nonlinear = [t for i, t in enumerate(inputs) if i not in linear]
+    return ir.FunctionType.get(nonlinear + results, [inputs[i] for i in linear])
+
+
 def declare_jvp(module, callee, active):
     """The symbol of @callee's JVP with tangents for the arguments `active`, declared in
     `module` (a builtin.module operation) once per callee and active set."""
     name = callee.attributes["sym_name"].value
-    ftype = function_type(callee)
-    inputs, results = list(ftype.inputs), list(ftype.results)
-    jvp_type = ir.FunctionType.get(inputs + [inputs[i] for i in active], results + results)
-    return declare(module, f"{name}_jvp_{_spell_active(active)}", jvp_type, callee.location, {
+    return declare(module, f"{name}_jvp_{_spell_active(active)}", jvp_type(function_type(callee), active),
+                   callee.location, {
         JVP_OF: ir.FlatSymbolRefAttr.get(name), ACTIVE: ir.DenseI64ArrayAttr.get(list(active))})
 
 
@@ -94,21 +112,15 @@ def declare_vjp(module, callee, active):
     """The symbol of @callee's VJP with cotangents for the arguments `active`, declared
     in `module` (a builtin.module operation) once per callee and active set."""
     name = callee.attributes["sym_name"].value
-    ftype = function_type(callee)
-    inputs, results = list(ftype.inputs), list(ftype.results)
-    vjp_type = ir.FunctionType.get(inputs + results, results + [inputs[i] for i in active])
-    return declare(module, f"{name}_vjp_{_spell_active(active)}", vjp_type, callee.location, {
+    return declare(module, f"{name}_vjp_{_spell_active(active)}", vjp_type(function_type(callee), active),
+                   callee.location, {
         VJP_OF: ir.FlatSymbolRefAttr.get(name), ACTIVE: ir.DenseI64ArrayAttr.get(list(active))})
 
 
 def declare_transpose(module, linear_fn, linear):
     """The symbol of the transpose of `linear_fn` in its arguments `linear`, declared once."""
     name = linear_fn.attributes["sym_name"].value
-    ftype = function_type(linear_fn)
-    inputs, results = list(ftype.inputs), list(ftype.results)
-    nonlinear = [t for i, t in enumerate(inputs) if i not in linear]
-    transpose_type = ir.FunctionType.get(nonlinear + results, [inputs[i] for i in linear])
-    return declare(module, f"{name}_transpose", transpose_type, linear_fn.location, {
+    return declare(module, f"{name}_transpose", transpose_type(function_type(linear_fn), linear), linear_fn.location, {
         TRANSPOSE_OF: ir.FlatSymbolRefAttr.get(name), LINEAR: ir.DenseI64ArrayAttr.get(list(linear))})
 
 

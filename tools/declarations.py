@@ -16,7 +16,8 @@ from mirax.dialect.ir_util import body, function_type
 from mirax.dialect.transformations import (ACTIVE, AXIS_SIZE, COND_BRANCHES, CUSTOM_LIN_OF, HOST_CALLBACK, IN_AXES,
                                            JVP_OF, JVP_RULE, LINEAR, NOT_BATCHED, NUM_PRIMALS, OUT_AXES, SCAN_BODY,
                                            SCAN_LENGTH, SCAN_NUM_CARRY, SCAN_NUM_XS, SCAN_REVERSE, TRANSPOSE_OF,
-                                           VJP_BWD, VJP_FWD, VJP_OF, VMAP_OF, WHILE_BODY, WHILE_COND, batched_type)
+                                           VJP_BWD, VJP_FWD, VJP_OF, VMAP_OF, WHILE_BODY, WHILE_COND, batched_type,
+                                           jvp_type, transpose_type, vjp_type)
 from mirax.mlir import ir
 from mirax.passes.dependence import callees
 
@@ -142,13 +143,12 @@ def _check_transform(table, decl, attr):
         if not isinstance(ir.RankedTensorType(t).element_type, (ir.FloatType, ir.ComplexType)):
             raise Invalid(f"attribute '{TRANSFORMS[attr]}' names argument {i} of @{f}, of type {t}: only float and "
                           f"complex arguments have tangents")
-    if attr == JVP_OF:
-        _check_type(decl, ins + chosen, outs + outs, f"the JVP of @{f} with {ACTIVE} = {positions}")
-    elif attr == VJP_OF:
-        _check_type(decl, ins + outs, outs + chosen, f"the VJP of @{f} with {ACTIVE} = {positions}")
-    else:
-        others = [t for i, t in enumerate(ins) if i not in positions]
-        _check_type(decl, others + outs, chosen, f"the transpose of @{f} with {LINEAR} = {positions}")
+    # The types the passes' declare_* give these declarations, from the same functions.
+    derived, what = {JVP_OF: (jvp_type, f"the JVP of @{f} with {ACTIVE}"),
+                     VJP_OF: (vjp_type, f"the VJP of @{f} with {ACTIVE}"),
+                     TRANSPOSE_OF: (transpose_type, f"the transpose of @{f} with {LINEAR}")}[attr]
+    expected = derived(ftype, positions)
+    _check_type(decl, expected.inputs, expected.results, f"{what} = {positions}")
 
 
 def _bodiless(table, function, seen):
