@@ -21,15 +21,9 @@ lit: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q -n 2 test/python
 
-# The layers and no import circles (import-linter, contracts in pyproject.toml), read from
-# a tree of links laid out as the installed package is (dialect/, passes/ and tools/ are
-# mirax.dialect, mirax.passes and mirax.tools).
-LAYERS := build/layers
+# The layers and no import circles (import-linter, contracts in pyproject.toml).
 layers: $(STAMP)
-	rm -rf $(LAYERS) && mkdir -p $(LAYERS)/mirax
-	ln -s $(CURDIR)/python/mirax/* $(CURDIR)/dialect $(CURDIR)/passes $(CURDIR)/tools $(LAYERS)/mirax/
-	rm -f $(LAYERS)/mirax/__pycache__
-	cd $(LAYERS) && PYTHONPATH=. $(CURDIR)/$(BIN)/lint-imports --config $(CURDIR)/pyproject.toml --no-cache
+	cd python && $(CURDIR)/$(BIN)/lint-imports --config $(CURDIR)/pyproject.toml --no-cache
 
 test: layers lit pytest
 

@@ -7,7 +7,7 @@ from mirax import lax, numpy
 from mirax import nn, scipy
 from mirax.api import clear_caches, device_put, jit, make_jaxpr
 from mirax.platforms import default_backend, devices
-from mirax.batching import vmap
+from mirax.vmapping import vmap
 from mirax.custom_derivatives import custom_jvp, custom_vjp
 from mirax.ad import grad, hessian, jacfwd, jacrev, jvp, linear_transpose, linearize, value_and_grad, vjp
 from mirax import test_util

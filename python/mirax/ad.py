@@ -5,7 +5,7 @@ import numpy as np
 
 from mirax import dtypes, lax
 from mirax.api import call_transformation, check_callable, trace_flat
-from mirax.batching import vmap
+from mirax.vmapping import vmap
 from mirax.core import Array, Aval, current_trace, is_array, to_array, with_source
 from mirax.custom_derivatives import jax_type, trace_backward_passes
 from mirax.dialect.transformations import declare_jvp, declare_vjp

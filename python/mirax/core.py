@@ -247,10 +247,6 @@ class Tracer:
         return f"Traced<{self.aval.str_short()}>"
 
 
-def aval_of(x):
-    return x.aval
-
-
 # ----------------------------------------------------------------------------- traces
 
 class _ThreadState(threading.local):

@@ -1,7 +1,7 @@
 """The one door to MLIR's Python bindings: every other module imports from here.
 
 The official `mlir` package is preferred where installed; otherwise the copy of
-upstream MLIR's bindings carried by the pinned `torch-mlir` wheel (DESIGN.md).
+upstream MLIR's bindings carried by the `torch-mlir` wheel pinned in pyproject.toml.
 """
 try:  # pragma: no cover - depends on what is installed
     from mlir import ir, passmanager, rewrite

@@ -38,7 +38,7 @@ import numpy as np
 from mirax import _key_arrays, array_methods, dtypes, lax
 from mirax import numpy as jnp
 from mirax.api import jit
-from mirax.batching import vmap
+from mirax.vmapping import vmap
 from mirax.config import config
 from mirax.core import Array, Tracer, bind, is_array, to_array, with_source
 from mirax.dialect.elementwise import ConvertOp, FmaOp
@@ -436,12 +436,6 @@ def _random_bits(key_data, bit_width, shape, partitionable):
 
 
 # ----------------------------------------------------------------------------- XLA:CPU's math
-
-
-def _convert(x, dtype):
-    """x as dtype, also float64 without x64 (lax.convert_element_type would narrow it)."""
-    (out,) = bind(ConvertOp, x, new_dtype=dtype, weak_type=False)
-    return out
 
 
 def _fma(a, b, c, dtype=None):

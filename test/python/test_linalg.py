@@ -1,5 +1,5 @@
 """mirax's LU-and-Cholesky linear algebra (the mirax.cholesky, mirax.triangular_solve
-and mirax.lu ops of dialect/linalg.py; lax.linalg, numpy.linalg's cholesky, solve,
+and mirax.lu ops of dialect/linear_algebra.py; lax.linalg, numpy.linalg's cholesky, solve,
 inv, det and slogdet, scipy.linalg's solve_triangular, cho_factor, cho_solve and
 lu_factor): values against NumPy in every dtype, derivatives against JAX and against
 finite differences (check_grads, forward and reverse, to order 2), vmap against a
@@ -256,7 +256,7 @@ def test_derivatives_numerically(x64, name):
 
 
 def test_seed_complex_cholesky_gradient_matches_jax():
-    """The first seed's program (test_seeds_complex runs it as written), against JAX."""
+    """The first seed's program (test_notebook_complex_derivatives runs it as written), against JAX."""
     a = np.array([[5., 2 + 3j, 5j], [2 - 3j, 7., 1 + 7j], [-5j, 1 - 7j, 12.]], np.complex64)
 
     def f(module, x):

@@ -131,7 +131,7 @@ def scatter_apply(operand, scatter_indices, func, dimension_numbers, *, update_s
     jax.lax.scatter_apply (XLA's scatter with func as its update computation): func maps
     a 0-d value of operand's dtype to one. Each round applies func elementwise and keeps
     it where an element has rounds left; as JAX's, it is not differentiable."""
-    from mirax.batching import vmap
+    from mirax.vmapping import vmap
 
     from ._control_flow import fori_loop
     from ._elementwise import gt, select

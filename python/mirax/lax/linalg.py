@@ -3,7 +3,7 @@ import numpy as np
 
 from mirax import dtypes
 from mirax.core import bind, to_array, with_source
-from mirax.dialect.linalg import CholeskyOp, LuOp, TriangularSolveOp
+from mirax.dialect.linear_algebra import CholeskyOp, LuOp, TriangularSolveOp
 from mirax.dialect.orthogonal import EighOp, QrOp
 
 from ._elementwise import add, conj, div

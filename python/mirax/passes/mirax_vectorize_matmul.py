@@ -274,7 +274,7 @@ class MiraxVectorizeMatmul:
     name: ClassVar[str] = "mirax-vectorize-matmul"
     summary: ClassVar[str] = "Tile f32 linalg.matmul for caches, threads and registers, vectorize it and its operand transposes"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         matmuls, transposes = [], []
 
         def collect(op):

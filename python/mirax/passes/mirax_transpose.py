@@ -182,5 +182,5 @@ class MiraxTranspose:
     name: ClassVar[str] = "mirax-transpose"
     summary: ClassVar[str] = "Derive the bodies of functions declared as transposes of linear functions"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         derive_ready(module, TRANSPOSE_OF, _derive)

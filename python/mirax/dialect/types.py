@@ -2,7 +2,7 @@
 
 Signed integers are signless (`i32`), unsigned ones carry their signedness (`ui32`),
 booleans are `i1`, as in StableHLO; lowering erases signedness (see
-convert-mirax-to-linalg) once each op has chosen its signed or unsigned arithmetic.
+mirax-to-linalg) once each op has chosen its signed or unsigned arithmetic.
 """
 from typing import NamedTuple
 

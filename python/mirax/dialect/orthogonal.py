@@ -24,7 +24,7 @@ from . import rules
 from .base import MiraxOp, bool_, build
 from .constant import IotaOp
 from .elementwise import CompareOp, add, conj, convert, div, mul, real, sub
-from .linalg import LuOp, Scalars, batch_leading, batched_matmul, check_matrices, check_square, diagonal_mask, \
+from .linear_algebra import LuOp, Scalars, batch_leading, batched_matmul, check_matrices, check_square, diagonal_mask, \
     triangle, triangular_solve
 from .lowering import constant, empty
 from .reduction import ReduceSumOp, for_each_row, for_loop, index

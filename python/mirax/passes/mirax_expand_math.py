@@ -265,7 +265,7 @@ class MiraxExpandMath:
     name: ClassVar[str] = "mirax-expand-math"
     summary: ClassVar[str] = "Expand scalar f32 exp, log, tanh, sin, cos into vectorizable polynomial approximations"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         fallbacks = {_fallback_name(f) for f in FALLBACKS.values()}
         targets = []
 

@@ -269,7 +269,7 @@ class MiraxJvp:
     name: ClassVar[str] = "mirax-jvp"
     summary: ClassVar[str] = "Derive the bodies of functions declared as JVPs (forward-mode autodiff)"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         """Derive every JVP declaration of `module` (the builtin.module operation) that
         is or becomes ready."""
         derive_ready(module, JVP_OF, derive_jvp)

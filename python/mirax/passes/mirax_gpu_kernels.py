@@ -570,7 +570,7 @@ class MiraxGpuKernels:
     name: ClassVar[str] = "mirax-gpu-kernels"
     summary: ClassVar[str] = "Turn each linalg op and memref.copy on buffers into GPU kernels (gpu.launch)"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         for op in ops_named(module, "memref.copy"):
             with ir.InsertionPoint(op), op.location:
                 linalg.copy(op.operands[0], outs=[op.operands[1]])

@@ -252,7 +252,7 @@ class MiraxToLinalg:
     name: ClassVar[str] = "mirax-to-linalg"
     summary: ClassVar[str] = "Lower mirax ops to linalg, tensor, arith, math and complex; declared loops, conds and scans to scf"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         _expand_scans(module)
         converter = rewrite.TypeConverter()
         converter.add_conversion(signless)

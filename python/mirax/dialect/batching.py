@@ -37,13 +37,6 @@ def batch_at(value, bdim, size, dst):
     return broadcast_batch(value, size, dst) if bdim is None else move_axis(value, bdim, dst)
 
 
-def unbatched_type(shaped, bdim):
-    """The type of one batch element of a value of type `shaped`."""
-    if bdim is None:
-        return shaped
-    return ShapedType(shaped.shape[:bdim] + shaped.shape[bdim + 1:], shaped.dtype)
-
-
 def shifted(dims, at):
     """Dimension numbers of one batch element renumbered for a batch dimension at `at`."""
     return tuple(d + (d >= at) for d in dims)

@@ -18,7 +18,7 @@ class MiraxGpuUnifiedMemory:
     name: ClassVar[str] = "mirax-gpu-unified-memory"
     summary: ClassVar[str] = "Allocate host code's buffers in unified memory (gpu.alloc host_shared)"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         found = []
 
         def collect(op):

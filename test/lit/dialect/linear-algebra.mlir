@@ -4,7 +4,7 @@
 // RUN: mirax-opt %s --split-input-file --mirax-linearize --mirax-transpose | FileCheck %s --check-prefix=VJP
 // RUN: mirax-opt %s --split-input-file --mirax-vmap | FileCheck %s --check-prefix=VMAP
 
-// The LU-and-Cholesky ops (dialect/linalg.py): cholesky, triangular_solve and lu, on
+// The LU-and-Cholesky ops (dialect/linear_algebra.py): cholesky, triangular_solve and lu, on
 // batches of matrices in the last two dimensions.
 
 /// Round trip: cholesky's factor, triangular_solve's flags, lu's three results (the

@@ -259,5 +259,5 @@ class MiraxVmap:
     name: ClassVar[str] = "mirax-vmap"
     summary: ClassVar[str] = "Derive the bodies of functions declared as batched versions of others (vectorization)"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         derive_ready(module, VMAP_OF, _derive)

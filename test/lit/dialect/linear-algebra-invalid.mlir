@@ -1,6 +1,6 @@
 // RUN: mirax-opt %s --split-input-file --verify-diagnostics
 
-// The type rules of cholesky, triangular_solve and lu (dialect/linalg.py) on bad
+// The type rules of cholesky, triangular_solve and lu (dialect/linear_algebra.py) on bad
 // operands and results.
 
 func.func @cholesky_of_a_wide_matrix(%x: tensor<3x4xf32>) {

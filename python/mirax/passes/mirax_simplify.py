@@ -15,5 +15,5 @@ class MiraxSimplify:
     name: ClassVar[str] = "mirax-simplify"
     summary: ClassVar[str] = "Remove duplicate work, dead ops and uncalled private functions (cse, canonicalize, symbol-dce)"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         passmanager.PassManager.parse("builtin.module(cse, canonicalize, symbol-dce)").run(module)

@@ -2,7 +2,7 @@
 each op beside its rules (see rules.py)."""
 from mirax.mlir import ir
 
-from . import constant, dot, elementwise, indexing, linalg, orthogonal, reduction, rules, shape, sort  # noqa: F401  (each registers its ops)
+from . import constant, dot, elementwise, indexing, linear_algebra, orthogonal, reduction, rules, shape, sort  # noqa: F401  (each registers its ops)
 from .base import Mirax, MiraxOp, build, node_of, op_class, params_of
 from .types import ShapedType, shaped_type, tensor_type
 

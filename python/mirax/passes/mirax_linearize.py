@@ -155,5 +155,5 @@ class MiraxLinearize:
     name: ClassVar[str] = "mirax-linearize"
     summary: ClassVar[str] = "Derive functions declared as VJPs: JVP, partial evaluation, and a transpose to derive"
 
-    def __call__(self, module, pass_=None):
+    def __call__(self, module):
         derive_ready(module, VJP_OF, _derive)
