@@ -6,7 +6,7 @@ import numpy as np
 from mirax import dtypes, lax
 from mirax.api import call_transformation, check_callable, trace_flat
 from mirax.vmapping import vmap
-from mirax.core import Array, Aval, current_trace, is_array, to_array, with_source
+from mirax.core import Array, Aval, is_array, to_array, with_source
 from mirax.custom_derivatives import jax_type, trace_backward_passes
 from mirax.dialect.transformations import declare_jvp, declare_vjp
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
@@ -17,8 +17,11 @@ def _name(fun):
 
 
 def _concrete(leaves):
-    """Outside jit, the inputs' concrete values, so that tracing can branch on them."""
-    return leaves if current_trace() is None and all(isinstance(x, Array) for x in leaves) else None
+    """Outside jit, the inputs' concrete values, so that tracing can branch on them: the
+    leaves themselves, or inside another derivative's trace (grad of grad) the values its
+    tracers carry, as JAX's nested tracers keep their inputs concrete."""
+    values = [x if isinstance(x, Array) else getattr(x, "concrete", None) for x in leaves]
+    return values if all(v is not None for v in values) else None
 
 
 def _inexact(aval):

@@ -8,11 +8,6 @@ result dtype kind in `kinds` (None: any). With `message`, mirax's error must als
 contain that text."""
 
 KNOWN = [
-    {"item": "issue 16, fuzzer finding: a second derivative (grad(grad), hessian) through lax.fori_loop whose bound "
-             "is computed from a concrete integer argument raises the reverse-mode while_loop error; JAX traces the "
-             "bound concretely at both levels (the inner trace loses the outer one's concrete value)",
-     "ops": {"fori_dyn"}, "stacks": ("grad(grad)", "hessian"), "classes": {"mirax-raises"},
-     "message": "Reverse-mode differentiation does not work for lax.while_loop"},
     {"item": "issue 16, fuzzer finding: jnp.einsum('ii->', x) of a (2, 1) x raises; JAX broadcasts the size-1 "
              "dimension (returns x[0, 0])",
      "ops": {"einsum"}, "stacks": None, "classes": {"mirax-raises"}, "message": "does not match previous terms"},

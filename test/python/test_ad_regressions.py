@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import mirax
-from oracle import check
+from oracle import ROUNDING, check
 
 # Second derivatives of functions whose only path to the output is piecewise constant
 # (the derived functions return one zero twice). They crashed in compilation, so they
@@ -91,6 +91,21 @@ def test_while_loop_in_aux_and_higher_order():
     unused = WHILE_CASES["unused"]
     check(mirax.jacrev(lambda x: unused(mirax, x))(1.5), jax.jacrev(lambda x: unused(jax, x))(1.5))
     check(mirax.hessian(lambda x: unused(mirax, x))(1.5), jax.hessian(lambda x: unused(jax, x))(1.5))
+
+
+@pytest.mark.parametrize("order", ["grad", "grad(grad)", "hessian"])
+def test_fori_loop_bound_from_a_concrete_integer_argument_at_any_order(order):
+    """A fori_loop bound computed from a concrete integer array argument is concrete in
+    every nested derivative's trace, so reverse mode works at any order, as in JAX
+    (fuzzer finding: the inner trace of grad(grad) lost the outer one's values)."""
+    def derivative(m):
+        def f(x, n):
+            return m.lax.fori_loop(0, n * 2 + 1, lambda i, c: c * x + m.numpy.sin(c), x)
+        return {"grad": m.grad(f), "grad(grad)": m.grad(m.grad(f)), "hessian": m.hessian(f)}[order]
+
+    for n in (np.int32(0), np.int32(2)):
+        check(derivative(mirax)(np.float32(0.3), mirax.numpy.asarray(n)),
+              derivative(jax)(np.float32(0.3), jjnp.asarray(n)), order, ROUNDING)
 
 
 def test_grad_through_a_used_while_loop_raises_as_jax():
