@@ -63,15 +63,18 @@ class Worker:
             self.proc.wait()
             self.proc = None
 
-    def _tail(self):
+    def _tail(self, size=1500):
         self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-1500:]
+        return self.log.read().decode(errors="replace")[-size:]
 
     def _read(self, timeout):
         ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not ready:
+        if not ready:  # the stacks it is stuck in (worker.py prints them on SIGUSR1), then kill it
+            os.kill(self.proc.pid, signal.SIGUSR1)
+            time.sleep(2)
+            stacks = self._tail(6000)
             self.stop()
-            raise Died("hang", f"no answer within {timeout} s")
+            raise Died("hang", f"no answer within {timeout} s; the worker's stacks:\n{stacks}")
         line = self.proc.stdout.readline()
         if not line:
             code = self.proc.wait()

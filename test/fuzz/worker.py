@@ -4,10 +4,14 @@ Requests, one JSON object per line on stdin: {"case": [seed, index]} generates t
 case, answers {"program": ...} before running it (so that the runner knows what
 crashed or hung) and then {"result": [class, detail, jax, mirax]}; {"run": program}
 runs a given program (minimization) and answers with the result only. Answers go to
-the original stdout; anything the libraries print goes to stderr.
+the original stdout; anything the libraries print goes to stderr. SIGUSR1 prints
+every thread's Python stack to stderr (the runner asks for it before killing a hung
+worker).
 """
+import faulthandler
 import json
 import os
+import signal
 import sys
 import warnings
 
@@ -15,6 +19,7 @@ import warnings
 def main():
     proto = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     warnings.simplefilter("ignore")
     from .compare import run_case
     from .generate import generate
