@@ -39,6 +39,7 @@ class Worker:
 
     def __init__(self, recycle=100):
         self.proc, self.count, self.recycle = None, 0, recycle
+        self.pending = b""  # bytes read from the worker past the last answer line
         self.log = tempfile.TemporaryFile()
 
     def start(self):
@@ -53,6 +54,7 @@ class Worker:
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, env=env,
                                      cwd=ROOT, start_new_session=True)
         self.count = 0
+        self.pending = b""
 
     def stop(self):
         if self.proc is not None:
@@ -68,20 +70,30 @@ class Worker:
         return self.log.read().decode(errors="replace")[-size:]
 
     def _read(self, timeout):
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not ready:  # the stacks it is stuck in (worker.py prints them on SIGUSR1), then kill it
-            os.kill(self.proc.pid, signal.SIGUSR1)
-            time.sleep(2)
-            stacks = self._tail(6000)
-            self.stop()
-            raise Died("hang", f"no answer within {timeout} s; the worker's stacks:\n{stacks}")
-        line = self.proc.stdout.readline()
-        if not line:
-            code = self.proc.wait()
-            tail = self._tail()
-            self.proc = None
-            what = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
-            raise Died("crash", f"worker died: {what}\n{tail}")
+        """The next answer line. The pipe is read with os.read into `self.pending`, not
+        with readline: a buffered readline can take the program line and the result line
+        together, and select on the emptied pipe would then wait for the result it
+        already holds (a false hang whenever the runner is descheduled while the worker
+        answers both)."""
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.pending:
+            ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
+            if not ready:  # the stacks it is stuck in (worker.py prints them on SIGUSR1), then kill it
+                os.kill(self.proc.pid, signal.SIGUSR1)
+                time.sleep(2)
+                stacks = self._tail(6000)
+                self.stop()
+                raise Died("hang", f"no answer within {timeout} s; the worker's stacks:\n{stacks}")
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                code = self.proc.wait()
+                tail = self._tail()
+                self.proc = None
+                what = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+                raise Died("crash", f"worker died: {what}\n{tail}")
+            self.pending += chunk
+        line, _, self.pending = self.pending.partition(b"\n")
         return json.loads(line)
 
     def request(self, msg, timeout, on_program=None):

@@ -3,6 +3,7 @@ case must agree with JAX, or both must raise, or it must be a defect listed in
 fuzz/known.py. A failure prints the minimized reproducers. Two halves, so that
 `pytest -n 2` runs them side by side (each in its own worker subprocess)."""
 import os
+import subprocess
 import sys
 
 import pytest
@@ -22,3 +23,17 @@ def test_fuzz_batch(part):
     failing = sum(counts[c] for c in runner.FAILURES + ("worker-failed",))
     assert not failing, (f"{failing} fuzz failures ({dict(counts)}), minimized:\n\n"
                          + "\n\n".join(r["reproducer"] for r in reports if not r["known"]))
+
+
+def test_the_runner_reads_two_answers_that_arrive_together():
+    """A worker that writes its program and result lines at once (the runner was
+    descheduled meanwhile) is not taken for a hung one: a buffered readline took both
+    lines and select then waited 60 s for the second (two false hangs in 550 cases)."""
+    worker = runner.Worker()
+    worker.proc = subprocess.Popen([sys.executable, "-c", "import time; print('{\"program\": 1}\\n{\"result\": 2}', flush=True); time.sleep(60)"],
+                                   stdout=subprocess.PIPE, start_new_session=True)
+    try:
+        assert worker._read(5) == {"program": 1}
+        assert worker._read(5) == {"result": 2}
+    finally:
+        worker.stop()
