@@ -19,32 +19,33 @@ from ._creation import (  # noqa: F401
     zeros_like,
 )
 from ._indexing import (  # noqa: F401
-    _getitem, _IndexUpdateHelper, argwhere, diag_indices, indices, ix_, nonzero, select, take, take_along_axis,
-    tril_indices, triu_indices,
+    _getitem, _IndexUpdateHelper, argwhere, diag_indices, indices, ix_, nonzero, repeat, select, take,
+    take_along_axis, tril_indices, triu_indices, where,
 )
 from ._dot import dot, einsum, inner, kron, matmul, outer, tensordot, vdot  # noqa: F401
 from ._matrix import diag, diagonal, trace, tri, tril, triu  # noqa: F401
 from ._reductions import (  # noqa: F401
-    all, amax, amin, any, argmax, argmin, average, count_nonzero, cumprod, cumsum, cumulative_prod, cumulative_sum,
-    diff, max, mean, median, min, nancumprod, nancumsum, nanmax, nanmean, nanmin, nanprod, nansum, prod, ptp, std,
-    sum, var,
+    all, allclose, amax, amin, any, argmax, argmin, array_equal, average, count_nonzero, cumprod, cumsum,
+    cumulative_prod, cumulative_sum, diff, max, mean, median, min, nancumprod, nancumsum, nanmax, nanmean, nanmin,
+    nanprod, nansum, prod, ptp, std, sum, var,
 )
 from ._shape import (  # noqa: F401
     append, array_split, atleast_1d, atleast_2d, atleast_3d, broadcast_arrays, broadcast_shapes, broadcast_to,
-    column_stack, concatenate, dstack, expand_dims, flip, fliplr, flipud, hstack, moveaxis, ndim, pad, ravel, repeat,
-    reshape, roll, shape, size, split, squeeze, stack, swapaxes, tile, transpose, vstack,
+    concatenate, expand_dims, flip, fliplr, flipud, moveaxis, ndim, pad, ravel, reshape, roll, shape, size, split,
+    squeeze, stack, swapaxes, tile, transpose,
 )
+from ._stacking import column_stack, dstack, hstack, vstack  # noqa: F401
 from . import linalg  # noqa: F401
 from ._sorting import argsort, lexsort, searchsorted, sort  # noqa: F401
 from ._ufuncs import (  # noqa: F401
-    abs, absolute, add, allclose, angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, around, array_equal, bitwise_and,
+    abs, absolute, add, angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, around, bitwise_and,
     bitwise_invert, bitwise_not, bitwise_or, bitwise_xor, cbrt, ceil, clip, conj, conjugate, copysign, cos, cosh,
     deg2rad, degrees, divide, divmod, equal, exp, exp2, expm1, fabs, float_power, floor, floor_divide, fmod,
     greater, greater_equal, heaviside, hypot, imag, invert, isclose, isfinite, isinf, isnan, isneginf, isposinf, left_shift,
     less, less_equal, log, log1p, log2, log10, logaddexp, logical_and, logical_not, logical_or, logical_xor, maximum,
     minimum, mod, multiply, negative, nextafter, not_equal, positive, pow, power, rad2deg, radians, real, reciprocal,
     remainder, right_shift, rint, round, sign, signbit, sin, sinc, sinh, sqrt, square, subtract, tan, tanh,
-    true_divide, trunc, where,
+    true_divide, trunc,
 )
 
 

@@ -6,14 +6,13 @@ import numpy as np
 from mirax import dtypes, lax
 from mirax.core import Array, Tracer, to_array, with_source
 
+from ._shape import stack
 from ._util import broadcast_shapes, broadcast_to_shape, check_arraylike
 
 
 def array(object, dtype=None, copy=True, ndmin=0):  # noqa: A002
     """An array from an array, scalar, or (nested) list/tuple of them."""
     if isinstance(object, (list, tuple)) and _contains_traced(object):
-        from ._shape import stack
-
         result = stack([array(x, dtype) for x in object]) if object else array(np.array([]), dtype)
     elif isinstance(object, (Array, Tracer)):
         result = object if dtype is None else lax.convert_element_type(object, dtype)

@@ -1,4 +1,4 @@
-"""NumPy indexing: x[idx], indexed updates (x.at[idx].set(v), ...), take and index helpers.
+"""NumPy indexing: x[idx], indexed updates (x.at[idx].set(v), ...), take, repeat, where and index helpers.
 
 As in JAX (`_rewriting_take`, `_index_to_gather`): basic indexing (ints, slices, None,
 Ellipsis) lowers to dynamic_slice, slice, rev and reshape; advanced indexing (integer
@@ -18,8 +18,8 @@ from mirax.core import ConcretizationTypeError, Tracer, is_array, to_array, with
 
 from ._creation import array, asarray, ones_like
 from ._reductions import cumsum as _cumsum, sum as _sum
-from ._shape import _user_stacklevel, ravel, stack
-from ._ufuncs import clip, divide, power, remainder, where
+from ._shape import _arraylike, _user_stacklevel, ravel, stack
+from ._ufuncs import clip, divide, power, remainder, where as _where
 from ._util import broadcast_to_shape, canonicalize_axis, check_arraylike, promote_dtypes
 
 
@@ -466,6 +466,41 @@ def take_along_axis(arr, indices, axis=-1, mode=None, fill_value=None):
     return _rewriting_take(arr, index, mode or "fill", fill_value)
 
 
+def repeat(a, repeats, axis=None, *, total_repeat_length=None):
+    """Each element repeated `repeats` times (an int, or one count per element along
+    `axis`). A traced `repeats` needs a static `total_repeat_length`; as in JAX, elements
+    past it are dropped and the last element fills the rest."""
+    a = _arraylike("repeat", a)
+    if axis is None:
+        a, axis = ravel(a), 0
+    axis = canonicalize_axis(axis, a.aval.ndim)
+    length = a.aval.shape[axis]
+    if total_repeat_length is None:
+        if getattr(repeats, "concrete", True) is None:
+            raise ConcretizationTypeError(with_source(
+                "When jit-compiling jnp.repeat, the total number of repeats must be static. To fix this, either "
+                "specify a static value for `repeats`, or pass a static value to `total_repeat_length`."))
+        counts = np.asarray(repeats)
+        if counts.ndim == 0:
+            if counts.dtype.kind not in "iub" or counts < 0:  # JAX's broadcast_in_dim refuses these sizes
+                raise TypeError(with_source(f"repeat: a scalar repeats must be a nonnegative integer, got {repeats!r}"))
+            # (.., n, ..) -> (.., n, 1, ..) -> (.., n, r, ..) -> (.., n*r, ..)
+            shape = a.aval.shape
+            expanded = lax.expand_dims(a, (axis + 1,))
+            repeated = broadcast_to_shape(expanded, shape[: axis + 1] + (int(counts),) + shape[axis + 1:])
+            return lax.reshape(repeated, shape[:axis] + (length * int(counts),) + shape[axis + 1:])
+        total_repeat_length = int(np.broadcast_to(counts.ravel(), (length,)).sum())
+    if total_repeat_length == 0 or length == 0:
+        return lax.slice_in_dim(a, 0, 0 if total_repeat_length == 0 else length, axis=axis)
+    # JAX's algorithm: a 1 where each element's block starts (blocks past the end are
+    # dropped), whose running sum is the element each output position takes.
+    counts = broadcast_to_shape(lax.convert_element_type(ravel(repeats), dtypes.default_int_dtype()), (length,))
+    starts = _cumsum(lax.concatenate([lax.convert_element_type(np.zeros(1), counts.aval.dtype),
+                                      lax.slice_in_dim(counts, 0, length - 1)], 0))
+    block_starts = lax.broadcast_in_dim(lax.convert_element_type(0, np.int32), (total_repeat_length,), ())
+    return take(a, lax.sub(_cumsum(block_starts.at[starts].add(1)), 1), axis=axis)
+
+
 def nonzero(a, *, size=None, fill_value=None):
     """The indices of a's nonzero elements, one array per dimension, by JAX's algorithm:
     the running count of nonzeros, histogrammed into `size` bins and summed up again,
@@ -499,8 +534,19 @@ def nonzero(a, *, size=None, fill_value=None):
             raise ValueError(with_source(f"fill_value must be a scalar or a tuple of length {a.aval.ndim}; got "
                                          f"{fill_value}"))
         padding = lax.ge(lax.iota(int_, size), lax.convert_element_type(count, int_))
-        out = [where(padding, v, entry) for v, entry in zip(fills, out)]
+        out = [_where(padding, v, entry) for v, entry in zip(fills, out)]
     return tuple(out)
+
+
+def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
+    """where(c, x, y) chooses elementwise; where(c) is nonzero(c, size=, fill_value=)."""
+    if x is None and y is None:
+        return nonzero(condition, size=size, fill_value=fill_value)
+    if x is None or y is None:
+        raise ValueError("Either both or neither of the x and y arguments should be provided to jax.numpy.where")
+    if size is not None or fill_value is not None:
+        raise ValueError("size and fill_value arguments cannot be used in three-term where function.")
+    return _where(condition, x, y)
 
 
 def argwhere(a, *, size=None, fill_value=None):
@@ -566,9 +612,9 @@ def select(condlist, choicelist, default=0):
     check_arraylike("select", *condlist, *choicelist, default)
     out, *choices = promote_dtypes(default, *choicelist)
     for condition, choice in zip(reversed(list(condlist)), reversed(choices), strict=True):
-        out = where(condition, choice, out)
+        out = _where(condition, choice, out)
     return out
 
 
-__all__ = ["argwhere", "diag_indices", "indices", "ix_", "nonzero", "select", "take", "take_along_axis",
-           "tril_indices", "triu_indices"]
+__all__ = ["argwhere", "diag_indices", "indices", "ix_", "nonzero", "repeat", "select", "take", "take_along_axis",
+           "tril_indices", "triu_indices", "where"]

@@ -10,7 +10,7 @@ import numpy as np
 from mirax import dtypes, lax
 from mirax.core import to_array, with_source
 
-from ._ufuncs import isnan, not_equal, subtract, where as _where
+from ._ufuncs import equal, isclose, isnan, logical_and, logical_or, not_equal, subtract, where as _where
 from ._util import (
     broadcast_to_shape, canonicalize_axes, canonicalize_axis, check_arraylike, promote_dtypes, promote_dtypes_inexact,
 )
@@ -162,6 +162,20 @@ def all(a, axis=None, out=None, keepdims=False, *, where=None):  # noqa: A001
 
 def any(a, axis=None, out=None, keepdims=False, *, where=None):  # noqa: A001
     return _reduction("any", "or", a, axis, None, out, keepdims, None, where, preproc=_to_bool)
+
+
+def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return all(isclose(a, b, rtol, atol, equal_nan))
+
+
+def array_equal(a1, a2, equal_nan=False):
+    a1, a2 = to_array(a1), to_array(a2)
+    if a1.aval.shape != a2.aval.shape:
+        return to_array(False)
+    same = equal(a1, a2)
+    if equal_nan:
+        same = logical_or(same, logical_and(isnan(a1), isnan(a2)))
+    return all(same)
 
 
 def count_nonzero(a, axis=None, keepdims=False):

@@ -1,7 +1,6 @@
 """NumPy's shape functions: reshapes, axis moves, joining, splitting, tiling, padding."""
 import operator
 import sys
-import warnings
 
 import numpy as np
 
@@ -201,47 +200,12 @@ def stack(arrays, axis=0, out=None, dtype=None):
     return concatenate([lax.expand_dims(x, (axis,)) for x in arrays], axis, dtype)
 
 
-def vstack(tup, dtype=None):
-    if not (is_array(tup) or isinstance(tup, np.ndarray)):
-        tup = _deprecated_sequence_args("vstack", tup)
-    return concatenate([atleast_2d(x) for x in _sequence("vstack", tup)], 0, dtype)
-
-
-def _deprecated_sequence_args(fn_name, arrays):
-    """JAX once accepted tuples and lists among the arrays to join, converting them with
-    jnp.array, and warned (once per call, about the first); the seeds rely on it
-    (`jnp.vstack([vjp_fun(m) for m in M])`, vjp_fun returning 1-tuples)."""
-    from ._creation import array
-
-    sequences = [i for i, x in enumerate(arrays) if isinstance(x, (tuple, list))]
-    if sequences:
-        warnings.warn(f"{fn_name} requires ndarray or scalar arguments, got {type(arrays[sequences[0]])} at position "
-                      f"{sequences[0]}. In a future JAX release this will be an error.", DeprecationWarning,
-                      stacklevel=_user_stacklevel())
-    return [array(x) if isinstance(x, (tuple, list)) else x for x in arrays]
-
-
 def _user_stacklevel():
     """warnings.warn's stacklevel that points at the user's line (the first frame outside mirax)."""
     target, frame, level = user_frame(), sys._getframe(1), 1
     while frame is not None and frame is not target:
         frame, level = frame.f_back, level + 1
     return level
-
-
-def hstack(tup, dtype=None):
-    arrays = _sequence("hstack", tup)
-    arrays = [atleast_1d(x) for x in arrays]
-    return concatenate(arrays, 0 if arrays and arrays[0].aval.ndim == 1 else 1, dtype)
-
-
-def dstack(tup, dtype=None):
-    return concatenate([atleast_3d(x) for x in _sequence("dstack", tup)], 2, dtype)
-
-
-def column_stack(tup):
-    arrays = _sequence("column_stack", tup)
-    return concatenate([x if x.aval.ndim >= 2 else lax.reshape(x, (x.aval.size, 1)) for x in arrays], 1)
 
 
 def append(arr, values, axis=None):
@@ -292,48 +256,6 @@ def tile(A, reps):
     interleaved = lax.reshape(A, [d for s in shape for d in (1, s)])
     tiled = broadcast_to_shape(interleaved, [d for pair in zip(reps, shape, strict=True) for d in pair])
     return lax.reshape(tiled, [r * s for r, s in zip(reps, shape, strict=True)])
-
-
-def repeat(a, repeats, axis=None, *, total_repeat_length=None):
-    """Each element repeated `repeats` times (an int, or one count per element along
-    `axis`). A traced `repeats` needs a static `total_repeat_length`; as in JAX, elements
-    past it are dropped and the last element fills the rest."""
-    a = _arraylike("repeat", a)
-    if axis is None:
-        a, axis = ravel(a), 0
-    axis = canonicalize_axis(axis, a.aval.ndim)
-    length = a.aval.shape[axis]
-    if total_repeat_length is None:
-        if getattr(repeats, "concrete", True) is None:
-            from mirax.core import ConcretizationTypeError
-
-            raise ConcretizationTypeError(with_source(
-                "When jit-compiling jnp.repeat, the total number of repeats must be static. To fix this, either "
-                "specify a static value for `repeats`, or pass a static value to `total_repeat_length`."))
-        counts = np.asarray(repeats)
-        if counts.ndim == 0:
-            if counts.dtype.kind not in "iub" or counts < 0:  # JAX's broadcast_in_dim refuses these sizes
-                raise TypeError(with_source(f"repeat: a scalar repeats must be a nonnegative integer, got {repeats!r}"))
-            # (.., n, ..) -> (.., n, 1, ..) -> (.., n, r, ..) -> (.., n*r, ..)
-            shape = a.aval.shape
-            expanded = lax.expand_dims(a, (axis + 1,))
-            repeated = broadcast_to_shape(expanded, shape[: axis + 1] + (int(counts),) + shape[axis + 1:])
-            return lax.reshape(repeated, shape[:axis] + (length * int(counts),) + shape[axis + 1:])
-        total_repeat_length = int(np.broadcast_to(counts.ravel(), (length,)).sum())
-    if total_repeat_length == 0 or length == 0:
-        return lax.slice_in_dim(a, 0, 0 if total_repeat_length == 0 else length, axis=axis)
-    from mirax import dtypes
-
-    from ._indexing import take
-    from ._reductions import cumsum
-
-    # JAX's algorithm: a 1 where each element's block starts (blocks past the end are
-    # dropped), whose running sum is the element each output position takes.
-    counts = broadcast_to_shape(lax.convert_element_type(ravel(repeats), dtypes.default_int_dtype()), (length,))
-    starts = cumsum(lax.concatenate([lax.convert_element_type(np.zeros(1), counts.aval.dtype),
-                                     lax.slice_in_dim(counts, 0, length - 1)], 0))
-    block_starts = lax.broadcast_in_dim(lax.convert_element_type(0, np.int32), (total_repeat_length,), ())
-    return take(a, lax.sub(cumsum(block_starts.at[starts].add(1)), 1), axis=axis)
 
 
 def roll(a, shift, axis=None):

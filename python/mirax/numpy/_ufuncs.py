@@ -506,16 +506,9 @@ def heaviside(x1, x2):
     return where(lax.lt(x1, zero), zero, where(lax.gt(x1, zero), _const(x1, 1), where(isnan(x1), x1, x2)))
 
 
-def where(condition, x=None, y=None, /, *, size=None, fill_value=None):
-    """where(c, x, y) chooses elementwise; where(c) is nonzero(c, size=, fill_value=)."""
-    if x is None and y is None:
-        from ._indexing import nonzero
-
-        return nonzero(condition, size=size, fill_value=fill_value)
-    if x is None or y is None:
-        raise ValueError("Either both or neither of the x and y arguments should be provided to jax.numpy.where")
-    if size is not None or fill_value is not None:
-        raise ValueError("size and fill_value arguments cannot be used in three-term where function.")
+def where(condition, x, y, /):
+    """x where condition holds, else y, elementwise (jnp.where, in _indexing, also has
+    the one-argument form)."""
     check_arraylike("where", condition, x, y)
     condition = _as_bool(condition)
     x, y = promote_args("where", x, y)
@@ -547,20 +540,3 @@ def isclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
     out = logical_or(lax.eq(a, b), logical_and(isfinite(b), in_range))
     return logical_or(out, logical_and(isnan(a), isnan(b))) if equal_nan else out
 
-
-def allclose(a, b, rtol=1e-05, atol=1e-08, equal_nan=False):
-    from ._reductions import all as all_
-
-    return all_(isclose(a, b, rtol, atol, equal_nan))
-
-
-def array_equal(a1, a2, equal_nan=False):
-    from ._reductions import all as all_
-
-    a1, a2 = to_array(a1), to_array(a2)
-    if a1.aval.shape != a2.aval.shape:
-        return to_array(False)
-    same = equal(a1, a2)
-    if equal_nan:
-        same = logical_or(same, logical_and(isnan(a1), isnan(a2)))
-    return all_(same)
