@@ -4,28 +4,16 @@ declared, transformed function); the passes derive the derivative code."""
 import numpy as np
 
 from mirax import dtypes, lax
-from mirax.api import call_transformation, check_callable, trace_flat
+from mirax.api import call_transformation, check_callable, concrete_values, forward, inexact, trace_flat
 from mirax.vmapping import vmap
 from mirax.core import Array, Aval, is_array, to_array, with_source
 from mirax.custom_derivatives import jax_type, trace_backward_passes
-from mirax.dialect.transformations import declare_jvp, declare_vjp
+from mirax.dialect.transformations import declare_vjp
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
 
 
 def _name(fun):
     return getattr(fun, "__name__", "fun")
-
-
-def _concrete(leaves):
-    """Outside jit, the inputs' concrete values, so that tracing can branch on them: the
-    leaves themselves, or inside another derivative's trace (grad of grad) the values its
-    tracers carry, as JAX's nested tracers keep their inputs concrete."""
-    values = [x if isinstance(x, Array) else getattr(x, "concrete", None) for x in leaves]
-    return values if all(v is not None for v in values) else None
-
-
-def _inexact(aval):
-    return dtypes.is_float(aval.dtype) or dtypes.is_complex(aval.dtype)
 
 
 # ----------------------------------------------------------------------------- forward mode
@@ -35,29 +23,7 @@ def jvp(fun, primals, tangents, has_aux=False):
     """(fun(*primals), the directional derivative of fun at primals along tangents), as
     jax.jvp: primals and tangents are tuples (or lists) of pytrees of one structure."""
     check_callable(fun)
-    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
-        raise TypeError(with_source(
-            f"primal and tangent arguments to jax.jvp must be tuples or lists; found {type(primals).__name__} and "
-            f"{type(tangents).__name__}."))
-    primal_tree, tangent_tree = tree_flatten(primals)[1], tree_flatten(tangents)[1]
-    if primal_tree != tangent_tree:
-        raise TypeError(with_source(
-            f"primal and tangent arguments to jax.jvp must have the same tree structure; primals have tree "
-            f"structure {primal_tree} whereas tangents have tree structure {tangent_tree}."))
-    flat_primals, tree = tree_flatten((tuple(primals), {}))
-    flat_tangents = tree_flatten((tuple(tangents), {}))[0]
-    flat_primals = [to_array(x) for x in flat_primals]
-    flat_tangents = [to_array(t) for t in flat_tangents]
-    for p, t in zip(flat_primals, flat_tangents, strict=True):
-        _check_tangent(p.aval, t.aval)
-    active = [i for i, p in enumerate(flat_primals) if _inexact(p.aval)]
-    traced = trace_flat(_with_aux(fun, has_aux, "jvp"), tree, [p.aval for p in flat_primals], _name(fun),
-                        _concrete(flat_primals), differentiated=True)
-    out_avals = list(traced.trace.out_avals)
-    outs = call_transformation(declare_jvp, traced.trace, flat_primals, [flat_tangents[i] for i in active], active,
-                 out_avals * 2)
-    out_primals = tree_unflatten(traced.out_tree, outs[: len(out_avals)])
-    out_tangents = tree_unflatten(traced.out_tree, outs[len(out_avals):])
+    out_primals, out_tangents = forward(_with_aux(fun, has_aux, "jvp"), primals, tangents, _name(fun))
     if has_aux:
         (out, aux), (out_tangent, _) = out_primals, out_tangents
         return out, out_tangent, aux
@@ -80,20 +46,6 @@ def _with_aux(fun, has_aux, who):
     return checked
 
 
-def _check_tangent(primal, tangent):
-    """JAX's checks of a tangent given to jvp, in its order (an integer primal's tangent
-    may have any dtype: mirax has no float0)."""
-    if _inexact(primal) and primal.dtype != tangent.dtype:
-        raise TypeError(with_source(
-            f"primal and tangent arguments to jax.jvp do not match; dtypes must be equal, or in case of int/bool "
-            f"primal dtype the tangent dtype must be float0.Got primal dtype {primal.dtype.name} and so expected "
-            f"tangent dtype {primal.dtype.name}, but got tangent dtype {tangent.dtype.name} instead."))
-    if primal.shape != tangent.shape:
-        raise ValueError(with_source(
-            f"jvp called with different primal and tangent shapes;Got primal shape {primal.shape} and "
-            f"tangent shape as {tangent.shape}"))
-
-
 # ----------------------------------------------------------------------------- reverse mode
 
 
@@ -101,13 +53,13 @@ def _cotangent(ct, aval):
     """A cotangent given to a VJP function for an output of `aval`, checked as JAX does:
     the output's shape, and its dtype unless the output is an integer, whose cotangent
     (float0 in JAX) is ignored: zeros."""
-    if ct.aval.shape != aval.shape or (_inexact(aval) and ct.aval.dtype != aval.dtype):
-        expected = jax_type(aval) if _inexact(aval) else f"float0[{','.join(map(str, aval.shape))}]"
+    if ct.aval.shape != aval.shape or (inexact(aval) and ct.aval.dtype != aval.dtype):
+        expected = jax_type(aval) if inexact(aval) else f"float0[{','.join(map(str, aval.shape))}]"
         raise ValueError(with_source(
             f"unexpected JAX type (e.g. shape/dtype) for argument to VJP function: got {jax_type(ct.aval)}, but "
             f"expected {expected} because the corresponding output of the differentiated function had JAX type "
             f"{jax_type(aval)}"))
-    return ct if _inexact(aval) else _zero_cotangent(aval)
+    return ct if inexact(aval) else _zero_cotangent(aval)
 
 
 def _vjp_flat(fun, args, kwargs, argnums, has_aux, who):
@@ -118,7 +70,7 @@ def _vjp_flat(fun, args, kwargs, argnums, has_aux, who):
     leaves, tree = tree_flatten((dynamic, {}))
     leaves = [to_array(x) for x in leaves]
     partial = _with_aux(_partial_in(fun, args, argnums, kwargs), has_aux, who)
-    traced = trace_flat(partial, tree, [x.aval for x in leaves], _name(fun), _concrete(leaves), differentiated=True)
+    traced = trace_flat(partial, tree, [x.aval for x in leaves], _name(fun), concrete_values(leaves), differentiated=True)
     return traced, leaves, list(range(len(leaves)))
 
 
@@ -151,7 +103,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
             raise TypeError(with_source(
                 f"Gradient only defined for scalar-output functions. Output had shape: {out_aval.shape}."))
         _check_reverse_output("grad", holomorphic, out_aval)
-        differentiable = [k for k in active if _inexact(leaves[k].aval)]
+        differentiable = [k for k in active if inexact(leaves[k].aval)]
         cotangents = [Array(np.ones((), out_aval.dtype))] + [Array(np.zeros(a.shape, a.dtype)) for a in out_avals[1:]]
         outs = call_transformation(declare_vjp, traced.trace, leaves, cotangents, differentiable,
                                    out_avals + [leaves[k].aval for k in differentiable], trace_backward_passes)
@@ -183,7 +135,7 @@ def _check_reverse_input(who, holomorphic, allow_int, aval):
     if holomorphic and not dtypes.is_complex(aval.dtype):
         raise TypeError(with_source(
             f"{who} with holomorphic=True requires inputs with complex dtype, but got {aval.dtype.name}."))
-    if not _inexact(aval) and not allow_int:
+    if not inexact(aval) and not allow_int:
         raise TypeError(with_source(
             f"{who} requires real- or complex-valued inputs (input dtype that is a sub-dtype of np.inexact), "
             f"but got {aval.dtype.name}. If you want to use Boolean- or integer-valued inputs, use vjp or "
@@ -247,7 +199,7 @@ def vjp(fun, *primals, has_aux=False, reduce_axes=()):
     outs = [Array(o._value, a.weak_type) if isinstance(o, Array) else o
             for o, a in zip(traced.call_flat(leaves), out_avals, strict=True)]
     out = tree_unflatten(traced.out_tree, outs)
-    differentiable = [k for k in active if _inexact(leaves[k].aval)]
+    differentiable = [k for k in active if inexact(leaves[k].aval)]
     in_structure = tree_flatten(tuple(primals))[1]
 
     def vjp_fun(cotangent):
@@ -403,7 +355,7 @@ def linearize(fun, *primals, has_aux=False):
         if tangent_tree != primal_tree:
             raise TypeError(with_source(f"expected {primal_tree}, got {tangent_tree}"))
         for p, t in zip(primal_avals, (to_array(t).aval for t in tangent_leaves), strict=True):
-            if p.shape != t.shape or (_inexact(p) and p.dtype != t.dtype):
+            if p.shape != t.shape or (inexact(p) and p.dtype != t.dtype):
                 raise ValueError(with_source(
                     f"linearized function called on tangent values inconsistent with the original primal values:\n"
                     f"Got tangent aval {jax_type(t)} for primal aval {jax_type(p)} but expected {jax_type(p)}."))

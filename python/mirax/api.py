@@ -1,12 +1,15 @@
-"""Transformations: jit (and the compiled-function values it makes), make_jaxpr."""
+"""Transformations: jit (and the compiled-function values it makes), make_jaxpr, and
+what the others share: tracing a function of pytrees, calling a transformation of
+a trace, forward mode (jvp without has_aux)."""
 import functools
 import inspect
 import operator
 import threading
 import weakref
 
-from mirax import core, platforms, runtime
+from mirax import core, dtypes, platforms, runtime
 from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
+from mirax.dialect.transformations import declare_jvp
 from mirax.mlir import ir
 from mirax.passes.gpu_pipeline import STAGES as GPU_STAGES, lower_to_gpu_stage
 from mirax.passes.pipelines import lower_to_linalg, lower_to_llvm
@@ -71,6 +74,60 @@ def call_transformation(declare, callee, args, extra, active, out_avals, prepare
     executable = core.compile(trace.text, "main", len(trace.invars) + len(trace.constvars), trace.out_avals)
     results = executable(inputs + trace.constvars)
     return [Array(r, a.weak_type) for r, a in zip(results, trace.out_avals, strict=True)]
+
+
+def concrete_values(leaves):
+    """Outside jit, the inputs' concrete values, so that tracing can branch on them: the
+    leaves themselves, or inside another derivative's trace (grad of grad) the values its
+    tracers carry, as JAX's nested tracers keep their inputs concrete."""
+    values = [x if isinstance(x, Array) else getattr(x, "concrete", None) for x in leaves]
+    return values if all(v is not None for v in values) else None
+
+
+def inexact(aval):
+    return dtypes.is_float(aval.dtype) or dtypes.is_complex(aval.dtype)
+
+
+def forward(fun, primals, tangents, name):
+    """(fun(*primals), its derivative along tangents): jax.jvp without has_aux (which
+    mirax.ad's jvp adds), here below lax, whose custom_root differentiates with it."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError(with_source(
+            f"primal and tangent arguments to jax.jvp must be tuples or lists; found {type(primals).__name__} and "
+            f"{type(tangents).__name__}."))
+    primal_tree, tangent_tree = tree_flatten(primals)[1], tree_flatten(tangents)[1]
+    if primal_tree != tangent_tree:
+        raise TypeError(with_source(
+            f"primal and tangent arguments to jax.jvp must have the same tree structure; primals have tree "
+            f"structure {primal_tree} whereas tangents have tree structure {tangent_tree}."))
+    flat_primals, tree = tree_flatten((tuple(primals), {}))
+    flat_tangents = tree_flatten((tuple(tangents), {}))[0]
+    flat_primals = [to_array(x) for x in flat_primals]
+    flat_tangents = [to_array(t) for t in flat_tangents]
+    for p, t in zip(flat_primals, flat_tangents, strict=True):
+        _check_tangent(p.aval, t.aval)
+    active = [i for i, p in enumerate(flat_primals) if inexact(p.aval)]
+    traced = trace_flat(fun, tree, [p.aval for p in flat_primals], name, concrete_values(flat_primals),
+                        differentiated=True)
+    out_avals = list(traced.trace.out_avals)
+    outs = call_transformation(declare_jvp, traced.trace, flat_primals, [flat_tangents[i] for i in active], active,
+                               out_avals * 2)
+    return (tree_unflatten(traced.out_tree, outs[: len(out_avals)]),
+            tree_unflatten(traced.out_tree, outs[len(out_avals):]))
+
+
+def _check_tangent(primal, tangent):
+    """JAX's checks of a tangent given to jvp, in its order (an integer primal's tangent
+    may have any dtype: mirax has no float0)."""
+    if inexact(primal) and primal.dtype != tangent.dtype:
+        raise TypeError(with_source(
+            f"primal and tangent arguments to jax.jvp do not match; dtypes must be equal, or in case of int/bool "
+            f"primal dtype the tangent dtype must be float0.Got primal dtype {primal.dtype.name} and so expected "
+            f"tangent dtype {primal.dtype.name}, but got tangent dtype {tangent.dtype.name} instead."))
+    if primal.shape != tangent.shape:
+        raise ValueError(with_source(
+            f"jvp called with different primal and tangent shapes;Got primal shape {primal.shape} and "
+            f"tangent shape as {tangent.shape}"))
 
 
 def _flatten_args(fun_name, args, kwargs):

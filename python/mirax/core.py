@@ -22,6 +22,7 @@ from mirax import dtypes, platforms
 from mirax.dialect import MiraxOp, ShapedType, build, tensor_type
 from mirax.dialect.base import as_tuple
 from mirax.dialect import values
+from mirax.dialect.shape import BroadcastInDimOp
 from mirax.mlir import func, ir
 
 from . import runtime
@@ -471,6 +472,16 @@ def bind(op_cls: type[MiraxOp], *args, weak_type=None, **params):
         for result, value in zip(results, values_out, strict=True):
             result.concrete = value
     return results
+
+
+def zeros(aval):
+    """Zeros of `aval`, weakly typed if it is: the value of a symbolic zero tangent or
+    cotangent (custom derivative rules receive and may return those)."""
+    zero = Array(np.zeros((), aval.dtype), aval.weak_type)
+    if not aval.shape:
+        return zero
+    (out,) = bind(BroadcastInDimOp, zero, shape=aval.shape, broadcast_dimensions=())
+    return out
 
 
 def clear_caches():

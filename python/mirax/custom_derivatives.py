@@ -16,8 +16,8 @@ import itertools
 
 import numpy as np
 
-from mirax import lax, runtime
-from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
+from mirax import runtime
+from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source, zeros
 from mirax.dtypes import is_complex, is_float
 from mirax.dialect import tensor_type
 from mirax.dialect.ir_util import declare, functions
@@ -166,13 +166,12 @@ class custom_jvp(_CustomFunction):  # noqa: N801 (JAX's name)
     def defjvps(self, *jvps):
         """One rule per argument, jvp(tangent, primal_out, *primals), or None for an
         argument with a zero tangent contribution; the contributions add up."""
-        from mirax.numpy import zeros_like
 
         def jvp(primals, tangents):
             primal_out = self(*primals)
             parts = [rule(t, primal_out, *primals) for rule, t in zip(jvps, tangents, strict=True) if rule is not None]
             if not parts:
-                return primal_out, tree_map(zeros_like, primal_out)
+                return primal_out, tree_map(lambda x: zeros(to_array(x).aval), primal_out)
             return primal_out, functools.reduce(lambda a, b: tree_map(lambda x, y: x + y, a, b), parts)
 
         self.defjvp(jvp)
@@ -209,13 +208,9 @@ class custom_jvp(_CustomFunction):  # noqa: N801 (JAX's name)
                                        None if known is None else known + [None] * count, level - 1)
         num_outputs = len(rule_outs) // 2
 
-        def zeros():
-            from mirax.numpy import zeros as zeros_of
-
-            return [zeros_of(a.shape, a.dtype) for a in avals]
-
         body = _through(rule_trace, avals, num_outputs, self.name, level - 1,
-                        lambda symbol: {JVP_RULE: ir.FlatSymbolRefAttr.get(symbol), NUM_PRIMALS: _i64(count)}, zeros)
+                        lambda symbol: {JVP_RULE: ir.FlatSymbolRefAttr.get(symbol), NUM_PRIMALS: _i64(count)},
+                        lambda: [zeros(a._replace(weak_type=False)) for a in avals])
         return tree_unflatten(out_trees[0], _call(body, leaves, rule_outs[:num_outputs]))
 
 
@@ -309,10 +304,8 @@ class _BackwardPass:
                     f"structure of the primal arguments, but got {grad_tree} for an argument of structure "
                     f"{arg_tree}."))
             flat += grad_leaves
-        from mirax.numpy import zeros
-
         paths = [path for path, _ in tree_flatten_with_path(tree_unflatten(self.tree, range(len(self.avals))))[0]]
-        return [zeros(a.shape, a.dtype) if g is None else _as_cotangent(g, a, path)
+        return [zeros(a._replace(weak_type=False)) if g is None else _as_cotangent(g, a, path)
                 for g, a, path in zip(flat, self.avals, paths, strict=True)]
 
     def trace(self):
@@ -366,7 +359,7 @@ def _as_cotangent(grad, aval, path):
             f"function, but at output{keystr(path)} the bwd rule produced an output of type "
             f"{jax_type(grad.aval)} corresponding to an input of type {jax_type(aval)}, so "
             f"{'the dtypes do not match, and ' if grad.aval.dtype != aval.dtype else ''}the shapes do not match"))
-    return grad if grad.aval.dtype == aval.dtype else lax.convert_element_type(grad, aval.dtype)
+    return grad if grad.aval.dtype == aval.dtype else grad.astype(aval.dtype)  # the array's method: lax is above
 
 
 def jax_type(aval):

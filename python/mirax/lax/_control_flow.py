@@ -11,8 +11,9 @@ and a cond's tangent part transposes into a cond of its branches' VJPs."""
 import numpy as np
 
 from mirax import dtypes
-from mirax.api import jit
-from mirax.core import Aval, Trace, Tracer, current_trace, to_array, with_source
+from mirax.api import forward, jit
+from mirax.core import Aval, Trace, Tracer, current_trace, to_array, with_source, zeros
+from mirax.custom_derivatives import custom_jvp
 from mirax.dialect import tensor_type
 from mirax.dialect.ir_util import declare, define
 from mirax.dialect.transformations import COND_BRANCHES, WHILE_BODY, WHILE_COND, branch_list, scan_attributes
@@ -230,15 +231,13 @@ def custom_root(f, initial_guess, solve, tangent_solve, has_aux=False):
     J_x f(root) t = -J_theta f(root) t_theta with tangent_solve(J_x f(root), rhs), theta
     being what f closes over (f is closure-converted: its closed-over values become
     arguments of a custom_jvp function)."""
-    from mirax.ad import jvp
-    from mirax.custom_derivatives import custom_jvp
-
     if current_trace() is None:  # the guess's leaves as arrays, as JAX binds them (NumPy scalars included)
         initial_guess = tree_map(to_array, initial_guess)
         return solve(f, initial_guess) if not has_aux else tuple(solve(f, initial_guess))
     guess_leaves, guess_tree = tree_flatten(initial_guess)
     avals = [to_array(x).aval for x in guess_leaves]
-    f_trace, f_tree = _trace(f, guess_tree, avals, getattr(f, "__name__", "f"))
+    name = getattr(f, "__name__", "f")
+    f_trace, f_tree = _trace(f, guess_tree, avals, name)
     if f_tree != guess_tree:
         raise TypeError(with_source(f"custom_root: f must return a value of the guess's structure {guess_tree}, got "
                                     f"{f_tree}."))
@@ -258,13 +257,11 @@ def custom_root(f, initial_guess, solve, tangent_solve, has_aux=False):
         consts_dot, _ = tangents
         out = root(consts, guess)
         solution = out[0] if has_aux else out
-        _, rhs = jvp(lambda c: f_of(solution, c), (consts,), (consts_dot,))
-        solution_dot = tangent_solve(lambda v: jvp(lambda x: f_of(x, consts), (solution,), (v,))[1],
+        _, rhs = forward(lambda c: f_of(solution, c), (consts,), (consts_dot,), name)
+        solution_dot = tangent_solve(lambda v: forward(lambda x: f_of(x, consts), (solution,), (v,), name)[1],
                                      tree_unflatten(guess_tree, [-leaf for leaf in tree_flatten(rhs)[0]]))
         if has_aux:
-            from mirax.numpy import zeros_like
-
-            return out, (solution_dot, tree_map(zeros_like, out[1]))
+            return out, (solution_dot, tree_map(lambda x: zeros(to_array(x).aval), out[1]))
         return out, solution_dot
 
     return root(list(f_trace.constvars), initial_guess)
