@@ -42,6 +42,7 @@ from mirax.vmapping import vmap
 from mirax.config import config
 from mirax.core import Array, Tracer, bind, is_array, to_array, with_source
 from mirax.dialect.elementwise import ConvertOp, FmaOp
+from mirax.dialect.scalar import CEPHES_LOG_F32, ERF_INV_F32, horner
 from mirax.numpy._util import canonicalize_axis, check_arraylike, promote_dtypes_inexact
 from mirax.tree_util import register_pytree_node, tree_map
 
@@ -450,17 +451,10 @@ def _fma(a, b, c, dtype=None):
     return lax.add(lax.mul(a, b), c)
 
 
-def _horner(x, coefficients):
+def _polynomial(x, coefficients):
     """The polynomial with `coefficients` (highest degree first) at x, by FMAs."""
     dtype = x.dtype
-    p = coefficients[0]
-    for c in coefficients[1:]:
-        p = _fma(p, x, c, dtype)
-    return p
-
-
-_LOG_P = (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
-          -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1)
+    return horner(x, coefficients, lambda p, x, c: _fma(p, x, c, dtype))
 
 
 def _log_f32(x):
@@ -479,7 +473,7 @@ def _log_f32(x):
     m2 = lax.mul(m, m)
     m3 = lax.mul(m2, m)
     fma = partial(_fma, dtype=_F32)
-    p = [fma(fma(m, _LOG_P[i], _LOG_P[i + 1]), m, _LOG_P[i + 2]) for i in (0, 3, 6)]
+    p = [fma(fma(m, CEPHES_LOG_F32[i], CEPHES_LOG_F32[i + 1]), m, CEPHES_LOG_F32[i + 2]) for i in (0, 3, 6)]
     y = fma(fma(p[0], m3, p[1]), m3, p[2])
     y = fma(y, m3, lax.mul(np.float32(-2.12194440e-4), exponent))
     # Exact products (a power of two; 9 by at most 8 significant bits): XLA's FMAs round
@@ -503,7 +497,7 @@ def _log1p_xla(x, log):
     log(1 + x)."""
     c = lambda v: np.array(v, x.dtype)  # noqa: E731
     x2 = lax.mul(x, x)
-    ratio = lax.div(_horner(x, _LOG1P_NUM), _horner(x, _LOG1P_DEN))
+    ratio = lax.div(_polynomial(x, _LOG1P_NUM), _polynomial(x, _LOG1P_DEN))
     # -0.5 * x2 is exact, so XLA's FMA rounds as this sum does.
     small = lax.add(x, lax.add(lax.mul(c(-0.5), x2), lax.mul(lax.mul(x, x2), ratio)))
     return lax.select(lax.lt(lax.abs(x), c(0.41421356237309504880)), small, log(lax.add(x, c(1))))
@@ -512,23 +506,16 @@ def _log1p_xla(x, log):
 def _erf_f32(x):
     """XLA:CPU's float32 erf: Eigen's rational approximation, +-1 from |x| >= 3.8325."""
     x2 = lax.mul(x, x)
-    numerator = lax.mul(x, _horner(x2, (0.00022905065861350646, 0.0034082910107109506, 0.050955695062380861,
-                                        0.18520832239976145, 1.128379143519084)))
-    denominator = _horner(x2, (-1.1791602954361697e-7, 0.000023547966471313185, 0.0010179625278914885,
-                               0.014070470171167667, 0.11098505178285362, 0.49746925110067538, 1.0))
+    numerator = lax.mul(x, _polynomial(x2, (0.00022905065861350646, 0.0034082910107109506, 0.050955695062380861,
+                                            0.18520832239976145, 1.128379143519084)))
+    denominator = _polynomial(x2, (-1.1791602954361697e-7, 0.000023547966471313185, 0.0010179625278914885,
+                                   0.014070470171167667, 0.11098505178285362, 0.49746925110067538, 1.0))
     one = lax.select(lax.lt(x, np.float32(0)), jnp.full_like(x, -1), jnp.full_like(x, 1))
     return lax.select(lax.le(np.float32(3.832506856900711), lax.abs(x)), one, lax.div(numerator, denominator))
 
 
-# Giles' erf_inv ("Approximating the erfinv function", GPU Computing Gems): per range of
-# w = -log(1 - x**2), its upper bound, the shift c of t = w - c or t = sqrt(w) - c, and
-# the coefficients of p(t) (highest degree first); erf_inv(x) = p(t) * x.
-_ERF_INV_F32 = (
-    (5.0, False, 2.5, (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
-                       -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)),
-    (np.inf, True, 3.0, (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
-                         -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)),
-)
+# Giles' erf_inv, as dialect/scalar.py's ERF_INV_F32 (its ranges of w = -log(1 - x**2)),
+# with XLA's float64 ranges.
 _ERF_INV_F64 = (
     (6.25, False, 3.125, (
         -3.6444120640178196996e-21, -1.685059138182016589e-19, 1.2858480715256400167e-18, 1.115787767802518096e-17,
@@ -594,7 +581,7 @@ def _xla_math(f32_fn, f64_fn):
 _log = _xla_math(_log_f32, lax.log)
 _log1p = _xla_math(partial(_log1p_xla, log=_log_f32), partial(_log1p_xla, log=lax.log))
 _erf = _xla_math(_erf_f32, lax.erf)
-_erf_inv = _xla_math(partial(_erf_inv_xla, log=_log_f32, ranges=_ERF_INV_F32),
+_erf_inv = _xla_math(partial(_erf_inv_xla, log=_log_f32, ranges=ERF_INV_F32),
                      partial(_erf_inv_xla, log=lax.log, ranges=_ERF_INV_F64))
 
 

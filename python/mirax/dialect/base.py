@@ -11,6 +11,8 @@ import numpy as np
 
 from mirax.mlir import ext, ir
 
+from . import ops
+from .ops import as_tuple, build  # noqa: F401  (importable from here, as before)
 from .rules import Node
 from .types import ShapedType, dtype_of, element_type, shaped_type, tensor_type
 
@@ -89,6 +91,8 @@ class MiraxOp(Mirax.Operation):
             cls.__annotations__ = notes
         kwargs.setdefault("traits", [ext.Pure])
         super().__init_subclass__(**kwargs)
+        if "name" in kwargs:
+            ops.define(cls)
 
     @staticmethod
     def infer(*operand_types, **params):
@@ -130,28 +134,6 @@ class MiraxOp(Mirax.Operation):
             )
             return False
         return True
-
-
-def as_tuple(types):
-    return types if isinstance(types, tuple) and not isinstance(types, ShapedType) else (types,)
-
-
-def build(op_cls, operands, result_types=None, **params):
-    """Create `op_cls` at the current insertion point and return its results.
-
-    Result types are inferred unless given (callers that already know them skip
-    the inference). Params are Python values, encoded by the op's codecs.
-    """
-    if result_types is None:
-        result_types = as_tuple(op_cls.infer(*(shaped_type(v.type) for v in operands), **params))
-    attributes = {name: op_cls.params[name].encode(value) for name, value in params.items()}
-    op = ir.Operation.create(
-        op_cls.OPERATION_NAME,
-        results=[tensor_type(t) for t in result_types],
-        operands=list(operands),
-        attributes=attributes,
-    )
-    return list(op.results)
 
 
 def op_class(name):

@@ -5,31 +5,8 @@ every elementwise op.
 A batched value carries its batch dimension `bdim` (an int) or None when it is not
 batched; `size` is the batch size."""
 from . import rules
-from .base import build
-from .types import ShapedType
-from .values import apply, type_of
-
-
-def move_axis(value, src, dst):
-    """`value` with its dimension `src` moved to `dst` (itself when they agree)."""
-    from .shape import TransposeOp
-
-    if src == dst:
-        return value
-    order = [d for d in range(type_of(value).ndim) if d != src]
-    order.insert(dst, src)
-    return apply(TransposeOp, value, permutation=tuple(order))
-
-
-def broadcast_batch(value, size, dst):
-    """An unbatched `value` repeated `size` times along a new dimension `dst`."""
-    from .shape import BroadcastInDimOp
-
-    shaped = type_of(value)
-    shape = list(shaped.shape)
-    shape.insert(dst, size)
-    dims = tuple(d if d < dst else d + 1 for d in range(shaped.ndim))
-    return apply(BroadcastInDimOp, value, shape=tuple(shape), broadcast_dimensions=dims)
+from .composites import broadcast_batch, move_axis
+from .ops import build
 
 
 def batch_at(value, bdim, size, dst):

@@ -4,7 +4,7 @@ import numpy as np
 from mirax.mlir import arith, ir, linalg
 
 from . import rules
-from .elementwise import convert_scalar
+from .scalar import convert_scalar
 from .base import MiraxOp, dtype_, elements, int_, ints
 from .jvp import defzero
 from .lowering import generic, identity_map, scalar_type

@@ -15,14 +15,16 @@ import numpy as np
 
 from mirax.mlir import arith, ir, linalg, tensor
 
-from . import rules
-from .base import MiraxOp, build, ints, op_class
+from . import ops, rules, scalar
+from .base import MiraxOp, ints
 from .batching import shifted
-from .elementwise import BINARY, convert_scalar
+from .jvp import defbilinear
+from .ops import build
+from .scalar import convert_scalar
 from .lowering import PARALLEL, REDUCTION, elementwise, empty, generic, reshape, slice_along, transpose
 from .reduction import accumulator_dtype, combined, convert_tensor, filled, for_loop, index, tree_reduce
 from .types import ShapedType, is_bool, is_complex, is_float
-from .values import add_tangents, apply, type_of
+from .values import type_of
 
 DIMENSION_PARAMS = ("lhs_contracting_dimensions", "rhs_contracting_dimensions",
                     "lhs_batch_dimensions", "rhs_batch_dimensions")
@@ -96,7 +98,7 @@ def _generic_dot(lhs_type, rhs_type, acc, params, lhs, rhs):
     out_map = ir.AffineMap.get(loops, 0, [ir.AffineDimExpr.get(i) for i in range(loops - len(lc))])
     maps = [operand_map(lhs_type, "lhs", lc, lb, lf), operand_map(rhs_type, "rhs", rc, rb, rf), out_map]
     iterators = [PARALLEL] * (loops - len(lc)) + [REDUCTION] * len(lc)
-    add, mul = BINARY["add"][1], BINARY["mul"][1]  # or and and for bool
+    add, mul = scalar.add, scalar.mul  # or and and for bool
 
     def body(a, b, total):
         a, b = (convert_scalar(lhs_type.dtype, acc.dtype, v) for v in (a, b))
@@ -187,7 +189,7 @@ def _chunked(node, lhs, rhs):
         chunk(start, K_CHUNK, dynamic, stack)], step=K_CHUNK)
     if whole < k:
         stack = chunk(index(whole), k - whole, whole, stack)
-    result, _ = tree_reduce(stack, stack_type, (0,), acc.dtype, BINARY["add"][1], lambda dtype: 0)
+    result, _ = tree_reduce(stack, stack_type, (0,), acc.dtype, scalar.add, lambda dtype: 0)
     return reshape(convert_tensor(result, acc, out.dtype), out)
 
 
@@ -198,7 +200,7 @@ def _blocked(node, lhs, rhs):
     (out,) = node.out_types
     a, b, a_type, b_type, (_, m, k, n) = _matmul_operands(node, lhs, rhs)
     acc = accumulator_dtype(out.dtype)
-    add, mul = BINARY["add"][1], BINARY["mul"][1]
+    add, mul = scalar.add, scalar.mul
     lead = a_type.ndim - 2
     rank = lead + 4  # (batch?, m, n, block, k)
     d = [ir.AffineDimExpr.get(i) for i in range(rank)]
@@ -254,24 +256,6 @@ def _lower_dot_general(node, lhs, rhs):
 rules.lowering[DotGeneralOp.OPERATION_NAME] = _lower_dot_general
 
 
-# ----------------------------------------------------------------------------- JVP rule: bilinear
-
-
-def _dot_general_jvp(node, primals, tangents):
-    lhs, rhs = primals
-    t_lhs, t_rhs = tangents
-    (result,) = build(DotGeneralOp, [lhs, rhs], **node.params)
-    tangent = None
-    if t_lhs is not None:
-        tangent = add_tangents(tangent, build(DotGeneralOp, [t_lhs, rhs], **node.params)[0])
-    if t_rhs is not None:
-        tangent = add_tangents(tangent, build(DotGeneralOp, [lhs, t_rhs], **node.params)[0])
-    return [result], [tangent]
-
-
-rules.jvp[DotGeneralOp.OPERATION_NAME] = _dot_general_jvp
-
-
 # ----------------------------------------------------------------------------- transpose rule (JAX's)
 
 
@@ -304,22 +288,24 @@ def _transpose_lhs(ct, x, y, y_value, lc, rc, lb, rb, swap_ans=False):
                        rhs_batch_dimensions=tuple(rb))
     if list(out_axes) == sorted(out_axes):
         return product
-    return apply(op_class("mirax.transpose"), product, permutation=tuple(int(a) for a in out_axes))
+    return ops.transpose(product, permutation=tuple(int(a) for a in out_axes))
 
 
-def _transpose_dot_general(node, cts, operands, linear):
-    (ct,), (lhs, rhs) = cts, node.in_types
-    p = node.params
-    lc, rc = p["lhs_contracting_dimensions"], p["rhs_contracting_dimensions"]
-    lb, rb = p["lhs_batch_dimensions"], p["rhs_batch_dimensions"]
-    if all(linear):
-        raise TypeError("mirax.dot_general is not linear in both operands at once: it cannot be transposed")
-    if linear[0]:
-        return [_transpose_lhs(ct, lhs, rhs, operands[1], lc, rc, lb, rb), None]
-    return [None, _transpose_lhs(ct, rhs, lhs, operands[0], rc, lc, rb, lb, swap_ans=True)]
+def _dimension_numbers(node):
+    return (node.params[name] for name in DIMENSION_PARAMS)
 
 
-rules.transpose[DotGeneralOp.OPERATION_NAME] = _transpose_dot_general
+def _transpose_dot_lhs(node, ct, lhs, rhs):
+    lc, rc, lb, rb = _dimension_numbers(node)
+    return _transpose_lhs(ct, *node.in_types, rhs, lc, rc, lb, rb)
+
+
+def _transpose_dot_rhs(node, ct, lhs, rhs):
+    lc, rc, lb, rb = _dimension_numbers(node)
+    return _transpose_lhs(ct, *reversed(node.in_types), lhs, rc, lc, rb, lb, swap_ans=True)
+
+
+defbilinear(DotGeneralOp, _transpose_dot_lhs, _transpose_dot_rhs)
 
 
 # ----------------------------------------------------------------------------- batching rule (JAX's)

@@ -10,19 +10,20 @@ import numpy as np
 
 from mirax.mlir import arith, ir, scf, tensor
 
-from . import rules
-from .base import MiraxOp, bool_, build, ints, string
-from .jvp import deflinear
+from . import ops, rules, scalar
+from .base import MiraxOp, bool_, ints, string
+from .jvp import deflinear, linear_jvp
 from .batching import batch_at, broadcast_batch, move_axis, shifted
-from .elementwise import BINARY, SelectOp, add, compare, div, mul, select
-from .constant import IotaOp
 from .lowering import empty
-from .shape import BroadcastInDimOp, ReshapeOp, clamp_index, index_constant, indexed, to_i64
+from .ops import build
+from .shape import clamp_index, index_constant, indexed, to_i64
 from .types import ShapedType, is_complex, is_integer
-from .values import add_tangents, apply, full, full_like, instantiate, scalar, type_of, zeros
+from .values import add_tangents, full, full_like, instantiate, type_of, zeros
 
 MODES = ("clip", "fill")
 COMBINERS = ("set", "add", "mul", "min", "max")
+# The scalar rule of each combiner but set, which keeps the new value.
+COMBINE = {"add": scalar.add, "mul": scalar.mul, "min": scalar.min_, "max": scalar.max_}
 
 
 def _increasing(name, dims, rank):
@@ -213,7 +214,7 @@ def _lower_scatter(node, operand, indices, updates):
     for d, u in zip(window_dims, p["update_window_dims"], strict=True):
         window_sizes[d] = updates_type.shape[u]
     combine = (lambda old, new: new) if p["combiner"] == "set" else (
-        lambda old, new: BINARY[p["combiner"]][1](operand_type.dtype, old, new))
+        lambda old, new: COMBINE[p["combiner"]](operand_type.dtype, old, new))
 
     # One loop over the update elements in row-major order, carrying the result. It
     # starts from a copy: bufferization would otherwise update the operand's buffer in
@@ -273,7 +274,7 @@ rules.batching[UndifferentiatedOp.OPERATION_NAME] = lambda node, operands, dims,
 deflinear(GatherOp, linear=(0,))  # as JAX's: neither the indices nor the fill value have a tangent
 
 
-_scatter_linear = deflinear(ScatterOp, linear=(0, 2))
+_scatter_linear = linear_jvp(ScatterOp, linear=(0, 2))
 
 
 def _inverse_gather(node):
@@ -290,11 +291,11 @@ def _inverse_gather(node):
 
 def _windows(node, value, indices):
     """The windows of `value` (operand-shaped) the scatter of `node` writes, updates-shaped."""
-    return apply(GatherOp, value, indices, scalar(np.zeros((), type_of(value).dtype)), **_inverse_gather(node))
+    return ops.gather(value, indices, zeros(ShapedType((), type_of(value).dtype)), **_inverse_gather(node))
 
 
 def _scatter_add(node, operand, indices, updates):
-    return apply(ScatterOp, operand, indices, updates, **{**node.params, "combiner": "add"})
+    return ops.scatter(operand, indices, updates, **{**node.params, "combiner": "add"})
 
 
 MUL_UPDATES_ERROR = "scatter_mul gradients are only implemented if `unique_indices=True`"
@@ -305,12 +306,12 @@ def _scatter_mul_jvp(node, primals, tangents):
     to the updates, operand times their tangents scattered, for unique indices only."""
     (operand, indices, updates), (t_operand, _, t_updates) = primals, tangents
     (out,) = build(ScatterOp, list(primals), **node.params)
-    tangent = None if t_operand is None else apply(ScatterOp, t_operand, indices, updates, **node.params)
+    tangent = None if t_operand is None else ops.scatter(t_operand, indices, updates, **node.params)
     if t_updates is not None:
         if not node.params["unique_indices"]:
             raise NotImplementedError(MUL_UPDATES_ERROR)
         spread = _scatter_add(node, zeros(type_of(operand)), indices, t_updates)
-        tangent = add_tangents(tangent, mul(operand, spread))
+        tangent = add_tangents(tangent, ops.mul(operand, spread))
     return [out], [tangent]
 
 
@@ -321,15 +322,17 @@ def _scatter_extremal_jvp(node, primals, tangents):
     (out,) = build(ScatterOp, list(primals), **node.params)
     t_operand, t_updates = instantiate(t_operand, type_of(operand)), instantiate(t_updates, type_of(updates))
     initial, target = _windows(node, operand, indices), _windows(node, out, indices)
-    successful, retained = compare(updates, target, direction="EQ"), compare(initial, target, direction="EQ")
+    successful = ops.compare(updates, target, direction="EQ")
+    retained = ops.compare(initial, target, direction="EQ")
     ones, no = full_like(updates, 1), zeros(type_of(updates))
-    num_updates = _windows(node, _scatter_add(node, zeros(type_of(operand)), indices, select(successful, ones, no)),
-                           indices)
+    num_updates = _windows(
+        node, _scatter_add(node, zeros(type_of(operand)), indices, ops.select(successful, ones, no)), indices)
     num_refs = _windows(node, _scatter_add(node, zeros(type_of(operand)), indices, ones), indices)
-    shared = div(ones, add(num_updates, ones))
-    updates_coef = select(successful, select(retained, shared, div(ones, num_updates)), no)
-    operand_coef = div(add(full_like(updates, -1), select(retained, shared, no)), num_refs)
-    tangent_updates = add(mul(_windows(node, t_operand, indices), operand_coef), mul(t_updates, updates_coef))
+    shared = ops.div(ones, ops.add(num_updates, ones))
+    updates_coef = ops.select(successful, ops.select(retained, shared, ops.div(ones, num_updates)), no)
+    operand_coef = ops.div(ops.add(full_like(updates, -1), ops.select(retained, shared, no)), num_refs)
+    tangent_updates = ops.add(ops.mul(_windows(node, t_operand, indices), operand_coef),
+                              ops.mul(t_updates, updates_coef))
     return [out], [_scatter_add(node, t_operand, indices, tangent_updates)]
 
 
@@ -346,12 +349,12 @@ def _transpose_gather(node, cts, operands, linear):
     """A gather's cotangent scatters (adds) back into zeros of the operand's shape."""
     (ct,), (_, indices, _) = cts, operands
     p = node.params
-    t_operand = apply(ScatterOp, zeros(node.in_types[0]), indices, ct,
-                      update_window_dims=p["offset_dims"], inserted_window_dims=p["collapsed_slice_dims"],
-                      scatter_dims_to_operand_dims=p["start_index_map"],
-                      operand_batching_dims=p["operand_batching_dims"],
-                      scatter_indices_batching_dims=p["start_indices_batching_dims"], combiner="add", mode=p["mode"],
-                      unique_indices=False)
+    t_operand = ops.scatter(zeros(node.in_types[0]), indices, ct,
+                            update_window_dims=p["offset_dims"], inserted_window_dims=p["collapsed_slice_dims"],
+                            scatter_dims_to_operand_dims=p["start_index_map"],
+                            operand_batching_dims=p["operand_batching_dims"],
+                            scatter_indices_batching_dims=p["start_indices_batching_dims"], combiner="add",
+                            mode=p["mode"], unique_indices=False)
     return [t_operand, None, None]
 
 
@@ -369,14 +372,14 @@ def _transpose_scatter(node, cts, operands, linear):
                                   f"{'its operand and updates' if p['combiner'] == 'mul' else 'its operands'}")
     t_operand = t_updates = None
     if linear[0]:
-        t_operand = ct if p["combiner"] == "add" else apply(
-            ScatterOp, ct, indices, updates if p["combiner"] == "mul" else zeros(node.in_types[2]), **p)
+        t_operand = ct if p["combiner"] == "add" else ops.scatter(
+            ct, indices, updates if p["combiner"] == "mul" else zeros(node.in_types[2]), **p)
     if linear[2]:
         if p["combiner"] == "mul" and not p["unique_indices"]:
             raise NotImplementedError(MUL_UPDATES_ERROR)
-        t_updates = _windows(node, mul(ct, operand) if p["combiner"] == "mul" else ct, indices)
+        t_updates = _windows(node, ops.mul(ct, operand) if p["combiner"] == "mul" else ct, indices)
         if p["combiner"] == "set" and not p["unique_indices"]:  # an overwritten update has no effect
-            t_updates = select(_winners(node, indices), t_updates, zeros(type_of(t_updates)))
+            t_updates = ops.select(_winners(node, indices), t_updates, zeros(type_of(t_updates)))
     return [t_operand, None, t_updates]
 
 
@@ -391,11 +394,11 @@ def _winners(node, indices):
     scatter_shape = tuple(updates.shape[d] for d in scatter_dims)
     count = int(np.prod(scatter_shape))
     dtype = np.dtype(np.int32 if count < 2 ** 31 - 1 else np.int64)
-    ids = apply(IotaOp, dtype=dtype, shape=(count,), dimension=0)
-    ids = apply(ReshapeOp, add(ids, full_like(ids, 1)), new_sizes=scatter_shape)
-    ids = apply(BroadcastInDimOp, ids, shape=updates.shape, broadcast_dimensions=scatter_dims)
-    scattered = apply(ScatterOp, zeros(ShapedType(operand.shape, dtype)), indices, ids, **p)
-    return compare(_windows(node, scattered, indices), ids, direction="EQ")
+    ids = ops.iota(dtype=dtype, shape=(count,), dimension=0)
+    ids = ops.reshape(ops.add(ids, full_like(ids, 1)), new_sizes=scatter_shape)
+    ids = ops.broadcast_in_dim(ids, shape=updates.shape, broadcast_dimensions=scatter_dims)
+    scattered = ops.scatter(zeros(ShapedType(operand.shape, dtype)), indices, ids, **p)
+    return ops.compare(_windows(node, scattered, indices), ids, direction="EQ")
 
 
 rules.transpose[GatherOp.OPERATION_NAME] = _transpose_gather
@@ -460,7 +463,7 @@ def _gather(node, operand, indices, fill_value, a, b, size):
     """The gather of `node` on an operand and indices batched along `a` and `b` (None:
     not batched) and an unbatched fill value, and the result's batch dimension."""
     if a is None and b is None:
-        return apply(GatherOp, operand, indices, fill_value, **node.params), None
+        return ops.gather(operand, indices, fill_value, **node.params), None
     if b is not None:
         indices, b = _batch_indices(indices, b)
     params, bdim = _batch_dimension_numbers(GATHER_DIMENSIONS, node.params, node.in_types[0].ndim,
@@ -469,7 +472,7 @@ def _gather(node, operand, indices, fill_value, a, b, size):
         sizes = list(params["slice_sizes"])
         sizes.insert(a, size if b is None else min(size, 1))
         params["slice_sizes"] = tuple(sizes)
-    return apply(GatherOp, operand, indices, fill_value, **params), bdim
+    return ops.gather(operand, indices, fill_value, **params), bdim
 
 
 def _batch_gather(node, operands, dims, size):
@@ -480,15 +483,15 @@ def _batch_gather(node, operands, dims, size):
     if f is None:
         out, bdim = _gather(node, operand, indices, fill_value, a, b, size)
         return [out], [bdim]
-    out, bdim = _gather(node, operand, indices, scalar(np.zeros((), node.in_types[0].dtype)), a, b, size)
+    out, bdim = _gather(node, operand, indices, zeros(ShapedType((), node.in_types[0].dtype)), a, b, size)
     if node.params["mode"] != "fill":
         return [out], [bdim]
     trues = full(ShapedType(node.in_types[0].shape, np.dtype(np.bool_)), True)
-    in_range, range_bdim = _gather(node, trues, indices, scalar(np.False_), None, b, size)
+    in_range, range_bdim = _gather(node, trues, indices, full(ShapedType((), np.dtype(np.bool_)), False), None, b, size)
     at = 0 if bdim is None else bdim
     out, in_range = batch_at(out, bdim, size, at), batch_at(in_range, range_bdim, size, at)
-    fills = apply(BroadcastInDimOp, fill_value, shape=type_of(out).shape, broadcast_dimensions=(at,))
-    return [apply(SelectOp, in_range, out, fills)], [at]
+    fills = ops.broadcast_in_dim(fill_value, shape=type_of(out).shape, broadcast_dimensions=(at,))
+    return [ops.select(in_range, out, fills)], [at]
 
 
 def _batch_scatter(node, operands, dims, size):
@@ -506,7 +509,7 @@ def _batch_scatter(node, operands, dims, size):
     if b is not None:
         indices, b = _batch_indices(indices, b)
     params, at = _batch_dimension_numbers(SCATTER_DIMENSIONS, p, rank, node.in_types[2].ndim, a, b, u)
-    return [apply(ScatterOp, operand, indices, batch_at(updates, u, size, at), **params)], [a]
+    return [ops.scatter(operand, indices, batch_at(updates, u, size, at), **params)], [a]
 
 
 rules.batching[GatherOp.OPERATION_NAME] = _batch_gather

@@ -32,18 +32,16 @@ import numpy as np
 
 from mirax.mlir import arith, complex_d, ir, linalg, math, tensor
 
-from . import rules
-from .base import MiraxOp, bool_, build, op_class
+from . import ops, rules, scalar
+from .base import MiraxOp, bool_
 from .batching import batch_at, move_axis
+from .composites import diagonal_mask, matmul, padded, rows_permuted, triangle, triangular_solve
 from .constant import IotaOp
-from .dot import DotGeneralOp
-from .elementwise import BINARY, UNARY, CompareOp, _compare, add, conj, mul, neg, select
-from .indexing import GatherOp
 from .lowering import constant, empty, generic, identity_map, scalar_type
+from .ops import build
 from .reduction import filled, for_each_row, for_loop, index
-from .shape import PadOp, ReshapeOp
 from .types import ShapedType, is_complex
-from .values import add_tangents, apply, full, scalar, type_of, zeros
+from .values import add_tangents, full, type_of
 
 DTYPES = tuple(np.dtype(d) for d in (np.float32, np.float64, np.complex64, np.complex128))
 BLOCK = 64  # rows per block: diagonal blocks are scalar loops, the rest matmuls
@@ -115,19 +113,19 @@ class Scalars:
         self.real_zero = constant(np.zeros((), dtype).real.dtype, 0)
 
     def add(self, a, b):
-        return BINARY["add"][1](self.dtype, a, b)
+        return scalar.add(self.dtype, a, b)
 
     def sub(self, a, b):
-        return BINARY["sub"][1](self.dtype, a, b)
+        return scalar.sub(self.dtype, a, b)
 
     def mul(self, a, b):
-        return BINARY["mul"][1](self.dtype, a, b)
+        return scalar.mul(self.dtype, a, b)
 
     def div(self, a, b):
-        return BINARY["div"][1](self.dtype, a, b)
+        return scalar.div(self.dtype, a, b)
 
     def neg(self, x):
-        return UNARY["neg"][1](self.dtype, x)
+        return scalar.neg(self.dtype, x)
 
     def conj(self, x):
         return complex_d.conj(x) if is_complex(self.dtype) else x
@@ -473,7 +471,7 @@ def _lu_panel(s, a, pivots, permutation, columns, m, n):
         at_j, at_p = _at(permutation, j), _at(permutation, p)
         permutation = _set(at_j, _set(at_p, permutation, j), p)
         pivot = _at(a, j, j)
-        nonzero = _compare(s.dtype, pivot, s.zero, "NE")
+        nonzero = scalar.compare(s.dtype, pivot, s.zero, "NE")
 
         def eliminate(i, a):
             multiplier = _at(a, i, j)
@@ -530,43 +528,6 @@ rules.lowering[LuOp.OPERATION_NAME] = _lower_lu
 # ----------------------------------------------------------------------------- JVP rules (JAX's)
 
 
-def _iotas(shaped):
-    """int32 row and column numbers of each element of matrices of `shaped`."""
-    return [apply(IotaOp, dtype=np.dtype(np.int32), shape=shaped.shape, dimension=shaped.ndim - 2 + d)
-            for d in (0, 1)]
-
-
-def triangle(x, lower, k=0):
-    """x's elements on and below (lower) or on and above the k-th diagonal, zeros elsewhere
-    (jnp.tril / jnp.triu)."""
-    rows, columns = _iotas(type_of(x))
-    offset = apply(op_class("mirax.sub"), columns, rows)
-    keep = apply(CompareOp, offset, full(type_of(offset), k), direction="LE" if lower else "GE")
-    return select(keep, x, zeros(type_of(x)))
-
-
-def diagonal_mask(shaped, first=0):
-    """True on the diagonal of each matrix of `shaped`, from row `first` on."""
-    rows, columns = _iotas(shaped)
-    mask = apply(CompareOp, rows, columns, direction="EQ")
-    if first:
-        mask = apply(op_class("mirax.and"), mask,
-                     apply(CompareOp, rows, full(type_of(rows), first), direction="GE"))
-    return mask
-
-
-def batched_matmul(x, y):
-    """x @ y over the batch dimensions."""
-    batch = tuple(range(type_of(x).ndim - 2))
-    return apply(DotGeneralOp, x, y, lhs_contracting_dimensions=(len(batch) + 1,),
-                 rhs_contracting_dimensions=(len(batch),), lhs_batch_dimensions=batch, rhs_batch_dimensions=batch)
-
-
-def triangular_solve(a, b, **params):
-    flags = dict(left_side=False, lower=False, transpose_a=False, conjugate_a=False, unit_diagonal=False)
-    return apply(TriangularSolveOp, a, b, **{**flags, **params})
-
-
 def _cholesky_jvp(node, primals, tangents):
     """L_dot = L phi(L^-1 sigma_dot L^-H), phi taking the lower triangle with its
     diagonal halved (Murray 2016, arXiv:1602.07527)."""
@@ -576,9 +537,9 @@ def _cholesky_jvp(node, primals, tangents):
         return [l], [None]
     tmp = triangular_solve(l, sigma_dot, transpose_a=True, conjugate_a=is_complex(type_of(a).dtype), lower=True)
     inner = triangular_solve(l, tmp, left_side=True, lower=True)
-    half = mul(inner, full(type_of(inner), 0.5))
-    phi = select(diagonal_mask(type_of(inner)), half, triangle(inner, lower=True, k=-1))
-    return [l], [batched_matmul(l, phi)]
+    half = ops.mul(inner, full(type_of(inner), 0.5))
+    phi = ops.select(diagonal_mask(type_of(inner)), half, triangle(inner, lower=True, k=-1))
+    return [l], [matmul(l, phi)]
 
 
 rules.jvp[CholeskyOp.OPERATION_NAME] = _cholesky_jvp
@@ -595,42 +556,19 @@ def _triangular_solve_jvp(node, primals, tangents):
         return [x], [tangent]
     m, n = type_of(b).shape[-2:]
     k = 1 if p["unit_diagonal"] else 0
-    g = neg(triangle(a_dot, p["lower"], -k if p["lower"] else k))
+    g = ops.neg(triangle(a_dot, p["lower"], -k if p["lower"] else k))
     if p["transpose_a"]:
         g = move_axis(g, type_of(g).ndim - 1, type_of(g).ndim - 2)
     if p["conjugate_a"]:
-        g = conj(g)
+        g = ops.conj(g)
     if p["left_side"]:
-        term = triangular_solve(a, batched_matmul(g, x), **p) if m > n else batched_matmul(triangular_solve(a, g, **p), x)
+        term = triangular_solve(a, matmul(g, x), **p) if m > n else matmul(triangular_solve(a, g, **p), x)
     else:
-        term = triangular_solve(a, batched_matmul(x, g), **p) if m < n else batched_matmul(x, triangular_solve(a, g, **p))
+        term = triangular_solve(a, matmul(x, g), **p) if m < n else matmul(x, triangular_solve(a, g, **p))
     return [x], [add_tangents(tangent, term)]
 
 
 rules.jvp[TriangularSolveOp.OPERATION_NAME] = _triangular_solve_jvp
-
-
-def _rows_permuted(x, permutation):
-    """x[..., permutation[..., i], :] (a gather, linear in x)."""
-    shaped = type_of(x)
-    rows = shaped.ndim - 2
-    others = tuple(d for d in range(shaped.ndim) if d != rows)
-    spread = apply(op_class("mirax.broadcast_in_dim"), permutation, shape=shaped.shape,
-                   broadcast_dimensions=tuple(range(rows + 1)))
-    indices = apply(ReshapeOp, spread, new_sizes=shaped.shape + (1,))
-    return apply(GatherOp, x, indices, scalar(np.zeros((), shaped.dtype)), offset_dims=(),
-                 collapsed_slice_dims=(rows,), start_index_map=(rows,), operand_batching_dims=others,
-                 start_indices_batching_dims=others, slice_sizes=(1,) * shaped.ndim, mode="clip")
-
-
-def _padded(x, dimension, high):
-    """x with `high` zeros appended along `dimension`."""
-    if not high:
-        return x
-    ndim = type_of(x).ndim
-    return apply(PadOp, x, scalar(np.zeros((), type_of(x).dtype)), edge_padding_low=(0,) * ndim,
-                 edge_padding_high=tuple(high if d == dimension else 0 for d in range(ndim)),
-                 interior_padding=(0,) * ndim)
 
 
 def _lu_jvp(node, primals, tangents):
@@ -646,18 +584,18 @@ def _lu_jvp(node, primals, tangents):
     ndim = shaped.ndim
 
     def window(rows, columns):
-        return apply(op_class("mirax.slice"), lu, start_indices=(0,) * ndim, limit_indices=(*batch, rows, columns),
-                     strides=(1,) * ndim)
+        return ops.slice(lu, start_indices=(0,) * ndim, limit_indices=(*batch, rows, columns), strides=(1,) * ndim)
 
     # l (m x m) and u (n x n) square, with ones on the diagonal past the factors.
     l_type, u_type = ShapedType((*batch, m, m), shaped.dtype), ShapedType((*batch, n, n), shaped.dtype)
-    lower = select(diagonal_mask(l_type), full(l_type, 1),
-                   _padded(triangle(window(m, k), lower=True, k=-1), ndim - 1, m - k))
-    upper = select(diagonal_mask(u_type, first=k), full(u_type, 1),
-                   _padded(triangle(window(k, n), lower=False), ndim - 2, n - k))
-    la = triangular_solve(lower, _rows_permuted(a_dot, permutation), left_side=True, lower=True, unit_diagonal=True)
+    lower = ops.select(diagonal_mask(l_type), full(l_type, 1),
+                       padded(triangle(window(m, k), lower=True, k=-1), ndim - 1, m - k))
+    upper = ops.select(diagonal_mask(u_type, first=k), full(u_type, 1),
+                       padded(triangle(window(k, n), lower=False), ndim - 2, n - k))
+    la = triangular_solve(lower, rows_permuted(a_dot, permutation), left_side=True, lower=True, unit_diagonal=True)
     lau = triangular_solve(upper, la)
-    lu_dot = add(batched_matmul(lower, triangle(lau, lower=True, k=-1)), batched_matmul(triangle(lau, lower=False), upper))
+    lu_dot = ops.add(matmul(lower, triangle(lau, lower=True, k=-1)),
+                     matmul(triangle(lau, lower=False), upper))
     return [lu, pivots, permutation], [lu_dot, None, None]
 
 
@@ -679,15 +617,19 @@ def _transpose_triangular_solve(node, cts, operands, linear):
 rules.transpose[TriangularSolveOp.OPERATION_NAME] = _transpose_triangular_solve
 
 
-def batch_leading(node, operands, dims, size):
-    """An op on matrices over leading batch dimensions: the batch dimension goes first."""
-    results = build(op_class(node.name), [move_axis(x, d, 0) for x, d in zip(operands, dims, strict=True)],
-                    **node.params)
-    return results, [0] * len(results)
+def batch_leading(op_cls):
+    """The batching rule of an op on matrices over leading batch dimensions: the batch
+    dimension goes first."""
+
+    def rule(node, operands, dims, size):
+        results = build(op_cls, [move_axis(x, d, 0) for x, d in zip(operands, dims, strict=True)], **node.params)
+        return results, [0] * len(results)
+
+    return rule
 
 
-rules.batching[CholeskyOp.OPERATION_NAME] = batch_leading
-rules.batching[LuOp.OPERATION_NAME] = batch_leading
+rules.batching[CholeskyOp.OPERATION_NAME] = batch_leading(CholeskyOp)
+rules.batching[LuOp.OPERATION_NAME] = batch_leading(LuOp)
 
 
 def _batch_triangular_solve(node, operands, dims, size):
@@ -702,8 +644,8 @@ def _batch_triangular_solve(node, operands, dims, size):
     moved = move_axis(b, b_bdim, at)
     shape = type_of(moved).shape
     joined = shape[:at - 1] + (shape[at - 1] * shape[at],) + shape[at + 1:]
-    x = triangular_solve(a, apply(ReshapeOp, moved, new_sizes=joined), **p)
-    return [apply(ReshapeOp, x, new_sizes=shape)], [at]
+    x = triangular_solve(a, ops.reshape(moved, new_sizes=joined), **p)
+    return [ops.reshape(x, new_sizes=shape)], [at]
 
 
 rules.batching[TriangularSolveOp.OPERATION_NAME] = _batch_triangular_solve

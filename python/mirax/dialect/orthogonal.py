@@ -20,17 +20,16 @@ import numpy as np
 
 from mirax.mlir import arith, complex_d, ir, linalg, math, scf, tensor
 
-from . import rules
-from .base import MiraxOp, bool_, build
-from .constant import IotaOp
-from .elementwise import CompareOp, add, conj, convert, div, mul, real, sub
-from .linear_algebra import LuOp, Scalars, batch_leading, batched_matmul, check_matrices, check_square, diagonal_mask, \
-    triangle, triangular_solve
+from . import ops, rules
+from .base import MiraxOp, bool_
+from .composites import adjoint, block, diagonal, eye_like, join, matmul, triangle, triangular_solve
+from .linear_algebra import LuOp, Scalars, batch_leading, check_matrices, check_square
 from .lowering import constant, empty
-from .reduction import ReduceSumOp, for_each_row, for_loop, index
-from .shape import BroadcastInDimOp, ConcatenateOp, SliceOp, TransposeOp, indexed
+from .ops import build
+from .reduction import for_each_row, for_loop, index
+from .shape import indexed
 from .types import ShapedType, is_complex
-from .values import apply, full, type_of
+from .values import full, type_of
 
 
 def real_dtype(dtype):
@@ -215,7 +214,7 @@ def _hermitian(f, x, shaped, lower):
 def _rotate(f, at, n, p, q, a, v):
     """One Jacobi rotation: a <- U^H a U and v <- v U for the unitary U acting on
     coordinates p < q that zeroes a[p, q]. With a[p, q] = |b| e (|e| = 1), U is the
-    phase diag(1, conj(e)) followed by the real rotation [[c, s], [-s, c]] of the
+    phase diag(1, ops.conj(e)) followed by the real rotation [[c, s], [-s, c]] of the
     symmetric [[a_pp, |b|], [|b|, a_qq]] (Rutishauser's formulas)."""
     real = f.real_dtype
     one, two, zero = constant(real, 1), constant(real, 2), f.real_zero
@@ -352,46 +351,11 @@ rules.lowering[EighOp.OPERATION_NAME] = _lower_eigh
 
 # ----------------------------------------------------------------------------- batching: one more batch dimension
 
-rules.batching[QrOp.OPERATION_NAME] = batch_leading
-rules.batching[EighOp.OPERATION_NAME] = batch_leading
+rules.batching[QrOp.OPERATION_NAME] = batch_leading(QrOp)
+rules.batching[EighOp.OPERATION_NAME] = batch_leading(EighOp)
 
 
 # ----------------------------------------------------------------------------- JVP rules (JAX's)
-
-
-def adjoint(x):
-    """The conjugate transpose of each matrix of x."""
-    rank = type_of(x).ndim
-    swapped = apply(TransposeOp, x, permutation=tuple(range(rank - 2)) + (rank - 1, rank - 2))
-    return conj(swapped) if is_complex(type_of(x).dtype) else swapped
-
-
-def eye_like(x):
-    """Identity matrices of x's type."""
-    return convert(diagonal_mask(type_of(x)), new_dtype=type_of(x).dtype)
-
-
-def block(x, rows=None, cols=None):
-    """x[..., rows[0]:rows[1], cols[0]:cols[1]] (None: all of them)."""
-    shaped = type_of(x)
-    starts, limits = [0] * shaped.ndim, list(shaped.shape)
-    for dimension, bounds in ((shaped.ndim - 2, rows), (shaped.ndim - 1, cols)):
-        if bounds is not None:
-            starts[dimension], limits[dimension] = bounds
-    if limits == list(shaped.shape) and not any(starts):
-        return x
-    return apply(SliceOp, x, start_indices=tuple(starts), limit_indices=tuple(limits),
-                 strides=(1,) * shaped.ndim)
-
-
-def concatenate(x, y, dimension):
-    """x and y joined along `dimension` (counted from the end)."""
-    return apply(ConcatenateOp, x, y, dimension=type_of(x).ndim + dimension)
-
-
-def diagonal(x):
-    """The diagonals of the square matrices of x, [..., n] (linear in x)."""
-    return apply(ReduceSumOp, mul(x, eye_like(x)), axes=(type_of(x).ndim - 1,))
 
 
 def _as_matrices(w, axis):
@@ -399,8 +363,7 @@ def _as_matrices(w, axis):
     w[..., None, :] (every row is w), -2 gives w[..., :, None]."""
     shaped = type_of(w)
     kept = tuple(range(shaped.ndim - 1)) + (shaped.ndim + 1 + axis,)
-    return apply(BroadcastInDimOp, w, shape=shaped.shape + shaped.shape[-1:],
-                 broadcast_dimensions=kept)
+    return ops.broadcast_in_dim(w, shape=shaped.shape + shaped.shape[-1:], broadcast_dimensions=kept)
 
 
 def _eigh_jvp(node, primals, tangents):
@@ -411,12 +374,14 @@ def _eigh_jvp(node, primals, tangents):
     if a_dot is None:
         return [v, w], [None, None]
     dtype = type_of(a).dtype
-    w_full = w if type_of(w).dtype == dtype else convert(w, new_dtype=dtype)
+    w_full = w if type_of(w).dtype == dtype else ops.convert(w, new_dtype=dtype)
     eye = eye_like(a)
-    f_mat = sub(div(full(type_of(eye), 1), sub(add(eye, _as_matrices(w_full, -1)), _as_matrices(w_full, -2))), eye)
-    vdag_adot_v = batched_matmul(batched_matmul(adjoint(v), a_dot), v)
-    dv = batched_matmul(v, mul(f_mat, vdag_adot_v))
-    dw = diagonal(real(vdag_adot_v) if is_complex(dtype) else vdag_adot_v)
+    one = full(type_of(eye), 1)
+    gaps = ops.sub(ops.add(eye, _as_matrices(w_full, -1)), _as_matrices(w_full, -2))
+    f_mat = ops.sub(ops.div(one, gaps), eye)
+    vdag_adot_v = matmul(matmul(adjoint(v), a_dot), v)
+    dv = matmul(v, ops.mul(f_mat, vdag_adot_v))
+    dw = diagonal(ops.real(vdag_adot_v) if is_complex(dtype) else vdag_adot_v)
     return [v, w], [dv, dw]
 
 
@@ -426,14 +391,14 @@ rules.jvp[EighOp.OPERATION_NAME] = _eigh_jvp
 def _thin_qr_jvp(q, r, dx):
     """The JVP of q, r = qr(x) for m >= n and reduced q, r (j-towns.github.io/papers/qr-derivative.pdf)."""
     dx_rinv = triangular_solve(r, dx)  # dx r^-1
-    qt_dx_rinv = batched_matmul(adjoint(q), dx_rinv)
+    qt_dx_rinv = matmul(adjoint(q), dx_rinv)
     lower = triangle(qt_dx_rinv, lower=True, k=-1)
-    do = sub(lower, adjoint(lower))  # skew-Hermitian
+    do = ops.sub(lower, adjoint(lower))  # skew-Hermitian
     if is_complex(type_of(q).dtype):  # plus the imaginary part of the diagonal
-        imaginary = sub(qt_dx_rinv, convert(real(qt_dx_rinv), new_dtype=type_of(q).dtype))
-        do = add(do, mul(eye_like(do), imaginary))
-    dq = add(batched_matmul(q, sub(do, qt_dx_rinv)), dx_rinv)
-    dr = batched_matmul(sub(qt_dx_rinv, do), r)
+        imaginary = ops.sub(qt_dx_rinv, ops.convert(ops.real(qt_dx_rinv), new_dtype=type_of(q).dtype))
+        do = ops.add(do, ops.mul(eye_like(do), imaginary))
+    dq = ops.add(matmul(q, ops.sub(do, qt_dx_rinv)), dx_rinv)
+    dr = matmul(ops.sub(qt_dx_rinv, do), r)
     return dq, dr
 
 
@@ -446,11 +411,11 @@ def _solve_adjoint(a, b):
                           conjugate_a=is_complex(type_of(a).dtype), unit_diagonal=True)
     # p^T[i, j] = p[j, i] = (permutation[j] == i)
     shaped = type_of(a)
-    rows = apply(IotaOp, dtype=np.dtype(np.int32), shape=shaped.shape, dimension=shaped.ndim - 2)
-    taken = apply(BroadcastInDimOp, permutation, shape=shaped.shape,
-                  broadcast_dimensions=tuple(range(shaped.ndim - 2)) + (shaped.ndim - 1,))
-    p_t = convert(apply(CompareOp, rows, taken, direction="EQ"), new_dtype=shaped.dtype)
-    return batched_matmul(p_t, y)
+    rows = ops.iota(dtype=np.dtype(np.int32), shape=shaped.shape, dimension=shaped.ndim - 2)
+    taken = ops.broadcast_in_dim(permutation, shape=shaped.shape,
+                                 broadcast_dimensions=tuple(range(shaped.ndim - 2)) + (shaped.ndim - 1,))
+    p_t = ops.convert(ops.compare(rows, taken, direction="EQ"), new_dtype=shaped.dtype)
+    return matmul(p_t, y)
 
 
 def _qr_jvp(node, primals, tangents):
@@ -464,8 +429,9 @@ def _qr_jvp(node, primals, tangents):
     *_, m, n = type_of(x).shape
     if m < n:
         dq, dr1 = _thin_qr_jvp(q, block(r, cols=(0, m)), block(dx, cols=(0, m)))
-        dr2 = add(batched_matmul(adjoint(dq), block(x, cols=(m, n))), batched_matmul(adjoint(q), block(dx, cols=(m, n))))
-        return [q, r], [dq, concatenate(dr1, dr2, -1)]
+        dr2 = ops.add(matmul(adjoint(dq), block(x, cols=(m, n))),
+                      matmul(adjoint(q), block(dx, cols=(m, n))))
+        return [q, r], [dq, join(dr1, dr2, -1)]
     full_matrices = node.params["full_matrices"]
     q_mn, r_nn = (block(q, cols=(0, n)), block(r, rows=(0, n))) if full_matrices else (q, r)
     dq_mn, dr_nn = _thin_qr_jvp(q_mn, r_nn, dx)
@@ -474,12 +440,13 @@ def _qr_jvp(node, primals, tangents):
     q_nn, q_pn, q_mp = block(q_mn, rows=(0, n)), block(q_mn, rows=(n, m)), block(q, cols=(n, m))
     dq_nn, dq_pn = block(dq_mn, rows=(0, n)), block(dq_mn, rows=(n, m))
     # Eq. 33: z_pn = q_pn (q_nn - I)^-1; eq. 32: the tangent of the extra columns q_mp.
-    z_pn_h = _solve_adjoint(sub(q_nn, eye_like(q_nn)), adjoint(q_pn))
+    z_pn_h = _solve_adjoint(ops.sub(q_nn, eye_like(q_nn)), adjoint(q_pn))
     z_pn = adjoint(z_pn_h)
-    dq_mp = sub(batched_matmul(dq_mn, z_pn_h),
-                batched_matmul(add(q_mn, batched_matmul(q_mp, z_pn)), adjoint(sub(dq_pn, batched_matmul(z_pn, dq_nn)))))
+    dq_mp = ops.sub(matmul(dq_mn, z_pn_h),
+                    matmul(ops.add(q_mn, matmul(q_mp, z_pn)),
+                    adjoint(ops.sub(dq_pn, matmul(z_pn, dq_nn)))))
     zeros_below = full(ShapedType(type_of(dr_nn).shape[:-2] + (m - n, n), type_of(dr_nn).dtype), 0)
-    return [q, r], [concatenate(dq_mn, dq_mp, -1), concatenate(dr_nn, zeros_below, -2)]
+    return [q, r], [join(dq_mn, dq_mp, -1), join(dr_nn, zeros_below, -2)]
 
 
 rules.jvp[QrOp.OPERATION_NAME] = _qr_jvp

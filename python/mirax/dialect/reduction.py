@@ -16,16 +16,17 @@ import numpy as np
 
 from mirax.mlir import arith, ir, linalg, scf, tensor
 
-from . import rules
-from .base import MiraxOp, bool_, build, dtype_, int_, ints, op_class
+from . import ops, rules, scalar
+from .base import MiraxOp, bool_, dtype_, int_, ints
 from .batching import batch_at, first_bdim, shifted
-from .elementwise import BINARY, AddOp, CompareOp, ConvertOp, DivOp, MulOp, OrOp, _compare, _kind, convert_scalar
-from .jvp import deflinear, defzero
-from .shape import BroadcastInDimOp, ConcatenateOp, PadOp, ReshapeOp, RevOp, SliceOp, TransposeOp
+from .elementwise import MaxOp, MinOp, MulOp
+from .jvp import defjvp_rule, deflinear2, defzero
+from .ops import build
+from .scalar import compare, convert_scalar
 from .lowering import (PARALLEL, REDUCTION, constant, elementwise, empty, generic, identity_map, scalar_type,
                        slice_along)
 from .types import ShapedType, is_bool, is_complex, is_float, is_integer
-from .values import apply, scalar, type_of
+from .values import type_of, zeros
 
 # ----------------------------------------------------------------------------- helpers shared by the families
 
@@ -81,7 +82,7 @@ def for_each_row(shape, dimension, inits, body):
 
 
 def check_kind(x, allowed, name):
-    if _kind(x.dtype) not in allowed:
+    if scalar.kind(x.dtype) not in allowed:
         raise TypeError(f"{name} does not accept {x.dtype.name} operands (it takes {', '.join(allowed)})")
 
 
@@ -105,6 +106,8 @@ def _reduction_maps(rank, axes, num_outputs):
 # ----------------------------------------------------------------------------- reduce_*
 
 NUMBER = ("float", "complex", "int")
+ORDERED = ("float", "int", "bool")
+INTEGRAL = ("int", "bool")
 
 
 def _lowest(dtype):
@@ -119,15 +122,16 @@ def _highest(dtype):
     return True if is_bool(dtype) else np.iinfo(dtype).max
 
 
-# name: (dtype kinds accepted, scalar combine rule, identity as a function of the dtype)
-REDUCERS = {
-    "sum": (NUMBER, BINARY["add"][1], lambda dtype: 0),
-    "prod": (NUMBER, BINARY["mul"][1], lambda dtype: 1),
-    "max": (("float", "int", "bool"), BINARY["max"][1], _lowest),
-    "min": (("float", "int", "bool"), BINARY["min"][1], _highest),
-    "and": (("int", "bool"), BINARY["and"][1], lambda dtype: True if is_bool(dtype) else -1),
-    "or": (("int", "bool"), BINARY["or"][1], lambda dtype: 0),
-}
+def _zero(dtype):
+    return 0
+
+
+def _one(dtype):
+    return 1
+
+
+def _all_ones(dtype):
+    return True if is_bool(dtype) else -1
 
 
 def _reduce_infer(name, kinds):
@@ -246,13 +250,17 @@ def _reduce_lowering(combine, identity, tree):
     return lower
 
 
-for _name, (_allowed, _combine, _identity) in REDUCERS.items():
-    _cls = type(f"Reduce{_name.capitalize()}Op", (MiraxOp,), {
-        "infer": _reduce_infer(_name, _allowed),
-        "__doc__": f"The {_name} of the elements along `axes`; the result drops those axes.",
-    }, name=f"reduce_{_name}", operands=("operand",), params={"axes": ints})
-    rules.lowering[_cls.OPERATION_NAME] = _reduce_lowering(_combine, _identity, _name in ("sum", "prod"))
-    globals()[_cls.__name__] = _cls
+def _reduce_op(name, kinds, combine, identity):
+    """The op reduce_`name` over dtype `kinds`, folding with the scalar rule `combine`
+    from `identity(dtype)`; float sums and products as trees."""
+    cls = type(f"Reduce{name.capitalize()}Op", (MiraxOp,), {
+        "infer": _reduce_infer(name, kinds),
+        "__doc__": f"The {name} of the elements along `axes`; the result drops those axes.",
+    }, name=f"reduce_{name}", operands=("operand",), params={"axes": ints})
+    rules.lowering[cls.OPERATION_NAME] = _reduce_lowering(combine, identity, name in ("sum", "prod"))
+    rules.batching[cls.OPERATION_NAME] = _batch_reduction(cls)
+    return cls
+
 
 # ----------------------------------------------------------------------------- argmax, argmin
 
@@ -292,8 +300,8 @@ def _arg_lowering(direction, start):
         def body(v, best_value, best_index):
             v = convert_scalar(x_type.dtype, best.dtype, v)
             i = arith.index_cast(index_type, linalg.IndexOp(axis).result)
-            better = _compare(best.dtype, v, best_value, direction)
-            equal = _compare(best.dtype, v, best_value, "EQ")
+            better = compare(best.dtype, v, best_value, direction)
+            equal = compare(best.dtype, v, best_value, "EQ")
             if is_float(best.dtype):
                 v_nan = arith.cmpf(arith.CmpFPredicate.UNO, v, v)
                 best_nan = arith.cmpf(arith.CmpFPredicate.UNO, best_value, best_value)
@@ -309,25 +317,6 @@ def _arg_lowering(direction, start):
 
     return lower
 
-
-class ArgmaxOp(MiraxOp, name="argmax", operands=("operand",), params={"axes": ints, "index_dtype": dtype_}):
-    """The index of the greatest element along the one axis in `axes` (the first one on
-    ties; the first NaN if there is one)."""
-
-    infer = _arg_infer("argmax")
-
-
-rules.lowering[ArgmaxOp.OPERATION_NAME] = _arg_lowering("GT", _lowest)
-
-
-class ArgminOp(MiraxOp, name="argmin", operands=("operand",), params={"axes": ints, "index_dtype": dtype_}):
-    """The index of the least element along the one axis in `axes` (the first one on
-    ties; the first NaN if there is one)."""
-
-    infer = _arg_infer("argmin")
-
-
-rules.lowering[ArgminOp.OPERATION_NAME] = _arg_lowering("LT", _highest)
 
 # ----------------------------------------------------------------------------- cumulative ops
 
@@ -471,33 +460,24 @@ def _put(value, shaped, axis, start, into):
     return tensor.insert_slice(copied, into, [], [], [], *window)
 
 
-# name: (dtype kinds accepted, scalar combine rule, identity for blocked float scans)
-CUMULATIVE = {
-    "cumsum": (NUMBER, BINARY["add"][1], REDUCERS["sum"][2]),
-    "cumprod": (NUMBER, BINARY["mul"][1], REDUCERS["prod"][2]),
-    "cummax": (("float", "int"), BINARY["max"][1], None),
-    "cummin": (("float", "int"), BINARY["min"][1], None),
-}
-
-for _name, (_allowed, _combine, _identity) in CUMULATIVE.items():
-    _cls = type(f"{_name.capitalize()}Op", (MiraxOp,), {
-        "infer": _cumulative_infer(_name, _allowed),
-        "__doc__": f"The running {_name[3:]} along `axis`, from its end when `reverse`.",
-    }, name=_name, operands=("operand",), params={"axis": int_, "reverse": bool_})
-    rules.lowering[_cls.OPERATION_NAME] = _cumulative_lowering(_combine, _identity)
-    globals()[_cls.__name__] = _cls
+def _cumulative_op(name, kinds, combine, identity=None):
+    """The op `name`: running totals along `axis` of the scalar rule `combine` (by
+    blocks for float sums and products, from `identity`)."""
+    cls = type(f"{name.capitalize()}Op", (MiraxOp,), {
+        "infer": _cumulative_infer(name, kinds),
+        "__doc__": f"The running {name[3:]} along `axis`, from its end when `reverse`.",
+    }, name=name, operands=("operand",), params={"axis": int_, "reverse": bool_})
+    rules.lowering[cls.OPERATION_NAME] = _cumulative_lowering(combine, identity)
+    rules.batching[cls.OPERATION_NAME] = batch_along(cls, "axis")
+    return cls
 
 
 # ----------------------------------------------------------------------------- JVP rules
 
-deflinear(op_class("mirax.reduce_sum"))
-deflinear(op_class("mirax.cumsum"))
-for _name in ("mirax.reduce_and", "mirax.reduce_or", "mirax.argmax", "mirax.argmin"):
-    defzero(op_class(_name))
 
-
-def _chooser_jvp(op_cls):
+def _defchooser_jvp(op_cls):
     """max/min over axes: the tangent averaged over the elements equal to the result (JAX's)."""
+
     def rule(node, primals, tangents):
         (x,), (t,) = primals, tangents
         axes = node.params["axes"]
@@ -506,17 +486,14 @@ def _chooser_jvp(op_cls):
             return [result], [None]
         x_type = type_of(x)
         kept = tuple(d for d in range(x_type.ndim) if d not in axes)
-        spread = apply(BroadcastInDimOp, result, shape=x_type.shape, broadcast_dimensions=kept)
-        chosen = apply(ConvertOp, apply(CompareOp, x, spread, direction="EQ"), new_dtype=x_type.dtype)
-        counts = apply(op_class("mirax.reduce_sum"), chosen, axes=axes)
-        total = apply(op_class("mirax.reduce_sum"), apply(MulOp, t, chosen), axes=axes)
-        return [result], [apply(DivOp, total, counts)]
+        spread = ops.broadcast_in_dim(result, shape=x_type.shape, broadcast_dimensions=kept)
+        chosen = ops.convert(ops.compare(x, spread, direction="EQ"), new_dtype=x_type.dtype)
+        counts = ops.reduce_sum(chosen, axes=axes)
+        total = ops.reduce_sum(ops.mul(t, chosen), axes=axes)
+        return [result], [ops.div(total, counts)]
 
-    return rule
-
-
-rules.jvp["mirax.reduce_max"] = _chooser_jvp(op_class("mirax.reduce_max"))
-rules.jvp["mirax.reduce_min"] = _chooser_jvp(op_class("mirax.reduce_min"))
+    rules.jvp[op_cls.OPERATION_NAME] = rule
+    return op_cls
 
 
 def _slice(x, axis, start, stop, stride=1):
@@ -526,11 +503,11 @@ def _slice(x, axis, start, stop, stride=1):
     shaped = type_of(x)
     starts, limits, strides = [0] * shaped.ndim, list(shaped.shape), [1] * shaped.ndim
     starts[axis], limits[axis], strides[axis] = start, stop, stride
-    return apply(SliceOp, x, start_indices=tuple(starts), limit_indices=tuple(limits), strides=tuple(strides))
+    return ops.slice(x, start_indices=tuple(starts), limit_indices=tuple(limits), strides=tuple(strides))
 
 
 def _join(a, b, axis):
-    return None if a is None or b is None else apply(ConcatenateOp, a, b, dimension=axis)
+    return None if a is None or b is None else ops.concatenate(a, b, dimension=axis)
 
 
 def _interleave(a, b, axis):
@@ -540,21 +517,22 @@ def _interleave(a, b, axis):
         return None
     shaped = type_of(a)
     extra = int(shaped.shape[axis] == type_of(b).shape[axis])
-    zero = scalar(np.zeros((), shaped.dtype))
+    zero = zeros(ShapedType((), shaped.dtype))
 
     def pad(x, low, high):
         config = [[0] * shaped.ndim for _ in range(3)]
         config[0][axis], config[1][axis], config[2][axis] = low, high, 1
-        return apply(PadOp, x, zero, edge_padding_low=tuple(config[0]), edge_padding_high=tuple(config[1]),
-                     interior_padding=tuple(config[2]))
+        return ops.pad(x, zero, edge_padding_low=tuple(config[0]), edge_padding_high=tuple(config[1]),
+                       interior_padding=tuple(config[2]))
 
-    return apply(OrOp if is_bool(shaped.dtype) else AddOp, pad(a, 0, extra), pad(b, 1, 1 - extra))
+    return (ops.or_ if is_bool(shaped.dtype) else ops.add)(pad(a, 0, extra), pad(b, 1, 1 - extra))
 
 
-def _prefix_scan_jvp(combine):
+def _defprefix_scan_jvp(op_cls, combine_cls):
     """cumprod/cummax/cummin's JVP as JAX's: the JVP of a parallel prefix scan (as
-    jax.lax.associative_scan) whose combining step is `combine`'s own JVP rule, so
+    jax.lax.associative_scan) whose combining step is `combine_cls`'s own JVP rule, so
     zeros and ties come out as that op's rule has them. The primal is the op's."""
+    combine = combine_cls.OPERATION_NAME
     combine_jvp = rules.jvp[combine]
 
     def pair(a, b):
@@ -578,20 +556,16 @@ def _prefix_scan_jvp(combine):
 
     def rule(node, primals, tangents):
         (x,), (t,) = primals, tangents
-        (result,) = build(op_class(node.name), [x], **node.params)
+        (result,) = build(op_cls, [x], **node.params)
         if t is None:
             return [result], [None]
         axis, reverse = node.params["axis"], node.params["reverse"]
-        flip = (lambda v: apply(RevOp, v, dimensions=(axis,))) if reverse else (lambda v: v)
+        flip = (lambda v: ops.rev(v, dimensions=(axis,))) if reverse else (lambda v: v)
         _, tangent = scan((flip(x), flip(t)), axis)
         return [result], [flip(tangent)]
 
-    return rule
-
-
-rules.jvp["mirax.cumprod"] = _prefix_scan_jvp("mirax.mul")
-rules.jvp["mirax.cummax"] = _prefix_scan_jvp("mirax.max")
-rules.jvp["mirax.cummin"] = _prefix_scan_jvp("mirax.min")
+    rules.jvp[op_cls.OPERATION_NAME] = rule
+    return op_cls
 
 
 def _reduce_prod_jvp(node, primals, tangents):
@@ -599,7 +573,7 @@ def _reduce_prod_jvp(node, primals, tangents):
     flattened last): correct where factors are zero, unlike t * prod / x."""
     (x,), (t,) = primals, tangents
     axes = node.params["axes"]
-    (result,) = build(op_class("mirax.reduce_prod"), [x], axes=axes)
+    result = ops.reduce_prod(x, axes=axes)
     if t is None:
         return [result], [None]
     shaped = type_of(x)
@@ -608,15 +582,11 @@ def _reduce_prod_jvp(node, primals, tangents):
     if count == 0:
         return [result], [None]
     rows = tuple(shaped.shape[d] for d in kept) + (count,)
-    flat = [apply(ReshapeOp, apply(TransposeOp, v, permutation=tuple(kept) + tuple(axes)), new_sizes=rows)
-            for v in (x, t)]
-    cumprod = rules.Node("mirax.cumprod", {"axis": len(kept), "reverse": False}, (), ())
-    _, (tangent,) = rules.jvp["mirax.cumprod"](cumprod, flat[:1], flat[1:])
+    flat = [ops.reshape(ops.transpose(v, permutation=tuple(kept) + tuple(axes)), new_sizes=rows) for v in (x, t)]
+    cumprod = rules.Node(CumprodOp.OPERATION_NAME, {"axis": len(kept), "reverse": False}, (), ())
+    _, (tangent,) = rules.jvp[CumprodOp.OPERATION_NAME](cumprod, flat[:1], flat[1:])
     last = _slice(tangent, len(kept), count - 1, count)
-    return [result], [apply(ReshapeOp, last, new_sizes=type_of(result).shape)]
-
-
-rules.jvp["mirax.reduce_prod"] = _reduce_prod_jvp
+    return [result], [ops.reshape(last, new_sizes=type_of(result).shape)]
 
 
 # ----------------------------------------------------------------------------- transpose rules
@@ -625,30 +595,30 @@ rules.jvp["mirax.reduce_prod"] = _reduce_prod_jvp
 def _transpose_reduce_sum(node, cts, operands, linear):
     (ct,), (x,) = cts, node.in_types
     kept = tuple(d for d in range(x.ndim) if d not in node.params["axes"])
-    return [apply(BroadcastInDimOp, ct, shape=x.shape, broadcast_dimensions=kept)]
+    return [ops.broadcast_in_dim(ct, shape=x.shape, broadcast_dimensions=kept)]
 
 
 def _transpose_cumsum(node, cts, operands, linear):
-    return [apply(op_class("mirax.cumsum"), cts[0], axis=node.params["axis"], reverse=not node.params["reverse"])]
-
-
-rules.transpose["mirax.reduce_sum"] = _transpose_reduce_sum
-rules.transpose["mirax.cumsum"] = _transpose_cumsum
+    return [ops.cumsum(cts[0], axis=node.params["axis"], reverse=not node.params["reverse"])]
 
 
 # ----------------------------------------------------------------------------- batching rules
 
 
-def _batch_reduction(node, operands, dims, size):
+def _batch_reduction(op_cls):
     """The same axes of every element reduced: the batch dimension stays where it is,
     numbered down by the reduced axes ahead of it."""
-    (x,), (bdim,) = operands, dims
-    axes = shifted(node.params["axes"], bdim)
-    out = apply(op_class(node.name), x, **{**node.params, "axes": axes})
-    return [out], [bdim - sum(a < bdim for a in axes)]
+
+    def rule(node, operands, dims, size):
+        (x,), (bdim,) = operands, dims
+        axes = shifted(node.params["axes"], bdim)
+        (out,) = build(op_cls, [x], **{**node.params, "axes": axes})
+        return [out], [bdim - sum(a < bdim for a in axes)]
+
+    return rule
 
 
-def batch_along(param):
+def batch_along(op_cls, param):
     """The batching rule of a cumulative op or sort, working along the dimension
     `param` of operands of one shape: that dimension numbered past the batch, every
     operand batched where the first batched one is (an unbatched value of a sort is
@@ -657,13 +627,44 @@ def batch_along(param):
     def rule(node, operands, dims, size):
         bdim = first_bdim(dims)
         operands = [batch_at(x, d, size, bdim) for x, d in zip(operands, dims, strict=True)]
-        results = build(op_class(node.name), operands, **{**node.params, param: shifted([node.params[param]], bdim)[0]})
+        results = build(op_cls, operands, **{**node.params, param: shifted([node.params[param]], bdim)[0]})
         return results, [bdim] * len(results)
 
     return rule
 
 
-for _name in [f"reduce_{n}" for n in REDUCERS] + ["argmax", "argmin"]:
-    rules.batching[f"mirax.{_name}"] = _batch_reduction
-for _name in CUMULATIVE:
-    rules.batching[f"mirax.{_name}"] = batch_along("axis")
+# ----------------------------------------------------------------------------- ops
+
+ReduceSumOp = deflinear2(_reduce_op("sum", NUMBER, scalar.add, _zero), _transpose_reduce_sum)
+ReduceProdOp = defjvp_rule(_reduce_op("prod", NUMBER, scalar.mul, _one), _reduce_prod_jvp)
+ReduceMaxOp = _defchooser_jvp(_reduce_op("max", ORDERED, scalar.max_, _lowest))
+ReduceMinOp = _defchooser_jvp(_reduce_op("min", ORDERED, scalar.min_, _highest))
+ReduceAndOp = defzero(_reduce_op("and", INTEGRAL, scalar.and_, _all_ones))
+ReduceOrOp = defzero(_reduce_op("or", INTEGRAL, scalar.or_, _zero))
+
+
+@defzero
+class ArgmaxOp(MiraxOp, name="argmax", operands=("operand",), params={"axes": ints, "index_dtype": dtype_}):
+    """The index of the greatest element along the one axis in `axes` (the first one on
+    ties; the first NaN if there is one)."""
+
+    infer = _arg_infer("argmax")
+
+
+@defzero
+class ArgminOp(MiraxOp, name="argmin", operands=("operand",), params={"axes": ints, "index_dtype": dtype_}):
+    """The index of the least element along the one axis in `axes` (the first one on
+    ties; the first NaN if there is one)."""
+
+    infer = _arg_infer("argmin")
+
+
+rules.lowering[ArgmaxOp.OPERATION_NAME] = _arg_lowering("GT", _lowest)
+rules.lowering[ArgminOp.OPERATION_NAME] = _arg_lowering("LT", _highest)
+rules.batching[ArgmaxOp.OPERATION_NAME] = _batch_reduction(ArgmaxOp)
+rules.batching[ArgminOp.OPERATION_NAME] = _batch_reduction(ArgminOp)
+
+CumsumOp = deflinear2(_cumulative_op("cumsum", NUMBER, scalar.add, _zero), _transpose_cumsum)
+CumprodOp = _defprefix_scan_jvp(_cumulative_op("cumprod", NUMBER, scalar.mul, _one), MulOp)
+CummaxOp = _defprefix_scan_jvp(_cumulative_op("cummax", ("float", "int"), scalar.max_), MaxOp)
+CumminOp = _defprefix_scan_jvp(_cumulative_op("cummin", ("float", "int"), scalar.min_), MinOp)

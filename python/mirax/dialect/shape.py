@@ -4,13 +4,13 @@ import numpy as np
 
 from mirax.mlir import arith, ir, linalg, tensor
 
-from . import rules
-from .base import MiraxOp, int_, ints, op_class
+from . import ops, rules
+from .base import MiraxOp, int_, ints
 from .batching import batch_at, first_bdim, inserted, move_axis, shifted
 from .jvp import deflinear
 from .lowering import constant, empty, generic, identity_map, reshape, transpose
 from .types import ShapedType, is_integer, is_unsigned
-from .values import apply, full, scalar, sum_over, type_of, zeros
+from .values import full, scalar, sum_over, type_of, zeros
 
 
 class BroadcastInDimOp(MiraxOp, name="broadcast_in_dim", operands=("operand",),
@@ -377,12 +377,12 @@ def _transpose_broadcast_in_dim(node, cts, operands, linear):
     expanded = [d for d in range(len(out.shape)) if d not in dims]
     expanded += [d for size, d in zip(x.shape, dims, strict=True) if size == 1 and out.shape[d] != 1]
     summed = sum_over(ct, sorted(expanded))
-    return [apply(ReshapeOp, summed, new_sizes=x.shape)]
+    return [ops.reshape(summed, new_sizes=x.shape)]
 
 
 def _transpose_transpose(node, cts, operands, linear):
     inverse = [int(i) for i in np.argsort(node.params["permutation"])]
-    return [apply(TransposeOp, cts[0], permutation=tuple(inverse))]
+    return [ops.transpose(cts[0], permutation=tuple(inverse))]
 
 
 def _transpose_slice(node, cts, operands, linear):
@@ -393,8 +393,8 @@ def _transpose_slice(node, cts, operands, linear):
     highs = [size - (start + (n - 1) * stride + 1)
              for size, start, n, stride in zip(x.shape, starts, out.shape, strides, strict=True)]
     zero = scalar(np.zeros((), x.dtype))
-    return [apply(PadOp, ct, zero, edge_padding_low=starts, edge_padding_high=tuple(highs),
-                  interior_padding=tuple(s - 1 for s in strides))]
+    return [ops.pad(ct, zero, edge_padding_low=starts, edge_padding_high=tuple(highs),
+                    interior_padding=tuple(s - 1 for s in strides))]
 
 
 def _transpose_pad(node, cts, operands, linear):
@@ -403,15 +403,15 @@ def _transpose_pad(node, cts, operands, linear):
     low, high = node.params["edge_padding_low"], node.params["edge_padding_high"]
     interior = node.params["interior_padding"]
     zero = scalar(np.zeros((), x.dtype))
-    cropped = apply(PadOp, ct, zero, edge_padding_low=tuple(-v for v in low),
-                    edge_padding_high=tuple(-v for v in high), interior_padding=(0,) * x.ndim)
+    cropped = ops.pad(ct, zero, edge_padding_low=tuple(-v for v in low),
+                      edge_padding_high=tuple(-v for v in high), interior_padding=(0,) * x.ndim)
     shape = type_of(cropped).shape
-    t_operand = apply(SliceOp, cropped, start_indices=(0,) * x.ndim, limit_indices=shape,
-                      strides=tuple(i + 1 for i in interior))
+    t_operand = ops.slice(cropped, start_indices=(0,) * x.ndim, limit_indices=shape,
+                          strides=tuple(i + 1 for i in interior))
     t_value = None
     if linear[1]:
         all_axes = list(range(x.ndim))
-        t_value = apply(op_class("mirax.sub"), sum_over(ct, all_axes), sum_over(t_operand, all_axes))
+        t_value = ops.sub(sum_over(ct, all_axes), sum_over(t_operand, all_axes))
     return [t_operand if linear[0] else None, t_value]
 
 
@@ -426,33 +426,33 @@ def _transpose_concatenate(node, cts, operands, linear):
             continue
         begin, end = [0] * len(shape), list(shape)
         begin[d], end[d] = start, stop
-        parts.append(apply(SliceOp, ct, start_indices=tuple(begin), limit_indices=tuple(end),
-                           strides=(1,) * len(shape)))
+        parts.append(ops.slice(ct, start_indices=tuple(begin), limit_indices=tuple(end),
+                               strides=(1,) * len(shape)))
     return parts
 
 
 def _transpose_dynamic_slice(node, cts, operands, linear):
     (ct,), indices = cts, operands[:-1]
-    return [None] * len(indices) + [apply(DynamicUpdateSliceOp, *indices, zeros(node.in_types[-1]), ct)]
+    return [None] * len(indices) + [ops.dynamic_update_slice(*indices, zeros(node.in_types[-1]), ct)]
 
 
 def _transpose_dynamic_update_slice(node, cts, operands, linear):
     (ct,), indices = cts, operands[:-2]
     update = node.in_types[-1]
-    t_operand = apply(DynamicUpdateSliceOp, *indices, ct, zeros(update)) if linear[-2] else None
-    t_update = apply(DynamicSliceOp, *indices, ct, slice_sizes=update.shape) if linear[-1] else None
+    t_operand = ops.dynamic_update_slice(*indices, ct, zeros(update)) if linear[-2] else None
+    t_update = ops.dynamic_slice(*indices, ct, slice_sizes=update.shape) if linear[-1] else None
     return [None] * len(indices) + [t_operand, t_update]
 
 
 rules.transpose[BroadcastInDimOp.OPERATION_NAME] = _transpose_broadcast_in_dim
 rules.transpose[ReshapeOp.OPERATION_NAME] = lambda node, cts, operands, linear: [
-    apply(ReshapeOp, cts[0], new_sizes=node.in_types[0].shape)]
+    ops.reshape(cts[0], new_sizes=node.in_types[0].shape)]
 rules.transpose[TransposeOp.OPERATION_NAME] = _transpose_transpose
 rules.transpose[SliceOp.OPERATION_NAME] = _transpose_slice
 rules.transpose[PadOp.OPERATION_NAME] = _transpose_pad
 rules.transpose[ConcatenateOp.OPERATION_NAME] = _transpose_concatenate
 rules.transpose[RevOp.OPERATION_NAME] = lambda node, cts, operands, linear: [
-    apply(RevOp, cts[0], dimensions=node.params["dimensions"])]
+    ops.rev(cts[0], dimensions=node.params["dimensions"])]
 rules.transpose[DynamicSliceOp.OPERATION_NAME] = _transpose_dynamic_slice
 rules.transpose[DynamicUpdateSliceOp.OPERATION_NAME] = _transpose_dynamic_update_slice
 
@@ -466,38 +466,38 @@ def _batch_broadcast_in_dim(node, operands, dims, size):
     (x,), (bdim,), p = operands, dims, node.params
     at = p["broadcast_dimensions"][bdim - 1] + 1 if bdim else 0
     broadcast_dimensions = inserted(shifted(p["broadcast_dimensions"], at), bdim, at)
-    return [apply(BroadcastInDimOp, x, shape=inserted(p["shape"], at, size),
-                  broadcast_dimensions=broadcast_dimensions)], [at]
+    return [ops.broadcast_in_dim(x, shape=inserted(p["shape"], at, size),
+                                 broadcast_dimensions=broadcast_dimensions)], [at]
 
 
 def _batch_reshape(node, operands, dims, size):
     """Reshape is row-major, so the batch must be the outermost dimension."""
     (x,), (bdim,) = operands, dims
-    return [apply(ReshapeOp, move_axis(x, bdim, 0), new_sizes=(size, *node.params["new_sizes"]))], [0]
+    return [ops.reshape(move_axis(x, bdim, 0), new_sizes=(size, *node.params["new_sizes"]))], [0]
 
 
 def _batch_transpose(node, operands, dims, size):
     (x,), (bdim,) = operands, dims
     permutation = inserted(shifted(node.params["permutation"], bdim), bdim, bdim)
-    return [apply(TransposeOp, x, permutation=permutation)], [bdim]
+    return [ops.transpose(x, permutation=permutation)], [bdim]
 
 
 def _batch_slice(node, operands, dims, size):
     (x,), (bdim,), p = operands, dims, node.params
-    return [apply(SliceOp, x, start_indices=inserted(p["start_indices"], bdim, 0),
-                  limit_indices=inserted(p["limit_indices"], bdim, size),
-                  strides=inserted(p["strides"], bdim, 1))], [bdim]
+    return [ops.slice(x, start_indices=inserted(p["start_indices"], bdim, 0),
+                      limit_indices=inserted(p["limit_indices"], bdim, size),
+                      strides=inserted(p["strides"], bdim, 1))], [bdim]
 
 
 def _batch_rev(node, operands, dims, size):
     (x,), (bdim,) = operands, dims
-    return [apply(RevOp, x, dimensions=shifted(node.params["dimensions"], bdim))], [bdim]
+    return [ops.rev(x, dimensions=shifted(node.params["dimensions"], bdim))], [bdim]
 
 
 def _batch_concatenate(node, operands, dims, size):
     bdim = first_bdim(dims)
     lhs, rhs = (batch_at(x, d, size, bdim) for x, d in zip(operands, dims, strict=True))
-    return [apply(ConcatenateOp, lhs, rhs, dimension=shifted([node.params["dimension"]], bdim)[0])], [bdim]
+    return [ops.concatenate(lhs, rhs, dimension=shifted([node.params["dimension"]], bdim)[0])], [bdim]
 
 
 def _batch_pad(node, operands, dims, size):
@@ -508,23 +508,23 @@ def _batch_pad(node, operands, dims, size):
     x = batch_at(x, x_bdim, size, bdim)
     config = {name: inserted(p[name], bdim, 0) for name in p}
     if value_bdim is None:
-        return [apply(PadOp, x, value, **config)], [bdim]
+        return [ops.pad(x, value, **config)], [bdim]
     shaped = type_of(x)
-    padded = apply(PadOp, x, scalar(np.zeros((), shaped.dtype)), **config)
-    mask = apply(PadOp, full(ShapedType(shaped.shape, np.bool_), True), scalar(np.False_), **config)
+    padded = ops.pad(x, scalar(np.zeros((), shaped.dtype)), **config)
+    mask = ops.pad(full(ShapedType(shaped.shape, np.bool_), True), scalar(np.False_), **config)
     out_shape = type_of(padded).shape
-    fill = apply(BroadcastInDimOp, value, shape=out_shape, broadcast_dimensions=(bdim,))
-    return [apply(op_class("mirax.select"), mask, padded, fill)], [bdim]
+    fill = ops.broadcast_in_dim(value, shape=out_shape, broadcast_dimensions=(bdim,))
+    return [ops.select(mask, padded, fill)], [bdim]
 
 
 def _batched_starts(indices, dims, size):
     """The start indices as one (size, n) array of index vectors, as JAX's
     _batch_dynamic_slice_indices: batched ones (size,) are columns, the others repeat."""
-    columns = [apply(BroadcastInDimOp, i, shape=(size, 1), broadcast_dimensions=() if d is None else (0,))
+    columns = [ops.broadcast_in_dim(i, shape=(size, 1), broadcast_dimensions=() if d is None else (0,))
                for i, d in zip(indices, dims, strict=True)]
     starts = columns[0]
     for column in columns[1:]:
-        starts = apply(ConcatenateOp, starts, column, dimension=1)
+        starts = ops.concatenate(starts, column, dimension=1)
     return starts
 
 
@@ -544,7 +544,7 @@ def _batch_dynamic_slice(node, operands, dims, size):
     sizes = node.params["slice_sizes"]
     if all(d is None for d in index_dims):
         indices = _start_at_zero(node, indices, x_dim)
-        return [apply(DynamicSliceOp, *indices, x, slice_sizes=inserted(sizes, x_dim, size))], [x_dim]
+        return [ops.dynamic_slice(*indices, x, slice_sizes=inserted(sizes, x_dim, size))], [x_dim]
     window = tuple(range(len(sizes)))
     if x_dim is None:
         dnums = dict(start_index_map=window, operand_batching_dims=(), start_indices_batching_dims=(),
@@ -552,9 +552,9 @@ def _batch_dynamic_slice(node, operands, dims, size):
     else:  # batch element i of the operand is read at index vector i
         dnums = dict(start_index_map=shifted(window, x_dim), operand_batching_dims=(x_dim,),
                      start_indices_batching_dims=(0,), slice_sizes=inserted(sizes, x_dim, 1))
-    out = apply(op_class("mirax.gather"), x, _batched_starts(indices, index_dims, size),
-                scalar(np.zeros((), node.in_types[-1].dtype)), offset_dims=shifted(window, 0),
-                collapsed_slice_dims=(), mode="clip", **dnums)
+    out = ops.gather(x, _batched_starts(indices, index_dims, size),
+                     scalar(np.zeros((), node.in_types[-1].dtype)), offset_dims=shifted(window, 0),
+                     collapsed_slice_dims=(), mode="clip", **dnums)
     return [out], [0]
 
 
@@ -567,15 +567,15 @@ def _batch_dynamic_update_slice(node, operands, dims, size):
         bdim = update_dim if x_dim is None else x_dim
         indices = _start_at_zero(node, indices, bdim)
         x, update = batch_at(x, x_dim, size, bdim), batch_at(update, update_dim, size, bdim)
-        return [apply(DynamicUpdateSliceOp, *indices, x, update)], [bdim]
+        return [ops.dynamic_update_slice(*indices, x, update)], [bdim]
     bdim = 0 if x_dim is None else x_dim
     update_bdim = 0 if update_dim is None else update_dim
     ndim = len(indices)
-    out = apply(op_class("mirax.scatter"), batch_at(x, x_dim, size, bdim), _batched_starts(indices, index_dims, size),
-                batch_at(update, update_dim, size, update_bdim),
-                update_window_dims=tuple(d for d in range(ndim + 1) if d != update_bdim), inserted_window_dims=(),
-                scatter_dims_to_operand_dims=shifted(range(ndim), bdim), operand_batching_dims=(bdim,),
-                scatter_indices_batching_dims=(0,), combiner="set", mode="clip", unique_indices=False)
+    out = ops.scatter(batch_at(x, x_dim, size, bdim), _batched_starts(indices, index_dims, size),
+                      batch_at(update, update_dim, size, update_bdim),
+                      update_window_dims=tuple(d for d in range(ndim + 1) if d != update_bdim), inserted_window_dims=(),
+                      scatter_dims_to_operand_dims=shifted(range(ndim), bdim), operand_batching_dims=(bdim,),
+                      scatter_indices_batching_dims=(0,), combiner="set", mode="clip", unique_indices=False)
     return [out], [bdim]
 
 

@@ -20,13 +20,13 @@ import numpy as np
 
 from mirax.mlir import arith, complex_d, ext, tensor
 
-from . import rules
-from .base import MiraxOp, bool_, build, int_, op_class
-from .elementwise import _compare
+from . import ops, rules
+from .base import MiraxOp, bool_, int_
 from .lowering import empty
 from .reduction import batch_along, for_each_row, for_loop, index
-from .types import is_complex, is_float
-from .values import apply, scalar, type_of
+from .scalar import compare
+from .types import ShapedType, is_complex, is_float
+from .values import type_of, zeros
 
 
 class _KeyAndValues(MiraxOp):
@@ -67,7 +67,7 @@ def _less(dtype, a, b):
         a_number = arith.cmpf(arith.CmpFPredicate.ORD, a, a)
         b_nan = arith.cmpf(arith.CmpFPredicate.UNO, b, b)
         return arith.ori(arith.cmpf(arith.CmpFPredicate.OLT, a, b), arith.andi(a_number, b_nan))
-    return _compare(dtype, a, b, "LT")
+    return compare(dtype, a, b, "LT")
 
 
 def _lower_sort(node, *operands):
@@ -114,25 +114,25 @@ def _lower_sort(node, *operands):
 
 rules.lowering[SortOp.OPERATION_NAME] = _lower_sort
 
-rules.batching[SortOp.OPERATION_NAME] = batch_along("dimension")
+rules.batching[SortOp.OPERATION_NAME] = batch_along(SortOp, "dimension")
 
 
 def _sort_jvp(node, primals, tangents):
     """Each tangent permuted as its operand is: the permutation is the sort of an iota
     by the same key (stable, so ties keep their order), applied with a gather."""
-    results = build(SortOp, list(primals), **node.params)
+    results = ops.sort(*primals, **node.params)
     if all(t is None for t in tangents):
         return results, [None] * len(results)
     shaped, dimension = type_of(primals[0]), node.params["dimension"]
-    iota = apply(op_class("mirax.iota"), dtype=np.dtype(np.int32), shape=shaped.shape, dimension=dimension)
-    _, permutation = build(SortOp, [primals[0], iota], **node.params)
-    indices = apply(op_class("mirax.reshape"), permutation, new_sizes=shaped.shape + (1,))
+    iota = ops.iota(dtype=np.dtype(np.int32), shape=shaped.shape, dimension=dimension)
+    _, permutation = ops.sort(primals[0], iota, **node.params)
+    indices = ops.reshape(permutation, new_sizes=shaped.shape + (1,))
     others = tuple(d for d in range(shaped.ndim) if d != dimension)
 
     def permuted(t):
-        return apply(op_class("mirax.gather"), t, indices, scalar(np.zeros((), type_of(t).dtype)), offset_dims=(),
-                     collapsed_slice_dims=(dimension,), start_index_map=(dimension,), operand_batching_dims=others,
-                     start_indices_batching_dims=others, slice_sizes=(1,) * shaped.ndim, mode="clip")
+        return ops.gather(t, indices, zeros(ShapedType((), type_of(t).dtype)), offset_dims=(),
+                          collapsed_slice_dims=(dimension,), start_index_map=(dimension,), operand_batching_dims=others,
+                          start_indices_batching_dims=others, slice_sizes=(1,) * shaped.ndim, mode="clip")
 
     return results, [None if t is None else permuted(t) for t in tangents]
 

@@ -2,12 +2,13 @@
 and returns ir.Values, inferring result types with the ops' own type rules."""
 import numpy as np
 
-from .base import build
+from . import ops
+from .ops import build
 from .types import ShapedType, shaped_type
 
 
 def apply(op_cls, *operands, **params):
-    """The single result of `op_cls` applied to `operands`."""
+    """The single result of `op_cls` applied to `operands` (rule code says `ops.<name>(...)`)."""
     (result,) = build(op_cls, list(operands), **params)
     return result
 
@@ -19,23 +20,18 @@ def type_of(value):
 def scalar(value):
     """A 0-d constant of a NumPy scalar; complex ones from their two parts, since the
     bindings cannot read complex attributes back."""
-    from .constant import ConstantOp
-    from .elementwise import ComplexOp
-
     value = np.asarray(value)
     if value.dtype.kind != "c":
-        return apply(ConstantOp, value=value)
-    return apply(ComplexOp, apply(ConstantOp, value=value.real), apply(ConstantOp, value=value.imag))
+        return ops.constant(value=value)
+    return ops.complex(ops.constant(value=value.real), ops.constant(value=value.imag))
 
 
 def full(shaped, fill):
     """A tensor of `shaped`'s type filled with `fill`: a 0-d constant, broadcast."""
-    from .shape import BroadcastInDimOp
-
     value = scalar(np.array(fill, dtype=shaped.dtype))
     if not shaped.shape:
         return value
-    return apply(BroadcastInDimOp, value, shape=tuple(shaped.shape), broadcast_dimensions=())
+    return ops.broadcast_in_dim(value, shape=tuple(shaped.shape), broadcast_dimensions=())
 
 
 def zeros(shaped):
@@ -48,13 +44,11 @@ def full_like(value, scalar):
 
 def add_tangents(a, b):
     """The sum of two tangents, either of which may be a symbolic zero (None)."""
-    from .elementwise import AddOp
-
     if a is None:
         return b
     if b is None:
         return a
-    return apply(AddOp, a, b)
+    return ops.add(a, b)
 
 
 def instantiate(tangent, shaped):
@@ -64,6 +58,4 @@ def instantiate(tangent, shaped):
 
 def sum_over(value, axes):
     """`value` summed over `axes` (those dimensions dropped); itself when there are none."""
-    from .base import op_class
-
-    return apply(op_class("mirax.reduce_sum"), value, axes=tuple(axes)) if axes else value
+    return ops.reduce_sum(value, axes=tuple(axes)) if axes else value

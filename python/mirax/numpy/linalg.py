@@ -6,6 +6,7 @@ import numpy as np
 from mirax import dtypes, lax
 from mirax.core import with_source
 from mirax.custom_derivatives import custom_jvp
+from mirax.dialect.composites import row_gather
 from mirax.lax import linalg as lax_linalg
 
 from . import _reductions as reductions, _ufuncs as ufuncs
@@ -37,14 +38,10 @@ def cholesky(a, *, upper=False, symmetrize_input=True):
 
 
 def _rows_permuted(x, permutation):
-    """x[..., permutation[..., i], :]: one gather of whole rows, the batch dimensions of
-    x [..., n, k] and permutation [..., n] paired."""
-    *batch, _, k = x.aval.shape
-    batch_dims, rows = tuple(range(len(batch))), len(batch)
-    numbers = lax.GatherDimensionNumbers(offset_dims=(rows + 1,), collapsed_slice_dims=(rows,),
-                                         start_index_map=(rows,), operand_batching_dims=batch_dims,
-                                         start_indices_batching_dims=batch_dims)
-    return lax.gather(x, expand_dims(permutation, -1), numbers, (1,) * rows + (1, k))
+    """x[..., permutation[..., i], :]: one gather of whole rows (the dialect's
+    composites.rows_permuted), for x [..., n, k] and permutation [..., n]."""
+    numbers, slice_sizes = row_gather(x.aval.shape)
+    return lax.gather(x, expand_dims(permutation, -1), lax.GatherDimensionNumbers(**numbers), slice_sizes)
 
 
 def _lu_solve(lu, permutation, b):

@@ -22,6 +22,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from mirax.dialect.scalar import CEPHES_LOG_F32, horner
 from mirax.mlir import arith, func, ir, math, scf
 
 # 1.5 * 2**23: adding it rounds |x| < 2**22 to an integer, left in the low mantissa bits.
@@ -37,12 +38,10 @@ def _i32(value):
     return arith.constant(ir.IntegerType.get_signless(32), int(value))
 
 
-def _horner(x, coefficients):
+def _polynomial(x, coefficients):
     """c0 * x**(n-1) + ... + c(n-1), highest degree first, with fused multiply-adds."""
-    result = _f32(coefficients[0])
-    for c in coefficients[1:]:
-        result = math.fma(result, x, _f32(c))
-    return result
+    first, *rest = coefficients
+    return horner(x, [_f32(first), *rest], lambda p, x, c: math.fma(p, x, _f32(c)))
 
 
 def _lt(a, b):
@@ -70,7 +69,7 @@ def expand_exp(x):
     n_float, n = _round_to_int(arith.mulf(x, _f32(1.44269504088896341)))
     r = math.fma(n_float, _f32(-0.693359375), x)
     r = math.fma(n_float, _f32(2.12194440e-4), r)
-    p = _horner(r, [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1,
+    p = _polynomial(r, [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1,
                     5.0000001201e-1])
     p = math.fma(p, arith.mulf(r, r), r)
     p = arith.addf(p, _f32(1.0))
@@ -93,8 +92,7 @@ def expand_log(x):
     f = arith.subf(m, _f32(1.0))
     k_float = arith.sitofp(ir.F32Type.get(), k)
     z = arith.mulf(f, f)
-    p = _horner(f, [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
-                    -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1])
+    p = _polynomial(f, CEPHES_LOG_F32)
     y = arith.mulf(arith.mulf(p, f), z)
     y = math.fma(k_float, _f32(-2.12194440e-4), y)
     y = math.fma(z, _f32(-0.5), y)
@@ -119,7 +117,7 @@ TANH_DENOMINATOR = [1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900
 def expand_tanh(x):
     clamped = arith.minimumf(arith.maximumf(x, _f32(-TANH_CLAMP)), _f32(TANH_CLAMP))  # nan stays nan
     z = arith.mulf(clamped, clamped)
-    ratio = arith.divf(arith.mulf(clamped, _horner(z, TANH_NUMERATOR)), _horner(z, TANH_DENOMINATOR))
+    ratio = arith.divf(arith.mulf(clamped, _polynomial(z, TANH_NUMERATOR)), _polynomial(z, TANH_DENOMINATOR))
     return arith.select(_lt(math.absf(x), _f32(0.0004)), x, ratio)
 
 
@@ -143,8 +141,8 @@ def _sin_cos(x, function):
     r = math.fma(q_float, _f32(-PIO2_MEDIUM), r)
     r = math.fma(q_float, _f32(-PIO2_LOW), r)
     r2 = arith.mulf(r, r)
-    sin_r = math.fma(arith.mulf(_horner(r2, SIN_POLY), r2), r, r)
-    cos_r = _horner(r2, COS_POLY)
+    sin_r = math.fma(arith.mulf(_polynomial(r2, SIN_POLY), r2), r, r)
+    cos_r = _polynomial(r2, COS_POLY)
     # Quadrant q (+1 for cos): odd quadrants take cos(r), quadrants 2 and 3 negate.
     if function == "cos":
         q = arith.addi(q, _i32(1))

@@ -1,0 +1,595 @@
+"""Scalar emitters: the arith/math/complex code of one element, which the lowering
+rules put in the bodies of their linalg.generics. Each takes the operand dtype and
+scalar ir.Values and returns the scalar result: float functions of half-precision
+operands computed in f32 (as XLA), complex functions from real ones of the parts
+where the complex dialect loses accuracy, XLA's integer semantics (division by zero,
+shifts past the width), conversions between any two dtypes (`convert_scalar`), and
+Giles' erf_inv.
+"""
+import numpy as np
+
+from mirax.mlir import arith, complex_d, ir, math
+
+from .lowering import constant, scalar_type
+from .types import is_bool, is_complex, is_float, is_unsigned
+
+
+def kind(dtype):
+    """The dtype's kind as the type rules name them: "float", "complex", "int" or "bool"."""
+    if is_complex(dtype):
+        return "complex"
+    if is_float(dtype):
+        return "float"
+    if is_bool(dtype):
+        return "bool"
+    return "int"
+
+
+def real_dtype(dtype):
+    """The dtype of a complex dtype's parts."""
+    return np.dtype(np.float32 if np.dtype(dtype) == np.complex64 else np.float64)
+
+
+def in_f32(fn):
+    """Compute a float function of half-precision operands in f32."""
+
+    def emit(dtype, *xs, **params):
+        if np.dtype(dtype).itemsize == 2 and is_float(dtype):
+            f32 = ir.F32Type.get()
+            out = fn(np.dtype(np.float32), *(arith.extf(f32, x) for x in xs), **params)
+            return arith.truncf(xs[0].type, out)
+        return fn(dtype, *xs, **params)
+
+    return emit
+
+
+def by_kind(float_=None, complex_=None, int_=None, uint=None, bool_=None):
+    """A scalar rule choosing among rules by the dtype's kind (int_ for unsigned too unless uint is given)."""
+
+    def emit(dtype, *xs):
+        dtype_kind = kind(dtype)
+        fn = {"float": float_, "complex": complex_, "bool": bool_}.get(dtype_kind)
+        if dtype_kind == "int":
+            fn = uint if is_unsigned(dtype) and uint is not None else int_
+        return fn(dtype, *xs)
+
+    return emit
+
+
+def op(f):
+    """A scalar rule from an MLIR builder that takes only the operands."""
+    return lambda dtype, *xs: f(*xs)
+
+
+def sign(dtype, x):
+    if is_complex(dtype):
+        return complex_sign(dtype, x)
+    if is_float(dtype):
+        zero = constant(dtype, 0)
+        one = constant(dtype, 1)
+        signed = math.copysign(one, x)
+        is_zero_or_nan = arith.cmpf(arith.CmpFPredicate.UNE, x, x)
+        is_zero_or_nan = arith.ori(is_zero_or_nan, arith.cmpf(arith.CmpFPredicate.OEQ, x, zero))
+        return arith.select(is_zero_or_nan, x, signed)
+    zero = constant(dtype, 0)
+    if is_unsigned(dtype):
+        return arith.extui(x.type, arith.cmpi(arith.CmpIPredicate.ne, x, zero))
+    pos = arith.extui(x.type, arith.cmpi(arith.CmpIPredicate.sgt, x, zero))
+    neg = arith.extui(x.type, arith.cmpi(arith.CmpIPredicate.slt, x, zero))
+    return arith.subi(pos, neg)
+
+
+def logistic(dtype, x):
+    one = constant(dtype, 1)
+    if is_complex(dtype):
+        return complex_d.div(one, complex_d.add(one, complex_d.exp(complex_d.neg(x))))
+    return arith.divf(one, arith.addf(one, math.exp(arith.negf(x))))
+
+
+def expm1(dtype, x):
+    """expm1 by Kahan's formula (u - 1) * x / log(u), u = exp(x), in f64 for every float
+    dtype: convert-math-to-llvm lowers math.expm1 to exp(x) - 1, which loses all digits
+    near 0."""
+    f64 = np.dtype(np.float64)
+    wide = convert_scalar(dtype, f64, x)
+    one = constant(f64, 1)
+    u = math.exp(wide)
+    u_minus_one = arith.subf(u, one)
+    result = arith.divf(arith.mulf(u_minus_one, wide), math.log(u))
+    result = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, u, one), wide, result)  # tiny x, and -0
+    result = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, u, constant(f64, 0)), constant(f64, -1), result)
+    result = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, u, constant(f64, np.inf)), u, result)
+    return convert_scalar(f64, dtype, result)
+
+
+# ----------------------------------------------------------------------------- complex functions
+# From real functions of the parts, where the complex dialect has no op or its
+# lowering loses accuracy: polar-form sqrt (Re sqrt(-4+0j) = -8.7e-8), log|z| through
+# |z| (overflows and underflows), and sin, tan, tanh, expm1, log1p from exp
+# differences (all digits lost for |z| < 1e-4). Multiplying by i is done on the
+# parts, so that signed zeros (which pick the side of a branch cut) are kept.
+
+
+def _parts(z):
+    return complex_d.re(z), complex_d.im(z)
+
+
+def _cmp(predicate, a, b):
+    return arith.cmpf(getattr(arith.CmpFPredicate, predicate), a, b)
+
+
+def _times_i(z):
+    re, im = _parts(z)
+    return complex_d.create_(z.type, arith.negf(im), re)
+
+
+def _times_minus_i(z):
+    re, im = _parts(z)
+    return complex_d.create_(z.type, im, arith.negf(re))
+
+
+def complex_sign(dtype, z):
+    """z / |z| on z scaled by 1 / max(|x|, |y|), so that |z| neither overflows nor underflows."""
+    x, y = _parts(z)
+    largest = arith.maximumf(math.absf(x), math.absf(y))
+    x, y = arith.divf(x, largest), arith.divf(y, largest)
+    size = complex_d.abs(complex_d.create_(z.type, x, y))
+    unit = complex_d.create_(z.type, arith.divf(x, size), arith.divf(y, size))
+    return arith.select(_cmp("OEQ", largest, constant(real_dtype(dtype), 0)), z, unit)
+
+
+def complex_sqrt(dtype, z):
+    """Kahan's algorithm (C99's csqrt): t = sqrt((|x| + |z|) / 2), then t + i y / 2t for x >= 0
+    and |y| / 2t + i copysign(t, y) otherwise, on z scaled by a power of 4 so that |x| + |z|
+    neither overflows nor loses the bits of subnormals."""
+    part = real_dtype(dtype)
+    info = np.finfo(part)
+    c = lambda v: constant(part, v)
+    x, y = _parts(z)
+    ax, ay = math.absf(x), math.absf(y)
+    largest = arith.maximumf(ax, ay)
+    huge, tiny = _cmp("OGT", largest, c(info.max / 4)), _cmp("OLT", largest, c(2.0 ** (info.minexp + info.nmant)))
+    up = 2.0 ** (2 * (info.nmant + 1))
+    scale = arith.select(huge, c(0.25), arith.select(tiny, c(up), c(1)))
+    unscale = arith.select(huge, c(2), arith.select(tiny, c(1 / np.sqrt(up)), c(1)))
+    size = complex_d.abs(complex_d.create_(z.type, arith.mulf(ax, scale), arith.mulf(ay, scale)))
+    t = arith.mulf(math.sqrt(arith.mulf(arith.addf(arith.mulf(ax, scale), size), c(0.5))), unscale)
+    two_t = arith.addf(t, t)
+    right = _cmp("OGE", x, c(0))
+    re = arith.select(right, t, arith.divf(ay, two_t))
+    im = arith.select(right, arith.divf(y, two_t), math.copysign(t, y))
+    zero = arith.andi(_cmp("OEQ", x, c(0)), _cmp("OEQ", y, c(0)))
+    re, im = arith.select(zero, c(0), re), arith.select(zero, y, im)
+    infinite_y = _cmp("OEQ", ay, c(np.inf))  # sqrt(x +- inf i) = inf +- inf i, even for NaN x
+    return complex_d.create_(z.type, arith.select(infinite_y, ay, re), arith.select(infinite_y, y, im))
+
+
+def complex_log(dtype, z):
+    """log|z| + i arg z, with log|z| = log m + log1p((n / m)^2) / 2 for m = max(|x|, |y|) and
+    n = min(|x|, |y|): neither overflows nor underflows, and is exact near |z| = 1."""
+    part = real_dtype(dtype)
+    x, y = _parts(z)
+    ax, ay = math.absf(x), math.absf(y)
+    largest, smallest = arith.maximumf(ax, ay), arith.minimumf(ax, ay)
+    ratio = arith.divf(smallest, largest)
+    log_largest = math.log(largest)
+    re = arith.addf(log_largest, arith.mulf(constant(part, 0.5), math.log1p(arith.mulf(ratio, ratio))))
+    # 0 and inf: the ratio is NaN (0 / 0, inf / inf) or 0, and log m is the answer.
+    ends = arith.ori(_cmp("OEQ", largest, constant(part, 0)), _cmp("OEQ", largest, constant(part, np.inf)))
+    return complex_d.create_(z.type, arith.select(ends, log_largest, re), math.atan2(y, x))
+
+
+def complex_log1p(dtype, z):
+    """log|1+z| + i arg(1+z), with log|1+z| = log1p(x(2+x) + y^2) / 2 for |x|, |y| < 1/2
+    (where that sum is small and exact enough), from log(1+z) elsewhere."""
+    part = real_dtype(dtype)
+    c = lambda v: constant(part, v)
+    x, y = _parts(z)
+    one_plus_x = arith.addf(c(1), x)
+    small = arith.andi(_cmp("OLT", math.absf(x), c(0.5)), _cmp("OLT", math.absf(y), c(0.5)))
+    near = arith.mulf(c(0.5), math.log1p(arith.addf(arith.mulf(x, arith.addf(c(2), x)), arith.mulf(y, y))))
+    far = complex_d.re(complex_log(dtype, complex_d.create_(z.type, one_plus_x, y)))
+    return complex_d.create_(z.type, arith.select(small, near, far), math.atan2(y, one_plus_x))
+
+
+def complex_expm1(dtype, z):
+    """expm1(x) cos y - 2 sin^2(y/2) + i e^x sin y: no cancellation for small z."""
+    part = real_dtype(dtype)
+    x, y = _parts(z)
+    half_sine = math.sin(arith.mulf(y, constant(part, 0.5)))
+    re = arith.subf(arith.mulf(expm1(part, x), math.cos(y)),
+                    arith.mulf(constant(part, 2), arith.mulf(half_sine, half_sine)))
+    im = arith.mulf(math.exp(x), math.sin(y))
+    return complex_d.create_(z.type, re, arith.select(_cmp("OEQ", y, constant(part, 0)), y, im))
+
+
+def complex_exp2(dtype, z):
+    """exp(z ln 2), in complex128: rounding y ln 2 to f32 would cost |y| ulps of phase."""
+    wide = np.dtype(np.complex128)
+    ln2 = constant(np.float64, np.log(2))
+    x, y = _parts(convert_scalar(dtype, wide, z))
+    result = complex_d.exp(complex_d.create_(scalar_type(wide), arith.mulf(x, ln2), arith.mulf(y, ln2)))
+    return convert_scalar(wide, dtype, result)
+
+
+def complex_sin(dtype, z):
+    """sin x cosh y + i cos x sinh y, exact zeros kept (0 * cosh(inf) is not NaN here)."""
+    x, y = _parts(z)
+    zero = constant(real_dtype(dtype), 0)
+    re = arith.select(_cmp("OEQ", x, zero), x, arith.mulf(math.sin(x), math.cosh(y)))
+    im = arith.select(_cmp("OEQ", y, zero), y, arith.mulf(math.cos(x), math.sinh(y)))
+    return complex_d.create_(z.type, re, im)
+
+
+def complex_cos(dtype, z):
+    """cos x cosh y - i sin x sinh y, exact zeros kept."""
+    x, y = _parts(z)
+    zero = constant(real_dtype(dtype), 0)
+    im = arith.negf(arith.mulf(math.sin(x), math.sinh(y)))
+    either_zero = arith.ori(_cmp("OEQ", x, zero), _cmp("OEQ", y, zero))
+    im = arith.select(either_zero, arith.negf(arith.mulf(math.copysign(zero, x), math.copysign(zero, y))), im)
+    return complex_d.create_(z.type, arith.mulf(math.cos(x), math.cosh(y)), im)
+
+
+def complex_tanh(dtype, z):
+    """Kahan's formula (as glibc's ctanh): with t = tan y, s = sinh x and b = 1 + t^2,
+    tanh z = (b s sqrt(1 + s^2) + i t) / (1 + b s^2); once e^-2|x| is below an ulp it is
+    sign(x) + 4i sin y cos y e^-2|x| (where s^2 would overflow)."""
+    part = real_dtype(dtype)
+    c = lambda v: constant(part, v)
+    x, y = _parts(z)
+    t, s = math.tan(y), math.sinh(x)
+    b = arith.addf(c(1), arith.mulf(t, t))
+    denominator = arith.addf(c(1), arith.mulf(b, arith.mulf(s, s)))
+    re = arith.divf(arith.mulf(arith.mulf(b, s), math.sqrt(arith.addf(c(1), arith.mulf(s, s)))), denominator)
+    im = arith.divf(t, denominator)
+    ax = math.absf(x)
+    far = _cmp("OGT", ax, c(10 if part.itemsize == 4 else 20))
+    far_im = arith.mulf(arith.mulf(c(4), arith.mulf(math.sin(y), math.cos(y))), math.exp(arith.mulf(c(-2), ax)))
+    return complex_d.create_(z.type, arith.select(far, math.copysign(c(1), x), re), arith.select(far, far_im, im))
+
+
+def complex_asin(dtype, z):
+    """Kahan's formulas ("Branch cuts for complex elementary functions", 1987), as C99's
+    casin: asin z = atan(x / Re(sqrt(1-z) sqrt(1+z))) + i asinh(Im(conj(sqrt(1-z)) sqrt(1+z)))."""
+    x, y = _parts(z)
+    one = constant(real_dtype(dtype), 1)
+    ar, ai = _parts(complex_sqrt(dtype, complex_d.create_(z.type, arith.subf(one, x), arith.negf(y))))
+    br, bi = _parts(complex_sqrt(dtype, complex_d.create_(z.type, arith.addf(one, x), y)))
+    re = math.atan2(x, arith.subf(arith.mulf(ar, br), arith.mulf(ai, bi)))
+    im = math.asinh(arith.subf(arith.mulf(ar, bi), arith.mulf(ai, br)))
+    return complex_d.create_(z.type, re, im)
+
+
+def complex_acos(dtype, z):
+    """Kahan: acos z = 2 atan(Re sqrt(1-z) / Re sqrt(1+z)) + i asinh(Im(conj(sqrt(1+z)) sqrt(1-z)))."""
+    x, y = _parts(z)
+    one = constant(real_dtype(dtype), 1)
+    ar, ai = _parts(complex_sqrt(dtype, complex_d.create_(z.type, arith.subf(one, x), arith.negf(y))))
+    br, bi = _parts(complex_sqrt(dtype, complex_d.create_(z.type, arith.addf(one, x), y)))
+    re = arith.mulf(constant(real_dtype(dtype), 2), math.atan2(ar, br))
+    im = math.asinh(arith.subf(arith.mulf(br, ai), arith.mulf(bi, ar)))
+    return complex_d.create_(z.type, re, im)
+
+
+def complex_acosh(dtype, z):
+    """Kahan: acosh z = asinh(Re(conj(sqrt(z-1)) sqrt(z+1))) + 2i atan(Im sqrt(z-1) / Re sqrt(z+1))."""
+    x, y = _parts(z)
+    one = constant(real_dtype(dtype), 1)
+    ar, ai = _parts(complex_sqrt(dtype, complex_d.create_(z.type, arith.subf(x, one), y)))
+    br, bi = _parts(complex_sqrt(dtype, complex_d.create_(z.type, arith.addf(x, one), y)))
+    re = math.asinh(arith.addf(arith.mulf(ar, br), arith.mulf(ai, bi)))
+    im = arith.mulf(constant(real_dtype(dtype), 2), math.atan2(ai, br))
+    return complex_d.create_(z.type, re, im)
+
+
+def complex_atanh(dtype, z):
+    """atanh z = 1/4 log1p(4x / ((1-x)^2 + y^2)) + i/2 atan2(2y, (1-x)(1+x) - y^2), the real
+    part odd in x and computed from |x| (C99's catanh). Within sqrt(eps) of +-1, where
+    (1-x)^2 + y^2 could underflow, the real part is (log|1+z| - log|1-z|) / 2; past
+    |z| = 1/eps, where y^2 could overflow, atanh z is Re(1/z) + i copysign(pi/2, y) to
+    within an ulp."""
+    part = real_dtype(dtype)
+    c = lambda v: constant(part, v)
+    x, y = _parts(z)
+    ax = math.absf(x)
+    one_minus = arith.subf(c(1), ax)
+    denominator = arith.addf(arith.mulf(one_minus, one_minus), arith.mulf(y, y))
+    re = arith.mulf(c(0.25), math.log1p(arith.divf(arith.mulf(c(4), ax), denominator)))
+    log_size = lambda re_part: complex_d.re(complex_log(dtype, complex_d.create_(z.type, re_part, y)))
+    near_one = _cmp("OLT", arith.maximumf(math.absf(one_minus), math.absf(y)), c(np.sqrt(np.finfo(part).eps)))
+    re = arith.select(near_one, arith.mulf(c(0.5), arith.subf(log_size(arith.addf(c(1), ax)), log_size(one_minus))), re)
+    cosine = arith.subf(arith.mulf(arith.subf(c(1), x), arith.addf(c(1), x)), arith.mulf(y, y))
+    im = arith.mulf(c(0.5), math.atan2(arith.mulf(c(2), y), cosine))
+    far = _cmp("OGT", arith.maximumf(ax, math.absf(y)), c(1 / np.finfo(part).eps))
+    re = arith.select(far, complex_d.re(complex_d.div(constant(dtype, 1), z)), math.copysign(re, x))
+    return complex_d.create_(z.type, re, arith.select(far, math.copysign(c(np.pi / 2), y), im))
+
+
+def int_div(dtype, x, y):
+    """XLA's integer division: x / 0 is -1 (all ones), INT_MIN / -1 is INT_MIN."""
+    zero = constant(dtype, 0)
+    y_is_zero = arith.cmpi(arith.CmpIPredicate.eq, y, zero)
+    if is_unsigned(dtype):
+        safe = arith.select(y_is_zero, constant(dtype, 1), y)
+        return arith.select(y_is_zero, constant(dtype, -1 % 2 ** (8 * np.dtype(dtype).itemsize)), arith.divui(x, safe))
+    minus_one = constant(dtype, -1)
+    overflow = arith.andi(
+        arith.cmpi(arith.CmpIPredicate.eq, x, constant(dtype, np.iinfo(dtype).min)),
+        arith.cmpi(arith.CmpIPredicate.eq, y, minus_one),
+    )
+    bad = arith.ori(y_is_zero, overflow)
+    quotient = arith.divsi(x, arith.select(bad, constant(dtype, 1), y))
+    return arith.select(y_is_zero, minus_one, arith.select(overflow, x, quotient))
+
+
+def int_rem(dtype, x, y):
+    """XLA's integer remainder: x % 0 is x, INT_MIN % -1 is 0."""
+    zero = constant(dtype, 0)
+    y_is_zero = arith.cmpi(arith.CmpIPredicate.eq, y, zero)
+    if is_unsigned(dtype):
+        return arith.select(y_is_zero, x, arith.remui(x, arith.select(y_is_zero, constant(dtype, 1), y)))
+    minus_one = arith.cmpi(arith.CmpIPredicate.eq, y, constant(dtype, -1))
+    safe = arith.select(arith.ori(y_is_zero, minus_one), constant(dtype, 1), y)
+    rem = arith.remsi(x, safe)
+    return arith.select(y_is_zero, x, arith.select(minus_one, zero, rem))
+
+
+def shift(direction):
+    """A shift ("left", "logical" or "arithmetic" right): by at least the bit width it
+    gives 0 (or the sign for arithmetic right shift)."""
+
+    def emit(dtype, x, y):
+        width = constant(dtype, 8 * np.dtype(dtype).itemsize)
+        too_far = arith.cmpi(arith.CmpIPredicate.uge, y, width)
+        if direction == "left":
+            return arith.select(too_far, constant(dtype, 0), arith.shli(x, y))
+        if direction == "logical":
+            return arith.select(too_far, constant(dtype, 0), arith.shrui(x, y))
+        clamped = arith.select(too_far, arith.subi(width, constant(dtype, 1)), y)
+        return arith.shrsi(x, clamped)
+
+    return emit
+
+
+def not_(dtype, x):
+    return arith.xori(x, constant(dtype, True if is_bool(dtype) else -1))
+
+
+def complex_max_or_min(predicate):
+    """XLA's order on complex numbers: by real part, then by imaginary part; a comparison
+    with NaN is false and picks the second operand."""
+
+    def emit(dtype, x, y):
+        (xr, xi), (yr, yi) = _parts(x), _parts(y)
+        wins = getattr(arith.CmpFPredicate, predicate)
+        first = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, xr, yr), arith.cmpf(wins, xi, yi),
+                             arith.cmpf(wins, xr, yr))
+        return arith.select(first, x, y)
+
+    return emit
+
+
+def round_(dtype, x, rounding_method):
+    return math.round(x) if rounding_method == 0 else math.roundeven(x)
+
+
+def nextafter(dtype, x, y):
+    bits = ir.IntegerType.get_signless(8 * np.dtype(dtype).itemsize)
+    ix, iy = arith.bitcast(bits, x), arith.bitcast(bits, y)
+    one = arith.ConstantOp(bits, ir.IntegerAttr.get(bits, 1)).result
+    sign_mask = arith.ConstantOp(bits, ir.IntegerAttr.get(bits, -(2 ** (bits.width - 1)))).result
+    is_nan = arith.cmpf(arith.CmpFPredicate.UNO, x, y)
+    equal = arith.cmpf(arith.CmpFPredicate.OEQ, x, y)
+    x_zero = arith.cmpf(arith.CmpFPredicate.OEQ, x, constant(dtype, 0))
+    # From zero: the smallest subnormal with y's sign.
+    from_zero = arith.bitcast(x.type, arith.ori(arith.andi(iy, sign_mask), one))
+    # Otherwise move the magnitude up or down by one ulp.
+    away = arith.xori(
+        arith.cmpf(arith.CmpFPredicate.OLT, x, y), arith.cmpf(arith.CmpFPredicate.OLT, x, constant(dtype, 0))
+    )
+    stepped = arith.bitcast(x.type, arith.select(away, arith.addi(ix, one), arith.subi(ix, one)))
+    result = arith.select(x_zero, from_zero, stepped)
+    result = arith.select(equal, y, result)
+    return arith.select(is_nan, arith.addf(x, y), result)
+
+
+def horner(x, coefficients, multiply_add):
+    """The polynomial with `coefficients` (highest degree first) at x by Horner's rule,
+    each step p = multiply_add(p, x, c): on scalar ir.Values here and in
+    mirax-expand-math, on traced arrays in mirax.random."""
+    p = coefficients[0]
+    for c in coefficients[1:]:
+        p = multiply_add(p, x, c)
+    return p
+
+
+# Cephes' float32 log: log(1 + f) = f - f^2 / 2 + f^3 P(f) for sqrt(1/2) <= 1 + f < sqrt(2),
+# P's coefficients highest degree first (mirax-expand-math's log; mirax.random's, as XLA:CPU's).
+CEPHES_LOG_F32 = (7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1,
+                  -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1)
+
+# Giles' single-precision erf_inv ("Approximating the erfinv function", GPU Computing Gems),
+# as XLA's ErfInv32: per range of w = -log(1 - x^2), its upper bound, whether t = sqrt(w) -
+# shift (else w - shift), the shift, and the coefficients of p(t) (highest degree first);
+# erf_inv(x) = p(t) x.
+ERF_INV_F32 = (
+    (5.0, False, 2.5, (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                       -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)),
+    (np.inf, True, 3.0, (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+                         -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)),
+)
+
+
+def erf_inv(dtype, x):
+    """Giles' single-precision approximation (ERF_INV_F32); f64 refines it with two
+    Newton steps on erf, or on erfc for |x| > 1/2 (where 1 - |x| is exact and erf(y) - |x|
+    would cancel)."""
+    c = lambda v: constant(dtype, v)
+    poly = lambda w, coeffs: horner(w, [c(k) for k in coeffs], lambda p, w, k: arith.addf(k, arith.mulf(p, w)))
+    (small_bound, _, small_shift, small_coeffs), (_, _, large_shift, large_coeffs) = ERF_INV_F32
+    one = c(1.0)
+    w = arith.negf(math.log(arith.mulf(arith.subf(one, x), arith.addf(one, x))))
+    small = arith.cmpf(arith.CmpFPredicate.OLT, w, c(small_bound))
+    p_small = poly(arith.subf(w, c(small_shift)), small_coeffs)
+    p_large = poly(arith.subf(math.sqrt(w), c(large_shift)), large_coeffs)
+    y = arith.mulf(arith.select(small, p_small, p_large), x)
+    if np.dtype(dtype).itemsize == 8:
+        two_over_sqrt_pi = c(2.0 / np.sqrt(np.pi))
+        ax, ay = math.absf(x), math.absf(y)
+        near_one = arith.cmpf(arith.CmpFPredicate.OGT, ax, c(0.5))
+        for _ in range(2):
+            slope = arith.mulf(two_over_sqrt_pi, math.exp(arith.negf(arith.mulf(ay, ay))))
+            residual = arith.select(near_one, arith.subf(arith.subf(one, ax), math.erfc(ay)),
+                                    arith.subf(math.erf(ay), ax))
+            ay = arith.subf(ay, arith.divf(residual, slope))
+        y = math.copysign(ay, x)
+    infinite = arith.cmpf(arith.CmpFPredicate.OEQ, math.absf(x), one)
+    return arith.select(infinite, arith.mulf(x, c(np.inf)), y)
+
+
+def pow_(dtype, x, y):
+    if is_complex(dtype):
+        return complex_d.pow(x, y)
+    return math.powf(x, y)
+
+
+def integer_pow(dtype, x, y):
+    """x ** y for a static integer y, by repeated squaring."""
+    mul = {"float": arith.mulf, "complex": complex_d.mul, "int": arith.muli}[kind(dtype)]
+    result, base, n = None, x, abs(y)
+    while n:
+        if n & 1:
+            result = base if result is None else mul(result, base)
+        n >>= 1
+        if n:
+            base = mul(base, base)
+    if result is None:
+        return constant(dtype, 1)
+    if y < 0:
+        result = (complex_d.div if is_complex(dtype) else arith.divf)(constant(dtype, 1), result)
+    return result
+
+
+COMPARISONS = ("EQ", "NE", "LT", "LE", "GT", "GE")
+_FLOAT_PRED = {"EQ": "OEQ", "NE": "UNE", "LT": "OLT", "LE": "OLE", "GT": "OGT", "GE": "OGE"}
+_INT_PRED = {"EQ": "eq", "NE": "ne", "LT": "slt", "LE": "sle", "GT": "sgt", "GE": "sge"}
+_UINT_PRED = {"EQ": "eq", "NE": "ne", "LT": "ult", "LE": "ule", "GT": "ugt", "GE": "uge"}
+
+
+def compare(dtype, x, y, direction):
+    if is_complex(dtype):
+        return (complex_d.eq if direction == "EQ" else complex_d.neq)(x, y)
+    if is_float(dtype):
+        return arith.cmpf(getattr(arith.CmpFPredicate, _FLOAT_PRED[direction]), x, y)
+    table = _UINT_PRED if is_unsigned(dtype) or is_bool(dtype) else _INT_PRED
+    return arith.cmpi(getattr(arith.CmpIPredicate, table[direction]), x, y)
+
+
+def convert_scalar(src, dst, x):
+    src, dst = np.dtype(src), np.dtype(dst)
+    if src == dst:
+        return x
+    target = scalar_type(dst)
+    if is_complex(src):
+        if is_complex(dst):
+            re = convert_scalar(real_dtype(src), real_dtype(dst), complex_d.re(x))
+            im = convert_scalar(real_dtype(src), real_dtype(dst), complex_d.im(x))
+            return complex_d.create_(target, re, im)
+        return convert_scalar(real_dtype(src), dst, complex_d.re(x))  # to bool too: real part != 0
+    if is_complex(dst):
+        part = real_dtype(dst)
+        return complex_d.create_(target, convert_scalar(src, part, x), constant(part, 0))
+    if is_bool(dst):
+        zero = constant(src, 0)
+        if is_float(src):
+            return arith.cmpf(arith.CmpFPredicate.UNE, x, zero)
+        return arith.cmpi(arith.CmpIPredicate.ne, x, zero)
+    if is_float(src) and is_float(dst):
+        # f16 <-> bf16 and f64 -> f16/bf16 have no LLVM libcall here: go through f32.
+        if src.itemsize == 2 and dst.itemsize == 2:
+            return arith.truncf(target, arith.extf(ir.F32Type.get(), x))
+        if src.itemsize == 8 and dst.itemsize == 2:
+            return arith.truncf(target, f64_to_f32_round_to_odd(x))
+        return (arith.extf if dst.itemsize > src.itemsize else arith.truncf)(target, x)
+    if is_float(dst):  # from an integer or bool
+        return (arith.uitofp if is_unsigned(src) or is_bool(src) else arith.sitofp)(target, x)
+    if is_float(src):  # to an integer, saturating
+        bits = 8 * dst.itemsize
+        lo, hi = (0, 2**bits) if is_unsigned(dst) else (-(2 ** (bits - 1)), 2 ** (bits - 1))
+        as_float = lambda v: constant(src, v)
+        truncated = (arith.fptoui if is_unsigned(dst) else arith.fptosi)(target, x)
+        result = arith.select(arith.cmpf(arith.CmpFPredicate.OGE, x, as_float(hi)), constant(dst, hi - 1), truncated)
+        result = arith.select(arith.cmpf(arith.CmpFPredicate.OLE, x, as_float(lo)), constant(dst, lo), result)
+        return arith.select(arith.cmpf(arith.CmpFPredicate.UNO, x, x), constant(dst, 0), result)
+    # integer (or bool, i1) to integer
+    width, target_width = ir.IntegerType(x.type).width, ir.IntegerType(target).width
+    if target_width < width:
+        return arith.trunci(target, x)
+    if target_width == width:
+        return x
+    return (arith.extui if is_unsigned(src) or is_bool(src) else arith.extsi)(target, x)
+
+
+def f64_to_f32_round_to_odd(x):
+    """f64 -> f32 rounding inexact results to the f32 value with an odd last bit, so that
+    a second rounding (to f16 or bf16) gives the correctly rounded result of the first
+    (round-to-odd needs two more bits than the final precision; f32 has 13 and 16)."""
+    f32, i32 = ir.F32Type.get(), ir.IntegerType.get_signless(32)
+    nearest = arith.truncf(f32, x)
+    back = arith.extf(x.type, nearest)
+    bits = arith.bitcast(i32, nearest)
+    one = arith.ConstantOp(i32, ir.IntegerAttr.get(i32, 1)).result
+    # Rounded away from zero (to a larger magnitude, or to inf): one step back toward zero.
+    overshot = arith.cmpf(arith.CmpFPredicate.OGT, math.absf(back), math.absf(x))
+    bits = arith.select(overshot, arith.subi(bits, one), bits)
+    inexact = arith.cmpf(arith.CmpFPredicate.UNE, back, x)
+    return arith.bitcast(f32, arith.select(inexact, arith.ori(bits, one), bits))
+
+
+# Complex functions by identities with the ones above (i z on the parts: signed zeros kept).
+
+
+def complex_rsqrt(dtype, z):
+    return complex_d.div(constant(dtype, 1), complex_sqrt(dtype, z))
+
+
+def complex_tan(dtype, z):
+    return _times_minus_i(complex_tanh(dtype, _times_i(z)))
+
+
+def complex_atan(dtype, z):
+    return _times_minus_i(complex_atanh(dtype, _times_i(z)))
+
+
+def complex_sinh(dtype, z):
+    return _times_minus_i(complex_sin(dtype, _times_i(z)))
+
+
+def complex_cosh(dtype, z):
+    return complex_cos(dtype, _times_i(z))
+
+
+def complex_asinh(dtype, z):
+    return _times_minus_i(complex_asin(dtype, _times_i(z)))
+
+
+# The arithmetic, by dtype kind, that the reductions, dots, scatters and matrix kernels
+# combine elements with too. (A trailing underscore where a name is a builtin or keyword.)
+
+neg = by_kind(op(arith.negf), op(complex_d.neg), lambda dtype, x: arith.subi(constant(dtype, 0), x))
+abs_ = by_kind(op(math.absf), op(complex_d.abs), op(math.absi), uint=lambda dtype, x: x)
+add = by_kind(op(arith.addf), op(complex_d.add), op(arith.addi), bool_=op(arith.ori))
+sub = by_kind(op(arith.subf), op(complex_d.sub), op(arith.subi))
+mul = by_kind(op(arith.mulf), op(complex_d.mul), op(arith.muli), bool_=op(arith.andi))
+div = by_kind(op(arith.divf), op(complex_d.div), int_div)
+max_ = by_kind(op(arith.maximumf), complex_max_or_min("OGT"), op(arith.maxsi), uint=op(arith.maxui),
+               bool_=op(arith.ori))
+min_ = by_kind(op(arith.minimumf), complex_max_or_min("OLT"), op(arith.minsi), uint=op(arith.minui),
+               bool_=op(arith.andi))
+and_ = op(arith.andi)
+or_ = op(arith.ori)
+
+
+def clamp(dtype, lo, x, hi):
+    return min_(dtype, max_(dtype, x, lo), hi)
