@@ -10,7 +10,6 @@ import weakref
 from mirax import core, dtypes, platforms, runtime
 from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
 from mirax.dialect.transformations import declare_jvp
-from mirax.mlir import ir
 from mirax.passes.gpu_pipeline import STAGES as GPU_STAGES, lower_to_gpu_stage
 from mirax.passes.pipelines import lower_to_linalg, lower_to_llvm
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
@@ -33,8 +32,7 @@ class TracedFunction:
         if enclosing is not None:
             return enclosing.call(self.trace, args)
         if self._executable is None:
-            self._executable = core.compile(
-                self.trace.text, "main", len(args) + len(self.trace.constvars), self.trace.out_avals, self.backend)
+            self._executable = self.trace.compile(self.backend)
         outs = self._executable(list(args) + self.trace.constvars)
         return [Array(o, a.weak_type) for o, a in zip(outs, self.trace.out_avals, strict=True)]
 
@@ -71,8 +69,7 @@ def call_transformation(declare, callee, args, extra, active, out_avals, prepare
         outs = trace.call_transformed(declare, callee, trace.invars[: len(args)], trace.invars[len(args):],
                                       active, out_avals, prepare)
     trace.finish(outs)
-    executable = core.compile(trace.text, "main", len(trace.invars) + len(trace.constvars), trace.out_avals)
-    results = executable(inputs + trace.constvars)
+    results = trace.compile()(inputs + trace.constvars)
     return [Array(r, a.weak_type) for r, a in zip(results, trace.out_avals, strict=True)]
 
 
@@ -304,7 +301,7 @@ class Jitted:
 
     def lower(self, *args, **kwargs):
         traced, _ = self._specialize(args, kwargs)
-        return Lowered(traced.trace.text, self._backend or platforms.configured_platform())
+        return Lowered(traced.trace, self._backend or platforms.configured_platform())
 
     def __get__(self, instance, owner):
         return self if instance is None else functools.partial(self, instance)
@@ -347,8 +344,8 @@ class Lowered:
 
     STAGES = {"cpu": ("mirax", "linalg", "llvm"), "gpu": ("mirax", "linalg", *GPU_STAGES)}
 
-    def __init__(self, text, backend="cpu"):
-        self._text = text
+    def __init__(self, trace, backend="cpu"):
+        self._trace = trace
         self._backend = backend
 
     def as_text(self, stage="mirax"):
@@ -357,9 +354,9 @@ class Lowered:
             raise ValueError(f"unknown stage {stage!r} for the {self._backend} backend; "
                              f"stages are {', '.join(stages)}")
         if stage == "mirax":
-            return self._text
+            return self._trace.text
+        module = runtime.copy(self._trace.module)
         with runtime.context():
-            module = ir.Module.parse(self._text)
             lower_to_linalg(module)
             if stage == "linalg":
                 return str(module)

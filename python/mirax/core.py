@@ -430,6 +430,16 @@ class Trace:
         self.symbol = f"{_symbol_safe(self.name)}_{digest}"
         return self
 
+    def compile(self, backend=None):
+        """The finished program compiled for `backend` (None: the default backend): an
+        executable of runtime.Buffers (the inputs, then the constvars) returning NumPy
+        arrays. The GPU's runtime is loaded first for the GPU (it loads the GPU
+        compiler, so only then)."""
+        if platforms.platform(backend or platforms.default_backend()) == "gpu":
+            import mirax.gpu_runtime  # noqa: F401, PLC0415 - registers the GPU's executables
+        return runtime.compile(self.module, self.text, "main", len(self.invars) + len(self.constvars),
+                               self.out_avals, backend)
+
 
 def _symbol_safe(name):
     return "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "fn"
@@ -490,14 +500,6 @@ def clear_caches():
     runtime.clear_caches()
 
 
-def compile(module_text, entry, num_inputs, out_types, backend=None):
-    """runtime.compile, the GPU's runtime loaded first for a GPU program (it loads the
-    GPU compiler, so only then)."""
-    if platforms.platform(backend or platforms.default_backend()) == "gpu":
-        import mirax.gpu_runtime  # noqa: F401, PLC0415 - registers the GPU's executables
-    return runtime.compile(module_text, entry, num_inputs, out_types, backend)
-
-
 def _eager(op_cls, args, in_avals, out_avals, params):
     for x in args:
         if isinstance(x, Tracer):  # a tracer outside its trace
@@ -508,7 +510,7 @@ def _eager(op_cls, args, in_avals, out_avals, params):
         with Trace([Aval(a.shape, a.dtype) for a in in_avals]) as trace:
             outs = trace.emit(op_cls, trace.invars, out_avals, params)
         trace.finish(outs)
-        executable = _eager_cache[key] = compile(trace.text, "main", len(args), trace.out_avals)
+        executable = _eager_cache[key] = trace.compile()
     results = executable(args)
     return [Array(r, a.weak_type) for r, a in zip(results, out_avals, strict=True)]
 

@@ -5,7 +5,6 @@ import numpy as np
 from mirax import dtypes, runtime
 from mirax.dialect import params_of, shaped_type
 from mirax.dialect.ir_util import functions, inline_calls
-from mirax.mlir import ir
 from mirax.passes import MiraxDerive, MiraxSimplify
 
 
@@ -46,8 +45,8 @@ class Jaxpr:
         self.trace = trace
         self.in_avals = [x.aval for x in trace.invars]
         self.out_avals = trace.out_avals
+        self._module = runtime.copy(trace.module)
         with runtime.context():
-            self._module = ir.Module.parse(trace.text)
             MiraxDerive()(self._module.operation)
             inline_calls(self._module.operation, functions(self._module.operation)["main"])
             MiraxSimplify()(self._module.operation)

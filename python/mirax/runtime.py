@@ -4,7 +4,8 @@ Compiled code takes every input and output as a bare pointer to its row-major
 buffer (`use-bare-ptr-memref-call-conv`): shapes are static, so a call is one
 ctypes call with one pointer per buffer, of an entry function added to the program
 (`entry_point`). Executables are cached by the text of the mirax module, so
-identical programs compile once however they were produced.
+identical programs compile once however they were produced; each is compiled from
+a copy of the traced module (no round trip through its text).
 
 Threads: compiling is serialized by one lock (the context's creation and the cache
 with it); calls are re-entrant (each passes its pointers as arguments) and run
@@ -561,30 +562,44 @@ class DescriptorExecutable:
 EXECUTABLES = {}  # backend -> the executable class of a program with no zero-size buffer at its boundary
 
 
-def compile(module_text, entry, num_inputs, out_types, backend=None):
+def copy(module):
+    """A verified copy of a mirax module, for passes to rewrite in place (a traced
+    module stays as it is: other traces import its functions)."""
+    with context(), ir.Location.unknown():
+        duplicate = ir.Module.create()
+        for attribute in module.operation.attributes:
+            duplicate.operation.attributes[attribute.name] = attribute.attr
+        with ir.InsertionPoint(duplicate.body):
+            for op in module.body.operations:
+                op.clone()
+        duplicate.operation.verify()
+    return duplicate
+
+
+def compile(module, text, entry, num_inputs, out_types, backend=None):
     """The executable of `entry` in a mirax module for `backend` ('cpu' or 'gpu'; by
-    default the default backend), compiled once per distinct text."""
+    default the default backend), compiled from a copy of the module once per
+    distinct `text` (the module's)."""
     backend = platforms.platform(backend or platforms.default_backend())
-    key = (module_text, entry, backend)
+    key = (text, entry, backend)
     executable = _executables.get(key)
     if executable is not None:
         return executable
     with _lock:  # one thread compiles a program; the others wait for it
         executable = _executables.get(key)
         if executable is None:
-            executable = _executables[key] = _compile(module_text, entry, num_inputs, out_types, backend)
+            executable = _executables[key] = _compile(copy(module), entry, num_inputs, out_types, backend)
     return executable
 
 
-def _compile(module_text, entry, num_inputs, out_types, backend):
+def _compile(module, entry, num_inputs, out_types, backend):
     stats["compiles"] += 1
     with context():
-        module = ir.Module.parse(module_text)
         entry_func = next(op for op in module.body.operations if op.attributes["sym_name"].value == entry)
         ftype = ir.FunctionType(ir.TypeAttr(entry_func.attributes["function_type"]).value)
     has_empty = any(0 in ir.RankedTensorType(t).shape for t in list(ftype.inputs) + list(ftype.results))
     if backend == "gpu":
-        kind = EXECUTABLES["gpu"]  # registered by gpu_runtime, which core.compile loads for the GPU
+        kind = EXECUTABLES["gpu"]  # registered by gpu_runtime, which Trace.compile loads for the GPU
         if has_empty:
             raise NotImplementedError("the GPU backend does not take zero-size arrays in or out of a compiled "
                                       "function yet")
