@@ -23,13 +23,50 @@ Every rule in a table has the same signature:
   batch dimension (None: the operand is not batched and keeps its type); the rule
   returns the results and each result's batch dimension (None where unbatched).
   `node` describes the op as it was, without the batch dimension (mirax-vmap).
-"""
+
+- `constructs[attribute]` is a construct: a declared function that stands for control
+  flow (dialect/control_flow/), custom derivative rules (custom_rules.py) or a host
+  callback (host_callback.py), recognized by `attribute` on the function a func.call
+  calls. A construct is a `Construct` with the rules it has (None: a pass treats the
+  call as any call, or raises where it has no such treatment):
+
+  - `callees(function) -> symbols` of the functions it calls (a declared function's
+    completeness is theirs; without the rule: the calls of its body);
+  - `depends(table, function, inputs) -> flags`: which results depend on the flagged
+    inputs (without it: through its body);
+  - `jvp(module, op, function, primals, tangents) -> (primals_out, tangents_out)`;
+  - `partial_eval(module, op, function)`: mirax-linearize's, on a call of it in the
+    JVP, before the primal and linear computations are split;
+  - `transpose(module, op, function, cotangents, operands) -> cotangents`, as an op's;
+  - `batch(module, op, function, operands, dims, size) -> (results, dims_out)`, as an op's;
+  - `expand(module, function)`, `lower(module, function)`: mirax-to-linalg gives the
+    function its body, in mirax ops before the ops are lowered, or after.
+
+  `construct_of(function)` looks one up; why constructs are functions, not ops: the
+  README's design notes."""
 from typing import Any, NamedTuple
 
 lowering = {}
 jvp = {}
 transpose = {}
 batching = {}
+constructs = {}
+
+
+class Construct:
+    """A construct's rules (see `constructs`); a subclass defines those it has."""
+
+    attribute: str
+    callees = depends = jvp = partial_eval = transpose = batch = expand = lower = None
+
+
+def register(construct):
+    constructs[construct.attribute] = construct
+
+
+def construct_of(function):
+    """The construct `function` (a func.func) is, or None."""
+    return next((c for attribute, c in constructs.items() if attribute in function.attributes), None)
 
 
 class Node(NamedTuple):

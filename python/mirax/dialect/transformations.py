@@ -7,11 +7,15 @@ function it transforms (`mirax.jvp_of`, `mirax.vjp_of`, `mirax.transpose_of`,
 `mirax.vmap_of`); its pass derives the body. Transformations nest, so a declaration is
 derived once the function it names has a body free of pending declarations:
 innermost first, to a fixed point. Every `declare_*` here declares through
-ir_util.declare, once per symbol."""
-from mirax.mlir import ir
+ir_util.declare, once per symbol. Forward mode itself, `derive_jvp`, is here too:
+mirax-jvp runs it, and mirax-linearize starts from it."""
+from mirax.mlir import func, ir
 
-from .ir_util import declare, function_type
+from . import rules
+from .base import node_of
+from .ir_util import add_body, declare, function_type, functions, mark_derived, rebuild
 from .types import ShapedType, shaped_type, tensor_type
+from .values import instantiate
 
 # The four transformations, each with the attributes its declaration carries.
 JVP_OF = "mirax.jvp_of"
@@ -34,7 +38,8 @@ NOT_BATCHED = -1  # an in_axes/out_axes entry: no batch dimension
 # cotangents; `mirax.num_primals` says how many arguments are primals (the rest are
 # the closure, which is not differentiated). mirax-jvp calls the rules in place of
 # the function; mirax-transpose calls the backward pass for the function
-# `mirax.custom_lin_of` a custom_vjp function, declared by mirax-jvp for its linear part.
+# `mirax.custom_lin_of` a custom_vjp function, declared by mirax-jvp for its linear part
+# (their rules: dialect/custom_rules.py).
 JVP_RULE = "mirax.jvp_rule"
 # A function computed by Python at run time (a custom_vjp backward pass outside jit,
 # run eagerly on concrete arrays as JAX runs it): bodiless, naming the host symbol the
@@ -45,10 +50,11 @@ VJP_BWD = "mirax.vjp_bwd"
 NUM_PRIMALS = "mirax.num_primals"
 CUSTOM_LIN_OF = "mirax.custom_lin_of"
 
-# lax.while_loop is a declared function too, (carry..., cond closure..., body closure...)
-# -> carry..., naming its condition (carry..., closure...) -> tensor<i1> and its body
-# (carry..., closure...) -> carry...: an op could not carry mixed operand types (IRDL).
-# Passes treat a call of it as a call; mirax-to-linalg gives it an scf.while body.
+# Control flow is declared functions too, each a construct with its rules in
+# dialect/control_flow/ (an op could not carry mixed operand types, IRDL).
+# lax.while_loop: (carry..., cond closure..., body closure...) -> carry..., naming its
+# condition (carry..., closure...) -> tensor<i1> and its body (carry..., closure...) ->
+# carry...; mirax-to-linalg gives it an scf.while body.
 WHILE_COND = "mirax.while_cond"
 WHILE_BODY = "mirax.while_body"
 # A loop mirax-jvp made, carrying the loop it names' carries, then the tangents of the
@@ -64,7 +70,7 @@ COND_TANGENT_OF = "mirax.cond_tangent_of"
 # lax.scan: (carry..., xs..., closure...) -> (carry..., ys...), naming its body
 # (carry..., x..., closure...) -> (carry..., y...) applied `mirax.scan_length` times,
 # forward or in reverse; `mirax.scan_num_carry` and `mirax.scan_num_xs` split the args.
-# `mirax.scan_tangent_of` marks the tangent part of a scan's JVP (see mirax-jvp), which
+# `mirax.scan_tangent_of` marks the tangent part of a scan's JVP (control_flow/scan.py), which
 # mirax-transpose turns into a reverse scan of the body's VJP.
 SCAN_BODY = "mirax.scan_body"
 SCAN_LENGTH = "mirax.scan_length"
@@ -176,55 +182,75 @@ def branch_list(symbols):
     return ir.ArrayAttr.get([ir.FlatSymbolRefAttr.get(s) for s in symbols])
 
 
-class While:
-    """A declared while loop's functions and how its args split, read once."""
-
-    def __init__(self, table, loop):
-        self.function = loop
-        self.cond, self.body = (table[loop.attributes[key].value] for key in (WHILE_COND, WHILE_BODY))
-        self.num_carry = len(function_type(loop).results)
-        self.num_cond_closure = len(function_type(self.cond).inputs) - self.num_carry
-
-    def split(self, values):
-        """carry, the condition's closure, the body's: a list of the loop's args (or of
-        flags for them)."""
-        k, c = self.num_carry, self.num_cond_closure
-        return values[:k], values[k:k + c], values[k + c:]
-
-
-class Scan:
-    """A declared scan's attributes, read once."""
-
-    def __init__(self, table, scan):
-        self.function = scan
-        self.body = table[scan.attributes[SCAN_BODY].value]
-        self.length = ir.IntegerAttr(scan.attributes[SCAN_LENGTH]).value
-        self.reverse = ir.BoolAttr(scan.attributes[SCAN_REVERSE]).value
-        self.num_carry = ir.IntegerAttr(scan.attributes[SCAN_NUM_CARRY]).value
-        self.num_xs = ir.IntegerAttr(scan.attributes[SCAN_NUM_XS]).value
-
-    def split(self, values):
-        """carry, xs, closure: a list of the scan's args (or of flags for them)."""
-        k, n = self.num_carry, self.num_xs
-        return values[:k], values[k:k + n], values[k + n:]
-
-
-def stacked_type(type_, length):
-    """`type_` (a tensor type) with a leading dimension of `length`: a scan's stacked values."""
-    shaped = shaped_type(type_)
-    return tensor_type(ShapedType((length,) + tuple(shaped.shape), shaped.dtype))
-
-
-def split_positions(positions, num_carry, num_xs):
-    """Positions among a scan body's args (carry, x, closure) as three lists, the x
-    and closure ones counted within their group."""
-    return ([i for i in positions if i < num_carry],
-            [i - num_carry for i in positions if num_carry <= i < num_carry + num_xs],
-            [i - num_carry - num_xs for i in positions if i >= num_carry + num_xs])
-
-
 def scan_attributes(body, length, reverse, num_carry, num_xs, **extra):
     i64 = ir.IntegerType.get_signless(64)
     return {SCAN_BODY: ir.FlatSymbolRefAttr.get(body), SCAN_LENGTH: ir.IntegerAttr.get(i64, length),
             SCAN_REVERSE: ir.BoolAttr.get(reverse), SCAN_NUM_CARRY: ir.IntegerAttr.get(i64, num_carry),
             SCAN_NUM_XS: ir.IntegerAttr.get(i64, num_xs), **extra}
+
+
+def derive_jvp(module, decl):
+    """Derive the body of a ready JVP declaration (`mirax.jvp_of`) from its function's
+    body, op by op: each op by its JVP rule (rules.py `jvp`), a call of a construct by
+    the construct's, another call as a call of its callee's JVP, declared here.
+    mirax-jvp derives every JVP this way, and mirax-linearize the JVPs it starts from."""
+    callee = functions(module)[decl.attributes[JVP_OF].value]
+    active = list(ir.DenseI64ArrayAttr(decl.attributes[ACTIVE]))
+    block = add_body(decl)
+    args = list(block.arguments)
+    callee_block = callee.regions[0].blocks[0]
+    primals = dict(zip(callee_block.arguments, args[: len(callee_block.arguments)], strict=True))
+    tangents = {callee_block.arguments[i]: t for i, t in zip(active, args[len(callee_block.arguments):], strict=True)}
+    with ir.InsertionPoint(block):
+        for op in callee_block.operations:
+            with op.location:
+                _differentiate(module, op, primals, tangents)
+    mark_derived(decl, JVP_OF, ACTIVE)
+
+
+def _differentiate(module, op, primals, tangents):
+    """Emit `op` on primal values and its tangents, recording both for its results
+    (no tangent: a symbolic zero)."""
+    in_primals = [primals[v] for v in op.operands]
+    in_tangents = [tangents.get(v) for v in op.operands]
+    if op.operation.name == "func.return":
+        func.ReturnOp(in_primals + [instantiate(t, shaped_type(p.type))
+                                    for t, p in zip(in_tangents, in_primals, strict=True)])
+        return
+    if all(t is None for t in in_tangents):  # nothing to differentiate (integers, say): no rule needed
+        out_primals, out_tangents = list(rebuild(op, primals).results), [None] * len(op.results)
+    elif op.operation.name == "func.call":
+        callee = functions(module)[op.attributes["callee"].value]
+        construct = rules.construct_of(callee)
+        rule = construct.jvp if construct is not None and construct.jvp is not None else _call_jvp
+        out_primals, out_tangents = rule(module, op, callee, in_primals, in_tangents)
+    else:
+        rule = rules.jvp.get(op.operation.name)
+        if rule is None:
+            raise NotImplementedError(f"mirax-jvp: no JVP rule for {op.operation.name}")
+        out_primals, out_tangents = rule(node_of(op), in_primals, in_tangents)
+    for result, p, t in zip(op.results, out_primals, out_tangents, strict=True):
+        primals[result] = p
+        if t is not None:
+            tangents[result] = t
+
+
+def _call_jvp(module, op, callee, in_primals, in_tangents):
+    """A call becomes a call of its callee's JVP, for the operands that have tangents."""
+    active = [i for i, t in enumerate(in_tangents) if t is not None]
+    symbol = declare_jvp(module, callee, active)
+    num_results = len(op.results)
+    call = func.CallOp(list(op.results.types) * 2, symbol, in_primals + [in_tangents[i] for i in active])
+    return list(call.results)[:num_results], list(call.results)[num_results:]
+
+
+def batch_call(module, op, callee, operands, dims, out_batched, size):
+    """`op`, a call of @callee, as a call of @callee's batched version (declared here)
+    on `operands` batched along `dims` (None: not batched), its results batched along 0
+    where `out_batched`: the results, their batch dimensions and the batched symbol."""
+    in_axes = [NOT_BATCHED if d is None else d for d in dims]
+    out_axes = [0 if b else NOT_BATCHED for b in out_batched]
+    symbol = declare_vmap(module, callee, in_axes, out_axes, size)
+    types = [batched_type(t, a, size) for t, a in zip(op.results.types, out_axes, strict=True)]
+    results = func.CallOp(types, symbol, operands).results
+    return list(results), [0 if b else None for b in out_batched], symbol

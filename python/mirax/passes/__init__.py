@@ -1,10 +1,13 @@
-"""mirax's passes, one per file, each named after its flag, and the named pipelines
-built of them. `ALL_PASSES` and `PIPELINES` are the one registry that mirax-opt, the
-runtime and `Lowered.as_text` run (pipelines.py, gpu_pipeline.py)."""
+"""mirax's passes, one per file, each named after its flag (but mirax-derive, which
+composes four of them: pipelines.py), and the named pipelines built of them.
+`ALL_PASSES` and `PIPELINES` are the one registry that mirax-opt, the runtime and
+`Lowered.as_text` run (pipelines.py, gpu_pipeline.py). The dialect's constructs
+register here, before any pass runs."""
+from mirax.dialect import control_flow, custom_rules, host_callback  # noqa: F401  (each registers its constructs)
+
 from . import gpu_pipeline  # registers the GPU passes and pipelines
 from .mirax_check_custom_vjp import MiraxCheckCustomVjp
 from .mirax_check_runtime_calls import MiraxCheckRuntimeCalls
-from .mirax_derive import MiraxDerive
 from .mirax_distinct_results import MiraxDistinctResults
 from .mirax_expand_math import MiraxExpandMath
 from .mirax_gpu_kernels import MiraxGpuKernels
@@ -17,7 +20,7 @@ from .mirax_to_linalg import MiraxToLinalg
 from .mirax_transpose import MiraxTranspose
 from .mirax_vectorize_matmul import MiraxVectorizeMatmul
 from .mirax_vmap import MiraxVmap
-from .pipelines import PASSES as ALL_PASSES, PIPELINES
+from .pipelines import PASSES as ALL_PASSES, PIPELINES, MiraxDerive
 
 __all__ = ["ALL_PASSES", "PIPELINES", "MiraxCheckCustomVjp", "MiraxCheckRuntimeCalls", "MiraxDerive",
            "MiraxDistinctResults", "MiraxExpandMath", "MiraxGpuKernels", "MiraxGpuUnifiedMemory", "MiraxJvp",

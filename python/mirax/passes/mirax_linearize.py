@@ -5,25 +5,25 @@ declared as the VJP of another,
         attributes {mirax.vjp_of = @f, mirax.active = array<i64: ...>}
 
 as JAX does: forward mode, then partial evaluation, then transposition. The JVP of
-@f (mirax-jvp's rules) is derived and its calls inlined; its ops split into the
+@f is derived as mirax-jvp derives it (dialect/transformations.py `derive_jvp`) and
+its calls inlined; each construct's partial evaluation runs on it (a while loop's JVP
+leaves its primal carries to the loop itself, as JAX's); its ops then split into the
 primal computation (no tangent among their operands), which the VJP computes
 directly, and the linear tangent computation, which becomes @f_vjp_linear
-(residuals, tangents) -> output tangents, keeping only what the output tangents need
-(a while loop's JVP leaves its primal carries to the loop itself, as JAX's partial
-evaluation does): dead code never reaches the transpose. The VJP's cotangents come
+(residuals, tangents) -> output tangents, keeping only what the output tangents
+need: dead code never reaches the transpose. The VJP's cotangents come
 from that function's transpose, declared here (`mirax.transpose_of`) and derived by
 mirax-transpose.
 """
 from dataclasses import dataclass
 from typing import ClassVar
 
+from mirax.dialect.dependence import derive_ready
 from mirax.dialect.ir_util import (add_body, declare, function_type, functions, inline_calls, linear_values,
                                    mark_derived, rebuild)
-from mirax.dialect.transformations import ACTIVE, VJP_OF, WHILE_COND, WHILE_JVP_OF, declare_jvp, declare_transpose
+from mirax.dialect.rules import construct_of
+from mirax.dialect.transformations import ACTIVE, JVP_OF, VJP_OF, declare_jvp, declare_transpose, derive_jvp
 from mirax.mlir import func, ir
-
-from .dependence import derive_ready
-from .mirax_jvp import MiraxJvp  # reverse mode starts from forward mode
 
 
 def inline_linear_calls(module, function, tangents):
@@ -47,13 +47,13 @@ def _derive(module, decl):
     num_outputs = len(function_type(callee).results)
 
     jvp_symbol = declare_jvp(module, callee, active)
-    MiraxJvp()(module)  # derives it and the JVPs of whatever it calls
+    derive_ready(module, JVP_OF, derive_jvp)  # it and the JVPs of whatever it calls, as mirax-jvp
     jvp = _copy_function(module, functions(module)[jvp_symbol], f"{decl.attributes['sym_name'].value}_jvp_inlined")
     jvp_block = jvp.regions[0].blocks[0]
     primal_args = list(jvp_block.arguments)[:num_inputs]
     tangent_args = list(jvp_block.arguments)[num_inputs:]
     inline_linear_calls(module, jvp, tangent_args)
-    _split_loops(module, jvp_block)
+    _partial_eval(module, jvp_block)
 
     linear = linear_values(jvp_block, tangent_args)
     ret = list(jvp_block.operations)[-1]
@@ -63,11 +63,6 @@ def _derive(module, decl):
     for op in list(jvp_block.operations)[:-1]:
         (linear_ops if any(v in linear for v in op.operands) else primal_ops).append(op)
     linear_ops = _live(linear_ops, out_tangents)
-    table = functions(module)
-    if any(op.operation.name == "func.call" and WHILE_COND in table[op.attributes["callee"].value].attributes
-           for op in linear_ops):  # its tangents step with the primal carries: no linear function of them alone
-        raise ValueError("Reverse-mode differentiation does not work for lax.while_loop or lax.fori_loop with "
-                         "dynamic start/stop values. Try using lax.scan, or using fori_loop with static start/stop.")
     # Residuals: primal values the linear part reads, and output tangents that are not
     # linear at all (zeros), which the linear function passes through.
     residuals = []
@@ -94,25 +89,15 @@ def _derive(module, decl):
     mark_derived(decl, VJP_OF, ACTIVE)
 
 
-def _split_loops(module, block):
-    """Partial evaluation of the JVPs of while loops, as JAX's: the primal carries come
-    from the primal loop, so the JVP loop, which recomputes them, serves only the
-    tangents and is dead code where nothing needs them."""
+def _partial_eval(module, block):
+    """Each construct's partial evaluation, on its calls in the JVP (rules.py
+    `constructs`): a while loop's JVP leaves its primal carries to the primal loop."""
     table = functions(module)
     for op in list(block.operations):
-        loop = table[op.attributes["callee"].value] if op.operation.name == "func.call" else None
-        if loop is None or WHILE_JVP_OF not in loop.attributes:
-            continue
-        primal = table[loop.attributes[WHILE_JVP_OF].value]
-        primal_type = function_type(primal)
-        count, num_tangents = len(primal_type.results), len(ir.DenseI64ArrayAttr(loop.attributes[ACTIVE]))
-        operands = list(op.operands)  # carries, their tangents, the closures, their tangents
-        closures = operands[count + num_tangents:count + num_tangents + len(primal_type.inputs) - count]
-        with ir.InsertionPoint(op), op.location:
-            call = func.CallOp(list(primal_type.results), primal.attributes["sym_name"].value,
-                               operands[:count] + closures)
-        for old, new in zip(list(op.results)[:count], call.results, strict=True):
-            old.replace_all_uses_with(new)
+        callee = table[op.attributes["callee"].value] if op.operation.name == "func.call" else None
+        construct = construct_of(callee) if callee is not None else None
+        if construct is not None and construct.partial_eval is not None:
+            construct.partial_eval(module, op, callee)
 
 
 def _live(linear_ops, out_tangents):

@@ -2,14 +2,17 @@
 runtime and `Lowered.as_text` all run: a pipeline is a list of registered pass names,
 pipeline names and upstream pipeline texts, so what `jit` compiles `mirax-opt` replays
 (`mirax-opt in.mlir --mirax-cpu-pipeline` on a program's "mirax" stage prints its
-"llvm" stage)."""
+"llvm" stage). mirax-derive, which composes the four derivations, is here too: no
+pass imports another."""
 from dataclasses import dataclass
+from typing import ClassVar
 
+from mirax.dialect.dependence import ready
+from mirax.dialect.transformations import JVP_OF, TRANSFORMS
 from mirax.mlir import passmanager
 
 from .mirax_check_custom_vjp import MiraxCheckCustomVjp
 from .mirax_check_runtime_calls import MiraxCheckRuntimeCalls
-from .mirax_derive import MiraxDerive
 from .mirax_distinct_results import MiraxDistinctResults
 from .mirax_expand_math import MiraxExpandMath
 from .mirax_gpu_kernels import MiraxGpuKernels
@@ -22,6 +25,27 @@ from .mirax_to_linalg import MiraxToLinalg
 from .mirax_transpose import MiraxTranspose
 from .mirax_vectorize_matmul import MiraxVectorizeMatmul
 from .mirax_vmap import MiraxVmap
+
+# A transformation of a transformed function waits for its body: each round derives
+# what is ready, innermost first, until nothing is declared.
+DERIVATIONS = (MiraxJvp(), MiraxLinearize(), MiraxTranspose(), MiraxVmap())
+
+
+@dataclass(frozen=True)
+class MiraxDerive:
+    name: ClassVar[str] = "mirax-derive"
+    summary: ClassVar[str] = "Derive every transformed function (jvp, linearize, transpose, vmap) to a fixed point"
+
+    def __call__(self, module):
+        while True:
+            for derive in DERIVATIONS:
+                derive(module)
+            _, pending = ready(module, JVP_OF)
+            if not pending:
+                return
+            if not any(ready(module, kind)[0] for kind in TRANSFORMS):
+                raise ValueError("transformed functions wait on each other; none can be derived")
+
 
 # Passes by flag name; gpu_pipeline.py adds its own.
 PASSES = {p.name: p for p in (

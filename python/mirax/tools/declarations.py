@@ -12,6 +12,7 @@ The types follow the declare_* functions (dialect/transformations.py):
   transpose_of @f, linear L: (ins[not L], outs) -> ins[L]
   vmap_of @f, in_axes I, out_axes O, axis_size n: each type batched at its axis (-1: not)
 """
+from mirax.dialect.dependence import callees
 from mirax.dialect.ir_util import body, function_type
 from mirax.dialect.transformations import (ACTIVE, AXIS_SIZE, COND_BRANCHES, CUSTOM_LIN_OF, HOST_CALLBACK, IN_AXES,
                                            JVP_OF, JVP_RULE, LINEAR, NOT_BATCHED, NUM_PRIMALS, OUT_AXES, SCAN_BODY,
@@ -19,7 +20,6 @@ from mirax.dialect.transformations import (ACTIVE, AXIS_SIZE, COND_BRANCHES, CUS
                                            VJP_BWD, VJP_FWD, VJP_OF, VMAP_OF, WHILE_BODY, WHILE_COND, batched_type,
                                            jvp_type, transpose_type, vjp_type)
 from mirax.mlir import ir
-from mirax.passes.dependence import callees
 
 TRANSFORMS = {JVP_OF: ACTIVE, VJP_OF: ACTIVE, TRANSPOSE_OF: LINEAR, VMAP_OF: None}
 
@@ -159,7 +159,7 @@ def _bodiless(table, function, seen):
     if not function.regions[0].blocks:
         return function
     seen.add(_name(function))
-    for name in callees(table, function):
+    for name in callees(function):
         if name in table and name not in seen:
             missing = _bodiless(table, table[name], seen)
             if missing is not None:
