@@ -68,9 +68,7 @@ def call_transformation(declare, callee, args, extra, active, out_avals, prepare
         trace.runs_now = True
         outs = trace.call_transformed(declare, callee, trace.invars[: len(args)], trace.invars[len(args):],
                                       active, out_avals, prepare)
-    trace.finish(outs)
-    results = trace.compile()(inputs + trace.constvars)
-    return [Array(r, a.weak_type) for r, a in zip(results, trace.out_avals, strict=True)]
+    return trace.finish(outs).run(inputs)
 
 
 def concrete_values(leaves):

@@ -440,6 +440,12 @@ class Trace:
         return runtime.compile(self.module, self.text, "main", len(self.invars) + len(self.constvars),
                                self.out_avals, backend)
 
+    def run(self, inputs):
+        """The finished program compiled for the default backend and run now on `inputs`
+        (Arrays; its constvars are passed after them): its outputs, as Arrays."""
+        outs = self.compile()(list(inputs) + self.constvars)
+        return [Array(o, a.weak_type) for o, a in zip(outs, self.out_avals, strict=True)]
+
 
 def _symbol_safe(name):
     return "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "fn"

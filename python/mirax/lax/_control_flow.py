@@ -11,7 +11,7 @@ and a cond's tangent part transposes into a cond of its branches' VJPs."""
 import numpy as np
 
 from mirax import dtypes
-from mirax.api import forward, jit
+from mirax.api import arguments_to_arrays, forward
 from mirax.core import Aval, Trace, Tracer, current_trace, to_array, with_source, zeros
 from mirax.custom_derivatives import custom_jvp
 from mirax.dialect import tensor_type
@@ -33,6 +33,15 @@ def _trace(fun, tree, avals, name):
     return trace, out_tree
 
 
+def _run_now(construct, operands, name):
+    """construct(operands) outside any trace: traced into a program of its own (the
+    construct's call), compiled and run, as any program is."""
+    leaves, tree = tree_flatten(operands)
+    leaves = arguments_to_arrays(name, leaves)
+    trace, out_tree = _trace(construct, tree, [x.aval for x in leaves], name)
+    return tree_unflatten(out_tree, trace.run(leaves))
+
+
 def _types(avals):
     return [a.str_short() for a in avals]
 
@@ -40,8 +49,8 @@ def _types(avals):
 def while_loop(cond_fun, body_fun, init_val):
     """body_fun applied to init_val while cond_fun of it is true, as jax.lax.while_loop:
     the carry keeps its pytree structure, shapes and dtypes."""
-    if current_trace() is None:  # traced and compiled like any program, then run
-        return jit(lambda init: while_loop(cond_fun, body_fun, init))(init_val)
+    if current_trace() is None:
+        return _run_now(lambda init: while_loop(cond_fun, body_fun, init), init_val, "while_loop")
     leaves, tree = tree_flatten(init_val)
     leaves = [to_array(x) for x in leaves]
     avals = [Aval(x.aval.shape, x.aval.dtype, x.aval.weak_type) for x in leaves]
@@ -130,7 +139,7 @@ def cond(pred, true_fun, false_fun, *operands):
 
 def _switch(index, branches, operands, what):
     if current_trace() is None:
-        return jit(lambda i, ops: _switch(i, branches, ops, what))(index, operands)
+        return _run_now(lambda args: _switch(args[0], branches, args[1], what), (index, operands), "cond")
     leaves, tree = tree_flatten(operands)
     leaves = [to_array(x) for x in leaves]
     avals = [Aval(x.aval.shape, x.aval.dtype, x.aval.weak_type) for x in leaves]
@@ -184,7 +193,7 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     else:
         (length,) = lengths
     if current_trace() is None:
-        return jit(lambda init, xs: scan(f, init, xs, length, reverse))(init, xs)
+        return _run_now(lambda args: scan(f, *args, length, reverse), (init, xs), "scan")
     carry_leaves, carry_tree = tree_flatten(init)
     carry_leaves = [to_array(x) for x in carry_leaves]
     carry_avals = [Aval(x.aval.shape, x.aval.dtype, x.aval.weak_type) for x in carry_leaves]
