@@ -315,8 +315,9 @@ def test_errors_as_jax(call):
     _raises_like_jax(call)
 
 
-@pytest.mark.parametrize("call", [lambda nn: nn.silu([1.0, 2.0]), lambda nn: nn.squareplus(1.0, [4.0])],
-                         ids=["list", "list_b"])
+@pytest.mark.parametrize("call", [lambda nn: nn.silu([1.0, 2.0]), lambda nn: nn.squareplus(1.0, [4.0]),
+                                  lambda nn: nn.standardize(np.ones(3, np.float32), variance=[1.0])],
+                         ids=["list", "list_b", "list_variance"])
 def test_lists_refused(call):
     """TypeError as JAX; the message names the type as "list" where JAX 0.10 writes
     "<class 'list'>" (mirax.numpy's check_arraylike, shared by every function)."""
