@@ -20,15 +20,9 @@ from .base import MiraxOp, dtype_, int_, string
 from .batching import defelementwise
 from .jvp import defbilinear, defjvp, defjvp_rule, deflinear2, defnondiff, defzero, deftranspose, not_linear
 from .lowering import elementwise, scalar_type
-from .scalar import by_kind, convert_scalar, in_f32, op
+from .scalar import FLOAT, INEXACT, INTEGRAL, NUMBER, ORDERED, by_kind, convert_scalar, in_f32, op
 from .types import ShapedType, is_bool, is_complex, is_integer
 from .values import add_tangents, full_like, type_of
-
-NUMBER = ("float", "complex", "int")
-INEXACT = ("float", "complex")
-FLOAT = ("float",)
-INTEGRAL = ("int", "bool")
-ORDERED = ("float", "int", "bool")
 
 # ----------------------------------------------------------------------------- type rules
 
@@ -179,7 +173,8 @@ DivOp = deftranspose(defjvp(binary("div", NUMBER, scalar.div),
                      _transpose_div)
 RemOp = defjvp(binary("rem", ("float", "int"), by_kind(in_f32(op(arith.remf)), int_=scalar.int_rem)),
                lambda t, r, x, y: t,
-               lambda t, r, x, y: ops.mul(ops.neg(t), ops.mul(ops.sign(ops.div(x, y)), ops.floor(ops.abs(ops.div(x, y))))))
+               lambda t, r, x, y: ops.mul(ops.neg(t),
+                                          ops.mul(ops.sign(ops.div(x, y)), ops.floor(ops.abs(ops.div(x, y))))))
 MaxOp = defjvp_rule(binary("max", NUMBER + ("bool",), scalar.max_), _chooser_jvp("GT"))
 MinOp = defjvp_rule(binary("min", NUMBER + ("bool",), scalar.min_), _chooser_jvp("LT"))
 NextafterOp = defnondiff(binary("nextafter", FLOAT, scalar.nextafter))  # on the dtype's own bits, never through f32
@@ -464,7 +459,11 @@ ImagOp = deflinear2(_declare("imag", ("operand",), _part_type, op(complex_d.im))
                     lambda node, cts, operands, linear: [ops.complex(_c(cts[0], 0), ops.neg(cts[0]))])
 
 
-@elementwise_op(lambda dtype, x: complex_d.conj(x) if is_complex(dtype) else convert_scalar(dtype, _complex_dtype(dtype), x))
+def _conj(dtype, x):
+    return complex_d.conj(x) if is_complex(dtype) else convert_scalar(dtype, _complex_dtype(dtype), x)
+
+
+@elementwise_op(_conj)
 class ConjOp(MiraxOp, name="conj", operands=("operand",)):
     """The complex conjugate; a float32 or float64 operand gives its complex type (as lax.conj)."""
 

@@ -1,7 +1,7 @@
 """Helpers the lowering rules share: empty tensors, scalar constants, linalg.generic."""
 import numpy as np
 
-from mirax.mlir import arith, ir, linalg, tensor
+from mirax.mlir import arith, complex_d, ir, linalg, tensor
 
 from .types import element_type, is_complex, is_float, signless
 
@@ -22,8 +22,6 @@ def constant(dtype, value):
     """A scalar arith.constant of `dtype` (complex values become complex.constant)."""
     type_ = scalar_type(dtype)
     if is_complex(dtype):
-        from mirax.mlir import complex_d
-
         part = ir.ComplexType(type_).element_type
         value = complex(value)
         return complex_d.ConstantOp(

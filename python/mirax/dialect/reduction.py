@@ -22,7 +22,7 @@ from .batching import batch_at, first_bdim, shifted
 from .elementwise import MaxOp, MinOp, MulOp
 from .jvp import defjvp_rule, deflinear2, defzero
 from .ops import build
-from .scalar import compare, convert_scalar
+from .scalar import INTEGRAL, NUMBER, ORDERED, compare, convert_scalar
 from .lowering import (PARALLEL, REDUCTION, constant, elementwise, empty, generic, identity_map, scalar_type,
                        slice_along)
 from .types import ShapedType, is_bool, is_complex, is_float, is_integer
@@ -104,10 +104,6 @@ def _reduction_maps(rank, axes, num_outputs):
 
 
 # ----------------------------------------------------------------------------- reduce_*
-
-NUMBER = ("float", "complex", "int")
-ORDERED = ("float", "int", "bool")
-INTEGRAL = ("int", "bool")
 
 
 def _lowest(dtype):

@@ -25,6 +25,14 @@ def kind(dtype):
     return "int"
 
 
+# Groups of kinds that type rules accept.
+NUMBER = ("float", "complex", "int")
+INEXACT = ("float", "complex")
+FLOAT = ("float",)
+INTEGRAL = ("int", "bool")
+ORDERED = ("float", "int", "bool")
+
+
 def real_dtype(dtype):
     """The dtype of a complex dtype's parts."""
     return np.dtype(np.float32 if np.dtype(dtype) == np.complex64 else np.float64)
