@@ -2,6 +2,8 @@
 mirax.numpy function of the same meaning (looked up at call time)."""
 import numpy as np
 
+from mirax import lax
+from mirax import numpy as jnp
 from mirax.core import Array, Tracer
 
 _BINARY = {
@@ -20,8 +22,6 @@ _METHODS = (
 
 
 def _jnp(name):
-    import mirax.numpy as jnp
-
     return getattr(jnp, name)
 
 
@@ -70,8 +70,6 @@ def _transpose(self, *axes):
 
 
 def _astype(self, dtype, copy=False):
-    from mirax import lax
-
     return lax.convert_element_type(self, dtype)
 
 
