@@ -41,3 +41,29 @@ def defelementwise(op_cls):
         return results, [bdim] * len(results)
 
     rules.batching[op_cls.OPERATION_NAME] = rule
+
+
+def batch_along(op_cls, param):
+    """The batching rule of a cumulative op or sort, working along the dimension
+    `param` of operands of one shape: that dimension numbered past the batch, every
+    operand batched where the first batched one is (an unbatched value of a sort is
+    repeated: each element's key permutes it its own way)."""
+
+    def rule(node, operands, dims, size):
+        bdim = first_bdim(dims)
+        operands = [batch_at(x, d, size, bdim) for x, d in zip(operands, dims, strict=True)]
+        results = build(op_cls, operands, **{**node.params, param: shifted([node.params[param]], bdim)[0]})
+        return results, [bdim] * len(results)
+
+    return rule
+
+
+def batch_leading(op_cls):
+    """The batching rule of an op on matrices over leading batch dimensions: the batch
+    dimension goes first."""
+
+    def rule(node, operands, dims, size):
+        results = build(op_cls, [move_axis(x, d, 0) for x, d in zip(operands, dims, strict=True)], **node.params)
+        return results, [0] * len(results)
+
+    return rule

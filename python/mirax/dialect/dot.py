@@ -20,9 +20,10 @@ from .base import MiraxOp, ints
 from .batching import shifted
 from .jvp import defbilinear
 from .ops import build
+from .lowering import (PARALLEL, REDUCTION, elementwise, empty, filled, for_loop, generic, index, reshape, slice_along,
+                       transpose)
+from .reduction import accumulator_dtype, combined, convert_tensor, tree_reduce
 from .scalar import convert_scalar
-from .lowering import PARALLEL, REDUCTION, elementwise, empty, generic, reshape, slice_along, transpose
-from .reduction import accumulator_dtype, combined, convert_tensor, filled, for_loop, index, tree_reduce
 from .types import ShapedType, is_bool, is_complex, is_float
 from .values import type_of
 

@@ -14,9 +14,8 @@ from . import ops, rules, scalar
 from .base import MiraxOp, bool_, ints, string
 from .jvp import deflinear, linear_jvp
 from .batching import batch_at, broadcast_batch, move_axis, shifted
-from .lowering import empty
+from .lowering import clamp_index, empty, index, indexed, to_i64
 from .ops import build
-from .shape import clamp_index, index_constant, indexed, to_i64
 from .types import ShapedType, is_complex, is_integer
 from .values import add_tangents, full, full_like, instantiate, type_of, zeros
 
@@ -70,10 +69,10 @@ def _locate(operand_shape, window_sizes, indices, indices_dtype, batch, window, 
     """The operand position of one window element, and (mode "fill") whether its window
     lies in range. `batch` indexes the indices' batch dimensions (all but the last),
     `window` is the element's offset in the window per operand dimension."""
-    starts = [index_constant(0)] * len(operand_shape)
+    starts = [index(0)] * len(operand_shape)
     in_range = None
     for k, d in enumerate(index_map):
-        start = tensor.extract(indices, batch + [index_constant(k)])
+        start = tensor.extract(indices, batch + [index(k)])
         upper = operand_shape[d] - window_sizes[d]
         starts[d] = clamp_index(indices_dtype, start, upper)
         if mode == "fill":  # 0 <= start <= upper; negative starts compare as huge unsigned values
@@ -148,7 +147,7 @@ def _lower_gather(node, operand, indices, fill_value):
     fill = tensor.extract(fill_value, []) if p["mode"] == "fill" else None
 
     def body(idx):
-        window = [index_constant(0)] * operand_type.ndim
+        window = [index(0)] * operand_type.ndim
         for d, out_dim in zip(window_dims, p["offset_dims"], strict=True):
             window[d] = idx[out_dim]
         position, in_range = _locate(
@@ -222,13 +221,13 @@ def _lower_scatter(node, operand, indices, updates):
     # tensor.extract so that canonicalization does not fold it away as an identity.
     copy = indexed(operand_type, [], lambda idx: tensor.extract(operand, idx))
     count = int(np.prod(updates_type.shape))
-    loop = scf.ForOp(index_constant(0), index_constant(count), index_constant(1), [copy])
+    loop = scf.ForOp(index(0), index(count), index(1), [copy])
     with ir.InsertionPoint(loop.body):
         rest, position_in_updates = loop.induction_variable, []
         for size in reversed(updates_type.shape):
-            position_in_updates.insert(0, arith.remui(rest, index_constant(size)))
-            rest = arith.divui(rest, index_constant(size))
-        window = [index_constant(0)] * operand_type.ndim
+            position_in_updates.insert(0, arith.remui(rest, index(size)))
+            rest = arith.divui(rest, index(size))
+        window = [index(0)] * operand_type.ndim
         for d, u in zip(window_dims, p["update_window_dims"], strict=True):
             window[d] = position_in_updates[u]
         position, in_range = _locate(

@@ -34,12 +34,11 @@ from mirax.mlir import arith, complex_d, ir, linalg, math, tensor
 
 from . import ops, rules, scalar
 from .base import MiraxOp, bool_
-from .batching import batch_at, move_axis
+from .batching import batch_at, batch_leading, move_axis
 from .composites import diagonal_mask, matmul, padded, rows_permuted, triangle, triangular_solve
 from .constant import IotaOp
-from .lowering import constant, empty, generic, identity_map, scalar_type
+from .lowering import constant, empty, filled, for_each_row, for_loop, generic, identity_map, index, scalar_type
 from .ops import build
-from .reduction import filled, for_each_row, for_loop, index
 from .types import ShapedType, is_complex
 from .values import add_tangents, full, type_of
 
@@ -615,17 +614,6 @@ def _transpose_triangular_solve(node, cts, operands, linear):
 
 
 rules.transpose[TriangularSolveOp.OPERATION_NAME] = _transpose_triangular_solve
-
-
-def batch_leading(op_cls):
-    """The batching rule of an op on matrices over leading batch dimensions: the batch
-    dimension goes first."""
-
-    def rule(node, operands, dims, size):
-        results = build(op_cls, [move_axis(x, d, 0) for x, d in zip(operands, dims, strict=True)], **node.params)
-        return results, [0] * len(results)
-
-    return rule
 
 
 rules.batching[CholeskyOp.OPERATION_NAME] = batch_leading(CholeskyOp)

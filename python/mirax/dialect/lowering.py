@@ -1,9 +1,10 @@
-"""Helpers the lowering rules share: empty tensors, scalar constants, linalg.generic."""
+"""Helpers the lowering rules share: empty tensors, scalar constants, linalg.generic, and
+the loops and index arithmetic of the rules that compute element by element."""
 import numpy as np
 
-from mirax.mlir import arith, complex_d, ir, linalg, tensor
+from mirax.mlir import arith, complex_d, ir, linalg, scf, tensor
 
-from .types import element_type, is_complex, is_float, signless
+from .types import element_type, is_complex, is_float, is_unsigned, signless
 
 PARALLEL = "#linalg.iterator_type<parallel>"
 REDUCTION = "#linalg.iterator_type<reduction>"
@@ -98,3 +99,75 @@ def slice_along(value, shaped, axis, start, stop):
     result_type = ir.RankedTensorType.get(sizes, scalar_type(shaped.dtype))
     return tensor.extract_slice(result_type, value, [], [], [], offsets, sizes, [1] * len(sizes))
 
+
+# ----------------------------------------------------------------------------- loops and indices
+
+
+def filled(shaped, value):
+    """A tensor of `shaped` holding `value` everywhere (linalg.fill)."""
+    return linalg.fill(constant(shaped.dtype, value), outs=[empty(shaped)])
+
+
+def index(value):
+    """An index constant."""
+    return arith.ConstantOp(ir.IndexType.get(), int(value)).result
+
+
+def for_loop(lower, upper, inits, body, step=1):
+    """scf.for over [lower, upper) by `step` carrying `inits`; `body(iv, *carried)` returns
+    the next values."""
+    loop = scf.ForOp(lower, upper, index(step), list(inits))
+    with ir.InsertionPoint(loop.body):
+        scf.YieldOp(list(body(loop.induction_variable, *loop.inner_iter_args)))
+    return list(loop.results)
+
+
+def for_each_row(shape, dimension, inits, body):
+    """An scf.for over the rows of `shape` along `dimension`, carrying `inits`:
+    `body(at, *carried)` returns the next values, where `at(i)` is the full index
+    of the row's element i (an index value)."""
+    others = [(d, s) for d, s in enumerate(shape) if d != dimension]
+    count = int(np.prod([s for _, s in others], dtype=np.int64))
+
+    def per_row(b, *carried):
+        row, stride = {}, count  # b is the row's row-major number over the other dimensions
+        for d, s in others:
+            stride //= s
+            row[d] = arith.remui(arith.divui(b, index(stride)), index(s))
+        return body(lambda i: [i if d == dimension else row[d] for d in range(len(shape))], *carried)
+
+    return for_loop(index(0), index(count), inits, per_row)
+
+
+def clamp(value, lo, hi):
+    """An index value clamped into [lo, hi] (ints)."""
+    return arith.minsi(arith.maxsi(value, index(lo)), index(hi))
+
+
+def to_i64(dtype, x):
+    """Scalar `x` of integer `dtype` as an i64 (zero- or sign-extended)."""
+    if np.dtype(dtype).itemsize == 8:
+        return x
+    return (arith.extui if is_unsigned(dtype) else arith.extsi)(ir.IntegerType.get_signless(64), x)
+
+
+def clamp_index(dtype, x, upper):
+    """Scalar `x` of integer `dtype` clamped into [0, upper], as an index: what XLA does
+    to start indices that would put a window out of range."""
+    i64 = ir.IntegerType.get_signless(64)
+    x = to_i64(dtype, x)
+    hi = arith.ConstantOp(i64, upper).result
+    if is_unsigned(dtype):
+        x = arith.minui(x, hi)
+    else:
+        x = arith.minsi(arith.maxsi(x, arith.ConstantOp(i64, 0).result), hi)
+    return arith.index_cast(ir.IndexType.get(), x)
+
+
+def indexed(out, inputs, body):
+    """A linalg.generic over `out`'s shape: element i is body(i, *elements of `inputs` at i),
+    `i` being the list of index values; body may read other tensors with tensor.extract."""
+    rank = len(out.shape)
+    return generic([out], inputs, [identity_map(rank)] * (len(inputs) + 1), lambda *scalars: [
+        body([linalg.IndexOp(d).result for d in range(rank)], *scalars[: len(inputs)])
+    ])[0]

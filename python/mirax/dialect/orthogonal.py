@@ -23,11 +23,10 @@ from mirax.mlir import arith, complex_d, ir, linalg, math, scf, tensor
 from . import ops, rules
 from .base import MiraxOp, bool_
 from .composites import adjoint, block, diagonal, eye_like, join, matmul, triangle, triangular_solve
-from .linear_algebra import LuOp, Scalars, batch_leading, check_matrices, check_square
-from .lowering import constant, empty
+from .batching import batch_leading
+from .linear_algebra import LuOp, Scalars, check_matrices, check_square
+from .lowering import constant, empty, for_each_row, for_loop, index, indexed
 from .ops import build
-from .reduction import for_each_row, for_loop, index
-from .shape import indexed
 from .types import ShapedType, is_complex
 from .values import full, type_of
 

@@ -10,21 +10,22 @@ scalar scf loops, by blocks for float sums and products. Half-precision floats
 accumulate in f32 and round once at the end, so long sums do not stall at 2048
 (JAX's results agree).
 
-Axes are non-negative, as in XLA; the helpers at the top serve dot.py and sort.py too.
+Axes are non-negative, as in XLA; the helpers at the top (accumulation, tree_reduce) serve
+dot.py too.
 """
 import numpy as np
 
-from mirax.mlir import arith, ir, linalg, scf, tensor
+from mirax.mlir import arith, ir, linalg, tensor
 
 from . import ops, rules, scalar
 from .base import MiraxOp, bool_, dtype_, int_, ints
-from .batching import batch_at, first_bdim, shifted
+from .batching import batch_along, shifted
 from .elementwise import MaxOp, MinOp, MulOp
 from .jvp import defjvp_rule, deflinear2, defzero
 from .ops import build
 from .scalar import INTEGRAL, NUMBER, ORDERED, compare, convert_scalar
-from .lowering import (PARALLEL, REDUCTION, constant, elementwise, empty, generic, identity_map, scalar_type,
-                       slice_along)
+from .lowering import (PARALLEL, REDUCTION, constant, elementwise, empty, filled, for_each_row, for_loop, generic,
+                       identity_map, index, scalar_type, slice_along)
 from .types import ShapedType, is_bool, is_complex, is_float, is_integer
 from .values import type_of, zeros
 
@@ -44,41 +45,6 @@ def convert_tensor(value, shaped, dtype):
     (out,) = elementwise([ShapedType(shaped.shape, np.dtype(dtype))], [value],
                          lambda v: convert_scalar(shaped.dtype, dtype, v))
     return out
-
-
-def filled(shaped, value):
-    """A tensor of `shaped` holding `value` everywhere (linalg.fill)."""
-    return linalg.fill(constant(shaped.dtype, value), outs=[empty(shaped)])
-
-
-def index(value):
-    return arith.ConstantOp(ir.IndexType.get(), value).result
-
-
-def for_loop(lower, upper, inits, body, step=1):
-    """scf.for over [lower, upper) by `step` carrying `inits`; `body(iv, *carried)` returns
-    the next values."""
-    loop = scf.ForOp(lower, upper, index(step), list(inits))
-    with ir.InsertionPoint(loop.body):
-        scf.YieldOp(list(body(loop.induction_variable, *loop.inner_iter_args)))
-    return list(loop.results)
-
-
-def for_each_row(shape, dimension, inits, body):
-    """An scf.for over the rows of `shape` along `dimension`, carrying `inits`:
-    `body(at, *carried)` returns the next values, where `at(i)` is the full index
-    of the row's element i (an index value)."""
-    others = [(d, s) for d, s in enumerate(shape) if d != dimension]
-    count = int(np.prod([s for _, s in others], dtype=np.int64))
-
-    def per_row(b, *carried):
-        row, stride = {}, count  # b is the row's row-major number over the other dimensions
-        for d, s in others:
-            stride //= s
-            row[d] = arith.remui(arith.divui(b, index(stride)), index(s))
-        return body(lambda i: [i if d == dimension else row[d] for d in range(len(shape))], *carried)
-
-    return for_loop(index(0), index(count), inits, per_row)
 
 
 def check_kind(x, allowed, name):
@@ -610,21 +576,6 @@ def _batch_reduction(op_cls):
         axes = shifted(node.params["axes"], bdim)
         (out,) = build(op_cls, [x], **{**node.params, "axes": axes})
         return [out], [bdim - sum(a < bdim for a in axes)]
-
-    return rule
-
-
-def batch_along(op_cls, param):
-    """The batching rule of a cumulative op or sort, working along the dimension
-    `param` of operands of one shape: that dimension numbered past the batch, every
-    operand batched where the first batched one is (an unbatched value of a sort is
-    repeated: each element's key permutes it its own way)."""
-
-    def rule(node, operands, dims, size):
-        bdim = first_bdim(dims)
-        operands = [batch_at(x, d, size, bdim) for x, d in zip(operands, dims, strict=True)]
-        results = build(op_cls, operands, **{**node.params, param: shifted([node.params[param]], bdim)[0]})
-        return results, [bdim] * len(results)
 
     return rule
 

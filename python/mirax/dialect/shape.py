@@ -2,14 +2,14 @@
 slices (static and dynamic), concatenate, pad, rev."""
 import numpy as np
 
-from mirax.mlir import arith, ir, linalg, tensor
+from mirax.mlir import arith, ir, tensor
 
 from . import ops, rules
 from .base import MiraxOp, int_, ints
 from .batching import batch_at, first_bdim, inserted, move_axis, shifted
 from .jvp import deflinear
-from .lowering import constant, empty, generic, identity_map, reshape, transpose
-from .types import ShapedType, is_integer, is_unsigned
+from .lowering import clamp, clamp_index, constant, empty, generic, identity_map, index, indexed, reshape, transpose
+from .types import ShapedType, is_integer
 from .values import full, scalar, sum_over, type_of, zeros
 
 
@@ -82,44 +82,6 @@ rules.lowering[TransposeOp.OPERATION_NAME] = lambda node, x: [
 # strided memref.copy calls, which need a runtime library the CPU JIT lacks.
 
 
-def index_constant(value):
-    return arith.ConstantOp(ir.IndexType.get(), int(value)).result
-
-
-def clamp(value, lo, hi):
-    """An index value clamped into [lo, hi] (ints)."""
-    return arith.minsi(arith.maxsi(value, index_constant(lo)), index_constant(hi))
-
-
-def to_i64(dtype, x):
-    """Scalar `x` of integer `dtype` as an i64 (zero- or sign-extended)."""
-    if np.dtype(dtype).itemsize == 8:
-        return x
-    return (arith.extui if is_unsigned(dtype) else arith.extsi)(ir.IntegerType.get_signless(64), x)
-
-
-def clamp_index(dtype, x, upper):
-    """Scalar `x` of integer `dtype` clamped into [0, upper], as an index: what XLA does
-    to start indices that would put a window out of range."""
-    i64 = ir.IntegerType.get_signless(64)
-    x = to_i64(dtype, x)
-    hi = arith.ConstantOp(i64, upper).result
-    if is_unsigned(dtype):
-        x = arith.minui(x, hi)
-    else:
-        x = arith.minsi(arith.maxsi(x, arith.ConstantOp(i64, 0).result), hi)
-    return arith.index_cast(ir.IndexType.get(), x)
-
-
-def indexed(out, inputs, body):
-    """A linalg.generic over `out`'s shape: element i is body(i, *elements of `inputs` at i),
-    `i` being the list of index values; body may read other tensors with tensor.extract."""
-    rank = len(out.shape)
-    return generic([out], inputs, [identity_map(rank)] * (len(inputs) + 1), lambda *scalars: [
-        body([linalg.IndexOp(d).result for d in range(rank)], *scalars[: len(inputs)])
-    ])[0]
-
-
 def _dims(name, values, x):
     if len(values) != x.ndim:
         raise TypeError(f"{name} {list(values)} must have one entry per dimension of shape {list(x.shape)}")
@@ -148,7 +110,7 @@ class SliceOp(MiraxOp, name="slice", operands=("operand",),
 def _lower_slice(node, x):
     starts, strides = node.params["start_indices"], node.params["strides"]
     return [indexed(node.out_types[0], [], lambda idx: tensor.extract(x, [
-        arith.addi(arith.muli(i, index_constant(stride)), index_constant(start))
+        arith.addi(arith.muli(i, index(stride)), index(start))
         for i, start, stride in zip(idx, starts, strides, strict=True)]))]
 
 
@@ -229,7 +191,7 @@ def _lower_dynamic_update_slice(node, *operands):
         inside, at = constant(np.bool_, True), []
         for i, start, size in zip(idx, starts, sizes, strict=True):
             offset = arith.subi(i, start)  # in [0, size) inside the window
-            inside = arith.andi(inside, arith.cmpi(arith.CmpIPredicate.ult, offset, index_constant(size)))
+            inside = arith.andi(inside, arith.cmpi(arith.CmpIPredicate.ult, offset, index(size)))
             at.append(clamp(offset, 0, size - 1))  # a valid position to read even outside
         return arith.select(inside, tensor.extract(update, at), old)
 
@@ -270,8 +232,8 @@ def _lower_concatenate(node, lhs, rhs):
         # Positions before `split` read lhs, the others rhs at position - split.
         position = idx[dimension]
         at = lambda p, size: idx[:dimension] + [clamp(p, 0, size - 1)] + idx[dimension + 1:]
-        in_rhs = arith.subi(position, index_constant(split))
-        return arith.select(arith.cmpi(arith.CmpIPredicate.slt, position, index_constant(split)),
+        in_rhs = arith.subi(position, index(split))
+        return arith.select(arith.cmpi(arith.CmpIPredicate.slt, position, index(split)),
                             tensor.extract(lhs, at(position, split)),
                             tensor.extract(rhs, at(in_rhs, out.shape[dimension] - split)))
 
@@ -316,12 +278,12 @@ def _lower_pad(node, x, value):
         # Operand element j lands at low + j * step.
         inside, at = constant(np.bool_, True), []
         for i, size, (low, interior) in zip(idx, shape, padding, strict=True):
-            step = index_constant(interior + 1)
-            shifted = arith.subi(i, index_constant(low))
+            step = index(interior + 1)
+            shifted = arith.subi(i, index(low))
             j = arith.divsi(shifted, step)
             fits = arith.andi(
-                arith.cmpi(arith.CmpIPredicate.eq, arith.remsi(shifted, step), index_constant(0)),
-                arith.cmpi(arith.CmpIPredicate.ult, j, index_constant(size)),
+                arith.cmpi(arith.CmpIPredicate.eq, arith.remsi(shifted, step), index(0)),
+                arith.cmpi(arith.CmpIPredicate.ult, j, index(size)),
             )
             inside = arith.andi(inside, fits)
             at.append(clamp(j, 0, size - 1))

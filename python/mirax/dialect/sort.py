@@ -22,8 +22,8 @@ from mirax.mlir import arith, complex_d, ext, tensor
 
 from . import ops, rules
 from .base import MiraxOp, bool_, int_
-from .lowering import empty
-from .reduction import batch_along, for_each_row, for_loop, index
+from .batching import batch_along
+from .lowering import empty, for_each_row, for_loop, index
 from .scalar import compare
 from .types import ShapedType, is_complex, is_float
 from .values import type_of, zeros
