@@ -75,18 +75,19 @@ def elementwise_op(scalar_rule=None, lower=None):
 
 
 def _declare(name, operands, infer, scalar_rule):
+    """The elementwise op `name` (class XxxOp) of type rule `infer` and scalar rule `scalar_rule`."""
     class_name = "".join(part.capitalize() for part in name.split("_")) + "Op"
     cls = type(class_name, (MiraxOp,), {"infer": staticmethod(infer)}, name=name, operands=operands)
     return elementwise_op(scalar_rule)(cls)
 
 
 def unary(name, kinds, scalar_rule):
-    """The op `name` of one operand of the dtype `kinds`, result of its type."""
+    """The op `name` of one operand whose dtype is of `kinds`, and a result of its type."""
     return _declare(name, ("operand",), _kinds(kinds, name), scalar_rule)
 
 
 def binary(name, kinds, scalar_rule):
-    """The op `name` of two operands of one type, of the dtype `kinds`, result of that type."""
+    """The op `name` of two operands of one type whose dtype is of `kinds`, and a result of that type."""
     return _declare(name, ("lhs", "rhs"), _kinds(kinds, name), scalar_rule)
 
 
