@@ -65,6 +65,16 @@ def test_raw_keys_and_jit():
     check(mirax.jit(init, static_argnums=1)(mirax.random.PRNGKey(3), (4, 3)), want)
 
 
+@pytest.mark.parametrize("name", ["he_uniform", "orthogonal"])
+def test_vmap_over_keys(name):
+    """One parameter array per key: vmap against a loop and against jax.vmap."""
+    keys = mirax.random.split(mirax.random.key(0), 3)
+    got = mirax.vmap(lambda k: getattr(minit, name)()(k, (3, 4)))(keys)
+    check(got, np.stack([np.asarray(getattr(minit, name)()(k, (3, 4))) for k in keys]), "loop")
+    want = jax.vmap(lambda k: getattr(jinit, name)()(k, (3, 4)))(jax.random.split(jax.random.key(0), 3))
+    check(got, want, "jax", None if name not in QR_BASED else ROUNDING)
+
+
 def test_x64_default_dtype():
     with jax.enable_x64(True):
         mirax.config.update("jax_enable_x64", True)

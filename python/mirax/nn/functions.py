@@ -1,5 +1,6 @@
 """jax.nn's activations, softmax, standardize, one_hot and dot_product_attention,
 with JAX's formulas (so float32 results agree to rounding) and its custom derivatives."""
+import functools
 import operator
 import warnings
 
@@ -186,15 +187,13 @@ def softmax(x, axis=-1, where=None):
     return _softmax(x, axis, where)
 
 
-def _softmax_primal(x, axis, where, initial=-np.inf):
+@functools.partial(custom_jvp, nondiff_argnums=(1,))
+def _softmax(x, axis, where, initial=-np.inf):
     x_max = jnp.max(x, axis, where=where, initial=initial, keepdims=True)
     x_safe = x if where is None else jnp.where(where, x, initial)
     unnormalized = jnp.exp(x_safe - x_max)
     result = unnormalized / jnp.sum(unnormalized, axis, where=where, keepdims=True)
     return result if where is None else jnp.where(where, result, 0)
-
-
-_softmax = custom_jvp(_softmax_primal, nondiff_argnums=(1,))
 
 
 @_softmax.defjvp
@@ -227,9 +226,11 @@ def one_hot(x, num_classes, *, dtype=None, axis=-1):
     """x[..., None] == arange(num_classes), with the classes along `axis` of the result."""
     num_classes = operator.index(num_classes)
     x = jnp.asarray(x)
-    if not isinstance(axis, int):
+    try:
+        axis = operator.index(axis)
+    except TypeError:
         raise NotImplementedError(with_source(
-            f"mirax.nn.one_hot: axis must be an int; mirax has no named axes (got {axis!r})"))
+            f"mirax.nn.one_hot: axis must be an int; mirax has no named axes (got {axis!r})")) from None
     if not dtypes.is_integer(x.dtype):
         warnings.warn(f"jax.nn.one_hot input should be integer-typed; got dtype={x.dtype}", DeprecationWarning,
                       stacklevel=2)
