@@ -1,5 +1,8 @@
 """The mirax dialect: ops defined in Python (IRDL-backed), one file per op family,
-each op beside its rules (see rules.py)."""
+each op beside its rules (see rules.py). Rules build ops through the builders of
+ops.py (`ops.add(x, y)`), compute elements with the scalar emitters of scalar.py, and
+share the composites of composites.py and the helpers of lowering.py, jvp.py and
+batching.py."""
 from mirax.mlir import ir
 
 from . import constant, dot, elementwise, indexing, linear_algebra, orthogonal, reduction, rules, shape, sort  # noqa: F401  (each registers its ops)
