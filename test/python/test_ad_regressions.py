@@ -108,6 +108,23 @@ def test_fori_loop_bound_from_a_concrete_integer_argument_at_any_order(order):
               derivative(jax)(np.float32(0.3), jjnp.asarray(n)), order, ROUNDING)
 
 
+@pytest.mark.parametrize("shape, offset", [((1, 1), -1), ((2, 3), 3), ((0, 2), 0)])
+def test_an_empty_diagonal_does_not_depend_on_its_operand(shape, offset):
+    """An empty jnp.diagonal is zeros independent of the operand, as JAX's (a gather of
+    an empty result), so a while loop whose result only reaches one is not
+    differentiated in reverse mode (fuzzer finding: mirax raised the while_loop
+    reverse-mode error)."""
+    def f(m, x):
+        y = m.lax.while_loop(lambda c: c[0] < 1, lambda c: (c[0] + 1, c[1] * 0.5 + 1.0), (0, x))[1]
+        return m.numpy.sum(m.numpy.diagonal(y, offset)) + m.numpy.sum(x * x)
+
+    x = np.full(shape, -0.25, np.float32)
+    for transform in ("grad", "jacrev"):
+        check(getattr(mirax, transform)(lambda x: f(mirax, x))(x), getattr(jax, transform)(lambda x: f(jax, x))(x),
+              transform)
+    check(mirax.numpy.diagonal(x, offset), jjnp.diagonal(x, offset))
+
+
 def test_grad_through_a_used_while_loop_raises_as_jax():
     def raised(m, fn):
         with pytest.raises(ValueError) as info:

@@ -57,6 +57,9 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     *batch_shape, rows, columns = a.aval.shape
     row0, column0 = min(max(-offset, 0), rows), min(max(offset, 0), columns)
     size = min(rows - row0, columns - column0)
+    if size == 0 or 0 in batch_shape:  # JAX's gather of an empty result is zeros, independent of `a`
+        return lax.broadcast_in_dim(lax.convert_element_type(0, a.aval.dtype, a.aval.weak_type),
+                                    (*batch_shape, size), ())
     # The size x size window that the diagonal crosses, flattened: the diagonal is every (size + 1)-th element.
     window = lax.slice(a, [0] * len(batch_shape) + [row0, column0],
                        batch_shape + [row0 + size, column0 + size])
