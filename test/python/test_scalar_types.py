@@ -157,3 +157,28 @@ def test_not_an_array():
             fn(mjnp)
     with pytest.raises(TypeError, match="not a valid"):
         mirax.jit(lambda t: 1)(mjnp.float32)
+
+
+@by_name
+@pytest.mark.parametrize("text", ["3", b"2", "1.5", ["1.5", "2"], "nan"])
+def test_constructors_parse_numbers_written_as_text(name, text):
+    """jnp.float32("1.5") parses the text as NumPy does (JAX's constructors are
+    asarray(x, dtype)); text that does not parse raises NumPy's error in both."""
+    def make(jnp):
+        try:
+            return getattr(jnp, name)(text)
+        except Exception as e:  # noqa: BLE001 - the class and message are compared
+            return type(e), str(e)
+
+    mine, theirs = make(mjnp), make(jjnp)
+    if isinstance(theirs, tuple):
+        assert mine == theirs
+    else:
+        check(mine, theirs, name)
+
+
+def test_asarray_of_text_without_a_dtype_raises_as_jax():
+    with pytest.raises(TypeError):
+        jjnp.asarray("1.5")
+    with pytest.raises(TypeError, match="<U3"):
+        mjnp.asarray("1.5")

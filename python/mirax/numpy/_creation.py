@@ -17,6 +17,8 @@ def array(object, dtype=None, copy=True, ndmin=0):  # noqa: A002
     elif isinstance(object, (Array, Tracer)):
         result = object if dtype is None else lax.convert_element_type(object, dtype)
     else:
+        if dtype is not None and np.asarray(object).dtype.kind in "US":  # numbers as text, parsed as NumPy does
+            object = np.asarray(object, dtypes.canonicalize_dtype(dtype))  # noqa: A001
         if isinstance(object, (list, tuple)):
             object = np.array([np.asarray(x) if isinstance(x, Array) else x for x in object])  # noqa: A001
             weak = False
