@@ -8,7 +8,7 @@ import numpy as np
 
 import mirax
 import mirax.numpy as jnp
-from mirax import runtime
+from mirax.mlir_context import context
 from mirax.mlir import ir
 from mirax.passes import MiraxLinearize, MiraxSimplify, MiraxTranspose, MiraxVmap
 
@@ -83,7 +83,7 @@ def per_example_gradients():
     print("As traced: td_loss, its VJP and the batched function are declarations\n"
           "(mirax.vjp_of, mirax.vmap_of) that the transformation passes derive.\n")
     print(text)
-    with runtime.context():
+    with context():
         module = ir.Module.parse(text)
         # Innermost first: the VJP (forward mode, partial evaluation, transposition),
         # then the batched version of the function that calls it, then cleanup.

@@ -8,6 +8,7 @@ import threading
 import weakref
 
 from mirax import core, dtypes, platforms, runtime
+from mirax.mlir_context import context
 from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
 from mirax.dialect.transformations import declare_jvp
 from mirax.passes.gpu_pipeline import STAGES as GPU_STAGES, lower_to_gpu_stage
@@ -354,7 +355,7 @@ class Lowered:
         if stage == "mirax":
             return self._trace.text
         module = runtime.copy(self._trace.module)
-        with runtime.context():
+        with context():
             lower_to_linalg(module)
             if stage == "linalg":
                 return str(module)

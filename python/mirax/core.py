@@ -26,6 +26,7 @@ from mirax.dialect.shape import BroadcastInDimOp
 from mirax.mlir import func, ir
 
 from . import runtime
+from .mlir_context import context
 
 # ----------------------------------------------------------------------------- abstract values
 
@@ -293,7 +294,7 @@ class Trace:
         self.level = current_level() if level is None else level
         self.embed_arrays = embed_arrays
         self.runs_now = False  # a wrapper compiled and run as soon as it is traced (not under jit)
-        with runtime.context(), ir.Location.unknown():
+        with context(), ir.Location.unknown():
             self.module = ir.Module.create()
             with ir.InsertionPoint(self.module.body):
                 self.func = func.FuncOp("main", ([tensor_type(a.shaped) for a in in_avals], []))
@@ -322,7 +323,7 @@ class Trace:
         assert closed is self
 
     def emit(self, op_cls, operands, out_avals, params):
-        with runtime.context(), _location(), ir.InsertionPoint(self.block):
+        with context(), _location(), ir.InsertionPoint(self.block):
             results = build(op_cls, [x.value for x in operands], [a.shaped for a in out_avals], **params)
         return [Tracer(self, r, a) for r, a in zip(results, out_avals, strict=True)]
 
@@ -344,7 +345,7 @@ class Trace:
         if isinstance(x, Array) and (x._value.ndim == 0 or self.embed_arrays):
             lifted = self._constant(x)
         else:
-            with runtime.context(), ir.Location.unknown():
+            with context(), ir.Location.unknown():
                 arg = self.block.add_argument(tensor_type(x.aval.shaped), ir.Location.unknown())
             outer_value = x if isinstance(x, Array) else x.concrete
             lifted = Tracer(self, arg, x.aval, outer_value if self.concrete else None)
@@ -354,7 +355,7 @@ class Trace:
 
     def _constant(self, x):
         """An Array as a constant in the IR."""
-        with runtime.context(), _location(), ir.InsertionPoint(self.block):
+        with context(), _location(), ir.InsertionPoint(self.block):
             return Tracer(self, values.scalar(x._value), x.aval, x if self.concrete else None)
 
     def _import(self, callee):
@@ -384,7 +385,7 @@ class Trace:
     def call(self, callee, args, constvars=None):
         """Emit a call of a finished Trace (`callee`) with this trace's Tracers; its
         closed-over values are `constvars` where given (closure conversion), else its own."""
-        with runtime.context(), _location():
+        with context(), _location():
             symbol = self._import(callee)
             consts = callee.constvars if constvars is None else constvars
             return self._emit_call(symbol, list(args) + list(consts), callee.out_avals)
@@ -394,7 +395,7 @@ class Trace:
         active)` declares it (mirax-jvp's declare_jvp, mirax-linearize's declare_vjp);
         its operands are the callee's, then `extra` (tangents, cotangents). `prepare(trace)`
         runs first, once the callee is in this trace's module."""
-        with runtime.context(), _location():
+        with context(), _location():
             symbol = self._import(callee)
             if prepare is not None:
                 prepare(self)
@@ -407,7 +408,7 @@ class Trace:
     def call_declared(self, callees, declare, operands, out_avals):
         """Emit a call of a function that `declare(module, symbols)` declares in terms of
         finished Traces `callees` (imported here; `symbols` are their names)."""
-        with runtime.context(), _location():
+        with context(), _location():
             symbols = [self._import(callee) for callee in callees]
             symbol = declare(self.module.operation, symbols)
             self._callees.add(symbol)
@@ -416,7 +417,7 @@ class Trace:
     def finish(self, outputs):
         """Return `outputs` (Tracers of this trace, or values to lift) and seal the function."""
         outs = [self.lift(x) for x in outputs]
-        with runtime.context(), ir.Location.unknown():
+        with context(), ir.Location.unknown():
             with ir.InsertionPoint(self.block):
                 func.ReturnOp([x.value for x in outs])
             arg_types = [a.type for a in self.block.arguments]

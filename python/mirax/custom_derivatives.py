@@ -17,6 +17,7 @@ import itertools
 import numpy as np
 
 from mirax import runtime
+from mirax.mlir_context import context
 from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source, zeros
 from mirax.dtypes import is_complex, is_float
 from mirax.dialect import tensor_type
@@ -97,7 +98,7 @@ def _through(rule, in_avals, num_outputs, name, level, attributes, extra_inputs)
     with Trace(in_avals, name, None, level) as body:
         outs = body.call(rule, list(body.invars) + extra_inputs())[:num_outputs]
         symbol = rule.symbol
-        with runtime.context():
+        with context():
             for key, value in attributes(symbol).items():
                 body.func.attributes[key] = value
     return body.finish(outs)

@@ -3,6 +3,7 @@ for JAX's primitives: `{ lambda ; a:f32[]. let b:f32[] = exp a in (b,) }`."""
 import numpy as np
 
 from mirax import dtypes, runtime
+from mirax.mlir_context import context
 from mirax.dialect import params_of, shaped_type
 from mirax.dialect.ir_util import functions, inline_calls
 from mirax.passes import MiraxDerive, MiraxSimplify
@@ -46,7 +47,7 @@ class Jaxpr:
         self.in_avals = [x.aval for x in trace.invars]
         self.out_avals = trace.out_avals
         self._module = runtime.copy(trace.module)
-        with runtime.context():
+        with context():
             MiraxDerive()(self._module.operation)
             inline_calls(self._module.operation, functions(self._module.operation)["main"])
             MiraxSimplify()(self._module.operation)

@@ -7,8 +7,7 @@ ctypes call with one pointer per buffer, of an entry function added to the progr
 identical programs compile once however they were produced; each is compiled from
 a copy of the traced module (no round trip through its text).
 
-Threads: compiling is serialized by one lock (the context's creation and the cache
-with it); calls are re-entrant (each passes its pointers as arguments) and run
+Threads: compiling is serialized by one lock (the cache with it); calls are re-entrant (each passes its pointers as arguments) and run
 without the GIL. Compiled code allocates its temporaries through a checked
 allocator: an allocation that fails ends the call with a MemoryError.
 """
@@ -21,12 +20,12 @@ import threading
 import numpy as np
 
 from mirax import platforms
-from mirax.dialect import load
 from mirax.mlir import ExecutionEngine, get_ranked_memref_descriptor, ir
+from mirax.mlir_context import context
 from mirax.passes.pipelines import lower_to_linalg, lower_to_llvm
 
-_context = None
-_lock = threading.RLock()  # the context's creation, compiling, the caches' misses
+_lock = threading.RLock()  # compiling, the caches' misses
+_process_ready = False
 stats = {"compiles": 0}
 
 
@@ -66,22 +65,14 @@ MAX_EXECUTABLES = 1024
 _executables = LRUCache(MAX_EXECUTABLES)
 
 
-def context():
-    """The one MLIR context mirax builds and compiles in."""
-    if _context is None:
-        _create_context()
-    return _context
-
-
-def _create_context():
-    global _context
-    with _lock:
-        if _context is None:
-            _load_openmp()
-            _keep_freed_memory()
-            context = ir.Context()
-            load(context)
-            _context = context
+def _prepare_process():
+    """Once, before the first executable: the OpenMP runtime that threaded loops call,
+    and an allocator that keeps freed memory (under `_lock`)."""
+    global _process_ready
+    if not _process_ready:
+        _load_openmp()
+        _keep_freed_memory()
+        _process_ready = True
 
 
 def _keep_freed_memory():
@@ -352,6 +343,7 @@ def _checked_allocator():
     if _allocator is None:
         with _lock, context():
             if _allocator is None:
+                _prepare_process()
                 functions = list(_CHECKED.values()) + list(_FRAME_FUNCTIONS)
                 stores = "\n    ".join(
                     f"%f{i} = llvm.mlir.addressof @{name} : !llvm.ptr\n    "
@@ -588,6 +580,7 @@ def compile(module, text, entry, num_inputs, out_types, backend=None):
     with _lock:  # one thread compiles a program; the others wait for it
         executable = _executables.get(key)
         if executable is None:
+            _prepare_process()
             executable = _executables[key] = _compile(copy(module), entry, num_inputs, out_types, backend)
     return executable
 

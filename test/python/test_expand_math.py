@@ -14,7 +14,7 @@ import pytest
 
 import mirax
 import mirax.numpy as jnp
-from mirax import runtime
+from mirax.mlir_context import context
 from mirax.mlir import ir
 from mirax.passes import MiraxExpandMath
 
@@ -106,7 +106,7 @@ def test_accuracy_is_measured():
 
 
 def _expand(source):
-    with runtime.context():
+    with context():
         module = ir.Module.parse(source)
         MiraxExpandMath()(module.operation)
         module.operation.verify()

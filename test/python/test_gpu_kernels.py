@@ -11,6 +11,7 @@ import pytest
 
 import mirax
 from mirax import runtime
+from mirax.mlir_context import context
 from mirax.api import Jitted
 from mirax.mlir import arith, ir, scf
 from mirax.passes import gpu_pipeline, mirax_gpu_kernels
@@ -80,7 +81,7 @@ class Emulated(runtime.Executable):
 def _check_emulated(name):
     fn, args = PROGRAMS[name]
     traced, leaves = Jitted(fn)._specialize(args, {})
-    with runtime.context():
+    with context():
         module = ir.Module.parse(traced.trace.text)
     inputs = leaves + traced.trace.constvars
     got = Emulated(module, "main", len(inputs), traced.trace.out_avals)(inputs)
@@ -121,7 +122,7 @@ def test_kernels_read_no_host_globals(name):
     """Host globals (constants) are not device memory: a kernel reading one (or a view
     of one) must have it cloned in, which emulation on the CPU would not notice."""
     fn, args = PROGRAMS[name]
-    with runtime.context():
+    with context():
         module = ir.Module.parse(Jitted(fn)._specialize(args, {})[0].trace.text)
         lower_to_linalg(module)
         gpu_pipeline.lower_to_gpu(module)

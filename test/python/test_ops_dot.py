@@ -17,7 +17,7 @@ from mirax.core import Array, Aval, Trace, bind
 from mirax.dialect.dot import DotGeneralOp
 from mirax.mlir import ir
 from mirax.passes.pipelines import lower_to_linalg
-from mirax import runtime
+from mirax.mlir_context import context
 
 BF16 = np.dtype(ml_dtypes.bfloat16)
 F16, F32, F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
@@ -147,7 +147,7 @@ def test_lowering_uses_named_ops(case):
             outs = bind(DotGeneralOp, *trace.invars, lhs_contracting_dimensions=lc, rhs_contracting_dimensions=rc,
                         lhs_batch_dimensions=lb, rhs_batch_dimensions=rb)
         trace.finish(outs)
-        with runtime.context():
+        with context():
             module = ir.Module.parse(trace.text)
             lower_to_linalg(module)
             text = str(module)

@@ -15,6 +15,7 @@ import pytest
 import mirax
 import mirax.numpy as jnp
 from mirax import lax, runtime
+from mirax.mlir_context import context
 from mirax.core import Aval
 from mirax.mlir import ir
 from oracle import check
@@ -83,7 +84,7 @@ def test_bufferization_copies_instead_of_writing_an_argument():
       %r = tensor.insert %c into %a[%i] : tensor<4xf32>
       return %r : tensor<4xf32>
     }"""
-    with runtime.context():
+    with context():
         module = ir.Module.parse(source)
     x = jnp.arange(4.0)
     (got,) = runtime.Executable(module, "main", 1, [Aval((4,), np.dtype(np.float32))])([x])
@@ -135,6 +136,7 @@ def test_failed_allocation_in_compiled_code_raises():
 _LEAK = textwrap.dedent('''
     import resource
     from mirax import runtime
+    from mirax.mlir_context import context
     from mirax.mlir import ir
     program = """
       llvm.func @malloc(i64) -> !llvm.ptr
@@ -151,7 +153,7 @@ _LEAK = textwrap.dedent('''
         llvm.call @free(%a) : (!llvm.ptr) -> ()
         llvm.return
       }"""
-    with runtime.context():
+    with context():
         module = ir.Module.parse(program)
     engine, entry, _ = runtime.entry_point(module, "main", 0)
     resource.setrlimit(resource.RLIMIT_AS, (16 << 30, 16 << 30))

@@ -7,7 +7,7 @@ import pytest
 
 import mirax
 import mirax.numpy as jnp
-from mirax import runtime
+from mirax.mlir_context import context
 from mirax.mlir import ir
 from mirax.passes import MiraxVectorizeMatmul
 
@@ -50,7 +50,7 @@ func.func @f(%a: tensor<{m}x{k}x{t}>, %b: tensor<{k}x{n}x{t}>) -> tensor<{m}x{n}
     (8, 8, 10, "f32", True),
 ])
 def test_pass_selects_matmuls(m, k, n, element, vectorized):
-    with runtime.context():
+    with context():
         module = ir.Module.parse(MATMUL.format(m=m, k=k, n=n, t=element))
         MiraxVectorizeMatmul()(module.operation)
         module.operation.verify()
@@ -63,7 +63,7 @@ def test_pass_selects_matmuls(m, k, n, element, vectorized):
 def test_pass_keeps_other_layouts_and_accumulations():
     """A matmul with a transposed B (dot_general's lowering transposes operands into
     plain layouts first) or accumulating into a C it is given keeps its loops."""
-    with runtime.context():
+    with context():
         module = ir.Module.parse("""
         func.func @f(%a: tensor<8x4xf32>, %b: tensor<32x4xf32>, %c: tensor<8x32xf32>, %d: tensor<4x32xf32>)
             -> (tensor<8x32xf32>, tensor<8x32xf32>) {
