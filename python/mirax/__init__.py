@@ -10,5 +10,7 @@ from mirax.platforms import default_backend, devices
 from mirax.vmapping import vmap
 from mirax.custom_derivatives import custom_jvp, custom_vjp
 from mirax.ad import grad, hessian, jacfwd, jacrev, jvp, linear_transpose, linearize, value_and_grad, vjp
+from mirax.ad_checkpoint import checkpoint, checkpoint_policies, remat
+from mirax import ad_checkpoint
 from mirax import test_util
 from mirax import random

@@ -1,0 +1,92 @@
+"""checkpoint (remat), as jax.checkpoint: the function's values, but reverse mode saves
+only its inputs and recomputes its forward pass in the backward pass.
+
+The function is traced once into a body of its own, and the checkpoint is a call of a
+declared function naming it (dialect/transformations.py `mirax.checkpoint_body`),
+whose rules (dialect/control_flow/checkpoint.py) differentiate it by the body's JVP and
+VJP at its inputs and batch it into a checkpoint of the batched body."""
+import functools
+import types
+
+from mirax.core import current_trace, to_array
+from mirax.dialect import tensor_type
+from mirax.dialect.ir_util import declare
+from mirax.dialect.transformations import CHECKPOINT_BODY, CHECKPOINT_PREVENT_CSE
+from mirax.lax._control_flow import _trace
+from mirax.mlir import ir
+from mirax.tree_util import tree_flatten, tree_unflatten
+
+__all__ = ["checkpoint", "checkpoint_policies", "remat"]
+
+
+def everything_saveable(*_, **__):
+    """Save every residual: a plain call, as if checkpoint were not used."""
+    return True
+
+
+def nothing_saveable(*_, **__):
+    """Save none: recompute everything (the default, policy=None)."""
+    return False
+
+
+checkpoint_policies = types.SimpleNamespace(everything_saveable=everything_saveable,
+                                            nothing_saveable=nothing_saveable)
+
+
+def checkpoint(fun, *, prevent_cse=True, policy=None, static_argnums=(), static_argnames=()):
+    """`fun`, recomputed rather than saved for reverse-mode differentiation, as
+    jax.checkpoint. `static_argnums` are Python values baked into the trace; with
+    `prevent_cse` the recomputation survives compilation (the body's call is not
+    inlined into the forward pass); policies: None and the two of `checkpoint_policies`."""
+    if policy not in (None, nothing_saveable, everything_saveable):
+        raise NotImplementedError(f"checkpoint: policy {getattr(policy, '__name__', policy)!r} is not supported; "
+                                  f"mirax supports None, checkpoint_policies.nothing_saveable and "
+                                  f"checkpoint_policies.everything_saveable")
+    if static_argnames:
+        raise NotImplementedError("checkpoint: static_argnames is not supported; use static_argnums")
+    if not isinstance(prevent_cse, bool):
+        raise NotImplementedError(f"checkpoint: prevent_cse must be a bool (per-argument prevent_cse is not "
+                                  f"supported), got {prevent_cse!r}")
+    if type(static_argnums) is int:
+        static_argnums = (static_argnums,)
+    elif not (type(static_argnums) is tuple and all(type(d) is int for d in static_argnums)):
+        raise TypeError("the `static_argnums` argument to `jax.checkpoint` / `jax.remat` must be an int, tuple of "
+                        f"ints or, bool, but got value {static_argnums}")
+
+    @functools.wraps(fun)
+    def fun_remat(*args, **kwargs):
+        if not all(-len(args) <= d < len(args) for d in static_argnums):
+            raise ValueError("the `static_argnums` argument to `jax.checkpoint` / `jax.remat` can only take integer "
+                             "values greater than or equal to `-len(args)` and less than `len(args)`, but got "
+                             f"{static_argnums}, while `len(args)` = {len(args)}")
+        # Nothing to recompute without a trace (no differentiation), nor when everything is saved.
+        if current_trace() is None or policy is everything_saveable:
+            return fun(*args, **kwargs)
+        static = {d % len(args) for d in static_argnums}
+        leaves, tree = tree_flatten(([a for i, a in enumerate(args) if i not in static], kwargs))
+        leaves = [to_array(x) for x in leaves]
+
+        def body(inputs):
+            dynamic, keywords = iter(inputs[0]), inputs[1]
+            return fun(*(args[i] if i in static else next(dynamic) for i in range(len(args))), **keywords)
+
+        traced, out_tree = _trace(body, tree, [x.aval for x in leaves], getattr(fun, "__name__", "fun"))
+        operands = leaves + list(traced.constvars)
+
+        def declare_checkpoint(module, symbols):
+            (symbol,) = symbols
+            ftype = ir.FunctionType.get([tensor_type(x.aval.shaped) for x in operands],
+                                        [tensor_type(a.shaped) for a in traced.out_avals])
+            attributes = {CHECKPOINT_BODY: ir.FlatSymbolRefAttr.get(symbol)}
+            if prevent_cse:
+                attributes[CHECKPOINT_PREVENT_CSE] = ir.UnitAttr.get()
+            return declare(module, f"checkpoint_{symbol}{'' if prevent_cse else '_cse'}", ftype,
+                           ir.Location.unknown(), attributes)
+
+        outs = current_trace().call_declared([traced], declare_checkpoint, operands, traced.out_avals)
+        return tree_unflatten(out_tree, outs)
+
+    return fun_remat
+
+
+remat = checkpoint
