@@ -49,12 +49,12 @@ def checkpoint(fun, *, prevent_cse=True, policy=None, static_argnums=(), static_
                                   f"supported), got {prevent_cse!r}")
     if type(static_argnums) is int:
         static_argnums = (static_argnums,)
-    elif not (type(static_argnums) is tuple and all(type(d) is int for d in static_argnums)):
-        raise TypeError("the `static_argnums` argument to `jax.checkpoint` / `jax.remat` must be an int, tuple of "
-                        f"ints or, bool, but got value {static_argnums}")
 
     @functools.wraps(fun)
-    def fun_remat(*args, **kwargs):
+    def fun_remat(*args, **kwargs):  # JAX's checks of static_argnums, at the call as JAX's
+        if not (type(static_argnums) is tuple and all(type(d) is int for d in static_argnums)):
+            raise TypeError("the `static_argnums` argument to `jax.checkpoint` / `jax.remat` must be an int, tuple "
+                            f"of ints or, bool, but got value {static_argnums}")
         if not all(-len(args) <= d < len(args) for d in static_argnums):
             raise ValueError("the `static_argnums` argument to `jax.checkpoint` / `jax.remat` can only take integer "
                              "values greater than or equal to `-len(args)` and less than `len(args)`, but got "

@@ -30,7 +30,8 @@ def _declare(module, checkpoint, symbol, ftype, body, **extra):
 
 
 def _once(module, symbol, inputs, results, location, build):
-    """ir_util.define, unless @symbol is already defined (a construct called twice)."""
+    """ir_util.define, unless @symbol is already defined (a construct called twice:
+    define would give it a second, dead block)."""
     return symbol if symbol in functions(module) else define(module, symbol, inputs, results, location, build)
 
 
