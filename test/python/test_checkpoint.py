@@ -119,7 +119,12 @@ def _exps(prevent_cse, policy=None):
 
 def test_recomputation_survives_compilation():
     """With prevent_cse the backward pass computes exp again; without, inlining and CSE
-    merge it with the forward pass's, as when everything is saved."""
+    merge it with the forward pass's, as when everything is saved. Only the
+    recomputation's call is kept from the inliner: elsewhere fusion reaches across."""
+    f = lambda x: mjnp.sum(mjnp.sin(mirax.checkpoint(mjnp.exp)(x)))  # noqa: E731
+    x = np.ones(3, np.float32)
+    assert mirax.jit(f).lower(x).as_text("linalg").count("no_inline") == 0
+    assert mirax.jit(mirax.grad(f)).lower(x).as_text("linalg").count("no_inline") == 1
     assert _exps(prevent_cse=True) == 2
     assert _exps(prevent_cse=False) == 1
     assert _exps(prevent_cse=True, policy=mirax.checkpoint_policies.everything_saveable) == 1

@@ -79,12 +79,14 @@ SCAN_NUM_CARRY = "mirax.scan_num_carry"
 SCAN_NUM_XS = "mirax.scan_num_xs"
 SCAN_TANGENT_OF = "mirax.scan_tangent_of"
 SCAN_BODY_NUM_XS = "mirax.scan_body_num_xs"  # on a tangent part: how many xs the body takes
-# mirax.checkpoint: args... -> outputs..., naming its body args... -> outputs...;
-# `mirax.checkpoint_prevent_cse` keeps its lowered call out of the inliner, so that the
-# recomputation survives. `mirax.checkpoint_tangent_of` marks the tangent part of its
-# JVP (control_flow/checkpoint.py), which mirax-transpose turns into a checkpoint of
-# the body's VJP.
+# mirax.checkpoint: args... -> outputs..., naming its body args... -> outputs....
+# `mirax.checkpoint_tangent_of` marks the tangent part of its JVP
+# (control_flow/checkpoint.py), which mirax-transpose turns into a checkpoint of the
+# body's VJP, `mirax.checkpoint_differentiated` (JAX's remat `differentiated`): a
+# recomputation, whose lowered call is kept out of the inliner under
+# `mirax.checkpoint_prevent_cse`, so that it survives CSE.
 CHECKPOINT_BODY = "mirax.checkpoint_body"
+CHECKPOINT_DIFFERENTIATED = "mirax.checkpoint_differentiated"
 CHECKPOINT_PREVENT_CSE = "mirax.checkpoint_prevent_cse"
 CHECKPOINT_TANGENT_OF = "mirax.checkpoint_tangent_of"
 

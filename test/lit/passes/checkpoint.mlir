@@ -20,13 +20,17 @@
 //       DERIVE:   call @body_vjp_0_linear_transpose(
 // DERIVE-LABEL: func.func private @body_vjp_0_cotangent(
 //       DERIVE:   call @body_vjp_0(
-//       DERIVE: func.func private @c_transpose_0({{.*}}) -> tensor<f32> attributes {mirax.checkpoint_body = @body_vjp_0_cotangent, mirax.checkpoint_prevent_cse}
+//       DERIVE: func.func private @c_transpose_0({{.*}}) -> tensor<f32> attributes {mirax.checkpoint_body = @body_vjp_0_cotangent, mirax.checkpoint_differentiated, mirax.checkpoint_prevent_cse}
 
 /// Batching: a checkpoint of the batched body.
 //       DERIVE: func.func private @c_vmap4_in_0_n_out_0({{.*}}) -> tensor<4xf32> attributes {mirax.checkpoint_body = @body_vmap4_in_0_n_out_0, mirax.checkpoint_prevent_cse}
 
-/// Lowering: a call of the body, kept from the inliner.
+/// Lowering: a call of the body, kept from the inliner in a recomputation (a
+/// differentiated checkpoint), so that CSE does not merge it with the forward pass.
 // LOWER-LABEL: func.func private @c(%arg0: tensor<f32>, %arg1: tensor<f32>) -> tensor<f32> {
+//  LOWER-NEXT:   %[[R:.+]] = call @body(%arg0, %arg1) : (tensor<f32>, tensor<f32>) -> tensor<f32>
+//  LOWER-NEXT:   return %[[R]]
+// LOWER-LABEL: func.func private @recompute(%arg0: tensor<f32>, %arg1: tensor<f32>) -> tensor<f32> {
 //  LOWER-NEXT:   %[[R:.+]] = call @body(%arg0, %arg1) {no_inline} : (tensor<f32>, tensor<f32>) -> tensor<f32>
 //  LOWER-NEXT:   return %[[R]]
 func.func private @body(%x: tensor<f32>, %y: tensor<f32>) -> tensor<f32> {
@@ -35,6 +39,7 @@ func.func private @body(%x: tensor<f32>, %y: tensor<f32>) -> tensor<f32> {
   return %1 : tensor<f32>
 }
 func.func private @c(tensor<f32>, tensor<f32>) -> tensor<f32> attributes {mirax.checkpoint_body = @body, mirax.checkpoint_prevent_cse}
+func.func private @recompute(tensor<f32>, tensor<f32>) -> tensor<f32> attributes {mirax.checkpoint_body = @body, mirax.checkpoint_differentiated, mirax.checkpoint_prevent_cse}
 func.func private @f(%x: tensor<f32>, %y: tensor<f32>) -> tensor<f32> {
   %0 = call @c(%x, %y) : (tensor<f32>, tensor<f32>) -> tensor<f32>
   return %0 : tensor<f32>

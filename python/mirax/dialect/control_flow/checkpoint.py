@@ -2,17 +2,19 @@
 args... -> outputs... naming its body (`mirax.checkpoint_body`), args... -> outputs....
 Its JVP is the checkpoint and its tangent part (`mirax.checkpoint_tangent_of`), a
 checkpoint of the body's tangents, which transposes into a checkpoint of the body's
-VJP: the backward pass recomputes the body's forward from the args, which are all it
-saves. mirax-to-linalg gives it a call of its body; with `mirax.checkpoint_prevent_cse`
-that call is `no_inline`, so that the inliner and CSE do not merge the recomputation
-with the forward pass (as JAX's optimization barrier keeps XLA from it)."""
+VJP (`mirax.checkpoint_differentiated`): the backward pass recomputes the body's forward
+from the args, which are all it saves. mirax-to-linalg gives it a call of its body; in
+a differentiated checkpoint with `mirax.checkpoint_prevent_cse` that call is
+`no_inline`, so that the inliner and CSE do not merge the recomputation with the
+forward pass (JAX's remat puts an optimization barrier there)."""
 from mirax.mlir import func, ir
 
 from .. import rules
 from ..dependence import depends
 from ..ir_util import add_body, declare, define, function_type, functions, mark_derived
-from ..transformations import (ACTIVE, CHECKPOINT_BODY, CHECKPOINT_PREVENT_CSE, CHECKPOINT_TANGENT_OF, NOT_BATCHED,
-                               batched_type, declare_jvp, declare_vjp, declare_vmap, spell_axes)
+from ..transformations import (ACTIVE, CHECKPOINT_BODY, CHECKPOINT_DIFFERENTIATED, CHECKPOINT_PREVENT_CSE,
+                               CHECKPOINT_TANGENT_OF, NOT_BATCHED, batched_type, declare_jvp, declare_vjp,
+                               declare_vmap, spell_axes)
 from ..types import shaped_type
 from ..values import instantiate
 
@@ -22,10 +24,12 @@ def body_of(checkpoint):
 
 
 def _declare(module, checkpoint, symbol, ftype, body, **extra):
-    """A checkpoint of @body named `symbol`, preventing CSE as `checkpoint` does."""
+    """A checkpoint of @body named `symbol`, preventing CSE and differentiated as
+    `checkpoint` is."""
     attributes = {CHECKPOINT_BODY: ir.FlatSymbolRefAttr.get(body), **extra}
-    if CHECKPOINT_PREVENT_CSE in checkpoint.attributes:
-        attributes[CHECKPOINT_PREVENT_CSE] = ir.UnitAttr.get()
+    for flag in (CHECKPOINT_PREVENT_CSE, CHECKPOINT_DIFFERENTIATED):
+        if flag in checkpoint.attributes:
+            attributes[flag] = ir.UnitAttr.get()
     return declare(module, symbol, ftype, checkpoint.location, attributes)
 
 
@@ -82,7 +86,8 @@ class CheckpointRules(rules.Construct):
                         lambda a: list(func.CallOp(outputs + results, vjp, a).results)[len(outputs):])
         symbol = _declare(module, checkpoint,
                           f"{checkpoint.attributes['sym_name'].value}_transpose_{'_'.join(map(str, active))}",
-                          ir.FunctionType.get(inputs, results), wrapper)
+                          ir.FunctionType.get(inputs, results), wrapper,
+                          **{CHECKPOINT_DIFFERENTIATED: ir.UnitAttr.get()})
         grads = func.CallOp(results, symbol, args + cts).results
         return [None] * len(args) + list(grads)
 
@@ -100,14 +105,15 @@ class CheckpointRules(rules.Construct):
         return list(func.CallOp(types, symbol, operands).results), [None if a == NOT_BATCHED else 0 for a in out_axes]
 
     def lower(self, module, checkpoint):
-        """A call of the body, kept out of the inliner where CSE is prevented."""
+        """A call of the body, kept out of the inliner in a recomputation where CSE is
+        prevented (elsewhere inlined: fusion reaches across it)."""
+        flags = (CHECKPOINT_BODY, CHECKPOINT_PREVENT_CSE, CHECKPOINT_DIFFERENTIATED, CHECKPOINT_TANGENT_OF, ACTIVE)
         block = add_body(checkpoint)
         with ir.InsertionPoint(block), checkpoint.location:
             call = func.CallOp(list(function_type(checkpoint).results), body_of(checkpoint), list(block.arguments))
-            call.no_inline = CHECKPOINT_PREVENT_CSE in checkpoint.attributes
+            call.no_inline = all(a in checkpoint.attributes for a in flags[1:3])
             func.ReturnOp(list(call.results))
-        mark_derived(checkpoint, *(a for a in (CHECKPOINT_BODY, CHECKPOINT_PREVENT_CSE, CHECKPOINT_TANGENT_OF, ACTIVE)
-                                   if a in checkpoint.attributes))
+        mark_derived(checkpoint, *(a for a in flags if a in checkpoint.attributes))
 
 
 rules.register(CheckpointRules())
