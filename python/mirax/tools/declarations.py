@@ -1,7 +1,7 @@
 """Checks of the mirax declarations in hand-written IR, which mirax-opt runs on its
 input before any pass: a transformation's declaration (`mirax.jvp_of`, `vjp_of`,
-`transpose_of`, `vmap_of`), a declared loop, cond or scan and a custom rule must name
-functions of the module, carry their attributes with the right kinds and values, and
+`transpose_of`, `vmap_of`), a declared loop, cond, scan or checkpoint and a custom
+rule must name functions of the module, carry their attributes with the right kinds and values, and
 have the type their pass derives a body for. The passes themselves trust the
 declarations the mirax API makes; here a broken one becomes an error at its
 function, instead of a Python exception deep in a pass.
@@ -14,7 +14,8 @@ The types follow the declare_* functions (dialect/transformations.py):
 """
 from mirax.dialect.dependence import callees
 from mirax.dialect.ir_util import body, function_type
-from mirax.dialect.transformations import (ACTIVE, AXIS_SIZE, COND_BRANCHES, CUSTOM_LIN_OF, HOST_CALLBACK, IN_AXES,
+from mirax.dialect.transformations import (ACTIVE, AXIS_SIZE, CHECKPOINT_BODY, CHECKPOINT_DIFFERENTIATED,
+                                           CHECKPOINT_PREVENT_CSE, CHECKPOINT_TANGENT_OF, COND_BRANCHES, CUSTOM_LIN_OF, HOST_CALLBACK, IN_AXES,
                                            JVP_OF, JVP_RULE, LINEAR, NOT_BATCHED, NUM_PRIMALS, OUT_AXES, SCAN_BODY,
                                            SCAN_LENGTH, SCAN_NUM_CARRY, SCAN_NUM_XS, SCAN_REVERSE, TRANSPOSE_OF,
                                            VJP_BWD, VJP_FWD, VJP_OF, VMAP_OF, WHILE_BODY, WHILE_COND, batched_type,
@@ -54,6 +55,8 @@ def _check_function(table, function):
         _check_cond(table, function)
     if SCAN_BODY in function.attributes:
         _check_scan(table, function)
+    if CHECKPOINT_BODY in function.attributes:
+        _check_checkpoint(table, function)
     if JVP_RULE in function.attributes or VJP_FWD in function.attributes or VJP_BWD in function.attributes:
         _check_custom_rules(table, function)
     if HOST_CALLBACK in function.attributes:
@@ -210,6 +213,18 @@ def _check_cond(table, cond):
         if not isinstance(symbol, ir.FlatSymbolRefAttr) or symbol.value not in table:
             raise Invalid(f"attribute '{COND_BRANCHES}' must name functions of the module, got {symbol}")
         _check_type(table[symbol.value], ins[1:], outs, f"a branch of @{_name(cond)}")
+
+
+def _check_checkpoint(table, checkpoint):
+    ftype = function_type(checkpoint)
+    _check_type(_callee(table, checkpoint, CHECKPOINT_BODY), ftype.inputs, ftype.results,
+                f"the body of @{_name(checkpoint)}")
+    for flag in (CHECKPOINT_PREVENT_CSE, CHECKPOINT_DIFFERENTIATED):
+        if flag in checkpoint.attributes:
+            _attribute(checkpoint, flag, ir.UnitAttr, "a unit attribute")
+    if CHECKPOINT_TANGENT_OF in checkpoint.attributes:
+        _callee(table, checkpoint, CHECKPOINT_TANGENT_OF)
+        _attribute(checkpoint, ACTIVE, ir.DenseI64ArrayAttr, "an array<i64>")
 
 
 def _check_scan(table, scan):
