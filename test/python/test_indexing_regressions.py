@@ -9,7 +9,7 @@ import pytest
 
 import mirax
 import mirax.numpy as mjnp
-from oracle import assert_close, rand
+from oracle import assert_close, check, rand
 
 LIBS = {"jax": (jax, jjnp), "mirax": (mirax, mjnp)}
 
@@ -307,3 +307,24 @@ def test_scatter_multiply_gradient_needs_unique_indices_as_jax(name):
         assert got == want
     else:
         assert_close(got, want)
+
+
+GATHER_MODES = [None, "clip", "fill", "promise_in_bounds", "drop"]
+
+
+@pytest.mark.parametrize("mode", GATHER_MODES)
+def test_out_of_range_gathers_and_their_transposes_follow_the_mode_as_jax(mode):
+    """A gather clamps an out-of-range index by default (PROMISE_IN_BOUNDS), and its
+    transpose drops it, as XLA and JAX do; 'clip' clamps both ways, 'fill'/'drop' fill
+    and drop (fuzzer finding: mirax's gradient clamped where JAX's drops)."""
+    def results(m):
+        x = m.numpy.array([[1.0, 2.0, 3.0]])
+        get = lambda x: x.at[:, m.numpy.array([5])].get(mode=mode)  # noqa: E731
+        dn = m.lax.GatherDimensionNumbers(offset_dims=(0,), collapsed_slice_dims=(1,), start_index_map=(1,))
+        gather = lambda x: m.lax.gather(x, m.numpy.array([[5]]), dn, (1, 1),  # noqa: E731
+                                        mode=None if mode == "drop" else mode)
+        add = lambda v: x.at[:, m.numpy.array([5])].add(v, mode=None if mode == "fill" else mode)  # noqa: E731
+        return (get(x), m.grad(lambda x: get(x).sum())(x), m.jit(m.grad(lambda x: gather(x).sum()))(x),
+                m.vmap(gather)(m.numpy.stack([x, x])), add(1.0), m.grad(lambda v: add(v).sum())(1.0))
+
+    check(results(mirax), results(jax))

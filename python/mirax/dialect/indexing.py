@@ -2,9 +2,11 @@
 array of start indices, with XLA's dimension numbers. As in JAX, the last dimension
 of the indices holds the index vectors (XLA's index_vector_dim).
 
-Out-of-range start indices follow `mode`: "clip" clamps each window into the operand
-(XLA's own behaviour); "fill" gives gathered windows of the fill value and drops
-scattered windows.
+Out-of-range start indices follow `mode`: "clip" clamps each window into the operand;
+"fill" gives gathered windows of the fill value and drops scattered windows;
+"promise_in_bounds" (the caller promises none is out of range) does what XLA does
+with them, clamping gathered windows and dropping scattered ones, so that a gather's
+transpose drops what the gather clamped, as JAX's.
 """
 import numpy as np
 
@@ -19,7 +21,7 @@ from .ops import build
 from .types import ShapedType, is_complex, is_integer
 from .values import add_tangents, full, full_like, instantiate, type_of, zeros
 
-MODES = ("clip", "fill")
+MODES = ("clip", "fill", "promise_in_bounds")
 COMBINERS = ("set", "add", "mul", "min", "max")
 # The scalar rule of each combiner but set, which keeps the new value.
 COMBINE = {"add": scalar.add, "mul": scalar.mul, "min": scalar.min_, "max": scalar.max_}
@@ -152,7 +154,8 @@ def _lower_gather(node, operand, indices, fill_value):
             window[d] = idx[out_dim]
         position, in_range = _locate(
             operand_type.shape, p["slice_sizes"], indices, indices_type.dtype, [idx[d] for d in batch_dims], window,
-            p["start_index_map"], p["operand_batching_dims"], p["start_indices_batching_dims"], p["mode"])
+            p["start_index_map"], p["operand_batching_dims"], p["start_indices_batching_dims"],
+            "fill" if p["mode"] == "fill" else "clip")
         value = tensor.extract(operand, position)
         return value if in_range is None else arith.select(in_range, value, fill)
 
@@ -233,7 +236,7 @@ def _lower_scatter(node, operand, indices, updates):
         position, in_range = _locate(
             operand_type.shape, window_sizes, indices, indices_type.dtype,
             [position_in_updates[d] for d in scatter_dims], window, p["scatter_dims_to_operand_dims"],
-            p["operand_batching_dims"], p["scatter_indices_batching_dims"], p["mode"])
+            p["operand_batching_dims"], p["scatter_indices_batching_dims"], "clip" if p["mode"] == "clip" else "fill")
         result = loop.inner_iter_args[0]
         old = tensor.extract(result, position)
         new = combine(old, tensor.extract(updates, position_in_updates))

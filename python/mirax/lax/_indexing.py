@@ -57,6 +57,10 @@ class GatherScatterMode(enum.Enum):
         raise ValueError(f'Unknown gather mode "{s}"')
 
 
+_DIALECT_MODES = {GatherScatterMode.CLIP: "clip", GatherScatterMode.FILL_OR_DROP: "fill",
+                  GatherScatterMode.PROMISE_IN_BOUNDS: "promise_in_bounds"}
+
+
 def _ints(values):
     return tuple(int(v) for v in values)
 
@@ -77,10 +81,12 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
            indices_are_sorted=False, mode=None, fill_value=None):
     operand, start_indices = to_array(operand), to_array(start_indices)
     dtype = operand.aval.dtype
-    # As in jax.lax, gather's default mode is PROMISE_IN_BOUNDS (which clamps).
-    fill = mode is not None and GatherScatterMode.from_any(mode) == GatherScatterMode.FILL_OR_DROP
+    # As in jax.lax, gather's default mode is PROMISE_IN_BOUNDS (which clamps, and whose
+    # transpose drops).
+    mode = GatherScatterMode.PROMISE_IN_BOUNDS if mode is None else GatherScatterMode.from_any(mode)
+    fill = mode == GatherScatterMode.FILL_OR_DROP
     if not fill:
-        fill_value = 0  # unused in mode "clip"
+        fill_value = 0  # unused outside mode "fill"
     elif fill_value is None:
         fill_value = _default_fill(dtype)
     dn = dimension_numbers
@@ -89,7 +95,7 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
         offset_dims=_ints(dn.offset_dims), collapsed_slice_dims=_ints(dn.collapsed_slice_dims),
         start_index_map=_ints(dn.start_index_map), operand_batching_dims=_ints(dn.operand_batching_dims),
         start_indices_batching_dims=_ints(dn.start_indices_batching_dims), slice_sizes=_ints(slice_sizes),
-        mode="fill" if fill else "clip", weak_type=operand.aval.weak_type,
+        mode=_DIALECT_MODES[mode], weak_type=operand.aval.weak_type,
     )
     return out
 
@@ -100,7 +106,6 @@ def _scatter(combiner):
         operand, scatter_indices, updates = to_array(operand), to_array(scatter_indices), to_array(updates)
         if updates.aval.weak_type:  # Python scalars take the operand's dtype
             updates = convert_element_type(updates, operand.aval.dtype)
-        clip = GatherScatterMode.from_any(mode) == GatherScatterMode.CLIP
         dn = dimension_numbers
         (out,) = bind(
             ScatterOp, operand, scatter_indices, updates,
@@ -108,7 +113,7 @@ def _scatter(combiner):
             scatter_dims_to_operand_dims=_ints(dn.scatter_dims_to_operand_dims),
             operand_batching_dims=_ints(dn.operand_batching_dims),
             scatter_indices_batching_dims=_ints(dn.scatter_indices_batching_dims),
-            combiner=combiner, mode="clip" if clip else "fill", unique_indices=bool(unique_indices),
+            combiner=combiner, mode=_DIALECT_MODES[GatherScatterMode.from_any(mode)], unique_indices=bool(unique_indices),
             weak_type=operand.aval.weak_type,
         )
         return out

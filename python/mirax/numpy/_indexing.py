@@ -150,7 +150,8 @@ def _getitem(x, index):
 
 def _rewriting_take(x, index, mode=None, fill_value=None):
     """x[index]: slices when the index is basic, else a gather (`mode` says how it treats
-    out-of-bounds indices: clip by default; 'fill' gives fill_value)."""
+    out-of-bounds indices: by default clamped, and dropped by its transpose, as JAX's
+    PROMISE_IN_BOUNDS; 'fill' gives fill_value)."""
     parsed = _parse(x.aval.shape, index)
     has_arrays = any(kind == "array" for kind, _ in parsed.entries)
     fills = mode is not None and lax.GatherScatterMode.from_any(mode) == lax.GatherScatterMode.FILL_OR_DROP
@@ -163,7 +164,7 @@ def _rewriting_take(x, index, mode=None, fill_value=None):
         return lax.broadcast_in_dim(lax.convert_element_type(0, x.aval.dtype, x.aval.weak_type),
                                     indexer.slice_shape, ())
     out = lax.gather(x, indexer.indices, indexer.dnums, indexer.slice_sizes,
-                     mode="clip" if mode is None else mode, fill_value=fill_value)
+                     mode=mode, fill_value=fill_value)
     return lax.reshape(out, indexer.slice_shape)  # inserts the None dimensions
 
 

@@ -400,7 +400,7 @@ func.func @dot_contracting_count(%a: tensor<2x3xf32>, %b: tensor<3x5xf32>) {
 
 /// Modes, combiners, window sizes, fill values and update shapes are checked.
 func.func @gather_mode(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>, %fill: tensor<f32>) {
-  // expected-error @+1 {{'mirax.gather' op mode must be one of clip, fill, got 'wrap'}}
+  // expected-error @+1 {{'mirax.gather' op mode must be one of clip, fill, promise_in_bounds, got 'wrap'}}
   %0 = "mirax.gather"(%x, %i, %fill) {offset_dims = array<i64: 1>, collapsed_slice_dims = array<i64: 0>, start_index_map = array<i64: 0>, operand_batching_dims = array<i64>, start_indices_batching_dims = array<i64>, slice_sizes = array<i64: 1, 3>, mode = "wrap"} : (tensor<5x3xf32>, tensor<4x1xi32>, tensor<f32>) -> tensor<4x3xf32>
   return
 }
