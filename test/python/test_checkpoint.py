@@ -49,7 +49,12 @@ def programs(api, np_):
         a, b = api.checkpoint(lambda d, *, k: (np_.sin(d["u"]) * k, np_.cos(d["v"])))({"u": x, "v": 2 * x}, k=x)
         return np_.sum(a * b)
 
-    return {"mlp": mlp, "scan_inside": scan_inside, "cond_inside": cond_inside, "nested": nested, "static": static,
+    step = api.checkpoint(lambda c, v: np_.tanh(c * v + np_.sin(c)))
+
+    def in_scan(xs):  # each step checkpointed, remat's common use
+        return np_.sum(lax.scan(lambda c, v: (step(c, v), c), np_.ones(3), xs)[1] ** 2)
+
+    return {"mlp": mlp, "scan_inside": scan_inside, "in_scan": in_scan, "cond_inside": cond_inside, "nested": nested, "static": static,
             "pytrees": pytrees}
 
 
@@ -58,6 +63,7 @@ ARGS = {
     "mlp": (rng.normal(size=(3, 4)).astype(np.float32), rng.normal(size=4).astype(np.float32),
             rng.normal(size=(2, 3)).astype(np.float32)),
     "scan_inside": (rng.normal(size=4).astype(np.float32),),
+    "in_scan": (rng.normal(size=(5, 3)).astype(np.float32),),
     "cond_inside": (rng.normal(size=3).astype(np.float32), rng.normal(size=3).astype(np.float32)),
     "nested": (rng.normal(size=3).astype(np.float32),),
     "static": (rng.normal(size=3).astype(np.float32),),
@@ -76,7 +82,7 @@ def test_values_and_gradients(name):
     check(mirax.jit(mirax.grad(MIRAX[name], argnums))(*args), want, name, TOLERANCE)
 
 
-@pytest.mark.parametrize("name", ["mlp", "cond_inside", "static"])
+@pytest.mark.parametrize("name", ["mlp", "cond_inside", "static", "in_scan"])
 def test_second_order(name):
     check_grads(MIRAX[name], ARGS[name], order=2, atol=2e-2, rtol=2e-2)
 
