@@ -54,8 +54,8 @@ def programs(api, np_):
     def in_scan(xs):  # each step checkpointed, remat's common use
         return np_.sum(lax.scan(lambda c, v: (step(c, v), c), np_.ones(3), xs)[1] ** 2)
 
-    return {"mlp": mlp, "scan_inside": scan_inside, "in_scan": in_scan, "cond_inside": cond_inside, "nested": nested, "static": static,
-            "pytrees": pytrees}
+    return {"mlp": mlp, "scan_inside": scan_inside, "in_scan": in_scan, "cond_inside": cond_inside, "nested": nested,
+            "static": static, "pytrees": pytrees}
 
 
 rng = np.random.default_rng(0)

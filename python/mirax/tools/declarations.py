@@ -15,11 +15,11 @@ The types follow the declare_* functions (dialect/transformations.py):
 from mirax.dialect.dependence import callees
 from mirax.dialect.ir_util import body, function_type
 from mirax.dialect.transformations import (ACTIVE, AXIS_SIZE, CHECKPOINT_BODY, CHECKPOINT_DIFFERENTIATED,
-                                           CHECKPOINT_PREVENT_CSE, CHECKPOINT_TANGENT_OF, COND_BRANCHES, CUSTOM_LIN_OF, HOST_CALLBACK, IN_AXES,
-                                           JVP_OF, JVP_RULE, LINEAR, NOT_BATCHED, NUM_PRIMALS, OUT_AXES, SCAN_BODY,
-                                           SCAN_LENGTH, SCAN_NUM_CARRY, SCAN_NUM_XS, SCAN_REVERSE, TRANSPOSE_OF,
-                                           VJP_BWD, VJP_FWD, VJP_OF, VMAP_OF, WHILE_BODY, WHILE_COND, batched_type,
-                                           jvp_type, transpose_type, vjp_type)
+                                           CHECKPOINT_PREVENT_CSE, CHECKPOINT_TANGENT_OF, COND_BRANCHES, CUSTOM_LIN_OF,
+                                           HOST_CALLBACK, IN_AXES, JVP_OF, JVP_RULE, LINEAR, NOT_BATCHED, NUM_PRIMALS,
+                                           OUT_AXES, SCAN_BODY, SCAN_LENGTH, SCAN_NUM_CARRY, SCAN_NUM_XS, SCAN_REVERSE,
+                                           TRANSPOSE_OF, VJP_BWD, VJP_FWD, VJP_OF, VMAP_OF, WHILE_BODY, WHILE_COND,
+                                           batched_type, jvp_type, transpose_type, vjp_type)
 from mirax.mlir import ir
 
 TRANSFORMS = {JVP_OF: ACTIVE, VJP_OF: ACTIVE, TRANSPOSE_OF: LINEAR, VMAP_OF: None}

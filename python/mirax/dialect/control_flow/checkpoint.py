@@ -96,7 +96,8 @@ class CheckpointRules(rules.Construct):
         depend on a batched arg."""
         table = functions(module)
         in_axes = [NOT_BATCHED if d is None else d for d in dims]
-        out_axes = [0 if flag else NOT_BATCHED for flag in self.depends(table, checkpoint, [d is not None for d in dims])]
+        batched_outputs = self.depends(table, checkpoint, [d is not None for d in dims])
+        out_axes = [0 if flag else NOT_BATCHED for flag in batched_outputs]
         batched = declare_vmap(module, table[body_of(checkpoint)], in_axes, out_axes, size)
         types = [batched_type(t, a, size) for t, a in zip(op.results.types, out_axes, strict=True)]
         symbol = _declare(module, checkpoint, f"{checkpoint.attributes['sym_name'].value}_vmap{size}_in_"
