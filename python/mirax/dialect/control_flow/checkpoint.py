@@ -11,12 +11,12 @@ from mirax.mlir import func, ir
 
 from .. import rules
 from ..dependence import depends
-from ..ir_util import add_body, declare, define, function_type, functions, mark_derived
+from ..ir_util import add_body, declare, function_type, functions, mark_derived
 from ..transformations import (ACTIVE, CHECKPOINT_BODY, CHECKPOINT_DIFFERENTIATED, CHECKPOINT_PREVENT_CSE,
-                               CHECKPOINT_TANGENT_OF, NOT_BATCHED, batched_type, declare_jvp, declare_vjp,
-                               declare_vmap, spell_axes)
+                               CHECKPOINT_TANGENT_OF, NOT_BATCHED, batched_type, declare_vmap, spell_axes)
 from ..types import shaped_type
 from ..values import instantiate
+from . import wrappers
 
 
 def body_of(checkpoint):
@@ -31,12 +31,6 @@ def _declare(module, checkpoint, symbol, ftype, body, **extra):
         if flag in checkpoint.attributes:
             attributes[flag] = ir.UnitAttr.get()
     return declare(module, symbol, ftype, checkpoint.location, attributes)
-
-
-def _once(module, symbol, inputs, results, location, build):
-    """ir_util.define, unless @symbol is already defined (a construct called twice:
-    define would give it a second, dead block)."""
-    return symbol if symbol in functions(module) else define(module, symbol, inputs, results, location, build)
 
 
 class CheckpointRules(rules.Construct):
@@ -58,11 +52,9 @@ class CheckpointRules(rules.Construct):
         active = [i for i, t in enumerate(in_tangents) if t is not None]
         tangents = [in_tangents[i] for i in active]
         inputs = [v.type for v in in_primals + tangents]
-        body_jvp = declare_jvp(module, functions(module)[body_of(checkpoint)], active)
-        wrapper = _once(module, f"{body_jvp}_tangent", inputs, types, checkpoint.location,
-                        lambda a: list(func.CallOp(types * 2, body_jvp, a).results)[len(types):])
+        body = wrappers.tangents(module, functions(module)[body_of(checkpoint)], active, checkpoint.location)
         symbol = _declare(module, checkpoint, f"{name}_tangent_{'_'.join(map(str, active))}",
-                          ir.FunctionType.get(inputs, types), wrapper,
+                          ir.FunctionType.get(inputs, types), body,
                           **{CHECKPOINT_TANGENT_OF: ir.FlatSymbolRefAttr.get(name),
                              ACTIVE: ir.DenseI64ArrayAttr.get(active)})
         return outputs, list(func.CallOp(types, symbol, in_primals + tangents).results)
@@ -80,13 +72,10 @@ class CheckpointRules(rules.Construct):
         cts = [instantiate(ct, shaped_type(r.type)) for ct, r in zip(cts, op.results, strict=True)]
         inputs = [v.type for v in args + cts]
         results = [ftype.inputs[i] for i in active]
-        outputs = list(ftype.results)
-        vjp = declare_vjp(module, table[body_of(checkpoint)], active)
-        wrapper = _once(module, f"{vjp}_cotangent", inputs, results, checkpoint.location,
-                        lambda a: list(func.CallOp(outputs + results, vjp, a).results)[len(outputs):])
+        body = wrappers.cotangents(module, table[body_of(checkpoint)], active, checkpoint.location)
         symbol = _declare(module, checkpoint,
                           f"{checkpoint.attributes['sym_name'].value}_transpose_{'_'.join(map(str, active))}",
-                          ir.FunctionType.get(inputs, results), wrapper,
+                          ir.FunctionType.get(inputs, results), body,
                           **{CHECKPOINT_DIFFERENTIATED: ir.UnitAttr.get()})
         grads = func.CallOp(results, symbol, args + cts).results
         return [None] * len(args) + list(grads)
