@@ -12,7 +12,7 @@ from mirax.core import current_trace, to_array
 from mirax.dialect import tensor_type
 from mirax.dialect.ir_util import declare
 from mirax.dialect.transformations import CHECKPOINT_BODY, CHECKPOINT_PREVENT_CSE
-from mirax.lax._control_flow import _trace
+from mirax.lax._control_flow import _run_now, _trace
 from mirax.mlir import ir
 from mirax.tree_util import tree_flatten, tree_unflatten
 
@@ -36,8 +36,9 @@ checkpoint_policies = types.SimpleNamespace(everything_saveable=everything_savea
 def checkpoint(fun, *, prevent_cse=True, policy=None, static_argnums=(), static_argnames=()):
     """`fun`, recomputed rather than saved for reverse-mode differentiation, as
     jax.checkpoint. `static_argnums` are Python values baked into the trace; with
-    `prevent_cse` the recomputation survives compilation (the body's call is not
-    inlined into the forward pass); policies: None and the two of `checkpoint_policies`."""
+    `prevent_cse` the recomputation survives compilation (its call is not inlined, so
+    CSE cannot merge it with the forward pass); policies: None and the two of
+    `checkpoint_policies`."""
     if policy not in (None, nothing_saveable, everything_saveable):
         raise NotImplementedError(f"checkpoint: policy {getattr(policy, '__name__', policy)!r} is not supported; "
                                   f"mirax supports None, checkpoint_policies.nothing_saveable and "
@@ -59,32 +60,38 @@ def checkpoint(fun, *, prevent_cse=True, policy=None, static_argnums=(), static_
             raise ValueError("the `static_argnums` argument to `jax.checkpoint` / `jax.remat` can only take integer "
                              "values greater than or equal to `-len(args)` and less than `len(args)`, but got "
                              f"{static_argnums}, while `len(args)` = {len(args)}")
-        # Nothing to recompute without a trace (no differentiation), nor when everything is saved.
-        if current_trace() is None or policy is everything_saveable:
+        if policy is everything_saveable:  # nothing to recompute: a plain call
             return fun(*args, **kwargs)
         static = {d % len(args) for d in static_argnums}
-        leaves, tree = tree_flatten(([a for i, a in enumerate(args) if i not in static], kwargs))
-        leaves = [to_array(x) for x in leaves]
 
-        def body(inputs):
-            dynamic, keywords = iter(inputs[0]), inputs[1]
-            return fun(*(args[i] if i in static else next(dynamic) for i in range(len(args))), **keywords)
+        def call(dynamic):
+            """The checkpoint's call on the dynamic arguments, ([positional...], {keyword: ...})."""
+            leaves, tree = tree_flatten(dynamic)
+            leaves = [to_array(x) for x in leaves]
 
-        traced, out_tree = _trace(body, tree, [x.aval for x in leaves], getattr(fun, "__name__", "fun"))
-        operands = leaves + list(traced.constvars)
+            def body(inputs):
+                positional, keywords = iter(inputs[0]), inputs[1]
+                return fun(*(args[i] if i in static else next(positional) for i in range(len(args))), **keywords)
 
-        def declare_checkpoint(module, symbols):
-            (symbol,) = symbols
-            ftype = ir.FunctionType.get([tensor_type(x.aval.shaped) for x in operands],
-                                        [tensor_type(a.shaped) for a in traced.out_avals])
-            attributes = {CHECKPOINT_BODY: ir.FlatSymbolRefAttr.get(symbol)}
-            if prevent_cse:
-                attributes[CHECKPOINT_PREVENT_CSE] = ir.UnitAttr.get()
-            return declare(module, f"checkpoint_{symbol}{'' if prevent_cse else '_cse'}", ftype,
-                           ir.Location.unknown(), attributes)
+            traced, out_tree = _trace(body, tree, [x.aval for x in leaves], getattr(fun, "__name__", "fun"))
+            operands = leaves + list(traced.constvars)
 
-        outs = current_trace().call_declared([traced], declare_checkpoint, operands, traced.out_avals)
-        return tree_unflatten(out_tree, outs)
+            def declare_checkpoint(module, symbols):
+                (symbol,) = symbols
+                ftype = ir.FunctionType.get([tensor_type(x.aval.shaped) for x in operands],
+                                            [tensor_type(a.shaped) for a in traced.out_avals])
+                attributes = {CHECKPOINT_BODY: ir.FlatSymbolRefAttr.get(symbol)}
+                if prevent_cse:
+                    attributes[CHECKPOINT_PREVENT_CSE] = ir.UnitAttr.get()
+                return declare(module, f"checkpoint_{symbol}{'' if prevent_cse else '_cse'}", ftype,
+                               ir.Location.unknown(), attributes)
+
+            outs = current_trace().call_declared([traced], declare_checkpoint, operands, traced.out_avals)
+            return tree_unflatten(out_tree, outs)
+
+        dynamic = ([a for i, a in enumerate(args) if i not in static], kwargs)
+        # Traced abstractly even when run now, as JAX's (Python control flow needs static_argnums).
+        return call(dynamic) if current_trace() is not None else _run_now(call, dynamic, "checkpoint")
 
     return fun_remat
 

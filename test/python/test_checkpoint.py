@@ -151,6 +151,15 @@ def test_unhashable_static_argument():
           jax.grad(jax.checkpoint(f, static_argnums=1))(2.0, [1.0, 2.0]))
 
 
+def test_traced_abstractly():
+    """Python control flow on a dynamic argument raises, eagerly too, as in JAX."""
+    f = lambda x: x if x > 0 else -x  # noqa: E731
+    with pytest.raises(jax.errors.ConcretizationTypeError):
+        jax.checkpoint(f)(1.0)
+    with pytest.raises(mirax.ConcretizationTypeError):
+        mirax.checkpoint(f)(1.0)
+
+
 def _raises(make, args, error):
     for api in (jax, mirax):
         with pytest.raises(error) as info:
