@@ -262,3 +262,33 @@ def test_good_values_into_a_vjp_function_as_jax():
              (lambda m: m.vjp(lambda x: (x * 2.0, m.numpy.arange(3)), m.numpy.ones(3))[1]((np.ones(3), np.ones(3))))]
     for i, case in enumerate(cases):
         check(case(mirax), case(jax), str(i))
+
+
+REDUCTIONS_OVER_NO_AXES = {
+    "max of a sum": lambda m, c, w: m.lax.reduce_max(m.numpy.sum(c * w), ()),
+    "max of a max": lambda m, c, w: m.lax.reduce_max(m.lax.reduce_max(c * w, (0,)), ()),
+    "min of a std": lambda m, c, w: m.lax.reduce_min(m.numpy.std(c * w), ()),
+    "max of a dot": lambda m, c, w: m.lax.reduce_max(m.numpy.dot(c, c * w), ()),
+    "sum of a stack's sum": lambda m, c, w: m.lax.reduce_sum(m.numpy.sum(m.numpy.stack([w, w * 2.0])), ()),
+}
+
+
+@pytest.mark.parametrize("name", REDUCTIONS_OVER_NO_AXES)
+def test_gradients_through_reductions_over_no_axes(name):
+    """A reduction over no axes is its operand: lowered as a 0-d fold reading its
+    initial value, upstream's elementwise fusion moved it into the next reduction's
+    loop, where it folded once per iteration (fuzzer finding, seed 727272 case 1307:
+    grad of reduce_max(std(...), ()) off by 25%)."""
+    c, w = np.array([-0.55, 1.42], np.float32), np.float32(0.0636)
+    fn = REDUCTIONS_OVER_NO_AXES[name]
+    for transform in ("grad", "jacrev"):
+        check(getattr(mirax, transform)(lambda w: fn(mirax, c, w))(w),
+              getattr(jax, transform)(lambda w: fn(jax, c, w))(w), transform, ROUNDING)
+
+
+def test_a_reduction_over_no_axes_keeps_negative_zero_as_jax():
+    x = np.array([-0.0, np.nan, 1.0], np.float32)
+    for name in ("reduce_sum", "reduce_max", "reduce_min", "reduce_prod"):
+        check(getattr(mirax.lax, name)(x, ()), getattr(jax.lax, name)(x, ()), name)
+        check(mirax.jit(lambda x: getattr(mirax.lax, name)(x, ()))(x), getattr(jax.lax, name)(x, ()), name)
+    assert np.signbit(np.asarray(mirax.lax.reduce_sum(x, ())))[0]

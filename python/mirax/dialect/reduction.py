@@ -203,6 +203,8 @@ def _reduce_lowering(combine, identity, tree):
         (x_type,), (out,) = node.in_types, node.out_types
         acc = accumulator_dtype(out.dtype)
         axes = node.params["axes"]
+        if not axes:  # nothing folds: the operand itself (a 0-d generic reading its init would
+            return [x]  # also be fused into a consumer's loop by upstream fusion, wrongly; and 0 + -0. is 0.)
         if tree and (is_float(acc) or is_complex(acc)) and axes and 0 not in x_type.shape:
             result, acc_type = tree_reduce(x, x_type, axes, acc, combine, identity)
         else:
