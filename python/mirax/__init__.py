@@ -11,6 +11,5 @@ from mirax.vmapping import vmap
 from mirax.custom_derivatives import custom_jvp, custom_vjp
 from mirax.ad import grad, hessian, jacfwd, jacrev, jvp, linear_transpose, linearize, value_and_grad, vjp
 from mirax.ad_checkpoint import checkpoint, checkpoint_policies, remat
-from mirax import ad_checkpoint
 from mirax import test_util
 from mirax import random
