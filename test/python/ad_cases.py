@@ -20,6 +20,7 @@ CASES = [
     ("inverse_hyperbolic", lambda m, x, y: m.arcsinh(x) + m.arccosh(y + 1.5) + m.arctanh(x / 4), "positive"),
     ("logistic_erf", lambda m, x, y: jax.nn.sigmoid(x) if m is jjnp else mirax.nn.sigmoid(x), "any"),
     ("erf", lambda m, x, y: (jax.scipy.special.erf if m is jjnp else mirax.scipy.special.erf)(x) * y, "any"),
+    ("erfc", lambda m, x, y: (jax.scipy.special.erfc if m is jjnp else mirax.scipy.special.erfc)(x) * y, "any"),
     ("pow", lambda m, x, y: x**y + x**3 + y**-2, "positive"),
     ("abs_max_min", lambda m, x, y: m.abs(x) + m.maximum(x, y) * m.minimum(x, 2.0 * y), "any"),
     ("atan2_rem", lambda m, x, y: m.arctan2(x, y) + m.fmod(x, y + 3.0), "positive"),

@@ -344,3 +344,11 @@ def test_every_public_name_of_jax_nn():
     """All of jax.nn but the cuDNN block-scaling config (see the report)."""
     missing = {n for n in dir(jax.nn) if not n.startswith("_")} - set(dir(mirax.nn))
     assert missing == {"get_scaled_dot_general_config"}, missing
+
+
+def test_exact_gelu_keeps_its_digits_in_the_left_tail():
+    """gelu(approximate=False) is JAX's 0.5 x erfc(-x / sqrt 2): relative accuracy where
+    1 + erf(x / sqrt 2) would cancel to a few digits, or to 0 below about -5.5."""
+    x = np.array([-9.0, -6.0, -4.5, -3.0, -1.0, 0.5], np.float32)
+    np.testing.assert_allclose(np.asarray(mirax.nn.gelu(x, approximate=False)),
+                               np.asarray(jax.nn.gelu(x, approximate=False)), rtol=2e-6, atol=0)

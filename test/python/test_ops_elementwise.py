@@ -221,6 +221,10 @@ def _erf(x):
     return np.vectorize(math.erf, otypes=[np.float64])(x)
 
 
+def _erfc(x):
+    return np.vectorize(math.erfc, otypes=[np.float64])(x)
+
+
 def _sign(x):
     return np.where(x == 0, x, np.sign(x))  # keeps -0
 
@@ -302,6 +306,7 @@ UNARY = [
     Case("atanh", lax.atanh, INEXACT, numpy_wide(np.arctanh)),
     Case("logistic", lax.logistic, INEXACT, numpy_wide(_logistic)),
     Case("erf", lax.erf, FLOATS, numpy_wide(_erf)),
+    Case("erfc", lax.erfc, FLOATS, numpy_wide(_erfc)),
     # JAX's float32 erf_inv is several ulps off near 1; its float64 one a few ulps.
     Case("erf_inv", lax.erf_inv, FLOATS, xla(lambda x: jlax.erf_inv(x.astype(np.float64)), _erf_inv_of_tiny),
          {**_ULPS, np.dtype(np.float64): 8}),

@@ -8,7 +8,7 @@ from oracle import check_vmap, rand
 
 UNARY = ["neg", "abs", "sign", "floor", "ceil", "round", "exp", "exp2", "expm1", "log", "log1p", "sqrt", "rsqrt",
          "cbrt", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
-         "logistic", "erf", "erf_inv", "is_finite", "real", "imag", "conj", "stop_gradient"]
+         "logistic", "erf", "erfc", "erf_inv", "is_finite", "real", "imag", "conj", "stop_gradient"]
 BINARY = ["add", "sub", "mul", "div", "rem", "max", "min", "atan2", "nextafter", "pow", "complex", "eq", "ne", "lt",
           "le", "gt", "ge"]
 INTEGER = ["bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "shift_left", "shift_right_logical",

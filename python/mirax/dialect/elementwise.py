@@ -222,6 +222,8 @@ LogisticOp = defjvp(unary("logistic", INEXACT, by_kind(in_f32(scalar.logistic), 
                     lambda t, r, x: ops.mul(t, ops.mul(r, ops.sub(_c(r, 1), r))))
 ErfOp = defjvp(unary("erf", FLOAT, math_(math.erf)),
                lambda t, r, x: ops.mul(t, ops.mul(_c(x, 2 / np.sqrt(np.pi)), ops.exp(ops.neg(_square(x))))))
+ErfcOp = defjvp(unary("erfc", FLOAT, math_(math.erfc)),
+                lambda t, r, x: ops.mul(t, ops.mul(_c(x, -2 / np.sqrt(np.pi)), ops.exp(ops.neg(_square(x))))))
 ErfInvOp = defjvp(unary("erf_inv", FLOAT, in_f32(scalar.erf_inv)),
                   lambda t, r, x: ops.mul(t, ops.mul(_c(x, np.sqrt(np.pi) / 2), ops.exp(_square(r)))))
 Atan2Op = defjvp(binary("atan2", FLOAT, math_(math.atan2)),

@@ -74,6 +74,7 @@ acosh = _unary(ops.AcoshOp)
 atanh = _unary(ops.AtanhOp)
 logistic = _unary(ops.LogisticOp)
 erf = _unary(ops.ErfOp)
+erfc = _unary(ops.ErfcOp)
 erf_inv = _unary(ops.ErfInvOp)
 is_finite = _unary(ops.IsFiniteOp)
 bitwise_not = _unary(ops.NotOp)
@@ -215,7 +216,7 @@ def broadcast_in_dim(operand, shape, broadcast_dimensions):
 __all__ = [
     "neg", "abs", "sign", "floor", "ceil", "exp", "exp2", "expm1", "log", "log1p", "sqrt", "rsqrt", "cbrt",
     "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
-    "logistic", "erf", "erf_inv", "is_finite", "bitwise_not", "real", "imag", "conj", "add", "sub", "mul",
+    "logistic", "erf", "erfc", "erf_inv", "is_finite", "bitwise_not", "real", "imag", "conj", "add", "sub", "mul",
     "div", "rem", "pow", "max", "min", "atan2", "nextafter", "bitwise_and", "bitwise_or", "bitwise_xor",
     "shift_left", "shift_right_logical", "shift_right_arithmetic", "complex", "round", "integer_pow",
     "square", "eq", "ne", "lt", "le", "gt", "ge", "select", "clamp", "convert_element_type",

@@ -30,6 +30,11 @@ def erf(x):
     return lax.erf(x)
 
 
+def erfc(x):
+    (x,) = promote_args_inexact("erfc", x)
+    return lax.erfc(x)
+
+
 def erfinv(x):
     (x,) = promote_args_inexact("erfinv", x)
     return lax.erf_inv(x)

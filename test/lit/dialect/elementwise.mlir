@@ -34,6 +34,7 @@
 //  CHECK-NEXT:   "mirax.atanh"(%[[X]]) : (tensor<2x3xf32>) -> tensor<2x3xf32>
 //  CHECK-NEXT:   "mirax.logistic"(%[[X]]) : (tensor<2x3xf32>) -> tensor<2x3xf32>
 //  CHECK-NEXT:   "mirax.erf"(%[[X]]) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+//  CHECK-NEXT:   "mirax.erfc"(%[[X]]) : (tensor<2x3xf32>) -> tensor<2x3xf32>
 //  CHECK-NEXT:   "mirax.erf_inv"(%[[X]]) : (tensor<2x3xf32>) -> tensor<2x3xf32>
 func.func @float_unary(%x: tensor<2x3xf32>) {
   %neg = "mirax.neg"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
@@ -63,6 +64,7 @@ func.func @float_unary(%x: tensor<2x3xf32>) {
   %atanh = "mirax.atanh"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
   %logistic = "mirax.logistic"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
   %erf = "mirax.erf"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %erfc = "mirax.erfc"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
   %erf_inv = "mirax.erf_inv"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
   return
 }
