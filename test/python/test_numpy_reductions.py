@@ -254,3 +254,23 @@ def test_axis_error_names_source_line():
     with pytest.raises(ValueError, match="test_numpy_reductions.py") as info:
         mirax.jit(lambda x: jnp.sum(x, axis=3))(jnp.ones((2, 3)))
     assert "axis 3 is out of bounds for array of dimension 2" in str(info.value)
+
+
+COMPLEX_ORDERED = [
+    np.array([1 + 2j, 3 - 1j, 1 + 5j, 3 - 2j], np.complex64),  # ties in the real part
+    np.array([[1 + 2j, -np.inf + 1j], [np.inf - 1j, 0j]], np.complex64),
+    np.array([[2 + 1j, 2 + 1j], [-1 - 1j, -1 + 1j]], np.complex128),
+]
+
+
+@pytest.mark.parametrize("x", COMPLEX_ORDERED, ids=range(len(COMPLEX_ORDERED)))
+@pytest.mark.parametrize("name", ["max", "min", "ptp"])
+def test_complex_max_min_ptp_in_xla_order_as_jax(name, x, x64):
+    """Complex numbers reduce by real part, then imaginary part, as XLA's order (JAX
+    accepts them; mirax refused)."""
+    for axis in (None, 0, -1):
+        want = getattr(jjnp, name)(x, axis=axis)
+        check(getattr(jnp, name)(x, axis=axis), want, f"{name} {axis}")
+        check(mirax.jit(lambda x: getattr(jnp, name)(x, axis=axis))(x), want, f"jit {name} {axis}")
+    check(mirax.vmap(getattr(jnp, name))(x.reshape(x.shape[0], -1)),
+          jax.vmap(getattr(jjnp, name))(x.reshape(x.shape[0], -1)), f"vmap {name}")

@@ -73,13 +73,13 @@ def _reduction_maps(rank, axes, num_outputs):
 
 
 def _lowest(dtype):
-    if is_float(dtype):
+    if is_float(dtype) or is_complex(dtype):  # complex: -inf + 0j, JAX's identity
         return -np.inf
     return False if is_bool(dtype) else np.iinfo(dtype).min
 
 
 def _highest(dtype):
-    if is_float(dtype):
+    if is_float(dtype) or is_complex(dtype):
         return np.inf
     return True if is_bool(dtype) else np.iinfo(dtype).max
 
@@ -586,8 +586,9 @@ def _batch_reduction(op_cls):
 
 ReduceSumOp = deflinear2(_reduce_op("sum", NUMBER, scalar.add, _zero), _transpose_reduce_sum)
 ReduceProdOp = defjvp_rule(_reduce_op("prod", NUMBER, scalar.mul, _one), _reduce_prod_jvp)
-ReduceMaxOp = _defchooser_jvp(_reduce_op("max", ORDERED, scalar.max_, _lowest))
-ReduceMinOp = _defchooser_jvp(_reduce_op("min", ORDERED, scalar.min_, _highest))
+# Complex numbers in XLA's order: by real part, then imaginary part.
+ReduceMaxOp = _defchooser_jvp(_reduce_op("max", ORDERED + ("complex",), scalar.max_, _lowest))
+ReduceMinOp = _defchooser_jvp(_reduce_op("min", ORDERED + ("complex",), scalar.min_, _highest))
 ReduceAndOp = defzero(_reduce_op("and", INTEGRAL, scalar.and_, _all_ones))
 ReduceOrOp = defzero(_reduce_op("or", INTEGRAL, scalar.or_, _zero))
 
