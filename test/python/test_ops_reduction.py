@@ -152,7 +152,7 @@ def test_reduce_half_accumulates_wide():
     (lax.reduce_min, np.zeros((2, 3), np.float32), (2,), r"in \[0, 2\) of shape \[2, 3\]"),
     (lax.reduce_sum, np.zeros((2,), np.bool_), (0,), "reduce_sum does not accept bool"),
     (lax.reduce_and, np.zeros((2,), np.float32), (0,), "reduce_and does not accept float32"),
-    (lax.reduce_max, np.zeros((2,), np.complex64), (0,), "reduce_max does not accept complex64"),
+    (lax.reduce_or, np.zeros((2,), np.complex64), (0,), "reduce_or does not accept complex64"),
 ])
 def test_reduce_errors(fn, arg, axes, message):
     with pytest.raises(TypeError, match=message):
