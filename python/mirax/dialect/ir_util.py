@@ -44,9 +44,11 @@ def add_body(decl):
 
 def define(module, symbol, inputs, results, location, build):
     """A private function @symbol(inputs) -> results whose body `build(arguments)` emits,
-    returning its results."""
+    returning its results; defined once (a construct called twice asks twice)."""
     declare(module, symbol, ir.FunctionType.get(inputs, results), location, {})
     function = functions(module)[symbol]
+    if function.regions[0].blocks:
+        return symbol
     block = add_body(function)
     with ir.InsertionPoint(block), location:
         func.ReturnOp(build(list(block.arguments)))

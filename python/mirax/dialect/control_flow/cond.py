@@ -8,12 +8,13 @@ from mirax.mlir import arith, func, ir, scf, tensor
 from .. import ops, rules
 from ..batching import batch_at
 from ..dependence import depends
-from ..ir_util import add_body, declare, define, function_type, functions, mark_derived
+from ..ir_util import add_body, declare, function_type, functions, mark_derived
 from ..transformations import (ACTIVE, COND_BRANCHES, COND_TANGENT_OF, NOT_BATCHED, batched_type, branch_list, branches,
-                               declare_jvp, declare_vjp, declare_vmap, spell_axes)
+                               declare_vmap, spell_axes)
 from ..types import shaped_type
 from ..values import full, instantiate, type_of
 from .while_ import broadcast_to
+from .wrappers import cotangents as cotangents_of, tangents as tangents_of
 
 
 class CondRules(rules.Construct):
@@ -42,12 +43,7 @@ class CondRules(rules.Construct):
         tangents = [arg_tangents[i] for i in active]
         inputs = [v.type for v in args + tangents]
         table = functions(module)
-        wrappers = []
-        for symbol in branches(cond):
-            branch_jvp = declare_jvp(module, table[symbol], active)
-            wrappers.append(define(module, f"{branch_jvp}_tangent", inputs, types, cond.location,
-                                   lambda a, branch_jvp=branch_jvp: list(func.CallOp(
-                                       types * 2, branch_jvp, a).results)[len(types):]))
+        wrappers = [tangents_of(module, table[symbol], active, cond.location) for symbol in branches(cond)]
         symbol = declare(module, f"{name}_tangent_{'_'.join(map(str, active))}",
                          ir.FunctionType.get([in_primals[0].type] + inputs, types), cond.location,
                          {COND_BRANCHES: branch_list(wrappers), COND_TANGENT_OF: ir.FlatSymbolRefAttr.get(name),
@@ -67,13 +63,7 @@ class CondRules(rules.Construct):
         cts = [instantiate(ct, shaped_type(r.type)) for ct, r in zip(cts, op.results, strict=True)]
         inputs = [v.type for v in args + cts]
         results = [function_type(cond).inputs[1 + i] for i in active]
-        outputs = len(function_type(cond).results)
-        wrappers = []
-        for symbol in branches(cond):
-            vjp = declare_vjp(module, table[symbol], active)
-            wrappers.append(define(module, f"{vjp}_cotangent", inputs, results, cond.location,
-                                   lambda a, vjp=vjp: list(func.CallOp(
-                                       list(function_type(cond).results) + results, vjp, a).results)[outputs:]))
+        wrappers = [cotangents_of(module, table[symbol], active, cond.location) for symbol in branches(cond)]
         name = f"{cond.attributes['sym_name'].value}_transpose_{'_'.join(map(str, active))}"
         symbol = declare(module, name, ir.FunctionType.get([index.type] + inputs, results), cond.location,
                          {COND_BRANCHES: branch_list(wrappers)})

@@ -9,10 +9,7 @@ from ..transformations import declare_jvp, declare_vjp
 
 
 def _second_half(module, transformed, num_first, symbol, location):
-    """@symbol: the `transformed` function's results after the first `num_first`,
-    defined once (a construct may be called twice)."""
-    if symbol in functions(module):
-        return symbol
+    """@symbol: the `transformed` function's results after the first `num_first`."""
     ftype = function_type(functions(module)[transformed])
     results = list(ftype.results)
     return define(module, symbol, list(ftype.inputs), results[num_first:], location,
