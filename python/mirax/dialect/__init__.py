@@ -6,7 +6,8 @@ batching.py."""
 from mirax.mlir import ir
 
 from . import constant, dot, elementwise, indexing, linear_algebra, orthogonal, reduction, rules, shape, sort  # noqa: F401  (each registers its ops)
-from .base import Mirax, MiraxOp, build, node_of, op_class, params_of
+from . import control_flow, custom_rules, host_callback  # noqa: F401  (each registers its constructs)
+from .base import Mirax, MiraxOp, build, node_of, params_of
 from .types import ShapedType, shaped_type, tensor_type
 
 
@@ -18,4 +19,4 @@ def load(context=None):
             Mirax.load()
 
 
-__all__ = ["Mirax", "MiraxOp", "ShapedType", "build", "load", "node_of", "op_class", "params_of", "rules", "shaped_type", "tensor_type"]
+__all__ = ["Mirax", "MiraxOp", "ShapedType", "build", "load", "node_of", "params_of", "rules", "shaped_type", "tensor_type"]

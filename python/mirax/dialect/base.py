@@ -136,14 +136,6 @@ class MiraxOp(Mirax.Operation):
         return True
 
 
-def op_class(name):
-    """The MiraxOp subclass of an op name ("mirax.add")."""
-    return _BY_NAME.setdefault(name, next(c for c in Mirax.operations if c.OPERATION_NAME == name))
-
-
-_BY_NAME = {}
-
-
 def node_of(op):
     """What a rule sees of `op` besides its operand values (a rules.Node)."""
     operation = op.operation

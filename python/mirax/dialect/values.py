@@ -3,14 +3,7 @@ and returns ir.Values, inferring result types with the ops' own type rules."""
 import numpy as np
 
 from . import ops
-from .ops import build
 from .types import ShapedType, shaped_type
-
-
-def apply(op_cls, *operands, **params):
-    """The single result of `op_cls` applied to `operands` (rule code says `ops.<name>(...)`)."""
-    (result,) = build(op_cls, list(operands), **params)
-    return result
 
 
 def type_of(value):

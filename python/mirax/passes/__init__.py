@@ -1,10 +1,7 @@
 """mirax's passes, one per file, each named after its flag (but mirax-derive, which
 composes four of them: pipelines.py), and the named pipelines built of them.
 `ALL_PASSES` and `PIPELINES` are the one registry that mirax-opt, the runtime and
-`Lowered.as_text` run (pipelines.py, gpu_pipeline.py). The dialect's constructs
-register here, before any pass runs."""
-from mirax.dialect import control_flow, custom_rules, host_callback  # noqa: F401  (each registers its constructs)
-
+`Lowered.as_text` run (pipelines.py, gpu_pipeline.py)."""
 from . import gpu_pipeline  # registers the GPU passes and pipelines
 from .mirax_check_custom_vjp import MiraxCheckCustomVjp
 from .mirax_check_runtime_calls import MiraxCheckRuntimeCalls
