@@ -292,3 +292,24 @@ def test_a_reduction_over_no_axes_keeps_negative_zero_as_jax():
         check(getattr(mirax.lax, name)(x, ()), getattr(jax.lax, name)(x, ()), name)
         check(mirax.jit(lambda x: getattr(mirax.lax, name)(x, ()))(x), getattr(jax.lax, name)(x, ()), name)
     assert np.signbit(np.asarray(mirax.lax.reduce_sum(x, ())))[0]
+
+
+def test_the_trace_of_an_empty_diagonal_still_depends_on_its_operand_as_jax():
+    """jnp.trace masks its operand (JAX: where(eye, a, 0)), so unlike jnp.diagonal an
+    empty trace depends on it: reverse mode through a while loop feeding it raises as
+    JAX (fuzzer finding, seed 727272 case 3774, after the diagonal fix)."""
+    def f(m, x):
+        y = m.lax.while_loop(lambda c: c[0] < 1, lambda c: (c[0] + 1, m.numpy.sin(c[1])), (0, x))[1]
+        return m.numpy.trace(y, -1)
+
+    x = np.full((1, 1), 0.5, np.float32)
+    messages = []
+    for m in (jax, mirax):
+        with pytest.raises(ValueError) as info:
+            m.grad(lambda x: f(m, x))(x)
+        messages.append(str(info.value).splitlines()[0])
+    assert messages[0] == messages[1]
+    check(mirax.numpy.trace(x, -1), jjnp.trace(x, -1))
+    for m in (jax, mirax):
+        with pytest.raises(ValueError, match="axis 1 is out of bounds for array of dimension 1"):
+            m.numpy.trace(np.ones(3, np.float32))

@@ -45,9 +45,16 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     """The elements a[..., i, i + offset] of the matrices on axes (axis1, axis2), which
     the result replaces by a last axis."""
     a = arraylike("diagonal", a)
-    ndim = a.aval.ndim
-    if ndim < 2:
+    if a.aval.ndim < 2:
         raise ValueError(with_source("diagonal requires an array of at least two dimensions."))
+    return _diagonal(a, offset, axis1, axis2, empty_is_constant=True)
+
+
+def _diagonal(a, offset, axis1, axis2, empty_is_constant):
+    """diagonal, by slices. An empty diagonal is zeros independent of `a` where
+    `empty_is_constant` (jnp.diagonal: JAX's gather of an empty result), else a slice of
+    it (jnp.trace: JAX masks `a` with `where`, which keeps `a` a dependence)."""
+    ndim = a.aval.ndim
     offset = operator.index(offset)
     axis1, axis2 = canonicalize_axis(axis1, ndim), canonicalize_axis(axis2, ndim)
     if axis1 == axis2:
@@ -57,7 +64,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     *batch_shape, rows, columns = a.aval.shape
     row0, column0 = min(max(-offset, 0), rows), min(max(offset, 0), columns)
     size = min(rows - row0, columns - column0)
-    if size == 0 or 0 in batch_shape:  # JAX's gather of an empty result is zeros, independent of `a`
+    if empty_is_constant and (size == 0 or 0 in batch_shape):
         return lax.broadcast_in_dim(lax.convert_element_type(0, a.aval.dtype, a.aval.weak_type),
                                     (*batch_shape, size), ())
     # The size x size window that the diagonal crosses, flattened: the diagonal is every (size + 1)-th element.
@@ -89,5 +96,5 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     """The sum of the diagonal (as jnp.sum: small integers and bools sum in the default integer)."""
     if out is not None:
         raise NotImplementedError("The 'out' argument to jnp.trace is not supported.")
-    return sum(diagonal(a, offset, axis1, axis2), axis=-1, dtype=dtype)
+    return sum(_diagonal(arraylike("trace", a), offset, axis1, axis2, empty_is_constant=False), axis=-1, dtype=dtype)
 
