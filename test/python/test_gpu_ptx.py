@@ -95,3 +95,15 @@ def test_ptxas_accepts(name, tmp_path):
     done = subprocess.run([ptxas(), f"-arch={CHIP}", str(path), "-o", str(tmp_path / f"{name}.cubin")],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_ptx_does_not_depend_on_earlier_compilations():
+    """NVPTX numbers call sites from a counter global to the process; the pipeline
+    renumbers them, so a program's PTX (and "llvm" stage) is the same whatever was
+    compiled before it (test_pipeline_replay failed depending on test order)."""
+    def ptx():
+        return mirax.jit(lambda x: -jnp.sin(x), backend="gpu").lower(np.ones(4, np.float32)).as_text("ptx")
+
+    first = ptx()
+    mirax.jit(lambda x: jnp.cos(x) * jnp.sin(x), backend="gpu").lower(np.ones(3, np.float32)).as_text("ptx")
+    assert "callseq" in first and ptx() == first

@@ -165,7 +165,18 @@ def kernels_to_ptx(module):
     llvm_ir.data_layout = str(machine.target_data)
     builder = llvm.create_pass_builder(machine, llvm.create_pipeline_tuning_options(speed_level=3))
     builder.getModulePassManager().run(llvm_ir, builder)
-    return machine.emit_assembly(llvm_ir)
+    return _renumber_call_sites(machine.emit_assembly(llvm_ir))
+
+
+_CALL_SITE = re.compile(r"\b(callseq |prototype_)(\d+)")
+
+
+def _renumber_call_sites(ptx):
+    """The PTX with its call sites numbered from 0: NVPTX numbers them from a counter
+    global to the process, so the same kernels would print differently after other
+    compilations (and mirax-opt would not replay jit's "llvm" stage)."""
+    numbers = {}
+    return _CALL_SITE.sub(lambda m: m[1] + str(numbers.setdefault(m[2], len(numbers))), ptx)
 
 
 @dataclass(frozen=True)
