@@ -70,6 +70,9 @@ CASES = {
                                    (np.array([7.0, -7.0, 0.0, 2.5], np.float32),), None),
     "weak types of //, % and fmod": (lambda m: (m.np.floor_divide(7, 2), m.np.remainder(7, 0), m.np.fmod(-7, 2),
                                                 m.np.floor_divide(7.5, 2), m.np.divmod(-7.5, 2.0)), (), None),
+    "weak type of an int array // a Python float (fuzzer finding)": (
+        lambda m, i: (m.np.floor_divide(i, 2.0), m.np.divmod(i, -2.0), i // 2.5),
+        (np.array([[5], [-7]], np.int32),), None),
     "fmod of bools keeps x % False": (lambda m, b: (m.np.fmod(True, b), m.np.remainder(True, b)),
                                       (np.array([True, False]),), None),
     "lax.div and lax.rem by 0": (lambda m, x, y: (m.lax.div(x, y), m.lax.rem(x, y)),

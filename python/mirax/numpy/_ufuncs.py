@@ -294,7 +294,7 @@ def _float_divmod(x1, x2):
     div = lax.div(lax.select(lax.eq(x2, zero), x1, lax.sub(x1, mod)), x2)
     fix = lax.bitwise_and(lax.ne(mod, zero), lax.ne(lax.sign(x2), lax.sign(mod)))
     mod = lax.select(fix, lax.add(mod, x2), mod)
-    div = lax.select(fix, lax.sub(div, _const(div, 1)), div)
+    div = lax.select(fix, div - 1.0, div)  # JAX's: a Python float keeps div's weak type
     return lax.round(div), mod
 
 
