@@ -1,0 +1,224 @@
+"""lax's convolutions over the dialect's conv_general_dilated op (dialect/convolution.py).
+
+Dimension numbers, string paddings and the convenience wrappers are JAX's
+(jax/_src/lax/convolution.py). The operands must share a dtype, as JAX's;
+`preferred_element_type` (validated as JAX does) is the dtype the convolution
+computes in: the operands are converted to it, which is exact for the combinations
+JAX allows. `precision` is accepted as in dot_general: the CPU computes every dtype
+at full precision, as JAX's CPU backend does.
+"""
+import operator
+from typing import NamedTuple, Sequence, Union
+
+import numpy as np
+
+from mirax import dtypes
+from mirax.core import bind, to_array
+from mirax.dialect.convolution import ConvGeneralDilatedOp, dilate_dim
+
+from ._dot import _as
+from ._shape import rev, transpose
+
+
+class ConvDimensionNumbers(NamedTuple):
+    """Describes batch, spatial, and feature dimensions of a convolution: lhs_spec and
+    out_spec are (batch, feature, spatial...), rhs_spec (out feature, in feature,
+    spatial...)."""
+
+    lhs_spec: Sequence[int]
+    rhs_spec: Sequence[int]
+    out_spec: Sequence[int]
+
+
+ConvGeneralDilatedDimensionNumbers = Union[tuple[str, str, str], ConvDimensionNumbers, None]
+
+
+def conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers):
+    """`dimension_numbers` (None, strings or ConvDimensionNumbers) as ConvDimensionNumbers."""
+    if isinstance(dimension_numbers, ConvDimensionNumbers):
+        return dimension_numbers
+    if len(lhs_shape) != len(rhs_shape):
+        raise TypeError(f"convolution requires lhs and rhs ndim to be equal, got {len(lhs_shape)} and "
+                        f"{len(rhs_shape)}.")
+    if dimension_numbers is None:
+        iota = tuple(range(len(lhs_shape)))
+        return ConvDimensionNumbers(iota, iota, iota)
+    if not isinstance(dimension_numbers, (list, tuple)):
+        raise TypeError(f"convolution dimension_numbers must be tuple/list or None, got {type(dimension_numbers)}.")
+    if len(dimension_numbers) != 3:
+        raise TypeError(f"convolution dimension_numbers list/tuple must be length 3, got {len(dimension_numbers)}.")
+    if not all(isinstance(elt, str) for elt in dimension_numbers):
+        raise TypeError(f"convolution dimension_numbers elements must be strings, got "
+                        f"{tuple(map(type, dimension_numbers))}.")
+    for i, elt in enumerate(dimension_numbers):
+        if len(elt) != len(lhs_shape):
+            raise TypeError(f"convolution dimension_numbers[{i}] must have len equal to the ndim of lhs and rhs, "
+                            f"got {len(elt)} for lhs and rhs shapes {lhs_shape} and {rhs_shape}.")
+    return ConvDimensionNumbers(*conv_general_permutations(dimension_numbers))
+
+
+def conv_general_permutations(dimension_numbers):
+    """The (lhs, rhs, out) permutations of three spec strings, spatial dimensions in
+    rhs_spec's order."""
+    lhs_spec, rhs_spec, out_spec = dimension_numbers
+    charpairs = ("N", "C"), ("O", "I"), ("N", "C")
+    for i, (a, b) in enumerate(charpairs):
+        if not dimension_numbers[i].count(a) == dimension_numbers[i].count(b) == 1:
+            raise TypeError(f"convolution dimension_numbers[{i}] must contain the characters '{a}' and '{b}' "
+                            f"exactly once, got {dimension_numbers[i]}.")
+        if len(dimension_numbers[i]) != len(set(dimension_numbers[i])):
+            raise TypeError(f"convolution dimension_numbers[{i}] cannot have duplicate characters, "
+                            f"got {dimension_numbers[i]}.")
+    if not (set(lhs_spec) - set(charpairs[0]) == set(rhs_spec) - set(charpairs[1]) ==
+            set(out_spec) - set(charpairs[2])):
+        raise TypeError(f"convolution dimension_numbers elements must each have the same set of spatial "
+                        f"characters, got {dimension_numbers}.")
+
+    def getperm(spec, charpair):
+        spatial = [i for i, c in enumerate(spec) if c not in charpair]
+        if spec is not rhs_spec:
+            spatial = sorted(spatial, key=lambda i: rhs_spec.index(spec[i]))
+        return (spec.index(charpair[0]), spec.index(charpair[1])) + tuple(spatial)
+
+    return tuple(map(getperm, dimension_numbers, charpairs))
+
+
+def padtype_to_pads(in_shape, window_shape, window_strides, padding):
+    """The (low, high) pads of 'SAME', 'SAME_LOWER' or 'VALID' padding."""
+    if not isinstance(padding, str):
+        raise TypeError(f"Unknown padding type: {padding}.")
+    kind = padding.upper()
+    if kind not in ("VALID", "SAME", "SAME_LOWER"):
+        raise RuntimeError(f"Unrecognized padding type: expected 'VALID', 'SAME', or 'SAME_LOWER', got {padding}.")
+    if kind == "VALID":
+        return [(0, 0)] * len(in_shape)
+    pads = []
+    for size, window, stride in zip(in_shape, window_shape, window_strides, strict=True):
+        out = -(-int(size) // int(stride))
+        total = max((out - 1) * int(stride) + int(window) - int(size), 0)
+        pads.append((total // 2, total - total // 2) if kind == "SAME" else (total - total // 2, total // 2))
+    return pads
+
+
+def _validate_preferred_element_type(input_dtype, preferred):
+    """JAX's check of a preferred_element_type against the operands' dtype."""
+    if not (dtypes.issubdtype(input_dtype, np.integer) and dtypes.issubdtype(preferred, np.floating)):
+        if any(dtypes.issubdtype(input_dtype, t) and not dtypes.issubdtype(preferred, t)
+               for t in (np.integer, np.floating, np.complexfloating)):
+            raise TypeError("Input type is incompatible with `preferred_element_type`. The compatible combinations "
+                            "of (input_type, preferred_element_type) are (integral, integral), (integral, floating), "
+                            "(floating, floating), (complex, complex.")
+        if dtypes.issubdtype(input_dtype, np.signedinteger) and not dtypes.issubdtype(preferred, np.signedinteger):
+            raise TypeError("`preferred_element_type` must have the same signedness as the original type.")
+    if np.dtype(preferred).itemsize < np.dtype(input_dtype).itemsize:
+        raise TypeError("`preferred_element_type` must not be narrower than the original type.")
+
+
+def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None, rhs_dilation=None,
+                         dimension_numbers=None, feature_group_count=1, batch_group_count=1, precision=None,
+                         preferred_element_type=None):
+    """General n-dimensional convolution with optional dilation (XLA's Conv)."""
+    lhs, rhs = to_array(lhs), to_array(rhs)
+    lhs_shape, rhs_shape = lhs.aval.shape, rhs.aval.shape
+    dnums = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)
+    if lhs_dilation is None:
+        lhs_dilation = (1,) * (len(lhs_shape) - 2)
+    elif isinstance(padding, str) and not len(lhs_dilation) == tuple(lhs_dilation).count(1):
+        raise ValueError("String padding is not implemented for transposed convolution using this op. Please "
+                         "either exactly specify the required padding or use conv_transpose.")
+    if rhs_dilation is None:
+        rhs_dilation = (1,) * (len(rhs_shape) - 2)
+    if isinstance(padding, str):
+        lhs_perm, rhs_perm, _ = dnums
+        window = [dilate_dim(rhs_shape[d], r) for d, r in zip(rhs_perm[2:], rhs_dilation, strict=True)]
+        padding = padtype_to_pads([lhs_shape[d] for d in lhs_perm[2:]], window, window_strides, padding)
+    else:
+        try:
+            padding = tuple((operator.index(lo), operator.index(hi)) for lo, hi in padding)
+        except (ValueError, TypeError) as e:
+            raise ValueError("padding argument to conv_general_dilated should be a string or a sequence of "
+                             f"(low, high) pairs, got {padding}") from e
+    params = dict(window_strides=_ints(window_strides), padding=tuple(padding), lhs_dilation=_ints(lhs_dilation),
+                  rhs_dilation=_ints(rhs_dilation), lhs_spec=_ints(dnums.lhs_spec), rhs_spec=_ints(dnums.rhs_spec),
+                  out_spec=_ints(dnums.out_spec), feature_group_count=operator.index(feature_group_count),
+                  batch_group_count=operator.index(batch_group_count))
+    # JAX's shape and dtype rules, raising its errors as they are (bind would prefix them).
+    ConvGeneralDilatedOp.infer(lhs.aval.shaped, rhs.aval.shaped, **params)
+    dtype = lhs.aval.dtype
+    if preferred_element_type is not None:
+        dtype = dtypes.canonicalize_dtype(preferred_element_type)
+        _validate_preferred_element_type(lhs.aval.dtype, dtype)
+    (out,) = bind(ConvGeneralDilatedOp, _as(lhs, dtype), _as(rhs, dtype), **params)
+    return out
+
+
+def _ints(values):
+    return tuple(operator.index(v) for v in values)
+
+
+def conv(lhs, rhs, window_strides, padding, precision=None, preferred_element_type=None):
+    """conv_general_dilated without dilations, in the NCHW/OIHW layout."""
+    return conv_general_dilated(lhs, rhs, window_strides, padding, precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+def conv_with_general_padding(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation, precision=None,
+                              preferred_element_type=None):
+    """conv_general_dilated in the NCHW/OIHW layout."""
+    return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=lhs_dilation,
+                                rhs_dilation=rhs_dilation, precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+def _conv_transpose_padding(k, s, padding):
+    """The (before, after) padding of one dimension of a transposed convolution (JAX's)."""
+    if padding == "SAME":
+        pad_len = k + s - 2
+        pad_a = k - 1 if s > k - 1 else int(np.ceil(pad_len / 2))
+    elif padding == "VALID":
+        pad_len = k + s - 2 + max(k - s, 0)
+        pad_a = k - 1
+    elif isinstance(padding, tuple):
+        pads = tuple(k - p - 1 for p in padding)
+        pad_a, pad_len = pads[0], sum(pads)
+    else:
+        raise ValueError(f"Invalid padding mode: {padding}")
+    return pad_a, pad_len - pad_a
+
+
+def conv_transpose(lhs, rhs, strides, padding, rhs_dilation=None, dimension_numbers=None, transpose_kernel=False,
+                   precision=None, preferred_element_type=None, use_consistent_padding=False):
+    """The N-d convolution "transpose" (a fractionally strided convolution), as JAX's."""
+    lhs, rhs = to_array(lhs), to_array(rhs)
+    ndims = lhs.aval.ndim
+    if ndims != rhs.aval.ndim or ndims < 2:
+        raise ValueError(f"conv_transpose requires lhs and rhs of one rank >= 2, got shapes {lhs.aval.shape} and "
+                         f"{rhs.aval.shape}")
+    if dimension_numbers is None:
+        defaults = {2: ("NC", "IO", "NC"), 3: ("NHC", "HIO", "NHC"), 4: ("NHWC", "HWIO", "NHWC"),
+                    5: ("NHWDC", "HWDIO", "NHWDC")}
+        if ndims not in defaults:
+            raise ValueError("No 4+ dimensional dimension_number defaults.")
+        dimension_numbers = defaults[ndims]
+    dn = conv_dimension_numbers(lhs.aval.shape, rhs.aval.shape, dimension_numbers)
+    k_sdims = [rhs.aval.shape[d] for d in dn.rhs_spec[2:]]
+    if rhs_dilation is None:
+        rhs_dilation = (1,) * (ndims - 2)
+    if use_consistent_padding or (isinstance(padding, str) and padding in {"SAME", "VALID"}):
+        effective = [dilate_dim(k, r) for k, r in zip(k_sdims, rhs_dilation, strict=True)]
+        replicated = [padding] * len(strides) if isinstance(padding, str) else padding
+        pads = tuple(_conv_transpose_padding(k, s, p) for k, s, p in zip(effective, strides, replicated, strict=True))
+    else:
+        pads = padding
+    if transpose_kernel:  # spatial dimensions flipped, input and output features swapped
+        rhs = rev(rhs, dn.rhs_spec[2:])
+        swap = list(range(ndims))
+        swap[dn.rhs_spec[0]], swap[dn.rhs_spec[1]] = dn.rhs_spec[1], dn.rhs_spec[0]
+        rhs = transpose(rhs, swap)
+    return conv_general_dilated(lhs, rhs, (1,) * (ndims - 2), pads, strides, rhs_dilation, dn, precision=precision,
+                                preferred_element_type=preferred_element_type)
+
+
+__all__ = ["ConvDimensionNumbers", "ConvGeneralDilatedDimensionNumbers", "conv", "conv_dimension_numbers",
+           "conv_general_dilated", "conv_general_permutations", "conv_transpose", "conv_with_general_padding",
+           "padtype_to_pads"]
