@@ -8,7 +8,8 @@ import mirax
 
 from .program import STACKS, arguments, build
 
-# Outcome classes. The first two agree; the runner adds "crash", "hang" and "known".
+# Outcome classes. The first two agree; the runner adds "crash", "hang" (mirax's, or
+# "jax-crash", "jax-hang" when the worker died running JAX) and "known".
 AGREE, BOTH_RAISE = "agree", "both-raise"
 WRONG, MIRAX_RAISES, JAX_RAISES = "wrong", "mirax-raises", "jax-raises"
 
@@ -77,8 +78,10 @@ def compare(want, got, depth, n_ops, low=0.0):
     return None
 
 
-def run_case(program):
-    """Both libraries on the program: (class, detail, jax summary, mirax summary)."""
+def run_case(program, running=lambda name: None):
+    """Both libraries on the program: (class, detail, jax summary, mirax summary).
+    `running(name)` is told which library runs next: a worker that dies is then known
+    to have died in JAX or in mirax."""
     for lib in (jax, mirax):
         lib.config.update("jax_enable_x64", program["x64"])
     # JAX runs the whole case as one XLA computation: many times faster than op by op,
@@ -87,9 +90,11 @@ def run_case(program):
     # program needs concrete values (a fori_loop bound under grad): JAX refusing under
     # jit is confirmed op by op.
     special = any(s.get("kind") == "special" for s in program["inputs"])
+    running("jax")
     want, jerr = _run(program, jax, jit=not special)
     if jerr is not None and not special:
         want, jerr = _run(program, jax)
+    running("mirax")
     got, merr = _run(program, mirax)
     js, ms = _summary(want, jerr), _summary(got, merr)
     if jerr is not None and merr is not None:

@@ -98,7 +98,9 @@ class Worker:
 
     def request(self, msg, timeout, on_program=None):
         """Send one request; the answer's result. `on_program` receives the generated
-        program before it runs."""
+        program before it runs. A worker dying or hanging while JAX runs the program is
+        JAX's failure ("jax-crash", "jax-hang": XLA aborts on some programs), not
+        mirax's."""
         fresh = self.proc is None or self.count >= self.recycle
         if fresh:
             self.stop()
@@ -107,10 +109,17 @@ class Worker:
         self.proc.stdin.write((json.dumps(msg) + "\n").encode())
         self.proc.stdin.flush()
         # The first answer also waits for the imports (a fresh worker) or the generation.
-        answer = self._read(timeout + 60 * fresh + 60 * ("case" in msg))
-        if "program" in answer:
-            on_program(answer["program"])
-            answer = self._read(timeout)
+        running = None
+        try:
+            answer = self._read(timeout + 60 * fresh + 60 * ("case" in msg))
+            if "program" in answer:
+                on_program(answer["program"])
+                answer = self._read(timeout)
+            while "running" in answer:
+                running = answer["running"]
+                answer = self._read(timeout)
+        except Died as e:
+            raise Died(f"jax-{e.cls}", e.detail) if running == "jax" else e
         return answer["result"]
 
 

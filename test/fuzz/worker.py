@@ -2,7 +2,9 @@
 
 Requests, one JSON object per line on stdin: {"case": [seed, index]} generates the
 case, answers {"program": ...} before running it (so that the runner knows what
-crashed or hung) and then {"result": [class, detail, jax, mirax]}; {"run": program}
+crashed or hung), {"running": "jax"} and {"running": "mirax"} before each library
+runs it (so that it knows whose crash it was), and then {"result": [class, detail,
+jax, mirax]}; {"run": program}
 runs a given program (minimization) and answers with the result only. Answers go to
 the original stdout; anything the libraries print goes to stderr. SIGUSR1 prints
 every thread's Python stack to stderr (the runner asks for it before killing a hung
@@ -35,7 +37,7 @@ def main():
             answer(program=program)
         else:
             program = req["run"]
-        answer(result=list(run_case(program)))
+        answer(result=list(run_case(program, running=lambda name: answer(running=name))))
 
 
 if __name__ == "__main__":

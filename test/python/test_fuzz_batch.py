@@ -37,3 +37,21 @@ def test_the_runner_reads_two_answers_that_arrive_together():
         assert worker._read(5) == {"result": 2}
     finally:
         worker.stop()
+
+
+@pytest.mark.parametrize("phase, cls", [("jax", "jax-crash"), ("mirax", "crash")])
+def test_a_worker_dying_is_blamed_on_the_library_that_ran(phase, cls):
+    """XLA aborts on a few programs (jit(vmap(x.at[None, :].apply(jnp.sin))), seed
+    2323232 case 432): a worker that dies while JAX runs is JAX's failure, one that
+    dies while mirax runs is mirax's crash."""
+    worker = runner.Worker()
+    worker.start = lambda: setattr(worker, "proc", subprocess.Popen(
+        [sys.executable, "-c", f"import os; print('{{\"program\": 1}}\\n{{\"running\": \"{phase}\"}}', flush=True); "
+                               "os.abort()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True))
+    try:
+        with pytest.raises(runner.Died) as died:
+            worker.request({"case": [0, 0]}, 5, on_program=lambda program: None)
+        assert died.value.cls == cls
+        assert "signal SIGABRT" in died.value.detail
+    finally:
+        worker.stop()
