@@ -1,6 +1,6 @@
 """mirax: a differentiable array compiler for Python built on MLIR, with JAX's API."""
 from mirax.config import config  # noqa: I001  (first: everything reads it)
-from mirax import dtypes, tree_util
+from mirax import dtypes, tree, tree_util
 from mirax.core import Array, ConcretizationTypeError, UnexpectedTracerError
 from mirax import array_methods  # noqa: F401  (installs NumPy's operators on arrays)
 from mirax import lax, numpy
@@ -13,3 +13,4 @@ from mirax.ad import grad, hessian, jacfwd, jacrev, jvp, linear_transpose, linea
 from mirax.ad_checkpoint import checkpoint, checkpoint_policies, remat
 from mirax import test_util
 from mirax import random
+from mirax import flatten_util

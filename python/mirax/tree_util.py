@@ -13,7 +13,10 @@ Only the standard library is used.
 from __future__ import annotations
 
 import collections
+import dataclasses
+import difflib
 import functools
+import textwrap
 from dataclasses import dataclass
 from typing import Any, Callable, Hashable, Iterable
 
@@ -28,6 +31,13 @@ __all__ = [
     "tree_reduce",
     "tree_transpose",
     "tree_broadcast",
+    "tree_reduce_associative",
+    "default_registry",
+    "flatten_one_level",
+    "flatten_one_level_with_keys",
+    "is_tree_node",
+    "register_dataclass",
+    "register_static",
     "treedef_is_leaf",
     "treedef_children",
     "treedef_tuple",
@@ -214,13 +224,22 @@ def _namedtuple_kind(cls: type) -> _NodeKind:
     return kind
 
 
-def _lookup(x) -> _NodeKind | None:
-    """Returns the node kind of ``x``, or None if ``x`` is a leaf."""
-    t = type(x)
+def _kind_of_type(t: type) -> _NodeKind | None:
+    """Returns the node kind of type ``t``, or None if its values are leaves."""
     kind = _registry.get(t)
     if kind is None and issubclass(t, tuple) and hasattr(t, "_fields"):
         kind = _namedtuple_kind(t)
     return kind
+
+
+def _lookup(x) -> _NodeKind | None:
+    """Returns the node kind of ``x``, or None if ``x`` is a leaf."""
+    return _kind_of_type(type(x))
+
+
+def is_tree_node(typ: type) -> bool:
+    """True if ``typ`` is a registered node type (built-in, custom or a namedtuple)."""
+    return _kind_of_type(typ) is not None
 
 
 def _check_unregistered(nodetype: type) -> None:
@@ -272,6 +291,60 @@ def register_pytree_with_keys_class(cls: type) -> type:
     register_pytree_with_keys(cls, lambda x: x.tree_flatten_with_keys(),
                               cls.tree_unflatten, flatten_func)
     return cls
+
+
+def register_static(cls: type) -> type:
+    """Registers ``cls`` as a node with no children: its instances are aux data."""
+    register_pytree_with_keys(cls, lambda x: ((), x), lambda x, _: x)
+    return cls
+
+
+def register_dataclass(nodetype: type, data_fields=None, meta_fields=None,
+                       drop_fields=()) -> type:
+    """Registers a dataclass-like ``nodetype``: ``data_fields`` are its children
+    (keyed ``.name``), ``meta_fields`` its aux data; for a dataclass they default
+    to its fields, those with ``metadata={'static': True}`` being meta fields."""
+    if data_fields is None or meta_fields is None:
+        if (data_fields is None) != (meta_fields is None):
+            raise TypeError(
+                "register_dataclass: data_fields and meta_fields must both be "
+                f"specified when either is specified. Got {data_fields=} "
+                f"{meta_fields=}.")
+        if not dataclasses.is_dataclass(nodetype):
+            raise TypeError(
+                "register_dataclass: data_fields and meta_fields are required "
+                f"when nodetype is not a dataclass. Got {nodetype=}.")
+        fields = dataclasses.fields(nodetype)
+        data_fields = [f.name for f in fields if not f.metadata.get("static", False)]
+        meta_fields = [f.name for f in fields if f.metadata.get("static", False)]
+    # Tuples: the closures below must not see later changes to the caller's lists.
+    meta_fields, data_fields = tuple(meta_fields), tuple(data_fields)
+    if dataclasses.is_dataclass(nodetype):
+        init_fields = {f.name for f in dataclasses.fields(nodetype) if f.init}
+        init_fields.difference_update(drop_fields)
+        if {*meta_fields, *data_fields} != init_fields:
+            msg = ("data_fields and meta_fields must include all dataclass "
+                   "fields with ``init=True`` and only them.")
+            if missing := init_fields - {*meta_fields, *data_fields}:
+                msg += (f" Missing fields: {missing}. Add them to drop_fields "
+                        "to suppress this error.")
+            if unexpected := {*meta_fields, *data_fields} - init_fields:
+                msg += f" Unexpected fields: {unexpected}."
+            raise ValueError(msg)
+    if overlap := set(data_fields) & set(meta_fields):
+        raise ValueError("data_fields and meta_fields must not overlap. "
+                         f"Overlapping fields: {overlap}.")
+
+    def flatten_with_keys(x):
+        return ([(GetAttrKey(n), getattr(x, n)) for n in data_fields],
+                tuple(getattr(x, n) for n in meta_fields))
+
+    def unflatten(meta, data):
+        return nodetype(**dict(zip(meta_fields, meta, strict=True)),
+                        **dict(zip(data_fields, data, strict=True)))
+
+    register_pytree_with_keys(nodetype, flatten_with_keys, unflatten)
+    return nodetype
 
 
 # ---------------------------------------------------------------------------
@@ -335,10 +408,12 @@ class PyTreeDef:
         """Builds a pytree with this structure from a flat list of leaves."""
         leaves = list(leaves)
         if len(leaves) != self.num_leaves:
-            which = "few" if len(leaves) < self.num_leaves else "many"
+            if len(leaves) < self.num_leaves:
+                raise ValueError(
+                    f"Too few leaves for PyTreeDef; expected {self.num_leaves},"
+                    f" got {len(leaves)}")
             raise ValueError(
-                f"Too {which} leaves for PyTreeDef; expected {self.num_leaves},"
-                f" got {len(leaves)}")
+                f"Too many leaves for PyTreeDef; expected {self.num_leaves}.")
         return self._build(iter(leaves))
 
     def _build(self, it):
@@ -548,20 +623,130 @@ def treedef_tuple(treedefs: Iterable[PyTreeDef]) -> PyTreeDef:
     return PyTreeDef(_registry[tuple], None, tuple(treedefs))
 
 
-def _flatten_rest(treedef: PyTreeDef, rest: tuple,
-                  fname: str) -> list[list[Any]]:
+def _node_kind(tree: Any) -> _NodeKind:
+    kind = _lookup(tree)
+    if kind is None:
+        raise ValueError(f"can't tree-flatten type: {type(tree)}")
+    return kind
+
+
+def _one_level_aux(kind: _NodeKind, aux: Any) -> Any:
+    # A namedtuple's aux data is its class here, as JAX's, though its treedef has none.
+    return kind.type if kind is _namedtuple_kinds.get(kind.type) else aux
+
+
+def flatten_one_level(tree: Any) -> tuple[Iterable[Any], Hashable]:
+    """``(children, aux_data)`` of the node ``tree``."""
+    kind = _node_kind(tree)
+    children, aux = kind.flatten(tree)
+    return children, _one_level_aux(kind, aux)
+
+
+def _keyed_children(kind: _NodeKind, tree: Any) -> tuple[list[tuple[Any, Any]], Any]:
+    """``([(key, child), ...], aux_data)`` of ``tree``, a node of ``kind``."""
+    if kind.flatten_with_keys is not None:
+        key_children, aux = kind.flatten_with_keys(tree)
+        return list(key_children), aux
+    children, aux = kind.flatten(tree)
+    children = list(children)
+    return list(zip(kind.child_keys(aux, len(children)), children, strict=True)), aux
+
+
+def flatten_one_level_with_keys(tree: Any) -> tuple[list[tuple[Any, Any]], Hashable]:
+    """``([(key, child), ...], aux_data)`` of the node ``tree``."""
+    kind = _node_kind(tree)
+    key_children, aux = _keyed_children(kind, tree)
+    return key_children, _one_level_aux(kind, aux)
+
+
+def _prefix_error(key_path: tuple, prefix_tree: Any, full_tree: Any,
+                  is_leaf: Callable[[Any], bool] | None = None):
+    """Yields, for the first place where ``prefix_tree`` is not a prefix of
+    ``full_tree``, a function of the tree's name making JAX's ValueError."""
+    if tree_structure(prefix_tree, is_leaf) == _LEAF:
+        return  # a leaf is a prefix of any tree
+    if type(prefix_tree) != type(full_tree):
+        yield lambda name: ValueError(
+            "pytree structure error: different types at key path\n"
+            f"    {name}{keystr(key_path)}\n"
+            f"At that key path, the prefix pytree {name} has a subtree of type\n"
+            f"    {type(prefix_tree)}\n"
+            f"but at the same key path the full pytree has a subtree of different type\n"
+            f"    {type(full_tree)}.")
+        return
+    prefix_children, prefix_meta = flatten_one_level(prefix_tree)
+    full_children, full_meta = flatten_one_level(full_tree)
+    prefix_children, full_children = tuple(prefix_children), tuple(full_children)
+    prefix_keys = [k for k, _ in flatten_one_level_with_keys(prefix_tree)[0]]
+    full_keys = [k for k, _ in flatten_one_level_with_keys(full_tree)[0]]
+    if isinstance(prefix_tree, (list, tuple)):
+        if len(prefix_tree) != len(full_tree):
+            ty = type(prefix_tree).__name__
+            yield lambda name: ValueError(
+                f"pytree structure error: different lengths of {ty} at key path\n"
+                f"    {name}{keystr(key_path)}\n"
+                f"At that key path, the prefix pytree {name} has a subtree of type "
+                f"{ty} of length {len(prefix_tree)}, but the full pytree "
+                f"has a subtree of the same type but of length {len(full_tree)}.")
+            return
+    elif len(prefix_children) != len(full_children):
+        try:
+            diff = set(prefix_keys).symmetric_difference(set(full_keys))
+        except TypeError:  # unhashable keys
+            diff = None
+        yield lambda name: ValueError(
+            "pytree structure error: different numbers of pytree children at key path\n"
+            f"    {name}{keystr(key_path)}\n"
+            f"At that key path, the prefix pytree {name} has a subtree of type\n"
+            f"    {type(prefix_tree)}\n"
+            f"with {len(prefix_children)} child keys\n"
+            f"    {' '.join(str(k.key) for k in prefix_keys)}\n"
+            f"but at the same key path the full pytree has a subtree of the same "
+            f"type but with {len(full_children)} child keys\n"
+            f"    {' '.join(str(k.key) for k in full_keys)}\n"
+            + ("" if diff is None else
+               f"so the symmetric difference on key sets is\n"
+               f"    {' '.join(str(k.key) for k in diff)}"))
+        return
+    if not _aux_eq(prefix_meta, full_meta):
+        prefix_str, full_str = str(prefix_meta), str(full_meta)
+        meta_diff = textwrap.indent("\n".join(difflib.ndiff(
+            prefix_str.splitlines(), full_str.splitlines())), prefix="    ")
+        yield lambda name: ValueError(
+            "pytree structure error: different pytree metadata at key path\n"
+            f"    {name}{keystr(key_path)}\n"
+            f"At that key path, the prefix pytree {name} has a subtree of type\n"
+            f"    {type(prefix_tree)}\n"
+            f"with metadata\n"
+            f"    {prefix_str}\n"
+            f"but at the same key path the full pytree has a subtree of the same "
+            f"type but with metadata\n"
+            f"    {full_str}\n"
+            f"so the diff in the metadata at these pytree nodes is\n"
+            f"{meta_diff}")
+        return
+    # As JAX's, is_leaf applies at the root only.
+    for k, t1, t2 in zip(prefix_keys, prefix_children, full_children, strict=True):
+        yield from _prefix_error((*key_path, k), t1, t2)
+
+
+def _flatten_rest(treedef: PyTreeDef, tree: Any, rest: tuple, name: str,
+                  is_leaf: Callable[[Any], bool] | None) -> list[list[Any]]:
+    """For each tree of ``rest``, its subtrees at the leaves of ``treedef``
+    (the structure of ``tree``), raising JAX's error naming ``name``."""
     out = []
-    for i, r in enumerate(rest, start=1):
+    for r in rest:
         subs: list[Any] = []
         try:
             _up_to(treedef, r, (), subs, full_is_def=False)
         except _Mismatch as m:
-            raise ValueError(
-                f"{fname}: tree argument {i} (0 is the first tree) does not "
-                f"have the first tree's structure (or that structure as a "
-                f"prefix): at key path {m.where()}: {m.detail}."
-                f"\n  first tree structure: {treedef}"
-                f"\n  tree {i} structure:     {tree_structure(r)}") from None
+            err = next(_prefix_error((), tree, r, is_leaf), None)
+            if err is not None:
+                raise err(name) from None
+            raise ValueError(  # is_leaf stopped at a node _prefix_error walks
+                f"Tree structure mismatch at key path {m.where()}: {m.detail}."
+                f"\n  expected structure: {treedef}"
+                f"\n  got structure:      {tree_structure(r)}") from None
         out.append(subs)
     return out
 
@@ -572,7 +757,7 @@ def tree_map(f: Callable[..., Any], tree: Any, *rest: Any,
     ``rest``, which must have ``tree``'s structure, or have it as a prefix).
     """
     leaves, treedef = tree_flatten(tree, is_leaf)
-    all_leaves_ = [leaves] + _flatten_rest(treedef, rest, "tree_map")
+    all_leaves_ = [leaves] + _flatten_rest(treedef, tree, rest, "tree_map tree", is_leaf)
     return treedef.unflatten(f(*xs) for xs in zip(*all_leaves_, strict=True))
 
 
@@ -598,6 +783,21 @@ def tree_reduce(function: Callable[[Any, Any], Any], tree: Any,
     return functools.reduce(function, leaves, initializer)
 
 
+def tree_reduce_associative(operation: Callable[[Any, Any], Any], tree: Any, *,
+                            identity: Any = _NO_INIT,
+                            is_leaf: Callable[[Any], bool] | None = None) -> Any:
+    """Reduces the leaves pairwise, as a balanced tree of ``operation`` calls."""
+    def reduce(seq):
+        if not seq:
+            if identity is _NO_INIT:
+                raise TypeError("Must specify identity for parallel reduction of empty sequence.")
+            return identity
+        if len(seq) == 1:
+            return seq[0]
+        return operation(reduce(seq[:len(seq) // 2]), reduce(seq[len(seq) // 2:]))
+    return reduce(tree_leaves(tree, is_leaf))
+
+
 def tree_transpose(outer_treedef: PyTreeDef, inner_treedef: PyTreeDef | None,
                    pytree_to_transpose: Any) -> Any:
     """Turns an outer-of-inner pytree into an inner-of-outer pytree."""
@@ -620,7 +820,9 @@ def tree_broadcast(prefix_tree: Any, full_tree: Any,
     """Broadcasts the leaves of ``prefix_tree`` over ``full_tree``'s structure.
     """
     leaves, prefix_def = tree_flatten(prefix_tree, is_leaf)
-    subs = _flatten_rest(prefix_def, (full_tree,), "tree_broadcast")[0]
+    # As JAX's, the error ignores is_leaf.
+    subs = _flatten_rest(prefix_def, prefix_tree, (full_tree,),
+                         "broadcast_prefix prefix_tree", None)[0]
     out = []
     for x, sub in zip(leaves, subs, strict=True):
         out.extend([x] * tree_structure(sub).num_leaves)
@@ -633,51 +835,66 @@ def tree_broadcast(prefix_tree: Any, full_tree: Any,
 
 
 def _flatten_with_path(x, is_leaf, path, out: list) -> PyTreeDef:
-    if is_leaf is not None and is_leaf(x):
+    if (is_leaf is not None and is_leaf(path, x)) or _lookup(x) is None:
         out.append((path, x))
         return _LEAF
     kind = _lookup(x)
-    if kind is None:
-        out.append((path, x))
-        return _LEAF
-    if kind.flatten_with_keys is not None:
-        key_children, aux = kind.flatten_with_keys(x)
-        key_children = list(key_children)
-        keys = [k for k, _ in key_children]
-        children = [c for _, c in key_children]
-    else:
-        children, aux = kind.flatten(x)
-        children = list(children)
-        keys = kind.child_keys(aux, len(children))
+    key_children, aux = _keyed_children(kind, x)
     return PyTreeDef(kind, aux, tuple(
-        _flatten_with_path(c, is_leaf, path + (k,), out)
-        for k, c in zip(keys, children, strict=True)))
+        _flatten_with_path(c, is_leaf, path + (k,), out) for k, c in key_children))
 
 
 def tree_flatten_with_path(tree: Any,
-                           is_leaf: Callable[[Any], bool] | None = None
+                           is_leaf: Callable[..., bool] | None = None,
+                           is_leaf_takes_path: bool = False,
                            ) -> tuple[list[tuple[KeyPath, Any]], PyTreeDef]:
-    """Like :func:`tree_flatten`, but each leaf comes with its key path."""
+    """Like :func:`tree_flatten`, but each leaf comes with its key path;
+    ``is_leaf(path, x)`` if ``is_leaf_takes_path``, else ``is_leaf(x)``."""
+    if is_leaf is not None and not is_leaf_takes_path:
+        is_leaf = functools.partial(lambda f, _, x: f(x), is_leaf)
     out: list[tuple[KeyPath, Any]] = []
     treedef = _flatten_with_path(tree, is_leaf, (), out)
     return out, treedef
 
 
 def tree_leaves_with_path(tree: Any,
-                          is_leaf: Callable[[Any], bool] | None = None
+                          is_leaf: Callable[..., bool] | None = None,
+                          is_leaf_takes_path: bool = False,
                           ) -> list[tuple[KeyPath, Any]]:
-    return tree_flatten_with_path(tree, is_leaf)[0]
+    return tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)[0]
 
 
 def tree_map_with_path(f: Callable[..., Any], tree: Any, *rest: Any,
-                       is_leaf: Callable[[Any], bool] | None = None) -> Any:
+                       is_leaf: Callable[..., bool] | None = None,
+                       is_leaf_takes_path: bool = False) -> Any:
     """Like :func:`tree_map`, but ``f(path, *leaves)`` also gets the path."""
-    path_leaves, treedef = tree_flatten_with_path(tree, is_leaf)
+    path_leaves, treedef = tree_flatten_with_path(tree, is_leaf, is_leaf_takes_path)
     paths = [p for p, _ in path_leaves]
     leaves = [x for _, x in path_leaves]
-    rest_leaves = _flatten_rest(treedef, rest, "tree_map_with_path")
+    rest_leaves = _flatten_rest(treedef, tree, rest, "tree_map_with_path tree", is_leaf)
     return treedef.unflatten(
         f(*xs) for xs in zip(paths, leaves, *rest_leaves, strict=True))
+
+
+class _Registry:
+    """``default_registry``: the one registry, with the methods of JAX's."""
+
+    flatten = staticmethod(lambda tree, leaf_predicate=None: tree_flatten(tree, leaf_predicate))
+    flatten_one_level = staticmethod(flatten_one_level)
+    flatten_one_level_with_keys = staticmethod(flatten_one_level_with_keys)
+    is_node = staticmethod(is_tree_node)
+    register_node = staticmethod(register_pytree_node)
+
+    @staticmethod
+    def flatten_with_path(tree, leaf_predicate=None):
+        return tree_flatten_with_path(tree, leaf_predicate, is_leaf_takes_path=True)
+
+    @staticmethod
+    def register_dataclass_node(type, data_fields, meta_fields):
+        register_dataclass(type, data_fields, meta_fields)
+
+
+default_registry = _Registry()
 
 
 # ---------------------------------------------------------------------------
