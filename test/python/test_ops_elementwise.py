@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import ml_dtypes
 import numpy as np
 import pytest
+import scipy.special
 from jax import lax as jlax
 
 import mirax
@@ -131,19 +132,19 @@ def _mismatches(ok, inputs, got, want):
     return f"{len(np.flatnonzero(~np.asarray(ok)))} mismatches, first:\n" + "\n".join(rows)
 
 
-def _close_parts(got, want, scale, dtype, ulps, zero_signs=True):
+def _close_parts(got, want, scale, dtype, ulps, zero_signs=True, atol=0):
     """got == want for each float part: NaN where want is NaN, equal infinities, equal
     signs of zero (if `zero_signs`), otherwise within `ulps` ulps of `dtype` at
-    magnitude `scale`."""
+    magnitude `scale` plus `atol`."""
     got, want = got.astype(np.float64), want.astype(np.float64)
     same_special = (np.isnan(got) == np.isnan(want)) & ((got == want) | ~np.isinf(want) & ~np.isinf(got))
     zero_sign = (want != 0) | (got != 0) | (np.signbit(got) == np.signbit(want)) | (not zero_signs)
     with np.errstate(invalid="ignore"):  # inf - inf
-        near = np.isnan(want) | np.isinf(want) | (np.abs(got - want) <= ulps * ulp(scale, dtype))
+        near = np.isnan(want) | np.isinf(want) | (np.abs(got - want) <= ulps * ulp(scale, dtype) + atol)
     return same_special & zero_sign & near
 
 
-def check(got, want, inputs=(), ulps=0):
+def check(got, want, inputs=(), ulps=0, atol=0):
     """Compare a mirax result with a reference: exactly for bool and integer results;
     for inexact ones within `ulps` ulps of the result dtype, per part relative to |want|
     for complex values.
@@ -166,7 +167,7 @@ def check(got, want, inputs=(), ulps=0):
         ok = _close_parts(got.real, want.real, scale, part, ulps, zero_signs=ulps == 0)
         ok &= _close_parts(got.imag, want.imag, scale, part, ulps, zero_signs=ulps == 0)
     else:
-        ok = _close_parts(got, want, want.astype(np.float64), got.dtype, ulps)
+        ok = _close_parts(got, want, want.astype(np.float64), got.dtype, ulps, atol=atol)
     assert ok.all(), _mismatches(ok, inputs, got, want)
 
 
@@ -255,6 +256,34 @@ _ULPS = {np.dtype(np.float16): 1, BF16: 1, np.dtype(np.float32): 2, np.dtype(np.
          np.dtype(np.complex64): 8, np.dtype(np.complex128): 8}
 
 
+_SPECIAL_ULPS = {np.dtype(np.float16): 1, BF16: 1, np.dtype(np.float32): 4, np.dtype(np.float64): 4}
+
+
+def _lgamma(x):
+    """scipy's gammaln; at float32 and float64 subnormals, XLA's reflection formula in IEEE
+    arithmetic, log(pi) - log(pi |x|) with pi |x| rounded to x's dtype (XLA:CPU flushes
+    them to 0, and returns inf)."""
+    with np.errstate(all="ignore"):
+        if x.dtype in FLOATS[2:]:
+            return np.log(np.pi) - np.log((np.pi * np.abs(x)).astype(x.dtype).astype(np.float64))
+        return scipy.special.gammaln(_wide(x))
+
+
+# lgamma sums Lanczos' terms of magnitude up to ~10 that cancel near its zeros (1 and 2):
+# within a few ulps of that magnitude, which is no ulp bound on the result (XLA's own
+# float32 lgamma(2) is 0 where IEEE float32 evaluation of its formula gives 4.8e-7).
+_POLYGAMMA_ULPS = {np.dtype(np.float32): 16, np.dtype(np.float64): 16}
+_LGAMMA_ATOL = {np.dtype(np.float32): 1e-6, np.dtype(np.float64): 4e-15}
+
+
+def _digamma(x):
+    return scipy.special.digamma(x)
+
+
+def _polygamma(n, x):
+    return scipy.special.polygamma(n, x)
+
+
 class Case(NamedTuple):
     name: str  # the op's name in mirax error messages
     fn: Callable  # the mirax.lax function
@@ -263,6 +292,7 @@ class Case(NamedTuple):
     ulps: Any = None  # tolerance: None for the defaults above, or a number or {dtype: ulps}
     nargs: int = 1
     label: str = None  # the test id, if not the name
+    atol: dict = {}  # an absolute tolerance by dtype, besides the ulps (for results that cancel)
 
     def tolerance(self, dtype):
         if self.ulps is None:
@@ -310,6 +340,13 @@ UNARY = [
     # JAX's float32 erf_inv is several ulps off near 1; its float64 one a few ulps.
     Case("erf_inv", lax.erf_inv, FLOATS, xla(lambda x: jlax.erf_inv(x.astype(np.float64)), _erf_inv_of_tiny),
          {**_ULPS, np.dtype(np.float64): 8}),
+    # lax.special's functions, as XLA computes them (its algorithms, in f32 for f32): an
+    # ulp or two apart where the formulas' roundings differ (f32 log, sin), more for lgamma
+    # next to its zeros and poles, where the Lanczos sum cancels.
+    Case("lgamma", lax.lgamma, FLOATS, xla(jlax.lgamma, _lgamma), _SPECIAL_ULPS, atol=_LGAMMA_ATOL),
+    Case("digamma", lax.digamma, FLOATS, xla(jlax.digamma, numpy_wide(_digamma)), _SPECIAL_ULPS),
+    Case("bessel_i0e", lax.bessel_i0e, FLOATS, xla(jlax.bessel_i0e, numpy_wide(scipy.special.i0e)), _SPECIAL_ULPS),
+    Case("bessel_i1e", lax.bessel_i1e, FLOATS, xla(jlax.bessel_i1e, numpy_wide(scipy.special.i1e)), _SPECIAL_ULPS),
     Case("is_finite", lax.is_finite, FLOATS, numpy_exact(np.isfinite)),
     Case("not", lax.bitwise_not, INTS + BOOL, numpy_exact(np.invert)),
     Case("real", lax.real, COMPLEX, numpy_exact(np.real), 0),
@@ -332,6 +369,10 @@ BINARY = [
     Case("min", lax.min, NUMBER + BOOL, xla(jlax.min, np.minimum), 0, nargs=2),
     Case("atan2", lax.atan2, FLOATS, numpy_wide(np.arctan2), nargs=2),
     Case("nextafter", lax.nextafter, FLOATS, xla(jlax.nextafter, np.nextafter), 0, nargs=2),
+    # polygamma's n! is exp(lgamma(n + 1)), whose float32 lgamma(2) is 4.8e-7 in IEEE arithmetic (0 in XLA's).
+    Case("polygamma", lax.polygamma, FLOATS, xla(jlax.polygamma, numpy_wide(_polygamma)), {**_SPECIAL_ULPS, **_POLYGAMMA_ULPS},
+         nargs=2),
+    Case("zeta", lax.zeta, FLOATS, xla(jlax.zeta, numpy_wide(scipy.special.zeta)), _SPECIAL_ULPS, nargs=2),
     Case("and", lax.bitwise_and, INTS + BOOL, numpy_exact(np.bitwise_and), nargs=2),
     Case("or", lax.bitwise_or, INTS + BOOL, numpy_exact(np.bitwise_or), nargs=2),
     Case("xor", lax.bitwise_xor, INTS + BOOL, numpy_exact(np.bitwise_xor), nargs=2),
@@ -350,6 +391,14 @@ def inputs_for(case, dtype):
     if case.nargs == 1:
         return (unary_values(dtype),)
     xs = binary_values(dtype, shift_amounts(dtype) if case.name in SHIFTS else ())
+    if case.name in ("polygamma", "zeta"):
+        # Normal operands where intermediate powers stay normal numbers: XLA:CPU flushes
+        # subnormals to 0, which changes results there (inf * 0 is NaN where IEEE's is inf;
+        # a subnormal order is 0, so polygamma's NaN for a fractional order becomes digamma).
+        with np.errstate(all="ignore"):
+            first, second = np.abs(_wide(xs[0])), np.abs(_wide(xs[1]))
+            keep = (first <= 10) & (second <= 100) & ((first == 0) | (first >= 0.1)) & ~_subnormal(xs[1])
+        xs = tuple(x[keep] for x in xs)
     if case.name == "pow" and dtype in COMPLEX:
         with np.errstate(all="ignore"):
             exponent = np.abs(_wide(xs[1]) * np.log(_wide(xs[0])))
@@ -381,7 +430,7 @@ def test_op(case, dtype):
         rejects(case, dtype)
         return
     xs = inputs_for(case, dtype)
-    check(run(case, xs), case.reference(*xs), xs, case.tolerance(dtype))
+    check(run(case, xs), case.reference(*xs), xs, case.tolerance(dtype), case.atol.get(dtype, 0))
 
 
 SHAPES = [(), (0,), (2, 3)]
@@ -395,7 +444,7 @@ def test_shapes(case, shape):
     dtype = np.dtype(np.float32) if np.float32 in case.dtypes else case.dtypes[0]
     rng = np.random.default_rng(2)
     xs = tuple(random_values(dtype, shape, rng) for _ in range(case.nargs))
-    check(run(case, xs), case.reference(*xs), xs, case.tolerance(dtype))
+    check(run(case, xs), case.reference(*xs), xs, case.tolerance(dtype), case.atol.get(dtype, 0))
 
 
 def _complex_sign(z):

@@ -8,14 +8,14 @@ from oracle import check_vmap, rand
 
 UNARY = ["neg", "abs", "sign", "floor", "ceil", "round", "exp", "exp2", "expm1", "log", "log1p", "sqrt", "rsqrt",
          "cbrt", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
-         "logistic", "erf", "erfc", "erf_inv", "is_finite", "real", "imag", "conj", "stop_gradient"]
-BINARY = ["add", "sub", "mul", "div", "rem", "max", "min", "atan2", "nextafter", "pow", "complex", "eq", "ne", "lt",
+         "logistic", "erf", "erfc", "erf_inv", "lgamma", "digamma", "bessel_i0e", "bessel_i1e", "is_finite", "real", "imag", "conj", "stop_gradient"]
+BINARY = ["add", "sub", "mul", "div", "rem", "max", "min", "atan2", "nextafter", "zeta", "pow", "complex", "eq", "ne", "lt",
           "le", "gt", "ge"]
 INTEGER = ["bitwise_not", "bitwise_and", "bitwise_or", "bitwise_xor", "shift_left", "shift_right_logical",
            "shift_right_arithmetic"]
 COMPLEX_INPUT = {"real", "imag"}
 DOMAIN = {"log": 1, "log1p": 1, "sqrt": 1, "rsqrt": 1, "acosh": 2, "asin": 0.5, "acos": 0.5, "atanh": 0.5,
-          "erf_inv": 0.5, "pow": 1}
+          "erf_inv": 0.5, "pow": 1, "zeta": 3}
 
 # (operand shape, in_axes, out_axes): batch of 3 along various axes.
 UNARY_AXES = [((3, 4), 0, 0), ((4, 3), 1, 0), ((2, 3, 4), -2, 1)]

@@ -231,6 +231,33 @@ Atan2Op = defjvp(binary("atan2", FLOAT, math_(math.atan2)),
                  lambda t, r, x, y: ops.mul(t, ops.div(ops.neg(x), ops.add(_square(x), _square(y)))))
 
 
+# ----------------------------------------------------------------------------- special functions (lax.special's)
+
+
+def _polygamma_m_jvp(t, r, m, x):
+    raise ValueError("polygamma gradient with respect to m is not supported")
+
+
+def _bessel_i1e_jvp(t, r, x):
+    """JAX's: i0e(x) - r (sign(x) + 1/x), and 1/2 where |x| <= eps (its limit at 0)."""
+    eps = _c(x, np.finfo(type_of(x).dtype).eps)
+    not_tiny = ops.compare(ops.abs(x), eps, direction="GT")
+    safe = ops.select(not_tiny, x, eps)
+    slope = ops.sub(ops.bessel_i0e(safe), ops.mul(r, ops.add(ops.sign(safe), ops.div(_c(x, 1), safe))))
+    return ops.mul(t, ops.select(not_tiny, slope, _c(x, 0.5)))
+
+
+LgammaOp = defjvp(unary("lgamma", FLOAT, in_f32(scalar.lgamma)), lambda t, r, x: ops.mul(t, ops.digamma(x)))
+DigammaOp = defjvp(unary("digamma", FLOAT, in_f32(scalar.digamma)),
+                   lambda t, r, x: ops.mul(t, ops.polygamma(_c(x, 1), x)))
+PolygammaOp = defjvp(binary("polygamma", FLOAT, in_f32(scalar.polygamma)), _polygamma_m_jvp,
+                     lambda t, r, m, x: ops.mul(t, ops.polygamma(ops.add(m, _c(m, 1)), x)))
+ZetaOp = defnondiff(binary("zeta", FLOAT, in_f32(scalar.zeta)))
+BesselI0eOp = defjvp(unary("bessel_i0e", FLOAT, in_f32(scalar.bessel_i0e)),
+                     lambda t, r, x: ops.mul(t, ops.sub(ops.bessel_i1e(x), ops.mul(ops.sign(x), r))))
+BesselI1eOp = defjvp(unary("bessel_i1e", FLOAT, in_f32(scalar.bessel_i1e)), _bessel_i1e_jvp)
+
+
 @defzero
 @elementwise_op(in_f32(scalar.round_))
 class RoundOp(MiraxOp, name="round", operands=("operand",), params={"rounding_method": int_}):

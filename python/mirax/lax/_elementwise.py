@@ -76,6 +76,10 @@ logistic = _unary(ops.LogisticOp)
 erf = _unary(ops.ErfOp)
 erfc = _unary(ops.ErfcOp)
 erf_inv = _unary(ops.ErfInvOp)
+lgamma = _unary(ops.LgammaOp)
+digamma = _unary(ops.DigammaOp)
+bessel_i0e = _unary(ops.BesselI0eOp)
+bessel_i1e = _unary(ops.BesselI1eOp)
 is_finite = _unary(ops.IsFiniteOp)
 bitwise_not = _unary(ops.NotOp)
 real = _unary(ops.RealOp)
@@ -91,6 +95,8 @@ max = _binary(ops.MaxOp)  # noqa: A001
 min = _binary(ops.MinOp)  # noqa: A001
 atan2 = _binary(ops.Atan2Op)
 nextafter = _binary(ops.NextafterOp)
+polygamma = _binary(ops.PolygammaOp)
+zeta = _binary(ops.ZetaOp)
 bitwise_and = _binary(ops.AndOp)
 bitwise_or = _binary(ops.OrOp)
 bitwise_xor = _binary(ops.XorOp)
@@ -216,7 +222,7 @@ def broadcast_in_dim(operand, shape, broadcast_dimensions):
 __all__ = [
     "neg", "abs", "sign", "floor", "ceil", "exp", "exp2", "expm1", "log", "log1p", "sqrt", "rsqrt", "cbrt",
     "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
-    "logistic", "erf", "erfc", "erf_inv", "is_finite", "bitwise_not", "real", "imag", "conj", "add", "sub", "mul",
+    "logistic", "erf", "erfc", "erf_inv", "lgamma", "digamma", "bessel_i0e", "bessel_i1e", "polygamma", "zeta", "is_finite", "bitwise_not", "real", "imag", "conj", "add", "sub", "mul",
     "div", "rem", "pow", "max", "min", "atan2", "nextafter", "bitwise_and", "bitwise_or", "bitwise_xor",
     "shift_left", "shift_right_logical", "shift_right_arithmetic", "complex", "round", "integer_pow",
     "square", "eq", "ne", "lt", "le", "gt", "ge", "select", "clamp", "convert_element_type",

@@ -36,6 +36,10 @@
 //  CHECK-NEXT:   "mirax.erf"(%[[X]]) : (tensor<2x3xf32>) -> tensor<2x3xf32>
 //  CHECK-NEXT:   "mirax.erfc"(%[[X]]) : (tensor<2x3xf32>) -> tensor<2x3xf32>
 //  CHECK-NEXT:   "mirax.erf_inv"(%[[X]]) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+//  CHECK-NEXT:   "mirax.lgamma"(%[[X]]) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+//  CHECK-NEXT:   "mirax.digamma"(%[[X]]) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+//  CHECK-NEXT:   "mirax.bessel_i0e"(%[[X]]) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+//  CHECK-NEXT:   "mirax.bessel_i1e"(%[[X]]) : (tensor<2x3xf32>) -> tensor<2x3xf32>
 func.func @float_unary(%x: tensor<2x3xf32>) {
   %neg = "mirax.neg"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
   %abs = "mirax.abs"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
@@ -66,6 +70,10 @@ func.func @float_unary(%x: tensor<2x3xf32>) {
   %erf = "mirax.erf"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
   %erfc = "mirax.erfc"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
   %erf_inv = "mirax.erf_inv"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %lgamma = "mirax.lgamma"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %digamma = "mirax.digamma"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %bessel_i0e = "mirax.bessel_i0e"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  %bessel_i1e = "mirax.bessel_i1e"(%x) : (tensor<2x3xf32>) -> tensor<2x3xf32>
   return
 }
 
@@ -84,6 +92,8 @@ func.func @float_unary(%x: tensor<2x3xf32>) {
 //  CHECK-NEXT:   "mirax.min"(%[[X]], %[[Y]]) : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
 //  CHECK-NEXT:   "mirax.atan2"(%[[X]], %[[Y]]) : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
 //  CHECK-NEXT:   "mirax.nextafter"(%[[X]], %[[Y]]) : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+//  CHECK-NEXT:   "mirax.polygamma"(%[[X]], %[[Y]]) : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+//  CHECK-NEXT:   "mirax.zeta"(%[[X]], %[[Y]]) : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
 func.func @float_binary(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) {
   %add = "mirax.add"(%x, %y) : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
   %sub = "mirax.sub"(%x, %y) : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
@@ -95,6 +105,8 @@ func.func @float_binary(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) {
   %min = "mirax.min"(%x, %y) : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
   %atan2 = "mirax.atan2"(%x, %y) : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
   %nextafter = "mirax.nextafter"(%x, %y) : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  %polygamma = "mirax.polygamma"(%x, %y) : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
+  %zeta = "mirax.zeta"(%x, %y) : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
   return
 }
 
