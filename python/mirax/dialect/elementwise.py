@@ -258,6 +258,36 @@ BesselI0eOp = defjvp(unary("bessel_i0e", FLOAT, in_f32(scalar.bessel_i0e)),
 BesselI1eOp = defjvp(unary("bessel_i1e", FLOAT, in_f32(scalar.bessel_i1e)), _bessel_i1e_jvp)
 
 
+def _igamma_x_partial(t, r, a, x):
+    """d/dx P(a, x) = x^(a-1) e^-x / Gamma(a), as JAX writes it."""
+    return ops.mul(t, ops.exp(ops.sub(ops.add(ops.neg(x), ops.mul(ops.sub(a, _c(a, 1)), ops.log(x))), ops.lgamma(a))))
+
+
+def _betainc_ab_partial(t, r, a, b, x):
+    raise ValueError("Betainc gradient with respect to a and b not supported.")
+
+
+def _betainc_x_partial(t, r, a, b, x):
+    """d/dx I_x(a, b) = x^(a-1) (1-x)^(b-1) / B(a, b), as JAX writes it."""
+    lbeta = ops.sub(ops.add(ops.lgamma(a), ops.lgamma(b)), ops.lgamma(ops.add(a, b)))
+    log_density = ops.sub(ops.add(ops.mul(ops.sub(b, _c(b, 1)), ops.log1p(ops.neg(x))),
+                                  ops.mul(ops.sub(a, _c(a, 1)), ops.log(x))), lbeta)
+    return ops.mul(ops.exp(log_density), t)
+
+
+IgammaOp = defjvp(binary("igamma", FLOAT, in_f32(scalar.igamma)),
+                  lambda t, r, a, x: ops.mul(t, ops.igamma_grad_a(a, x)), _igamma_x_partial)
+IgammacOp = defjvp(binary("igammac", FLOAT, in_f32(scalar.igammac)),
+                   lambda t, r, a, x: ops.neg(ops.mul(t, ops.igamma_grad_a(a, x))),
+                   lambda t, r, a, x: ops.neg(_igamma_x_partial(t, r, a, x)))
+IgammaGradAOp = defnondiff(binary("igamma_grad_a", FLOAT, in_f32(scalar.igamma_grad_a)))
+RandomGammaGradOp = defnondiff(binary("random_gamma_grad", FLOAT, in_f32(scalar.random_gamma_grad)))
+RegularizedIncompleteBetaOp = defjvp(
+    _declare("regularized_incomplete_beta", ("a", "b", "x"), _kinds(FLOAT, "regularized_incomplete_beta"),
+             in_f32(scalar.regularized_incomplete_beta)),
+    _betainc_ab_partial, _betainc_ab_partial, _betainc_x_partial)
+
+
 @defzero
 @elementwise_op(in_f32(scalar.round_))
 class RoundOp(MiraxOp, name="round", operands=("operand",), params={"rounding_method": int_}):

@@ -97,6 +97,25 @@ atan2 = _binary(ops.Atan2Op)
 nextafter = _binary(ops.NextafterOp)
 polygamma = _binary(ops.PolygammaOp)
 zeta = _binary(ops.ZetaOp)
+igamma = _binary(ops.IgammaOp)
+igammac = _binary(ops.IgammacOp)
+igamma_grad_a = _binary(ops.IgammaGradAOp)
+
+
+def random_gamma_grad(a, x, *, dtype=None):
+    """The derivative of a Gamma(a) sample x in a; `dtype`, which jax.lax's threads through
+    its implementation, is the operands' dtype or None."""
+    a, x = _operands(a, x)
+    if dtype is not None and np.dtype(dtype) != a.aval.dtype:
+        raise NotImplementedError(f"random_gamma_grad with dtype={np.dtype(dtype).name} for {a.aval.dtype.name} operands")
+    (out,) = bind(ops.RandomGammaGradOp, a, x)
+    return out
+
+
+def betainc(a, b, x):
+    """The regularized incomplete beta function I_x(a, b)."""
+    (out,) = bind(ops.RegularizedIncompleteBetaOp, *_operands(a, b, x))
+    return out
 bitwise_and = _binary(ops.AndOp)
 bitwise_or = _binary(ops.OrOp)
 bitwise_xor = _binary(ops.XorOp)
@@ -222,7 +241,7 @@ def broadcast_in_dim(operand, shape, broadcast_dimensions):
 __all__ = [
     "neg", "abs", "sign", "floor", "ceil", "exp", "exp2", "expm1", "log", "log1p", "sqrt", "rsqrt", "cbrt",
     "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
-    "logistic", "erf", "erfc", "erf_inv", "lgamma", "digamma", "bessel_i0e", "bessel_i1e", "polygamma", "zeta", "is_finite", "bitwise_not", "real", "imag", "conj", "add", "sub", "mul",
+    "logistic", "erf", "erfc", "erf_inv", "lgamma", "digamma", "bessel_i0e", "bessel_i1e", "polygamma", "zeta", "igamma", "igammac", "igamma_grad_a", "random_gamma_grad", "betainc", "is_finite", "bitwise_not", "real", "imag", "conj", "add", "sub", "mul",
     "div", "rem", "pow", "max", "min", "atan2", "nextafter", "bitwise_and", "bitwise_or", "bitwise_xor",
     "shift_left", "shift_right_logical", "shift_right_arithmetic", "complex", "round", "integer_pow",
     "square", "eq", "ne", "lt", "le", "gt", "ge", "select", "clamp", "convert_element_type",
