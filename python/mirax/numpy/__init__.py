@@ -48,6 +48,30 @@ from ._ufuncs import (  # noqa: F401
     true_divide, trunc,
 )
 
+from ._array_api import (  # noqa: F401
+    acos, acosh, asin, asinh, astype, atan, atan2, atanh, bitwise_left_shift, bitwise_right_shift, concat, copy,
+    isdtype, matrix_transpose, matvec, permute_dims, unstack, vecdot, vecmat,
+)
+from ._elementwise import (  # noqa: F401
+    fmax, fmin, gcd, iscomplex, iscomplexobj, isreal, isrealobj, isscalar, lcm, logaddexp2, modf, nan_to_num,
+    sort_complex, spacing,
+)
+from ._manipulation import (  # noqa: F401
+    array_equiv, block, choose, compress, delete, diag_indices_from, diagflat, dsplit, extract, fill_diagonal, hsplit,
+    insert, mask_indices, place, put, put_along_axis, ravel_multi_index, resize, rollaxis, rot90, tril_indices_from,
+    triu_indices_from, trim_zeros, unravel_index, vsplit,
+)
+from ._set_ops import (  # noqa: F401
+    intersect1d, isin, setdiff1d, setxor1d, union1d, unique, unique_all, unique_counts, unique_inverse, unique_values,
+)
+from ._statistics import (  # noqa: F401
+    bincount, corrcoef, cov, cross, digitize, ediff1d, gradient, histogram, histogram2d, histogram_bin_edges,
+    histogramdd, interp, nanargmax, nanargmin, nanmedian, nanpercentile, nanquantile, nanstd, nanvar, percentile,
+    quantile, trapezoid, unwrap,
+)
+from numpy import can_cast, iterable  # noqa: F401,E402  (NumPy's own, as jax.numpy re-exports them)
+from numpy.exceptions import ComplexWarning  # noqa: F401,E402
+
 
 # JAX's shape operations take PRNG key arrays (mirax.random maps them over the keys' data).
 (array, asarray, array_split, atleast_1d, atleast_2d, atleast_3d, broadcast_arrays, broadcast_to, column_stack,
