@@ -14,3 +14,5 @@ from mirax.ad_checkpoint import checkpoint, checkpoint_policies, remat
 from mirax import test_util
 from mirax import random
 from mirax import flatten_util
+from mirax.callback import ShapeDtypeStruct, pure_callback
+from mirax import debug, experimental

@@ -24,7 +24,7 @@ class HostCallbackRules(rules.Construct):
     def lower(self, module, function):
         """Its tensors as buffers, result buffers allocated, and a call of the host
         symbol on them all (inputs, then results to fill)."""
-        host = ir.StringAttr(function.attributes[HOST_CALLBACK]).value
+        host = ir.StringAttr(function.attributes[self.attribute]).value
         ftype = function_type(function)
         with function.location:
             declare(module, host, ir.FunctionType.get([buffer(t) for t in list(ftype.inputs) + list(ftype.results)],
@@ -36,7 +36,7 @@ class HostCallbackRules(rules.Construct):
                 func.CallOp([], host, inputs + outputs)
                 func.ReturnOp([bufferization.ToTensorOp(t, out, restrict=True, writable=True).result
                                for t, out in zip(ftype.results, outputs, strict=True)])
-        mark_derived(function, HOST_CALLBACK)
+        mark_derived(function, self.attribute)
 
 
 rules.register(HostCallbackRules())

@@ -1,0 +1,105 @@
+"""jax.debug's printing and callbacks: `print` and `callback` run now outside any
+trace, and at run time from compiled code inside one (mirax.callback), once per batch
+element under vmap and on the primal values under differentiation, as JAX's."""
+import string
+import sys
+
+import numpy as np
+
+from mirax.callback import call
+from mirax.core import Array, Tracer, to_array
+from mirax.tree_util import tree_flatten, tree_unflatten
+
+__all__ = ["breakpoint", "callback", "print"]
+
+
+def _is_dynamic(x):
+    """Whether a callback's argument leaf is an array (passed through the program) or a
+    Python object passed as it is (JAX's split: what has an abstract value)."""
+    return isinstance(x, (Array, Tracer, np.ndarray, np.generic, bool, int, float, complex))
+
+
+def _debug_callback(callback, args, kwargs, ordered, partitioned):
+    if partitioned:
+        raise NotImplementedError("debug callbacks' partitioned=True: mirax has no shardings")
+    if not callable(callback):
+        raise TypeError(f"first argument to jax.debug.callback must be callable, but got an object of type "
+                        f"{type(callback)}")
+    flat, in_tree = tree_flatten((args, kwargs))
+    dynamic = [to_array(x) for x in flat if _is_dynamic(x)]
+
+    def fn(*values):
+        arrays = iter(to_array(v) for v in values)
+        call_args, call_kwargs = tree_unflatten(in_tree, [next(arrays) if _is_dynamic(x) else x for x in flat])
+        callback(*call_args, **call_kwargs)
+        return []
+
+    call(fn, dynamic, [], "debug", ordered=ordered)
+
+
+def callback(callback=None, *args, ordered=False, partitioned=False, **kwargs):
+    """Call `callback(*args, **kwargs)` (it returns None) on Arrays from traced code, as
+    jax.debug.callback; `callback(ordered=...)` alone returns the function taking them."""
+    def staged(callback, *c_args, **c_kwargs):
+        _debug_callback(callback, c_args, c_kwargs, ordered, partitioned)
+
+    if callback is not None:
+        staged(callback, *args, **kwargs)
+        return None
+    if args or kwargs:
+        raise TypeError(f"debug_callback received unexpected arguments in the two-call form: {args=} {kwargs=}")
+    return staged
+
+
+class _FormatChecker(string.Formatter):
+    """JAX's check of a format string against the arguments, formatting nothing."""
+
+    def format_field(self, value, format_spec):
+        return ""
+
+    def check_unused_args(self, used_args, args, kwargs):
+        unused_args = [arg for i, arg in enumerate(args) if i not in used_args]
+        unused_kwargs = [k for k in kwargs if k not in used_args]
+        if unused_args:
+            raise ValueError(f"Unused positional arguments to `jax.debug.print`: {unused_args}")
+        if unused_kwargs:
+            raise ValueError(
+                f"Unused keyword arguments to `jax.debug.print`: {unused_kwargs}. You may be passing an f-string "
+                "(i.e, `f\"{x}\"`) into `jax.debug.print` and instead should pass in a regular string.")
+
+
+def print(fmt=None, *args, ordered=False, partitioned=False, skip_format_check=False, _use_logging=False,  # noqa: A001
+          **kwargs):
+    """Print `fmt.format(*args, **kwargs)` on stdout when the program runs, as
+    jax.debug.print (NumPy's print options as they are now); `print(ordered=...)`
+    alone returns the function taking them."""
+    if _use_logging:
+        raise NotImplementedError("jax.debug.print's _use_logging (jax.debug.log)")
+
+    def staged(fmt, *c_args, **c_kwargs):
+        if not skip_format_check:
+            _FormatChecker().format(fmt, *c_args, **c_kwargs)
+        has_placeholders = bool(fmt) and next(iter(string.Formatter().parse(fmt)))[1] is not None
+        options = np.get_printoptions()
+
+        def format_and_print(*p_args, **p_kwargs):
+            if has_placeholders:
+                with np.printoptions(**options):
+                    message = fmt.format(*p_args, **p_kwargs)
+            else:
+                message = " ".join((fmt, *(str(a) for a in p_args)))
+            sys.stdout.write(message + "\n")
+
+        _debug_callback(format_and_print, c_args, c_kwargs, ordered, partitioned)
+
+    if fmt is not None:
+        staged(fmt, *args, **kwargs)
+        return None
+    if args or kwargs:
+        raise TypeError(f"debug_print received unexpected arguments in the two-call form: {args=} {kwargs=}")
+    return staged
+
+
+def breakpoint(*args, **kwargs):  # noqa: A001
+    """jax.debug.breakpoint: not supported yet."""
+    raise NotImplementedError("jax.debug.breakpoint")
