@@ -69,6 +69,12 @@ from ._statistics import (  # noqa: F401
     histogramdd, interp, nanargmax, nanargmin, nanmedian, nanpercentile, nanquantile, nanstd, nanvar, percentile,
     quantile, trapezoid, unwrap,
 )
+from ._functional import apply_along_axis, apply_over_axes, fromfunction, piecewise, vectorize  # noqa: F401
+from ._index_tricks import c_, geomspace, index_exp, logspace, meshgrid, mgrid, ogrid, r_, s_  # noqa: F401
+from ._polynomial import (  # noqa: F401
+    convolve, correlate, poly, polyadd, polyder, polydiv, polyint, polymul, polysub, polyval, vander,
+)
+from ._windows import bartlett, blackman, hamming, hanning  # noqa: F401
 from numpy import can_cast, iterable  # noqa: F401,E402  (NumPy's own, as jax.numpy re-exports them)
 from numpy.exceptions import ComplexWarning  # noqa: F401,E402
 
