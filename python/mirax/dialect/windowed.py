@@ -5,10 +5,12 @@ reduce_window folds each window of the operand with a monoid (add, max, min, mul
 from the monoid's identity, as jax.lax.reduce_window does for those computations
 with their identity init values. The operand is padded with the identity (edge
 padding; base dilation as interior padding), then one linalg.generic loops over the
-output (parallel) and the window (reduction, row-major, the order in which XLA folds
-a window, so float sums round as JAX's), reading the padded operand at
-output * stride + window index * window dilation. Half-precision floats fold in their
-own dtype, as XLA's reduce_window does.
+output (parallel) and the window (reduction, in row-major order), reading the padded
+operand at output * stride + window index * window dilation. Half-precision floats
+fold in their own dtype, as XLA's reduce_window does. XLA folds a window in row-major
+order too, but not always (it reorders padded windows, and reduces a window covering
+the whole operand as a reduce), so float sums and products may differ from JAX's in
+the last bits.
 
 A window's max (min) has JAX's derivative: the tangent at the position the window
 selects (select_and_gather_add), the transpose of which scatters each window's
@@ -135,6 +137,18 @@ class SelectAndScatterAddOp(MiraxOp, name="select_and_scatter_add", operands=("s
         return x
 
 
+class ReduceWindowMulJvpOp(MiraxOp, name="reduce_window_mul_jvp", operands=("operand", "tangent"), params=WINDOW):
+    """The tangent of reduce_window's windowed product of `operand`, for `tangent`: JAX's
+    JVP of a general reduce_window, a fold of (product, tangent) pairs."""
+
+    @staticmethod
+    def infer(x, t, **window):
+        check_kind(x, NUMBER, "reduce_window_mul_jvp")
+        if t != x:
+            raise TypeError(f"reduce_window_mul_jvp tangent must have the operand's type, got {t} and {x}")
+        return ShapedType(window_shape(x, **window), x.dtype)
+
+
 # ----------------------------------------------------------------------------- lowering
 
 
@@ -173,6 +187,8 @@ def _fold_windows(node, values, fills, inits, body):
 def _lower_reduce_window(node, x):
     (out,) = node.out_types
     combine, identity, _ = MONOIDS[node.params["monoid"]]
+    if not out.shape:  # one window of one element: the element, as XLA's (0 + -0. would be 0.)
+        return [x]
     init = filled(out, identity(out.dtype))
     if 0 in out.shape:
         return [init]
@@ -183,6 +199,8 @@ def _lower_select_and_gather_add(node, t, x):
     (out,) = node.out_types
     direction, identity = SELECTS[node.params["select"]]
     dtype = node.in_types[1].dtype
+    if not out.shape:
+        return [t]
     if 0 in out.shape:
         return [filled(out, 0)]
 
@@ -201,6 +219,8 @@ def _lower_select_and_scatter_add(node, source, x):
     (source_type, x_type), (out,) = node.in_types, node.out_types
     direction, identity = SELECTS[node.params["select"]]
     sizes, strides, padding = (node.params[k] for k in ("window_dimensions", "window_strides", "padding"))
+    if not out.shape:
+        return [source]
     if 0 in source_type.shape:
         return [filled(out, 0)]
     rank = len(sizes)
@@ -242,6 +262,23 @@ def _lower_select_and_scatter_add(node, source, x):
     return generic([out], [unread], maps, body, [PARALLEL] * rank + [REDUCTION] * rank, [filled(out, 0)])
 
 
+def _lower_reduce_window_mul_jvp(node, x, t):
+    """(p, t) folded with each element (x, dx) into (p * x, t * x + p * dx), as the JVP
+    of JAX's reducer, from (1, 0); padding is (1, 0)."""
+    (out,) = node.out_types
+    if not out.shape:
+        return [t]
+    if 0 in out.shape:
+        return [filled(out, 0)]
+
+    def body(xv, tv, product, tangent):
+        mul = scalar.mul
+        return [mul(out.dtype, product, xv),
+                scalar.add(out.dtype, mul(out.dtype, tangent, xv), mul(out.dtype, product, tv))]
+
+    return _fold_windows(node, [x, t], [1, 0], [filled(out, 1), filled(out, 0)], body)[1:]
+
+
 def _dot(values, coefficients):
     """sum(values[d] * coefficients[d]) of index values and ints."""
     total = index(0)
@@ -253,6 +290,7 @@ def _dot(values, coefficients):
 rules.lowering[ReduceWindowOp.OPERATION_NAME] = _lower_reduce_window
 rules.lowering[SelectAndGatherAddOp.OPERATION_NAME] = _lower_select_and_gather_add
 rules.lowering[SelectAndScatterAddOp.OPERATION_NAME] = _lower_select_and_scatter_add
+rules.lowering[ReduceWindowMulJvpOp.OPERATION_NAME] = _lower_reduce_window_mul_jvp
 
 
 # ----------------------------------------------------------------------------- JVP and transpose rules
@@ -264,7 +302,7 @@ def _window_params(params):
 
 def _reduce_window_jvp(node, primals, tangents):
     """add is linear; max and min take the tangent at the selected position (JAX's
-    _reduce_window_chooser_jvp_rule)."""
+    _reduce_window_chooser_jvp_rule); mul is JAX's JVP of a general reduce_window."""
     (x,), (t,) = primals, tangents
     monoid = node.params["monoid"]
     (result,) = build(ReduceWindowOp, [x], **node.params)
@@ -275,7 +313,24 @@ def _reduce_window_jvp(node, primals, tangents):
     if monoid in ("max", "min"):
         select = "ge" if monoid == "max" else "le"
         return [result], [ops.select_and_gather_add(t, x, select=select, **_window_params(node.params))]
-    raise NotImplementedError("the derivative of reduce_window with lax.mul")
+    return [result], [ops.reduce_window_mul_jvp(x, t, **_window_params(node.params))]
+
+
+def _reduce_window_mul_jvp_jvp(node, primals, tangents):
+    """Linear in the tangent; JAX differentiates the product again (jvp of its jvp), which
+    mirax does not."""
+    (x, t), (dx, dt) = primals, tangents
+    if dx is not None:
+        raise NotImplementedError("second-order derivatives of reduce_window with lax.mul")
+    (result,) = build(ReduceWindowMulJvpOp, [x, t], **node.params)
+    return [result], [None if dt is None else ops.reduce_window_mul_jvp(x, dt, **node.params)]
+
+
+def _transpose_reduce_window_mul_jvp(node, cts, operands, linear):
+    """JAX's general reduce_window has no transpose: its reverse mode fails so."""
+    raise ValueError("Linearization failed to produce known values for all output primals. This is typically caused "
+                     "by attempting to differentiate a function uses an operation that does not support reverse-mode "
+                     "autodiff.")
 
 
 def _transpose_reduce_window(node, cts, operands, linear):
@@ -332,6 +387,8 @@ def _transpose_select_and_scatter_add(node, cts, operands, linear):
 
 rules.jvp[ReduceWindowOp.OPERATION_NAME] = _reduce_window_jvp
 rules.transpose[ReduceWindowOp.OPERATION_NAME] = _transpose_reduce_window
+rules.jvp[ReduceWindowMulJvpOp.OPERATION_NAME] = _reduce_window_mul_jvp_jvp
+rules.transpose[ReduceWindowMulJvpOp.OPERATION_NAME] = _transpose_reduce_window_mul_jvp
 # Linear in the tangents (source), not in the operand that selects (JAX drops its tangent).
 deflinear2(SelectAndGatherAddOp, _transpose_select_and_gather_add, linear=(0,))
 deflinear2(SelectAndScatterAddOp, _transpose_select_and_scatter_add, linear=(0,))
@@ -359,5 +416,5 @@ def _batch_windows(op_cls):
     return rule
 
 
-for _op in (ReduceWindowOp, SelectAndGatherAddOp, SelectAndScatterAddOp):
+for _op in (ReduceWindowOp, SelectAndGatherAddOp, SelectAndScatterAddOp, ReduceWindowMulJvpOp):
     rules.batching[_op.OPERATION_NAME] = _batch_windows(_op)
