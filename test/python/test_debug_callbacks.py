@@ -54,6 +54,24 @@ PROGRAMS = {
         lambda c, x: (lib.debug.print("c={c} x={x}", c=c, x=x), (c + x, c))[1], 0.0, jnp.arange(3.0)),
     "jit_scan": lambda lib, jnp: lib.jit(lambda xs: lib.lax.scan(
         lambda c, x: (lib.debug.print("c={c} x={x}", c=c, x=x), (c + x, c))[1], 0.0, xs))(jnp.arange(3.0)),
+    # Under differentiation a callback in a loop body or branch runs in the primal
+    # computation only, not again in the tangent part or the backward pass.
+    "grad_scan": lambda lib, jnp: lib.grad(lambda c: lib.lax.scan(
+        lambda c, x: (lib.debug.print("c={c} x={x}", c=c, x=x), (c * x, c))[1], c, jnp.arange(1.0, 3.0))[0])(jnp.float32(1.0)),
+    "jit_grad_scan": lambda lib, jnp: lib.jit(lib.grad(lambda c: lib.lax.scan(
+        lambda c, x: (lib.debug.print("c={c} x={x}", c=c, x=x), (c * x, c))[1], c, jnp.arange(1.0, 3.0))[0]))(jnp.float32(1.0)),
+    "jvp_scan": lambda lib, jnp: lib.jvp(lambda c: lib.lax.scan(
+        lambda c, x: (lib.debug.print("c={c} x={x}", c=c, x=x), (c * x, c))[1], c, jnp.arange(1.0, 3.0))[0],
+        (1.0,), (1.0,)),
+    "grad_fori_loop": lambda lib, jnp: lib.grad(lambda x: lib.lax.fori_loop(
+        0, 2, lambda i, c: (lib.debug.print("f {} {}", i, c), c * 2)[1], x))(1.0),
+    "jit_grad_cond": lambda lib, jnp: lib.jit(lib.grad(lambda x: lib.lax.cond(
+        x > 0, lambda x: (lib.debug.print("branch {}", x), x * x)[1], lambda x: -x, x)))(2.0),
+    "jvp_while_loop": lambda lib, jnp: lib.jvp(lambda x: lib.lax.while_loop(
+        lambda c: c < 3, lambda c: (lib.debug.print("w {}", c), c + 1.0)[1], x), (0.0,), (1.0,)),
+    "grad_checkpoint": lambda lib, jnp: lib.grad(lib.checkpoint(
+        lambda x: (lib.debug.print("recomputed {}", x), jnp.sin(x))[1]))(1.0),
+    "grad_grad": lambda lib, jnp: lib.grad(lib.grad(lambda x: (lib.debug.print("gg {}", x), x ** 3)[1]))(2.0),
     "fori_loop": lambda lib, jnp: lib.jit(lambda n: lib.lax.fori_loop(
         0, 3, lambda i, c: (lib.debug.print("i={} c={}", i, c), c + i * n)[1], jnp.int32(0)))(2),
     "while_loop": lambda lib, jnp: lib.jit(lambda: lib.lax.while_loop(
@@ -82,6 +100,18 @@ PROGRAMS = {
 @pytest.mark.parametrize("name", list(PROGRAMS))
 def test_debug_print(capsys, name):
     want, got = printed(capsys, PROGRAMS[name])
+    same(got, want)
+
+
+def test_custom_vjp_rules(capsys):
+    def program(lib, jnp):
+        @lib.custom_vjp
+        def g(x):
+            return x * 2
+        g.defvjp(lambda x: (lib.debug.print("fwd {}", x), (x * 2, x))[1],
+                 lambda r, ct: (lib.debug.print("bwd {} {}", r, ct), (ct * 2,))[1])
+        return lib.jit(lib.grad(g))(3.0), lib.grad(g)(4.0)
+    want, got = printed(capsys, program)
     same(got, want)
 
 

@@ -14,11 +14,13 @@ linear part, where a callback never is: its JVP rule calls it on primal values."
 from mirax.mlir import func, ir
 
 from . import rules
+from .rules import construct_of
 from .batching import batch_at
 from .composites import broadcast_batch
 from .host_callback import HostCallbackRules
-from .ir_util import declare, function_type
-from .transformations import CALLBACK
+from .dependence import callees
+from .ir_util import declare, function_type, functions
+from .transformations import CALLBACK, COND_BRANCHES, SCAN_BODY
 from .types import shaped_type, tensor_type
 
 # Host symbol -> the callback it runs: made by mirax.callback (the API layer, which
@@ -32,6 +34,29 @@ VMAP_METHODS = ("sequential", "sequential_unrolled", "expand_dims", "broadcast_a
 
 def callback_of(function):
     return CALLBACKS[ir.StringAttr(function.attributes[CALLBACK]).value]
+
+
+def _recomputes(module, function):
+    """Whether the JVP of `function` recomputes a primal computation that runs anyway:
+    the tangent part of a scan or cond calls the JVP of its body or branches (and what
+    they call), beside the scan or cond itself, and their transposes call the VJPs
+    (README, the compiler). A debug callback runs in the primal computation only, as
+    in JAX, whose partial evaluation saves residuals instead of recomputing: once, not
+    again in the tangent part or the backward pass."""
+    table = functions(module)
+    pending = [ir.FlatSymbolRefAttr(ref).value for f in table.values() for attribute in (SCAN_BODY, COND_BRANCHES)
+               if attribute in f.attributes
+               for ref in (ir.ArrayAttr(f.attributes[attribute]) if attribute == COND_BRANCHES
+                           else [f.attributes[attribute]])]
+    reached = set()
+    while pending:
+        symbol = pending.pop()
+        if symbol not in reached:
+            reached.add(symbol)
+            construct = construct_of(table[symbol])
+            if table[symbol].regions[0].blocks or (construct is not None and construct.callees is not None):
+                pending.extend(callees(table[symbol]))  # else a declaration not derived yet, calling nothing
+    return function.attributes["sym_name"].value in reached
 
 
 class CallbackRules(HostCallbackRules):
@@ -49,6 +74,8 @@ class CallbackRules(HostCallbackRules):
                              "while taking gradients.")
         if callback.kind == "io":
             raise ValueError("IO callbacks do not support JVP.")
+        if _recomputes(module, op.operation.parent):
+            return [], []  # a debug callback has no results
         call = func.CallOp(list(op.results.types), op.attributes["callee"].value, primals)
         return list(call.results), [None] * len(op.results)
 
