@@ -1,17 +1,20 @@
 """mirax.numpy.linalg: NumPy's linear algebra over mirax arrays, as jax.numpy.linalg."""
+import itertools
+import math
+import operator
 from typing import NamedTuple
 
 import numpy as np
 
 from mirax import dtypes, lax
-from mirax.core import with_source
+from mirax.core import to_array, with_source
 from mirax.custom_derivatives import custom_jvp
 from mirax.dialect.composites import row_gather
 from mirax.lax import linalg as lax_linalg
 
-from . import _reductions as reductions, _ufuncs as ufuncs
+from . import _array_api, _dot, _reductions as reductions, _statistics, _ufuncs as ufuncs
 from ._creation import arange, eye, ones, zeros_like
-from ._dot import matmul
+from ._dot import einsum, matmul
 from ._matrix import diagonal, trace
 from ._shape import broadcast_to, concatenate, expand_dims, moveaxis, swapaxes
 from ._util import broadcast_shapes, canonicalize_axis, check_arraylike, promote_dtypes_inexact
@@ -357,3 +360,151 @@ def norm(x, ord=None, axis=None, keepdims=False):
         return _matrix_norm(x, ord, axis, keepdims)
     raise ValueError(with_source(f"Improper number of axes for norm: axis={axis}. Pass one axis to compute a "
                                  f"vector-norm, or two axes to compute a matrix-norm."))
+
+
+# ----------------------------------------------------------------------------- the array API's linalg functions
+
+
+def cross(x1, x2, /, *, axis=-1):
+    check_arraylike("jnp.linalg.outer", x1, x2)  # JAX's name
+    x1, x2 = to_array(x1), to_array(x2)
+    if x1.shape[axis] != 3 or x2.shape[axis] != 3:
+        raise ValueError(with_source(f"Both input arrays must be (arrays of) 3-dimensional vectors, but they have "
+                                     f"x1.shape[axis]={x1.shape[axis]} and x2.shape[axis]={x2.shape[axis]}"))
+    return _statistics.cross(x1, x2, axis=axis)
+
+
+def matrix_power(a, n):
+    """a to the integer power n (by repeated squaring; inverted first for negative n)."""
+    check_arraylike("jnp.linalg.matrix_power", a)
+    arr = to_array(a)
+    if arr.ndim < 2:
+        raise TypeError(with_source(f"{arr.ndim}-dimensional array given. Array must be at least two-dimensional"))
+    if arr.shape[-2] != arr.shape[-1]:
+        raise TypeError(with_source("Last 2 dimensions of the array must be square"))
+    try:
+        n = operator.index(n)
+    except TypeError as err:
+        raise TypeError(with_source(f"exponent must be an integer, got {n}")) from err
+    if n == 0:
+        return broadcast_to(eye(arr.shape[-2], dtype=arr.dtype), arr.shape)
+    if n < 0:
+        arr, n = inv(arr), -n
+    if n <= 3:
+        result = arr
+        for _ in range(n - 1):
+            result = matmul(result, arr)
+        return result
+    z = result = None
+    while n > 0:
+        z = arr if z is None else matmul(z, z)
+        n, bit = divmod(n, 2)
+        if bit:
+            result = z if result is None else matmul(result, z)
+    return result
+
+
+def multi_dot(arrays, *, precision=None):
+    check_arraylike("jnp.linalg.multi_dot", *arrays)
+    arrs = [to_array(a) for a in arrays]
+    if len(arrs) < 2:
+        raise ValueError(with_source(f"multi_dot requires at least two arrays; got len(arrays)={len(arrs)}"))
+    if not (arrs[0].ndim in (1, 2) and arrs[-1].ndim in (1, 2) and all(a.ndim == 2 for a in arrs[1:-1])):
+        raise ValueError(with_source(
+            f"multi_dot: input arrays must all be two-dimensional, except for the first and last array which may be "
+            f"1 or 2 dimensional. Got array shapes {[a.shape for a in arrs]}"))
+    if any(a.shape[-1] != b.shape[0] for a, b in zip(arrs[:-1], arrs[1:])):
+        raise ValueError(with_source(f"multi_dot: last dimension of each array must match first dimension of "
+                                     f"following array. Got array shapes {[a.shape for a in arrs]}"))
+    einsum_axes = [(i, i + 1) for i in range(len(arrs))]
+    if arrs[0].ndim == 1:
+        einsum_axes[0] = einsum_axes[0][1:]
+    if arrs[-1].ndim == 1:
+        einsum_axes[-1] = einsum_axes[-1][:1]
+    return einsum(*itertools.chain(*zip(arrs, einsum_axes, strict=True)), precision=precision)
+
+
+def outer(x1, x2, /):
+    check_arraylike("jnp.linalg.outer", x1, x2)
+    x1, x2 = to_array(x1), to_array(x2)
+    if x1.ndim != 1 or x2.ndim != 1:
+        raise ValueError(with_source(f"Input arrays must be one-dimensional, but they are x1.ndim={x1.ndim} "
+                                     f"x2.ndim={x2.ndim}"))
+    return x1[:, None] * x2[None, :]
+
+
+def tensordot(x1, x2, /, *, axes=2, precision=None, preferred_element_type=None):
+    check_arraylike("jnp.linalg.tensordot", x1, x2)
+    return _dot.tensordot(x1, x2, axes=axes, precision=precision, preferred_element_type=preferred_element_type)
+
+
+def vecdot(x1, x2, /, *, axis=-1, precision=None, preferred_element_type=None):
+    check_arraylike("jnp.linalg.vecdot", x1, x2)
+    return _array_api.vecdot(x1, x2, axis=axis, precision=precision, preferred_element_type=preferred_element_type)
+
+
+def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):  # noqa: A002
+    """The vector norm over `axis` (all of x by default), as JAX's: x keeps its dtype
+    (ord=inf of integers is an integer)."""
+    check_arraylike("jnp.linalg.vector_norm", x)
+    x = to_array(x)
+    if ord is None or ord == 2:
+        return ufuncs.sqrt(reductions.sum(ufuncs.real(x * ufuncs.conj(x)), axis=axis, keepdims=keepdims))
+    if ord == np.inf:
+        return reductions.amax(ufuncs.abs(x), axis=axis, keepdims=keepdims, initial=0)
+    if ord == -np.inf:
+        return reductions.amin(ufuncs.abs(x), axis=axis, keepdims=keepdims)
+    if ord == 0:
+        return reductions.sum(x != 0, dtype=dtypes.finfo(x.dtype).dtype, axis=axis, keepdims=keepdims)
+    if ord == 1:
+        return reductions.sum(ufuncs.abs(x), axis=axis, keepdims=keepdims)
+    if isinstance(ord, str):
+        msg = f"Invalid order '{ord}' for vector norm."
+        if ord == "inf":
+            msg += "Use 'jax.numpy.inf' instead."
+        if ord == "-inf":
+            msg += "Use '-jax.numpy.inf' instead."
+        raise ValueError(with_source(msg))
+    abs_x = ufuncs.abs(x)
+    ord_arr = ufuncs._const(abs_x, ord)
+    ord_inv = ufuncs._const(abs_x, 1.0 / ord_arr)
+    return ufuncs.power(reductions.sum(abs_x ** ord_arr, axis=axis, keepdims=keepdims), ord_inv)
+
+
+def matrix_norm(x, /, *, keepdims=False, ord="fro"):  # noqa: A002
+    check_arraylike("jnp.linalg.matrix_norm", x)
+    return norm(x, ord=ord, keepdims=keepdims, axis=(-2, -1))
+
+
+def tensorinv(a, ind=2):
+    """The inverse of a as a linear map from its first `ind` dimensions to the rest."""
+    check_arraylike("tensorinv", a)
+    arr = to_array(a)
+    ind = operator.index(ind)
+    if ind <= 0:
+        raise ValueError(with_source(f"ind must be a positive integer; got ind={ind}"))
+    contracting_shape, batch_shape = arr.shape[:ind], arr.shape[ind:]
+    rows, cols = math.prod(contracting_shape), math.prod(batch_shape)
+    if rows != cols:
+        raise ValueError(with_source(f"tensorinv is only possible when the product of the first `ind` dimensions "
+                                     f"equals that of the remaining dimensions. got arr.shape={arr.shape} with "
+                                     f"ind={ind}."))
+    return inv(arr.reshape(rows, cols)).reshape(*batch_shape, *contracting_shape)
+
+
+def tensorsolve(a, b, axes=None):
+    check_arraylike("tensorsolve", a, b)
+    a, b = to_array(a), to_array(b)
+    if axes is not None:
+        a = moveaxis(a, axes, len(axes) * (a.ndim - 1,))
+    out_shape = a.shape[b.ndim:]
+    if a.shape[:b.ndim] != b.shape:
+        raise ValueError(with_source(f"After moving axes to end, leading shape of a must match shape of b. got "
+                                     f"a.shape={a.shape}, b.shape={b.shape}"))
+    if b.size != math.prod(out_shape):
+        raise ValueError(with_source(f"Input arrays must have prod(a.shape[:b.ndim]) == prod(a.shape[b.ndim:]); got "
+                                     f"a.shape={a.shape}, b.ndim={b.ndim}."))
+    return solve(a.reshape(b.size, math.prod(out_shape)), b.ravel()).reshape(out_shape)
+
+
+matrix_transpose = _array_api.matrix_transpose
