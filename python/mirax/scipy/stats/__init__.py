@@ -1,0 +1,5 @@
+"""mirax.scipy.stats: jax.scipy.stats's distributions over mirax arrays."""
+from mirax.scipy.stats import (  # noqa: F401
+    bernoulli, beta, betabinom, binom, cauchy, chi2, dirichlet, expon, gamma, gennorm, geom, laplace, logistic,
+    multivariate_normal, nbinom, norm, pareto, poisson, t, truncnorm, uniform, vonmises, wrapcauchy,
+)
