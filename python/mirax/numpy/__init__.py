@@ -53,13 +53,14 @@ from ._array_api import (  # noqa: F401
     isdtype, matrix_transpose, matvec, permute_dims, unstack, vecdot, vecmat,
 )
 from ._elementwise import (  # noqa: F401
-    fmax, fmin, gcd, iscomplex, iscomplexobj, isreal, isrealobj, isscalar, lcm, logaddexp2, modf, nan_to_num,
+    bitwise_count, fmax, fmin, gcd, iscomplex, iscomplexobj, isreal, isrealobj, isscalar, lcm, logaddexp2, modf, nan_to_num,
     sort_complex, spacing,
 )
 from ._manipulation import (  # noqa: F401
-    array_equiv, block, choose, compress, delete, diag_indices_from, diagflat, dsplit, extract, fill_diagonal, hsplit,
-    insert, mask_indices, place, put, put_along_axis, ravel_multi_index, resize, rollaxis, rot90, tril_indices_from,
-    triu_indices_from, trim_zeros, unravel_index, vsplit,
+    argpartition, array_equiv, block, choose, compress, delete, diag_indices_from, diagflat, dsplit, extract,
+    fill_diagonal, flatnonzero, hsplit, insert, mask_indices, packbits, partition, place, put, put_along_axis,
+    ravel_multi_index, resize, rollaxis, rot90, tril_indices_from, triu_indices_from, trim_zeros, unpackbits,
+    unravel_index, vsplit,
 )
 from ._set_ops import (  # noqa: F401
     intersect1d, isin, setdiff1d, setxor1d, union1d, unique, unique_all, unique_counts, unique_inverse, unique_values,
@@ -73,6 +74,10 @@ from ._functional import apply_along_axis, apply_over_axes, fromfunction, piecew
 from ._index_tricks import c_, geomspace, index_exp, logspace, meshgrid, mgrid, ogrid, r_, s_  # noqa: F401
 from ._polynomial import (  # noqa: F401
     convolve, correlate, poly, polyadd, polyder, polydiv, polyint, polymul, polysub, polyval, vander,
+)
+from ._io import (  # noqa: F401
+    array_repr, array_str, frombuffer, fromfile, fromiter, fromstring, get_printoptions, load, printoptions, save,
+    savez, set_printoptions,
 )
 from ._windows import bartlett, blackman, hamming, hanning  # noqa: F401
 from numpy import can_cast, iterable  # noqa: F401,E402  (NumPy's own, as jax.numpy re-exports them)

@@ -9,7 +9,7 @@ from mirax.custom_derivatives import custom_jvp
 from . import _ufuncs as ufuncs
 from ._creation import asarray
 from ._reductions import any as _any
-from ._util import check_arraylike, promote_args, promote_args_inexact
+from ._util import check_arraylike, promote_args, promote_args_inexact, promote_args_numeric
 
 
 def fmax(x1, x2):
@@ -158,5 +158,15 @@ def sort_complex(a):
     return lax.convert_element_type(a, dtypes.complex_dtype(a.aval.dtype))
 
 
-__all__ = ["fmax", "fmin", "gcd", "iscomplex", "iscomplexobj", "isreal", "isrealobj", "isscalar", "lcm",
+def bitwise_count(x, /):
+    """The number of 1 bits in |x|, as uint8 (JAX's population_count, here bit by bit)."""
+    (x,) = promote_args_numeric("bitwise_count", x)
+    x = ufuncs.abs(x)
+    count = lax.bitwise_and(x, ufuncs._const(x, 1))
+    for k in range(1, np.dtype(x.dtype).itemsize * 8):
+        count = count + lax.bitwise_and(lax.shift_right_logical(x, ufuncs._const(x, k)), ufuncs._const(x, 1))
+    return count.astype(np.uint8)
+
+
+__all__ = ["bitwise_count", "fmax", "fmin", "gcd", "iscomplex", "iscomplexobj", "isreal", "isrealobj", "isscalar", "lcm",
            "logaddexp2", "modf", "nan_to_num", "sort_complex", "spacing"]

@@ -14,7 +14,7 @@ from ._creation import arange, array, asarray, full, ones, zeros, zeros_like
 from ._indexing import diag_indices, indices, nonzero, tril_indices, triu_indices
 from ._reductions import all as _all, sum as _sum
 from ._shape import (_split, _static_ints, broadcast_arrays, broadcast_shapes, broadcast_to, concatenate,
-                     flip, moveaxis, ravel, reshape, tile, transpose)
+                     flip, moveaxis, pad, ravel, reshape, swapaxes, tile, transpose)
 from ._sorting import argsort, sort
 from ._util import canonicalize_axes, canonicalize_axis, check_arraylike
 
@@ -441,7 +441,84 @@ def unravel_index(indices, shape):
     return tuple(ufuncs.where(oob_pos, s - 1, ufuncs.where(oob_neg, 0, i)) for s, i in zip(shape, out, strict=True))
 
 
-__all__ = ["array_equiv", "block", "choose", "compress", "delete", "diag_indices_from", "diagflat", "dsplit",
-           "extract", "fill_diagonal", "hsplit", "insert", "mask_indices", "place", "put", "put_along_axis",
+def flatnonzero(a, *, size=None, fill_value=None):
+    return nonzero(ravel(a), size=size, fill_value=fill_value)[0]
+
+
+def packbits(a, axis=None, bitorder="big"):
+    """The truth of a's elements, eight to a uint8, along axis (flattened by default)."""
+    check_arraylike("packbits", a)
+    arr = to_array(a)
+    if not (dtypes.is_integer(arr.dtype) or arr.dtype == np.bool_):
+        raise TypeError(with_source("Expected an input array of integer or boolean data type"))
+    if bitorder not in ("little", "big"):
+        raise ValueError(with_source("'order' must be either 'little' or 'big'"))
+    arr = lax.ne(arr, lax.convert_element_type(0, arr.dtype)).astype(np.uint8)
+    bits = arange(8, dtype=np.uint8)
+    if bitorder == "big":
+        bits = bits[::-1]
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    arr = swapaxes(arr, axis, -1)
+    if arr.shape[-1] % 8:
+        arr = lax.pad(arr, np.uint8(0), (arr.ndim - 1) * [(0, 0, 0)] + [(0, 8 - arr.shape[-1] % 8, 0)])
+    arr = arr.reshape(arr.shape[:-1] + (arr.shape[-1] // 8, 8))
+    packed = (arr << reshape(bits, (1,) * (arr.ndim - 1) + (8,))).sum(-1).astype(np.uint8)
+    return swapaxes(packed, axis, -1)
+
+
+def unpackbits(a, axis=None, count=None, bitorder="big"):
+    check_arraylike("unpackbits", a)
+    arr = to_array(a)
+    if arr.dtype != np.uint8:
+        raise TypeError(with_source("Expected an input array of unsigned byte data type"))
+    if bitorder not in ("little", "big"):
+        raise ValueError(with_source("'order' must be either 'little' or 'big'"))
+    bits = asarray(1) << arange(8, dtype=np.uint8)
+    if bitorder == "big":
+        bits = bits[::-1]
+    if axis is None:
+        arr, axis = ravel(arr), 0
+    arr = swapaxes(arr, axis, -1)
+    unpacked = (arr[..., None] & reshape(bits, (1,) * arr.ndim + (8,)) > 0).astype(np.uint8)
+    unpacked = unpacked.reshape(unpacked.shape[:-2] + (-1,))
+    if count is not None:
+        if count > unpacked.shape[-1]:
+            unpacked = pad(unpacked, [(0, 0)] * (unpacked.ndim - 1) + [(0, count - unpacked.shape[-1])])
+        else:
+            unpacked = unpacked[..., :count]
+    return swapaxes(unpacked, axis, -1)
+
+
+def _partition_args(fn_name, a, kth, axis):
+    check_arraylike(fn_name, a)
+    arr = to_array(a)
+    if dtypes.is_complex(arr.dtype):
+        raise NotImplementedError(f"jnp.{fn_name} for complex dtype is not implemented.")
+    axis = canonicalize_axis(axis, arr.ndim)
+    return swapaxes(arr, axis, -1), canonicalize_axis(kth, arr.shape[axis]), axis
+
+
+def partition(a, kth, axis=-1):
+    """JAX's partition: the kth + 1 smallest values in ascending order, then the others
+    in descending order (JAX's two top_k; here one sort, the tail reversed)."""
+    arr, kth, axis = _partition_args("partition", a, kth, axis)
+    ordered = lax.sort(arr)
+    out = lax.concatenate([ordered[..., :kth + 1], ordered[..., kth + 1:][..., ::-1]], arr.ndim - 1)
+    return swapaxes(out, -1, axis)
+
+
+def argpartition(a, kth, axis=-1):
+    """JAX's argpartition: the indices of the kth + 1 smallest values in ascending order
+    (ties by index), then the other indices in increasing order, as its top_k gives them."""
+    arr, kth, axis = _partition_args("partition", a, kth, axis)  # JAX's name
+    order = argsort(arr, stable=True)
+    out = lax.concatenate([order[..., :kth + 1], lax.sort(order[..., kth + 1:])], arr.ndim - 1)
+    return swapaxes(out, -1, axis)
+
+
+__all__ = ["argpartition", "array_equiv", "block", "choose", "compress", "delete", "diag_indices_from", "diagflat", "dsplit",
+           "extract", "fill_diagonal", "flatnonzero", "hsplit", "insert", "mask_indices", "packbits", "partition",
+           "place", "put", "put_along_axis",
            "ravel_multi_index", "resize", "rollaxis", "rot90", "tril_indices_from", "triu_indices_from", "trim_zeros",
-           "unravel_index", "vsplit"]
+           "unpackbits", "unravel_index", "vsplit"]
