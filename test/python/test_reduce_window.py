@@ -4,7 +4,7 @@ derivatives are made) against JAX: values over a table of windows, strides,
 paddings and dilations in f32, int32 and bf16, eagerly and under jit; derivatives
 against finite differences (check_grads, forward and reverse, to order 2) and, at
 ties, exactly against jax.grad; vmap against a loop and jax.vmap; pooling as
-stax and flax do it; bad input against JAX's errors."""
+stax and flax do it; bad input against JAX's errors. And lax.reduce's monoids."""
 import jax
 import jax.numpy as jjnp
 import ml_dtypes
@@ -274,3 +274,36 @@ def test_reduce_window_shape_tuple():
         want = jlax.reduce_window_shape_tuple(shape, args[0], args[1] or (1,) * len(shape), padding, args[3], args[4])
         assert lax.reduce_window_shape_tuple(shape, args[0], args[1] or (1,) * len(shape), padding, args[3],
                                              args[4]) == want
+
+
+# ----------------------------------------------------------------------------- lax.reduce
+
+
+@pytest.mark.parametrize("name,init", [("add", 0), ("mul", 1), ("max", -np.inf), ("min", np.iinfo(np.int32).max),
+                                       ("bitwise_or", 0), ("bitwise_and", -1)])
+def test_reduce_monoids(name, init):
+    """JAX's monoids, recognized by the init value against its own dtype's identity: values,
+    dtypes and weak types (weak where operand and init value both are)."""
+    for x in (tied((3, 4), np.int32), tied((3, 4), np.float32), tied((3, 4), np.int32) > 0, 2):
+        try:
+            want = jlax.reduce(x, init, getattr(jlax, name), (1,) if np.ndim(x) else ())
+        except TypeError:  # a dtype the reduction refuses (its own error)
+            continue
+        got = lax.reduce(x if np.ndim(x) == 0 else mjnp.asarray(x), init, getattr(lax, name), (1,) if np.ndim(x) else ())
+        check(got, want)
+        assert got.weak_type == want.weak_type
+
+
+def test_reduce_unsupported():
+    x = np.ones((2, 3), np.float32)
+    with pytest.raises(NotImplementedError, match="computation"):
+        lax.reduce(mjnp.asarray(x), 0.0, lambda a, b: a + b, (0,))
+    with pytest.raises(NotImplementedError, match="init_values"):
+        lax.reduce(mjnp.asarray(x), -np.inf, lax.min, (0,))  # JAX's general reduce: not a monoid
+    with pytest.raises(NotImplementedError):
+        lax.reduce((mjnp.asarray(x), mjnp.asarray(x)), (0.0, 0.0), lax.add, (0,))
+    with pytest.raises(ValueError) as want:
+        jlax.reduce((x, x), 0.0, jlax.add, (0,))
+    with pytest.raises(ValueError) as got:
+        lax.reduce((mjnp.asarray(x), mjnp.asarray(x)), 0.0, lax.add, (0,))
+    assert str(want.value) in str(got.value)
