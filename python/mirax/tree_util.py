@@ -399,6 +399,27 @@ class PyTreeDef:
             aux = list(aux)
         return (self._kind.type, aux)
 
+    def from_node_data_and_children(self, registry, node_data, children) -> PyTreeDef:
+        """The treedef with root ``node_data`` (as :meth:`node_data` gives it, None
+        for a leaf) and subtrees ``children``; ``registry`` is ``default_registry``."""
+        if node_data is None:
+            return _LEAF
+        node_type, aux = node_data
+        kind = _kind_of_type(node_type)
+        return PyTreeDef(kind, tuple(aux) if node_type is dict else aux, tuple(children))
+
+    def walk(self, f_node, f_leaf, leaves):
+        """``f_leaf`` (None: identity) on each of ``leaves`` in its place, and
+        ``f_node(results of the children, aux data)`` at each node, bottom up."""
+        it = iter(leaves)
+
+        def go(td):
+            if td._kind is None:
+                x = next(it)
+                return x if f_leaf is None else f_leaf(x)
+            return f_node(tuple(go(c) for c in td._children), _one_level_aux(td._kind, td.node_data()[1]))
+        return go(self)
+
     def _child_keys(self) -> list:
         return list(self._kind.child_keys(self._aux, len(self._children)))
 

@@ -145,6 +145,19 @@ def test_map_several_trees_and_prefix():
         jax.tree.broadcast([1, None], [(2, 3), (4, 5)], is_leaf=lambda x: x is None)
 
 
+@pytest.mark.parametrize("name", IDS)
+def test_treedef_walk_and_rebuild(name):
+    (ml, md), (jl, jd) = mirax.tree.flatten(TREES[name]), jax.tree.flatten(TREES[name])
+    node = lambda children, aux: ("node", children, repr(aux))
+    assert mirax.tree.structure(TREES[name]).walk(node, repr, ml) == jd.walk(node, repr, jl)
+
+    def rebuild(tu, td):
+        data = td.node_data()
+        return td.from_node_data_and_children(tu.default_registry, data, [rebuild(tu, c) for c in td.children()])
+    assert repr(rebuild(mtu, md)) == repr(rebuild(jtu, jd)) == repr(jd)
+    assert rebuild(mtu, md) == md
+
+
 def test_transpose():
     tree = [(1, 2), (3, 4), (5, 6)]
     outer, inner = [0, 0, 0], (0, 0)
