@@ -40,6 +40,7 @@ from mirax import numpy as jnp
 from mirax.api import jit
 from mirax.vmapping import vmap
 from mirax.config import config
+from mirax.custom_derivatives import custom_jvp
 from mirax.core import Array, Tracer, bind, is_array, to_array, with_source
 from mirax.dialect.elementwise import ConvertOp, FmaOp
 from mirax.dialect.scalar import CEPHES_LOG_F32, ERF_INV_F32, horner
@@ -1033,8 +1034,762 @@ def _exponential(key_data, shape, dtype, partitionable):
 _exponential_jit = jit(_exponential, static_argnames=("shape", "dtype", "partitionable"))
 
 
+# ----------------------------------------------------------------------------- distributions
+#
+# Each is JAX's construction over the samplers above, drawing from the same keys in
+# the same order (so the same key gives the same values); where JAX's expression is a
+# multiply-add, XLA:CPU fuses it into one rounding, and `_fma` does here.
+
+
+def _float_dtype(name, dtype):
+    return _user_dtype(name, dtype, float, dtypes.is_float, "a float")
+
+
+def _result_shape(name, shape, *params):
+    """`shape`, which the parameters' shapes must broadcast to, or by default their
+    broadcast shape (JAX's _check_broadcast_shapes)."""
+    shapes = [np.shape(p) for p in params]
+    if shape is not None:
+        shape = _canonical_shape(name, shape)
+        _check_shape(name, shape, *shapes)
+        return shape
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(with_source(f"Incompatible shapes for broadcasting: shapes={shapes}")) from None
+
+
+def _check_safe_cast(name, dtype, *params):
+    """Each parameter must convert to `dtype` as type promotion would (JAX's
+    _check_all_safe_to_cast; its TypePromotionError is a ValueError)."""
+    for param in params:
+        param_dtype = dtypes.dtype(param)
+        if param_dtype != dtype and dtypes.result_type(param, dtype) != dtype:
+            raise ValueError(with_source(f"In arguments to {name}, cannot safely cast argument of type "
+                                         f"{param_dtype} to {dtype}"))
+
+
+def _c(value, like):
+    """A constant of `like`'s dtype (lax._const)."""
+    return np.array(value, like.dtype)
+
+
+def _const(x):
+    """x, a parameter, where no derivative can reach it (a Python or NumPy value)."""
+    return not isinstance(x, Tracer)
+
+
+@custom_jvp
+def _no_gamma_gradient(x):
+    return x
+
+
+@_no_gamma_gradient.defjvp
+def _no_gamma_gradient_jvp(primals, tangents):
+    raise NotImplementedError(with_source(
+        "differentiating a gamma sample with respect to its parameter (JAX's implicit reparameterization "
+        "gradient, lax.random_gamma_grad): mirax lacks lax.random_gamma_grad and lax.igamma"))
+
+
+def _gamma_params(*params):
+    """The parameters of a sampler built on gamma, where a derivative that would need
+    lax.random_gamma_grad raises (differentiating through the rejection loop would
+    give a wrong one)."""
+    return [p if _const(p) else _no_gamma_gradient(p) for p in params]
+
+
+def cauchy(key, shape=(), dtype=None):
+    """Standard Cauchy floats: tan(pi * (u - 1/2)), u uniform in [eps, 1)."""
+    data, _ = _check_prng_key("cauchy", key)
+    dtype = _float_dtype("cauchy", dtype)
+    shape = _canonical_shape("cauchy", shape)
+    return _cauchy_jit(data, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _cauchy(key_data, shape, dtype, partitionable):
+    u = _uniform(key_data, np.array(dtypes.finfo(dtype).eps, dtype), 1.0, shape, dtype, partitionable)
+    return lax.tan(lax.mul(_c(np.pi, u), lax.sub(u, _c(0.5, u))))
+
+
+_cauchy_jit = jit(_cauchy, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def laplace(key, shape=(), dtype=None):
+    """Standard Laplace floats: sign(u) * log1p(-|u|), u uniform in (-1, 1)."""
+    data, _ = _check_prng_key("laplace", key)
+    dtype = _float_dtype("laplace", dtype)
+    shape = _canonical_shape("laplace", shape)
+    return _laplace_jit(data, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _laplace(key_data, shape, dtype, partitionable):
+    lo = np.array(-1.0 + dtypes.finfo(dtype).epsneg, dtype)
+    u = _uniform(key_data, lo, 1.0, shape, dtype, partitionable)
+    return lax.mul(lax.sign(u), _log1p(lax.neg(lax.abs(u))))
+
+
+_laplace_jit = jit(_laplace, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def logistic(key, shape=(), dtype=None):
+    """Standard logistic floats: log(u) - log1p(-u), u uniform in [tiny, 1)."""
+    data, _ = _check_prng_key("logistic", key)
+    dtype = _float_dtype("logistic", dtype)
+    shape = _canonical_shape("logistic", shape)
+    return _logistic_jit(data, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _logistic(key_data, shape, dtype, partitionable):
+    x = _uniform(key_data, np.array(dtypes.finfo(dtype).tiny, dtype), 1.0, shape, dtype, partitionable)
+    return lax.sub(_log(x), _log1p(lax.neg(x)))
+
+
+_logistic_jit = jit(_logistic, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def pareto(key, b, shape=None, dtype=None):
+    """Pareto floats of shape b: exp(e / b), e exponential."""
+    data, _ = _check_prng_key("pareto", key)
+    dtype = _float_dtype("pareto", dtype)
+    shape = _result_shape("pareto", shape, b)
+    _check_safe_cast("pareto", dtype, b)
+    return _pareto_jit(data, b, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _pareto(key_data, b, shape, dtype, partitionable):
+    e = _exponential(key_data, shape, dtype, partitionable)
+    return lax.exp(e / lax.convert_element_type(b, dtype))
+
+
+_pareto_jit = jit(_pareto, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def rademacher(key, shape=(), dtype=None):
+    """-1 or 1 with probability 1/2 each: 2 * bernoulli(1/2) - 1."""
+    data, _ = _check_prng_key("rademacher", key)
+    dtype = dtypes.canonicalize_dtype(int if dtype is None else dtype)
+    shape = _canonical_shape("rademacher", shape)
+    return _rademacher_jit(data, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _rademacher(key_data, shape, dtype, partitionable):
+    samples = _bernoulli(key_data, to_array(np.float32(0.5)), shape, "low", partitionable).astype(dtype)
+    return (2 * samples - 1).astype(dtype)
+
+
+_rademacher_jit = jit(_rademacher, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def maxwell(key, shape=(), dtype=None):
+    """One-sided Maxwell floats: the norm of 3 standard normals."""
+    data, _ = _check_prng_key("maxwell", key)
+    dtype = _float_dtype("maxwell", dtype)
+    shape = _canonical_shape("maxwell", shape)
+    return _maxwell_jit(data, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _maxwell(key_data, shape, dtype, partitionable):
+    return jnp.linalg.norm(_normal(key_data, (*shape, 3), dtype, partitionable), axis=-1)
+
+
+_maxwell_jit = jit(_maxwell, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def double_sided_maxwell(key, loc, scale, shape=(), dtype=None):
+    """Maxwell floats with a random sign, scaled and shifted; the result's shape is
+    shape + the parameters' (as JAX's, which doubles the parameters' shape when shape
+    is empty)."""
+    data, _ = _check_prng_key("double_sided_maxwell", key)
+    dtype = _float_dtype("double_sided_maxwell", dtype)
+    shape = _canonical_shape("double_sided_maxwell", shape)
+    return _double_sided_maxwell_jit(data, loc, scale, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _double_sided_maxwell(key_data, loc, scale, shape, dtype, partitionable):
+    params_shape = np.broadcast_shapes(np.shape(loc), np.shape(scale))
+    shape = (shape or params_shape) + params_shape
+    maxwell_key, rademacher_key = _split(key_data, (2,), partitionable)
+    maxwell_rvs = _maxwell(maxwell_key, shape, dtype, partitionable)
+    random_sign = _rademacher(rademacher_key, shape, dtype, partitionable)
+    return random_sign * maxwell_rvs * scale + loc
+
+
+_double_sided_maxwell_jit = jit(_double_sided_maxwell, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def weibull_min(key, scale, concentration, shape=(), dtype=None):
+    """Weibull floats: the inverse CDF, (-log1p(-u)) ** (1 / concentration) * scale."""
+    data, _ = _check_prng_key("weibull_min", key)
+    dtype = _float_dtype("weibull_min", dtype)
+    shape = _canonical_shape("weibull_min", shape)
+    return _weibull_min_jit(data, scale, concentration, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _weibull_min(key_data, scale, concentration, shape, dtype, partitionable):
+    u = _uniform(key_data, 0, 1, shape, dtype, partitionable)
+    return jnp.power(-_log1p(-u), 1.0 / concentration) * scale
+
+
+_weibull_min_jit = jit(_weibull_min, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def rayleigh(key, scale, shape=None, dtype=None):
+    """Rayleigh floats: scale * sqrt(-2 log u)."""
+    data, _ = _check_prng_key("rayleigh", key)
+    dtype = _float_dtype("rayleigh", dtype)
+    shape = _result_shape("rayleigh", shape, scale)
+    _check_safe_cast("rayleigh", dtype, scale)
+    return _rayleigh_jit(data, scale, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _rayleigh(key_data, scale, shape, dtype, partitionable):
+    u = _uniform(key_data, 0.0, 1.0, shape, dtype, partitionable)
+    scale = jnp.broadcast_to(lax.convert_element_type(scale, dtype), shape)
+    return lax.mul(scale, lax.sqrt(lax.mul(_log(u), _c(-2, scale))))
+
+
+_rayleigh_jit = jit(_rayleigh, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def wald(key, mean, shape=None, dtype=None):
+    """Wald (inverse Gaussian) floats of mean `mean`, from a normal and a uniform."""
+    data, _ = _check_prng_key("wald", key)
+    dtype = _float_dtype("wald", dtype)
+    shape = _result_shape("wald", shape, mean)
+    _check_safe_cast("wald", dtype, mean)
+    return _wald_jit(data, mean, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _wald(key_data, mean, shape, dtype, partitionable):
+    k1, k2 = _split(key_data, (2,), partitionable)
+    mean = jnp.broadcast_to(lax.convert_element_type(mean, dtype), shape)
+    v = _normal_real(k1, shape, dtype, partitionable)
+    z = _uniform(k2, 0.0, 1.0, shape, dtype, partitionable)
+    y = lax.integer_pow(v, 2)
+    y_sq = lax.integer_pow(y, 2)
+    mean_sq = lax.integer_pow(mean, 2)
+    sqrt_term = lax.sqrt(_fma(4 * mean, y, mean_sq * y_sq))
+    x = _fma(-(mean / 2), sqrt_term, mean + mean_sq * y / 2)
+    return lax.select(lax.le(z, mean / (mean + x)), x, mean_sq / x)
+
+
+_wald_jit = jit(_wald, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def geometric(key, p, shape=None, dtype=None):
+    """Geometric integers >= 1 (trials to the first success): floor(log u / log1p(-p)) + 1."""
+    data, _ = _check_prng_key("geometric", key)
+    dtype = dtypes.canonicalize_dtype(int if dtype is None else dtype)
+    if not dtypes.is_integer(dtype):
+        raise ValueError(with_source(f"dtype argument to `geometric` must be an int dtype, got {dtype}"))
+    shape = _result_shape("geometric", shape, p)
+    check_arraylike("geometric", p)
+    (p,) = promote_dtypes_inexact(p)
+    return _geometric_jit(data, p, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _geometric(key_data, p, shape, dtype, partitionable):
+    u = _uniform(key_data, 0.0, 1.0, shape, p.dtype, partitionable)
+    # u = 0 counts as 1, as in JAX (which keeps its samples for a given key so).
+    log_u = _log(jnp.where(u == 0, 1, u))
+    log_one_minus_p = jnp.broadcast_to(_log1p(-p), shape)
+    return (lax.floor(lax.div(log_u, log_one_minus_p)) + 1).astype(dtype)
+
+
+_geometric_jit = jit(_geometric, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def triangular(key, left, mode, right, shape=None, dtype=None):
+    """Triangular floats on [left, right] peaking at mode: the inverse CDF of a uniform."""
+    data, _ = _check_prng_key("triangular", key)
+    dtype = _float_dtype("triangular", dtype)
+    shape = _result_shape("triangular", shape, left, mode, right)
+    _check_safe_cast("triangular", dtype, left, mode, right)
+    return _triangular_jit(data, left, mode, right, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _triangular(key_data, left, mode, right, shape, dtype, partitionable):
+    left, mode, right = (jnp.broadcast_to(lax.convert_element_type(v, dtype), shape) for v in (left, mode, right))
+    fc = (mode - left) / (right - left)
+    u = _uniform(key_data, 0.0, 1.0, shape, dtype, partitionable)
+    out1 = left + lax.sqrt(u * (right - left) * (mode - left))
+    out2 = right - lax.sqrt((1 - u) * (right - left) * (right - mode))
+    return lax.select(u < fc, out1, out2)
+
+
+_triangular_jit = jit(_triangular, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def lognormal(key, sigma=np.float32(1), shape=None, dtype=None):
+    """exp(sigma * x), x standard normal (complex dtypes too)."""
+    data, _ = _check_prng_key("lognormal", key)
+    dtype = dtypes.canonicalize_dtype(float if dtype is None else dtype)
+    if not (dtypes.is_float(dtype) or dtypes.is_complex(dtype)):
+        raise ValueError(with_source(f"dtype argument to `lognormal` must be a float or complex dtype, got {dtype}"))
+    shape = _result_shape("lognormal", shape, sigma)
+    _check_safe_cast("lognormal", dtype, sigma)
+    return _lognormal_jit(data, sigma, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _lognormal(key_data, sigma, shape, dtype, partitionable):
+    return lax.exp(_normal(key_data, shape, dtype, partitionable) * lax.convert_element_type(sigma, dtype))
+
+
+_lognormal_jit = jit(_lognormal, static_argnames=("shape", "dtype", "partitionable"))
+
+
+# The gamma family: Marsaglia and Tsang's rejection method, one while loop per element.
+
+
+def _gamma_one(key_data, alpha, log_space, partitionable):
+    """One Gamma(alpha) sample (its log if log_space) as JAX's _gamma_one: alpha < 1
+    boosted to alpha + 1 and the sample scaled by u ** (1 / alpha)."""
+    one, zero, dtype = _c(1, alpha), _c(0, alpha), alpha.dtype
+    boost_mask = lax.ge(alpha, one)
+    alpha_orig = alpha
+    alpha = lax.select(boost_mask, alpha, lax.add(alpha, one))
+    d = lax.sub(alpha, _c(1 / 3, alpha))
+    c = lax.div(_c(1 / 3, alpha), lax.sqrt(d))
+
+    def rejected(state):
+        _, x2, v, u = state
+        squeeze = lax.ge(u, _fma(_c(-0.0331, u), lax.mul(x2, x2), one))
+        log_test = lax.ge(_log(u), _fma(x2, _c(0.5, u), lax.mul(d, lax.add(lax.sub(one, v), _log(v)))))
+        return lax.bitwise_and(squeeze, log_test)
+
+    def next_xv(state):
+        key, _, _ = state
+        key, subkey = _split(key, (2,), partitionable)
+        x = _normal_real(subkey, (), dtype, partitionable)
+        return key, x, _fma(x, c, one)
+
+    def draw(state):
+        key, x_key, u_key = _split(state[0], (3,), partitionable)
+        _, x, v = lax.while_loop(lambda s: lax.le(s[2], zero), next_xv, (x_key, zero, _c(-1, alpha)))
+        u = _uniform(u_key, 0.0, 1.0, (), dtype, partitionable)
+        return key, lax.mul(x, x), lax.mul(lax.mul(v, v), v), u
+
+    key, subkey = _split(key_data, (2,), partitionable)
+    # The initial state is rejected.
+    _, _, v, _ = lax.while_loop(rejected, draw, (key, zero, one, _c(2, alpha)))
+    if log_space:
+        log_samples = lax.neg(_exponential(subkey, (), dtype, partitionable))
+        log_boost = lax.select(lax.bitwise_or(boost_mask, lax.eq(log_samples, zero)), zero,
+                               lax.mul(log_samples, lax.div(one, alpha_orig)))
+        return lax.add(lax.add(_log(d), _log(v)), log_boost)
+    samples = lax.sub(one, _uniform(subkey, 0.0, 1.0, (), dtype, partitionable))
+    boost = lax.select(boost_mask, one, lax.pow(samples, lax.div(one, alpha_orig)))
+    return lax.mul(lax.mul(d, v), boost)
+
+
+def _gamma(key_data, a, shape, dtype, log_space, partitionable):
+    """Gamma(a) samples of `shape`, element i from the i-th of prod(shape) keys split
+    from the key (JAX's random_gamma_p)."""
+    a = jnp.broadcast_to(lax.convert_element_type(a, dtype), shape)
+    size = math.prod(shape)
+    if not size:
+        return jnp.zeros(shape, dtype)
+    keys = _split(key_data, (size,), partitionable)
+    one = partial(_gamma_one, log_space=log_space, partitionable=partitionable)
+    return lax.reshape(vmap(one)(keys, lax.reshape(a, (size,))), shape)
+
+
+_gamma_jit = jit(_gamma, static_argnames=("shape", "dtype", "log_space", "partitionable"))
+
+
+def _gamma_sampler(name, key, a, shape, dtype, log_space):
+    data, _ = _check_prng_key(name, key)
+    dtype = _user_dtype("gamma", dtype, float, dtypes.is_float, "a float")
+    shape = np.shape(a) if shape is None else _canonical_shape(name, shape)
+    _check_shape("gamma", shape, np.shape(a))
+    (a,) = _gamma_params(a)
+    return _gamma_jit(data, a, shape=shape, dtype=dtype, log_space=log_space, partitionable=_partitionable())
+
+
+def gamma(key, a, shape=None, dtype=None):
+    """Standard Gamma(a) floats (unit scale). Their derivative with respect to a (JAX's
+    implicit reparameterization) needs lax.random_gamma_grad, which mirax lacks: it
+    raises NotImplementedError."""
+    return _gamma_sampler("gamma", key, a, shape, dtype, False)
+
+
+def loggamma(key, a, shape=None, dtype=None):
+    """The logs of Gamma(a) samples, computed in log space (accurate for small a)."""
+    return _gamma_sampler("loggamma", key, a, shape, dtype, True)
+
+
+def beta(key, a, b, shape=None, dtype=None):
+    """Beta(a, b) floats: Ga / (Ga + Gb), from log-space gamma samples."""
+    data, _ = _check_prng_key("beta", key)
+    dtype = _float_dtype("beta", dtype)
+    _check_safe_cast("beta", dtype, a, b)
+    shape = _result_shape("beta", shape, a, b)
+    return _beta_jit(data, *_gamma_params(a, b), shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _beta(key_data, a, b, shape, dtype, partitionable):
+    key_a, key_b = _split(key_data, (2,), partitionable)
+    log_gamma_a, log_gamma_b = (_gamma(k, v, shape, dtype, True, partitionable) for k, v in ((key_a, a), (key_b, b)))
+    # Ga / (Ga + Gb), scaled by the larger so that neither underflows.
+    log_max = lax.max(log_gamma_a, log_gamma_b)
+    gamma_a_scaled, gamma_b_scaled = (jnp.exp(v - log_max) for v in (log_gamma_a, log_gamma_b))
+    return gamma_a_scaled / (gamma_a_scaled + gamma_b_scaled)
+
+
+_beta_jit = jit(_beta, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def dirichlet(key, alpha, shape=None, dtype=None):
+    """Dirichlet(alpha) floats along alpha's last axis: the softmax of log-gamma samples."""
+    data, _ = _check_prng_key("dirichlet", key)
+    dtype = _float_dtype("dirichlet", dtype)
+    shape = None if shape is None else _canonical_shape("dirichlet", shape)
+    if np.ndim(alpha) < 1:
+        raise ValueError(with_source(f"dirichlet requires alpha.ndim >= 1, got alpha.ndim == {np.ndim(alpha)}"))
+    if shape is None:
+        shape = np.shape(alpha)[:-1]
+    else:
+        _check_shape("dirichlet", shape, np.shape(alpha)[:-1])
+    (alpha,) = _gamma_params(alpha)
+    return _dirichlet_jit(data, alpha, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _dirichlet(key_data, alpha, shape, dtype, partitionable):
+    log_gamma = _gamma(key_data, alpha, shape + np.shape(alpha)[-1:], dtype, True, partitionable)
+    # jax.nn.softmax's arithmetic (mirax.nn imports this module, so it is spelled here).
+    unnormalized = jnp.exp(log_gamma - jnp.max(log_gamma, -1, keepdims=True))
+    return unnormalized / jnp.sum(unnormalized, -1, keepdims=True)
+
+
+_dirichlet_jit = jit(_dirichlet, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def t(key, df, shape=None, dtype=None):
+    """Student's t floats with df degrees of freedom: n * sqrt((df / 2) / g), n normal,
+    g Gamma(df / 2)."""
+    data, _ = _check_prng_key("t", key)
+    dtype = _float_dtype("t", dtype)
+    shape = _result_shape("t", shape, df)
+    _check_safe_cast("t", dtype, df)
+    return _t_jit(data, *_gamma_params(df), shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _t(key_data, df, shape, dtype, partitionable):
+    key_n, key_g = _split(key_data, (2,), partitionable)
+    n = _normal_real(key_n, shape, dtype, partitionable)
+    half_df = lax.div(lax.convert_element_type(df, dtype), _c(2, n))
+    g = _gamma(key_g, half_df, shape, dtype, False, partitionable)
+    return n * jnp.sqrt(half_df / g)
+
+
+_t_jit = jit(_t, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def chisquare(key, df, shape=None, dtype=None):
+    """Chi-square floats with df degrees of freedom: 2 Gamma(df / 2), from log space."""
+    data, _ = _check_prng_key("chisquare", key)
+    dtype = _float_dtype("chisquare", dtype)
+    shape = _result_shape("chisquare", shape, df)
+    _check_safe_cast("chisquare", dtype, df)
+    return _chisquare_jit(data, *_gamma_params(df), shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _chisquare(key_data, df, shape, dtype, partitionable):
+    two = np.array(2, dtype)
+    half_df = lax.div(lax.convert_element_type(df, dtype), two)
+    return lax.mul(jnp.exp(_gamma(key_data, half_df, shape, dtype, True, partitionable)), two)
+
+
+_chisquare_jit = jit(_chisquare, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def f(key, dfnum, dfden, shape=None, dtype=None):
+    """F-distribution floats: (chi2(dfnum) / dfnum) / (chi2(dfden) / dfden)."""
+    data, _ = _check_prng_key("f", key)
+    dtype = _float_dtype("f", dtype)
+    shape = _result_shape("f", shape, dfnum, dfden)
+    _check_safe_cast("f", dtype, dfnum, dfden)
+    return _f_jit(data, *_gamma_params(dfnum, dfden), shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _f(key_data, dfnum, dfden, shape, dtype, partitionable):
+    dfnum, dfden = (lax.convert_element_type(v, dtype) for v in (dfnum, dfden))
+    key_dfd, key_dfn = _split(key_data, (2,), partitionable)
+    chi2_dfn = _chisquare(key_dfn, dfnum, shape, dtype, partitionable)
+    chi2_dfd = _chisquare(key_dfd, dfden, shape, dtype, partitionable)
+    return lax.div(lax.div(chi2_dfn, dfnum), lax.div(chi2_dfd, dfden))
+
+
+_f_jit = jit(_f, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def generalized_normal(key, p, shape=(), dtype=None):
+    """Generalized normal floats, density exp(-|x| ** p): a random sign times
+    Gamma(1 / p) ** (1 / p)."""
+    shape = _canonical_shape("generalized_normal", shape)
+    data, _ = _check_prng_key("generalized_normal", key)
+    dtype = dtypes.canonicalize_dtype(float if dtype is None else dtype)
+    (p,) = _gamma_params(p)
+    return _generalized_normal_jit(data, p, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _generalized_normal(key_data, p, shape, dtype, partitionable):
+    if not dtypes.is_float(dtype):  # gamma's check, as in JAX
+        raise ValueError(with_source(f"dtype argument to `gamma` must be a float dtype, got {dtype}"))
+    gamma_key, sign_key = _split(key_data, (2,), partitionable)
+    g = _gamma(gamma_key, 1 / p, shape, dtype, False, partitionable)
+    r = _rademacher(sign_key, shape, dtype, partitionable)
+    return r * g ** (1 / p)
+
+
+_generalized_normal_jit = jit(_generalized_normal, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def ball(key, d, p=2, shape=(), dtype=None):
+    """Uniform points of the unit Lp ball in d dimensions (shape + (d,))."""
+    shape = _canonical_shape("ball", shape)
+    data, _ = _check_prng_key("ball", key)
+    dtype = dtypes.canonicalize_dtype(float if dtype is None else dtype)
+    d = operator.index(d)
+    (p,) = _gamma_params(p)
+    return _ball_jit(data, p, d=d, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _ball(key_data, p, d, shape, dtype, partitionable):
+    k1, k2 = _split(key_data, (2,), partitionable)
+    g = _generalized_normal(k1, p, (*shape, d), dtype, partitionable)
+    e = _exponential(k2, shape, dtype, partitionable)
+    return g / (((jnp.abs(g) ** p).sum(-1) + e) ** (1 / p))[..., None]
+
+
+_ball_jit = jit(_ball, static_argnames=("d", "shape", "dtype", "partitionable"))
+
+
+# Binomial and multinomial: inversion (counting geometric gaps) where n * p <= 10,
+# else the transformed rejection method BTRS, as JAX's (TensorFlow's).
+
+
+def _stirling_approx_tail(k):
+    """log(k!) minus its Stirling approximation: a table for k <= 9, else a series."""
+    table = jnp.array([0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509,
+                       0.0166446911898211, 0.0138761288230707, 0.0118967099458917, 0.0104112652619720,
+                       0.00925546218271273, 0.00833056343336287], dtype=k.dtype)
+    use_table = k <= 9
+    k = lax.clamp(_c(0, k), k, _c(9, k))
+    kp1sq = (k + 1) * (k + 1)
+    approx = (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+    return lax.select(use_table, table[jnp.floor(k).astype(np.int32)], approx)
+
+
+def _binomial_inversion(key_data, count, prob, shape, dtype, partitionable):
+    log1minusprob = _log1p(-prob)
+
+    def body(carry):
+        num_geom, geom_sum, key = carry
+        subkey, key = _split(key, (2,), partitionable)
+        num_geom = lax.select(geom_sum <= count, num_geom + 1, num_geom)
+        u = _uniform(subkey, 0.0, 1.0, shape, prob.dtype, partitionable)
+        return num_geom, geom_sum + jnp.ceil(_log(u) / log1minusprob), key
+
+    # JAX's loops also stop after finfo(dtype).max iterations, which an int32 counter never reaches.
+    zeros = jnp.zeros(shape, prob.dtype)
+    k = lax.while_loop(lambda carry: jnp.any(carry[1] <= count), body, (zeros, zeros, key_data))[0]
+    return (k - 1).astype(dtype)
+
+
+def _btrs(key_data, count, prob, shape, dtype, partitionable):
+    stddev = jnp.sqrt(count * prob * (1 - prob))
+    b = _fma(stddev, 2.53, 1.15)
+    a = _fma(prob, 0.01, _fma(b, 0.0248, -0.0873))
+    c = _fma(count, prob, 0.5)
+    v_r = 0.92 - 4.2 / b
+    r = prob / (1 - prob)
+    alpha = (2.83 + 5.1 / b) * stddev
+    m = jnp.floor((count + 1) * prob)
+
+    def body(carry):
+        k_out, accepted, key = carry
+        key, subkey_0, subkey_1 = _split(key, (3,), partitionable)
+        u = _uniform(subkey_0, 0.0, 1.0, shape, prob.dtype, partitionable)
+        v = _uniform(subkey_1, 0.0, 1.0, shape, prob.dtype, partitionable)
+        u = u - 0.5
+        us = 0.5 - jnp.abs(u)
+        accept1 = (us >= 0.07) & (v <= v_r)
+        k = jnp.floor(_fma(2 * a / us + b, u, c))
+        reject = (k < 0) | (k > count)
+        v = _log(v * alpha / (a / (us * us) + b))
+        ub = _fma(m + 0.5, _log((m + 1) / (r * (count - m + 1))),
+                  (count + 1) * _log((count - m + 1) / (count - k + 1)))
+        ub = _fma(k + 0.5, _log(r * (count - k + 1) / (k + 1)), ub)
+        ub = (ub + _stirling_approx_tail(m) + _stirling_approx_tail(count - m) - _stirling_approx_tail(k)
+              - _stirling_approx_tail(count - k))
+        accept = accept1 | (~reject & (v <= ub))
+        return lax.select(accept, k, k_out), accepted | accept, key
+
+    init = (jnp.full(shape, -1, prob.dtype), jnp.zeros(shape, bool), key_data)
+    return lax.while_loop(lambda carry: jnp.any(~carry[1]), body, init)[0].astype(dtype)
+
+
+def binomial(key, n, p, shape=None, dtype=None):
+    """Binomial(n, p) counts, as floats."""
+    data, _ = _check_prng_key("binomial", key)
+    check_arraylike("binomial", n, p)
+    dtype = _float_dtype("binomial", dtype)
+    shape = _result_shape("binomial", shape, n, p)
+    return _binomial_jit(data, n, p, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _binomial(key_data, count, prob, shape, dtype, partitionable):
+    (prob,) = promote_dtypes_inexact(prob)
+    count = jnp.broadcast_to(lax.convert_element_type(count, prob.dtype), shape)
+    prob = jnp.broadcast_to(prob, shape)
+    # Sampled for q = min(p, 1 - p), and mirrored for p >= 1/2.
+    p_lt_half = prob < 0.5
+    q = lax.select(p_lt_half, prob, 1.0 - prob)
+    count_nan_or_neg = jnp.isnan(count) | (count < 0.0)
+    count_inf = jnp.isinf(count)
+    q_is_nan = jnp.isnan(q)
+    q_l_0 = q < 0.0
+    q = lax.select(q_is_nan | q_l_0, jnp.full_like(q, 0.01), q)
+    use_inversion = count_nan_or_neg | (count * q <= 10.0)
+    count = jnp.floor(count)  # as NumPy does for a float count
+    # Both run on every element (and the same key), each given harmless parameters where
+    # the other is used.
+    count_inv = lax.select(use_inversion, count, jnp.full_like(count, 0.0))
+    count_btrs = lax.select(use_inversion, jnp.full_like(count, 1e4), count)
+    q_btrs = lax.select(use_inversion, jnp.full_like(q, 0.5), q)
+    samples = lax.select(use_inversion, _binomial_inversion(key_data, count_inv, q, shape, dtype, partitionable),
+                         _btrs(key_data, count_btrs, q_btrs, shape, dtype, partitionable))
+    # NaN for a NaN or negative p or count; inf for an infinite count.
+    invalid = q_l_0 | q_is_nan | count_nan_or_neg
+    samples = lax.select(invalid, jnp.full_like(samples, np.nan, dtype), samples)
+    samples = lax.select(count_inf & ~invalid, jnp.full_like(samples, np.inf, dtype), samples)
+    return lax.select(p_lt_half | count_nan_or_neg | q_is_nan | count_inf, samples, count.astype(dtype) - samples)
+
+
+_binomial_jit = jit(_binomial, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def multinomial(key, n, p, *, shape=None, dtype=None, unroll=1):
+    """Multinomial(n, p) counts along p's last axis (as floats): one binomial per
+    category, of the trials left, with the probability renormalized to the categories
+    left. `shape`, as in JAX's code, is the whole result shape."""
+    data, _ = _check_prng_key("multinomial", key)
+    check_arraylike("multinomial", n, p)
+    n, p = promote_dtypes_inexact(n, p)
+    dtype = dtypes.canonicalize_dtype(float if dtype is None else dtype)
+    shape = p.shape if shape is None else _canonical_shape("multinomial", shape)
+    return _multinomial_jit(data, n, p, shape=shape, dtype=dtype, unroll=unroll, partitionable=_partitionable())
+
+
+def _multinomial(key_data, n, p, shape, dtype, unroll, partitionable):
+    n = jnp.broadcast_to(n, shape[:-1])
+    p = jnp.moveaxis(jnp.broadcast_to(p, shape), -1, 0)
+
+    def step(remainder, ratio_key):
+        ratio, key = ratio_key
+        count = _binomial(key, remainder, ratio.clip(0, 1), remainder.shape, remainder.dtype, partitionable)
+        return remainder - count, count
+
+    remaining_probs = lax.cumsum(p, 0, reverse=True)
+    ratios = p / jnp.where(remaining_probs == 0, 1, remaining_probs)
+    keys = _split(key_data, (ratios.shape[0],), partitionable)
+    _, counts = lax.scan(step, n, (ratios, keys), unroll=unroll)
+    return jnp.moveaxis(counts, 0, -1).astype(dtype)
+
+
+_multinomial_jit = jit(_multinomial, static_argnames=("shape", "dtype", "unroll", "partitionable"))
+
+
+# ----------------------------------------------------------------------------- matrices
+
+
+def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky"):
+    """mean + L @ x, x standard normal and L the Cholesky factor of cov; shape is the
+    batch shape, before mean's last axis."""
+    data, _ = _check_prng_key("multivariate_normal", key)
+    mean, cov = promote_dtypes_inexact(mean, cov)
+    if method not in {"svd", "eigh", "cholesky"}:
+        raise ValueError(with_source("method must be one of {'svd', 'eigh', 'cholesky'}"))
+    dtype = mean.dtype if dtype is None else _float_dtype("multivariate_normal", dtype)
+    if not dtypes.is_float(dtype):
+        raise ValueError(with_source(f"dtype argument to `multivariate_normal` must be a float dtype, got {dtype}"))
+    shape = None if shape is None else _canonical_shape("multivariate_normal", shape)
+    if mean.ndim < 1:
+        raise ValueError(with_source(f"multivariate_normal requires mean.ndim >= 1, got mean.ndim == {mean.ndim}"))
+    if cov.ndim < 2:
+        raise ValueError(with_source(f"multivariate_normal requires cov.ndim >= 2, got cov.ndim == {cov.ndim}"))
+    n = mean.shape[-1]
+    if cov.shape[-2:] != (n, n):
+        raise ValueError(with_source(f"multivariate_normal requires cov.shape == (..., n, n) for n={n}, but got "
+                                     f"cov.shape == {cov.shape}."))
+    if shape is None:
+        shape = _result_shape("multivariate_normal", None, np.empty(mean.shape[:-1]), np.empty(cov.shape[:-2]))
+    else:
+        _check_shape("normal", shape, mean.shape[:-1], cov.shape[:-2])
+    if method == "svd":
+        raise NotImplementedError(with_source("mirax.random.multivariate_normal(method='svd'): mirax lacks "
+                                              "jnp.linalg.svd"))
+    if method == "eigh":
+        # JAX's factor v * sqrt(w) takes LAPACK's eigenvector signs, which mirax's eigh
+        # does not reproduce: the samples would differ from JAX's for the same key.
+        raise NotImplementedError(with_source("mirax.random.multivariate_normal(method='eigh'): mirax's "
+                                              "jnp.linalg.eigh picks other eigenvector signs than JAX's (LAPACK's), "
+                                              "so the samples would not be JAX's"))
+    return _multivariate_normal_jit(data, mean, cov, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _multivariate_normal(key_data, mean, cov, shape, dtype, partitionable):
+    factor = jnp.linalg.cholesky(cov)
+    normal_samples = _normal_real(key_data, shape + mean.shape[-1:], dtype, partitionable)
+    return mean + jnp.einsum("...ij,...j->...i", factor, normal_samples)
+
+
+_multivariate_normal_jit = jit(_multivariate_normal, static_argnames=("shape", "dtype", "partitionable"))
+
+
+def orthogonal(key, n, shape=(), dtype=None, m=None):
+    """Uniform (Haar) orthogonal or unitary n x m matrices (semi-orthogonal if n != m):
+    Q of the QR of a normal matrix, its columns' signs fixed by R's diagonal."""
+    m = n if m is None else m
+    shape = _canonical_shape("orthogonal", shape)
+    data, _ = _check_prng_key("orthogonal", key)
+    dtype = _user_dtype("normal", dtype, float, lambda d: dtypes.is_float(d) or dtypes.is_complex(d),
+                        "a float or complex")
+    return _orthogonal_jit(data, n=operator.index(n), m=operator.index(m), shape=shape, dtype=dtype,
+                           partitionable=_partitionable())
+
+
+def _orthogonal(key_data, n, m, shape, dtype, partitionable):
+    z = _normal(key_data, (*shape, max(n, m), min(n, m)), dtype, partitionable)
+    q, r = jnp.linalg.qr(z)
+    x = q * jnp.expand_dims(jnp.sign(jnp.diagonal(r, axis1=-2, axis2=-1)), -2)
+    return x.mT if n < m else x
+
+
+_orthogonal_jit = jit(_orthogonal, static_argnames=("n", "m", "shape", "dtype", "partitionable"))
+
+
+# ----------------------------------------------------------------------------- keys, more
+
+
+def key_dtype(impl_spec=None):
+    """The dtype of typed keys (key<fry>: mirax has threefry-2x32 keys only)."""
+    _check_impl(impl_spec)
+    return _KEY_DTYPE
+
+
+def clone(key):
+    """The key itself: JAX's clone only marks a key for reuse under its key-reuse
+    checker, which mirax does not have."""
+    return key
+
+
 __all__ = [
-    "PRNGKey", "PRNGKeyArray", "bernoulli", "bits", "categorical", "choice", "exponential", "fold_in", "gumbel",
-    "key", "key_data", "key_impl", "normal", "permutation", "randint", "split", "truncated_normal", "uniform",
-    "wrap_key_data",
+    "ball", "bernoulli", "beta", "binomial", "bits", "categorical", "cauchy", "chisquare", "choice", "clone",
+    "dirichlet", "double_sided_maxwell", "exponential", "f", "fold_in", "gamma", "generalized_normal",
+    "geometric", "gumbel", "key", "key_data", "key_dtype", "key_impl", "laplace", "loggamma", "logistic",
+    "lognormal", "maxwell", "multinomial", "multivariate_normal", "normal", "orthogonal", "pareto",
+    "permutation", "PRNGKey", "PRNGKeyArray", "rademacher", "randint", "rayleigh", "split", "t", "triangular",
+    "truncated_normal", "uniform", "wald", "weibull_min", "wrap_key_data",
 ]
