@@ -451,10 +451,10 @@ class PyTreeDef:
         try:
             _up_to(self, tree, (), out, full_is_def=False)
         except _Mismatch as m:
-            raise ValueError(
-                f"Tree structure mismatch at key path {m.where()}: {m.detail}."
-                f"\n  expected structure: {self}"
-                f"\n  got structure:      {tree_structure(tree)}") from None
+            raise ValueError(m.jax_message() or
+                             f"Tree structure mismatch at key path {m.where()}: {m.detail}."
+                             f"\n  expected structure: {self}"
+                             f"\n  got structure:      {tree_structure(tree)}") from None
         return out
 
     def compose(self, inner: PyTreeDef) -> PyTreeDef:
@@ -536,10 +536,39 @@ def _node_desc(kind: _NodeKind, aux: Any, n: int) -> str:
 
 
 class _Mismatch(Exception):
-    def __init__(self, path, detail):
+    def __init__(self, path, detail, td=None, full=None, aux=None):
         super().__init__(detail)
         self.path = path
         self.detail = detail
+        # The node expected there, the subtree found and its aux data.
+        self.td, self.full, self.aux = td, full, aux
+
+    def jax_message(self) -> str | None:
+        """jaxlib's flatten_up_to message for a value's mismatch, where it has one."""
+        kind, full = self.td._kind, self.full
+        arity = len(self.td._children)
+        if kind.style in ("tuple", "list"):
+            if type(full) is not kind.type:
+                return f"Expected {kind.type.__name__}, got {full!r}."
+            return (f"{kind.type.__name__.capitalize()} arity mismatch: {len(full)} != {arity}; "
+                    f"{kind.type.__name__}: {full!r}.")
+        if kind.style == "dict":
+            if type(full) is not dict:
+                return f"Expected dict, got {full!r}."
+            return (f"Dict key mismatch; expected keys: {list(self.td._aux)!r}; "
+                    f"present keys: {_sorted_keys(full)!r}.")
+        if kind.style == "none":
+            return (f"Expected None, got {full!r}.\n\nIn previous releases of JAX, flatten-up-to used to "
+                    "consider None to be a tree-prefix of non-None values. To obtain the previous behavior, "
+                    "you can usually write:\n  jax.tree.map(lambda x, y: None if x is None else f(x, y), a, b, "
+                    "is_leaf=lambda x: x is None)")
+        if kind is _namedtuple_kinds.get(kind.type):
+            return f"Expected named tuple, got {full!r}." if type(full) is not kind.type else None
+        if type(full) is not kind.type:
+            return f"Custom node type mismatch: expected type: {kind.type}, value: {full!r}."
+        if not _aux_eq(self.aux, self.td._aux):
+            return f"Mismatch custom node data: {self.td._aux!r} != {self.aux!r}; value: {full!r}."
+        return None
 
     def where(self) -> str:
         return keystr(self.path) or "<root>"
@@ -571,7 +600,7 @@ def _up_to(td: PyTreeDef, full: Any, path: tuple, out: list,
         else:
             got = _node_desc(kind, aux, len(children))
         want = _node_desc(td._kind, td._aux, len(td._children))
-        raise _Mismatch(path, f"expected {want}, got {got}")
+        raise _Mismatch(path, f"expected {want}, got {got}", td, full, aux)
     for key, sub_td, sub in zip(td._child_keys(), td._children, children,
                                 strict=True):
         _up_to(sub_td, sub, path + (key,), out, full_is_def)

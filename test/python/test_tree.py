@@ -205,6 +205,21 @@ def test_mismatch_errors(t1, t2):
     assert raised(lambda: mirax.tree.broadcast(t1, t2)) == raised(lambda: jax.tree.broadcast(t1, t2))
 
 
+FLATTEN_UP_TO = [
+    ([1, 2], (1, 2)), ((1, 2), [1, 2]), ((1, 2), (1, 2, 3)), ([1, 2], [1]), ({"a": 1}, {"b": 1}),
+    ({"a": 1}, {"a": 1, "b": 2}), (None, 1), ([None], [1]), (P(1, 2), (1, 2)), (P(1, 2), P(1, [2])),
+    (Pair(1, 2, "x"), Pair(1, 2, "y")), (Pair(1, 2), 1), ([1, [2]], [1, 2]),
+    (collections.OrderedDict(a=1, b=2), collections.OrderedDict(b=1, a=2)),
+    (collections.OrderedDict(a=1), {"a": 1}), ({"a": 1}, collections.defaultdict(list, {"a": 1})), ((1,), 5),
+]
+
+
+@pytest.mark.parametrize("prefix, tree", FLATTEN_UP_TO)
+def test_flatten_up_to(prefix, tree):
+    assert outcome(lambda: mirax.tree.structure(prefix).flatten_up_to(tree)) == \
+        outcome(lambda: jax.tree.structure(prefix).flatten_up_to(tree))
+
+
 def test_unflatten_errors():
     for leaves in ([1], [1, 2, 3]):
         assert raised(lambda: mirax.tree.unflatten(mirax.tree.structure([0, 0]), leaves)) == \
