@@ -105,13 +105,22 @@ def test_check_grads(monoid):
 
 
 def test_mul_derivatives():
-    """JAX's forward mode of a general reduce_window (mul); its reverse mode fails, as JAX's."""
+    """JAX's forward mode of a general reduce_window (mul), batched too; its reverse mode
+    fails, as JAX's; mirax does not take its second-order derivatives, which JAX does."""
     f32 = np.dtype(np.float32)
     x, t = rand((4, 5), f32, seed=3), rand((4, 5), f32, seed=4)
     for case in (CASES[4], CASES[5]):
         want = jax.jvp(lambda x: windowed(jlax, "mul", x, case, f32), (x,), (t,))
         got = mirax.jvp(lambda x: windowed(lax, "mul", x, case, f32), (mjnp.asarray(x),), (mjnp.asarray(t),))
         assert_close(got, want)
+    xs, ts = rand((3, 4, 5), f32, seed=5), rand((3, 4, 5), f32, seed=6)
+    got = mirax.jit(mirax.vmap(lambda x, t: mirax.jvp(lambda x: windowed(lax, "mul", x, CASES[4], f32), (x,), (t,))[1]))(
+        mjnp.asarray(xs), mjnp.asarray(ts))
+    want = jax.vmap(lambda x, t: jax.jvp(lambda x: windowed(jlax, "mul", x, CASES[4], f32), (x,), (t,))[1])(xs, ts)
+    assert_close(got, want)
+    with pytest.raises(NotImplementedError, match="second-order derivatives of reduce_window with lax.mul"):
+        mirax.jvp(lambda x: mirax.jvp(lambda x: windowed(lax, "mul", x, CASES[4], f32), (x,), (x,))[1],
+                  (mjnp.asarray(x),), (mjnp.asarray(t),))
     message = "Linearization failed to produce known values for all output primals"
     with pytest.raises(ValueError, match=message):
         jax.grad(lambda x: windowed(jlax, "mul", x, CASES[4], f32).sum())(x)

@@ -17,6 +17,11 @@ selects (select_and_gather_add), the transpose of which scatters each window's
 cotangent to that position (select_and_scatter_add). The selection is XLA's: a fold
 that keeps its current choice while it is >= (<=) the next element, so ties go to
 the first element in row-major order, and padding holds the identity.
+
+A windowed product's tangent is JAX's JVP of a general reduce_window: a fold of
+(product, tangent) pairs (reduce_window_mul_jvp), linear in the tangent, which has no
+transpose (JAX's reverse mode fails there too) and no derivative in the operand (JAX
+differentiates it again; mirax raises NotImplementedError).
 """
 import numpy as np
 
@@ -272,9 +277,8 @@ def _lower_reduce_window_mul_jvp(node, x, t):
         return [filled(out, 0)]
 
     def body(xv, tv, product, tangent):
-        mul = scalar.mul
-        return [mul(out.dtype, product, xv),
-                scalar.add(out.dtype, mul(out.dtype, tangent, xv), mul(out.dtype, product, tv))]
+        dtype, mul = out.dtype, scalar.mul
+        return [mul(dtype, product, xv), scalar.add(dtype, mul(dtype, tangent, xv), mul(dtype, product, tv))]
 
     return _fold_windows(node, [x, t], [1, 0], [filled(out, 1), filled(out, 0)], body)[1:]
 
