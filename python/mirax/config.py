@@ -1,6 +1,14 @@
 """Process-wide flags, read like JAX's: `mirax.config.update("jax_enable_x64", True)`.
-The default platform's default comes from the environment: MIRAX_PLATFORM=cpu|gpu."""
+The default platform's default comes from the environment: MIRAX_PLATFORM=cpu|gpu;
+the persistent compilation cache's directory from MIRAX_CACHE_DIR (see
+compilation_cache.py)."""
 import os
+
+
+def _default_cache_dir():
+    if "MIRAX_CACHE_DIR" in os.environ:
+        return os.environ["MIRAX_CACHE_DIR"]
+    return os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "mirax")
 
 
 class Config:
@@ -8,6 +16,8 @@ class Config:
         "jax_enable_x64": False,
         "jax_threefry_partitionable": True,
         "jax_platform_name": os.environ.get("MIRAX_PLATFORM") or "cpu",
+        "mirax_compilation_cache_dir": _default_cache_dir(),  # "" or None: off
+        "mirax_compilation_cache_max_size": 1 << 30,  # bytes
     }
 
     def __init__(self):

@@ -5,7 +5,9 @@ buffer (`use-bare-ptr-memref-call-conv`): shapes are static, so a call is one
 ctypes call with one pointer per buffer, of an entry function added to the program
 (`entry_point`). Executables are cached by the text of the mirax module, so
 identical programs compile once however they were produced; each is compiled from
-a copy of the traced module (no round trip through its text).
+a copy of the traced module (no round trip through its text). CPU programs are also
+kept on disk (compilation_cache.py) as object code, which another process loads with
+llvmlite's JIT linker instead of compiling the program again.
 
 Threads: compiling is serialized by one lock (the cache with it); calls are re-entrant (each passes its pointers as arguments) and run
 without the GIL. Compiled code allocates its temporaries through a checked
@@ -13,20 +15,22 @@ allocator: an allocation that fails ends the call with a MemoryError.
 """
 import collections
 import ctypes
+import functools
 import importlib.metadata
 import os
+import tempfile
 import threading
 
 import numpy as np
 
-from mirax import platforms
+from mirax import compilation_cache, platforms
 from mirax.mlir import ExecutionEngine, get_ranked_memref_descriptor, ir
 from mirax.mlir_context import context
 from mirax.passes.pipelines import lower_to_linalg, lower_to_llvm
 
 _lock = threading.RLock()  # compiling, the caches' misses
 _process_ready = False
-stats = {"compiles": 0}
+stats = {"compiles": 0, "cache_loads": 0}  # executables made; of those, loaded from the disk cache
 
 
 class LRUCache:
@@ -97,6 +101,13 @@ def _load_openmp():
     distribution = importlib.metadata.distribution("intel-openmp")
     library = next(f for f in distribution.files if f.name == "libiomp5.so")
     ctypes.CDLL(str(distribution.locate_file(library)), mode=ctypes.RTLD_GLOBAL)
+
+
+def view(address, shape, dtype):
+    """The NumPy array of `shape` and `dtype` over the buffer at `address` (a host
+    function's argument)."""
+    nbytes = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+    return np.frombuffer((ctypes.c_char * nbytes).from_address(address), dtype=dtype).reshape(shape)
 
 
 def address(array):
@@ -331,7 +342,9 @@ module {
   }
 }
 """
-# The C library's allocation functions that programs call, and what they resolve to.
+# The C library's allocation functions that programs call, and what they are renamed to
+# in programs (a cached program's object code names them so: llvmlite resolves symbols
+# process-wide, where malloc must stay the C library's).
 _CHECKED = {"malloc": "mirax_malloc", "calloc": "mirax_calloc", "aligned_alloc": "mirax_aligned_alloc",
             "free": "mirax_free"}
 _FRAME_FUNCTIONS = ("mirax_frame_enter", "mirax_frame_leave", "mirax_frame_failed")
@@ -352,9 +365,8 @@ def _checked_allocator():
                 engine = ExecutionEngine(ir.Module.parse(_ALLOCATOR.replace("{stores}", stores)), opt_level=2)
                 addresses = (ctypes.c_void_p * len(functions))()
                 _call_packed(engine, "mirax_init", [ctypes.c_void_p(ctypes.addressof(addresses))])
-                symbols = list(_CHECKED) + list(_FRAME_FUNCTIONS)
                 _allocator = engine, {symbol: ctypes.c_void_p(address)
-                                      for symbol, address in zip(symbols, addresses, strict=True)}
+                                      for symbol, address in zip(functions, addresses, strict=True)}
     return _allocator
 
 
@@ -394,12 +406,13 @@ _ENTRY = """
 """
 
 
-def entry_point(module, callee, num_args, also=()):
+def entry_point(module, callee, num_args, also=(), cache_key=None):
     """Compile `module` (LLVM dialect; `callee` takes `num_args` pointers) with an entry
     calling it in a frame of the checked allocator. Returns its ExecutionEngine, the
     entry (a ctypes function of the pointers, returning the size of a failed
     allocation or 0), and whether it calls host functions (`also`: those its
-    translation to LLVM IR calls)."""
+    translation to LLVM IR calls). With a `cache_key`, its object code goes to the
+    persistent cache."""
     params = ", ".join(f"%a{i}: !llvm.ptr" for i in range(num_args))
     text = _ENTRY.format(params=params, callee=callee, args=", ".join(f"%a{i}" for i in range(num_args)),
                          types=", ".join(["!llvm.ptr"] * num_args))
@@ -407,12 +420,56 @@ def entry_point(module, callee, num_args, also=()):
         for op in ir.Module.parse(f"module {{{text}}}").body.operations:
             if op.attributes["sym_name"].value != callee:  # declared to parse: the module defines it
                 module.body.append(op.detach_from_parent())
-        engine = ExecutionEngine(module, opt_level=3)
-        calls_host = _register_runtime(engine, module, also)
+        for op in module.body.operations:
+            name = op.attributes["sym_name"].value if "sym_name" in op.attributes else None
+            if op.operation.name == "llvm.func" and name in _CHECKED:
+                ir.SymbolTable.replace_all_symbol_uses(name, _CHECKED[name], module.operation)
+                ir.SymbolTable.set_symbol_name(op, _CHECKED[name])
+        engine = ExecutionEngine(module, opt_level=3, enable_object_dump=cache_key is not None)
+        host_symbols = _register_runtime(engine, module, also)
     address = ctypes.c_void_p()
-    _call_packed(engine, "mirax_entry_address", [ctypes.c_void_p(ctypes.addressof(address))])
+    _call_packed(engine, "mirax_entry_address", [ctypes.c_void_p(ctypes.addressof(address))])  # compiles it
     entry = ctypes.CFUNCTYPE(ctypes.c_int64, *[ctypes.c_void_p] * num_args)(address.value)
-    return engine, entry, calls_host
+    if cache_key is not None:
+        with tempfile.TemporaryDirectory() as scratch:
+            path = os.path.join(scratch, "program.o")
+            engine.dump_to_object_file(path)
+            with open(path, "rb") as f:
+                compilation_cache.store(cache_key, {"host": host_symbols}, f.read())
+    return engine, entry, bool(host_symbols)
+
+
+@functools.cache
+def _llvmlite():
+    """llvmlite's binding, its native target initialized: the JIT linker of cached object code."""
+    import llvmlite.binding as llvm  # noqa: PLC0415 (only for the disk cache)
+
+    llvm.initialize_native_target()
+    llvm.initialize_native_asmprinter()
+    return llvm
+
+
+def cached_entry_point(cache_key, num_args):
+    """(engine, entry, calls host) as entry_point's, from the persistent cache's object
+    code of `cache_key`, or None when it has none (or one calling host functions this
+    process has not registered)."""
+    found = compilation_cache.load(cache_key)
+    if found is None:
+        return None
+    meta, code = found
+    if not all(symbol in _host_functions for symbol in meta["host"]):
+        return None
+    llvm = _llvmlite()
+    symbols = dict(_checked_allocator()[1])
+    symbols.update((symbol, ctypes.cast(_host_functions[symbol], ctypes.c_void_p)) for symbol in meta["host"])
+    for symbol, address in symbols.items():  # resolved when the object is finalized
+        llvm.add_symbol(symbol, address.value)
+    # The engine owns its target machine (and frees it): one each.
+    engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), llvm.Target.from_default_triple().create_target_machine())
+    engine.add_object_file(llvm.ObjectFileRef.from_data(code))
+    engine.finalize_object()
+    entry = ctypes.CFUNCTYPE(ctypes.c_int64, *[ctypes.c_void_p] * num_args)(engine.get_function_address("mirax_entry"))
+    return engine, entry, bool(meta["host"])
 
 
 def _out_of_memory(size):
@@ -450,17 +507,15 @@ def typed_host_function(symbol, fn, signature):
 def _register_runtime(engine, module, also=()):
     """Resolve the checked allocator's functions, the host functions `module` (LLVM
     dialect) declares and those in `also` (which its translation to LLVM IR calls) for
-    `engine`; whether it calls any host function."""
+    `engine`; the host functions it calls."""
     for symbol, address in _checked_allocator()[1].items():
         engine.raw_register_runtime(symbol, address)
     declared = [op.attributes["sym_name"].value for op in module.body.operations
                 if op.operation.name == "llvm.func" and not op.regions[0].blocks]
-    found = False
-    for symbol in declared + list(also):
-        if symbol in _host_functions:
-            engine.raw_register_runtime(symbol, ctypes.cast(_host_functions[symbol], ctypes.c_void_p))
-            found = True
-    return found
+    host = [symbol for symbol in declared + list(also) if symbol in _host_functions]
+    for symbol in host:
+        engine.raw_register_runtime(symbol, ctypes.cast(_host_functions[symbol], ctypes.c_void_p))
+    return host
 
 
 def _raise_host_errors():
@@ -497,13 +552,18 @@ class Executable:
     empty = staticmethod(np.empty)  # the output buffers
     runtime_functions = ()  # host functions called by code that the LLVM translation adds
 
-    def __init__(self, module, entry, num_inputs, out_types):
+    def __init__(self, module, entry, num_inputs, out_types, cache_key=None):
+        self._out_types = [(tuple(t.shape), t.dtype) for t in out_types]
+        cached = cached_entry_point(cache_key, num_inputs + len(out_types)) if cache_key else None
+        if cached is not None:
+            stats["cache_loads"] += 1
+            self._engine, self._entry, self._calls_host = cached
+            return
         with context():
             lower_to_linalg(module)
             self.lower(module)
-        self._out_types = [(tuple(t.shape), t.dtype) for t in out_types]
         self._engine, self._entry, self._calls_host = entry_point(
-            module, entry, num_inputs + len(out_types), self.runtime_functions)
+            module, entry, num_inputs + len(out_types), self.runtime_functions, cache_key)
 
     def __call__(self, inputs):
         # The buffers' addresses are the entry's arguments: each call passes its own. (Loops,
@@ -581,24 +641,26 @@ def compile(module, text, entry, num_inputs, out_types, backend=None):
         executable = _executables.get(key)
         if executable is None:
             _prepare_process()
-            executable = _executables[key] = _compile(copy(module), entry, num_inputs, out_types, backend)
+            executable = _executables[key] = _compile(copy(module), text, entry, num_inputs, out_types, backend)
     return executable
 
 
-def _compile(module, entry, num_inputs, out_types, backend):
+def _compile(module, text, entry, num_inputs, out_types, backend):
     stats["compiles"] += 1
     with context():
         entry_func = next(op for op in module.body.operations if op.attributes["sym_name"].value == entry)
         ftype = ir.FunctionType(ir.TypeAttr(entry_func.attributes["function_type"]).value)
     has_empty = any(0 in ir.RankedTensorType(t).shape for t in list(ftype.inputs) + list(ftype.results))
     if backend == "gpu":
-        kind = EXECUTABLES["gpu"]  # registered by gpu_runtime, which Trace.compile loads for the GPU
         if has_empty:
             raise NotImplementedError("the GPU backend does not take zero-size arrays in or out of a compiled "
                                       "function yet")
-    else:
-        kind = DescriptorExecutable if has_empty else Executable
-    return kind(module, entry, num_inputs, out_types)
+        # registered by gpu_runtime, which Trace.compile loads for the GPU
+        return EXECUTABLES["gpu"](module, entry, num_inputs, out_types)
+    if has_empty:
+        return DescriptorExecutable(module, entry, num_inputs, out_types)
+    cache_key = compilation_cache.key(text, entry) if compilation_cache.directory() else None
+    return Executable(module, entry, num_inputs, out_types, cache_key)
 
 
 def clear_caches():
