@@ -8,7 +8,7 @@ import itertools
 import numpy as np
 
 from mirax import dtypes, runtime
-from mirax.core import Array, Aval, current_trace, to_array
+from mirax.core import Array, Aval, Tracer, current_trace, to_array
 from mirax.dialect import tensor_type
 from mirax.dialect.callback import CALLBACKS, VMAP_METHODS
 from mirax.dialect.ir_util import declare
@@ -148,10 +148,20 @@ def _result_avals(result_shape_dtypes):
     return [Aval(tuple(s.shape), dtypes.canonicalize_dtype(s.dtype)) for s in leaves], tree
 
 
-def _callback(callback, result_shape_dtypes, args, kwargs, kind, **options):
+def is_array_like(x):
+    """Whether a callback's argument leaf is an array, passed through the program (JAX's
+    test: whether it has an abstract value)."""
+    return isinstance(x, (Array, Tracer, np.ndarray, np.generic, bool, int, float, complex))
+
+
+def _callback(name, callback, result_shape_dtypes, args, kwargs, kind, **options):
     """pure_callback's and io_callback's: `callback(*args, **kwargs)` on Arrays, its
     results checked against `result_shape_dtypes`."""
     flat, in_tree = tree_flatten((args, kwargs))
+    for position, x in enumerate(flat):
+        if not is_array_like(x):
+            raise TypeError(f"Error interpreting argument to {name} as a JAX value. The problematic value is of "
+                            f"type {type(x)} and was passed to {name} at position {position}.\n")
     out_avals, out_tree = _result_avals(result_shape_dtypes)
 
     def fn(*values):
@@ -169,7 +179,7 @@ def pure_callback(callback, result_shape_dtypes, *args, sharding=None, vmap_meth
     if vmap_method not in (*VMAP_METHODS, None):
         raise ValueError(f"vmap_method must be on of the allowed methods {[*VMAP_METHODS, None]}, "
                          f"but got: {vmap_method}")
-    return _callback(callback, result_shape_dtypes, args, kwargs, "pure", vmap_method=vmap_method)
+    return _callback("pure_callback", callback, result_shape_dtypes, args, kwargs, "pure", vmap_method=vmap_method)
 
 
 def io_callback(callback, result_shape_dtypes, *args, sharding=None, ordered=False, **kwargs):
@@ -178,5 +188,5 @@ def io_callback(callback, result_shape_dtypes, *args, sharding=None, ordered=Fal
     `ordered`. Calls run in program order whether `ordered` or not."""
     if sharding is not None:
         raise NotImplementedError("io_callback's sharding: mirax has no shardings")
-    return _callback(callback, result_shape_dtypes, args, kwargs, "io", ordered=ordered,
+    return _callback("io_callback", callback, result_shape_dtypes, args, kwargs, "io", ordered=ordered,
                      vmap_method="sequential")

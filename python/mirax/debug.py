@@ -6,17 +6,11 @@ import sys
 
 import numpy as np
 
-from mirax.callback import call
-from mirax.core import Array, Tracer, to_array
+from mirax.callback import call, is_array_like
+from mirax.core import to_array
 from mirax.tree_util import tree_flatten, tree_unflatten
 
 __all__ = ["breakpoint", "callback", "print"]
-
-
-def _is_dynamic(x):
-    """Whether a callback's argument leaf is an array (passed through the program) or a
-    Python object passed as it is (JAX's split: what has an abstract value)."""
-    return isinstance(x, (Array, Tracer, np.ndarray, np.generic, bool, int, float, complex))
 
 
 def _debug_callback(callback, args, kwargs, ordered, partitioned):
@@ -26,11 +20,11 @@ def _debug_callback(callback, args, kwargs, ordered, partitioned):
         raise TypeError(f"first argument to jax.debug.callback must be callable, but got an object of type "
                         f"{type(callback)}")
     flat, in_tree = tree_flatten((args, kwargs))
-    dynamic = [to_array(x) for x in flat if _is_dynamic(x)]
+    dynamic = [to_array(x) for x in flat if is_array_like(x)]
 
     def fn(*values):
         arrays = iter(to_array(v) for v in values)
-        call_args, call_kwargs = tree_unflatten(in_tree, [next(arrays) if _is_dynamic(x) else x for x in flat])
+        call_args, call_kwargs = tree_unflatten(in_tree, [next(arrays) if is_array_like(x) else x for x in flat])
         callback(*call_args, **call_kwargs)
         return []
 
@@ -100,6 +94,6 @@ def print(fmt=None, *args, ordered=False, partitioned=False, skip_format_check=F
     return staged
 
 
-def breakpoint(*args, **kwargs):  # noqa: A001
+def breakpoint(*, backend=None, filter_frames=True, num_frames=None, ordered=False, token=None, **kwargs):  # noqa: A001
     """jax.debug.breakpoint: not supported yet."""
     raise NotImplementedError("jax.debug.breakpoint")

@@ -212,6 +212,10 @@ def test_pure_callback_errors():
         (lambda: mirax.vmap(f_pure(mirax))(mjnp.ones(2)), lambda: jax.vmap(f_pure(jax))(jjnp.ones(2))),
         (lambda: mirax.pure_callback(np.sin, mirax.ShapeDtypeStruct((), np.float32), 1.0, vmap_method="foo"),
          lambda: jax.pure_callback(np.sin, jax.ShapeDtypeStruct((), np.float32), 1.0, vmap_method="foo")),
+        (lambda: mirax.pure_callback(np.sin, mirax.ShapeDtypeStruct((), np.float32), 1.0, {"k": "s"}),
+         lambda: jax.pure_callback(np.sin, jax.ShapeDtypeStruct((), np.float32), 1.0, {"k": "s"})),
+        (lambda: mirax.experimental.io_callback(np.sin, None, [1, object]),
+         lambda: jax.experimental.io_callback(np.sin, None, [1, object])),
     ]:
         assert raised(m) == raised(j)
 
