@@ -264,6 +264,18 @@ def test_window_dilation_vjp_refused_as_jax():
         mirax.grad(lambda x: windowed(lax, "max", x, case, f32).sum())(mjnp.asarray(x))
 
 
+@pytest.mark.parametrize("padding", [((-1, -1), (0, 0)), ((0, -1), (0, 0)), ((0, 0), (1, -2))])
+def test_negative_padding_vjp_refused_as_jax(padding):
+    """JAX's reverse mode of a window max pads the operand and slices the result back,
+    which refuses negative padding."""
+    x = rand((4, 5), np.float32)
+    with pytest.raises(TypeError) as want:
+        jax.grad(lambda x: jlax.reduce_window(x, -np.inf, jlax.max, (2, 2), (1, 2), padding).sum())(x)
+    with pytest.raises(TypeError) as got:
+        mirax.grad(lambda x: lax.reduce_window(x, -np.inf, lax.max, (2, 2), (1, 2), padding).sum())(mjnp.asarray(x))
+    assert str(want.value) in str(got.value)
+
+
 @pytest.mark.parametrize("args,name", [
     ((0.0, lambda a, b: a + b), "computation"),
     ((1.0, "add"), "init_value"),

@@ -139,6 +139,15 @@ class SelectAndScatterAddOp(MiraxOp, name="select_and_scatter_add", operands=("s
         if source.shape != shape or source.dtype != x.dtype:
             raise TypeError(f"select_and_scatter_add source must be a {x.dtype.name}{list(shape)} (one element per "
                             f"window), got {source.dtype.name}{list(source.shape)}")
+        # JAX computes it on the operand padded, then sliced back, which refuses negative padding.
+        starts = tuple(lo for lo, _ in padding)
+        if any(s < 0 for s in starts):
+            raise TypeError(f"slice start_indices must have every element be nonnegative, got {starts}.")
+        limits = tuple(lo + d for d, (lo, _) in zip(x.shape, padding, strict=True))
+        padded = tuple(lo + d + hi for d, (lo, hi) in zip(x.shape, padding, strict=True))
+        if any(limit > size for limit, size in zip(limits, padded, strict=True)):
+            raise TypeError(f"slice limit_indices must be less than or equal to operand shape, got limit_indices "
+                            f"{limits} for operand shape {padded}.")
         return x
 
 
