@@ -123,16 +123,31 @@ def checked_outputs(outputs, avals):
     return checked
 
 
-def call(fn, args, out_avals, kind, ordered=False, vmap_method=None):
+_REUSED = {}  # what a callback does (a hashable key) and its avals -> the Callback, reused
+
+
+def call(fn, args, out_avals, kind, ordered=False, vmap_method=None, key=None):
     """`fn(*values) -> arrays` on `args` (Arrays or Tracers): run now on the Arrays
     outside any trace, else staged into the current trace as a callback construct, run
     on NumPy arrays (JAX's callbacks see no weak types there); the results as Arrays or
-    Tracers of `out_avals`."""
+    Tracers of `out_avals`. `key` says what `fn` does: a trace with a callback that does
+    the same on the same avals calls the same host symbol, so that its program is the
+    same text, which compiles once (a function differentiated outside jit is traced at
+    each call)."""
     trace = current_trace()
     if trace is None:
         outs = checked_outputs(fn(*args), out_avals)
         return [Array(o, a.weak_type) for o, a in zip(outs, out_avals, strict=True)]
-    callback = Callback(fn, [a.aval for a in args], out_avals, kind, ordered, vmap_method)
+    in_avals = [a.aval for a in args]
+    key = (key, tuple(in_avals), tuple(out_avals), kind, ordered, vmap_method)
+    try:
+        callback = _REUSED.get(key)
+    except TypeError:  # an unhashable static argument: a callback of its own
+        key = callback = None
+    if callback is None:
+        callback = Callback(fn, in_avals, out_avals, kind, ordered, vmap_method)
+        if key is not None:
+            _REUSED[key] = callback
 
     def declare_call(module, _):
         ftype = ir.FunctionType.get([tensor_type(a.aval.shaped) for a in args],
@@ -168,7 +183,8 @@ def _callback(name, callback, result_shape_dtypes, args, kwargs, kind, **options
         call_args, call_kwargs = tree_unflatten(in_tree, [to_array(v) for v in values])
         return tree_leaves(callback(*call_args, **call_kwargs))
 
-    return tree_unflatten(out_tree, call(fn, [to_array(x) for x in flat], out_avals, kind, **options))
+    key = (name, callback, in_tree, out_tree)
+    return tree_unflatten(out_tree, call(fn, [to_array(x) for x in flat], out_avals, kind, key=key, **options))
 
 
 def pure_callback(callback, result_shape_dtypes, *args, sharding=None, vmap_method=None, **kwargs):

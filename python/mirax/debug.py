@@ -13,7 +13,7 @@ from mirax.tree_util import tree_flatten, tree_unflatten
 __all__ = ["breakpoint", "callback", "print"]
 
 
-def _debug_callback(callback, args, kwargs, ordered, partitioned):
+def _debug_callback(callback, args, kwargs, ordered, partitioned, key):
     if partitioned:
         raise NotImplementedError("debug callbacks' partitioned=True: mirax has no shardings")
     if not callable(callback):
@@ -28,14 +28,15 @@ def _debug_callback(callback, args, kwargs, ordered, partitioned):
         callback(*call_args, **call_kwargs)
         return []
 
-    call(fn, dynamic, [], "debug", ordered=ordered)
+    static = tuple((i, x) for i, x in enumerate(flat) if not is_array_like(x))
+    call(fn, dynamic, [], "debug", ordered=ordered, key=(key, in_tree, static))
 
 
 def callback(callback=None, *args, ordered=False, partitioned=False, **kwargs):
     """Call `callback(*args, **kwargs)` (it returns None) on Arrays from traced code, as
     jax.debug.callback; `callback(ordered=...)` alone returns the function taking them."""
     def staged(callback, *c_args, **c_kwargs):
-        _debug_callback(callback, c_args, c_kwargs, ordered, partitioned)
+        _debug_callback(callback, c_args, c_kwargs, ordered, partitioned, ("callback", callback))
 
     if callback is not None:
         staged(callback, *args, **kwargs)
@@ -84,7 +85,8 @@ def print(fmt=None, *args, ordered=False, partitioned=False, skip_format_check=F
                 message = " ".join((fmt, *(str(a) for a in p_args)))
             sys.stdout.write(message + "\n")
 
-        _debug_callback(format_and_print, c_args, c_kwargs, ordered, partitioned)
+        _debug_callback(format_and_print, c_args, c_kwargs, ordered, partitioned,
+                        ("print", fmt, has_placeholders, tuple(options.items())))
 
     if fmt is not None:
         staged(fmt, *args, **kwargs)

@@ -271,3 +271,20 @@ def test_unsupported():
         mirax.debug.breakpoint()
     with pytest.raises(NotImplementedError, match="partitioned"):
         mirax.debug.print("{}", 1, partitioned=True)
+
+
+def test_same_callback_same_program():
+    """Two traces of a function with the same callbacks are the same program, which
+    compiles once (a function differentiated outside jit is traced at each call)."""
+    def f(x):
+        mirax.debug.print("x={}", x)
+        return mirax.pure_callback(np.sin, mirax.ShapeDtypeStruct((), np.float32), x)
+
+    def g(x):
+        mirax.debug.print("other x={}", x)
+        return mirax.pure_callback(np.sin, mirax.ShapeDtypeStruct((), np.float32), x)
+
+    text = lambda fn, x: mirax.jit(fn).lower(x).as_text("mirax")
+    assert text(f, 1.0) == text(f, 2.0)
+    assert text(f, 1.0) != text(g, 1.0)
+    assert text(f, 1.0) != text(f, np.int32(1))
