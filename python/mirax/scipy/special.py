@@ -20,10 +20,11 @@ def _real_only(name, x):
 
 
 def _polyval(coefficients, x):
-    """jnp.polyval's Horner scan from 0 (so that an infinite x gives NaN, as JAX's)."""
-    y = jnp.full_like(x, 0)
+    """jnp.polyval of NumPy coefficients in x's dtype: Horner's rule from 0 (so that an
+    infinite x gives NaN) with strongly typed coefficients, as JAX's."""
+    y = jnp.zeros_like(x, dtype=x.dtype)
     for c in coefficients:
-        y = lax.add(lax.mul(y, x), _const(x, c))
+        y = lax.add(lax.mul(y, x), lax.convert_element_type(c, x.dtype))
     return y
 
 
