@@ -348,6 +348,30 @@ def test_int_index_into_empty_axis_raises_index_error_as_jax():
         mirax.jit(lambda x: x[:, 0])(np.zeros((2, 0), np.float32))
 
 
+@pytest.mark.parametrize("shape, index", [
+    ((0, 0), (slice(0, 1, 2), np.array([0]))),  # fuzzer finding, seed 2323232 case 1645
+    ((0, 0), (slice(None), np.array([0]))),
+    ((0, 3), (slice(None), np.array([1]))),
+    ((0,), (np.array([], np.int32),)),
+    ((2, 0, 3), (slice(None), np.array([[0], [0]]), slice(3, 3))),
+])
+def test_array_index_into_empty_axis_with_empty_result_as_jax(shape, index):
+    """JAX answers an empty x[idx] with zeros before gathering, so an integer array on
+    an axis of size 0 is fine when the result is empty."""
+    x = np.zeros(shape, np.int32)
+    want = jjnp.asarray(x)[index]
+    for got in (jnp.asarray(x)[index], mirax.jit(lambda x: x[index])(x)):
+        assert got.shape == want.shape and got.dtype == want.dtype
+
+
+@pytest.mark.parametrize("shape, index", [((3, 0), (slice(None), np.array([0, 2]))), ((0,), (np.array([0, 2]),)),
+                                          ((2, 0, 3), (slice(None), np.array([[0], [0]]), slice(1, 3)))])
+def test_array_index_into_empty_axis_with_a_nonempty_result_raises_as_jax(shape, index):
+    for m in (jjnp, jnp):
+        with pytest.raises(TypeError):
+            m.zeros(shape)[index]
+
+
 def test_traced_slice_bound_is_an_error():
     with pytest.raises(IndexError, match="Slice entries must be static integers"):
         mirax.jit(lambda x, i: x[i:])(X, np.int32(1))

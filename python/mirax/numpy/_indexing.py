@@ -236,8 +236,6 @@ def _index_to_gather(parsed):
     batch = tuple(int(d) for d in np.broadcast_shapes(*(a.shape for a in arrays)))
     arrays = [np.broadcast_to(a, batch) if isinstance(a, np.ndarray) else broadcast_to_shape(a, batch)
               for a in arrays]
-    if any(shape[axes[p]] == 0 for p in advanced) and 0 not in batch:
-        raise IndexError(with_source(f"index is out of bounds for an axis of size 0 in shape {shape}"))
     block_position = (advanced[0] if parsed.contiguous else 0) if advanced else None
 
     columns = []  # (int32 index array, its first batch dimension)
