@@ -29,10 +29,14 @@ def _leaves(tree, path="out"):
     return [(path, tree)]
 
 
-def _run(program, lib, jit=False):
+WIDER = {"float32": np.float64, "complex64": np.complex128}
+
+
+def _run(program, lib, jit=False, widen=False):
     try:
         fn = build(program, lib)
-        args = [lib.numpy.asarray(x) for x in arguments(program)]
+        args = [lib.numpy.asarray(x.astype(WIDER.get(x.dtype.name, x.dtype)) if widen else x)
+                for x in arguments(program)]
         out = (jax.jit(fn) if jit else fn)(*args)
         leaves = [(p, np.asarray(x), bool(getattr(x, "weak_type", False))) for p, x in _leaves(out)]
         return leaves, None
@@ -78,6 +82,38 @@ def compare(want, got, depth, n_ops, low=0.0):
     return None
 
 
+def _reference(program):
+    """JAX's result with x64 on and the float32 inputs' values widened to float64: near
+    enough to the exact answer to judge each library's accuracy by. None when JAX
+    raises so, or when the program is float32 only by its own casts."""
+    jax.config.update("jax_enable_x64", True)
+    try:
+        leaves, err = _run(program, jax, jit=True, widen=True)
+    finally:
+        jax.config.update("jax_enable_x64", program["x64"])
+    return None if err is not None else leaves
+
+
+def no_less_accurate(want, got, reference):
+    """Whether mirax's result is at most twice as far from the reference as JAX's (and
+    JAX's error is an error: a float32 sum's rounding amplified by what follows it, sin
+    of a cumsum of thousands of terms, is not mirax's defect when JAX's is as large)."""
+    if len(reference) != len(want):
+        return False
+    for (_, w, _), (_, g, _), (_, r, _) in zip(want, got, reference, strict=True):
+        if r.shape != w.shape:
+            return False
+        fin = np.isfinite(w) & np.isfinite(r)
+        if not fin.any():
+            continue
+        exact = r[fin].astype(np.complex128)
+        jax_error = float(np.max(np.abs(w[fin] - exact)))
+        mirax_error = float(np.max(np.abs(g[fin] - exact)))
+        if mirax_error > 2 * jax_error:
+            return False
+    return True
+
+
 def run_case(program, running=lambda name: None):
     """Both libraries on the program: (class, detail, jax summary, mirax summary).
     `running(name)` is told which library runs next: a worker that dies is then known
@@ -106,4 +142,8 @@ def run_case(program, running=lambda name: None):
     dtypes = [s["dtype"] for s in program["inputs"]] + [op["dtype"] for op in program["ops"]]
     low = max(TOLERANCE.get(d, 0.0) for d in dtypes)
     diff = compare(want, got, STACKS[program["stack"]], len(program["ops"]), low)
+    if diff is not None and "max abs error" in diff and not program["x64"]:
+        reference = _reference(program)  # mirax and XLA round differently: which is nearer?
+        if reference is not None and no_less_accurate(want, got, reference):
+            diff = None
     return (AGREE, "", js, ms) if diff is None else (WRONG, diff, js, ms)
