@@ -177,11 +177,11 @@ def _padded(value, shaped, fill, padding, base_dilation):
     return rules.lowering[PadOp.OPERATION_NAME](node, value, filled(fill_type, fill))[0]
 
 
-def _fold_windows(node, values, fills, inits, body):
+def _fold_windows(node, values, fills, accumulators, body):
     """One linalg.generic over the output (parallel) and each window (reduction, in
     row-major order): `values` padded with `fills`, read at output * stride + window
     index * window dilation; body(*elements, *accumulators) gives the accumulators,
-    which start as `inits`."""
+    (dtype, initial value) pairs, each of the output's shape."""
     p = node.params
     rank = len(p["window_dimensions"])
     dims = [ir.AffineDimExpr.get(d) for d in range(2 * rank)]
@@ -193,9 +193,10 @@ def _fold_windows(node, values, fills, inits, body):
               for v, t, f in zip(values, node.in_types, fills, strict=True)]
     unread = empty(ShapedType(p["window_dimensions"], np.dtype(np.int8)))  # gives the window loops their bounds
     n = len(values)
-    return generic([ShapedType(node.out_types[0].shape, type_of(i).dtype) for i in inits], padded + [unread],
-                   [read] * n + [window] + [kept] * len(inits), lambda *s: body(*s[:n], *s[n + 1:]),
-                   [PARALLEL] * rank + [REDUCTION] * rank, inits)
+    types = [ShapedType(node.out_types[0].shape, dtype) for dtype, _ in accumulators]
+    return generic(types, padded + [unread], [read] * n + [window] + [kept] * len(types),
+                   lambda *s: body(*s[:n], *s[n + 1:]), [PARALLEL] * rank + [REDUCTION] * rank,
+                   [filled(t, initial) for t, (_, initial) in zip(types, accumulators, strict=True)])
 
 
 def _lower_reduce_window(node, x):
@@ -203,10 +204,10 @@ def _lower_reduce_window(node, x):
     combine, identity, _ = MONOIDS[node.params["monoid"]]
     if not out.shape:  # one window of one element: the element, as XLA's (0 + -0. would be 0.)
         return [x]
-    init = filled(out, identity(out.dtype))
+    fill = identity(out.dtype)
     if 0 in out.shape:
-        return [init]
-    return _fold_windows(node, [x], [identity(out.dtype)], [init], lambda v, acc: [combine(out.dtype, acc, v)])
+        return [filled(out, fill)]
+    return _fold_windows(node, [x], [fill], [(out.dtype, fill)], lambda v, acc: [combine(out.dtype, acc, v)])
 
 
 def _lower_select_and_gather_add(node, t, x):
@@ -222,8 +223,8 @@ def _lower_select_and_gather_add(node, t, x):
         keep = compare(dtype, best_x, xv, direction)
         return [arith.select(keep, best_t, tv), arith.select(keep, best_x, xv)]
 
-    inits = [filled(out, 0), filled(ShapedType(out.shape, dtype), identity(dtype))]
-    return _fold_windows(node, [t, x], [0, identity(dtype)], inits, body)[:1]
+    accumulators = [(out.dtype, 0), (dtype, identity(dtype))]
+    return _fold_windows(node, [t, x], [0, identity(dtype)], accumulators, body)[:1]
 
 
 def _lower_select_and_scatter_add(node, source, x):
@@ -239,7 +240,6 @@ def _lower_select_and_scatter_add(node, source, x):
         return [filled(out, 0)]
     rank = len(sizes)
     flat_strides = [int(np.prod(sizes[d + 1:], dtype=np.int64)) for d in range(rank)]
-    i64 = np.dtype(np.int64)
 
     def flat(ks):
         return arith.index_cast(ir.IntegerType.get_signless(64), _dot(ks, flat_strides))
@@ -251,8 +251,8 @@ def _lower_select_and_scatter_add(node, source, x):
 
     window_node = node._replace(in_types=(x_type,), out_types=(source_type,), params={
         **node.params, "base_dilation": (1,) * rank, "window_dilation": (1,) * rank})
-    inits = [filled(source_type, identity(x_type.dtype)), filled(ShapedType(source_type.shape, i64), 0)]
-    _, chosen = _fold_windows(window_node, [x], [identity(x_type.dtype)], inits, choose)
+    accumulators = [(x_type.dtype, identity(x_type.dtype)), (np.dtype(np.int64), 0)]
+    _, chosen = _fold_windows(window_node, [x], [identity(x_type.dtype)], accumulators, choose)
 
     # Element i takes from window o = (i + low - k) / stride at window index k; with k
     # running down (w - 1 - the loop's), the windows come in increasing order.
@@ -289,7 +289,7 @@ def _lower_reduce_window_mul_jvp(node, x, t):
         dtype, mul = out.dtype, scalar.mul
         return [mul(dtype, product, xv), scalar.add(dtype, mul(dtype, tangent, xv), mul(dtype, product, tv))]
 
-    return _fold_windows(node, [x, t], [1, 0], [filled(out, 1), filled(out, 0)], body)[1:]
+    return _fold_windows(node, [x, t], [1, 0], [(out.dtype, 1), (out.dtype, 0)], body)[1:]
 
 
 def _dot(values, coefficients):

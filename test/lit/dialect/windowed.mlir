@@ -28,8 +28,8 @@
 //   LOWER-DAG: #[[OUT:.+]] = affine_map<(d0, d1, d2, d3) -> (d0, d1)>
 //   LOWER-DAG: #[[SCATTER_READ:.+]] = affine_map<(d0, d1, d2, d3) -> (d0 + d2, d1 * 2 + d3)>
 // LOWER-LABEL: func.func @windows
-//       LOWER:   %[[ZEROS:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<7x2xf32>)
 //       LOWER:   %[[PADDED:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<8x6xf32>)
+//       LOWER:   %[[ZEROS:.+]] = linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<7x2xf32>)
 //       LOWER:   linalg.generic {indexing_maps = [#[[READ]], #[[WINDOW]], #[[OUT]]], iterator_types = ["parallel", "parallel", "reduction", "reduction"]} ins(%[[PADDED]], %{{.+}} : tensor<8x6xf32>, tensor<2x2xi8>) outs(%[[ZEROS]] : tensor<7x2xf32>)
 //  LOWER-NEXT:   ^bb0(%[[IN:.+]]: f32, %{{.+}}: i8, %[[ACC:.+]]: f32):
 //  LOWER-NEXT:     %[[SUM:.+]] = arith.addf %[[ACC]], %[[IN]] : f32
