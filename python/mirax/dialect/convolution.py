@@ -11,23 +11,22 @@ groups, each convolved with its own slice of output features; with batch_group_c
 B the input batch does (JAX's gradient of a grouped convolution's kernel). The type,
 transpose and batching rules are JAX's (jax/_src/lax/convolution.py).
 
-Lowering (im2col): both operands go to the canonical layouts (N, C, spatial...) and
-(O, I, spatial...), the input is dilated and padded (the pad op's lowering), one
+Lowering (im2col): the operands go to the layouts (N, spatial..., C) and (spatial...,
+I, O), the input is dilated and padded (copied into a strided slice of zeros), one
 linalg.generic gathers each output position's window into a patch, and the patches
-times the kernel is a dot_general lowered by dot.py's own rule: packed f32 matmuls, blocked float accumulation, f32
-accumulation of half precisions, or of ands for bool.
+times the kernel is a dot_general lowered by dot.py's own rule: packed f32 matmuls,
+blocked float accumulation, f32 accumulation of half precisions, or of ands for bool.
 """
 import numpy as np
 
-from mirax.mlir import ir
+from mirax.mlir import ir, linalg, tensor
 
 from . import ops, rules
 from .base import Codec, MiraxOp, int_, ints
 from .dot import DIMENSION_PARAMS, DotGeneralOp
 from .jvp import defbilinear
-from .lowering import filled, generic, identity_map, reshape, transpose
+from .lowering import filled, generic, identity_map, reshape, scalar_type, transpose
 from .rules import Node
-from .shape import PadOp
 from .types import ShapedType
 from .values import type_of, zeros
 
@@ -130,74 +129,89 @@ class ConvGeneralDilatedOp(MiraxOp, name="conv_general_dilated", operands=("lhs"
 # ----------------------------------------------------------------------------- lowering
 
 
+def _channels_last(spec):
+    """A spec's dimensions in the order (batch or output feature, spatial..., feature)."""
+    return [spec[0]] + list(spec[2:]) + [spec[1]]
+
+
 def _padded_input(x, x_type, padding, dilation):
-    """`x` in canonical layout (N, C, spatial...) dilated and padded with zeros (negative
-    pads crop) by the pad op's lowering, and its ShapedType."""
-    if all(lo == hi == 0 for lo, hi in padding) and all(d == 1 for d in dilation):
-        return x, x_type
-    params = {"edge_padding_low": (0, 0) + tuple(lo for lo, _ in padding),
-              "edge_padding_high": (0, 0) + tuple(hi for _, hi in padding),
-              "interior_padding": (0, 0) + tuple(d - 1 for d in dilation)}
-    zero = ShapedType((), x_type.dtype)
-    padded = PadOp.infer(x_type, zero, **params)
-    node = Node(PadOp.OPERATION_NAME, params, (x_type, zero), (padded,))
-    (result,) = rules.lowering[PadOp.OPERATION_NAME](node, x, filled(zero, 0))
-    return result, padded
+    """`x` in the layout (N, spatial..., C) dilated and padded with zeros, and its
+    ShapedType: copied into a strided slice of zeros (a linalg.copy into the slice, a
+    loop, where inserting would copy between strided buffers through the runtime),
+    negative pads then cropped by a view."""
+    n, *spatial, c = x_type.shape
+    lows = [max(lo, 0) for lo, _ in padding]
+    dilated = [dilate_dim(s, d) for s, d in zip(spatial, dilation, strict=True)]
+    if any(lows) or any(hi > 0 for _, hi in padding) or any(d > 1 for d in dilation):
+        big = ShapedType((n,) + tuple(lo + s + max(hi, 0) for lo, s, (_, hi) in zip(
+            lows, dilated, padding, strict=True)) + (c,), x_type.dtype)
+        zeros_ = filled(big, 0)
+        window = [0] + lows + [0], list(x_type.shape), [1] + list(dilation) + [1]
+        view = tensor.extract_slice(x.type, zeros_, [], [], [], *window)
+        x = tensor.insert_slice(linalg.copy(x, outs=[view]), zeros_, [], [], [], *window)
+    if all(lo >= 0 and hi >= 0 for lo, hi in padding):
+        return x
+    sizes = [n] + [s + lo + hi for s, (lo, hi) in zip(dilated, padding, strict=True)] + [c]
+    crop = [0] + [max(-lo, 0) for lo, _ in padding] + [0]
+    result_type = ir.RankedTensorType.get(sizes, scalar_type(x_type.dtype))
+    return tensor.extract_slice(result_type, x, [], [], [], crop, sizes, [1] * len(sizes))
 
 
 def _lower_conv(node, lhs, rhs):
+    """Channels last, so that each patch copies runs of contiguous features: the input
+    as (N, spatial..., C), the kernel as (spatial..., I, O), the product as (N,
+    spatial..., O) before it takes out's layout."""
     lhs_type, rhs_type = node.in_types
     (out,) = node.out_types
     p = node.params
     if 0 in lhs_type.shape or 0 in rhs_type.shape or 0 in out.shape:
         return [filled(out, 0)]  # sums over nothing or over padding only, or no elements
     lhs_spec, rhs_spec, out_spec = (p[name] for name in SPEC_PARAMS)
-    x_type = ShapedType(tuple(lhs_type.shape[d] for d in lhs_spec), lhs_type.dtype)
-    w_type = ShapedType(tuple(rhs_type.shape[d] for d in rhs_spec), rhs_type.dtype)
-    x, x_type = _padded_input(transpose(lhs, lhs_type, lhs_spec), x_type, p["padding"], p["lhs_dilation"])
-    w = transpose(rhs, rhs_type, rhs_spec)
+    lhs_order, out_order = _channels_last(lhs_spec), _channels_last(out_spec)
+    x_type = ShapedType(tuple(lhs_type.shape[d] for d in lhs_order), lhs_type.dtype)
+    x = _padded_input(transpose(lhs, lhs_type, lhs_order), x_type, p["padding"], p["lhs_dilation"])
     batch_groups, feature_groups = p["batch_group_count"], p["feature_group_count"]
     groups = batch_groups * feature_groups  # one of them is 1
-    o, i, kernel = w_type.shape[0], w_type.shape[1], w_type.shape[2:]
-    n, windows = out.shape[out_spec[0]], tuple(out.shape[d] for d in out_spec[2:])
+    o, i, kernel = rhs_type.shape[rhs_spec[0]], rhs_type.shape[rhs_spec[1]], [rhs_type.shape[d] for d in rhs_spec[2:]]
+    n, *windows, _ = (out.shape[d] for d in out_order)
     k = len(kernel)
 
-    # The patches (group, n, windows..., i, kernel...): input element
-    # [n + group * N', i + group * I, window * stride + tap * rhs_dilation] (canonical layout).
-    patches = ShapedType((groups, n) + windows + (i,) + kernel, x_type.dtype)
+    # The patches (group, n, windows..., kernel..., i) read the input at
+    # [n + group * N', window * stride + tap * rhs_dilation, i + group * I].
+    patches = ShapedType((groups, n, *windows, *kernel, i), x_type.dtype)
     rank = patches.ndim
     d = [ir.AffineDimExpr.get(j) for j in range(rank)]
-    g = d[0]
-    read = [d[1] + g * n if batch_groups > 1 else d[1], d[2 + k] + g * i if feature_groups > 1 else d[2 + k]]
-    read += [d[2 + j] * s + d[3 + k + j] * r for j, (s, r) in enumerate(zip(
+    read = [d[1] + d[0] * n if batch_groups > 1 else d[1]]
+    read += [d[2 + j] * s + d[2 + k + j] * r for j, (s, r) in enumerate(zip(
         p["window_strides"], p["rhs_dilation"], strict=True))]
+    read += [d[-1] + d[0] * i if feature_groups > 1 else d[-1]]
     (patches_value,) = generic([patches], [x], [ir.AffineMap.get(rank, 0, read), identity_map(rank)],
                                lambda v, _: [v])
 
-    # patches (groups?, m, contraction) times kernel (groups?, o / groups, contraction).
+    # patches (groups?, m, contraction) times the kernel as (groups?, contraction, o / groups):
+    # a (batch_)matmul. The kernel's output features are (group, o / groups).
     m, contraction = n * int(np.prod(windows)), i * int(np.prod(kernel))
+    kernel_order = list(rhs_spec[2:]) + [rhs_spec[1], rhs_spec[0]]
+    w_type = ShapedType((contraction, o), rhs_type.dtype)
+    w = reshape(transpose(rhs, rhs_type, kernel_order), w_type)
     lead = (groups,) if groups > 1 else ()
+    if groups > 1:
+        split = ShapedType((contraction, groups, o // groups), rhs_type.dtype)
+        w = transpose(reshape(w, split), split, [1, 0, 2])
     a_type = ShapedType(lead + (m, contraction), x_type.dtype)
-    b_type = ShapedType(lead + (o // groups, contraction), w_type.dtype)
+    b_type = ShapedType(lead + (contraction, o // groups), rhs_type.dtype)
     product_type = ShapedType(lead + (m, o // groups), out.dtype)
     batch = (0,) if lead else ()
-    contracting = (len(lead) + 1,)
-    dot = Node(DotGeneralOp.OPERATION_NAME, dict(zip(DIMENSION_PARAMS, (contracting, contracting, batch, batch),
+    dot = Node(DotGeneralOp.OPERATION_NAME, dict(zip(DIMENSION_PARAMS, ((len(lead) + 1,), (len(lead),), batch, batch),
                                                      strict=True)), (a_type, b_type), (product_type,))
-    (product,) = rules.lowering[DotGeneralOp.OPERATION_NAME](dot, reshape(patches_value, a_type), reshape(w, b_type))
+    (product,) = rules.lowering[DotGeneralOp.OPERATION_NAME](dot, reshape(patches_value, a_type), w)
 
-    # (groups?, n, windows..., o / groups) to the canonical (n, o, windows...), then out's layout.
-    to_out = list(np.argsort(out_spec))
-    if groups > 1:
-        grouped = ShapedType((groups, n) + windows + (o // groups,), out.dtype)
-        grouped_value = reshape(product, grouped)
-        ordered = ShapedType((n, groups, o // groups) + windows, out.dtype)
-        ordered_value = transpose(grouped_value, grouped, [1, 0, 2 + k] + list(range(2, 2 + k)))
-        canonical = ShapedType((n, o) + windows, out.dtype)
-        return [transpose(reshape(ordered_value, canonical), canonical, to_out)]
-    flat = ShapedType((n,) + windows + (o,), out.dtype)
-    from_flat = [0, 1 + k] + list(range(1, 1 + k))  # canonical dimension j is flat's from_flat[j]
-    return [transpose(reshape(product, flat), flat, [from_flat[j] for j in to_out])]
+    # (groups?, n, windows..., o / groups) to (n, windows..., o), then out's layout.
+    last = ShapedType((n, *windows, o), out.dtype)
+    if groups > 1:  # the output features are (group, o / groups)
+        grouped = ShapedType((groups, n, *windows, o // groups), out.dtype)
+        product = transpose(reshape(product, grouped), grouped, list(range(1, 2 + k)) + [0, 2 + k])
+    return [transpose(reshape(product, last), last, list(np.argsort(out_order)))]
 
 
 rules.lowering[ConvGeneralDilatedOp.OPERATION_NAME] = _lower_conv

@@ -1,23 +1,27 @@
 // RUN: mirax-opt %s --split-input-file | mirax-opt --split-input-file | FileCheck %s
 // RUN: mirax-opt %s --split-input-file --mirax-to-linalg | FileCheck %s --check-prefix=LOWER
 
-// Round trip of conv_general_dilated, and its lowering: the input to the canonical
-// layout (N, C, spatial...), padded and dilated, a generic gathering the patches
-// (group, n, windows..., i, kernel...) through strides and rhs dilations in its map,
-// and the patches times the kernel as a matmul (dot_general's lowering).
+// Round trip of conv_general_dilated, and its lowering: the input to the layout
+// (N, spatial..., C), padded and dilated (copied into a strided slice of zeros), a
+// generic gathering the patches (group, n, windows..., kernel..., i) through strides
+// and rhs dilations in its map, and the patches times the kernel as (spatial..., I, O)
+// a matmul (dot_general's lowering).
 
 /// A strided, padded NCHW/OIHW convolution: padding holds (low, high) pairs, flat.
 // CHECK-LABEL: func.func @strided
 //  CHECK-SAME: (%[[X:.+]]: tensor<1x2x5x5xf32>, %[[W:.+]]: tensor<3x2x3x3xf32>)
 //  CHECK-NEXT:   "mirax.conv_general_dilated"(%[[X]], %[[W]]) {batch_group_count = 1 : i64, feature_group_count = 1 : i64, lhs_dilation = array<i64: 1, 1>, lhs_spec = array<i64: 0, 1, 2, 3>, out_spec = array<i64: 0, 1, 2, 3>, padding = array<i64: 1, 1, 1, 1>, rhs_dilation = array<i64: 1, 1>, rhs_spec = array<i64: 0, 1, 2, 3>, window_strides = array<i64: 2, 2>} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x3x3xf32>
 
-// LOWER-DAG:   #[[PATCH:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d2 * 2 + d5, d3 * 2 + d6)>
+// LOWER-DAG:   #[[PATCH:.+]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d2 * 2 + d4, d3 * 2 + d5, d6)>
 // LOWER-LABEL: func.func @strided
-//       LOWER:   %[[PADDED:.+]] = linalg.generic {{.*}} outs({{.*}} : tensor<1x2x7x7xf32>)
-//       LOWER:   tensor.extract %arg0
-//       LOWER:   %[[PATCHES:.+]] = linalg.generic {indexing_maps = [#[[PATCH]], {{.*}}]{{.*}} ins(%[[PADDED]] : tensor<1x2x7x7xf32>) outs({{.*}} : tensor<1x1x3x3x2x3x3xf32>)
-//       LOWER:   tensor.reshape %[[PATCHES]]({{.*}}) : (tensor<1x1x3x3x2x3x3xf32>, tensor<2xindex>) -> tensor<9x18xf32>
-//       LOWER:   linalg.matmul ins({{.*}} : tensor<9x18xf32>, tensor<18x3xf32>) outs({{.*}} : tensor<9x3xf32>)
+//       LOWER:   %[[NHWC:.+]] = linalg.generic {{.*}} ins(%arg0 : tensor<1x2x5x5xf32>) outs({{.*}} : tensor<1x5x5x2xf32>)
+//       LOWER:   %[[ZEROS:.+]] = linalg.fill {{.*}} -> tensor<1x7x7x2xf32>
+//       LOWER:   %[[VIEW:.+]] = tensor.extract_slice %[[ZEROS]][0, 1, 1, 0] [1, 5, 5, 2] [1, 1, 1, 1]
+//       LOWER:   %[[COPY:.+]] = linalg.copy {{.*}} ins(%[[NHWC]] : {{.*}}) outs(%[[VIEW]] : {{.*}})
+//       LOWER:   %[[PADDED:.+]] = tensor.insert_slice %[[COPY]] into %[[ZEROS]][0, 1, 1, 0] [1, 5, 5, 2] [1, 1, 1, 1]
+//       LOWER:   %[[PATCHES:.+]] = linalg.generic {indexing_maps = [#[[PATCH]], {{.*}}]{{.*}} ins(%[[PADDED]] : tensor<1x7x7x2xf32>) outs({{.*}} : tensor<1x1x3x3x3x3x2xf32>)
+//       LOWER:   %[[A:.+]] = tensor.reshape %[[PATCHES]]({{.*}}) : (tensor<1x1x3x3x3x3x2xf32>, tensor<2xindex>) -> tensor<9x18xf32>
+//       LOWER:   linalg.matmul ins(%[[A]], {{.*}} : tensor<9x18xf32>, tensor<18x3xf32>) outs({{.*}} : tensor<9x3xf32>)
 //       LOWER:   return {{.*}} : tensor<1x3x3x3xf32>
 func.func @strided(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) -> tensor<1x3x3x3xf32> {
   %0 = "mirax.conv_general_dilated"(%x, %w) {window_strides = array<i64: 2, 2>, padding = array<i64: 1, 1, 1, 1>, lhs_dilation = array<i64: 1, 1>, rhs_dilation = array<i64: 1, 1>, lhs_spec = array<i64: 0, 1, 2, 3>, rhs_spec = array<i64: 0, 1, 2, 3>, out_spec = array<i64: 0, 1, 2, 3>, feature_group_count = 1, batch_group_count = 1} : (tensor<1x2x5x5xf32>, tensor<3x2x3x3xf32>) -> tensor<1x3x3x3xf32>
@@ -33,10 +37,10 @@ func.func @strided(%x: tensor<1x2x5x5xf32>, %w: tensor<3x2x3x3xf32>) -> tensor<1
 //  CHECK-SAME: (%[[X:.+]]: tensor<2x5x4xbf16>, %[[W:.+]]: tensor<3x2x6xbf16>)
 //  CHECK-NEXT:   "mirax.conv_general_dilated"(%[[X]], %[[W]]) {batch_group_count = 1 : i64, feature_group_count = 2 : i64, lhs_dilation = array<i64: 2>, lhs_spec = array<i64: 0, 2, 1>, out_spec = array<i64: 0, 2, 1>, padding = array<i64: 0, 0>, rhs_dilation = array<i64: 2>, rhs_spec = array<i64: 2, 1, 0>, window_strides = array<i64: 1>} : (tensor<2x5x4xbf16>, tensor<3x2x6xbf16>) -> tensor<2x5x6xbf16>
 
-// LOWER-DAG:   #[[GROUP:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d3 + d0 * 2, d2 + d4 * 2)>
+// LOWER-DAG:   #[[GROUP:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d1, d2 + d3 * 2, d4 + d0 * 2)>
 // LOWER-LABEL: func.func @grouped
-//       LOWER:   linalg.generic {{.*}} outs({{.*}} : tensor<2x4x9xbf16>)
-//       LOWER:   linalg.generic {indexing_maps = [#[[GROUP]], {{.*}}]{{.*}} outs({{.*}} : tensor<2x2x5x2x3xbf16>)
+//       LOWER:   tensor.extract_slice {{.*}}[0, 0, 0] [2, 5, 4] [1, 2, 1] : tensor<2x9x4xbf16> to tensor<2x5x4xbf16>
+//       LOWER:   linalg.generic {indexing_maps = [#[[GROUP]], {{.*}}]{{.*}} outs({{.*}} : tensor<2x2x5x3x2xbf16>)
 //       LOWER:   linalg.batch_matmul ins({{.*}} : tensor<2x10x6xbf16>, tensor<2x6x3xbf16>) outs({{.*}} : tensor<2x10x3xf32>)
 //       LOWER:   return {{.*}} : tensor<2x5x6xbf16>
 func.func @grouped(%x: tensor<2x5x4xbf16>, %w: tensor<3x2x6xbf16>) -> tensor<2x5x6xbf16> {
