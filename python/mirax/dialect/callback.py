@@ -10,16 +10,17 @@ cse, canonicalize and symbol-dce neither remove nor merge nor reorder it, whethe
 results are used or not (debug.print has none), before mirax-to-linalg (a call of the
 declaration) and after (the inlined call of the external host symbol). mirax's own
 passes rebuild every op they read, dropping dead code only in mirax-linearize's
-linear part, where a callback never is: its JVP rule calls it on primal values."""
+linear part, where a callback never is: its JVP rule calls it on primal values
+(or leaves it out where the primal computation runs anyway: `_recomputes`)."""
 from mirax.mlir import func, ir
 
 from . import rules
-from .rules import construct_of
 from .batching import batch_at
 from .composites import broadcast_batch
-from .host_callback import HostCallbackRules
 from .dependence import callees
+from .host_callback import HostCallbackRules
 from .ir_util import declare, function_type, functions
+from .rules import construct_of
 from .transformations import CALLBACK, COND_BRANCHES, SCAN_BODY
 from .types import shaped_type, tensor_type
 
