@@ -235,3 +235,63 @@ def test_negative_padding_error():
         jlax.conv_general_dilated(x, w, (1, 1), ((-6, 0), (0, 0)))
     with pytest.raises(ValueError, match="Negative padding is larger than the size of the corresponding dimension"):
         mlax.conv_general_dilated(x, w, (1, 1), ((-6, 0), (0, 0)))
+
+
+# ----------------------------------------------------------------------------- jnp and jax.scipy.signal
+
+import jax.scipy.signal as jsignal  # noqa: E402
+
+import mirax.scipy.signal as msignal  # noqa: E402
+
+# (a, b): a longer, b longer (operands swap), integers (promoted to float), complex.
+PAIRS_1D = [((7,), (3,), np.float32), ((3,), (6,), np.float32), ((5,), (5,), np.int32), ((6,), (4,), np.complex64)]
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("fn", ["convolve", "correlate"])
+def test_numpy_convolve(fn, mode):
+    for a, b, dtype in PAIRS_1D:
+        inputs = [rand(a, dtype, 1), rand(b, dtype, 2)]
+        run_both(lambda np_, x, y: getattr(np_, fn)(x, y, mode), inputs, False, tolerance=TOL)
+
+
+def test_numpy_convolve_preferred_and_errors():
+    x, y = np.arange(5, dtype=np.int8), np.arange(3, dtype=np.int8)
+    check(mjnp.convolve(x, y, preferred_element_type=np.int32), jjnp.convolve(x, y, preferred_element_type=np.int32))
+    for args, kwargs in [((np.ones((2, 2)), y), {}), ((np.ones(0), y), {}), ((x, y), dict(mode="other"))]:
+        with pytest.raises(Exception) as want:
+            jjnp.correlate(*args, **kwargs)
+        with pytest.raises(want.type) as got:
+            mjnp.correlate(*args, **kwargs)
+        assert str(got.value).split("\n")[0] == str(want.value)  # mirax.numpy adds the source line
+    with pytest.raises(TypeError, match="correlate requires ndarray or scalar arguments"):
+        mjnp.correlate([1, 2], y)
+
+
+SIGNAL_PAIRS = [((7,), (3,), np.float32), ((5, 6), (2, 3), np.float32), ((2, 3), (5, 6), np.float32),
+                ((3, 4), (3, 4), np.int32), ((3, 4), (2, 2), np.complex64), ((3, 4, 3), (2, 2, 2), np.float32)]
+
+
+@pytest.mark.parametrize("mode", ["full", "same", "valid"])
+@pytest.mark.parametrize("fn", ["convolve", "correlate", "convolve2d", "correlate2d"])
+def test_signal(fn, mode):
+    for a, b, dtype in SIGNAL_PAIRS:
+        if fn.endswith("2d") and len(a) != 2:
+            continue
+        inputs = [rand(a, dtype, 1), rand(b, dtype, 2)]
+        run_both(lambda signal, x, y: getattr(signal, fn)(x, y, mode), inputs, False, (jsignal,), (msignal,), TOL)
+
+
+def test_signal_errors():
+    x, y = np.ones((4, 3), np.float32), np.ones((2, 5), np.float32)
+    for fn, args, kwargs in [("convolve", (x, y), {}), ("convolve", (x, np.ones(3)), {}),
+                             ("convolve", (x, x), dict(mode="other")), ("convolve", (x, x), dict(method="other")),
+                             ("convolve2d", (x, x), dict(boundary="wrap")), ("correlate2d", (x, np.ones(3)), {}),
+                             ("correlate", (x, np.ones((0, 2))), {})]:
+        with pytest.raises(Exception) as want:
+            getattr(jsignal, fn)(*args, **kwargs)
+        with pytest.raises(want.type) as got:
+            getattr(msignal, fn)(*args, **kwargs)
+        assert str(got.value) == str(want.value)
+    with pytest.raises(NotImplementedError, match="method='fft'"):
+        msignal.convolve(x, x, method="fft")
