@@ -1,16 +1,20 @@
 """jax.debug's printing and callbacks: `print` and `callback` run now outside any
 trace, and at run time from compiled code inside one (mirax.callback), once per batch
 element under vmap and on the primal values under differentiation, as JAX's."""
+import functools
+import logging
 import string
 import sys
 
 import numpy as np
 
 from mirax.callback import call, is_array_like
-from mirax.core import to_array
+from mirax.core import to_array, user_frame
 from mirax.tree_util import tree_flatten, tree_unflatten
 
-__all__ = ["breakpoint", "callback", "print"]
+__all__ = ["breakpoint", "callback", "log", "print"]
+
+_logger = logging.getLogger(__name__)
 
 
 def _debug_callback(callback, args, kwargs, ordered, partitioned, key):
@@ -67,15 +71,15 @@ def print(fmt=None, *args, ordered=False, partitioned=False, skip_format_check=F
           **kwargs):
     """Print `fmt.format(*args, **kwargs)` on stdout when the program runs, as
     jax.debug.print (NumPy's print options as they are now); `print(ordered=...)`
-    alone returns the function taking them."""
-    if _use_logging:
-        raise NotImplementedError("jax.debug.print's _use_logging (jax.debug.log)")
-
+    alone returns the function taking them. With `_use_logging` (debug.log) the
+    message is an INFO record of this module's logger, from the caller's line."""
     def staged(fmt, *c_args, **c_kwargs):
         if not skip_format_check:
             _FormatChecker().format(fmt, *c_args, **c_kwargs)
         has_placeholders = bool(fmt) and next(iter(string.Formatter().parse(fmt)))[1] is not None
         options = np.get_printoptions()
+        frame = user_frame() if _use_logging else None
+        where = ("(unknown file)", 0) if frame is None else (frame.f_code.co_filename, frame.f_lineno)
 
         def format_and_print(*p_args, **p_kwargs):
             if has_placeholders:
@@ -83,10 +87,13 @@ def print(fmt=None, *args, ordered=False, partitioned=False, skip_format_check=F
                     message = fmt.format(*p_args, **p_kwargs)
             else:
                 message = " ".join((fmt, *(str(a) for a in p_args)))
-            sys.stdout.write(message + "\n")
+            if _use_logging:
+                _logger.handle(_logger.makeRecord(_logger.name, logging.INFO, *where, message, (), None))
+            else:
+                sys.stdout.write(message + "\n")
 
         _debug_callback(format_and_print, c_args, c_kwargs, ordered, partitioned,
-                        ("print", fmt, has_placeholders, tuple(options.items())))
+                        ("print", fmt, has_placeholders, tuple(options.items()), _use_logging and where))
 
     if fmt is not None:
         staged(fmt, *args, **kwargs)
@@ -94,6 +101,9 @@ def print(fmt=None, *args, ordered=False, partitioned=False, skip_format_check=F
     if args or kwargs:
         raise TypeError(f"debug_print received unexpected arguments in the two-call form: {args=} {kwargs=}")
     return staged
+
+
+log = functools.partial(print, _use_logging=True)
 
 
 def breakpoint(*, backend=None, filter_frames=True, num_frames=None, ordered=False, token=None, **kwargs):  # noqa: A001

@@ -2,6 +2,8 @@
 JAX's: what is printed (both print with Python, on sys.stdout, at run time from
 compiled code), the values, the calls the callbacks see, and the errors, eagerly and
 under jit, vmap, grad and the loops."""
+import logging
+
 import jax
 import jax.experimental
 import jax.numpy as jjnp
@@ -288,3 +290,16 @@ def test_same_callback_same_program():
     assert text(f, 1.0) == text(f, 2.0)
     assert text(f, 1.0) != text(g, 1.0)
     assert text(f, 1.0) != text(f, np.int32(1))
+
+
+def test_debug_log(caplog):
+    """debug.log: INFO records from the caller's line, JAX's by its debugging module's
+    logger, mirax's by mirax.debug's."""
+    caplog.set_level(logging.INFO)
+    records = []
+    for lib, jnp, _ in BOTH:
+        caplog.clear()
+        lib.jit(lambda x: lib.debug.log("jit {x}", x=x))(2.0), lib.debug.log("eager {}", jnp.ones(2))
+        records.append([(r.levelname, r.getMessage(), r.filename, r.lineno) for r in caplog.records
+                        if r.name in ("jax._src.debugging", "mirax.debug")])
+    assert records[1] == records[0] and len(records[0]) == 2
