@@ -229,9 +229,9 @@ def test_unflatten_wrong_leaf_count():
     td = mtu.tree_structure((1, [2, 3]))
     with pytest.raises(ValueError, match="expected 3, got 2"):
         mtu.tree_unflatten(td, [1, 2])
-    with pytest.raises(ValueError, match="expected 3, got 4"):
+    with pytest.raises(ValueError, match=r"^Too many leaves for PyTreeDef; expected 3\.$"):  # JAX's
         td.unflatten([1, 2, 3, 4])
-    with pytest.raises(ValueError, match="expected 0, got 1"):
+    with pytest.raises(ValueError, match=r"^Too many leaves for PyTreeDef; expected 0\.$"):
         mtu.tree_unflatten(mtu.tree_structure(None), [1])
     # JAX raises ValueError too.
     with pytest.raises(ValueError):
@@ -255,12 +255,9 @@ def test_tree_map_mismatch(t1, t2):
     f = lambda *xs: xs
     with pytest.raises(ValueError) as m_err:
         mtu.tree_map(f, t1, t2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as j_err:
         jtu.tree_map(f, t1, t2)
-    msg = str(m_err.value)
-    assert repr(mtu.tree_structure(t1)) in msg
-    assert repr(mtu.tree_structure(t2)) in msg
-    assert "tree_map" in msg
+    assert str(m_err.value) == str(j_err.value)
 
 
 def test_tree_map_mismatch_key_path():
@@ -350,7 +347,7 @@ def test_tree_broadcast_and_flatten_up_to():
     assert mtu.tree_broadcast((1, 2), ((0, 0), [0])) == jtu.tree_broadcast((1, 2), ((0, 0), [0]))
     td = mtu.tree_structure((0, 0))
     assert td.flatten_up_to((1, [2, 3])) == [1, [2, 3]]
-    with pytest.raises(ValueError, match="expected"):
+    with pytest.raises(ValueError, match=r"^Expected tuple, got \[1, 2\]\.$"):  # JAX's
         td.flatten_up_to([1, 2])
 
 

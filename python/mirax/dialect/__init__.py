@@ -5,8 +5,9 @@ share the composites of composites.py and the helpers of lowering.py, jvp.py and
 batching.py."""
 from mirax.mlir import ir
 
-from . import constant, dot, elementwise, indexing, linear_algebra, orthogonal, reduction, rules, shape, sort  # noqa: F401  (each registers its ops)
-from . import control_flow, custom_rules, host_callback  # noqa: F401  (each registers its constructs)
+from . import (constant, convolution, dot, elementwise, indexing, linear_algebra, orthogonal,  # noqa: F401
+               reduction, rules, shape, sort, windowed)  # (each registers its ops)
+from . import callback, control_flow, custom_rules, host_callback  # noqa: F401  (each registers its constructs)
 from .base import Mirax, MiraxOp, build, node_of, params_of
 from .types import ShapedType, shaped_type, tensor_type
 

@@ -45,6 +45,11 @@ JVP_RULE = "mirax.jvp_rule"
 # run eagerly on concrete arrays as JAX runs it): bodiless, naming the host symbol the
 # runtime registers; mirax-to-linalg gives it a body calling that symbol on buffers.
 HOST_CALLBACK = "mirax.host_callback"
+# A user's callback (mirax.pure_callback, experimental.io_callback, debug.callback and
+# debug.print): a host callback, naming its host symbol, with the rules of
+# dialect/callback.py (a debug callback's JVP calls it on the primals, a batched one
+# calls a batched host function).
+CALLBACK = "mirax.callback"
 VJP_FWD = "mirax.vjp_fwd"
 VJP_BWD = "mirax.vjp_bwd"
 NUM_PRIMALS = "mirax.num_primals"
