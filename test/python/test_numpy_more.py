@@ -13,11 +13,15 @@ from mirax.test_util import check_grads
 from oracle import ROUNDING, check, check_vmap, rand
 
 
+BF16 = jnp.bfloat16
+TOLERANCE = {**ROUNDING, "V2": 2e-2}  # bfloat16's dtype.str is '<V2'
+
+
 def _weak(x):
     return x.aval.weak_type if hasattr(x, "aval") else getattr(x, "weak_type", False)
 
 
-def compare(fn, inputs, jit=True, eager=False, tolerance=ROUNDING):
+def compare(fn, inputs, jit=True, eager=False, tolerance=TOLERANCE):
     """fn(numpy_module, *inputs) by mirax (under jit, and eagerly if asked) against JAX's
     (under jax.jit, eagerly where jit is off): structure, shapes, dtypes, values and weak types."""
     want = (jax.jit(lambda *xs: fn(jjnp, *xs)) if jit else lambda *xs: fn(jjnp, *xs))(*inputs)
@@ -38,7 +42,6 @@ def raises(fn, error, match=None):
         fn(jnp)
 
 
-F32, I32 = np.float32, np.int32
 
 
 # ----------------------------------------------------------------------------- each function against JAX's
@@ -145,6 +148,32 @@ case("partition", lambda m, a: (m.partition(a, 2), m.partition(a, 1, axis=0), m.
 case("partition_int", lambda m, a: (m.partition(a, 2), m.argpartition(a, 3)), xi)
 case("bitwise_count", lambda m, a: (m.bitwise_count(a), m.bitwise_count(a.astype(np.uint8)), m.bitwise_count(a > 0), m.bitwise_count(np.array([-2**31], np.int32))), xi)
 
+# Dtypes (bool, int, bfloat16), empty and 0-d operands, Python scalars (weak types).
+x = rand((3, 4)); xi = rand((3, 4), np.int32); e = np.zeros((0,), np.float32); ei = np.zeros((0,), np.int32)
+s0 = np.float32(0.7)
+case("bf16", lambda m, x: (m.fmax(x, 0.5), m.nanvar(x, axis=0), m.quantile(x, .5, axis=1), m.cov(x), m.trapezoid(x),
+                           m.logaddexp2(x, x), m.vecdot(x, x), m.cross(x[:, :3], x[:, 1:]), m.gradient(x, axis=0),
+                           m.nan_to_num(x), m.spacing(x), m.modf(x)), x.astype(BF16))
+case("ints", lambda m, a: (m.cov(a), m.quantile(a, 0.5), m.percentile(a, 30, axis=0), m.gradient(a, axis=1),
+                           m.trapezoid(a), m.cross(a[:, :3], a[:, 1:]), m.histogram(a, 3), m.digitize(a, np.array([0, 2])),
+                           m.convolve(a[0], a[1]), m.ediff1d(a), m.polyval(a[0], 2), m.nanargmax(a, 0), m.nanvar(a),
+                           m.rot90(a), m.unwrap(a), m.fmin(a, 1), m.vecdot(a, a), m.isin(a, a[0])), xi)
+case("bools", lambda m, a: (m.bincount(a[0], length=3), m.isin(a, True), m.packbits(a), m.cumsum(m.unique(a, size=2)),
+                            m.delete(a, 0, axis=0), m.insert(a, 1, False, axis=1), m.rot90(a), m.flatnonzero(a, size=3),
+                            m.nanargmin(a), m.concat([a, a]), m.matrix_transpose(a)), xi > 0)
+case("empty", lambda m, e, ei: (m.unique(e, size=2, fill_value=0.), m.bincount(ei, length=3), m.isin(e, e),
+                                m.histogram(e, bins=2, range=(0., 1.)), m.ediff1d(e), m.polyval(e, 2.),
+                                m.vecdot(e, e), m.linalg.vector_norm(e), m.diagflat(e), m.cov(e), m.nanvar(e),
+                                m.setdiff1d(ei, ei, size=2), m.union1d(ei, ei + 1, size=1, fill_value=3),
+                                m.insert(e, 0, 1.), m.delete(e, np.zeros(0, np.int32), assume_unique_indices=True),
+                                m.quantile(m.ones((2, 0)), .5, axis=0), m.unstack(e[:, None])), e, ei)
+case("zero_d", lambda m, s: (m.nan_to_num(s), m.fmax(s, 1.0), m.fmax(1.0, 2.0), m.atan2(1.0, s), m.logaddexp2(1.0, 2.0),
+                             m.polyval(np.array([1., 2.], np.float32), 2.0), m.polyval(np.array([1, 2]), 3.0),
+                             m.interp(s, np.array([0., 1.], np.float32), np.array([1., 3.], np.float32)),
+                             m.isin(s, np.array([0.7], np.float32)), m.unravel_index(np.int32(5), (2, 3)), m.quantile(s, .5),
+                             m.nanmedian(s), m.copy(s), m.astype(s, np.int32), m.modf(2.5), m.gcd(12, 18),
+                             m.spacing(1.0), m.bitwise_left_shift(1, 3), m.cross(np.ones(3), 2.0 * np.ones(3))), s0)
+
 
 # The eager runs compile op by op: a few rows only.
 EAGER = {"astype", "cov", "fmax", "histogram", "insert", "interp", "linalg_matrix_power", "quantile", "rot90",
@@ -155,3 +184,161 @@ EAGER = {"astype", "cov", "fmax", "histogram", "insert", "interp", "linalg_matri
 def test_against_jax(name):
     fn, inputs, kw = CASES[name]
     compare(fn, inputs, **kw, eager=name in EAGER)
+
+
+# ----------------------------------------------------------------------------- results sized by the values (eager)
+
+
+def eager_calls(m, a, b):
+    """Functions whose result's size depends on the values: without size= they need
+    concrete operands, as in JAX."""
+    return [m.unique(a), m.unique(a, return_index=True, return_inverse=True, return_counts=True),
+            m.unique(a.reshape(2, 3), axis=1, return_inverse=True), tuple(m.unique_all(a)), tuple(m.unique_counts(a)),
+            tuple(m.unique_inverse(a)), m.unique_values(a), m.setdiff1d(a, b), m.union1d(a, b), m.setxor1d(a, b),
+            m.intersect1d(a, b), m.intersect1d(a, b, return_indices=True), m.bincount(a), m.bincount(a, minlength=9),
+            m.compress(a > 1, a), m.extract(a > 1, a), m.delete(a, np.array([0, 2])), m.delete(a, a > 2),
+            m.trim_zeros(np.array([0, 0, 1, 2, 0])), m.trim_zeros(np.array([0, 1, 0]), "b"),
+            m.choose(np.array([0, 1, 1]), [a[:3], b[:3]]), m.ravel_multi_index((a, b[:6] % 4), (6, 4)),
+            m.polymul(np.array([0., 1., 2.]), np.array([0., 3.]), trim_leading_zeros=True)]
+
+
+def test_eager_sized_by_values():
+    a, b = np.array([3, 1, 2, 3, 1, 5], np.int32), np.array([1, 4, 5, 7, 3, 0, 2], np.int32)
+    compare(eager_calls, [a, b], jit=False, eager=True)
+
+
+def test_unique_floats_nan_eager():
+    x = np.array([1., np.nan, 2., np.nan, 1.], np.float32)
+    compare(lambda m, x: (m.unique(x), m.unique(x, equal_nan=False), m.unique_values(x), m.isin(x, x)), [x],
+            jit=False, eager=True)
+
+
+@pytest.mark.parametrize("fn", [lambda m, x: m.unique(x), lambda m, x: m.setdiff1d(x, x), lambda m, x: m.bincount(x),
+                                lambda m, x: m.compress(x > 0, x)], ids=["unique", "setdiff1d", "bincount", "compress"])
+def test_sized_by_values_under_jit(fn):
+    """Without size=, a traced operand raises JAX's ConcretizationTypeError."""
+    x = np.array([1, 2, 2], np.int32)
+    with pytest.raises(jax.errors.ConcretizationTypeError):
+        jax.jit(lambda x: fn(jjnp, x))(x)
+    with pytest.raises(mirax.ConcretizationTypeError):
+        mirax.jit(lambda x: fn(jnp, x))(x)
+
+
+# ----------------------------------------------------------------------------- derivatives, vmap
+
+
+GRADS = {
+    "statistics": lambda m, x, y: (m.cov(x), m.corrcoef(x, y), m.quantile(x, np.array([0.3, 0.5]), axis=1),
+                                   m.nanvar(x, axis=0), m.nanpercentile(x, 40.), m.gradient(x), m.trapezoid(x, y),
+                                   m.cross(x[:, :3], y[:, 2:]), m.ediff1d(x)),
+    "interpolation": lambda m, x, y: (m.interp(x[0] * 0.9, np.array([-3., -1., 0., 0.5, 2.]), y[0]),
+                                      m.polyval(x[0], y[1]), m.convolve(x[0], y[1, :3]), m.correlate(x[1], y[0], "same"),
+                                      m.polymul(x[0], y[0]), m.polyder(x[1], 2), m.polyint(y[1])),
+    "elementwise": lambda m, x, y: (m.logaddexp2(x, y), m.fmax(x, y), m.fmin(x, y), m.vecdot(x, y), m.matvec(x, y[0]),
+                                    m.modf(x * 3)[0], m.nan_to_num(x), m.unwrap(x * 4)),
+    "arrays": lambda m, x, y: (m.rot90(x), m.block([[x, y]]), m.diagflat(x[0]), m.insert(x, 1, y[0], axis=0),
+                               m.delete(x, 1, axis=1), m.put(x, np.array([1, 3]), y[0, :2], inplace=False),
+                               m.compress(np.array([True, False, True]), x, axis=0, size=2),
+                               m.unique(x[0], size=5, fill_value=0.),
+                               m.vectorize(lambda a, b: a @ b, signature="(n),(n)->()")(x, y),
+                               m.apply_along_axis(lambda r: r * r.sum(), 1, x),
+                               m.piecewise(x, [x < 0], [lambda t: t ** 2, lambda t: t])),
+    "linalg": lambda m, x, y: (m.linalg.matrix_power(x[:, :3] + 3 * np.eye(3), -2), m.linalg.multi_dot([x, y.T, x]),
+                               m.linalg.vector_norm(x, ord=3, axis=0), m.linalg.matrix_norm(x, ord=1),
+                               m.linalg.tensorsolve(x[:, :3] + 3 * np.eye(3), y[:, 0]),
+                               m.linalg.tensorinv(x[:, :3] + 3 * np.eye(3), ind=1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADS))
+def test_check_grads(name, x64):
+    """Forward mode against finite differences, reverse against forward, in float64."""
+    x, y = rand((3, 5), np.float64, seed=5), rand((3, 5), np.float64, seed=6)
+    check_grads(mirax.jit(lambda a, b: GRADS[name](jnp, a, b)), (x, y), order=1, atol=1e-5, rtol=1e-5)
+
+
+VMAPS = {
+    "statistics": (lambda m, x, y: (m.cov(x), m.quantile(x, 0.3), m.nanvar(x, axis=1), m.interp(y, m.sort(x[0]), x[1]),
+                                    m.histogram(x, 3, range=(-1., 1.)), m.bincount(m.abs(x[0]).astype(int), length=4),
+                                    m.gradient(x, axis=1), m.trapezoid(x), m.cross(x[:, :3], x[:, 2:]))),
+    "arrays": (lambda m, x, y: (m.unique(x.astype(int), size=4, fill_value=-1), m.isin(y, x), m.rot90(x),
+                                m.insert(x, 1, y[0], axis=1), m.delete(x, np.array([0, 2]), axis=1),
+                                m.polyval(x[0], y), m.convolve(x[0], y[:2]), m.vecdot(x, x),
+                                m.linalg.matrix_power(x[:, :2], 3), m.linalg.vector_norm(x, axis=1),
+                                m.intersect1d(x[0], y, size=2), m.partition(y, 1))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(VMAPS))
+def test_vmap(name):
+    x, y = rand((4, 2, 5), seed=7), rand((4, 4), seed=8)
+    check_vmap(VMAPS[name], [x, y], 0, jax_modules=(jjnp,), mirax_modules=(jnp,))
+
+
+# ----------------------------------------------------------------------------- errors
+
+
+ERRORS = [
+    (lambda m: m.unstack(np.float32(1)), ValueError, "axis 0 is out of bounds for array of dimension 0"),
+    (lambda m: m.vecdot(np.ones(3), np.ones(4)), ValueError, "axes must match"),
+    (lambda m: m.matrix_transpose(np.ones(3)), ValueError, "at least two-dimensional"),
+    (lambda m: m.gcd(1.0, 2.0), ValueError, "must be integers"),
+    (lambda m: m.spacing(np.ones(2, np.complex64)), ValueError, "not defined for complex"),
+    (lambda m: m.rot90(np.ones(3)), ValueError, "ndim at least two"),
+    (lambda m: m.rot90(np.ones((2, 2)), axes=(1, 1)), ValueError, "Axes must be different"),
+    (lambda m: m.fill_diagonal(np.ones((2, 2)), 1.), NotImplementedError, "inplace=False"),
+    (lambda m: m.put(np.ones(2), 0, 1.), ValueError, "cannot modify arrays in-place"),
+    (lambda m: m.choose(np.array([0, 3]), [np.ones(2), np.ones(2)]), ValueError, "invalid entry in choice array"),
+    (lambda m: m.block([(np.ones(2),)]), ValueError, "does not allow tuples"),
+    (lambda m: m.block([[np.ones(2)], np.ones(2)]), ValueError, "Mismatched list depths"),
+    (lambda m: m.array_equiv(np.ones((3, 4)), np.ones((2, 4))), TypeError, None),
+    (lambda m: m.unique(np.zeros(0), size=2), ValueError, "fill_value must be specified"),
+    (lambda m: m.isin(np.ones(2), np.ones(2), method="fast"), ValueError, "is not implemented"),
+    (lambda m: m.cov(np.ones((2, 2, 2))), ValueError, "m has more than 2 dimensions"),
+    (lambda m: m.bincount(np.ones(3)), TypeError, "must have an integer type"),
+    (lambda m: m.histogram_bin_edges(np.ones(3), "auto"), NotImplementedError, "string values for `bins`"),
+    (lambda m: m.histogram(np.ones(3), "auto"), TypeError, None),
+    (lambda m: m.interp(np.ones(2), np.ones(3), np.ones(2)), ValueError, "equal size"),
+    (lambda m: m.gradient(np.ones(1)), ValueError, "at least 2 elements"),
+    (lambda m: m.gradient(np.ones(3), edge_order=2), NotImplementedError, "edge_order"),
+    (lambda m: m.trapezoid(np.zeros(0)), IndexError, None),
+    (lambda m: m.cross(np.ones(4), np.ones(3)), ValueError, "either 2 or 3"),
+    (lambda m: m.quantile(np.ones(3), 0.5, method="cubic"), ValueError, "method can only be"),
+    (lambda m: m.quantile(np.ones(3, np.complex64), 0.5), ValueError, "does not support complex"),
+    (lambda m: m.convolve(np.ones((2, 2)), np.ones(2)), ValueError, "only support 1-dimensional"),
+    (lambda m: m.convolve(np.ones(3), np.ones(2), mode="other"), ValueError, "mode must be one of"),
+    (lambda m: m.polyder(np.ones(3), -1), ValueError, "Order of derivative must be positive"),
+    (lambda m: m.vectorize(lambda a: a, signature="(n)->")(np.ones(2)), ValueError, "not a valid gufunc signature"),
+    (lambda m: m.vectorize(lambda a, b: a, signature="(n),(n)->(n)")(np.ones(2), np.ones(3)), ValueError,
+     "inconsistent size for core dimension"),
+    (lambda m: m.piecewise(np.ones(2), [np.ones(2, bool)], []), ValueError, "functions are expected"),
+    (lambda m: m.meshgrid(np.ones((2, 2))), ValueError, "must be 1D"),
+    (lambda m: m.r_["x", np.ones(2)], ValueError, "could not understand directive"),
+    (lambda m: m.packbits(np.ones(3)), TypeError, "integer or boolean"),
+    (lambda m: m.fromiter(iter([1])), NotImplementedError, "non-pure"),
+    (lambda m: m.isdtype(np.float32, "floating-ish"), ValueError, "Unrecognized kind"),
+    (lambda m: m.linalg.matrix_power(np.ones((2, 3)), 2), TypeError, "must be square"),
+    (lambda m: m.linalg.multi_dot([np.ones(2), np.ones((2, 2, 2))]), ValueError, "must all be two-dimensional"),
+    (lambda m: m.linalg.outer(np.ones((2, 2)), np.ones(2)), ValueError, "one-dimensional"),
+    (lambda m: m.linalg.cross(np.ones(2), np.ones(2)), ValueError, "3-dimensional vectors"),
+    (lambda m: m.linalg.vector_norm(np.ones(2), ord="inf"), ValueError, "Invalid order 'inf' for vector norm"),
+    (lambda m: m.linalg.tensorinv(np.ones((2, 3))), ValueError, "tensorinv is only possible"),
+]
+
+
+@pytest.mark.parametrize("i", range(len(ERRORS)))
+def test_errors(i):
+    fn, error, match = ERRORS[i]
+    raises(fn, error, match)
+
+
+def test_scalar_predicates_and_reexports():
+    for value in (1, 1.5, 2j, np.float32(1), np.ones(2), np.ones(()), "a", None, [1]):
+        for name in ("iscomplexobj", "isrealobj", "isscalar", "iterable"):
+            assert getattr(jnp, name)(value) == getattr(jjnp, name)(value), (name, value)
+    assert jnp.isscalar(jnp.ones(())) and not jnp.isscalar(jnp.ones(2))
+    for kind in ("bool", "integral", "real floating", "numeric", np.int32, ("complex floating", np.int8)):
+        for dtype in (np.bool_, np.int8, np.uint32, np.float32, BF16, np.complex64):
+            assert jnp.isdtype(dtype, kind) == jjnp.isdtype(dtype, kind), (dtype, kind)
+    assert jnp.can_cast(np.int8, np.int32) and jnp.ComplexWarning is jjnp.ComplexWarning
+    assert jnp.s_[1:2] == jjnp.s_[1:2] and jnp.index_exp[1] == jjnp.index_exp[1]

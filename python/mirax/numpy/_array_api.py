@@ -72,9 +72,7 @@ def copy(a, order=None):
 def unstack(x, /, *, axis=0):
     check_arraylike("unstack", x)
     x = to_array(x)
-    if x.aval.ndim == 0:
-        raise ValueError(with_source("Unstack requires arrays with rank > 0, however a scalar array was passed."))
-    axis = canonicalize_axis(axis, x.aval.ndim)
+    axis = canonicalize_axis(axis, x.aval.ndim)  # a 0-d x raises JAX's axis error
     return tuple(lax.index_in_dim(x, i, axis, keepdims=False) for i in range(x.aval.shape[axis]))
 
 
