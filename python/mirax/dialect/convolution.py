@@ -23,6 +23,7 @@ from mirax.mlir import ir, linalg, tensor
 
 from . import ops, rules
 from .base import Codec, MiraxOp, int_, ints
+from .composites import move_axis
 from .dot import DIMENSION_PARAMS, DotGeneralOp
 from .jvp import defbilinear
 from .lowering import filled, generic, identity_map, reshape, scalar_type, transpose
@@ -232,11 +233,9 @@ def _reshape_axis_into(src, dst, x):
     """`x` with dimension `src` merged into dimension `dst` (numbered without `src`) as
     its major part (JAX's)."""
     shape = type_of(x).shape
-    perm = [d for d in range(len(shape)) if d != src]
-    perm.insert(dst, src)
     new_shape = [s for d, s in enumerate(shape) if d != src]
     new_shape[dst] *= shape[src]
-    return ops.reshape(ops.transpose(x, permutation=tuple(perm)), new_sizes=tuple(new_shape))
+    return ops.reshape(move_axis(x, src, dst), new_sizes=tuple(new_shape))
 
 
 def _reshape_axis_out_of(src, size1, x):

@@ -4,8 +4,9 @@ Dimension numbers, string paddings and the convenience wrappers are JAX's
 (jax/_src/lax/convolution.py). The operands must share a dtype, as JAX's;
 `preferred_element_type` (validated as JAX does) is the dtype the convolution
 computes in: the operands are converted to it, which is exact for the combinations
-JAX allows. `precision` is accepted as in dot_general: the CPU computes every dtype
-at full precision, as JAX's CPU backend does.
+JAX allows. `precision` may be None or one of JAX's precision names (or a pair):
+they do not change values on the CPU, which computes every dtype at full precision
+as JAX's CPU backend does; an algorithm preset (which could) is not supported.
 """
 import operator
 from typing import NamedTuple, Sequence, Union
@@ -100,6 +101,15 @@ def padtype_to_pads(in_shape, window_shape, window_strides, padding):
     return pads
 
 
+PRECISIONS = ("default", "fastest", "bfloat16", "high", "bfloat16_3x", "tensorfloat32", "highest", "float32")
+
+
+def _check_precision(precision):
+    names = precision if isinstance(precision, (list, tuple)) and len(precision) == 2 else [precision]
+    if precision is not None and not all(isinstance(p, str) and p in PRECISIONS for p in names):
+        raise NotImplementedError(f"precision={precision!r} is not supported (None or one of {list(PRECISIONS)})")
+
+
 def _validate_preferred_element_type(input_dtype, preferred):
     """JAX's check of a preferred_element_type against the operands' dtype."""
     if not (dtypes.issubdtype(input_dtype, np.integer) and dtypes.issubdtype(preferred, np.floating)):
@@ -118,6 +128,7 @@ def conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation=None, r
                          dimension_numbers=None, feature_group_count=1, batch_group_count=1, precision=None,
                          preferred_element_type=None):
     """General n-dimensional convolution with optional dilation (XLA's Conv)."""
+    _check_precision(precision)
     lhs, rhs = to_array(lhs), to_array(rhs)
     lhs_shape, rhs_shape = lhs.aval.shape, rhs.aval.shape
     dnums = conv_dimension_numbers(lhs_shape, rhs_shape, dimension_numbers)

@@ -1,5 +1,7 @@
 // RUN: mirax-opt %s --split-input-file | mirax-opt --split-input-file | FileCheck %s
 // RUN: mirax-opt %s --split-input-file --mirax-to-linalg | FileCheck %s --check-prefix=LOWER
+// RUN: mirax-opt %s --split-input-file --mirax-linearize --mirax-transpose | FileCheck %s --check-prefix=VJP
+// RUN: mirax-opt %s --split-input-file --mirax-vmap | FileCheck %s --check-prefix=VMAP
 
 // Round trip of conv_general_dilated, and its lowering: the input to the layout
 // (N, spatial..., C), padded and dilated (copied into a strided slice of zeros), a
@@ -62,3 +64,28 @@ func.func @empty(%x: tensor<2x0x4xi32>, %w: tensor<3x0x2xi32>) -> tensor<2x3x3xi
   %0 = "mirax.conv_general_dilated"(%x, %w) {window_strides = array<i64: 1>, padding = array<i64: 0, 0>, lhs_dilation = array<i64: 1>, rhs_dilation = array<i64: 1>, lhs_spec = array<i64: 0, 1, 2>, rhs_spec = array<i64: 0, 1, 2>, out_spec = array<i64: 0, 1, 2>, feature_group_count = 1, batch_group_count = 1} : (tensor<2x0x4xi32>, tensor<3x0x2xi32>) -> tensor<2x3x3xi32>
   return %0 : tensor<2x3x3xi32>
 }
+
+// -----
+
+/// The kernel's cotangent is a convolution of the input with the result's cotangent
+/// (JAX's transpose rule): every spec's first two dimensions swapped, the strides
+/// becoming the rhs dilation. vmap of the input folds the mapped dimension into the
+/// batch.
+// VJP-LABEL: func.func private @k_vjp_1_linear_transpose
+//  VJP-SAME: (%[[X:.+]]: tensor<2x3x8xf32>, %[[CT:.+]]: tensor<2x4x4xf32>) -> tensor<4x3x3xf32>
+//  VJP-NEXT:   %[[G:.+]] = "mirax.conv_general_dilated"(%[[X]], %[[CT]]) {batch_group_count = 1 : i64, feature_group_count = 1 : i64, lhs_dilation = array<i64: 1>, lhs_spec = array<i64: 1, 0, 2>, out_spec = array<i64: 1, 0, 2>, padding = array<i64: 1, 0>, rhs_dilation = array<i64: 2>, rhs_spec = array<i64: 1, 0, 2>, window_strides = array<i64: 1>} : (tensor<2x3x8xf32>, tensor<2x4x4xf32>) -> tensor<4x3x3xf32>
+//  VJP-NEXT:   return %[[G]]
+// VMAP-LABEL: func.func private @k_vmap
+//  VMAP-SAME: (%[[X:.+]]: tensor<5x2x3x8xf32>, %[[W:.+]]: tensor<4x3x3xf32>)
+//  VMAP-NEXT:   %[[B:.+]] = "mirax.reshape"(%[[X]]) {new_sizes = array<i64: 10, 3, 8>}
+//  VMAP-NEXT:   %[[Y:.+]] = "mirax.conv_general_dilated"(%[[B]], %[[W]]) {{.+}} : (tensor<10x3x8xf32>, tensor<4x3x3xf32>) -> tensor<10x4x4xf32>
+//  VMAP-NEXT:   %[[S:.+]] = "mirax.reshape"(%[[Y]]) {new_sizes = array<i64: 5, 2, 4, 4>}
+//  VMAP-NEXT:   return %[[S]]
+func.func private @k(%x: tensor<2x3x8xf32>, %w: tensor<4x3x3xf32>) -> tensor<2x4x4xf32> {
+  %0 = "mirax.conv_general_dilated"(%x, %w) {window_strides = array<i64: 2>, padding = array<i64: 1, 0>, lhs_dilation = array<i64: 1>, rhs_dilation = array<i64: 1>, lhs_spec = array<i64: 0, 1, 2>, rhs_spec = array<i64: 0, 1, 2>, out_spec = array<i64: 0, 1, 2>, feature_group_count = 1, batch_group_count = 1} : (tensor<2x3x8xf32>, tensor<4x3x3xf32>) -> tensor<2x4x4xf32>
+  return %0 : tensor<2x4x4xf32>
+}
+func.func private @k_vjp_1(tensor<2x3x8xf32>, tensor<4x3x3xf32>, tensor<2x4x4xf32>) -> (tensor<2x4x4xf32>, tensor<4x3x3xf32>)
+    attributes {mirax.vjp_of = @k, mirax.active = array<i64: 1>}
+func.func private @k_vmap(tensor<5x2x3x8xf32>, tensor<4x3x3xf32>) -> tensor<5x2x4x4xf32>
+    attributes {mirax.vmap_of = @k, mirax.axis_size = 5 : i64, mirax.in_axes = array<i64: 0, -1>, mirax.out_axes = array<i64: 0>}
