@@ -124,6 +124,12 @@ def test_dimension_numbers_and_pads():
     for padding in ("SAME", "SAME_LOWER", "VALID", "same"):
         assert mlax.padtype_to_pads((7, 8), (3, 4), (2, 3), padding) == jlax.padtype_to_pads(
             (7, 8), (3, 4), (2, 3), padding)
+    for fn, args in [("conv_shape_tuple", ((2, 3, 7, 6), (4, 3, 3, 2), (2, 1), "SAME")),
+                     ("conv_shape_tuple", ((4, 3, 7, 6), (4, 3, 3, 2), (2, 1), ((1, 0), (2, -1)), 2)),
+                     ("conv_general_shape_tuple", ((2, 7, 6, 3), (3, 2, 3, 4), (2, 1), "VALID", NHWC)),
+                     ("conv_transpose_shape_tuple", ((2, 7, 6, 3), (3, 2, 3, 4), (2, 3), "SAME", NHWC)),
+                     ("conv_transpose_shape_tuple", ((2, 7, 6, 3), (3, 2, 3, 4), (2, 3), ((1, 0), (0, 2)), NHWC))]:
+        assert getattr(mlax, fn)(*args) == tuple(int(d) for d in getattr(jlax, fn)(*args)), fn
 
 
 # ----------------------------------------------------------------------------- derivatives

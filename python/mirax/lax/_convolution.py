@@ -15,7 +15,7 @@ import numpy as np
 
 from mirax import dtypes
 from mirax.core import bind, to_array
-from mirax.dialect.convolution import ConvGeneralDilatedOp, dilate_dim
+from mirax.dialect.convolution import ConvGeneralDilatedOp, dilate_dim, stride_dim
 
 from ._dot import _as
 from ._shape import rev, transpose
@@ -108,6 +108,42 @@ def _check_precision(precision):
     names = precision if isinstance(precision, (list, tuple)) and len(precision) == 2 else [precision]
     if precision is not None and not all(isinstance(p, str) and p in PRECISIONS for p in names):
         raise NotImplementedError(f"precision={precision!r} is not supported (None or one of {list(PRECISIONS)})")
+
+
+def conv_shape_tuple(lhs_shape, rhs_shape, strides, pads, batch_group_count=1):
+    """The shape of a convolution of shapes in the canonical layouts (N, C, spatial...)
+    and (O, I, spatial...)."""
+    if isinstance(pads, str):
+        pads = padtype_to_pads(lhs_shape[2:], rhs_shape[2:], strides, pads)
+    if len(pads) != len(lhs_shape) - 2:
+        raise TypeError(f"Wrong number of explicit pads for convolution: expected {len(lhs_shape) - 2}, "
+                        f"got {len(pads)}.")
+    padded = [int(s) + int(lo) + int(hi) for s, (lo, hi) in zip(lhs_shape[2:], pads, strict=True)]
+    if any(p < 0 for p in padded):
+        raise ValueError("Negative padding is larger than the size of the corresponding dimension: "
+                         f"got padding={pads} for lhs_shape[2:]={lhs_shape[2:]}")
+    out_space = tuple(stride_dim(p, int(k), int(s)) for p, k, s in zip(padded, rhs_shape[2:], strides, strict=True))
+    return (int(lhs_shape[0]) // batch_group_count, int(rhs_shape[0])) + out_space
+
+
+def conv_general_shape_tuple(lhs_shape, rhs_shape, window_strides, padding, dimension_numbers):
+    """The shape of a convolution in the layouts of `dimension_numbers` (strings)."""
+    lhs_perm, rhs_perm, out_perm = conv_general_permutations(dimension_numbers)
+    out = conv_shape_tuple([lhs_shape[d] for d in lhs_perm], [rhs_shape[d] for d in rhs_perm], window_strides,
+                           padding)
+    return tuple(out[i] for i in np.argsort(out_perm))
+
+
+def conv_transpose_shape_tuple(lhs_shape, rhs_shape, window_strides, padding, dimension_numbers):
+    """The shape of conv_transpose's result in the layouts of `dimension_numbers` (strings)."""
+    lhs_perm, rhs_perm, out_perm = conv_general_permutations(dimension_numbers)
+    lhs_trans, rhs_trans = [lhs_shape[d] for d in lhs_perm], [rhs_shape[d] for d in rhs_perm]
+    if isinstance(padding, str):
+        padding = [_conv_transpose_padding(k, s, padding) for k, s in zip(rhs_trans[2:], window_strides)]
+    out_space = [(i - 1) * s - k + 2 + int(np.sum(pad)) for i, k, s, pad in zip(
+        lhs_trans[2:], rhs_trans[2:], window_strides, padding, strict=True)]
+    out = (lhs_trans[0], rhs_trans[0], *out_space)
+    return tuple(out[i] for i in np.argsort(out_perm))
 
 
 def _validate_preferred_element_type(input_dtype, preferred):
@@ -231,5 +267,5 @@ def conv_transpose(lhs, rhs, strides, padding, rhs_dilation=None, dimension_numb
 
 
 __all__ = ["ConvDimensionNumbers", "ConvGeneralDilatedDimensionNumbers", "conv", "conv_dimension_numbers",
-           "conv_general_dilated", "conv_general_permutations", "conv_transpose", "conv_with_general_padding",
-           "padtype_to_pads"]
+           "conv_general_dilated", "conv_general_permutations", "conv_general_shape_tuple", "conv_shape_tuple",
+           "conv_transpose", "conv_transpose_shape_tuple", "conv_with_general_padding", "padtype_to_pads"]
