@@ -115,6 +115,17 @@ def test_conv_transpose(kwargs):
     check(mlax.conv_transpose(x, w, **kwargs), jlax.conv_transpose(x, w, **kwargs), tolerance=TOL)
 
 
+@pytest.mark.parametrize("lhs, filter_shape, kwargs", [
+    ((2, 3, 6, 5), (3, 2), dict(window_strides=(1, 2), padding="SAME")),
+    ((1, 5, 6, 2), (2, 2), dict(window_strides=(2, 1), padding="VALID", rhs_dilation=(1, 2),
+                                dimension_numbers=("NHWC", "OIHW", "NCHW"))),
+], ids=str)
+def test_patches(lhs, filter_shape, kwargs):
+    x = rand(lhs, np.float32, 1)
+    check(mlax.conv_general_dilated_patches(x, filter_shape, **kwargs),
+          jlax.conv_general_dilated_patches(x, filter_shape, **kwargs), tolerance=TOL)
+
+
 def test_dimension_numbers_and_pads():
     for spec in (None, ("NCHW", "OIHW", "NCHW"), NHWC, ("NWCH", "OHWI", "HCNW")):
         assert tuple(mlax.conv_dimension_numbers((1, 2, 3, 4), (5, 6, 7, 8), spec)) == tuple(

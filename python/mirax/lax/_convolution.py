@@ -217,6 +217,23 @@ def conv_with_general_padding(lhs, rhs, window_strides, padding, lhs_dilation, r
                                 preferred_element_type=preferred_element_type)
 
 
+def conv_general_dilated_patches(lhs, filter_shape, window_strides, padding, lhs_dilation=None, rhs_dilation=None,
+                                 dimension_numbers=None, precision=None, preferred_element_type=None):
+    """The patches conv_general_dilated would multiply with a kernel of `filter_shape`,
+    flattened into the output feature dimension (as JAX's: a convolution with an
+    identity kernel per input feature)."""
+    lhs = to_array(lhs)
+    filter_shape = tuple(filter_shape)
+    dn = conv_dimension_numbers(lhs.aval.shape, (1, 1) + filter_shape, dimension_numbers)
+    size = int(np.prod(filter_shape))
+    channels = lhs.aval.shape[dn.lhs_spec[1]]
+    rhs = np.broadcast_to(np.eye(size, dtype=lhs.aval.dtype), (channels, size, size))
+    rhs = np.moveaxis(rhs.reshape(channels * size, 1, *filter_shape), (0, 1), (dn.rhs_spec[0], dn.rhs_spec[1]))
+    return conv_general_dilated(lhs, rhs, window_strides, padding, lhs_dilation, rhs_dilation, dn,
+                                precision=None if precision is None else (precision, "default"),
+                                feature_group_count=channels, preferred_element_type=preferred_element_type)
+
+
 def _conv_transpose_padding(k, s, padding):
     """The (before, after) padding of one dimension of a transposed convolution (JAX's)."""
     if padding == "SAME":
@@ -267,5 +284,5 @@ def conv_transpose(lhs, rhs, strides, padding, rhs_dilation=None, dimension_numb
 
 
 __all__ = ["ConvDimensionNumbers", "ConvGeneralDilatedDimensionNumbers", "conv", "conv_dimension_numbers",
-           "conv_general_dilated", "conv_general_permutations", "conv_general_shape_tuple", "conv_shape_tuple",
+           "conv_general_dilated", "conv_general_dilated_patches", "conv_general_permutations", "conv_general_shape_tuple", "conv_shape_tuple",
            "conv_transpose", "conv_transpose_shape_tuple", "conv_with_general_padding", "padtype_to_pads"]
