@@ -115,6 +115,14 @@ def test_conv_transpose(kwargs):
     check(mlax.conv_transpose(x, w, **kwargs), jlax.conv_transpose(x, w, **kwargs), tolerance=TOL)
 
 
+def test_conv_transpose_errors():
+    for lax in (jlax, mlax):
+        with pytest.raises(AssertionError):
+            lax.conv_transpose(np.ones((2, 3, 4)), np.ones((3, 3)), (1,), "SAME")
+        with pytest.raises(ValueError, match="No 4\\+ dimensional dimension_number defaults"):
+            lax.conv_transpose(np.ones((1,) * 6), np.ones((1,) * 6), (1,) * 4, "SAME")
+
+
 @pytest.mark.parametrize("lhs, filter_shape, kwargs", [
     ((2, 3, 6, 5), (3, 2), dict(window_strides=(1, 2), padding="SAME")),
     ((1, 5, 6, 2), (2, 2), dict(window_strides=(2, 1), padding="VALID", rhs_dilation=(1, 2),

@@ -255,9 +255,9 @@ def conv_transpose(lhs, rhs, strides, padding, rhs_dilation=None, dimension_numb
     """The N-d convolution "transpose" (a fractionally strided convolution), as JAX's."""
     lhs, rhs = to_array(lhs), to_array(rhs)
     ndims = lhs.aval.ndim
-    if ndims != rhs.aval.ndim or ndims < 2:
-        raise ValueError(f"conv_transpose requires lhs and rhs of one rank >= 2, got shapes {lhs.aval.shape} and "
-                         f"{rhs.aval.shape}")
+    if ndims != rhs.aval.ndim or ndims < 2:  # JAX asserts it
+        raise AssertionError(f"conv_transpose requires lhs and rhs of one rank >= 2, got shapes {lhs.aval.shape} and "
+                             f"{rhs.aval.shape}")
     if dimension_numbers is None:
         defaults = {2: ("NC", "IO", "NC"), 3: ("NHC", "HIO", "NHC"), 4: ("NHWC", "HWIO", "NHWC"),
                     5: ("NHWDC", "HWDIO", "NHWDC")}
