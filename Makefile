@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
+	@printf '\nNext: a small CNN trained end to end with stax and optimizers.adam: $(BIN)/python examples/cnn.py\n'
 
 lit: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/lit -sv test/lit

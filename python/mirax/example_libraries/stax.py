@@ -2,15 +2,14 @@
 
 A layer is (init_fun, apply_fun): init_fun(rng, input_shape) -> (output_shape,
 params), apply_fun(params, inputs, **kwargs) -> outputs. Combinators (serial,
-parallel, FanOut, ...) build layers from layers. The convolution and pooling layers
-(GeneralConv, Conv, Conv1DTranspose, ConvTranspose, GeneralConvTranspose, MaxPool,
-SumPool, AvgPool) are not here: they need lax.conv_general_dilated and
-lax.reduce_window, which mirax does not have yet.
+parallel, FanOut, ...) build layers from layers.
 """
+import functools
 import math
 
 import numpy as np
 
+from mirax import lax
 from mirax import numpy as jnp
 from mirax import random
 from mirax.nn import elu, gelu, leaky_relu, log_softmax, relu, selu, sigmoid, softmax, softplus, standardize
@@ -33,6 +32,89 @@ def Dense(out_dim, W_init=glorot_normal(), b_init=normal()):
         return jnp.dot(inputs, W) + b
 
     return init_fun, apply_fun
+
+
+def _kernel_shape(dimension_numbers, out_chan, filter_shape, input_shape):
+    """The kernel's shape in rhs_spec's order: O is out_chan, I the input's channels,
+    the spatial dimensions filter_shape's in order."""
+    lhs_spec, rhs_spec, _ = dimension_numbers
+    spatial = iter(filter_shape)
+    return [out_chan if c == "O" else input_shape[lhs_spec.index("C")] if c == "I" else next(spatial)
+            for c in rhs_spec]
+
+
+def _conv_layer(conv, output_shape):
+    """GeneralConv and GeneralConvTranspose: conv(inputs, W, strides, padding, dimension_numbers) + b,
+    W drawn by W_init (default glorot normal over the kernel's I and O axes), b of shape 1
+    but for out_spec's C."""
+    def layer(dimension_numbers, out_chan, filter_shape, strides=None, padding="VALID", W_init=None,
+              b_init=normal(1e-6)):
+        _, rhs_spec, out_spec = dimension_numbers
+        strides = strides or (1,) * len(filter_shape)
+        W_init = W_init or glorot_normal(rhs_spec.index("I"), rhs_spec.index("O"))
+
+        def init_fun(rng, input_shape):
+            kernel_shape = _kernel_shape(dimension_numbers, out_chan, filter_shape, input_shape)
+            bias_shape = [out_chan if c == "C" else 1 for c in out_spec]
+            k1, k2 = random.split(rng)
+            return (output_shape(input_shape, kernel_shape, strides, padding, dimension_numbers),
+                    (W_init(k1, kernel_shape), b_init(k2, bias_shape)))
+
+        def apply_fun(params, inputs, **kwargs):
+            W, b = params
+            return conv(inputs, W, strides, padding, dimension_numbers) + b
+
+        return init_fun, apply_fun
+
+    return layer
+
+
+GeneralConv = _conv_layer(
+    lambda x, W, strides, padding, dn: lax.conv_general_dilated(
+        x, W, strides, padding, (1,) * len(strides), (1,) * len(strides), dimension_numbers=dn),
+    lax.conv_general_shape_tuple)
+GeneralConvTranspose = _conv_layer(
+    lambda x, W, strides, padding, dn: lax.conv_transpose(x, W, strides, padding, dimension_numbers=dn),
+    lax.conv_transpose_shape_tuple)
+GeneralConv.__name__, GeneralConvTranspose.__name__ = "GeneralConv", "GeneralConvTranspose"
+Conv = functools.partial(GeneralConv, ("NHWC", "HWIO", "NHWC"))
+Conv1DTranspose = functools.partial(GeneralConvTranspose, ("NHC", "HIO", "NHC"))
+ConvTranspose = functools.partial(GeneralConvTranspose, ("NHWC", "HWIO", "NHWC"))
+
+
+def _pooling_layer(reducer, init_value, normalize=False):
+    """MaxPool, SumPool and AvgPool: lax.reduce_window over the spatial axes (all but
+    spec's N and C; without spec, all but the first and last), AvgPool dividing each
+    window's sum by the number of its elements inside the (unpadded) input."""
+    def layer(window_shape, strides=None, padding="VALID", spec=None):
+        strides = strides or (1,) * len(window_shape)
+        non_spatial = (0, len(window_shape) + 1) if spec is None else (spec.index("N"), spec.index("C"))
+        window, window_strides = tuple(window_shape), tuple(strides)
+        for i in sorted(non_spatial):
+            window, window_strides = window[:i] + (1,) + window[i:], window_strides[:i] + (1,) + window_strides[i:]
+
+        def init_fun(rng, input_shape):
+            pads = lax.padtype_to_pads(input_shape, window, window_strides, padding)
+            ones = (1,) * len(window)
+            return lax.reduce_window_shape_tuple(input_shape, window, window_strides, pads, ones, ones), ()
+
+        def apply_fun(params, inputs, **kwargs):
+            out = lax.reduce_window(inputs, init_value, reducer, window, window_strides, padding)
+            if not normalize:
+                return out
+            spatial = [d for i, d in enumerate(inputs.shape) if i not in non_spatial]
+            sizes = lax.reduce_window(jnp.ones(spatial, inputs.dtype), 0.0, lax.add, tuple(window_shape),
+                                      tuple(strides), padding)
+            return out / jnp.expand_dims(sizes, sorted(non_spatial))
+
+        return init_fun, apply_fun
+
+    return layer
+
+
+MaxPool = _pooling_layer(lax.max, -jnp.inf)
+SumPool = _pooling_layer(lax.add, 0.0)
+AvgPool = _pooling_layer(lax.add, 0.0, normalize=True)
 
 
 def BatchNorm(axis=(0, 1, 2), epsilon=1e-5, center=True, scale=True, beta_init=zeros, gamma_init=ones):
