@@ -190,15 +190,25 @@ def test_every_layer():
     assert not missing, missing
 
 
-def test_mlp_trained_with_adam_as_jax():
-    """A stax MLP trained with optimizers.adam for a few steps on generated data: the
-    same losses and parameters as the same program under JAX."""
-    inputs, labels = rand((16, 5), seed=6), np.random.default_rng(7).integers(0, 3, 16)
+NETWORKS = {
+    "mlp": (lambda s: s.serial(s.Dense(8), s.Relu, s.Dense(8), s.Gelu, s.Dense(3), s.LogSoftmax), (16, 5)),
+    "cnn": (lambda s: s.serial(s.Conv(4, (3, 3), padding="SAME"), s.Relu, s.MaxPool((2, 2), strides=(2, 2)),
+                               s.Conv(6, (3, 3)), s.Relu, s.AvgPool((2, 2)), s.Flatten, s.Dense(3), s.LogSoftmax),
+            (8, 8, 8, 1)),
+}
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_trained_with_adam_as_jax(network):
+    """A stax network trained with optimizers.adam for a few steps on generated data:
+    the same losses and parameters as the same program under JAX (examples/cnn.py is
+    the CNN's full-size version)."""
+    make_network, input_shape = NETWORKS[network]
+    inputs, labels = rand(input_shape, seed=6), np.random.default_rng(7).integers(0, 3, input_shape[0])
 
     def train(stax, opt, t, random, np_):
-        init, apply = stax.serial(stax.Dense(8), stax.Relu, stax.Dense(8), stax.Gelu, stax.Dense(3),
-                                  stax.LogSoftmax)
-        _, params = init(random.key(0), (-1, 5))
+        init, apply = make_network(stax)
+        _, params = init(random.key(0), (-1,) + input_shape[1:])
         opt_init, opt_update, get_params = opt.adam(opt.exponential_decay(0.05, 10, 0.5))
         targets = t.nn.one_hot(labels, 3)
 
