@@ -9,6 +9,7 @@ median over the rounds, after warm-up calls. A row that cannot run says why.
 import argparse
 import datetime
 import functools
+import importlib
 import itertools
 import os
 import platform
@@ -229,6 +230,77 @@ def mlp_rows(rounds, quick):
     return rows
 
 
+def conv_rows(rounds, quick):
+    """A 3x3 convolution (SAME, NCHW/OIHW) of a 128x32x28x28 float32 batch with 32
+    filters: forward, its gradients with respect to the input and to the kernel; 2x2
+    max pooling (stride 2) forward and backward; and jit(grad) of the loss of
+    examples/cnn.py's network on a batch of 128."""
+    n, c, size = (8, 8, 14) if quick else (128, 32, 28)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n, c, size, size), dtype=np.float32)
+    w = 0.1 * rng.standard_normal((c, c, 3, 3), dtype=np.float32)
+    conv_out = rng.standard_normal((n, c, size, size), dtype=np.float32)
+    pool_out = rng.standard_normal((n, c, size // 2, size // 2), dtype=np.float32)
+
+    def programs(t):
+        conv = lambda x, w: t.lax.conv_general_dilated(x, w, (1, 1), "SAME")  # noqa: E731
+        pool = lambda x: t.lax.reduce_window(x, -np.inf, t.lax.max, (1, 1, 2, 2), (1, 1, 2, 2), "VALID")  # noqa: E731
+        return {
+            "conv 3x3 forward": (conv, (x, w)),
+            "conv 3x3 gradient (input)": (t.grad(lambda x, w, g: (conv(x, w) * g).sum()), (x, w, conv_out)),
+            "conv 3x3 gradient (kernel)": (t.grad(lambda x, w, g: (conv(x, w) * g).sum(), 1), (x, w, conv_out)),
+            "max pool 2x2 forward": (pool, (x,)),
+            "max pool 2x2 backward": (t.grad(lambda x, g: (pool(x) * g).sum()), (x, pool_out)),
+        }
+
+    rows = []
+    for what in programs(mirax):
+        def mirax_fn(what=what):
+            fn, args = programs(mirax)[what]
+            return mirax.jit(fn), to_mirax(*args)
+
+        def jax_fn(what=what):
+            fn, args = programs(jax)[what]
+            return jax_jit(fn), to_jax(*args)
+
+        rows.append(row(f"{what}: {n}x{c}x{size}x{size} f32", {"mirax": mirax_fn, "JAX": jax_fn}, rounds,
+                        check=close(2e-3, 2e-3), reference="JAX"))
+    rows.append(cnn_row(rounds, quick))
+    return rows
+
+
+def cnn_row(rounds, quick):
+    """jit(grad) of examples/cnn.py's loss (two 3x3 convolutions with ReLU and max
+    pooling, two dense layers) on a batch of 128 16x16 images."""
+    batch = 16 if quick else 128
+    rng = np.random.default_rng(0)
+    images = rng.standard_normal((batch, 16, 16, 1), dtype=np.float32)
+    labels = rng.integers(0, 4, batch)
+
+    def build(t):
+        stax = importlib.import_module(f"{t.__name__}.example_libraries.stax")
+        init, predict = stax.serial(
+            stax.Conv(8, (3, 3), padding="SAME"), stax.Relu, stax.MaxPool((2, 2), strides=(2, 2)),
+            stax.Conv(16, (3, 3), padding="SAME"), stax.Relu, stax.MaxPool((2, 2), strides=(2, 2)),
+            stax.Flatten, stax.Dense(64), stax.Relu, stax.Dense(4), stax.LogSoftmax)
+        _, params = init(t.random.PRNGKey(0), (-1, 16, 16, 1))
+        targets = t.nn.one_hot(labels, 4)
+
+        def loss(params, images):
+            return -(predict(params, images) * targets).sum(-1).mean()
+        return t.grad(loss), params
+
+    def mirax_fn():
+        grad, params = build(mirax)
+        return mirax.jit(grad), (params, *to_mirax(images))
+
+    def jax_fn():
+        grad, params = build(jax)
+        return jax_jit(grad), (params, *to_jax(images))
+
+    return row(f"CNN of examples/cnn.py batch {batch}: jit(grad)", {"mirax": mirax_fn, "JAX": jax_fn}, rounds)
+
+
 def per_example_row(batch, rounds, quick):
     """Per-example gradients, jit(vmap(grad(loss), in_axes=(None, 0, 0))), of a small
     MLP's loss on one example, over a batch: the seeds' flagship composition."""
@@ -429,6 +501,7 @@ GROUPS = {
     "linalg": lambda rounds, quick: [r for n in ((64,) if quick else (256, 1024))
                                      for r in linalg_rows(n, rounds if n <= 256 else 5)],
     "mlp": lambda rounds, quick: mlp_rows(rounds, quick),
+    "conv": lambda rounds, quick: conv_rows(rounds, quick),
     "per-example": lambda rounds, quick: [per_example_row(256 if quick else 4096, rounds, quick)],
     "mjp": lambda rounds, quick: mjp_rows(rounds),
     "compile": lambda rounds, quick: [compile_row(rounds if quick else 5), cached_compile_row(rounds if quick else 5)],
