@@ -6,7 +6,7 @@ from mirax import array_methods  # noqa: F401  (installs NumPy's operators on ar
 from mirax import lax, numpy
 from mirax import nn, scipy
 from mirax.api import clear_caches, device_put, jit, make_jaxpr
-from mirax.platforms import default_backend, devices
+from mirax.platforms import Device, default_backend, devices
 from mirax.vmapping import vmap
 from mirax.custom_derivatives import custom_jvp, custom_vjp
 from mirax.ad import grad, hessian, jacfwd, jacrev, jvp, linear_transpose, linearize, value_and_grad, vjp
@@ -16,3 +16,12 @@ from mirax import random
 from mirax import flatten_util
 from mirax.callback import ShapeDtypeStruct, pure_callback
 from mirax import debug, experimental
+from mirax._config_api import (
+    check_tracer_leaks, checking_leaks, debug_infs, debug_nans, default_device, default_matmul_precision, device_count,
+    disable_jit, enable_x64, explain_cache_misses, host_count, host_id, host_ids, local_device_count, local_devices,
+    log_compiles, numpy_dtype_promotion, numpy_rank_promotion, process_count, process_index, process_indices,
+    threefry_partitionable, transfer_guard, transfer_guard_device_to_device, transfer_guard_device_to_host,
+    transfer_guard_host_to_device)
+from mirax._transform_extras import (
+    block_until_ready, closure_convert, copy_to_host_async, custom_gradient, device_get, effects_barrier,
+    ensure_compile_time_eval, eval_shape, float0, jacobian, named_call, named_scope, typeof)
