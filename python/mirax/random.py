@@ -312,13 +312,17 @@ def _canonical_shape(name, shape):
     return shape
 
 
+def _broadcast_shapes(*shapes):
+    """np.broadcast_shapes, raising lax.broadcast_shapes's error."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(with_source(f"Incompatible shapes for broadcasting: shapes={list(shapes)}")) from None
+
+
 def _check_shape(name, shape, *param_shapes):
     """The parameters' shapes must broadcast to `shape` exactly (as JAX's samplers)."""
-    try:
-        broadcast = np.broadcast_shapes(shape, *param_shapes)
-    except ValueError:
-        raise ValueError(with_source(f"{name}: incompatible shapes for broadcasting: shapes="
-                                     f"{[shape, *param_shapes]}")) from None
+    broadcast = _broadcast_shapes(shape, *param_shapes)
     if broadcast != shape:
         raise ValueError(with_source(
             f"{name} parameter shapes must be broadcast-compatible with shape argument, and the result of "
@@ -1049,14 +1053,11 @@ def _result_shape(name, shape, *params):
     """`shape`, which the parameters' shapes must broadcast to, or by default their
     broadcast shape (JAX's _check_broadcast_shapes)."""
     shapes = [np.shape(p) for p in params]
-    if shape is not None:
-        shape = _canonical_shape(name, shape)
-        _check_shape(name, shape, *shapes)
-        return shape
-    try:
-        return np.broadcast_shapes(*shapes)
-    except ValueError:
-        raise ValueError(with_source(f"Incompatible shapes for broadcasting: shapes={shapes}")) from None
+    if shape is None:
+        return _broadcast_shapes(*shapes)
+    shape = _canonical_shape(name, shape)
+    _check_shape(name, shape, *shapes)
+    return shape
 
 
 def _check_safe_cast(name, dtype, *params):
@@ -1206,7 +1207,7 @@ def double_sided_maxwell(key, loc, scale, shape=(), dtype=None):
 
 
 def _double_sided_maxwell(key_data, loc, scale, shape, dtype, partitionable):
-    params_shape = np.broadcast_shapes(np.shape(loc), np.shape(scale))
+    params_shape = _broadcast_shapes(np.shape(loc), np.shape(scale))
     shape = (shape or params_shape) + params_shape
     maxwell_key, rademacher_key = _split(key_data, (2,), partitionable)
     maxwell_rvs = _maxwell(maxwell_key, shape, dtype, partitionable)
@@ -1382,19 +1383,30 @@ def _gamma_one(key_data, alpha, log_space, partitionable):
     return lax.mul(lax.mul(d, v), boost)
 
 
-def _gamma(key_data, a, shape, dtype, log_space, partitionable):
-    """Gamma(a) samples of `shape`, element i from the i-th of prod(shape) keys split
-    from the key (JAX's random_gamma_p)."""
-    a = jnp.broadcast_to(lax.convert_element_type(a, dtype), shape)
-    size = math.prod(shape)
+def _gamma_program(key_data, a, log_space, partitionable):
+    """Gamma(a) samples of a's shape, element i from the i-th of a.size keys split from
+    the key (JAX's random_gamma_p)."""
+    size = a.size
     if not size:
-        return jnp.zeros(shape, dtype)
+        return jnp.zeros(a.shape, a.dtype)
     keys = _split(key_data, (size,), partitionable)
     one = partial(_gamma_one, log_space=log_space, partitionable=partitionable)
-    return lax.reshape(vmap(one)(keys, lax.reshape(a, (size,))), shape)
+    return lax.reshape(vmap(one)(keys, lax.reshape(a, (size,))), a.shape)
 
 
-_gamma_jit = jit(_gamma, static_argnames=("shape", "dtype", "log_space", "partitionable"))
+# One program per shape, dtype and log_space, which the samplers built on gamma share:
+# they call it, and their own few operations, outside any jit of theirs (its loops
+# take long to compile).
+_gamma_program_jit = jit(_gamma_program, static_argnames=("log_space", "partitionable"))
+
+
+def _gamma(key_data, a, shape, dtype, log_space, partitionable):
+    a = jnp.broadcast_to(lax.convert_element_type(a, dtype), shape)
+    return _gamma_program_jit(key_data, a, log_space=log_space, partitionable=partitionable)
+
+
+def _split_in_two(key_data, partitionable):
+    return _split_jit(key_data, shape=(2,), partitionable=partitionable)
 
 
 def _gamma_sampler(name, key, a, shape, dtype, log_space):
@@ -1403,7 +1415,7 @@ def _gamma_sampler(name, key, a, shape, dtype, log_space):
     shape = np.shape(a) if shape is None else _canonical_shape(name, shape)
     _check_shape("gamma", shape, np.shape(a))
     (a,) = _gamma_params(a)
-    return _gamma_jit(data, a, shape=shape, dtype=dtype, log_space=log_space, partitionable=_partitionable())
+    return _gamma(data, a, shape, dtype, log_space, _partitionable())
 
 
 def gamma(key, a, shape=None, dtype=None):
@@ -1424,19 +1436,14 @@ def beta(key, a, b, shape=None, dtype=None):
     dtype = _float_dtype("beta", dtype)
     _check_safe_cast("beta", dtype, a, b)
     shape = _result_shape("beta", shape, a, b)
-    return _beta_jit(data, *_gamma_params(a, b), shape=shape, dtype=dtype, partitionable=_partitionable())
-
-
-def _beta(key_data, a, b, shape, dtype, partitionable):
-    key_a, key_b = _split(key_data, (2,), partitionable)
+    a, b = _gamma_params(a, b)
+    partitionable = _partitionable()
+    key_a, key_b = _split_in_two(data, partitionable)
     log_gamma_a, log_gamma_b = (_gamma(k, v, shape, dtype, True, partitionable) for k, v in ((key_a, a), (key_b, b)))
     # Ga / (Ga + Gb), scaled by the larger so that neither underflows.
     log_max = lax.max(log_gamma_a, log_gamma_b)
     gamma_a_scaled, gamma_b_scaled = (jnp.exp(v - log_max) for v in (log_gamma_a, log_gamma_b))
     return gamma_a_scaled / (gamma_a_scaled + gamma_b_scaled)
-
-
-_beta_jit = jit(_beta, static_argnames=("shape", "dtype", "partitionable"))
 
 
 def dirichlet(key, alpha, shape=None, dtype=None):
@@ -1451,17 +1458,10 @@ def dirichlet(key, alpha, shape=None, dtype=None):
     else:
         _check_shape("dirichlet", shape, np.shape(alpha)[:-1])
     (alpha,) = _gamma_params(alpha)
-    return _dirichlet_jit(data, alpha, shape=shape, dtype=dtype, partitionable=_partitionable())
-
-
-def _dirichlet(key_data, alpha, shape, dtype, partitionable):
-    log_gamma = _gamma(key_data, alpha, shape + np.shape(alpha)[-1:], dtype, True, partitionable)
+    log_gamma = _gamma(data, alpha, shape + np.shape(alpha)[-1:], dtype, True, _partitionable())
     # jax.nn.softmax's arithmetic (mirax.nn imports this module, so it is spelled here).
     unnormalized = jnp.exp(log_gamma - jnp.max(log_gamma, -1, keepdims=True))
     return unnormalized / jnp.sum(unnormalized, -1, keepdims=True)
-
-
-_dirichlet_jit = jit(_dirichlet, static_argnames=("shape", "dtype", "partitionable"))
 
 
 def t(key, df, shape=None, dtype=None):
@@ -1471,27 +1471,13 @@ def t(key, df, shape=None, dtype=None):
     dtype = _float_dtype("t", dtype)
     shape = _result_shape("t", shape, df)
     _check_safe_cast("t", dtype, df)
-    return _t_jit(data, *_gamma_params(df), shape=shape, dtype=dtype, partitionable=_partitionable())
-
-
-def _t(key_data, df, shape, dtype, partitionable):
-    key_n, key_g = _split(key_data, (2,), partitionable)
-    n = _normal_real(key_n, shape, dtype, partitionable)
-    half_df = lax.div(lax.convert_element_type(df, dtype), _c(2, n))
+    (df,) = _gamma_params(df)
+    partitionable = _partitionable()
+    key_n, key_g = _split_in_two(data, partitionable)
+    n = _normal_jit(key_n, shape=shape, dtype=dtype, partitionable=partitionable)
+    half_df = lax.div(lax.convert_element_type(df, dtype), np.array(2, dtype))
     g = _gamma(key_g, half_df, shape, dtype, False, partitionable)
     return n * jnp.sqrt(half_df / g)
-
-
-_t_jit = jit(_t, static_argnames=("shape", "dtype", "partitionable"))
-
-
-def chisquare(key, df, shape=None, dtype=None):
-    """Chi-square floats with df degrees of freedom: 2 Gamma(df / 2), from log space."""
-    data, _ = _check_prng_key("chisquare", key)
-    dtype = _float_dtype("chisquare", dtype)
-    shape = _result_shape("chisquare", shape, df)
-    _check_safe_cast("chisquare", dtype, df)
-    return _chisquare_jit(data, *_gamma_params(df), shape=shape, dtype=dtype, partitionable=_partitionable())
 
 
 def _chisquare(key_data, df, shape, dtype, partitionable):
@@ -1500,7 +1486,14 @@ def _chisquare(key_data, df, shape, dtype, partitionable):
     return lax.mul(jnp.exp(_gamma(key_data, half_df, shape, dtype, True, partitionable)), two)
 
 
-_chisquare_jit = jit(_chisquare, static_argnames=("shape", "dtype", "partitionable"))
+def chisquare(key, df, shape=None, dtype=None):
+    """Chi-square floats with df degrees of freedom: 2 Gamma(df / 2), from log space."""
+    data, _ = _check_prng_key("chisquare", key)
+    dtype = _float_dtype("chisquare", dtype)
+    shape = _result_shape("chisquare", shape, df)
+    _check_safe_cast("chisquare", dtype, df)
+    (df,) = _gamma_params(df)
+    return _chisquare(data, df, shape, dtype, _partitionable())
 
 
 def f(key, dfnum, dfden, shape=None, dtype=None):
@@ -1509,18 +1502,21 @@ def f(key, dfnum, dfden, shape=None, dtype=None):
     dtype = _float_dtype("f", dtype)
     shape = _result_shape("f", shape, dfnum, dfden)
     _check_safe_cast("f", dtype, dfnum, dfden)
-    return _f_jit(data, *_gamma_params(dfnum, dfden), shape=shape, dtype=dtype, partitionable=_partitionable())
-
-
-def _f(key_data, dfnum, dfden, shape, dtype, partitionable):
-    dfnum, dfden = (lax.convert_element_type(v, dtype) for v in (dfnum, dfden))
-    key_dfd, key_dfn = _split(key_data, (2,), partitionable)
+    dfnum, dfden = (lax.convert_element_type(v, dtype) for v in _gamma_params(dfnum, dfden))
+    partitionable = _partitionable()
+    key_dfd, key_dfn = _split_in_two(data, partitionable)
     chi2_dfn = _chisquare(key_dfn, dfnum, shape, dtype, partitionable)
     chi2_dfd = _chisquare(key_dfd, dfden, shape, dtype, partitionable)
     return lax.div(lax.div(chi2_dfn, dfnum), lax.div(chi2_dfd, dfden))
 
 
-_f_jit = jit(_f, static_argnames=("shape", "dtype", "partitionable"))
+def _generalized_normal(key_data, p, shape, dtype, partitionable):
+    if not dtypes.is_float(dtype):  # gamma's check, as in JAX
+        raise ValueError(with_source(f"dtype argument to `gamma` must be a float dtype, got {dtype}"))
+    gamma_key, sign_key = _split_in_two(key_data, partitionable)
+    g = _gamma(gamma_key, 1 / p, shape, dtype, False, partitionable)
+    r = _rademacher_jit(sign_key, shape=shape, dtype=dtype, partitionable=partitionable)
+    return r * g ** (1 / p)
 
 
 def generalized_normal(key, p, shape=(), dtype=None):
@@ -1529,20 +1525,8 @@ def generalized_normal(key, p, shape=(), dtype=None):
     shape = _canonical_shape("generalized_normal", shape)
     data, _ = _check_prng_key("generalized_normal", key)
     dtype = dtypes.canonicalize_dtype(float if dtype is None else dtype)
-    (p,) = _gamma_params(p)
-    return _generalized_normal_jit(data, p, shape=shape, dtype=dtype, partitionable=_partitionable())
-
-
-def _generalized_normal(key_data, p, shape, dtype, partitionable):
-    if not dtypes.is_float(dtype):  # gamma's check, as in JAX
-        raise ValueError(with_source(f"dtype argument to `gamma` must be a float dtype, got {dtype}"))
-    gamma_key, sign_key = _split(key_data, (2,), partitionable)
-    g = _gamma(gamma_key, 1 / p, shape, dtype, False, partitionable)
-    r = _rademacher(sign_key, shape, dtype, partitionable)
-    return r * g ** (1 / p)
-
-
-_generalized_normal_jit = jit(_generalized_normal, static_argnames=("shape", "dtype", "partitionable"))
+    (p,) = _gamma_params(to_array(p))  # an array, as in JAX's jit: p ** x is then lax.pow
+    return _generalized_normal(data, p, shape, dtype, _partitionable())
 
 
 def ball(key, d, p=2, shape=(), dtype=None):
@@ -1551,18 +1535,12 @@ def ball(key, d, p=2, shape=(), dtype=None):
     data, _ = _check_prng_key("ball", key)
     dtype = dtypes.canonicalize_dtype(float if dtype is None else dtype)
     d = operator.index(d)
-    (p,) = _gamma_params(p)
-    return _ball_jit(data, p, d=d, shape=shape, dtype=dtype, partitionable=_partitionable())
-
-
-def _ball(key_data, p, d, shape, dtype, partitionable):
-    k1, k2 = _split(key_data, (2,), partitionable)
+    (p,) = _gamma_params(to_array(p))  # an array, as in JAX's jit: p ** x is then lax.pow
+    partitionable = _partitionable()
+    k1, k2 = _split_in_two(data, partitionable)
     g = _generalized_normal(k1, p, (*shape, d), dtype, partitionable)
-    e = _exponential(k2, shape, dtype, partitionable)
+    e = _exponential_jit(k2, shape=shape, dtype=dtype, partitionable=partitionable)
     return g / (((jnp.abs(g) ** p).sum(-1) + e) ** (1 / p))[..., None]
-
-
-_ball_jit = jit(_ball, static_argnames=("d", "shape", "dtype", "partitionable"))
 
 
 # Binomial and multinomial: inversion (counting geometric gaps) where n * p <= 10,
@@ -1724,7 +1702,7 @@ def multivariate_normal(key, mean, cov, shape=None, dtype=None, method="cholesky
         raise ValueError(with_source(f"multivariate_normal requires cov.shape == (..., n, n) for n={n}, but got "
                                      f"cov.shape == {cov.shape}."))
     if shape is None:
-        shape = _result_shape("multivariate_normal", None, np.empty(mean.shape[:-1]), np.empty(cov.shape[:-2]))
+        shape = _broadcast_shapes(mean.shape[:-1], cov.shape[:-2])
     else:
         _check_shape("normal", shape, mean.shape[:-1], cov.shape[:-2])
     if method == "svd":

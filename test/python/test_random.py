@@ -329,7 +329,7 @@ def test_bad_arguments():
         mr.split(mr.PRNGKey(0), (2, -3))
     for random in (mr, jr):
         k = random.key(0)
-        with pytest.raises(ValueError, match="incompatible shapes for broadcasting" if random is mr else None):
+        with pytest.raises(ValueError, match="Incompatible shapes for broadcasting"):
             random.randint(k, (3,), np.zeros(4, np.int32), 5)
         with pytest.raises(ValueError, match="broadcast-compatible with shape argument"):
             random.randint(k, (3,), 0, np.ones((2, 3), np.int32))
