@@ -185,11 +185,20 @@ def test_vmap_multivariate_normal():
                mirax_modules=(mst,), tolerance=TOLERANCE)
 
 
+@pytest.mark.parametrize("kwargs", [{}, {"axis": 1, "ddof": 0}, {"axis": None, "keepdims": True},
+                                    {"nan_policy": "omit"}, {"axis": -1, "nan_policy": "omit", "keepdims": True}])
+def test_sem(kwargs):
+    x = np.array([[0.3, 2.0, np.nan, 1.0], [4.0, -1.5, 2.5, 0.0], [7.0, 0.1, 1.0, 3.0]], np.float32)
+    run_both(lambda st, x: st.sem(x, **kwargs), [x], False, jax_modules=(jst,), mirax_modules=(mst,),
+             tolerance=TOLERANCE)
+
+
 @pytest.mark.parametrize("call, error", [
     (lambda st: st.multivariate_normal.logpdf(POINTS, MEAN, COV, allow_singular=True), NotImplementedError),
     (lambda st: st.multivariate_normal.logpdf(POINTS, MEAN, COV[:2, :2]), ValueError),
     (lambda st: st.dirichlet.logpdf(SIMPLEX, np.ones((3, 1))), ValueError),
     (lambda st: st.dirichlet.logpdf(SIMPLEX[:1], ALPHA), ValueError),
+    (lambda st: st.sem(POINTS, nan_policy="raise"), ValueError),
 ])
 def test_errors(call, error):
     with pytest.raises(error) as want:

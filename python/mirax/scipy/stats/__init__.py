@@ -3,3 +3,4 @@ from mirax.scipy.stats import (  # noqa: F401
     bernoulli, beta, betabinom, binom, cauchy, chi2, dirichlet, expon, gamma, gennorm, geom, laplace, logistic,
     multivariate_normal, nbinom, norm, pareto, poisson, t, truncnorm, uniform, vonmises, wrapcauchy,
 )
+from mirax.scipy.stats._core import sem  # noqa: F401
