@@ -8,6 +8,7 @@ import threading
 import weakref
 
 from mirax import core, dtypes, platforms, runtime
+from mirax.config import config
 from mirax.mlir_context import context
 from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
 from mirax.dialect.transformations import declare_jvp
@@ -232,6 +233,11 @@ def clear_caches():
     core.clear_caches()
 
 
+def _config_key():
+    """The flags that change what a function traces to, for jit's caches (as JAX's jit key)."""
+    return config.read("jax_enable_x64"), config.read("jax_threefry_partitionable")
+
+
 class Jitted:
     """What `jit(fun)` returns: traces once per input structure, avals and static
     arguments, compiles once per traced program."""
@@ -269,7 +275,7 @@ class Jitted:
         dynamic_args = tuple(a for i, a in enumerate(args) if i not in static_args)
         dynamic_kwargs = {k: v for k, v in kwargs.items() if k not in static_kwargs}
         leaves, in_tree = _flatten_args(self._name, dynamic_args, dynamic_kwargs)
-        key = (current_level(), in_tree,
+        key = (current_level(), _config_key(), in_tree,
                tuple(sorted((i, _check_static_hashable(v)) for i, v in static_args.items())),
                tuple(sorted((k, _check_static_hashable(v)) for k, v in static_kwargs.items())),
                tuple(x.aval for x in leaves))
@@ -287,8 +293,10 @@ class Jitted:
         return traced, leaves
 
     def __call__(self, *args, **kwargs):
+        if config.read("jax_disable_jit"):  # as JAX: the function itself, on the arguments as they are
+            return self._fun(*args, **kwargs)
         if not kwargs and not self._static_argnums:
-            key = (current_level(),) + tuple(
+            key = (current_level(), _config_key()) + tuple(
                 (x._value.shape, x._value.dtype, x.weak_type) if type(x) is Array else None for x in args)
             traced = self._positional_cache.get(key)
             if traced is not None:

@@ -10,6 +10,7 @@ Values from outside a trace (concrete Arrays, tracers of an enclosing trace) are
 lifted in: scalars become constants, everything else becomes an extra argument of
 the function (a "constvar"), passed by the caller.
 """
+import contextlib
 import hashlib
 import os
 import sys
@@ -256,6 +257,7 @@ class _ThreadState(threading.local):
 
     def __init__(self):
         self.trace_stack = []
+        self.compile_time_eval = False  # ops on concrete inputs run eagerly inside traces too
 
 
 _state = _ThreadState()
@@ -270,6 +272,17 @@ def current_trace():
         return None
     stack = _state.trace_stack
     return stack[-1] if stack else None
+
+
+@contextlib.contextmanager
+def compile_time_eval():
+    """Inside it, an op whose inputs are all concrete Arrays runs eagerly even inside a
+    trace (jit), its result a concrete Array, as under jax.ensure_compile_time_eval."""
+    previous, _state.compile_time_eval = _state.compile_time_eval, True
+    try:
+        yield
+    finally:
+        _state.compile_time_eval = previous
 
 
 def current_level():
@@ -480,7 +493,7 @@ def bind(op_cls: type[MiraxOp], *args, weak_type=None, **params):
         weak_type = bool(in_avals) and all(a.weak_type for a in in_avals)
     out_avals = [Aval(t.shape, t.dtype, weak_type) for t in out_types]
     trace = current_trace()
-    if trace is None:
+    if trace is None or (_state.compile_time_eval and not any(isinstance(x, Tracer) for x in args)):
         return _eager(op_cls, args, in_avals, out_avals, params)
     operands = [trace.lift(x) for x in args]
     results = trace.emit(op_cls, operands, out_avals, params)
