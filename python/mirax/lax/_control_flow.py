@@ -46,19 +46,47 @@ def _types(avals):
     return [a.str_short() for a in avals]
 
 
+def _promote_weak_typed_inputs(leaves, avals, out_avals):
+    """The loop's initial values as JAX's `_promote_weak_typed_input` makes them: a
+    weakly typed one whose dtype or shape the body changes is converted to the promoted
+    dtype (strongly typed), and the body is traced again at the new types; the others
+    unchanged. Also says whether any changed."""
+    if len(out_avals) != len(avals):
+        return leaves, False
+    promoted = [convert_element_type(x, dtypes.result_type(x, b))
+                if a.weak_type and (a.shape, a.dtype) != (b.shape, b.dtype) else x
+                for x, a, b in zip(leaves, avals, out_avals, strict=True)]
+    return promoted, any(p is not x for p, x in zip(promoted, leaves, strict=True))
+
+
+def _avals(leaves):
+    return [Aval(x.aval.shape, x.aval.dtype, x.aval.weak_type) for x in leaves]
+
+
 def while_loop(cond_fun, body_fun, init_val):
     """body_fun applied to init_val while cond_fun of it is true, as jax.lax.while_loop:
-    the carry keeps its pytree structure, shapes and dtypes."""
+    the carry keeps its pytree structure, shapes and dtypes. As in JAX, the results
+    have the body's output types (weakly typed where the body's outputs are), and a
+    weakly typed initial value the body changes the dtype of is promoted first."""
     if current_trace() is None:
         return _run_now(lambda init: while_loop(cond_fun, body_fun, init), init_val, "while_loop")
     leaves, tree = tree_flatten(init_val)
     leaves = [to_array(x) for x in leaves]
-    avals = [Aval(x.aval.shape, x.aval.dtype, x.aval.weak_type) for x in leaves]
-    cond, cond_tree = _trace(cond_fun, tree, avals, getattr(cond_fun, "__name__", "cond"))
-    if cond_tree.num_leaves != 1 or cond.out_avals[0].shape != () or cond.out_avals[0].dtype != dtypes.dtype(bool):
-        raise TypeError(with_source(
-            f"cond_fun must return a boolean scalar, but got output type(s) {_types(cond.out_avals)}."))
-    body, body_tree = _trace(body_fun, tree, avals, getattr(body_fun, "__name__", "body"))
+
+    def trace_both(avals):
+        cond, cond_tree = _trace(cond_fun, tree, avals, getattr(cond_fun, "__name__", "cond"))
+        if cond_tree.num_leaves != 1 or cond.out_avals[0].shape != () or cond.out_avals[0].dtype != dtypes.dtype(bool):
+            raise TypeError(with_source(
+                f"cond_fun must return a boolean scalar, but got output type(s) {_types(cond.out_avals)}."))
+        body, body_tree = _trace(body_fun, tree, avals, getattr(body_fun, "__name__", "body"))
+        return cond, body, body_tree
+
+    avals = _avals(leaves)
+    cond, body, body_tree = trace_both(avals)
+    leaves, changed = _promote_weak_typed_inputs(leaves, avals, body.out_avals)
+    if changed:
+        avals = _avals(leaves)
+        cond, body, body_tree = trace_both(avals)
     if body_tree != tree or [(a.shape, a.dtype) for a in body.out_avals] != [(a.shape, a.dtype) for a in avals]:
         raise TypeError(with_source(
             f"body_fun output and input must have identical types, got\n  output {body_tree} of "
@@ -73,31 +101,52 @@ def while_loop(cond_fun, body_fun, init_val):
         return declare(module, f"while_{cond_symbol}_{body_symbol}", ftype, ir.Location.unknown(), {
             WHILE_COND: ir.FlatSymbolRefAttr.get(cond_symbol), WHILE_BODY: ir.FlatSymbolRefAttr.get(body_symbol)})
 
-    outs = current_trace().call_declared([cond, body], declare_loop, operands, _carry_out(avals, body.out_avals))
+    outs = current_trace().call_declared([cond, body], declare_loop, operands, list(body.out_avals))
     return tree_unflatten(tree, outs)
 
 
-def _carry_out(carry_avals, body_avals):
-    """The loop's carry avals: weakly typed only where the body keeps them so (a weak
-    initial value the body makes strong comes out strong, as in JAX)."""
-    return [a._replace(weak_type=a.weak_type and b.weak_type) for a, b in zip(carry_avals, body_avals, strict=True)]
+def _concrete_int(x):
+    """int(x) for a bound known while tracing (a Python or NumPy scalar, an Array, a
+    Tracer with a concrete value), else None (JAX's core.is_concrete, then int)."""
+    if isinstance(x, Tracer):
+        if x.concrete is None:
+            return None
+        x = x.concrete
+    try:
+        return int(x)
+    except TypeError:
+        return None
 
 
-def fori_loop(lower, upper, body_fun, init_val):
+def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
     """body_fun(i, val) for i from lower to upper, as jax.lax.fori_loop: with bounds
-    known while tracing (Python or concrete integers), a scan, differentiable in both
-    modes; otherwise a while loop (forward mode only)."""
-    static = not any(isinstance(b, Tracer) and b.concrete is None for b in (lower, upper))
-    lower, upper = to_array(lower), to_array(upper)
-    index_dtype = dtypes.canonicalize_dtype(dtypes.result_type(lower, upper))
-    lower, upper = (convert_element_type(x, index_dtype) for x in (lower, upper))
-    one = convert_element_type(1, index_dtype)
-    if static:
-        count = max(int(upper.concrete if isinstance(upper, Tracer) else upper) -
-                    int(lower.concrete if isinstance(lower, Tracer) else lower), 0)
-        (_, result), _ = scan(lambda c, _: ((add(c[0], one), body_fun(*c)), None), (lower, init_val), None,
-                              length=count)
+    known while tracing (Python or concrete integers), a scan from the Python int
+    `int(lower)` (so the index is weakly typed, as in JAX), differentiable in both
+    modes; otherwise a while loop (forward mode only) over the bounds, of which a
+    weakly typed one takes the other's dtype."""
+    if not callable(body_fun):
+        raise TypeError(with_source("lax.fori_loop: body_fun argument should be callable."))
+    lower_dtype, upper_dtype = dtypes.dtype(lower), dtypes.dtype(upper)
+    index_dtype = lower_dtype if lower_dtype == upper_dtype else None
+    if index_dtype is None and dtypes.issubdtype(lower_dtype, np.signedinteger) and dtypes.issubdtype(
+            upper_dtype, np.signedinteger):
+        lower_weak, upper_weak = dtypes.is_weakly_typed(lower), dtypes.is_weakly_typed(upper)
+        index_dtype = upper_dtype if lower_weak and not upper_weak else lower_dtype if upper_weak and not lower_weak \
+            else None
+    if index_dtype is None:
+        raise TypeError(with_source(f"lower and upper arguments to fori_loop must have equal types, got "
+                                    f"{lower_dtype.name} and {upper_dtype.name}"))
+    lower_, upper_ = _concrete_int(lower), _concrete_int(upper)
+    if lower_ is not None and upper_ is not None:
+        (_, result), _ = scan(lambda c, _: ((c[0] + 1, body_fun(*c)), None), (lower_, init_val), None,
+                              length=max(upper_ - lower_, 0), unroll=1 if unroll is None else unroll)
         return result
+    if unroll is not None and unroll is not False and unroll != 1:
+        raise ValueError(with_source("Can only use `unroll` in `fori_loop` if the loop bounds are statically known."))
+    if lower_dtype != index_dtype:
+        lower = convert_element_type(lower, index_dtype)
+    if upper_dtype != index_dtype:
+        upper = convert_element_type(upper, index_dtype)
 
     def cond(carry):
         i, upper_, _ = carry
@@ -105,7 +154,7 @@ def fori_loop(lower, upper, body_fun, init_val):
 
     def body(carry):
         i, upper_, val = carry
-        return add(i, one), upper_, body_fun(i, val)
+        return add(i, convert_element_type(1, i.aval.dtype)), upper_, body_fun(i, val)
 
     return while_loop(cond, body, (lower, upper, init_val))[2]
 
@@ -196,7 +245,7 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
         return _run_now(lambda args: scan(f, *args, length, reverse), (init, xs), "scan")
     carry_leaves, carry_tree = tree_flatten(init)
     carry_leaves = [to_array(x) for x in carry_leaves]
-    carry_avals = [Aval(x.aval.shape, x.aval.dtype, x.aval.weak_type) for x in carry_leaves]
+    carry_avals = _avals(carry_leaves)
     x_avals = [Aval(x.aval.shape[1:], x.aval.dtype, x.aval.weak_type) for x in xs_leaves]
     in_tree = tree_flatten((init, xs))[1] if xs is not None else tree_flatten((init, None))[1]
 
@@ -209,6 +258,12 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
     body, out_tree = _trace(step, in_tree, carry_avals + x_avals, getattr(f, "__name__", "body"))
     new_carry_tree, y_tree = out_tree.children()
     count = len(carry_avals)
+    carry_leaves, changed = _promote_weak_typed_inputs(carry_leaves, carry_avals,
+                                                       body.out_avals[:new_carry_tree.num_leaves])
+    if changed:
+        carry_avals = _avals(carry_leaves)
+        body, out_tree = _trace(step, in_tree, carry_avals + x_avals, getattr(f, "__name__", "body"))
+        new_carry_tree, y_tree = out_tree.children()
     if new_carry_tree != carry_tree or [(a.shape, a.dtype) for a in body.out_avals[:count]] != [
             (a.shape, a.dtype) for a in carry_avals]:
         raise TypeError(with_source(
@@ -224,8 +279,7 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
         return declare(module, f"scan{length}{'_reverse' if reverse else ''}_{body_symbol}", ftype,
                        ir.Location.unknown(), scan_attributes(body_symbol, length, bool(reverse), count, len(xs_leaves)))
 
-    outs = current_trace().call_declared([body], declare_scan, operands,
-                                         _carry_out(carry_avals, body.out_avals[:count]) + y_avals)
+    outs = current_trace().call_declared([body], declare_scan, operands, list(body.out_avals[:count]) + y_avals)
     return tree_unflatten(carry_tree, outs[:count]), tree_unflatten(y_tree, outs[count:])
 
 
