@@ -23,6 +23,7 @@ from ._indexing import (  # noqa: F401
     take_along_axis, tril_indices, triu_indices, where,
 )
 from ._dot import dot, einsum, inner, kron, matmul, outer, tensordot, vdot  # noqa: F401
+from ._convolution import convolve, correlate  # noqa: F401
 from ._matrix import diag, diagonal, trace, tri, tril, triu  # noqa: F401
 from ._reductions import (  # noqa: F401
     all, allclose, amax, amin, any, argmax, argmin, array_equal, average, count_nonzero, cumprod, cumsum,
@@ -73,7 +74,7 @@ from ._statistics import (  # noqa: F401
 from ._functional import apply_along_axis, apply_over_axes, fromfunction, piecewise, vectorize  # noqa: F401
 from ._index_tricks import c_, geomspace, index_exp, logspace, meshgrid, mgrid, ogrid, r_, s_  # noqa: F401
 from ._polynomial import (  # noqa: F401
-    convolve, correlate, poly, polyadd, polyder, polydiv, polyint, polymul, polysub, polyval, vander,
+    poly, polyadd, polyder, polydiv, polyint, polymul, polysub, polyval, vander,
 )
 from ._io import (  # noqa: F401
     array_repr, array_str, frombuffer, fromfile, fromiter, fromstring, get_printoptions, load, printoptions, save,

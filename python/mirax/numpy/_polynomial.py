@@ -1,64 +1,16 @@
-"""1-D convolution and correlation, and polynomials as coefficient arrays (highest
-power first), by JAX's algorithms. poly of a square matrix (its eigenvalues), roots
-and polyfit need eig or lstsq, which mirax lacks."""
+"""Polynomials as coefficient arrays (highest power first), by JAX's algorithms. poly of
+a square matrix (its eigenvalues), roots and polyfit need eig or lstsq, which mirax lacks."""
 import operator
-
-import numpy as np
 
 from mirax import lax
 from mirax.core import to_array, with_source
 
 from . import _ufuncs as ufuncs
 from ._creation import arange, array, full, ones, zeros
-from ._dot import matmul
+from ._convolution import convolve
 from ._manipulation import trim_zeros
-from ._shape import atleast_1d, concatenate, flip
+from ._shape import atleast_1d, concatenate
 from ._util import broadcast_shapes, check_arraylike, promote_dtypes, promote_dtypes_inexact
-
-
-def _conv(x, y, mode, op, precision, preferred_element_type):
-    """JAX's _conv: the cross-correlation of x with y (y flipped for a convolution, the
-    longer operand first), padded for `mode`. JAX computes it as conv_general_dilated;
-    here each output is the dot of y with a window of x gathered by static indices."""
-    if np.ndim(x) != 1 or np.ndim(y) != 1:
-        raise ValueError(with_source(f"{op}() only support 1-dimensional inputs."))
-    if preferred_element_type is None:
-        x, y = promote_dtypes_inexact(x, y)
-    else:
-        x, y = promote_dtypes(x, y)
-    if x.size == 0 or y.size == 0:
-        raise ValueError(with_source(f"{op}: inputs cannot be empty, got shapes {x.shape} and {y.shape}."))
-    out_order = slice(None)
-    if op == "correlate":
-        y = ufuncs.conj(y)
-        if x.size < y.size:
-            x, y, out_order = y, x, slice(None, None, -1)
-    else:
-        if x.size < y.size:
-            x, y = y, x
-        y = flip(y)
-    n = y.shape[0]
-    if mode == "valid":
-        low, high = 0, 0
-    elif mode == "same":
-        low, high = n // 2, n - n // 2 - 1
-    elif mode == "full":
-        low, high = n - 1, n - 1
-    else:
-        raise ValueError(with_source("mode must be one of ['full', 'same', 'valid']"))
-    padded = lax.pad(x, lax.convert_element_type(0, x.dtype), [(low, high, 0)])
-    windows = padded[np.arange(padded.shape[0] - n + 1)[:, None] + np.arange(n)[None, :]]
-    return matmul(windows, y, precision=precision, preferred_element_type=preferred_element_type)[out_order]
-
-
-def convolve(a, v, mode="full", *, precision=None, preferred_element_type=None):
-    check_arraylike("convolve", a, v)
-    return _conv(a, v, mode, "convolve", precision, preferred_element_type)
-
-
-def correlate(a, v, mode="valid", *, precision=None, preferred_element_type=None):
-    check_arraylike("correlate", a, v)
-    return _conv(a, v, mode, "correlate", precision, preferred_element_type)
 
 
 def poly(seq_of_zeros):
@@ -174,5 +126,5 @@ def vander(x, N=None, increasing=False):  # noqa: N803 (NumPy's parameter name)
     return ufuncs.power(x[..., None], iota[None])
 
 
-__all__ = ["convolve", "correlate", "poly", "polyadd", "polyder", "polydiv", "polyint", "polymul", "polysub",
+__all__ = ["poly", "polyadd", "polyder", "polydiv", "polyint", "polymul", "polysub",
            "polyval", "vander"]
