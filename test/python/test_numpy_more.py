@@ -73,6 +73,9 @@ case("gcd", lambda m, x, y: (m.gcd(x, y), m.lcm(x, y), m.gcd(x, 6)), np.array([1
 case("nan_to_num", lambda m, x: (m.nan_to_num(x), m.nan_to_num(x, nan=1.0, posinf=2.0)), np.array([1., np.nan, np.inf, -np.inf], np.float32))
 case("logaddexp2", lambda m, x, y: m.logaddexp2(x, y), x, x.T[:3, :4] if False else x[::-1].copy())
 case("spacing", lambda m, x: m.spacing(x), x)
+case("frexp", lambda m, x, e: (m.frexp(x), m.ldexp(x, e), m.ldexp(x, 2), m.frexp(x.astype(np.float16)), m.frexp(e)),
+     np.array([0., 1., -3.5, 1e-30, np.inf, np.nan, 1e30, 0.1, -0.], np.float32),
+     np.array([0, 3, -2, 130, 1, 2, -200, 5, 1], np.int32))  # no subnormals: XLA's CPU flushes them
 case("iscomplex", lambda m, x: (m.iscomplex(x), m.isreal(x), m.iscomplex(x * 1j)), x)
 case("sort_complex", lambda m, x: m.sort_complex(x), v)
 case("rot90", lambda m, x: (m.rot90(x), m.rot90(x, 2), m.rot90(x, -1, (1, 0))), x)
@@ -231,7 +234,7 @@ GRADS = {
                                       m.polyval(x[0], y[1]), m.convolve(x[0], y[1, :3]), m.correlate(x[1], y[0], "same"),
                                       m.polymul(x[0], y[0]), m.polyder(x[1], 2), m.polyint(y[1])),
     "elementwise": lambda m, x, y: (m.logaddexp2(x, y), m.fmax(x, y), m.fmin(x, y), m.vecdot(x, y), m.matvec(x, y[0]),
-                                    m.modf(x * 3)[0], m.nan_to_num(x), m.unwrap(x * 4)),
+                                    m.modf(x * 3)[0], m.nan_to_num(x), m.unwrap(x * 4), m.frexp(x)[0], m.ldexp(x, 3)),
     "arrays": lambda m, x, y: (m.rot90(x), m.block([[x, y]]), m.diagflat(x[0]), m.insert(x, 1, y[0], axis=0),
                                m.delete(x, 1, axis=1), m.put(x, np.array([1, 3]), y[0, :2], inplace=False),
                                m.compress(np.array([True, False, True]), x, axis=0, size=2),

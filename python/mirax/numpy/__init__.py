@@ -54,8 +54,8 @@ from ._array_api import (  # noqa: F401
     isdtype, matrix_transpose, matvec, permute_dims, unstack, vecdot, vecmat,
 )
 from ._elementwise import (  # noqa: F401
-    bitwise_count, fmax, fmin, gcd, iscomplex, iscomplexobj, isreal, isrealobj, isscalar, lcm, logaddexp2, modf, nan_to_num,
-    sort_complex, spacing,
+    bitwise_count, fmax, fmin, frexp, gcd, iscomplex, iscomplexobj, isreal, isrealobj, isscalar, lcm, ldexp, logaddexp2,
+    modf, nan_to_num, sort_complex, spacing,
 )
 from ._manipulation import (  # noqa: F401
     argpartition, array_equiv, block, choose, compress, delete, diag_indices_from, diagflat, dsplit, extract,

@@ -158,6 +158,60 @@ def sort_complex(a):
     return lax.convert_element_type(a, dtypes.complex_dtype(a.aval.dtype))
 
 
+_INT_DTYPES = {16: np.int16, 32: np.int32, 64: np.int64}
+
+
+def frexp(x, /):
+    """The mantissa in [0.5, 1) and the int32 exponent of x (x itself, exponent 0, at
+    zeros, infinities and NaNs), from x's bits as JAX's."""
+    check_arraylike("frexp", x)
+    (x,) = promote_args_inexact("frexp", x)
+    if dtypes.is_complex(x.dtype):
+        raise TypeError(with_source("frexp does not support complex-valued inputs"))
+    return _frexp(x)
+
+
+@custom_jvp
+def _frexp(x):
+    info = dtypes.finfo(x.dtype)
+    int_type = _INT_DTYPES[info.bits]
+    mask = (1 << info.nexp) - 1
+    bias = 1 - info.minexp
+    # Subnormals scaled up by 2^nmant first, their exponent lowered by as much.
+    subnormal = lax.abs(x) < ufuncs._const(x, info.tiny)
+    x1 = lax.bitcast_convert_type(ufuncs.where(subnormal, x * ufuncs._const(x, 1 << info.nmant), x), int_type)
+    x2 = ufuncs.where(subnormal, int_type(-info.nmant), int_type(0))
+    x2 = x2 + ((x1 >> info.nmant) & mask) - bias + 1
+    x1 = (x1 & ~(mask << info.nmant)) | ((bias - 1) << info.nmant)
+    special = ufuncs.isinf(x) | ufuncs.isnan(x) | (x == 0)
+    return (ufuncs.where(special, x, lax.bitcast_convert_type(x1, x.dtype)),
+            lax.convert_element_type(ufuncs.where(special, 0, x2), np.int32))
+
+
+@_frexp.defjvp
+def _frexp_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    m, e = _frexp(x)
+    return (m, e), (t * ufuncs.exp2(-e.astype(t.dtype)), e * 0)  # an integer output: any zero tangent
+
+
+def ldexp(x1, x2, /):
+    """x1 * 2**x2 (x2 integer), through frexp so that it neither overflows nor
+    underflows early, as JAX's."""
+    check_arraylike("ldexp", x1, x2)
+    x1, x2 = to_array(x1), to_array(x2)
+    if dtypes.is_complex(x1.dtype) or dtypes.is_float(x2.dtype) or dtypes.is_complex(x2.dtype):
+        raise ValueError(with_source(f"ldexp not supported for input types {(x1.dtype, x2.dtype)}"))
+    (x1,) = promote_args_inexact("ldexp", x1)
+    x2 = lax.convert_element_type(x2, x1.dtype)
+    m, e = frexp(x1)
+    e = (e.astype(x2.dtype) + x2).astype(x1.dtype)
+    m = ufuncs.where(e > 0, m * 2, m)
+    e = ufuncs.where(e > 0, e - 1, e)
+    x = m * 2 ** e.astype(m.dtype)
+    return ufuncs.where(ufuncs.isinf(x1) | (x1 == 0), x1, x)
+
+
 def bitwise_count(x, /):
     """The number of 1 bits in |x|, as uint8 (JAX's population_count, here bit by bit)."""
     (x,) = promote_args_numeric("bitwise_count", x)
@@ -168,5 +222,5 @@ def bitwise_count(x, /):
     return count.astype(np.uint8)
 
 
-__all__ = ["bitwise_count", "fmax", "fmin", "gcd", "iscomplex", "iscomplexobj", "isreal", "isrealobj", "isscalar", "lcm",
-           "logaddexp2", "modf", "nan_to_num", "sort_complex", "spacing"]
+__all__ = ["bitwise_count", "fmax", "fmin", "frexp", "gcd", "iscomplex", "iscomplexobj", "isreal", "isrealobj",
+           "isscalar", "lcm", "ldexp", "logaddexp2", "modf", "nan_to_num", "sort_complex", "spacing"]
