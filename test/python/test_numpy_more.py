@@ -120,7 +120,9 @@ case("unwrap", lambda m, x: (m.unwrap(x * 5), m.unwrap(x * 5, axis=0, period=3.)
 case("meshgrid", lambda m, v: (m.meshgrid(v, v[:3]), m.meshgrid(v, v[:3], indexing="ij", sparse=True)), v)
 case("mgrid", lambda m: (m.mgrid[0:4, 1:3], m.ogrid[0:3, 0:1:3j], m.mgrid[0:5:2], m.r_[1:4, 7, np.array([2, 3])], m.c_[np.array([1, 2]), np.array([3, 4])], m.r_["0,2", np.array([1, 2])]))
 case("logspace", lambda m, v: (m.logspace(0., 2., 5), m.logspace(v[:2], 2., 4, base=2., axis=1), m.geomspace(1., 1000., 4), m.geomspace(-1., -8., 4, endpoint=False, dtype=np.float32)), v)
-case("windows", lambda m: (m.bartlett(5), m.blackman(4), m.hamming(1), m.hanning(0), m.hanning(6)))
+case("windows", lambda m, b: (m.bartlett(5), m.blackman(4), m.hamming(1), m.hanning(0), m.hanning(6), m.kaiser(5, 3.),
+                              m.kaiser(4, b), m.kaiser(1, 2.), m.i0(np.array([0., 1., -3.5, 10.])), m.i0(2)),
+     np.float32(1.5))
 case("convolve", lambda m, a, b: (m.convolve(a, b), m.convolve(a, b, "same"), m.convolve(b, a, "valid"), m.correlate(a, b), m.correlate(b, a, "full"), m.correlate(a, b, "same")), v, v[:3])
 case("convolve_int", lambda m, a, b: (m.convolve(a, b), m.convolve(a, b, preferred_element_type=np.int32)), vi, vi[:2])
 case("poly", lambda m, v: (m.poly(v[:3]), m.polyadd(v, v[:2]), m.polysub(v[:2], v), m.polymul(v, v[:3]), m.polyval(v, 2.), m.polyval(v, v[:3]), m.polyder(v, 2), m.polyint(v), m.polyint(v, 2, k=np.array([1., 2.], np.float32)), m.polydiv(v, v[:2]), m.vander(v[:3]), m.vander(v[:3], 4, increasing=True)), v)
@@ -234,7 +236,8 @@ GRADS = {
                                       m.polyval(x[0], y[1]), m.convolve(x[0], y[1, :3]), m.correlate(x[1], y[0], "same"),
                                       m.polymul(x[0], y[0]), m.polyder(x[1], 2), m.polyint(y[1])),
     "elementwise": lambda m, x, y: (m.logaddexp2(x, y), m.fmax(x, y), m.fmin(x, y), m.vecdot(x, y), m.matvec(x, y[0]),
-                                    m.modf(x * 3)[0], m.nan_to_num(x), m.unwrap(x * 4), m.frexp(x)[0], m.ldexp(x, 3)),
+                                    m.modf(x * 3)[0], m.nan_to_num(x), m.unwrap(x * 4), m.frexp(x)[0], m.ldexp(x, 3),
+                                    m.i0(x)),
     "arrays": lambda m, x, y: (m.rot90(x), m.block([[x, y]]), m.diagflat(x[0]), m.insert(x, 1, y[0], axis=0),
                                m.delete(x, 1, axis=1), m.put(x, np.array([1, 3]), y[0, :2], inplace=False),
                                m.compress(np.array([True, False, True]), x, axis=0, size=2),

@@ -54,8 +54,8 @@ from ._array_api import (  # noqa: F401
     isdtype, matrix_transpose, matvec, permute_dims, unstack, vecdot, vecmat,
 )
 from ._elementwise import (  # noqa: F401
-    bitwise_count, fmax, fmin, frexp, gcd, iscomplex, iscomplexobj, isreal, isrealobj, isscalar, lcm, ldexp, logaddexp2,
-    modf, nan_to_num, sort_complex, spacing,
+    bitwise_count, fmax, fmin, frexp, gcd, i0, iscomplex, iscomplexobj, isreal, isrealobj, isscalar, lcm, ldexp,
+    logaddexp2, modf, nan_to_num, sort_complex, spacing,
 )
 from ._manipulation import (  # noqa: F401
     argpartition, array_equiv, block, choose, compress, delete, diag_indices_from, diagflat, dsplit, extract,
@@ -80,7 +80,7 @@ from ._io import (  # noqa: F401
     array_repr, array_str, frombuffer, fromfile, fromiter, fromstring, get_printoptions, load, printoptions, save,
     savez, set_printoptions,
 )
-from ._windows import bartlett, blackman, hamming, hanning  # noqa: F401
+from ._windows import bartlett, blackman, hamming, hanning, kaiser  # noqa: F401
 from numpy import can_cast, iterable  # noqa: F401,E402  (NumPy's own, as jax.numpy re-exports them)
 from numpy.exceptions import ComplexWarning  # noqa: F401,E402
 

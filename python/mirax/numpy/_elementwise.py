@@ -4,6 +4,7 @@ import numpy as np
 
 from mirax import dtypes, lax
 from mirax.core import Array, Tracer, to_array, with_source
+from mirax.ad import jvp
 from mirax.custom_derivatives import custom_jvp
 
 from . import _ufuncs as ufuncs
@@ -212,6 +213,31 @@ def ldexp(x1, x2, /):
     return ufuncs.where(ufuncs.isinf(x1) | (x1 == 0), x1, x)
 
 
+def i0(x):
+    """The modified Bessel function of order 0, exp(|x|) i0e(|x|)."""
+    (x,) = promote_args_inexact("i0", x)
+    if not dtypes.is_float(x.dtype):
+        raise ValueError(with_source(f"Unsupported input type to jax.numpy.i0: {x.dtype}"))
+    return _i0(x)
+
+
+def _i0_formula(x):
+    abs_x = lax.abs(x)
+    return lax.mul(lax.exp(abs_x), lax.bessel_i0e(abs_x))
+
+
+@custom_jvp
+def _i0(x):
+    return _i0_formula(x)
+
+
+@_i0.defjvp
+def _i0_jvp(primals, tangents):
+    """The formula's JVP, but 0 at x = 0, where |x| has no derivative (JAX's rule)."""
+    out, tangent = jvp(_i0_formula, primals, tangents)
+    return out, ufuncs.where(primals[0] == 0, 0.0, tangent)
+
+
 def bitwise_count(x, /):
     """The number of 1 bits in |x|, as uint8 (JAX's population_count, here bit by bit)."""
     (x,) = promote_args_numeric("bitwise_count", x)
@@ -222,5 +248,5 @@ def bitwise_count(x, /):
     return count.astype(np.uint8)
 
 
-__all__ = ["bitwise_count", "fmax", "fmin", "frexp", "gcd", "iscomplex", "iscomplexobj", "isreal", "isrealobj",
+__all__ = ["bitwise_count", "fmax", "fmin", "frexp", "gcd", "i0", "iscomplex", "iscomplexobj", "isreal", "isrealobj",
            "isscalar", "lcm", "ldexp", "logaddexp2", "modf", "nan_to_num", "sort_complex", "spacing"]

@@ -1,5 +1,5 @@
-"""Window functions (Bartlett, Blackman, Hamming, Hanning) with JAX's formulas, in the
-default float dtype."""
+"""Window functions (Bartlett, Blackman, Hamming, Hanning, Kaiser) with JAX's formulas,
+in the default float dtype."""
 import operator
 
 import numpy as np
@@ -8,6 +8,7 @@ from mirax import dtypes, lax
 from mirax.core import with_source
 
 from . import _ufuncs as ufuncs
+from ._elementwise import i0
 
 
 def _window(fn_name, formula):
@@ -30,4 +31,18 @@ blackman = _window("blackman", lambda n, M: 0.42 - 0.5 * ufuncs.cos(2 * np.pi * 
 hamming = _window("hamming", lambda n, M: 0.54 - 0.46 * ufuncs.cos(2 * np.pi * n / (M - 1)))
 hanning = _window("hanning", lambda n, M: 0.5 * (1 - ufuncs.cos(2 * np.pi * n / (M - 1))))
 
-__all__ = ["bartlett", "blackman", "hamming", "hanning"]
+
+
+def kaiser(M, beta):  # noqa: N803 (NumPy's parameter name)
+    M = operator.index(M)  # noqa: N806
+    dtype = dtypes.default_float_dtype()
+    if M < 0:
+        raise TypeError(with_source(f"broadcast_in_dim shape must have every element be nonnegative, got {(M,)}."))
+    if M <= 1:
+        return lax.broadcast_in_dim(lax.convert_element_type(1, dtype), (M,), ())
+    n = lax.iota(dtype, M)
+    alpha = 0.5 * (M - 1)
+    return i0(beta * ufuncs.sqrt(1 - ((n - alpha) / alpha) ** 2)) / i0(beta)
+
+
+__all__ = ["bartlett", "blackman", "hamming", "hanning", "kaiser"]
