@@ -683,3 +683,26 @@ def test_fma_jvp_and_batching():
     got = mirax.vmap(_fma, in_axes=(0, None, 1))(xs, Array(xs[0]), xs.T.copy())
     np.testing.assert_array_equal(got, np.stack([np.asarray(_fma(Array(xs[i]), Array(xs[0]), Array(xs[i])))
                                                  for i in range(3)]))
+
+
+# The incomplete gamma and beta functions loop per element (series, continued fractions)
+# until converged, which takes ~sqrt(a) steps where x ~ a: on a grid of moderate
+# arguments, with its edges (0, inf, NaN, negative), against jax.lax. Their float32
+# results hang on lgamma's (test above: 4 ulps and cancellation) through x^a e^-x / Gamma(a).
+_GAMMA_GRID = np.meshgrid([-1.0, 0.0, 1e-3, 0.5, 1.0, 2.5, 10.0, 80.0, np.nan],
+                          [-1.0, 0.0, 1e-4, 0.3, 1.0, 2.0, 9.0, 70.0, np.inf])
+_BETA_GRID = np.meshgrid([0.0, 0.2, 1.0, 3.0, 30.0, np.inf], [0.5, 2.0, 40.0], [-0.1, 0.0, 0.05, 0.5, 0.9, 1.0])
+
+
+@pytest.mark.parametrize("dtype", [np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)], ids=str)
+@pytest.mark.parametrize("name", ["igamma", "igammac", "igamma_grad_a", "random_gamma_grad", "betainc"])
+def test_incomplete_gamma_and_beta(name, dtype):
+    grid = _BETA_GRID if name == "betainc" else _GAMMA_GRID
+    xs = [g.ravel().astype(dtype) for g in grid]
+    want = np.asarray(getattr(jlax, name)(*xs))
+    got = getattr(lax, name)(*(Array(x) for x in xs))
+    tolerance = {np.dtype(np.float16): 0, np.dtype(np.float32): 4e-5, np.dtype(np.float64): 1e-12}[dtype]
+    assert got.aval.dtype == want.dtype
+    np.testing.assert_allclose(got._value, want, rtol=tolerance, atol=tolerance, equal_nan=True)
+    op_name = "regularized_incomplete_beta" if name == "betainc" else name  # (JAX's primitive's name)
+    rejects(Case(op_name, getattr(lax, name), FLOATS, None, nargs=len(xs)), np.dtype(np.int32))

@@ -100,16 +100,7 @@ zeta = _binary(ops.ZetaOp)
 igamma = _binary(ops.IgammaOp)
 igammac = _binary(ops.IgammacOp)
 igamma_grad_a = _binary(ops.IgammaGradAOp)
-
-
-def random_gamma_grad(a, x, *, dtype=None):
-    """The derivative of a Gamma(a) sample x in a; `dtype`, which jax.lax's threads through
-    its implementation, is the operands' dtype or None."""
-    a, x = _operands(a, x)
-    if dtype is not None and np.dtype(dtype) != a.aval.dtype:
-        raise NotImplementedError(f"random_gamma_grad with dtype={np.dtype(dtype).name} for {a.aval.dtype.name} operands")
-    (out,) = bind(ops.RandomGammaGradOp, a, x)
-    return out
+random_gamma_grad = _binary(ops.RandomGammaGradOp)
 
 
 def betainc(a, b, x):
