@@ -125,6 +125,22 @@ def test_an_empty_diagonal_does_not_depend_on_its_operand(shape, offset):
     check(mirax.numpy.diagonal(x, offset), jjnp.diagonal(x, offset))
 
 
+@pytest.mark.parametrize("empty", [
+    lambda np_, y: np_.hypot(np_.outer(np_.diff(y, n=2), np_.diff(y, n=2)), 0.1),  # seed 1212121 case 3754
+    lambda np_, y: np_.where(y[1:] > 0, 2.0, y[1:]),
+])
+def test_an_empty_where_does_not_depend_on_its_operands(empty):
+    """jnp.where of an empty shape is its x (JAX's _where), so an empty hypot or where
+    of a while loop's result needs no reverse-mode derivative of the loop: the gradient
+    is zero, as JAX's (fuzzer finding: mirax raised the while_loop reverse-mode error)."""
+    def f(m, x):
+        y = m.lax.while_loop(lambda c: c[0] < 1, lambda c: (c[0] + 1, c[1] * c[1] * 0.25 - 0.5), (0, x))[1]
+        return m.numpy.sum(empty(m.numpy, y))
+
+    x = np.array([0.32317614], np.float32)
+    check(mirax.grad(lambda x: f(mirax, x))(x), jax.grad(lambda x: f(jax, x))(x))
+
+
 def test_grad_through_a_used_while_loop_raises_as_jax():
     def raised(m, fn):
         with pytest.raises(ValueError) as info:

@@ -493,9 +493,9 @@ def hypot(x1, x2):
     infinite = lax.bitwise_or(isposinf(x1), isposinf(x2))
     x1, x2 = lax.max(x1, x2), lax.min(x1, x2)
     zero = lax.eq(x1, _const(x1, 0))
-    ratio = lax.div(x2, lax.select(zero, _const(x1, 1), x1))
-    x = lax.select(zero, x1, lax.mul(x1, lax.sqrt(lax.add(_const(x1, 1), lax.integer_pow(ratio, 2)))))
-    return lax.select(infinite, _const(x, np.inf), x)
+    ratio = lax.div(x2, where(zero, _const(x1, 1), x1))
+    x = where(zero, x1, lax.mul(x1, lax.sqrt(lax.add(_const(x1, 1), lax.integer_pow(ratio, 2)))))
+    return where(infinite, _const(x, np.inf), x)
 
 
 def heaviside(x1, x2):
@@ -513,6 +513,8 @@ def where(condition, x, y, /):
     condition = _as_bool(condition)
     x, y = promote_args("where", x, y)
     shape = broadcast_shapes("where", condition.aval.shape, x.aval.shape)
+    if 0 in shape:  # as JAX: x itself, so an empty result depends on neither y nor condition
+        return broadcast_to_shape(x, shape)
     return lax.select(broadcast_to_shape(condition, shape), broadcast_to_shape(x, shape), broadcast_to_shape(y, shape))
 
 
