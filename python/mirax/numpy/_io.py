@@ -44,9 +44,9 @@ def fromstring(string, dtype=float, count=-1, *, sep):
 def _impure(name):
     def fn(*args, **kwargs):
         raise NotImplementedError(
-            f"jnp.{name}() is not implemented because it may be non-pure and thus unsafe for use with JIT and other JAX "
-            f"transformations. Consider using jnp.asarray(np.{name}(...)) instead, although care should be taken if "
-            f"np.{name} is used within a jax transformations because of its potential side-effect of consuming the "
+            f"jnp.{name}() is not implemented because it may be non-pure and thus unsafe for use with JIT and other "
+            f"JAX transformations. Consider using jnp.asarray(np.{name}(...)) instead, although care should be taken "
+            f"if np.{name} is used within a jax transformations because of its potential side-effect of consuming the "
             f"{'file' if name == 'fromfile' else 'iterable'} object; for more information see "
             "https://docs.jax.dev/en/latest/notebooks/Common_Gotchas_in_JAX.html#pure-functions")
 

@@ -517,8 +517,7 @@ def argpartition(a, kth, axis=-1):
     return swapaxes(out, -1, axis)
 
 
-__all__ = ["argpartition", "array_equiv", "block", "choose", "compress", "delete", "diag_indices_from", "diagflat", "dsplit",
-           "extract", "fill_diagonal", "flatnonzero", "hsplit", "insert", "mask_indices", "packbits", "partition",
-           "place", "put", "put_along_axis",
-           "ravel_multi_index", "resize", "rollaxis", "rot90", "tril_indices_from", "triu_indices_from", "trim_zeros",
-           "unpackbits", "unravel_index", "vsplit"]
+__all__ = ["argpartition", "array_equiv", "block", "choose", "compress", "delete", "diag_indices_from", "diagflat",
+           "dsplit", "extract", "fill_diagonal", "flatnonzero", "hsplit", "insert", "mask_indices", "packbits",
+           "partition", "place", "put", "put_along_axis", "ravel_multi_index", "resize", "rollaxis", "rot90",
+           "tril_indices_from", "triu_indices_from", "trim_zeros", "unpackbits", "unravel_index", "vsplit"]
