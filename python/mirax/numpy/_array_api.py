@@ -21,8 +21,7 @@ def bitwise_left_shift(x, y, /):
     return lax.shift_left(*promote_args_numeric("bitwise_left_shift", x, y))
 
 
-def bitwise_right_shift(x, y, /):
-    return ufuncs.right_shift(x, y)
+bitwise_right_shift = ufuncs.right_shift
 
 
 def concat(arrays, /, *, axis=0):
