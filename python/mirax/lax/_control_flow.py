@@ -7,12 +7,17 @@ them (dialect/transformations.py: `mirax.while_cond`/`mirax.while_body`,
 passes transform these calls: mirax-vmap batches a loop (a batched condition keeps
 looping until every lane is done, finished lanes keeping their values) and a cond (a
 batched index selects among every branch's results); mirax-jvp differentiates both,
-and a cond's tangent part transposes into a cond of its branches' VJPs."""
+and a cond's tangent part transposes into a cond of its branches' VJPs.
+
+Under mirax.disable_jit(), as in JAX, a scan and a while loop run as Python loops and a
+cond or switch with a known index calls its branch (a while loop whose condition is not
+known, under vmap, falls back to the construct)."""
 import numpy as np
 
 from mirax import dtypes
+from mirax.config import config
 from mirax.api import arguments_to_arrays, forward
-from mirax.core import Aval, Trace, Tracer, current_trace, to_array, with_source, zeros
+from mirax.core import Aval, ConcretizationTypeError, Trace, Tracer, current_trace, to_array, with_source, zeros
 from mirax.custom_derivatives import custom_jvp
 from mirax.dialect import tensor_type
 from mirax.dialect.ir_util import declare, define
@@ -21,6 +26,7 @@ from mirax.mlir import func, ir
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
 
 from ._elementwise import add, clamp, convert_element_type, lt, ne
+from ._shape import concatenate, expand_dims, index_in_dim
 
 __all__ = ["cond", "custom_root", "fori_loop", "map", "scan", "switch", "while_loop"]
 
@@ -46,6 +52,14 @@ def _types(avals):
     return [a.str_short() for a in avals]
 
 
+def _jit_disabled():
+    return config.read("jax_disable_jit")
+
+
+def _known(x):
+    return not isinstance(x, Tracer) or x.concrete is not None
+
+
 def _promote_weak_typed_inputs(leaves, avals, out_avals):
     """The loop's initial values as JAX's `_promote_weak_typed_input` makes them: a
     weakly typed one whose dtype or shape the body changes is converted to the promoted
@@ -68,8 +82,20 @@ def while_loop(cond_fun, body_fun, init_val):
     the carry keeps its pytree structure, shapes and dtypes. As in JAX, the results
     have the body's output types (weakly typed where the body's outputs are), and a
     weakly typed initial value the body changes the dtype of is promoted first."""
+    if _jit_disabled():
+        try:
+            val = tree_map(to_array, init_val)
+            while cond_fun(val):
+                val = tree_map(to_array, body_fun(val))
+            return val
+        except ConcretizationTypeError:
+            pass  # as JAX: a condition not known (under vmap) runs as the construct
+    return _while_loop(cond_fun, body_fun, init_val)
+
+
+def _while_loop(cond_fun, body_fun, init_val):
     if current_trace() is None:
-        return _run_now(lambda init: while_loop(cond_fun, body_fun, init), init_val, "while_loop")
+        return _run_now(lambda init: _while_loop(cond_fun, body_fun, init), init_val, "while_loop")
     leaves, tree = tree_flatten(init_val)
     leaves = [to_array(x) for x in leaves]
 
@@ -138,6 +164,8 @@ def fori_loop(lower, upper, body_fun, init_val, *, unroll=None):
                                     f"{lower_dtype.name} and {upper_dtype.name}"))
     lower_, upper_ = _concrete_int(lower), _concrete_int(upper)
     if lower_ is not None and upper_ is not None:
+        if _jit_disabled() and upper_ <= lower_:
+            return init_val  # as JAX: a Python scan cannot be empty
         (_, result), _ = scan(lambda c, _: ((c[0] + 1, body_fun(*c)), None), (lower_, init_val), None,
                               length=max(upper_ - lower_, 0), unroll=1 if unroll is None else unroll)
         return result
@@ -187,6 +215,8 @@ def cond(pred, true_fun, false_fun, *operands):
 
 
 def _switch(index, branches, operands, what):
+    if _jit_disabled() and _known(index):
+        return branches[int(index)](*operands)
     if current_trace() is None:
         return _run_now(lambda args: _switch(args[0], branches, args[1], what), (index, operands), "cond")
     leaves, tree = tree_flatten(operands)
@@ -241,6 +271,8 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
                                      f"scan got values with different leading axis sizes: {sorted(lengths)}."))
     else:
         (length,) = lengths
+    if _jit_disabled():
+        return _python_scan(f, init, xs_leaves, xs_tree, length, reverse)
     if current_trace() is None:
         return _run_now(lambda args: scan(f, *args, length, reverse), (init, xs), "scan")
     carry_leaves, carry_tree = tree_flatten(init)
@@ -281,6 +313,21 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
 
     outs = current_trace().call_declared([body], declare_scan, operands, list(body.out_avals[:count]) + y_avals)
     return tree_unflatten(carry_tree, outs[:count]), tree_unflatten(y_tree, outs[count:])
+
+
+def _python_scan(f, init, xs_leaves, xs_tree, length, reverse):
+    """scan under disable_jit, as JAX's: f called in a Python loop, the ys stacked."""
+    if length == 0:
+        raise ValueError(with_source("zero-length scan is not supported in disable_jit() mode because the output "
+                                     "type is unknown."))
+    carry, ys = init, []
+    steps = range(length - 1, -1, -1) if reverse else range(length)
+    for i in steps:
+        carry, y = f(carry, tree_unflatten(xs_tree, [index_in_dim(x, i, keepdims=False) for x in xs_leaves]))
+        ys.append(y)
+    if reverse:
+        ys.reverse()
+    return carry, tree_map(lambda *y: concatenate([expand_dims(v, (0,)) for v in y], 0), *ys)
 
 
 def map(f, xs):  # noqa: A001 (jax.lax.map)
