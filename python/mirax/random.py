@@ -1379,8 +1379,15 @@ def _gamma_one(key_data, alpha, log_space, partitionable):
                                lax.mul(log_samples, lax.div(one, alpha_orig)))
         return lax.add(lax.add(_log(d), _log(v)), log_boost)
     samples = lax.sub(one, _uniform(subkey, 0.0, 1.0, (), dtype, partitionable))
-    boost = lax.select(boost_mask, one, lax.pow(samples, lax.div(one, alpha_orig)))
-    return lax.mul(lax.mul(d, v), boost)
+    # For a tiny alpha the boost underflows, where XLA:CPU flushes subnormals to 0 (and
+    # t's sqrt(df / 2 / sample) then is inf, not a finite value).
+    boost = lax.select(boost_mask, one, _flush_subnormal(lax.pow(samples, lax.div(one, alpha_orig))))
+    return _flush_subnormal(lax.mul(lax.mul(d, v), boost))
+
+
+def _flush_subnormal(x):
+    """x, its subnormal values 0 (as XLA:CPU's flush-to-zero mode computes)."""
+    return lax.select(lax.lt(lax.abs(x), _c(dtypes.finfo(x.dtype).tiny, x)), jnp.zeros_like(x), x)
 
 
 def _gamma_program(key_data, a, log_space, partitionable):
