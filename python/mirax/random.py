@@ -1686,6 +1686,68 @@ def _multinomial(key_data, n, p, shape, dtype, unroll, partitionable):
 _multinomial_jit = jit(_multinomial, static_argnames=("shape", "dtype", "unroll", "partitionable"))
 
 
+
+def poisson(key, lam, shape=None, dtype=None):
+    """Poisson(lam) integers: Knuth's product of uniforms below lam = 10, Hormann's
+    transformed rejection from there (as JAX's, TensorFlow's and NumPy's)."""
+    data, _ = _check_prng_key("poisson", key)
+    dtype = dtypes.canonicalize_dtype(int if dtype is None else dtype)
+    shape = np.shape(lam) if shape is None else _canonical_shape("poisson", shape)
+    lam = lax.convert_element_type(jnp.broadcast_to(lam, shape), _F32)
+    return _poisson_jit(data, lam, shape=shape, dtype=dtype, partitionable=_partitionable())
+
+
+def _poisson_knuth(key_data, lam, shape, dtype, partitionable):
+    def body(carry):
+        k, key, log_prod = carry
+        key, subkey = _split(key, (2,), partitionable)
+        k = lax.select(log_prod > -lam, k + 1, k)
+        return k, key, log_prod + _log(_uniform(subkey, 0.0, 1.0, shape, _F32, partitionable))
+
+    # JAX's loops also stop after iinfo(dtype).max iterations, which they never reach.
+    init = (jnp.zeros(shape, dtype), key_data, jnp.zeros(shape, _F32))
+    k = lax.while_loop(lambda carry: jnp.any(carry[2] > -lam), body, init)[0]
+    return (k - 1).astype(dtype)
+
+
+def _poisson_rejection(key_data, lam, shape, dtype, partitionable):
+    log_lam = _log(lam)
+    b = _fma(lax.sqrt(lam), 2.53, 0.931)
+    a = _fma(b, 0.02483, -0.059)
+    inv_alpha = 1.1239 + 1.1328 / (b - 3.4)
+    v_r = 0.9277 - 3.6224 / (b - 2)
+
+    def body(carry):
+        k_out, accepted, key = carry
+        key, subkey_0, subkey_1 = _split(key, (3,), partitionable)
+        u = _uniform(subkey_0, 0.0, 1.0, shape, lam.dtype, partitionable) - 0.5
+        v = _uniform(subkey_1, 0.0, 1.0, shape, lam.dtype, partitionable)
+        u_shifted = 0.5 - abs(u)
+        k = lax.floor(_fma(2 * a / u_shifted + b, u, lam) + 0.43)
+        s = _log(v * inv_alpha / (a / (u_shifted * u_shifted) + b))
+        t = _fma(k, log_lam, -lam) - lax.lgamma(k + 1)
+        accept1 = (u_shifted >= 0.07) & (v <= v_r)
+        reject = (k < 0) | ((u_shifted < 0.013) & (v > u_shifted))
+        accept = accept1 | (~reject & (s <= t))
+        return lax.select(accept, k, k_out), accepted | accept, key
+
+    init = (jnp.full(shape, -1, lam.dtype), jnp.zeros(shape, bool), key_data)
+    return lax.while_loop(lambda carry: jnp.any(~carry[1]), body, init)[0].astype(dtype)
+
+
+def _poisson(key_data, lam, shape, dtype, partitionable):
+    # Both run on every element (and the same key), each given a harmless lam where the
+    # other is used.
+    use_knuth = jnp.isnan(lam) | (lam < 10)
+    lam_knuth = lax.select(use_knuth, lam, jnp.zeros_like(lam))
+    lam_rejection = lax.select(use_knuth, jnp.full_like(lam, 1e5), lam)
+    result = lax.select(use_knuth, _poisson_knuth(key_data, lam_knuth, shape, dtype, partitionable),
+                        _poisson_rejection(key_data, lam_rejection, shape, dtype, partitionable))
+    return lax.select(lam == 0, jnp.zeros_like(result), result)
+
+
+_poisson_jit = jit(_poisson, static_argnames=("shape", "dtype", "partitionable"))
+
 # ----------------------------------------------------------------------------- matrices
 
 
@@ -1775,6 +1837,6 @@ __all__ = [
     "dirichlet", "double_sided_maxwell", "exponential", "f", "fold_in", "gamma", "generalized_normal",
     "geometric", "gumbel", "key", "key_data", "key_dtype", "key_impl", "laplace", "loggamma", "logistic",
     "lognormal", "maxwell", "multinomial", "multivariate_normal", "normal", "orthogonal", "pareto",
-    "permutation", "PRNGKey", "PRNGKeyArray", "rademacher", "randint", "rayleigh", "split", "t", "triangular",
-    "truncated_normal", "uniform", "wald", "weibull_min", "wrap_key_data",
+    "permutation", "poisson", "PRNGKey", "PRNGKeyArray", "rademacher", "randint", "rayleigh", "split", "t",
+    "triangular", "truncated_normal", "uniform", "wald", "weibull_min", "wrap_key_data",
 ]

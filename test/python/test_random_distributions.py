@@ -1,7 +1,7 @@
 """mirax.random's distributions against jax.random's (the oracle): the same key gives
 the same values.
 
-Tolerances: integer samplers (and those whose floats are integers: geometric,
+Tolerances: integer samplers (and those whose floats are integers: geometric, poisson,
 binomial, multinomial, rademacher) bit for bit; floats within `ulps` units in the
 last place where mirax computes JAX's expression with XLA:CPU's own formulas (0
 for the uniform-based samplers, 1 where a normal enters, whose erf_inv may differ in
@@ -25,6 +25,7 @@ A = np.array([0.3, 1.0, 2.5, 7.0, 0.05], np.float32)  # gamma shapes: boosted (<
 A2 = np.tile(A, (3, 1))
 P = np.array([0.1, 0.5, 0.9, 0.01, 0.3], np.float32)
 N = np.array([5.0, 20.0, 100.0, 1000.0, 3.0], np.float32)  # with P: inversion and BTRS, p above and below 1/2
+LAM = np.array([0.0, 0.5, 3.0, 9.9, 10.0, 25.0, 400.0, np.nan], np.float32)
 COV = np.array([[2.0, 0.5, 0.1], [0.5, 1.0, 0.2], [0.1, 0.2, 1.5]], np.float32)
 MEAN = np.array([1.0, -2.0, 0.5], np.float32)
 SHAPE = (3, 5)
@@ -74,6 +75,8 @@ SAMPLES = [
     ("binomial invalid", lambda r, k: r.binomial(k, np.array([np.nan, -1.0, np.inf, 4.0, 30.0], np.float32),
                                                  np.array([0.5, 0.5, 0.5, np.nan, 0.6], np.float32), SHAPE),
      ("ulps", 0), False),
+    # Knuth below lam = 10, rejection (with lax.lgamma) above; lam = 0 and NaN.
+    ("poisson", lambda r, k: r.poisson(k, LAM, (3, 8)), ("ulps", 0), True),
     ("multinomial", lambda r, k: r.multinomial(k, 30.0, np.array([0.2, 0.3, 0.5], np.float32), shape=(4, 3)),
      ("ulps", 0), False),
     ("multivariate_normal", lambda r, k: r.multivariate_normal(k, MEAN, COV, (4,)), ("rtol", 2e-6), False),
