@@ -1075,30 +1075,6 @@ def _c(value, like):
     return np.array(value, like.dtype)
 
 
-def _const(x):
-    """x, a parameter, where no derivative can reach it (a Python or NumPy value)."""
-    return not isinstance(x, Tracer)
-
-
-@custom_jvp
-def _no_gamma_gradient(x):
-    return x
-
-
-@_no_gamma_gradient.defjvp
-def _no_gamma_gradient_jvp(primals, tangents):
-    raise NotImplementedError(with_source(
-        "differentiating a gamma sample with respect to its parameter (JAX's implicit reparameterization "
-        "gradient, lax.random_gamma_grad): mirax lacks lax.random_gamma_grad and lax.igamma"))
-
-
-def _gamma_params(*params):
-    """The parameters of a sampler built on gamma, where a derivative that would need
-    lax.random_gamma_grad raises (differentiating through the rejection loop would
-    give a wrong one)."""
-    return [p if _const(p) else _no_gamma_gradient(p) for p in params]
-
-
 def cauchy(key, shape=(), dtype=None):
     """Standard Cauchy floats: tan(pi * (u - 1/2)), u uniform in [eps, 1)."""
     data, _ = _check_prng_key("cauchy", key)
@@ -1407,9 +1383,28 @@ def _gamma_program(key_data, a, log_space, partitionable):
 _gamma_program_jit = jit(_gamma_program, static_argnames=("log_space", "partitionable"))
 
 
+@partial(custom_jvp, nondiff_argnums=(2, 3))
+def _gamma_sample(key_data, a, log_space, partitionable):
+    return _gamma_program_jit(key_data, a, log_space=log_space, partitionable=partitionable)
+
+
+@_gamma_sample.defjvp
+def _gamma_sample_jvp(log_space, partitionable, primals, tangents):
+    """JAX's implicit reparameterization gradient: d sample / d a from the gamma CDF
+    (lax.random_gamma_grad), not through the rejection loop."""
+    (key_data, a), (_, a_dot) = primals, tangents
+    sample = _gamma_sample(key_data, a, log_space, partitionable)
+    if not log_space:
+        return sample, a_dot * lax.random_gamma_grad(a, sample)
+    # d log(x) = dx / x, where exp(log x) may round to 0: tiny instead, as JAX's.
+    x = lax.exp(sample)
+    x = lax.select(lax.eq(x, jnp.zeros_like(x)), jnp.full_like(x, dtypes.finfo(x.dtype).tiny), x)
+    return sample, a_dot * (lax.random_gamma_grad(a, x) / x)
+
+
 def _gamma(key_data, a, shape, dtype, log_space, partitionable):
     a = jnp.broadcast_to(lax.convert_element_type(a, dtype), shape)
-    return _gamma_program_jit(key_data, a, log_space=log_space, partitionable=partitionable)
+    return _gamma_sample(key_data, a, log_space, partitionable)
 
 
 def _split_in_two(key_data, partitionable):
@@ -1421,14 +1416,12 @@ def _gamma_sampler(name, key, a, shape, dtype, log_space):
     dtype = _user_dtype("gamma", dtype, float, dtypes.is_float, "a float")
     shape = np.shape(a) if shape is None else _canonical_shape(name, shape)
     _check_shape("gamma", shape, np.shape(a))
-    (a,) = _gamma_params(a)
     return _gamma(data, a, shape, dtype, log_space, _partitionable())
 
 
 def gamma(key, a, shape=None, dtype=None):
-    """Standard Gamma(a) floats (unit scale). Their derivative with respect to a (JAX's
-    implicit reparameterization) needs lax.random_gamma_grad, which mirax lacks: it
-    raises NotImplementedError."""
+    """Standard Gamma(a) floats (unit scale), differentiable in a as JAX's (implicit
+    reparameterization)."""
     return _gamma_sampler("gamma", key, a, shape, dtype, False)
 
 
@@ -1443,7 +1436,6 @@ def beta(key, a, b, shape=None, dtype=None):
     dtype = _float_dtype("beta", dtype)
     _check_safe_cast("beta", dtype, a, b)
     shape = _result_shape("beta", shape, a, b)
-    a, b = _gamma_params(a, b)
     partitionable = _partitionable()
     key_a, key_b = _split_in_two(data, partitionable)
     log_gamma_a, log_gamma_b = (_gamma(k, v, shape, dtype, True, partitionable) for k, v in ((key_a, a), (key_b, b)))
@@ -1464,7 +1456,6 @@ def dirichlet(key, alpha, shape=None, dtype=None):
         shape = np.shape(alpha)[:-1]
     else:
         _check_shape("dirichlet", shape, np.shape(alpha)[:-1])
-    (alpha,) = _gamma_params(alpha)
     log_gamma = _gamma(data, alpha, shape + np.shape(alpha)[-1:], dtype, True, _partitionable())
     # jax.nn.softmax's arithmetic (mirax.nn imports this module, so it is spelled here).
     unnormalized = jnp.exp(log_gamma - jnp.max(log_gamma, -1, keepdims=True))
@@ -1478,7 +1469,6 @@ def t(key, df, shape=None, dtype=None):
     dtype = _float_dtype("t", dtype)
     shape = _result_shape("t", shape, df)
     _check_safe_cast("t", dtype, df)
-    (df,) = _gamma_params(df)
     partitionable = _partitionable()
     key_n, key_g = _split_in_two(data, partitionable)
     n = _normal_jit(key_n, shape=shape, dtype=dtype, partitionable=partitionable)
@@ -1499,7 +1489,6 @@ def chisquare(key, df, shape=None, dtype=None):
     dtype = _float_dtype("chisquare", dtype)
     shape = _result_shape("chisquare", shape, df)
     _check_safe_cast("chisquare", dtype, df)
-    (df,) = _gamma_params(df)
     return _chisquare(data, df, shape, dtype, _partitionable())
 
 
@@ -1509,7 +1498,7 @@ def f(key, dfnum, dfden, shape=None, dtype=None):
     dtype = _float_dtype("f", dtype)
     shape = _result_shape("f", shape, dfnum, dfden)
     _check_safe_cast("f", dtype, dfnum, dfden)
-    dfnum, dfden = (lax.convert_element_type(v, dtype) for v in _gamma_params(dfnum, dfden))
+    dfnum, dfden = (lax.convert_element_type(v, dtype) for v in (dfnum, dfden))
     partitionable = _partitionable()
     key_dfd, key_dfn = _split_in_two(data, partitionable)
     chi2_dfn = _chisquare(key_dfn, dfnum, shape, dtype, partitionable)
@@ -1532,7 +1521,7 @@ def generalized_normal(key, p, shape=(), dtype=None):
     shape = _canonical_shape("generalized_normal", shape)
     data, _ = _check_prng_key("generalized_normal", key)
     dtype = dtypes.canonicalize_dtype(float if dtype is None else dtype)
-    (p,) = _gamma_params(to_array(p))  # an array, as in JAX's jit: p ** x is then lax.pow
+    p = to_array(p)  # an array, as in JAX's jit: p ** x is then lax.pow
     return _generalized_normal(data, p, shape, dtype, _partitionable())
 
 
@@ -1542,7 +1531,7 @@ def ball(key, d, p=2, shape=(), dtype=None):
     data, _ = _check_prng_key("ball", key)
     dtype = dtypes.canonicalize_dtype(float if dtype is None else dtype)
     d = operator.index(d)
-    (p,) = _gamma_params(to_array(p))  # an array, as in JAX's jit: p ** x is then lax.pow
+    p = to_array(p)  # an array, as in JAX's jit: p ** x is then lax.pow
     partitionable = _partitionable()
     k1, k2 = _split_in_two(data, partitionable)
     g = _generalized_normal(k1, p, (*shape, d), dtype, partitionable)
