@@ -18,7 +18,7 @@ becomes one more leading batch dimension.
 """
 import numpy as np
 
-from mirax.mlir import arith, complex_d, ir, linalg, math, scf, tensor
+from mirax.mlir import arith, complex_d, linalg, math, tensor
 
 from . import ops, rules
 from .base import MiraxOp, bool_
@@ -27,6 +27,7 @@ from .batching import batch_leading
 from .linear_algebra import LuOp, Scalars, check_matrices, check_square
 from .lowering import constant, empty, for_each_row, for_loop, index, indexed
 from .ops import build
+from .scalar import while_loop as _while_loop
 from .types import ShapedType, is_complex
 from .values import full, type_of
 
@@ -89,20 +90,6 @@ def _for_each_matrix(shape, inits, body):
         return list(inits)
     return for_each_row(shape[:-1], len(shape) - 2, inits,
                         lambda row, *carried: body(lambda i, *j: row(i) + list(j), *carried))
-
-
-def _while_loop(inits, cond, body):
-    """scf.while carrying `inits` while cond(*carried) (an i1) holds; body(*carried)
-    returns the next values."""
-    types = [v.type for v in inits]
-    loop = scf.WhileOp(types, list(inits))
-    before = loop.before.blocks.append(*types)
-    with ir.InsertionPoint(before):
-        scf.ConditionOp(cond(*before.arguments), list(before.arguments))
-    after = loop.after.blocks.append(*types)
-    with ir.InsertionPoint(after):
-        scf.YieldOp(list(body(*after.arguments)))
-    return list(loop.results)
 
 
 def _sum(lower, upper, start, term):
