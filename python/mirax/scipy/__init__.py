@@ -1,2 +1,2 @@
 """mirax.scipy: SciPy's API over mirax arrays, as jax.scipy."""
-from mirax.scipy import linalg, special, stats  # noqa: F401
+from mirax.scipy import linalg, signal, special, stats  # noqa: F401
