@@ -93,16 +93,17 @@ func.func private @k_vmap(tensor<5x2x3x8xf32>, tensor<4x3x3xf32>) -> tensor<5x2x
 // -----
 
 /// An f32 convolution whose patches would take over 4 MiB (PATCH_CHUNK_BYTES): an
-/// scf.for over chunks of 4 images, each gathering its patches and multiplying them
-/// by the kernel into its rows of the product.
+/// scf.for over chunks of 4 images, each padding its images, gathering their patches,
+/// multiplying them by the kernel and putting the product into its images of the result.
 // LOWER-LABEL: func.func @chunked
-//       LOWER:   %[[PADDED:.+]] = tensor.insert_slice {{.*}} : tensor<8x28x28x32xf32> into tensor<8x30x30x32xf32>
-//       LOWER:   scf.for %[[I:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[ACC:.+]] = %{{.+}}) -> (tensor<6272x32xf32>)
-//       LOWER:     %[[IMAGES:.+]] = tensor.extract_slice %[[PADDED]][%[[I]], 0, 0, 0] [4, 30, 30, 32] [1, 1, 1, 1]
-//       LOWER:     %[[PATCHES:.+]] = linalg.generic {{.*}} ins(%[[IMAGES]] : tensor<4x30x30x32xf32>) outs({{.*}} : tensor<1x4x28x28x3x3x32xf32>)
+//       LOWER:   scf.for %[[I:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[ACC:.+]] = %{{.+}}) -> (tensor<8x28x28x32xf32>)
+//       LOWER:     %[[IMAGES:.+]] = tensor.extract_slice %arg0[%[[I]], 0, 0, 0] [4, 28, 28, 32] [1, 1, 1, 1]
+//       LOWER:     %[[PADDED:.+]] = tensor.insert_slice {{.*}} : tensor<4x28x28x32xf32> into tensor<4x30x30x32xf32>
+//       LOWER:     %[[PATCHES:.+]] = linalg.generic {{.*}} ins(%[[PADDED]] : tensor<4x30x30x32xf32>) outs({{.*}} : tensor<1x4x28x28x3x3x32xf32>)
 //       LOWER:     %[[A:.+]] = tensor.reshape %[[PATCHES]]({{.*}}) : (tensor<1x4x28x28x3x3x32xf32>, tensor<2xindex>) -> tensor<3136x288xf32>
 //       LOWER:     %[[PART:.+]] = linalg.matmul ins(%[[A]], {{.*}} : tensor<3136x288xf32>, tensor<288x32xf32>) outs({{.*}} : tensor<3136x32xf32>)
-//       LOWER:     tensor.insert_slice %[[PART]] into %[[ACC]][{{.+}}, 0] [3136, 32] [1, 1]
+//       LOWER:     %[[NHWC:.+]] = tensor.reshape %[[PART]]
+//       LOWER:     tensor.insert_slice %[[NHWC]] into %[[ACC]][%[[I]], 0, 0, 0] [4, 28, 28, 32] [1, 1, 1, 1]
 //       LOWER:   return {{.*}} : tensor<8x28x28x32xf32>
 func.func @chunked(%x: tensor<8x28x28x32xf32>, %w: tensor<3x3x32x32xf32>) -> tensor<8x28x28x32xf32> {
   %0 = "mirax.conv_general_dilated"(%x, %w) {window_strides = array<i64: 1, 1>, padding = array<i64: 1, 1, 1, 1>, lhs_dilation = array<i64: 1, 1>, rhs_dilation = array<i64: 1, 1>, lhs_spec = array<i64: 0, 3, 1, 2>, rhs_spec = array<i64: 3, 2, 0, 1>, out_spec = array<i64: 0, 3, 1, 2>, feature_group_count = 1, batch_group_count = 1} : (tensor<8x28x28x32xf32>, tensor<3x3x32x32xf32>) -> tensor<8x28x28x32xf32>
