@@ -93,14 +93,18 @@ func.func private @k_vmap(tensor<5x2x3x8xf32>, tensor<4x3x3xf32>) -> tensor<5x2x
 // -----
 
 /// An f32 convolution whose patches would take over 4 MiB (PATCH_CHUNK_BYTES): an
-/// scf.for over chunks of 4 images, each padding its images, gathering their patches,
-/// multiplying them by the kernel and putting the product into its images of the result.
+/// scf.for over chunks of 4 images, each padding its images, gathering their patches
+/// (a kernel row's taps and features as one run of 3 * 32 elements of the input seen
+/// as (n, h, w * c)), multiplying them by the kernel and putting the product into its
+/// images of the result.
+// LOWER-DAG:   #[[RUNS:.+]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1 + d3, d2 * 32 + d4)>
 // LOWER-LABEL: func.func @chunked
 //       LOWER:   scf.for %[[I:.+]] = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%[[ACC:.+]] = %{{.+}}) -> (tensor<8x28x28x32xf32>)
 //       LOWER:     %[[IMAGES:.+]] = tensor.extract_slice %arg0[%[[I]], 0, 0, 0] [4, 28, 28, 32] [1, 1, 1, 1]
 //       LOWER:     %[[PADDED:.+]] = tensor.insert_slice {{.*}} : tensor<4x28x28x32xf32> into tensor<4x30x30x32xf32>
-//       LOWER:     %[[PATCHES:.+]] = linalg.generic {{.*}} ins(%[[PADDED]] : tensor<4x30x30x32xf32>) outs({{.*}} : tensor<1x4x28x28x3x3x32xf32>)
-//       LOWER:     %[[A:.+]] = tensor.reshape %[[PATCHES]]({{.*}}) : (tensor<1x4x28x28x3x3x32xf32>, tensor<2xindex>) -> tensor<3136x288xf32>
+//       LOWER:     %[[ROWS:.+]] = tensor.reshape %[[PADDED]]({{.*}}) : (tensor<4x30x30x32xf32>, tensor<3xindex>) -> tensor<4x30x960xf32>
+//       LOWER:     %[[PATCHES:.+]] = linalg.generic {indexing_maps = [#[[RUNS]], {{.*}}]{{.*}} ins(%[[ROWS]] : tensor<4x30x960xf32>) outs({{.*}} : tensor<4x28x28x3x96xf32>)
+//       LOWER:     %[[A:.+]] = tensor.reshape %[[PATCHES]]({{.*}}) : (tensor<4x28x28x3x96xf32>, tensor<2xindex>) -> tensor<3136x288xf32>
 //       LOWER:     %[[PART:.+]] = linalg.matmul ins(%[[A]], {{.*}} : tensor<3136x288xf32>, tensor<288x32xf32>) outs({{.*}} : tensor<3136x32xf32>)
 //       LOWER:     %[[NHWC:.+]] = tensor.reshape %[[PART]]
 //       LOWER:     tensor.insert_slice %[[NHWC]] into %[[ACC]][%[[I]], 0, 0, 0] [4, 28, 28, 32] [1, 1, 1, 1]
