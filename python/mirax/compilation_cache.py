@@ -2,15 +2,18 @@
 so that another process running the same program (a test suite, a restarted notebook)
 loads it instead of compiling it again.
 
-An entry's key is a hash of everything that changes the code: the program (its mirax
-text and entry), mirax's own sources, the MLIR and LLVM versions, and the host CPU
+An entry's key is a hash of everything that changes the code: the program (its
+linalg-stage text, what mirax's rules made of it, and its entry), mirax's own sources, the MLIR and LLVM versions, and the host CPU
 and its features. An entry is one file: a magic line, the SHA-256 of the payload and
 the payload (a JSON line of metadata, then the object code); a file that does not
 check out (truncated, corrupt, from another format) is ignored, deleted and compiled
 again. Writers write a temporary file and rename it into place, so concurrent
-processes never read a partial entry. The directory is bounded: past
-"mirax_compilation_cache_max_size" bytes the least recently used entries go (use is
-the modification time, which a load refreshes).
+processes never read a partial entry. The directory is bounded: entries are spread
+over SHARDS subdirectories by their key's first two hex digits, and past its share of
+"mirax_compilation_cache_max_size" bytes a subdirectory's least recently used entries
+go (use is the modification time, which a load refreshes); a write looks at its own
+subdirectory only, so it costs the same with a cache of a hundred entries or a
+hundred thousand.
 
 The directory is mirax.config's "mirax_compilation_cache_dir": $MIRAX_CACHE_DIR if
 set, else ~/.cache/mirax ($XDG_CACHE_HOME/mirax); "" or None turns the cache off.
@@ -27,6 +30,7 @@ from mirax.config import config
 
 MAGIC = b"mirax compiled object 1\n"
 _DIGEST = hashlib.sha256().digest_size
+SHARDS = 256  # subdirectories, one per value of a key's first two hex digits
 
 
 def directory():
@@ -52,7 +56,7 @@ def _fingerprint():
 
 
 def key(text, entry):
-    """The key of the program `text` (its mirax module) compiled for its function `entry`."""
+    """The key of the program `text` (its linalg-stage module) compiled for its function `entry`."""
     return hashlib.sha256(f"{_fingerprint()}\0{entry}\0{text}".encode()).hexdigest()
 
 
@@ -61,7 +65,7 @@ def load(key):
     root = directory()
     if root is None:
         return None
-    path = root / key
+    path = root / key[:2] / key
     try:
         data = path.read_bytes()
     except OSError:
@@ -92,20 +96,21 @@ def store(key, meta, code):
     if root is None:
         return
     payload = json.dumps(meta).encode() + b"\n" + code
+    shard = root / key[:2]
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=root, prefix=".tmp-", delete=False) as f:
+        shard.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=shard, prefix=".tmp-", delete=False) as f:
             f.write(MAGIC + hashlib.sha256(payload).digest() + payload)
-        os.replace(f.name, root / key)
-        _evict(root, config.read("mirax_compilation_cache_max_size"))
+        os.replace(f.name, shard / key)
+        _evict(shard, config.read("mirax_compilation_cache_max_size") // SHARDS)
     except OSError:
         pass
 
 
-def _evict(root, max_size):
-    """Delete the least recently used entries until the rest fit in `max_size` bytes."""
+def _evict(shard, max_size):
+    """Delete the shard's least recently used entries until the rest fit in `max_size` bytes."""
     entries = []
-    for path in root.iterdir():
+    for path in shard.iterdir():
         try:
             stat = path.stat()
         except OSError:  # deleted by another process meanwhile

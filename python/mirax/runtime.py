@@ -552,18 +552,25 @@ class Executable:
     empty = staticmethod(np.empty)  # the output buffers
     runtime_functions = ()  # host functions called by code that the LLVM translation adds
 
-    def __init__(self, module, entry, num_inputs, out_types, cache_key=None):
+    def __init__(self, module, entry, num_inputs, out_types, cached=False):
+        """`cached`: through the persistent cache, keyed by the linalg-stage text: what
+        mirax's own rules (derivation, lowering) made of the program, so that a rule
+        changed at run time (a test's monkeypatch) never meets code compiled with the
+        old one, while the upstream pipeline and LLVM, most of the time, are saved."""
         self._out_types = [(tuple(t.shape), t.dtype) for t in out_types]
-        cached = cached_entry_point(cache_key, num_inputs + len(out_types)) if cache_key else None
-        if cached is not None:
-            stats["cache_loads"] += 1
-            self._engine, self._entry, self._calls_host = cached
-            return
+        num_args = num_inputs + len(out_types)
         with context():
             lower_to_linalg(module)
+            cache_key = compilation_cache.key(str(module), entry) if cached else None
+        found = cached_entry_point(cache_key, num_args) if cache_key else None
+        if found is not None:
+            stats["cache_loads"] += 1
+            self._engine, self._entry, self._calls_host = found
+            return
+        with context():
             self.lower(module)
-        self._engine, self._entry, self._calls_host = entry_point(
-            module, entry, num_inputs + len(out_types), self.runtime_functions, cache_key)
+        self._engine, self._entry, self._calls_host = entry_point(module, entry, num_args, self.runtime_functions,
+                                                                  cache_key)
 
     def __call__(self, inputs):
         # The buffers' addresses are the entry's arguments: each call passes its own. (Loops,
@@ -641,11 +648,11 @@ def compile(module, text, entry, num_inputs, out_types, backend=None):
         executable = _executables.get(key)
         if executable is None:
             _prepare_process()
-            executable = _executables[key] = _compile(copy(module), text, entry, num_inputs, out_types, backend)
+            executable = _executables[key] = _compile(copy(module), entry, num_inputs, out_types, backend)
     return executable
 
 
-def _compile(module, text, entry, num_inputs, out_types, backend):
+def _compile(module, entry, num_inputs, out_types, backend):
     stats["compiles"] += 1
     with context():
         entry_func = next(op for op in module.body.operations if op.attributes["sym_name"].value == entry)
@@ -659,8 +666,7 @@ def _compile(module, text, entry, num_inputs, out_types, backend):
         return EXECUTABLES["gpu"](module, entry, num_inputs, out_types)
     if has_empty:
         return DescriptorExecutable(module, entry, num_inputs, out_types)
-    cache_key = compilation_cache.key(text, entry) if compilation_cache.directory() else None
-    return Executable(module, entry, num_inputs, out_types, cache_key)
+    return Executable(module, entry, num_inputs, out_types, cached=compilation_cache.directory() is not None)
 
 
 def clear_caches():

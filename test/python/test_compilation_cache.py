@@ -61,7 +61,8 @@ def _compile_and_run(scale):
 
 
 def _entries(directory):
-    return sorted(p for p in directory.iterdir() if not p.name.startswith(".tmp-"))
+    return sorted((p for p in directory.rglob("*") if p.is_file() and not p.name.startswith(".tmp-")),
+                  key=lambda p: p.name)
 
 
 def test_an_entry_is_loaded_in_place_of_compiling(cache_dir):
@@ -134,20 +135,22 @@ def _write_and_read(directory, seed):
 def test_concurrent_writers_never_leave_a_partial_entry(tmp_path, monkeypatch):
     with multiprocessing.get_context("spawn").Pool(4) as pool:
         assert all(pool.starmap(_write_and_read, [(str(tmp_path), seed) for seed in range(1, 5)]))
-    assert [p.name for p in tmp_path.iterdir()] == ["shared"]  # no temporary file left
+    assert [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()] == ["sh/shared"]
     monkeypatch.setitem(config._values, "mirax_compilation_cache_dir", str(tmp_path))
     meta, code = compilation_cache.load("shared")
     assert len(code) == meta["size"] and len(set(code)) == 1
 
 
 def test_the_least_recently_used_entries_go_past_the_size_bound(cache_dir, monkeypatch):
-    monkeypatch.setitem(config._values, "mirax_compilation_cache_max_size", 3500)  # three entries
-    for i, name in enumerate(["a", "b", "c"]):
+    """Each shard (a key's first two hex digits) keeps its share of the bound."""
+    monkeypatch.setitem(config._values, "mirax_compilation_cache_max_size", 3500 * compilation_cache.SHARDS)
+    for i, name in enumerate(["ab1", "ab2", "ab3"]):  # three entries fit in a share
         compilation_cache.store(name, {}, b"x" * 1000)
-        os.utime(cache_dir / name, (1000 + i, 1000 + i))
-    compilation_cache.load("a")  # used: now the most recent
-    compilation_cache.store("d", {}, b"x" * 1000)
-    assert [p.name for p in _entries(cache_dir)] == ["a", "c", "d"]
+        os.utime(cache_dir / "ab" / name, (1000 + i, 1000 + i))
+    compilation_cache.store("cd1", {}, b"x" * 1000)  # another shard: nothing of ab's goes
+    compilation_cache.load("ab1")  # used: now the most recent
+    compilation_cache.store("ab4", {}, b"x" * 1000)
+    assert [p.name for p in _entries(cache_dir)] == ["ab1", "ab3", "ab4", "cd1"]
 
 
 def test_off_or_unwritable_the_cache_is_skipped(tmp_path, monkeypatch):
