@@ -173,6 +173,41 @@ def test_grads_against_jax(name):
     assert_close(got, want, rtol=1e-4, atol=1e-4)
 
 
+# The lowering that gathers patches a chunk at a time (patches over PATCH_CHUNK_BYTES,
+# lowered here to 16,000 so that small shapes take it): layouts with the batch outermost
+# or not, strides, negative padding and both dilations; forward and both gradients.
+CHUNKED = {
+    "nchw_same": ((4, 3, 8, 8), (5, 3, 3, 3), dict(window_strides=(1, 1), padding="SAME")),
+    "negative_pads": ((4, 3, 9, 10), (5, 3, 3, 3), dict(window_strides=(1, 1), padding=((-1, 2), (1, -3)))),
+    "nhwc_strided": ((4, 16, 16, 3), (3, 3, 3, 5), dict(window_strides=(2, 2), padding="SAME", dimension_numbers=NHWC)),
+    "chwn_input": ((3, 8, 8, 4), (5, 3, 3, 3), dict(window_strides=(1, 1), padding="SAME",
+                                                    dimension_numbers=("CHWN", "OIHW", "NCHW"))),
+    "rhs_dilation_cnhw_out": ((4, 3, 8, 8), (5, 3, 3, 3), dict(window_strides=(1, 1), padding="SAME",
+                                                               rhs_dilation=(2, 2),
+                                                               dimension_numbers=("NCHW", "OIHW", "CNHW"))),
+    "lhs_dilation": ((4, 3, 4, 4), (5, 3, 3, 3), dict(window_strides=(1, 1), padding=((1, 2), (1, 2)),
+                                                      lhs_dilation=(2, 2))),
+    "long_kernel_gradient": ((8, 4, 24, 24), (3, 4, 3, 3), dict(window_strides=(1, 1), padding="SAME")),
+}
+
+
+@pytest.mark.parametrize("name", CHUNKED)
+def test_chunked_patches_against_jax(name, monkeypatch):
+    from mirax.dialect import convolution
+    monkeypatch.setattr(convolution, "PATCH_CHUNK_BYTES", 16000)
+    lhs, rhs, kwargs = CHUNKED[name]
+    x, w = rand(lhs, np.float32, 1), rand(rhs, np.float32, 2)
+
+    def loss(lax, np_, a, b):
+        return np_.sum(np_.sin(conv(lax, a, b, kwargs)))
+
+    assert_close(mirax.jit(lambda a, b: conv(mlax, a, b, kwargs))(x, w), conv(jlax, x, w, kwargs),
+                 rtol=1e-5, atol=1e-5)
+    got = mirax.jit(mirax.grad(lambda a, b: loss(mlax, mjnp, a, b), argnums=(0, 1)))(x, w)
+    want = jax.grad(lambda a, b: loss(jlax, jjnp, a, b), argnums=(0, 1))(x, w)
+    assert_close(got, want, rtol=1e-4, atol=1e-4)
+
+
 # Both transpose rules' group handling and the dilations; each check compiles many
 # programs, so fewer cases.
 @pytest.mark.parametrize("name", ["dilations", "depthwise_nhwc", "batch_groups"])
