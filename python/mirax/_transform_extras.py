@@ -22,7 +22,7 @@ import numpy as np
 
 from mirax import core
 from mirax.ad import jacrev
-from mirax.api import check_callable, trace_flat
+from mirax.api import array_like, check_callable, trace_flat
 from mirax.callback import ShapeDtypeStruct
 from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
 from mirax.custom_derivatives import custom_vjp
@@ -164,18 +164,10 @@ def _trace(fun, tree, avals, name):
     try:
         out_leaves = [to_array(x) for x in out_leaves]
     except TypeError:
-        bad = next(x for x in out_leaves if not core.is_array(x) and not _array_like(x))
+        bad = next(x for x in out_leaves if not core.is_array(x) and not array_like(x))
         raise TypeError(with_source(f"{name} returned a value of type {type(bad)}, which is not a valid JAX type")) \
             from None
     return trace.finish(out_leaves), out_tree
-
-
-def _array_like(x):
-    try:
-        to_array(x)
-        return True
-    except TypeError:
-        return False
 
 
 # ----------------------------------------------------------------------------- custom_gradient

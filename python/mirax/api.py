@@ -51,7 +51,7 @@ def trace_flat(fun, in_tree, in_avals, name, concrete=None, differentiated=False
         out = fun(*args, **kwargs)
     leaves, out_tree = tree_flatten(out)
     for leaf in leaves:
-        if not _array_like(leaf):
+        if not array_like(leaf):
             raise TypeError(with_source(
                 f"Value {leaf!r} with type {type(leaf)} is not a valid JAX type: {name} must return arrays "
                 f"(or pytrees of arrays)"))
@@ -137,12 +137,13 @@ def arguments_to_arrays(fun_name, leaves):
     try:
         return [to_array(x) for x in leaves]
     except TypeError:
-        bad = next(x for x in leaves if not _array_like(x))
+        bad = next(x for x in leaves if not array_like(x))
         raise TypeError(with_source(
             f"Argument {bad!r} of type {type(bad)} is not a valid JAX type (in a call of {fun_name})")) from None
 
 
-def _array_like(x):
+def array_like(x):
+    """Whether x converts to an Array (a valid JAX type)."""
     try:
         to_array(x)
         return True
