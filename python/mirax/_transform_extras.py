@@ -37,24 +37,14 @@ __all__ = ["block_until_ready", "closure_convert", "copy_to_host_async", "custom
 float0 = np.dtype([("float0", np.void, 0)])  # JAX's dtype of integer values' tangents
 
 
-class ShapedArray:
-    """An array's abstract type, as jax.core.ShapedArray: shape, dtype, weak type."""
+class ShapedArray(core.Aval):
+    """An array's abstract type, as jax.core.ShapedArray: core.Aval (shape, dtype, weak
+    type) printed as JAX prints it."""
 
-    __slots__ = ("shape", "dtype", "weak_type")
-
-    def __init__(self, shape, dtype, weak_type=False):
-        self.shape, self.dtype, self.weak_type = tuple(shape), np.dtype(dtype), bool(weak_type)
-
-    @property
-    def ndim(self):
-        return len(self.shape)
-
-    @property
-    def size(self):
-        return int(np.prod(self.shape, dtype=np.int64))
+    __slots__ = ()
 
     def str_short(self, short_dtypes=False, mesh_axis_types=False):
-        return core.Aval(self.shape, self.dtype).str_short() if short_dtypes else \
+        return super().str_short() if short_dtypes else \
             f"{self.dtype.name}[{','.join(map(str, self.shape))}]"
 
     def __str__(self):
@@ -63,12 +53,11 @@ class ShapedArray:
     def __repr__(self):
         return f"ShapedArray({self.str_short()}{', weak_type=True' if self.weak_type else ''})"
 
-    def __eq__(self, other):
-        return type(other) is ShapedArray and (self.shape, self.dtype, self.weak_type) == (
-            other.shape, other.dtype, other.weak_type)
+    def __eq__(self, other):  # not equal to a plain Aval (a tuple) of the same fields
+        return type(other) is ShapedArray and tuple.__eq__(self, other)
 
     def __hash__(self):
-        return hash((self.shape, self.dtype, self.weak_type))
+        return tuple.__hash__(self)
 
 
 def typeof(x):
