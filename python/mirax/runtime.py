@@ -429,7 +429,7 @@ def entry_point(module, callee, num_args, also=(), cache_key=None):
         host_symbols = _register_runtime(engine, module, also)
     address = ctypes.c_void_p()
     _call_packed(engine, "mirax_entry_address", [ctypes.c_void_p(ctypes.addressof(address))])  # compiles it
-    entry = ctypes.CFUNCTYPE(ctypes.c_int64, *[ctypes.c_void_p] * num_args)(address.value)
+    entry = _entry_function(address.value, num_args)
     if cache_key is not None:
         with tempfile.TemporaryDirectory() as scratch:
             path = os.path.join(scratch, "program.o")
@@ -437,6 +437,12 @@ def entry_point(module, callee, num_args, also=(), cache_key=None):
             with open(path, "rb") as f:
                 compilation_cache.store(cache_key, {"host": host_symbols}, f.read())
     return engine, entry, bool(host_symbols)
+
+
+def _entry_function(address, num_args):
+    """The entry at `address` as a ctypes function of `num_args` pointers, returning the
+    size of a failed allocation or 0."""
+    return ctypes.CFUNCTYPE(ctypes.c_int64, *[ctypes.c_void_p] * num_args)(address)
 
 
 @functools.cache
@@ -460,16 +466,13 @@ def cached_entry_point(cache_key, num_args):
     if not all(symbol in _host_functions for symbol in meta["host"]):
         return None
     llvm = _llvmlite()
-    symbols = dict(_checked_allocator()[1])
-    symbols.update((symbol, ctypes.cast(_host_functions[symbol], ctypes.c_void_p)) for symbol in meta["host"])
-    for symbol, address in symbols.items():  # resolved when the object is finalized
+    for symbol, address in _runtime_symbols(meta["host"]).items():  # resolved when the object is finalized
         llvm.add_symbol(symbol, address.value)
     # The engine owns its target machine (and frees it): one each.
     engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), llvm.Target.from_default_triple().create_target_machine())
     engine.add_object_file(llvm.ObjectFileRef.from_data(code))
     engine.finalize_object()
-    entry = ctypes.CFUNCTYPE(ctypes.c_int64, *[ctypes.c_void_p] * num_args)(engine.get_function_address("mirax_entry"))
-    return engine, entry, bool(meta["host"])
+    return engine, _entry_function(engine.get_function_address("mirax_entry"), num_args), bool(meta["host"])
 
 
 def _out_of_memory(size):
@@ -508,14 +511,19 @@ def _register_runtime(engine, module, also=()):
     """Resolve the checked allocator's functions, the host functions `module` (LLVM
     dialect) declares and those in `also` (which its translation to LLVM IR calls) for
     `engine`; the host functions it calls."""
-    for symbol, address in _checked_allocator()[1].items():
-        engine.raw_register_runtime(symbol, address)
     declared = [op.attributes["sym_name"].value for op in module.body.operations
                 if op.operation.name == "llvm.func" and not op.regions[0].blocks]
     host = [symbol for symbol in declared + list(also) if symbol in _host_functions]
-    for symbol in host:
-        engine.raw_register_runtime(symbol, ctypes.cast(_host_functions[symbol], ctypes.c_void_p))
+    for symbol, address in _runtime_symbols(host).items():
+        engine.raw_register_runtime(symbol, address)
     return host
+
+
+def _runtime_symbols(host):
+    """{symbol: address} of the checked allocator's functions and the host functions `host`."""
+    symbols = dict(_checked_allocator()[1])
+    symbols.update((symbol, ctypes.cast(_host_functions[symbol], ctypes.c_void_p)) for symbol in host)
+    return symbols
 
 
 def _raise_host_errors():
