@@ -20,18 +20,23 @@ def logpdf(x, df, loc=0, scale=1):
 def pdf(x, df, loc=0, scale=1):
     return lax.exp(logpdf(x, df, loc, scale))
 
-def cdf(x, df, loc=0, scale=1):
-    x, df, loc, scale = promote_args_inexact('chi2.cdf', x, df, loc, scale)
+def _gamma_arguments(name, x, df, loc, scale):
+    """(df / 2, (x - loc) / (2 scale) clamped to [0, inf]): the incomplete gamma
+    functions' arguments of chi2's cdf and sf."""
+    x, df, loc, scale = promote_args_inexact(name, x, df, loc, scale)
     two = _lax_const(scale, 2)
-    return gammainc(lax.div(df, two), lax.clamp(_lax_const(x, 0), lax.div(lax.sub(x, loc), lax.mul(scale, two)), _lax_const(x, np.inf)))
+    return lax.div(df, two), lax.clamp(_lax_const(x, 0), lax.div(lax.sub(x, loc), lax.mul(scale, two)),
+                                       _lax_const(x, np.inf))
+
+
+def cdf(x, df, loc=0, scale=1):
+    return gammainc(*_gamma_arguments('chi2.cdf', x, df, loc, scale))
 
 def logcdf(x, df, loc=0, scale=1):
     return lax.log(cdf(x, df, loc, scale))
 
 def sf(x, df, loc=0, scale=1):
-    x, df, loc, scale = promote_args_inexact('chi2.sf', x, df, loc, scale)
-    two = _lax_const(scale, 2)
-    return gammaincc(lax.div(df, two), lax.clamp(_lax_const(x, 0), lax.div(lax.sub(x, loc), lax.mul(scale, two)), _lax_const(x, np.inf)))
+    return gammaincc(*_gamma_arguments('chi2.sf', x, df, loc, scale))
 
 def logsf(x, df, loc=0, scale=1):
     return lax.log(sf(x, df, loc, scale))
