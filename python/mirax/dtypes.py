@@ -48,6 +48,23 @@ _bf16, _f16, _f32, _f64, _c64, _c128 = SUPPORTED_DTYPES[9:]
 
 _TO_32BIT = {_i64: _i32, _u64: _u32, _f64: _f32, _c128: _c64}
 
+# Trivial vector space dtype of the tangents of integer and bool values, as JAX's.
+float0 = np.dtype([("float0", np.void, 0)])
+
+
+class extended(np.generic):  # noqa: N801 (JAX's name)
+    """Scalar class for extended dtypes (never instantiated): jnp.issubdtype(key.dtype,
+    dtypes.extended) is true of PRNG key arrays."""
+
+
+class prng_key(extended):  # noqa: N801 (JAX's name)
+    """Scalar class for PRNG key dtypes (never instantiated), for jnp.issubdtype."""
+
+
+class TypePromotionError(ValueError):
+    """Raised when JAX type promotion fails."""
+
+
 # The weak categories of the lattice are the Python types themselves, as in JAX.
 _WEAK_TYPES = (int, float, complex)
 
@@ -275,6 +292,9 @@ def result_type(*args, return_weak_type_flag=False):
 def _scalar_type(x):
     if isinstance(x, type) and issubclass(x, np.generic):
         return x
+    extended_type = getattr(x, "type", None)  # a key dtype's is prng_key
+    if isinstance(extended_type, type) and issubclass(extended_type, extended):
+        return extended_type
     return np.dtype(x).type
 
 
@@ -288,6 +308,30 @@ def issubdtype(a, b):
 
 finfo = ml_dtypes.finfo
 iinfo = ml_dtypes.iinfo
+
+
+def itemsize_bits(dtype):
+    """Number of bits per element for the dtype (a bool takes a byte)."""
+    if dtype is None:
+        raise ValueError("dtype cannot be None.")
+    if np.dtype(dtype) == _b1:
+        return 8
+    if is_integer(dtype):
+        return iinfo(dtype).bits
+    if is_float(dtype):
+        return finfo(dtype).bits
+    if is_complex(dtype):
+        return 2 * finfo(dtype).bits
+    raise ValueError(f"unexpected input: {dtype=}")
+
+
+def scalar_type_of(x):
+    """The Python scalar type (bool, int, float or complex) of a value's dtype."""
+    typ = dtype(x)
+    for kind, scalar_type in ((np.bool_, bool), (np.integer, int), (np.floating, float), (np.complexfloating, complex)):
+        if issubdtype(typ, kind):
+            return scalar_type
+    raise TypeError(f"Invalid scalar value {x}")
 
 
 def is_float(dtype):
