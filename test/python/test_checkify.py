@@ -155,3 +155,54 @@ def test_nested_checks_are_refused_clearly():
         return mirax.lax.cond(x > 0, lambda x: (mcheckify.check(x > 1, "in cond"), x)[1], lambda x: x, x)
     with pytest.raises(NotImplementedError, match="checkify the inner function"):
         mcheckify.checkify(f)(1.0)
+
+
+# ----------------------------------------------------------------------------- automatic checks
+
+AUTOMATIC = {
+    "sin of inf": (lambda m, np_: np_.sin, "nan_checks", (np.inf,)),
+    "first nan wins": (lambda m, np_: lambda x: np_.sin(x) + np_.log(x), "nan_checks", (-1.0,)),
+    "sqrt of a vector": (lambda m, np_: np_.sqrt, "float_checks", (np.array([1.0, -1.0], np.float32),)),
+    "no nan": (lambda m, np_: np_.sqrt, "float_checks", (np.array([1.0, 4.0], np.float32),)),
+    "integer division": (lambda m, np_: lambda x, y: x / y, "div_checks",
+                         (np.array([1, 2], np.int32), np.array([1, 0], np.int32))),
+    "floor division": (lambda m, np_: lambda x, y: x // y, "div_checks",
+                       (np.array([1, 2], np.int32), np.array([1, 0], np.int32))),
+    "float division by zero": (lambda m, np_: lambda x: np_.sin(x) / x, "float_checks", (np.float32(0),)),
+    "index past the end": (lambda m, np_: lambda x, i: x[i], "index_checks", (np.arange(3.0), np.int32(5))),
+    "index before the start": (lambda m, np_: lambda x, i: x[i], "index_checks", (np.arange(3.0), np.int32(-5))),
+    "negative index in bounds": (lambda m, np_: lambda x, i: x[i], "index_checks", (np.arange(3.0), np.int32(-1))),
+    "at get": (lambda m, np_: lambda x, i: x.at[i].get(), "all_checks", (np.arange(3.0), np.int32(3))),
+    "dynamic_slice": (lambda m, np_: lambda x, i: m.lax.dynamic_slice(x, (i,), (2,)), "index_checks",
+                      (np.arange(3.0), np.int32(2))),
+    "dynamic_update_slice": (lambda m, np_: lambda x, i: m.lax.dynamic_update_slice(x, np_.ones(2), (i,)),
+                             "automatic_checks", (np.arange(3.0), np.int32(2))),
+    "take": (lambda m, np_: lambda x, i: np_.take(x, i), "index_checks",
+             (np.arange(6.0).reshape(2, 3), np.array([[7, 1]], np.int32))),
+}
+
+
+@pytest.mark.parametrize("name", AUTOMATIC)
+@pytest.mark.parametrize("jit", [False, True], ids=["checkify", "jit(checkify)"])
+def test_automatic_checks(name, jit):
+    function, errors, args = AUTOMATIC[name]
+
+    def program(m, np_, checkify):
+        checked = checkify.checkify(function(m, np_), errors=getattr(checkify, errors))
+        err, out = (m.jit(checked) if jit else checked)(*map(np_.asarray, args))
+        return err.get(), out
+    same(program)
+
+
+def test_automatic_checks_per_batch_element():
+    def program(m, np_, checkify):
+        checked = checkify.checkify(lambda x: np_.log(x), errors=checkify.nan_checks)
+        err, out = m.vmap(checked)(np_.array([1.0, -1.0, 2.0, -3.0]))
+        return err.get(), out
+    same(program)
+
+
+def test_automatic_checks_in_nested_traces_are_refused_clearly():
+    checked = mcheckify.checkify(lambda x: mirax.vmap(mjnp.sin)(x), errors=mcheckify.nan_checks)
+    with pytest.raises(NotImplementedError, match="cannot check the sin op"):
+        checked(mjnp.array([1.0, np.inf]))

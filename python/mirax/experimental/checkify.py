@@ -62,13 +62,14 @@ class DivisionByZeroError(JaxException):
 
 
 class OOBError(JaxException):
-    def __init__(self, primitive_name, operand_shape, index, axis, size):
+    def __init__(self, primitive_name, operand_shape, payload):
         super().__init__()
-        self.prim, self.operand_shape, self._payload = primitive_name, operand_shape, (index, axis, size)
+        self.prim, self.operand_shape, self._payload = primitive_name, operand_shape, payload
 
     def __str__(self):
-        return (f"out-of-bounds indexing for array of shape {self.operand_shape}: index {self._payload[0]} is out "
-                f"of bounds for axis {self._payload[1]} with size {self._payload[2]}. ")
+        index, axis, size = np.asarray(self._payload)
+        return (f"out-of-bounds indexing for array of shape {self.operand_shape}: index {index} is out of bounds "
+                f"for axis {axis} with size {size}. ")
 
 
 class BatchedError(JaxException):
@@ -158,6 +159,7 @@ class _Context:
         self.enabled, self.trace = enabled, trace
         self.failed, self.code = np.False_, np.int32(-1)
         self.payloads, self.errors = [], []
+        self.checking = False
 
     def add(self, failed, code, payloads, errors):
         """Merge an error state (codes relative to its own `errors`): the first failure wins."""
@@ -167,9 +169,78 @@ class _Context:
         self.payloads.extend(payloads)
         self.errors.extend(errors)
 
+    def check_op(self, op_cls, operands, results, params):
+        """Trace.on_bind: the enabled automatic checks of an op just bound."""
+        name = op_cls.OPERATION_NAME.split(".", 1)[1]
+        checks = []
+        if DivisionByZeroError in self.enabled and name == "div":
+            checks.append((DivisionByZeroError, lambda: (jnp.any(operands[1] == 0), ()), ()))
+        if NaNError in self.enabled and name in _NAN_PRIMITIVES:
+            checks.append((NaNError, lambda: (_any_nan(results), ()), (name,)))
+        if OOBError in self.enabled and name in _OOB_CHECKS:
+            shape = operands[_OOB_OPERAND[name]].aval.shape
+            checks.append((OOBError, lambda: _OOB_CHECKS[name](operands, params), (name, shape)))
+        if not checks or self.checking:
+            return
+        if current_trace() is not self.trace:
+            raise NotImplementedError(
+                f"mirax's checkify cannot check the {name} op inside a transformation or control-flow construct "
+                "(grad, vmap, lax.cond, lax.scan, lax.while_loop, ...) nested inside the checkified function")
+        self.checking = True  # the checks' own ops are not checked
+        try:
+            for error_class, failed_and_payload, static in checks:
+                failed, payload = failed_and_payload()
+                self.add(failed, np.int32(0), [payload], [(error_class, static)])
+        finally:
+            self.checking = False
+
     def error(self):
         return Error(jnp.asarray(self.failed), jnp.asarray(self.code, np.int32), tuple(self.payloads),
                      tuple(self.errors))
+
+
+# JAX's primitives that can generate a NaN, by mirax's op names (div, with div_checks first).
+_NAN_PRIMITIVES = frozenset(
+    "acos acosh add asin asinh atan2 atan atanh bessel_i0e bessel_i1e cbrt conv_general_dilated cos cosh cummax "
+    "cummin cumprod cumsum digamma div dot_general erf_inv erf erfc exp expm1 fft igamma_grad_a igamma igammac "
+    "integer_pow lgamma log1p log logistic mul pad pow reduce_prod reduce_sum reduce_window "
+    "regularized_incomplete_beta rem rsqrt sin sinh sqrt sub tan tanh".split())
+
+
+def _any_nan(results):
+    return jnp.any(jnp.array([jnp.any(jnp.isnan(x)) for x in results if jnp.issubdtype(x.dtype, np.inexact)]))
+
+
+def _oob_payload(oob_mask, indices, dims_map, operand_shape):
+    """JAX's payload: the first out-of-bounds index, its axis and that axis's size."""
+    flat = jnp.argmin(jnp.logical_not(oob_mask))
+    axis = jnp.array(dims_map, np.int32)[jnp.unravel_index(flat, indices.shape)[-1]]
+    return jnp.array([jnp.ravel(indices)[flat], axis, jnp.array(operand_shape, np.int32)[axis]], np.int32)
+
+
+def _window_oob(starts, window, shape):
+    """Out of bounds (and payload) of windows of `window` at `starts` in `shape`."""
+    starts = jnp.stack([jnp.asarray(s) for s in starts])
+    mask = (starts < 0) | (starts + np.array(window, starts.dtype) > np.array(shape, starts.dtype))
+    return jnp.any(mask), (_oob_payload(mask, starts, range(len(shape)), shape),)
+
+
+def _gather_oob(operands, params):
+    operand, indices = operands[0], operands[1]
+    index_map = np.array(params["start_index_map"], int)
+    upper = np.array(operand.aval.shape)[index_map] - np.array(params["slice_sizes"])[index_map]
+    mask = (indices < 0) | (indices > upper.astype(indices.dtype))
+    return jnp.any(mask), (_oob_payload(mask, indices, params["start_index_map"], operand.aval.shape),)
+
+
+_OOB_OPERAND = {"gather": 0, "dynamic_slice": -1, "dynamic_update_slice": -2}
+_OOB_CHECKS = {
+    "gather": _gather_oob,
+    "dynamic_slice": lambda operands, params: _window_oob(operands[:-1], params["slice_sizes"],
+                                                          operands[-1].aval.shape),
+    "dynamic_update_slice": lambda operands, params: _window_oob(operands[:-2], operands[-1].aval.shape,
+                                                                 operands[-2].aval.shape),
+}
 
 
 def _context():
@@ -203,6 +274,11 @@ def checkify(f, errors=user_checks):
                 full[i] = x
             args, kwargs = tree_unflatten(tree, full)
             context = _Context(errors, current_trace())
+            if errors - user_checks:
+                if context.trace is None:
+                    raise NotImplementedError("mirax's checkify: the automatic checks (nan, div, index) under "
+                                              "disable_jit")
+                context.trace.on_bind = context.check_op
             _checking.contexts.append(context)
             api.inlining.depth += 1
             try:
