@@ -179,6 +179,13 @@ AUTOMATIC = {
                              "automatic_checks", (np.arange(3.0), np.int32(2))),
     "take": (lambda m, np_: lambda x, i: np_.take(x, i), "index_checks",
              (np.arange(6.0).reshape(2, 3), np.array([[7, 1]], np.int32))),
+    "at set": (lambda m, np_: lambda x, i: x.at[i].set(1.0), "index_checks", (np.arange(3.0), np.int32(5))),
+    "at add": (lambda m, np_: lambda x, i: x.at[i].add(1.0), "index_checks", (np.arange(3.0), np.int32(-7))),
+    "at mul of nan": (lambda m, np_: lambda x, i: x.at[i].mul(np.nan), "all_checks", (np.arange(3.0), np.int32(1))),
+    "at max of rows": (lambda m, np_: lambda x, i: x.at[i].max(1.0), "all_checks",
+                       (np.arange(6.0).reshape(2, 3), np.array([1, 4], np.int32))),
+    "scatter without index checks": (lambda m, np_: lambda x, i: x.at[i].mul(np.nan), "nan_checks",
+                                     (np.arange(3.0), np.int32(1))),
 }
 
 

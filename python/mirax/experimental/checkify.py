@@ -172,6 +172,8 @@ class _Context:
     def check_op(self, op_cls, operands, results, params):
         """Trace.on_bind: the enabled automatic checks of an op just bound."""
         name = op_cls.OPERATION_NAME.split(".", 1)[1]
+        if name == "scatter" and params["combiner"] != "set":
+            name = f"scatter-{params['combiner']}"  # JAX's primitive names
         checks = []
         if DivisionByZeroError in self.enabled and name == "div":
             checks.append((DivisionByZeroError, lambda: (jnp.any(operands[1] == 0), ()), ()))
@@ -180,6 +182,8 @@ class _Context:
         if OOBError in self.enabled and name in _OOB_CHECKS:
             shape = operands[_OOB_OPERAND[name]].aval.shape
             checks.append((OOBError, lambda: _OOB_CHECKS[name](operands, params), (name, shape)))
+            if NaNError in self.enabled and name.startswith("scatter"):  # as JAX: with the index checks only
+                checks.append((NaNError, lambda: (_any_nan(results), ()), (name,)))
         if not checks or self.checking:
             return
         if current_trace() is not self.trace:
@@ -233,8 +237,21 @@ def _gather_oob(operands, params):
     return jnp.any(mask), (_oob_payload(mask, indices, params["start_index_map"], operand.aval.shape),)
 
 
-_OOB_OPERAND = {"gather": 0, "dynamic_slice": -1, "dynamic_update_slice": -2}
+def _scatter_oob(operands, params):
+    operand, indices, updates = operands
+    window = iter(params["update_window_dims"])
+    sizes = [1 if d in params["inserted_window_dims"] else updates.aval.shape[next(window)]
+             for d in range(operand.aval.ndim)]
+    index_map = params["scatter_dims_to_operand_dims"]
+    upper = np.array([operand.aval.shape[d] - sizes[d] for d in index_map]).astype(indices.dtype)
+    mask = (indices < 0) | (indices > upper)
+    return jnp.any(mask), (_oob_payload(mask, indices, index_map, operand.aval.shape),)
+
+
+_SCATTERS = ("scatter", "scatter-add", "scatter-mul", "scatter-min", "scatter-max")
+_OOB_OPERAND = {"gather": 0, "dynamic_slice": -1, "dynamic_update_slice": -2, **dict.fromkeys(_SCATTERS, 0)}
 _OOB_CHECKS = {
+    **dict.fromkeys(_SCATTERS, _scatter_oob),
     "gather": _gather_oob,
     "dynamic_slice": lambda operands, params: _window_oob(operands[:-1], params["slice_sizes"],
                                                           operands[-1].aval.shape),
