@@ -213,3 +213,18 @@ def test_automatic_checks_in_nested_traces_are_refused_clearly():
     checked = mcheckify.checkify(lambda x: mirax.vmap(mjnp.sin)(x), errors=mcheckify.nan_checks)
     with pytest.raises(NotImplementedError, match="cannot check the sin op"):
         checked(mjnp.array([1.0, np.inf]))
+
+
+def test_checkify_inside_checkify_and_disabled_sets():
+    """An outer checkify's automatic checks reach a checkified function inside it; a
+    check whose set is not enabled is dropped, as JAX's."""
+    def program(m, np_, checkify):
+        def f(x):
+            checkify.check(x > 0, "neg")
+            return np_.log(x)
+        outer = checkify.checkify(lambda x: (checkify.check_error(checkify.checkify(f)(x)[0]), x)[1],
+                                  errors=checkify.nan_checks)
+        return [checkify.checkify(f, errors=checkify.nan_checks)(-1.0)[0].get(),
+                checkify.checkify(f, errors=frozenset())(-1.0)[0].get(), outer(-1.0)[0].get(),
+                checkify.init_error.get()]
+    same(program)

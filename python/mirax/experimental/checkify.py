@@ -22,8 +22,9 @@ from mirax import numpy as jnp
 from mirax.core import Array, Tracer, current_trace, is_array
 from mirax.tree_util import register_pytree_node_class, tree_flatten, tree_leaves, tree_map, tree_unflatten
 
-__all__ = ["Error", "JaxRuntimeError", "all_checks", "automatic_checks", "check", "check_error", "checkify",
-           "debug_check", "div_checks", "float_checks", "index_checks", "nan_checks", "user_checks"]
+__all__ = ["Error", "ErrorCategory", "JaxRuntimeError", "all_checks", "automatic_checks", "check", "check_error", "checkify",
+           "debug_check", "div_checks", "float_checks", "index_checks", "init_error", "nan_checks",
+           "user_checks"]
 
 
 class JaxRuntimeError(ValueError):
@@ -132,7 +133,9 @@ class Error:
     def __str__(self):
         return f"Error({self.get()})"
 
-    __repr__ = __str__
+
+init_error = Error(np.False_, np.int32(-1), (), ())  # no check, none failed
+ErrorCategory = type[JaxException]
 
 
 def _throw(error):
@@ -295,7 +298,7 @@ def checkify(f, errors=user_checks):
                 if context.trace is None:
                     raise NotImplementedError("mirax's checkify: the automatic checks (nan, div, index) under "
                                               "disable_jit")
-                context.trace.on_bind = context.check_op
+                previous, context.trace.on_bind = context.trace.on_bind, context.check_op
             _checking.contexts.append(context)
             api.inlining.depth += 1
             try:
@@ -303,6 +306,8 @@ def checkify(f, errors=user_checks):
             finally:
                 api.inlining.depth -= 1
                 _checking.contexts.pop()
+                if errors - user_checks:
+                    context.trace.on_bind = previous
             return context.error(), out
 
         traced.__name__ = getattr(f, "__name__", "checkified")
@@ -358,7 +363,9 @@ def check_error(error):
     if context is not None:
         if np.ndim(error._failed):
             raise NotImplementedError("mirax's checkify: check_error of a batched Error under checkify")
-        context.add(error._failed, error._code, error._payloads, error._errors)
+        enabled = [code for code, (error_class, _) in enumerate(error._errors) if error_class in context.enabled]
+        failed = jnp.logical_and(error._failed, jnp.isin(error._code, np.array(enabled, np.int32)))
+        context.add(failed, error._code, error._payloads, error._errors)
         return
     if any(isinstance(x, Tracer) for x in tree_leaves(error)):
         raise ValueError("Cannot abstractly evaluate a checkify.check which was not functionalized. This probably "
