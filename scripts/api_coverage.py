@@ -3,6 +3,12 @@ installed JAX has and how many of them mirax has, and which are missing.
 
     .venv/bin/python scripts/api_coverage.py            # the table (README's "API coverage")
     .venv/bin/python scripts/api_coverage.py --missing  # and the missing names
+
+A namespace's public names are those not starting with "_", but what it imports for its
+own use: the standard library's modules and objects (functools, typing's Callable,
+`from __future__ import annotations`), modules other than its own submodules
+(`import jax.numpy as jnp` in jax.example_libraries.stax is not API there, `jax.numpy`
+is at the top level), and JAX's internal helpers (`map = safe_map` from jax._src.util).
 """
 import argparse
 import importlib
@@ -14,19 +20,23 @@ NAMESPACES = ["", "numpy", "numpy.linalg", "numpy.fft", "lax", "random", "nn", "
 
 
 # What a namespace imports for its own use (functools, typing's Callable, ...) is not API.
-_NOT_API = ("typing", "functools", "collections", "abc", "types", "operator", "warnings", "builtins", "math")
+_NOT_API = ("typing", "functools", "collections", "abc", "types", "operator", "warnings", "builtins", "math",
+            "__future__")
+_HELPERS = ("jax._src.util", "jaxlib.utils")  # JAX's internal helpers (safe_map, unzip2, ...)
+
+
+def _imported(module, name, value):
+    """Whether `name` in `module` is something it imports for its own use."""
+    if inspect.ismodule(value):  # a module counts where it is this one's submodule
+        return value.__name__ != f"{module.__name__}.{name}"
+    origin = getattr(value, "__module__", None)
+    return isinstance(origin, str) and (origin.split(".")[0] in _NOT_API or origin in _HELPERS)
 
 
 def public(module):
-    """The public names of `module` but the standard library's it imports."""
-    names = set()
-    for name in dir(module):
-        value = getattr(module, name, None)
-        origin = value.__name__ if inspect.ismodule(value) else getattr(value, "__module__", None) or ""
-        if not name.startswith("_") and not (isinstance(origin, str) and origin.split(".")[0] in _NOT_API
-                                             or inspect.ismodule(value) and not origin.startswith(("jax", "mirax"))):
-            names.add(name)
-    return names
+    """The public names of `module` but those it imports for its own use."""
+    return {name for name in dir(module)
+            if not name.startswith("_") and not _imported(module, name, getattr(module, name, None))}
 
 
 def coverage(namespace):
