@@ -1,6 +1,6 @@
-"""Orthogonal factorizations: qr, eigh.
+"""Orthogonal factorizations: qr, eigh, svd.
 
-Both factor each matrix of a batch [..., m, n] in scalar scf loops over tensors
+All three factor each matrix of a batch [..., m, n] in scalar scf loops over tensors
 (tensor.extract / tensor.insert, which bufferize in place), as LAPACK does but
 without calling it:
 
@@ -12,8 +12,17 @@ without calling it:
   (quadratic convergence: a handful of sweeps); then the eigenvalues are sorted
   ascending, their eigenvectors with them. Jacobi is as accurate as LAPACK's
   algorithms and needs no tridiagonal stage.
+- svd is one-sided (Hestenes) Jacobi: sweeps of rotations of pairs of columns, each
+  eigh's rotation of their 2x2 Gram matrix, until all columns are orthogonal to
+  rounding relative to their norms (so small singular values keep full relative
+  accuracy, unlike through the Gram matrix), on x or, when x is wide, on x^H; the
+  columns (the rows of their transpose, which the loops read contiguously) are
+  sorted by norm, descending, as LAPACK's singular values. The singular vectors on
+  the left are the columns of the Householder QR's Q of those orthogonal columns,
+  times the sign of R's diagonal: Q also completes them to an orthonormal basis
+  (full_matrices, zero singular values).
 
-The JVP rules are JAX's (qr_jvp_rule, _eigh_jvp_rule). vmap's batch dimension
+The JVP rules are JAX's (qr_jvp_rule, _eigh_jvp_rule, _svd_jvp_rule). vmap's batch dimension
 becomes one more leading batch dimension.
 """
 import numpy as np
@@ -61,6 +70,25 @@ class EighOp(MiraxOp, name="eigh", operands=("operand",), params={"lower": bool_
         return x, ShapedType(x.shape[:-1], real_dtype(x.dtype))
 
 
+class SvdOp(MiraxOp, name="svd", operands=("operand",), params={"full_matrices": bool_, "compute_uv": bool_},
+            results=3):
+    """(s, u, vt) with operand = u diag(s) vt: s [..., k] the singular values (real),
+    descending, k = min(m, n); u [..., m, m] and vt [..., n, n] unitary when
+    `full_matrices`, else u [..., m, k] and vt [..., k, n] with orthonormal columns and
+    rows; without `compute_uv`, u and vt are empty: [..., m, 0] and [..., 0, n]."""
+
+    @staticmethod
+    def infer(x, full_matrices, compute_uv):
+        check_matrices(x)
+        *batch, m, n = x.shape
+        k = min(m, n)
+        s = ShapedType((*batch, k), real_dtype(x.dtype))
+        if not compute_uv:
+            return s, ShapedType((*batch, m, 0), x.dtype), ShapedType((*batch, 0, n), x.dtype)
+        return s, ShapedType((*batch, m, m if full_matrices else k), x.dtype), \
+            ShapedType((*batch, n if full_matrices else k, n), x.dtype)
+
+
 # ----------------------------------------------------------------------------- lowering: scalar loops
 
 
@@ -74,6 +102,10 @@ class _Field(Scalars):
 
     def imag(self, a):
         return complex_d.im(a) if is_complex(self.dtype) else self.real_zero
+
+    def abs(self, a):
+        """|a|, a real scalar, without squaring (complex.abs scales): no underflow."""
+        return complex_d.abs(a) if is_complex(self.dtype) else math.absf(a)
 
     def abs2(self, a):
         """|a|^2, a real scalar."""
@@ -151,27 +183,30 @@ def _householder(f, at, m, n, a, taus):
     return for_loop(index(0), index(min(m, n)), [a, taus], column)
 
 
+def _householder_qr(f, at, m, n, q_columns, a, taus, q):
+    """QR of one m x n matrix a in place (R on and above its diagonal), q [m, q_columns]
+    holding the identity's columns on entry and Q's on exit."""
+    k = min(m, n)
+    a, taus = _householder(f, at, m, n, a, taus)
+
+    def accumulate(step, q):
+        """Q = H_0 H_1 ... H_{k-1} I, from the last reflector: H_j meets only rows and
+        columns from j on, the rest of Q being the identity's still."""
+        j = arith.subi(index(k - 1), step)
+        reflector = lambda _, i: tensor.extract(a, at(i, j))  # noqa: E731
+        return [_reflect(f, at, q, reflector, j, tensor.extract(taus, at(j)), (j, index(q_columns)), m)]
+
+    return [a, taus, for_loop(index(0), index(k), [q], accumulate)[0]]
+
+
 def _lower_qr(node, x):
     (x_type,), (q_type, r_type) = node.in_types, node.out_types
     *batch, m, n = x_type.shape
-    k, q_columns = min(m, n), q_type.shape[-1]
     f = _Field(x_type.dtype)
-
-    def per_matrix(at, a, taus, q):
-        a, taus = _householder(f, at, m, n, a, taus)
-
-        def accumulate(step, q):
-            """Q = H_0 H_1 ... H_{k-1} I, from the last reflector: H_j meets only rows and
-            columns from j on, the rest of Q being the identity's still."""
-            j = arith.subi(index(k - 1), step)
-            reflector = lambda _, i: tensor.extract(a, at(i, j))  # noqa: E731
-            return [_reflect(f, at, q, reflector, j, tensor.extract(taus, at(j)), (j, index(q_columns)), m)]
-
-        return [a, taus, for_loop(index(0), index(k), [q], accumulate)[0]]
-
     work = linalg.copy(x, outs=[empty(x_type)])  # the loops write in place: not into the operand
-    a, _, q = _for_each_matrix(x_type.shape, [work, empty(ShapedType((*batch, k), x_type.dtype)),
-                                              _identity(f, q_type)], per_matrix)
+    a, _, q = _for_each_matrix(x_type.shape, [work, empty(ShapedType((*batch, min(m, n)), x_type.dtype)),
+                                              _identity(f, q_type)],
+                               lambda at, *carried: _householder_qr(f, at, m, n, q_type.shape[-1], *carried))
     r = indexed(r_type, [], lambda idx: arith.select(
         arith.cmpi(arith.CmpIPredicate.ule, idx[-2], idx[-1]), tensor.extract(a, idx), f.zero))
     return [q, r]
@@ -197,16 +232,15 @@ def _hermitian(f, x, shaped, lower):
     return indexed(shaped, [x], element)
 
 
-def _rotate(f, at, n, p, q, a, v):
-    """One Jacobi rotation: a <- U^H a U and v <- v U for the unitary U acting on
-    coordinates p < q that zeroes a[p, q]. With a[p, q] = |b| e (|e| = 1), U is the
-    phase diag(1, ops.conj(e)) followed by the real rotation [[c, s], [-s, c]] of the
-    symmetric [[a_pp, |b|], [|b|, a_qq]] (Rutishauser's formulas)."""
+def _rotation(f, a_pp, a_qq, b):
+    """The 2x2 unitary U that diagonalizes the Hermitian [[a_pp, b], [conj(b), a_qq]]
+    (a_pp, a_qq real): with b = |b| e (|e| = 1), the phase diag(1, conj(e)) followed by
+    the real rotation [[c, s], [-s, c]] of the symmetric [[a_pp, |b|], [|b|, a_qq]]
+    (Rutishauser's formulas). Returns (u_pp, u_pq, u_qp, u_qq) and t |b|, by which the
+    rotation lowers a_pp and raises a_qq."""
     real = f.real_dtype
     one, two, zero = constant(real, 1), constant(real, 2), f.real_zero
-    a_pp, a_qq = f.real(tensor.extract(a, at(p, p))), f.real(tensor.extract(a, at(q, q)))
-    b = tensor.extract(a, at(p, q))
-    size = math.sqrt(f.abs2(b))
+    size = f.abs(b)  # not sqrt(abs2): a tiny b's phase b / |b| must have modulus 1
     nothing = arith.cmpf(arith.CmpFPredicate.OEQ, size, zero)
     safe = arith.select(nothing, one, size)
     theta = arith.divf(arith.subf(a_qq, a_pp), arith.mulf(two, safe))
@@ -220,8 +254,15 @@ def _rotate(f, at, n, p, q, a, v):
     c = arith.divf(one, math.sqrt(arith.addf(one, arith.mulf(t, t))))
     s = arith.mulf(t, c)
     e_bar = f.conj(arith.select(nothing, f.one, f.div(b, f.from_real(safe))))
-    u_pp, u_pq, u_qp, u_qq = f.from_real(c), f.from_real(s), f.mul(f.from_real(arith.negf(s)), e_bar), \
-        f.mul(f.from_real(c), e_bar)
+    u = f.from_real(c), f.from_real(s), f.mul(f.from_real(arith.negf(s)), e_bar), f.mul(f.from_real(c), e_bar)
+    return u, arith.mulf(t, size)
+
+
+def _rotate(f, at, n, p, q, a, v):
+    """One Jacobi rotation: a <- U^H a U and v <- v U for the unitary U acting on
+    coordinates p < q that zeroes a[p, q]."""
+    a_pp, a_qq = f.real(tensor.extract(a, at(p, p))), f.real(tensor.extract(a, at(q, q)))
+    (u_pp, u_pq, u_qp, u_qq), t_size = _rotation(f, a_pp, a_qq, tensor.extract(a, at(p, q)))
 
     def per_row(k, a, v):
         """Row k of a U and v U; a's column k of U^H a mirrors its row k (a is Hermitian).
@@ -238,7 +279,6 @@ def _rotate(f, at, n, p, q, a, v):
         return [a, v]
 
     a, v = for_loop(index(0), index(n), [a, v], per_row)
-    t_size = arith.mulf(t, size)
     for value, where in ((f.from_real(arith.subf(a_pp, t_size)), at(p, p)),
                          (f.from_real(arith.addf(a_qq, t_size)), at(q, q)), (f.zero, at(p, q)), (f.zero, at(q, p))):
         a = tensor.insert(value, a, where)
@@ -273,49 +313,79 @@ def _jacobi(f, at, n, a, v):
     return _while_loop([index(0), a, v], unconverged, sweep)[1:]
 
 
-def _sorted_eigenpairs(f, at, n, a, v, w):
-    """w = a's diagonal sorted ascending (selection sort), v's columns permuted with it."""
-    w = for_loop(index(0), index(n), [w], lambda i, w: [
-        tensor.insert(f.real(tensor.extract(a, at(i, i))), w, at(i))])[0]
+def _selection_sort(at, n, w, carried, first, swap):
+    """w [n] sorted so that `first` (an arith.CmpFPredicate: OLT ascending, OGT
+    descending) holds between earlier and later elements, and the `carried` values
+    permuted with it: swap(i, j, *carried) exchanges their entries i and j."""
 
-    def place(i, v, w):
-        def least(j, best, best_j):
+    def place(i, w, *carried):
+        def best_of(j, best, best_j):
             w_j = tensor.extract(w, at(j))
-            less = arith.cmpf(arith.CmpFPredicate.OLT, w_j, best)
-            return [arith.select(less, w_j, best), arith.select(less, j, best_j)]
+            better = arith.cmpf(first, w_j, best)
+            return [arith.select(better, w_j, best), arith.select(better, j, best_j)]
 
-        best, best_j = for_loop(arith.addi(i, index(1)), index(n), [tensor.extract(w, at(i)), i], least)
+        best, best_j = for_loop(arith.addi(i, index(1)), index(n), [tensor.extract(w, at(i)), i], best_of)
         w_i = tensor.extract(w, at(i))
         w = tensor.insert(w_i, tensor.insert(best, w, at(i)), at(best_j))
+        return [w, *swap(i, best_j, *carried)]
 
-        def swap(k, v):
-            v_ki, v_kj = tensor.extract(v, at(k, i)), tensor.extract(v, at(k, best_j))
-            return [tensor.insert(v_ki, tensor.insert(v_kj, v, at(k, i)), at(k, best_j))]
-
-        return [for_loop(index(0), index(n), [v], swap)[0], w]
-
-    return for_loop(index(0), index(n), [v, w], place)
+    return for_loop(index(0), index(n), [w, *carried], place)
 
 
-def _nan_unless_finite(f, at, n, a, v, w):
-    """v and w plus the sum of x - x over the elements x of a: zero, or NaN everywhere
-    when a has a NaN or an infinity (JAX's result where LAPACK fails)."""
+def _swap(at, length, i, j, t, columns):
+    """t with its columns (or rows) i and j exchanged, `length` long."""
+
+    def per_element(k, t):
+        at_i, at_j = (at(k, i), at(k, j)) if columns else (at(i, k), at(j, k))
+        t_i, t_j = tensor.extract(t, at_i), tensor.extract(t, at_j)
+        return [tensor.insert(t_i, tensor.insert(t_j, t, at_i), at_j)]
+
+    return for_loop(index(0), index(length), [t], per_element)[0]
+
+
+def _sorted_eigenpairs(f, at, n, a, v, w):
+    """w = a's diagonal sorted ascending, v's columns permuted with it."""
+    w = for_loop(index(0), index(n), [w], lambda i, w: [
+        tensor.insert(f.real(tensor.extract(a, at(i, i))), w, at(i))])[0]
+    w, v = _selection_sort(at, n, w, [v], arith.CmpFPredicate.OLT,
+                           lambda i, j, v: [_swap(at, n, i, j, v, columns=True)])
+    return v, w
+
+
+def _each_element(at, shape):
+    """The number of elements of one matrix (or vector) of `shape` of the batch, and the
+    full index of its element k (an index value, row-major)."""
+    if len(shape) == 1:
+        return shape[0], at
+    return shape[0] * shape[1], lambda k: at(arith.divui(k, index(shape[1])), arith.remui(k, index(shape[1])))
+
+
+def _poison(f, at, shape, a):
+    """The sum of x - x over the elements x of one matrix of `shape` of a: zero, or NaN
+    when a has a NaN or an infinity."""
+    count, element = _each_element(at, shape)
+
     def per_element(k, poison):
-        i, j = arith.divui(k, index(n)), arith.remui(k, index(n))
-        x = tensor.extract(a, at(i, j))
+        x = tensor.extract(a, element(k))
         difference = f.sub(x, x)
         return arith.addf(arith.addf(poison, f.real(difference)), f.imag(difference))
 
-    poison = _sum(index(0), index(n * n), f.real_zero, per_element)
+    return _sum(index(0), index(count), f.real_zero, per_element)
 
-    def per_element_of_v(k, v):
-        i, j = arith.divui(k, index(n)), arith.remui(k, index(n))
-        return [tensor.insert(f.add(tensor.extract(v, at(i, j)), f.from_real(poison)), v, at(i, j))]
 
-    v = for_loop(index(0), index(n * n), [v], per_element_of_v)[0]
-    w = for_loop(index(0), index(n), [w], lambda i, w: [
-        tensor.insert(arith.addf(tensor.extract(w, at(i)), poison), w, at(i))])[0]
-    return v, w
+def _poisoned(f, at, shape, t, poison, real=False):
+    """One matrix (or vector) of `shape` of t plus `poison` in each element: NaN
+    everywhere for a matrix with NaNs or infinities (JAX's result where LAPACK fails)."""
+    count, element = _each_element(at, shape)
+    add = (lambda x: arith.addf(x, poison)) if real else (lambda x: f.add(x, f.from_real(poison)))
+    return for_loop(index(0), index(count), [t], lambda k, t: [
+        tensor.insert(add(tensor.extract(t, element(k))), t, element(k))])[0]
+
+
+def _nan_unless_finite(f, at, n, a, v, w):
+    """v and w poisoned with a's NaNs and infinities."""
+    poison = _poison(f, at, (n, n), a)
+    return _poisoned(f, at, (n, n), v, poison), _poisoned(f, at, (n,), w, poison, real=True)
 
 
 def _lower_eigh(node, x):
@@ -335,10 +405,135 @@ def _lower_eigh(node, x):
 rules.lowering[EighOp.OPERATION_NAME] = _lower_eigh
 
 
+def _rotate_rows(f, at, length, p, q, t, u):
+    """Rows p and q of t, `length` long, replaced by (row_p, row_q) u for the 2x2 u."""
+    u_pp, u_pq, u_qp, u_qq = u
+
+    def per_column(i, t):
+        t_p, t_q = tensor.extract(t, at(p, i)), tensor.extract(t, at(q, i))
+        t = tensor.insert(f.add(f.mul(t_p, u_pp), f.mul(t_q, u_qp)), t, at(p, i))
+        return [tensor.insert(f.add(f.mul(t_p, u_pq), f.mul(t_q, u_qq)), t, at(q, i))]
+
+    return for_loop(index(0), index(length), [t], per_column)[0]
+
+
+def _one_sided_jacobi(f, at, k, length, g, vs):
+    """Hestenes' Jacobi on the k rows of g, `length` long: sweeps of rotations of each
+    pair of rows by the unitary that diagonalizes their 2x2 Gram matrix, which makes
+    them orthogonal, applied to the rows of the k x k matrices vs too, until no pair
+    has |<g_p, g_q>| above eps |g_p| |g_q|."""
+    zero = f.real_zero
+    tolerance = constant(f.real_dtype, np.finfo(f.real_dtype).eps)
+
+    def pair(p, q, rotated, g, *vs):
+        def gram(i, alpha, beta, gamma):
+            g_p, g_q = tensor.extract(g, at(p, i)), tensor.extract(g, at(q, i))
+            return [arith.addf(alpha, f.abs2(g_p)), arith.addf(beta, f.abs2(g_q)),
+                    f.add(gamma, f.mul(f.conj(g_p), g_q))]
+
+        alpha, beta, gamma = for_loop(index(0), index(length), [zero, zero, f.zero], gram)
+        u, _ = _rotation(f, alpha, beta, gamma)
+        apart = arith.cmpf(arith.CmpFPredicate.OGT, f.abs(gamma),
+                           arith.mulf(tolerance, arith.mulf(math.sqrt(alpha), math.sqrt(beta))))
+        return [arith.ori(rotated, apart), _rotate_rows(f, at, length, p, q, g, u),
+                *(_rotate_rows(f, at, k, p, q, v, u) for v in vs)]
+
+    def sweep(count, _, g, *vs):
+        def per_p(p, *carried):
+            return for_loop(arith.addi(p, index(1)), index(k), carried, lambda q, *carried: pair(p, q, *carried))
+
+        done = constant(np.bool_, False)
+        return [arith.addi(count, index(1)), *for_loop(index(0), index(max(k - 1, 0)), [done, g, *vs], per_p)]
+
+    unconverged = lambda count, rotated, *_: arith.andi(  # noqa: E731
+        rotated, arith.cmpi(arith.CmpIPredicate.ult, count, index(MAX_SWEEPS)))
+    start = constant(np.bool_, True)
+    return _while_loop([index(0), start, g, *vs], unconverged, sweep)[2:]
+
+
+def _lower_svd(node, x):
+    """The one-sided Jacobi on g = w^T, w being x (tall) or x^H (wide), big x small;
+    u and vt then come from w's Q and the rotations v^T (see the module's docstring)."""
+    (x_type,), (s_type, u_type, vt_type) = node.in_types, node.out_types
+    *batch, m, n = x_type.shape
+    tall, (small, big) = m >= n, sorted((m, n))
+    f = _Field(x_type.dtype)
+    dtype = x_type.dtype
+    g_type = ShapedType((*batch, small, big), dtype)
+    swapped = lambda idx: idx[:-2] + [idx[-1], idx[-2]]  # noqa: E731
+    if tall:
+        g = indexed(g_type, [], lambda idx: tensor.extract(x, swapped(idx)))
+    else:
+        g = indexed(g_type, [x], lambda idx, x_ij: f.conj(x_ij))
+    compute_uv = node.params["compute_uv"]
+    q_columns = (u_type if tall else vt_type).shape[-1 if tall else -2]
+    q_type = ShapedType((*batch, big, q_columns), dtype)
+
+    def per_matrix(at, g, s, *uv):
+        poison = _poison(f, at, (small, big), g)
+        # Scaled by its largest magnitude, the matrix's squared column norms neither
+        # overflow nor underflow; the singular values are scaled back.
+        count, element = _each_element(at, (small, big))
+        largest = _sum(index(0), index(count), f.real_zero, lambda k, largest: arith.maximumf(
+            largest, f.abs(tensor.extract(g, element(k)))))
+        scale = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, largest, f.real_zero),
+                             constant(f.real_dtype, 1), largest)
+        inverse = f.from_real(arith.divf(constant(f.real_dtype, 1), scale))
+        g = for_loop(index(0), index(count), [g], lambda k, g: [
+            tensor.insert(f.mul(tensor.extract(g, element(k)), inverse), g, element(k))])[0]
+        g, *v = _one_sided_jacobi(f, at, small, big, g, uv[:1])
+        s = for_loop(index(0), index(small), [s], lambda i, s: [tensor.insert(math.sqrt(
+            _sum(index(0), index(big), f.real_zero, lambda j, total: arith.addf(
+                total, f.abs2(tensor.extract(g, at(i, j)))))), s, at(i))])[0]
+        s, g, *v = _selection_sort(at, small, s, [g, *v], arith.CmpFPredicate.OGT, lambda i, j, g, *v: [
+            _swap(at, big, i, j, g, columns=False), *(_swap(at, small, i, j, t, columns=False) for t in v)])
+        s = for_loop(index(0), index(small), [s], lambda i, s: [
+            tensor.insert(arith.mulf(tensor.extract(s, at(i)), scale), s, at(i))])[0]
+        s = _poisoned(f, at, (small,), s, poison, real=True)
+        if not compute_uv:
+            return [g, s]
+        (v,), (_, w, taus, q) = v, uv
+        w = for_loop(index(0), index(small * big), [w], lambda k, w: [tensor.insert(
+            tensor.extract(g, at(arith.divui(k, index(big)), arith.remui(k, index(big)))), w,
+            at(arith.remui(k, index(big)), arith.divui(k, index(big))))])[0]
+        w, taus, q = _householder_qr(f, at, big, small, q_columns, w, taus, q)
+
+        def signed_column(j, q):
+            """Column j of q times the sign of R's (real) diagonal element j."""
+            negative = arith.cmpf(arith.CmpFPredicate.OLT, f.real(tensor.extract(w, at(j, j))), f.real_zero)
+            sign = arith.select(negative, f.from_real(constant(f.real_dtype, -1)), f.one)
+            return [for_loop(index(0), index(big), [q], lambda i, q: [
+                tensor.insert(f.mul(tensor.extract(q, at(i, j)), sign), q, at(i, j))])[0]]
+
+        q = for_loop(index(0), index(small), [q], signed_column)[0]
+        return [g, s, _poisoned(f, at, (small, small), v, poison), w, taus,
+                _poisoned(f, at, (big, q_columns), q, poison)]
+
+    inits = [g, empty(s_type)]
+    if compute_uv:
+        w_type = ShapedType((*batch, big, small), dtype)
+        inits += [_identity(f, ShapedType((*batch, small, small), dtype)), empty(w_type),
+                  empty(ShapedType((*batch, small), dtype)), _identity(f, q_type)]
+    _, s, *uv = _for_each_matrix(g_type.shape, inits, per_matrix)
+    if not compute_uv:
+        return [s, empty(u_type), empty(vt_type)]
+    v, _, _, q = uv  # v holds V's columns as rows: V^T
+    conjugate = lambda t, type_: indexed(type_, [t], lambda idx, t_ij: f.conj(t_ij))  # noqa: E731
+    adjoint_of = lambda t, type_: indexed(type_, [], lambda idx: f.conj(tensor.extract(t, swapped(idx))))  # noqa: E731
+    if tall:  # x = q diag(s) V^H
+        return [s, q, conjugate(v, vt_type)]
+    # x = w^H = V diag(s) q^H
+    return [s, indexed(u_type, [], lambda idx: tensor.extract(v, swapped(idx))), adjoint_of(q, vt_type)]
+
+
+rules.lowering[SvdOp.OPERATION_NAME] = _lower_svd
+
+
 # ----------------------------------------------------------------------------- batching: one more batch dimension
 
 rules.batching[QrOp.OPERATION_NAME] = batch_leading(QrOp)
 rules.batching[EighOp.OPERATION_NAME] = batch_leading(EighOp)
+rules.batching[SvdOp.OPERATION_NAME] = batch_leading(SvdOp)
 
 
 # ----------------------------------------------------------------------------- JVP rules (JAX's)
@@ -436,3 +631,52 @@ def _qr_jvp(node, primals, tangents):
 
 
 rules.jvp[QrOp.OPERATION_NAME] = _qr_jvp
+
+
+def _columns(s, rows):
+    """s [..., k] broadcast to matrices [..., rows, k] whose every row is s."""
+    shaped = type_of(s)
+    return ops.broadcast_in_dim(s, shape=shaped.shape[:-1] + (rows,) + shaped.shape[-1:],
+                                broadcast_dimensions=tuple(range(shaped.ndim - 1)) + (shaped.ndim,))
+
+
+def _svd_jvp(node, primals, tangents):
+    """JAX's _svd_jvp_rule, from the reduced factorization: with dS = u^H da v,
+    ds = Re diag(dS); du and dv from F[i, j] = 1 / (s_j^2 - s_i^2) off the diagonal,
+    plus, for non-square x, the parts of da outside u's (v's) span."""
+    (a,), (da,) = primals, tangents
+    *_, m, n = type_of(a).shape
+    if node.params["compute_uv"] and node.params["full_matrices"] and m != n:
+        raise NotImplementedError("Singular value decomposition JVP not implemented for full matrices")
+    s, u, vt = build(SvdOp, [a], full_matrices=False, compute_uv=True)
+    primal = [s, u, vt] if node.params["compute_uv"] else [s, *(full(t, 0) for t in node.out_types[1:])]
+    if da is None:
+        return primal, [None] * 3
+    dtype = type_of(a).dtype
+    as_dtype = (lambda t: ops.convert(t, new_dtype=dtype)) if is_complex(dtype) else (lambda t: t)
+    v = adjoint(vt)
+    ds_mat = matmul(matmul(adjoint(u), da), v)
+    ds = diagonal(ops.real(ds_mat) if is_complex(dtype) else ds_mat)
+    if not node.params["compute_uv"]:
+        return primal, [ds, None, None]
+    s_j, s_i = _as_matrices(s, -1), _as_matrices(s, -2)
+    eye = eye_like(s_j)
+    f_mat = as_dtype(ops.sub(ops.div(full(type_of(eye), 1), ops.add(ops.mul(ops.add(s_j, s_i), ops.sub(s_j, s_i)),
+                                                                     eye)), eye))
+    dss, sds = ops.mul(as_dtype(s_j), ds_mat), ops.mul(as_dtype(s_i), ds_mat)
+    s_zeros = ops.convert(ops.compare(s, full(type_of(s), 0), direction="EQ"), new_dtype=type_of(s).dtype)
+    s_inv = ops.sub(ops.div(full(type_of(s), 1), ops.add(s, s_zeros)), s_zeros)
+    du_dv_diagonal = ops.mul(ops.mul(full(type_of(ds_mat), 0.5), ops.sub(ds_mat, adjoint(ds_mat))),
+                             as_dtype(ops.mul(eye, _as_matrices(s_inv, -1))))
+    du = matmul(u, ops.add(ops.mul(f_mat, ops.add(dss, adjoint(dss))), du_dv_diagonal))
+    dv = matmul(v, ops.mul(f_mat, ops.add(sds, adjoint(sds))))
+    if m > n:
+        dav = matmul(da, v)
+        du = ops.add(du, ops.div(ops.sub(dav, matmul(u, matmul(adjoint(u), dav))), as_dtype(_columns(s, m))))
+    if n > m:
+        dahu = matmul(adjoint(da), u)
+        dv = ops.add(dv, ops.div(ops.sub(dahu, matmul(v, matmul(vt, dahu))), as_dtype(_columns(s, n))))
+    return primal, [ds, du, adjoint(dv)]
+
+
+rules.jvp[SvdOp.OPERATION_NAME] = _svd_jvp

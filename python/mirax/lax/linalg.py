@@ -1,10 +1,12 @@
 """mirax.lax.linalg: the linear-algebra primitives, as jax.lax.linalg."""
+import enum
+
 import numpy as np
 
 from mirax import dtypes
 from mirax.core import bind, to_array, with_source
 from mirax.dialect.linear_algebra import CholeskyOp, LuOp, TriangularSolveOp
-from mirax.dialect.orthogonal import EighOp, QrOp
+from mirax.dialect.orthogonal import EighOp, QrOp, SvdOp
 
 from ._elementwise import add, conj, div
 from ._shape import expand_dims, squeeze, transpose
@@ -96,3 +98,35 @@ def eigh(x, *, lower=True, symmetrize_input=True, sort_eigenvalues=True, subset_
         raise NotImplementedError(with_source("eigh: subset_by_index is not supported"))
     v, w = bind(EighOp, symmetrize(x) if symmetrize_input else x, lower=bool(lower))
     return v, w
+
+
+class SvdAlgorithm(enum.Enum):
+    """JAX's names of SVD algorithms. mirax has one (one-sided Jacobi, see
+    dialect/orthogonal.py) and takes the names JAX's CPU backend takes."""
+    DEFAULT = "default"
+    QR = "QR"
+    JACOBI = "Jacobi"
+    POLAR = "polar"
+    DIVIDE_AND_CONQUER = "divide_and_conquer"
+
+
+def svd(x, *, full_matrices=True, compute_uv=True, subset_by_index=None, algorithm=None):
+    """(u, s, vh) with x = u diag(s) vh for a batch of matrices x [..., m, n], s
+    descending (s alone without compute_uv); u [..., m, m] and vh [..., n, n] when
+    full_matrices, else [..., m, k] and [..., k, n], k = min(m, n)."""
+    x = to_array(x)
+    shape, dtype = tuple(x.aval.shape), x.aval.dtype
+    if len(shape) < 2:
+        raise TypeError(with_source(f"Input 0 to svd must have rank at least 2, but got shape={shape}"))
+    if not dtypes.issubdtype(dtype, np.inexact):
+        raise TypeError(with_source(f"svd does not accept dtype {np.dtype(dtype).name} at position 0. Accepted "
+                                    f"dtypes at position 0 are subtypes of floating, complexfloating."))
+    rank = min(shape[-2:])
+    if subset_by_index is not None and tuple(subset_by_index) != (0, rank):
+        if full_matrices:
+            raise ValueError(with_source("full_matrices and subset_by_index cannot both be set"))
+        raise NotImplementedError(with_source("subset_by_index not implemented for CPU and GPU"))
+    if algorithm in (SvdAlgorithm.JACOBI, SvdAlgorithm.POLAR):
+        raise NotImplementedError(with_source("The SVD Jacobi and Polar algorithms are not implemented on CPU."))
+    s, u, vh = bind(SvdOp, x, full_matrices=bool(full_matrices), compute_uv=bool(compute_uv))
+    return (u, s, vh) if compute_uv else s

@@ -1,4 +1,5 @@
 """mirax.numpy.linalg: NumPy's linear algebra over mirax arrays, as jax.numpy.linalg."""
+import functools
 import itertools
 import math
 import operator
@@ -12,8 +13,9 @@ from mirax.custom_derivatives import custom_jvp
 from mirax.dialect.composites import row_gather
 from mirax.lax import linalg as lax_linalg
 
-from . import _array_api, _dot, _reductions as reductions, _statistics, _ufuncs as ufuncs
-from ._creation import arange, eye, ones, zeros_like
+from . import _array_api, _creation, _dot, _reductions as reductions, _statistics, _ufuncs as ufuncs
+from ._creation import arange, empty, eye, ones, zeros, zeros_like
+from ._indexing import take_along_axis
 from ._dot import einsum, matmul
 from ._matrix import diagonal, trace
 from ._shape import broadcast_to, concatenate, expand_dims, moveaxis, swapaxes
@@ -280,6 +282,180 @@ def qr(a, mode="reduced"):
     return r if mode == "r" else QRResult(q, r)
 
 
+class SVDResult(NamedTuple):
+    U: object
+    S: object
+    Vh: object
+
+
+def _H(x):  # noqa: N802 (JAX's name)
+    return ufuncs.conj(swapaxes(x, -1, -2))
+
+
+def _hermitian_svd(a, compute_uv):
+    """The SVD of Hermitian matrices from their eigendecomposition (JAX's): the singular
+    values are the eigenvalues' magnitudes, descending, vh u's columns times the
+    eigenvalues' signs."""
+    vectors, values = lax_linalg.eigh(a)
+    s = ufuncs.abs(values)
+    if not compute_uv:
+        return lax.rev(lax.sort(s, dimension=-1), dimensions=[s.ndim - 1])
+    indices = lax.broadcasted_iota(np.int32, s.shape, s.ndim - 1)
+    s, indices, sign = lax.sort((s, indices, lax.sign(values)), dimension=-1, num_keys=1)
+    s, indices, sign = (lax.rev(x, dimensions=[s.ndim - 1]) for x in (s, indices, sign))
+    u = take_along_axis(vectors, indices[..., None, :], axis=-1)
+    return SVDResult(u, s, _H(u * sign[..., None, :].astype(u.dtype)))
+
+
+def svd(a, full_matrices=True, compute_uv=True, hermitian=False, subset_by_index=None):
+    """SVDResult(U, S, Vh) with a = U diag(S) Vh for matrices a [..., m, n], S
+    descending (S alone without compute_uv); `hermitian` takes the Hermitian a's
+    eigendecomposition instead."""
+    check_arraylike("jnp.linalg.svd", a)
+    (a,) = promote_dtypes_inexact(a)
+    if hermitian:
+        if subset_by_index is not None:
+            raise NotImplementedError(with_source("svd: subset_by_index is not supported"))
+        return _hermitian_svd(a, compute_uv)
+    result = lax_linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv, subset_by_index=subset_by_index)
+    return SVDResult(*result) if compute_uv else result
+
+
+def svdvals(x, /):
+    """The singular values of matrices x [..., m, n], descending."""
+    check_arraylike("jnp.linalg.svdvals", x)
+    return svd(x, compute_uv=False, hermitian=False)
+
+
+def matrix_rank(M, rtol=None, *, hermitian=False, tol=None):  # noqa: N803 (JAX's name)
+    """The number of singular values of each matrix above rtol times the largest (by
+    default max(m, n) eps times it); of a scalar or vector, whether it is nonzero."""
+    check_arraylike("jnp.linalg.matrix_rank", M)
+    if tol is not None:
+        if rtol is not None:
+            raise ValueError(with_source("matrix_rank: only one of tol or rtol may be specified."))
+        rtol = tol
+    (M,) = promote_dtypes_inexact(M)
+    if M.ndim < 2:
+        return reductions.any(M != 0).astype(np.int32)
+    S = svd(M, full_matrices=False, compute_uv=False, hermitian=hermitian)
+    if rtol is None:
+        rtol = reductions.max(S, axis=-1) * np.array(max(M.shape[-2:]), S.dtype) * np.finfo(S.dtype).eps
+    rtol = to_array(rtol)
+    return reductions.sum(S > expand_dims(rtol, rtol.ndim), axis=-1)
+
+
+def pinv(a, rtol=None, hermitian=False, *, rcond=None):
+    """The Moore-Penrose pseudo-inverse of matrices a [..., m, n], from the SVD, with
+    singular values up to rtol times the largest (10 max(m, n) eps by default) taken
+    as zero; its derivative is JAX's (Golub and Pereyra)."""
+    if rcond is not None:
+        if rtol is not None:
+            raise ValueError(with_source("pinv: only one of rtol and rcond may be specified."))
+        rtol = rcond
+    return _pinv(a, rtol, hermitian)
+
+
+@functools.partial(custom_jvp, nondiff_argnums=(1, 2))
+def _pinv(a, rtol=None, hermitian=False):
+    check_arraylike("jnp.linalg.pinv", a)
+    (arr,) = promote_dtypes_inexact(a)
+    m, n = arr.shape[-2:]
+    if m == 0 or n == 0:
+        return empty(arr.shape[:-2] + (n, m), arr.dtype)
+    arr = ufuncs.conj(arr)
+    if rtol is None:
+        rtol = 10.0 * max(m, n) * np.array(np.finfo(arr.dtype).eps)
+    rtol = to_array(rtol)
+    u, s, vh = svd(arr, full_matrices=False, hermitian=hermitian)
+    rtol = lax.expand_dims(rtol[..., None], range(s.ndim - rtol.ndim - 1))
+    s = ufuncs.where(s > rtol * s[..., 0:1], s, np.inf).astype(u.dtype)
+    return matmul(swapaxes(vh, -1, -2), ufuncs.divide(swapaxes(u, -1, -2), s[..., None])).astype(arr.dtype)
+
+
+@_pinv.defjvp
+def _pinv_jvp(rtol, hermitian, primals, tangents):
+    """Golub and Pereyra's derivative of the pseudo-inverse (JAX's)."""
+    (a,), (a_dot,) = primals, tangents
+    p = pinv(a, rtol=rtol, hermitian=hermitian)
+    if hermitian:
+        a, a_dot = (x + _H(x)) / 2, (a_dot + _H(a_dot)) / 2
+    m, n = a.shape[-2:]
+    if m >= n:
+        s = p @ _H(p) @ _H(a_dot)
+        t = _H(a_dot) @ _H(p) @ p
+        p_dot = -(p @ a_dot) @ p + s - s @ a @ p + t - p @ a @ t
+    else:
+        s = p @ (_H(p) @ _H(a_dot))
+        t = _H(a_dot) @ (_H(p) @ p)
+        p_dot = -p @ (a_dot @ p) + s - s @ (a @ p) + t - p @ (a @ t)
+    return p, p_dot
+
+
+def lstsq(a, b, rcond=None, *, numpy_resid=False):
+    """(x, resid, rank, s) of the least-squares solution x of a @ x = b for one matrix
+    a [m, n] and b [m] or [m, k], through the SVD (JAX's): singular values below rcond
+    times the largest (max(m, n) eps by default) are dropped; resid holds the squared
+    residual norms (empty with numpy_resid where NumPy's is)."""
+    check_arraylike("jnp.linalg.lstsq", a, b)
+    a, b = promote_dtypes_inexact(a, b)
+    if a.shape[0] != b.shape[0]:
+        raise ValueError(with_source("Leading dimensions of input arrays must match"))
+    b_orig_ndim = b.ndim
+    if b_orig_ndim == 1:
+        b = b[:, None]
+    if a.ndim != 2:
+        raise TypeError(with_source(f"{a.ndim}-dimensional array given. Array must be two-dimensional"))
+    if b.ndim != 2:
+        raise TypeError(with_source(f"{b.ndim}-dimensional array given. Array must be one or two-dimensional"))
+    m, n = a.shape
+    dtype = a.dtype
+    if a.size == 0:
+        s = empty(0, dtype=dtype)
+        rank = to_array(np.array(0, dtypes.canonicalize_dtype(int)))
+        x = zeros((n, *b.shape[1:]), dtype=dtype)
+    else:
+        eps = np.finfo(dtype).eps
+        rcond = float(eps) * max(n, m) if rcond is None else ufuncs.where(to_array(rcond) < 0, eps, rcond)
+        u, s, vt = svd(a, full_matrices=False)
+        mask = (s > 0) & (s >= to_array(rcond).astype(s.dtype) * s[0])
+        rank = mask.sum()
+        safe_s = ufuncs.where(mask, s, 1).astype(dtype)
+        s_inv = ufuncs.where(mask, 1 / safe_s, 0)[:, None]
+        x = matmul(_H(vt), s_inv * matmul(_H(u), b))
+    if numpy_resid and (rank < n or m <= n):
+        resid = _creation.asarray([])
+    else:
+        resid = norm(b - matmul(a, x), axis=0) ** 2
+    if b_orig_ndim == 1:
+        x = x.ravel()
+    return x, resid, rank, s
+
+
+def cond(x, p=None):
+    """The condition number of matrices x [..., m, n] in the norm `p` (None and 2: the
+    ratio of the extreme singular values; -2 its inverse; else, for square x,
+    norm(x, p) norm(inv(x), p)); inf where it comes out NaN from a finite x."""
+    check_arraylike("cond", x)
+    arr = to_array(x)
+    if arr.ndim < 2:
+        raise ValueError(with_source(f"jnp.linalg.cond: input array must be at least 2D; got arr.shape={arr.shape!r}"))
+    if arr.shape[-1] == 0 or arr.shape[-2] == 0:
+        raise ValueError(with_source(f"jnp.linalg.cond: input array must not be empty; got arr.shape={arr.shape!r}"))
+    if p is None or p == 2:
+        s = svdvals(x)
+        return s[..., 0] / s[..., -1]
+    if p == -2:
+        s = svdvals(x)
+        r = s[..., -1] / s[..., 0]
+    else:
+        if arr.shape[-2] != arr.shape[-1]:
+            raise ValueError(with_source(f"jnp.linalg.cond: for p={p!r}, array must be square; got "
+                                         f"arr.shape={arr.shape!r}"))
+        r = norm(x, ord=p, axis=(-2, -1)) * norm(inv(x), ord=p, axis=(-2, -1))
+    return ufuncs.where(ufuncs.isnan(r) & ~reductions.any(ufuncs.isnan(arr), axis=(-2, -1)), np.inf, r)
+
+
 def _abs_squared(x):
     return ufuncs.real(x * ufuncs.conj(x))
 
@@ -303,17 +479,6 @@ def _vector_norm(x, ord, axis, keepdims):
     return total ** np.asarray(1 / power, abs_x.aval.dtype)
 
 
-def _singular_values(x):
-    """The singular values of each matrix of x [..., m, n], as the square roots of the
-    eigenvalues of its Gram matrix (the smaller of x^H x and x x^H). Accurate to
-    rounding relative to the largest one squared: small ones of ill-conditioned
-    matrices lose digits, unlike an SVD's."""
-    xh = ufuncs.conj(swapaxes(x, -1, -2))
-    m, n = x.aval.shape[-2:]
-    gram = matmul(xh, x) if m >= n else matmul(x, xh)
-    return ufuncs.sqrt(ufuncs.maximum(eigvalsh(gram), 0))
-
-
 def _matrix_norm(x, ord, axis, keepdims):
     row_axis, col_axis = axis
     if ord is None or ord in ("f", "fro"):
@@ -328,7 +493,7 @@ def _matrix_norm(x, ord, axis, keepdims):
             return reductions.amax(sums, axis=kept, keepdims=keepdims, initial=0)
         return reductions.amin(sums, axis=kept, keepdims=keepdims)
     if ord in ("nuc", 2, -2):
-        s = _singular_values(moveaxis(x, axis, (-2, -1)))
+        s = svd(moveaxis(x, axis, (-2, -1)), compute_uv=False)
         if ord == 2:
             y = reductions.amax(s, axis=-1, initial=0)
         elif ord == -2:
@@ -342,7 +507,7 @@ def _matrix_norm(x, ord, axis, keepdims):
 def norm(x, ord=None, axis=None, keepdims=False):
     """The vector norm (one axis) or matrix norm (two axes) of x, as numpy.linalg.norm;
     with neither ord nor axis, the 2-norm of x flattened. Matrix ord 2, -2 and 'nuc'
-    come from singular values computed through eigh (see _singular_values)."""
+    come from the singular values."""
     check_arraylike("jnp.linalg.norm", x)
     (x,) = promote_dtypes_inexact(x)
     ndim = x.aval.ndim

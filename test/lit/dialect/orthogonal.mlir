@@ -3,8 +3,8 @@
 // RUN: mirax-opt %s --split-input-file --mirax-vmap | FileCheck %s --check-prefix=VMAP
 // RUN: mirax-opt %s --split-input-file --mirax-jvp | FileCheck %s --check-prefix=JVP
 
-// The orthogonal factorizations (dialect/orthogonal.py): qr and eigh, on batches of
-// matrices in the last two dimensions.
+// The orthogonal factorizations (dialect/orthogonal.py): qr, eigh and svd, on batches
+// of matrices in the last two dimensions.
 
 /// Round trip: qr's q and r (full_matrices: q square), eigh's eigenvectors and real
 /// eigenvalues.
@@ -106,3 +106,90 @@ func.func private @q(%x: tensor<4x3xf64>) -> (tensor<4x3xf64>, tensor<3x3xf64>) 
 }
 func.func private @q_jvp_0(tensor<4x3xf64>, tensor<4x3xf64>) -> (tensor<4x3xf64>, tensor<3x3xf64>, tensor<4x3xf64>, tensor<3x3xf64>)
     attributes {mirax.jvp_of = @q, mirax.active = array<i64: 0>}
+
+// -----
+
+/// svd: (s, u, vt), s real; without compute_uv, u and vt are empty.
+// CHECK-LABEL: func.func @svd
+//  CHECK-SAME: (%[[X:.+]]: tensor<2x3x4xcomplex<f32>>, %[[Y:.+]]: tensor<4x3xf64>)
+//  CHECK-NEXT:   %[[A:.+]]:3 = "mirax.svd"(%[[X]]) {compute_uv = true, full_matrices = true} : (tensor<2x3x4xcomplex<f32>>) -> (tensor<2x3xf32>, tensor<2x3x3xcomplex<f32>>, tensor<2x4x4xcomplex<f32>>)
+//  CHECK-NEXT:   %[[B:.+]]:3 = "mirax.svd"(%[[Y]]) {compute_uv = false, full_matrices = false} : (tensor<4x3xf64>) -> (tensor<3xf64>, tensor<4x0xf64>, tensor<0x3xf64>)
+//  CHECK-NEXT:   return %[[A]]#0, %[[A]]#1, %[[A]]#2, %[[B]]#0, %[[B]]#1, %[[B]]#2
+
+/// Lowering: the one-sided Jacobi works on the rows of g = w^T, w being x^H for a
+/// wide x (so g is conj(x)) and x for a tall one (so g is x^T). Per matrix: scaled by
+/// its largest magnitude, sweeps of row rotations in an scf.while, each from the
+/// pair's Gram matrix (|gamma| compared with eps |g_p| |g_q|), applied to g and to
+/// V^T; the singular values are the row norms, sorted descending (ogt) with the rows;
+/// Householder QR (copysign) of w gives u's columns.
+// LOWER-LABEL: func.func @svd
+//  LOWER-SAME: (%[[X:.+]]: tensor<2x3x4xcomplex<f32>>, %[[Y:.+]]: tensor<4x3xf64>)
+//       LOWER:   %[[G:.+]] = linalg.generic {{.+}} ins(%[[X]] : tensor<2x3x4xcomplex<f32>>)
+//       LOWER:     complex.conj
+//       LOWER:   %[[A:.+]]:6 = scf.for {{.+}} iter_args(%{{.+}} = %[[G]],
+//       LOWER:     arith.maximumf
+//       LOWER:     scf.while
+//       LOWER:       complex.conj
+//       LOWER:       complex.abs
+//       LOWER:       arith.cmpf ogt
+//       LOWER:     math.sqrt
+//       LOWER:     arith.cmpf ogt
+//       LOWER:     math.copysign
+/// A wide x = V diag(s) Q^H: u from V^T transposed, vt is Q^H.
+//       LOWER:   %[[U:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<2x3x3xcomplex<f32>>)
+//       LOWER:     tensor.extract %[[A]]#2
+//       LOWER:   %[[VT:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<2x4x4xcomplex<f32>>)
+//       LOWER:     tensor.extract %[[A]]#5
+//       LOWER:     complex.conj
+/// The tall real one, without u and vt: g = x^T, one matrix.
+//       LOWER:   %[[H:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<3x4xf64>)
+//       LOWER:     tensor.extract %[[Y]]
+//       LOWER:   %[[B:.+]]:2 = scf.for %{{.+}} = %{{.+}} to %c1{{.*}} iter_args(%{{.+}} = %[[H]],
+//       LOWER:     scf.while
+//       LOWER:   %[[E:.+]] = tensor.empty() : tensor<4x0xf64>
+//       LOWER:   %[[F:.+]] = tensor.empty() : tensor<0x3xf64>
+//       LOWER:   return %[[A]]#1, %[[U]], %[[VT]], %[[B]]#1, %[[E]], %[[F]]
+//   LOWER-NOT:   "mirax.
+func.func @svd(%x: tensor<2x3x4xcomplex<f32>>, %y: tensor<4x3xf64>) -> (tensor<2x3xf32>, tensor<2x3x3xcomplex<f32>>, tensor<2x4x4xcomplex<f32>>, tensor<3xf64>, tensor<4x0xf64>, tensor<0x3xf64>) {
+  %s, %u, %vt = "mirax.svd"(%x) {full_matrices = true, compute_uv = true} : (tensor<2x3x4xcomplex<f32>>) -> (tensor<2x3xf32>, tensor<2x3x3xcomplex<f32>>, tensor<2x4x4xcomplex<f32>>)
+  %t, %e, %f = "mirax.svd"(%y) {full_matrices = false, compute_uv = false} : (tensor<4x3xf64>) -> (tensor<3xf64>, tensor<4x0xf64>, tensor<0x3xf64>)
+  return %s, %u, %vt, %t, %e, %f : tensor<2x3xf32>, tensor<2x3x3xcomplex<f32>>, tensor<2x4x4xcomplex<f32>>, tensor<3xf64>, tensor<4x0xf64>, tensor<0x3xf64>
+}
+
+// -----
+
+// LOWER-LABEL: func.func private @sv(
+/// vmap of svd: the batch dimension moves to the front of the op's batch.
+// VMAP-LABEL: func.func private @sv_vmap
+//  VMAP-SAME: (%[[X:.+]]: tensor<4x5x3xf32>)
+//       VMAP:   %[[T:.+]] = "mirax.transpose"(%[[X]]) {permutation = array<i64: 1, 0, 2>}
+//       VMAP:   %[[SVD:.+]]:3 = "mirax.svd"(%[[T]]) {compute_uv = true, full_matrices = false} : (tensor<5x4x3xf32>) -> (tensor<5x3xf32>, tensor<5x4x3xf32>, tensor<5x3x3xf32>)
+//       VMAP:   return %[[SVD]]#0, %[[SVD]]#1, %[[SVD]]#2
+func.func private @sv(%x: tensor<4x3xf32>) -> (tensor<3xf32>, tensor<4x3xf32>, tensor<3x3xf32>) {
+  %s, %u, %vt = "mirax.svd"(%x) {full_matrices = false, compute_uv = true} : (tensor<4x3xf32>) -> (tensor<3xf32>, tensor<4x3xf32>, tensor<3x3xf32>)
+  return %s, %u, %vt : tensor<3xf32>, tensor<4x3xf32>, tensor<3x3xf32>
+}
+func.func private @sv_vmap(tensor<4x5x3xf32>) -> (tensor<5x3xf32>, tensor<5x4x3xf32>, tensor<5x3x3xf32>)
+    attributes {mirax.vmap_of = @sv, mirax.axis_size = 5 : i64,
+                mirax.in_axes = array<i64: 1>, mirax.out_axes = array<i64: 0, 0, 0>}
+
+// -----
+
+/// The singular values' JVP (JAX's): from the reduced factorization with u and vt,
+/// ds = diag(u^H t v).
+// JVP-LABEL: func.func private @sv_jvp_0
+//  JVP-SAME: (%[[A:.+]]: tensor<3x3xf64>, %[[T:.+]]: tensor<3x3xf64>)
+//       JVP:   %[[SVD:.+]]:3 = "mirax.svd"(%[[A]]) {compute_uv = true, full_matrices = false}
+//   JVP-DAG:   %[[V:.+]] = "mirax.transpose"(%[[SVD]]#2)
+//   JVP-DAG:   %[[UH:.+]] = "mirax.transpose"(%[[SVD]]#1)
+//       JVP:   %[[UHT:.+]] = "mirax.dot_general"(%[[UH]], %[[T]])
+//       JVP:   %[[DS:.+]] = "mirax.dot_general"(%[[UHT]], %[[V]])
+//       JVP:   %[[DIAGONAL:.+]] = "mirax.mul"(%[[DS]], %{{.+}})
+//       JVP:   %[[D:.+]] = "mirax.reduce_sum"(%[[DIAGONAL]]) {axes = array<i64: 1>}
+//       JVP:   return %[[SVD]]#0, %[[D]]
+func.func private @sv(%x: tensor<3x3xf64>) -> tensor<3xf64> {
+  %s, %u, %vt = "mirax.svd"(%x) {full_matrices = true, compute_uv = false} : (tensor<3x3xf64>) -> (tensor<3xf64>, tensor<3x0xf64>, tensor<0x3xf64>)
+  return %s : tensor<3xf64>
+}
+func.func private @sv_jvp_0(tensor<3x3xf64>, tensor<3x3xf64>) -> (tensor<3xf64>, tensor<3xf64>)
+    attributes {mirax.jvp_of = @sv, mirax.active = array<i64: 0>}
