@@ -212,3 +212,52 @@ def test_typing():
     mirax.jit(lambda x: seen.append(isinstance(x, mirax.typing.ArrayLike)) or x)(1.0)
     mirax.vmap(lambda x: seen.append(isinstance(x, mirax.typing.ArrayLike)) or x)(np.ones(2))
     assert seen == [True, True]
+
+
+# ----------------------------------------------------------------------------- fwd_and_bwd
+
+FWD_BWD = [  # (the function, of a numpy module; argnums, has_aux, arguments)
+    (lambda np_: lambda x, W: np_.tanh(x @ W), 1, False,
+     (np.ones((2, 3), np.float32), np.full((3, 2), 0.5, np.float32))),
+    (lambda np_: lambda x, W: (x * W).sum(), (0, 1), False, (np.arange(3.0, dtype=np.float32), np.ones(3, np.float32))),
+    (lambda np_: lambda x, n: (x ** 2 * n, {"aux": x + 1}), (0,), True, (np.float32(3.0), np.float32(2.0))),
+]
+
+
+@pytest.mark.parametrize("jitted", [True, False])
+@pytest.mark.parametrize("fun, argnums, has_aux, args", FWD_BWD)
+def test_fwd_and_bwd(fun, argnums, has_aux, args, jitted):
+    def run(lib, np_):
+        traces = []
+
+        def f(*a):
+            traces.append(1)
+            return fun(np_)(*a)
+        fwd, bwd = lib.fwd_and_bwd(f, argnums, has_aux=has_aux, jitted=jitted)
+        results = []
+        for scale in (1.0, 2.0):
+            out = fwd(*(np.asarray(a) * np.float32(scale) for a in args))
+            cotangent = lib.tree.map(np_.ones_like, out[0])
+            results.append((out[0], out[2] if has_aux else None, bwd(out[1], cotangent)))
+        return results, len(traces)
+    (want, jax_traces), (got, mirax_traces) = run(jax, jjnp), run(mirax, mjnp)
+    assert mirax_traces == jax_traces == (1 if jitted else 2)
+    for g, w in zip(jax.tree.leaves(got), jax.tree.leaves(want), strict=True):
+        assert (np.asarray(g).dtype, np.shape(g)) == (np.asarray(w).dtype, np.shape(w))
+        np.testing.assert_allclose(g, w, rtol=2e-5, atol=1e-7)
+
+
+def test_fwd_and_bwd_compiles_once_and_errors():
+    from mirax import runtime
+    fwd, bwd = mirax.fwd_and_bwd(lambda x, W: mjnp.sin(x @ W), argnums=(0, 1))
+    x = np.ones((2, 2), np.float32)
+    bwd(fwd(x, x)[1], x)
+    before = runtime.stats["compiles"]
+    for _ in range(3):
+        bwd(fwd(x, x + 1)[1], x)
+    assert runtime.stats["compiles"] == before
+    for lib in (jax, mirax):
+        with pytest.raises(ValueError, match=r"but got value 3 for len\(args\) == 1"):
+            lib.fwd_and_bwd(lambda x: x, argnums=3)[0](1.0)
+        with pytest.raises(TypeError, match="'float' object is not iterable"):
+            lib.fwd_and_bwd(lambda x: x, argnums=1.5)
