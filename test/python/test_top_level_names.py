@@ -261,3 +261,40 @@ def test_fwd_and_bwd_compiles_once_and_errors():
             lib.fwd_and_bwd(lambda x: x, argnums=3)[0](1.0)
         with pytest.raises(TypeError, match="'float' object is not iterable"):
             lib.fwd_and_bwd(lambda x: x, argnums=1.5)
+
+
+# ----------------------------------------------------------------------------- monitoring
+
+
+def test_monitoring_dispatches_recorded_events_as_jax():
+    heard = {}
+    for lib in (jax, mirax):
+        calls = heard[lib] = []
+        listeners = [
+            (lib.monitoring.register_event_listener, lib.monitoring.unregister_event_listener,
+             lambda event, **kw: calls.append(("event", event, kw))),
+            (lib.monitoring.register_event_duration_secs_listener, lib.monitoring.unregister_event_duration_listener,
+             lambda event, duration, **kw: calls.append(("duration", event, duration, kw))),
+            (lib.monitoring.register_event_time_span_listener, lib.monitoring.unregister_event_time_span_listener,
+             lambda event, start, end, **kw: calls.append(("span", event, start, end, kw))),
+            (lib.monitoring.register_scalar_listener, lib.monitoring.unregister_scalar_listener,
+             lambda event, value, **kw: calls.append(("scalar", event, value, kw))),
+        ]
+        for register, _, listener in listeners:
+            register(listener)
+        lib.monitoring.record_event("/test/event", run=1)
+        lib.monitoring.record_event_duration_secs("/test/duration", 0.5, kind="a")
+        lib.monitoring.record_event_time_span("/test/span", 1.0, 2.5)
+        lib.monitoring.record_scalar("/test/scalar", 7, unit="s")
+        for _, unregister, listener in listeners:
+            unregister(listener)
+            with pytest.raises(AssertionError):
+                unregister(listener)
+        lib.monitoring.record_event("/test/unheard")
+    assert heard[mirax] == [c for c in heard[jax] if c[1].startswith("/test/")]
+    assert len(heard[mirax]) == 4
+    mirax.monitoring.register_event_listener(print)
+    mirax.monitoring.clear_event_listeners()
+    with pytest.raises(AssertionError):
+        mirax.monitoring.unregister_event_listener(print)
+    assert sorted(n for n in dir(jax.monitoring) if not n.startswith("_")) == sorted(mirax.monitoring.__all__)
