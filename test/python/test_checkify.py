@@ -228,3 +228,33 @@ def test_checkify_inside_checkify_and_disabled_sets():
                 checkify.checkify(f, errors=frozenset())(-1.0)[0].get(), outer(-1.0)[0].get(),
                 checkify.init_error.get()]
     same(program)
+
+
+def test_guide_programs():
+    """The other programs of JAX's checkify guide: all the error sets with a Python index
+    (closed over, so not an array that check can format), vmap, check_error of a batched
+    Error, checkify inside jit."""
+    def program(m, np_, checkify):
+        def f(x, i):
+            checkify.check(i >= 0, "index needs to be non-negative, got {i}", i=i)
+            return np_.sin(x[i])
+        results = [m.jit(checkify.checkify(f))(np_.ones((5,)), -2)[0].get()]
+        checked_f = checkify.checkify(f, errors=checkify.user_checks | checkify.index_checks | checkify.float_checks)
+        for args in [(np_.ones((5,)), np_.int32(100)), (np_.ones((5,)), 100), (np_.array([np_.inf, 1]), np_.int32(0)),
+                     (np_.array([5, 1]), np_.int32(0))]:
+            try:
+                err, z = checked_f(*args)
+                err.throw()
+                results.append(np.asarray(z).tolist())
+            except Exception as e:  # noqa: BLE001
+                results.append((type(e).__name__, str(e)))
+
+        def g(x):
+            checkify.check(x > 0, "{} must be positive!", x)
+            return np_.log(x)
+        err, _ = m.vmap(checkify.checkify(g))(np_.array([-1.0, 2.0, -3.0]))
+        with pytest.raises(checkify.JaxRuntimeError) as info:
+            checkify.check_error(err)
+        err_inner, out = m.jit(lambda x: checkify.checkify(g)(x))(-1.0)
+        return results, err.get(), str(info.value), err_inner.get(), np.isnan(out)
+    same(program)

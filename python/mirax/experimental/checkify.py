@@ -123,7 +123,7 @@ class Error:
 
     def _exception(self, code, idx):
         cls, static = self._errors[code]
-        payload = tree_map(lambda x: x if not idx else Array(np.asarray(x)[idx], x.weak_type), self._payloads[code])
+        payload = tree_map(lambda x: _element(x, idx) if idx else x, self._payloads[code])
         return cls.from_payload(static, payload)
 
     def throw(self):
@@ -132,6 +132,11 @@ class Error:
 
     def __str__(self):
         return f"Error({self.get()})"
+
+
+def _element(x, idx):
+    """Batch element `idx` of an array of an Error."""
+    return Array(np.array(np.asarray(x)[idx]), x.weak_type)
 
 
 init_error = Error(np.False_, np.int32(-1), (), ())  # no check, none failed
@@ -374,5 +379,5 @@ def check_error(error):
     failed = np.asarray(error._failed)
     if failed.ndim and failed.any():  # as JAX, the last batch element that failed
         idx = np.unravel_index(np.flatnonzero(failed)[-1], failed.shape)
-        error = tree_map(lambda x: Array(np.asarray(x)[idx], x.weak_type), error)
+        error = tree_map(lambda x: _element(x, idx), error)
     _throw(error)
