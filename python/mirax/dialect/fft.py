@@ -25,7 +25,8 @@ from . import ops, rules
 from .base import MiraxOp, ints, string
 from .batching import batch_leading
 from .jvp import deflinear2
-from .lowering import empty, filled, generic, identity_map, index, indexed, scalar_type, slice_along
+from .lowering import (empty, filled, for_loop, generic, identity_map, index, indexed, reshape, scalar_type, slice_along,
+                       transpose)
 from .types import ShapedType, is_complex
 from .values import type_of
 
@@ -179,31 +180,87 @@ def _scaled(re, im, shape, axis, table, dtype):
                    lambda xr, xi, tr, ti, *_: _cmul_add((xr, xi, tr, ti)))
 
 
+def _turns(k, period, sign):
+    """exp(sign 2 pi i k / period) for integer arrays k, exact at quarter turns."""
+    k = np.asarray(k) % period
+    value = np.exp(sign * 2j * np.pi * k / period)
+    quarter = (4 * k) % period == 0
+    value[quarter] = (sign * 1j) ** (4 * k[quarter] // period)
+    return value
+
+
+def _butterfly(sign, b):
+    """The radix-2 or radix-4 DFT of the complex values b (a list of (re, im) pairs)."""
+    def add(x, y):
+        return arith.addf(x[0], y[0]), arith.addf(x[1], y[1])
+
+    def sub(x, y):
+        return arith.subf(x[0], y[0]), arith.subf(x[1], y[1])
+
+    if len(b) == 2:
+        return [add(*b), sub(*b)]
+    even_sum, even_diff, odd_sum, odd_diff = add(b[0], b[2]), sub(b[0], b[2]), add(b[1], b[3]), sub(b[1], b[3])
+    re, im = odd_diff  # times exp(sign i pi / 2) = sign i
+    turned = (im, arith.negf(re)) if sign < 0 else (arith.negf(im), re)
+    return [add(even_sum, odd_sum), add(even_diff, turned), sub(even_sum, odd_sum), sub(even_diff, turned)]
+
+
 def _pow2(re, im, shape, axis, sign, pre, dtype):
     """The DFT along `axis` (of power-of-two length n) of (re, im) of `shape`, with
-    exponent sign `sign`, the input first multiplied by the complex vector `pre` [n]:
-    Stockham radix-2 passes."""
+    exponent sign `sign`, the input first multiplied by the complex vector `pre` [n]
+    (None: ones). Stockham passes of radix 4 (one of radix 2 when log2 n is odd),
+    decimating in time: the pass of length L = r m and stride s reads y as [m, r, s]
+    and writes x as [r, m, s], x[j, p, q] = sum over t of y[p, t, q] w^(p t) W^(t j)
+    (w, W the L-th and r-th roots of unity): each iteration one butterfly, its r
+    results written to r slices of one tensor."""
     n, rank = shape[axis], len(shape)
-    loops = list(range(rank + 2))
-    p, j, q = axis, axis + 1, axis + 2
-    halves = [_map(rank + 2, loops[:p] + [("c", half), p, q] + loops[q + 1:]) for half in (0, 1)]
-    twiddle = _map(rank + 2, [p, j])
-    s = 1
+    passes, s = [], 1
     while s < n:
-        m = n // (2 * s)
-        w = np.exp(sign * 1j * np.pi * np.arange(m) / m)
-        u = np.stack([np.ones(m), w], 1)  # [m, 2]: y_j = x0 u[p, j] + x1 v[p, j]
-        v = np.stack([np.ones(m), -w], 1)
-        if s == 1:
-            u, v = u * pre[:m, None], v * pre[m:, None]
-        tables = [_table(t, dtype) for t in (u.real, u.imag, v.real, v.imag)]
-        re5, im5 = (_split_axis(x, shape, axis, (2, m, s), dtype) for x in (re, im))
-        y = ShapedType(tuple(shape[:axis]) + (m, 2, s) + tuple(shape[axis + 1:]), dtype)
-        re, im = generic([y, y], [re5, im5, re5, im5, *tables], halves[:1] * 2 + halves[1:] * 2 + [twiddle] * 4 +
-                         [identity_map(rank + 2)] * 2,
-                         lambda r0, i0, r1, i1, ur, ui, vr, vi, *_: _cmul_add((r0, i0, ur, ui), (r1, i1, vr, vi)))
-        re, im = (_merge_axis(x, y.shape, axis, 3, dtype) for x in (re, im))
-        s *= 2
+        r = 2 if (n // s).bit_length() % 2 == 0 else 4
+        passes.append((n // s, s, r))
+        s *= r
+    outer, inner = list(range(axis)), list(range(axis + 2, rank + 1))  # loops (outer..., p, q, inner...)
+    p, q = axis, axis + 1
+    for length, s, r in reversed(passes):
+        m = length // r
+        if s * r == n:  # the first pass (m = 1): pre's factors instead of twiddles
+            factors = None if pre is None else pre.reshape(r, s).T  # [s, r] by (q, t)
+            at = q
+        else:
+            factors = _turns(np.arange(m)[:, None] * np.arange(r), length, sign)  # [m, r] by (p, t)
+            at = p
+        xs = [_split_axis(x, shape, axis, (m, r, s), dtype) for x in (re, im)]
+        reads = [_map(rank + 1, outer + [p, ("c", t), q] + inner) for t in range(r) for _ in xs]
+        inputs = xs * r
+        if factors is not None:
+            inputs += [_table(np.stack([factors.real, factors.imag], -1), dtype)] * 2 * r
+            reads += [_map(rank + 1, [at, ("c", t), ("c", k)]) for t in range(r) for k in (0, 1)]
+        out = tuple(shape[:axis]) + (r, m, s) + tuple(shape[axis + 1:])
+        dests = [empty(ShapedType(out, dtype)) for _ in xs]
+        block = ShapedType(tuple(shape[:axis]) + (m, s) + tuple(shape[axis + 1:]), dtype)
+        block_type = ir.RankedTensorType.get(list(block.shape), scalar_type(dtype))
+        windows = [[0] * len(out), [1 if d == axis else size for d, size in enumerate(out)], [1] * len(out)]
+
+        def window(j):
+            offsets = list(windows[0])
+            offsets[axis] = j
+            return offsets, windows[1], windows[2]
+
+        slices = [tensor.extract_slice(block_type, dest, [], [], [], *window(j)) for j in range(r) for dest in dests]
+
+        def body(*scalars, r=r, factors=factors):
+            b = [scalars[2 * t:2 * t + 2] for t in range(r)]
+            if factors is not None:
+                f = scalars[2 * r:4 * r]
+                b = [b[t] if t == 0 and s * r != n else _cmul_add(b[t] + tuple(f[2 * t:2 * t + 2]))
+                     for t in range(r)]
+            return [part for value in _butterfly(sign, b) for part in value]
+
+        results = generic([block] * 2 * r, inputs, reads + [_map(rank + 1, outer + [p, q] + inner)] * 2 * r, body,
+                          inits=slices)
+        for j in range(r):
+            dests = [tensor.insert_slice(results[2 * j + k], dests[k], [], [], [], *window(j)) for k in (0, 1)]
+        re, im = (_merge_axis(x, out, axis, 3, dtype) for x in dests)
     return re, im
 
 
@@ -218,13 +275,13 @@ def _padded(x, shape, axis, size, dtype):
     return tensor.insert_slice(linalg.copy(x, outs=[view]), zeros, [], [], [], *window)
 
 
-def _dft(re, im, shape, axis, sign, scale, dtype):
+def _transform(re, im, shape, axis, sign, scale, dtype):
     """The DFT along `axis` of (re, im) of `shape` times `scale`, exponent sign `sign`."""
     n = shape[axis]
     if n == 1:
         return re, im
     if n & (n - 1) == 0:
-        return _pow2(re, im, shape, axis, sign, np.full(n, scale), dtype)
+        return _pow2(re, im, shape, axis, sign, None if scale == 1 else np.full(n, scale), dtype)
     # Bluestein: jk = (j^2 + k^2 - (k - j)^2) / 2, so X = w * ((x * w) conv conj(w)),
     # w_k = exp(sign i pi k^2 / n), the convolution cyclic over M >= 2n - 1.
     big = 1 << (2 * n - 2).bit_length()
@@ -241,6 +298,65 @@ def _dft(re, im, shape, axis, sign, scale, dtype):
     re, im = _pow2(re, im, padded, axis, 1, np.fft.fft(kernel) / big, dtype)
     re, im = (slice_along(x, ShapedType(tuple(padded), dtype), axis, 0, n) for x in (re, im))
     return _scaled(re, im, shape, axis, chirp * scale, dtype)
+
+
+# Columns transformed at a time: a chunk's passes stay in cache, its columns the lanes
+# of the vectors each pass computes with.
+LANES = 16
+
+
+def _window(value, offsets, sizes, dtype):
+    """The slice of `value` at `offsets` (ints or index values) of `sizes`."""
+    dynamic = ir.ShapedType.get_dynamic_stride_or_offset()
+    type_ = ir.RankedTensorType.get(list(sizes), scalar_type(dtype))
+    return tensor.extract_slice(type_, value, [v for v in offsets if not isinstance(v, int)], [], [],
+                                [v if isinstance(v, int) else dynamic for v in offsets], list(sizes), [1] * len(sizes))
+
+
+def _put(chunk, value, offsets, sizes, dtype):
+    """`value` with `chunk` (of `sizes`) in place at `offsets` (ints or index values):
+    a linalg.copy into the slice (a loop, where inserting would copy between strided
+    buffers through the runtime), as convolution.py pads."""
+    dynamic = ir.ShapedType.get_dynamic_stride_or_offset()
+    copied = linalg.copy(chunk, outs=[_window(value, offsets, sizes, dtype)])
+    return tensor.insert_slice(copied, value, [v for v in offsets if not isinstance(v, int)], [], [],
+                               [v if isinstance(v, int) else dynamic for v in offsets], list(sizes), [1] * len(sizes))
+
+
+def _chunks(total, inits, body):
+    """body(start, width, *carried) over [0, total) in chunks of LANES (start an index
+    value) and the rest (start an int), carrying `inits`."""
+    whole = total // LANES * LANES
+    carried = list(inits)
+    if whole:
+        carried = for_loop(index(0), index(whole), carried, lambda i, *c: body(i, LANES, *c), step=LANES)
+    return body(whole, total - whole, *carried) if whole < total else carried
+
+
+def _dft(re, im, shape, axis, sign, scale, dtype):
+    """_transform with the axis first and the other dimensions flattened into columns
+    ([A, n, C] transposed to [n, A C] unless A is 1), LANES columns at a time."""
+    shape = tuple(shape)
+    a, n, c = int(np.prod(shape[:axis])), shape[axis], int(np.prod(shape[axis + 1:]))
+    if n == 1:
+        return re, im
+    columns = ShapedType((n, a * c), dtype)
+    if a > 1:
+        view = ShapedType((a, n, c), dtype)
+        re, im = (reshape(transpose(reshape(x, view), view, (1, 0, 2)), columns) for x in (re, im))
+    else:
+        re, im = reshape(re, columns), reshape(im, columns)
+
+    def chunk(start, width, *outs):
+        at, sizes = [0, start], [n, width]
+        parts = _transform(*(_window(x, at, sizes, dtype) for x in (re, im)), sizes, 0, sign, scale, dtype)
+        return [_put(x, out, at, sizes, dtype) for x, out in zip(parts, outs, strict=True)]
+
+    re, im = _chunks(a * c, [empty(columns), empty(columns)], chunk)
+    if a > 1:
+        view = ShapedType((n, a, c), dtype)
+        re, im = (transpose(reshape(x, view), view, (1, 0, 2)) for x in (re, im))
+    return reshape(re, ShapedType(shape, dtype)), reshape(im, ShapedType(shape, dtype))
 
 
 def _lower_fft(node, x):
@@ -261,8 +377,10 @@ def _lower_fft(node, x):
     shape = list(x_type.shape)
     if fft_type == "RFFT":  # the last axis first, from real to complex, then cropped
         re, im = _dft(re, im, shape, rank - 1, sign, 1.0, dtype)
-        re, im = (slice_along(v, ShapedType(tuple(shape), dtype), rank - 1, 0, out_type.shape[-1]) for v in (re, im))
-        shape[-1] = out_type.shape[-1]
+        cropped = ShapedType(tuple(shape[:-1]) + out_type.shape[-1:], dtype)
+        re, im = (linalg.copy(slice_along(v, ShapedType(tuple(shape), dtype), rank - 1, 0, cropped.shape[-1]),
+                              outs=[empty(cropped)]) for v in (re, im))  # contiguous, for the next axes' views
+        shape = list(cropped.shape)
         axes = axes[:-1]
     elif fft_type == "IRFFT":
         axes = axes[:-1]
