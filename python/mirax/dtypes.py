@@ -168,8 +168,9 @@ def is_weakly_typed(x):
 
 
 # ---------------------------------------------------------------------------
-# The promotion lattice (jax._src.dtypes._type_promotion_lattice, standard mode,
-# restricted to the supported dtypes).
+# The promotion lattices (jax._src.dtypes._type_promotion_lattice, restricted to the
+# supported dtypes): the standard one, and the strict one of
+# jax_numpy_dtype_promotion='strict', where only weak types promote.
 
 def _lattice(x64):
     i_, f_, c_ = _WEAK_TYPES
@@ -195,9 +196,14 @@ def _lattice(x64):
     }
 
 
-def _upper_bounds(x64):
+def _strict_lattice():
+    i_, f_, c_ = _WEAK_TYPES
+    return {i_: [f_, _u8, _u16, _u32, _u64, _i8, _i16, _i32, _i64], f_: [c_, _bf16, _f16, _f32, _f64],
+            c_: [_c64, _c128], **{t: [] for t in SUPPORTED_DTYPES}}
+
+
+def _upper_bounds(lattice):
     """Map each node to the set of nodes at or above it."""
-    lattice = _lattice(x64)
     ubs = {}
 
     def visit(n):
@@ -210,15 +216,26 @@ def _upper_bounds(x64):
     return ubs
 
 
-_UPPER_BOUNDS = {False: _upper_bounds(False), True: _upper_bounds(True)}
+_UPPER_BOUNDS = {("standard", False): _upper_bounds(_lattice(False)),
+                 ("standard", True): _upper_bounds(_lattice(True)),
+                 ("strict", False): _upper_bounds(_strict_lattice()),
+                 ("strict", True): _upper_bounds(_strict_lattice())}
+
+
+def _promotion():
+    return config.read("jax_numpy_dtype_promotion")
 
 
 @functools.lru_cache(maxsize=1024)
-def _least_upper_bound(x64, *nodes):
-    ubs = _UPPER_BOUNDS[x64]
+def _least_upper_bound(promotion, x64, *nodes):
+    ubs = _UPPER_BOUNDS[promotion, x64]
     common = set.intersection(*(ubs[n] for n in nodes))
     least = [c for c in common if common <= ubs[c]]
-    assert len(least) == 1, (nodes, least)
+    if not least:  # only the strict lattice has nodes without a common upper bound
+        raise TypePromotionError(
+            f"Input dtypes {tuple(str(n) for n in nodes)} have no available implicit dtype promotion path when "
+            "jax_numpy_dtype_promotion=strict. Try explicitly casting inputs to the desired output type, or set "
+            "jax_numpy_dtype_promotion=standard.")
     return least[0]
 
 
@@ -237,7 +254,7 @@ def promote_types(a, b):
     without x64), but the x32 lattice is used when x64 is off, so no 64-bit
     type is formed from narrower inputs.
     """
-    return np.dtype(_least_upper_bound(_x64(), _lattice_node(a), _lattice_node(b)))
+    return np.dtype(_least_upper_bound(_promotion(), _x64(), _lattice_node(a), _lattice_node(b)))
 
 
 def _dtype_and_weak_type(x):
@@ -267,18 +284,18 @@ def result_type(*args, return_weak_type_flag=False):
     """
     if not args:
         raise ValueError("at least one array or dtype is required")
-    x64 = _x64()
+    promotion, x64 = _promotion(), _x64()
     dtypes, weaks = zip(*(_dtype_and_weak_type(a) for a in args))
     if len(dtypes) == 1:
         out, weak = dtypes[0], weaks[0]
     elif len(set(dtypes)) == 1 and not all(weaks):
         out, weak = dtypes[0], False
-    elif all(weaks):
+    elif all(weaks) and promotion != "strict":
         # Promote the strong counterparts and mark the result weak.
-        out, weak = dtype(_least_upper_bound(x64, *set(dtypes))), True
+        out, weak = dtype(_least_upper_bound(promotion, x64, *set(dtypes))), True
     else:
         nodes = {_weak_node(d) if w else d for d, w in zip(dtypes, weaks)}
-        lub = _least_upper_bound(x64, *nodes)
+        lub = _least_upper_bound(promotion, x64, *nodes)
         out, weak = dtype(lub), any(lub is t for t in _WEAK_TYPES)
     weak = weak and out != _b1
     if weak:

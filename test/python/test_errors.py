@@ -152,3 +152,43 @@ def test_key_dtypes_are_extended(m, np_):
     assert [np_.issubdtype(key_dtype, t) for t in (m.dtypes.prng_key, m.dtypes.extended, np_.floating)] == \
         [True, True, False]
     assert not np_.issubdtype(np_.float32, m.dtypes.extended)
+
+
+STRICT = {
+    "bool and int": lambda np_: np_.array(True) + 1,
+    "bool and bool": lambda np_: np_.array(True) + True,
+    "int8 and uint8": lambda np_: np_.ones(2, np_.int8) + np_.ones(2, np_.uint8),
+    "promote int8 and weak int": lambda np_: np_.promote_types("int8", int),
+    "promote weak float and int8": lambda np_: np_.promote_types(float, "int8"),
+    "weak int and weak float": lambda np_: np_.result_type(1, 1.0),
+    "weak types and int8": lambda np_: np_.result_type(1, 1.0, "int8"),
+    "float16 and weak float": lambda np_: np_.ones(2, np_.float16) * 2.5,
+    "int32 and weak float": lambda np_: np_.ones(2, np_.int32) * 2.5,
+    "float32 and weak complex": lambda np_: np_.ones(2, np_.float32) + 1j,
+    "bfloat16 and float16": lambda np_: np_.ones(2, np_.bfloat16) + np_.ones(2, np_.float16),
+}
+
+
+@pytest.mark.parametrize("name", STRICT)
+@pytest.mark.parametrize("x64", [False, True])
+def test_strict_dtype_promotion(name, x64):
+    """jax_numpy_dtype_promotion='strict': only weak types promote; the rest raises
+    TypePromotionError (its message lists the dtypes in the order of a set: sorted here)."""
+    def run(m, np_):
+        with m.numpy_dtype_promotion("strict"), m.enable_x64(x64):
+            try:
+                return np.dtype(getattr(STRICT[name](np_), "dtype", STRICT[name](np_))).name
+            except m.dtypes.TypePromotionError as err:
+                dtypes_listed, rest = str(err).split(")", 1)
+                return sorted(dtypes_listed.strip("Input dtypes (").split(", ")), rest
+    assert run(mirax, mjnp) == run(jax, jjnp)
+
+
+def test_strict_promotion_retraces_jitted_functions():
+    f = mirax.jit(lambda x, y: x + y)
+    args = mjnp.ones(2, mjnp.int8), mjnp.ones(2, mjnp.uint8)
+    assert f(*args).dtype == np.int16
+    with mirax.numpy_dtype_promotion("strict"):
+        with pytest.raises(mirax.dtypes.TypePromotionError):
+            f(*args)
+    assert f(*args).dtype == np.int16
