@@ -406,7 +406,8 @@ rules.lowering[EighOp.OPERATION_NAME] = _lower_eigh
 
 
 def _rotate_rows(f, at, length, p, q, t, u):
-    """Rows p and q of t, `length` long, replaced by (row_p, row_q) u for the 2x2 u."""
+    """Rows p and q of t, their first `length` elements (an index value), replaced by
+    (row_p, row_q) u for the 2x2 u."""
     u_pp, u_pq, u_qp, u_qq = u
 
     def per_column(i, t):
@@ -414,14 +415,15 @@ def _rotate_rows(f, at, length, p, q, t, u):
         t = tensor.insert(f.add(f.mul(t_p, u_pp), f.mul(t_q, u_qp)), t, at(p, i))
         return [tensor.insert(f.add(f.mul(t_p, u_pq), f.mul(t_q, u_qq)), t, at(q, i))]
 
-    return for_loop(index(0), index(length), [t], per_column)[0]
+    return for_loop(index(0), length, [t], per_column)[0]
 
 
 def _one_sided_jacobi(f, at, k, length, g, vs):
     """Hestenes' Jacobi on the k rows of g, `length` long: sweeps of rotations of each
     pair of rows by the unitary that diagonalizes their 2x2 Gram matrix, which makes
     them orthogonal, applied to the rows of the k x k matrices vs too, until no pair
-    has |<g_p, g_q>| above eps |g_p| |g_q|."""
+    has |<g_p, g_q>| above eps |g_p| |g_q|. The pairs below that are left alone (their
+    rotations run over no elements), as LAPACK's gesvj does."""
     zero = f.real_zero
     tolerance = constant(f.real_dtype, np.finfo(f.real_dtype).eps)
 
@@ -435,8 +437,8 @@ def _one_sided_jacobi(f, at, k, length, g, vs):
         u, _ = _rotation(f, alpha, beta, gamma)
         apart = arith.cmpf(arith.CmpFPredicate.OGT, f.abs(gamma),
                            arith.mulf(tolerance, arith.mulf(math.sqrt(alpha), math.sqrt(beta))))
-        return [arith.ori(rotated, apart), _rotate_rows(f, at, length, p, q, g, u),
-                *(_rotate_rows(f, at, k, p, q, v, u) for v in vs)]
+        rotate = lambda t, size: _rotate_rows(f, at, arith.select(apart, index(size), index(0)), p, q, t, u)  # noqa: E731
+        return [arith.ori(rotated, apart), rotate(g, length), *(rotate(v, k) for v in vs)]
 
     def sweep(count, _, g, *vs):
         def per_p(p, *carried):
