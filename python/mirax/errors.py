@@ -41,7 +41,8 @@ class NonConcreteBooleanIndexError(JAXIndexError):
     """A traced boolean mask as an index: the result's shape would depend on its values."""
 
     def __init__(self, tracer):
-        super().__init__(f"Array boolean indices must be concrete; got {shaped_str(tracer.aval)}{tracer._origin_msg()}\n")
+        super().__init__(
+            f"Array boolean indices must be concrete; got {shaped_str(tracer.aval)}{tracer._origin_msg()}\n")
 
 
 class TracerArrayConversionError(JAXTypeError):

@@ -101,7 +101,9 @@ def test_grad_of_a_checkified_function():
         def g(x):
             checkify.check(x > 0, "x {} must be > 0", x)
             return np_.sin(x) * x
-        return m.grad(lambda x: checkify.checkify(g)(x)[1])(2.0), m.jit(m.grad(lambda x: checkify.checkify(g)(x)[1]))(2.0)
+        def loss(x):
+            return checkify.checkify(g)(x)[1]
+        return m.grad(loss)(2.0), m.jit(m.grad(loss))(2.0)
     same(program)
 
 

@@ -22,8 +22,8 @@ from mirax import numpy as jnp
 from mirax.core import Array, Tracer, current_trace, is_array
 from mirax.tree_util import register_pytree_node_class, tree_flatten, tree_leaves, tree_map, tree_unflatten
 
-__all__ = ["Error", "ErrorCategory", "JaxRuntimeError", "all_checks", "automatic_checks", "check", "check_error", "checkify",
-           "debug_check", "div_checks", "float_checks", "index_checks", "init_error", "nan_checks",
+__all__ = ["Error", "ErrorCategory", "JaxRuntimeError", "all_checks", "automatic_checks", "check", "check_error",
+           "checkify", "debug_check", "div_checks", "float_checks", "index_checks", "init_error", "nan_checks",
            "user_checks"]
 
 
@@ -185,12 +185,12 @@ class _Context:
         checks = []
         if DivisionByZeroError in self.enabled and name == "div":
             checks.append((DivisionByZeroError, lambda: (jnp.any(operands[1] == 0), ()), ()))
-        if NaNError in self.enabled and name in _NAN_PRIMITIVES:
+        if NaNError in self.enabled and name in _NAN_PRIMITIVES and _inexact(results):
             checks.append((NaNError, lambda: (_any_nan(results), ()), (name,)))
         if OOBError in self.enabled and name in _OOB_CHECKS:
             shape = operands[_OOB_OPERAND[name]].aval.shape
             checks.append((OOBError, lambda: _OOB_CHECKS[name](operands, params), (name, shape)))
-            if NaNError in self.enabled and name.startswith("scatter"):  # as JAX: with the index checks only
+            if NaNError in self.enabled and name.startswith("scatter") and _inexact(results):  # with index checks only
                 checks.append((NaNError, lambda: (_any_nan(results), ()), (name,)))
         if not checks or self.checking:
             return
@@ -217,6 +217,10 @@ _NAN_PRIMITIVES = frozenset(
     "cummin cumprod cumsum digamma div dot_general erf_inv erf erfc exp expm1 fft igamma_grad_a igamma igammac "
     "integer_pow lgamma log1p log logistic mul pad pow reduce_prod reduce_sum reduce_window "
     "regularized_incomplete_beta rem rsqrt sin sinh sqrt sub tan tanh".split())
+
+
+def _inexact(results):
+    return any(jnp.issubdtype(x.dtype, np.inexact) for x in results)
 
 
 def _any_nan(results):
