@@ -298,3 +298,27 @@ def test_monitoring_dispatches_recorded_events_as_jax():
     with pytest.raises(AssertionError):
         mirax.monitoring.unregister_event_listener(print)
     assert sorted(n for n in dir(jax.monitoring) if not n.startswith("_")) == sorted(mirax.monitoring.__all__)
+
+
+def test_make_user_context_keys_jit_caches_as_jax():
+    counts = {}
+    for lib in (jax, mirax):
+        traces = counts[lib] = []
+        f = lib.jit(lambda x: traces.append(context.value) or x * 2)
+        context = lib.make_user_context(default_value=None)
+        f(1.0)
+        f(1.0)
+        with context(1):
+            assert context.value == 1
+            f(1.0)
+        with context(2):
+            f(1.0)
+            f(1.0)
+        with context(1):
+            f(1.0)
+        assert context.value is None and context.get_global() is None
+        context.set_global("g")
+        assert context.value == "g"
+        f(1.0)
+        context.set_global(None)
+    assert counts[mirax] == counts[jax] == [None, 1, 2, "g"]
