@@ -322,3 +322,18 @@ def test_make_user_context_keys_jit_caches_as_jax():
         f(1.0)
         context.set_global(None)
     assert counts[mirax] == counts[jax] == [None, 1, 2, "g"]
+
+
+def test_signatures_as_jax():
+    import inspect
+    for name in ["print_environment_info", "live_arrays", "make_array_from_callback", "make_user_context",
+                 "make_array_from_single_device_arrays", "make_array_from_process_local_data", "fwd_and_bwd"]:
+        assert (list(inspect.signature(getattr(mirax, name)).parameters)
+                == list(inspect.signature(getattr(jax, name)).parameters)), name
+    for module, names in ((mirax.ops, mirax.ops.__all__), (mirax.monitoring, mirax.monitoring.__all__),
+                          (mirax.dlpack, mirax.dlpack.__all__), (mirax.image, mirax.image.__all__)):
+        theirs = getattr(jax, module.__name__.split(".")[1])
+        for name in names:
+            if inspect.isfunction(getattr(module, name)):
+                assert (list(inspect.signature(getattr(module, name)).parameters)
+                        == list(inspect.signature(getattr(theirs, name)).parameters)), name
