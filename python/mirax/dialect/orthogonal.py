@@ -27,14 +27,14 @@ becomes one more leading batch dimension.
 """
 import numpy as np
 
-from mirax.mlir import arith, complex_d, linalg, math, tensor
+from mirax.mlir import arith, complex_d, ir, linalg, math, tensor, vector
 
 from . import ops, rules
 from .base import MiraxOp, bool_
 from .composites import adjoint, block, diagonal, eye_like, join, matmul, triangle, triangular_solve
 from .batching import batch_leading
 from .linear_algebra import LuOp, Scalars, check_matrices, check_square
-from .lowering import constant, empty, for_each_row, for_loop, index, indexed
+from .lowering import constant, empty, for_each_row, for_loop, index, indexed, scalar_type
 from .ops import build
 from .scalar import while_loop as _while_loop
 from .types import ShapedType, is_complex
@@ -405,40 +405,89 @@ def _lower_eigh(node, x):
 rules.lowering[EighOp.OPERATION_NAME] = _lower_eigh
 
 
-def _rotate_rows(f, at, length, p, q, t, u):
-    """Rows p and q of t, their first `length` elements (an index value), replaced by
-    (row_p, row_q) u for the 2x2 u."""
-    u_pp, u_pq, u_qp, u_qq = u
+# The row loops of real matrices take LANES elements at a time (vector transfers), the
+# rest one by one; complex ones go one by one.
+LANES = 8
 
-    def per_column(i, t):
-        t_p, t_q = tensor.extract(t, at(p, i)), tensor.extract(t, at(q, i))
-        t = tensor.insert(f.add(f.mul(t_p, u_pp), f.mul(t_q, u_qp)), t, at(p, i))
-        return [tensor.insert(f.add(f.mul(t_p, u_pq), f.mul(t_q, u_qq)), t, at(q, i))]
 
-    return for_loop(index(0), length, [t], per_column)[0]
+class _RowPair:
+    """Rows p and q of matrices of one batch, their first `length` elements: the loops
+    over them, in vectors of LANES elements for real dtypes."""
+
+    def __init__(self, f, at, length, p, q):
+        self.f, self.at, self.p, self.q = f, at, p, q
+        self.length, self.chunks = length, 0 if is_complex(f.dtype) else length // LANES
+        if self.chunks:
+            self.lanes = ir.VectorType.get([LANES], scalar_type(f.dtype))
+            rank = len(at(p, index(0)))
+            self.minor = ir.AffineMap.get(rank, 0, [ir.AffineDimExpr.get(rank - 1)])
+
+    def _read(self, t, row, i):
+        return vector.transfer_read(self.lanes, t, self.at(row, i), self.minor, self.f.zero, [True])
+
+    def _write(self, value, t, row, i):
+        return vector.transfer_write(t.type, value, t, self.at(row, i), self.minor, [True])
+
+    def gram(self, g):
+        """(|g_p|^2, |g_q|^2, <g_p, g_q>): the 2x2 Gram matrix of the rows."""
+        f, p, q, at = self.f, self.p, self.q, self.at
+
+        def chunk(c, alpha, beta, gamma):
+            i = arith.muli(c, index(LANES))
+            g_p, g_q = self._read(g, p, i), self._read(g, q, i)
+            return [vector.fma(g_p, g_p, alpha), vector.fma(g_q, g_q, beta), vector.fma(g_p, g_q, gamma)]
+
+        sums = [f.real_zero, f.real_zero, f.zero]
+        if self.chunks:
+            zeros = [vector.broadcast(self.lanes, f.zero)] * 3
+            sums = [vector.reduction(scalar_type(f.dtype), vector.CombiningKind.ADD, total)
+                    for total in for_loop(index(0), index(self.chunks), zeros, chunk)]
+
+        def element(i, alpha, beta, gamma):
+            g_p, g_q = tensor.extract(g, at(p, i)), tensor.extract(g, at(q, i))
+            return [arith.addf(alpha, f.abs2(g_p)), arith.addf(beta, f.abs2(g_q)),
+                    f.add(gamma, f.mul(f.conj(g_p), g_q))]
+
+        return for_loop(index(self.chunks * LANES), index(self.length), sums, element)
+
+    def rotate(self, t, u, active):
+        """t with the rows replaced by (row_p, row_q) u for the 2x2 u, where `active`."""
+        f, p, q, at = self.f, self.p, self.q, self.at
+        u_pp, u_pq, u_qp, u_qq = u
+
+        def chunk(c, t):
+            i = arith.muli(c, index(LANES))
+            t_p, t_q = self._read(t, p, i), self._read(t, q, i)
+            u_v = [vector.broadcast(self.lanes, x) for x in u]
+            t = self._write(arith.addf(arith.mulf(t_p, u_v[0]), arith.mulf(t_q, u_v[2])), t, p, i)
+            return [self._write(arith.addf(arith.mulf(t_p, u_v[1]), arith.mulf(t_q, u_v[3])), t, q, i)]
+
+        def element(i, t):
+            t_p, t_q = tensor.extract(t, at(p, i)), tensor.extract(t, at(q, i))
+            t = tensor.insert(f.add(f.mul(t_p, u_pp), f.mul(t_q, u_qp)), t, at(p, i))
+            return [tensor.insert(f.add(f.mul(t_p, u_pq), f.mul(t_q, u_qq)), t, at(q, i))]
+
+        done = index(self.chunks * LANES)
+        if self.chunks:
+            t = for_loop(index(0), arith.select(active, index(self.chunks), index(0)), [t], chunk)[0]
+        return for_loop(done, arith.select(active, index(self.length), done), [t], element)[0]
 
 
 def _one_sided_jacobi(f, at, k, length, g, vs):
     """Hestenes' Jacobi on the k rows of g, `length` long: sweeps of rotations of each
     pair of rows by the unitary that diagonalizes their 2x2 Gram matrix, which makes
     them orthogonal, applied to the rows of the k x k matrices vs too, until no pair
-    has |<g_p, g_q>| above eps |g_p| |g_q|. The pairs below that are left alone (their
-    rotations run over no elements), as LAPACK's gesvj does."""
-    zero = f.real_zero
+    has |<g_p, g_q>| above eps |g_p| |g_q|. The pairs below that are left alone, as
+    LAPACK's gesvj does."""
     tolerance = constant(f.real_dtype, np.finfo(f.real_dtype).eps)
 
     def pair(p, q, rotated, g, *vs):
-        def gram(i, alpha, beta, gamma):
-            g_p, g_q = tensor.extract(g, at(p, i)), tensor.extract(g, at(q, i))
-            return [arith.addf(alpha, f.abs2(g_p)), arith.addf(beta, f.abs2(g_q)),
-                    f.add(gamma, f.mul(f.conj(g_p), g_q))]
-
-        alpha, beta, gamma = for_loop(index(0), index(length), [zero, zero, f.zero], gram)
+        rows, rows_of_v = _RowPair(f, at, length, p, q), _RowPair(f, at, k, p, q)
+        alpha, beta, gamma = rows.gram(g)
         u, _ = _rotation(f, alpha, beta, gamma)
         apart = arith.cmpf(arith.CmpFPredicate.OGT, f.abs(gamma),
                            arith.mulf(tolerance, arith.mulf(math.sqrt(alpha), math.sqrt(beta))))
-        rotate = lambda t, size: _rotate_rows(f, at, arith.select(apart, index(size), index(0)), p, q, t, u)  # noqa: E731
-        return [arith.ori(rotated, apart), rotate(g, length), *(rotate(v, k) for v in vs)]
+        return [arith.ori(rotated, apart), rows.rotate(g, u, apart), *(rows_of_v.rotate(v, u, apart) for v in vs)]
 
     def sweep(count, _, g, *vs):
         def per_p(p, *carried):

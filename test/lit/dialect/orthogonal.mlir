@@ -193,3 +193,22 @@ func.func private @sv(%x: tensor<3x3xf64>) -> tensor<3xf64> {
 }
 func.func private @sv_jvp_0(tensor<3x3xf64>, tensor<3x3xf64>) -> (tensor<3xf64>, tensor<3xf64>)
     attributes {mirax.jvp_of = @sv, mirax.active = array<i64: 0>}
+
+// -----
+
+/// Rows of real matrices as long as 8 go 8 elements at a time: the Gram sums as
+/// vector FMAs reduced at the end, then the remainder one by one; the rotations as
+/// vector transfers, over no chunks where the pair is already orthogonal.
+// LOWER-LABEL: func.func @svd_of_long_rows
+//       LOWER:   scf.while
+//       LOWER:     vector.transfer_read
+//       LOWER:     vector.fma
+//       LOWER:     vector.reduction <add>
+//       LOWER:     tensor.extract
+//       LOWER:     arith.select %{{.+}}, %c1{{.*}}, %c0
+//       LOWER:     vector.transfer_write
+//       LOWER:     tensor.insert
+func.func @svd_of_long_rows(%x: tensor<9x8xf32>) -> tensor<8xf32> {
+  %s, %u, %vt = "mirax.svd"(%x) {full_matrices = false, compute_uv = false} : (tensor<9x8xf32>) -> (tensor<8xf32>, tensor<9x0xf32>, tensor<0x8xf32>)
+  return %s : tensor<8xf32>
+}
