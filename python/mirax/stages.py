@@ -262,14 +262,20 @@ _LEAF = _LeafType("Leaf", (), {})()  # a leaf whose type prints as "pytree leaf"
 
 
 def _equality_errors(given_tree, expected_tree):
-    """(key path, given, expected, why) where two pytree structures differ, as JAX's
-    equality_errors_pytreedef describes them."""
-    return _differences((), tree_unflatten(given_tree, [_LEAF] * given_tree.num_leaves),
-                        tree_unflatten(expected_tree, [_LEAF] * expected_tree.num_leaves))
+    """equality_errors of two pytree structures, their leaves printed as "pytree leaf"."""
+    return equality_errors(tree_unflatten(given_tree, [_LEAF] * given_tree.num_leaves),
+                           tree_unflatten(expected_tree, [_LEAF] * expected_tree.num_leaves))
 
 
-def _differences(path, t1, t2):
-    if t1 is _LEAF and t2 is _LEAF:
+def _is_leaf(x):
+    structure = tree_structure(x)
+    return structure.num_nodes == 1 and structure.num_leaves == 1
+
+
+def equality_errors(t1, t2, path=()):
+    """(key path, what t1 has, what t2 has, why they differ) where the structures of
+    pytrees t1 and t2 differ, as JAX's tree_util.equality_errors describes them."""
+    if _is_leaf(t1) and _is_leaf(t2):
         return
     if type(t1) is not type(t2):
         yield path, str(type(t1)), str(type(t2)), "their Python types differ"
@@ -297,5 +303,4 @@ def _differences(path, t1, t2):
                "the pytree node metadata does not match")
         return
     for key, s1, s2 in zip(keys1, c1, c2, strict=True):
-        yield from _differences((*path, key), s1, s2)
-
+        yield from equality_errors(s1, s2, (*path, key))
