@@ -19,7 +19,7 @@ first pass's twiddles.
 """
 import numpy as np
 
-from mirax.mlir import arith, complex_d, ir, linalg, tensor
+from mirax.mlir import arith, complex_d, ir, linalg, tensor, vector
 
 from . import ops, rules
 from .base import MiraxOp, ints, string
@@ -219,6 +219,8 @@ def _pow2(re, im, shape, axis, sign, pre, dtype):
         r = 2 if (n // s).bit_length() % 2 == 0 else 4
         passes.append((n // s, s, r))
         s *= r
+    if tuple(shape) == (n, LANES) and axis == 0:
+        return _pow2_lanes(re, im, n, sign, pre, dtype, passes)
     outer, inner = list(range(axis)), list(range(axis + 2, rank + 1))  # loops (outer..., p, q, inner...)
     p, q = axis, axis + 1
     for length, s, r in reversed(passes):
@@ -264,6 +266,58 @@ def _pow2(re, im, shape, axis, sign, pre, dtype):
     return re, im
 
 
+def _pow2_lanes(re, im, n, sign, pre, dtype, passes):
+    """_pow2 of (re, im) [n, LANES] along n, the same passes computed on vectors of the
+    LANES columns: loops over (p, q) reading the r rows of a butterfly and writing its
+    r results (vector transfers), twiddles broadcast from constant tables."""
+    element = scalar_type(dtype)
+    lanes = ir.VectorType.get([LANES], element)
+    minor = ir.AffineMap.get(2, 0, [ir.AffineDimExpr.get(1)])
+    zero = arith.ConstantOp(element, 0.0).result
+
+    def row(*terms):  # sum of products of index values and ints
+        total = None
+        for a, b in terms:
+            term = arith.muli(a, index(b)) if not isinstance(a, int) else index(a * b)
+            total = term if total is None else arith.addi(total, term)
+        return total
+
+    for length, s, r in reversed(passes):
+        m, first = length // r, s * r == n
+        factors = (None if pre is None else pre.reshape(r, s).T) if first else \
+            _turns(np.arange(m)[:, None] * np.arange(r), length, sign)
+        table = None if factors is None else _table(np.stack([factors.real, factors.imag], -1), dtype)
+
+        def twiddles(at, r=r, first=first, table=table):
+            """The factor of each of the r inputs (None: one), from the table's row `at`."""
+            if table is None:
+                return [None] * r
+            return [None if t == 0 and not first else
+                    [vector.broadcast(lanes, tensor.extract(table, [at, index(t), index(k)])) for k in (0, 1)]
+                    for t in range(r)]
+
+        def per_q(p, factors_p, q, out_re, out_im, r=r, m=m, s=s, first=first, twiddles=twiddles):
+            b = []
+            for t in range(r):
+                at = row((p, r * s), (t, s), (q, 1))
+                b.append(tuple(vector.transfer_read(lanes, x, [at, index(0)], minor, zero, [True]) for x in (re, im)))
+            factors = twiddles(q) if first else factors_p
+            b = [value if f is None else _cmul_add(value + tuple(f)) for value, f in zip(b, factors, strict=True)]
+            for j, (x_re, x_im) in enumerate(_butterfly(sign, b)):
+                at = row((j, m * s), (p, s), (q, 1))
+                out_re = vector.transfer_write(out_re.type, x_re, out_re, [at, index(0)], minor, [True])
+                out_im = vector.transfer_write(out_im.type, x_im, out_im, [at, index(0)], minor, [True])
+            return [out_re, out_im]
+
+        def per_p(p, out_re, out_im, s=s, first=first, twiddles=twiddles, per_q=per_q):
+            factors_p = None if first else twiddles(p)
+            return for_loop(index(0), index(s), [out_re, out_im], lambda q, *o: per_q(p, factors_p, q, *o))
+
+        outs = [empty(ShapedType((n, LANES), dtype)) for _ in range(2)]
+        re, im = for_loop(index(0), index(m), outs, per_p)
+    return re, im
+
+
 def _padded(x, shape, axis, size, dtype):
     """`x` of `shape` padded with zeros to `size` along `axis` (a copy into a slice of
     zeros, as convolution.py pads)."""
@@ -305,20 +359,21 @@ def _transform(re, im, shape, axis, sign, scale, dtype):
 LANES = 16
 
 
-def _window(value, offsets, sizes, dtype):
-    """The slice of `value` at `offsets` (ints or index values) of `sizes`."""
+def _window(value, offsets, sizes, dtype, shape=None):
+    """The slice of `value` at `offsets` (ints or index values) of `sizes`, of `shape`
+    (default: sizes; fewer dimensions drop unit ones)."""
     dynamic = ir.ShapedType.get_dynamic_stride_or_offset()
-    type_ = ir.RankedTensorType.get(list(sizes), scalar_type(dtype))
+    type_ = ir.RankedTensorType.get(list(shape or sizes), scalar_type(dtype))
     return tensor.extract_slice(type_, value, [v for v in offsets if not isinstance(v, int)], [], [],
                                 [v if isinstance(v, int) else dynamic for v in offsets], list(sizes), [1] * len(sizes))
 
 
-def _put(chunk, value, offsets, sizes, dtype):
-    """`value` with `chunk` (of `sizes`) in place at `offsets` (ints or index values):
-    a linalg.copy into the slice (a loop, where inserting would copy between strided
-    buffers through the runtime), as convolution.py pads."""
+def _put(chunk, value, offsets, sizes, dtype, shape=None):
+    """`value` with `chunk` (of `shape`, default `sizes`) in place at `offsets` (ints or
+    index values): a linalg.copy into the slice (a loop, where inserting would copy
+    between strided buffers through the runtime), as convolution.py pads."""
     dynamic = ir.ShapedType.get_dynamic_stride_or_offset()
-    copied = linalg.copy(chunk, outs=[_window(value, offsets, sizes, dtype)])
+    copied = linalg.copy(chunk, outs=[_window(value, offsets, sizes, dtype, shape)])
     return tensor.insert_slice(copied, value, [v for v in offsets if not isinstance(v, int)], [], [],
                                [v if isinstance(v, int) else dynamic for v in offsets], list(sizes), [1] * len(sizes))
 
@@ -333,77 +388,107 @@ def _chunks(total, inits, body):
     return body(whole, total - whole, *carried) if whole < total else carried
 
 
-def _dft(re, im, shape, axis, sign, scale, dtype):
-    """_transform with the axis first and the other dimensions flattened into columns
-    ([A, n, C] transposed to [n, A C] unless A is 1), LANES columns at a time."""
-    shape = tuple(shape)
+def _rows(x, x_shape, out_shape, n, sign, scale, dtype, read, write):
+    """The DFT along the last axis of x [A, m_in] into a tensor [A, m_out], LANES rows
+    at a time: read(chunk, width) gives a chunk's (re, im) [n, width] (rows transposed
+    to columns), write(re, im, width) the chunk of the result [width, m_out]."""
+    (a, m_in), (_, m_out) = x_shape.shape, out_shape.shape
+
+    def chunk(start, width, out):
+        re, im = read(_window(x, [start, 0], [width, m_in], x_shape.dtype), width)
+        re, im = _transform(re, im, (n, width), 0, sign, scale, dtype)
+        return [_put(write(re, im, width), out, [start, 0], [width, m_out], out_shape.dtype)]
+
+    return _chunks(a, [empty(out_shape)], chunk)[0]
+
+
+def _columns(x, shape, axis, sign, scale, dtype):
+    """The DFT along `axis` of complex x of `shape` (dimensions after it), [A, n, C]
+    LANES columns of one of the A at a time."""
     a, n, c = int(np.prod(shape[:axis])), shape[axis], int(np.prod(shape[axis + 1:]))
-    if n == 1:
-        return re, im
-    columns = ShapedType((n, a * c), dtype)
-    if a > 1:
-        view = ShapedType((a, n, c), dtype)
-        re, im = (reshape(transpose(reshape(x, view), view, (1, 0, 2)), columns) for x in (re, im))
-    else:
-        re, im = reshape(re, columns), reshape(im, columns)
+    view = ShapedType((a, n, c), np.dtype(complex_dtype(dtype)))
+    x = reshape(x, view)
+    real = lambda width: ShapedType((n, width), dtype)  # noqa: E731
 
-    def chunk(start, width, *outs):
-        at, sizes = [0, start], [n, width]
-        parts = _transform(*(_window(x, at, sizes, dtype) for x in (re, im)), sizes, 0, sign, scale, dtype)
-        return [_put(x, out, at, sizes, dtype) for x, out in zip(parts, outs, strict=True)]
+    def chunk(row, start, width, out):
+        window = _window(x, [row, 0, start], [1, n, width], view.dtype, (n, width))
+        re, im = generic([real(width)] * 2, [window], [identity_map(2)] * 3,
+                         lambda z, *_: [complex_d.re(z), complex_d.im(z)])
+        re, im = _transform(re, im, (n, width), 0, sign, scale, dtype)
+        joined = generic([ShapedType((n, width), view.dtype)], [re, im], [identity_map(2)] * 3,
+                         lambda r, i, _: [complex_d.create_(scalar_type(view.dtype), r, i)])[0]
+        return [_put(joined, out, [row, 0, start], [1, n, width], view.dtype, (n, width))]
 
-    re, im = _chunks(a * c, [empty(columns), empty(columns)], chunk)
-    if a > 1:
-        view = ShapedType((n, a, c), dtype)
-        re, im = (transpose(reshape(x, view), view, (1, 0, 2)) for x in (re, im))
-    return reshape(re, ShapedType(shape, dtype)), reshape(im, ShapedType(shape, dtype))
+    (out,) = for_loop(index(0), index(a), [empty(view)], lambda row, out: _chunks(
+        c, [out], lambda start, width, out: chunk(row, start, width, out)))
+    return reshape(out, ShapedType(tuple(shape), view.dtype))
 
 
 def _lower_fft(node, x):
+    """Each axis in turn, complex to complex (the last axis of an RFFT first, from real;
+    that of an IRFFT last, from its Hermitian half to real): the last axis LANES rows
+    at a time (_rows), any other LANES columns at a time (_columns)."""
     (x_type,), (out_type,) = node.in_types, node.out_types
     fft_type, lengths = node.params["fft_type"], node.params["fft_lengths"]
     if 0 in x_type.shape or 0 in out_type.shape:
         return [empty(out_type)]
     dtype = real_dtype(out_type.dtype)
+    complex_type = np.dtype(complex_dtype(dtype))
+    element = scalar_type(complex_type)
     rank = x_type.ndim
-    axes = range(rank - len(lengths), rank)
     inverse = fft_type in ("IFFT", "IRFFT")
-    sign, scale = (1, lambda n: 1 / n) if inverse else (-1, lambda n: 1.0)
-    real = ShapedType(x_type.shape, dtype)
+    sign = 1 if inverse else -1
+    last = lengths[-1]
+    transposed = ir.AffineMap.get(2, 0, [ir.AffineDimExpr.get(1), ir.AffineDimExpr.get(0)])
+    real = lambda *shape: ShapedType(shape, dtype)  # noqa: E731
+
+    def split(chunk, width):  # [width, n] complex -> [n, width] twice
+        return generic([real(last, width)] * 2, [chunk], [transposed, identity_map(2), identity_map(2)],
+                       lambda z, *_: [complex_d.re(z), complex_d.im(z)])
+
+    def join(re, im, width, size=last):  # [n, width] twice -> the first `size` of n, as [width, size] complex
+        parts = [slice_along(v, real(last, width), 0, 0, size) for v in (re, im)]
+        return generic([ShapedType((width, size), complex_type)], parts, [transposed] * 2 + [identity_map(2)],
+                       lambda r, i, _: [complex_d.create_(element, r, i)])[0]
+
+    def last_axis(x, x_shape, out_shape, scale, read=split, write=join):
+        flat = lambda t: ShapedType((int(np.prod(t.shape[:-1])), t.shape[-1]), t.dtype)  # noqa: E731
+        x = reshape(x, flat(x_shape))
+        return reshape(_rows(x, flat(x_shape), flat(out_shape), last, sign, scale, dtype, read, write), out_shape)
+
+    shape = x_type.shape
+    axes = list(range(rank - len(lengths), rank - 1))
     if fft_type == "RFFT":
-        re, im = x, filled(real, 0)
-    else:
-        re, im = generic([real, real], [x], [identity_map(rank)] * 3, lambda z, *_: [complex_d.re(z), complex_d.im(z)])
-    shape = list(x_type.shape)
-    if fft_type == "RFFT":  # the last axis first, from real to complex, then cropped
-        re, im = _dft(re, im, shape, rank - 1, sign, 1.0, dtype)
-        cropped = ShapedType(tuple(shape[:-1]) + out_type.shape[-1:], dtype)
-        re, im = (linalg.copy(slice_along(v, ShapedType(tuple(shape), dtype), rank - 1, 0, cropped.shape[-1]),
-                              outs=[empty(cropped)]) for v in (re, im))  # contiguous, for the next axes' views
-        shape = list(cropped.shape)
-        axes = axes[:-1]
-    elif fft_type == "IRFFT":
-        axes = axes[:-1]
+        half = ShapedType(shape[:-1] + (last // 2 + 1,), complex_type)
+        x = last_axis(x, x_type, half, 1.0, read=lambda chunk, width: (
+            generic([real(last, width)], [chunk], [transposed, identity_map(2)], lambda v, _: [v])[0],
+            filled(real(last, width), 0)), write=lambda re, im, width: join(re, im, width, half.shape[-1]))
+        shape = half.shape
+    elif fft_type != "IRFFT":
+        axes.append(rank - 1)
+    scale = (lambda n: 1 / n) if inverse else (lambda n: 1.0)
     for axis in axes:
-        re, im = _dft(re, im, shape, axis, sign, scale(shape[axis]), dtype)
+        x = _columns(x, shape, axis, sign, scale(shape[axis]), dtype) if axis < rank - 1 else \
+            last_axis(x, ShapedType(shape, complex_type), ShapedType(shape, complex_type), scale(shape[axis]))
     if fft_type != "IRFFT":
-        return generic([out_type], [re, im], [identity_map(rank)] * 3,
-                       lambda r, i, _: [complex_d.create_(scalar_type(out_type.dtype), r, i)])
-    # The last axis rebuilt from its Hermitian symmetry (x[n - k] = conj(x[k])), then the
-    # real part of its inverse transform.
-    n, half = lengths[-1], shape[-1]
-    full = ShapedType(tuple(shape[:-1]) + (n,), dtype)
+        return [x]
+    # The last axis rebuilt from its Hermitian half (x[n - k] = conj(x[k])), the real
+    # part of its inverse transform kept.
+    half = shape[-1]
 
-    def extended(part, negate):
+    def hermitian(chunk, width):
         def body(i):
-            mirrored = arith.cmpi(arith.CmpIPredicate.uge, i[-1], index(half))
-            at = arith.select(mirrored, arith.subi(index(n), i[-1]), i[-1])
-            value = tensor.extract(part, i[:-1] + [at])
-            return arith.select(mirrored, arith.negf(value), value) if negate else value
-        return indexed(full, [], body)
+            mirrored = arith.cmpi(arith.CmpIPredicate.uge, i[0], index(half))
+            z = tensor.extract(chunk, [i[1], arith.select(mirrored, arith.subi(index(last), i[0]), i[0])])
+            im = complex_d.im(z)
+            return complex_d.re(z), arith.select(mirrored, arith.negf(im), im)
+        return generic([real(last, width)] * 2, [], [identity_map(2)] * 2,
+                       lambda *_: body([linalg.IndexOp(d).result for d in range(2)]))
 
-    re, im = _dft(extended(re, False), extended(im, True), full.shape, rank - 1, sign, 1 / n, dtype)
-    return [re]
+    def real_part(re, im, width):
+        return generic([real(width, last)], [re], [transposed, identity_map(2)], lambda r, _: [r])[0]
+
+    return [last_axis(x, ShapedType(shape, complex_type), out_type, 1 / last, read=hermitian, write=real_part)]
 
 
 rules.lowering[FftOp.OPERATION_NAME] = _lower_fft
