@@ -18,7 +18,7 @@ from mirax.mlir_context import context
 from mirax.stages import Wrapped, equality_errors
 from mirax.tree_util import keystr, tree_flatten, tree_flatten_with_path, tree_structure, tree_unflatten
 
-__all__ = ["Exported", "deserialize", "export"]
+__all__ = ["Exported", "default_export_platform", "deserialize", "export"]
 
 _FORMAT = "mirax.export/1"
 
@@ -107,6 +107,11 @@ class Exported:
             "in_avals": [_encode_aval(a) for a in self.in_avals], "out_avals": [_encode_aval(a) for a in self.out_avals],
             "constants": [_encode_array(np.asarray(c)) for c in self._program.constvars],
         }).encode())
+
+
+def default_export_platform():
+    """The platform export lowers for: the CPU."""
+    return "cpu"
 
 
 def export(fun_jit, *, platforms=None, disabled_checks=()):

@@ -40,6 +40,7 @@ def test_metadata_and_calls():
         assert repr(getattr(mine, name)) == repr(getattr(theirs, name)), name
     assert str(mine.in_tree) == str(theirs.in_tree) and str(mine.out_tree) == str(theirs.out_tree)
     assert "func.func @main" in mine.mlir_module()
+    assert mirax.export.default_export_platform() == jax.export.default_export_platform() == "cpu"
     args, kwargs = ARGS
     assert_same(mine.call(*args, **kwargs), theirs.call(*args, **kwargs))
     loss = lambda e: lambda x: e.call(x, 1.0, k=np.int32(2))["s"].sum()  # noqa: E731
