@@ -1,12 +1,22 @@
 """mirax.scipy.linalg: SciPy's linear algebra over mirax arrays, as jax.scipy.linalg."""
 import warnings
+from functools import partial
 
+import numpy as np
+
+import mirax.numpy as jnp
+from mirax import lax
 from mirax.core import with_source
+from mirax.ad import jvp
+from mirax.custom_derivatives import custom_jvp
 from mirax.lax import linalg as lax_linalg
 from mirax.numpy._shape import broadcast_to, expand_dims, swapaxes
 from mirax.numpy._ufuncs import conj
 from mirax.numpy._util import check_arraylike, promote_dtypes_inexact
-from mirax.numpy.linalg import _batch_shape
+from mirax.numpy.linalg import _batch_shape, _lu_solve
+from mirax.scipy._special_matrices import (  # noqa: F401
+    block_diag, circulant, companion, convolution_matrix, dft, fiedler, fiedler_companion, hadamard, hankel, helmert,
+    hilbert, invhilbert, invpascal, leslie, pascal, toeplitz)
 
 
 def _conj_transpose(x):
@@ -84,3 +94,258 @@ def lu_factor(a, overwrite_a=False, check_finite=True):
     (a,) = promote_dtypes_inexact(a)
     lu, pivots, _ = lax_linalg.lu(a)
     return lu, pivots
+
+
+def lu_solve(lu_and_piv, b, trans=0, overwrite_b=False, check_finite=True):
+    """x with a x = b (trans 0), a^T x = b (1) or a^H x = b (2), from lu_factor(a)."""
+    lu, pivots = lu_and_piv
+    if trans not in (0, 1, 2):
+        raise ValueError(with_source(f"'trans' value must be 0, 1, or 2, got {trans}"))
+    lu, b = promote_dtypes_inexact(jnp.asarray(lu), jnp.asarray(b))
+    if b.ndim == 1:
+        signature = "(n,n),(k),(n)->(n)"
+    elif lu.ndim == b.ndim + 1 and lu.shape[-1] == b.shape[-1]:
+        warnings.warn("jax.scipy.linalg.lu_solve: batched 1D solves with b.ndim > 1 are deprecated, and in the future "
+                      "will be treated as a batched 2D solve. Use lu_solve(lu_and_piv, b[..., None]).squeeze(-1) to "
+                      "avoid this warning.", category=FutureWarning, stacklevel=2)
+        signature = "(n,n),(k),(n)->(n)"
+    else:
+        signature = "(n,n),(k),(n,m)->(n,m)"
+    return jnp.vectorize(partial(_lu_solve_2d, trans=trans), signature=signature)(lu, jnp.asarray(pivots), b)
+
+
+def _lu_solve_2d(lu, pivots, b, trans):
+    """lax.linalg.lu_solve of one matrix: the row swaps `pivots` replayed into a
+    permutation, then two triangular solves (transposed ones, then the inverse
+    permutation, for trans 1 and 2)."""
+    n = lu.shape[0]
+
+    def swap(i, permutation):
+        j = pivots[i]
+        return permutation.at[i].set(permutation[j]).at[j].set(permutation[i])
+
+    permutation = lax.fori_loop(0, pivots.shape[0], swap, jnp.arange(n, dtype=np.int32))
+    x = b.reshape(n, -1)
+    if trans == 0:
+        x = _lu_solve(lu, permutation, x)
+    else:
+        conjugate = trans == 2
+        x = lax_linalg.triangular_solve(lu, x, left_side=True, lower=False, transpose_a=True, conjugate_a=conjugate)
+        x = lax_linalg.triangular_solve(lu, x, left_side=True, lower=True, unit_diagonal=True, transpose_a=True,
+                                        conjugate_a=conjugate)
+        x = x[jnp.argsort(permutation)]
+    return x.reshape(b.shape)
+
+
+def lu(a, permute_l=False, overwrite_a=False, check_finite=True):
+    """(p, l, u) with a = p l u for one matrix a [m, n] (JAX's takes no batch): p a
+    permutation matrix, l [m, k] unit lower and u [k, n] upper triangular,
+    k = min(m, n); (p l, u) if `permute_l`."""
+    (a,) = promote_dtypes_inexact(jnp.asarray(a))
+    lu_, _, permutation = lax_linalg.lu(a)
+    dtype = a.dtype
+    m, n = np.shape(a)
+    p = jnp.real(jnp.array(permutation[None, :] == jnp.arange(m, dtype=permutation.dtype)[:, None], dtype=dtype))
+    k = min(m, n)
+    lower = jnp.tril(lu_, -1)[:, :k] + jnp.eye(m, k, dtype=dtype)
+    upper = jnp.triu(lu_)[:k, :]
+    return (jnp.matmul(p, lower), upper) if permute_l else (p, lower, upper)
+
+
+def det(a, overwrite_a=False, check_finite=True):
+    """The determinant of each matrix [..., n, n] (numpy.linalg.det)."""
+    return jnp.linalg.det(a)
+
+
+def inv(a, overwrite_a=False, check_finite=True):
+    """The inverse of each matrix [..., n, n] (numpy.linalg.inv)."""
+    return jnp.linalg.inv(a)
+
+
+def solve(a, b, lower=False, overwrite_a=False, overwrite_b=False, debug=False, check_finite=True, assume_a="gen"):
+    """x with a x = b: by LU (numpy.linalg.solve) unless assume_a is 'pos', then by the
+    Cholesky factor of a's `lower` (or upper) triangle, b [..., n] or [..., n, k]."""
+    valid_assume_a = ["gen", "sym", "her", "pos"]
+    if assume_a not in valid_assume_a:
+        raise ValueError(with_source(f"Expected assume_a to be one of {valid_assume_a}; got {assume_a!r}"))
+    if assume_a != "pos":
+        return jnp.linalg.solve(a, b)
+    a, b = promote_dtypes_inexact(jnp.asarray(a), jnp.asarray(b))
+    if not (a.ndim >= 2 and b.ndim in (a.ndim, a.ndim - 1) and a.shape[-1] == a.shape[-2] == b.shape[a.ndim - 2]):
+        raise ValueError(with_source(f"The arguments to solve must have shapes a=[..., m, m] and b=[..., m, k] or "
+                                     f"b=[..., m]; got a={a.shape} and b={b.shape}"))
+    vector = b.ndim == a.ndim - 1
+    if vector:
+        b = b[..., None]
+    batch = _batch_shape("solve", a.shape[:-2], b.shape[:-2])
+    x = _positive_definite_solve(broadcast_to(a, batch + a.shape[-2:]), broadcast_to(b, batch + b.shape[-2:]), lower)
+    return x[..., 0] if vector else x
+
+
+def _cholesky_solve(a, b, lower):
+    factor = cholesky(lax.stop_gradient(a), lower=lower)
+    return cho_solve((factor, lower), b)
+
+
+@partial(custom_jvp, nondiff_argnums=(2,))
+def _positive_definite_solve(a, b, lower):
+    return _cholesky_solve(a, b, lower)
+
+
+@_positive_definite_solve.defjvp
+def _positive_definite_solve_jvp(lower, primals, tangents):
+    """x_dot = a^-1 (b_dot - a_dot x) with the whole of a_dot (JAX's custom_linear_solve
+    with matvec a @ x), reusing one factorization."""
+    (a, b), (a_dot, b_dot) = primals, tangents
+    factor = cholesky(a, lower=lower)
+    x = cho_solve((factor, lower), b)
+    return x, cho_solve((factor, lower), b_dot - jnp.matmul(a_dot, x))
+
+
+def qr(a, overwrite_a=False, lwork=None, mode="full", pivoting=False, check_finite=True):
+    """(q, r) of each matrix [..., m, n]: q [..., m, m] ('full') or [..., m, k]
+    ('economic', k = min(m, n)); mode 'r' gives the 1-tuple (r,), as SciPy's."""
+    if mode in ("full", "r"):
+        full_matrices = True
+    elif mode == "economic":
+        full_matrices = False
+    else:
+        raise ValueError(with_source(f"Unsupported QR decomposition mode '{mode}'"))
+    (a,) = promote_dtypes_inexact(jnp.asarray(a))
+    q, r = lax_linalg.qr(a, pivoting=pivoting, full_matrices=full_matrices)
+    return (r,) if mode == "r" else (q, r)
+
+
+def qr_multiply(a, c, mode="right", pivoting=False, conjugate=False, overwrite_a=False, overwrite_c=False):
+    """(q @ c, r) ('left', c [..., k, p]) or (c @ q, r) ('right', c [..., p, m]) with
+    q, r a's economic QR (q conjugated if `conjugate`); a 1-D c is a column ('left') or
+    a row ('right') and the product is raveled."""
+    a, c = promote_dtypes_inexact(jnp.asarray(a), jnp.asarray(c))
+    if mode not in ("right", "left"):
+        raise ValueError(with_source(f"mode must be 'right' or 'left', got {mode!r}"))
+    if pivoting:
+        raise NotImplementedError(with_source("qr_multiply: pivoting=True is not supported"))
+    onedim = c.ndim == 1
+    if onedim:
+        c = c[:, None] if mode == "left" else c[None, :]
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    if mode == "left" and c.shape[-2] != k:
+        raise ValueError(with_source(f"Array shapes are not compatible for Q @ c operation: a has shape "
+                                     f"{tuple(a.shape)} so Q has {k} columns, but c has {c.shape[-2]} rows "
+                                     f"(expected {k})."))
+    if mode == "right" and c.shape[-1] != m:
+        raise ValueError(with_source(f"Array shapes are not compatible for c @ Q operation: a has shape "
+                                     f"{tuple(a.shape)} so Q has {m} rows, but c has {c.shape[-1]} columns "
+                                     f"(expected {m})."))
+    batch = _batch_shape("qr_multiply", a.shape[:-2], c.shape[:-2])
+    a, c = broadcast_to(a, batch + a.shape[-2:]), broadcast_to(c, batch + c.shape[-2:])
+    q, r = lax_linalg.qr(a, full_matrices=False)
+    if conjugate:
+        q = jnp.conj(q)
+    cq = jnp.matmul(q, c) if mode == "left" else jnp.matmul(c, q)
+    return (cq.ravel() if onedim else cq), r
+
+
+def eigh(a, b=None, lower=True, eigvals_only=False, overwrite_a=False, overwrite_b=False, turbo=True, eigvals=None,
+         type=1, check_finite=True):  # noqa: A002 (SciPy's name)
+    """(w, v) for Hermitian matrices [..., n, n]: ascending eigenvalues w and the
+    eigenvectors as v's columns, from a's `lower` (or upper) triangle; w alone if
+    `eigvals_only`. Only the standard problem (b None, type 1, every eigenvalue)."""
+    if b is not None:
+        raise NotImplementedError(with_source("Only the b=None case of eigh is implemented"))
+    if type != 1:
+        raise NotImplementedError(with_source("Only the type=1 case of eigh is implemented."))
+    if eigvals is not None:
+        raise NotImplementedError(with_source("Only the eigvals=None case of eigh is implemented."))
+    (a,) = promote_dtypes_inexact(jnp.asarray(a))
+    v, w = lax_linalg.eigh(a, lower=lower)
+    return w if eigvals_only else (w, v)
+
+
+def expm(A, *, upper_triangular=False, max_squarings=16):  # noqa: N803 (SciPy's name)
+    """The matrix exponential of each matrix [..., n, n], by JAX's Padé approximant of
+    scaling and squaring (degree chosen by the 1-norm; NaNs past `max_squarings`
+    squarings); `upper_triangular` solves the Padé quotient by a triangular solve."""
+    (A,) = promote_dtypes_inexact(A)
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise ValueError(with_source(f"Expected A to be a (batched) square matrix, got A.shape={A.shape!r}."))
+    if A.ndim > 2:
+        return jnp.vectorize(partial(expm, upper_triangular=upper_triangular, max_squarings=max_squarings),
+                             signature="(n,n)->(n,n)")(A)
+    P, Q, n_squarings = _calc_P_Q(A)  # noqa: N806
+
+    def compute(A, P, Q):  # noqa: N803
+        R = solve_triangular(Q, P) if upper_triangular else jnp.linalg.solve(Q, P)  # noqa: N806
+
+        def square(R, i):  # noqa: N803
+            return lax.cond(i < n_squarings, lambda x: jnp.matmul(x, x), lambda x: x, R), None
+
+        return lax.scan(square, R, jnp.arange(max_squarings, dtype=n_squarings.dtype))[0]
+
+    return lax.cond(n_squarings > max_squarings, lambda A, P, Q: jnp.full_like(A, np.nan), compute, A, P, Q)
+
+
+# The Padé approximants' numerator coefficients b[k] (of A^k) and the 1-norm bounds
+# below which each degree is accurate, for 64- and 32-bit floats (Higham 2005, as JAX's).
+_PADE = {
+    3: (120., 60., 12., 1.),
+    5: (30240., 15120., 3360., 420., 30., 1.),
+    7: (17297280., 8648640., 1995840., 277200., 25200., 1512., 56., 1.),
+    9: (17643225600., 8821612800., 2075673600., 302702400., 30270240., 2162160., 110880., 3960., 90., 1.),
+    13: (64764752532480000., 32382376266240000., 7771770303897600., 1187353796428800., 129060195264000.,
+         10559470521600., 670442572800., 33522128640., 1323241920., 40840800., 960960., 16380., 182., 1.),
+}
+_PADE_BOUNDS = {
+    8: (5.371920351148152, (0.01495585217958292, 0.253939833006323, 0.9504178996162932, 2.097847961257068),
+        (3, 5, 7, 9, 13)),
+    4: (3.92572478313866, (0.4258730016922831, 1.880152677804762), (3, 5, 7)),
+}
+
+
+def _calc_P_Q(A):  # noqa: N802, N803
+    """The Padé numerator P = U + V and denominator Q = V - U of A scaled by
+    2^-n_squarings, and n_squarings (a float)."""
+    dtype = A.dtype
+    if dtype not in (np.float32, np.float64, np.complex64, np.complex128):
+        raise TypeError(with_source(f"A.dtype={dtype} is not supported."))
+    maxnorm, conds, degrees = _PADE_BOUNDS[np.finfo(dtype).bits // 8]
+    A_L1 = jnp.linalg.norm(A, 1)  # noqa: N806
+    n_squarings = jnp.maximum(0, jnp.floor(jnp.log2(A_L1 / maxnorm)))
+    A = A / 2 ** n_squarings.astype(dtype)  # noqa: N806
+    idx = jnp.digitize(A_L1, jnp.array(conds, dtype=A_L1.dtype))
+    U, V = lax.switch(idx, [partial(_pade, degree=d) for d in degrees], A)  # noqa: N806
+    return U + V, -U + V, n_squarings
+
+
+def _pade(A, degree):  # noqa: N803
+    """(U, V), the odd and even parts of the Padé numerator of `degree` at A, summed
+    in JAX's order (highest power first)."""
+    b = _PADE[degree]
+    ident = jnp.eye(*A.shape, dtype=A.dtype)
+    A2 = jnp.matmul(A, A)  # noqa: N806
+    powers = [ident, A2]  # A^0, A^2, ...: up to A^(degree - 1), or A^6 for degree 13
+    while len(powers) < (4 if degree == 13 else (degree + 1) // 2):
+        powers.append(jnp.matmul(powers[-1], A2))
+    odd = [b[2 * k + 1] * p for k, p in enumerate(powers)][::-1]
+    even = [b[2 * k] * p for k, p in enumerate(powers)][::-1]
+    if degree == 13:  # the terms above A^6 as A^6 times a polynomial
+        A2, A4, A6 = powers[1:]  # noqa: N806
+        odd[0] = jnp.matmul(A6, b[13] * A6 + b[11] * A4 + b[9] * A2) + odd[0]
+        even[0] = jnp.matmul(A6, b[12] * A6 + b[10] * A4 + b[8] * A2) + even[0]
+    return jnp.matmul(A, sum(odd[1:], odd[0])), sum(even[1:], even[0])
+
+
+def expm_frechet(A, E, *, method=None, compute_expm=True):  # noqa: N803
+    """The Fréchet derivative of expm at A in the direction E (expm's JVP), with
+    expm(A) first if `compute_expm`. `method` is accepted and unused, as JAX's."""
+    A, E = jnp.asarray(A), jnp.asarray(E)  # noqa: N806
+    if A.ndim < 2 or A.shape[-2] != A.shape[-1]:
+        raise ValueError(with_source(f"expected A to be a (batched) square matrix, got A.shape={A.shape}"))
+    if E.ndim < 2 or E.shape[-2] != E.shape[-1]:
+        raise ValueError(with_source(f"expected E to be a (batched) square matrix, got E.shape={E.shape}"))
+    if A.shape != E.shape:
+        raise ValueError(with_source(f"expected A and E to be the same shape, got A.shape={A.shape} "
+                                     f"E.shape={E.shape}"))
+    expm_A, expm_frechet_AE = jvp(expm, (A,), (E,))  # noqa: N806
+    return (expm_A, expm_frechet_AE) if compute_expm else expm_frechet_AE
