@@ -65,7 +65,9 @@ def test_grad_and_vmap():
 def test_errors_as_jax():
     for program in (lambda lib: lib.ops.segment_sum(np.ones(3), np.zeros(3, int), -1),
                     lambda lib: lib.ops.segment_sum([1.0], np.zeros(1, int), 1),
-                    lambda lib: lib.jit(lambda ids: lib.ops.segment_sum(np.ones(3), ids))(np.zeros(3, int))):
+                    lambda lib: lib.jit(lambda ids: lib.ops.segment_sum(np.ones(3), ids))(np.zeros(3, int)),
+                    lambda lib: lib.grad(lambda d: lib.ops.segment_prod(d, np.array([0, 0, 1]), 2).sum())(
+                        np.array([2.0, 3.0, 4.0], np.float32))):
         with pytest.raises(Exception) as want:
             program(jax)
         with pytest.raises(Exception) as got:
