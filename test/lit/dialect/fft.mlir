@@ -1,0 +1,95 @@
+// RUN: mirax-opt %s --split-input-file | mirax-opt --split-input-file | FileCheck %s
+// RUN: mirax-opt %s --split-input-file --mirax-to-linalg | FileCheck %s --check-prefix=LOWER
+// RUN: mirax-opt %s --split-input-file --mirax-linearize --mirax-transpose | FileCheck %s --check-prefix=VJP
+// RUN: mirax-opt %s --split-input-file --mirax-vmap | FileCheck %s --check-prefix=VMAP
+
+// Round trip of fft, and its lowering: each axis read 16 rows (or columns) at a time,
+// split into real and imaginary parts transposed to [n, 16], transformed by Stockham
+// passes on vectors of the 16 columns, joined and copied into the result; a length
+// that is not a power of two by Bluestein's algorithm (a zero-padded power-of-two FFT).
+
+/// A complex FFT of 16 rows of 8: one chunk of rows, a radix-4 pass (no twiddles) then
+/// a radix-2 one with its twiddles w^(p t) [4, 2] (scf.for over the butterflies reading
+/// and writing vectors of the 16 rows).
+// CHECK-LABEL: func.func @fft
+//  CHECK-SAME: (%[[X:.+]]: tensor<16x8xcomplex<f32>>)
+//  CHECK-NEXT:   "mirax.fft"(%[[X]]) {fft_lengths = array<i64: 8>, fft_type = "FFT"} : (tensor<16x8xcomplex<f32>>) -> tensor<16x8xcomplex<f32>>
+
+// LOWER-DAG:   #[[T:.+]] = affine_map<(d0, d1) -> (d1, d0)>
+// LOWER-LABEL: func.func @fft
+//       LOWER:   scf.for
+//       LOWER:     %[[SPLIT:.+]]:2 = linalg.generic {indexing_maps = [#[[T]], {{.*}}]{{.*}} outs({{.*}} : tensor<8x16xf32>, tensor<8x16xf32>)
+//       LOWER:       complex.re
+//       LOWER:       complex.im
+//       LOWER:     scf.for
+//       LOWER:       scf.for
+//       LOWER:         vector.transfer_read %[[SPLIT]]#0{{.*}} : tensor<8x16xf32>, vector<16xf32>
+//       LOWER:         vector.transfer_write {{.*}} : vector<16xf32>, tensor<8x16xf32>
+//       LOWER:     arith.constant dense<{{.*}}> : tensor<4x2x2xf32>
+//       LOWER:     scf.for
+//       LOWER:       vector.broadcast
+//       LOWER:       scf.for
+//       LOWER:     linalg.generic {indexing_maps = [#[[T]], #[[T]], {{.*}}]{{.*}} outs({{.*}} : tensor<16x8xcomplex<f32>>)
+//       LOWER:       complex.create
+//       LOWER:     linalg.copy
+//       LOWER:   return {{.*}} : tensor<16x8xcomplex<f32>>
+func.func @fft(%x: tensor<16x8xcomplex<f32>>) -> tensor<16x8xcomplex<f32>> {
+  %0 = "mirax.fft"(%x) {fft_type = "FFT", fft_lengths = array<i64: 8>} : (tensor<16x8xcomplex<f32>>) -> tensor<16x8xcomplex<f32>>
+  return %0 : tensor<16x8xcomplex<f32>>
+}
+
+// -----
+
+/// An inverse FFT of length 5 (Bluestein): the rows padded with zeros to 16 (a copy
+/// into a slice of zeros), a forward and an inverse pass of radix 4 each, then cropped.
+// LOWER-LABEL: func.func @bluestein
+//       LOWER:   linalg.fill {{.*}} -> tensor<16x2xf64>
+//       LOWER:   linalg.copy {{.*}} outs({{.*}} : tensor<5x2xf64>)
+//       LOWER:   tensor.extract_slice {{.*}}[0, 0] [5, 2] [1, 1] : tensor<16x2xf64> to tensor<5x2xf64>
+//       LOWER:   return {{.*}} : tensor<2x5xcomplex<f64>>
+func.func @bluestein(%x: tensor<2x5xcomplex<f64>>) -> tensor<2x5xcomplex<f64>> {
+  %0 = "mirax.fft"(%x) {fft_type = "IFFT", fft_lengths = array<i64: 5>} : (tensor<2x5xcomplex<f64>>) -> tensor<2x5xcomplex<f64>>
+  return %0 : tensor<2x5xcomplex<f64>>
+}
+
+// -----
+
+/// An RFFT's cotangent is an IRFFT of its conjugate weighted by n / mask (JAX's
+/// transpose rule: the mask is 1 at DC and Nyquist, 2 elsewhere); vmap moves the
+/// mapped dimension to the front, a batch dimension of the op.
+// VJP-LABEL: func.func private @r_vjp_0_linear_transpose
+//  VJP-SAME: (%[[CT:.+]]: tensor<2x4xcomplex<f32>>) -> tensor<2x6xf32>
+//  VJP-NEXT:   %[[MASK:.+]] = "mirax.constant"() {value = dense<[6.000000e+00, 3.000000e+00, 3.000000e+00, 6.000000e+00]> : tensor<4xf32>}
+//  VJP-NEXT:   %[[B:.+]] = "mirax.broadcast_in_dim"(%[[MASK]]) {broadcast_dimensions = array<i64: 1>, shape = array<i64: 2, 4>}
+//  VJP-NEXT:   %[[W:.+]] = "mirax.convert"(%[[B]]) {new_dtype = complex<f32>}
+//  VJP-NEXT:   %[[C:.+]] = "mirax.conj"(%[[CT]])
+//  VJP-NEXT:   %[[M:.+]] = "mirax.mul"(%[[C]], %[[W]])
+//  VJP-NEXT:   %[[G:.+]] = "mirax.fft"(%[[M]]) {fft_lengths = array<i64: 6>, fft_type = "IRFFT"} : (tensor<2x4xcomplex<f32>>) -> tensor<2x6xf32>
+//  VJP-NEXT:   return %[[G]]
+// VMAP-LABEL: func.func private @r_vmap
+//  VMAP-SAME: (%[[X:.+]]: tensor<2x5x6xf32>)
+//  VMAP-NEXT:   %[[T:.+]] = "mirax.transpose"(%[[X]]) {permutation = array<i64: 1, 0, 2>}
+//  VMAP-NEXT:   %[[Y:.+]] = "mirax.fft"(%[[T]]) {fft_lengths = array<i64: 6>, fft_type = "RFFT"} : (tensor<5x2x6xf32>) -> tensor<5x2x4xcomplex<f32>>
+//  VMAP-NEXT:   return %[[Y]]
+func.func private @r(%x: tensor<2x6xf32>) -> tensor<2x4xcomplex<f32>> {
+  %0 = "mirax.fft"(%x) {fft_type = "RFFT", fft_lengths = array<i64: 6>} : (tensor<2x6xf32>) -> tensor<2x4xcomplex<f32>>
+  return %0 : tensor<2x4xcomplex<f32>>
+}
+func.func private @r_vjp_0(tensor<2x6xf32>, tensor<2x4xcomplex<f32>>) -> (tensor<2x4xcomplex<f32>>, tensor<2x6xf32>)
+    attributes {mirax.vjp_of = @r, mirax.active = array<i64: 0>}
+func.func private @r_vmap(tensor<2x5x6xf32>) -> tensor<5x2x4xcomplex<f32>>
+    attributes {mirax.vmap_of = @r, mirax.axis_size = 5 : i64, mirax.in_axes = array<i64: 1>, mirax.out_axes = array<i64: 0>}
+
+// -----
+
+/// A complex FFT is its own transpose (the DFT matrix is symmetric).
+// VJP-LABEL: func.func private @c_vjp_0_linear_transpose
+//  VJP-SAME: (%[[CT:.+]]: tensor<3x4x5xcomplex<f64>>) -> tensor<3x4x5xcomplex<f64>>
+//  VJP-NEXT:   %[[G:.+]] = "mirax.fft"(%[[CT]]) {fft_lengths = array<i64: 4, 5>, fft_type = "IFFT"}
+//  VJP-NEXT:   return %[[G]]
+func.func private @c(%x: tensor<3x4x5xcomplex<f64>>) -> tensor<3x4x5xcomplex<f64>> {
+  %0 = "mirax.fft"(%x) {fft_type = "IFFT", fft_lengths = array<i64: 4, 5>} : (tensor<3x4x5xcomplex<f64>>) -> tensor<3x4x5xcomplex<f64>>
+  return %0 : tensor<3x4x5xcomplex<f64>>
+}
+func.func private @c_vjp_0(tensor<3x4x5xcomplex<f64>>, tensor<3x4x5xcomplex<f64>>) -> (tensor<3x4x5xcomplex<f64>>, tensor<3x4x5xcomplex<f64>>)
+    attributes {mirax.vjp_of = @c, mirax.active = array<i64: 0>}
