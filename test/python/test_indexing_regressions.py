@@ -328,3 +328,19 @@ def test_out_of_range_gathers_and_their_transposes_follow_the_mode_as_jax(mode):
                 m.vmap(gather)(m.numpy.stack([x, x])), add(1.0), m.grad(lambda v: add(v).sum())(1.0))
 
     check(results(mirax), results(jax))
+
+
+@pytest.mark.parametrize("method", ["set", "add", "mul", "min", "max"])
+@pytest.mark.parametrize("jit", [False, True])
+def test_scatter_into_an_empty_operand_changes_nothing_as_jax(method, jit):
+    """Every update of a zero-size operand is out of range: the result is the operand.
+    The lowering read the element it clamped to, of an empty buffer: a segfault."""
+    def make(lib, jnp):
+        update = lambda x: getattr(x.at[np.array([0, 1])], method)(2.0)
+        return lib.jit(update) if jit else update
+    got, want = both(make, np.zeros((0, 2), np.float32))
+    check(got, want)
+    args = (np.zeros((0, 2), np.float32), np.array([[0], [1]]), np.ones((2, 2), np.float32))
+    got, want = (lib.lax.scatter_add(*args, lib.lax.ScatterDimensionNumbers(
+        update_window_dims=(1,), inserted_window_dims=(0,), scatter_dims_to_operand_dims=(0,))) for lib in (mirax, jax))
+    check(got, want)

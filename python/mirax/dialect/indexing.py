@@ -208,7 +208,7 @@ class ScatterOp(MiraxOp, name="scatter", operands=("operand", "scatter_indices",
 def _lower_scatter(node, operand, indices, updates):
     p = node.params
     operand_type, indices_type, updates_type = node.in_types
-    if 0 in updates_type.shape:
+    if 0 in updates_type.shape or 0 in operand_type.shape:  # nothing to update (nothing in range to clamp to)
         return [operand]
     scatter_dims = [d for d in range(updates_type.ndim) if d not in p["update_window_dims"]]
     window_dims = _window_operand_dims(operand_type.ndim, p["inserted_window_dims"], p["operand_batching_dims"])
