@@ -1,6 +1,6 @@
 """mirax.scipy.linalg against jax.scipy.linalg: the special-matrix constructors, the
 wrappers over numpy.linalg and lax.linalg (det, inv, solve, lu, lu_solve, qr,
-qr_multiply, eigh), expm and expm_frechet: values and dtypes (float32 and complex64,
+qr_multiply, eigh), expm and expm_frechet, eigh_tridiagonal's eigenvalues and hessenberg: values and dtypes (float32 and complex64,
 float64 under x64), eagerly and under jit, derivatives (against JAX's and check_grads),
 vmap against a Python loop, and JAX's errors.
 
@@ -324,3 +324,72 @@ def test_expm_vmap_matches_loop():
     a = np.moveaxis(scaled(np.float32, [0.2, 1.0, 30.0]), 0, 2)
     check_vmap(lambda sl, a: sl.expm(a), [a], 2, jax_modules=(jsl,), mirax_modules=(msl,),
                tolerance={"f4": 2e-4})
+
+
+# ----------------------------------------------------------------------------- eigh_tridiagonal and hessenberg
+
+
+def tridiagonal_cases(dtype):
+    """(d, e, kwargs): sizes 0 to 12, a zero off-diagonal (a split), a repeated
+    eigenvalue, an index range with a tolerance (complex e for complex dtypes)."""
+    cases = []
+    for n in (0, 1, 5, 12):
+        d = rand(n, dtype, seed=n)
+        cases.append((d, rand(max(n - 1, 0), dtype, seed=n + 1), {}))
+    d = np.array([1, 2, 2, 2, -1], dtype)
+    cases += [(d, np.array([0.5, 0, 0, 1e-3], dtype), {}),
+              (d, np.ones(4, dtype), {"select": "i", "select_range": (1, 3), "tol": 0.1})]
+    return cases
+
+
+def test_eigh_tridiagonal_matches_jax(dtype):
+    """Every case in one program under jit, one eagerly; the bisection is JAX's, step
+    for step, so the eigenvalues agree to the last bits."""
+    cases = tridiagonal_cases(dtype)
+
+    def eigenvalues(sl):
+        return [sl.eigh_tridiagonal(d, e, eigvals_only=True, **kwargs) for d, e, kwargs in cases]
+
+    check(mirax.jit(lambda: eigenvalues(msl))(), jax.jit(lambda: eigenvalues(jsl))(), "eigh_tridiagonal", TOLERANCE)
+    d, e, _ = cases[2]
+    same_as_jax("eigh_tridiagonal", d, e, eigvals_only=True)
+
+
+def test_eigh_tridiagonal_vmap_matches_loop():
+    check_vmap(lambda sl, d, e: sl.eigh_tridiagonal(d, e, eigvals_only=True), [rand((3, 4)), rand((3, 3), seed=1)],
+               0, jax_modules=(jsl,), mirax_modules=(msl,), tolerance=TOLERANCE)
+
+
+def test_eigh_tridiagonal_refuses_as_jax():
+    d, e = np.ones(3, np.float32), np.ones(2, np.float32)
+    for args, kwargs in [((d, e.astype(np.complex64)), {}), ((d.astype(np.int32), e.astype(np.int32)), {}),
+                         ((d, e), {"select": "i"}), ((d, e), {"select": "i", "select_range": (2, 1)}),
+                         ((d, e), {"select": "v"}), ((d, e), {"select": "x"})]:
+        same_as_jax("eigh_tridiagonal", *args, eigvals_only=True, **kwargs)
+    with pytest.raises(NotImplementedError, match="eigenvectors"):
+        msl.eigh_tridiagonal(d, e)
+
+
+def test_hessenberg_matches_jax(dtype):
+    """LAPACK's reflections: h and q agree with JAX's to rounding (complex subdiagonals
+    made real; a column already reduced left alone); h = q^H a q."""
+    a = rand((2, 5, 5), dtype)
+    reduced = np.triu(rand((4, 4), dtype, seed=1), -1)
+    reduced[2, 1] = 0
+    cases = [(a,), (a[0, :1, :1],), (a[0, :2, :2],), (np.zeros((0, 0), dtype),), (reduced,)]
+
+    def reductions(sl):
+        return [sl.hessenberg(x, calc_q=True) for x, in cases]
+
+    got, want = mirax.jit(lambda: reductions(msl))(), jax.jit(lambda: reductions(jsl))()
+    check(got, want, "hessenberg", {k: 10 * t for k, t in TOLERANCE.items()})
+    h, q = (np.asarray(x) for x in got[0])
+    check(np.conj(np.swapaxes(q, -1, -2)) @ a @ q, h, "q^H a q", {k: 10 * t for k, t in TOLERANCE.items()})
+    same_as_jax("hessenberg", a[0, :3, :3])
+    for bad in (np.ones((3, 3), np.int32), np.ones((2, 3), np.float32), np.ones(3, np.float32)):
+        same_as_jax("hessenberg", bad)
+
+
+def test_hessenberg_vmap_matches_loop():
+    check_vmap(lambda sl, a: sl.hessenberg(a, calc_q=True), [rand((3, 3, 2), np.complex64)], 2,
+               jax_modules=(jsl,), mirax_modules=(msl,), tolerance={"c8": 1e-5})

@@ -349,3 +349,136 @@ def expm_frechet(A, E, *, method=None, compute_expm=True):  # noqa: N803
                                      f"E.shape={E.shape}"))
     expm_A, expm_frechet_AE = jvp(expm, (A,), (E,))  # noqa: N806
     return (expm_A, expm_frechet_AE) if compute_expm else expm_frechet_AE
+
+
+def eigh_tridiagonal(d, e, *, eigvals_only=False, select="a", select_range=None, tol=None, key=None):
+    """The eigenvalues (ascending) of the Hermitian tridiagonal matrix of diagonal d and
+    off-diagonal e, by JAX's bisection on Sturm counts (select 'a': all, 'i': those of
+    the indices in select_range). JAX's eigenvectors (inverse iteration) are not
+    supported: eigvals_only=True is required."""
+    alpha, beta = jnp.asarray(d), jnp.asarray(e)
+    if alpha.dtype != beta.dtype:
+        raise TypeError(with_source(f"diagonal and off-diagonal values must have same dtype, got {alpha.dtype} and "
+                                    f"{beta.dtype}"))
+    if alpha.dtype not in (np.float32, np.float64, np.complex64, np.complex128):
+        raise TypeError(with_source(f"Only float32 and float64 inputs are supported as inputs to "
+                                    f"jax.scipy.linalg.eigh_tridiagonal, got {alpha.dtype} and {beta.dtype}"))
+    if not eigvals_only:
+        raise NotImplementedError(with_source("eigh_tridiagonal: eigenvectors (eigvals_only=False) are not supported"))
+    n = alpha.shape[0]
+    if n <= 1:
+        return jnp.real(alpha)
+    if np.issubdtype(alpha.dtype, np.complexfloating):
+        alpha = jnp.real(alpha)
+        beta_sq = jnp.real(beta * jnp.conj(beta))
+        beta_abs = jnp.sqrt(beta_sq)
+    else:
+        beta_abs, beta_sq = jnp.abs(beta), jnp.square(beta)
+    # Gershgorin bounds of the spectrum and LAPACK's safe minimum pivot.
+    off_diag_abs_row_sum = jnp.concatenate([beta_abs[:1], beta_abs[:-1] + beta_abs[1:], beta_abs[-1:]], axis=0)
+    lambda_est_max = jnp.amax(alpha + off_diag_abs_row_sum)
+    lambda_est_min = jnp.amin(alpha - off_diag_abs_row_sum)
+    t_norm = jnp.maximum(jnp.abs(lambda_est_min), jnp.abs(lambda_est_max))
+    finfo = np.finfo(alpha.dtype)
+    one = np.ones([], dtype=alpha.dtype)
+    safemin = np.maximum(one / finfo.max, (one + finfo.eps) * finfo.tiny)
+    pivmin = safemin * jnp.maximum(1, jnp.amax(beta_sq))
+    alpha0_perturbation = jnp.square(finfo.eps * beta_abs[0])
+    abs_tol = finfo.eps * t_norm
+    if tol is not None:
+        abs_tol = jnp.maximum(tol, abs_tol)
+    max_it = finfo.nmant + 1
+    if select == "a":
+        target_counts = jnp.arange(n, dtype=np.int32)
+    elif select == "i":
+        if select_range is None:
+            raise ValueError(with_source("for select='i', select_range must be specified."))
+        if select_range[0] > select_range[1]:
+            raise ValueError(with_source("Got empty index range in select_range."))
+        target_counts = jnp.arange(select_range[0], select_range[1] + 1, dtype=np.int32)
+    elif select == "v":
+        raise NotImplementedError(with_source("eigh_tridiagonal(..., select='v') is not implemented"))
+    else:
+        raise ValueError(with_source("'select must have a value in {'a', 'i', 'v'}."))
+    fudge = 2.1
+    norm_slack = jnp.array(n, alpha.dtype) * fudge * finfo.eps * t_norm
+    shape = target_counts.shape
+    lower = jnp.broadcast_to(lambda_est_min - norm_slack - 2 * fudge * pivmin, shape)
+    upper = jnp.broadcast_to(lambda_est_max + norm_slack + fudge * pivmin, shape)
+    pivmin = jnp.broadcast_to(pivmin, shape)
+    alpha0_perturbation = jnp.broadcast_to(alpha0_perturbation, shape)
+
+    def sturm_count(x):
+        """How many eigenvalues lie below each x: the negative pivots of the LDL^T
+        factorization of T - x, each pivot kept away from 0 by pivmin."""
+        q = alpha[0] - x
+        count = jnp.where(q < 0, 1, 0).astype(np.int32)
+        q = jnp.where(alpha[0] == x, alpha0_perturbation, q)
+
+        def step(i, state):
+            q, count = state
+            q = alpha[i] - beta_sq[i - 1] / q - x
+            small = q <= pivmin
+            return jnp.where(small, jnp.minimum(q, -pivmin), q), jnp.where(small, count + 1, count)
+
+        return lax.fori_loop(1, n, step, (q, count))[1]
+
+    def cond(state):
+        i, lower, _, upper = state
+        return (i < max_it) & (abs_tol < jnp.amax(upper - lower))
+
+    def bisect(state):
+        i, lower, mid, upper = state
+        counts = sturm_count(mid)
+        lower = jnp.where(counts <= target_counts, mid, lower)
+        upper = jnp.where(counts > target_counts, mid, upper)
+        return i + 1, lower, 0.5 * (lower + upper), upper
+
+    return lax.while_loop(cond, bisect, (0, lower, 0.5 * (upper + lower), upper))[2]
+
+
+def hessenberg(a, *, calc_q=False, overwrite_a=False, check_finite=True):
+    """h (and q if `calc_q`) with a = q h q^H, h upper Hessenberg and q unitary, for
+    matrices [..., n, n]: LAPACK's (gehrd's) Householder reflections, so that h and q
+    agree with JAX's (LAPACK's) to rounding; complex subdiagonals come out real."""
+    a = jnp.asarray(a)
+    if a.ndim < 2:
+        raise TypeError(with_source(f"Input 0 to hessenberg must have rank at least 2, but got shape={a.shape}"))
+    if a.shape[-1] != a.shape[-2]:
+        raise ValueError(with_source(f"Argument to Hessenberg reduction must have shape [..., n, n], got shape "
+                                     f"{a.shape}"))
+    if not jnp.issubdtype(a.dtype, np.inexact):
+        raise TypeError(with_source(f"hessenberg does not accept dtype {a.dtype} at position 0. Accepted dtypes at "
+                                    f"position 0 are subtypes of floating, complexfloating."))
+    h, q = jnp.vectorize(_hessenberg_2d, signature="(n,n)->(n,n),(n,n)")(a)
+    return (h, q) if calc_q else h
+
+
+def _householder(x):
+    """LAPACK's larfg of x = (alpha, rest): (v, tau, beta) with v[0] = 1 and
+    (I - tau v v^H)^H x = (beta, 0, ...), beta real; tau = 0 (the identity) where x is
+    already so (rest 0 and alpha real)."""
+    alpha, rest = x[0], x[1:]
+    real = jnp.real(alpha)
+    norm = jnp.sqrt(jnp.real(alpha * jnp.conj(alpha)) + jnp.sum(jnp.real(rest * jnp.conj(rest))))
+    beta = jnp.where(real >= 0, -norm, norm)  # Fortran's -SIGN(norm, real): a zero real part counts as positive
+    trivial = (jnp.sum(jnp.abs(rest)) == 0) & (jnp.imag(alpha) == 0)
+    beta = jnp.where(trivial, real, beta)
+    safe_beta = jnp.where(trivial, 1, beta)
+    tau = jnp.where(trivial, 0, (beta - alpha) / safe_beta)
+    scale = jnp.where(trivial, 0, 1 / jnp.where(trivial, 1, alpha - beta))
+    return jnp.concatenate([jnp.ones(1, x.dtype), rest * scale]), tau.astype(x.dtype), beta.astype(x.dtype)
+
+
+def _hessenberg_2d(a):
+    """gehd2: for each column j, the reflection H of rows j + 1.. that zeroes a's
+    entries below the subdiagonal, a := H^H a H, q := q H."""
+    n = a.shape[-1]
+    q = jnp.eye(n, dtype=a.dtype)
+    for j in range(n - 1):
+        v, tau, beta = _householder(a[j + 1:, j])
+        a = a.at[:, j + 1:].add(-jnp.outer(jnp.matmul(a[:, j + 1:], v), tau * jnp.conj(v)))
+        a = a.at[j + 1:, j + 1:].add(-jnp.outer(jnp.conj(tau) * v, jnp.matmul(jnp.conj(v), a[j + 1:, j + 1:])))
+        a = a.at[j + 1:, j].set(jnp.zeros(n - j - 1, a.dtype).at[0].set(beta))
+        q = q.at[:, j + 1:].add(-jnp.outer(jnp.matmul(q[:, j + 1:], v), tau * jnp.conj(v)))
+    return a, q
