@@ -228,7 +228,9 @@ def _promotion():
 
 @functools.lru_cache(maxsize=1024)
 def _least_upper_bound(promotion, x64, *nodes):
-    ubs = _UPPER_BOUNDS[promotion, x64]
+    ubs = _UPPER_BOUNDS.get((promotion, x64))
+    if ubs is None:  # mirax.config.update does not parse the value
+        raise ValueError(f"Unexpected value of jax_numpy_dtype_promotion={promotion!r}")
     common = set.intersection(*(ubs[n] for n in nodes))
     least = [c for c in common if common <= ubs[c]]
     if not least:  # only the strict lattice has nodes without a common upper bound
