@@ -6,16 +6,17 @@ IRFFT (their inverse: a real result of fft_lengths, the last axis rebuilt from i
 Hermitian symmetry). The type, JVP (linear), transpose and batching rules are JAX's
 (jax/_src/lax/fft.py).
 
-Lowering: the real and imaginary parts are separate float tensors, transformed one
-axis at a time, each viewed as [A, n, C] (A the dimensions before the axis, C those
-after). A power-of-two length is a Stockham radix-2 FFT: pass s (stride s, half
-length m = n / 2s) reads x as [A, 2, m, s, C] and writes y as [A, m, 2, s, C],
-y[., j, .] = x0 u[p, j] + x1 v[p, j] with the twiddles u = (1, w^p), v = (1, -w^p)
-precomputed in float64 at compile time, one linalg.generic per pass, in natural
-order at the end without a bit reversal. Any other length is Bluestein's algorithm:
-a chirp-modulated convolution computed with power-of-two FFTs of length M >= 2n - 1,
-the chirp's own transform a constant. Scale factors and chirps are folded into the
-first pass's twiddles.
+Lowering: one axis at a time, complex to complex (the last axis of an RFFT first,
+from real, cropped to n // 2 + 1; that of an IRFFT last, rebuilt from its Hermitian
+half, to real). The last axis is read 16 rows at a time (LANES), any other 16 columns
+of it at a time, each chunk split into real and imaginary float tensors [n, 16] (rows
+transposed to columns), transformed while it is in cache, joined and copied into the
+result: the array is read and written once per axis. A power-of-two length is a
+Stockham FFT of radix 4 decimating in time (_passes), on vectors of the 16 columns;
+any other length is Bluestein's algorithm, a chirp-modulated cyclic convolution
+computed with power-of-two FFTs of length M >= 2n - 1, the chirp's own transform a
+constant. Twiddles, chirps and scale factors are computed in float64 at compile time,
+and scale factors and chirps folded into the first pass's factors.
 """
 import numpy as np
 
@@ -25,8 +26,7 @@ from . import ops, rules
 from .base import MiraxOp, ints, string
 from .batching import batch_leading
 from .jvp import deflinear2
-from .lowering import (empty, filled, for_loop, generic, identity_map, index, indexed, reshape, scalar_type, slice_along,
-                       transpose)
+from .lowering import empty, filled, for_loop, generic, identity_map, index, reshape, scalar_type, slice_along
 from .types import ShapedType, is_complex
 from .values import type_of
 
@@ -146,40 +146,6 @@ def _cmul_add(*terms):
     return re, im
 
 
-def _reassociation(rank, axis, width):
-    """The dimension groups of a rank-`rank` shape whose dimension `axis` is `width` dimensions."""
-    i64 = ir.IntegerType.get_signless(64)
-    groups, d = [], 0
-    for i in range(rank):
-        size = width if i == axis else 1
-        groups.append(ir.ArrayAttr.get([ir.IntegerAttr.get(i64, g) for g in range(d, d + size)]))
-        d += size
-    return ir.ArrayAttr.get(groups)
-
-
-def _split_axis(value, shape, axis, sizes, dtype):
-    """`value` of `shape` with dimension `axis` viewed as the dimensions `sizes`."""
-    expanded = tuple(shape[:axis]) + tuple(sizes) + tuple(shape[axis + 1:])
-    type_ = ir.RankedTensorType.get(list(expanded), scalar_type(dtype))
-    return tensor.expand_shape(type_, value, _reassociation(len(shape), axis, len(sizes)), [], expanded)
-
-
-def _merge_axis(value, shape, axis, width, dtype):
-    """`value` of `shape` with the `width` dimensions from `axis` viewed as one."""
-    merged = tuple(shape[:axis]) + (int(np.prod(shape[axis:axis + width])),) + tuple(shape[axis + width:])
-    type_ = ir.RankedTensorType.get(list(merged), scalar_type(dtype))
-    return tensor.collapse_shape(type_, value, _reassociation(len(merged), axis, width))
-
-
-def _scaled(re, im, shape, axis, table, dtype):
-    """(re, im) of `shape` times the complex vector `table` along `axis`."""
-    parts = [_table(table.real, dtype), _table(table.imag, dtype)]
-    out, rank = ShapedType(tuple(shape), dtype), len(shape)
-    vector = _map(rank, [axis])
-    return generic([out, out], [re, im, *parts], [identity_map(rank)] * 2 + [vector] * 2 + [identity_map(rank)] * 2,
-                   lambda xr, xi, tr, ti, *_: _cmul_add((xr, xi, tr, ti)))
-
-
 def _turns(k, period, sign):
     """exp(sign 2 pi i k / period) for integer arrays k, exact at quarter turns."""
     k = np.asarray(k) % period
@@ -205,71 +171,76 @@ def _butterfly(sign, b):
     return [add(even_sum, odd_sum), add(even_diff, turned), sub(even_sum, odd_sum), sub(even_diff, turned)]
 
 
-def _pow2(re, im, shape, axis, sign, pre, dtype):
-    """The DFT along `axis` (of power-of-two length n) of (re, im) of `shape`, with
-    exponent sign `sign`, the input first multiplied by the complex vector `pre` [n]
-    (None: ones). Stockham passes of radix 4 (one of radix 2 when log2 n is odd),
-    decimating in time: the pass of length L = r m and stride s reads y as [m, r, s]
-    and writes x as [r, m, s], x[j, p, q] = sum over t of y[p, t, q] w^(p t) W^(t j)
-    (w, W the L-th and r-th roots of unity): each iteration one butterfly, its r
-    results written to r slices of one tensor."""
-    n, rank = shape[axis], len(shape)
+def _passes(n, sign, pre):
+    """The Stockham passes of a power-of-two length n in the order they run, as (length L,
+    stride s, radix r, factors): radix 4 (one of radix 2 first when log2 n is odd),
+    decimating in time, the pass reading y as [m, r, s] and writing x as [r, m, s],
+    x[j, p, q] = sum over t of y[p, t, q] w^(p t) W^(t j) (w, W the L-th and r-th roots
+    of unity, m = L / r). The factors of the r inputs: the twiddles [m, r] by (p, t), or
+    in the first pass (m = 1, no twiddles) those of `pre` (None: ones) [s, r] by (q, t)."""
     passes, s = [], 1
     while s < n:
         r = 2 if (n // s).bit_length() % 2 == 0 else 4
-        passes.append((n // s, s, r))
+        m = n // s // r
+        factors = _turns(np.arange(m)[:, None] * np.arange(r), n // s, sign) if m > 1 else \
+            None if pre is None else pre.reshape(r, s).T
+        passes.append((n // s, s, r, factors))
         s *= r
-    if tuple(shape) == (n, LANES) and axis == 0:
-        return _pow2_lanes(re, im, n, sign, pre, dtype, passes)
-    outer, inner = list(range(axis)), list(range(axis + 2, rank + 1))  # loops (outer..., p, q, inner...)
-    p, q = axis, axis + 1
-    for length, s, r in reversed(passes):
-        m = length // r
-        if s * r == n:  # the first pass (m = 1): pre's factors instead of twiddles
-            factors = None if pre is None else pre.reshape(r, s).T  # [s, r] by (q, t)
-            at = q
-        else:
-            factors = _turns(np.arange(m)[:, None] * np.arange(r), length, sign)  # [m, r] by (p, t)
-            at = p
-        xs = [_split_axis(x, shape, axis, (m, r, s), dtype) for x in (re, im)]
-        reads = [_map(rank + 1, outer + [p, ("c", t), q] + inner) for t in range(r) for _ in xs]
+    return passes[::-1]
+
+
+def _view(value, shape, dtype):
+    """`value` [n, w] viewed as `shape` (n's dimensions then w), or [n, w] again from that."""
+    type_ = ir.RankedTensorType.get(list(shape), scalar_type(dtype))
+    groups = ir.ArrayAttr.get([ir.ArrayAttr.get([ir.IntegerAttr.get(ir.IntegerType.get_signless(64), d)
+                                                 for d in range(len(shape) - 1)]),
+                               ir.ArrayAttr.get([ir.IntegerAttr.get(ir.IntegerType.get_signless(64), len(shape) - 1)])])
+    if len(shape) > len(ir.RankedTensorType(value.type).shape):
+        return tensor.expand_shape(type_, value, groups, [], list(shape))
+    return tensor.collapse_shape(ir.RankedTensorType.get([int(np.prod(shape[:-1])), shape[-1]], scalar_type(dtype)),
+                                 value, groups)
+
+
+def _pow2(re, im, n, width, sign, pre, dtype):
+    """The DFT along n of (re, im) [n, width], n a power of two, with exponent sign
+    `sign`, the input first multiplied by the complex vector `pre` [n] (None: ones):
+    _passes, one generic each (an iteration per butterfly, its r results written to r
+    slices of one tensor), or on vectors (_pow2_lanes) for LANES columns."""
+    if width == LANES:
+        return _pow2_lanes(re, im, n, sign, pre, dtype)
+    for length, s, r, factors in _passes(n, sign, pre):
+        m, first = length // r, s * r == n
+        xs = [_view(x, (m, r, s, width), dtype) for x in (re, im)]
+        reads = [_map(3, [0, ("c", t), 1, 2]) for t in range(r) for _ in xs]  # loops (p, q, column)
         inputs = xs * r
         if factors is not None:
             inputs += [_table(np.stack([factors.real, factors.imag], -1), dtype)] * 2 * r
-            reads += [_map(rank + 1, [at, ("c", t), ("c", k)]) for t in range(r) for k in (0, 1)]
-        out = tuple(shape[:axis]) + (r, m, s) + tuple(shape[axis + 1:])
-        dests = [empty(ShapedType(out, dtype)) for _ in xs]
-        block = ShapedType(tuple(shape[:axis]) + (m, s) + tuple(shape[axis + 1:]), dtype)
+            reads += [_map(3, [1 if first else 0, ("c", t), ("c", k)]) for t in range(r) for k in (0, 1)]
+        out = ShapedType((r, m, s, width), dtype)
+        dests = [empty(out) for _ in xs]
+        block = ShapedType((m, s, width), dtype)
         block_type = ir.RankedTensorType.get(list(block.shape), scalar_type(dtype))
-        windows = [[0] * len(out), [1 if d == axis else size for d, size in enumerate(out)], [1] * len(out)]
-
-        def window(j):
-            offsets = list(windows[0])
-            offsets[axis] = j
-            return offsets, windows[1], windows[2]
-
+        window = lambda j: ([j, 0, 0, 0], [1, m, s, width], [1] * 4)  # noqa: E731
         slices = [tensor.extract_slice(block_type, dest, [], [], [], *window(j)) for j in range(r) for dest in dests]
 
-        def body(*scalars, r=r, factors=factors):
+        def body(*scalars, r=r, factors=factors, first=first):
             b = [scalars[2 * t:2 * t + 2] for t in range(r)]
             if factors is not None:
                 f = scalars[2 * r:4 * r]
-                b = [b[t] if t == 0 and s * r != n else _cmul_add(b[t] + tuple(f[2 * t:2 * t + 2]))
-                     for t in range(r)]
+                b = [b[t] if t == 0 and not first else _cmul_add(b[t] + tuple(f[2 * t:2 * t + 2])) for t in range(r)]
             return [part for value in _butterfly(sign, b) for part in value]
 
-        results = generic([block] * 2 * r, inputs, reads + [_map(rank + 1, outer + [p, q] + inner)] * 2 * r, body,
-                          inits=slices)
+        results = generic([block] * 2 * r, inputs, reads + [identity_map(3)] * 2 * r, body, inits=slices)
         for j in range(r):
             dests = [tensor.insert_slice(results[2 * j + k], dests[k], [], [], [], *window(j)) for k in (0, 1)]
-        re, im = (_merge_axis(x, out, axis, 3, dtype) for x in dests)
+        re, im = (_view(x, out.shape, dtype) for x in dests)
     return re, im
 
 
-def _pow2_lanes(re, im, n, sign, pre, dtype, passes):
-    """_pow2 of (re, im) [n, LANES] along n, the same passes computed on vectors of the
-    LANES columns: loops over (p, q) reading the r rows of a butterfly and writing its
-    r results (vector transfers), twiddles broadcast from constant tables."""
+def _pow2_lanes(re, im, n, sign, pre, dtype):
+    """_pow2 of (re, im) [n, LANES] computed on vectors of the LANES columns: loops over
+    (p, q) reading the r rows of a butterfly and writing its r results (vector
+    transfers), the factors broadcast from constant tables."""
     element = scalar_type(dtype)
     lanes = ir.VectorType.get([LANES], element)
     minor = ir.AffineMap.get(2, 0, [ir.AffineDimExpr.get(1)])
@@ -282,10 +253,9 @@ def _pow2_lanes(re, im, n, sign, pre, dtype, passes):
             total = term if total is None else arith.addi(total, term)
         return total
 
-    for length, s, r in reversed(passes):
-        m, first = length // r, s * r == n
-        factors = (None if pre is None else pre.reshape(r, s).T) if first else \
-            _turns(np.arange(m)[:, None] * np.arange(r), length, sign)
+    for length, s, r, factors in _passes(n, sign, pre):
+        m = length // r
+        first = s * r == n
         table = None if factors is None else _table(np.stack([factors.real, factors.imag], -1), dtype)
 
         def twiddles(at, r=r, first=first, table=table):
@@ -318,40 +288,38 @@ def _pow2_lanes(re, im, n, sign, pre, dtype, passes):
     return re, im
 
 
-def _padded(x, shape, axis, size, dtype):
-    """`x` of `shape` padded with zeros to `size` along `axis` (a copy into a slice of
-    zeros, as convolution.py pads)."""
-    big = list(shape)
-    big[axis] = size
-    zeros = filled(ShapedType(tuple(big), dtype), 0)
-    window = [0] * len(shape), list(shape), [1] * len(shape)
-    view = tensor.extract_slice(x.type, zeros, [], [], [], *window)
-    return tensor.insert_slice(linalg.copy(x, outs=[view]), zeros, [], [], [], *window)
-
-
-def _transform(re, im, shape, axis, sign, scale, dtype):
-    """The DFT along `axis` of (re, im) of `shape` times `scale`, exponent sign `sign`."""
-    n = shape[axis]
+def _transform(re, im, n, width, sign, scale, dtype):
+    """The DFT along n of (re, im) [n, width] times `scale`, exponent sign `sign`."""
     if n == 1:
         return re, im
     if n & (n - 1) == 0:
-        return _pow2(re, im, shape, axis, sign, None if scale == 1 else np.full(n, scale), dtype)
+        return _pow2(re, im, n, width, sign, None if scale == 1 else np.full(n, scale), dtype)
     # Bluestein: jk = (j^2 + k^2 - (k - j)^2) / 2, so X = w * ((x * w) conv conj(w)),
-    # w_k = exp(sign i pi k^2 / n), the convolution cyclic over M >= 2n - 1.
+    # w_k = exp(sign i pi k^2 / n), the convolution cyclic over M >= 2n - 1: x padded
+    # with zeros (a copy into a slice of zeros, as convolution.py pads) to M, its FFT
+    # times that of the kernel conj(w) inverted, the first n of it times w.
     big = 1 << (2 * n - 2).bit_length()
     k = np.arange(n)
     chirp = np.exp(sign * 1j * np.pi * ((k * k) % (2 * n)) / n)
     kernel = np.zeros(big, complex)
     kernel[:n], kernel[big - n + 1:] = np.conj(chirp), np.conj(chirp[:0:-1])
-    padded = list(shape)
-    padded[axis] = big
-    re, im = (_padded(x, shape, axis, big, dtype) for x in (re, im))
+    padded = ShapedType((big, width), dtype)
+
+    def pad(x):
+        zeros = filled(padded, 0)
+        window = [0, 0], [n, width], [1, 1]
+        view = tensor.extract_slice(x.type, zeros, [], [], [], *window)
+        return tensor.insert_slice(linalg.copy(x, outs=[view]), zeros, [], [], [], *window)
+
     pre = np.zeros(big, complex)
     pre[:n] = chirp
-    re, im = _pow2(re, im, padded, axis, -1, pre, dtype)
-    re, im = _pow2(re, im, padded, axis, 1, np.fft.fft(kernel) / big, dtype)
-    re, im = (slice_along(x, ShapedType(tuple(padded), dtype), axis, 0, n) for x in (re, im))
-    return _scaled(re, im, shape, axis, chirp * scale, dtype)
+    re, im = _pow2(pad(re), pad(im), big, width, -1, pre, dtype)
+    re, im = _pow2(re, im, big, width, 1, np.fft.fft(kernel) / big, dtype)
+    re, im = (slice_along(x, padded, 0, 0, n) for x in (re, im))
+    factors = [_table(part, dtype) for part in ((chirp * scale).real, (chirp * scale).imag)]
+    out, column = ShapedType((n, width), dtype), _map(2, [0])
+    return generic([out, out], [re, im, *factors], [identity_map(2)] * 2 + [column] * 2 + [identity_map(2)] * 2,
+                   lambda xr, xi, fr, fi, *_: _cmul_add((xr, xi, fr, fi)))
 
 
 # Columns transformed at a time: a chunk's passes stay in cache, its columns the lanes
@@ -396,7 +364,7 @@ def _rows(x, x_shape, out_shape, n, sign, scale, dtype, read, write):
 
     def chunk(start, width, out):
         re, im = read(_window(x, [start, 0], [width, m_in], x_shape.dtype), width)
-        re, im = _transform(re, im, (n, width), 0, sign, scale, dtype)
+        re, im = _transform(re, im, n, width, sign, scale, dtype)
         return [_put(write(re, im, width), out, [start, 0], [width, m_out], out_shape.dtype)]
 
     return _chunks(a, [empty(out_shape)], chunk)[0]
@@ -414,7 +382,7 @@ def _columns(x, shape, axis, sign, scale, dtype):
         window = _window(x, [row, 0, start], [1, n, width], view.dtype, (n, width))
         re, im = generic([real(width)] * 2, [window], [identity_map(2)] * 3,
                          lambda z, *_: [complex_d.re(z), complex_d.im(z)])
-        re, im = _transform(re, im, (n, width), 0, sign, scale, dtype)
+        re, im = _transform(re, im, n, width, sign, scale, dtype)
         joined = generic([ShapedType((n, width), view.dtype)], [re, im], [identity_map(2)] * 3,
                          lambda r, i, _: [complex_d.create_(scalar_type(view.dtype), r, i)])[0]
         return [_put(joined, out, [row, 0, start], [1, n, width], view.dtype, (n, width))]
