@@ -1,8 +1,10 @@
 """mirax.scipy.linalg against jax.scipy.linalg: the special-matrix constructors, the
 wrappers over numpy.linalg and lax.linalg (det, inv, solve, lu, lu_solve, qr,
-qr_multiply, eigh), expm and expm_frechet, eigh_tridiagonal's eigenvalues and hessenberg: values and dtypes (float32 and complex64,
-float64 under x64), eagerly and under jit, derivatives (against JAX's and check_grads),
-vmap against a Python loop, and JAX's errors.
+qr_multiply, eigh, svd), expm and expm_frechet, eigh_tridiagonal's eigenvalues,
+hessenberg and polar: values and dtypes (float32 and complex64, float64 under x64),
+eagerly and under jit (most cases in one program per dtype: each compile costs
+seconds), derivatives (against JAX's and check_grads), vmap against a Python loop,
+and JAX's errors.
 
 Tolerances (relative and absolute, oracle.check): float32 4e-5 and float64 1e-11 for
 factorizations and solves computed in another order than LAPACK's; the constructors
@@ -393,3 +395,46 @@ def test_hessenberg_matches_jax(dtype):
 def test_hessenberg_vmap_matches_loop():
     check_vmap(lambda sl, a: sl.hessenberg(a, calc_q=True), [rand((3, 3, 2), np.complex64)], 2,
                jax_modules=(jsl,), mirax_modules=(msl,), tolerance={"c8": 1e-5})
+
+
+# ----------------------------------------------------------------------------- polar and svd
+
+
+def test_polar_matches_jax(dtype):
+    """QDWH (JAX's steps: a tall matrix for 'right', a wide one for 'left') and the SVD's
+    (any shape), batched, in one program; u p = a (right) or p u = a (left)."""
+    a = rand((2, 5, 3), dtype)
+    cases = [(a, "right", "qdwh"), (np.swapaxes(a[0], 0, 1), "left", "qdwh"), (a[0, :1, :1], "right", "qdwh"),
+             (a[0, :3], "right", "svd"), (a, "left", "svd")]
+
+    def decompositions(sl):
+        return [sl.polar(x, side, method=method) for x, side, method in cases]
+
+    loose = {k: 10 * t for k, t in TOLERANCE.items()}
+    got = mirax.jit(lambda: decompositions(msl))()
+    check(got, jax.jit(lambda: decompositions(jsl))(), "polar", loose)
+    u, p = (np.asarray(x) for x in got[0])
+    check(u @ p, a, "u p", loose)
+    u, p = (np.asarray(x) for x in got[4])
+    check(p @ u, a, "p u", loose)
+    same_as_jax("polar", a[0], tolerance=loose)
+
+
+def test_polar_refuses_as_jax():
+    a = np.ones((3, 3), np.float32)
+    for args, kwargs in [((a, "left"), {}), ((a[:2], "right"), {}), ((a, "x"), {}), ((a[0],), {}),
+                         ((a,), {"method": "x"})]:
+        same_as_jax("polar", *args, **kwargs)
+
+
+def test_svd_matches_jax(dtype):
+    """Singular values as JAX's; singular vectors up to a phase each (u s vh = a)."""
+    a = rand((2, 4, 3), dtype)
+    same_as_jax("svd", a, compute_uv=False)
+    same_as_jax("svd", np.arange(6).reshape(2, 3), compute_uv=False)  # integers promote
+    for full_matrices in (True, False):
+        u, s, vh = (np.asarray(x) for x in mirax.jit(functools.partial(msl.svd, full_matrices=full_matrices))(a))
+        want = jsl.svd(a, full_matrices=full_matrices)
+        assert [x.shape for x in (u, s, vh)] == [x.shape for x in want]
+        check(s, want[1], "s", TOLERANCE)
+        check((u[..., :3] * s[..., None, :]) @ vh[..., :3, :], a, "u s vh", {k: 10 * t for k, t in TOLERANCE.items()})

@@ -152,6 +152,13 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True):
     return (jnp.matmul(p, lower), upper) if permute_l else (p, lower, upper)
 
 
+def svd(a, full_matrices=True, compute_uv=True, overwrite_a=False, check_finite=True, lapack_driver="gesdd"):
+    """(u, s, vh) with a = u diag(s) vh for matrices [..., m, n] (lax.linalg.svd), s
+    alone without compute_uv; `lapack_driver` is unused, as JAX's."""
+    (a,) = promote_dtypes_inexact(jnp.asarray(a))
+    return lax_linalg.svd(a, full_matrices=full_matrices, compute_uv=compute_uv)
+
+
 def det(a, overwrite_a=False, check_finite=True):
     """The determinant of each matrix [..., n, n] (numpy.linalg.det)."""
     return jnp.linalg.det(a)
@@ -482,3 +489,109 @@ def _hessenberg_2d(a):
         a = a.at[j + 1:, j].set(jnp.zeros(n - j - 1, a.dtype).at[0].set(beta))
         q = q.at[:, j + 1:].add(-jnp.outer(jnp.matmul(q[:, j + 1:], v), tau * jnp.conj(v)))
     return a, q
+
+
+def polar(a, side="right", *, method="qdwh", eps=None, max_iterations=None):
+    """(u, p) with a = u p (side 'right', p [..., n, n]) or a = p u ('left', p
+    [..., m, m]), u with orthonormal columns (rows) and p Hermitian positive
+    semidefinite, by JAX's QDWH iteration (a tall matrix for 'right', a wide one for
+    'left', as JAX's; `eps` its convergence tolerance; as JAX's, `max_iterations` is
+    not passed on: QDWH stops after 10), or from the SVD (method 'svd', any shape)."""
+    arr = jnp.asarray(a)
+    if arr.ndim < 2:
+        raise ValueError(with_source("The input `a` must be at least a 2-D array."))
+    if side not in ["right", "left"]:
+        raise ValueError(with_source("The argument `side` must be either 'right' or 'left'."))
+    signature = "(m,n)->(m,n),(n,n)" if side == "right" else "(m,n)->(m,n),(m,m)"
+    return jnp.vectorize(partial(_polar_2d, side=side, method=method, eps=eps), signature=signature)(arr)
+
+
+def _polar_2d(a, side, method, eps):
+    m, n = a.shape
+    if method == "svd":
+        u, s, vh = lax_linalg.svd(a, full_matrices=False)
+        s = s.astype(u.dtype)
+        if side == "right":
+            return jnp.matmul(u, vh), jnp.matmul(_conj_transpose(vh) * s[None, :], vh)
+        return jnp.matmul(u, vh), jnp.matmul(u * s[None, :], _conj_transpose(u))
+    if method != "qdwh":
+        raise ValueError(with_source(f"Unknown polar decomposition method {method}."))
+    if m >= n and side == "right":
+        return _qdwh(a, eps)
+    if m < n and side == "left":
+        unitary, posdef = _qdwh(_conj_transpose(a), eps)
+        return _conj_transpose(unitary), _conj_transpose(posdef)
+    raise NotImplementedError(with_source(
+        f"method='qdwh' only supports mxn matrices where m < n where side='right' and m >= n side='left', got "
+        f"{a.shape} with side={side!r}"))
+
+
+def _qdwh(x, eps, max_iterations=10):
+    """(u, h) with x = u h for x [m, n], m >= n: JAX's QR-based dynamically weighted
+    Halley iteration (Nakatsukasa and Higham 2013), its weights (a, b, c) precomputed
+    from a lower bound of the singular values of x scaled to norm <= 1: QR steps while
+    c is large, then Cholesky steps, then Halley's (3, 1, 3) ones until u stops moving
+    (at most max_iterations steps in all), then a Newton-Schulz step."""
+    eps = float(np.finfo(x.dtype).eps) if eps is None else eps
+    one_norm, inf_norm = jnp.linalg.norm(x, ord=1), jnp.linalg.norm(x, ord=np.inf)
+    alpha_inverse = jnp.where(one_norm == 0, 1, lax.rsqrt(one_norm) * lax.rsqrt(inf_norm))
+    u = x * alpha_inverse.astype(x.dtype)
+    n = x.shape[1]
+    eye = jnp.eye(n, dtype=x.dtype)
+    tol_l = 10.0 * eps / 2.0
+    tol_norm = float(np.cbrt(tol_l))
+
+    def qr_step(u, a_minus_e_by_sqrt_c, sqrt_c, e):
+        q, _ = lax_linalg.qr(jnp.concatenate([sqrt_c * u, eye]), full_matrices=False)
+        return e * u + a_minus_e_by_sqrt_c * jnp.matmul(q[:x.shape[0]], _conj_transpose(q[x.shape[0]:]))
+
+    def cholesky_step(u, a_minus_e, c, e):
+        y = lax_linalg.cholesky(c * jnp.matmul(_conj_transpose(u), u) + eye, symmetrize_input=False)
+        z = jnp.conj(lax_linalg.triangular_solve(y, u.T, left_side=True, lower=True, conjugate_a=True))
+        z = _conj_transpose(lax_linalg.triangular_solve(y, z, left_side=True, lower=True, transpose_a=True,
+                                                        conjugate_a=True))
+        return e * u + a_minus_e * z
+
+    # Each step's parameters, in Python floats: a QR step's (a - e) / sqrt(c), sqrt(c)
+    # and e = b / c where c is large (Cholesky's c u^H u + I would be ill conditioned),
+    # else a Cholesky step's a - e, c and e.
+    qr_params, cholesky_params, lower_bound = [], [], eps
+    while lower_bound + tol_l < 1 and len(qr_params) + len(cholesky_params) < max_iterations:
+        l2 = lower_bound * lower_bound
+        dd = (4 * (1 / l2 - 1) / l2) ** (1 / 3)
+        sqd = (1.0 + dd) ** (1 / 2)
+        a = sqd + (2 - dd + 2 * (2 - l2) / (l2 * sqd)) ** (1 / 2)
+        b = (a - 1) ** 2 / 4
+        c = a + b - 1
+        lower_bound = lower_bound * (a + b * l2) / (1 + c * l2)
+        if c > 100:
+            qr_params.append(((a - b / c) / c ** (1 / 2), c ** (1 / 2), b / c))
+        else:
+            cholesky_params.append((a - b / c, c, b / c))
+
+    def steps(u, step, params):
+        """The steps of `params` (a fori_loop over them rounded to x's dtype, as
+        JAX's); whether the last still moved u."""
+        if not params:
+            return u, True
+        table = jnp.array(params).astype(x.dtype)
+
+        def body(k, state):
+            u_next = step(state[0], *table[k])
+            return u_next, jnp.linalg.norm(u_next - state[0]) > tol_norm
+
+        return lax.fori_loop(0, len(params), body, (u, True))
+
+    u, _ = steps(u, qr_step, qr_params)
+    u, moving = steps(u, cholesky_step, cholesky_params)
+
+    def halley(state):
+        k, u, _ = state
+        u_next = cholesky_step(u, 3 - 1 / 3, 3, 1 / 3)
+        return k + 1, u_next, jnp.linalg.norm(u_next - u) > tol_norm
+
+    start = len(qr_params) + len(cholesky_params)
+    _, u, _ = lax.while_loop(lambda state: state[2] & (state[0] < max_iterations), halley, (start, u, moving))
+    u = 1.5 * u - 0.5 * jnp.matmul(u, jnp.matmul(_conj_transpose(u), u))
+    h = jnp.matmul(_conj_transpose(u), x)
+    return u, (h + _conj_transpose(h)) / 2
