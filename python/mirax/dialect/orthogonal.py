@@ -20,7 +20,9 @@ without calling it:
   sorted by norm, descending, as LAPACK's singular values. The singular vectors on
   the left are the columns of the Householder QR's Q of those orthogonal columns,
   times the sign of R's diagonal: Q also completes them to an orthonormal basis
-  (full_matrices, zero singular values).
+  (full_matrices, zero singular values). The QR too works on the transposes, so that
+  its loops walk rows; the rows of real matrices go 8 elements at a time (vectors)
+  in the Jacobi's loops.
 
 The JVP rules are JAX's (qr_jvp_rule, _eigh_jvp_rule, _svd_jvp_rule). vmap's batch dimension
 becomes one more leading batch dimension.
@@ -477,9 +479,10 @@ def _one_sided_jacobi(f, at, k, length, g, vs):
     """Hestenes' Jacobi on the k rows of g, `length` long: sweeps of rotations of each
     pair of rows by the unitary that diagonalizes their 2x2 Gram matrix, which makes
     them orthogonal, applied to the rows of the k x k matrices vs too, until no pair
-    has |<g_p, g_q>| above eps |g_p| |g_q|. The pairs below that are left alone, as
-    LAPACK's gesvj does."""
-    tolerance = constant(f.real_dtype, np.finfo(f.real_dtype).eps)
+    has |<g_p, g_q>| above sqrt(length) eps |g_p| |g_q|, the rounding error of the
+    computed <g_p, g_q> (LAPACK's gesvj's criterion; below it, rotations would chase
+    rounding errors). The pairs below that are left alone, as gesvj does."""
+    tolerance = constant(f.real_dtype, np.sqrt(length) * np.finfo(f.real_dtype).eps)
 
     def pair(p, q, rotated, g, *vs):
         rows, rows_of_v = _RowPair(f, at, length, p, q), _RowPair(f, at, k, p, q)
@@ -502,6 +505,11 @@ def _one_sided_jacobi(f, at, k, length, g, vs):
     return _while_loop([index(0), start, g, *vs], unconverged, sweep)[2:]
 
 
+def _transposed(at):
+    """`at` (of _for_each_matrix) for the transposes of the matrices."""
+    return lambda i, *j: at(j[0], i) if j else at(i)
+
+
 def _lower_svd(node, x):
     """The one-sided Jacobi on g = w^T, w being x (tall) or x^H (wide), big x small;
     u and vt then come from w's Q and the rotations v^T (see the module's docstring)."""
@@ -518,7 +526,6 @@ def _lower_svd(node, x):
         g = indexed(g_type, [x], lambda idx, x_ij: f.conj(x_ij))
     compute_uv = node.params["compute_uv"]
     q_columns = (u_type if tall else vt_type).shape[-1 if tall else -2]
-    q_type = ShapedType((*batch, big, q_columns), dtype)
 
     def per_matrix(at, g, s, *uv):
         poison = _poison(f, at, (small, big), g)
@@ -543,38 +550,35 @@ def _lower_svd(node, x):
         s = _poisoned(f, at, (small,), s, poison, real=True)
         if not compute_uv:
             return [g, s]
-        (v,), (_, w, taus, q) = v, uv
-        w = for_loop(index(0), index(small * big), [w], lambda k, w: [tensor.insert(
-            tensor.extract(g, at(arith.divui(k, index(big)), arith.remui(k, index(big)))), w,
-            at(arith.remui(k, index(big)), arith.divui(k, index(big))))])[0]
-        w, taus, q = _householder_qr(f, at, big, small, q_columns, w, taus, q)
+        (v,), (_, taus, qt) = v, uv
+        # The QR of w = g^T and its Q, each read through its transpose (g and qt = Q^T),
+        # whose rows hold the columns that the QR's loops walk.
+        g, taus, qt = _householder_qr(f, _transposed(at), big, small, q_columns, g, taus, qt)
 
-        def signed_column(j, q):
-            """Column j of q times the sign of R's (real) diagonal element j."""
-            negative = arith.cmpf(arith.CmpFPredicate.OLT, f.real(tensor.extract(w, at(j, j))), f.real_zero)
+        def signed_column(j, qt):
+            """Column j of Q times the sign of R's (real) diagonal element j."""
+            negative = arith.cmpf(arith.CmpFPredicate.OLT, f.real(tensor.extract(g, at(j, j))), f.real_zero)
             sign = arith.select(negative, f.from_real(constant(f.real_dtype, -1)), f.one)
-            return [for_loop(index(0), index(big), [q], lambda i, q: [
-                tensor.insert(f.mul(tensor.extract(q, at(i, j)), sign), q, at(i, j))])[0]]
+            return [for_loop(index(0), index(big), [qt], lambda i, qt: [
+                tensor.insert(f.mul(tensor.extract(qt, at(j, i)), sign), qt, at(j, i))])[0]]
 
-        q = for_loop(index(0), index(small), [q], signed_column)[0]
-        return [g, s, _poisoned(f, at, (small, small), v, poison), w, taus,
-                _poisoned(f, at, (big, q_columns), q, poison)]
+        qt = for_loop(index(0), index(small), [qt], signed_column)[0]
+        return [g, s, _poisoned(f, at, (small, small), v, poison), taus, _poisoned(f, at, (q_columns, big), qt, poison)]
 
     inits = [g, empty(s_type)]
     if compute_uv:
-        w_type = ShapedType((*batch, big, small), dtype)
-        inits += [_identity(f, ShapedType((*batch, small, small), dtype)), empty(w_type),
-                  empty(ShapedType((*batch, small), dtype)), _identity(f, q_type)]
+        inits += [_identity(f, ShapedType((*batch, small, small), dtype)), empty(ShapedType((*batch, small), dtype)),
+                  _identity(f, ShapedType((*batch, q_columns, big), dtype))]
     _, s, *uv = _for_each_matrix(g_type.shape, inits, per_matrix)
     if not compute_uv:
         return [s, empty(u_type), empty(vt_type)]
-    v, _, _, q = uv  # v holds V's columns as rows: V^T
+    v, _, qt = uv  # v holds V's columns as rows: V^T; qt is Q^T
     conjugate = lambda t, type_: indexed(type_, [t], lambda idx, t_ij: f.conj(t_ij))  # noqa: E731
-    adjoint_of = lambda t, type_: indexed(type_, [], lambda idx: f.conj(tensor.extract(t, swapped(idx))))  # noqa: E731
-    if tall:  # x = q diag(s) V^H
-        return [s, q, conjugate(v, vt_type)]
-    # x = w^H = V diag(s) q^H
-    return [s, indexed(u_type, [], lambda idx: tensor.extract(v, swapped(idx))), adjoint_of(q, vt_type)]
+    transpose = lambda t, type_: indexed(type_, [], lambda idx: tensor.extract(t, swapped(idx)))  # noqa: E731
+    if tall:  # x = Q diag(s) V^H
+        return [s, transpose(qt, u_type), conjugate(v, vt_type)]
+    # x = w^H = V diag(s) Q^H
+    return [s, transpose(v, u_type), conjugate(qt, vt_type)]
 
 
 rules.lowering[SvdOp.OPERATION_NAME] = _lower_svd
