@@ -66,7 +66,7 @@ CASES = {
                                np_.fft.ifftshift(x, axes=(0,))), (5, 4), np.float32),
 }
 
-EAGER = ["fft_prime", "fft_pad_ortho", "rfft_odd_pad", "irfft_odd", "hfft", "rfftn", "fftn_0d", "fft_empty_axis"]
+EAGER = ["fft_prime", "rfft_odd_pad", "irfft_odd", "fftn_0d", "fft_empty_axis"]
 
 
 @pytest.mark.parametrize("name, jit", [(name, True) for name in CASES] + [(name, False) for name in EAGER])
@@ -83,11 +83,12 @@ def test_float64(name, x64):
     run_both(fn, [rand(shape, dtype, 1)], True, tolerance=TOL)
 
 
-@pytest.mark.parametrize("n", [64, 97, 243, 256, 1000, 1024])
+@pytest.mark.parametrize("n", [97, 1024])
 def test_accuracy_against_numpy(n, x64):
     """Relative to the result's norm, the error of a float64 FFT is a few ulps times log n,
-    as DUCC's: for powers of two and (through Bluestein) for primes and others."""
-    x = rand((2, n), np.complex128, 3)
+    as DUCC's: for powers of two and (through Bluestein) for primes and others; 16 rows,
+    the vectorized passes."""
+    x = rand((16, n), np.complex128, 3)
     transforms = mirax.jit(lambda x: (mjnp.fft.fft(x), mjnp.fft.ifft(x), mjnp.fft.rfft(x.real),
                                       mjnp.fft.irfft(x[:, : n // 2 + 1], n)))
     wants = (np.fft.fft(x), np.fft.ifft(x), np.fft.rfft(x.real), np.fft.irfft(x[:, : n // 2 + 1], n))
@@ -97,12 +98,13 @@ def test_accuracy_against_numpy(n, x64):
 
 
 def test_freqs():
-    for fn in (lambda np_: np_.fft.fftfreq(8), lambda np_: np_.fft.fftfreq(7, 0.5),
-               lambda np_: np_.fft.fftfreq(5, dtype=np_.int32), lambda np_: np_.fft.rfftfreq(8, d=0.1),
-               lambda np_: np_.fft.rfftfreq(9), lambda np_: np_.fft.rfftfreq(5, dtype=np_.int32),
-               lambda np_: np_.fft.fftfreq(1), lambda np_: np_.fft.fftfreq(4, dtype=np_.complex64),
-               lambda np_: np_.fft.fftfreq(6, device=jax.devices()[0] if np_ is jjnp else mirax.devices()[0])):
-        check(fn(mjnp), fn(jjnp), tolerance=TOL)
+    def freqs(np_, device):
+        return (np_.fft.fftfreq(8), np_.fft.fftfreq(7, 0.5), np_.fft.fftfreq(5, dtype=np_.int32),
+                np_.fft.rfftfreq(8, d=0.1), np_.fft.rfftfreq(9), np_.fft.rfftfreq(5, dtype=np_.int32),
+                np_.fft.fftfreq(1), np_.fft.fftfreq(4, dtype=np_.complex64), np_.fft.fftfreq(6, device=device))
+
+    check(mirax.jit(lambda: freqs(mjnp, None))(), freqs(jjnp, None), tolerance=TOL)
+    check(mjnp.fft.rfftfreq(6, device=mirax.devices()[0]), jjnp.fft.rfftfreq(6, device=jax.devices()[0]))
 
 
 def test_freqs_x64(x64):
@@ -173,14 +175,15 @@ def test_axis_out_of_bounds_and_lists():
 
 # (fft_type, input shape, fft_lengths, input dtype): each transpose rule and batch of them.
 GRAD_CASES = [
-    ("FFT", (2, 5), (5,), np.complex64), ("IFFT", (3, 4), (4,), np.complex64),
-    ("FFT", (2, 3, 4), (3, 4), np.complex64), ("RFFT", (2, 6), (6,), np.float32),
-    ("RFFT", (2, 3, 5), (3, 5), np.float32), ("IRFFT", (2, 4), (6,), np.complex64),
-    ("IRFFT", (3, 3), (3, 5), np.complex64),
+    ("FFT", (2, 3, 4), (3, 4), np.complex64), ("IFFT", (3, 5), (5,), np.complex64),
+    ("RFFT", (2, 6), (6,), np.float32), ("RFFT", (2, 3, 5), (3, 5), np.float32),
+    ("IRFFT", (2, 4), (6,), np.complex64), ("IRFFT", (3, 3), (3, 5), np.complex64),
 ]
+# check_grads compiles many programs: one case per transpose rule.
+CHECK_GRADS = [GRAD_CASES[0], GRAD_CASES[2], GRAD_CASES[4]]
 
 
-@pytest.mark.parametrize("fft_type, shape, lengths, dtype", GRAD_CASES, ids=str)
+@pytest.mark.parametrize("fft_type, shape, lengths, dtype", CHECK_GRADS, ids=str)
 def test_check_grads(fft_type, shape, lengths, dtype):
     x = rand(shape, dtype, 4)
     check_grads(lambda x: mlax.fft(x, fft_type, lengths), (x,), order=2, modes=("fwd", "rev"))
@@ -208,7 +211,7 @@ def test_grad_through_numpy_fft():
         spectrum = np_.fft.rfft2(x, s=(4, 8), norm="ortho")
         return np_.sum(np_.abs(np_.fft.irfft(spectrum * spectrum, n=5)))
 
-    assert_close(mirax.grad(lambda x: loss(mjnp, x))(x), jax.grad(lambda x: loss(jjnp, x))(x), rtol=1e-4,
+    assert_close(mirax.jit(mirax.grad(lambda x: loss(mjnp, x)))(x), jax.grad(lambda x: loss(jjnp, x))(x), rtol=1e-4,
                  atol=1e-4)
 
 
