@@ -88,6 +88,15 @@ def test_ill_conditioned_singular_values_keep_their_digits(x64):
     np.testing.assert_allclose(jnp.linalg.cond(a), want[0] / want[-1], rtol=1e-3)
 
 
+def test_huge_and_tiny_matrices_are_scaled():
+    """float32 entries of 1e30 (squares overflow) and 1e-30 (squares underflow): the
+    op scales the matrix by its largest magnitude first."""
+    a = rand((11, 9), np.float32, 2)  # the shape of cases()' tall one: its compiled op
+    for scale in (1e30, 1e-30):
+        want = np.linalg.svd(a.astype(np.float64) * scale, compute_uv=False)
+        np.testing.assert_allclose(jnp.linalg.svdvals((a * scale).astype(np.float32)), want, rtol=1e-5)
+
+
 @pytest.mark.parametrize("shape", [(0, 3), (3, 0), (0, 0), (2, 0, 3)])
 @pytest.mark.parametrize("full_matrices", [True, False])
 def test_svd_of_empty_matrices_is_jaxs(shape, full_matrices):
