@@ -58,20 +58,15 @@ CONSTRUCTORS = [  # (name, args, kwargs) against JAX: each constructor's dtypes,
     ("toeplitz", (F32, np.array([5.0, np.nan])), {}),  # a non-finite entry spreads NaNs, as JAX's
     ("toeplitz", (C64,), {}), ("toeplitz", (BATCH, np.ones((4, 1, 2))), {}),
     ("toeplitz", (I32, np.array([True, False, True])), {}), ("toeplitz", (np.zeros((2, 0)),), {}),
-    ("toeplitz", (3,), {}),
-    ("hankel", (I32,), {}), ("hankel", (C64, F32), {}), ("hankel", (BATCH, np.arange(4.0)), {}),
-    ("circulant", (C64,), {}), ("circulant", (BATCH,), {}),
-    ("leslie", (F32, np.array([0.2, 0.8])), {}), ("leslie", (np.ones((2, 3), np.int32), np.ones(2, np.float32)), {}),
-    ("companion", (I32,), {}), ("companion", (BATCH,), {}), ("fiedler", (C64,), {}), ("fiedler", (BATCH,), {}),
-    *[("fiedler_companion", (a,), {}) for a in (
-        np.array([2.0]), np.array([2.0, 3.0]), np.arange(1, 8), np.arange(1.0, 9.0).reshape(2, 4))],
-    *[("convolution_matrix", args, {}) for args in [
-        (I32, 2, "full"), (I32, 5, "same"), (I32, 2, "valid"), (BATCH, 4, "same"), (BATCH, 1, "valid"), (C64, 2)]],
-    ("hilbert", (0,), {}), ("hilbert", (4,), {}), ("invhilbert", (1,), {}), ("invhilbert", (4,), {}),
-    *[(name, (n, kind), {}) for name in ("pascal", "invpascal") for n, kind in [(0, None), (4, None), (4, "lower"),
-                                                                                 (4, "upper")]],
-    ("helmert", (1,), {}), ("helmert", (4,), {"full": True}),
-    ("hadamard", (4,), {}), ("hadamard", (1,), {"dtype": np.float32}), ("hadamard", (2,), {"dtype": complex}),
+    ("hankel", (C64, F32), {}), ("hankel", (BATCH, np.arange(4.0)), {}), ("circulant", (BATCH,), {}),
+    ("leslie", (np.ones((2, 3), np.int32), np.ones(2, np.float32)), {}), ("companion", (I32,), {}),
+    ("fiedler", (C64,), {}),
+    *[("fiedler_companion", (a,), {}) for a in (np.array([2.0]), np.array([2.0, 3.0]), np.arange(1, 8))],
+    *[("convolution_matrix", args, {}) for args in [(I32, 5, "same"), (I32, 2, "valid"), (BATCH, 4, "same"),
+                                                    (C64, 2)]],
+    ("hilbert", (0,), {}), ("hilbert", (4,), {}), ("invhilbert", (4,), {}),
+    *[(name, (4, kind), {}) for name in ("pascal", "invpascal") for kind in (None, "lower", "upper")],
+    ("helmert", (4,), {"full": True}), ("hadamard", (4,), {}), ("hadamard", (2,), {"dtype": complex}),
     ("dft", (0,), {}), ("dft", (5, "sqrtn"), {}), ("dft", (4, "n"), {}), ("dft", (3,), {"dtype": np.complex64}),
     ("block_diag", (), {}), ("block_diag", (1, np.array([2.0, 3.0]), np.ones((2, 2), np.int32)), {}),
     ("block_diag", (np.ones((0, 2)), np.ones((1, 0)), C64), {}),
@@ -105,7 +100,7 @@ def test_constructors_match_jax(request, bits):
     cases = CONSTRUCTORS if bits == 32 else CONSTRUCTORS_64
     want = jax.jit(lambda: constructed(jsl, cases))()
     check(mirax.jit(lambda: constructed(msl, cases))(), want, "constructors", TOLERANCE)
-    for name, args, kwargs in cases[::7]:
+    for name, args, kwargs in cases[::8]:
         same_as_jax(name, *args, **kwargs)
 
 
@@ -138,8 +133,7 @@ def test_constructors_under_jit():
 
 def test_constructors_vmap_matches_loop():
     def constructors(sl, c, r, a):
-        return (sl.toeplitz(c, r), sl.hankel(c, r), sl.circulant(c), sl.companion(a), sl.fiedler_companion(a),
-                sl.leslie(r, c), sl.convolution_matrix(a, 2, "valid"))
+        return sl.toeplitz(c, r), sl.hankel(c, r), sl.companion(a), sl.fiedler_companion(a), sl.leslie(r, c)
 
     check_vmap(constructors, [rand((3, 4)), rand((5, 3), seed=1), rand((3, 4), seed=2)], (0, 1, 0),
                jax_modules=(jsl,), mirax_modules=(msl,), tolerance=TOLERANCE)
@@ -199,12 +193,14 @@ def test_wrappers_match_jax(dtype):
     """Every case in one program under jit, a few eagerly; eigh's eigenvectors up to a
     phase each."""
     cases = wrapper_cases(dtype)
+    if dtype != np.float32:  # half of them in each other dtype (each costs seconds of compile)
+        cases = cases[dtype.kind == "c"::2]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         want = jax.jit(lambda: constructed(jsl, cases))()
         got = mirax.jit(lambda: constructed(msl, cases))()
     check(got, want, "wrappers", {k: 10 * t for k, t in TOLERANCE.items()})
-    for name, args, kwargs in cases[::6]:
+    for name, args, kwargs in cases[::8]:
         same_as_jax(name, *args, **kwargs)
     p = positive_definite((2, 4, 4), dtype)
     for lower in (True, False):
@@ -235,7 +231,7 @@ def test_positive_definite_solve_derivatives_match_jax():
 def test_wrapper_derivatives(x64):
     p, b = positive_definite((3, 3), np.float64), rand((3, 2), np.float64, seed=1)
     # (symmetric perturbations: the value reads one triangle, the rule the whole tangent)
-    check_grads(mirax.jit(lambda a, b: msl.solve(a + a.T, b, assume_a="pos")), (p / 2, b), order=2)
+    check_grads(mirax.jit(lambda a, b: msl.solve(a + a.T, b, assume_a="pos")), (p / 2, b), order=1)
     check_grads(mirax.jit(lambda a, b: msl.lu_solve(msl.lu_factor(a), b, trans=2)), (p, b), order=1)
     check_grads(mirax.jit(lambda a: msl.det(a) + msl.inv(a)), (p,), order=1)
 
@@ -316,10 +312,7 @@ def test_expm_frechet_matches_jax():
 
 def test_expm_derivatives(x64):
     """The highest Padé degree, with squarings."""
-    a = scaled(np.float64, [40.0])[0]
-    check_grads(mirax.jit(msl.expm), (a,), order=1)
-    got = mirax.jit(mirax.grad(lambda a: msl.expm(a).sum()))(a)
-    check(got, jax.grad(lambda a: jsl.expm(a).sum())(a), "grad", TOLERANCE)
+    check_grads(mirax.jit(msl.expm), (scaled(np.float64, [40.0])[0],), order=1)
 
 
 def test_expm_vmap_matches_loop():
@@ -375,10 +368,10 @@ def test_eigh_tridiagonal_refuses_as_jax():
 def test_hessenberg_matches_jax(dtype):
     """LAPACK's reflections: h and q agree with JAX's to rounding (complex subdiagonals
     made real; a column already reduced left alone); h = q^H a q."""
-    a = rand((2, 5, 5), dtype)
-    reduced = np.triu(rand((4, 4), dtype, seed=1), -1)
+    a = rand((2, 4, 4), dtype)
+    reduced = np.triu(rand((3, 3), dtype, seed=1), -1)
     reduced[2, 1] = 0
-    cases = [(a,), (a[0, :1, :1],), (a[0, :2, :2],), (np.zeros((0, 0), dtype),), (reduced,)]
+    cases = [(a,), (a[0, :1, :1],), (np.zeros((0, 0), dtype),), (reduced,)]
 
     def reductions(sl):
         return [sl.hessenberg(x, calc_q=True) for x, in cases]
@@ -387,7 +380,7 @@ def test_hessenberg_matches_jax(dtype):
     check(got, want, "hessenberg", {k: 10 * t for k, t in TOLERANCE.items()})
     h, q = (np.asarray(x) for x in got[0])
     check(np.conj(np.swapaxes(q, -1, -2)) @ a @ q, h, "q^H a q", {k: 10 * t for k, t in TOLERANCE.items()})
-    same_as_jax("hessenberg", a[0, :3, :3])
+    same_as_jax("hessenberg", a[0, :2, :2])
     for bad in (np.ones((3, 3), np.int32), np.ones((2, 3), np.float32), np.ones(3, np.float32)):
         same_as_jax("hessenberg", bad)
 
@@ -404,8 +397,8 @@ def test_polar_matches_jax(dtype):
     """QDWH (JAX's steps: a tall matrix for 'right', a wide one for 'left') and the SVD's
     (any shape), batched, in one program; u p = a (right) or p u = a (left)."""
     a = rand((2, 5, 3), dtype)
-    cases = [(a, "right", "qdwh"), (np.swapaxes(a[0], 0, 1), "left", "qdwh"), (a[0, :1, :1], "right", "qdwh"),
-             (a[0, :3], "right", "svd"), (a, "left", "svd")]
+    cases = [(a, "right", "qdwh"), (np.swapaxes(a[0], 0, 1), "left", "qdwh"), (a, "left", "svd")]
+    cases = cases if dtype == np.float32 else cases[::2]  # (each case costs seconds of compile)
 
     def decompositions(sl):
         return [sl.polar(x, side, method=method) for x, side, method in cases]
@@ -415,9 +408,9 @@ def test_polar_matches_jax(dtype):
     check(got, jax.jit(lambda: decompositions(jsl))(), "polar", loose)
     u, p = (np.asarray(x) for x in got[0])
     check(u @ p, a, "u p", loose)
-    u, p = (np.asarray(x) for x in got[4])
+    u, p = (np.asarray(x) for x in got[-1])
     check(p @ u, a, "p u", loose)
-    same_as_jax("polar", a[0], tolerance=loose)
+    same_as_jax("polar", a[0, :1, :1], method="svd", tolerance=loose)
 
 
 def test_polar_refuses_as_jax():
