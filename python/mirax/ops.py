@@ -47,9 +47,8 @@ def _segment(name, scatter, identity, reducer, data, segment_ids, num_segments, 
     dnums = lax.ScatterDimensionNumbers(update_window_dims=tuple(range(segment_ids.ndim, data.ndim)),
                                         inserted_window_dims=tuple(range(len(ids))),
                                         scatter_dims_to_operand_dims=tuple(range(len(ids))))
-    if out.size:  # (mirax's compiled scatter into an empty array crashes; there is nothing to scatter into)
-        out = scatter(out, jnp.stack(ids, axis=-1), data, dnums, indices_are_sorted=indices_are_sorted,
-                      unique_indices=unique_indices, mode=mode)
+    out = scatter(out, jnp.stack(ids, axis=-1), data, dnums, indices_are_sorted=indices_are_sorted,
+                  unique_indices=unique_indices, mode=mode)
     return out if bucket_size is None else reducer(out, axis=0).astype(data.dtype)
 
 

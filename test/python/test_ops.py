@@ -32,8 +32,6 @@ def test_segment_ops_under_jit(op, dtype):
         check(got, want)
 
 
-@pytest.mark.xfail(strict=True, reason="JAX refuses to add or multiply bools; mirax's lax.scatter_add and "
-                   "scatter_mul do not (yet)")
 @pytest.mark.parametrize("op", ["segment_sum", "segment_prod"])
 def test_bool_sums_and_products_are_refused(op):
     for lib in (jax, mirax):

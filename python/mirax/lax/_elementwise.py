@@ -47,6 +47,27 @@ def _binary(op_cls):
     return fn
 
 
+def refuse_bool(name, *xs):
+    """JAX's TypeError for arithmetic on bools (the dialect's ops take them, as or/and,
+    for jnp's operators on bools; lax's functions do not)."""
+    for i, x in enumerate(xs):
+        if (x.dtype if hasattr(x, "dtype") else np.result_type(x)) == np.bool_:
+            raise TypeError(with_source(f"{name} does not accept dtype bool at position {i}. Accepted dtypes at "
+                                        f"position {i} are subtypes of integer, floating, complexfloating."))
+
+
+def _arithmetic(op_cls):
+    """A binary arithmetic function: no bools, as in JAX."""
+    binary = _binary(op_cls)
+
+    def fn(x, y):
+        refuse_bool(binary.__name__, x, y)
+        return binary(x, y)
+
+    fn.__name__ = binary.__name__
+    return fn
+
+
 neg = _unary(ops.NegOp)
 abs = _unary(ops.AbsOp)  # noqa: A001
 sign = _unary(ops.SignOp)
@@ -86,9 +107,9 @@ real = _unary(ops.RealOp)
 imag = _unary(ops.ImagOp)
 conj = _unary(ops.ConjOp)
 
-add = _binary(ops.AddOp)
+add = _arithmetic(ops.AddOp)
 sub = _binary(ops.SubOp)
-mul = _binary(ops.MulOp)
+mul = _arithmetic(ops.MulOp)
 div = _binary(ops.DivOp)
 rem = _binary(ops.RemOp)
 max = _binary(ops.MaxOp)  # noqa: A001

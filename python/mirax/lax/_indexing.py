@@ -8,7 +8,7 @@ from mirax import dtypes
 from mirax.core import bind, is_array, to_array, with_source
 from mirax.dialect.indexing import GatherOp, ScatterOp, UndifferentiatedOp
 
-from ._elementwise import convert_element_type
+from ._elementwise import convert_element_type, refuse_bool
 
 
 class GatherDimensionNumbers(NamedTuple):
@@ -104,6 +104,8 @@ def _scatter(combiner):
     def scatter(operand, scatter_indices, updates, dimension_numbers, *, indices_are_sorted=False,
                 unique_indices=False, mode=None):
         operand, scatter_indices, updates = to_array(operand), to_array(scatter_indices), to_array(updates)
+        if combiner in ("add", "mul"):
+            refuse_bool(combiner, operand)
         if updates.aval.weak_type:  # Python scalars take the operand's dtype
             updates = convert_element_type(updates, operand.aval.dtype)
         dn = dimension_numbers

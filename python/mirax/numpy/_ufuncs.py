@@ -22,9 +22,14 @@ def _one_to_one(lax_fn, name, inexact=False):
     return fn
 
 
-add = _one_to_one(lax.add, "add")
+def _or_on_bools(lax_fn, bool_fn):
+    """lax_fn, or bool_fn where the (promoted) operands are bools: + is or, * is and."""
+    return lambda x, y: (bool_fn if x.dtype == np.bool_ else lax_fn)(x, y)
+
+
+add = _one_to_one(_or_on_bools(lax.add, lax.bitwise_or), "add")
 subtract = _one_to_one(lax.sub, "subtract")
-multiply = _one_to_one(lax.mul, "multiply")
+multiply = _one_to_one(_or_on_bools(lax.mul, lax.bitwise_and), "multiply")
 true_divide = divide = _one_to_one(lax.div, "true_divide", inexact=True)
 maximum = _one_to_one(lax.max, "maximum")
 minimum = _one_to_one(lax.min, "minimum")
