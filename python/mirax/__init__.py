@@ -1,7 +1,8 @@
 """mirax: a differentiable array compiler for Python built on MLIR, with JAX's API."""
 from mirax.config import config  # noqa: I001  (first: everything reads it)
-from mirax import dtypes, tree, tree_util
-from mirax.core import Array, ConcretizationTypeError, UnexpectedTracerError
+from mirax import dtypes, errors, tree, tree_util
+from mirax.core import Array
+from mirax.errors import ConcretizationTypeError, UnexpectedTracerError
 from mirax import array_methods  # noqa: F401  (installs NumPy's operators on arrays)
 from mirax import lax, numpy
 from mirax import nn, scipy
@@ -25,3 +26,18 @@ from mirax._config_api import (
 from mirax._transform_extras import (
     block_until_ready, closure_convert, copy_to_host_async, custom_gradient, device_get, effects_barrier,
     ensure_compile_time_eval, eval_shape, float0, jacobian, named_call, named_scope, typeof)
+from mirax import stages
+from mirax import image
+from mirax._config_api import (
+    allow_f16_reductions, array_garbage_collection_guard, debug_key_reuse, default_prng_impl, enable_checks,
+    enable_custom_prng, jax2tf_associative_scan_reductions, legacy_prng_key, no_execution, no_tracing,
+    remove_size_one_mesh_axis_from_type, softmax_custom_jvp, thread_guard, make_user_context)
+from mirax import dlpack, typing, version
+from mirax.version import __version__, __version_info__
+from mirax.environment_info import print_environment_info
+from mirax._arrays import (
+    live_arrays, make_array_from_callback, make_array_from_process_local_data, make_array_from_single_device_arrays)
+from mirax._fwd_and_bwd import fwd_and_bwd
+from mirax import monitoring
+from mirax import ops
+from mirax import export

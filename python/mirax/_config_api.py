@@ -16,12 +16,24 @@ nothing in mirax:
   precision at every setting, as XLA's CPU backend does;
 - `check_tracer_leaks` (`checking_leaks()`): mirax raises UnexpectedTracerError when a
   leaked tracer is used, at every setting; a leak that is never used is not reported;
-- `named_scope`/`named_call` (mirax._transform_extras): mirax keeps no name stack.
+- `named_scope`/`named_call` (mirax._transform_extras): mirax keeps no name stack;
+- `enable_checks`: mirax verifies every program it compiles at every setting;
+- `softmax_custom_jvp`: mirax's softmax has its custom_jvp rule at every setting;
+- `thread_guard`: it guards multi-process operations, and mirax runs in one process;
+- `jax2tf_associative_scan_reductions` (only jax2tf reads it) and
+  `remove_size_one_mesh_axis_from_type` (mirax's types have no mesh axes).
 
 Options whose other values mirax cannot honour raise NotImplementedError when set to
-them: `debug_nans(True)`, `debug_infs(True)`, `numpy_rank_promotion` other than
-'allow', `numpy_dtype_promotion` other than 'standard', the transfer guards other than
-'allow', and `default_device` of a platform other than the default one.
+them: `numpy_rank_promotion` other than 'allow', the transfer guards other than 'allow',
+and `default_device` of a platform other than the default one; `default_prng_impl` other
+than 'threefry2x32', `legacy_prng_key` other than 'allow', `array_garbage_collection_guard`
+other than 'allow', `debug_key_reuse`, `enable_custom_prng` and `no_execution` set, and
+`allow_f16_reductions` unset. `no_tracing` is JAX's: a jit-compiled function that must
+trace raises RuntimeError.
+
+`debug_nans`/`debug_infs` are JAX's (core.check_special): an eager op or an eager
+transformation whose output has a NaN (an inf) raises FloatingPointError naming it; a
+jitted function's reruns de-optimized to find the op, as JAX's.
 
 The devices are those of a single process: one CPU (or the GPU, where it is the default
 platform), process index 0, as JAX reports on a CPU run.
@@ -40,6 +52,9 @@ __all__ = [
     "local_device_count", "local_devices", "log_compiles", "numpy_dtype_promotion", "numpy_rank_promotion",
     "process_count", "process_index", "process_indices", "threefry_partitionable", "transfer_guard", "transfer_guard_device_to_device",
     "transfer_guard_device_to_host", "transfer_guard_host_to_device",
+    "allow_f16_reductions", "array_garbage_collection_guard", "debug_key_reuse", "default_prng_impl", "enable_checks",
+    "enable_custom_prng", "jax2tf_associative_scan_reductions", "legacy_prng_key", "no_execution", "no_tracing",
+    "remove_size_one_mesh_axis_from_type", "softmax_custom_jvp", "thread_guard", "make_user_context",
 ]
 
 
@@ -199,12 +214,8 @@ def checking_leaks():
     return check_tracer_leaks(True)
 
 
-debug_nans = _bool_state(
-    "jax_debug_nans", False, "Add nan checks to every operation. (Not supported by mirax: True raises "
-    "NotImplementedError.)", check=_refuse("jax_debug_nans", (False,), "mirax does not check results for NaNs"))
-debug_infs = _bool_state(
-    "jax_debug_infs", False, "Add inf checks to every operation. (Not supported by mirax: True raises "
-    "NotImplementedError.)", check=_refuse("jax_debug_infs", (False,), "mirax does not check results for infs"))
+debug_nans = _bool_state("jax_debug_nans", False, "Add nan checks to every operation.")
+debug_infs = _bool_state("jax_debug_infs", False, "Add inf checks to every operation.")
 
 _PRECISIONS = ["default", "high", "highest", "bfloat16", "tensorfloat32", "float32", "ANY_F8_ANY_F8_F32",
                "ANY_F8_ANY_F8_F32_FAST_ACCUM", "ANY_F8_ANY_F8_ANY", "ANY_F8_ANY_F8_ANY_FAST_ACCUM", "F16_F16_F16",
@@ -228,8 +239,7 @@ def _dtype_promotion(new_val):
 
 numpy_dtype_promotion = State(
     "jax_numpy_dtype_promotion", "standard", "Specify the rules used for implicit type promotion in operations "
-    "between arrays. (mirax has the standard rules only: 'strict' raises NotImplementedError.)", _dtype_promotion,
-    check=_refuse("jax_numpy_dtype_promotion", ("standard",), "mirax promotes dtypes by JAX's standard lattice"))
+    "between arrays.", _dtype_promotion)
 
 
 def _device_parser(new_val):
@@ -280,6 +290,105 @@ def transfer_guard(new_val: str):
         stack.enter_context(transfer_guard_device_to_host(new_val))
         stack.enter_context(_transfer_guard(new_val))
         yield
+
+
+# ----------------------------------------------------------------------------- options mirax honours in part
+
+enable_checks = _bool_state(
+    "jax_enable_checks", False, "Turn on invariant checking for JAX internals. Makes things slower. (mirax verifies "
+    "every program it compiles at every setting.)")
+debug_key_reuse = _bool_state(
+    "jax_debug_key_reuse", False, "Turn on experimental key reuse checking. (mirax does not check key reuse: True "
+    "raises NotImplementedError.)",
+    check=_refuse("jax_debug_key_reuse", (False,), "mirax does not check PRNG key reuse"))
+default_prng_impl = State(
+    "jax_default_prng_impl", "threefry2x32", "Select the default PRNG implementation, used when one is not "
+    "explicitly provided at seeding time. (mirax has threefry2x32 only.)",
+    _enum_parser(["threefry2x32", "threefry4x32", "rbg", "unsafe_rbg", "philox2x32", "philox4x32"], False),
+    check=_refuse("jax_default_prng_impl", ("threefry2x32",), "mirax's PRNG is threefry2x32"))
+
+
+def _legacy_prng_key(new_val):
+    if not isinstance(new_val, str):
+        raise TypeError(f"new enum value must be an instance of <enum 'LegacyPrngKeyState'>, got {new_val} of type "
+                        f"{type(new_val)}.")
+    if new_val not in ("allow", "warn", "error"):
+        raise ValueError(f"{new_val!r} is not a valid LegacyPrngKeyState")
+    return new_val
+
+
+legacy_prng_key = State(
+    "jax_legacy_prng_key", "allow", "Specify the behavior when raw PRNG keys are passed to jax.random APIs. (mirax "
+    "allows them: 'warn' and 'error' raise NotImplementedError.)", _legacy_prng_key,
+    check=_refuse("jax_legacy_prng_key", ("allow",), "mirax accepts raw PRNG keys"))
+enable_custom_prng = _bool_state(
+    "jax_enable_custom_prng", False, "Enables an internal upgrade that allows one to define custom pseudo-random "
+    "number generator implementations. (mirax has none: True raises NotImplementedError.)",
+    check=_refuse("jax_enable_custom_prng", (False,), "mirax has no custom PRNG implementations"))
+softmax_custom_jvp = _bool_state(
+    "jax_softmax_custom_jvp", False, "Use a new custom_jvp rule for jax.nn.softmax. (mirax's softmax has its "
+    "custom_jvp rule at every setting: its derivatives are the same function either way.)")
+no_tracing = _bool_state("jax_no_tracing", False, "Disallow tracing for JIT compilation.")
+no_execution = _bool_state(
+    "jax_no_execution", False, "Disallow JAX executions. (mirax does not check it: True raises "
+    "NotImplementedError.)", check=_refuse("jax_no_execution", (False,), "mirax does not guard executions"))
+thread_guard = _bool_state(
+    "jax_thread_guard", False, "If True, an error will be raised at runtime if a multi-process JAX operation is "
+    "called from a thread other than the one in which the thread guard was set. (mirax runs in one process: no "
+    "operation is multi-process.)")
+array_garbage_collection_guard = State(
+    "jax_array_garbage_collection_guard", None, "Select garbage collection guard level for ``jax.Array`` objects. "
+    "(mirax does not guard it: only 'allow' is accepted.)", _enum_parser(["allow", "log", "fatal"], optional=True),
+    check=_refuse("jax_array_garbage_collection_guard", (None, "allow"),
+                  "mirax does not watch arrays freed by the garbage collector"))
+jax2tf_associative_scan_reductions = _bool_state(
+    "jax2tf_associative_scan_reductions", False, "JAX has two separate lowering rules for the cumulative reduction "
+    "primitives; only jax2tf reads this option, and mirax has no jax2tf.")
+remove_size_one_mesh_axis_from_type = _bool_state(
+    "jax_remove_size_one_mesh_axis_from_type", False, "Removes mesh axes of size 1 from ShapedArray.sharding and "
+    "vma. (mirax's types carry no mesh axes.)")
+allow_f16_reductions = _bool_state(
+    "jax_allow_f16_reductions", True, "If False, `reduce_sum` on `f16` or `bf16` inputs will raise an error. "
+    "(mirax reduces them: False raises NotImplementedError.)",
+    check=_refuse("jax_allow_f16_reductions", (True,), "mirax always reduces float16 and bfloat16"))
+
+
+# ----------------------------------------------------------------------------- user contexts
+
+USER_CONTEXTS = []  # every make_user_context's, whose values key jit's caches
+
+
+class UserConfig:
+    """A value of the user's that jit's caches are keyed by, as JAX's make_user_context:
+    `with context(value):` sets it in this thread."""
+
+    def __init__(self, default_value):
+        self._state = State(f"user_context_{len(USER_CONTEXTS)}", default_value, "A user context.", lambda v: v)
+        USER_CONTEXTS.append(self)
+
+    @property
+    def value(self):
+        return self._state.value
+
+    def get_global(self):
+        return _GLOBAL[self._state.name]
+
+    def set_global(self, new_value):
+        _GLOBAL[self._state.name] = new_value
+
+    def __call__(self, new_value):
+        return StateContextManager(self._state, new_value)
+
+
+def make_user_context(default_value=None):
+    """A context whose value jit-compiled functions are traced and compiled for: when it
+    changes, they trace again, as jax.make_user_context."""
+    return UserConfig(default_value)
+
+
+def user_context_values():
+    """The user contexts' values, for jit's cache key (nothing where there are none)."""
+    return tuple(context.value for context in USER_CONTEXTS) if USER_CONTEXTS else ()
 
 
 # ----------------------------------------------------------------------------- devices of one process

@@ -24,9 +24,9 @@ from mirax import core
 from mirax.ad import jacrev
 from mirax.api import array_like, check_callable, trace_flat
 from mirax.callback import ShapeDtypeStruct
-from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
+from mirax.core import Array, ShapedArray, Trace, Tracer, current_level, current_trace, to_array, with_source
 from mirax.custom_derivatives import custom_vjp
-from mirax.dtypes import canonicalize_dtype, is_complex, is_float
+from mirax.dtypes import canonicalize_dtype, float0, is_complex, is_float
 from mirax.tree_util import (register_pytree_node_class, tree_flatten, tree_leaves, tree_map, tree_unflatten,
                              treedef_is_leaf)
 
@@ -34,30 +34,6 @@ __all__ = ["block_until_ready", "closure_convert", "copy_to_host_async", "custom
            "effects_barrier", "ensure_compile_time_eval",
            "eval_shape", "float0", "jacobian", "named_call", "named_scope", "typeof", "ShapedArray"]
 
-float0 = np.dtype([("float0", np.void, 0)])  # JAX's dtype of integer values' tangents
-
-
-class ShapedArray(core.Aval):
-    """An array's abstract type, as jax.core.ShapedArray: core.Aval (shape, dtype, weak
-    type) printed as JAX prints it."""
-
-    __slots__ = ()
-
-    def str_short(self, short_dtypes=False, mesh_axis_types=False):
-        return super().str_short() if short_dtypes else \
-            f"{self.dtype.name}[{','.join(map(str, self.shape))}]"
-
-    def __str__(self):
-        return ("~" if self.weak_type else "") + self.str_short()
-
-    def __repr__(self):
-        return f"ShapedArray({self.str_short()}{', weak_type=True' if self.weak_type else ''})"
-
-    def __eq__(self, other):  # not equal to a plain Aval (a tuple) of the same fields
-        return type(other) is ShapedArray and tuple.__eq__(self, other)
-
-    def __hash__(self):
-        return tuple.__hash__(self)
 
 
 def typeof(x):

@@ -7,13 +7,11 @@ import operator
 import threading
 import weakref
 
-from mirax import core, dtypes, platforms, runtime
+from mirax import core, dtypes, platforms, stages
 from mirax.config import config
-from mirax.mlir_context import context
+from mirax._config_api import no_tracing, user_context_values
 from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
 from mirax.dialect.transformations import declare_jvp
-from mirax.passes.gpu_pipeline import STAGES as GPU_STAGES, lower_to_gpu_stage
-from mirax.passes.pipelines import lower_to_linalg, lower_to_llvm
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
 
 from .jaxpr import Jaxpr
@@ -23,19 +21,23 @@ class TracedFunction:
     """A Python function traced for some input avals: a value that runs when called
     with Arrays and emits a call when called inside another trace."""
 
-    def __init__(self, trace, out_tree, backend=None):
+    def __init__(self, trace, in_tree, out_tree, backend=None):
         self.trace = trace
-        self.out_tree = out_tree
+        self.in_tree, self.out_tree = in_tree, out_tree
         self.backend = backend  # None: the default backend when first run
         self._executable = None
+
+    def executable(self):
+        """The program compiled for its backend, once."""
+        if self._executable is None:
+            self._executable = self.trace.compile(self.backend)
+        return self._executable
 
     def call_flat(self, args):
         enclosing = current_trace()
         if enclosing is not None:
             return enclosing.call(self.trace, args)
-        if self._executable is None:
-            self._executable = self.trace.compile(self.backend)
-        outs = self._executable(list(args) + self.trace.constvars)
+        outs = self.executable()(list(args) + self.trace.constvars)
         return [Array(o, a.weak_type) for o, a in zip(outs, self.trace.out_avals, strict=True)]
 
     def __call__(self, *args):
@@ -56,7 +58,7 @@ def trace_flat(fun, in_tree, in_avals, name, concrete=None, differentiated=False
                 f"Value {leaf!r} with type {type(leaf)} is not a valid JAX type: {name} must return arrays "
                 f"(or pytrees of arrays)"))
     trace.finish([to_array(x) for x in leaves])
-    return TracedFunction(trace, out_tree, backend)
+    return TracedFunction(trace, in_tree, out_tree, backend)
 
 
 def call_transformation(declare, callee, args, extra, active, out_avals, prepare=None):
@@ -127,15 +129,16 @@ def _check_tangent(primal, tangent):
             f"tangent shape as {tangent.shape}"))
 
 
-def _flatten_args(fun_name, args, kwargs):
+def _flatten_args(fun_name, args, kwargs, convert=to_array):
     leaves, in_tree = tree_flatten((args, kwargs))
-    return arguments_to_arrays(fun_name, leaves), in_tree
+    return arguments_to_arrays(fun_name, leaves, convert), in_tree
 
 
-def arguments_to_arrays(fun_name, leaves):
-    """The argument `leaves` of a call of fun_name as arrays, or JAX's TypeError."""
+def arguments_to_arrays(fun_name, leaves, convert=to_array):
+    """The argument `leaves` of a call of fun_name as arrays (or what `convert` makes of
+    them: values with an aval), or JAX's TypeError."""
     try:
-        return [to_array(x) for x in leaves]
+        return [convert(x) for x in leaves]
     except TypeError:
         bad = next(x for x in leaves if not array_like(x))
         raise TypeError(with_source(
@@ -235,8 +238,43 @@ def clear_caches():
 
 
 def _config_key():
-    """The flags that change what a function traces to, for jit's caches (as JAX's jit key)."""
-    return config.read("jax_enable_x64"), config.read("jax_threefry_partitionable")
+    """The flags that change what a function traces to, for jit's caches (as JAX's jit key),
+    and the user contexts' values."""
+    return config.read("jax_enable_x64"), config.read("jax_threefry_partitionable"), user_context_values()
+
+
+class _Uncached(dict):
+    """A jitted function's positional cache while jax_debug_nans or jax_debug_infs may
+    be on (every call then checks its outputs) or the dtype promotion may be strict: it
+    keeps nothing, so that the common call's key needs neither flag."""
+
+    def __setitem__(self, key, value):
+        pass
+
+
+def _uncached():
+    return core.debug_checks.on or config.may_differ("jax_numpy_dtype_promotion", "standard")
+
+
+def _flags_changed():
+    uncached = _uncached()
+    with _jitted_lock:
+        jitted = list(_jitted)
+    for function in jitted:
+        if uncached != isinstance(function._positional_cache, _Uncached):
+            function._positional_cache = _Uncached() if uncached else {}
+
+
+config.listen("jax_debug_nans", _flags_changed)
+config.listen("jax_debug_infs", _flags_changed)
+config.listen("jax_numpy_dtype_promotion", _flags_changed)
+
+
+class _Inlining(threading.local):
+    depth = 0  # while positive, a jitted function called with tracers runs in the caller's trace
+
+
+inlining = _Inlining()
 
 
 class Jitted:
@@ -254,6 +292,7 @@ class Jitted:
             signature = inspect.signature(fun)
         except (TypeError, ValueError):
             signature = None
+        self._signature = signature
         self._static_argnums, self._static_argnames = _resolve_argnums(
             signature, static_argnums, static_argnames, "static")
         donate_argnums, donate_argnames = _resolve_argnums(signature, donate_argnums, donate_argnames, "donate")
@@ -264,24 +303,29 @@ class Jitted:
             raise NotImplementedError(
                 "mirax.jit does not support donate_argnums/donate_argnames: buffers are never donated")
         self._cache = {}
-        self._positional_cache = {}  # the common call: positional Arrays only
+        self._positional_cache = _Uncached() if _uncached() else {}  # the common call: positional Arrays
         with _jitted_lock:
             _jitted.add(self)
 
-    def _specialize(self, args, kwargs):
-        """The TracedFunction for these arguments (traced on a cache miss) and the array leaves."""
+    def _specialize(self, args, kwargs, convert=to_array):
+        """The TracedFunction for these arguments (traced on a cache miss) and the array
+        leaves (what `convert` makes of them)."""
         n = len(args)  # a negative static_argnum counts from the end of this call's arguments, as in JAX
         static_args = {i % n: args[i] for i in self._static_argnums if -n <= i < n}
         static_kwargs = {k: v for k, v in kwargs.items() if k in self._static_argnames}
         dynamic_args = tuple(a for i, a in enumerate(args) if i not in static_args)
         dynamic_kwargs = {k: v for k, v in kwargs.items() if k not in static_kwargs}
-        leaves, in_tree = _flatten_args(self._name, dynamic_args, dynamic_kwargs)
-        key = (current_level(), _config_key(), in_tree,
+        leaves, in_tree = _flatten_args(self._name, dynamic_args, dynamic_kwargs, convert)
+        key = (current_level(), _config_key(), config.read("jax_numpy_dtype_promotion"), in_tree,  # see _Uncached
                tuple(sorted((i, _check_static_hashable(v)) for i, v in static_args.items())),
                tuple(sorted((k, _check_static_hashable(v)) for k, v in static_kwargs.items())),
                tuple(x.aval for x in leaves))
         traced = self._cache.get(key)
         if traced is None:
+            if no_tracing.value:
+                code = getattr(self._fun, "__code__", None)
+                where = f" at {code.co_filename}:{code.co_firstlineno}" if code else ""
+                raise RuntimeError(f"re-tracing function {self._name}{where} for `jit`, but 'no_tracing' is set")
 
             def flat_fun(*dyn, **dyn_kwargs):
                 rest = iter(dyn)
@@ -296,20 +340,49 @@ class Jitted:
     def __call__(self, *args, **kwargs):
         if config.read("jax_disable_jit"):  # as JAX: the function itself, on the arguments as they are
             return self._fun(*args, **kwargs)
-        if not kwargs and not self._static_argnums:
+        positional = not kwargs and not self._static_argnums
+        if positional:
             key = (current_level(), _config_key()) + tuple(
                 (x._value.shape, x._value.dtype, x.weak_type) if type(x) is Array else None for x in args)
             traced = self._positional_cache.get(key)
             if traced is not None:
                 return tree_unflatten(traced.out_tree, traced.call_flat(args))
+        if inlining.depth:  # checkify traces the jitted functions it calls into its own trace
+            return self._fun(*args, **kwargs)
         traced, leaves = self._specialize(args, kwargs)
-        if not kwargs and not self._static_argnums and all(type(x) is Array for x in args):
+        if positional and all(type(x) is Array for x in args):
             self._positional_cache[key] = traced
-        return tree_unflatten(traced.out_tree, traced.call_flat(leaves))
+        outs = traced.call_flat(leaves)
+        if core.debug_checks.on and current_trace() is None:
+            self._check_special(outs, args, kwargs)
+        return tree_unflatten(traced.out_tree, outs)
+
+    def _check_special(self, outs, args, kwargs):
+        """jax_debug_nans/jax_debug_infs, as JAX: a NaN (inf) in the outputs reruns the
+        function de-optimized (op by op), whose op making it raises FloatingPointError."""
+        kind = core.special_value([x._value for x in outs])
+        if kind is None:
+            return
+        print("Invalid nan value encountered in the output of a jax.jit function. Calling the de-optimized version.")
+        self._fun(*args, **kwargs)
+        raise FloatingPointError(
+            f"{(f'jit({self._name})', kind)}. Because jax_config.debug_nans.value and/or config.jax_debug_infs is "
+            "set, the de-optimized function (i.e., the function as if the `jit` decorator were removed) was called "
+            "in an attempt to get a more precise error message. However, the de-optimized function did not produce "
+            "invalid values during its execution. This behavior can result from `jit` optimizations causing the "
+            "invalid value to be produced. It may also arise from having nan/inf literals as inputs or outputs, "
+            "like `jax.jit(lambda ...: jax.numpy.nan)(...)`. \n\nIt may be possible to avoid the invalid value by "
+            "removing the `jit` decorator, at the cost of losing optimizations. \n\nIf you see this error, "
+            "consider opening a bug report at https://github.com/jax-ml/jax.")
+
+    def trace(self, *args, **kwargs):
+        """The function traced for these arguments (or ShapeDtypeStructs standing for them): a stages.Traced."""
+        traced, _ = self._specialize(args, kwargs, stages.abstract_or_array)
+        names = stages.arg_names(self._signature, args, kwargs, self._static_argnums, self._static_argnames)
+        return stages.Traced(traced, names, self._name, self._backend or platforms.configured_platform())
 
     def lower(self, *args, **kwargs):
-        traced, _ = self._specialize(args, kwargs)
-        return Lowered(traced.trace, self._backend or platforms.configured_platform())
+        return self.trace(*args, **kwargs).lower()
 
     def __get__(self, instance, owner):
         return self if instance is None else functools.partial(self, instance)
@@ -344,35 +417,6 @@ def jit(fun=None, /, *, in_shardings=_UNSPECIFIED, out_shardings=_UNSPECIFIED, s
             raise ValueError(f"can't specify both a device and a backend for jit, got {device=} and {backend=}")
         backend = device.platform
     return Jitted(fun, static_argnums, static_argnames, backend, donate_argnums, donate_argnames)
-
-
-class Lowered:
-    """A traced program, printable at each stage of its lowering for its backend. Every
-    stage can be printed without the backend's device: the GPU's PTX on any machine."""
-
-    STAGES = {"cpu": ("mirax", "linalg", "llvm"), "gpu": ("mirax", "linalg", *GPU_STAGES)}
-
-    def __init__(self, trace, backend="cpu"):
-        self._trace = trace
-        self._backend = backend
-
-    def as_text(self, stage="mirax"):
-        stages = self.STAGES[self._backend]
-        if stage not in stages:
-            raise ValueError(f"unknown stage {stage!r} for the {self._backend} backend; "
-                             f"stages are {', '.join(stages)}")
-        if stage == "mirax":
-            return self._trace.text
-        module = runtime.copy(self._trace.module)
-        with context():
-            lower_to_linalg(module)
-            if stage == "linalg":
-                return str(module)
-            if self._backend == "cpu":
-                lower_to_llvm(module)
-                return str(module)
-            ptx = lower_to_gpu_stage(module, stage)
-            return ptx if stage == "ptx" else str(module)
 
 
 def device_put(x, device=None, *, src=None, donate=False, may_alias=None):

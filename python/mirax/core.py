@@ -20,6 +20,10 @@ from typing import NamedTuple
 import numpy as np
 
 from mirax import dtypes, platforms
+from mirax.config import config
+from mirax.errors import (
+    ConcretizationTypeError, TracerArrayConversionError, TracerBoolConversionError, TracerIntegerConversionError,
+    UnexpectedTracerError, shaped_str)
 from mirax.dialect import MiraxOp, ShapedType, build, tensor_type
 from mirax.dialect.base import as_tuple
 from mirax.dialect import values
@@ -56,6 +60,29 @@ class Aval(NamedTuple):
         return self.str_short()
 
 
+class ShapedArray(Aval):
+    """An array's abstract type, as jax.core.ShapedArray: core.Aval (shape, dtype, weak
+    type) printed as JAX prints it."""
+
+    __slots__ = ()
+
+    def str_short(self, short_dtypes=False, mesh_axis_types=False):
+        return super().str_short() if short_dtypes else \
+            f"{self.dtype.name}[{','.join(map(str, self.shape))}]"
+
+    def __str__(self):
+        return ("~" if self.weak_type else "") + self.str_short()
+
+    def __repr__(self):
+        return f"ShapedArray({self.str_short()}{', weak_type=True' if self.weak_type else ''})"
+
+    def __eq__(self, other):  # not equal to a plain Aval (a tuple) of the same fields
+        return type(other) is ShapedArray and tuple.__eq__(self, other)
+
+    def __hash__(self):
+        return tuple.__hash__(self)
+
+
 # ----------------------------------------------------------------------------- errors and source lines
 
 _PACKAGE_DIRS = tuple(
@@ -84,12 +111,45 @@ def with_source(message):
     return f"{message}\n  at {user_source()}"
 
 
-class ConcretizationTypeError(TypeError):
-    """A Python value was needed from a traced value that has none (under jit)."""
+# ----------------------------------------------------------------------------- jax_debug_nans, jax_debug_infs
 
 
-class UnexpectedTracerError(Exception):
-    """A traced value was used outside the transformation that made it."""
+class _DebugChecks:
+    """`on` while jax_debug_nans or jax_debug_infs may be set in some thread: until
+    then, eager ops and jitted calls pay nothing for them."""
+
+    on = False
+
+
+debug_checks = _DebugChecks()
+
+
+def _debug_flags_changed():
+    debug_checks.on = config.may_differ("jax_debug_nans", False) or config.may_differ("jax_debug_infs", False)
+
+
+config.listen("jax_debug_nans", _debug_flags_changed)
+config.listen("jax_debug_infs", _debug_flags_changed)
+
+
+def special_value(outputs):
+    """'nan' or 'inf' where an output (a NumPy array) has a value this thread's
+    jax_debug_nans or jax_debug_infs looks for, in JAX's order; else None."""
+    nans, infs = config.read("jax_debug_nans"), config.read("jax_debug_infs")
+    for out in outputs:
+        if dtypes.is_float(out.dtype) or dtypes.is_complex(out.dtype):
+            if nans and np.isnan(out).any():
+                return "nan"
+            if infs and np.isinf(out).any():
+                return "inf"
+    return None
+
+
+def check_special(name, outputs):
+    """JAX's FloatingPointError naming `name` where an output has such a value."""
+    kind = special_value(outputs)
+    if kind is not None:
+        raise FloatingPointError(f"invalid value ({kind}) encountered in {name}")
 
 
 # ----------------------------------------------------------------------------- concrete arrays
@@ -149,6 +209,13 @@ class Array(runtime.Buffer):
     def tolist(self):
         return self._value.tolist()
 
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        """The buffer shared through DLPack (NumPy's), as a jax.Array's."""
+        return self._value.__dlpack__(stream=stream, max_version=max_version, dl_device=dl_device, copy=copy)
+
+    def __dlpack_device__(self):
+        return self._value.__dlpack_device__()
+
     def block_until_ready(self):
         return self
 
@@ -164,28 +231,41 @@ class Array(runtime.Buffer):
     def __reduce__(self):
         return (Array, (self._value, self.weak_type))
 
-    def _scalar(self, convert, what):
-        if self._value.size != 1:
-            raise TypeError(f"only size-1 arrays can be converted to Python {what}, got shape {self._value.shape}")
-        return convert(self._value.reshape(()).item())
+    def _scalar(self, convert):
+        if self._value.ndim:
+            raise TypeError(f"Only scalar arrays can be converted to Python scalars; got arr.ndim={self._value.ndim}")
+        return convert(self._value.item())
 
     def __bool__(self):
-        return self._scalar(bool, "bool")
+        _check_bool_conversion(self._value.size)
+        return bool(self._value)
 
     def __int__(self):
-        return self._scalar(int, "int")
+        return self._scalar(int)
 
     def __float__(self):
-        return self._scalar(float, "float")
+        return self._scalar(float)
 
     def __complex__(self):
-        return self._scalar(complex, "complex")
+        return self._scalar(complex)
 
     def __index__(self):
-        if self._value.ndim or self._value.dtype.kind not in "iub":
-            raise TypeError(f"only integer scalar arrays can be converted to a scalar index, got "
-                            f"{self.aval.str_short()}")
+        _check_integer_conversion(self.aval)
         return int(self._value)
+
+
+def _check_bool_conversion(size):
+    """JAX's errors for the truth value of an array that is not one element."""
+    if size == 0:
+        raise ValueError("The truth value of an empty array is ambiguous. Use `array.size > 0` to check that an "
+                         "array is not empty.")
+    if size > 1:
+        raise ValueError("The truth value of an array with more than one element is ambiguous. Use a.any() or a.all()")
+
+
+def _check_integer_conversion(aval):
+    if aval.shape or not dtypes.is_integer(aval.dtype):
+        raise TypeError("Only integer scalar arrays can be converted to a scalar index.")
 
 
 class Tracer:
@@ -202,49 +282,60 @@ class Tracer:
         self.aval = aval
         self.concrete = concrete
 
-    def _concretization_error(self, what):
-        if self.concrete is not None:
-            return
-        raise ConcretizationTypeError(
-            with_source(
-                f"Abstract tracer value encountered where a concrete value is expected: {what} of a traced "
-                f"array {self.aval.str_short()}. The value is not known while tracing (under jit, or a batched "
-                f"value under vmap); use "
-                f"lax.cond / jnp.where for data-dependent choices, or mark the argument static."
-            )
-        )
+    def _error_repr(self):
+        return f"traced array with shape {shaped_str(self.aval)}"
+
+    def _origin_msg(self):
+        return f"\n  at {user_source()}"
+
+    def concrete_or_error(self, context):
+        """The concrete value, or JAX's ConcretizationTypeError with `context`."""
+        if self.concrete is None:
+            raise ConcretizationTypeError(self, context)
+        return self.concrete
+
+    def _conversion_error(self, convert):
+        """As JAX, float() and complex() of any tracer (int() of one without a concrete
+        value) is an error: under differentiation it would cut the derivative."""
+        if self.aval.ndim:
+            raise TypeError(f"Only scalar arrays can be converted to Python scalars; got arr.ndim={self.aval.ndim}")
+        return ConcretizationTypeError(
+            self, f"The problem arose with the `{convert.__name__}` function. If trying to convert the data type of "
+                  f"a value, try using `x.astype({convert.__name__})` or `jnp.array(x, {convert.__name__})` instead.")
 
     def __bool__(self):
-        self._concretization_error("bool()")
+        if self.concrete is None:
+            _check_bool_conversion(self.aval.size)
+            raise TracerBoolConversionError(self)
         return bool(self.concrete)
 
     def __int__(self):
-        self._concretization_error("int()")
+        if self.concrete is None:
+            raise self._conversion_error(int)
         return int(self.concrete)
 
     def __float__(self):
-        self._concretization_error("float()")
-        return float(self.concrete)
+        raise self._conversion_error(float)
 
     def __complex__(self):
-        self._concretization_error("complex()")
-        return complex(self.concrete)
+        raise self._conversion_error(complex)
 
     def __index__(self):
-        self._concretization_error("an index")
+        if self.concrete is None:
+            _check_integer_conversion(self.aval)
+            raise TracerIntegerConversionError(self)
         return self.concrete.__index__()
 
     def __array__(self, dtype=None, copy=None):
-        self._concretization_error("conversion to a NumPy array")
+        if self.concrete is None:
+            raise TracerArrayConversionError(self)
         return self.concrete.__array__(dtype, copy)
 
     def item(self, *args):
-        self._concretization_error("item()")
-        return self.concrete.item(*args)
+        return self.concrete_or_error("This occurred in the item() method of jax.Array").item(*args)
 
     def tolist(self):
-        self._concretization_error("tolist()")
-        return self.concrete.tolist()
+        raise ConcretizationTypeError(self, f"The tolist() method was called on {self._error_repr()}.")
 
     def __repr__(self):
         return f"Traced<{self.aval.str_short()}>"
@@ -320,6 +411,9 @@ class Trace:
         self._lifted = {}  # id(outer value) -> (outer value, Tracer)
         self._callees = set()
         self.alive = True
+        # checkify's automatic checks: called with each op bound in this trace; nested
+        # traces inherit it, so that checkify sees (and refuses) the ops it cannot reach.
+        self.on_bind = getattr(current_trace(), "on_bind", None)
 
     def __enter__(self):
         global _open_traces
@@ -458,6 +552,8 @@ class Trace:
         """The finished program compiled for the default backend and run now on `inputs`
         (Arrays; its constvars are passed after them): its outputs, as Arrays."""
         outs = self.compile()(list(inputs) + self.constvars)
+        if debug_checks.on:
+            check_special(self.name, outs)
         return [Array(o, a.weak_type) for o, a in zip(outs, self.out_avals, strict=True)]
 
 
@@ -501,6 +597,8 @@ def bind(op_cls: type[MiraxOp], *args, weak_type=None, **params):
         values_out = _eager(op_cls, [x.concrete for x in operands], in_avals, out_avals, params)
         for result, value in zip(results, values_out, strict=True):
             result.concrete = value
+    if trace.on_bind is not None:
+        trace.on_bind(op_cls, operands, results, params)
     return results
 
 
@@ -532,6 +630,8 @@ def _eager(op_cls, args, in_avals, out_avals, params):
         trace.finish(outs)
         executable = _eager_cache[key] = trace.compile()
     results = executable(args)
+    if debug_checks.on:
+        check_special(op_cls.OPERATION_NAME.split(".", 1)[1], results)
     return [Array(r, a.weak_type) for r, a in zip(results, out_avals, strict=True)]
 
 

@@ -6,14 +6,14 @@ upstream MLIR's bindings carried by the `torch-mlir` wheel pinned in pyproject.t
 try:  # pragma: no cover - depends on what is installed
     from mlir import ir, passmanager, rewrite
     from mlir.dialects import arith, bufferization, complex as complex_d, ext, func, linalg, math, memref, scf, tensor
-    from mlir.dialects import affine, gpu
+    from mlir.dialects import affine, gpu, vector
     from mlir.dialects import llvm as llvm_d
     from mlir.execution_engine import ExecutionEngine
     from mlir.runtime import get_ranked_memref_descriptor
 except ImportError:
     from torch_mlir import ir, passmanager, rewrite
     from torch_mlir.dialects import arith, bufferization, complex as complex_d, ext, func, linalg, math, memref, scf
-    from torch_mlir.dialects import affine, gpu, tensor
+    from torch_mlir.dialects import affine, gpu, tensor, vector
     from torch_mlir.dialects import llvm as llvm_d
     from torch_mlir.execution_engine import ExecutionEngine
     from torch_mlir.runtime import get_ranked_memref_descriptor
@@ -35,5 +35,5 @@ _declare_mirax_dialect_module()
 
 __all__ = [
     "ir", "passmanager", "rewrite", "affine", "arith", "bufferization", "complex_d", "ext", "func", "gpu", "linalg",
-    "math", "memref", "scf", "tensor", "llvm_d", "ExecutionEngine", "get_ranked_memref_descriptor",
+    "math", "memref", "scf", "tensor", "vector", "llvm_d", "ExecutionEngine", "get_ranked_memref_descriptor",
 ]

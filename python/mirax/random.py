@@ -60,6 +60,7 @@ class KeyTy:
     """The dtype of typed key arrays: key<fry> (threefry-2x32 keys)."""
 
     name = "key<fry>"
+    type = dtypes.prng_key  # for jnp.issubdtype(key.dtype, dtypes.prng_key), as JAX
     itemsize = 8  # two uint32 words
 
     def __repr__(self):

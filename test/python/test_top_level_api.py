@@ -224,8 +224,10 @@ def test_ensure_compile_time_eval_gives_concrete_values_under_jit():
 def test_config_context_managers_accepted_values_and_refusals():
     accepted = [("default_matmul_precision", ("highest",)), ("default_matmul_precision", (None,)),
                 ("log_compiles", ()), ("explain_cache_misses", (True,)), ("check_tracer_leaks", ()),
-                ("checking_leaks", ()), ("debug_nans", (False,)), ("debug_infs", (False,)),
+                ("checking_leaks", ()), ("debug_nans", (False,)), ("debug_infs", (False,)), ("debug_nans", ()),
+                ("debug_infs", (True,)),
                 ("numpy_rank_promotion", ("allow",)), ("numpy_dtype_promotion", ("standard",)),
+                ("numpy_dtype_promotion", ("strict",)),
                 ("transfer_guard", ("allow",)), ("default_device", ("cpu",)),
                 ("default_device", (jax.devices()[0],)), ("threefry_partitionable", (True,))]
     for name, args in accepted:
@@ -237,8 +239,8 @@ def test_config_context_managers_accepted_values_and_refusals():
                 expected = getattr(expected, "value", expected)  # numpy_dtype_promotion's enum
                 assert state.value == (mirax_args[0] if name == "default_device" else expected), name
             assert mjnp.dot(mjnp.ones((2, 2)), mjnp.ones(2)).tolist() == [2.0, 2.0]
-    refused = [("debug_nans", ()), ("debug_infs", (True,)), ("numpy_rank_promotion", ("raise",)),
-               ("numpy_rank_promotion", ("warn",)), ("numpy_dtype_promotion", ("strict",)),
+    refused = [("numpy_rank_promotion", ("raise",)),
+               ("numpy_rank_promotion", ("warn",)),
                ("transfer_guard", ("disallow",)), ("transfer_guard_host_to_device", ("log",))]
     for name, args in refused:
         with pytest.raises(NotImplementedError, match=name if name != "transfer_guard" else "transfer_guard"):

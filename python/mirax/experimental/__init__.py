@@ -1,4 +1,5 @@
-"""jax.experimental: `io_callback`."""
+"""jax.experimental: `io_callback`, `checkify`."""
 from mirax.callback import io_callback
+from mirax.experimental import checkify
 
-__all__ = ["io_callback"]
+__all__ = ["checkify", "io_callback"]

@@ -17,11 +17,12 @@ import numpy as np
 from mirax import dtypes
 from mirax.config import config
 from mirax.api import arguments_to_arrays, forward
-from mirax.core import Aval, ConcretizationTypeError, Trace, Tracer, current_trace, to_array, with_source, zeros
+from mirax.core import Aval, Trace, Tracer, current_trace, to_array, with_source, zeros
 from mirax.custom_derivatives import custom_jvp
 from mirax.dialect import tensor_type
 from mirax.dialect.ir_util import declare, define
 from mirax.dialect.transformations import COND_BRANCHES, WHILE_BODY, WHILE_COND, branch_list, scan_attributes
+from mirax.errors import ConcretizationTypeError
 from mirax.mlir import func, ir
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
 

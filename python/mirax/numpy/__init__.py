@@ -37,6 +37,7 @@ from ._shape import (  # noqa: F401
 )
 from ._stacking import column_stack, dstack, hstack, vstack  # noqa: F401
 from . import linalg  # noqa: F401
+from . import fft  # noqa: F401
 from ._sorting import argsort, lexsort, searchsorted, sort  # noqa: F401
 from ._ufuncs import (  # noqa: F401
     abs, absolute, add, angle, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh, around, bitwise_and,

@@ -14,23 +14,14 @@ from typing import NamedTuple
 import numpy as np
 
 from mirax import dtypes, lax
-from mirax.core import ConcretizationTypeError, Tracer, is_array, to_array, with_source
+from mirax.core import Tracer, is_array, to_array, with_source
+from mirax.errors import ConcretizationTypeError, NonConcreteBooleanIndexError
 
 from ._creation import array, asarray, ones_like
 from ._reductions import cumsum as _cumsum, sum as _sum
 from ._shape import _arraylike, _user_stacklevel, ravel, stack
 from ._ufuncs import clip, divide, power, remainder, where as _where
 from ._util import broadcast_to_shape, canonicalize_axis, check_arraylike, promote_dtypes
-
-
-class NonConcreteBooleanIndexError(IndexError):
-    """A boolean mask index under a trace: the result's shape would depend on its values."""
-
-    def __init__(self, aval):
-        super().__init__(with_source(
-            f"Array boolean indices must be concrete; got {aval.str_short()}. The shape of x[mask] depends on "
-            f"the mask's values, which are unknown under jit; use jnp.where(mask, x, fill) or "
-            f"jnp.nonzero(mask, size=...) instead."))
 
 
 # ----------------------------------------------------------------------------- parsing an index
@@ -101,7 +92,7 @@ def _parse(shape, index):
     for kind, i in kinds:
         if kind == "bool":
             if isinstance(i, Tracer):
-                raise NonConcreteBooleanIndexError(i.aval)
+                raise NonConcreteBooleanIndexError(i)
             mask = np.asarray(i)
             if mask.ndim == 0:  # a new size-1 axis, then all of it (True) or none of it (False)
                 new_shape.insert(axis, 1)
@@ -476,7 +467,7 @@ def repeat(a, repeats, axis=None, *, total_repeat_length=None):
     length = a.aval.shape[axis]
     if total_repeat_length is None:
         if getattr(repeats, "concrete", True) is None:
-            raise ConcretizationTypeError(with_source(
+            raise ConcretizationTypeError(repeats, (
                 "When jit-compiling jnp.repeat, the total number of repeats must be static. To fix this, either "
                 "specify a static value for `repeats`, or pass a static value to `total_repeat_length`."))
         counts = np.asarray(repeats)
@@ -514,9 +505,8 @@ def nonzero(a, *, size=None, fill_value=None):
     count = _sum(mask)
     if size is None:
         if isinstance(count, Tracer) and count.concrete is None:
-            raise ConcretizationTypeError(with_source(
-                f"nonzero of a traced array {a.aval.str_short()}: The size argument of jnp.nonzero must be statically "
-                "specified to use jnp.nonzero within JAX transformations."))
+            raise ConcretizationTypeError(count, "The size argument of jnp.nonzero must be statically specified to "
+                                          "use jnp.nonzero within JAX transformations.")
         size = int(count)
     size = operator.index(size)
     int_ = dtypes.default_int_dtype()

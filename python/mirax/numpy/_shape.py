@@ -5,7 +5,7 @@ import sys
 import numpy as np
 
 from mirax import lax
-from mirax.core import is_array, to_array, user_frame, with_source
+from mirax.core import Tracer, is_array, to_array, user_frame, with_source
 
 from ._util import broadcast_to_shape, canonicalize_axes, canonicalize_axis, check_arraylike, promote_dtypes
 
@@ -17,7 +17,10 @@ def _arraylike(fn_name, a):
 
 def _static_ints(fn_name, values):
     """A tuple of Python ints for an int or a sequence of ints (shapes, reps, sections)."""
-    values = np.asarray(values)  # a traced value raises ConcretizationTypeError here
+    for value in values if isinstance(values, (tuple, list)) else (values,):
+        if isinstance(value, Tracer):  # ConcretizationTypeError where it has no value
+            value.concrete_or_error(f"{fn_name} needs static integers (shapes, repetitions, sections).")
+    values = np.asarray(values)
     if values.size and values.dtype.kind not in "iu":
         raise TypeError(with_source(f"{fn_name} requires integers, got {values.tolist()!r}"))
     return tuple(int(v) for v in values.reshape(-1))
