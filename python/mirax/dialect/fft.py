@@ -6,17 +6,19 @@ IRFFT (their inverse: a real result of fft_lengths, the last axis rebuilt from i
 Hermitian symmetry). The type, JVP (linear), transpose and batching rules are JAX's
 (jax/_src/lax/fft.py).
 
-Lowering: one axis at a time, complex to complex (the last axis of an RFFT first,
-from real, cropped to n // 2 + 1; that of an IRFFT last, rebuilt from its Hermitian
-half, to real). The last axis is read 16 rows at a time (LANES), any other 16 columns
-of it at a time, each chunk split into real and imaginary float tensors [n, 16] (rows
-transposed to columns), transformed while it is in cache, joined and copied into the
-result: the array is read and written once per axis. A power-of-two length is a
-Stockham FFT of radix 4 decimating in time (_passes), on vectors of the 16 columns;
-any other length is Bluestein's algorithm, a chirp-modulated cyclic convolution
-computed with power-of-two FFTs of length M >= 2n - 1, the chirp's own transform a
-constant. Twiddles, chirps and scale factors are computed in float64 at compile time,
-and scale factors and chirps folded into the first pass's factors.
+Lowering: the real and imaginary parts as float tensors, one axis at a time (the last
+axis of an RFFT first, from real, cropped to n // 2 + 1; that of an IRFFT last, rebuilt
+from its Hermitian half, to real). An axis other than the last is swapped with the
+dimensions after it (float transposes, which mirax-vectorize-matmul vectorizes) and
+back after. The last axis is read 16 rows (LANES) at a time, each chunk transposed to
+[n, 16], transformed while it is in cache and transposed back into the result. A
+power-of-two length is a Stockham FFT of radix 4 decimating in time (_passes) on
+vectors of the 16 columns, in rows of 17 floats (power-of-two strides between a
+butterfly's rows would map them to the same cache sets); any other length is
+Bluestein's algorithm, a chirp-modulated cyclic convolution computed with
+power-of-two FFTs of length M >= 2n - 1, the chirp's own transform a constant.
+Twiddles, chirps and scale factors are computed in float64 at compile time, scale
+factors and chirps folded into the first pass's factors.
 """
 import numpy as np
 
@@ -26,7 +28,8 @@ from . import ops, rules
 from .base import MiraxOp, ints, string
 from .batching import batch_leading
 from .jvp import deflinear2
-from .lowering import empty, filled, for_loop, generic, identity_map, index, reshape, scalar_type, slice_along
+from .lowering import (empty, filled, for_loop, generic, identity_map, index, reshape, scalar_type, slice_along,
+                       transpose)
 from .types import ShapedType, is_complex
 from .values import type_of
 
@@ -283,9 +286,9 @@ def _pow2_lanes(re, im, n, sign, pre, dtype):
             factors_p = None if first else twiddles(p)
             return for_loop(index(0), index(s), [out_re, out_im], lambda q, *o: per_q(p, factors_p, q, *o))
 
-        outs = [empty(ShapedType((n, LANES), dtype)) for _ in range(2)]
+        outs = [empty(ShapedType((n, LANES + PAD), dtype)) for _ in range(2)]
         re, im = for_loop(index(0), index(m), outs, per_p)
-    return re, im
+    return tuple(slice_along(x, ShapedType((n, LANES + PAD), dtype), 1, 0, LANES) for x in (re, im))
 
 
 def _transform(re, im, n, width, sign, scale, dtype):
@@ -325,6 +328,7 @@ def _transform(re, im, n, width, sign, scale, dtype):
 # Columns transformed at a time: a chunk's passes stay in cache, its columns the lanes
 # of the vectors each pass computes with.
 LANES = 16
+PAD = 1  # floats after each row of LANES in the vector passes' tensors
 
 
 def _window(value, offsets, sizes, dtype, shape=None):
@@ -356,107 +360,105 @@ def _chunks(total, inits, body):
     return body(whole, total - whole, *carried) if whole < total else carried
 
 
-def _rows(x, x_shape, out_shape, n, sign, scale, dtype, read, write):
-    """The DFT along the last axis of x [A, m_in] into a tensor [A, m_out], LANES rows
-    at a time: read(chunk, width) gives a chunk's (re, im) [n, width] (rows transposed
-    to columns), write(re, im, width) the chunk of the result [width, m_out]."""
-    (a, m_in), (_, m_out) = x_shape.shape, out_shape.shape
+def _rows(parts, a, m_in, m_out, n, sign, scale, dtype, read, write, results):
+    """The DFT of length n along the rows of the float tensors `parts` [a, m_in], LANES
+    rows at a time: read(chunks, width) gives a chunk's (re, im) [n, width] (rows
+    transposed to columns), write(re, im, width) the chunks [width, m_out] of the
+    `results` results."""
 
-    def chunk(start, width, out):
-        re, im = read(_window(x, [start, 0], [width, m_in], x_shape.dtype), width)
+    def chunk(start, width, *outs):
+        re, im = read([_window(x, [start, 0], [width, m_in], dtype) for x in parts], width)
         re, im = _transform(re, im, n, width, sign, scale, dtype)
-        return [_put(write(re, im, width), out, [start, 0], [width, m_out], out_shape.dtype)]
+        return [_put(y, out, [start, 0], [width, m_out], dtype)
+                for y, out in zip(write(re, im, width), outs, strict=True)]
 
-    return _chunks(a, [empty(out_shape)], chunk)[0]
+    return _chunks(a, [empty(ShapedType((a, m_out), dtype)) for _ in range(results)], chunk)
 
 
-def _columns(x, shape, axis, sign, scale, dtype):
-    """The DFT along `axis` of complex x of `shape` (dimensions after it), [A, n, C]
-    LANES columns of one of the A at a time."""
-    a, n, c = int(np.prod(shape[:axis])), shape[axis], int(np.prod(shape[axis + 1:]))
-    view = ShapedType((a, n, c), np.dtype(complex_dtype(dtype)))
-    x = reshape(x, view)
-    real = lambda width: ShapedType((n, width), dtype)  # noqa: E731
-
-    def chunk(row, start, width, out):
-        window = _window(x, [row, 0, start], [1, n, width], view.dtype, (n, width))
-        re, im = generic([real(width)] * 2, [window], [identity_map(2)] * 3,
-                         lambda z, *_: [complex_d.re(z), complex_d.im(z)])
-        re, im = _transform(re, im, n, width, sign, scale, dtype)
-        joined = generic([ShapedType((n, width), view.dtype)], [re, im], [identity_map(2)] * 3,
-                         lambda r, i, _: [complex_d.create_(scalar_type(view.dtype), r, i)])[0]
-        return [_put(joined, out, [row, 0, start], [1, n, width], view.dtype, (n, width))]
-
-    (out,) = for_loop(index(0), index(a), [empty(view)], lambda row, out: _chunks(
-        c, [out], lambda start, width, out: chunk(row, start, width, out)))
-    return reshape(out, ShapedType(tuple(shape), view.dtype))
+def _flip(value, rows, columns, dtype):
+    """A [rows, columns] float tensor transposed: a 2-D f32 transpose, which
+    mirax-vectorize-matmul tiles and vectorizes."""
+    return transpose(value, ShapedType((rows, columns), dtype), (1, 0))
 
 
 def _lower_fft(node, x):
-    """Each axis in turn, complex to complex (the last axis of an RFFT first, from real;
-    that of an IRFFT last, from its Hermitian half to real): the last axis LANES rows
-    at a time (_rows), any other LANES columns at a time (_columns)."""
+    """The real and imaginary parts, one axis after another (the last axis of an RFFT
+    first, from real; that of an IRFFT last, from its Hermitian half to real), LANES
+    rows at a time (_rows); an axis other than the last swapped with the dimensions
+    after it first (float transposes) and back after."""
     (x_type,), (out_type,) = node.in_types, node.out_types
     fft_type, lengths = node.params["fft_type"], node.params["fft_lengths"]
     if 0 in x_type.shape or 0 in out_type.shape:
         return [empty(out_type)]
     dtype = real_dtype(out_type.dtype)
-    complex_type = np.dtype(complex_dtype(dtype))
-    element = scalar_type(complex_type)
     rank = x_type.ndim
     inverse = fft_type in ("IFFT", "IRFFT")
     sign = 1 if inverse else -1
     last = lengths[-1]
-    transposed = ir.AffineMap.get(2, 0, [ir.AffineDimExpr.get(1), ir.AffineDimExpr.get(0)])
-    real = lambda *shape: ShapedType(shape, dtype)  # noqa: E731
+    real = lambda *shape: ShapedType(tuple(shape), dtype)  # noqa: E731
 
-    def split(chunk, width):  # [width, n] complex -> [n, width] twice
-        return generic([real(last, width)] * 2, [chunk], [transposed, identity_map(2), identity_map(2)],
-                       lambda z, *_: [complex_d.re(z), complex_d.im(z)])
+    def flipped(chunks, width):  # [width, n] -> [n, width], each
+        return [_flip(v, width, ir.RankedTensorType(v.type).shape[1], dtype) for v in chunks]
 
-    def join(re, im, width, size=last):  # [n, width] twice -> the first `size` of n, as [width, size] complex
-        parts = [slice_along(v, real(last, width), 0, 0, size) for v in (re, im)]
-        return generic([ShapedType((width, size), complex_type)], parts, [transposed] * 2 + [identity_map(2)],
-                       lambda r, i, _: [complex_d.create_(element, r, i)])[0]
+    def cropped(size):
+        """The results' first `size` frequencies, back to rows [width, size]."""
+        def write(re, im, width):
+            n = ir.RankedTensorType(re.type).shape[0]
+            return [_flip(slice_along(v, real(n, width), 0, 0, size), size, width, dtype) for v in (re, im)]
+        return write
 
-    def last_axis(x, x_shape, out_shape, scale, read=split, write=join):
-        flat = lambda t: ShapedType((int(np.prod(t.shape[:-1])), t.shape[-1]), t.dtype)  # noqa: E731
-        x = reshape(x, flat(x_shape))
-        return reshape(_rows(x, flat(x_shape), flat(out_shape), last, sign, scale, dtype, read, write), out_shape)
+    def along_last(parts, shape, m_out, n, scale, read=flipped, write=None, results=2):
+        """_rows over the last axis of parts of `shape`, into that shape with m_out last."""
+        a = int(np.prod(shape[:-1]))
+        write = write or cropped(m_out)
+        parts = [reshape(v, real(a, shape[-1])) for v in parts]
+        parts = _rows(parts, a, shape[-1], m_out, n, sign, scale, dtype, read, write, results)
+        return [reshape(v, real(*shape[:-1], m_out)) for v in parts]
+
+    def swapped(value, a, n, c):
+        """value viewed as [a, n, c] with its last two dimensions swapped."""
+        if a == 1:
+            return _flip(reshape(value, real(n, c)), n, c, dtype)
+        return transpose(reshape(value, real(a, n, c)), real(a, n, c), (0, 2, 1))
 
     shape = x_type.shape
-    axes = list(range(rank - len(lengths), rank - 1))
     if fft_type == "RFFT":
-        half = ShapedType(shape[:-1] + (last // 2 + 1,), complex_type)
-        x = last_axis(x, x_type, half, 1.0, read=lambda chunk, width: (
-            generic([real(last, width)], [chunk], [transposed, identity_map(2)], lambda v, _: [v])[0],
-            filled(real(last, width), 0)), write=lambda re, im, width: join(re, im, width, half.shape[-1]))
-        shape = half.shape
-    elif fft_type != "IRFFT":
-        axes.append(rank - 1)
-    scale = (lambda n: 1 / n) if inverse else (lambda n: 1.0)
+        half = last // 2 + 1
+        parts = along_last([x], shape, half, last, 1.0,
+                           read=lambda chunks, width: flipped(chunks, width) + [filled(real(last, width), 0)])
+        shape = shape[:-1] + (half,)
+    else:
+        parts = generic([real(*shape)] * 2, [x], [identity_map(rank)] * 3,
+                        lambda z, *_: [complex_d.re(z), complex_d.im(z)])
+    axes = range(rank - len(lengths), rank - (fft_type in ("RFFT", "IRFFT")))
     for axis in axes:
-        x = _columns(x, shape, axis, sign, scale(shape[axis]), dtype) if axis < rank - 1 else \
-            last_axis(x, ShapedType(shape, complex_type), ShapedType(shape, complex_type), scale(shape[axis]))
+        n, scale = shape[axis], 1 / shape[axis] if inverse else 1.0
+        if axis == rank - 1:
+            parts = along_last(parts, shape, n, n, scale)
+            continue
+        a, c = int(np.prod(shape[:axis])), int(np.prod(shape[axis + 1:]))
+        parts = along_last([swapped(v, a, n, c) for v in parts], (a, c, n), n, n, scale)
+        parts = [reshape(swapped(v, a, c, n), real(*shape)) for v in parts]
     if fft_type != "IRFFT":
-        return [x]
+        element = scalar_type(out_type.dtype)
+        return generic([out_type], parts, [identity_map(rank)] * 3, lambda r, i, _: [complex_d.create_(element, r, i)])
     # The last axis rebuilt from its Hermitian half (x[n - k] = conj(x[k])), the real
     # part of its inverse transform kept.
     half = shape[-1]
 
-    def hermitian(chunk, width):
+    def hermitian(chunks, width):
+        re, im = chunks
+
         def body(i):
             mirrored = arith.cmpi(arith.CmpIPredicate.uge, i[0], index(half))
-            z = tensor.extract(chunk, [i[1], arith.select(mirrored, arith.subi(index(last), i[0]), i[0])])
-            im = complex_d.im(z)
-            return complex_d.re(z), arith.select(mirrored, arith.negf(im), im)
+            at = [i[1], arith.select(mirrored, arith.subi(index(last), i[0]), i[0])]
+            value = tensor.extract(im, at)
+            return tensor.extract(re, at), arith.select(mirrored, arith.negf(value), value)
         return generic([real(last, width)] * 2, [], [identity_map(2)] * 2,
                        lambda *_: body([linalg.IndexOp(d).result for d in range(2)]))
 
-    def real_part(re, im, width):
-        return generic([real(width, last)], [re], [transposed, identity_map(2)], lambda r, _: [r])[0]
-
-    return [last_axis(x, ShapedType(shape, complex_type), out_type, 1 / last, read=hermitian, write=real_part)]
+    return along_last(parts, shape, last, last, 1 / last, read=hermitian,
+                      write=lambda re, im, width: [_flip(re, last, width, dtype)], results=1)
 
 
 rules.lowering[FftOp.OPERATION_NAME] = _lower_fft
