@@ -8,10 +8,11 @@ Hermitian symmetry). The type, JVP (linear), transpose and batching rules are JA
 
 Lowering: the real and imaginary parts as float tensors, one axis at a time (the last
 axis of an RFFT first, from real, cropped to n // 2 + 1; that of an IRFFT last, rebuilt
-from its Hermitian half, to real). An axis other than the last is swapped with the
-dimensions after it (float transposes, which mirax-vectorize-matmul vectorizes) and
-back after. The last axis is read 16 rows (LANES) at a time, each chunk transposed to
-[n, 16], transformed while it is in cache and transposed back into the result. A
+from its Hermitian half, to real), a chunk at a time transformed while it is in cache
+and copied into the result: the last axis 16 rows (LANES) at a time, each chunk
+transposed to [n, 16] and back (float transposes, which mirax-vectorize-matmul
+vectorizes); any other axis 16 of the columns after it at a time, strided windows
+already [n, 16]. A
 power-of-two length is a Stockham FFT of radix 4 decimating in time (_passes) on
 vectors of the 16 columns, in rows of 17 floats (power-of-two strides between a
 butterfly's rows would map them to the same cache sets); any other length is
@@ -383,9 +384,8 @@ def _flip(value, rows, columns, dtype):
 
 def _lower_fft(node, x):
     """The real and imaginary parts, one axis after another (the last axis of an RFFT
-    first, from real; that of an IRFFT last, from its Hermitian half to real), LANES
-    rows at a time (_rows); an axis other than the last swapped with the dimensions
-    after it first (float transposes) and back after."""
+    first, from real; that of an IRFFT last, from its Hermitian half to real): the
+    last LANES rows at a time (_rows), any other LANES columns at a time."""
     (x_type,), (out_type,) = node.in_types, node.out_types
     fft_type, lengths = node.params["fft_type"], node.params["fft_lengths"]
     if 0 in x_type.shape or 0 in out_type.shape:
@@ -415,11 +415,23 @@ def _lower_fft(node, x):
         parts = _rows(parts, a, shape[-1], m_out, n, sign, scale, dtype, read, write, results)
         return [reshape(v, real(*shape[:-1], m_out)) for v in parts]
 
-    def swapped(value, a, n, c):
-        """value viewed as [a, n, c] with its last two dimensions swapped."""
-        if a == 1:
-            return _flip(reshape(value, real(n, c)), n, c, dtype)
-        return transpose(reshape(value, real(a, n, c)), real(a, n, c), (0, 2, 1))
+    def along(parts, shape, axis, scale):
+        """The DFT along `axis`, not the last, of parts of `shape` viewed as [a, n, c]:
+        LANES of the c columns of one of the a at a time, already [n, width] (strided
+        windows, no transposes)."""
+        a, n, c = int(np.prod(shape[:axis])), shape[axis], int(np.prod(shape[axis + 1:]))
+        view = real(a, n, c)
+        parts = [reshape(v, view) for v in parts]
+
+        def chunk(row, start, width, *outs):
+            at, sizes = [row, 0, start], [1, n, width]
+            re, im = (_window(v, at, sizes, dtype, (n, width)) for v in parts)
+            re, im = _transform(re, im, n, width, sign, scale, dtype)
+            return [_put(y, out, at, sizes, dtype, (n, width)) for y, out in zip((re, im), outs, strict=True)]
+
+        outs = for_loop(index(0), index(a), [empty(view), empty(view)], lambda row, *outs: _chunks(
+            c, outs, lambda start, width, *outs: chunk(row, start, width, *outs)))
+        return [reshape(v, real(*shape)) for v in outs]
 
     shape = x_type.shape
     if fft_type == "RFFT":
@@ -432,13 +444,9 @@ def _lower_fft(node, x):
                         lambda z, *_: [complex_d.re(z), complex_d.im(z)])
     axes = range(rank - len(lengths), rank - (fft_type in ("RFFT", "IRFFT")))
     for axis in axes:
-        n, scale = shape[axis], 1 / shape[axis] if inverse else 1.0
-        if axis == rank - 1:
-            parts = along_last(parts, shape, n, n, scale)
-            continue
-        a, c = int(np.prod(shape[:axis])), int(np.prod(shape[axis + 1:]))
-        parts = along_last([swapped(v, a, n, c) for v in parts], (a, c, n), n, n, scale)
-        parts = [reshape(swapped(v, a, c, n), real(*shape)) for v in parts]
+        n = shape[axis]
+        scale = 1 / n if inverse else 1.0
+        parts = along_last(parts, shape, n, n, scale) if axis == rank - 1 else along(parts, shape, axis, scale)
     if fft_type != "IRFFT":
         element = scalar_type(out_type.dtype)
         return generic([out_type], parts, [identity_map(rank)] * 3, lambda r, i, _: [complex_d.create_(element, r, i)])
