@@ -19,7 +19,8 @@ from mirax.test_util import check_grads
 from oracle import assert_close, check, check_vmap, rand, run_both
 
 # An FFT adds n terms in another order than DUCC: errors grow like log n relative to
-# the result's norm.
+# the result's norm. The *_lanes cases have 16 rows or columns or more: the vectorized
+# passes, on transposed rows and on strided windows of columns, with narrower tails.
 TOL = {"f4": 5e-5, "c8": 5e-5, "f8": 1e-12, "c16": 1e-12}
 
 # name -> (fn(jnp, x), input shape, input dtype)
@@ -51,6 +52,9 @@ CASES = {
     "ifft2": (lambda np_, x: np_.fft.ifft2(x), (5, 4), np.complex64),
     "rfft2": (lambda np_, x: np_.fft.rfft2(x), (2, 6, 5), np.float32),
     "irfft2": (lambda np_, x: np_.fft.irfft2(x, s=(4, 6)), (3, 4), np.complex64),
+    "fft2_lanes": (lambda np_, x: np_.fft.fft2(x, norm="ortho"), (16, 32), np.complex64),
+    "rfft2_lanes": (lambda np_, x: np_.fft.rfft2(x), (16, 40), np.float32),
+    "irfft2_lanes": (lambda np_, x: np_.fft.irfft2(x), (16, 17), np.complex64),
     "fftn_3d": (lambda np_, x: np_.fft.fftn(x), (3, 4, 5), np.complex64),
     "fftn_4d": (lambda np_, x: np_.fft.fftn(x, axes=(3, 0, 1, 2)), (2, 3, 2, 4), np.complex64),
     "ifftn_s": (lambda np_, x: np_.fft.ifftn(x, s=(2, 6)), (3, 4, 4), np.complex64),

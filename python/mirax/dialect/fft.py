@@ -12,11 +12,10 @@ from its Hermitian half, to real), a chunk at a time transformed while it is in 
 and copied into the result: the last axis 16 rows (LANES) at a time, each chunk
 transposed to [n, 16] and back (float transposes, which mirax-vectorize-matmul
 vectorizes); any other axis 16 of the columns after it at a time, strided windows
-already [n, 16]. A
-power-of-two length is a Stockham FFT of radix 4 decimating in time (_passes) on
-vectors of the 16 columns, in rows of 17 floats (power-of-two strides between a
-butterfly's rows would map them to the same cache sets); any other length is
-Bluestein's algorithm, a chirp-modulated cyclic convolution computed with
+already [n, 16]. A power-of-two length is a Stockham FFT of radix 4 decimating in
+time (_passes) on vectors of the 16 columns, in rows of 17 floats (power-of-two
+strides between a butterfly's rows would map them to the same cache sets); any other
+length is Bluestein's algorithm, a chirp-modulated cyclic convolution computed with
 power-of-two FFTs of length M >= 2n - 1, the chirp's own transform a constant.
 Twiddles, chirps and scale factors are computed in float64 at compile time, scale
 factors and chirps folded into the first pass's factors.
