@@ -19,12 +19,10 @@ __all__ = ["fft", "fft2", "fftfreq", "fftn", "fftshift", "hfft", "ifft", "ifft2"
 
 
 def _fft_norm(s, func_name, norm):
-    """The factor a transform of lengths `s` (an array of the result's dtype) is
+    """The factor a transform of lengths `s` (an array of the result's dtype, inexact) is
     multiplied by for `norm`."""
     if norm == "backward":
         return array(1)
-    if not dtypes.is_complex(s.aval.dtype) and not dtypes.is_float(s.aval.dtype):
-        s = s.astype(dtypes.to_inexact_dtype(s.aval.dtype))
     if norm == "ortho":
         return ufuncs.sqrt(reductions.prod(s)) if func_name.startswith("i") else 1 / ufuncs.sqrt(reductions.prod(s))
     if norm == "forward":
