@@ -158,7 +158,8 @@ def reproducer(program, note=""):
         f"# mirax fuzz case seed={program.get('seed')} index={program.get('index')} stack={program['stack']}",
     ]
     lines += [f"# {line}" for line in note.splitlines()]
-    lines += ["import numpy as np", "import jax", "import mirax", "",
+    lines += ["import numpy as np", "from numpy import inf, nan  # the literals below spell them so",
+              "import jax", "import mirax", "",
               f"jax.config.update('jax_enable_x64', {program['x64']})",
               f"mirax.config.update('jax_enable_x64', {program['x64']})", "", source(program)]
     big = [x.size > 64 for x in args]

@@ -75,3 +75,18 @@ def test_a_float32_difference_within_jax_s_own_error_agrees():
     jax_result = [("out", np.array([1.0, 2.0 + 1e-5]), False)]
     assert compare.no_less_accurate(jax_result, [("out", np.array([1.0 - 2e-5, 2.0]), False)], exact)
     assert not compare.no_less_accurate(jax_result, [("out", np.array([1.0 - 3e-5, 2.0]), False)], exact)
+
+
+def test_complex_results_non_finite_in_both_agree():
+    """A complex product of infinities is NaN or an infinity depending on the formula,
+    and XLA's complex dot picks by shape (seed 5656565 case 4296: tensordot of (1, 2, 2)
+    by (2, 4) gives nan+nanj where the (1, 2) by (2, 1) part alone gives inf+infj, as
+    mirax does): agree. A finite value against a non-finite one still differs."""
+    from fuzz import compare
+    from fuzz.generate import generate
+
+    assert compare.run_case(generate(5656565, 4296))[0] == compare.AGREE
+    out = lambda x: [("out", np.array(x, np.complex64), False)]  # noqa: E731
+    assert compare.compare(out([np.nan + 1j * np.nan, 1]), out([np.inf + 1j * np.inf, 1]), 0, 1) is None
+    assert compare.compare(out([np.nan, 1]), out([1, 1]), 0, 1) is not None
+    assert compare.compare(out([np.inf, 1]), out([1, 1]), 0, 1) is not None
