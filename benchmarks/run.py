@@ -417,6 +417,57 @@ def linalg_rows(n, rounds):
     return rows
 
 
+def svd_rows(n, rounds):
+    """jnp.linalg.svd of an n x n float32 matrix under jit (checked through its
+    reconstruction u diag(s) vh), against JAX and NumPy (LAPACK's gesdd), and the
+    compile time of jit(svd) (lower and compile, nothing run) against JAX's, of a new
+    program every round (the svd of a times a new constant) that no cache holds."""
+    a = np.random.default_rng(5).standard_normal((n, n), dtype=np.float32)
+    constants = (1 + 1e-4 * i for i in itertools.count())
+
+    def reconstructed(xp):
+        def fn(a):
+            u, s, vh = xp.linalg.svd(a)
+            return (u * s) @ vh
+        return fn
+
+    def compile_svd(jit, xp, array):
+        c = next(constants)
+        return jit(lambda a: xp.linalg.svd(a * c)).lower(array).compile()
+
+    def jax_compile():
+        args = to_jax(a)  # Skip without JAX
+        return functools.partial(compile_svd, jax.jit, jnp), args
+
+    return [row(f"svd {n}x{n} f32 (jit)", {
+        "mirax": lambda: (mirax.jit(reconstructed(mnp)), to_mirax(a)),
+        "JAX": lambda: (jax_jit(reconstructed(jnp)), to_jax(a)),
+        "NumPy": lambda: (reconstructed(np), (a,)),
+    }, rounds, check=close(1e-3, 1e-3)), row(f"compile: jit(svd) {n}x{n} f32", {
+        "mirax": lambda: (functools.partial(compile_svd, mirax.jit, mnp), to_mirax(a)),
+        "JAX": jax_compile,
+    }, rounds)]
+
+
+def fft_rows(n, rounds):
+    """jnp.fft.fft of a complex64 [n, n] along its last axis and rfft2 of a float32
+    [n, n], under jit, against JAX (DUCC) and NumPy (pocketfft, in float64)."""
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((n, n)) + 1j * rng.standard_normal((n, n))).astype(np.complex64)
+    r = rng.standard_normal((n, n), dtype=np.float32)
+    rows = []
+    for what, arg in (("fft", x), ("rfft2", r)):
+        contenders = {
+            "mirax": lambda what=what, arg=arg: (mirax.jit(getattr(mnp.fft, what)), to_mirax(arg)),
+            "JAX": lambda what=what, arg=arg: (jax_jit(getattr(jnp.fft, what) if jax else None), to_jax(arg)),
+            "NumPy": lambda what=what, arg=arg: (getattr(np.fft, what), (arg,)),
+        }
+        dtype = "c64" if what == "fft" else "f32"
+        rows.append(row(f"{what} {n}x{n} {dtype} (jit)", contenders, rounds, check=close(1e-3, 1e-2 * np.sqrt(n)),
+                        reference="JAX"))
+    return rows
+
+
 def _thread_cpu_ticks():
     """CPU time (clock ticks) of each thread of this process, from /proc."""
     ticks = {}
@@ -500,6 +551,9 @@ GROUPS = {
     "random": lambda rounds, quick: [normal_row(10**5 if quick else 10**7, rounds)],
     "linalg": lambda rounds, quick: [r for n in ((64,) if quick else (256, 1024))
                                      for r in linalg_rows(n, rounds if n <= 256 else 5)],
+    "svd": lambda rounds, quick: [r for n in ((64,) if quick else (256, 1024))
+                                  for r in svd_rows(n, rounds if n <= 256 else 1)],
+    "fft": lambda rounds, quick: fft_rows(128 if quick else 1024, rounds),
     "mlp": lambda rounds, quick: mlp_rows(rounds, quick),
     "conv": lambda rounds, quick: conv_rows(rounds, quick),
     "per-example": lambda rounds, quick: [per_example_row(256 if quick else 4096, rounds, quick)],
