@@ -361,3 +361,42 @@ def test_signal_errors():
         assert str(got.value) == str(want.value)
     with pytest.raises(NotImplementedError, match="method='fft'"):
         msignal.convolve(x, x, method="fft")
+
+
+LOCAL_CASES = {  # lhs shape, filter shape, output features, conv_general_dilated_local's other arguments
+    "nchw_same_strided": ((2, 3, 6, 5), (3, 2), 4, dict(window_strides=(1, 2), padding="SAME")),
+    "nhwc_hwio_dilated": ((2, 6, 5, 3), (2, 2), 2, dict(window_strides=(2, 1), padding="VALID", rhs_dilation=(1, 2),
+                                                        dimension_numbers=("NHWC", "HWIO", "NHWC"))),
+    "mixed_lhs_dilated": ((1, 3, 5, 4), (2, 3), 3, dict(window_strides=(1, 1), padding=((1, 0), (0, 2)),
+                                                        lhs_dilation=(2, 1), dimension_numbers=("NCHW", "OIHW", "NHWC"))),
+}
+
+
+def _local_inputs(name):
+    """lhs and an rhs laid out by the kernel spec: O, I (features x window), and the
+    output's spatial sizes (taken from the patches' shape)."""
+    lhs_shape, filter_shape, features, kwargs = LOCAL_CASES[name]
+    patches = jlax.conv_general_dilated_patches(np.zeros(lhs_shape, np.float32), filter_shape, **kwargs)
+    dn = jlax.conv_dimension_numbers(lhs_shape, (1, 1) + filter_shape, kwargs.get("dimension_numbers"))
+    sizes = {dn.rhs_spec[0]: features, dn.rhs_spec[1]: patches.shape[dn.out_spec[1]]}
+    sizes.update({r: patches.shape[o] for r, o in zip(dn.rhs_spec[2:], dn.out_spec[2:], strict=True)})
+    return rand(lhs_shape, np.float32, 1), rand(tuple(sizes[d] for d in range(len(lhs_shape))), np.float32, 2)
+
+
+def _local(lax, name):
+    _, filter_shape, _, kwargs = LOCAL_CASES[name]
+    return lambda x, w: lax.conv_general_dilated_local(x, w, filter_shape=filter_shape, **kwargs)
+
+
+@pytest.mark.parametrize("name", LOCAL_CASES)
+def test_conv_general_dilated_local(name):
+    """An unshared convolution against JAX's: eagerly, under jit, its derivatives (to
+    order 2 for the first case: each order compiles a larger program) and under vmap
+    against a loop."""
+    x, w = _local_inputs(name)
+    want = _local(jlax, name)(x, w)
+    check(_local(mlax, name)(x, w), want, tolerance=TOL)
+    check(mirax.jit(_local(mlax, name))(x, w), want, tolerance=TOL)
+    check_grads(_local(mlax, name), (x, w), order=2 if name == "nchw_same_strided" else 1, modes=("fwd", "rev"),
+                atol=2e-2, rtol=2e-2)
+    check_vmap(lambda lax, x, w: _local(lax, name)(x, w), [np.stack([x, x * 2]), w], (0, None), tolerance=TOL)

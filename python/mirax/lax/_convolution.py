@@ -17,7 +17,7 @@ from mirax import dtypes
 from mirax.core import bind, to_array
 from mirax.dialect.convolution import ConvGeneralDilatedOp, dilate_dim, stride_dim
 
-from ._dot import _as
+from ._dot import _as, dot_general
 from ._shape import rev, transpose
 
 
@@ -234,6 +234,31 @@ def conv_general_dilated_patches(lhs, filter_shape, window_strides, padding, lhs
                                 feature_group_count=channels, preferred_element_type=preferred_element_type)
 
 
+def conv_general_dilated_local(lhs, rhs, window_strides, padding, filter_shape, lhs_dilation=None,
+                               rhs_dilation=None, dimension_numbers=None, precision=None):
+    """An unshared convolution (a locally connected layer), as JAX's: each output
+    position has its own kernel. rhs is laid out by the kernel spec with its spatial
+    dimensions the output's positions and its I dimension the input features times
+    the window (features outermost), so the result is the patches of
+    conv_general_dilated_patches contracted with rhs position by position."""
+    lhs = to_array(lhs)
+    _check_precision(precision)
+    paired = isinstance(precision, (list, tuple))
+    patches = conv_general_dilated_patches(lhs, filter_shape, window_strides, padding, lhs_dilation, rhs_dilation,
+                                           dimension_numbers, precision=precision[0] if paired else precision)
+    _, rhs_spec, out_spec = conv_dimension_numbers(lhs.aval.shape, (1, 1) + tuple(filter_shape), dimension_numbers)
+    # The output's spatial dimensions in order are the batch dimensions, each with the
+    # kernel dimension of the same position; then the result is [spatial..., N, O].
+    order = sorted(range(len(out_spec) - 2), key=lambda k: out_spec[2 + k])
+    batch = ([out_spec[2 + k] for k in order], [rhs_spec[2 + k] for k in order])
+    out = dot_general(patches, rhs, (([out_spec[1]], [rhs_spec[1]]), batch), precision=precision)
+    ndim = out.aval.ndim
+    spatial = iter(range(ndim - 2))
+    permutation = [ndim - 2 if d == out_spec[0] else ndim - 1 if d == out_spec[1] else next(spatial)
+                   for d in range(ndim)]
+    return transpose(out, permutation)
+
+
 def _conv_transpose_padding(k, s, padding):
     """The (before, after) padding of one dimension of a transposed convolution (JAX's)."""
     if padding == "SAME":
@@ -284,5 +309,5 @@ def conv_transpose(lhs, rhs, strides, padding, rhs_dilation=None, dimension_numb
 
 
 __all__ = ["ConvDimensionNumbers", "ConvGeneralDilatedDimensionNumbers", "conv", "conv_dimension_numbers",
-           "conv_general_dilated", "conv_general_dilated_patches", "conv_general_permutations", "conv_general_shape_tuple", "conv_shape_tuple",
+           "conv_general_dilated", "conv_general_dilated_local", "conv_general_dilated_patches", "conv_general_permutations", "conv_general_shape_tuple", "conv_shape_tuple",
            "conv_transpose", "conv_transpose_shape_tuple", "conv_with_general_padding", "padtype_to_pads"]
