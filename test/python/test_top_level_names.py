@@ -180,6 +180,7 @@ def test_from_dlpack(dtype):
     np.testing.assert_array_equal(got, want)
     source[0, 0] = 1  # mirax copies (JAX's may alias the source): later writes to the source do not show
     assert got[0, 0] == 0
+    assert mirax.numpy.from_dlpack is mirax.dlpack.from_dlpack  # one function serves both names
 
 
 def test_dlpack_exchange_and_errors():

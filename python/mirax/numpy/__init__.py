@@ -6,6 +6,7 @@ from numpy import (  # noqa: F401  (NumPy's abstract scalar types, as jax.numpy 
 )
 
 from mirax._key_arrays import takes_keys as _takes_keys
+from mirax.dlpack import from_dlpack  # noqa: F401
 from mirax.core import Array as ndarray  # noqa: F401
 from mirax.dtypes import finfo, iinfo, issubdtype, promote_types, result_type  # noqa: F401
 
