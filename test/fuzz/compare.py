@@ -9,7 +9,8 @@ import mirax
 from .program import STACKS, arguments, build
 
 # Outcome classes. The first two agree; the runner adds "crash", "hang" (mirax's, or
-# "jax-crash", "jax-hang" when the worker died running JAX) and "known".
+# "jax-crash", "jax-hang" when the worker died running JAX), "known" and "jax-wrong"
+# (test/fuzz/known.py).
 AGREE, BOTH_RAISE = "agree", "both-raise"
 WRONG, MIRAX_RAISES, JAX_RAISES = "wrong", "mirax-raises", "jax-raises"
 

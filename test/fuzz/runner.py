@@ -264,8 +264,9 @@ def run(n, seed, start=0, timeout=60, out_dir=None, minimize_budget_s=120, max_m
                         res = _outcome(worker, small, timeout)
                         if res[0] != cls:  # flaky: keep the original
                             small, res = program, result
-                    item = known_item(small, cls, res[3])
-                    report = {"class": cls, "known": item, "program": small, "original": [seed, index],
+                    entry = known_item(small, cls, res[3]) or {}
+                    report = {"class": cls, "known": entry.get("item"), "jax_defect": entry.get("jax_defect", False),
+                              "program": small, "original": [seed, index],
                               "detail": res[1], "jax": res[2], "mirax": res[3]}
                     report["reproducer"] = reproducer(small, _note(report))
                     reports.append(report)
@@ -273,7 +274,7 @@ def run(n, seed, start=0, timeout=60, out_dir=None, minimize_budget_s=120, max_m
                 rep = seen[sig]
                 rep["cases"] = rep.get("cases", 0) + 1
                 if rep["known"]:
-                    cls = "known"
+                    cls = "jax-wrong" if rep["jax_defect"] else "known"
                 log(f"case {seed}/{index} [{program['stack']}]: {cls}")
             counts[cls] += 1
             if (index - start + 1) % 50 == 0:

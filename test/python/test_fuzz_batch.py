@@ -90,3 +90,20 @@ def test_complex_results_non_finite_in_both_agree():
     assert compare.compare(out([np.nan + 1j * np.nan, 1]), out([np.inf + 1j * np.inf, 1]), 0, 1) is None
     assert compare.compare(out([np.nan, 1]), out([1, 1]), 0, 1) is not None
     assert compare.compare(out([np.inf, 1]), out([1, 1]), 0, 1) is not None
+
+
+def test_jax_dropping_nans_from_a_large_max_is_jax_s_defect():
+    """XLA's CPU max of 4096 float32 values with NaNs among them is not NaN (seed
+    5656565 case 8653: jnp.ptp); mirax's is, as NumPy's. The case is JAX's defect."""
+    import jax
+    import mirax
+    from fuzz import compare
+    from fuzz.generate import generate
+    from fuzz.known import known_item
+
+    program = generate(5656565, 8653)
+    assert compare.run_case(program)[0] == compare.WRONG
+    assert known_item(program, compare.WRONG)["jax_defect"]
+    x = np.ones(4096, np.float32)
+    x[7] = np.nan
+    assert np.isnan(mirax.numpy.max(x)) and np.isnan(np.max(x)) and not np.isnan(jax.numpy.max(x))
