@@ -155,10 +155,10 @@ def derived(m, inputs):
     }
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.complex128], ids=["float32", "complex128"], indirect=True)
+@pytest.mark.parametrize("dtype", [np.float32], ids=["float32"], indirect=True)
 def test_derived_functions_match_jax(dtype):
-    """Under jit, in two dtypes: the functions are dtype-generic compositions of ops
-    that test_svd_matches_jax and their own tests check in every dtype."""
+    """Under jit, in float32: the functions are dtype-generic compositions of ops that
+    test_svd_matches_jax and their own tests check in every dtype."""
     inputs = cases(dtype)
     got, want = mirax.jit(lambda inputs: derived(jnp, inputs))(inputs), derived(jjnp, inputs)
     singular = got.pop("singular"), want.pop("singular")
@@ -277,7 +277,7 @@ def check_grads_of(f, a, order=1):
         check_grads(mirax.jit(f), (a,), order=order)
 
 
-@pytest.mark.parametrize("dtype_, shape", [(np.float64, (4, 3)), (np.complex128, (2, 3))])
+@pytest.mark.parametrize("dtype_, shape", [(np.float64, (4, 3))])
 def test_derivatives_numerically(x64, dtype_, shape):
     """svd's (its invariants), svdvals', pinv's and lstsq's, by check_grads."""
     a, b = rand(shape, dtype_), rand(shape[:1] + (2,), dtype_, seed=1)
