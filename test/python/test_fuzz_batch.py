@@ -107,3 +107,21 @@ def test_jax_dropping_nans_from_a_large_max_is_jax_s_defect():
     x = np.ones(4096, np.float32)
     x[7] = np.nan
     assert np.isnan(mirax.numpy.max(x)) and np.isnan(np.max(x)) and not np.isnan(jax.numpy.max(x))
+
+
+def test_jax_jit_multiplying_nan_by_a_constant_mask_is_jax_s_defect():
+    """Under jit, XLA makes tri(3, 4, 1) * nan a select that gives 0 above the band
+    (seed 7878787 case 787); JAX eager, NumPy and mirax give nan everywhere."""
+    import jax
+    import mirax
+    from fuzz import compare
+    from fuzz.generate import generate
+    from fuzz.known import known_item
+
+    program = generate(7878787, 787)
+    assert compare.run_case(program)[0] == compare.WRONG
+    assert known_item(program, compare.WRONG)["jax_defect"]
+    f = lambda lib: lambda s: lib.numpy.tri(3, 4, 1) * s  # noqa: E731
+    nan = np.float32(np.nan)
+    assert np.isnan(mirax.jit(f(mirax))(nan)).all() and np.isnan(f(jax)(nan)).all()
+    assert not np.isnan(jax.jit(f(jax))(nan)).all()
