@@ -88,10 +88,12 @@ def interleaved(contenders, rounds, calls_per_round=1):
     return {name: statistics.median(t) for name, t in times.items()}
 
 
-def row(name, contenders, rounds, calls_per_round=1, check=None, reference="NumPy"):
+def row(name, contenders, rounds, calls_per_round=1, check=None, reference="NumPy", work=None):
     """Time a row. `contenders` maps mirax/JAX/NumPy to a thunk building (fn, args),
-    so that building one (e.g. importing JAX) can fail on its own. Results are
-    compared with the `reference` contender's by `check(result, reference)` when given."""
+    so that building one (e.g. importing JAX) can fail on its own. Results (pytrees of
+    arrays) are compared leaf by leaf with the `reference` contender's by
+    `check(result, reference)` when given. `work` is ("bytes" or "flops", count): the
+    table then shows the fraction of the machine's peak mirax's time reaches."""
     ready, skipped = {}, {}
     for who, build in contenders.items():
         try:
@@ -104,13 +106,15 @@ def row(name, contenders, rounds, calls_per_round=1, check=None, reference="NumP
         except Exception as err:  # noqa: BLE001 - a broken contender is reported, not fatal
             skipped[who] = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
     if check and reference in ready:
-        expected = np.asarray(ready[reference][2])
+        expected = mirax.tree_util.tree_leaves(ready[reference][2])
         for who in ("mirax", "JAX"):
-            if who != reference and who in ready and not check(np.asarray(ready[who][2]), expected):
+            if who != reference and who in ready and not all(
+                    check(np.asarray(got), np.asarray(want))
+                    for got, want in zip(mirax.tree_util.tree_leaves(ready[who][2]), expected, strict=True)):
                 skipped[who] = f"wrong result (differs from {reference})"
                 del ready[who]
     times = interleaved({who: (fn, args) for who, (fn, args, _) in ready.items()}, rounds, calls_per_round)
-    return name, times, skipped
+    return name, times, skipped, work
 
 
 def close(rtol, atol=0.0):
@@ -352,6 +356,104 @@ def mjp_rows(rounds):
     return rows
 
 
+# ----------------------------------------------------------------------------- workloads (issue 22)
+
+
+def td_loss(xp, stop_gradient, theta, s_tm1, r_t, s_t):
+    """The seeds' TD(0) loss of a linear value function."""
+    v_tm1 = xp.dot(theta, s_tm1)
+    target = r_t + xp.dot(theta, s_t)
+    return -0.5 * (stop_gradient(target) - v_tm1) ** 2
+
+
+def rnn_loss(xp, lax, params, xs):
+    """A tanh RNN over xs [steps, batch, in] through lax.scan; squared final state."""
+    W, U, b = params
+
+    def step(h, x):
+        h = xp.tanh(xp.dot(h, W) + xp.dot(x, U) + b)
+        return h, h
+    h, hs = lax.scan(step, xp.zeros((xs.shape[1], W.shape[0]), xs.dtype), xs)
+    return xp.mean(hs ** 2)
+
+
+def cross_entropy(xp, nn, logits, labels):
+    return -xp.mean(xp.sum(nn.log_softmax(logits) * labels, axis=-1))
+
+
+def layer_norm(xp, x, gain, bias, ct):
+    mean = xp.mean(x, axis=-1, keepdims=True)
+    var = xp.var(x, axis=-1, keepdims=True)
+    return xp.sum(((x - mean) / xp.sqrt(var + 1e-5) * gain + bias) * ct)
+
+
+def attention(xp, nn, q, k, v, ct):
+    """Single-head attention softmax(q k^T / sqrt(d)) v, contracted with a cotangent."""
+    scores = xp.dot(q, k.T) / np.float32(np.sqrt(q.shape[-1]))
+    return xp.sum(xp.dot(nn.softmax(scores, axis=-1), v) * ct)
+
+
+def workload_rows(rounds, quick):
+    """What users write: per-example TD gradients, an RNN through scan, softmax
+    cross-entropy, layer norm, attention and matrix-vector products (each its
+    gradient under jit where it has one), with the bytes moved or flops done that
+    the fraction of the machine's peak is computed from."""
+    rng = np.random.default_rng(6)
+    f32 = lambda *shape, scale=1.0: (scale * rng.standard_normal(shape)).astype(np.float32)  # noqa: E731
+    scale = 8 if quick else 1
+    batch, features = 4096 // scale, 256
+    steps, hidden, rnn_batch = 200 // scale, 64, 32
+    n_ln, n_attn, n_mv = 4096 // scale, 512 // scale, 4096 // scale
+    # name -> (arguments, work: bytes the program must read or write at least, or flops)
+    data = {
+        f"per-example TD grads: jit(vmap(grad)), {batch:,}x{features}": (
+            (f32(features), f32(batch, features), f32(batch), f32(batch, features)),
+            ("bytes", 4 * 3 * batch * features)),
+        f"RNN jit(grad) through scan, {steps} steps, hidden {hidden}, batch {rnn_batch}": (
+            ((f32(hidden, hidden, scale=0.1), f32(hidden, hidden, scale=0.1), f32(hidden)),
+             f32(steps, rnn_batch, hidden)),
+            ("flops", 3 * steps * 2 * 2 * rnn_batch * hidden * hidden)),
+        "softmax cross-entropy jit(grad), 1024x1000": (
+            (f32(1024, 1000), np.eye(1000, dtype=np.float32)[rng.integers(0, 1000, 1024)]),
+            ("bytes", 4 * 3 * 1024 * 1000)),
+        f"layer norm jit(grad), {n_ln}x1024": (
+            (f32(n_ln, 1024), f32(1024), f32(1024), f32(n_ln, 1024)),
+            ("bytes", 4 * 3 * n_ln * 1024)),
+        f"attention jit(grad), sequence {n_attn}, width 64": (
+            (f32(n_attn, 64), f32(n_attn, 64), f32(n_attn, 64), f32(n_attn, 64)),
+            ("flops", 3 * 2 * 2 * n_attn * n_attn * 64)),
+        f"matrix-vector {n_mv}x{n_mv} f32 (jit)": (
+            (f32(n_mv, n_mv), f32(n_mv)), ("bytes", 4 * n_mv * n_mv)),
+        f"batched matrix-vector 16x{n_mv}x{n_mv} f32 (jit)": (
+            (f32(16, n_mv, n_mv), f32(16, n_mv)), ("bytes", 4 * 16 * n_mv * n_mv)),
+    }
+
+    def programs(t, xp):
+        return dict(zip(data, (
+            t.vmap(t.grad(functools.partial(td_loss, xp, t.lax.stop_gradient)), in_axes=(None, 0, 0, 0)),
+            t.grad(functools.partial(rnn_loss, xp, t.lax)),
+            t.grad(functools.partial(cross_entropy, xp, t.nn)),
+            t.grad(functools.partial(layer_norm, xp)),
+            t.grad(functools.partial(attention, xp, t.nn), argnums=(0, 1, 2)),
+            lambda a, x: xp.dot(a, x),
+            lambda a, x: xp.einsum("bij,bj->bi", a, x),
+        ), strict=True))
+
+    rows = []
+    for what, (args, work) in data.items():
+        def mirax_fn(what=what, args=args):
+            return mirax.jit(programs(mirax, mnp)[what]), mirax.tree_util.tree_map(mnp.asarray, args)
+
+        def jax_fn(what=what, args=args):
+            if jax is None:
+                raise Skip(JAX_MISSING)
+            return jax_jit(programs(jax, jnp)[what]), jax.tree_util.tree_map(jnp.asarray, args)
+
+        rows.append(row(what, {"mirax": mirax_fn, "JAX": jax_fn}, rounds, check=close(2e-3, 2e-4),
+                        reference="JAX", work=work))
+    return rows
+
+
 def compile_row(rounds):
     """First call of a fresh jit of a 50-op function: trace, lower, LLVM, run once on
     1000 elements. Every round compiles a program with a new constant, so no cache
@@ -515,18 +617,44 @@ def fmt_ratio(a, b):
     return "n/a" if a is None or b is None else f"{a / b:.2f}"
 
 
+def machine_peaks():
+    """The machine's memory bandwidth and float32 FMA rate as measured here, on all
+    cores: NumPy copying 256 MB arrays on one thread per core (bytes read + written per
+    second), and OpenBLAS's 4096x4096 sgemm (NumPy's dot). Best of 3."""
+    import concurrent.futures
+    cores = os.cpu_count()
+    src, dst = np.ones((cores, 2**26), np.float32), np.empty((cores, 2**26), np.float32)
+    a = np.ones((4096, 4096), np.float32)
+
+    def best(fn):
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        return min(times)
+    with concurrent.futures.ThreadPoolExecutor(cores) as pool:
+        copy = best(lambda: list(pool.map(lambda i: np.copyto(dst[i], src[i]), range(cores))))
+    return {"bytes": 2 * src.nbytes / copy, "flops": 2 * 4096**3 / best(lambda: a @ a)}
+
+
 def print_table(rows):
-    header = ("benchmark", "mirax", "JAX", "NumPy", "mirax/JAX", "mirax/NumPy")
+    header = ("benchmark", "mirax", "JAX", "NumPy", "mirax/JAX", "mirax/NumPy", "mirax of peak")
+    peaks = machine_peaks() if any(work for *_, work in rows) else {}
     lines, notes = [], []
-    for name, times, skipped in rows:
+    for name, times, skipped, work in rows:
         m, j, n = (times.get(k) for k in ("mirax", "JAX", "NumPy"))
-        lines.append((name, fmt_time(m), fmt_time(j), fmt_time(n), fmt_ratio(m, j), fmt_ratio(m, n)))
+        peak = f"{work[1] / m / peaks[work[0]]:.0%} {'BW' if work[0] == 'bytes' else 'FMA'}" if work and m else ""
+        lines.append((name, fmt_time(m), fmt_time(j), fmt_time(n), fmt_ratio(m, j), fmt_ratio(m, n), peak))
         notes += [f"{name}: {who} skipped: {why}" for who, why in skipped.items()]
     widths = [max(len(line[i]) for line in [header] + lines) for i in range(len(header))]
     for line in [header, tuple("-" * w for w in widths)] + lines:
         print("| " + " | ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)) + " |")
     for note in notes:
         print(f"  {note}")
+    if peaks:
+        print(f"\npeaks measured now: memory bandwidth {peaks['bytes'] / 1e9:.1f} GB/s (NumPy copies, a thread "
+              f"per core), float32 FMA {peaks['flops'] / 1e9:.0f} GFLOP/s (OpenBLAS sgemm 4096, NumPy's dot)")
 
 
 def machine():
@@ -558,6 +686,7 @@ GROUPS = {
     "conv": lambda rounds, quick: conv_rows(rounds, quick),
     "per-example": lambda rounds, quick: [per_example_row(256 if quick else 4096, rounds, quick)],
     "mjp": lambda rounds, quick: mjp_rows(rounds),
+    "workloads": lambda rounds, quick: workload_rows(rounds, quick),
     "compile": lambda rounds, quick: [compile_row(rounds if quick else 5), cached_compile_row(rounds if quick else 5)],
 }
 
