@@ -41,3 +41,4 @@ from mirax._fwd_and_bwd import fwd_and_bwd
 from mirax import monitoring
 from mirax import ops
 from mirax import export
+from mirax import custom_batching

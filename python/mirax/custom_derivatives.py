@@ -50,6 +50,13 @@ class _CustomFunction:
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.name = getattr(fun, "__name__", "fun")
 
+    def __getattr__(self, name):
+        """The wrapped function's attributes, as JAX's forward_attr: a custom_vjp of a
+        custom_vmap function takes the latter's def_vmap."""
+        if name == "__wrapped__":
+            raise AttributeError(name)
+        return getattr(self.__wrapped__, name)
+
     def __call__(self, *args, **kwargs):
         """The function itself where no differentiation applies; its rules where one does."""
         args = _resolve_kwargs(self.fun, args, kwargs)
