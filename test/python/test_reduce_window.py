@@ -4,7 +4,8 @@ derivatives are made) against JAX: values over a table of windows, strides,
 paddings and dilations in f32, int32 and bf16, eagerly and under jit; derivatives
 against finite differences (check_grads, forward and reverse, to order 2) and, at
 ties, exactly against jax.grad; vmap against a loop and jax.vmap; pooling as
-stax and flax do it; bad input against JAX's errors. And lax.reduce's monoids."""
+stax and flax do it; bad input against JAX's errors. And lax.reduce's monoids. (General
+computations: test_reduce_window_general.py.)"""
 import jax
 import jax.numpy as jjnp
 import ml_dtypes
@@ -276,19 +277,6 @@ def test_negative_padding_vjp_refused_as_jax(padding):
     assert str(want.value) in str(got.value)
 
 
-@pytest.mark.parametrize("args,name", [
-    ((0.0, lambda a, b: a + b), "computation"),
-    ((1.0, "add"), "init_value"),
-    ((-1.0, "max"), "init_value"),
-])
-def test_unsupported_raise(args, name):
-    """A general computation or init value, which JAX computes and mirax does not."""
-    init, computation = args
-    computation = getattr(lax, computation) if isinstance(computation, str) else computation
-    with pytest.raises(NotImplementedError, match=name):
-        lax.reduce_window(mjnp.asarray(F), init, computation, (2, 2))
-
-
 def test_reduce_window_shape_tuple():
     for shape, *args in CASES[:7]:
         padding = args[2] if not isinstance(args[2], str) else jlax.padtype_to_pads(shape, args[0], args[1], args[2])
@@ -315,14 +303,9 @@ def test_reduce_monoids(name, init):
         assert got.weak_type == want.weak_type
 
 
-def test_reduce_unsupported():
+def test_reduce_errors():
+    """(General computations: test_reduce_window_general.py.)"""
     x = np.ones((2, 3), np.float32)
-    with pytest.raises(NotImplementedError, match="computation"):
-        lax.reduce(mjnp.asarray(x), 0.0, lambda a, b: a + b, (0,))
-    with pytest.raises(NotImplementedError, match="init_values"):
-        lax.reduce(mjnp.asarray(x), -np.inf, lax.min, (0,))  # JAX's general reduce: not a monoid
-    with pytest.raises(NotImplementedError):
-        lax.reduce((mjnp.asarray(x), mjnp.asarray(x)), (0.0, 0.0), lax.add, (0,))
     with pytest.raises(ValueError) as want:
         jlax.reduce((x, x), 0.0, jlax.add, (0,))
     with pytest.raises(ValueError) as got:
