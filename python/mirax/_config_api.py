@@ -35,8 +35,8 @@ trace raises RuntimeError.
 transformation whose output has a NaN (an inf) raises FloatingPointError naming it; a
 jitted function's reruns de-optimized to find the op, as JAX's.
 
-The devices are those of a single process: one CPU (or the GPU, where it is the default
-platform), process index 0, as JAX reports on a CPU run.
+The devices: one CPU per process (or the GPU, where it is the default platform); one
+process, index 0, unless mirax.distributed.initialize found several under mpiexec.
 """
 import contextlib
 import functools
@@ -395,25 +395,25 @@ def user_context_values():
 
 
 def device_count(backend=None):
-    """The number of devices of `backend` (default: the default backend's)."""
+    """The number of devices of `backend` (default: the default backend's), of every process."""
     return len(platforms.devices(backend))
 
 
 def local_device_count(backend=None):
-    """The number of this process's devices: all of them."""
-    return device_count(backend)
+    """The number of this process's devices."""
+    return len(platforms.local_devices(backend))
 
 
 def process_index(backend=None):
-    """This process's index: 0, the only process."""
+    """This process's index (0 unless mirax.distributed.initialize says otherwise)."""
     platforms.devices(backend)  # an unknown or missing backend fails as in devices()
-    return 0
+    return platforms.processes()[0]
 
 
 def process_count(backend=None):
-    """The number of processes: 1."""
+    """The number of processes (1 unless mirax.distributed.initialize says otherwise)."""
     platforms.devices(backend)
-    return 1
+    return platforms.processes()[1]
 
 
 def process_indices(backend=None):
@@ -427,10 +427,10 @@ def local_devices(process_index=None, backend=None, host_id=None):
                       "alias will eventually be removed; please update your code.", stacklevel=2)
         process_index = host_id
     if process_index is None:
-        process_index = 0
+        return platforms.local_devices(backend)
     if not 0 <= process_index < process_count(backend):
         raise ValueError(f"Unknown process_index {process_index}")
-    return platforms.devices(backend)
+    return [d for d in platforms.devices(backend) if d.process_index == process_index]
 
 
 def host_id(backend=None):

@@ -426,7 +426,7 @@ def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
         raise NotImplementedError("mirax.device_put does not support src")
     if donate:
         raise NotImplementedError("mirax.device_put does not support donate=True: buffers are never donated")
-    device = device or platforms.devices()[0]
+    device = device or platforms.local_devices()[0]
 
     def put(leaf):
         array = to_array(leaf)

@@ -21,12 +21,32 @@ class Device:
     platform: str
     id: int
     device_kind: str
+    process_index: int = 0
 
     def __repr__(self):
         return f"{'CpuDevice' if self.platform == 'cpu' else 'CudaDevice'}(id={self.id})"
 
 
 CPU = Device("cpu", 0, "cpu")
+# (this process's index, the number of processes): one CPU device each, with the
+# process's index as its id (mirax.distributed.initialize sets it under mpiexec).
+_processes = (0, 1)
+
+
+def set_processes(index, count):
+    global _processes
+    _processes = (index, count)
+
+
+def processes():
+    """(this process's index, the number of processes)."""
+    return _processes
+
+
+def local_cpu():
+    """This process's CPU device."""
+    index = _processes[0]
+    return Device("cpu", index, "cpu", index) if index else CPU
 
 
 def platform(name):
@@ -56,13 +76,20 @@ def default_backend():
 
 
 def devices(backend=None):
-    """The devices of `backend` (default: the default backend's)."""
-    return [CPU if platform(backend or default_backend()) == "cpu" else gpu()]
+    """The devices of `backend` (default: the default backend's), of every process."""
+    if platform(backend or default_backend()) != "cpu":
+        return [gpu()]
+    return [Device("cpu", i, "cpu", i) if i else CPU for i in range(_processes[1])]
+
+
+def local_devices(backend=None):
+    """This process's devices of `backend` (default: the default backend's)."""
+    return [local_cpu() if platform(backend or default_backend()) == "cpu" else gpu()]
 
 
 def device_of(value):
     """The device holding a NumPy buffer."""
-    return gpu() if cuda.in_unified_memory(value) else CPU
+    return gpu() if cuda.in_unified_memory(value) else local_cpu()
 
 
 def put(value, device):

@@ -8,6 +8,7 @@ from ._convolution import *  # noqa: F401,F403
 from ._control_flow import *  # noqa: F401,F403
 from ._windowed import *  # noqa: F401,F403
 from ._fft import *  # noqa: F401,F403
+from ._parallel import *  # noqa: F401,F403
 from . import linalg  # noqa: F401,E402
 
 # JAX's shape primitives take PRNG key arrays (mirax.random maps them over the keys' data).

@@ -19,7 +19,9 @@ from .mirax_gpu_kernels import MiraxGpuKernels
 from .mirax_gpu_unified_memory import MiraxGpuUnifiedMemory
 from .mirax_jvp import MiraxJvp
 from .mirax_linearize import MiraxLinearize
+from .mirax_mpi_to_llvm import MiraxMpiToLlvm
 from .mirax_read_only_arguments import MiraxReadOnlyArguments
+from .mirax_shard_to_mpi import MiraxShardToMpi
 from .mirax_simplify import MiraxSimplify
 from .mirax_to_linalg import MiraxToLinalg
 from .mirax_transpose import MiraxTranspose
@@ -51,7 +53,7 @@ class MiraxDerive:
 PASSES = {p.name: p for p in (
     MiraxDerive(), MiraxJvp(), MiraxLinearize(), MiraxTranspose(), MiraxVmap(), MiraxSimplify(), MiraxCheckCustomVjp(),
     MiraxToLinalg(), MiraxReadOnlyArguments(), MiraxVectorizeMatmul(), MiraxDistinctResults(), MiraxExpandMath(),
-    MiraxCheckRuntimeCalls(), MiraxGpuKernels(), MiraxGpuUnifiedMemory())}
+    MiraxCheckRuntimeCalls(), MiraxGpuKernels(), MiraxGpuUnifiedMemory(), MiraxShardToMpi(), MiraxMpiToLlvm())}
 
 
 @dataclass(frozen=True)
@@ -169,8 +171,12 @@ CPU_LOOPS_TO_LLVM = ",".join([
 
 # mirax -> linalg on tensors: derivations, then each op lowered.
 TO_LINALG = ("mirax-derive", "mirax-simplify", "mirax-check-custom-vjp", "mirax-to-linalg", "canonicalize")
+# Collectives (shard ops) become MPI calls on tensors, before bufferization; their MPI
+# ops reach LLVM last, before the casts are reconciled (both only where there are some).
 LINALG_TO_LLVM = ("mirax-read-only-arguments", CPU_FUSION, "mirax-vectorize-matmul", "mirax-distinct-results",
-                  CPU_TO_LOOPS, "mirax-expand-math", CPU_LOOPS_TO_LLVM, "mirax-check-runtime-calls")
+                  "mirax-shard-to-mpi", CPU_TO_LOOPS, "mirax-expand-math",
+                  CPU_LOOPS_TO_LLVM.removesuffix(",reconcile-unrealized-casts"), "mirax-mpi-to-llvm",
+                  "reconcile-unrealized-casts", "mirax-check-runtime-calls")
 register(
     Pipeline("mirax-lower-to-linalg", "mirax dialect to linalg on tensors, as jit does (the \"linalg\" stage)",
              TO_LINALG),

@@ -1,0 +1,169 @@
+"""jax.sharding's names for meshes and shardings: `Mesh` (a named grid of devices: one CPU
+per process under mpiexec), `PartitionSpec` (`mirax.P`: which mesh axes each dimension
+is split over), `NamedSharding` and `AxisType`; `make_mesh` is jax.make_mesh.
+
+A mesh is what shard_map runs over. Its devices must be all processes' devices, in
+process order: MLIR's collectives (shard dialect, lowered to MPI) address processes by
+their rank in MPI's world, which is the mesh's row-major position."""
+import enum
+import math
+
+import numpy as np
+
+from mirax import platforms
+
+__all__ = ["AxisType", "Mesh", "NamedSharding", "PartitionSpec", "make_mesh"]
+
+
+class AxisType(enum.Enum):
+    Auto = enum.auto()
+    Explicit = enum.auto()
+    Manual = enum.auto()
+
+    def __repr__(self):
+        return self.name
+
+
+def _axis_types(axis_names, axis_types):
+    axis_types = (AxisType.Auto,) * len(axis_names) if axis_types is None else axis_types
+    if not isinstance(axis_types, tuple):
+        axis_types = (axis_types,)
+    if not all(isinstance(t, AxisType) for t in axis_types):
+        raise TypeError(f"axis_types passed to Mesh must be of type `jax.sharding.AxisType`. Got {axis_types} of "
+                        f"type {tuple(type(t) for t in axis_types)}")
+    if len(axis_types) != len(axis_names):
+        raise ValueError(f"Number of axis names should match the number of axis_types. Got axis_names={axis_names} "
+                         f"and axis_types={axis_types}")
+    return axis_types
+
+
+class Mesh:
+    """Devices arranged in a grid whose axes have names, as jax.sharding.Mesh."""
+
+    def __init__(self, devices, axis_names, axis_types=None):
+        devices = np.array(devices, dtype=object) if not isinstance(devices, np.ndarray) else devices
+        axis_names = (axis_names,) if isinstance(axis_names, str) else tuple(axis_names)
+        if any(name is None for name in axis_names):
+            raise ValueError(f"Mesh axis names cannot be None. Got: {axis_names}")
+        if devices.ndim != len(axis_names):
+            raise ValueError("Mesh requires the ndim of its first argument (`devices`) to equal the length of its "
+                             "second argument (`axis_names`), but got "
+                             f"devices.ndim == {devices.ndim} and len(axis_names) == {len(axis_names)}.")
+        self.devices = devices.copy()
+        self.devices.flags.writeable = False
+        self.axis_names = axis_names
+        self.axis_types = _axis_types(axis_names, axis_types)
+        self.size = math.prod(devices.shape)
+
+    @property
+    def shape(self):
+        """{axis name: size}, in the mesh's order."""
+        return dict(zip(self.axis_names, self.devices.shape, strict=True))
+
+    @property
+    def axis_sizes(self):
+        return tuple(self.devices.shape)
+
+    @property
+    def shape_tuple(self):
+        return tuple(zip(self.axis_names, self.devices.shape, strict=True))
+
+    @property
+    def device_ids(self):
+        return np.vectorize(lambda d: d.id, otypes=[int])(self.devices)
+
+    @property
+    def local_devices(self):
+        index = platforms.processes()[0]
+        return [d for d in self.devices.flat if d.process_index == index]
+
+    @property
+    def is_multi_process(self):
+        return len({d.process_index for d in self.devices.flat}) > 1
+
+    def _key(self):
+        return tuple(self.devices.flat), self.devices.shape, self.axis_names, self.axis_types
+
+    def __eq__(self, other):
+        return isinstance(other, Mesh) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self):
+        return f"Mesh({', '.join(f'{n!r}: {s}' for n, s in self.shape_tuple)}, axis_types={self.axis_types})"
+
+
+class PartitionSpec(tuple):
+    """Per array dimension, the mesh axis (or tuple of axes, or None) it is split over, as
+    jax.sharding.PartitionSpec."""
+
+    def __new__(cls, *partitions):
+        for p in partitions:
+            if not (p is None or isinstance(p, str) or
+                    (isinstance(p, tuple) and all(isinstance(a, str) for a in p))):
+                raise TypeError(f"PartitionSpec entries must be a mesh axis name, a tuple of them or None, got {p!r}")
+        return super().__new__(cls, partitions)
+
+    def __repr__(self):
+        return f"PartitionSpec({', '.join(map(repr, self))}{',' if len(self) == 1 else ''})"
+
+    def axes(self):
+        """The mesh axes the spec names, in order."""
+        return [a for p in self if p is not None for a in ((p,) if isinstance(p, str) else p)]
+
+
+class NamedSharding:
+    """An array split over `mesh` as `spec` says, as jax.sharding.NamedSharding."""
+
+    def __init__(self, mesh, spec):
+        if not isinstance(mesh, Mesh):
+            raise TypeError(f"NamedSharding's mesh must be a Mesh, got {mesh!r}")
+        if not isinstance(spec, PartitionSpec):
+            raise TypeError(f"NamedSharding's spec must be a PartitionSpec, got {spec!r}")
+        unknown = [a for a in spec.axes() if a not in mesh.axis_names]
+        if unknown:
+            raise ValueError(f"Resource axis: {unknown[0]} of {spec} is not found in mesh: {tuple(mesh.axis_names)}.")
+        self.mesh = mesh
+        self.spec = spec
+
+    @property
+    def device_set(self):
+        return set(self.mesh.devices.flat)
+
+    @property
+    def num_devices(self):
+        return self.mesh.size
+
+    @property
+    def is_fully_addressable(self):
+        return not self.mesh.is_multi_process
+
+    def __eq__(self, other):
+        return isinstance(other, NamedSharding) and (self.mesh, self.spec) == (other.mesh, other.spec)
+
+    def __hash__(self):
+        return hash((self.mesh, self.spec))
+
+    def __repr__(self):
+        return f"NamedSharding(mesh={self.mesh!r}, spec={self.spec!r})"
+
+
+def make_mesh(axis_shapes, axis_names, axis_types=None, *, devices=None):
+    """A mesh of `axis_shapes` over the first devices (by default every process's), as
+    jax.make_mesh; by default its axes are Explicit, as JAX's."""
+    devices = platforms.devices() if devices is None else list(devices)
+    try:
+        shape = tuple(int(s) for s in axis_shapes)
+    except TypeError:
+        shape = None
+    if shape is None or any(s != a for s, a in zip(shape, axis_shapes, strict=True)):
+        raise ValueError(f"`axis_shapes` passed to `make_mesh` should be a sequence of ints. Got {axis_shapes}")
+    size = math.prod(shape)
+    if size > len(devices):
+        raise ValueError(f"Number of devices {len(devices)} must be >= the product of mesh_shape {shape}")
+    grid = np.empty(size, dtype=object)
+    grid[:] = devices[:size]
+    if axis_types is None:
+        axis_types = (AxisType.Explicit,) * len(shape)
+    return Mesh(grid.reshape(shape), axis_names, axis_types=axis_types)

@@ -1,0 +1,189 @@
+"""Run by test_distributed.py as `mpiexec -n N python collectives.py N OUT [--jax]`:
+mirax.distributed, meshes, shard_map and the collectives, each checked against its
+single-process definition computed with NumPy, and (with --jax) against JAX's
+multi-process run of the same programs. Every rank writes one line per check ("name<tab>ok"
+or "name<tab>FAIL why") to OUT/rank<R>.txt (the ranks' standard outputs interleave), then
+"done"."""
+import functools
+import os
+import sys
+import traceback
+
+import numpy as np
+
+import mirax
+import mirax.numpy as jnp
+from mirax import P, lax
+from mirax.test_util import check_grads
+
+WITH_JAX = "--jax" in sys.argv
+
+
+def report(name, ok, detail=""):
+    LOG.write(f"{name}\t{'ok' if ok else 'FAIL ' + repr(detail)}\n")
+    LOG.flush()
+
+
+def close(name, got, want, tol=1e-5):
+    got, want = np.asarray(got), np.asarray(want)
+    ok = got.shape == want.shape and got.dtype == want.dtype and np.allclose(got, want, rtol=tol, atol=tol)
+    report(name, ok, f"got {got.dtype}{got.shape} {got.ravel()[:8]}, want {want.dtype}{want.shape} "
+                     f"{want.ravel()[:8]}")
+
+
+def raises(name, fn, exc, message):
+    try:
+        fn()
+    except exc as err:
+        report(name, message in str(err), f"message {str(err)[:300]!r} lacks {message!r}")
+        return str(err)
+    except Exception as err:  # noqa: BLE001 - reported
+        report(name, False, f"raised {type(err).__name__}: {err}")
+    else:
+        report(name, False, f"did not raise {exc.__name__}")
+    return None
+
+
+# ----------------------------------------------------------------------------- processes and devices
+
+SIZE = int(sys.argv[1])
+LOG = open(os.path.join(sys.argv[2], f"rank{os.environ['PMI_RANK']}.txt"), "w")  # noqa: SIM115 - the run's log
+try:
+    mirax.distributed.initialize(num_processes=SIZE + 1)
+except ValueError as err:
+    mismatch = str(err)
+else:
+    mismatch = None
+mirax.distributed.initialize(num_processes=SIZE)
+RANK = mirax.process_index()
+report("process_index is MPI's rank", RANK == int(os.environ["PMI_RANK"]))
+report("initialize checks num_processes against MPI", mismatch is not None and "num_processes" in mismatch)
+raises("initialize twice", mirax.distributed.initialize, RuntimeError, "should only be called once")
+report("devices", mirax.process_count() == SIZE and mirax.device_count() == SIZE
+       and [d.id for d in mirax.devices()] == list(range(SIZE)) and mirax.local_device_count() == 1
+       and mirax.local_devices()[0].id == RANK and mirax.devices()[RANK].process_index == RANK
+       and mirax.local_devices(process_index=0)[0].id == 0, f"{mirax.devices()} {mirax.local_devices()}")
+report("arrays live on the local device", mirax.numpy.ones(2).device == mirax.local_devices()[0])
+
+# ----------------------------------------------------------------------------- collectives vs NumPy
+
+mesh = mirax.make_mesh((SIZE,), ("i",))
+n = SIZE
+x = np.arange(2 * n * 3, dtype=np.float32).reshape(2 * n, 3) * np.float32(0.5) - 1
+blocks = np.split(x, n)  # what each process holds of an argument split over "i"
+k = np.arange(n * n * 2 * 3, dtype=np.int32).reshape(n * n * 2, 3) % 7 - 3  # int data; blocks of n * 2 rows
+k_blocks = np.split(k, n)
+
+
+def collectives(lax, a, b):
+    """The collectives of `lax` (mirax's or JAX's) on a float and an int block."""
+    return (lax.psum(a, "i"), lax.pmean(a, "i"), lax.pmax(a, "i"), lax.pmin(b, "i"),
+            lax.all_gather(a, "i"), lax.all_gather(a, "i", axis=1, tiled=True),
+            lax.psum_scatter(b, "i", tiled=True), lax.psum_scatter(a[:n], "i"),
+            lax.axis_index("i")[None], lax.psum(1, "i") + 0 * lax.axis_index("i"))
+
+
+SPECS = dict(in_specs=(P("i"), P("i")), out_specs=(P(), P(), P(), P(), P(), P(), P("i"), P("i"), P("i"), P()))
+expected = (sum(blocks), sum(blocks) / n, np.maximum.reduce(blocks), np.minimum.reduce(k_blocks), np.stack(blocks),
+            np.concatenate(blocks, axis=1), sum(k_blocks), sum(b[:n] for b in blocks).reshape(-1),
+            np.arange(n, dtype=np.int32), np.int32(n))
+NAMES = ("psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1", "psum_scatter tiled",
+         "psum_scatter", "axis_index", "axis_size")
+for mode, fn in (("eager", lambda f: f), ("jit", mirax.jit)):
+    try:
+        got = fn(mirax.shard_map(functools.partial(collectives, lax), mesh=mesh, check_vma=False, **SPECS))(x, k)
+        for name, g, want in zip(NAMES, got, expected, strict=True):
+            close(f"{name} {mode}", g, want)
+    except Exception:  # noqa: BLE001 - reported
+        report(f"collectives {mode}", False, traceback.format_exc())
+report("lax.axis_size", mirax.shard_map(lambda a: a * lax.axis_size("i"), mesh=mesh, in_specs=P(), out_specs=P())(
+    np.float32(1)) == n)
+
+# ----------------------------------------------------------------------------- derivatives
+
+rng = np.random.default_rng(0)
+params = (rng.standard_normal((3, 5)).astype(np.float32), rng.standard_normal((5, 2)).astype(np.float32))
+data = rng.standard_normal((4 * n, 3)).astype(np.float32), rng.standard_normal((4 * n, 2)).astype(np.float32)
+
+
+def mlp_loss(p, xs, ys):
+    w1, w2 = p
+    return jnp.mean((jnp.tanh(xs @ w1) @ w2 - ys) ** 2)
+
+
+full_batch = mirax.grad(mlp_loss)(params, *data)
+for check_vma in (True, False):
+    def loss(p, xs, ys):
+        return mirax.shard_map(lambda p, a, b: lax.pmean(mlp_loss(p, a, b), "i"), mesh=mesh,
+                               in_specs=(P(), P("i"), P("i")), out_specs=P(), check_vma=check_vma)(p, xs, ys)
+
+    for mode, fn in (("eager", lambda f: f), ("jit", mirax.jit)):
+        grads = fn(mirax.grad(loss))(params, *data)
+        for i, (g, want) in enumerate(zip(grads, full_batch, strict=True)):
+            close(f"data-parallel gradient w{i + 1} check_vma={check_vma} {mode}", g, want, 1e-5)
+
+
+def through_collectives(a, w):
+    """Gradients flow through all_gather, psum_scatter and psum, into a replicated w."""
+    def body(a, w):
+        g = lax.all_gather(jnp.sin(a) * w, "i", tiled=True)
+        return lax.psum(jnp.sum(lax.psum_scatter(g * g, "i", tiled=True) ** 2), "i")
+    return mirax.shard_map(body, mesh=mesh, in_specs=(P("i"), P()), out_specs=P())(a, w)
+
+
+try:
+    check_grads(through_collectives, (x, np.float32(0.7)), order=1, modes=("fwd", "rev"))
+    report("check_grads through all_gather, psum_scatter, psum", True)
+except Exception:  # noqa: BLE001 - reported
+    report("check_grads through all_gather, psum_scatter, psum", False, traceback.format_exc())
+
+# ----------------------------------------------------------------------------- errors
+
+raises("psum outside shard_map", lambda: lax.psum(x, "i"), NameError, "unbound axis name: i")
+raises("psum over an unknown axis", lambda: mirax.shard_map(lambda a: lax.psum(a, "j"), mesh=mesh, in_specs=P("i"),
+                                                            out_specs=P())(x), NameError, "unbound axis name: j")
+too_big = raises("mesh larger than the processes", lambda: mirax.make_mesh((n + 1,), ("i",)), ValueError,
+                 f"Number of devices {n} must be >= the product of mesh_shape ({n + 1},)")
+if n > 1:
+    raises("mesh smaller than the processes", lambda: mirax.shard_map(
+        lambda a: a, mesh=mirax.make_mesh((1,), ("i",)), in_specs=P(), out_specs=P())(x), ValueError,
+        f"the mesh has 1 devices but there are {n} processes")
+replicated = raises("varying output with a replicated out_spec", lambda: mirax.shard_map(
+    lambda a: a * 2, mesh=mesh, in_specs=P("i"), out_specs=P())(x), ValueError,
+    "out_specs which require replication which can't be statically inferred") if n > 1 else None
+
+# ----------------------------------------------------------------------------- JAX's multi-process run
+
+if WITH_JAX:
+    import jax
+    from jax.sharding import AxisType
+
+    jax.distributed.initialize(cluster_detection_method="mpi4py")
+    jmesh = jax.make_mesh((n,), ("i",), axis_types=(AxisType.Auto,))
+    jlax = jax.lax
+    got = jax.jit(jax.shard_map(functools.partial(collectives, jlax), mesh=jmesh, check_vma=False,
+                                in_specs=(jax.P("i"), jax.P("i")),
+                                out_specs=tuple(jax.P(*s) for s in SPECS["out_specs"])))(x, k)
+    for i, spec in enumerate(SPECS["out_specs"]):
+        if spec == P():  # replicated: every process can read JAX's result
+            close(f"{NAMES[i]} as JAX's", expected[i], np.asarray(got[i]))
+    jloss = jax.shard_map(lambda p, a, b: jlax.pmean(
+        jax.numpy.mean((jax.numpy.tanh(a @ p[0]) @ p[1] - b) ** 2), "i"), mesh=jmesh,
+        in_specs=(jax.P(), jax.P("i"), jax.P("i")), out_specs=jax.P())
+    for i, g in enumerate(jax.jit(jax.grad(lambda p, a, b: jloss(p, a, b)))(params, *data)):
+        close(f"data-parallel gradient w{i + 1} as JAX's", full_batch[i], np.asarray(g), 1e-5)
+    try:
+        jax.make_mesh((n + 1,), ("i",))
+        raise AssertionError("no error")
+    except Exception as err:  # noqa: BLE001 - reported
+        report("mesh larger than the processes: JAX's message", type(err) is ValueError and str(err) == too_big,
+               f"{type(err).__name__}: {err} vs {too_big}")
+    try:
+        jax.shard_map(lambda a: a * 2, mesh=jmesh, in_specs=jax.P("i"), out_specs=jax.P())(x)
+        raise AssertionError("no error")
+    except Exception as err:  # noqa: BLE001 - reported
+        theirs, ours = (m.split("\n")[0].split("' was given ")[-1] for m in (str(err), replicated))
+        report("varying output with a replicated out_spec: JAX's first line", type(err) is ValueError and
+               theirs == ours, f"{type(err).__name__}: {theirs!r}")
+LOG.write("done\n")
+LOG.close()

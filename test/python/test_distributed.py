@@ -1,0 +1,78 @@
+"""mirax.distributed, meshes, shard_map and the collectives across processes: the script
+mpi/collectives.py launched under the venv's `mpiexec` with 1 and 2 processes, each
+launch running every check once (compiles and MPICH's busy-polling processes are the
+cost), each rank writing one line per check to a file of its own, which the tests read. With 2 processes
+it also runs JAX's multi-process CPU backend (jax.distributed over mpi4py) on the same
+programs. A launch that outlives its timeout is killed with its process group: a test
+never hangs."""
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPTS = Path(__file__).parent / "mpi"
+MPIEXEC = Path(sys.executable).parent / "mpiexec"
+
+
+def launch(processes, script, out_dir, *args, timeout=90):
+    """Run `script` under `mpiexec -n processes`, its ranks writing their checks' outcomes
+    to `out_dir`: {rank: {check: "ok" or the failure}}. On a timeout the whole process
+    group (mpiexec, its proxy and the ranks) is killed and the test fails."""
+    command = [str(MPIEXEC), "-n", str(processes), sys.executable, str(SCRIPTS / script), str(processes),
+               str(out_dir), *args]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          start_new_session=True) as proc:
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, _ = proc.communicate()
+            pytest.fail(f"mpiexec -n {processes} {script} timed out after {timeout} s:\n{out[-4000:]}")
+    assert proc.returncode == 0, f"mpiexec -n {processes} {script} exited with {proc.returncode}:\n{out[-4000:]}"
+    checks = {}
+    for rank in range(processes):
+        lines = (out_dir / f"rank{rank}.txt").read_text().splitlines()
+        assert lines and lines[-1] == "done", f"rank {rank} did not finish:\n{lines[-5:]}\n{out[-4000:]}"
+        checks[rank] = dict(line.split("\t", 1) for line in lines[:-1])
+    return checks
+
+
+@pytest.fixture(scope="module", params=[1, 2], ids=["n1", "n2"])
+def collectives(request, tmp_path_factory):
+    processes = request.param
+    out_dir = tmp_path_factory.mktemp(f"collectives{processes}")
+    return processes, launch(processes, "collectives.py", out_dir, *(["--jax"] if processes > 1 else []))
+
+
+# What every launch checks; the second launch (2 processes) also compares with JAX.
+CHECKS = [
+    "initialize checks num_processes against MPI", "process_index is MPI's rank", "initialize twice", "devices",
+    "arrays live on the local device",
+    *(f"{name} {mode}" for mode in ("eager", "jit") for name in (
+        "psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1", "psum_scatter tiled",
+        "psum_scatter", "axis_index", "axis_size")),
+    "lax.axis_size",
+    *(f"data-parallel gradient w{i} check_vma={v} {mode}" for v in (True, False) for mode in ("eager", "jit")
+      for i in (1, 2)),
+    "check_grads through all_gather, psum_scatter, psum",
+    "psum outside shard_map", "psum over an unknown axis", "mesh larger than the processes",
+]
+MORE_CHECKS_WITH_2 = [
+    "mesh smaller than the processes", "varying output with a replicated out_spec",
+    *(f"{name} as JAX's" for name in ("psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1",
+                                      "axis_size")),
+    "data-parallel gradient w1 as JAX's", "data-parallel gradient w2 as JAX's",
+    "mesh larger than the processes: JAX's message", "varying output with a replicated out_spec: JAX's first line",
+]
+
+
+def test_every_rank_passes_every_check(collectives):
+    processes, checks = collectives
+    expected = CHECKS + (MORE_CHECKS_WITH_2 if processes > 1 else [])
+    for rank, found in checks.items():
+        assert sorted(found) == sorted(expected), f"rank {rank} ran {sorted(set(found) ^ set(expected))} differently"
+        failed = {name: outcome for name, outcome in found.items() if outcome != "ok"}
+        assert not failed, f"rank {rank} of {processes}: {failed}"
