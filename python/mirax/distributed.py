@@ -12,7 +12,7 @@ import atexit
 import ctypes
 import importlib.metadata
 
-from mirax import platforms
+from mirax import platforms, runtime
 
 __all__ = ["initialize", "is_initialized", "shutdown"]
 
@@ -21,6 +21,7 @@ THREAD_MULTIPLE = 3  # MPICH's MPI_THREAD_MULTIPLE: compiled programs run withou
 
 _mpi = None
 _initialized = False
+_communicators = {}  # (group, color, key) -> the communicator of a split of MPI's world (mirax-shard-to-mpi)
 
 
 def libmpi():
@@ -32,12 +33,27 @@ def libmpi():
         mpi = ctypes.CDLL(str(distribution.locate_file(path)), mode=ctypes.RTLD_GLOBAL)
         for name in ("MPI_Comm_rank", "MPI_Comm_size"):
             getattr(mpi, name).argtypes = [ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
+        mpi.MPI_Comm_split.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.POINTER(ctypes.c_int)]
         if not _flag(mpi.MPI_Initialized):  # else mpi4py (or the user) did
             provided = ctypes.c_int()
             _check(mpi.MPI_Init_thread(None, None, THREAD_MULTIPLE, ctypes.byref(provided)), "MPI_Init_thread")
             atexit.register(_finalize, mpi)
+        runtime.typed_host_function("mirax_mpi_comm_split", _comm_split,
+                                    ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.c_int32, ctypes.c_int32))
         _mpi = mpi
     return _mpi
+
+
+def _comm_split(group, color, key):
+    """The communicator of this process's part of a split of MPI's world (`group` names
+    which split: the mesh axes a collective works over), split once: every process runs
+    the same programs, so all of them miss this cache together, as MPI_Comm_split needs."""
+    handle = _communicators.get((group, color, key))
+    if handle is None:
+        comm = ctypes.c_int()
+        _check(_mpi.MPI_Comm_split(COMM_WORLD, color, key, ctypes.byref(comm)), "MPI_Comm_split")
+        handle = _communicators[group, color, key] = comm.value
+    return handle
 
 
 def _flag(query):

@@ -1,5 +1,6 @@
 """mirax.distributed, meshes, shard_map and the collectives across processes: the script
-mpi/collectives.py launched under the venv's `mpiexec` with 1 and 2 processes, each
+mpi/collectives.py launched under the venv's `mpiexec` with 1 and 2 processes, and
+mpi/mesh2d.py (a 2x2 mesh) with 4, each
 launch running every check once (compiles and MPICH's busy-polling processes are the
 cost), each rank writing one line per check to a file of its own, which the tests read. With 2 processes
 it also runs JAX's multi-process CPU backend (jax.distributed over mpi4py) on the same
@@ -76,3 +77,16 @@ def test_every_rank_passes_every_check(collectives):
         assert sorted(found) == sorted(expected), f"rank {rank} ran {sorted(set(found) ^ set(expected))} differently"
         failed = {name: outcome for name, outcome in found.items() if outcome != "ok"}
         assert not failed, f"rank {rank} of {processes}: {failed}"
+
+
+MESH_2D_CHECKS = [
+    "psum over j", "psum over i", "psum over both", "all_gather over both", "axis_index over both", "axis_index j",
+    "60 psums over j", "blocks of a split over i", "communicators split once", "data-parallel gradient over both axes",
+]
+
+
+def test_2x2_mesh_on_4_processes(tmp_path):
+    for rank, found in launch(4, "mesh2d.py", tmp_path).items():
+        assert sorted(found) == sorted(MESH_2D_CHECKS), f"rank {rank} ran {sorted(set(found) ^ set(MESH_2D_CHECKS))}"
+        failed = {name: outcome for name, outcome in found.items() if outcome != "ok"}
+        assert not failed, f"rank {rank} of 4: {failed}"

@@ -180,8 +180,18 @@ def _grid_attributes(params):
             "grid_axes": ir.DenseI16ArrayAttr.get([params["mesh_axes"].index(a) for a in params["axes"]])}
 
 
+GROUP = "mirax_group"  # names the location of a collective over some of the mesh's axes
+
+
 def _shard_op(name, result_type, x, params, **attributes):
-    return ir.Operation.create(f"shard.{name}", results=[result_type], operands=[x],
+    """A shard collective. One over some of the mesh's axes is located at a name saying
+    which (the MPI communicator of its processes, created by a split of MPI's world,
+    is looked up by it: mirax-shard-to-mpi)."""
+    location = None
+    if set(params["axes"]) != set(params["mesh_axes"]):
+        group = f"{GROUP}:{'x'.join(map(str, params['mesh_shape']))}:{','.join(params['axes'])}"
+        location = ir.Location.name(f"{group}:{','.join(params['mesh_axes'])}", childLoc=ir.Location.current)
+    return ir.Operation.create(f"shard.{name}", results=[result_type], operands=[x], loc=location,
                                attributes={**_grid_attributes(params), **attributes}).result
 
 
