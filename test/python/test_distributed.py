@@ -55,6 +55,10 @@ CHECKS = [
     *(f"{name} {mode}" for mode in ("eager", "jit") for name in (
         "psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1", "psum_scatter tiled",
         "psum_scatter", "axis_index", "axis_size")),
+    *(f"{name} vmap" for name in (
+        "psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1", "psum_scatter tiled",
+        "psum_scatter", "axis_index", "axis_size")),
+    "vmap of all_gather inside shard_map", "vmap of psum_scatter inside shard_map",
     "lax.axis_size",
     *(f"data-parallel gradient w{i} check_vma={v} {mode}" for v in (True, False) for mode in ("eager", "jit")
       for i in (1, 2)),

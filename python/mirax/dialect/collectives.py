@@ -158,6 +158,34 @@ for _op in (PsumOp, PsumInvariantOp, PvaryOp, PmaxOp, PminOp):
     defelementwise(_op)  # per batch element the same collective: it works elementwise across processes
 
 
+def _batch_all_gather(node, operands, dims, size):
+    """The gathered dimension numbered past the batch dimension `d`; a new (untiled)
+    one before `d` moves it."""
+    (x,), (d,) = operands, dims
+    axis, tiled = node.params["axis"], node.params["tiled"]
+    if d <= axis:
+        axis += 1
+    elif not tiled:
+        d += 1
+    return build(AllGatherOp, [x], **{**node.params, "axis": axis}), [d]
+
+
+def _batch_psum_scatter(node, operands, dims, size):
+    """The scattered dimension numbered past the batch dimension `d`; one dropped
+    (untiled) before `d` moves it."""
+    (x,), (d,) = operands, dims
+    dim, tiled = node.params["scatter_dimension"], node.params["tiled"]
+    if d <= dim:
+        dim += 1
+    elif not tiled:
+        d -= 1
+    return build(PsumScatterOp, [x], **{**node.params, "scatter_dimension": dim}), [d]
+
+
+rules.batching[AllGatherOp.OPERATION_NAME] = _batch_all_gather
+rules.batching[PsumScatterOp.OPERATION_NAME] = _batch_psum_scatter
+
+
 # ----------------------------------------------------------------------------- lowering to the shard dialect
 
 

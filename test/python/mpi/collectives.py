@@ -96,6 +96,20 @@ for mode, fn in (("eager", lambda f: f), ("jit", mirax.jit)):
             close(f"{name} {mode}", g, want)
     except Exception:  # noqa: BLE001 - reported
         report(f"collectives {mode}", False, traceback.format_exc())
+try:  # vmap of a shard_map: a shard_map of the batched body, against a loop
+    mapped = mirax.shard_map(functools.partial(collectives, lax), mesh=mesh, check_vma=False, **SPECS)
+    xs, ks = np.stack([x, 2 * x, x - 1]), np.stack([k, k + 1, 2 * k])
+    loop = [mapped(a, b) for a, b in zip(xs, ks, strict=True)]
+    for i, (name, g) in enumerate(zip(NAMES, mirax.vmap(mapped)(xs, ks), strict=True)):
+        close(f"{name} vmap", g, np.stack([np.asarray(out[i]) for out in loop]))
+except Exception:  # noqa: BLE001 - reported
+    report("collectives vmap", False, traceback.format_exc())
+close("vmap of all_gather inside shard_map", mirax.shard_map(
+    lambda a: mirax.vmap(lambda r: lax.all_gather(r, "i"))(a), mesh=mesh, in_specs=P("i"), out_specs=P(),
+    check_vma=False)(x), np.stack(blocks, axis=1))
+close("vmap of psum_scatter inside shard_map", mirax.shard_map(
+    lambda a: mirax.vmap(lambda c: lax.psum_scatter(c, "i", tiled=True), in_axes=1, out_axes=1)(a), mesh=mesh,
+    in_specs=P("i"), out_specs=P("i"), check_vma=False)(k), sum(k_blocks))
 report("lax.axis_size", mirax.shard_map(lambda a: a * lax.axis_size("i"), mesh=mesh, in_specs=P(), out_specs=P())(
     np.float32(1)) == n)
 

@@ -27,7 +27,7 @@ from ..collectives import AllGatherOp, AxisIndexOp, PsumOp, grid
 from ..dependence import depends
 from ..ir_util import add_body, declare, define, function_type, functions, mark_derived
 from ..ops import build
-from ..transformations import ACTIVE
+from ..transformations import ACTIVE, NOT_BATCHED, batched_type, declare_vmap, spell_axes
 from ..types import ShapedType, shaped_type
 from ..values import full, instantiate
 from . import wrappers
@@ -169,6 +169,26 @@ class ShardMapRules(rules.Construct):
         grads = func.CallOp(results, symbol, args + cts).results
         return [None] * len(args) + list(grads)
 
+    def batch(self, module, op, shard_map, operands, dims, size):
+        """A shard_map of the batched body: a batched argument's spec has an unsplit
+        dimension at its batch dimension, which its block keeps; outputs that depend on
+        a batched argument are batched along 0, unsplit."""
+        table = functions(module)
+        in_specs, out_specs = specs_of(shard_map)
+        in_axes = [NOT_BATCHED if d is None else d for d in dims]
+        batched_outputs = self.depends(table, shard_map, [d is not None for d in dims])
+        out_axes = [0 if flag else NOT_BATCHED for flag in batched_outputs]
+        body = declare_vmap(module, table[body_of(shard_map)], in_axes, out_axes, size)
+        types = [batched_type(t, a, size) for t, a in zip(op.results.types, out_axes, strict=True)]
+        name = shard_map.attributes["sym_name"].value
+        symbol = declare_shard_map(
+            module, f"{name}_vmap{size}_in_{spell_axes(in_axes)}_out_{spell_axes(out_axes)}",
+            ir.FunctionType.get([v.type for v in operands], types), shard_map.location, body, mesh_of(shard_map),
+            [_unsplit_at(spec, d) for spec, d in zip(in_specs, dims, strict=True)],
+            [_unsplit_at(spec, 0 if flag else None) for spec, flag in zip(out_specs, batched_outputs, strict=True)],
+            CHECK_VMA in shard_map.attributes)
+        return list(func.CallOp(types, symbol, operands).results), [0 if flag else None for flag in batched_outputs]
+
     def expand(self, module, shard_map):
         """Each argument's block (sliced at this process's index along the axes its
         dimensions are split over), the body on the blocks, each output gathered along
@@ -185,6 +205,11 @@ class ShardMapRules(rules.Construct):
             func.ReturnOp([_gathered(y, spec, mesh) for y, spec in zip(outs, out_specs, strict=True)])
         mark_derived(shard_map, *(a for a in (BODY, MESH_AXES, MESH_SHAPE, IN_SPECS, OUT_SPECS, CHECK_VMA, TANGENT_OF,
                                                ACTIVE) if a in shard_map.attributes))
+
+
+def _unsplit_at(spec, dim):
+    """`spec` with an unsplit dimension at `dim` (None: as it is)."""
+    return spec if dim is None else spec[:dim] + ((),) + spec[dim:]
 
 
 def _block(x, spec, mesh, sizes):
