@@ -33,7 +33,7 @@ from mirax.dialect.control_flow.shard_map import block_type, declare_shard_map
 from mirax.dialect.ir_util import functions
 from mirax.dialect.transformations import CUSTOM_LIN_OF, TRANSPOSE_OF, VJP_BWD, VJP_FWD, VJP_OF
 from mirax.lax._control_flow import _run_now
-from mirax.lax._parallel import bound_axes, pvary
+from mirax.lax._parallel import bound_axes, pcast
 from mirax.mlir import ir
 from mirax.mlir_context import context
 from mirax.sharding import Mesh, PartitionSpec
@@ -196,10 +196,15 @@ def _typed(trace, specs, outs, out_specs, given, mesh, name):
         for op in list(block.operations):
             kind = op.operation.name
             operands = list(op.operands)
-            if kind in COLLECTIVES and kind != AxisIndexOp.OPERATION_NAME:
+            if kind == PvaryOp.OPERATION_NAME:  # the user's pcast(..., to="varying")
+                axes = frozenset(ir.StringAttr(a).value for a in ir.ArrayAttr(op.attributes["axes"]))
+                if vma[operands[0]] & axes:
+                    raise ValueError(with_source("Unsupported pcast from=varying, to='varying'"))
+                out = vma[operands[0]] | axes
+            elif kind in COLLECTIVES and kind != AxisIndexOp.OPERATION_NAME:
                 axes = frozenset(ir.StringAttr(a).value for a in ir.ArrayAttr(op.attributes["axes"]))
                 have = _cast(op, 0, vma, vma[operands[0]] | axes, mesh)
-                out = have - axes if kind in REDUCING else have | axes
+                out = have - axes if kind in REDUCING else have
             elif kind == AxisIndexOp.OPERATION_NAME:
                 out = frozenset(ir.StringAttr(a).value for a in ir.ArrayAttr(op.attributes["axes"]))
             else:
@@ -231,7 +236,7 @@ def _typed(trace, specs, outs, out_specs, given, mesh, name):
                 f"passing the check_vma=False argument to `jax.shard_map`."))
         missing = tuple(a for a in mesh.axis_names if a in named - have)
         if missing:
-            y = pvary(y, missing)
+            y = pcast(y, missing, to="varying")
         typed.append(y)
     return typed
 

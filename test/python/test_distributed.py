@@ -63,13 +63,15 @@ CHECKS = [
     *(f"data-parallel gradient w{i} check_vma={v} {mode}" for v in (True, False) for mode in ("eager", "jit")
       for i in (1, 2)),
     "check_grads through all_gather, psum_scatter, psum",
-    "psum outside shard_map", "psum over an unknown axis", "mesh larger than the processes",
+    "pcast of a varying value", "psum outside shard_map", "psum over an unknown axis",
+    "mesh larger than the processes",
 ]
 MORE_CHECKS_WITH_2 = [
     "mesh smaller than the processes", "varying output with a replicated out_spec",
     *(f"{name} as JAX's" for name in ("psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1",
                                       "axis_size")),
     "data-parallel gradient w1 as JAX's", "data-parallel gradient w2 as JAX's",
+    "gradient of replicated w through a scan as JAX's", "gradient of replicated v through a scan as JAX's",
     "mesh larger than the processes: JAX's message", "varying output with a replicated out_spec: JAX's first line",
 ]
 

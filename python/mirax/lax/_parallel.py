@@ -1,5 +1,5 @@
 """Collectives over named mesh axes, as jax.lax's: psum, pmean, pmax, pmin, all_gather,
-psum_scatter, axis_index, axis_size and pvary. They work inside mirax.shard_map, which
+psum_scatter, axis_index, axis_size and pcast. They work inside mirax.shard_map, which
 binds its mesh's axis names while it traces its function (`bound_axes`); elsewhere an
 axis name is unbound (JAX's NameError). Each binds an op of dialect/collectives.py,
 which carries the mesh; under check_vma=True psum binds psum_invariant, as JAX's."""
@@ -17,7 +17,7 @@ from mirax.tree_util import tree_map
 
 from ._elementwise import convert_element_type
 
-__all__ = ["all_gather", "axis_index", "axis_size", "pmax", "pmean", "pmin", "psum", "psum_scatter", "pvary"]
+__all__ = ["all_gather", "axis_index", "axis_size", "pcast", "pmax", "pmean", "pmin", "psum", "psum_scatter"]
 
 
 class Frame(NamedTuple):
@@ -171,11 +171,19 @@ def axis_size(axis_name):
     return _size(_frame(axes, "axis_size"), axes)
 
 
-def pvary(x, axis_name):
-    """`x` (a pytree), the same on every process along `axis_name`, typed as varying
-    over it (check_vma=True; without it, `x` itself)."""
+def pcast(x, axis_name, *, to):
+    """`x` (a pytree), the same on every process along `axis_name`, typed as varying over
+    it (`to="varying"`, check_vma=True; without it, `x` itself), as JAX's."""
+    if isinstance(axis_name, (set, frozenset)):
+        raise TypeError(f"{axis_name=} must be a tuple or a str. Got {axis_name}")
     axes = _axes(axis_name)
-    frame = _frame(axes, "pvary")
-    if not frame.check_vma or not axes:
+    if not axes:
+        return x
+    if to not in ("unreduced", "reduced", "varying"):
+        raise ValueError(f"Got unexpected `to` value. Allowed `to` values are: {{'unreduced', 'reduced', 'varying'}}")
+    if to != "varying":
+        raise NotImplementedError(f"pcast to={to!r}: mirax has no reduced or unreduced types")
+    frame = _frame(axes, "pcast")
+    if not frame.check_vma:
         return x
     return tree_map(lambda v: _collective(PvaryOp, v, axes, frame), x)

@@ -137,6 +137,24 @@ for check_vma in (True, False):
             close(f"data-parallel gradient w{i + 1} check_vma={check_vma} {mode}", g, want, 1e-5)
 
 
+def scan_loss(J, lax, shard_map, P, mesh):
+    """A loss whose replicated w and v meet split data inside a scan (check_vma types the
+    carry), and reach the output on a path of their own too (not summed over processes)."""
+    def body(w, v, a):
+        carry = lax.pcast(J.zeros(3), "i", to="varying")
+        c, ys = lax.scan(lambda c, row: (J.tanh(c * w + row * v), c.sum() * w), carry, a)
+        return lax.psum(J.sum(c) + J.sum(ys), "i") + w * J.sum(v)
+
+    return lambda w, v, a: shard_map(body, mesh=mesh, in_specs=(P(), P(), P("i")), out_specs=P())(w, v, a)
+
+
+scan_args = (np.float32(0.8), np.full(3, 0.3, np.float32), x / 7)
+scan_grads = mirax.grad(scan_loss(jnp, lax, mirax.shard_map, P, mesh), argnums=(0, 1))(*scan_args)
+raises("pcast of a varying value", lambda: mirax.shard_map(lambda a: lax.pcast(a, "i", to="varying"), mesh=mesh,
+                                                          in_specs=P("i"), out_specs=P("i"))(x), ValueError,
+       "Unsupported pcast from=varying, to='varying'")
+
+
 def through_collectives(a, w):
     """Gradients flow through all_gather, psum_scatter and psum, into a replicated w."""
     def body(a, w):
@@ -186,6 +204,9 @@ if WITH_JAX:
         in_specs=(jax.P(), jax.P("i"), jax.P("i")), out_specs=jax.P())
     for i, g in enumerate(jax.jit(jax.grad(lambda p, a, b: jloss(p, a, b)))(params, *data)):
         close(f"data-parallel gradient w{i + 1} as JAX's", full_batch[i], np.asarray(g), 1e-5)
+    theirs = jax.jit(jax.grad(scan_loss(jax.numpy, jlax, jax.shard_map, jax.P, jmesh), argnums=(0, 1)))(*scan_args)
+    for name, g, want in zip(("w", "v"), scan_grads, theirs, strict=True):
+        close(f"gradient of replicated {name} through a scan as JAX's", g, np.asarray(want), 1e-5)
     try:
         jax.make_mesh((n + 1,), ("i",))
         raise AssertionError("no error")
