@@ -7,8 +7,8 @@ time, returns the memory the compiler freed to the system (malloc_trim), resets 
 process's resident-set high-water mark (writing 5 to /proc/self/clear_refs), runs the
 compiled gradient once and reports the peak resident memory of that call above the
 resident memory before it: what the compiled gradient allocates (its saved
-activations first of all), not the compiler's or the library's own memory. Every configuration's gradients are saved and checked equal to JAX's
-without checkpointing.
+activations first of all), not the compiler's or the library's own memory. Every
+configuration's gradients are saved and checked equal to JAX's without checkpointing.
 
 A layer is tanh(x @ W + b). Without checkpoint, reverse mode keeps each layer's
 input (for W's gradient) and its output (for tanh's derivative); with checkpoint,

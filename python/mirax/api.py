@@ -7,6 +7,8 @@ import operator
 import threading
 import weakref
 
+import numpy as np
+
 from mirax import core, dtypes, platforms, stages
 from mirax.config import config
 from mirax._config_api import no_tracing, user_context_values
@@ -53,6 +55,11 @@ def trace_flat(fun, in_tree, in_avals, name, concrete=None, differentiated=False
         out = fun(*args, **kwargs)
     leaves, out_tree = tree_flatten(out)
     for leaf in leaves:
+        if isinstance(leaf, core.Ref):
+            raise ValueError(with_source(
+                f"function {name} traced for jit returned a mutable array reference of type "
+                f"Ref{{{np.dtype(leaf.aval.dtype).name}[{','.join(map(str, leaf.aval.shape))}]}}, but mutable array "
+                f"references cannot be returned."))
         if not array_like(leaf):
             raise TypeError(with_source(
                 f"Value {leaf!r} with type {type(leaf)} is not a valid JAX type: {name} must return arrays "
@@ -127,11 +134,6 @@ def _check_tangent(primal, tangent):
         raise ValueError(with_source(
             f"jvp called with different primal and tangent shapes;Got primal shape {primal.shape} and "
             f"tangent shape as {tangent.shape}"))
-
-
-def _flatten_args(fun_name, args, kwargs, convert=to_array):
-    leaves, in_tree = tree_flatten((args, kwargs))
-    return arguments_to_arrays(fun_name, leaves, convert), in_tree
 
 
 def arguments_to_arrays(fun_name, leaves, convert=to_array):
@@ -315,11 +317,15 @@ class Jitted:
         static_kwargs = {k: v for k, v in kwargs.items() if k in self._static_argnames}
         dynamic_args = tuple(a for i, a in enumerate(args) if i not in static_args)
         dynamic_kwargs = {k: v for k, v in kwargs.items() if k not in static_kwargs}
-        leaves, in_tree = _flatten_args(self._name, dynamic_args, dynamic_kwargs, convert)
+        all_leaves, in_tree = tree_flatten((dynamic_args, dynamic_kwargs))
+        # Ref arguments reach the function as they are, as closed-over Refs do (core.Ref):
+        # a trace per Ref object, which reads and writes it when called.
+        refs = {i: x for i, x in enumerate(all_leaves) if isinstance(x, core.Ref)}
+        leaves = arguments_to_arrays(self._name, [x for i, x in enumerate(all_leaves) if i not in refs], convert)
         key = (current_level(), _config_key(), config.read("jax_numpy_dtype_promotion"), in_tree,  # see _Uncached
                tuple(sorted((i, _check_static_hashable(v)) for i, v in static_args.items())),
                tuple(sorted((k, _check_static_hashable(v)) for k, v in static_kwargs.items())),
-               tuple(x.aval for x in leaves))
+               tuple(x.aval for x in leaves), tuple((i, id(r)) for i, r in refs.items()))
         traced = self._cache.get(key)
         if traced is None:
             if no_tracing.value:
@@ -327,12 +333,17 @@ class Jitted:
                 where = f" at {code.co_filename}:{code.co_firstlineno}" if code else ""
                 raise RuntimeError(f"re-tracing function {self._name}{where} for `jit`, but 'no_tracing' is set")
 
-            def flat_fun(*dyn, **dyn_kwargs):
+            def flat_fun(*arrays):
+                rest_arrays = iter(arrays)
+                dyn, dyn_kwargs = tree_unflatten(in_tree, [refs[i] if i in refs else next(rest_arrays)
+                                                           for i in range(len(all_leaves))])
                 rest = iter(dyn)
                 full = [static_args[i] if i in static_args else next(rest) for i in range(len(args))]
                 return self._fun(*full, **dyn_kwargs, **static_kwargs)
 
-            traced = trace_flat(flat_fun, in_tree, [x.aval for x in leaves], self._name, backend=self._backend)
+            traced = trace_flat(flat_fun, tree_flatten((tuple(range(len(leaves))), {}))[1], [x.aval for x in leaves],
+                                self._name, backend=self._backend)
+            traced.in_tree = in_tree  # the arguments', for stages
             if not any(isinstance(c, Tracer) for c in traced.trace.constvars):
                 self._cache[key] = traced
         return traced, leaves

@@ -341,6 +341,68 @@ class Tracer:
         return f"Traced<{self.aval.str_short()}>"
 
 
+# ----------------------------------------------------------------------------- mutable array references
+
+
+class Ref:
+    """A mutable array reference (jax.Ref), made by mirax.ref.new_ref; mirax.ref gives
+    it its indexing. Functional underneath: outside traces it holds an Array, which a
+    write replaces; a trace that reads a Ref from outside takes its value as an extra
+    argument (the Ref itself is the constvar, read when the program is called), and
+    one that writes it keeps the new value in `Trace.refs` and returns its final value
+    as an extra output (`Trace.ref_writes`), which whoever calls the program writes back:
+    the executable's caller (`Trace.compile`) or an enclosing trace (`Trace.call`)."""
+
+    __slots__ = ("_array", "_aval", "_home", "__weakref__")
+
+    def __init__(self, value, home):
+        self._array = value  # outside traces (home None): an Array; None once freed
+        self._aval = value.aval
+        self._home = home  # the trace it was made in, whose function keeps its value; None: outside
+
+    @property
+    def aval(self):
+        return self._aval
+
+    @property
+    def concrete(self):
+        """Its value where a trace lifts it in, if known (an enclosing trace's values are not)."""
+        return self._array if self._home is None else None
+
+    @property
+    def pointer(self):  # as a constvar of a program being called: its value now
+        return self._outside().pointer
+
+    @property
+    def _value(self):
+        return self._outside()._value
+
+    def _outside(self):
+        if self._array is None:
+            raise ValueError(with_source("this Ref was freed by free_ref"))
+        if self._home is not None:
+            raise UnexpectedTracerError(with_source(
+                f"a Ref made inside a transformation ({self._home.name}) was used after it finished"))
+        return self._array
+
+    def _read(self):
+        """Its value now: in the current trace, or outside."""
+        trace = current_trace()
+        if trace is None:
+            return self._outside()
+        written = trace.refs.get(id(self))
+        return written[1] if written is not None else trace.lift(self)
+
+    def _write(self, value):
+        """Make `value` (an Array, or a Tracer of the current trace) its value."""
+        trace = current_trace()
+        if trace is None:
+            self._outside()
+            self._array = value
+            return
+        trace.write_ref(self, trace.lift(value))
+
+
 # ----------------------------------------------------------------------------- traces
 
 class _ThreadState(threading.local):
@@ -410,6 +472,8 @@ class Trace:
         self.constvars = []  # outer values passed as extra trailing arguments
         self._lifted = {}  # id(outer value) -> (outer value, Tracer)
         self._callees = set()
+        self.refs = {}  # id(Ref) -> (Ref, its value here): Refs made or written in this trace
+        self.ref_writes = []  # Refs from outside written here, whose final values it returns
         self.alive = True
         # checkify's automatic checks: called with each op bound in this trace; nested
         # traces inherit it, so that checkify sees (and refuses) the ops it cannot reach.
@@ -438,6 +502,9 @@ class Trace:
         """This trace's Tracer for `x`: a Tracer of this trace, or an outer value lifted in."""
         if isinstance(x, Tracer) and x._trace is self:
             return x
+        written = self.refs.get(id(x))
+        if written is not None:  # a Ref made or written here: its value now
+            return written[1]
         if isinstance(x, Tracer) and not x._trace.alive:
             raise UnexpectedTracerError(
                 with_source(
@@ -459,6 +526,12 @@ class Trace:
             self.constvars.append(x)
         self._lifted[id(x)] = (x, lifted)
         return lifted
+
+    def write_ref(self, ref, value):
+        """`value` (a Tracer of this trace) is now `ref`'s value here."""
+        if ref._home is not self and id(ref) not in self.refs:
+            self.ref_writes.append(ref)
+        self.refs[id(ref)] = (ref, value)
 
     def _constant(self, x):
         """An Array as a constant in the IR."""
@@ -495,13 +568,19 @@ class Trace:
         with context(), _location():
             symbol = self._import(callee)
             consts = callee.constvars if constvars is None else constvars
-            return self._emit_call(symbol, list(args) + list(consts), callee.out_avals)
+            written = getattr(callee, "ref_writes", ())  # a Trace's; an exported program writes none
+            outs = self._emit_call(symbol, list(args) + list(consts),
+                                   callee.out_avals + [ref.aval for ref in written])
+        for ref, value in zip(written, outs[len(callee.out_avals):], strict=True):
+            self.write_ref(ref, value)
+        return outs[:len(callee.out_avals)]
 
     def call_transformed(self, declare, callee, args, extra, active, out_avals, prepare=None):
         """Emit a call of a transformation of a finished Trace: `declare(module, function,
         active)` declares it (mirax-jvp's declare_jvp, mirax-linearize's declare_vjp);
         its operands are the callee's, then `extra` (tangents, cotangents). `prepare(trace)`
         runs first, once the callee is in this trace's module."""
+        _check_no_ref_writes(callee)
         with context(), _location():
             symbol = self._import(callee)
             if prepare is not None:
@@ -515,6 +594,8 @@ class Trace:
     def call_declared(self, callees, declare, operands, out_avals):
         """Emit a call of a function that `declare(module, symbols)` declares in terms of
         finished Traces `callees` (imported here; `symbols` are their names)."""
+        for callee in callees:
+            _check_no_ref_writes(callee)
         with context(), _location():
             symbols = [self._import(callee) for callee in callees]
             symbol = declare(self.module.operation, symbols)
@@ -524,12 +605,13 @@ class Trace:
     def finish(self, outputs):
         """Return `outputs` (Tracers of this trace, or values to lift) and seal the function."""
         outs = [self.lift(x) for x in outputs]
+        written = [self.refs[id(ref)][1] for ref in self.ref_writes]  # returned after the outputs
         with context(), ir.Location.unknown():
             with ir.InsertionPoint(self.block):
-                func.ReturnOp([x.value for x in outs])
+                func.ReturnOp([x.value for x in outs + written])
             arg_types = [a.type for a in self.block.arguments]
             self.func.attributes["function_type"] = ir.TypeAttr.get(
-                ir.FunctionType.get(arg_types, [x.value.type for x in outs])
+                ir.FunctionType.get(arg_types, [x.value.type for x in outs + written])
             )
             self.text = str(self.module)
         self.out_avals = [x.aval for x in outs]
@@ -545,8 +627,20 @@ class Trace:
         compiler, so only then)."""
         if platforms.platform(backend or platforms.default_backend()) == "gpu":
             import mirax.gpu_runtime  # noqa: F401, PLC0415 - registers the GPU's executables
-        return runtime.compile(self.module, self.text, "main", len(self.invars) + len(self.constvars),
-                               self.out_avals, backend)
+        executable = runtime.compile(self.module, self.text, "main", len(self.invars) + len(self.constvars),
+                                     self.out_avals + [ref.aval for ref in self.ref_writes], backend)
+        if not self.ref_writes:
+            return executable
+        num_outputs = len(self.out_avals)
+
+        def writing_refs(inputs):
+            """The program's outputs; the Refs it writes take their final values."""
+            outs = executable(inputs)
+            for ref, out in zip(self.ref_writes, outs[num_outputs:], strict=True):
+                ref._outside()
+                ref._array = Array(out, ref.aval.weak_type)
+            return outs[:num_outputs]
+        return writing_refs
 
     def run(self, inputs):
         """The finished program compiled for the default backend and run now on `inputs`
@@ -555,6 +649,14 @@ class Trace:
         if debug_checks.on:
             check_special(self.name, outs)
         return [Array(o, a.weak_type) for o, a in zip(outs, self.out_avals, strict=True)]
+
+
+def _check_no_ref_writes(callee):
+    if getattr(callee, "ref_writes", ()):
+        raise NotImplementedError(with_source(
+            f"{callee.name} writes a Ref it did not make ({callee.ref_writes[0].aval.str_short()}): mirax threads "
+            f"writes of outer Refs through jit and plain calls only, not through control flow bodies, "
+            f"differentiation or vmap; make the Ref inside, or write it outside"))
 
 
 def _symbol_safe(name):
@@ -650,6 +752,8 @@ def to_array(x, dtype=None):
     """
     if isinstance(x, (Array, Tracer)):
         return x
+    if isinstance(x, Ref):
+        raise TypeError(with_source(f"a Ref ({x.aval.str_short()}) is not an array: read it with ref[...]"))
     if isinstance(x, (bool, int, float, complex)) and not isinstance(x, np.generic):
         target = dtypes.canonicalize_dtype(dtype) if dtype is not None else dtypes.dtype(x)
         if isinstance(x, int) and not isinstance(x, bool) and dtypes.is_integer(target):

@@ -1,0 +1,109 @@
+"""Mutable array references (python/mirax/ref.py, core.Ref) against JAX's: reading and
+writing eagerly, inside jit through closures and arguments (the effects visible after
+the call), nested jits, ds slices with traced starts,
+scratch Refs under grad/vmap; JAX's errors for bad writes and returned Refs, and
+mirax's refusal of outer Refs written under grad or vmap."""
+import jax
+import jax.numpy as jjnp
+import numpy as np
+import pytest
+
+import mirax
+import mirax.numpy as mjnp
+import mirax.ref
+
+BOTH = [(jax, jjnp, jax), (mirax, mjnp, mirax.ref)]  # (api, numpy, the module with new_ref, freeze, ds)
+
+
+def programs(jx, jnp, R):
+    """name -> a thunk returning values and the Refs' final contents."""
+    def scratch(x):  # a Ref made, written piecewise and frozen inside the function
+        buf = R.new_ref(jnp.zeros(3))
+        buf[0] = x
+        buf[1] = x * x
+        buf[R.ds(1, 2)] = buf[R.ds(0, 2)] * 2.0
+        return jnp.sum(R.freeze(buf) ** 2)
+
+    def eager():
+        r = R.new_ref(jnp.arange(6.0).reshape(2, 3))
+        r[0] = jnp.ones(3)
+        r[:, R.ds(1, 2)] = r[:, R.ds(0, 2)] * 3.0
+        r[1, 2] = 7.0
+        old = r[1]
+        r.addupdate(jnp.ones((2, 3)))
+        return old, r[...], r[1, R.ds(0, 2)]
+
+    def closure_and_args():
+        acc = R.new_ref(jnp.zeros(3))
+
+        @jx.jit
+        def step(a, x):
+            a[...] += x
+            acc[...] = acc[...] * 2 + a[...]
+            return a[0] + acc[0]
+
+        a1, a2 = R.new_ref(jnp.ones(3)), R.new_ref(jnp.zeros(3))
+        outs = [step(a1, 1.0), step(a2, 3.0), step(a1, 1.0)]
+        return outs, a1[...], a2[...], acc[...]
+
+    def nested_jit():
+        acc = R.new_ref(jnp.arange(3.0))
+
+        @jx.jit
+        def outer(x):
+            inner = jx.jit(lambda y: acc.__setitem__(1, acc[1] + y) or acc[1])
+            return inner(x) + inner(x)
+
+        return outer(1.0), acc[...], jx.jit(lambda i: acc[R.ds(i, 2)])(jnp.int32(5))  # the start clamped
+
+    return {
+        "eager": eager,
+        "closure and args": closure_and_args,
+        "nested jit": nested_jit,
+        "scratch": lambda: (scratch(1.5), jx.jit(jx.grad(scratch))(1.5), jx.vmap(scratch)(jnp.arange(3.0))),
+    }
+
+
+@pytest.mark.parametrize("name", list(programs(*BOTH[0])))
+def test_against_jax(name):
+    expected, got = (programs(*libs)[name]() for libs in BOTH)
+    e_leaves, e_tree = jax.tree_util.tree_flatten(expected)
+    g_leaves, g_tree = jax.tree_util.tree_flatten(got)
+    assert str(e_tree) == str(g_tree)
+    for e, g in zip(e_leaves, g_leaves, strict=True):
+        assert np.asarray(g).dtype == np.asarray(e).dtype
+        np.testing.assert_allclose(np.asarray(g), np.asarray(e), rtol=1e-6)
+
+
+def errors(jx, jnp, R):
+    r = R.new_ref(jnp.arange(4))
+    found = []
+    for bad in (lambda: r.__setitem__(..., jnp.ones(4)), lambda: r.__setitem__(..., jnp.ones(3, jnp.int32)),
+                lambda: r.__setitem__(0, 1.0), lambda: jx.jit(lambda: R.new_ref(1.0))(),
+                lambda: R.empty_ref(jx.ShapeDtypeStruct((2,), jnp.float32))):
+        with pytest.raises((ValueError, NotImplementedError)) as info:
+            bad()
+        found.append((type(info.value), str(info.value).split("\n")[0].replace(" at /", "").split(" at ")[0]))
+    return found, repr(r), repr(R.new_ref(3)), R.freeze(R.new_ref(jnp.ones(2))).shape
+
+
+def test_errors_and_printing_as_jax():
+    (expected, *e_rest), (got, *g_rest) = (errors(*libs) for libs in BOTH)
+    assert g_rest == e_rest
+    for (e_type, e_msg), (g_type, g_msg) in zip(expected, got, strict=True):
+        assert g_type is e_type
+        assert g_msg.split(" traced for jit")[-1] == e_msg.split(" traced for jit")[-1], (e_msg, g_msg)
+
+
+def test_outer_refs_written_under_grad_or_vmap_are_refused():
+    r = mirax.ref.new_ref(mjnp.zeros(3))
+
+    def f(x):
+        r[...] += x
+        return x
+
+    for transformed, x in ((mirax.grad(lambda x: f(x).sum()), mjnp.ones(3)), (mirax.vmap(f), mjnp.ones((2, 3)))):
+        with pytest.raises(NotImplementedError, match="writes a Ref it did not make"):
+            transformed(x)
+    with pytest.raises(TypeError, match="sin requires ndarray or scalar arguments, got Ref at position 0"):
+        mjnp.sin(r)  # as JAX's
