@@ -63,11 +63,14 @@ CHECKS = [
     *(f"data-parallel gradient w{i} check_vma={v} {mode}" for v in (True, False) for mode in ("eager", "jit")
       for i in (1, 2)),
     "check_grads through all_gather, psum_scatter, psum",
+    "process_allgather", "process_allgather of a scalar", "process_allgather tiled", "broadcast_one_to_all",
+    "broadcast_one_to_all from the last process", "sync_global_devices",
     "pcast of a varying value", "psum outside shard_map", "psum over an unknown axis",
     "mesh larger than the processes",
 ]
 MORE_CHECKS_WITH_2 = [
     "mesh smaller than the processes", "varying output with a replicated out_spec",
+    "sync_global_devices with different names", "process_allgather as JAX's", "broadcast_one_to_all as JAX's",
     *(f"{name} as JAX's" for name in ("psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1",
                                       "axis_size")),
     "data-parallel gradient w1 as JAX's", "data-parallel gradient w2 as JAX's",

@@ -169,6 +169,25 @@ try:
 except Exception:  # noqa: BLE001 - reported
     report("check_grads through all_gather, psum_scatter, psum", False, traceback.format_exc())
 
+# ----------------------------------------------------------------------------- multihost_utils
+
+from mirax.experimental import multihost_utils  # noqa: E402
+
+mine = {"a": np.full((2,), RANK, np.float32), "b": np.int32(10 * RANK + 1)}
+gathered = multihost_utils.process_allgather(mine)
+close("process_allgather", gathered["a"], np.stack([np.full((2,), r, np.float32) for r in range(n)]))
+close("process_allgather of a scalar", gathered["b"], np.array([10 * r + 1 for r in range(n)], np.int32))
+close("process_allgather tiled", multihost_utils.process_allgather(mine["a"], tiled=True),
+      np.concatenate([np.full((2,), r, np.float32) for r in range(n)]))
+close("broadcast_one_to_all", multihost_utils.broadcast_one_to_all(mine)["a"], np.zeros(2, np.float32))
+close("broadcast_one_to_all from the last process", multihost_utils.broadcast_one_to_all(
+    np.full((3,), RANK + 0.5, np.float32), is_source=RANK == n - 1), np.full((3,), n - 0.5, np.float32))
+multihost_utils.sync_global_devices("checkpoint")
+report("sync_global_devices", True)
+if n > 1:
+    raises("sync_global_devices with different names", lambda: multihost_utils.sync_global_devices(f"step {RANK}"),
+           AssertionError, f"sync_global_devices name mismatch ('step {RANK}')")
+
 # ----------------------------------------------------------------------------- errors
 
 raises("psum outside shard_map", lambda: lax.psum(x, "i"), NameError, "unbound axis name: i")
@@ -204,6 +223,12 @@ if WITH_JAX:
         in_specs=(jax.P(), jax.P("i"), jax.P("i")), out_specs=jax.P())
     for i, g in enumerate(jax.jit(jax.grad(lambda p, a, b: jloss(p, a, b)))(params, *data)):
         close(f"data-parallel gradient w{i + 1} as JAX's", full_batch[i], np.asarray(g), 1e-5)
+    from jax.experimental import multihost_utils as jax_multihost  # noqa: PLC0415 - with JAX only
+
+    for name, got in (("process_allgather", jax_multihost.process_allgather(mine)["a"]),
+                      ("broadcast_one_to_all", jax_multihost.broadcast_one_to_all(mine)["a"])):
+        close(f"{name} as JAX's", (gathered if name == "process_allgather" else
+                                   multihost_utils.broadcast_one_to_all(mine))["a"], np.asarray(got))
     theirs = jax.jit(jax.grad(scan_loss(jax.numpy, jlax, jax.shard_map, jax.P, jmesh), argnums=(0, 1)))(*scan_args)
     for name, g, want in zip(("w", "v"), scan_grads, theirs, strict=True):
         close(f"gradient of replicated {name} through a scan as JAX's", g, np.asarray(want), 1e-5)
