@@ -27,6 +27,7 @@ from mirax.callback import ShapeDtypeStruct
 from mirax.core import Array, ShapedArray, Trace, Tracer, current_level, current_trace, to_array, with_source
 from mirax.custom_derivatives import custom_vjp
 from mirax.dtypes import canonicalize_dtype, float0, is_complex, is_float
+from mirax.ref import AbstractRef
 from mirax.tree_util import (register_pytree_node_class, tree_flatten, tree_leaves, tree_map, tree_unflatten,
                              treedef_is_leaf)
 
@@ -37,7 +38,9 @@ __all__ = ["block_until_ready", "closure_convert", "copy_to_host_async", "custom
 
 
 def typeof(x):
-    """x's abstract type (a ShapedArray), as jax.typeof."""
+    """x's abstract type (a ShapedArray; a Ref's AbstractRef), as jax.typeof."""
+    if isinstance(x, core.Ref):
+        return AbstractRef(typeof(x._read()))
     try:
         aval = to_array(x).aval
     except TypeError:

@@ -533,6 +533,11 @@ class Trace:
             self.ref_writes.append(ref)
         self.refs[id(ref)] = (ref, value)
 
+    def bind_ref(self, ref, value):
+        """`value` is `ref`'s value here, which this trace's caller threads (a loop's
+        carry): a write here is not one to return."""
+        self.refs[id(ref)] = (ref, self.lift(value))
+
     def _constant(self, x):
         """An Array as a constant in the IR."""
         with context(), _location(), ir.InsertionPoint(self.block):
@@ -655,8 +660,8 @@ def _check_no_ref_writes(callee):
     if getattr(callee, "ref_writes", ()):
         raise NotImplementedError(with_source(
             f"{callee.name} writes a Ref it did not make ({callee.ref_writes[0].aval.str_short()}): mirax threads "
-            f"writes of outer Refs through jit and plain calls only, not through control flow bodies, "
-            f"differentiation or vmap; make the Ref inside, or write it outside"))
+            f"writes of outer Refs through jit, plain calls and lax.scan (fori_loop) bodies only, not through "
+            f"other control flow, differentiation or vmap; make the Ref inside, or write it outside"))
 
 
 def _symbol_safe(name):

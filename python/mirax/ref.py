@@ -6,8 +6,9 @@ the write happens or outside. A jitted function that reads a Ref it closes over,
 takes as an argument, takes its value when called; one that writes it returns the
 final value as an extra output, written back when the call returns (core.Ref), so
 the effect is visible after the call, as in JAX. Refs made inside a function (a
-scratch buffer, frozen at the end) work under every transformation; writing a Ref
-from outside inside a control-flow body, grad or vmap is refused (core's
+scratch buffer, frozen at the end) work under every transformation; a scan (or
+fori_loop) body writing a Ref carries its value through the loop; writing a Ref from
+outside inside another control-flow body, grad or vmap is refused (core's
 _check_no_ref_writes), as is returning a Ref from jit (JAX refuses that too).
 
 Indexing takes what JAX's Ref indexing takes: integers, slices, `...`, and

@@ -1,6 +1,6 @@
 """Mutable array references (python/mirax/ref.py, core.Ref) against JAX's: reading and
 writing eagerly, inside jit through closures and arguments (the effects visible after
-the call), nested jits, ds slices with traced starts,
+the call), inside scan and fori_loop bodies, nested jits, ds slices with traced starts,
 scratch Refs under grad/vmap; JAX's errors for bad writes and returned Refs, and
 mirax's refusal of outer Refs written under grad or vmap."""
 import jax
@@ -17,6 +17,16 @@ BOTH = [(jax, jjnp, jax), (mirax, mjnp, mirax.ref)]  # (api, numpy, the module w
 
 def programs(jx, jnp, R):
     """name -> a thunk returning values and the Refs' final contents."""
+    def local_scan(x):  # a scratch Ref written in a scan body
+        r = R.new_ref(0.0)
+
+        def body(c, v):
+            r[...] += v * x
+            return c, None
+
+        jx.lax.scan(body, 0.0, jnp.arange(3.0))
+        return r[...]
+
     def scratch(x):  # a Ref made, written piecewise and frozen inside the function
         buf = R.new_ref(jnp.zeros(3))
         buf[0] = x
@@ -46,6 +56,23 @@ def programs(jx, jnp, R):
         outs = [step(a1, 1.0), step(a2, 3.0), step(a1, 1.0)]
         return outs, a1[...], a2[...], acc[...]
 
+    def loops():
+        acc = R.new_ref(jnp.zeros(3))
+
+        @jx.jit
+        def g(xs):
+            def body(c, x):
+                acc[...] = acc[...] + x * c
+                return c + 1.0, acc[0]
+            return jx.lax.scan(body, 1.0, xs)
+
+        def h(i, c):
+            acc[R.ds(i % 2, 2)] += jnp.ones(2) * i
+            return c + acc[2]
+
+        return (g(jnp.ones((4, 3))), jx.lax.fori_loop(0, 4, h, 0.0), acc[...],
+                jx.jit(lambda: jx.lax.fori_loop(0, 4, h, 0.0))(), acc[...])
+
     def nested_jit():
         acc = R.new_ref(jnp.arange(3.0))
 
@@ -59,7 +86,9 @@ def programs(jx, jnp, R):
     return {
         "eager": eager,
         "closure and args": closure_and_args,
+        "scan and fori_loop": loops,
         "nested jit": nested_jit,
+        "local scan": lambda: (jx.jit(local_scan)(2.0), jx.grad(local_scan)(2.0), jx.vmap(local_scan)(jnp.arange(2.0))),
         "scratch": lambda: (scratch(1.5), jx.jit(jx.grad(scratch))(1.5), jx.vmap(scratch)(jnp.arange(3.0))),
     }
 
@@ -84,7 +113,7 @@ def errors(jx, jnp, R):
         with pytest.raises((ValueError, NotImplementedError)) as info:
             bad()
         found.append((type(info.value), str(info.value).split("\n")[0].replace(" at /", "").split(" at ")[0]))
-    return found, repr(r), repr(R.new_ref(3)), R.freeze(R.new_ref(jnp.ones(2))).shape
+    return found, repr(r), repr(R.new_ref(3)), R.freeze(R.new_ref(jnp.ones(2))).shape, str(jx.typeof(r))
 
 
 def test_errors_and_printing_as_jax():

@@ -289,6 +289,8 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
         return tuple(out)
 
     body, out_tree = _trace(step, in_tree, carry_avals + x_avals, getattr(f, "__name__", "body"))
+    if body.ref_writes:
+        return _scan_threading_refs(f, init, xs, length, reverse, body.ref_writes)
     new_carry_tree, y_tree = out_tree.children()
     count = len(carry_avals)
     carry_leaves, changed = _promote_weak_typed_inputs(carry_leaves, carry_avals,
@@ -314,6 +316,23 @@ def scan(f, init, xs=None, length=None, reverse=False, unroll=1):
 
     outs = current_trace().call_declared([body], declare_scan, operands, list(body.out_avals[:count]) + y_avals)
     return tree_unflatten(carry_tree, outs[:count]), tree_unflatten(y_tree, outs[count:])
+
+
+def _scan_threading_refs(f, init, xs, length, reverse, refs):
+    """A scan whose body writes Refs from outside (core.Ref): their values are carried,
+    each step's body reading and writing the carried values, and written back after."""
+    def threaded(carry, x):
+        carry, values = carry
+        trace = current_trace()
+        for ref, value in zip(refs, values, strict=True):
+            trace.bind_ref(ref, value)
+        carry, y = f(carry, x)
+        return (carry, [ref._read() for ref in refs]), y
+
+    (carry, values), ys = scan(threaded, (init, [ref._read() for ref in refs]), xs, length, reverse)
+    for ref, value in zip(refs, values, strict=True):
+        ref._write(value)
+    return carry, ys
 
 
 def _python_scan(f, init, xs_leaves, xs_tree, length, reverse):
