@@ -239,7 +239,7 @@ def _index_attr(value):
     return ir.IntegerAttr.get(ir.IndexType.get(), value)
 
 
-def _lower_all_gather(node, x):
+def lower_all_gather(node, x):
     """Upstream's tiled all_gather, where it works: along a dimension of more than one
     element. Otherwise (its lowering fails on a dimension of one, an untiled gather
     has one) every process's block is gathered flat (a one-element block twice over:
@@ -276,8 +276,9 @@ def _lower_psum_scatter(node, x):
     return [result if node.params["tiled"] else reshape(result, out)]
 
 
-def _lower_axis_index(node):
-    params = node.params
+def process_index(params):
+    """This process's index along `params["axes"]` of the mesh (row-major over
+    several), an index value."""
     sizes = dict(zip(params["mesh_axes"], params["mesh_shape"], strict=True))
     index_type = ir.IndexType.get()
     grid_attributes = _grid_attributes(params)
@@ -287,8 +288,12 @@ def _lower_axis_index(node):
     linear = indices[0]
     for axis, index in zip(params["axes"][1:], indices[1:], strict=True):
         linear = arith.addi(arith.muli(linear, arith.constant(index_type, sizes[axis])), index)
+    return linear
+
+
+def _lower_axis_index(node):
     i32 = ir.IntegerType.get_signless(32)
-    return [tensor.from_elements(ir.RankedTensorType.get([], i32), [arith.index_cast(i32, linear)])]
+    return [tensor.from_elements(ir.RankedTensorType.get([], i32), [arith.index_cast(i32, process_index(node.params))])]
 
 
 rules.lowering.update({
@@ -297,7 +302,7 @@ rules.lowering.update({
     PmaxOp.OPERATION_NAME: _all_reduce("max"),
     PminOp.OPERATION_NAME: _all_reduce("min"),
     PvaryOp.OPERATION_NAME: lambda node, x: [x],
-    AllGatherOp.OPERATION_NAME: _lower_all_gather,
+    AllGatherOp.OPERATION_NAME: lower_all_gather,
     PsumScatterOp.OPERATION_NAME: _lower_psum_scatter,
     AxisIndexOp.OPERATION_NAME: _lower_axis_index,
 })

@@ -17,17 +17,17 @@
 //       DERIVE:   "mirax.pvary"{{.*}}axes = ["i"]
 //       DERIVE:   "mirax.psum_invariant"{{.*}}axes = ["i"]
 
-/// Lowering: each process's block sliced at its index along "i", the body called,
-/// the split output gathered; collectives on the mesh's shard.grid.
+/// Lowering: each process's block sliced at its index along "i" (a view), the body
+/// called, the split output gathered; collectives on the mesh's shard.grid.
 //       SHARD: shard.grid @mirax_mesh_2(shape = 2)
 // SHARD-LABEL: func.func private @body(
 //       SHARD:   linalg.fill
 //       SHARD:   %[[SUM:.+]] = linalg.generic
 //       SHARD:   shard.all_reduce %[[SUM]] on @mirax_mesh_2 grid_axes = [0] : tensor<3xf32> -> tensor<3xf32>
 // SHARD-LABEL: func.func private @sm(
-//       SHARD:   shard.process_multi_index on @mirax_mesh_2 axes = [0] : index
-//       SHARD:   %[[BLOCK:[0-9]+]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<2x3xf32>)
-//       SHARD:   tensor.extract %arg0
+//       SHARD:   %[[INDEX:.+]] = shard.process_multi_index on @mirax_mesh_2 axes = [0] : index
+//       SHARD:   %[[OFFSET:.+]] = arith.muli %[[INDEX]], %{{.+}} : index
+//       SHARD:   %[[BLOCK:.+]] = tensor.extract_slice %arg0[%[[OFFSET]], 0] [2, 3] [1, 1] : tensor<4x3xf32> to tensor<2x3xf32>
 //       SHARD:   %[[OUT:[0-9]+]]:2 = call @body(%[[BLOCK]], %arg1)
 //       SHARD:   shard.all_gather %[[OUT]]#1 on @mirax_mesh_2 grid_axes = [0] gather_axis = 0 : tensor<2x3xf32> -> tensor<4x3xf32>
 

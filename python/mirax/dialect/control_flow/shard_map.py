@@ -18,17 +18,16 @@ as checkpoint's. mirax-to-linalg gives it its body in mirax ops (`expand`): each
 sliced at the process's axis_index, the body called, split outputs all_gathered."""
 import math
 
-import numpy as np
-
-from mirax.mlir import func, ir
+from mirax.mlir import arith, func, ir, linalg, tensor
 
 from .. import ops, rules
-from ..collectives import AllGatherOp, AxisIndexOp, PsumOp, grid
+from ..collectives import AllGatherOp, PsumOp, lower_all_gather, process_index
 from ..dependence import depends
 from ..ir_util import add_body, declare, define, function_type, functions, mark_derived
 from ..ops import build
 from ..transformations import ACTIVE, NOT_BATCHED, batched_type, declare_vmap, spell_axes
-from ..types import ShapedType, shaped_type
+from ..rules import Node
+from ..types import ShapedType, dtype_of, shaped_type
 from ..values import full, instantiate
 from . import wrappers
 
@@ -189,18 +188,16 @@ class ShardMapRules(rules.Construct):
             CHECK_VMA in shard_map.attributes)
         return list(func.CallOp(types, symbol, operands).results), [0 if flag else None for flag in batched_outputs]
 
-    def expand(self, module, shard_map):
+    def lower(self, module, shard_map):
         """Each argument's block (sliced at this process's index along the axes its
         dimensions are split over), the body on the blocks, each output gathered along
         its split dimensions."""
         mesh = mesh_of(shard_map)
-        sizes = dict(zip(*mesh, strict=True))
         in_specs, out_specs = specs_of(shard_map)
         body = functions(module)[body_of(shard_map)]
         block = add_body(shard_map)
         with ir.InsertionPoint(block), shard_map.location:
-            grid(mesh[1])
-            blocks = [_block(x, spec, mesh, sizes) for x, spec in zip(block.arguments, in_specs, strict=True)]
+            blocks = [_block(x, spec, mesh) for x, spec in zip(block.arguments, in_specs, strict=True)]
             outs = func.CallOp(list(function_type(body).results), body_of(shard_map), blocks).results
             func.ReturnOp([_gathered(y, spec, mesh) for y, spec in zip(outs, out_specs, strict=True)])
         mark_derived(shard_map, *(a for a in (BODY, MESH_AXES, MESH_SHAPE, IN_SPECS, OUT_SPECS, CHECK_VMA, TANGENT_OF,
@@ -212,21 +209,36 @@ def _unsplit_at(spec, dim):
     return spec if dim is None else spec[:dim] + ((),) + spec[dim:]
 
 
-def _block(x, spec, mesh, sizes):
-    shaped = shaped_type(x.type)
-    if not any(spec):
+def _block(x, spec, mesh):
+    """This process's block of `x` split as `spec`: a slice at its offsets, a view where
+    the block is contiguous (split along its first dimensions of more than one
+    element), else copied into a tensor of its own (a strided view would be copied by
+    MLIR's runtime, which the JIT lacks)."""
+    whole = ir.RankedTensorType(x.type)
+    local = block_type(ShapedType(tuple(whole.shape), None), spec, dict(zip(*mesh, strict=True))).shape
+    split = [d for d, (n, m) in enumerate(zip(local, whole.shape, strict=True)) if n != m]
+    if not split:
         return x
-    local = block_type(shaped, spec, sizes)
-    index = ShapedType((), np.dtype(np.int32))
-    starts = [ops.mul(build(AxisIndexOp, [], **_mesh_params(mesh, axes))[0], full(index, size)) if axes
-              else full(index, 0) for axes, size in zip(spec, local.shape, strict=True)]
-    return ops.dynamic_slice(*starts, x, slice_sizes=local.shape)
+    index = ir.IndexType.get()
+    offsets = [arith.muli(process_index(_mesh_params(mesh, axes)), arith.constant(index, size))
+               for axes, size in zip(spec, local, strict=True) if axes]
+    static = [ir.ShapedType.get_dynamic_stride_or_offset() if axes else 0 for axes in spec]
+    block_type_ = ir.RankedTensorType.get(list(local), whole.element_type)
+    result = tensor.extract_slice(block_type_, x, offsets, [], [], static, list(local), [1] * len(local))
+    first = split[0]
+    if all(n == 1 for n in local[:first]) and tuple(local[first + 1:]) == tuple(whole.shape[first + 1:]):
+        return result
+    return linalg.copy(result, outs=[tensor.EmptyOp(list(local), whole.element_type).result])
 
 
 def _gathered(y, spec, mesh):
     for dim, axes in enumerate(spec):
         if axes:
-            (y,) = build(AllGatherOp, [y], **_mesh_params(mesh, axes), axis=dim, tiled=True)
+            in_type = ir.RankedTensorType(y.type)
+            shaped = ShapedType(tuple(in_type.shape), dtype_of(in_type.element_type))
+            params = {**_mesh_params(mesh, axes), "axis": dim, "tiled": True}
+            node = Node(AllGatherOp.OPERATION_NAME, params, (shaped,), (AllGatherOp.infer(shaped, **params),))
+            (y,) = lower_all_gather(node, y)
     return y
 
 
