@@ -1,6 +1,6 @@
 """Checks of the mirax declarations in hand-written IR, which mirax-opt runs on its
 input before any pass: a transformation's declaration (`mirax.jvp_of`, `vjp_of`,
-`transpose_of`, `vmap_of`), a declared loop, cond, scan or checkpoint and a custom
+`transpose_of`, `vmap_of`), a declared loop, cond, scan, checkpoint or shard_map and a custom
 rule must name functions of the module, carry their attributes with the right kinds and values, and
 have the type their pass derives a body for. The passes themselves trust the
 declarations the mirax API makes; here a broken one becomes an error at its
@@ -12,6 +12,9 @@ The types follow the declare_* functions (dialect/transformations.py):
   transpose_of @f, linear L: (ins[not L], outs) -> ins[L]
   vmap_of @f, in_axes I, out_axes O, axis_size n: each type batched at its axis (-1: not)
 """
+import math
+
+from mirax.dialect.control_flow import shard_map
 from mirax.dialect.dependence import callees
 from mirax.dialect.ir_util import body, function_type
 from mirax.dialect.transformations import (ACTIVE, AXIS_SIZE, CHECKPOINT_BODY, CHECKPOINT_DIFFERENTIATED,
@@ -20,6 +23,7 @@ from mirax.dialect.transformations import (ACTIVE, AXIS_SIZE, CHECKPOINT_BODY, C
                                            OUT_AXES, SCAN_BODY, SCAN_LENGTH, SCAN_NUM_CARRY, SCAN_NUM_XS, SCAN_REVERSE,
                                            TRANSPOSE_OF, VJP_BWD, VJP_FWD, VJP_OF, VMAP_OF, WHILE_BODY, WHILE_COND,
                                            batched_type, jvp_type, transpose_type, vjp_type)
+from mirax.dialect.types import ShapedType
 from mirax.mlir import ir
 
 TRANSFORMS = {JVP_OF: ACTIVE, VJP_OF: ACTIVE, TRANSPOSE_OF: LINEAR, VMAP_OF: None}
@@ -57,6 +61,8 @@ def _check_function(table, function):
         _check_scan(table, function)
     if CHECKPOINT_BODY in function.attributes:
         _check_checkpoint(table, function)
+    if shard_map.BODY in function.attributes:
+        _check_shard_map(table, function)
     if JVP_RULE in function.attributes or VJP_FWD in function.attributes or VJP_BWD in function.attributes:
         _check_custom_rules(table, function)
     if HOST_CALLBACK in function.attributes:
@@ -225,6 +231,44 @@ def _check_checkpoint(table, checkpoint):
     if CHECKPOINT_TANGENT_OF in checkpoint.attributes:
         _callee(table, checkpoint, CHECKPOINT_TANGENT_OF)
         _attribute(checkpoint, ACTIVE, ir.DenseI64ArrayAttr, "an array<i64>")
+
+
+def _check_shard_map(table, decl):
+    """The mesh's names and sizes, a spec per argument and result (per dimension, mesh
+    axes that divide it, each named once), a body of the blocks' types, unit flags."""
+    _attribute(decl, shard_map.MESH_AXES, ir.ArrayAttr, "an array of axis names")
+    _attribute(decl, shard_map.MESH_SHAPE, ir.DenseI64ArrayAttr, "an array<i64> of axis sizes")
+    for name in (shard_map.IN_SPECS, shard_map.OUT_SPECS):
+        _attribute(decl, name, ir.ArrayAttr, "an array of specs")
+    try:
+        (names, shape), specs = shard_map.mesh_of(decl), shard_map.specs_of(decl)
+    except ValueError as err:
+        raise Invalid(f"has a malformed mesh or spec ({err}): a spec is [[\"axis\", ...] per dimension]") from None
+    if len(names) != len(shape) or len(set(names)) != len(names) or any(n < 1 for n in shape):
+        raise Invalid(f"has a mesh of axes {list(names)} and sizes {list(shape)}: one positive size per distinct name")
+    sizes = dict(zip(names, shape, strict=True))
+    ftype = function_type(decl)
+    blocks = []
+    for what, types, type_specs in (("argument", ftype.inputs, specs[0]), ("result", ftype.results, specs[1])):
+        if len(type_specs) != len(types):
+            raise Invalid(f"has {len(type_specs)} {what} specs for {len(types)} {what}s")
+        blocks.append([])
+        for i, (t, spec) in enumerate(zip(types, type_specs, strict=True)):
+            t = ir.RankedTensorType(t)
+            axes = [a for dim in spec for a in dim]
+            if len(spec) != t.rank or len(set(axes)) != len(axes) or not set(axes) <= set(names):
+                raise Invalid(f"{what} {i} of type {t} has spec {spec}: one entry per dimension, naming each axis "
+                              f"of the mesh {list(names)} at most once")
+            block = shard_map.block_type(ShapedType(tuple(t.shape), None), spec, sizes).shape
+            if any(b * math.prod(sizes[a] for a in dim) != d for b, d, dim in zip(block, t.shape, spec, strict=True)):
+                raise Invalid(f"{what} {i} of type {t} is not divided evenly by its spec {spec}")
+            blocks[-1].append(ir.RankedTensorType.get(list(block), t.element_type))
+    _check_type(_callee(table, decl, shard_map.BODY), blocks[0], blocks[1], f"the body of @{_name(decl)}")
+    if shard_map.CHECK_VMA in decl.attributes:
+        _attribute(decl, shard_map.CHECK_VMA, ir.UnitAttr, "a unit attribute")
+    if shard_map.TANGENT_OF in decl.attributes:
+        _callee(table, decl, shard_map.TANGENT_OF)
+        _attribute(decl, ACTIVE, ir.DenseI64ArrayAttr, "an array<i64>")
 
 
 def _check_scan(table, scan):
