@@ -660,8 +660,8 @@ def _check_no_ref_writes(callee):
     if getattr(callee, "ref_writes", ()):
         raise NotImplementedError(with_source(
             f"{callee.name} writes a Ref it did not make ({callee.ref_writes[0].aval.str_short()}): mirax threads "
-            f"writes of outer Refs through jit, plain calls and lax.scan (fori_loop) bodies only, not through "
-            f"other control flow, differentiation or vmap; make the Ref inside, or write it outside"))
+            f"writes of outer Refs through jit, plain calls and lax's scan, fori_loop, while_loop, cond and switch "
+            f"only, not through differentiation or vmap; make the Ref inside, or write it outside"))
 
 
 def _symbol_safe(name):

@@ -6,10 +6,10 @@ the write happens or outside. A jitted function that reads a Ref it closes over,
 takes as an argument, takes its value when called; one that writes it returns the
 final value as an extra output, written back when the call returns (core.Ref), so
 the effect is visible after the call, as in JAX. Refs made inside a function (a
-scratch buffer, frozen at the end) work under every transformation; a scan (or
-fori_loop) body writing a Ref carries its value through the loop; writing a Ref from
-outside inside another control-flow body, grad or vmap is refused (core's
-_check_no_ref_writes), as is returning a Ref from jit (JAX refuses that too).
+scratch buffer, frozen at the end) work under every transformation; a scan, fori_loop
+or while_loop body writing a Ref carries its value through the loop, and cond/switch
+branches take and return it; writing a Ref from outside under grad or vmap is refused
+(core's _check_no_ref_writes), as is returning a Ref from jit (JAX refuses that too).
 
 Indexing takes what JAX's Ref indexing takes: integers, slices, `...`, and
 `ds(start, size, stride)` slices whose start may be traced (clamped into bounds, as

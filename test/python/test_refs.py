@@ -1,6 +1,6 @@
 """Mutable array references (python/mirax/ref.py, core.Ref) against JAX's: reading and
 writing eagerly, inside jit through closures and arguments (the effects visible after
-the call), inside scan and fori_loop bodies, nested jits, ds slices with traced starts,
+the call), inside scan, fori_loop, while_loop and cond bodies, nested jits, ds slices with traced starts,
 scratch Refs under grad/vmap; JAX's errors for bad writes and returned Refs, and
 mirax's refusal of outer Refs written under grad or vmap."""
 import jax
@@ -73,6 +73,23 @@ def programs(jx, jnp, R):
         return (g(jnp.ones((4, 3))), jx.lax.fori_loop(0, 4, h, 0.0), acc[...],
                 jx.jit(lambda: jx.lax.fori_loop(0, 4, h, 0.0))(), acc[...])
 
+    def while_and_cond():
+        acc = R.new_ref(jnp.zeros(3))
+
+        def body(i, c):  # a fori_loop of traced bounds: a while_loop
+            acc[i % 3] += c
+            return c * 2
+
+        def local(x):
+            r = R.new_ref(x)
+            jx.lax.while_loop(lambda c: c < 3, lambda c: (r.__setitem__(..., r[...] * x), c + 1)[1], 0)
+            jx.lax.cond(x > 1.0, lambda: r.__setitem__(..., r[...] + 1.0), lambda: None)
+            return r[...]
+
+        return (jx.jit(lambda n: jx.lax.fori_loop(0, n, body, 1.0))(jnp.int32(5)), acc[...],
+                jx.lax.switch(1, [lambda x: acc.__setitem__(1, x) or x, lambda x: acc.__setitem__(2, -x) or x], 5.0),
+                acc[...], jx.jit(local)(2.0), jx.jvp(local, (0.5,), (1.0,)))
+
     def nested_jit():
         acc = R.new_ref(jnp.arange(3.0))
 
@@ -87,6 +104,7 @@ def programs(jx, jnp, R):
         "eager": eager,
         "closure and args": closure_and_args,
         "scan and fori_loop": loops,
+        "while and cond": while_and_cond,
         "nested jit": nested_jit,
         "local scan": lambda: (jx.jit(local_scan)(2.0), jx.grad(local_scan)(2.0), jx.vmap(local_scan)(jnp.arange(2.0))),
         "scratch": lambda: (scratch(1.5), jx.jit(jx.grad(scratch))(1.5), jx.vmap(scratch)(jnp.arange(3.0))),

@@ -110,6 +110,19 @@ def _while_loop(cond_fun, body_fun, init_val):
 
     avals = _avals(leaves)
     cond, body, body_tree = trace_both(avals)
+    if body.ref_writes:  # its values carried (core.Ref)
+        refs = body.ref_writes
+
+        def threaded_cond(carry):
+            _bind_refs(refs, carry[1])
+            return cond_fun(carry[0])
+
+        def threaded_body(carry):
+            _bind_refs(refs, carry[1])
+            return body_fun(carry[0]), [ref._read() for ref in refs]
+
+        out, values = _while_loop(threaded_cond, threaded_body, (init_val, [ref._read() for ref in refs]))
+        return _write_refs(refs, values, out)
     leaves, changed = _promote_weak_typed_inputs(leaves, avals, body.out_avals)
     if changed:
         avals = _avals(leaves)
@@ -224,6 +237,17 @@ def _switch(index, branches, operands, what):
     leaves = [to_array(x) for x in leaves]
     avals = [Aval(x.aval.shape, x.aval.dtype, x.aval.weak_type) for x in leaves]
     traced = [_trace(lambda ops, b=b: b(*ops), tree, avals, getattr(b, "__name__", "branch")) for b in branches]
+    refs = list({id(ref): ref for trace, _ in traced for ref in trace.ref_writes}.values())
+    if refs:  # their values passed in and out of every branch (core.Ref)
+        def threaded(branch):
+            def run(values, *args):
+                _bind_refs(refs, values)
+                return branch(*args), [ref._read() for ref in refs]
+            return run
+
+        out, values = _switch(index, [threaded(b) for b in branches], ([ref._read() for ref in refs], *operands),
+                              what)
+        return _write_refs(refs, values, out)
     (first, first_tree), types = traced[0], [(a.shape, a.dtype) for a in traced[0][0].out_avals]
     for i, (trace, out_tree) in enumerate(traced[1:], 1):
         if out_tree != first_tree or [(a.shape, a.dtype) for a in trace.out_avals] != types:
@@ -322,17 +346,26 @@ def _scan_threading_refs(f, init, xs, length, reverse, refs):
     """A scan whose body writes Refs from outside (core.Ref): their values are carried,
     each step's body reading and writing the carried values, and written back after."""
     def threaded(carry, x):
-        carry, values = carry
-        trace = current_trace()
-        for ref, value in zip(refs, values, strict=True):
-            trace.bind_ref(ref, value)
-        carry, y = f(carry, x)
+        _bind_refs(refs, carry[1])
+        carry, y = f(carry[0], x)
         return (carry, [ref._read() for ref in refs]), y
 
     (carry, values), ys = scan(threaded, (init, [ref._read() for ref in refs]), xs, length, reverse)
+    return _write_refs(refs, values, carry), ys
+
+
+def _bind_refs(refs, values):
+    """In a control-flow body that threads `refs`, their values are `values` (core.Ref)."""
+    trace = current_trace()
+    for ref, value in zip(refs, values, strict=True):
+        trace.bind_ref(ref, value)
+
+
+def _write_refs(refs, values, result):
+    """`refs` take the `values` a construct threaded through; `result`, passed through."""
     for ref, value in zip(refs, values, strict=True):
         ref._write(value)
-    return carry, ys
+    return result
 
 
 def _python_scan(f, init, xs_leaves, xs_tree, length, reverse):
