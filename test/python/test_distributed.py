@@ -54,10 +54,10 @@ CHECKS = [
     "arrays live on the local device",
     *(f"{name} {mode}" for mode in ("eager", "jit") for name in (
         "psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1", "psum_scatter tiled",
-        "psum_scatter", "axis_index", "axis_size")),
+        "psum_scatter", "axis_index", "axis_size", "all_gather bool", "pmin bool")),
     *(f"{name} vmap" for name in (
         "psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1", "psum_scatter tiled",
-        "psum_scatter", "axis_index", "axis_size")),
+        "psum_scatter", "axis_index", "axis_size", "all_gather bool", "pmin bool")),
     "vmap of all_gather inside shard_map", "vmap of psum_scatter inside shard_map",
     "lax.axis_size",
     *(f"data-parallel gradient w{i} check_vma={v} {mode}" for v in (True, False) for mode in ("eager", "jit")
@@ -72,7 +72,7 @@ MORE_CHECKS_WITH_2 = [
     "mesh smaller than the processes", "varying output with a replicated out_spec",
     "sync_global_devices with different names", "process_allgather as JAX's", "broadcast_one_to_all as JAX's",
     *(f"{name} as JAX's" for name in ("psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1",
-                                      "axis_size")),
+                                      "axis_size", "all_gather bool", "pmin bool")),
     "data-parallel gradient w1 as JAX's", "data-parallel gradient w2 as JAX's",
     "gradient of replicated w through a scan as JAX's", "gradient of replicated v through a scan as JAX's",
     "mesh larger than the processes: JAX's message", "varying output with a replicated out_spec: JAX's first line",

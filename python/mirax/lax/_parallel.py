@@ -74,10 +74,15 @@ def _no_groups(axis_index_groups, api_name):
 
 
 def _collective(op_cls, x, axes, frame, **params):
+    """`op_cls` on `x`; booleans (which MPI has no datatype for) summed as int32, as
+    JAX's psum sums them, and otherwise moved as bytes and kept boolean."""
     x = to_array(x)
-    if x.aval.dtype == np.bool_:
-        x = convert_element_type(x, np.int32)
-    return bind(op_cls, x, **_params(frame, axes), **params)[0]
+    if x.aval.dtype != np.bool_:
+        return bind(op_cls, x, **_params(frame, axes), **params)[0]
+    if op_cls in (PsumOp, PsumInvariantOp, PsumScatterOp):
+        return bind(op_cls, convert_element_type(x, np.int32), **_params(frame, axes), **params)[0]
+    out = bind(op_cls, convert_element_type(x, np.uint8), **_params(frame, axes), **params)[0]
+    return convert_element_type(out, np.bool_)
 
 
 def psum(x, axis_name, *, axis_index_groups=None):

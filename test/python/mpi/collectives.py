@@ -80,15 +80,18 @@ def collectives(lax, a, b):
     return (lax.psum(a, "i"), lax.pmean(a, "i"), lax.pmax(a, "i"), lax.pmin(b, "i"),
             lax.all_gather(a, "i"), lax.all_gather(a, "i", axis=1, tiled=True),
             lax.psum_scatter(b, "i", tiled=True), lax.psum_scatter(a[:n], "i"),
-            lax.axis_index("i")[None], lax.psum(1, "i") + 0 * lax.axis_index("i"))
+            lax.axis_index("i")[None], lax.psum(1, "i") + 0 * lax.axis_index("i"), lax.all_gather(a > 0, "i"),
+            lax.pmin(a > 0, "i"))
 
 
-SPECS = dict(in_specs=(P("i"), P("i")), out_specs=(P(), P(), P(), P(), P(), P(), P("i"), P("i"), P("i"), P()))
+SPECS = dict(in_specs=(P("i"), P("i")), out_specs=(P(), P(), P(), P(), P(), P(), P("i"), P("i"), P("i"), P(), P(),
+                                                    P()))
 expected = (sum(blocks), sum(blocks) / n, np.maximum.reduce(blocks), np.minimum.reduce(k_blocks), np.stack(blocks),
             np.concatenate(blocks, axis=1), sum(k_blocks), sum(b[:n] for b in blocks).reshape(-1),
-            np.arange(n, dtype=np.int32), np.int32(n))
+            np.arange(n, dtype=np.int32), np.int32(n), np.stack([b > 0 for b in blocks]),
+            np.logical_and.reduce([b > 0 for b in blocks]))
 NAMES = ("psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1", "psum_scatter tiled",
-         "psum_scatter", "axis_index", "axis_size")
+         "psum_scatter", "axis_index", "axis_size", "all_gather bool", "pmin bool")
 for mode, fn in (("eager", lambda f: f), ("jit", mirax.jit)):
     try:
         got = fn(mirax.shard_map(functools.partial(collectives, lax), mesh=mesh, check_vma=False, **SPECS))(x, k)
