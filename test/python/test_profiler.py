@@ -9,8 +9,8 @@ import pytest
 import mirax
 import mirax.ffi
 import mirax.memory
-import mirax.profiler
 import mirax.numpy as mjnp
+import mirax.profiler
 
 
 def events(log_dir, name):
