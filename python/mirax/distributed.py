@@ -11,6 +11,7 @@ which this library has."""
 import atexit
 import ctypes
 import importlib.metadata
+import sys
 
 from mirax import platforms, runtime
 
@@ -117,7 +118,23 @@ def initialize(coordinator_address=None, num_processes=None, process_id=None, lo
     if coordinator_address is not None and not isinstance(coordinator_address, str):
         raise TypeError(f"coordinator_address must be a str ('host:port'), got {coordinator_address!r}")
     platforms.set_processes(rank, size)
+    if size > 1:
+        _abort_on_uncaught_exceptions()
     _initialized = True
+
+
+def _abort_on_uncaught_exceptions():
+    """A process that dies of an exception takes the others down (MPI_Abort), as one
+    that dies of a signal does (mpiexec kills the rest): otherwise it would wait in
+    MPI_Finalize, at exit, for processes waiting in a collective for it."""
+    hook = sys.excepthook
+
+    def abort(kind, value, traceback):
+        hook(kind, value, traceback)
+        sys.stderr.flush()
+        _mpi.MPI_Abort(COMM_WORLD, 1)
+
+    sys.excepthook = abort
 
 
 def is_initialized():

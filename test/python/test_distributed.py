@@ -1,6 +1,7 @@
 """mirax.distributed, meshes, shard_map and the collectives across processes: the script
 mpi/collectives.py launched under the venv's `mpiexec` with 1 and 2 processes, and
-mpi/mesh2d.py (a 2x2 mesh) with 4, each
+mpi/mesh2d.py (a 2x2 mesh) with 4 (and mpi/dying_rank.py: a process that dies ends the
+job), each
 launch running every check once (compiles and MPICH's busy-polling processes are the
 cost), each rank writing one line per check to a file of its own, which the tests read. With 2 processes
 it also runs JAX's multi-process CPU backend (jax.distributed over mpi4py) on the same
@@ -18,10 +19,10 @@ SCRIPTS = Path(__file__).parent / "mpi"
 MPIEXEC = Path(sys.executable).parent / "mpiexec"
 
 
-def launch(processes, script, out_dir, *args, timeout=90):
-    """Run `script` under `mpiexec -n processes`, its ranks writing their checks' outcomes
-    to `out_dir`: {rank: {check: "ok" or the failure}}. On a timeout the whole process
-    group (mpiexec, its proxy and the ranks) is killed and the test fails."""
+def run(processes, script, out_dir, *args, timeout=90):
+    """Run `script` under `mpiexec -n processes` with `out_dir` for its ranks' files;
+    its exit status and output. On a timeout the whole process group (mpiexec, its
+    proxy and the ranks) is killed and the test fails."""
     command = [str(MPIEXEC), "-n", str(processes), sys.executable, str(SCRIPTS / script), str(processes),
                str(out_dir), *args]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -32,7 +33,14 @@ def launch(processes, script, out_dir, *args, timeout=90):
             os.killpg(proc.pid, signal.SIGKILL)
             out, _ = proc.communicate()
             pytest.fail(f"mpiexec -n {processes} {script} timed out after {timeout} s:\n{out[-4000:]}")
-    assert proc.returncode == 0, f"mpiexec -n {processes} {script} exited with {proc.returncode}:\n{out[-4000:]}"
+    return proc.returncode, out
+
+
+def launch(processes, script, out_dir, *args):
+    """Run `script` (see run), which must succeed, its ranks writing their checks'
+    outcomes to `out_dir`: {rank: {check: "ok" or the failure}}."""
+    returncode, out = run(processes, script, out_dir, *args)
+    assert returncode == 0, f"mpiexec -n {processes} {script} exited with {returncode}:\n{out[-4000:]}"
     checks = {}
     for rank in range(processes):
         lines = (out_dir / f"rank{rank}.txt").read_text().splitlines()
@@ -99,3 +107,12 @@ def test_2x2_mesh_on_4_processes(tmp_path):
         assert sorted(found) == sorted(MESH_2D_CHECKS), f"rank {rank} ran {sorted(set(found) ^ set(MESH_2D_CHECKS))}"
         failed = {name: outcome for name, outcome in found.items() if outcome != "ok"}
         assert not failed, f"rank {rank} of 4: {failed}"
+
+
+def test_a_dying_process_ends_the_job(tmp_path):
+    """Process 1 raises while process 0 waits for it in a psum: the job ends with an
+    error (mpiexec's status), promptly, and process 0 never returns from the psum."""
+    returncode, out = run(2, "dying_rank.py", tmp_path, timeout=60)
+    assert returncode != 0, out[-4000:]
+    assert "process 1 fails" in out and "MPI_Abort" in out, out[-4000:]
+    assert (tmp_path / "rank0.txt").read_text().splitlines() == ["waiting"]
