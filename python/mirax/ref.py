@@ -145,6 +145,11 @@ def _index(idx, shape):
     return tuple(out)
 
 
+def _whole(index):
+    """Whether `index` selects the whole value (compared by identity: it may hold tracers)."""
+    return index is Ellipsis or (isinstance(index, tuple) and all(i is Ellipsis for i in index))
+
+
 def get(ref, idx=None):
     """ref[idx]."""
     _check_ref(ref, "get")
@@ -167,7 +172,7 @@ def swap(ref, idx, value):
     if value.aval.dtype != ref.aval.dtype:
         raise ValueError(with_source(
             f"Invalid dtype for `swap`. Ref dtype: {ref.aval.dtype}. Value dtype: {value.aval.dtype}. "))
-    ref._write(current.at[index].set(value))
+    ref._write(value if _whole(index) else current.at[index].set(value))
     return old
 
 
@@ -186,7 +191,7 @@ def addupdate(ref, idx, x):
         raise ValueError(with_source(
             f"Invalid type for `addupdate`. Ref: {AbstractRef(ref.aval)}, indexed to "
             f"{current[index].aval.str_short()}; value: {x.aval.str_short()}"))
-    ref._write(current.at[index].add(x))
+    ref._write(current + x if _whole(index) else current.at[index].add(x))
 
 
 def _repr(ref):
@@ -207,6 +212,11 @@ Ref.ndim = property(lambda ref: len(ref.aval.shape))
 Ref.size = property(lambda ref: ref.aval.size)
 Ref.__len__ = lambda ref: ref.aval.shape[0] if ref.aval.shape else _no_len()
 Ref.addupdate = lambda ref, x, idx=(): addupdate(ref, idx, x)
+Ref.at = property(lambda ref: _no_at())
+
+
+def _no_at():
+    raise NotImplementedError("Ref.at is not supported (JAX 0.10's raises NotImplementedError too)")
 
 
 def _no_len():
