@@ -158,47 +158,59 @@ def _reflect(f, at, target, vector, j, tau, columns, m):
     return for_loop(*columns, [target], per_column)[0]
 
 
+def reflector(f, at, a, j, c, m):
+    """LAPACK's zlarfg on a[j:m, c]: the reflector H = I - tau v v^H with H^H a[j:m, c] =
+    (beta, 0, ...), beta real, stored as LAPACK does: beta at (j, c), v[j+1:m] below it
+    (v[j] = 1). Returns a and tau."""
+    zero = f.real_zero
+    j1 = arith.addi(j, index(1))
+    alpha = tensor.extract(a, at(j, c))
+    below = _sum(j1, index(m), zero, lambda i, s: arith.addf(s, f.abs2(tensor.extract(a, at(i, c)))))
+    norm = math.sqrt(arith.addf(f.abs2(alpha), below))
+    # A column already in shape (nothing below, alpha real) gets H = I, as in LAPACK.
+    done = arith.andi(arith.cmpf(arith.CmpFPredicate.OEQ, below, zero),
+                      arith.cmpf(arith.CmpFPredicate.OEQ, f.imag(alpha), zero))
+    beta = arith.select(done, f.real(alpha), arith.negf(math.copysign(norm, f.real(alpha))))
+    tau = arith.select(done, f.zero, f.div(f.sub(f.from_real(beta), alpha), f.from_real(beta)))
+    scale = arith.select(done, f.zero, f.div(f.one, f.sub(alpha, f.from_real(beta))))
+    a = for_loop(j1, index(m), [a], lambda i, a: [
+        tensor.insert(f.mul(tensor.extract(a, at(i, c)), scale), a, at(i, c))])[0]
+    return tensor.insert(f.from_real(beta), a, at(j, c)), tau
+
+
 def _householder(f, at, m, n, a, taus):
     """LAPACK's geqr2 on one matrix: for each column j < min(m, n), the reflector
-    (zlarfg) taking a[j:m, j] to (beta, 0, ...), beta real, stored as LAPACK does: beta
-    on the diagonal, v[j+1:m] below it (v[j] = 1), tau in taus[j]; H^H applied to the
-    columns on the right."""
-    zero = f.real_zero
+    taking a[j:m, j] to (beta, 0, ...) stored in the column, tau in taus[j]; H^H
+    applied to the columns on the right."""
 
     def column(j, a, taus):
-        j1 = arith.addi(j, index(1))
-        alpha = tensor.extract(a, at(j, j))
-        below = _sum(j1, index(m), zero, lambda i, s: arith.addf(s, f.abs2(tensor.extract(a, at(i, j)))))
-        norm = math.sqrt(arith.addf(f.abs2(alpha), below))
-        # A column already in shape (nothing below, alpha real) gets H = I, as in LAPACK.
-        done = arith.andi(arith.cmpf(arith.CmpFPredicate.OEQ, below, zero),
-                          arith.cmpf(arith.CmpFPredicate.OEQ, f.imag(alpha), zero))
-        beta = arith.select(done, f.real(alpha), arith.negf(math.copysign(norm, f.real(alpha))))
-        tau = arith.select(done, f.zero, f.div(f.sub(f.from_real(beta), alpha), f.from_real(beta)))
-        scale = arith.select(done, f.zero, f.div(f.one, f.sub(alpha, f.from_real(beta))))
-        a = for_loop(j1, index(m), [a], lambda i, a: [
-            tensor.insert(f.mul(tensor.extract(a, at(i, j)), scale), a, at(i, j))])[0]
-        a = tensor.insert(f.from_real(beta), a, at(j, j))
-        a = _reflect(f, at, a, lambda t, i: tensor.extract(t, at(i, j)), j, f.conj(tau), (j1, index(n)), m)
+        a, tau = reflector(f, at, a, j, j, m)
+        a = _reflect(f, at, a, lambda t, i: tensor.extract(t, at(i, j)), j, f.conj(tau),
+                     (arith.addi(j, index(1)), index(n)), m)
         return [a, tensor.insert(tau, taus, at(j))]
 
     return for_loop(index(0), index(min(m, n)), [a, taus], column)
 
 
+def householder_product(f, at, m, k, q_columns, vector, tau, q):
+    """H_0 H_1 ... H_{k-1} q for q [m, q_columns] holding the identity's columns on
+    entry (LAPACK's orgqr), where H_j = I - tau(j) v v^H, v = (1, vector(j, i) for i in
+    (j, m)) on rows [j, m). From the last reflector: H_j meets only rows and columns
+    from j on, the rest of q being the identity's still."""
+
+    def accumulate(step, q):
+        j = arith.subi(index(k - 1), step)
+        return [_reflect(f, at, q, lambda _, i: vector(j, i), j, tau(j), (j, index(q_columns)), m)]
+
+    return for_loop(index(0), index(k), [q], accumulate)[0]
+
+
 def _householder_qr(f, at, m, n, q_columns, a, taus, q):
     """QR of one m x n matrix a in place (R on and above its diagonal), q [m, q_columns]
     holding the identity's columns on entry and Q's on exit."""
-    k = min(m, n)
     a, taus = _householder(f, at, m, n, a, taus)
-
-    def accumulate(step, q):
-        """Q = H_0 H_1 ... H_{k-1} I, from the last reflector: H_j meets only rows and
-        columns from j on, the rest of Q being the identity's still."""
-        j = arith.subi(index(k - 1), step)
-        reflector = lambda _, i: tensor.extract(a, at(i, j))  # noqa: E731
-        return [_reflect(f, at, q, reflector, j, tensor.extract(taus, at(j)), (j, index(q_columns)), m)]
-
-    return [a, taus, for_loop(index(0), index(k), [q], accumulate)[0]]
+    return [a, taus, householder_product(f, at, m, min(m, n), q_columns, lambda j, i: tensor.extract(a, at(i, j)),
+                                         lambda j: tensor.extract(taus, at(j)), q)]
 
 
 def _lower_qr(node, x):

@@ -256,6 +256,27 @@ class QRResult(NamedTuple):
     R: object
 
 
+class EigResult(NamedTuple):
+    eigenvalues: object
+    eigenvectors: object
+
+
+def eig(a):
+    """(w, v): the eigenvalues and right eigenvectors (columns, unit norm) of general
+    square matrices [..., n, n], complex (complex64 for float32 input), unsorted."""
+    check_arraylike("jnp.linalg.eig", a)
+    (a,) = promote_dtypes_inexact(a)
+    w, v = lax_linalg.eig(a, compute_left_eigenvectors=False)
+    return EigResult(w, v)
+
+
+def eigvals(a):
+    """The eigenvalues of general square matrices [..., n, n], complex, unsorted."""
+    check_arraylike("jnp.linalg.eigvals", a)
+    (a,) = promote_dtypes_inexact(a)
+    return lax_linalg.eig(a, compute_left_eigenvectors=False, compute_right_eigenvectors=False)[0]
+
+
 def eigh(a, UPLO=None, symmetrize_input=True):
     """Eigenvalues (ascending) and eigenvectors (columns) of Hermitian matrices [..., n, n]."""
     check_arraylike("jnp.linalg.eigh", a)

@@ -119,12 +119,7 @@ def _lu_solve_2d(lu, pivots, b, trans):
     permutation, then two triangular solves (transposed ones, then the inverse
     permutation, for trans 1 and 2)."""
     n = lu.shape[0]
-
-    def swap(i, permutation):
-        j = pivots[i]
-        return permutation.at[i].set(permutation[j]).at[j].set(permutation[i])
-
-    permutation = lax.fori_loop(0, pivots.shape[0], swap, jnp.arange(n, dtype=np.int32))
+    permutation = lax_linalg.lu_pivots_to_permutation(pivots, n)
     x = b.reshape(n, -1)
     if trans == 0:
         x = _lu_solve(lu, permutation, x)
@@ -446,49 +441,200 @@ def eigh_tridiagonal(d, e, *, eigvals_only=False, select="a", select_range=None,
 
 def hessenberg(a, *, calc_q=False, overwrite_a=False, check_finite=True):
     """h (and q if `calc_q`) with a = q h q^H, h upper Hessenberg and q unitary, for
-    matrices [..., n, n]: LAPACK's (gehrd's) Householder reflections, so that h and q
-    agree with JAX's (LAPACK's) to rounding; complex subdiagonals come out real."""
+    matrices [..., n, n]: lax.linalg.hessenberg's reflectors (LAPACK's gehrd), q their
+    product, so that h and q agree with JAX's to rounding."""
     a = jnp.asarray(a)
-    if a.ndim < 2:
-        raise TypeError(with_source(f"Input 0 to hessenberg must have rank at least 2, but got shape={a.shape}"))
-    if a.shape[-1] != a.shape[-2]:
-        raise ValueError(with_source(f"Argument to Hessenberg reduction must have shape [..., n, n], got shape "
-                                     f"{a.shape}"))
-    if not jnp.issubdtype(a.dtype, np.inexact):
-        raise TypeError(with_source(f"hessenberg does not accept dtype {a.dtype} at position 0. Accepted dtypes at "
-                                    f"position 0 are subtypes of floating, complexfloating."))
-    h, q = jnp.vectorize(_hessenberg_2d, signature="(n,n)->(n,n),(n,n)")(a)
-    return (h, q) if calc_q else h
+    n = np.shape(a)[-1]
+    if n == 0:
+        return (jnp.zeros_like(a), jnp.zeros_like(a)) if calc_q else jnp.zeros_like(a)
+    a_out, taus = lax_linalg.hessenberg(a)
+    h = jnp.triu(a_out, -1)
+    if not calc_q:
+        return h
+    q = lax_linalg.householder_product(a_out[..., 1:, :-1], taus)
+    batch = a_out.shape[:-2]
+    q = jnp.block([[jnp.ones(batch + (1, 1), dtype=a_out.dtype), jnp.zeros(batch + (1, n - 1), dtype=a_out.dtype)],
+                   [jnp.zeros(batch + (n - 1, 1), dtype=a_out.dtype), q]])
+    return h, q
 
 
-def _householder(x):
-    """LAPACK's larfg of x = (alpha, rest): (v, tau, beta) with v[0] = 1 and
-    (I - tau v v^H)^H x = (beta, 0, ...), beta real; tau = 0 (the identity) where x is
-    already so (rest 0 and alpha real)."""
-    alpha, rest = x[0], x[1:]
-    real = jnp.real(alpha)
-    norm = jnp.sqrt(jnp.real(alpha * jnp.conj(alpha)) + jnp.sum(jnp.real(rest * jnp.conj(rest))))
-    beta = jnp.where(real >= 0, -norm, norm)  # Fortran's -SIGN(norm, real): a zero real part counts as positive
-    trivial = (jnp.sum(jnp.abs(rest)) == 0) & (jnp.imag(alpha) == 0)
-    beta = jnp.where(trivial, real, beta)
-    safe_beta = jnp.where(trivial, 1, beta)
-    tau = jnp.where(trivial, 0, (beta - alpha) / safe_beta)
-    scale = jnp.where(trivial, 0, 1 / jnp.where(trivial, 1, alpha - beta))
-    return jnp.concatenate([jnp.ones(1, x.dtype), rest * scale]), tau.astype(x.dtype), beta.astype(x.dtype)
+def schur(a, output="real"):
+    """(t, z) with a = z t z^H (lax.linalg.schur): t upper triangular for output
+    'complex' (real matrices made complex first), quasi-triangular for a real matrix and
+    output 'real'."""
+    if output not in ("real", "complex"):
+        raise ValueError(with_source(f"Expected 'output' to be either 'real' or 'complex', got output={output!r}."))
+    a = jnp.asarray(a)
+    if output == "complex":
+        a = a.astype(jnp.result_type(a.dtype, np.complex64))
+    return lax_linalg.schur(a)
 
 
-def _hessenberg_2d(a):
-    """gehd2: for each column j, the reflection H of rows j + 1.. that zeroes a's
-    entries below the subdiagonal, a := H^H a H, q := q H."""
-    n = a.shape[-1]
-    q = jnp.eye(n, dtype=a.dtype)
-    for j in range(n - 1):
-        v, tau, beta = _householder(a[j + 1:, j])
-        a = a.at[:, j + 1:].add(-jnp.outer(jnp.matmul(a[:, j + 1:], v), tau * jnp.conj(v)))
-        a = a.at[j + 1:, j + 1:].add(-jnp.outer(jnp.conj(tau) * v, jnp.matmul(jnp.conj(v), a[j + 1:, j + 1:])))
-        a = a.at[j + 1:, j].set(jnp.zeros(n - j - 1, a.dtype).at[0].set(beta))
-        q = q.at[:, j + 1:].add(-jnp.outer(jnp.matmul(q[:, j + 1:], v), tau * jnp.conj(v)))
-    return a, q
+def rsf2csf(T, Z, check_finite=True):  # noqa: N803 (SciPy's names)
+    """The complex Schur form (t, z) from a real one (JAX's): each 2x2 block on the
+    diagonal, from the last, split by the rotation that its first eigenvalue gives."""
+    T, Z = jnp.asarray(T), jnp.asarray(Z)  # noqa: N806
+    if T.ndim < 2 or T.shape[-1] != T.shape[-2]:
+        raise ValueError(with_source("Input 'T' must be square."))
+    if Z.ndim < 2 or Z.shape[-1] != Z.shape[-2]:
+        raise ValueError(with_source("Input 'Z' must be square."))
+    if T.shape[-1] != Z.shape[-1]:
+        raise ValueError(with_source(f"Input array shapes must match: Z: {Z.shape} vs. T: {T.shape}"))
+    return jnp.vectorize(_rsf2csf_2d, signature="(n,n),(n,n)->(n,n),(n,n)")(T, Z)
+
+
+def _rsf2csf_2d(T, Z):  # noqa: N803
+    dtype = jnp.result_type(T.dtype, Z.dtype, np.complex64)
+    T, Z = T.astype(dtype), Z.astype(dtype)  # noqa: N806
+    eps = jnp.finfo(T.dtype).eps
+    n = T.shape[0]
+    if n == 1:
+        return T, Z
+
+    def update(m, T, Z):  # noqa: N803
+        mu = jnp.linalg.eigvals(lax.dynamic_slice(T, (m - 1, m - 1), (2, 2))) - T[m, m]
+        r = jnp.linalg.norm(jnp.array([mu[0], T[m, m - 1]])).astype(T.dtype)
+        c, s = mu[0] / r, T[m, m - 1] / r
+        G = jnp.array([[c.conj(), s], [-s, c]], dtype=T.dtype)  # noqa: N806
+        rows = lax.dynamic_slice_in_dim(T, m - 1, 2, axis=0)
+        col_mask = jnp.arange(n) >= m - 1
+        T = lax.dynamic_update_slice_in_dim(T, jnp.where(col_mask, G @ jnp.where(col_mask, rows, 0), rows), m - 1,  # noqa: N806
+                                            axis=0)
+        cols = lax.dynamic_slice_in_dim(T, m - 1, 2, axis=1)
+        row_mask = jnp.arange(n)[:, None] < m + 1
+        T = lax.dynamic_update_slice_in_dim(T, jnp.where(row_mask, jnp.where(row_mask, cols, 0) @ G.conj().T, cols),  # noqa: N806
+                                            m - 1, axis=1)
+        Z = lax.dynamic_update_slice_in_dim(Z, lax.dynamic_slice_in_dim(Z, m - 1, 2, axis=1) @ G.conj().T, m - 1,  # noqa: N806
+                                            axis=1)
+        return T, Z
+
+    def step(i, TZ):  # noqa: N803
+        m = n - i
+        T, Z = TZ  # noqa: N806
+        T, Z = lax.cond(jnp.abs(T[m, m - 1]) > eps * (jnp.abs(T[m - 1, m - 1]) + jnp.abs(T[m, m])), update,  # noqa: N806
+                        lambda m, T, Z: (T, Z), m, T, Z)
+        return T.at[m, m - 1].set(0.0), Z
+
+    return lax.fori_loop(1, n, step, (T, Z))
+
+
+def sqrtm(A, blocksize=1):  # noqa: N803
+    """The principal square root of a square matrix, complex: from the complex Schur
+    form a = z t z^H, z sqrt(t) z^H with sqrt(t) upper triangular (Björck and
+    Hammarling's recurrence, as JAX's)."""
+    if blocksize > 1:
+        raise NotImplementedError(with_source("Blocked version is not implemented yet."))
+    T, Z = schur(A, output="complex")  # noqa: N806
+    return jnp.matmul(jnp.matmul(Z, _sqrtm_triu(T)), jnp.conj(Z.T))
+
+
+def _sqrtm_triu(T):  # noqa: N803
+    """The upper triangular square root u of upper triangular t: u_ii = sqrt(t_ii), then
+    column by column, u_ij = (t_ij - sum_k u_ik u_kj) / (u_ii + u_jj) (0 where t_ij
+    equals the sum)."""
+    diag = jnp.sqrt(jnp.diag(T))
+    n = diag.size
+
+    def element(l, data):  # noqa: E741
+        j, U = data  # noqa: N806
+        i = j - 1 - l
+        s = lax.fori_loop(i + 1, j, lambda k, total: total + U[i, k] * U[k, j], jnp.zeros((), T.dtype))
+        return j, U.at[i, j].set(jnp.where(T[i, j] == s, 0.0, (T[i, j] - s) / (diag[i] + diag[j])))
+
+    return lax.fori_loop(0, n, lambda j, U: lax.fori_loop(0, j, element, (j, U))[1], jnp.diag(diag))
+
+
+def funm(A, func, disp=True):  # noqa: N803
+    """func of a square matrix: func on the diagonal of its complex Schur form t, the
+    rest of f(t) by Parlett's recurrence (Golub and Van Loan's algorithm 11.1.1), back
+    through the Schur vectors; with disp=False also JAX's error estimate."""
+    A = jnp.asarray(A)  # noqa: N806
+    if A.ndim != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError(with_source("expected square array_like input"))
+    T, Z = rsf2csf(*schur(A))  # noqa: N806
+    F = jnp.diag(func(jnp.diag(T))).astype(T.dtype)  # noqa: N806
+    F, minden = _parlett(F, T)  # noqa: N806
+    F = Z @ F @ Z.conj().T  # noqa: N806
+    if disp:
+        return F
+    tol = jnp.finfo(F.dtype).eps
+    minden = jnp.where(minden == 0.0, tol, minden)
+    err = jnp.where(jnp.any(jnp.isinf(F)), np.inf,
+                    jnp.minimum(1, jnp.maximum(tol, (tol / minden) * jnp.linalg.norm(jnp.triu(T, 1), 1))))
+    return F, err
+
+
+def _parlett(F, T):  # noqa: N803
+    """Algorithm 11.1.1 of Golub and Van Loan: f(t)'s superdiagonals one after another from
+    its diagonal F; with the least |t_jj - t_ii| met."""
+    n = T.shape[0]
+
+    def element(i, state):
+        p, F, minden = state  # noqa: N806
+        j = i + p
+        s = T[i - 1, j - 1] * (F[j - 1, j - 1] - F[i - 1, i - 1])
+        inside = (jnp.arange(n) >= i) & (jnp.arange(n) < j - 1)
+        s = s + (jnp.where(inside, T[i - 1], 0) @ jnp.where(inside, F[:, j - 1], 0)
+                 - jnp.where(inside, F[i - 1], 0) @ jnp.where(inside, T[:, j - 1], 0))
+        den = T[j - 1, j - 1] - T[i - 1, i - 1]
+        s = jnp.where(den != 0, s / den, s)
+        return p, F.at[i - 1, j - 1].set(s), jnp.minimum(minden, jnp.abs(den))
+
+    def diagonal(p, state):
+        _, F, minden = lax.fori_loop(1, n - p + 1, element, (p, *state))  # noqa: N806
+        return F, minden
+
+    return lax.fori_loop(1, n, diagonal, (F, jnp.abs(T[0, 0])))
+
+
+def solve_sylvester(A, B, C, *, method="schur", tol=1e-8):  # noqa: N803
+    """X with A X + X B = C: Bartels-Stewart on the complex Schur forms of A and B^H
+    (method 'schur') or through the eigendecompositions ('eigen'), as JAX's; NaNs where
+    an eigenvalue of A plus one of B is within `tol` of zero."""
+    A, B, C = promote_dtypes_inexact(jnp.asarray(A), jnp.asarray(B), jnp.asarray(C))  # noqa: N806
+    m, n = C.shape[-2:]
+    if A.shape[-2:] != (m, m) or B.shape[-2:] != (n, n):
+        raise ValueError(with_source(f"Incompatible shapes for Sylvester equation:\nA: {A.shape}\nB: {B.shape}\n"
+                                     f"C: {C.shape}"))
+    return jnp.vectorize(partial(_solve_sylvester_2d, method=method, tol=tol),
+                         signature="(m,m),(n,n),(m,n)->(m,n)")(A, B, C)
+
+
+def _solve_sylvester_2d(A, B, C, *, method, tol):  # noqa: N803
+    m, n = C.shape[-2:]
+    if method == "schur":
+        R, U = schur(A, output="complex")  # noqa: N806
+        S, V = schur(B.conj().T, output="complex")  # noqa: N806
+        Y = _solve_sylvester_triangular(R, S.conj().T, U.conj().T @ C.astype(R.dtype) @ V)  # noqa: N806
+        X = U @ Y @ V.conj().T  # noqa: N806
+    elif method == "eigen":
+        RA, UA = jnp.linalg.eig(A)  # noqa: N806
+        RB, UB = jnp.linalg.eig(B)  # noqa: N806
+        Y = solve(UA, C.astype(RA.dtype) @ UB) / (RA[:, None] + RB[None, :])  # noqa: N806
+        X = UA[:m, :m] @ Y[:m, :n] @ inv(UB)[:n, :n]  # noqa: N806
+    else:
+        raise ValueError(with_source(f"Unrecognized method {method}. The two valid methods are either \"schur\" or "
+                                     f"\"eigen\"."))
+    if not jnp.issubdtype(C.dtype, np.complexfloating):
+        X = X.real  # noqa: N806
+    singular = jnp.any(jnp.abs(jnp.linalg.eigvals(A)[:, None] + jnp.linalg.eigvals(B)[None, :]) < tol)
+    return lax.cond(singular, lambda: jnp.zeros_like(X) * np.nan, lambda: X)
+
+
+def _solve_sylvester_triangular(R, S, F):  # noqa: N803
+    """Y with R Y + Y S^T = F for upper triangular R and S, element by element from the
+    bottom right (a scan, as JAX's)."""
+    m, n = F.shape
+
+    def element(y, k):
+        i, j = k // n, k % n
+        Y = y.reshape((m, n))  # noqa: N806
+        rhs = F[i, j] - (jnp.sum(jnp.where(jnp.arange(m) > i, R[i, :] * Y[:, j], 0.0))
+                         + jnp.sum(jnp.where(jnp.arange(n) > j, Y[i, :] * S[:, j], 0.0)))
+        return y.at[i * n + j].set(rhs / (R[i, i] + S[j, j])), None
+
+    y, _ = lax.scan(element, jnp.zeros((m * n,), dtype=F.dtype), jnp.arange(m * n - 1, -1, -1))
+    return y.reshape((m, n))
 
 
 def polar(a, side="right", *, method="qdwh", eps=None, max_iterations=None):

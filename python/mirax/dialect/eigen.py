@@ -1,0 +1,1000 @@
+"""General (non-Hermitian) eigenproblems: hessenberg, householder_product, schur, eig.
+
+Each matrix of a batch [..., n, n] is factored in scalar scf loops over tensors, as
+orthogonal.py's factorizations (tensor.extract / tensor.insert, in place), with
+LAPACK's algorithms but without calling it:
+
+- hessenberg is gehd2: for each column j, the reflector (zlarfg) that zeroes the
+  column below its subdiagonal, applied from both sides; the result packs the
+  Hessenberg matrix with the reflectors below it, and their taus, as LAPACK's (and
+  jax.lax.linalg.hessenberg's) do. householder_product is orgqr, the product of such
+  reflectors.
+- schur is LAPACK's lahqr on the Hessenberg matrix, deflating where a subdiagonal
+  element falls below rounding relative to its neighbours, the sweeps' rotations or
+  reflectors accumulated into the Schur vectors z (from the Hessenberg reduction's
+  Q): a = z t z^H. For complex matrices (zlahqr), implicitly shifted QR sweeps of
+  plane rotations with single shifts (Wilkinson's; an exceptional one every tenth
+  sweep without deflation), t upper triangular. For real ones (dlahqr), Francis's
+  double-shift sweeps of 3x3 reflectors, t quasi-triangular: 2x2 blocks for complex
+  conjugate pairs, standardized as dlanv2 does ([[a, b], [c, a]], b c < 0).
+- eig takes the eigenvalues from the Schur form (a +- i sqrt(|b c|) for a real 2x2
+  block: exact conjugate pairs, exactly real eigenvalues elsewhere) and the
+  eigenvectors by back substitution on the complex Schur form (a real one made
+  complex by rotating each 2x2 block to triangular, as scipy's rsf2csf): the right
+  ones from t, the left ones from t^H (upper triangular after reversing the order of
+  rows and columns), times z (ztrevc); each normalized as zgeev does (unit 2-norm,
+  its first component of largest magnitude real and positive).
+
+A matrix with NaNs or infinities, or whose QR sweeps do not converge, gives NaNs
+(JAX's result where LAPACK reports failure). The JVP rule of eig is JAX's
+(eig_jvp_rule); vmap's batch dimension becomes one more leading batch dimension.
+"""
+import numpy as np
+
+from mirax.mlir import arith, complex_d, math, tensor
+
+from . import ops, rules
+from .base import MiraxOp, bool_
+from .batching import batch_leading
+from .composites import adjoint, diagonal, eye_like, matmul, rows_permuted, triangular_solve
+from .linear_algebra import LuOp, check_matrices, check_square
+from .lowering import constant, empty, for_loop, index, indexed, scalar_type
+from .ops import build
+from .orthogonal import (_Field, _for_each_matrix, _identity, _poison, _poisoned, _reflect, _sum, _transposed,
+                         householder_product, real_dtype, reflector)
+from .scalar import complex_sqrt, while_loop
+from .types import ShapedType, is_complex
+from .values import full, type_of
+
+COMPLEX = {np.dtype(np.float32): np.dtype(np.complex64), np.dtype(np.float64): np.dtype(np.complex128),
+           np.dtype(np.complex64): np.dtype(np.complex64), np.dtype(np.complex128): np.dtype(np.complex128)}
+
+
+class HessenbergOp(MiraxOp, name="hessenberg", operands=("a",), results=2):
+    """(a', taus): a' holds the upper Hessenberg matrix h with a = q h q^H on and above
+    its subdiagonal, the reflectors whose product is q below it; taus [..., n - 1]."""
+
+    @staticmethod
+    def infer(a):
+        check_matrices(a)
+        check_square(a)
+        *batch, n = a.shape[:-1]
+        return a, ShapedType((*batch, max(n - 1, 0)), a.dtype)
+
+
+class HouseholderProductOp(MiraxOp, name="householder_product", operands=("a", "taus")):
+    """The first n columns of H_0 ... H_{k-1} for a [..., m, n] holding the reflectors'
+    vectors below its diagonal (v_j[j] = 1 implied) and taus [..., k], k <= n <= m."""
+
+    @staticmethod
+    def infer(a, taus):
+        check_matrices(a)
+        *batch, m, n = a.shape
+        if taus.dtype != a.dtype or tuple(taus.shape[:-1]) != tuple(batch) or not taus.shape[-1] <= n <= m:
+            raise TypeError(f"requires a [..., m, n] with m >= n and taus [..., k] of its dtype, k <= n; got "
+                            f"{list(a.shape)} {a.dtype.name} and {list(taus.shape)} {taus.dtype.name}")
+        return a
+
+
+class SchurOp(MiraxOp, name="schur", operands=("a",), params={"compute_schur_vectors": bool_}, results=2):
+    """(t, z) with a = z t z^H, z unitary, t upper triangular for complex a and
+    quasi-triangular for real a (the real Schur form: 2x2 blocks [[a, b], [c, a]],
+    b c < 0, for complex conjugate eigenvalues); z is empty ([..., n, 0]) without
+    compute_schur_vectors."""
+
+    @staticmethod
+    def infer(a, compute_schur_vectors):
+        check_matrices(a)
+        check_square(a)
+        return a, a if compute_schur_vectors else ShapedType((*a.shape[:-1], 0), a.dtype)
+
+
+class EigOp(MiraxOp, name="eig", operands=("a",), params={
+        "compute_left_eigenvectors": bool_, "compute_right_eigenvectors": bool_, "enable_eigvec_derivs": bool_},
+        results=3):
+    """(w, vl, vr): the eigenvalues w [..., n] and the left and right eigenvectors (the
+    columns of vl, vr [..., n, n]; [..., n, 0] where not computed), complex. The
+    eigenvectors' JVP refuses unless `enable_eigvec_derivs` (as JAX's)."""
+
+    @staticmethod
+    def infer(a, compute_left_eigenvectors, compute_right_eigenvectors, enable_eigvec_derivs):
+        check_matrices(a)
+        check_square(a)
+        dtype = COMPLEX[a.dtype]
+        vectors = [ShapedType(a.shape if wanted else (*a.shape[:-1], 0), dtype)
+                   for wanted in (compute_left_eigenvectors, compute_right_eigenvectors)]
+        return ShapedType(a.shape[:-1], dtype), *vectors
+
+
+# ----------------------------------------------------------------------------- lowering: scalar loops
+
+
+def _hessenberg(f, at, n, a, taus):
+    """gehd2 on one matrix: for each column j < n - 1, the reflector H of a[j + 1:n, j]
+    (stored below the subdiagonal, tau in taus[j]), then a := H^H a H."""
+
+    def column(j, a, taus):
+        j1 = arith.addi(j, index(1))
+        a, tau = reflector(f, at, a, j1, j, n)
+        vector = lambda t, i: tensor.extract(t, at(i, j))  # noqa: E731
+        # a H: the rows of a, read as the columns of a^T, reflected by conj(v).
+        a = _reflect(f, _transposed(at), a, lambda t, i: f.conj(vector(t, i)), j1, tau, (index(0), index(n)), n)
+        a = _reflect(f, at, a, vector, j1, f.conj(tau), (j1, index(n)), n)
+        return [a, tensor.insert(tau, taus, at(j))]
+
+    return for_loop(index(0), index(max(n - 1, 0)), [a, taus], column)
+
+
+def _hessenberg_q(f, at, n, a, taus, q):
+    """q (the identity on entry) times the reflectors of _hessenberg's a and taus: they
+    act on rows and columns from 1 on."""
+    shifted = lambda i, *j: at(arith.addi(i, index(1)), arith.addi(j[0], index(1))) if j else at(i)  # noqa: E731
+    return householder_product(f, shifted, n - 1, n - 1, n - 1,
+                               lambda j, i: tensor.extract(a, at(arith.addi(i, index(1)), j)),
+                               lambda j: tensor.extract(taus, at(j)), q)
+
+
+def _clear_below_subdiagonal(f, at, n, a):
+    def row(i, a):
+        return for_loop(index(0), arith.subi(i, index(1)), [a], lambda j, a: [tensor.insert(f.zero, a, at(i, j))])
+
+    return for_loop(index(2), index(max(n, 2)), [a], row)[0]
+
+
+def _rotation(f, x, y):
+    """zlartg: (c, s, r), c real, with [[c, s], [-conj(s), c]] (x, y) = (r, 0)."""
+    real = f.real_dtype
+    zero, one = f.real_zero, constant(real, 1)
+    x_size, y_size = f.abs(x), f.abs(y)
+    size = complex_d.abs(complex_d.create_(x.type, x_size, y_size))  # hypot, without overflow
+    none = arith.cmpf(arith.CmpFPredicate.OEQ, size, zero)
+    x_zero = arith.cmpf(arith.CmpFPredicate.OEQ, x_size, zero)
+    phase = arith.select(x_zero, f.one, f.div(x, f.from_real(arith.select(x_zero, one, x_size))))
+    safe = arith.select(none, one, size)
+    c = arith.select(none, one, arith.divf(x_size, safe))
+    s = f.div(f.mul(phase, f.conj(y)), f.from_real(safe))
+    return c, s, f.mul(phase, f.from_real(size))
+
+
+def _rotate_rows(f, at, t, k, g, columns):
+    """Rows k, k + 1 of t, over `columns`, times the 2x2 g = (g11, g12, g21, g22) from
+    the left."""
+    g11, g12, g21, g22 = g
+    k1 = arith.addi(k, index(1))
+
+    def column(j, t):
+        x, y = tensor.extract(t, at(k, j)), tensor.extract(t, at(k1, j))
+        t = tensor.insert(f.add(f.mul(g11, x), f.mul(g12, y)), t, at(k, j))
+        return [tensor.insert(f.add(f.mul(g21, x), f.mul(g22, y)), t, at(k1, j))]
+
+    return for_loop(*columns, [t], column)[0]
+
+
+def _rotate_columns(f, at, t, k, g, rows):
+    """Columns k, k + 1 of t, over `rows`, times g^H from the right."""
+    g11, g12, g21, g22 = (f.conj(x) for x in g)
+    k1 = arith.addi(k, index(1))
+
+    def row(i, t):
+        x, y = tensor.extract(t, at(i, k)), tensor.extract(t, at(i, k1))
+        t = tensor.insert(f.add(f.mul(x, g11), f.mul(y, g12)), t, at(i, k))
+        return [tensor.insert(f.add(f.mul(x, g21), f.mul(y, g22)), t, at(i, k1))]
+
+    return for_loop(*rows, [t], row)[0]
+
+
+def _wilkinson_shift(f, h, at, hi, its):
+    """The eigenvalue of h's trailing 2x2 block [hi - 1, hi] nearer to h[hi, hi]; every
+    tenth sweep without deflation, an exceptional shift off the real axis instead (so
+    that real matrices leave the real axis)."""
+    real = f.real_dtype
+    lo = arith.subi(hi, index(1))
+    a, b = tensor.extract(h, at(lo, lo)), tensor.extract(h, at(lo, hi))
+    c, d = tensor.extract(h, at(hi, lo)), tensor.extract(h, at(hi, hi))
+    half = f.from_real(constant(real, 0.5))
+    x, bc = f.mul(half, f.sub(a, d)), f.mul(b, c)
+    root = complex_sqrt(f.dtype, f.add(f.mul(x, x), bc))
+    plus, minus = f.add(x, root), f.sub(x, root)
+    denominator = arith.select(arith.cmpf(arith.CmpFPredicate.OGE, f.abs(plus), f.abs(minus)), plus, minus)
+    singular = arith.cmpf(arith.CmpFPredicate.OEQ, f.abs(denominator), f.real_zero)
+    shift = arith.select(singular, d, f.sub(d, f.div(bc, arith.select(singular, f.one, denominator))))
+    size = arith.mulf(constant(real, 0.75), f.magnitude(c))
+    exceptional = complex_d.create_(d.type, arith.addf(f.real(d), size), arith.addf(f.imag(d), size))
+    tenth = arith.andi(arith.cmpi(arith.CmpIPredicate.eq, arith.remui(its, index(10)), index(0)),
+                       arith.cmpi(arith.CmpIPredicate.ugt, its, index(0)))
+    return arith.select(tenth, exceptional, shift)
+
+
+def _schur(f, at, n, h, z, want_t, want_z):
+    """zlahqr on the upper Hessenberg h (zero below its subdiagonal): QR sweeps on the
+    active block [l, hi] until hi reaches 0, rotating the whole rows and columns of h
+    (want_t: its upper triangle becomes t) and of z (want_z) or just the block's (the
+    eigenvalues alone). Returns h, z and whether the sweeps converged (within LAPACK's
+    30 per eigenvalue)."""
+    real = f.real_dtype
+    eps, tiny = constant(real, np.finfo(real).eps), constant(real, np.finfo(real).tiny)
+    max_sweeps = index(30 * max(10, n))
+    one = index(1)
+
+    def negligible(h, k):
+        """Whether h[k, k - 1] is below rounding relative to its diagonal neighbours."""
+        k0 = arith.subi(k, one)
+        beside = arith.addf(f.magnitude(tensor.extract(h, at(k0, k0))), f.magnitude(tensor.extract(h, at(k, k))))
+        return arith.cmpf(arith.CmpFPredicate.OLE, f.magnitude(tensor.extract(h, at(k, k0))),
+                          arith.maximumf(tiny, arith.mulf(eps, beside)))
+
+    def step(hi, its, count, h, z):
+        l = for_loop(one, arith.addi(hi, one), [index(0)],  # noqa: E741
+                     lambda k, l: [arith.select(negligible(h, k), k, l)])[0]
+        split = arith.maxui(l, one)  # h[l, l - 1] set to zero where l > 0
+        at_split = at(split, arith.subi(split, one))
+        h = tensor.insert(arith.select(arith.cmpi(arith.CmpIPredicate.ugt, l, index(0)), f.zero,
+                                       tensor.extract(h, at_split)), h, at_split)
+        deflate = arith.cmpi(arith.CmpIPredicate.eq, l, hi)
+        shift = _wilkinson_shift(f, h, at, hi, its)
+        end = arith.addi(hi, one)
+
+        def chase(k, h, z):
+            """The rotation of rows and columns k, k + 1 that starts the sweep (k = l) or
+            moves the bulge h[k + 1, k - 1] down."""
+            first = arith.cmpi(arith.CmpIPredicate.eq, k, l)
+            k1 = arith.addi(k, one)
+            column = arith.select(first, k, arith.subi(k, one))
+            x, y = tensor.extract(h, at(k, column)), tensor.extract(h, at(k1, column))
+            c, s, r = _rotation(f, arith.select(first, f.sub(x, shift), x), y)
+            g = (f.from_real(c), s, f.neg(f.conj(s)), f.from_real(c))
+            h = tensor.insert(arith.select(first, x, r), h, at(k, column))
+            h = tensor.insert(arith.select(first, y, f.zero), h, at(k1, column))
+            h = _rotate_rows(f, at, h, k, g, (k, index(n) if want_t else end))
+            h = _rotate_columns(f, at, h, k, g, (index(0) if want_t else l, arith.minui(arith.addi(k, index(3)), end)))
+            if want_z:
+                z = _rotate_columns(f, at, z, k, g, (index(0), index(n)))
+            return [h, z]
+
+        h, z = for_loop(l, arith.select(deflate, l, hi), [h, z], chase)
+        return [arith.select(deflate, arith.subi(hi, one), hi), arith.select(deflate, index(0), arith.addi(its, one)),
+                arith.addi(count, one), h, z]
+
+    def unconverged(hi, its, count, h, z):
+        return arith.andi(arith.cmpi(arith.CmpIPredicate.ugt, hi, index(0)),
+                          arith.cmpi(arith.CmpIPredicate.ult, count, max_sweeps))
+
+    hi, _, _, h, z = while_loop([index(max(n - 1, 0)), index(0), index(0), h, z], unconverged, step)
+    return h, z, arith.cmpi(arith.CmpIPredicate.eq, hi, index(0))
+
+
+class _R:
+    """A real scalar (an MLIR float value) with Python's operators, for the real Schur
+    form's scalar code (LAPACK's dlahqr and dlanv2 read as they are written); Python
+    numbers become constants of its type; comparisons give i1 values."""
+
+    __slots__ = ("v",)
+
+    def __init__(self, v):
+        self.v = v
+
+    def _of(self, x):
+        if isinstance(x, _R):
+            return x.v
+        return constant(self.dtype, x)
+
+    @property
+    def dtype(self):
+        return np.dtype(np.float64 if str(self.v.type) == "f64" else np.float32)
+
+    def __add__(self, x):
+        return _R(arith.addf(self.v, self._of(x)))
+
+    def __radd__(self, x):
+        return _R(arith.addf(self._of(x), self.v))
+
+    def __sub__(self, x):
+        return _R(arith.subf(self.v, self._of(x)))
+
+    def __rsub__(self, x):
+        return _R(arith.subf(self._of(x), self.v))
+
+    def __mul__(self, x):
+        return _R(arith.mulf(self.v, self._of(x)))
+
+    def __rmul__(self, x):
+        return _R(arith.mulf(self._of(x), self.v))
+
+    def __truediv__(self, x):
+        return _R(arith.divf(self.v, self._of(x)))
+
+    def __rtruediv__(self, x):
+        return _R(arith.divf(self._of(x), self.v))
+
+    def __neg__(self):
+        return _R(arith.negf(self.v))
+
+    def __abs__(self):
+        return _R(math.absf(self.v))
+
+    def _cmp(self, predicate, x):
+        return arith.cmpf(predicate, self.v, self._of(x))
+
+    def __lt__(self, x):
+        return self._cmp(arith.CmpFPredicate.OLT, x)
+
+    def __le__(self, x):
+        return self._cmp(arith.CmpFPredicate.OLE, x)
+
+    def __gt__(self, x):
+        return self._cmp(arith.CmpFPredicate.OGT, x)
+
+    def __ge__(self, x):
+        return self._cmp(arith.CmpFPredicate.OGE, x)
+
+    def eq(self, x):
+        return self._cmp(arith.CmpFPredicate.OEQ, x)
+
+    def ne(self, x):
+        return self._cmp(arith.CmpFPredicate.UNE, x)
+
+
+def _where(condition, x, y):
+    return _R(arith.select(condition, x.v if isinstance(x, _R) else y._of(x), y.v if isinstance(y, _R) else x._of(y)))
+
+
+def _sqrt(x):
+    return _R(math.sqrt(x.v))
+
+
+def _max(x, y):
+    return _R(arith.maximumf(x.v, x._of(y)))
+
+
+def _min(x, y):
+    return _R(arith.minimumf(x.v, x._of(y)))
+
+
+def _sign(x, y):
+    """Fortran's SIGN(x, y): |x| with y's sign (+ for y = 0)."""
+    return _where(y >= 0, abs(x), -abs(x))
+
+
+def _hypot(x, y):
+    big, small = _max(abs(x), abs(y)), _min(abs(x), abs(y))
+    ratio = small / _where(big.eq(0), 1.0, big)
+    return big * _sqrt(1 + ratio * ratio)
+
+
+def _and(*conditions):
+    result = conditions[0]
+    for c in conditions[1:]:
+        result = arith.andi(result, c)
+    return result
+
+
+def _not(condition):
+    return arith.xori(condition, constant(np.bool_, True))
+
+
+def _standardized(a, b, c, d):
+    """dlanv2: the rotation (cs, sn) that makes the real 2x2 block [[a, b], [c, d]]
+    upper triangular (real eigenvalues) or of equal diagonal with b c < 0 (complex
+    ones), and the new block."""
+    eps = np.finfo(a.dtype).eps
+    one, zero = a * 0 + 1, a * 0
+    c_zero, b_zero = c.eq(0), b.eq(0)
+    standard = _and((a - d).eq(0), (_sign(one, b)).ne(_sign(one, c)))
+    temp = a - d
+    p = 0.5 * temp
+    bcmax, bcmis = _max(abs(b), abs(c)), _min(abs(b), abs(c)) * _sign(one, b) * _sign(one, c)
+    scale = _max(abs(p), bcmax)
+    scale = _where(scale.eq(0), one, scale)
+    z = p / scale * p + bcmax / scale * bcmis
+    # real eigenvalues: triangular at once
+    real_eigenvalues = z >= 4 * eps
+    z_r = p + _sign(_sqrt(scale) * _sqrt(_max(z, 0)), p)
+    z_r = _where(z_r.eq(0), one, z_r)
+    tau_r = _hypot(c, z_r)
+    real_form = (d + z_r, b - c, zero, d - bcmax / z_r * bcmis, z_r / tau_r, c / tau_r)
+    # otherwise equal diagonal elements
+    sigma = b + c
+    tau = _hypot(sigma, temp)
+    tau = _where(tau.eq(0), one, tau)
+    cs = _sqrt(0.5 * (1 + abs(sigma) / tau))
+    sn = -(p / (tau * cs)) * _sign(one, sigma)
+    aa, bb, cc, dd = a * cs + b * sn, -a * sn + b * cs, c * cs + d * sn, -c * sn + d * cs
+    a2, b2, c2, d2 = aa * cs + cc * sn, bb * cs + dd * sn, -aa * sn + cc * cs, -bb * sn + dd * cs
+    mean = 0.5 * (a2 + d2)
+    # ... then triangular after all where b and c have one sign (real eigenvalues)
+    same_sign = _and(c2.ne(0), b2.ne(0), (_sign(one, b2)).eq(_sign(one, c2)))
+    sab, sac = _sqrt(abs(b2)), _sqrt(abs(c2))
+    p2 = _sign(sab * sac, c2)
+    tau2 = 1 / _sqrt(_where((b2 + c2).eq(0), one, abs(b2 + c2)))
+    cs1, sn1 = sab * tau2, sac * tau2
+    triangular = (mean + p2, b2 - c2, zero, mean - p2, cs * cs1 - sn * sn1, cs * sn1 + sn * cs1)
+    b_only_zero = _and(c2.ne(0), b2.eq(0))  # swap rows and columns
+    swapped = (mean, -c2, zero, mean, -sn, cs)
+    equal = (mean, b2, c2, mean, cs, sn)
+    complex_form = tuple(_where(same_sign, t, _where(b_only_zero, w, e))
+                         for t, w, e in zip(triangular, swapped, equal, strict=True))
+    general = tuple(_where(real_eigenvalues, r, x) for r, x in zip(real_form, complex_form, strict=True))
+    identity = (a, b, c, d, one, zero)
+    swap = (d, -c, zero, a, zero, one)
+    return tuple(_where(c_zero, i, _where(b_zero, w, _where(standard, i, g)))
+                 for i, w, g in zip(identity, swap, general, strict=True))
+
+
+def _real_schur(f, at, n, h, z, want_t, want_z):
+    """dlahqr on the real upper Hessenberg h (zero below its subdiagonal): Francis
+    double-shift QR sweeps (3x3 reflectors chasing the bulge) on the active block
+    [l, i], deflating 1x1 blocks and 2x2 ones (standardized by dlanv2: complex
+    eigenvalues a +- i sqrt(|b c|) on an equal diagonal), rotating the whole rows and
+    columns of h (want_t) and z (want_z) or just the block's. Returns h, z and whether
+    the sweeps converged (within LAPACK's 30 per eigenvalue)."""
+    real = f.real_dtype
+    ulp, tiny = np.finfo(real).eps, np.finfo(real).tiny
+    small_number = tiny * (max(n, 1) / ulp)
+    max_sweeps = index(30 * max(10, n))
+    one = index(1)
+    last = index(max(n - 1, 0))
+
+    def clamped(i):
+        return arith.minsi(arith.maxsi(i, index(0)), last)
+
+    def get(t, i, j):
+        """t[i, j], the indices clamped into the matrix (where the value is not used)."""
+        return _R(tensor.extract(t, at(clamped(i), clamped(j))))
+
+    def put(t, value, i, j):
+        return tensor.insert(value.v, t, at(clamped(i), clamped(j)))
+
+    def shift(i, k):
+        return arith.addi(i, index(k))
+
+    def negligible(h, k):
+        """LAPACK's test of h[k, k - 1] against its neighbours (Ahues and Tisseur's)."""
+        sub = abs(get(h, k, shift(k, -1)))
+        tst = abs(get(h, shift(k, -1), shift(k, -1))) + abs(get(h, k, k))
+        neighbours = (_where(arith.cmpi(arith.CmpIPredicate.sge, k, index(2)), abs(get(h, shift(k, -1), shift(k, -2))),
+                             tst * 0)
+                      + _where(arith.cmpi(arith.CmpIPredicate.slt, k, last), abs(get(h, shift(k, 1), k)), tst * 0))
+        tst = _where(tst.eq(0), neighbours, tst)
+        above = abs(get(h, shift(k, -1), k))
+        ab, ba = _max(sub, above), _min(sub, above)
+        diagonal, gap = abs(get(h, k, k)), abs(get(h, shift(k, -1), shift(k, -1)) - get(h, k, k))
+        aa, bb = _max(diagonal, gap), _min(diagonal, gap)
+        s = aa + ab
+        s = _where(s.eq(0), s + 1, s)
+        refined = ba * (ab / s) <= _max(bb * (aa / s) * ulp, small_number)
+        return arith.ori(sub <= small_number, arith.andi(sub <= tst * ulp, refined))
+
+    def step(i, its, count, h, z):
+        l = for_loop(one, arith.addi(i, one), [index(0)],  # noqa: E741
+                     lambda k, l: [arith.select(negligible(h, k), k, l)])[0]
+        split = arith.maxsi(l, one)
+        h = put(h, _where(arith.cmpi(arith.CmpIPredicate.sgt, l, index(0)), get(h, split, split) * 0,
+                          get(h, split, shift(split, -1))), split, shift(split, -1))
+        deflate = arith.cmpi(arith.CmpIPredicate.sge, l, shift(i, -1))
+        two = arith.cmpi(arith.CmpIPredicate.eq, l, shift(i, -1))
+        sweep = _not(deflate)
+
+        # The shifts: the eigenvalues of the trailing 2x2 block (the one nearer h[i, i]
+        # twice where they are real), exceptional ones every tenth sweep.
+        # (its sweeps since the last deflation before this one: LAPACK's KDEFL is its + 1)
+        tenth = arith.cmpi(arith.CmpIPredicate.eq, arith.remui(arith.addi(its, one), index(10)), index(0))
+        twentieth = arith.cmpi(arith.CmpIPredicate.eq, arith.remui(arith.addi(its, one), index(20)), index(0))
+        s_bottom = abs(get(h, i, shift(i, -1))) + abs(get(h, shift(i, -1), shift(i, -2)))
+        s_top = abs(get(h, shift(l, 1), l)) + abs(get(h, shift(l, 2), shift(l, 1)))
+        s_exceptional = _where(twentieth, s_bottom, s_top)
+        h11_exceptional = 0.75 * s_exceptional + _where(twentieth, get(h, i, i), get(h, l, l))
+        h11 = _where(tenth, h11_exceptional, get(h, shift(i, -1), shift(i, -1)))
+        h21 = _where(tenth, s_exceptional, get(h, i, shift(i, -1)))
+        h12 = _where(tenth, -0.4375 * s_exceptional, get(h, shift(i, -1), i))
+        h22 = _where(tenth, h11_exceptional, get(h, i, i))
+        s = abs(h11) + abs(h12) + abs(h21) + abs(h22)
+        nothing = s.eq(0)
+        s = _where(nothing, s + 1, s)
+        h11, h12, h21, h22 = h11 / s, h12 / s, h21 / s, h22 / s
+        tr = (h11 + h22) / 2
+        det = (h11 - tr) * (h22 - tr) - h12 * h21
+        rtdisc = _sqrt(abs(det))
+        conjugate = det >= 0
+        nearer = _where(abs(tr + rtdisc - h22) <= abs(tr - rtdisc - h22), tr + rtdisc, tr - rtdisc)
+        rt1r = _where(nothing, s * 0, _where(conjugate, tr * s, nearer * s))
+        rt2r = rt1r
+        rt1i = _where(_and(_not(nothing), conjugate), rtdisc * s, s * 0)
+        rt2i = -rt1i
+
+        def start(m):
+            """The first column of the double-shift polynomial at m, scaled."""
+            m1 = shift(m, 1)
+            h21s = get(h, m1, m)
+            s = abs(get(h, m, m) - rt2r) + abs(rt2i) + abs(h21s)
+            s = _where(s.eq(0), s + 1, s)
+            h21s = h21s / s
+            v1 = h21s * get(h, m, m1) + (get(h, m, m) - rt1r) * ((get(h, m, m) - rt2r) / s) - rt1i * (rt2i / s)
+            v2 = h21s * (get(h, m, m) + get(h, m1, m1) - rt1r - rt2r)
+            v3 = h21s * get(h, shift(m, 2), m1)
+            s = abs(v1) + abs(v2) + abs(v3)
+            s = _where(s.eq(0), s + 1, s)
+            return v1 / s, v2 / s, v3 / s
+
+        def starts_here(m, best):
+            """m, where h[m, m - 1] is small enough for the sweep to start at m."""
+            v1, v2, v3 = start(m)
+            h00 = abs(get(h, m, shift(m, -1))) * (abs(v2) + abs(v3))
+            h11 = abs(v1) * (abs(get(h, shift(m, -1), shift(m, -1))) + abs(get(h, m, m))
+                             + abs(get(h, shift(m, 1), shift(m, 1))))
+            return [arith.select(h00 <= h11 * ulp, m, best)]
+
+        m = for_loop(shift(l, 1), arith.select(sweep, shift(i, -1), shift(l, 1)), [l], starts_here)[0]
+        v_start = start(m)
+        first_row, last_row = (index(0), index(n)) if want_t else (l, arith.addi(i, one))
+
+        def chase(k, h, z):
+            """The reflector of rows k..k + 2 (k..k + 1 at the end) that starts the sweep
+            (k = m) or moves the bulge in column k - 1 down."""
+            first = arith.cmpi(arith.CmpIPredicate.eq, k, m)
+            three = arith.cmpi(arith.CmpIPredicate.slt, k, shift(i, -1))
+            k1, k2, column = shift(k, 1), shift(k, 2), shift(k, -1)
+            old = get(h, k, column), get(h, k1, column), get(h, k2, column)
+            v1 = _where(first, v_start[0], old[0])
+            v2 = _where(first, v_start[1], old[1])
+            v3 = _where(three, _where(first, v_start[2], old[2]), v1 * 0)
+            # dlarfg: (I - t1 u u^T) (v1, v2, v3) = (beta, 0, 0), u = (1, v2, v3) scaled
+            x_norm = _hypot(v2, v3)
+            plain = x_norm.eq(0)
+            beta = _where(plain, v1, -_sign(_hypot(v1, x_norm), v1))
+            safe_beta = _where(plain, beta * 0 + 1, beta)
+            t1 = _where(plain, v1 * 0, (beta - v1) / safe_beta)
+            scale = 1 / _where(plain, beta * 0 + 1, v1 - beta)
+            v2, v3 = v2 * scale, v3 * scale
+            later = _not(first)
+            beyond_start = arith.cmpi(arith.CmpIPredicate.sgt, m, l)
+            h = put(h, _where(_and(later, three), v1 * 0, old[2]), k2, column)  # before row k + 1: k2 clamps to it
+            h = put(h, _where(later, v1 * 0, old[1]), k1, column)
+            h = put(h, _where(later, beta, _where(beyond_start, old[0] * (1 - t1), old[0])), k, column)
+            t2, t3 = t1 * v2, t1 * v3
+
+            def rows(j, h):
+                x, y, w = get(h, k, j), get(h, k1, j), get(h, k2, j)
+                total = x + v2 * y + v3 * w
+                h = put(h, w - total * t3, k2, j)  # first: k2 may clamp onto k1
+                h = put(h, y - total * t2, k1, j)
+                return [put(h, x - total * t1, k, j)]
+
+            def columns(j, t):
+                x, y, w = get(t, j, k), get(t, j, k1), get(t, j, k2)
+                total = x + v2 * y + v3 * w
+                t = put(t, w - total * t3, j, k2)
+                t = put(t, y - total * t2, j, k1)
+                return [put(t, x - total * t1, j, k)]
+
+            h = for_loop(k, last_row, [h], rows)[0]
+            h = for_loop(first_row, arith.minsi(shift(k, 4), arith.addi(i, one)), [h], columns)[0]
+            if want_z:
+                z = for_loop(index(0), index(n), [z], columns)[0]
+            return [h, z]
+
+        h, z = for_loop(m, arith.select(sweep, i, m), [h, z], chase)
+
+        # A 2x2 block deflated: standardized, its rotation applied beside it.
+        block = _and(deflate, two)
+        i0 = shift(i, -1)
+        corners = get(h, i0, i0), get(h, i0, i), get(h, i, i0), get(h, i, i)
+        a, b, c, d, cs, sn = _standardized(*corners)
+        for value, old, (r, col) in zip((a, b, c, d), corners, ((i0, i0), (i0, i), (i, i0), (i, i)), strict=True):
+            h = put(h, _where(block, value, old), r, col)
+        g = (cs.v, sn.v, (-sn).v, cs.v)
+        if want_t:
+            h = _rotate_rows(f, at, h, i0, g, (arith.addi(i, one), arith.select(block, index(n), arith.addi(i, one))))
+            h = _rotate_columns(f, at, h, i0, g, (index(0), arith.select(block, i0, index(0))))
+        if want_z:
+            z = _rotate_columns(f, at, z, i0, g, (index(0), arith.select(block, index(n), index(0))))
+        return [arith.select(deflate, shift(l, -1), i), arith.select(deflate, index(0), arith.addi(its, one)),
+                arith.addi(count, one), h, z]
+
+    def unconverged(i, its, count, h, z):
+        return arith.andi(arith.cmpi(arith.CmpIPredicate.sgt, i, index(0)),
+                          arith.cmpi(arith.CmpIPredicate.ult, count, max_sweeps))
+
+    i, _, _, h, z = while_loop([index(n - 1), index(0), index(0), h, z], unconverged, step)
+    return h, z, arith.cmpi(arith.CmpIPredicate.sle, i, index(0))
+
+
+def _triangular_eigenvectors(f, n, t, x, out):
+    """x's upper triangle (zeros on entry) set to the eigenvectors of the upper
+    triangular t(i, j) (a reader): column k solves (t - t_kk) x = 0 with x_k = 1 and
+    zeros below, by back substitution (ztrevc): pivots below max(eps |t_kk|, smlnum)
+    raised to it, and the column scaled down wherever an element would pass
+    sqrt(overflow) (only its direction matters)."""
+    real = f.real_dtype
+    info = np.finfo(real)
+    eps = constant(real, info.eps)
+    small_number = constant(real, info.tiny * (max(n, 1) / info.eps))
+    big = constant(real, np.sqrt(info.max))
+
+    def column(k, x):
+        x = tensor.insert(f.one, x, out(k, k))
+        eigenvalue = t(k, k)
+        smallest = arith.maximumf(arith.mulf(eps, f.magnitude(eigenvalue)), small_number)
+
+        def row(step, x):
+            i = arith.subi(arith.subi(k, index(1)), step)
+            i1, k1 = arith.addi(i, index(1)), arith.addi(k, index(1))
+            total = _sum(i1, k1, f.zero, lambda j, total: f.add(total, f.mul(t(i, j), tensor.extract(x, out(j, k)))))
+            pivot = f.sub(t(i, i), eigenvalue)
+            pivot = arith.select(arith.cmpf(arith.CmpFPredicate.OLT, f.magnitude(pivot), smallest),
+                                 f.from_real(smallest), pivot)
+            size, limit = f.magnitude(total), arith.mulf(f.magnitude(pivot), big)
+            overflows = arith.cmpf(arith.CmpFPredicate.OGT, size, limit)
+            scale = arith.select(overflows, arith.divf(limit, size), constant(real, 1))
+            x = for_loop(i1, arith.select(overflows, k1, i1), [x], lambda j, x: [
+                tensor.insert(f.mul(tensor.extract(x, out(j, k)), f.from_real(scale)), x, out(j, k))])[0]
+            return [tensor.insert(f.neg(f.div(f.mul(total, f.from_real(scale)), pivot)), x, out(i, k))]
+
+        return [for_loop(index(0), k, [x], row)[0]]
+
+    return for_loop(index(0), index(n), [x], column)[0]
+
+
+def _normalized_product(f, n, z, x, out, v, eigenvalue=None):
+    """v's columns (at out(i, k)) = z(i, j) times x's upper triangular columns, each
+    scaled to unit 2-norm and then rotated to make its first component of largest
+    magnitude real and positive (zgeev). With `eigenvalue(k)`, the column's (for a real
+    matrix), a real eigenvalue's column keeps the sign of that component and is made
+    exactly real (dgeev, which scales without rotating)."""
+    real = f.real_dtype
+
+    def column(k, v):
+        k1 = arith.addi(k, index(1))
+
+        def row(i, v, largest, at_largest):
+            element = _sum(index(0), k1, f.zero, lambda j, total: f.add(total, f.mul(z(i, j), x(j, k))))
+            size = f.abs(element)
+            bigger = arith.cmpf(arith.CmpFPredicate.OGT, size, largest)
+            return [tensor.insert(element, v, out(i, k)), arith.select(bigger, size, largest),
+                    arith.select(bigger, i, at_largest)]
+
+        v, largest, at_largest = for_loop(index(0), index(n), [v, constant(real, -1), index(0)], row)
+        # |v| as largest |v_i / largest| (no overflow); the phase conj(v_max) / |v_max|
+        safe = arith.select(arith.cmpf(arith.CmpFPredicate.OGT, largest, f.real_zero), largest, constant(real, 1))
+        inverse = f.from_real(arith.divf(constant(real, 1), safe))
+        norm = _sum(index(0), index(n), f.real_zero, lambda i, total: arith.addf(total, f.abs2(
+            f.mul(tensor.extract(v, out(i, k)), inverse))))
+        v_max = tensor.extract(v, out(at_largest, k))
+        phase = f.mul(f.mul(f.conj(v_max), inverse), inverse)  # conj(v_max) / |v_max|, over largest
+        to_real = None
+        if eigenvalue is not None:
+            to_real = arith.cmpf(arith.CmpFPredicate.OEQ, f.imag(eigenvalue(k)), f.real_zero)
+            sign = arith.select(arith.cmpf(arith.CmpFPredicate.OLT, f.real(v_max), f.real_zero),
+                                constant(real, -1), constant(real, 1))
+            phase = arith.select(to_real, f.from_real(arith.divf(sign, safe)), phase)
+        scale = f.mul(phase, f.from_real(arith.divf(constant(real, 1), math.sqrt(norm))))
+
+        def scaled(i, v):
+            element = f.mul(tensor.extract(v, out(i, k)), scale)
+            if to_real is not None:
+                element = arith.select(to_real, f.from_real(f.real(element)), element)
+            return [tensor.insert(element, v, out(i, k))]
+
+        v = for_loop(index(0), index(n), [v], scaled)[0]
+        if to_real is not None:
+            return [v]
+        return [tensor.insert(f.from_real(f.real(tensor.extract(v, out(at_largest, k)))), v, out(at_largest, k))]
+
+    return for_loop(index(0), index(n), [v], column)[0]
+
+
+def _conjugate_pairs(f, at, n, w, v):
+    """v's column of each eigenvalue with a negative imaginary part (the second of a
+    real matrix's conjugate pair) set to the conjugate of the column before it, as
+    LAPACK's."""
+    def column(j, v):
+        second = arith.cmpf(arith.CmpFPredicate.OLT, f.imag(tensor.extract(w, at(j))), f.real_zero)
+        before = arith.subi(j, index(1))
+        return for_loop(index(0), arith.select(second, index(n), index(0)), [v], lambda i, v: [
+            tensor.insert(f.conj(tensor.extract(v, at(i, before))), v, at(i, j))])
+
+    return for_loop(index(1), index(max(n, 1)), [v], column)[0]
+
+
+def _each(n, a, body):
+    """a after body(i, j, a) -> a for each element (i, j) of an n x n matrix."""
+    return for_loop(index(0), index(n), [a], lambda i, a: for_loop(index(0), index(n), [a], lambda j, a: [
+        body(i, j, a)]))[0]
+
+
+def _scaled(f, at, n, a, scale):
+    """a times the real `scale`, in place."""
+    return _each(n, a, lambda i, j, a: tensor.insert(f.mul(tensor.extract(a, at(i, j)), f.from_real(scale)), a,
+                                                     at(i, j)))
+
+
+def _reduce(f, at, n, a, taus, z, want_t, want_z):
+    """The Schur form of one matrix, scaled by the power of 2 nearest below its largest
+    magnitude (exactly: so that the reflectors' squared norms neither overflow nor
+    underflow): its Hessenberg reduction, q, and the QR sweeps (the real ones for a
+    real matrix). Returns the scaled Schur form, z, whether the sweeps converged and
+    the scale."""
+    real = f.real_dtype
+    largest = for_loop(index(0), index(n), [f.real_zero], lambda i, m: for_loop(
+        index(0), index(n), [m], lambda j, m: [arith.maximumf(m, f.abs(tensor.extract(a, at(i, j))))]))[0]
+    usable = arith.andi(arith.cmpf(arith.CmpFPredicate.OGT, largest, f.real_zero),
+                        arith.cmpf(arith.CmpFPredicate.OLT, largest, constant(real, np.inf)))
+    scale = arith.select(usable, math.exp2(math.floor(math.log2(largest))), constant(real, 1))
+    a = _scaled(f, at, n, a, arith.divf(constant(real, 1), scale))
+    a, taus = _hessenberg(f, at, n, a, taus)
+    if want_z:
+        z = _hessenberg_q(f, at, n, a, taus, z)
+    a = _clear_below_subdiagonal(f, at, n, a)
+    return (*(_schur if is_complex(f.dtype) else _real_schur)(f, at, n, a, z, want_t, want_z), scale)
+
+
+def _real_eigenvalues(f, at, n, t, w):
+    """w (complex, of field f) from the real Schur form t: its diagonal, and a +- i
+    sqrt(|b c|) for each standardized 2x2 block [[a, b], [c, a]] (the + first, as LAPACK)."""
+    real = f.real_dtype
+
+    def element(i, w):
+        get = lambda r, c: _R(tensor.extract(t, at(r, c)))  # noqa: E731
+        last = index(max(n - 1, 0))
+        below_i, above_i = arith.minui(arith.addi(i, index(1)), last), arith.maxui(i, index(1))
+        top = _and(arith.cmpi(arith.CmpIPredicate.ult, i, last), get(below_i, i).ne(0))
+        bottom = _and(arith.cmpi(arith.CmpIPredicate.ugt, i, index(0)), get(i, arith.subi(above_i, index(1))).ne(0))
+        rt_top = _sqrt(abs(get(i, below_i))) * _sqrt(abs(get(below_i, i)))
+        rt_bottom = _sqrt(abs(get(arith.subi(above_i, index(1)), i))) * _sqrt(abs(get(i, arith.subi(above_i, index(1)))))
+        zero = _R(constant(real, 0))
+        imaginary = _where(top, rt_top, _where(bottom, -rt_bottom, zero))
+        return [tensor.insert(complex_d.create_(scalar_type(f.dtype), get(i, i).v, imaginary.v), w, at(i))]
+
+    return for_loop(index(0), index(n), [w], element)[0]
+
+
+def _complex_schur(f, at, n, t, z, w):
+    """The complex Schur form (t, z, complex, of field f) from the real one: each 2x2
+    block split by the unitary rotation whose first column is its eigenvector of w's
+    eigenvalue on top (scipy's rsf2csf); t's diagonal then set to w exactly."""
+    one = index(1)
+
+    def block(m, t, z):
+        m0 = arith.subi(m, one)
+        sub = tensor.extract(t, at(m, m0))
+        active = arith.cmpf(arith.CmpFPredicate.UNE, f.abs(sub), f.real_zero)
+        mu = f.sub(tensor.extract(w, at(m0)), tensor.extract(t, at(m, m)))
+        r = complex_d.abs(complex_d.create_(mu.type, f.abs(mu), f.abs(sub)))
+        r = f.from_real(arith.select(active, r, constant(f.real_dtype, 1)))
+        c, s = f.div(mu, r), f.div(sub, r)
+        g = (f.conj(c), s, f.neg(s), c)
+        t = _rotate_rows(f, at, t, m0, g, (m0, arith.select(active, index(n), m0)))
+        t = _rotate_columns(f, at, t, m0, g, (index(0), arith.select(active, arith.addi(m, one), index(0))))
+        z = _rotate_columns(f, at, z, m0, g, (index(0), arith.select(active, index(n), index(0))))
+        return [tensor.insert(f.zero, t, at(m, m0)), z]
+
+    t, z = for_loop(one, index(max(n, 1)), [t, z], block)
+    t = for_loop(index(0), index(n), [t], lambda i, t: [tensor.insert(tensor.extract(w, at(i)), t, at(i, i))])[0]
+    return t, z
+
+
+def _working_copy(f, x, x_type):
+    """x in f's dtype, as a new tensor: the loops write in place, not into the operand."""
+    shaped = ShapedType(x_type.shape, f.dtype)
+    if is_complex(x_type.dtype) or not is_complex(f.dtype):
+        return indexed(shaped, [x], lambda idx, x_ij: x_ij)
+    return indexed(shaped, [x], lambda idx, x_ij: f.from_real(x_ij))
+
+
+def _lower_hessenberg(node, x):
+    (x_type,), (_, taus_type) = node.in_types, node.out_types
+    f = _Field(x_type.dtype)
+    n = x_type.shape[-1]
+    a, taus = _for_each_matrix(x_type.shape, [_working_copy(f, x, x_type), empty(taus_type)],
+                               lambda at, a, taus: _hessenberg(f, at, n, a, taus))
+    return [a, taus]
+
+
+rules.lowering[HessenbergOp.OPERATION_NAME] = _lower_hessenberg
+
+
+def _lower_householder_product(node, a, taus):
+    (a_type, taus_type), (q_type,) = node.in_types, node.out_types
+    f = _Field(a_type.dtype)
+    *_, m, n = a_type.shape
+    k = taus_type.shape[-1]
+
+    def per_matrix(at, q):
+        return [householder_product(f, at, m, k, n, lambda j, i: tensor.extract(a, at(i, j)),
+                                    lambda j: tensor.extract(taus, at(j)), q)]
+
+    (q,) = _for_each_matrix(q_type.shape, [_identity(f, q_type)], per_matrix)
+    return [q]
+
+
+rules.lowering[HouseholderProductOp.OPERATION_NAME] = _lower_householder_product
+
+
+def _upper_triangle(f, t, shaped, k):
+    """t's elements on and above its k-th diagonal, zeros below."""
+    return indexed(shaped, [t], lambda idx, t_ij: arith.select(
+        arith.cmpi(arith.CmpIPredicate.ule, idx[-2], arith.addi(idx[-1], index(k))), t_ij, f.zero))
+
+
+def _lower_schur(node, x):
+    (x_type,), (_, z_type) = node.in_types, node.out_types
+    f = _Field(x_type.dtype)
+    n = x_type.shape[-1]
+    want_z = node.params["compute_schur_vectors"]
+    taus_type = ShapedType((*x_type.shape[:-2], max(n - 1, 0)), f.dtype)
+
+    def per_matrix(at, a, taus, z):
+        poison = _poison(f, at, (n, n), a)
+        a, z, converged, scale = _reduce(f, at, n, a, taus, z, True, want_z)
+        poison = arith.select(converged, poison, constant(f.real_dtype, np.nan))
+        a = _poisoned(f, at, (n, n), _scaled(f, at, n, a, scale), poison)
+        return [a, taus, _poisoned(f, at, (n, n), z, poison) if want_z else z]
+
+    z_init = _identity(f, x_type) if want_z else empty(z_type)
+    t, _, z = _for_each_matrix(x_type.shape, [_working_copy(f, x, x_type), empty(taus_type), z_init], per_matrix)
+    # The real Schur form keeps the 2x2 blocks' subdiagonal elements (zero elsewhere).
+    return [_upper_triangle(f, t, x_type, 0 if is_complex(f.dtype) else 1), z]
+
+
+rules.lowering[SchurOp.OPERATION_NAME] = _lower_schur
+
+
+def _reversed(i, n):
+    return arith.subi(index(n - 1), i)
+
+
+def _lower_eig(node, x):
+    """The Schur form in x's field (real or complex), the eigenvalues from it; for the
+    eigenvectors, the complex Schur form (from the real one for a real x) and
+    back substitution."""
+    (x_type,), (w_type, vl_type, vr_type) = node.in_types, node.out_types
+    f, fc = _Field(x_type.dtype), _Field(w_type.dtype)
+    n = x_type.shape[-1]
+    left, right = node.params["compute_left_eigenvectors"], node.params["compute_right_eigenvectors"]
+    vectors = left or right
+    real = not is_complex(x_type.dtype)
+    matrices = ShapedType((*x_type.shape[:-2], n, n), x_type.dtype)
+    complex_matrices = ShapedType(matrices.shape, w_type.dtype)
+    taus_type = ShapedType((*x_type.shape[:-2], max(n - 1, 0)), x_type.dtype)
+
+    def per_matrix(at, a, taus, z, w, t_slot, z_slot, scratch, vl, vr):
+        poison = _poison(f, at, (n, n), a)
+        a, z, converged, scale = _reduce(f, at, n, a, taus, z, vectors, vectors)
+        poison = arith.select(converged, poison, constant(f.real_dtype, np.nan))
+        if real:
+            w = _real_eigenvalues(fc, at, n, a, w)
+        else:
+            w = for_loop(index(0), index(n), [w], lambda i, w: [
+                tensor.insert(tensor.extract(a, at(i, i)), w, at(i))])[0]
+        if vectors and real:
+            def copy(i, t_c, z_c):
+                return for_loop(index(0), index(n), [t_c, z_c], lambda j, t_c, z_c: [
+                    tensor.insert(fc.from_real(tensor.extract(a, at(i, j))), t_c, at(i, j)),
+                    tensor.insert(fc.from_real(tensor.extract(z, at(i, j))), z_c, at(i, j))])
+
+            t_slot, z_slot = _complex_schur(fc, at, n, *for_loop(index(0), index(n), [t_slot, z_slot], copy), w)
+            t_c, z_c = t_slot, z_slot
+        else:
+            t_c, z_c = a, z
+        t = lambda i, j: tensor.extract(t_c, at(i, j))  # noqa: E731
+        z_at = lambda i, j: tensor.extract(z_c, at(i, j))  # noqa: E731
+        eigenvalue = (lambda k: tensor.extract(w, at(k))) if real else None  # noqa: E731
+        if right:
+            scratch = _triangular_eigenvectors(fc, n, t, scratch, at)
+            x_at = lambda i, j: tensor.extract(scratch, at(i, j))  # noqa: E731
+            vr = _normalized_product(fc, n, z_at, x_at, at, vr, eigenvalue)
+            if real:
+                vr = _conjugate_pairs(fc, at, n, w, vr)
+            vr = _poisoned(fc, at, (n, n), vr, poison)
+        if left:
+            # The left eigenvectors of t are the right ones of t^H, lower triangular: with
+            # the order of rows and columns reversed, the upper triangular t'.
+            if right:
+                scratch = _zeroed(fc, at, n, scratch)
+            t_reversed = lambda i, j: fc.conj(t(_reversed(j, n), _reversed(i, n)))  # noqa: E731
+            scratch = _triangular_eigenvectors(fc, n, t_reversed, scratch, at)
+            x_at = lambda i, j: tensor.extract(scratch, at(i, j))  # noqa: E731
+            vl = _normalized_product(fc, n, lambda i, j: z_at(i, _reversed(j, n)), x_at,
+                                     lambda i, k: at(i, _reversed(k, n)), vl,
+                                     eigenvalue and (lambda k: eigenvalue(_reversed(k, n))))
+            if real:
+                vl = _conjugate_pairs(fc, at, n, w, vl)
+            vl = _poisoned(fc, at, (n, n), vl, poison)
+        w = for_loop(index(0), index(n), [w], lambda i, w: [tensor.insert(
+            fc.mul(tensor.extract(w, at(i)), fc.from_real(scale)), w, at(i))])[0]
+        return [a, taus, z, _poisoned(fc, at, (n,), w, poison), t_slot, z_slot, scratch, vl, vr]
+
+    unused = empty(complex_matrices)
+    inits = [_working_copy(f, x, x_type), empty(taus_type), _identity(f, matrices) if vectors else empty(matrices),
+             empty(w_type), empty(complex_matrices) if vectors and real else unused,
+             empty(complex_matrices) if vectors and real else unused,
+             _zeros(fc, complex_matrices) if vectors else unused, empty(vl_type), empty(vr_type)]
+    results = _for_each_matrix(x_type.shape, inits, per_matrix)
+    return [results[3], results[7], results[8]]
+
+
+def _zeros(f, shaped):
+    return indexed(shaped, [], lambda idx: f.zero)
+
+
+def _zeroed(f, at, n, x):
+    """One matrix of x set to zeros."""
+    return _each(n, x, lambda i, j, x: tensor.insert(f.zero, x, at(i, j)))
+
+
+rules.lowering[EigOp.OPERATION_NAME] = _lower_eig
+
+
+# ----------------------------------------------------------------------------- batching: one more batch dimension
+
+for _op in (HessenbergOp, HouseholderProductOp, SchurOp, EigOp):
+    rules.batching[_op.OPERATION_NAME] = batch_leading(_op)
+
+
+# ----------------------------------------------------------------------------- JVP rule (JAX's)
+
+
+def _solve(a, b):
+    """a^-1 b for square a, by LU with partial pivoting."""
+    lu, _, permutation = build(LuOp, [a])
+    y = triangular_solve(lu, rows_permuted(b, permutation), left_side=True, lower=True, unit_diagonal=True)
+    return triangular_solve(lu, y, left_side=True, lower=False)
+
+
+def _column_sums(x):
+    """x [..., n, n] summed over its rows: [..., n]."""
+    return ops.reduce_sum(x, axes=(type_of(x).ndim - 2,))
+
+
+def _eigenvector_jvp(w, v, da):
+    """JAX's _eig_vec_jvp: with P = v^-1 da v, dw = diag(P) and dv = v (F * P) + v diag(c),
+    F[i, j] = 1 / (w[j] - w[i]) off the diagonal, c fixing the normalization (unit
+    norm: Re(v_j^H dv_j) = 0; the largest component k_j real: Im(dv_kj / v_kj) = 0)."""
+    shaped = type_of(v)
+    eye = eye_like(v)
+    ndim = shaped.ndim
+    w_j = ops.broadcast_in_dim(w, shape=shaped.shape, broadcast_dimensions=(*range(ndim - 2), ndim - 1))
+    w_i = ops.broadcast_in_dim(w, shape=shaped.shape, broadcast_dimensions=(*range(ndim - 2), ndim - 2))
+    f_mat = ops.sub(ops.div(full(shaped, 1), ops.sub(ops.add(eye, w_j), w_i)), eye)
+    p = matmul(_solve(v, da), v)
+    u = matmul(v, ops.mul(f_mat, p))
+    # the first component of largest magnitude of each column (argmax's)
+    first = ops.argmax(ops.abs(v), axes=(ndim - 2,), index_dtype=np.dtype(np.int32))
+    rows = ops.iota(dtype=np.dtype(np.int32), shape=shaped.shape, dimension=ndim - 2)
+    mask = ops.convert(ops.compare(rows, ops.broadcast_in_dim(first, shape=shaped.shape, broadcast_dimensions=(
+        *range(ndim - 2), ndim - 1)), direction="EQ"), new_dtype=shaped.dtype)
+    re = ops.neg(ops.real(_column_sums(ops.mul(ops.conj(v), u))))
+    im = ops.neg(ops.div(ops.imag(_column_sums(ops.mul(mask, u))), ops.real(_column_sums(ops.mul(mask, v)))))
+    c = ops.complex(re, im)
+    dv = ops.add(u, ops.mul(v, ops.broadcast_in_dim(c, shape=shaped.shape,
+                                                    broadcast_dimensions=(*range(ndim - 2), ndim - 1))))
+    return diagonal(p), dv
+
+
+def _eig_jvp(node, primals, tangents):
+    """JAX's eig_jvp_rule: dw = diag(v^-1 da v); the eigenvectors' tangents under
+    zgeev's normalization, the left ones as the right ones of a^H."""
+    (a,), (da,) = primals, tangents
+    left, right = node.params["compute_left_eigenvectors"], node.params["compute_right_eigenvectors"]
+    if (left or right) and not node.params["enable_eigvec_derivs"]:
+        raise NotImplementedError(
+            "Derivatives of non-symmetric eigenvectors are only valid under assumptions on the input that JAX cannot "
+            "check (see the enable_eigvec_derivs argument to jax.lax.linalg.eig). Pass enable_eigvec_derivs=True to "
+            "jax.lax.linalg.eig to opt in. See https://github.com/jax-ml/jax/issues/2748 for discussion.")
+    w, vl, vr = build(EigOp, [a], **{**node.params, "compute_right_eigenvectors": True})
+    primal = [w, vl, vr if right else full(node.out_types[2], 0)]
+    if da is None:
+        return primal, [None] * 3
+    dtype = type_of(w).dtype
+    if type_of(da).dtype != dtype:
+        da = ops.convert(da, new_dtype=dtype)
+    if not (left or right):
+        transposed = ops.transpose(vr, permutation=(*range(type_of(vr).ndim - 2), type_of(vr).ndim - 1,
+                                                    type_of(vr).ndim - 2))
+        return primal, [ops.reduce_sum(ops.mul(_solve(vr, da), transposed), axes=(type_of(vr).ndim - 1,)), None,
+                        None]
+    dw, dvr = _eigenvector_jvp(w, vr, da)
+    dvl = _eigenvector_jvp(ops.conj(w), vl, adjoint(da))[1] if left else None
+    return primal, [dw, dvl, dvr if right else None]
+
+
+rules.jvp[EigOp.OPERATION_NAME] = _eig_jvp
