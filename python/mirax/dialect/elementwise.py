@@ -360,6 +360,24 @@ class IntegerPowOp(MiraxOp, name="integer_pow", operands=("operand",), params={"
 defjvp_rule(IntegerPowOp, _integer_pow_jvp)
 
 
+@elementwise_op(scalar.reduce_precision)
+class ReducePrecisionOp(MiraxOp, name="reduce_precision", operands=("operand",),
+                        params={"exponent_bits": int_, "mantissa_bits": int_}):
+    """The operand rounded to a float format of exponent_bits (>= 1) and mantissa_bits
+    (>= 0), in its own dtype (XLA's ReducePrecision); linear, as JAX's: tangents and
+    cotangents are rounded alike."""
+
+    @staticmethod
+    def infer(x, exponent_bits, mantissa_bits):
+        if exponent_bits < 1 or mantissa_bits < 0:
+            raise TypeError(f"requires exponent_bits >= 1 and mantissa_bits >= 0, got {exponent_bits} and "
+                            f"{mantissa_bits}")
+        return _kinds(FLOAT, "reduce_precision")(x)
+
+
+deflinear2(ReducePrecisionOp, lambda node, cts, operands, linear: [ops.reduce_precision(cts[0], **node.params)])
+
+
 @defzero
 @elementwise_op(lambda dtype, x: math.isfinite(x))
 class IsFiniteOp(MiraxOp, name="is_finite", operands=("operand",)):
@@ -391,6 +409,8 @@ NotOp = defzero(unary("not", INTEGRAL, scalar.not_))
 AndOp = defzero(binary("and", INTEGRAL, scalar.and_))
 OrOp = defzero(binary("or", INTEGRAL, scalar.or_))
 XorOp = defzero(binary("xor", INTEGRAL, op(arith.xori)))
+ClzOp = defzero(unary("clz", ("int",), op(math.ctlz)))  # leading zero bits, as lax.clz
+PopulationCountOp = defzero(unary("population_count", ("int",), op(math.ctpop)))  # one bits
 ShiftLeftOp = defzero(binary("shift_left", ("int",), scalar.shift("left")))
 ShiftRightLogicalOp = defzero(binary("shift_right_logical", ("int",), scalar.shift("logical")))
 ShiftRightArithmeticOp = defzero(binary("shift_right_arithmetic", ("int",), scalar.shift("arithmetic")))

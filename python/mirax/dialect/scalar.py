@@ -6,6 +6,7 @@ where the complex dialect loses accuracy, XLA's integer semantics (division by z
 shifts past the width), conversions between any two dtypes (`convert_scalar`), and
 Giles' erf_inv.
 """
+import ml_dtypes
 import numpy as np
 
 from mirax.mlir import arith, complex_d, ir, math, scf
@@ -400,6 +401,34 @@ def nextafter(dtype, x, y):
     result = arith.select(x_zero, from_zero, stepped)
     result = arith.select(equal, y, result)
     return arith.select(is_nan, arith.addf(x, y), result)
+
+
+def reduce_precision(dtype, x, exponent_bits, mantissa_bits):
+    """x rounded to a float format of `exponent_bits` and `mantissa_bits`, on its bits as
+    XLA's EmitReducePrecisionIR: the mantissa to nearest even, exponents past the
+    format's to a signed infinity or zero (its subnormals too), NaNs kept (with no
+    mantissa bits too, as XLA:CPU's now)."""
+    info = ml_dtypes.finfo(dtype)
+    width, src_exponent, src_mantissa = 8 * np.dtype(dtype).itemsize, info.nexp, info.nmant
+    bits_dtype = np.dtype(f"u{width // 8}")
+    bits = arith.bitcast(scalar_type(bits_dtype), x)
+    c = lambda value: constant(bits_dtype, value % 2**width)  # noqa: E731
+    if mantissa_bits < src_mantissa:
+        shift = src_mantissa - mantissa_bits
+        last = 1 << shift
+        bias = arith.addi(arith.shrui(arith.andi(bits, c(last)), c(shift)), c((last >> 1) - 1))
+        bits = arith.andi(arith.addi(bits, bias), c(~(last - 1)))
+    if exponent_bits < src_exponent:
+        exponent_mask = ((1 << src_exponent) - 1) << src_mantissa
+        bias, reduced_bias = (1 << (src_exponent - 1)) - 1, (1 << (exponent_bits - 1)) - 1
+        exponent = arith.andi(bits, c(exponent_mask))
+        signed_zero = arith.andi(bits, c(1 << (width - 1)))
+        bits = arith.select(arith.cmpi(arith.CmpIPredicate.ugt, exponent, c((bias + reduced_bias) << src_mantissa)),
+                            arith.ori(signed_zero, c(exponent_mask)), bits)
+        bits = arith.select(arith.cmpi(arith.CmpIPredicate.ule, exponent, c((bias - reduced_bias) << src_mantissa)),
+                            signed_zero, bits)
+    result = arith.bitcast(x.type, bits)
+    return arith.select(arith.cmpf(arith.CmpFPredicate.UNO, x, x), x, result)
 
 
 def horner(x, coefficients, multiply_add):

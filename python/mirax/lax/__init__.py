@@ -8,6 +8,8 @@ from ._convolution import *  # noqa: F401,F403
 from ._control_flow import *  # noqa: F401,F403
 from ._windowed import *  # noqa: F401,F403
 from ._fft import *  # noqa: F401,F403
+from ._misc import *  # noqa: F401,F403
+from ._other import *  # noqa: F401,F403
 from ._parallel import *  # noqa: F401,F403
 from . import linalg  # noqa: F401,E402
 

@@ -1,5 +1,6 @@
 """lax's elementwise functions, one line each over the mirax dialect's ops."""
 import enum
+import operator
 
 import numpy as np
 
@@ -103,6 +104,8 @@ bessel_i0e = _unary(ops.BesselI0eOp)
 bessel_i1e = _unary(ops.BesselI1eOp)
 is_finite = _unary(ops.IsFiniteOp)
 bitwise_not = _unary(ops.NotOp)
+clz = _unary(ops.ClzOp)
+population_count = _unary(ops.PopulationCountOp)
 real = _unary(ops.RealOp)
 imag = _unary(ops.ImagOp)
 conj = _unary(ops.ConjOp)
@@ -135,6 +138,25 @@ shift_left = _binary(ops.ShiftLeftOp)
 shift_right_logical = _binary(ops.ShiftRightLogicalOp)
 shift_right_arithmetic = _binary(ops.ShiftRightArithmeticOp)
 complex = _binary(ops.ComplexOp)  # noqa: A001
+
+
+class Tolerance:
+    """Tolerances for the implementations of unary functions (jax.lax.Tolerance): at most
+    two of atol, rtol and ulps."""
+
+    def __init__(self, atol=0.0, rtol=0.0, ulps=0):
+        if atol < 0.0 or rtol < 0.0 or ulps < 0.0:
+            raise ValueError("Tolerances must be non-negative.")
+        if atol == 0.0 and rtol == 0.0 and ulps == 0:
+            raise ValueError("At least one of atol, rtol, or ulps must be set.")
+        self.atol, self.rtol, self.ulps = atol, rtol, ulps
+
+
+class AccuracyMode(enum.Enum):
+    """Which implementation of a unary function to use (jax.lax.AccuracyMode)."""
+
+    HIGHEST = 1
+    DEFAULT = 2
 
 
 class RoundingMethod(enum.IntEnum):
@@ -197,6 +219,96 @@ def select(pred, on_true, on_false):
     return out
 
 
+def select_n(which, *cases):
+    """cases[which], elementwise: a bool `which` picks cases[1] where True (at most two
+    cases); an integer one indexes them, out-of-range values clamped to the first or last
+    case (XLA's tree of selects, as JAX lowers it)."""
+    if not cases:
+        raise ValueError("select_n() must have at least one case")
+    which, cases = to_array(which), [to_array(c) for c in cases]
+    if len({c.aval.shape for c in cases}) > 1:
+        raise TypeError(with_source(f"select cases must have the same shapes, got "
+                                    f"[{', '.join(str(c.aval.shape) for c in cases)}]."))
+    if len({c.aval.dtype for c in cases}) > 1:
+        raise TypeError(with_source(f"lax.select_n requires arguments to have the same dtypes, got "
+                                    f"{', '.join(c.aval.dtype.name for c in cases)}. (Tip: jnp.where is a similar "
+                                    f"function that does automatic type promotion on inputs)."))
+    if which.aval.ndim and which.aval.shape != cases[0].aval.shape:
+        raise TypeError(with_source(f"select `which` must be scalar or have the same shape as cases, got `which` "
+                                    f"shape {which.aval.shape} but case shape {cases[0].aval.shape}."))
+    if not (which.aval.dtype == np.bool_ or dtypes.is_integer(which.aval.dtype)):
+        raise TypeError(with_source(f"select `which` must be boolean or integer type, got {which.aval.dtype}."))
+    if which.aval.dtype == np.bool_ and len(cases) > 2:
+        raise TypeError(with_source("select with boolean `which` cannot have > 2 cases."))
+
+    def tree(offset, cases):
+        if len(cases) == 1:
+            return cases[0]
+        mid = len(cases) // 2
+        if which.aval.dtype == np.bool_:
+            return select(which, cases[1], cases[0])
+        pred = lt(which, convert_element_type(offset + mid, which.aval.dtype))
+        return select(pred, tree(offset, cases[:mid]), tree(offset + mid, cases[mid:]))
+
+    return tree(0, cases)
+
+
+def reduce_precision(operand, exponent_bits, mantissa_bits):
+    """operand rounded to a float format of `exponent_bits` and `mantissa_bits` (as
+    jax.lax.reduce_precision: XLA's ReducePrecision)."""
+    exponent_bits, mantissa_bits = operator.index(exponent_bits), operator.index(mantissa_bits)
+    if exponent_bits < 1:
+        raise ValueError(with_source(f"reduce_precision: exponent_bits must be positive; got {exponent_bits}"))
+    if mantissa_bits < 0:
+        raise ValueError(with_source(f"reduce_precision: mantissa_bits must be non-negative; got {mantissa_bits}"))
+    (out,) = bind(ops.ReducePrecisionOp, *_operands(operand), exponent_bits=exponent_bits, mantissa_bits=mantissa_bits)
+    return out
+
+
+def reciprocal(x):
+    """1 / x (as jax.lax.reciprocal: integer_pow(x, -1))."""
+    return integer_pow(x, -1)
+
+
+def mulhi(x, y):
+    """The high half of the bits of x * y, for integers (jax.lax.mulhi, as JAX's
+    _mulhi_impl computes it: a product in the double width, or in four 32-bit halves
+    for 64-bit integers)."""
+    x, y = _operands(x, y)
+    dtype = x.aval.dtype
+    if (dtype, y.aval.dtype) != (y.aval.dtype, dtype) or not dtypes.is_integer(dtype):
+        raise TypeError(with_source(f"mulhi does not accept dtypes {dtype.name}, {y.aval.dtype.name}: it takes "
+                                    f"integers of one dtype."))
+    bits, signed = dtype.itemsize * 8, not dtypes.is_unsigned(dtype)
+
+    def widen(v, to):
+        (out,) = bind(ops.ConvertOp, v, new_dtype=np.dtype(to))
+        return out
+
+    def const(like, value):
+        return broadcast_in_dim(widen(to_array(np.array(value, like.aval.dtype)), like.aval.dtype), like.aval.shape, ())
+
+    if bits < 64:
+        wide = np.dtype(f"{'i' if signed else 'u'}{bits // 4}")
+        product = mul(widen(x, wide), widen(y, wide))
+        high = (shift_right_arithmetic if signed else shift_right_logical)(product, const(product, bits))
+        return widen(high, dtype)
+    u64 = np.dtype(np.uint64)
+    xu, yu = widen(x, u64), widen(y, u64)
+    low = const(xu, 0xFFFFFFFF)
+    x_lo, x_hi = bitwise_and(xu, low), shift_right_logical(xu, const(xu, 32))
+    y_lo, y_hi = bitwise_and(yu, low), shift_right_logical(yu, const(yu, 32))
+    lo_lo, lo_hi, hi_lo, hi_hi = mul(x_lo, y_lo), mul(x_lo, y_hi), mul(x_hi, y_lo), mul(x_hi, y_hi)
+    cross = add(add(bitwise_and(lo_hi, low), bitwise_and(hi_lo, low)), shift_right_logical(lo_lo, const(lo_lo, 32)))
+    upper = [shift_right_logical(v, const(v, 32)) for v in (lo_hi, hi_lo, cross)]
+    high = add(hi_hi, add(upper[0], add(upper[1], upper[2])))
+    high = widen(high, dtype)
+    if signed:  # signed high half = unsigned one - (x < 0 ? y : 0) - (y < 0 ? x : 0)
+        x_sign, y_sign = shift_right_arithmetic(x, const(x, 63)), shift_right_arithmetic(y, const(y, 63))
+        high = add(high, add(mul(x_sign, y), mul(y_sign, x)))
+    return high
+
+
 def clamp(min, x, max):  # noqa: A002
     (out,) = bind(ops.ClampOp, *_operands(min, x, max))
     return out
@@ -253,9 +365,10 @@ def broadcast_in_dim(operand, shape, broadcast_dimensions):
 __all__ = [
     "neg", "abs", "sign", "floor", "ceil", "exp", "exp2", "expm1", "log", "log1p", "sqrt", "rsqrt", "cbrt",
     "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh",
-    "logistic", "erf", "erfc", "erf_inv", "lgamma", "digamma", "bessel_i0e", "bessel_i1e", "polygamma", "zeta", "igamma", "igammac", "igamma_grad_a", "random_gamma_grad", "betainc", "is_finite", "bitwise_not", "real", "imag", "conj", "add", "sub", "mul",
+    "logistic", "erf", "erfc", "erf_inv", "lgamma", "digamma", "bessel_i0e", "bessel_i1e", "polygamma", "zeta", "igamma", "igammac", "igamma_grad_a", "random_gamma_grad", "betainc", "is_finite", "bitwise_not", "clz", "population_count", "real", "imag", "conj", "add", "sub", "mul",
     "div", "rem", "pow", "max", "min", "atan2", "nextafter", "bitwise_and", "bitwise_or", "bitwise_xor",
     "shift_left", "shift_right_logical", "shift_right_arithmetic", "complex", "round", "integer_pow",
-    "square", "eq", "ne", "lt", "le", "gt", "ge", "select", "clamp", "convert_element_type",
-    "bitcast_convert_type", "broadcast_in_dim", "stop_gradient", "RoundingMethod",
+    "square", "eq", "ne", "lt", "le", "gt", "ge", "select", "select_n", "reciprocal", "mulhi", "reduce_precision",
+    "clamp", "convert_element_type",
+    "bitcast_convert_type", "broadcast_in_dim", "stop_gradient", "RoundingMethod", "Tolerance", "AccuracyMode",
 ]

@@ -8,7 +8,8 @@ from mirax import dtypes
 from mirax.core import bind, is_array, to_array, with_source
 from mirax.dialect.indexing import GatherOp, ScatterOp, UndifferentiatedOp
 
-from ._elementwise import convert_element_type, refuse_bool
+from ._elementwise import add, broadcast_in_dim, convert_element_type, lt, neg, refuse_bool, rem, select
+from ._shape import concatenate, expand_dims
 
 
 class GatherDimensionNumbers(NamedTuple):
@@ -131,6 +132,33 @@ scatter_min = _scatter("min")
 scatter_max = _scatter("max")
 
 
+def scatter_sub(operand, scatter_indices, updates, dimension_numbers, *, indices_are_sorted=False,
+                unique_indices=False, mode=None):
+    """operand with `updates` subtracted at the windows `scatter_indices` select: a
+    scatter_add of the negated updates (the same values, bits and derivatives)."""
+    refuse_bool("sub", operand)
+    updates = to_array(updates)
+    if updates.aval.weak_type:  # a Python scalar takes the operand's dtype before it is negated
+        updates = convert_element_type(updates, to_array(operand).aval.dtype)
+    return scatter_add(operand, scatter_indices, neg(updates), dimension_numbers, indices_are_sorted=indices_are_sorted,
+                       unique_indices=unique_indices, mode=mode)
+
+
+def index_take(src, idxs, axes):
+    """src[idxs[0], idxs[1], ...] along `axes`, the indices wrapped modulo those sizes
+    (jax.lax.index_take: a gather)."""
+    src = to_array(src)
+    indices = concatenate([expand_dims(to_array(i), (1,)) for i in idxs], 1)
+    sizes = np.array([src.aval.shape[ax] for ax in axes], dtype=indices.aval.dtype)
+    sizes = broadcast_in_dim(to_array(sizes), indices.aval.shape, (indices.aval.ndim - 1,))
+    wrapped = rem(indices, sizes)
+    indices = select(lt(wrapped, 0), add(wrapped, sizes), wrapped)  # a floor modulo, as JAX's %
+    slice_sizes = [1 if d in axes else size for d, size in enumerate(src.aval.shape)]
+    dnums = GatherDimensionNumbers(offset_dims=tuple(range(1, src.aval.ndim - indices.aval.shape[1] + 1)),
+                                   collapsed_slice_dims=tuple(axes), start_index_map=tuple(axes))
+    return gather(src, indices, dnums, slice_sizes)
+
+
 def scatter_apply(operand, scatter_indices, func, dimension_numbers, *, update_shape=(), indices_are_sorted=False,
                   unique_indices=False, mode=None):
     """operand with the unary `func` applied to each element that windows of
@@ -141,7 +169,7 @@ def scatter_apply(operand, scatter_indices, func, dimension_numbers, *, update_s
     from mirax.vmapping import vmap
 
     from ._control_flow import fori_loop
-    from ._elementwise import gt, select
+    from ._elementwise import gt
     from ._reduction import reduce_max
     from ._shape import broadcast_in_dim, reshape
 
@@ -173,5 +201,5 @@ def scatter_apply(operand, scatter_indices, func, dimension_numbers, *, update_s
 
 __all__ = [
     "GatherDimensionNumbers", "ScatterDimensionNumbers", "GatherScatterMode", "gather", "scatter", "scatter_add",
-    "scatter_apply", "scatter_mul", "scatter_min", "scatter_max",
+    "scatter_apply", "scatter_mul", "scatter_min", "scatter_max", "scatter_sub", "index_take",
 ]

@@ -3,10 +3,18 @@
 Axes are taken as given: like XLA (and jax.lax), the ops reject negative axes,
 except sort's `dimension`, which jax.lax.sort normalizes.
 """
+import math
+import operator
+
+import numpy as np
+
 from mirax import dtypes
 from mirax.core import bind, to_array, with_source
 from mirax.dialect import reduction as ops
 from mirax.dialect.sort import SortOp
+
+from ._elementwise import neg
+from ._shape import _axis, broadcasted_iota, rev, slice_in_dim
 
 
 def _reducer(op_cls):
@@ -92,7 +100,84 @@ def sort_key_val(keys, values, dimension=-1, is_stable=True):
     return sort((keys, values), dimension=dimension, is_stable=is_stable, num_keys=1)
 
 
+def _sorted_with_positions(operand, axis, descending):
+    """operand sorted along `axis` (descending: NaNs first, else last) and the positions
+    the values came from, ties in position order: a stable sort of (value, position),
+    or of (value, -position) reversed."""
+    positions = broadcasted_iota(np.int32, operand.aval.shape, axis)
+    if not descending:
+        return sort((operand, positions), dimension=axis, num_keys=2)
+    values, negated = sort((operand, neg(positions)), dimension=axis, num_keys=2)
+    return rev(values, (axis,)), neg(rev(negated, (axis,)))
+
+
+def top_k(operand, k, *, axis=-1):
+    """The k largest values along `axis` in descending order (NaNs largest; ties in
+    position order), and their positions as int32 (jax.lax.top_k)."""
+    operand, k = to_array(operand), operator.index(k)
+    if k < 0:
+        raise ValueError(with_source(f"k argument to top_k must be nonnegative, got {k}"))
+    shape = operand.aval.shape
+    axis = _axis(axis, len(shape))
+    if k > shape[axis]:
+        raise ValueError(with_source(f"k argument to top_k must be no larger than size along axis; got k={k} with "
+                                     f"shape={list(shape)} and axis={axis}"))
+    return [slice_in_dim(x, 0, k, axis=axis) for x in _sorted_with_positions(operand, axis, descending=True)]
+
+
+def _approx_output_size(size, rank, k, recall_target, aggregate_to_topk, size_override):
+    """XLA's ApproxTopKReductionOutputSize: k, or how many elements the approximate
+    reduction keeps along the reduced dimension."""
+    if aggregate_to_topk:
+        return k
+    tiling = 1024 if rank == 1 else 128
+    if size <= tiling:
+        return size
+    if 0 <= size_override < size:
+        raise ValueError(with_source(f"reduction_input_size_override: {size_override} should be greater equals to "
+                                     f"operands[reduction_dim]: {size}"))
+    logical = size_override if size_override >= 0 else size
+    chunks = -(-size // tiling)
+    if k == 1:
+        return tiling
+    windows = min(max(int((1.0 - k) / math.log(recall_target)), tiling), size)
+    log2_reduction = (logical // windows).bit_length() - 1 if logical // windows else 0
+    if log2_reduction == 0:
+        return size
+    log2_reduction = min(log2_reduction, (size // tiling - 1).bit_length() if size // tiling else 0)
+    return -(-chunks // (1 << log2_reduction)) * tiling
+
+
+def _approx_k(is_max_k):
+    def fn(operand, k, reduction_dimension=-1, recall_target=0.95, reduction_input_size_override=-1,
+           aggregate_to_topk=True):
+        operand, k = to_array(operand), operator.index(k)
+        shape = operand.aval.shape
+        if k <= 0:
+            raise ValueError(with_source(f"k must be positive, got {k}"))
+        if not shape:
+            raise TypeError(with_source(f"approx_top_k operand must have >= 1 dimension, got {shape}"))
+        axis = _axis(reduction_dimension, len(shape))
+        if shape[axis] < k:
+            raise ValueError(with_source(f"k must be smaller than the size of reduction_dim {shape[axis]}, got {k}"))
+        if not dtypes.is_float(operand.aval.dtype):
+            raise ValueError(with_source("operand must be a floating type"))
+        size = _approx_output_size(shape[axis], len(shape), k, recall_target, aggregate_to_topk,
+                                   reduction_input_size_override)
+        return [slice_in_dim(x, 0, size, axis=axis) for x in _sorted_with_positions(operand, axis, is_max_k)]
+
+    fn.__name__ = "approx_max_k" if is_max_k else "approx_min_k"
+    fn.__doc__ = (f"The {'largest' if is_max_k else 'smallest'} k values along reduction_dimension and their "
+                  f"positions (jax.lax.{fn.__name__}): exact on the CPU, as XLA's fallback (a sort); with "
+                  f"aggregate_to_topk=False, as many of them as XLA's approximate reduction keeps.")
+    return fn
+
+
+approx_max_k = _approx_k(True)
+approx_min_k = _approx_k(False)
+
+
 __all__ = [
     "reduce_sum", "reduce_prod", "reduce_max", "reduce_min", "reduce_and", "reduce_or", "argmax", "argmin",
-    "cumsum", "cumprod", "cummax", "cummin", "sort", "sort_key_val",
+    "cumsum", "cumprod", "cummax", "cummin", "sort", "sort_key_val", "top_k", "approx_max_k", "approx_min_k",
 ]

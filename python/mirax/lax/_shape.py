@@ -1,4 +1,5 @@
 """lax's shape functions: slicing, concatenation, padding, reversal, reshapes, iota."""
+import builtins
 from functools import partial
 
 import numpy as np
@@ -256,8 +257,116 @@ def broadcasted_iota(dtype, shape, dimension):
     return convert_element_type(out, dtype)
 
 
+# ----------------------------------------------------------------------------- jax.lax's shape helpers
+
+
+def broadcast_shapes(*shapes):
+    """The shape NumPy broadcasting gives `shapes` (jax.lax.broadcast_shapes)."""
+    shapes = [tuple(int(d) for d in shape) for shape in shapes]
+    try:
+        return tuple(int(d) for d in np.broadcast_shapes(*shapes))
+    except ValueError:
+        raise ValueError(f"Incompatible shapes for broadcasting: shapes={shapes}") from None
+
+
+def broadcast_to_rank(x, rank):
+    """x with leading dimensions of 1 up to rank `rank` (unchanged when it has more)."""
+    x = to_array(x)
+    return reshape(x, (1,) * (int(rank) - x.aval.ndim) + x.aval.shape) if x.aval.ndim < rank else x
+
+
+def broadcast_like(arr, like_arr):
+    """arr broadcast (trailing dimensions aligned) to the shape of like_arr."""
+    arr, shape = to_array(arr), np.shape(like_arr) if not is_array(like_arr) else like_arr.aval.shape
+    return broadcast_in_dim(arr, shape, range(len(shape) - arr.aval.ndim, len(shape)))
+
+
+def collapse(operand, start_dimension, stop_dimension=None):
+    """operand with dimensions [start_dimension, stop_dimension) merged into one."""
+    operand = to_array(operand)
+    shape = operand.aval.shape
+    lo, hi, _ = builtins.slice(start_dimension, stop_dimension).indices(len(shape))
+    if hi < lo:
+        raise ValueError(f"Invalid dimension range passed to collapse: {shape}[{start_dimension}:{stop_dimension}]")
+    return reshape(operand, shape[:lo] + (int(np.prod(shape[lo:hi], dtype=int)),) + shape[hi:])
+
+
+def full(shape, fill_value, dtype=None):
+    """An array of `shape` holding the scalar fill_value (as `dtype`, or its own dtype,
+    weakly typed for a Python scalar)."""
+    fill_value = to_array(fill_value)
+    if fill_value.aval.ndim:
+        raise TypeError(f"full must be called with scalar fill_value, got fill_value.shape {fill_value.aval.shape}.")
+    if dtype is not None:
+        fill_value = convert_element_type(fill_value, dtype)
+    return broadcast_in_dim(fill_value, _ints(shape), ())
+
+
+def full_like(x, fill_value, dtype=None, shape=None):
+    """full(shape of x (or `shape`), fill_value, dtype of x (or `dtype`)), weakly typed
+    where x is and no dtype is given."""
+    aval = x.aval if is_array(x) else to_array(x).aval
+    value = convert_element_type(fill_value, aval.dtype if dtype is None else dtype,
+                                 weak_type=dtype is None and aval.weak_type)
+    return full(aval.shape if shape is None else shape, value)
+
+
+def empty(shape, dtype):
+    """An array of `shape` and `dtype` whose values are not to be read: zeros here."""
+    return full(shape, 0, dtype)
+
+
+def split(operand, sizes, axis=0):
+    """operand cut along `axis` into consecutive pieces of `sizes`."""
+    operand = to_array(operand)
+    axis, sizes = _axis(axis, operand.aval.ndim), _ints(sizes)
+    if any(size < 0 for size in sizes):
+        raise ValueError(f"Sizes passed to split must be nonnegative, got {list(sizes)}")
+    if sum(sizes) != operand.aval.shape[axis]:
+        raise ValueError(f"Sum of sizes {sum(sizes)} must be equal to dimension {axis} of the operand shape "
+                         f"{list(operand.aval.shape)}")
+    bounds = np.cumsum((0,) + sizes)
+    return [slice_in_dim(operand, int(start), int(stop), axis=axis) for start, stop in zip(bounds[:-1], bounds[1:])]
+
+
+def stack(operands, axis=0):
+    """The operands (one shape and dtype) joined along a new dimension `axis`."""
+    arrays = [to_array(x) for x in operands]
+    axis = _axis(axis, arrays[0].aval.ndim + 1)
+    if len({x.aval.shape for x in arrays}) > 1:
+        raise ValueError(f"All input arrays must have the same shape. Got "
+                         f"{', '.join(str(x.aval.shape) for x in arrays)}.")
+    if len({x.aval.dtype for x in arrays}) > 1:
+        raise TypeError(f"lax.stack requires arguments to have the same dtypes, got "
+                        f"{', '.join(x.aval.dtype.name for x in arrays)}.")
+    return concatenate([expand_dims(x, (axis,)) for x in arrays], axis)
+
+
+def unstack(x, axis=0):
+    """The slices of x along `axis`, that dimension dropped."""
+    x = to_array(x)
+    axis = _axis(axis, x.aval.ndim)
+    return tuple(index_in_dim(x, i, axis, keepdims=False) for i in range(x.aval.shape[axis]))
+
+
+def tile(operand, reps):
+    """operand repeated reps[i] times along each dimension i."""
+    operand = to_array(operand)
+    shape, reps = operand.aval.shape, _ints(reps)
+    if len(reps) != len(shape):
+        raise TypeError(f"reps length must be equal to the ndim of x, got len(reps)={len(reps)} and "
+                        f"x.ndim={len(shape)}.")
+    # (s0, s1, ...) -> (1, s0, 1, s1, ...) -> (r0, s0, r1, s1, ...) -> (r0*s0, r1*s1, ...)
+    interleaved = reshape(operand, [d for s in shape for d in (1, s)])
+    tiled = broadcast_in_dim(interleaved, [d for pair in zip(reps, shape, strict=True) for d in pair],
+                             range(2 * len(shape)))
+    return reshape(tiled, [r * s for r, s in zip(reps, shape, strict=True)])
+
+
 __all__ = [
     "slice", "slice_in_dim", "index_in_dim", "dynamic_slice", "dynamic_slice_in_dim", "dynamic_index_in_dim",
     "dynamic_update_slice", "dynamic_update_slice_in_dim", "dynamic_update_index_in_dim", "concatenate", "pad",
     "rev", "reshape", "transpose", "expand_dims", "squeeze", "broadcast", "iota", "broadcasted_iota",
+    "broadcast_shapes", "broadcast_to_rank", "broadcast_like", "collapse", "full", "full_like", "empty", "split",
+    "stack", "unstack", "tile",
 ]

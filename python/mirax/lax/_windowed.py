@@ -123,9 +123,10 @@ def _guard(x, refuse, error, message):
 def _general_reduce_window(computation, tree, window, *args):
     """XLA's reduce_window of a general computation: at each output position, a fold
     from the init values over the window's elements in row-major order, skipping the
-    positions that padding or base dilation fill (XLA's order, which a computation that
-    is not a monoid sees). The operands are padded (with the init values) and sliced once
-    per window position; a scan folds the slices. Forward mode only, as JAX's."""
+    positions that padding or base dilation fill, as XLA:CPU folds unpadded windows (it
+    may fold padded ones in another order, which only a computation that is not a monoid
+    tells apart). The operands are padded (with the init values) and sliced once per
+    window position; a scan folds the slices. Forward mode only, as JAX's."""
     window = dict(window)
     half = len(args) // 2
     xs, inits = args[:half], [_guard(init, "tangent", "TypeError",
@@ -139,13 +140,15 @@ def _general_reduce_window(computation, tree, window, *args):
     stacked, keep = [[] for _ in xs], []
     for offset in np.ndindex(*window["window_dimensions"]):
         starts = [k * d for k, d in zip(offset, window["window_dilation"], strict=True)]
-        limits = [start + (n - 1) * s + 1 if n else start for start, n, s in zip(starts, out_shape, strides, strict=True)]
+        limits = [start + (n - 1) * s + 1 if n else start
+                  for start, n, s in zip(starts, out_shape, strides, strict=True)]
         for rows, x in zip(stacked, padded, strict=True):
             rows.append(_shape.expand_dims(_shape.slice(x, starts, limits, strides), (0,)))
         held = np.ones(out_shape, bool)
         for axis, (start, n, s, (lo, _), b, size) in enumerate(zip(starts, out_shape, strides, pads, dilation, shape,
                                                                     strict=True)):
-            held &= _holds_element(start, n, s, lo, b, size).reshape([-1 if d == axis else 1 for d in range(len(shape))])
+            along = _holds_element(start, n, s, lo, b, size)
+            held &= along.reshape([-1 if d == axis else 1 for d in range(len(shape))])
         keep.append(held)
     stacked = [_shape.concatenate(rows, 0) for rows in stacked]
     outs = _fold(computation, tree, inits, stacked, np.array(keep), "reduce_window")

@@ -146,9 +146,9 @@ atleast_3d = _atleast("atleast_3d", 3, lambda s: {0: (1, 1, 1), 1: (1,) + s + (1
 def broadcast_shapes(*shapes):
     shapes = [_static_ints("broadcast_shapes", s) for s in shapes]
     try:
-        return tuple(int(s) for s in np.broadcast_shapes(*shapes))
-    except ValueError:
-        raise ValueError(with_source(f"Incompatible shapes for broadcasting: shapes={shapes}")) from None
+        return lax.broadcast_shapes(*shapes)
+    except ValueError as err:
+        raise ValueError(with_source(str(err))) from None
 
 
 def broadcast_to(array, shape):
@@ -255,10 +255,7 @@ def tile(A, reps):
     reps = _static_ints("tile", reps)
     shape = (1,) * (len(reps) - A.aval.ndim) + A.aval.shape
     reps = (1,) * (len(shape) - len(reps)) + reps
-    # (s0, s1, ...) -> (1, s0, 1, s1, ...) -> (r0, s0, r1, s1, ...) -> (r0*s0, r1*s1, ...)
-    interleaved = lax.reshape(A, [d for s in shape for d in (1, s)])
-    tiled = broadcast_to_shape(interleaved, [d for pair in zip(reps, shape, strict=True) for d in pair])
-    return lax.reshape(tiled, [r * s for r, s in zip(reps, shape, strict=True)])
+    return lax.tile(lax.reshape(A, shape), reps)
 
 
 def roll(a, shift, axis=None):

@@ -5,7 +5,7 @@ import numpy as np
 
 from mirax import dtypes, lax
 from mirax.core import Tracer, to_array
-from mirax.custom_derivatives import custom_jvp
+from mirax.lax._other import _const, _replace_inf, _wrap_between, logaddexp as _logaddexp  # noqa: F401
 
 from ._util import (broadcast_shapes, broadcast_to_shape, check_arraylike, promote_args, promote_args_inexact,
                     promote_args_numeric, promote_dtypes_numeric)
@@ -424,46 +424,6 @@ def angle(z, deg=False):
 def logaddexp(x1, x2):
     x1, x2 = promote_args_inexact("logaddexp", x1, x2)
     return _logaddexp(x1, x2)
-
-
-@custom_jvp
-def _logaddexp(x1, x2):
-    """log(exp(x1) + exp(x2)) as JAX computes it; its own JVP rule, because the
-    derivative of this formula (through max and abs) is lopsided where x1 == x2."""
-    amax = lax.max(x1, x2)
-    if dtypes.is_complex(x1.aval.dtype):
-        out = lax.add(amax, lax.log1p(lax.exp(lax.sub(lax.add(x1, x2), lax.mul(amax, _const(amax, 2))))))
-        return lax.complex(lax.real(out), _wrap_between(lax.imag(out), np.pi))
-    delta = lax.sub(x1, x2)
-    return lax.select(isnan(delta), lax.add(x1, x2),  # NaNs, or infinities of one sign
-                      lax.add(amax, lax.log1p(lax.exp(lax.neg(lax.abs(delta))))))
-
-
-@_logaddexp.defjvp
-def _logaddexp_jvp(primals, tangents):
-    """JAX's: t1 exp(x1 - out) + t2 exp(x2 - out), +inf replaced by 0 so that it gives no NaN."""
-    (x1, x2), (t1, t2) = primals, tangents
-    out = _logaddexp(x1, x2)
-    weight = lambda x: lax.exp(lax.sub(_replace_inf(x), _replace_inf(out)))
-    return out, lax.add(lax.mul(t1, weight(x1)), lax.mul(t2, weight(x2)))
-
-
-def _replace_inf(x):
-    re = lax.real(x) if dtypes.is_complex(x.aval.dtype) else x
-    return lax.select(lax.eq(re, np.inf), _const(x, 0), x)
-
-
-def _wrap_between(x, a):
-    """x wrapped into [-a, a)."""
-    a, two_a, zero = _const(x, a), _const(x, 2 * a), _const(x, 0)
-    rem = lax.rem(lax.add(x, a), two_a)
-    return lax.sub(lax.select(lax.lt(rem, zero), lax.add(rem, two_a), rem), a)
-
-
-def _const(x, value):
-    """`value` as a scalar of x's dtype, as JAX's lax._const: weakly typed only when x is
-    a weakly typed scalar."""
-    return lax.convert_element_type(value, x.aval.dtype, x.aval.weak_type and x.aval.ndim == 0)
 
 
 def sinc(x):

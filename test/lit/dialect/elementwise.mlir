@@ -124,6 +124,8 @@ func.func @float_binary(%x: tensor<2x3xf32>, %y: tensor<2x3xf32>) {
 //  CHECK-NEXT:   "mirax.shift_left"(%[[X]], %[[Y]]) : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
 //  CHECK-NEXT:   "mirax.shift_right_logical"(%[[X]], %[[Y]]) : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
 //  CHECK-NEXT:   "mirax.shift_right_arithmetic"(%[[X]], %[[Y]]) : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+//  CHECK-NEXT:   "mirax.clz"(%[[X]]) : (tensor<4xui8>) -> tensor<4xui8>
+//  CHECK-NEXT:   "mirax.population_count"(%[[X]]) : (tensor<4xui8>) -> tensor<4xui8>
 func.func @unsigned(%x: tensor<4xui8>, %y: tensor<4xui8>) {
   %not = "mirax.not"(%x) : (tensor<4xui8>) -> tensor<4xui8>
   %div = "mirax.div"(%x, %y) : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
@@ -134,6 +136,8 @@ func.func @unsigned(%x: tensor<4xui8>, %y: tensor<4xui8>) {
   %shl = "mirax.shift_left"(%x, %y) : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
   %shrl = "mirax.shift_right_logical"(%x, %y) : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
   %shra = "mirax.shift_right_arithmetic"(%x, %y) : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  %clz = "mirax.clz"(%x) : (tensor<4xui8>) -> tensor<4xui8>
+  %popcnt = "mirax.population_count"(%x) : (tensor<4xui8>) -> tensor<4xui8>
   return
 }
 
@@ -187,6 +191,7 @@ func.func @complex(%z: tensor<3xcomplex<f32>>, %re: tensor<3xf64>, %im: tensor<3
 //  CHECK-NEXT:   "mirax.convert"(%[[I]]) {new_dtype = ui64} : (tensor<5xi16>) -> tensor<5xui64>
 //  CHECK-NEXT:   "mirax.bitcast_convert"(%[[X]]) {new_dtype = f16} : (tensor<5xbf16>) -> tensor<5xf16>
 //  CHECK-NEXT:   "mirax.is_finite"(%[[X]]) : (tensor<5xbf16>) -> tensor<5xi1>
+//  CHECK-NEXT:   "mirax.reduce_precision"(%[[X]]) {exponent_bits = 5 : i64, mantissa_bits = 2 : i64} : (tensor<5xbf16>) -> tensor<5xbf16>
 func.func @params(%x: tensor<5xbf16>, %y: tensor<5xbf16>, %i: tensor<5xi16>) {
   %lt = "mirax.compare"(%x, %y) {direction = "LT"} : (tensor<5xbf16>, tensor<5xbf16>) -> tensor<5xi1>
   %round = "mirax.round"(%x) {rounding_method = 1 : i64} : (tensor<5xbf16>) -> tensor<5xbf16>
@@ -194,6 +199,7 @@ func.func @params(%x: tensor<5xbf16>, %y: tensor<5xbf16>, %i: tensor<5xi16>) {
   %wide = "mirax.convert"(%i) {new_dtype = ui64} : (tensor<5xi16>) -> tensor<5xui64>
   %bits = "mirax.bitcast_convert"(%x) {new_dtype = f16} : (tensor<5xbf16>) -> tensor<5xf16>
   %finite = "mirax.is_finite"(%x) : (tensor<5xbf16>) -> tensor<5xi1>
+  %rounded = "mirax.reduce_precision"(%x) {exponent_bits = 5 : i64, mantissa_bits = 2 : i64} : (tensor<5xbf16>) -> tensor<5xbf16>
   return
 }
 
