@@ -99,7 +99,7 @@ def shard_map(f=None, /, *, out_specs, in_specs=Infer, mesh=None, axis_names=fro
 
 
 def _check_mesh(mesh):
-    index, count = platforms.processes()
+    count = platforms.processes()[1]
     if platforms.default_backend() != "cpu":
         raise NotImplementedError("mirax.shard_map runs on the CPU (one device per MPI process)")
     if mesh.size != count:
