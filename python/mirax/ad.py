@@ -8,7 +8,10 @@ from mirax.api import call_transformation, check_callable, concrete_values, forw
 from mirax.vmapping import vmap
 from mirax.core import Array, Aval, is_array, to_array, with_source
 from mirax.custom_derivatives import jax_type, trace_backward_passes
+from mirax.dialect.dependence import depends
+from mirax.dialect.ir_util import functions
 from mirax.dialect.transformations import declare_vjp
+from mirax.errors import shaped_str
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
 
 
@@ -104,10 +107,17 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
                 f"Gradient only defined for scalar-output functions. Output had shape: {out_aval.shape}."))
         _check_reverse_output("grad", holomorphic, out_aval)
         differentiable = [k for k in active if inexact(leaves[k].aval)]
+        refs = traced.trace.ref_writes  # returned after the outputs, zero cotangents
+        _check_refs_not_differentiated(traced.trace, differentiable)
+        out_avals += [ref.aval for ref in refs]
         cotangents = [Array(np.ones((), out_aval.dtype))] + [Array(np.zeros(a.shape, a.dtype)) for a in out_avals[1:]]
         outs = call_transformation(declare_vjp, traced.trace, leaves, cotangents, differentiable,
-                                   out_avals + [leaves[k].aval for k in differentiable], trace_backward_passes)
-        values = tree_unflatten(traced.out_tree, outs[: len(out_avals)])
+                                   out_avals + [leaves[k].aval for k in differentiable], trace_backward_passes,
+                                   writes_refs=True)
+        num_outputs = len(out_avals) - len(refs)
+        for ref, value in zip(refs, outs[num_outputs:len(out_avals)], strict=True):
+            ref._write(value)
+        values = tree_unflatten(traced.out_tree, outs[:num_outputs])
         grads = dict(zip(differentiable, outs[len(out_avals):], strict=True))
         flat_grads = [grads[k] if k in grads else _zero_cotangent(leaves[k].aval) for k in active]
         structures = [tree_flatten(args[n]) for n in nums]
@@ -119,6 +129,22 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
         return values, grad
 
     return value_and_grad_f
+
+
+def _check_refs_not_differentiated(trace, differentiable):
+    """JAX's error for a Ref from outside written with a value that depends on the
+    differentiated arguments (one that does not is written, as in JAX)."""
+    if not trace.ref_writes:
+        return
+    function = trace.func
+    flags = [k in differentiable for k in range(len(trace.invars))] + [False] * len(trace.constvars)
+    written = depends(functions(trace.module.operation), function, flags)[len(trace.out_avals):]
+    for ref, differentiated in zip(trace.ref_writes, written, strict=True):
+        if differentiated:
+            raise Exception(with_source(  # noqa: TRY002 (JAX's class)
+                f"performing a set/swap operation with a differentiated value on a non-differentiated array "
+                f"reference of type Ref{{{shaped_str(ref.aval)}}}. Move the array reference to be an argument of the "
+                f"differentiated function?"))
 
 
 def _zero_cotangent(aval):

@@ -7,12 +7,11 @@ import operator
 import threading
 import weakref
 
-import numpy as np
-
 from mirax import core, dtypes, platforms, stages
 from mirax.config import config
 from mirax._config_api import no_tracing, user_context_values
 from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
+from mirax.errors import shaped_str
 from mirax.dialect.transformations import declare_jvp
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
 
@@ -58,8 +57,7 @@ def trace_flat(fun, in_tree, in_avals, name, concrete=None, differentiated=False
         if isinstance(leaf, core.Ref):
             raise ValueError(with_source(
                 f"function {name} traced for jit returned a mutable array reference of type "
-                f"Ref{{{np.dtype(leaf.aval.dtype).name}[{','.join(map(str, leaf.aval.shape))}]}}, but mutable array "
-                f"references cannot be returned."))
+                f"Ref{{{shaped_str(leaf.aval)}}}, but mutable array references cannot be returned."))
         if not array_like(leaf):
             raise TypeError(with_source(
                 f"Value {leaf!r} with type {type(leaf)} is not a valid JAX type: {name} must return arrays "
@@ -68,17 +66,17 @@ def trace_flat(fun, in_tree, in_avals, name, concrete=None, differentiated=False
     return TracedFunction(trace, in_tree, out_tree, backend)
 
 
-def call_transformation(declare, callee, args, extra, active, out_avals, prepare=None):
+def call_transformation(declare, callee, args, extra, active, out_avals, prepare=None, writes_refs=False):
     """Call a transformation of a finished Trace: emitted into the enclosing trace, or
     traced into a function of its own, compiled (once per program) and run now."""
     enclosing = current_trace()
     if enclosing is not None:
-        return enclosing.call_transformed(declare, callee, args, extra, active, out_avals, prepare)
+        return enclosing.call_transformed(declare, callee, args, extra, active, out_avals, prepare, writes_refs)
     inputs = list(args) + list(extra)
     with Trace([x.aval for x in inputs], callee.name) as trace:
         trace.runs_now = True
         outs = trace.call_transformed(declare, callee, trace.invars[: len(args)], trace.invars[len(args):],
-                                      active, out_avals, prepare)
+                                      active, out_avals, prepare, writes_refs)
     return trace.finish(outs).run(inputs)
 
 

@@ -580,12 +580,14 @@ class Trace:
             self.write_ref(ref, value)
         return outs[:len(callee.out_avals)]
 
-    def call_transformed(self, declare, callee, args, extra, active, out_avals, prepare=None):
+    def call_transformed(self, declare, callee, args, extra, active, out_avals, prepare=None, writes_refs=False):
         """Emit a call of a transformation of a finished Trace: `declare(module, function,
         active)` declares it (mirax-jvp's declare_jvp, mirax-linearize's declare_vjp);
         its operands are the callee's, then `extra` (tangents, cotangents). `prepare(trace)`
-        runs first, once the callee is in this trace's module."""
-        _check_no_ref_writes(callee)
+        runs first, once the callee is in this trace's module. Only a caller that
+        `writes_refs` (the values among `out_avals`) may transform a callee writing Refs."""
+        if not writes_refs:
+            _check_no_ref_writes(callee)
         with context(), _location():
             symbol = self._import(callee)
             if prepare is not None:
@@ -660,8 +662,8 @@ def _check_no_ref_writes(callee):
     if getattr(callee, "ref_writes", ()):
         raise NotImplementedError(with_source(
             f"{callee.name} writes a Ref it did not make ({callee.ref_writes[0].aval.str_short()}): mirax threads "
-            f"writes of outer Refs through jit, plain calls and lax's scan, fori_loop, while_loop, cond and switch "
-            f"only, not through differentiation or vmap; make the Ref inside, or write it outside"))
+            f"writes of outer Refs through jit, plain calls, grad and lax's scan, fori_loop, while_loop, cond and "
+            f"switch only, not through jvp, vjp, jacobians or linearize; make the Ref inside, or write it outside"))
 
 
 def _symbol_safe(name):

@@ -8,8 +8,10 @@ final value as an extra output, written back when the call returns (core.Ref), s
 the effect is visible after the call, as in JAX. Refs made inside a function (a
 scratch buffer, frozen at the end) work under every transformation; a scan, fori_loop
 or while_loop body writing a Ref carries its value through the loop, and cond/switch
-branches take and return it; writing a Ref from outside under grad or vmap is refused
-(core's _check_no_ref_writes), as is returning a Ref from jit (JAX refuses that too).
+branches take and return it; grad writes a Ref from outside with a value that does
+not depend on what it differentiates. As in JAX, vmap refuses any write of a Ref from
+outside, grad a differentiated one, jit returning a Ref; mirax also refuses writes of
+Refs from outside under jvp, vjp, jacobians and linearize (core's _check_no_ref_writes).
 
 Indexing takes what JAX's Ref indexing takes: integers, slices, `...`, and
 `ds(start, size, stride)` slices whose start may be traced (clamped into bounds, as
@@ -21,6 +23,7 @@ from typing import NamedTuple
 from mirax import lax
 from mirax import numpy as jnp
 from mirax.core import Aval, Ref, Tracer, current_trace, to_array, with_source
+from mirax.errors import shaped_str
 from mirax.memory import Space
 
 __all__ = ["AbstractRef", "Ref", "addupdate", "empty_ref", "free_ref", "freeze", "get", "new_ref", "set", "swap"]
@@ -40,7 +43,7 @@ class AbstractRef(NamedTuple):
         return self.inner_aval.dtype
 
     def __str__(self):
-        return f"Ref{{{self.inner_aval.str_short()}}}"
+        return f"Ref{{{shaped_str(self.inner_aval)}}}"
 
     __repr__ = __str__
 

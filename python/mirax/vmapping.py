@@ -6,6 +6,7 @@ import functools
 from mirax.api import arguments_to_arrays, call_transformation, check_callable, trace_flat
 from mirax.core import Aval, is_array, with_source
 from mirax.dialect.transformations import NOT_BATCHED, declare_vmap
+from mirax.errors import shaped_str
 from mirax.tree_util import flatten_prefix, tree_flatten, tree_unflatten
 
 
@@ -52,6 +53,11 @@ def vmap(fun, in_axes=0, out_axes=0, axis_name=None, axis_size=None, spmd_axis_n
             return fun(*inner_args, **inner_kwargs)
 
         traced = trace_flat(with_fixed, tree_flatten((tuple(leaves), {}))[1], in_avals, name)
+        for ref in traced.trace.ref_writes:  # JAX refuses any write of an outer Ref under vmap
+            raise Exception(with_source(  # noqa: TRY002 (JAX's class)
+                f"performing a set/swap operation with vmapped value on an unbatched array reference of type "
+                f"Ref{{{shaped_str(ref.aval)}}}. Move the array reference to be an argument to the vmapped "
+                f"function?"))
         out_avals = traced.trace.out_avals
         outs_axes = flatten_prefix(out_axes, traced.out_tree, name="vmap out_axes")
         outs_axes = [_normalize(a, aval.ndim + 1, "out_axes", None) for a, aval in zip(outs_axes, out_avals, strict=True)]

@@ -1,8 +1,8 @@
 """Mutable array references (python/mirax/ref.py, core.Ref) against JAX's: reading and
 writing eagerly, inside jit through closures and arguments (the effects visible after
 the call), inside scan, fori_loop, while_loop and cond bodies, nested jits, ds slices with traced starts,
-scratch Refs under grad/vmap; JAX's errors for bad writes and returned Refs, and
-mirax's refusal of outer Refs written under grad or vmap."""
+scratch Refs under grad/vmap, outer Refs written under grad; JAX's errors for bad
+writes, returned Refs, differentiated or vmapped writes; mirax's refusal under jvp."""
 import jax
 import jax.numpy as jjnp
 import numpy as np
@@ -142,15 +142,42 @@ def test_errors_and_printing_as_jax():
         assert g_msg.split(" traced for jit")[-1] == e_msg.split(" traced for jit")[-1], (e_msg, g_msg)
 
 
-def test_outer_refs_written_under_grad_or_vmap_are_refused():
+def under_transformations(jx, jnp, R):
+    counter, total = R.new_ref(jnp.zeros((), jnp.int32)), R.new_ref(jnp.zeros(3))
+
+    def f(x):  # a write grad allows: its value does not depend on x
+        counter[...] += 1
+        return jnp.sum(x * x)
+
+    def g(x):
+        total[...] += x
+        return jnp.sum(x)
+
+    found = [jx.grad(f)(jnp.ones(3)), jx.jit(jx.grad(f))(jnp.ones(3)), counter[...]]
+    for call in (lambda: jx.grad(g)(jnp.ones(3)), lambda: jx.vmap(f)(jnp.ones((2, 3)))):
+        with pytest.raises(Exception) as info:  # noqa: PT011 (JAX raises Exception itself)
+            call()
+        found.append((type(info.value), str(info.value).split("\n")[0]))
+    return found
+
+
+def test_under_grad_and_vmap_as_jax():
+    expected, got = (under_transformations(*libs) for libs in BOTH)
+    for e, g in zip(expected, got, strict=True):
+        if isinstance(e, tuple):
+            assert g == e
+        else:
+            np.testing.assert_array_equal(np.asarray(g), np.asarray(e))
+
+
+def test_refused_by_mirax():
     r = mirax.ref.new_ref(mjnp.zeros(3))
 
     def f(x):
         r[...] += x
         return x
 
-    for transformed, x in ((mirax.grad(lambda x: f(x).sum()), mjnp.ones(3)), (mirax.vmap(f), mjnp.ones((2, 3)))):
-        with pytest.raises(NotImplementedError, match="writes a Ref it did not make"):
-            transformed(x)
+    with pytest.raises(NotImplementedError, match="writes a Ref it did not make"):
+        mirax.jvp(f, (mjnp.ones(3),), (mjnp.ones(3),))
     with pytest.raises(TypeError, match="sin requires ndarray or scalar arguments, got Ref at position 0"):
         mjnp.sin(r)  # as JAX's

@@ -2,7 +2,7 @@
 declarations are ready to derive (their function and everything it calls have
 bodies), and which results of a function depend on which of its inputs, through
 calls and constructs (each construct's `callees` and `depends` rules, rules.py)."""
-from .ir_util import functions
+from .ir_util import function_type, functions
 from .rules import construct_of
 from .transformations import transformed
 
@@ -57,6 +57,8 @@ def depends(table, function, inputs):
     construct = construct_of(function)
     if construct is not None and construct.depends is not None:
         return construct.depends(table, function, inputs)
+    if not function.regions[0].blocks:  # a transformation not derived yet: every result, to be safe
+        return [any(inputs)] * len(function_type(function).results)
     block = function.regions[0].blocks[0]
     flagged = {arg for arg, flag in zip(block.arguments, inputs, strict=True) if flag}
     for op in block.operations:
