@@ -13,8 +13,11 @@ ui.perfetto.dev and chrome://tracing open. mirax runs synchronously, so a span i
 call's whole time. The hooks are installed only while a trace runs (wrapping
 core's and api's compile and call paths), so that calls cost nothing more otherwise.
 
-Device memory profiles (pprof of XLA's allocations) and the profiler server
-(TensorBoard's remote capture) need XLA's profiler; they raise NotImplementedError."""
+`device_memory_profile` is a pprof profile (gzipped profile.proto, as JAX's) of the live
+Arrays: one sample per Array (its count and bytes), whose single location names its type,
+mirax recording no allocation sites (JAX's samples carry the Python stack that made
+each buffer). The profiler server (TensorBoard's remote capture) needs XLA's profiler;
+start_server and stop_server raise NotImplementedError."""
 import contextlib
 import datetime
 import functools
@@ -27,6 +30,8 @@ import threading
 import time
 
 from mirax import api, core, runtime
+from mirax._arrays import live_arrays
+from mirax.errors import shaped_str
 from mirax.version import __version__
 
 __all__ = ["StepTraceAnnotation", "TraceAnnotation", "annotate_function", "device_memory_profile",
@@ -182,11 +187,55 @@ def _no_xla_profiler(what):
 
 
 def device_memory_profile(backend=None):
-    _no_xla_profiler("device_memory_profile (a pprof of XLA's device allocations)")
+    """The live Arrays on `backend`'s device as a gzipped pprof profile (see above)."""
+    strings = {"": 0}
+
+    def string(text):
+        return strings.setdefault(text, len(strings))
+
+    types = _message(1, _varint_field(1, string("allocations")), _varint_field(2, string("count"))) + _message(
+        1, _varint_field(1, string("space")), _varint_field(2, string("bytes")))
+    samples, places, kind = [], {}, (string("kind"), string("buffer"))
+    for array in live_arrays(backend):
+        place = places.setdefault(f"Array {shaped_str(array.aval)}", len(places) + 1)
+        samples.append(_message(2, _packed(1, [place]), _packed(2, [1, array._value.nbytes]),
+                                _message(3, _varint_field(1, kind[0]), _varint_field(2, kind[1]))))
+    locations = b"".join(_message(4, _varint_field(1, i), _message(4, _varint_field(1, i))) for i in places.values())
+    names = b"".join(_message(5, _varint_field(1, i), _varint_field(2, string(name))) for name, i in places.items())
+    table = b"".join(_field(6, text.encode()) for text in strings)
+    return gzip.compress(types + b"".join(samples) + locations + names + table)
 
 
 def save_device_memory_profile(filename, backend=None):
-    _no_xla_profiler("save_device_memory_profile (a pprof of XLA's device allocations)")
+    """device_memory_profile(backend), written to `filename`."""
+    with open(filename, "wb") as f:
+        f.write(device_memory_profile(backend))
+
+
+# protobuf's wire format, what a pprof profile needs of it
+def _varint(value):
+    out = bytearray()
+    while True:
+        low, value = value & 0x7F, value >> 7
+        out.append(low | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _varint_field(number, value):
+    return _varint(number << 3) + _varint(value)
+
+
+def _field(number, payload):  # length-delimited
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def _message(number, *parts):
+    return _field(number, b"".join(parts))
+
+
+def _packed(number, values):
+    return _field(number, b"".join(map(_varint, values)))
 
 
 def start_server(port):
