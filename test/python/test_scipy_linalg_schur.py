@@ -173,3 +173,11 @@ def test_symmetric_product_cholesky_update_ormqr():
     args = (a, c, r, m[0], h, taus, m)
     for got, want in zip(mirax.jit(lambda *x: run(lax.linalg, *x))(*args), run(jax.lax.linalg, *args), strict=True):
         close(got, want, 1e-5)
+
+
+def test_qdwh_matches_jax():
+    x = rand((5, 3), np.complex64, seed=22)
+    for got, want in zip(mirax.jit(lax.linalg.qdwh)(x), jax.lax.linalg.qdwh(x), strict=True):
+        close(got, want, 1e-5)
+    with pytest.raises(ValueError, match="The input matrix of shape M x N must have M >= N."):
+        lax.linalg.qdwh(x.T)

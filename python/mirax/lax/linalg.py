@@ -10,9 +10,9 @@ from mirax.dialect.eigen import EigOp, HessenbergOp, HouseholderProductOp, Schur
 from mirax.dialect.linear_algebra import CholeskyOp, LuOp, TriangularSolveOp
 from mirax.dialect.orthogonal import EighOp, QrOp, SvdOp
 
-from ._control_flow import fori_loop, scan
+from ._control_flow import fori_loop, scan, while_loop
 from ._dot import batch_matmul
-from ._elementwise import add, broadcast_in_dim, conj, div, eq, mul, real, select
+from ._elementwise import add, broadcast_in_dim, conj, div, eq, mul, real, rsqrt, select
 from ._shape import broadcasted_iota, concatenate, expand_dims, rev, squeeze, transpose
 
 
@@ -423,3 +423,89 @@ def ormqr(a, taus, c, *, left=True, transpose=False):
         return c - tau * update
 
     return fori_loop(0, k, body, c)
+
+
+def qdwh(x, *, is_hermitian=False, max_iterations=None, eps=None, dynamic_shape=None):
+    """(u, h, num_iters, is_converged): the polar decomposition x = u h of a full-rank
+    x [m, n], m >= n, by JAX's QR-based dynamically weighted Halley iteration
+    (Nakatsukasa and Higham 2013): x scaled to norm <= 1, the steps' weights (a, b, c)
+    precomputed from a lower bound of its singular values, QR steps while c is large,
+    then Cholesky steps, then Halley's (3, 1, 3) ones until u moves less than
+    cbrt(5 eps) (at most max_iterations steps in all, 10 by default), then a
+    Newton-Schulz step. `is_hermitian` is unused, as JAX's."""
+    x = to_array(x)
+    if dynamic_shape is not None:
+        raise NotImplementedError(with_source("qdwh: dynamic_shape (padded inputs) is not supported"))
+    m, n = x.aval.shape
+    if m < n:
+        raise ValueError(with_source("The input matrix of shape M x N must have M >= N."))
+    max_iterations = 10 if max_iterations is None else int(max_iterations)
+    eps = float(np.finfo(x.aval.dtype).eps) if eps is None else eps
+    dtype = x.aval.dtype
+
+    def norm(y):
+        return (abs(y) ** 2).sum() ** 0.5
+
+    one_norm, inf_norm = abs(x).sum(0).max(), abs(x).sum(1).max()
+    alpha_inverse = select(eq(one_norm, 0 * one_norm), 1 + 0 * one_norm, rsqrt(one_norm) * rsqrt(inf_norm))
+    u = x * alpha_inverse.astype(dtype)
+    eye = eq(broadcasted_iota(np.int32, (n, n), 0), broadcasted_iota(np.int32, (n, n), 1)).astype(dtype)
+    tol_l = 10.0 * eps / 2.0
+    tol_norm = float(np.cbrt(tol_l))
+
+    def qr_step(u, a_minus_e_by_sqrt_c, sqrt_c, e):
+        q, _ = qr(concatenate([sqrt_c * u, eye], 0), full_matrices=False)
+        return e * u + a_minus_e_by_sqrt_c * (q[:m] @ _H(q[m:]))
+
+    def cholesky_step(u, a_minus_e, c, e):
+        y = cholesky(c * (_H(u) @ u) + eye, symmetrize_input=False)
+        z = triangular_solve(y, transpose(u, (1, 0)), left_side=True, lower=True, conjugate_a=True)
+        z = conj(z) if dtypes.is_complex(dtype) else z  # (lax.conj of a float is complex)
+        z = _H(triangular_solve(y, z, left_side=True, lower=True, transpose_a=True, conjugate_a=True))
+        return e * u + a_minus_e * z
+
+    # Each step's parameters, in Python floats: a QR step's (a - e) / sqrt(c), sqrt(c)
+    # and e = b / c where c is large (Cholesky's c u^H u + I would be ill conditioned),
+    # else a Cholesky step's a - e, c and e.
+    qr_params, cholesky_params, lower_bound = [], [], eps
+    while lower_bound + tol_l < 1 and len(qr_params) + len(cholesky_params) < max_iterations:
+        l2 = lower_bound * lower_bound
+        dd = (4 * (1 / l2 - 1) / l2) ** (1 / 3)
+        sqd = (1.0 + dd) ** (1 / 2)
+        a = sqd + (2 - dd + 2 * (2 - l2) / (l2 * sqd)) ** (1 / 2)
+        b = (a - 1) ** 2 / 4
+        c = a + b - 1
+        lower_bound = lower_bound * (a + b * l2) / (1 + c * l2)
+        if c > 100:
+            qr_params.append(((a - b / c) / c ** (1 / 2), c ** (1 / 2), b / c))
+        else:
+            cholesky_params.append((a - b / c, c, b / c))
+
+    def steps(u, step, params):
+        """The steps of `params` (a fori_loop over them rounded to x's dtype, as
+        JAX's); whether the last still moved u."""
+        moving = np.bool_(True)
+        if not params:
+            return u, moving
+        table = to_array(np.array(params, dtype))
+
+        def body(k, state):
+            u_next = step(state[0], *table[k])
+            return u_next, norm(u_next - state[0]) > tol_norm
+
+        return fori_loop(0, len(params), body, (u, moving))
+
+    u, _ = steps(u, qr_step, qr_params)
+    u, moving = steps(u, cholesky_step, cholesky_params)
+
+    def halley(state):
+        k, u, _ = state
+        u_next = cholesky_step(u, 3 - 1 / 3, 3, 1 / 3)
+        return k + 1, u_next, norm(u_next - u) > tol_norm
+
+    start = np.int32(len(qr_params) + len(cholesky_params))
+    num_iters, u, moving = while_loop(lambda state: state[2] & (state[0] < max_iterations), halley,
+                                      (start, u, moving))
+    u = 1.5 * u - 0.5 * (u @ (_H(u) @ u))
+    h = _H(u) @ x
+    return u, (h + _H(h)) / 2, num_iters, ~moving

@@ -663,81 +663,10 @@ def _polar_2d(a, side, method, eps):
     if method != "qdwh":
         raise ValueError(with_source(f"Unknown polar decomposition method {method}."))
     if m >= n and side == "right":
-        return _qdwh(a, eps)
+        return tuple(lax_linalg.qdwh(a, eps=eps)[:2])
     if m < n and side == "left":
-        unitary, posdef = _qdwh(_conj_transpose(a), eps)
+        unitary, posdef, _, _ = lax_linalg.qdwh(_conj_transpose(a), eps=eps)
         return _conj_transpose(unitary), _conj_transpose(posdef)
     raise NotImplementedError(with_source(
         f"method='qdwh' only supports mxn matrices where m < n where side='right' and m >= n side='left', got "
         f"{a.shape} with side={side!r}"))
-
-
-def _qdwh(x, eps, max_iterations=10):
-    """(u, h) with x = u h for x [m, n], m >= n: JAX's QR-based dynamically weighted
-    Halley iteration (Nakatsukasa and Higham 2013), its weights (a, b, c) precomputed
-    from a lower bound of the singular values of x scaled to norm <= 1: QR steps while
-    c is large, then Cholesky steps, then Halley's (3, 1, 3) ones until u stops moving
-    (at most max_iterations steps in all), then a Newton-Schulz step."""
-    eps = float(np.finfo(x.dtype).eps) if eps is None else eps
-    one_norm, inf_norm = jnp.linalg.norm(x, ord=1), jnp.linalg.norm(x, ord=np.inf)
-    alpha_inverse = jnp.where(one_norm == 0, 1, lax.rsqrt(one_norm) * lax.rsqrt(inf_norm))
-    u = x * alpha_inverse.astype(x.dtype)
-    n = x.shape[1]
-    eye = jnp.eye(n, dtype=x.dtype)
-    tol_l = 10.0 * eps / 2.0
-    tol_norm = float(np.cbrt(tol_l))
-
-    def qr_step(u, a_minus_e_by_sqrt_c, sqrt_c, e):
-        q, _ = lax_linalg.qr(jnp.concatenate([sqrt_c * u, eye]), full_matrices=False)
-        return e * u + a_minus_e_by_sqrt_c * jnp.matmul(q[:x.shape[0]], _conj_transpose(q[x.shape[0]:]))
-
-    def cholesky_step(u, a_minus_e, c, e):
-        y = lax_linalg.cholesky(c * jnp.matmul(_conj_transpose(u), u) + eye, symmetrize_input=False)
-        z = jnp.conj(lax_linalg.triangular_solve(y, u.T, left_side=True, lower=True, conjugate_a=True))
-        z = _conj_transpose(lax_linalg.triangular_solve(y, z, left_side=True, lower=True, transpose_a=True,
-                                                        conjugate_a=True))
-        return e * u + a_minus_e * z
-
-    # Each step's parameters, in Python floats: a QR step's (a - e) / sqrt(c), sqrt(c)
-    # and e = b / c where c is large (Cholesky's c u^H u + I would be ill conditioned),
-    # else a Cholesky step's a - e, c and e.
-    qr_params, cholesky_params, lower_bound = [], [], eps
-    while lower_bound + tol_l < 1 and len(qr_params) + len(cholesky_params) < max_iterations:
-        l2 = lower_bound * lower_bound
-        dd = (4 * (1 / l2 - 1) / l2) ** (1 / 3)
-        sqd = (1.0 + dd) ** (1 / 2)
-        a = sqd + (2 - dd + 2 * (2 - l2) / (l2 * sqd)) ** (1 / 2)
-        b = (a - 1) ** 2 / 4
-        c = a + b - 1
-        lower_bound = lower_bound * (a + b * l2) / (1 + c * l2)
-        if c > 100:
-            qr_params.append(((a - b / c) / c ** (1 / 2), c ** (1 / 2), b / c))
-        else:
-            cholesky_params.append((a - b / c, c, b / c))
-
-    def steps(u, step, params):
-        """The steps of `params` (a fori_loop over them rounded to x's dtype, as
-        JAX's); whether the last still moved u."""
-        if not params:
-            return u, True
-        table = jnp.array(params).astype(x.dtype)
-
-        def body(k, state):
-            u_next = step(state[0], *table[k])
-            return u_next, jnp.linalg.norm(u_next - state[0]) > tol_norm
-
-        return lax.fori_loop(0, len(params), body, (u, True))
-
-    u, _ = steps(u, qr_step, qr_params)
-    u, moving = steps(u, cholesky_step, cholesky_params)
-
-    def halley(state):
-        k, u, _ = state
-        u_next = cholesky_step(u, 3 - 1 / 3, 3, 1 / 3)
-        return k + 1, u_next, jnp.linalg.norm(u_next - u) > tol_norm
-
-    start = len(qr_params) + len(cholesky_params)
-    _, u, _ = lax.while_loop(lambda state: state[2] & (state[0] < max_iterations), halley, (start, u, moving))
-    u = 1.5 * u - 0.5 * jnp.matmul(u, jnp.matmul(_conj_transpose(u), u))
-    h = jnp.matmul(_conj_transpose(u), x)
-    return u, (h + _conj_transpose(h)) / 2
