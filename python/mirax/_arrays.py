@@ -5,14 +5,18 @@
 - `make_array_from_callback`, `make_array_from_single_device_arrays`,
   `make_array_from_process_local_data`: an Array from its shards, where a sharding (any
   object with JAX's `device_set`) places the whole array on one device: a sharding over
-  several devices raises NotImplementedError.
+  several devices raises NotImplementedError, but for the processes' blocks of
+  `make_array_from_process_local_data` under mpiexec, gathered into the global value.
 """
 import gc
+import math
 
 import numpy as np
 
-from mirax import platforms
+from mirax import lax, platforms
+from mirax._shard_map import across_processes, check_mesh, normalized_spec
 from mirax.core import Array, to_array
+from mirax.sharding import NamedSharding
 
 __all__ = ["live_arrays", "make_array_from_callback", "make_array_from_process_local_data",
            "make_array_from_single_device_arrays"]
@@ -58,6 +62,31 @@ def make_array_from_single_device_arrays(shape, sharding, arrays, *, dtype=None)
 
 
 def make_array_from_process_local_data(sharding, local_data, global_shape=None):
-    """The Array of this process's data: all of it, one process being all there is."""
+    """The Array whose blocks are the processes' `local_data`, placed as `sharding` (a
+    NamedSharding over every process's device) says, on every process (mirax's
+    arrays are global values); with one process, its data."""
+    if platforms.processes()[1] > 1 and isinstance(sharding, NamedSharding):
+        return _from_processes(sharding, np.asarray(local_data), global_shape)
     _one_device(sharding)
     return _whole(np.shape(local_data) if global_shape is None else global_shape, local_data)
+
+
+def _from_processes(sharding, local, global_shape):
+    """Every process's `local` block gathered and placed in the global array at the
+    offsets of its device's position in the mesh (devices in process order)."""
+    mesh = sharding.mesh
+    check_mesh(mesh)
+    spec = normalized_spec(sharding.spec, local.shape, mesh)
+    sizes = mesh.shape
+    shape = tuple(n * math.prod(sizes[a] for a in axes) for n, axes in zip(local.shape, spec, strict=True))
+    if global_shape is not None and tuple(global_shape) != shape:
+        raise ValueError(f"global_shape {tuple(global_shape)} is not that of blocks of shape {local.shape} placed as "
+                         f"{sharding.spec} on a mesh of shape {tuple(sizes.values())}: {shape}")
+    blocks = across_processes(lambda block: lax.all_gather(block, "processes"), local)
+    whole = np.empty(shape, local.dtype)
+    for block, position in zip(blocks, np.ndindex(*mesh.devices.shape), strict=True):
+        where = dict(zip(mesh.axis_names, position, strict=True))
+        starts = [int(np.ravel_multi_index([where[a] for a in axes], [sizes[a] for a in axes])) * n if axes else 0
+                  for n, axes in zip(local.shape, spec, strict=True)]
+        whole[tuple(slice(s, s + n) for s, n in zip(starts, local.shape, strict=True))] = block
+    return to_array(whole)

@@ -24,6 +24,8 @@ import functools
 import hashlib
 import math
 
+import numpy as np
+
 from mirax import distributed, platforms
 from mirax.api import arguments_to_arrays, check_callable
 from mirax.core import Aval, Trace, current_trace, to_array, with_source
@@ -39,7 +41,7 @@ from mirax.mlir_context import context
 from mirax.sharding import Mesh, PartitionSpec
 from mirax.tree_util import flatten_prefix, tree_flatten, tree_unflatten
 
-__all__ = ["shard_map"]
+__all__ = ["across_processes", "check_mesh", "normalized_spec", "shard_map"]
 
 REDUCING = {op.OPERATION_NAME for op in (PsumInvariantOp, PmaxOp, PminOp)}
 COLLECTIVES = REDUCING | {op.OPERATION_NAME for op in (AllGatherOp, PsumScatterOp, AxisIndexOp, PvaryOp)}
@@ -78,12 +80,12 @@ def shard_map(f=None, /, *, out_specs, in_specs=Infer, mesh=None, axis_names=fro
 
     @functools.wraps(f)
     def mapped(*args):
-        _check_mesh(mesh)
+        check_mesh(mesh)
         distributed.libmpi()  # compiled collectives call it
         leaves, in_tree = tree_flatten(args)
         leaves = arguments_to_arrays(name, leaves)
         prefix = tuple(in_specs) if isinstance(in_specs, list) else in_specs
-        specs = [_spec(s, x.aval, mesh, "in_specs", i) for i, (s, x) in enumerate(zip(
+        specs = [normalized_spec(s, x.aval.shape, mesh, "in_specs", i) for i, (s, x) in enumerate(zip(
             flatten_prefix(prefix, args, name="shard_map in_specs"), leaves, strict=True))]
         if any(s is None for s in specs):
             raise NotImplementedError("mirax.shard_map: an in_specs entry of None is not supported; use P()")
@@ -98,7 +100,8 @@ def shard_map(f=None, /, *, out_specs, in_specs=Infer, mesh=None, axis_names=fro
     return mapped
 
 
-def _check_mesh(mesh):
+def check_mesh(mesh):
+    """A mesh of every process's device, in process order, on the CPU; else the error."""
     count = platforms.processes()[1]
     if platforms.default_backend() != "cpu":
         raise NotImplementedError("mirax.shard_map runs on the CPU (one device per MPI process)")
@@ -113,15 +116,16 @@ def _check_mesh(mesh):
                                   f"{[d.id for d in mesh.devices.flat]}")
 
 
-def _spec(spec, aval, mesh, what, position):
-    """A spec as per-dimension tuples of axis names, checked against `aval`'s rank and the mesh."""
+def normalized_spec(spec, shape, mesh, what="sharding", position=0):
+    """A spec as per-dimension tuples of axis names (None stays None), checked against
+    the rank of `shape` and the mesh."""
     if spec is None:
         return None
     if not isinstance(spec, PartitionSpec):
         raise TypeError(f"shard_map {what} entries must be PartitionSpecs (mirax.P), got {spec!r}")
-    if len(spec) > aval.ndim:
+    if len(spec) > len(shape):
         raise ValueError(f"shard_map applied to the function was given {what}[{position}] of {spec!r} with length "
-                         f"{len(spec)}, but the value has rank {aval.ndim} (shape {aval.shape})")
+                         f"{len(spec)}, but the value has rank {len(shape)} (shape {tuple(shape)})")
     axes = [() if p is None else (p,) if isinstance(p, str) else tuple(p) for p in spec]
     named = [a for dim in axes for a in dim]
     for a in named:
@@ -129,7 +133,7 @@ def _spec(spec, aval, mesh, what, position):
             raise ValueError(f"Resource axis: {a} of {spec!r} is not found in mesh: {tuple(mesh.axis_names)}.")
     if len(set(named)) != len(named):
         raise ValueError(f"shard_map {what}[{position}] {spec!r} names a mesh axis more than once")
-    return tuple(axes) + ((),) * (aval.ndim - len(axes))
+    return tuple(axes) + ((),) * (len(shape) - len(axes))
 
 
 def _check_divisible(name, mesh, aval, spec):
@@ -155,7 +159,8 @@ def _call(f, name, mesh, operands, in_tree, specs, out_specs, check_vma):
         outs, out_tree = tree_flatten(out)
         outs = [trace.lift(to_array(y)) for y in outs]
         given = flatten_prefix(out_specs, out_tree, name="shard_map out_specs")
-        o_specs = [_spec(s, y.aval, mesh, "out_specs", i) for i, (s, y) in enumerate(zip(given, outs, strict=True))]
+        o_specs = [normalized_spec(s, y.aval.shape, mesh, "out_specs", i)
+                   for i, (s, y) in enumerate(zip(given, outs, strict=True))]
         if any(s is None for s in o_specs):
             raise NotImplementedError("mirax.shard_map: an out_specs entry of None is not supported; use P()")
         if check_vma:
@@ -259,3 +264,15 @@ def _cast(op, position, vma, want, mesh):
         op.operands[position] = cast
         vma[cast] = want
     return want
+
+
+def across_processes(combine, local):
+    """combine(this process's `local`, a NumPy array) inside a shard_map over all
+    processes, whose collectives over the axis "processes" combine the processes'
+    arrays; a NumPy array. Every process passes its own array repeated as the global
+    argument, so that its block is its own."""
+    processes = platforms.processes()[1]
+    repeated = np.broadcast_to(local[None], (processes,) + local.shape)
+    mesh = Mesh(np.array(platforms.devices(), dtype=object), ("processes",))
+    return np.asarray(shard_map(lambda block: combine(block[0]), mesh=mesh, in_specs=PartitionSpec("processes"),
+                                out_specs=PartitionSpec(), check_vma=False)(repeated))

@@ -73,6 +73,8 @@ CHECKS = [
     "check_grads through all_gather, psum_scatter, psum",
     "process_allgather", "process_allgather of a scalar", "process_allgather tiled", "broadcast_one_to_all",
     "broadcast_one_to_all from the last process", "sync_global_devices",
+    "make_array_from_process_local_data PartitionSpec('i',)",
+    "make_array_from_process_local_data PartitionSpec(None, 'i')",
     "pcast of a varying value", "psum outside shard_map", "psum over an unknown axis",
     "mesh larger than the processes",
 ]

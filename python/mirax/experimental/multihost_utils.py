@@ -3,29 +3,17 @@ process's own NumPy data gathered from every process (`process_allgather`), one
 process's broadcast to all (`broadcast_one_to_all`), a barrier checking that every
 process reached the same one (`sync_global_devices`, `assert_equal`).
 
-Each is a shard_map over a mesh of all processes whose argument every process passes
-as its own data repeated, so that its block is its own: the collectives then combine
-the processes' data."""
+Each is a shard_map over a mesh of all processes whose blocks are the processes' own
+data (_shard_map.across_processes): the collectives then combine them."""
 import zlib
 
 import numpy as np
 
 from mirax import lax, platforms
-from mirax._shard_map import shard_map
-from mirax.sharding import PartitionSpec, make_mesh
+from mirax._shard_map import across_processes
 from mirax.tree_util import tree_all, tree_map
 
 __all__ = ["assert_equal", "broadcast_one_to_all", "process_allgather", "sync_global_devices"]
-
-
-def _across(combine, local):
-    """combine(this process's `local`) inside a shard_map over all processes, where the
-    collectives of `combine` work over the axis "processes"; a NumPy array."""
-    processes = platforms.processes()[1]
-    repeated = np.broadcast_to(local[None], (processes,) + local.shape)
-    mesh = make_mesh((processes,), ("processes",))
-    return np.asarray(shard_map(lambda block: combine(block[0]), mesh=mesh, in_specs=PartitionSpec("processes"),
-                                out_specs=PartitionSpec(), check_vma=False)(repeated))
 
 
 def process_allgather(in_tree, tiled=False):
@@ -38,7 +26,7 @@ def process_allgather(in_tree, tiled=False):
             return x if tiled else x[None]
         if x.ndim == 0 or not tiled:
             x = x[None]
-        return _across(lambda block: lax.all_gather(block, "processes", tiled=True), x)
+        return across_processes(lambda block: lax.all_gather(block, "processes", tiled=True), x)
 
     return tree_map(gather, in_tree)
 
@@ -53,7 +41,7 @@ def broadcast_one_to_all(in_tree, is_source=None):
 
     def broadcast(x):
         x = np.asarray(x)
-        return _across(lambda block: lax.psum(block, "processes"), x if is_source else np.zeros_like(x)).astype(x.dtype)
+        return across_processes(lambda block: lax.psum(block, "processes"), x if is_source else np.zeros_like(x)).astype(x.dtype)
 
     return tree_map(broadcast, in_tree)
 

@@ -191,6 +191,12 @@ if n > 1:
     raises("sync_global_devices with different names", lambda: multihost_utils.sync_global_devices(f"step {RANK}"),
            AssertionError, f"sync_global_devices name mismatch ('step {RANK}')")
 
+local = np.arange(6, dtype=np.float32).reshape(2, 3) + 10 * RANK  # this process's block
+for spec, axis in ((P("i"), 0), (P(None, "i"), 1)):
+    close(f"make_array_from_process_local_data {spec}", mirax.make_array_from_process_local_data(
+        mirax.sharding.NamedSharding(mesh, spec), local),
+        np.concatenate([np.arange(6, dtype=np.float32).reshape(2, 3) + 10 * r for r in range(n)], axis=axis))
+
 # ----------------------------------------------------------------------------- errors
 
 raises("psum outside shard_map", lambda: lax.psum(x, "i"), NameError, "unbound axis name: i")
