@@ -39,6 +39,10 @@ from mirax._arrays import (
     live_arrays, make_array_from_callback, make_array_from_process_local_data, make_array_from_single_device_arrays)
 from mirax._fwd_and_bwd import fwd_and_bwd
 from mirax import monitoring
+from mirax import distributed, sharding
+from mirax.sharding import PartitionSpec as P, make_mesh
+from mirax._shard_map import shard_map
 from mirax import ops
 from mirax import export
-from mirax import custom_batching
+from mirax import custom_batching, ffi, memory, profiler, ref
+from mirax.ref import Ref, ds, empty_ref, free_ref, freeze, new_ref

@@ -1,5 +1,6 @@
 """Control flow as constructs (rules.py `constructs`): lax.while_loop, lax.cond/switch,
-lax.scan and mirax.checkpoint, each a declared function naming its regions' functions,
-with all its rules in one file; wrappers.py has the tangents and cotangents of a
-function that their JVP and transpose rules call."""
-from . import checkpoint, cond, scan, while_  # noqa: F401  (each registers its construct)
+lax.scan, mirax.checkpoint, custom_batching.custom_vmap and mirax.shard_map, each a
+declared function naming its regions' functions, with all its rules in one file;
+wrappers.py has the tangents and cotangents of a function that their JVP and transpose
+rules call."""
+from . import checkpoint, cond, custom_vmap, scan, shard_map, while_  # noqa: F401  (each registers its construct)
