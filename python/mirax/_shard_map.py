@@ -30,7 +30,8 @@ from mirax import distributed, platforms
 from mirax.api import arguments_to_arrays, check_callable
 from mirax.core import Aval, Trace, current_trace, to_array, with_source
 from mirax.dialect import build, tensor_type
-from mirax.dialect.collectives import AllGatherOp, AxisIndexOp, PmaxOp, PminOp, PsumInvariantOp, PsumScatterOp, PvaryOp
+from mirax.dialect.collectives import (AllGatherOp, AxisIndexOp, PmaxOp, PminOp, PpermuteOp, PsumInvariantOp,
+                                       PsumScatterOp, PvaryOp)
 from mirax.dialect.control_flow.shard_map import block_type, declare_shard_map
 from mirax.dialect.ir_util import functions
 from mirax.dialect.transformations import CUSTOM_LIN_OF, TRANSPOSE_OF, VJP_BWD, VJP_FWD, VJP_OF
@@ -44,7 +45,7 @@ from mirax.tree_util import flatten_prefix, tree_flatten, tree_unflatten
 __all__ = ["across_processes", "check_mesh", "normalized_spec", "shard_map"]
 
 REDUCING = {op.OPERATION_NAME for op in (PsumInvariantOp, PmaxOp, PminOp)}
-COLLECTIVES = REDUCING | {op.OPERATION_NAME for op in (AllGatherOp, PsumScatterOp, AxisIndexOp, PvaryOp)}
+COLLECTIVES = REDUCING | {op.OPERATION_NAME for op in (AllGatherOp, PsumScatterOp, PpermuteOp, AxisIndexOp, PvaryOp)}
 SUMS_COTANGENTS = (VJP_OF, TRANSPOSE_OF, VJP_FWD, VJP_BWD, CUSTOM_LIN_OF)  # calls whose types JAX's would differ
 
 

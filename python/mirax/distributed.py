@@ -18,6 +18,8 @@ from mirax import platforms, runtime
 __all__ = ["initialize", "is_initialized", "shutdown"]
 
 COMM_WORLD = 0x44000000  # MPICH's MPI_COMM_WORLD handle (what convert-shard-to-mpi emits)
+BYTE = 0x4c00010d  # MPICH's MPI_BYTE
+STATUS_IGNORE = 1  # MPICH's MPI_STATUS_IGNORE
 THREAD_MULTIPLE = 3  # MPICH's MPI_THREAD_MULTIPLE: compiled programs run without the GIL, in any thread
 
 _mpi = None
@@ -39,8 +41,13 @@ def libmpi():
             provided = ctypes.c_int()
             _check(mpi.MPI_Init_thread(None, None, THREAD_MULTIPLE, ctypes.byref(provided)), "MPI_Init_thread")
             atexit.register(_finalize, mpi)
+        mpi.MPI_Sendrecv.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                     ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                     ctypes.c_int, ctypes.c_void_p]
         runtime.typed_host_function("mirax_mpi_comm_split", _comm_split,
                                     ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_int64, ctypes.c_int32, ctypes.c_int32))
+        runtime.typed_host_function("mirax_mpi_sendrecv", _sendrecv, ctypes.CFUNCTYPE(
+            None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32, ctypes.c_int32))
         _mpi = mpi
     return _mpi
 
@@ -55,6 +62,16 @@ def _comm_split(group, color, key):
         _check(_mpi.MPI_Comm_split(COMM_WORLD, color, key, ctypes.byref(comm)), "MPI_Comm_split")
         handle = _communicators[group, color, key] = comm.value
     return handle
+
+
+def _sendrecv(send, receive, size, destination, source):
+    """A ppermute's exchange (dialect/collectives.py): `size` bytes at `send` to the
+    process ranked `destination`, those of `source` into `receive` (zeros where the
+    source is -1, MPI_PROC_NULL: no process sends to this one)."""
+    if source < 0:
+        ctypes.memset(receive, 0, size)
+    _check(_mpi.MPI_Sendrecv(send, size, BYTE, destination, 0, receive, size, BYTE, source, 0, COMM_WORLD,
+                             STATUS_IGNORE), "MPI_Sendrecv")
 
 
 def _flag(query):

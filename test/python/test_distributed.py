@@ -57,20 +57,18 @@ def collectives(request, tmp_path_factory):
 
 
 # What every launch checks; the second launch (2 processes) also compares with JAX.
+COLLECTIVES = ("psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1", "psum_scatter tiled",
+               "psum_scatter", "axis_index", "axis_size", "all_gather bool", "pmin bool", "ppermute ring",
+               "ppermute gathered")
 CHECKS = [
     "initialize checks num_processes against MPI", "process_index is MPI's rank", "initialize twice", "devices",
     "arrays live on the local device",
-    *(f"{name} {mode}" for mode in ("eager", "jit") for name in (
-        "psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1", "psum_scatter tiled",
-        "psum_scatter", "axis_index", "axis_size", "all_gather bool", "pmin bool")),
-    *(f"{name} vmap" for name in (
-        "psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1", "psum_scatter tiled",
-        "psum_scatter", "axis_index", "axis_size", "all_gather bool", "pmin bool")),
+    *(f"{name} {mode}" for mode in ("eager", "jit", "vmap") for name in COLLECTIVES),
     "vmap of all_gather inside shard_map", "vmap of psum_scatter inside shard_map",
     "lax.axis_size",
     *(f"data-parallel gradient w{i} check_vma={v} {mode}" for v in (True, False) for mode in ("eager", "jit")
       for i in (1, 2)),
-    "check_grads through all_gather, psum_scatter, psum",
+    "check_grads through ppermute, all_gather, psum_scatter, psum",
     "process_allgather", "process_allgather of a scalar", "process_allgather tiled", "broadcast_one_to_all",
     "broadcast_one_to_all from the last process", "sync_global_devices",
     "make_array_from_process_local_data PartitionSpec('i',)",
@@ -82,7 +80,7 @@ MORE_CHECKS_WITH_2 = [
     "mesh smaller than the processes", "varying output with a replicated out_spec",
     "sync_global_devices with different names", "process_allgather as JAX's", "broadcast_one_to_all as JAX's",
     *(f"{name} as JAX's" for name in ("psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1",
-                                      "axis_size", "all_gather bool", "pmin bool")),
+                                      "axis_size", "all_gather bool", "pmin bool", "ppermute gathered")),
     "data-parallel gradient w1 as JAX's", "data-parallel gradient w2 as JAX's",
     "gradient of replicated w through a scan as JAX's", "gradient of replicated v through a scan as JAX's",
     "mesh larger than the processes: JAX's message", "varying output with a replicated out_spec: JAX's first line",
@@ -100,7 +98,8 @@ def test_every_rank_passes_every_check(collectives):
 
 MESH_2D_CHECKS = [
     "psum over j", "psum over i", "psum over both", "all_gather over both", "axis_index over both", "axis_index j",
-    "60 psums over j", "blocks of a split over i", "communicators split once", "data-parallel gradient over both axes",
+    "60 psums over j", "blocks of a split over i", "ppermute along j", "ppermute along i, one pair",
+    "ppermute along both", "communicators split once", "data-parallel gradient over both axes",
 ]
 
 

@@ -16,10 +16,11 @@ import math
 
 import numpy as np
 
-from mirax.mlir import arith, ir, tensor
+from mirax.mlir import arith, bufferization, func, ir, memref, tensor
 
 from . import rules
 from .base import Codec, MiraxOp, bool_, int_, ints
+from .ir_util import declare
 from .batching import defelementwise
 from .jvp import deflinear2, defnondiff, defzero
 from .lowering import generic, identity_map, reshape, transpose
@@ -125,11 +126,32 @@ class AxisIndexOp(MiraxOp, name="axis_index", params=MESH):
         return ShapedType((), np.dtype(np.int32))
 
 
+class PpermuteOp(MiraxOp, name="ppermute", operands=("x",), params={**MESH, "perm": ints}):
+    """Each source's `x` sent to its destination (`perm`: the (source, destination)
+    pairs of indices along `axes`, flattened); a process no source sends to gets zeros."""
+
+    @staticmethod
+    def infer(x, axes, mesh_axes, mesh_shape, perm):
+        _check("ppermute", x, axes, mesh_axes, mesh_shape)
+        n = axis_size(axes, mesh_axes, mesh_shape)
+        sources, destinations = perm[0::2], perm[1::2]
+        if len(perm) % 2 or not all(0 <= i < n for i in perm):
+            raise TypeError(f"ppermute's perm {list(perm)} must be (source, destination) pairs in [0, {n})")
+        if len(set(sources)) != len(sources) or len(set(destinations)) != len(destinations):
+            raise TypeError(f"ppermute sources and destinations must be unique, got {list(perm)}")
+        return x
+
+
 # ----------------------------------------------------------------------------- derivatives
 
 
 def _mesh(params):
     return {k: params[k] for k in MESH}
+
+
+def _inverse(perm):
+    """A ppermute's pairs, each destination sending back to its source."""
+    return tuple(i for source, destination in zip(perm[0::2], perm[1::2], strict=True) for i in (destination, source))
 
 
 def _transpose_into(op_cls, **renamed):
@@ -151,10 +173,12 @@ deflinear2(PsumInvariantOp, _transpose_into(PvaryOp))
 deflinear2(PvaryOp, _transpose_into(PsumInvariantOp))
 deflinear2(AllGatherOp, _transpose_into(PsumScatterOp, scatter_dimension="axis", tiled="tiled"))
 deflinear2(PsumScatterOp, _transpose_into(AllGatherOp, axis="scatter_dimension", tiled="tiled"))
+deflinear2(PpermuteOp, lambda node, cts, operands, linear: [None] if cts[0] is None else build(
+    PpermuteOp, [cts[0]], **{**node.params, "perm": _inverse(node.params["perm"])}))
 defnondiff(PmaxOp)
 defnondiff(PminOp)
 defzero(AxisIndexOp)
-for _op in (PsumOp, PsumInvariantOp, PvaryOp, PmaxOp, PminOp):
+for _op in (PsumOp, PsumInvariantOp, PvaryOp, PmaxOp, PminOp, PpermuteOp):
     defelementwise(_op)  # per batch element the same collective: it works elementwise across processes
 
 
@@ -189,11 +213,17 @@ rules.batching[PsumScatterOp.OPERATION_NAME] = _batch_psum_scatter
 # ----------------------------------------------------------------------------- lowering to the shard dialect
 
 
-def grid(mesh_shape):
-    """The symbol of the module's shard.grid of `mesh_shape`, added the first time."""
+def _module():
+    """The builtin.module the current insertion point is in."""
     op = ir.InsertionPoint.current.block.owner
     while op.name != "builtin.module":
         op = op.parent
+    return op
+
+
+def grid(mesh_shape):
+    """The symbol of the module's shard.grid of `mesh_shape`, added the first time."""
+    op = _module()
     symbol = "mirax_mesh_" + "x".join(map(str, mesh_shape))
     if symbol not in ir.SymbolTable(op):
         block = op.regions[0].blocks[0]
@@ -296,7 +326,52 @@ def _lower_axis_index(node):
     return [tensor.from_elements(ir.RankedTensorType.get([], i32), [arith.index_cast(i32, process_index(node.params))])]
 
 
+# (send, receive, bytes, destination, source): the runtime's (mirax.distributed), declared
+# per buffer type as SENDRECV_<type>, which mirax-mpi-to-llvm renames once they are pointers.
+SENDRECV = "mirax_mpi_sendrecv"
+
+
+def _lower_ppermute(node, x):
+    """Upstream's lowering has no permutation (its `shift` fails): a call of the
+    runtime's MPI_Sendrecv on buffers, with this process's destination and source as
+    ranks of MPI's world (-1, MPI_PROC_NULL, where it has none), looked up in tables of
+    its index along the axes."""
+    params, (x_type,) = node.params, node.in_types
+    sizes = dict(zip(params["mesh_axes"], params["mesh_shape"], strict=True))
+    strides = dict(zip(params["mesh_axes"], np.cumprod((params["mesh_shape"] + (1,))[::-1])[-2::-1], strict=True))
+    group = [sizes[a] for a in params["axes"]]
+    offset = [sum(int(i) * int(strides[a]) for i, a in zip(np.unravel_index(k, group), params["axes"], strict=True))
+              for k in range(math.prod(group))]  # each index's world rank, less that of index 0
+    destination, source = [None] * len(offset), [None] * len(offset)
+    for s, d in zip(params["perm"][0::2], params["perm"][1::2], strict=True):
+        destination[s], source[d] = d, s
+    i64, i32, index = ir.IntegerType.get_signless(64), ir.IntegerType.get_signless(32), ir.IndexType.get()
+    me = process_index(params)
+    rank = ir.Operation.create("shard.process_linear_index", results=[index],
+                               attributes={"grid": grid(params["mesh_shape"])}).result
+    rank = arith.index_cast(i64, rank)
+
+    def peer(table):
+        """The world rank of this process's peer in `table` (None: none), or -1."""
+        moves = np.array([-(2**62) if t is None else offset[t] - offset[k] for k, t in enumerate(table)], np.int64)
+        constant = arith.constant(ir.RankedTensorType.get([len(moves)], i64), ir.DenseElementsAttr.get(moves))
+        move = tensor.extract(constant, [me])
+        none = arith.cmpi(arith.CmpIPredicate.eq, move, arith.constant(i64, -(2**62)))
+        return arith.trunci(i32, arith.select(none, arith.constant(i64, -1), arith.addi(rank, move)))
+
+    element = ir.RankedTensorType(x.type).element_type
+    buffer = ir.MemRefType.get(list(x_type.shape), element)
+    symbol = f"{SENDRECV}_{''.join(f'{n}x' for n in x_type.shape)}{element}"
+    declare(_module(), symbol, ir.FunctionType.get([buffer, buffer, i64, i32, i32], []), ir.Location.unknown(), {})
+    sent = bufferization.ToBufferOp(buffer, x, read_only=True).result
+    received = memref.AllocOp(buffer, [], []).result
+    size = math.prod(x_type.shape) * x_type.dtype.itemsize
+    func.CallOp([], symbol, [sent, received, arith.constant(i64, size), peer(destination), peer(source)])
+    return [bufferization.ToTensorOp(x.type, received, restrict=True, writable=True).result]
+
+
 rules.lowering.update({
+    PpermuteOp.OPERATION_NAME: _lower_ppermute,
     PsumOp.OPERATION_NAME: _all_reduce("sum"),
     PsumInvariantOp.OPERATION_NAME: _all_reduce("sum"),
     PmaxOp.OPERATION_NAME: _all_reduce("max"),

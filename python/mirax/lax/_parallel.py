@@ -1,5 +1,5 @@
 """Collectives over named mesh axes, as jax.lax's: psum, pmean, pmax, pmin, all_gather,
-psum_scatter, axis_index, axis_size and pcast. They work inside mirax.shard_map, which
+psum_scatter, ppermute, axis_index, axis_size and pcast. They work inside mirax.shard_map, which
 binds its mesh's axis names while it traces its function (`bound_axes`); elsewhere an
 axis name is unbound (JAX's NameError). Each binds an op of dialect/collectives.py,
 which carries the mesh; under check_vma=True psum binds psum_invariant, as JAX's."""
@@ -11,13 +11,14 @@ from typing import NamedTuple
 import numpy as np
 
 from mirax.core import Tracer, bind, to_array, with_source
-from mirax.dialect.collectives import (AllGatherOp, AxisIndexOp, PmaxOp, PminOp, PsumInvariantOp, PsumOp,
-                                       PsumScatterOp, PvaryOp)
+from mirax.dialect.collectives import (AllGatherOp, AxisIndexOp, PmaxOp, PminOp, PpermuteOp, PsumInvariantOp,
+                                       PsumOp, PsumScatterOp, PvaryOp)
 from mirax.tree_util import tree_map
 
 from ._elementwise import convert_element_type
 
-__all__ = ["all_gather", "axis_index", "axis_size", "pcast", "pmax", "pmean", "pmin", "psum", "psum_scatter"]
+__all__ = ["all_gather", "axis_index", "axis_size", "pcast", "pmax", "pmean", "pmin", "ppermute", "psum",
+           "psum_scatter"]
 
 
 class Frame(NamedTuple):
@@ -162,6 +163,20 @@ def psum_scatter(x, axis_name, *, scatter_dimension=0, axis_index_groups=None, t
                            tiled=bool(tiled))
 
     return tree_map(leaf, x)
+
+
+def ppermute(x, axis_name, perm):
+    """Each process's `x` (a pytree) sent along `axis_name` as `perm` (pairs of source
+    and destination indices along it) says; a process no source sends to gets zeros."""
+    axes = _axes(axis_name)
+    frame = _frame(axes, "ppermute")
+    n = _size(frame, axes)
+    pairs = [(int(s) % n, int(d) % n) for s, d in perm]
+    sources, destinations = zip(*pairs) if pairs else ((), ())
+    if len(set(sources)) != len(sources) or len(set(destinations)) != len(destinations):
+        raise ValueError(f"ppermute sources and destinations must be unique, got {perm}.")
+    flat = tuple(i for pair in pairs for i in pair)
+    return tree_map(lambda v: _collective(PpermuteOp, v, axes, frame, perm=flat), x)
 
 
 def axis_index(axis_name):

@@ -38,13 +38,15 @@ def body(a, b):
     # b is this process's tile; a its half of the rows (the same for both processes of a row of the mesh).
     repeated = lax.fori_loop(0, CALLS, lambda k, c: lax.psum(c, "j") / 2, b)
     return (lax.psum(b, "j"), lax.psum(b, "i"), lax.psum(b, ("i", "j")), lax.all_gather(b, ("i", "j"), tiled=True),
-            lax.axis_index(("i", "j"))[None], lax.axis_index("j")[None], repeated, a * 1)
+            lax.axis_index(("i", "j"))[None], lax.axis_index("j")[None], repeated, a * 1,
+            lax.ppermute(b, "j", [(0, 1), (1, 0)]), lax.ppermute(b, "i", [(0, 1)]),
+            lax.ppermute(b, ("i", "j"), [(k, (k + 1) % 4) for k in range(4)]))
 
 
 try:
     out = mirax.jit(mirax.shard_map(body, mesh=mesh, in_specs=(P("i"), P(("i", "j"))), check_vma=False,
                                     out_specs=(P("i"), P("j"), P(), P(), P(("i", "j")), P("j"), P(("i", "j")),
-                                               P("i"))))(x, x)
+                                               P("i"), *[P(("i", "j"))] * 3)))(x, x)
     t = tiles
     close("psum over j", out[0], np.concatenate([t[0] + t[1], t[2] + t[3]]))
     close("psum over i", out[1], np.concatenate([t[0] + t[2], t[1] + t[3]]))
@@ -54,6 +56,10 @@ try:
     close("axis_index j", out[5], np.arange(2, dtype=np.int32))
     close(f"{CALLS} psums over j", out[6], np.concatenate([(t[0] + t[1]) / 2] * 2 + [(t[2] + t[3]) / 2] * 2))
     close("blocks of a split over i", out[7], x)
+    zero = np.zeros_like(t[0])
+    close("ppermute along j", out[8], np.concatenate([t[1], t[0], t[3], t[2]]))
+    close("ppermute along i, one pair", out[9], np.concatenate([zero, zero, t[0], t[1]]))
+    close("ppermute along both", out[10], np.concatenate([t[3], t[0], t[1], t[2]]))
     # One split of MPI's world per group of axes ("i", "j"), however many calls.
     report("communicators split once", len(mirax.distributed._communicators) == 2,
            str(mirax.distributed._communicators))
