@@ -1,6 +1,6 @@
 """Collectives over the named axes of a mesh, per process (inside shard_map): psum,
-pmax, pmin, all_gather, psum_scatter, axis_index, and the varying-type casts of JAX's
-check_vma mode.
+pmax, pmin, all_gather, psum_scatter, ppermute, axis_index, and the varying-type casts
+of JAX's check_vma mode.
 
 Each op names the mesh axes it works over (`axes`) and carries the mesh's axis names
 and sizes (`mesh_axes`, `mesh_shape`), which its type rule and lowering need. Two sums,
@@ -8,10 +8,11 @@ as JAX's: `psum` (check_vma=False) transposes into itself, while `psum_invariant
 (check_vma=True: its result is the same on every process) transposes into `pvary`, the
 cast of a value known to be the same everywhere to one that varies, an identity on
 values whose transpose is psum_invariant. all_gather and psum_scatter transpose into
-each other. They lower to MLIR's shard dialect on a `shard.grid` of the mesh's shape
-(one per shape, added to the module), which convert-shard-to-mpi (mirax-shard-to-mpi)
-turns into MPI calls: an axis of the mesh is an axis of MPI's world, processes in
-row-major order."""
+each other, ppermute into the inverse permutation. They lower to MLIR's shard dialect
+on a `shard.grid` of the mesh's shape (one per shape, added to the module), which
+convert-shard-to-mpi (mirax-shard-to-mpi) turns into MPI calls: an axis of the mesh is
+an axis of MPI's world, processes in row-major order; ppermute, which upstream cannot
+lower, calls the runtime's MPI_Sendrecv."""
 import math
 
 import numpy as np
