@@ -634,12 +634,13 @@ def _triangular_eigenvectors(f, n, t, x, out):
     return for_loop(index(0), index(n), [x], column)[0]
 
 
-def _normalized_product(f, n, z, x, out, v, eigenvalue=None):
+def _normalized_product(f, n, z, x, out, v, lapack_phase=None):
     """v's columns (at out(i, k)) = z(i, j) times x's upper triangular columns, each
     scaled to unit 2-norm and then rotated to make its first component of largest
-    magnitude real and positive (zgeev). With `eigenvalue(k)`, the column's (for a real
-    matrix), a real eigenvalue's column keeps the sign of that component and is made
-    exactly real (dgeev, which scales without rotating)."""
+    magnitude real and positive (zgeev). For a real matrix, `lapack_phase(k)` is (p,
+    real, signed): where `signed`, LAPACK's unnormalized eigenvector (dtrevc's) is this
+    one times p (up to a positive factor), and dgeev only makes that component real,
+    keeping its real part's sign; a `real` eigenvalue's column comes out exactly real."""
     real = f.real_dtype
 
     def column(k, v):
@@ -661,11 +662,10 @@ def _normalized_product(f, n, z, x, out, v, eigenvalue=None):
         v_max = tensor.extract(v, out(at_largest, k))
         phase = f.mul(f.mul(f.conj(v_max), inverse), inverse)  # conj(v_max) / |v_max|, over largest
         to_real = None
-        if eigenvalue is not None:
-            to_real = arith.cmpf(arith.CmpFPredicate.OEQ, f.imag(eigenvalue(k)), f.real_zero)
-            sign = arith.select(arith.cmpf(arith.CmpFPredicate.OLT, f.real(v_max), f.real_zero),
-                                constant(real, -1), constant(real, 1))
-            phase = arith.select(to_real, f.from_real(arith.divf(sign, safe)), phase)
+        if lapack_phase is not None:
+            p, to_real, signed = lapack_phase(k)
+            negative = arith.cmpf(arith.CmpFPredicate.OLT, f.real(f.mul(p, v_max)), f.real_zero)
+            phase = arith.select(arith.andi(signed, negative), f.neg(phase), phase)
         scale = f.mul(phase, f.from_real(arith.divf(constant(real, 1), math.sqrt(norm))))
 
         def scaled(i, v):
@@ -675,11 +675,29 @@ def _normalized_product(f, n, z, x, out, v, eigenvalue=None):
             return [tensor.insert(element, v, out(i, k))]
 
         v = for_loop(index(0), index(n), [v], scaled)[0]
-        if to_real is not None:
-            return [v]
-        return [tensor.insert(f.from_real(f.real(tensor.extract(v, out(at_largest, k)))), v, out(at_largest, k))]
+        at_max = out(at_largest, k)
+        return [tensor.insert(f.from_real(f.real(tensor.extract(v, at_max))), v, at_max)]
 
     return for_loop(index(0), index(n), [v], column)[0]
+
+
+def _right_phase(f, at, n, t, w):
+    """lapack_phase for the right eigenvectors of a real matrix of real Schur form t:
+    1 for a real eigenvalue; for the first of a conjugate pair, whose block is [[a, b],
+    [c, a]], -i where |b| >= |c| (dtrevc's vector is (1, i w / b) there, this one is
+    along (i w, c)), else i sign(c) (dtrevc's: (-w / c, i))."""
+    last = index(max(n - 1, 0))
+
+    def phase(k):
+        k1 = arith.minui(arith.addi(k, index(1)), last)
+        b, c = _R(tensor.extract(t, at(k, k1))), _R(tensor.extract(t, at(k1, k)))
+        imaginary = f.imag(tensor.extract(w, at(k)))
+        real = arith.cmpf(arith.CmpFPredicate.OEQ, imaginary, f.real_zero)
+        pair = _where(abs(b) >= abs(c), -(b * 0 + 1), _sign(b * 0 + 1, c))
+        p = arith.select(real, f.one, complex_d.create_(scalar_type(f.dtype), f.real_zero, pair.v))
+        return p, real, constant(np.bool_, True)
+
+    return phase
 
 
 def _conjugate_pairs(f, at, n, w, v):
@@ -877,11 +895,16 @@ def _lower_eig(node, x):
             t_c, z_c = a, z
         t = lambda i, j: tensor.extract(t_c, at(i, j))  # noqa: E731
         z_at = lambda i, j: tensor.extract(z_c, at(i, j))  # noqa: E731
-        eigenvalue = (lambda k: tensor.extract(w, at(k))) if real else None  # noqa: E731
+        # The left eigenvectors of a real eigenvalue are dtrevc's times a positive factor;
+        # the others' phases are zgeev's.
+        def left_phase(k):
+            real_eigenvalue = arith.cmpf(arith.CmpFPredicate.OEQ, fc.imag(tensor.extract(w, at(_reversed(k, n)))),
+                                         fc.real_zero)
+            return fc.one, real_eigenvalue, real_eigenvalue
         if right:
             scratch = _triangular_eigenvectors(fc, n, t, scratch, at)
             x_at = lambda i, j: tensor.extract(scratch, at(i, j))  # noqa: E731
-            vr = _normalized_product(fc, n, z_at, x_at, at, vr, eigenvalue)
+            vr = _normalized_product(fc, n, z_at, x_at, at, vr, _right_phase(fc, at, n, a, w) if real else None)
             if real:
                 vr = _conjugate_pairs(fc, at, n, w, vr)
             vr = _poisoned(fc, at, (n, n), vr, poison)
@@ -894,8 +917,7 @@ def _lower_eig(node, x):
             scratch = _triangular_eigenvectors(fc, n, t_reversed, scratch, at)
             x_at = lambda i, j: tensor.extract(scratch, at(i, j))  # noqa: E731
             vl = _normalized_product(fc, n, lambda i, j: z_at(i, _reversed(j, n)), x_at,
-                                     lambda i, k: at(i, _reversed(k, n)), vl,
-                                     eigenvalue and (lambda k: eigenvalue(_reversed(k, n))))
+                                     lambda i, k: at(i, _reversed(k, n)), vl, left_phase if real else None)
             if real:
                 vl = _conjugate_pairs(fc, at, n, w, vl)
             vl = _poisoned(fc, at, (n, n), vl, poison)
