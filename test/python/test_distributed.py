@@ -59,7 +59,7 @@ def collectives(request, tmp_path_factory):
 # What every launch checks; the second launch (2 processes) also compares with JAX.
 COLLECTIVES = ("psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1", "psum_scatter tiled",
                "psum_scatter", "axis_index", "axis_size", "all_gather bool", "pmin bool", "ppermute ring",
-               "ppermute gathered")
+               "ppermute gathered", "all_to_all tiled", "all_to_all")
 CHECKS = [
     "initialize checks num_processes against MPI", "process_index is MPI's rank", "initialize twice", "devices",
     "arrays live on the local device",
@@ -68,7 +68,7 @@ CHECKS = [
     "lax.axis_size",
     *(f"data-parallel gradient w{i} check_vma={v} {mode}" for v in (True, False) for mode in ("eager", "jit")
       for i in (1, 2)),
-    "check_grads through ppermute, all_gather, psum_scatter, psum",
+    "check_grads through all_to_all, ppermute, all_gather, psum_scatter, psum",
     "process_allgather", "process_allgather of a scalar", "process_allgather tiled", "broadcast_one_to_all",
     "broadcast_one_to_all from the last process", "sync_global_devices",
     "make_array_from_process_local_data PartitionSpec('i',)",
@@ -80,7 +80,8 @@ MORE_CHECKS_WITH_2 = [
     "mesh smaller than the processes", "varying output with a replicated out_spec",
     "sync_global_devices with different names", "process_allgather as JAX's", "broadcast_one_to_all as JAX's",
     *(f"{name} as JAX's" for name in ("psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1",
-                                      "axis_size", "all_gather bool", "pmin bool", "ppermute gathered")),
+                                      "axis_size", "all_gather bool", "pmin bool", "ppermute gathered",
+                                      "all_to_all tiled", "all_to_all")),
     "data-parallel gradient w1 as JAX's", "data-parallel gradient w2 as JAX's",
     "gradient of replicated w through a scan as JAX's", "gradient of replicated v through a scan as JAX's",
     "mesh larger than the processes: JAX's message", "varying output with a replicated out_spec: JAX's first line",

@@ -69,7 +69,12 @@ class PsumInvariantOp(MiraxOp, name="psum_invariant", operands=("x",), params=ME
 
 
 class PvaryOp(MiraxOp, name="pvary", operands=("x",), params=MESH):
-    infer = _same_type("pvary")
+    """A cast, no communication: any dtype."""
+
+    @staticmethod
+    def infer(x, axes, mesh_axes, mesh_shape):
+        _check("pvary", None, axes, mesh_axes, mesh_shape)
+        return x
 
 
 class PmaxOp(MiraxOp, name="pmax", operands=("x",), params=MESH):

@@ -1,5 +1,5 @@
 """Collectives over named mesh axes, as jax.lax's: psum, pmean, pmax, pmin, all_gather,
-psum_scatter, ppermute, axis_index, axis_size and pcast. They work inside mirax.shard_map, which
+psum_scatter, ppermute, all_to_all, axis_index, axis_size and pcast. They work inside mirax.shard_map, which
 binds its mesh's axis names while it traces its function (`bound_axes`); elsewhere an
 axis name is unbound (JAX's NameError). Each binds an op of dialect/collectives.py,
 which carries the mesh; under check_vma=True psum binds psum_invariant, as JAX's."""
@@ -10,14 +10,15 @@ from typing import NamedTuple
 
 import numpy as np
 
-from mirax.core import Tracer, bind, to_array, with_source
+from mirax.core import Aval, Tracer, bind, to_array, with_source, zeros
 from mirax.dialect.collectives import (AllGatherOp, AxisIndexOp, PmaxOp, PminOp, PpermuteOp, PsumInvariantOp,
                                        PsumOp, PsumScatterOp, PvaryOp)
 from mirax.tree_util import tree_map
 
 from ._elementwise import convert_element_type
+from ._shape import dynamic_slice_in_dim, dynamic_update_slice_in_dim, expand_dims, squeeze
 
-__all__ = ["all_gather", "axis_index", "axis_size", "pcast", "pmax", "pmean", "pmin", "ppermute", "psum",
+__all__ = ["all_gather", "all_to_all", "axis_index", "axis_size", "pcast", "pmax", "pmean", "pmin", "ppermute", "psum",
            "psum_scatter"]
 
 
@@ -177,6 +178,47 @@ def ppermute(x, axis_name, perm):
         raise ValueError(f"ppermute sources and destinations must be unique, got {perm}.")
     flat = tuple(i for pair in pairs for i in pair)
     return tree_map(lambda v: _collective(PpermuteOp, v, axes, frame, perm=flat), x)
+
+
+def all_to_all(x, axis_name, split_axis, concat_axis, *, axis_index_groups=None, tiled=False):
+    """Each process's `x` (a pytree) cut along `split_axis` into a chunk per process
+    along `axis_name` (with `tiled` False, that dimension's size is the axis's and it is
+    dropped), chunk k sent to process k, and the chunks received put together along
+    `concat_axis` in the order of their senders (with `tiled` False, a new dimension):
+    the other processes' chunks arrive by one ppermute per shift."""
+    _no_groups(axis_index_groups, "all_to_all")
+    axes = _axes(axis_name)
+    frame = _frame(axes, "all_to_all")
+    n = _size(frame, axes)
+    me = axis_index(axes)
+
+    def leaf(v):
+        v = to_array(v)
+        split = split_axis % v.aval.ndim
+        if tiled and v.aval.shape[split] % n:
+            raise ValueError(f"The size of all_to_all split_axis ({v.aval.shape[split]}) has to be divisible by the "
+                             f"size of the named axis {axis_name} ({n})")
+        if not tiled and v.aval.shape[split] != n:
+            raise ValueError(f"all_to_all requires the size of the mapped axis axis_name to equal x.shape[split_axis], "
+                             f"but they are {n} and {v.aval.shape[split]} respectively.")
+        size = v.aval.shape[split] // n
+        pieces = []
+        for shift in range(n):  # to the process `shift` further along, from the one `shift` before
+            chunk = dynamic_slice_in_dim(v, (me + shift) % n * size, size, split)
+            if not tiled:
+                chunk = squeeze(chunk, (split,))
+            if shift:
+                chunk = ppermute(chunk, axes, [(k, (k + shift) % n) for k in range(n)])
+            pieces.append(chunk if tiled else expand_dims(chunk, (concat_axis % (chunk.aval.ndim + 1),)))
+        concat = concat_axis % pieces[0].aval.ndim
+        shape = list(pieces[0].aval.shape)
+        shape[concat] *= n
+        out = zeros(Aval(tuple(shape), pieces[0].aval.dtype))
+        for shift, piece in enumerate(pieces):
+            out = dynamic_update_slice_in_dim(out, piece, (me - shift) % n * piece.aval.shape[concat], concat)
+        return out
+
+    return tree_map(leaf, x)
 
 
 def axis_index(axis_name):

@@ -81,21 +81,25 @@ def collectives(lax, a, b):
             lax.all_gather(a, "i"), lax.all_gather(a, "i", axis=1, tiled=True),
             lax.psum_scatter(b, "i", tiled=True), lax.psum_scatter(a[:n], "i"),
             lax.axis_index("i")[None], lax.psum(1, "i") + 0 * lax.axis_index("i"), lax.all_gather(a > 0, "i"),
-            lax.pmin(a > 0, "i"), lax.ppermute(a, "i", RING), lax.all_gather(lax.ppermute(b, "i", RING), "i"))
+            lax.pmin(a > 0, "i"), lax.ppermute(a, "i", RING), lax.all_gather(lax.ppermute(b, "i", RING), "i"),
+            lax.all_gather(lax.all_to_all(b, "i", 0, 1, tiled=True), "i"),
+            lax.all_gather(lax.all_to_all(a[:n], "i", 0, 1), "i"))
 
 
 RING = [(k, (k + 1) % n) for k in range(n)]
 SPECS = dict(in_specs=(P("i"), P("i")), out_specs=(P(), P(), P(), P(), P(), P(), P("i"), P("i"), P("i"), P(), P(),
-                                                    P(), P("i"), P()))
+                                                    P(), P("i"), P(), P(), P()))
 expected = (sum(blocks), sum(blocks) / n, np.maximum.reduce(blocks), np.minimum.reduce(k_blocks), np.stack(blocks),
             np.concatenate(blocks, axis=1), sum(k_blocks), sum(b[:n] for b in blocks).reshape(-1),
             np.arange(n, dtype=np.int32), np.int32(n), np.stack([b > 0 for b in blocks]),
             np.logical_and.reduce([b > 0 for b in blocks]),
             np.concatenate([blocks[(r - 1) % n] for r in range(n)]),
-            np.stack([k_blocks[(r - 1) % n] for r in range(n)]))
+            np.stack([k_blocks[(r - 1) % n] for r in range(n)]),
+            np.stack([np.concatenate([np.split(kb, n)[r] for kb in k_blocks], axis=1) for r in range(n)]),
+            np.stack([np.stack([b[r] for b in blocks], axis=1) for r in range(n)]))
 NAMES = ("psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1", "psum_scatter tiled",
          "psum_scatter", "axis_index", "axis_size", "all_gather bool", "pmin bool", "ppermute ring",
-         "ppermute gathered")
+         "ppermute gathered", "all_to_all tiled", "all_to_all")
 for mode, fn in (("eager", lambda f: f), ("jit", mirax.jit)):
     try:
         got = fn(mirax.shard_map(functools.partial(collectives, lax), mesh=mesh, check_vma=False, **SPECS))(x, k)
@@ -163,18 +167,19 @@ raises("pcast of a varying value", lambda: mirax.shard_map(lambda a: lax.pcast(a
 
 
 def through_collectives(a, w):
-    """Gradients flow through ppermute, all_gather, psum_scatter and psum, into a replicated w."""
+    """Gradients flow through all_to_all, ppermute, all_gather, psum_scatter and psum, into a replicated w."""
     def body(a, w):
-        g = lax.all_gather(lax.ppermute(jnp.sin(a) * w, "i", RING), "i", tiled=True)
+        g = lax.all_gather(lax.ppermute(jnp.sin(lax.all_to_all(a, "i", 0, 0, tiled=True)) * w, "i", RING), "i",
+                           tiled=True)
         return lax.psum(jnp.sum(lax.psum_scatter(g * g, "i", tiled=True) ** 2), "i")
     return mirax.shard_map(body, mesh=mesh, in_specs=(P("i"), P()), out_specs=P())(a, w)
 
 
 try:
     check_grads(through_collectives, (x, np.float32(0.7)), order=1, modes=("fwd", "rev"))
-    report("check_grads through ppermute, all_gather, psum_scatter, psum", True)
+    report("check_grads through all_to_all, ppermute, all_gather, psum_scatter, psum", True)
 except Exception:  # noqa: BLE001 - reported
-    report("check_grads through ppermute, all_gather, psum_scatter, psum", False, traceback.format_exc())
+    report("check_grads through all_to_all, ppermute, all_gather, psum_scatter, psum", False, traceback.format_exc())
 
 # ----------------------------------------------------------------------------- multihost_utils
 
