@@ -4,14 +4,12 @@ declared, transformed function); the passes derive the derivative code."""
 import numpy as np
 
 from mirax import dtypes, lax
-from mirax.api import call_transformation, check_callable, concrete_values, forward, inexact, trace_flat
+from mirax.api import (call_transformation, check_callable, check_refs_not_differentiated, concrete_values,
+                       forward, inexact, trace_flat)
 from mirax.vmapping import vmap
 from mirax.core import Array, Aval, is_array, to_array, with_source
 from mirax.custom_derivatives import jax_type, trace_backward_passes
-from mirax.dialect.dependence import depends
-from mirax.dialect.ir_util import functions
 from mirax.dialect.transformations import declare_vjp
-from mirax.errors import shaped_str
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
 
 
@@ -108,7 +106,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
         _check_reverse_output("grad", holomorphic, out_aval)
         differentiable = [k for k in active if inexact(leaves[k].aval)]
         refs = traced.trace.ref_writes  # returned after the outputs, zero cotangents
-        _check_refs_not_differentiated(traced.trace, differentiable)
+        check_refs_not_differentiated(traced.trace, differentiable)
         out_avals += [ref.aval for ref in refs]
         cotangents = [Array(np.ones((), out_aval.dtype))] + [Array(np.zeros(a.shape, a.dtype)) for a in out_avals[1:]]
         outs = call_transformation(declare_vjp, traced.trace, leaves, cotangents, differentiable,
@@ -129,22 +127,6 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
         return values, grad
 
     return value_and_grad_f
-
-
-def _check_refs_not_differentiated(trace, differentiable):
-    """JAX's error for a Ref from outside written with a value that depends on the
-    differentiated arguments (one that does not is written, as in JAX)."""
-    if not trace.ref_writes:
-        return
-    function = trace.func
-    flags = [k in differentiable for k in range(len(trace.invars))] + [False] * len(trace.constvars)
-    written = depends(functions(trace.module.operation), function, flags)[len(trace.out_avals):]
-    for ref, differentiated in zip(trace.ref_writes, written, strict=True):
-        if differentiated:
-            raise Exception(with_source(  # noqa: TRY002 (JAX's class)
-                f"performing a set/swap operation with a differentiated value on a non-differentiated array "
-                f"reference of type Ref{{{shaped_str(ref.aval)}}}. Move the array reference to be an argument of the "
-                f"differentiated function?"))
 
 
 def _zero_cotangent(aval):
@@ -221,12 +203,14 @@ def vjp(fun, *primals, has_aux=False, reduce_axes=()):
         raise NotImplementedError("reduce_axes argument to vjp is deprecated")
     check_callable(fun)
     traced, leaves, active = _vjp_flat(fun, primals, {}, tuple(range(len(primals))), has_aux, "vjp")
+    differentiable = [k for k in active if inexact(leaves[k].aval)]
+    check_refs_not_differentiated(traced.trace, differentiable)
     out_avals = list(traced.trace.out_avals)
     outs = [Array(o._value, a.weak_type) if isinstance(o, Array) else o
-            for o, a in zip(traced.call_flat(leaves), out_avals, strict=True)]
+            for o, a in zip(traced.call_flat(leaves), out_avals, strict=True)]  # writes the Refs fun writes
     out = tree_unflatten(traced.out_tree, outs)
-    differentiable = [k for k in active if inexact(leaves[k].aval)]
     in_structure = tree_flatten(tuple(primals))[1]
+    ref_avals = [ref.aval for ref in traced.trace.ref_writes]  # the VJP's values of them are not written again
 
     def vjp_fun(cotangent):
         expected = out[0] if has_aux else out
@@ -240,9 +224,11 @@ def vjp(fun, *primals, has_aux=False, reduce_axes=()):
         cts = [_cotangent(to_array(c), aval) for c, aval in zip(ct_leaves, out_avals[:len(ct_leaves)], strict=True)]
         if has_aux:
             cts += [_zero_cotangent(a) for a in out_avals[len(cts):]]
+        cts += [_zero_cotangent(a) for a in ref_avals]
         results = call_transformation(declare_vjp, traced.trace, leaves, cts, differentiable,
-                                      out_avals + [leaves[k].aval for k in differentiable], trace_backward_passes)
-        grads = dict(zip(differentiable, results[len(out_avals):], strict=True))
+                                      out_avals + ref_avals + [leaves[k].aval for k in differentiable],
+                                      trace_backward_passes, writes_refs=True)
+        grads = dict(zip(differentiable, results[len(out_avals) + len(ref_avals):], strict=True))
         return tree_unflatten(in_structure, [grads[k] if k in grads else _zero_cotangent(leaves[k].aval)
                                              for k in range(len(leaves))])
 
@@ -385,7 +371,8 @@ def linearize(fun, *primals, has_aux=False):
                 raise ValueError(with_source(
                     f"linearized function called on tangent values inconsistent with the original primal values:\n"
                     f"Got tangent aval {jax_type(t)} for primal aval {jax_type(p)} but expected {jax_type(p)}."))
-        return jvp(fun, primals, tangents, has_aux)[1]
+        out_tangents = forward(_with_aux(fun, has_aux, "linearize"), primals, tangents, _name(fun), write_refs=False)[1]
+        return out_tangents[0] if has_aux else out_tangents
 
     return (out[0], f_jvp, out[1]) if has_aux else (out, f_jvp)
 

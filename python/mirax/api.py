@@ -12,6 +12,8 @@ from mirax.config import config
 from mirax._config_api import no_tracing, user_context_values
 from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
 from mirax.errors import shaped_str
+from mirax.dialect.dependence import depends
+from mirax.dialect.ir_util import functions
 from mirax.dialect.transformations import declare_jvp
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
 
@@ -92,9 +94,11 @@ def inexact(aval):
     return dtypes.is_float(aval.dtype) or dtypes.is_complex(aval.dtype)
 
 
-def forward(fun, primals, tangents, name):
+def forward(fun, primals, tangents, name, write_refs=True):
     """(fun(*primals), its derivative along tangents): jax.jvp without has_aux (which
-    mirax.ad's jvp adds), here below lax, whose custom_root differentiates with it."""
+    mirax.ad's jvp adds), here below lax, whose custom_root differentiates with it.
+    Without `write_refs`, the Refs fun writes keep their values (linearize's JVP
+    recomputes a forward pass that has run)."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError(with_source(
             f"primal and tangent arguments to jax.jvp must be tuples or lists; found {type(primals).__name__} and "
@@ -113,11 +117,31 @@ def forward(fun, primals, tangents, name):
     active = [i for i, p in enumerate(flat_primals) if inexact(p.aval)]
     traced = trace_flat(fun, tree, [p.aval for p in flat_primals], name, concrete_values(flat_primals),
                         differentiated=True)
-    out_avals = list(traced.trace.out_avals)
+    refs = traced.trace.ref_writes  # returned after the outputs, their tangents dropped
+    check_refs_not_differentiated(traced.trace, active)
+    num_outputs = len(traced.trace.out_avals)
+    out_avals = list(traced.trace.out_avals) + [ref.aval for ref in refs]
     outs = call_transformation(declare_jvp, traced.trace, flat_primals, [flat_tangents[i] for i in active], active,
-                               out_avals * 2)
-    return (tree_unflatten(traced.out_tree, outs[: len(out_avals)]),
-            tree_unflatten(traced.out_tree, outs[len(out_avals):]))
+                               out_avals * 2, writes_refs=True)
+    for ref, value in zip(refs, outs[num_outputs:len(out_avals)], strict=True) if write_refs else ():
+        ref._write(value)
+    return (tree_unflatten(traced.out_tree, outs[:num_outputs]),
+            tree_unflatten(traced.out_tree, outs[len(out_avals):len(out_avals) + num_outputs]))
+
+
+def check_refs_not_differentiated(trace, differentiated):
+    """JAX's error for a Ref from outside written (in `trace`) with a value that depends
+    on the arguments `differentiated`; one that does not is written, as in JAX."""
+    if not trace.ref_writes:
+        return
+    flags = [k in differentiated for k in range(len(trace.invars))] + [False] * len(trace.constvars)
+    written = depends(functions(trace.module.operation), trace.func, flags)[len(trace.out_avals):]
+    for ref, differentiated_value in zip(trace.ref_writes, written, strict=True):
+        if differentiated_value:
+            raise Exception(with_source(  # noqa: TRY002 (JAX's class)
+                f"performing a set/swap operation with a differentiated value on a non-differentiated array "
+                f"reference of type Ref{{{shaped_str(ref.aval)}}}. Move the array reference to be an argument of the "
+                f"differentiated function?"))
 
 
 def _check_tangent(primal, tangent):

@@ -662,8 +662,8 @@ def _check_no_ref_writes(callee):
     if getattr(callee, "ref_writes", ()):
         raise NotImplementedError(with_source(
             f"{callee.name} writes a Ref it did not make ({callee.ref_writes[0].aval.str_short()}): mirax threads "
-            f"writes of outer Refs through jit, plain calls, grad and lax's scan, fori_loop, while_loop, cond and "
-            f"switch only, not through jvp, vjp, jacobians or linearize; make the Ref inside, or write it outside"))
+            f"writes of outer Refs through jit, calls, grad, jvp, vjp, linearize and lax's control flow, not through "
+            f"checkpoint, custom derivative or batching rules; make the Ref inside, or write it outside"))
 
 
 def _symbol_safe(name):

@@ -8,10 +8,12 @@ final value as an extra output, written back when the call returns (core.Ref), s
 the effect is visible after the call, as in JAX. Refs made inside a function (a
 scratch buffer, frozen at the end) work under every transformation; a scan, fori_loop
 or while_loop body writing a Ref carries its value through the loop, and cond/switch
-branches take and return it; grad writes a Ref from outside with a value that does
-not depend on what it differentiates. As in JAX, vmap refuses any write of a Ref from
-outside, grad a differentiated one, jit returning a Ref; mirax also refuses writes of
-Refs from outside under jvp, vjp, jacobians and linearize (core's _check_no_ref_writes).
+branches take and return it; grad, jvp, vjp and linearize write a Ref from outside
+with a value that does not depend on what they differentiate, once (the recomputed
+forward pass of a VJP or a linearized JVP does not write again). As in JAX, vmap
+refuses any write of a Ref from outside, differentiation a differentiated one, jit
+returning a Ref; mirax also refuses writes of Refs from outside inside checkpoint,
+custom_jvp/custom_vjp/custom_vmap functions (core's _check_no_ref_writes).
 
 Indexing takes what JAX's Ref indexing takes: integers, slices, `...`, and
 `ds(start, size, stride)` slices whose start may be traced (clamped into bounds, as
