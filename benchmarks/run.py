@@ -551,6 +551,41 @@ def svd_rows(n, rounds):
     }, rounds)]
 
 
+def eig_rows(n, rounds):
+    """jnp.linalg.eig of an n x n float32 matrix under jit (eigenvalues and right
+    eigenvectors; checked through the sorted eigenvalues), against JAX and NumPy
+    (LAPACK's geev), and the compile time of jit(eig) against JAX's, a new program
+    every round."""
+    a = np.random.default_rng(6).standard_normal((n, n), dtype=np.float32)
+    constants = (1 + 1e-4 * i for i in itertools.count())
+
+    def eigenvalues(xp):
+        def fn(a):
+            w, v = xp.linalg.eig(a)
+            return xp.sort_complex(w), v
+        return fn
+
+    def compile_eig(jit, xp, array):
+        c = next(constants)
+        return jit(lambda a: xp.linalg.eig(a * c)).lower(array).compile()
+
+    def jax_compile():
+        args = to_jax(a)  # Skip without JAX
+        return functools.partial(compile_eig, jax.jit, jnp), args
+
+    def check(result, reference):  # the eigenvalues; eigenvectors are defined up to a phase
+        return result.shape != (n,) or np.allclose(result, reference, rtol=1e-3, atol=1e-3)
+
+    return [row(f"eig {n}x{n} f32 (jit)", {
+        "mirax": lambda: (mirax.jit(eigenvalues(mnp)), to_mirax(a)),
+        "JAX": lambda: (jax_jit(eigenvalues(jnp)), to_jax(a)),
+        "NumPy": lambda: (eigenvalues(np), (a,)),
+    }, rounds, check=check), row(f"compile: jit(eig) {n}x{n} f32", {
+        "mirax": lambda: (functools.partial(compile_eig, mirax.jit, mnp), to_mirax(a)),
+        "JAX": jax_compile,
+    }, rounds)]
+
+
 def fft_rows(n, rounds):
     """jnp.fft.fft of a complex64 [n, n] along its last axis and rfft2 of a float32
     [n, n], under jit, against JAX (DUCC) and NumPy (pocketfft, in float64)."""
@@ -681,6 +716,7 @@ GROUPS = {
                                      for r in linalg_rows(n, rounds if n <= 256 else 5)],
     "svd": lambda rounds, quick: [r for n in ((64,) if quick else (256, 1024))
                                   for r in svd_rows(n, rounds if n <= 256 else 1)],
+    "eig": lambda rounds, quick: eig_rows(64 if quick else 256, rounds),
     "fft": lambda rounds, quick: fft_rows(128 if quick else 1024, rounds),
     "mlp": lambda rounds, quick: mlp_rows(rounds, quick),
     "conv": lambda rounds, quick: conv_rows(rounds, quick),
