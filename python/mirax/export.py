@@ -12,7 +12,7 @@ import json
 import numpy as np
 
 from mirax import dtypes, runtime
-from mirax.core import Array, ShapedArray, Tracer, current_trace, to_array
+from mirax.core import Array, Ref, ShapedArray, Tracer, current_trace, to_array
 from mirax.mlir import ir
 from mirax.mlir_context import context
 from mirax.stages import Wrapped, equality_errors
@@ -129,6 +129,9 @@ def export(fun_jit, *, platforms=None, disabled_checks=()):
         program = traced._traced.trace
         if any(isinstance(c, Tracer) for c in program.constvars):
             raise NotImplementedError(f"mirax cannot export {traced.fun_name}: it closes over traced values")
+        if program.ref_writes or any(isinstance(c, Ref) for c in program.constvars):
+            raise ValueError(f"mirax cannot export {traced.fun_name}: it reads or writes a Ref, which an exported "
+                             f"program cannot hold (JAX raises a ValueError too)")
         return Exported(traced.fun_name, traced.in_tree, [ShapedArray(*x.aval) for x in program.invars], traced.out_tree,
                         [ShapedArray(*a) for a in program.out_avals], program.text, program.constvars)
 

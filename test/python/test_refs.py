@@ -3,7 +3,7 @@ writing eagerly, inside jit through closures and arguments (the effects visible 
 the call), inside scan, fori_loop, while_loop and cond bodies, nested jits, ds slices with traced starts,
 scratch Refs under grad/vmap, outer Refs written under grad, jvp, vjp and linearize;
 JAX's errors for bad writes, returned Refs, differentiated or vmapped writes; mirax's
-refusal in a checkpoint."""
+refusals in a checkpoint and of export."""
 import jax
 import jax.numpy as jjnp
 import numpy as np
@@ -185,5 +185,7 @@ def test_refused_by_mirax():
 
     with pytest.raises(NotImplementedError, match="writes a Ref it did not make"):
         mirax.checkpoint(f)(mjnp.ones(3))
+    with pytest.raises(ValueError, match="cannot export f: it reads or writes a Ref"):
+        mirax.export.export(mirax.jit(f))(mjnp.ones(3))
     with pytest.raises(TypeError, match="sin requires ndarray or scalar arguments, got Ref at position 0"):
         mjnp.sin(r)  # as JAX's
