@@ -5,7 +5,7 @@ share the composites of composites.py and the helpers of lowering.py, jvp.py and
 batching.py."""
 from mirax.mlir import ir
 
-from . import (collectives, constant, convolution, dot, eigen, elementwise, fft, indexing,  # noqa: F401
+from . import (collectives, constant, convolution, dot, eigen, elementwise, fft, guards, indexing,  # noqa: F401
                linear_algebra, orthogonal, reduction, rules, shape, sort, windowed)  # (each registers its ops)
 from . import callback, control_flow, custom_rules, host_callback  # noqa: F401  (each registers its constructs)
 from .base import Mirax, MiraxOp, build, node_of, params_of

@@ -249,28 +249,6 @@ def _lower_scatter(node, operand, indices, updates):
 rules.lowering[ScatterOp.OPERATION_NAME] = _lower_scatter
 
 
-class UndifferentiatedOp(MiraxOp, name="undifferentiated", operands=("operand",), params={"primitive": string}):
-    """The operand unchanged, where a computation composed of mirax ops stands for a
-    JAX primitive that has no derivative rule (`primitive`: scatter_apply, which applies
-    a Python function at indices): differentiating through it raises JAX's error."""
-
-    @staticmethod
-    def infer(operand, primitive):
-        return operand
-
-
-def _undifferentiated_jvp(node, primals, tangents):
-    if tangents[0] is not None:
-        raise NotImplementedError(f"{node.params['primitive']} JVP not implemented")
-    return list(primals), [None]
-
-
-rules.lowering[UndifferentiatedOp.OPERATION_NAME] = lambda node, operand: [operand]
-rules.jvp[UndifferentiatedOp.OPERATION_NAME] = _undifferentiated_jvp
-rules.batching[UndifferentiatedOp.OPERATION_NAME] = lambda node, operands, dims, size: (
-    build(UndifferentiatedOp, list(operands), **node.params), list(dims))
-
-
 # ----------------------------------------------------------------------------- JVP rules
 
 deflinear(GatherOp, linear=(0,))  # as JAX's: neither the indices nor the fill value have a tangent

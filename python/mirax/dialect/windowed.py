@@ -31,6 +31,7 @@ from . import ops, rules, scalar
 from .base import MiraxOp, ints, string
 from .batching import batch_at, first_bdim, inserted
 from .convolution import _dilate_shape, _vjp_lhs_padding, pairs, stride_dim
+from .guards import LINEARIZATION_FAILED
 from .jvp import deflinear2, not_linear
 from .lowering import PARALLEL, REDUCTION, clamp, constant, empty, filled, generic, index
 from .ops import build
@@ -50,10 +51,6 @@ MONOIDS = {
     "max": (scalar.max_, _lowest, ORDERED + ("complex",)),
     "min": (scalar.min_, _highest, ORDERED + ("complex",)),
 }
-# JAX's error for reverse mode through a primitive that has forward mode only
-LINEARIZATION_FAILED = ("Linearization failed to produce known values for all output primals. This is typically "
-                        "caused by attempting to differentiate a function uses an operation that does not support "
-                        "reverse-mode autodiff.")
 # select -> (comparison that keeps the current choice, identity of the padding)
 SELECTS = {"ge": ("GE", _lowest), "le": ("LE", _highest)}
 
@@ -407,49 +404,6 @@ rules.transpose[ReduceWindowMulJvpOp.OPERATION_NAME] = _transpose_reduce_window_
 # Linear in the tangents (source), not in the operand that selects (JAX drops its tangent).
 deflinear2(SelectAndGatherAddOp, _transpose_select_and_gather_add, linear=(0,))
 deflinear2(SelectAndScatterAddOp, _transpose_select_and_scatter_add, linear=(0,))
-
-
-# ----------------------------------------------------------------------------- derivative guards
-
-_ERRORS = {"TypeError": TypeError, "ValueError": ValueError, "NotImplementedError": NotImplementedError}
-
-
-class DerivativeGuardOp(MiraxOp, name="derivative_guard", operands=("operand",),
-                        params={"refuse": string, "error": string, "message": string}):
-    """The operand unchanged, where lax composes a JAX primitive of mirax ops and JAX
-    differentiates that primitive less than the composition could be: refuse="tangent"
-    raises `error`(`message`) on a nonzero tangent of the operand (JAX's general
-    reduce_window and reduce, whose init values take none); refuse="transpose" passes
-    tangents through and raises on transposing them (JAX's general reduce_window, which
-    has forward mode only)."""
-
-    @staticmethod
-    def infer(x, refuse, error, message):
-        if refuse not in ("tangent", "transpose") or error not in _ERRORS:
-            raise TypeError(f"refuse must be 'tangent' or 'transpose' and error one of {', '.join(_ERRORS)}, got "
-                            f"{refuse!r} and {error!r}")
-        return x
-
-
-def _guard_jvp(node, primals, tangents):
-    (x,), (t,) = primals, tangents
-    (result,) = build(DerivativeGuardOp, [x], **node.params)
-    if t is None:
-        return [result], [None]
-    if node.params["refuse"] == "tangent":
-        raise _ERRORS[node.params["error"]](node.params["message"])
-    return [result], build(DerivativeGuardOp, [t], **node.params)
-
-
-def _guard_transpose(node, cts, operands, linear):
-    raise _ERRORS[node.params["error"]](node.params["message"])
-
-
-rules.jvp[DerivativeGuardOp.OPERATION_NAME] = _guard_jvp
-rules.transpose[DerivativeGuardOp.OPERATION_NAME] = _guard_transpose
-rules.lowering[DerivativeGuardOp.OPERATION_NAME] = lambda node, operand: [operand]
-rules.batching[DerivativeGuardOp.OPERATION_NAME] = lambda node, operands, dims, size: (
-    build(DerivativeGuardOp, list(operands), **node.params), list(dims))
 
 
 # ----------------------------------------------------------------------------- batching

@@ -16,7 +16,7 @@ import numpy as np
 from mirax import dtypes
 from mirax.core import bind, to_array, with_source
 from mirax.dialect.dot import DotGeneralOp
-from mirax.dialect.windowed import DerivativeGuardOp
+from mirax.dialect.guards import DerivativeGuardOp
 
 from ._elementwise import broadcast_in_dim, convert_element_type, ge, lt, mul, select
 from ._reduction import cumsum, reduce_sum

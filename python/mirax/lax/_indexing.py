@@ -6,7 +6,8 @@ import numpy as np
 
 from mirax import dtypes
 from mirax.core import bind, is_array, to_array, with_source
-from mirax.dialect.indexing import GatherOp, ScatterOp, UndifferentiatedOp
+from mirax.dialect.guards import DerivativeGuardOp
+from mirax.dialect.indexing import GatherOp, ScatterOp
 
 from ._elementwise import add, broadcast_in_dim, convert_element_type, lt, neg, refuse_bool, rem, select
 from ._shape import concatenate, expand_dims
@@ -175,7 +176,8 @@ def scatter_apply(operand, scatter_indices, func, dimension_numbers, *, update_s
 
     operand = to_array(operand)
     shape, dtype, size = operand.aval.shape, operand.aval.dtype, operand.aval.size
-    (x,) = bind(UndifferentiatedOp, operand, primitive="scatter_apply", weak_type=operand.aval.weak_type)
+    (x,) = bind(DerivativeGuardOp, operand, refuse="tangent", error="NotImplementedError",
+                message="scatter_apply JVP not implemented")
     if size == 0:
         return x
 

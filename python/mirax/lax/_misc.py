@@ -8,7 +8,7 @@ import numpy as np
 
 from mirax import dtypes, tree_util
 from mirax.core import bind, is_array, to_array, with_source
-from mirax.dialect.windowed import DerivativeGuardOp
+from mirax.dialect.guards import DerivativeGuardOp
 from mirax.platforms import default_backend
 
 dtype = dtypes.dtype

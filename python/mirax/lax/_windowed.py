@@ -26,8 +26,8 @@ from mirax.api import jit
 from mirax.core import Tracer, bind, to_array, with_source
 from mirax.dialect.convolution import _dilate_shape
 from mirax.dialect import reduction
-from mirax.dialect.windowed import (LINEARIZATION_FAILED, MONOIDS, DerivativeGuardOp, ReduceWindowOp, window_shape,
-                                    windows_shape)
+from mirax.dialect.guards import LINEARIZATION_FAILED, DerivativeGuardOp
+from mirax.dialect.windowed import MONOIDS, ReduceWindowOp, window_shape, windows_shape
 from mirax.vmapping import vmap
 
 from . import _elementwise, _shape

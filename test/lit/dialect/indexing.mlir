@@ -34,14 +34,3 @@ func.func @gather_no_index_vectors(%x: tensor<0xf32>, %i: tensor<0x1xi32>, %fill
   %0 = "mirax.gather"(%x, %i, %fill) {offset_dims = array<i64>, collapsed_slice_dims = array<i64: 0>, start_index_map = array<i64: 0>, operand_batching_dims = array<i64>, start_indices_batching_dims = array<i64>, slice_sizes = array<i64: 1>, mode = "clip"} : (tensor<0xf32>, tensor<0x1xi32>, tensor<f32>) -> tensor<0xf32>
   return
 }
-
-// -----
-
-/// undifferentiated: the operand unchanged, standing for a JAX primitive without a
-/// derivative rule (scatter_apply) so that differentiating through it raises.
-// CHECK-LABEL: func.func @undifferentiated
-//  CHECK-NEXT:   "mirax.undifferentiated"(%{{.+}}) {primitive = "scatter_apply"} : (tensor<5xf32>) -> tensor<5xf32>
-func.func @undifferentiated(%x: tensor<5xf32>) {
-  %0 = "mirax.undifferentiated"(%x) {primitive = "scatter_apply"} : (tensor<5xf32>) -> tensor<5xf32>
-  return
-}

@@ -101,15 +101,15 @@ func.func private @scatter_indices(tensor<7x5x4xf32>, tensor<3x7x1xi32>, tensor<
 
 // -----
 
-/// undifferentiated (scatter_apply's guard) passes the operand through, batch
-/// dimension and all.
-// CHECK-LABEL: func.func private @undifferentiated_batched(
+/// derivative_guard (scatter_apply's) passes the operand through, batch dimension and
+/// all.
+// CHECK-LABEL: func.func private @guarded_batched(
 //  CHECK-SAME: %[[X:[^:]+]]: tensor<5x7xf32>)
-//  CHECK-NEXT:   %[[U:.+]] = "mirax.undifferentiated"(%[[X]]) {primitive = "scatter_apply"} : (tensor<5x7xf32>) -> tensor<5x7xf32>
+//  CHECK-NEXT:   %[[U:.+]] = "mirax.derivative_guard"(%[[X]]) {error = "NotImplementedError", message = "scatter_apply JVP not implemented", refuse = "tangent"} : (tensor<5x7xf32>) -> tensor<5x7xf32>
 //  CHECK-NEXT:   return %[[U]]
-func.func private @undifferentiated(%x: tensor<5xf32>) -> tensor<5xf32> {
-  %0 = "mirax.undifferentiated"(%x) {primitive = "scatter_apply"} : (tensor<5xf32>) -> tensor<5xf32>
+func.func private @guarded(%x: tensor<5xf32>) -> tensor<5xf32> {
+  %0 = "mirax.derivative_guard"(%x) {refuse = "tangent", error = "NotImplementedError", message = "scatter_apply JVP not implemented"} : (tensor<5xf32>) -> tensor<5xf32>
   return %0 : tensor<5xf32>
 }
-func.func private @undifferentiated_batched(tensor<5x7xf32>) -> tensor<5x7xf32>
-    attributes {mirax.vmap_of = @undifferentiated, mirax.in_axes = array<i64: 1>, mirax.out_axes = array<i64: 1>, mirax.axis_size = 7 : i64}
+func.func private @guarded_batched(tensor<5x7xf32>) -> tensor<5x7xf32>
+    attributes {mirax.vmap_of = @guarded, mirax.in_axes = array<i64: 1>, mirax.out_axes = array<i64: 1>, mirax.axis_size = 7 : i64}
