@@ -13,10 +13,12 @@ LAPACK's algorithms but without calling it:
   element falls below rounding relative to its neighbours, the sweeps' rotations or
   reflectors accumulated into the Schur vectors z (from the Hessenberg reduction's
   Q): a = z t z^H. For complex matrices (zlahqr), implicitly shifted QR sweeps of
-  plane rotations with single shifts (Wilkinson's; an exceptional one every tenth
-  sweep without deflation), t upper triangular. For real ones (dlahqr), Francis's
-  double-shift sweeps of 3x3 reflectors, t quasi-triangular: 2x2 blocks for complex
-  conjugate pairs, standardized as dlanv2 does ([[a, b], [c, a]], b c < 0).
+  2x2 reflectors with single shifts (Wilkinson's; an exceptional one every tenth
+  sweep without deflation), t upper triangular (its off-diagonal phases, set by
+  rounding-sized subdiagonals as they converge, need not be LAPACK's). For real ones
+  (dlahqr), Francis's double-shift sweeps of 3x3 reflectors, t quasi-triangular: 2x2
+  blocks for complex conjugate pairs, standardized as dlanv2 does ([[a, b], [c, a]],
+  b c < 0).
 - eig takes the eigenvalues from the Schur form (a +- i sqrt(|b c|) for a real 2x2
   block: exact conjugate pairs, exactly real eigenvalues elsewhere) and the
   eigenvectors by back substitution on the complex Schur form (a real one made
@@ -141,21 +143,6 @@ def _clear_below_subdiagonal(f, at, n, a):
     return for_loop(index(2), index(max(n, 2)), [a], row)[0]
 
 
-def _rotation(f, x, y):
-    """zlartg: (c, s, r), c real, with [[c, s], [-conj(s), c]] (x, y) = (r, 0)."""
-    real = f.real_dtype
-    zero, one = f.real_zero, constant(real, 1)
-    x_size, y_size = f.abs(x), f.abs(y)
-    size = complex_d.abs(complex_d.create_(x.type, x_size, y_size))  # hypot, without overflow
-    none = arith.cmpf(arith.CmpFPredicate.OEQ, size, zero)
-    x_zero = arith.cmpf(arith.CmpFPredicate.OEQ, x_size, zero)
-    phase = arith.select(x_zero, f.one, f.div(x, f.from_real(arith.select(x_zero, one, x_size))))
-    safe = arith.select(none, one, size)
-    c = arith.select(none, one, arith.divf(x_size, safe))
-    s = f.div(f.mul(phase, f.conj(y)), f.from_real(safe))
-    return c, s, f.mul(phase, f.from_real(size))
-
-
 def _rotate_rows(f, at, t, k, g, columns):
     """Rows k, k + 1 of t, over `columns`, times the 2x2 g = (g11, g12, g21, g22) from
     the left."""
@@ -183,84 +170,196 @@ def _rotate_columns(f, at, t, k, g, rows):
     return for_loop(*rows, [t], row)[0]
 
 
-def _wilkinson_shift(f, h, at, hi, its):
-    """The eigenvalue of h's trailing 2x2 block [hi - 1, hi] nearer to h[hi, hi]; every
-    tenth sweep without deflation, an exceptional shift off the real axis instead (so
-    that real matrices leave the real axis)."""
-    real = f.real_dtype
-    lo = arith.subi(hi, index(1))
-    a, b = tensor.extract(h, at(lo, lo)), tensor.extract(h, at(lo, hi))
-    c, d = tensor.extract(h, at(hi, lo)), tensor.extract(h, at(hi, hi))
-    half = f.from_real(constant(real, 0.5))
-    x, bc = f.mul(half, f.sub(a, d)), f.mul(b, c)
-    root = complex_sqrt(f.dtype, f.add(f.mul(x, x), bc))
-    plus, minus = f.add(x, root), f.sub(x, root)
-    denominator = arith.select(arith.cmpf(arith.CmpFPredicate.OGE, f.abs(plus), f.abs(minus)), plus, minus)
-    singular = arith.cmpf(arith.CmpFPredicate.OEQ, f.abs(denominator), f.real_zero)
-    shift = arith.select(singular, d, f.sub(d, f.div(bc, arith.select(singular, f.one, denominator))))
-    size = arith.mulf(constant(real, 0.75), f.magnitude(c))
-    exceptional = complex_d.create_(d.type, arith.addf(f.real(d), size), arith.addf(f.imag(d), size))
-    tenth = arith.andi(arith.cmpi(arith.CmpIPredicate.eq, arith.remui(its, index(10)), index(0)),
-                       arith.cmpi(arith.CmpIPredicate.ugt, its, index(0)))
-    return arith.select(tenth, exceptional, shift)
-
-
 def _schur(f, at, n, h, z, want_t, want_z):
-    """zlahqr on the upper Hessenberg h (zero below its subdiagonal): QR sweeps on the
-    active block [l, hi] until hi reaches 0, rotating the whole rows and columns of h
-    (want_t: its upper triangle becomes t) and of z (want_z) or just the block's (the
-    eigenvalues alone). Returns h, z and whether the sweeps converged (within LAPACK's
-    30 per eigenvalue)."""
+    """zlahqr on the upper Hessenberg h (zero below its real subdiagonal, as gehrd
+    leaves it): single-shift QR sweeps of 2x2 reflectors on the active block [l, i]
+    (Wilkinson's shift; an exceptional one every tenth sweep without deflation), each
+    starting where two consecutive subdiagonal elements are small, the subdiagonal
+    kept real by diagonal unitary scalings, until i reaches 0; the whole rows and
+    columns of h (want_t: its upper triangle becomes t) and of z (want_z) or just the
+    block's (the eigenvalues alone). Returns h, z and whether the sweeps converged
+    (within LAPACK's 30 per eigenvalue)."""
     real = f.real_dtype
-    eps, tiny = constant(real, np.finfo(real).eps), constant(real, np.finfo(real).tiny)
+    ulp, tiny = np.finfo(real).eps, np.finfo(real).tiny
+    small_number = tiny * (max(n, 1) / ulp)
     max_sweeps = index(30 * max(10, n))
     one = index(1)
+    last = index(max(n - 1, 0))
+    cabs1 = lambda x: _R(f.magnitude(x))  # noqa: E731  |re| + |im|
+    re = lambda x: _R(f.real(x))  # noqa: E731
+
+    def clamped(i):
+        return arith.minsi(arith.maxsi(i, index(0)), last)
+
+    def get(t, i, j):
+        return tensor.extract(t, at(clamped(i), clamped(j)))
+
+    def put(t, value, i, j):
+        return tensor.insert(value, t, at(clamped(i), clamped(j)))
+
+    def shift(i, k):
+        return arith.addi(i, index(k))
+
+    def scale_row(t, i, columns, factor):
+        return for_loop(*columns, [t], lambda j, t: [put(t, f.mul(get(t, i, j), factor), i, j)])[0]
+
+    def scale_column(t, j, rows, factor):
+        return for_loop(*rows, [t], lambda i, t: [put(t, f.mul(get(t, i, j), factor), i, j)])[0]
 
     def negligible(h, k):
-        """Whether h[k, k - 1] is below rounding relative to its diagonal neighbours."""
-        k0 = arith.subi(k, one)
-        beside = arith.addf(f.magnitude(tensor.extract(h, at(k0, k0))), f.magnitude(tensor.extract(h, at(k, k))))
-        return arith.cmpf(arith.CmpFPredicate.OLE, f.magnitude(tensor.extract(h, at(k, k0))),
-                          arith.maximumf(tiny, arith.mulf(eps, beside)))
+        """LAPACK's test of h[k, k - 1] against its neighbours (Ahues and Kressner's)."""
+        k0 = shift(k, -1)
+        sub = cabs1(get(h, k, k0))
+        tst = cabs1(get(h, k0, k0)) + cabs1(get(h, k, k))
+        neighbours = (_where(arith.cmpi(arith.CmpIPredicate.sge, k, index(2)), abs(re(get(h, k0, shift(k, -2)))),
+                             tst * 0)
+                      + _where(arith.cmpi(arith.CmpIPredicate.slt, k, last), abs(re(get(h, shift(k, 1), k))), tst * 0))
+        tst = _where(tst.eq(0), neighbours, tst)
+        above = cabs1(get(h, k0, k))
+        ab, ba = _max(sub, above), _min(sub, above)
+        diagonal, gap = cabs1(get(h, k, k)), cabs1(f.sub(get(h, k0, k0), get(h, k, k)))
+        aa, bb = _max(diagonal, gap), _min(diagonal, gap)
+        s = aa + ab
+        s = _where(s.eq(0), s + 1, s)
+        refined = ba * (ab / s) <= _max(bb * (aa / s) * ulp, small_number)
+        return arith.ori(sub <= small_number, arith.andi(abs(re(get(h, k, k0))) <= tst * ulp, refined))
 
-    def step(hi, its, count, h, z):
-        l = for_loop(one, arith.addi(hi, one), [index(0)],  # noqa: E741
+    def step(i, its, count, h, z):
+        l = for_loop(one, arith.addi(i, one), [index(0)],  # noqa: E741
                      lambda k, l: [arith.select(negligible(h, k), k, l)])[0]
-        split = arith.maxui(l, one)  # h[l, l - 1] set to zero where l > 0
-        at_split = at(split, arith.subi(split, one))
-        h = tensor.insert(arith.select(arith.cmpi(arith.CmpIPredicate.ugt, l, index(0)), f.zero,
-                                       tensor.extract(h, at_split)), h, at_split)
-        deflate = arith.cmpi(arith.CmpIPredicate.eq, l, hi)
-        shift = _wilkinson_shift(f, h, at, hi, its)
-        end = arith.addi(hi, one)
+        split = arith.maxsi(l, one)  # h[l, l - 1] set to zero where l > 0
+        h = put(h, arith.select(arith.cmpi(arith.CmpIPredicate.sgt, l, index(0)), f.zero,
+                                get(h, split, shift(split, -1))), split, shift(split, -1))
+        deflate = arith.cmpi(arith.CmpIPredicate.sge, l, i)
+        sweep = _not(deflate)
+        i1, i2 = (index(0), last) if want_t else (l, i)
+
+        # The shift: Wilkinson's, or an exceptional one (LAPACK's KDEFL is its + 1).
+        tenth = arith.cmpi(arith.CmpIPredicate.eq, arith.remui(arith.addi(its, one), index(10)), index(0))
+        twentieth = arith.cmpi(arith.CmpIPredicate.eq, arith.remui(arith.addi(its, one), index(20)), index(0))
+        i0 = shift(i, -1)
+        exceptional = arith.select(
+            twentieth, f.add(f.from_real((0.75 * abs(re(get(h, i, i0)))).v), get(h, i, i)),
+            f.add(f.from_real((0.75 * abs(re(get(h, shift(l, 1), l)))).v), get(h, l, l)))
+        t = get(h, i, i)
+        u = f.mul(complex_sqrt(f.dtype, get(h, i0, i)), complex_sqrt(f.dtype, get(h, i, i0)))
+        size = cabs1(u)
+        x = f.mul(f.from_real(constant(real, 0.5)), f.sub(get(h, i0, i0), t))
+        sx = cabs1(x)
+        size = _max(size, sx)
+        safe = _where(size.eq(0), size + 1, size)
+        x_s, u_s = f.div(x, f.from_real(safe.v)), f.div(u, f.from_real(safe.v))
+        y = f.mul(f.from_real(safe.v), complex_sqrt(f.dtype, f.add(f.mul(x_s, x_s), f.mul(u_s, u_s))))
+        x_sx = f.div(x, f.from_real(_where(sx.eq(0), sx + 1, sx).v))
+        opposite = _and(sx > 0, (re(x_sx) * re(y) + _R(f.imag(x_sx)) * _R(f.imag(y))) < 0)
+        y = arith.select(opposite, f.neg(y), y)
+        x_y = f.add(x, y)
+        x_y = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, f.abs(x_y), f.real_zero), f.one, x_y)
+        wilkinson = arith.select(size.eq(0), t, f.sub(t, f.mul(u, f.div(u, x_y))))
+        mu = arith.select(tenth, exceptional, wilkinson)
+
+        def start(m):
+            """The sweep's first reflector's vector at m, scaled, and h[m, m], h[m + 1, m + 1]."""
+            h11, h22 = get(h, m, m), get(h, shift(m, 1), shift(m, 1))
+            h11s, h21 = f.sub(h11, mu), re(get(h, shift(m, 1), m))
+            s = cabs1(h11s) + abs(h21)
+            s = _where(s.eq(0), s + 1, s)
+            return f.div(h11s, f.from_real(s.v)), h21 / s, h11, h22
+
+        def starts_here(m, best):
+            h11s, h21, h11, h22 = start(m)
+            h10 = re(get(h, m, shift(m, -1)))
+            small = abs(h10) * abs(h21) <= cabs1(h11s) * (cabs1(h11) + cabs1(h22)) * ulp
+            return [arith.select(small, m, best)]
+
+        m = for_loop(shift(l, 1), arith.select(sweep, i, shift(l, 1)), [l], starts_here)[0]
+        v_start = start(m)
 
         def chase(k, h, z):
-            """The rotation of rows and columns k, k + 1 that starts the sweep (k = l) or
-            moves the bulge h[k + 1, k - 1] down."""
-            first = arith.cmpi(arith.CmpIPredicate.eq, k, l)
-            k1 = arith.addi(k, one)
-            column = arith.select(first, k, arith.subi(k, one))
-            x, y = tensor.extract(h, at(k, column)), tensor.extract(h, at(k1, column))
-            c, s, r = _rotation(f, arith.select(first, f.sub(x, shift), x), y)
-            g = (f.from_real(c), s, f.neg(f.conj(s)), f.from_real(c))
-            h = tensor.insert(arith.select(first, x, r), h, at(k, column))
-            h = tensor.insert(arith.select(first, y, f.zero), h, at(k1, column))
-            h = _rotate_rows(f, at, h, k, g, (k, index(n) if want_t else end))
-            h = _rotate_columns(f, at, h, k, g, (index(0) if want_t else l, arith.minui(arith.addi(k, index(3)), end)))
+            """The reflector of rows k, k + 1 that starts the sweep (k = m) or moves the
+            bulge in column k - 1 down."""
+            first = arith.cmpi(arith.CmpIPredicate.eq, k, m)
+            k1, column = shift(k, 1), shift(k, -1)
+            old = get(h, k, column), get(h, k1, column)
+            alpha = arith.select(first, v_start[0], old[0])
+            x = arith.select(first, f.from_real(v_start[1].v), old[1])
+            # zlarfg: (I - t1 u u^H)^H (alpha, x) = (beta, 0), u = (1, v2), beta real
+            x_norm = f.abs(x)
+            plain = _and(arith.cmpf(arith.CmpFPredicate.OEQ, x_norm, f.real_zero),
+                         arith.cmpf(arith.CmpFPredicate.OEQ, f.imag(alpha), f.real_zero))
+            norm = complex_d.abs(complex_d.create_(alpha.type, f.abs(alpha), x_norm))
+            beta = _where(plain, re(alpha), -_sign(_R(norm), re(alpha)))
+            safe_beta = f.from_real(_where(plain, beta * 0 + 1, beta).v)
+            t1 = arith.select(plain, f.zero, f.div(f.sub(f.from_real(beta.v), alpha), safe_beta))
+            difference = arith.select(plain, f.one, f.sub(alpha, f.from_real(beta.v)))
+            v2 = arith.select(plain, x, f.div(x, difference))
+            later = _not(first)
+            h = put(h, arith.select(later, f.zero, old[1]), k1, column)  # k - 1 may clamp onto k: this first
+            h = put(h, arith.select(later, f.from_real(beta.v), old[0]), k, column)
+            t2 = f.from_real(f.real(f.mul(t1, v2)))
+            t1_bar, v2_bar = f.conj(t1), f.conj(v2)
+
+            def rows(j, h):
+                a, b = get(h, k, j), get(h, k1, j)
+                total = f.add(f.mul(t1_bar, a), f.mul(t2, b))
+                h = put(h, f.sub(a, total), k, j)
+                return [put(h, f.sub(b, f.mul(total, v2)), k1, j)]
+
+            def columns(j, t):
+                a, b = get(t, j, k), get(t, j, k1)
+                total = f.add(f.mul(t1, a), f.mul(t2, b))
+                t = put(t, f.sub(a, total), j, k)
+                return [put(t, f.sub(b, f.mul(total, v2_bar)), j, k1)]
+
+            h = for_loop(k, shift(i2, 1), [h], rows)[0]
+            h = for_loop(i1, arith.minsi(shift(k, 3), shift(i, 1)), [h], columns)[0]
             if want_z:
-                z = _rotate_columns(f, at, z, k, g, (index(0), index(n)))
+                z = for_loop(index(0), index(n), [z], columns)[0]
+
+            # A sweep started at m > l: diagonal scalings keep h[m, m - 1] real.
+            rescale = _and(first, arith.cmpi(arith.CmpIPredicate.sgt, m, l))
+            temp = f.sub(f.one, t1)
+            temp = f.div(temp, f.from_real(_where(_R(f.abs(temp)).eq(0), _R(f.real_zero) + 1, _R(f.abs(temp))).v))
+            temp = arith.select(rescale, temp, f.one)
+            temp_bar = f.conj(temp)
+            m1, m2 = shift(m, 1), shift(m, 2)
+            h = put(h, f.mul(get(h, m1, m), temp_bar), m1, m)
+            inside = arith.cmpi(arith.CmpIPredicate.sle, m2, i)
+            h = put(h, arith.select(inside, f.mul(get(h, m2, m1), temp), get(h, m2, m1)), m2, m1)
+
+            def scaled(j, h, z):
+                skip = arith.cmpi(arith.CmpIPredicate.eq, j, m1)
+                h = scale_row(h, j, (shift(j, 1), arith.select(skip, shift(j, 1), shift(i2, 1))), temp)
+                h = scale_column(h, j, (i1, arith.select(skip, i1, j)), temp_bar)
+                if want_z:
+                    z = scale_column(z, j, (index(0), arith.select(skip, index(0), index(n))), temp_bar)
+                return [h, z]
+
+            h, z = for_loop(m, arith.select(rescale, shift(i, 1), m), [h, z], scaled)
             return [h, z]
 
-        h, z = for_loop(l, arith.select(deflate, l, hi), [h, z], chase)
-        return [arith.select(deflate, arith.subi(hi, one), hi), arith.select(deflate, index(0), arith.addi(its, one)),
+        h, z = for_loop(m, arith.select(sweep, i, m), [h, z], chase)
+
+        # After a sweep, h[i, i - 1] made real by scaling row and column i.
+        temp = get(h, i, i0)
+        complex_ = _and(sweep, arith.cmpf(arith.CmpFPredicate.UNE, f.imag(temp), f.real_zero))
+        size = f.abs(temp)
+        temp = arith.select(complex_, f.div(temp, f.from_real(_where(_R(size).eq(0), _R(size) + 1, _R(size)).v)),
+                            f.one)
+        h = put(h, arith.select(complex_, f.from_real(size), get(h, i, i0)), i, i0)
+        h = scale_row(h, i, (shift(i, 1), arith.select(complex_, shift(i2, 1), shift(i, 1))), f.conj(temp))
+        h = scale_column(h, i, (i1, arith.select(complex_, i, i1)), temp)
+        if want_z:
+            z = scale_column(z, i, (index(0), arith.select(complex_, index(n), index(0))), temp)
+        return [arith.select(deflate, shift(l, -1), i), arith.select(deflate, index(0), arith.addi(its, one)),
                 arith.addi(count, one), h, z]
 
-    def unconverged(hi, its, count, h, z):
-        return arith.andi(arith.cmpi(arith.CmpIPredicate.ugt, hi, index(0)),
+    def unconverged(i, its, count, h, z):
+        return arith.andi(arith.cmpi(arith.CmpIPredicate.sgt, i, index(0)),
                           arith.cmpi(arith.CmpIPredicate.ult, count, max_sweeps))
 
-    hi, _, _, h, z = while_loop([index(max(n - 1, 0)), index(0), index(0), h, z], unconverged, step)
-    return h, z, arith.cmpi(arith.CmpIPredicate.eq, hi, index(0))
+    i, _, _, h, z = while_loop([index(n - 1), index(0), index(0), h, z], unconverged, step)
+    return h, z, arith.cmpi(arith.CmpIPredicate.sle, i, index(0))
 
 
 class _R:
