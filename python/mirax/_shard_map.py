@@ -167,6 +167,8 @@ def _call(f, name, mesh, operands, in_tree, specs, out_specs, check_vma):
         if check_vma:
             outs = _typed(trace, specs, outs, o_specs, given, mesh, name)
     trace.finish(outs)
+    if platforms.processes()[1] > 1:
+        distributed.agree(f"shard_map of {name}", f"{in_avals} {specs} {o_specs} {check_vma} {trace.module}")
     all_specs = specs + [((),) * c.aval.ndim for c in trace.constvars]  # closed-over values: replicated
     out_avals = [Aval(tuple(d * math.prod(sizes[a] for a in axes) for d, axes in zip(y.shape, s, strict=True)),
                       y.dtype, y.weak_type) for y, s in zip(trace.out_avals, o_specs, strict=True)]

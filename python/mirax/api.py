@@ -7,7 +7,8 @@ import operator
 import threading
 import weakref
 
-from mirax import core, dtypes, platforms, stages
+from mirax import core, dtypes, platforms, sharding, stages
+from mirax._array_sharding import put_sharded
 from mirax.config import config
 from mirax._config_api import no_tracing, user_context_values
 from mirax.core import Array, Trace, Tracer, current_level, current_trace, to_array, with_source
@@ -459,6 +460,8 @@ def device_put(x, device=None, *, src=None, donate=False, may_alias=None):
         raise NotImplementedError("mirax.device_put does not support src")
     if donate:
         raise NotImplementedError("mirax.device_put does not support donate=True: buffers are never donated")
+    if isinstance(device, sharding.NamedSharding):
+        return tree_map(functools.partial(put_sharded, device), x)
     device = device or platforms.local_devices()[0]
 
     def put(leaf):

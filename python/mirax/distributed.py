@@ -12,14 +12,16 @@ import atexit
 import ctypes
 import importlib.metadata
 import sys
+import zlib
 
 from mirax import platforms, runtime
 
-__all__ = ["initialize", "is_initialized", "shutdown"]
+__all__ = ["agree", "initialize", "is_initialized", "shutdown"]
 
 COMM_WORLD = 0x44000000  # MPICH's MPI_COMM_WORLD handle (what convert-shard-to-mpi emits)
 BYTE = 0x4c00010d  # MPICH's MPI_BYTE
 STATUS_IGNORE = 1  # MPICH's MPI_STATUS_IGNORE
+INT, MAX = 0x4c000405, 0x58000001  # MPICH's MPI_INT and MPI_MAX
 THREAD_MULTIPLE = 3  # MPICH's MPI_THREAD_MULTIPLE: compiled programs run without the GIL, in any thread
 
 _mpi = None
@@ -41,6 +43,8 @@ def libmpi():
             provided = ctypes.c_int()
             _check(mpi.MPI_Init_thread(None, None, THREAD_MULTIPLE, ctypes.byref(provided)), "MPI_Init_thread")
             atexit.register(_finalize, mpi)
+        mpi.MPI_Allreduce.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                                      ctypes.c_int]
         mpi.MPI_Sendrecv.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
                                      ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_int,
                                      ctypes.c_int, ctypes.c_void_p]
@@ -72,6 +76,22 @@ def _sendrecv(send, receive, size, destination, source):
         ctypes.memset(receive, 0, size)
     _check(_mpi.MPI_Sendrecv(send, size, BYTE, destination, 0, receive, size, BYTE, source, 0, COMM_WORLD,
                              STATUS_IGNORE), "MPI_Sendrecv")
+
+
+def agree(what, text):
+    """Check that every process passes the same `text` (what it is about to run, named by
+    `what`), by an allreduce of its hash and the hash negated (their maxima are the hash
+    and its negated minimum): a process whose program differs would otherwise wait in a
+    collective no other process enters, or combine blocks of other shapes. Raises
+    RuntimeError on every process where they differ."""
+    digest = zlib.crc32(text.encode()) >> 1
+    mine, both = (ctypes.c_int * 2)(digest, -digest), (ctypes.c_int * 2)()
+    _check(_mpi.MPI_Allreduce(mine, both, 2, INT, MAX, COMM_WORLD), "MPI_Allreduce")
+    if both[0] != digest or -both[1] != digest:
+        raise RuntimeError(f"mirax.distributed: the processes run different programs at {what} (process "
+                           f"{platforms.processes()[0]}'s hash {digest:#x}, others' between {-both[1]:#x} and "
+                           f"{both[0]:#x}): every process must run the same program (SPMD), on values of the same "
+                           f"shapes and dtypes")
 
 
 def _flag(query):

@@ -12,7 +12,7 @@ import numpy as np
 
 from mirax import platforms
 
-__all__ = ["AxisType", "Mesh", "NamedSharding", "PartitionSpec", "make_mesh"]
+__all__ = ["AxisType", "Mesh", "NamedSharding", "PartitionSpec", "Shard", "SingleDeviceSharding", "make_mesh"]
 
 
 class AxisType(enum.Enum):
@@ -139,6 +139,59 @@ class NamedSharding:
     def is_fully_addressable(self):
         return not self.mesh.is_multi_process
 
+    @property
+    def is_fully_replicated(self):
+        return all(self.mesh.shape[a] == 1 for a in self.spec.axes())
+
+    def _splits(self, ndim):
+        """Per dimension, the mesh axes it is split over."""
+        splits = [() if p is None else (p,) if isinstance(p, str) else p for p in self.spec]
+        return splits + [()] * (ndim - len(splits))
+
+    def shard_shape(self, shape):
+        sizes = self.mesh.shape
+        out = []
+        for d, (n, axes) in enumerate(zip(shape, self._splits(len(shape)), strict=True)):
+            parts = math.prod(sizes[a] for a in axes)
+            if n % parts:
+                raise ValueError(f"One of device_put args was given the sharding of {self}, which implies that the "
+                                 f"global size of its dimension {d} should be divisible by {parts}, but it is equal "
+                                 f"to {n} (full shape: {tuple(shape)})")
+            out.append(n // parts)
+        return tuple(out)
+
+    def devices_indices_map(self, shape):
+        """{device: the index (a slice per dimension) of its block of a value of `shape`}."""
+        block = self.shard_shape(shape)
+        sizes = self.mesh.shape
+        indices = {}
+        for position in np.ndindex(self.mesh.devices.shape):
+            coordinate = dict(zip(self.mesh.axis_names, position, strict=True))
+            index = []
+            for n, axes in zip(block, self._splits(len(shape)), strict=True):
+                k = 0
+                for a in axes:  # row-major over the dimension's axes
+                    k = k * sizes[a] + coordinate[a]
+                parts = math.prod(sizes[a] for a in axes)
+                index.append(slice(None) if parts == 1 else slice(k * n, (k + 1) * n))
+            indices[self.mesh.devices[position]] = tuple(index)
+        return indices
+
+    def addressable_devices_indices_map(self, shape):
+        index = platforms.processes()[0]
+        return {d: i for d, i in self.devices_indices_map(shape).items() if d.process_index == index}
+
+    def replica_id(self, device):
+        """The device's rank among those holding the same block (row-major over the mesh
+        axes the spec does not name)."""
+        named = set(self.spec.axes())
+        position = dict(zip(self.mesh.axis_names, np.argwhere(self.mesh.devices == device)[0], strict=True))
+        k = 0
+        for a in self.mesh.axis_names:
+            if a not in named:
+                k = k * self.mesh.shape[a] + int(position[a])
+        return k
+
     def __eq__(self, other):
         return isinstance(other, NamedSharding) and (self.mesh, self.spec) == (other.mesh, other.spec)
 
@@ -147,6 +200,55 @@ class NamedSharding:
 
     def __repr__(self):
         return f"NamedSharding(mesh={self.mesh!r}, spec={self.spec!r})"
+
+
+class SingleDeviceSharding:
+    """A whole array on one device, as jax.sharding.SingleDeviceSharding: where a plain
+    Array is."""
+
+    def __init__(self, device, *, memory_kind=None):
+        if memory_kind not in (None, "device"):
+            raise NotImplementedError(f"SingleDeviceSharding: memory_kind={memory_kind!r}; mirax's is 'device'")
+        self.device = device
+
+    memory_kind = "device"
+    is_fully_addressable = True
+    is_fully_replicated = True
+    num_devices = 1
+
+    @property
+    def device_set(self):
+        return {self.device}
+
+    def shard_shape(self, shape):
+        return tuple(shape)
+
+    def devices_indices_map(self, shape):
+        return {self.device: (slice(None),) * len(shape)}
+
+    addressable_devices_indices_map = devices_indices_map
+
+    def replica_id(self, device):
+        return 0
+
+    def __eq__(self, other):
+        return isinstance(other, SingleDeviceSharding) and self.device == other.device
+
+    def __hash__(self):
+        return hash(self.device)
+
+    def __repr__(self):
+        return f"SingleDeviceSharding(device={self.device!r}, memory_kind=device)"
+
+
+class Shard:
+    """One device's block of an Array, as jax.Array's addressable_shards hold."""
+
+    def __init__(self, device, index, replica_id, data):
+        self.device, self.index, self.replica_id, self.data = device, index, replica_id, data
+
+    def __repr__(self):
+        return f"Shard(device={self.device!r}, index={self.index}, replica_id={self.replica_id}, data={self.data})"
 
 
 def make_mesh(axis_shapes, axis_names, axis_types=None, *, devices=None):

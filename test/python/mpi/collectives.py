@@ -206,6 +206,51 @@ for spec, axis in ((P("i"), 0), (P(None, "i"), 1)):
         mirax.sharding.NamedSharding(mesh, spec), local),
         np.concatenate([np.arange(6, dtype=np.float32).reshape(2, 3) + 10 * r for r in range(n)], axis=axis))
 
+# ----------------------------------------------------------------------------- pmap, device_put with a sharding
+
+mine_x = blocks[RANK][None]  # pmap: each process passes its own slice of the mapped axis (one device each)
+
+
+def pmap_programs(pmap, lax, J):
+    """pmaps of mirax or JAX: a psum, unmapped and moved axes, a static argument, and the
+    data-parallel gradient (pmean of each process's)."""
+    return (pmap(lambda a: a / (lax.psum(a * a, "i") + 1), "i")(mine_x),
+            pmap(lambda a, w: a * w, "i", in_axes=(0, None), out_axes=1)(mine_x, np.float32(2)),
+            pmap(lambda a, k: a * k + lax.axis_index("i"), "i", static_broadcasted_argnums=1)(mine_x, 3),
+            pmap(lambda p, a, b: lax.pmean(J.grad(lambda p: J.numpy.mean(
+                (J.numpy.tanh(a @ p[0]) @ p[1] - b) ** 2))(p), "i"), "i", in_axes=(None, 0, 0))(
+                params, *(np.split(d, n)[RANK][None] for d in data)))
+
+
+total = sum(blocks)
+pmapped = pmap_programs(mirax.pmap, lax, mirax)
+close("pmap psum", pmapped[0], (blocks[RANK] / (sum(b * b for b in blocks) + 1))[None])
+close("pmap in_axes None out_axes 1", pmapped[1], (blocks[RANK] * 2)[:, None])
+close("pmap static_broadcasted_argnums", pmapped[2], (blocks[RANK] * 3 + RANK)[None])
+for i, (g, want) in enumerate(zip(pmapped[3], full_batch, strict=True)):
+    close(f"pmap data-parallel gradient w{i + 1}", g[0], want)
+close("grad of a pmapped function", mirax.grad(lambda a: mirax.pmap(lambda z: jnp.sin(z) * lax.psum(z, "i"), "i")(
+    a).sum())(mine_x), (np.cos(blocks[RANK]) * total + sum(np.sin(b) for b in blocks))[None], 1e-4)
+raises("pmap of a mapped axis longer than the devices", lambda: mirax.pmap(lambda a: a)(x), ValueError,
+       "the mapped axis has size")
+
+sharded = mirax.device_put(x, mirax.sharding.NamedSharding(mesh, P("i")))
+(shard,) = sharded.addressable_shards
+report("device_put with a NamedSharding", np.array_equal(np.asarray(sharded), x) and
+       sharded.sharding == mirax.sharding.NamedSharding(mesh, P("i")) and shard.device == mirax.local_devices()[0]
+       and np.array_equal(np.asarray(shard.data), blocks[RANK]) and shard.replica_id == 0
+       and sharded.is_fully_addressable == (n == 1), f"{sharded.sharding} {shard}")
+(whole,) = mirax.device_put(x, mirax.sharding.NamedSharding(mesh, P())).addressable_shards
+report("device_put replicated", np.array_equal(np.asarray(whole.data), x) and whole.index == (slice(None),) * 2
+       and whole.replica_id == RANK, repr(whole))
+(plain,) = jnp.asarray(x).addressable_shards
+report("a plain Array's shard", jnp.asarray(x).is_fully_addressable and plain.device == mirax.local_devices()[0]
+       and np.array_equal(np.asarray(plain.data), x), repr(plain))
+if n > 1:
+    raises("programs that differ across processes", lambda: mirax.shard_map(
+        lambda a: lax.psum(a, "i"), mesh=mesh, in_specs=P("i"), out_specs=P())(np.ones(n * (RANK + 1), np.float32)),
+        RuntimeError, "the processes run different programs at shard_map")
+
 # ----------------------------------------------------------------------------- errors
 
 raises("psum outside shard_map", lambda: lax.psum(x, "i"), NameError, "unbound axis name: i")
@@ -243,6 +288,14 @@ if WITH_JAX:
         close(f"data-parallel gradient w{i + 1} as JAX's", full_batch[i], np.asarray(g), 1e-5)
     from jax.experimental import multihost_utils as jax_multihost  # noqa: PLC0415 - with JAX only
 
+    theirs = pmap_programs(jax.pmap, jlax, jax)
+    close("pmap psum as JAX's", pmapped[0], np.asarray(theirs[0]))
+    close("pmap in_axes None out_axes 1 as JAX's", pmapped[1], np.asarray(theirs[1]))
+    close("pmap static_broadcasted_argnums as JAX's", pmapped[2], np.asarray(theirs[2]))
+    close("pmap data-parallel gradient w1 as JAX's", pmapped[3][0], np.asarray(theirs[3][0]), 1e-5)
+    (their_shard,) = jax.device_put(x, jax.NamedSharding(jmesh, jax.P("i"))).addressable_shards
+    report("device_put with a NamedSharding as JAX's", their_shard.index == shard.index and np.array_equal(
+        np.asarray(their_shard.data), np.asarray(shard.data)), f"{their_shard.index} vs {shard.index}")
     for name, got in (("process_allgather", jax_multihost.process_allgather(mine)["a"]),
                       ("broadcast_one_to_all", jax_multihost.broadcast_one_to_all(mine)["a"])):
         close(f"{name} as JAX's", (gathered if name == "process_allgather" else
