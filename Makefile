@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 	@printf '\nNext: a small CNN trained end to end with stax and optimizers.adam: $(BIN)/python examples/cnn.py\n'
+	@printf 'Across processes (MPI), an MLP trained data-parallel with shard_map and pmean: $(BIN)/mpiexec -n 2 $(BIN)/python examples/data_parallel.py\n'
 
 lit: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/lit -sv test/lit
