@@ -7,8 +7,8 @@ JAX does not sort the eigenvalues, and the Schur forms behind them need not list
 in one order: they are matched one to one before comparing. Eigenvectors are checked
 by what defines them (a v = v diag(w), vl^H a = diag(w) vl^H) and by LAPACK's
 normalization (unit 2-norm, largest component real), and a real matrix's right ones
-against JAX's (mirax follows dgeev's choice of sign; LAPACK balances the matrix
-first, which mirax does not, so a badly scaled matrix may still differ)."""
+against JAX's (mirax balances the matrix and chooses signs as dgeev does; where
+dgeev's choice hinges on a rounding-sized real part, it may still differ)."""
 import jax
 import jax.numpy as jjnp
 import numpy as np
@@ -36,6 +36,9 @@ CASES = {  # name: matrix (float32 or complex64), the table every test below dra
     "upper triangular": np.triu(rand((4, 4), seed=5)),
     "permutation": np.roll(np.eye(6, dtype=np.float32), 1, 0),  # the 6th roots of unity
     "nilpotent": np.eye(4, k=1, dtype=np.float32),  # defective: parallel eigenvectors
+    "lower triangular": np.tril(rand((4, 4), seed=12)),  # balancing permutes it
+    "badly scaled": (np.diag([1, 1e3, 1e-3, 1e2]) @ rand((4, 4), seed=13) @ np.diag([1, 1e-3, 1e3, 1e-2])).astype(
+        np.float32),  # balancing scales it back
     "batched": rand((2, 3, 3), np.complex64, seed=6),
 }
 

@@ -19,13 +19,16 @@ LAPACK's algorithms but without calling it:
   (dlahqr), Francis's double-shift sweeps of 3x3 reflectors, t quasi-triangular: 2x2
   blocks for complex conjugate pairs, standardized as dlanv2 does ([[a, b], [c, a]],
   b c < 0).
-- eig takes the eigenvalues from the Schur form (a +- i sqrt(|b c|) for a real 2x2
-  block: exact conjugate pairs, exactly real eigenvalues elsewhere) and the
-  eigenvectors by back substitution on the complex Schur form (a real one made
-  complex by rotating each 2x2 block to triangular, as scipy's rsf2csf): the right
-  ones from t, the left ones from t^H (upper triangular after reversing the order of
-  rows and columns), times z (ztrevc); each normalized as zgeev does (unit 2-norm,
-  its first component of largest magnitude real and positive).
+- eig balances the matrix first (gebal: rows and columns isolating eigenvalues
+  permuted aside, the rest scaled by powers of 2 to even out row and column norms;
+  undone on the eigenvectors, as gebak), then takes the eigenvalues from the Schur
+  form (a +- i sqrt(|b c|) for a real 2x2 block: exact conjugate pairs, exactly real
+  eigenvalues elsewhere) and the eigenvectors by back substitution on the complex
+  Schur form (a real one made complex by rotating each 2x2 block to triangular, as
+  scipy's rsf2csf): the right ones from t, the left ones from t^H (upper triangular
+  after reversing the order of rows and columns), times z (ztrevc); each normalized
+  as zgeev does (unit 2-norm, its first component of largest magnitude real and
+  positive), or for a real matrix with dgeev's signs.
 
 A matrix with NaNs or infinities, or whose QR sweeps do not converge, gives NaNs
 (JAX's result where LAPACK reports failure). The JVP rule of eig is JAX's
@@ -33,7 +36,7 @@ A matrix with NaNs or infinities, or whose QR sweeps do not converge, gives NaNs
 """
 import numpy as np
 
-from mirax.mlir import arith, complex_d, math, tensor
+from mirax.mlir import arith, complex_d, ir, math, tensor
 
 from . import ops, rules
 from .base import MiraxOp, bool_
@@ -733,26 +736,29 @@ def _triangular_eigenvectors(f, n, t, x, out):
     return for_loop(index(0), index(n), [x], column)[0]
 
 
-def _normalized_product(f, n, z, x, out, v, lapack_phase=None):
+def _normalized_product(f, n, z, x, out, v, lapack_phase=None, back=None):
     """v's columns (at out(i, k)) = z(i, j) times x's upper triangular columns, each
     scaled to unit 2-norm and then rotated to make its first component of largest
     magnitude real and positive (zgeev). For a real matrix, `lapack_phase(k)` is (p,
     real, signed): where `signed`, LAPACK's unnormalized eigenvector (dtrevc's) is this
     one times p (up to a positive factor), and dgeev only makes that component real,
-    keeping its real part's sign; a `real` eigenvalue's column comes out exactly real."""
+    keeping its real part's sign; a `real` eigenvalue's column comes out exactly real.
+    back(v, k) undoes the balancing in column k before the normalization (dgebak)."""
     real = f.real_dtype
 
     def column(k, v):
         k1 = arith.addi(k, index(1))
+        v = for_loop(index(0), index(n), [v], lambda i, v: [tensor.insert(_sum(
+            index(0), k1, f.zero, lambda j, total: f.add(total, f.mul(z(i, j), x(j, k)))), v, out(i, k))])[0]
+        if back is not None:
+            v = back(v, k)
 
-        def row(i, v, largest, at_largest):
-            element = _sum(index(0), k1, f.zero, lambda j, total: f.add(total, f.mul(z(i, j), x(j, k))))
-            size = f.abs(element)
+        def row(i, largest, at_largest):
+            size = f.abs(tensor.extract(v, out(i, k)))
             bigger = arith.cmpf(arith.CmpFPredicate.OGT, size, largest)
-            return [tensor.insert(element, v, out(i, k)), arith.select(bigger, size, largest),
-                    arith.select(bigger, i, at_largest)]
+            return [arith.select(bigger, size, largest), arith.select(bigger, i, at_largest)]
 
-        v, largest, at_largest = for_loop(index(0), index(n), [v, constant(real, -1), index(0)], row)
+        largest, at_largest = for_loop(index(0), index(n), [constant(real, -1), index(0)], row)
         # |v| as largest |v_i / largest| (no overflow); the phase conj(v_max) / |v_max|
         safe = arith.select(arith.cmpf(arith.CmpFPredicate.OGT, largest, f.real_zero), largest, constant(real, 1))
         inverse = f.from_real(arith.divf(constant(real, 1), safe))
@@ -824,12 +830,179 @@ def _scaled(f, at, n, a, scale):
                                                      at(i, j)))
 
 
-def _reduce(f, at, n, a, taus, z, want_t, want_z):
+def _balance(f, at, n, a, d):
+    """LAPACK's gebal (job 'B') on one matrix: rows, then columns, that isolate an
+    eigenvalue permuted to the bottom (top), their permutation's indices in d, then the
+    rows and columns of the rest [lo, hi] scaled by powers of 2 until their norms are
+    within a factor 0.95 of each other, the scales in d[lo:hi + 1]. Returns a, d, lo,
+    hi."""
+    real = f.real_dtype
+    sentinel = index(n)
+    def isolated(a, j, bounds, column):
+        """Whether a's row j (or `column` j) is zero off the diagonal over `bounds`."""
+        def zero(i, ok):
+            x = tensor.extract(a, at(i, j) if column else at(j, i))
+            nothing = arith.andi(arith.cmpf(arith.CmpFPredicate.OEQ, f.real(x), f.real_zero),
+                                 arith.cmpf(arith.CmpFPredicate.OEQ, f.imag(x), f.real_zero))
+            return [arith.andi(ok, arith.ori(arith.cmpi(arith.CmpIPredicate.eq, i, j), nothing))]
+
+        return for_loop(*bounds, [constant(np.bool_, True)], zero)[0]
+
+    def swap(a, j, m, rows_to, k):
+        """Columns j and m over rows [0, rows_to), rows j and m over columns [k, n)."""
+        def column(i, a):
+            x, y = tensor.extract(a, at(i, j)), tensor.extract(a, at(i, m))
+            return [tensor.insert(x, tensor.insert(y, a, at(i, j)), at(i, m))]
+
+        def row(i, a):
+            x, y = tensor.extract(a, at(j, i)), tensor.extract(a, at(m, i))
+            return [tensor.insert(x, tensor.insert(y, a, at(j, i)), at(m, i))]
+
+        a = for_loop(index(0), rows_to, [a], column)[0]
+        return for_loop(k, index(n), [a], row)[0]
+
+    as_real = lambda i: arith.uitofp(scalar_type(real), arith.index_cast(  # noqa: E731
+        ir.IntegerType.get_signless(64), i))
+
+    def rows_down(l, searching, a, d):
+        l1 = arith.addi(l, index(1))
+        j = for_loop(index(0), l1, [sentinel], lambda j, best: [
+            arith.select(isolated(a, j, (index(0), l1), False), j, best)])[0]
+        found = arith.cmpi(arith.CmpIPredicate.ne, j, sentinel)
+        j = arith.select(found, j, l)
+        a = swap(a, j, l, arith.select(found, l1, index(0)), arith.select(found, index(0), index(n)))
+        d = tensor.insert(arith.select(found, as_real(j), tensor.extract(d, at(l))), d, at(l))
+        more = arith.andi(found, arith.cmpi(arith.CmpIPredicate.sgt, l, index(0)))
+        return [arith.select(more, arith.subi(l, index(1)), l), more, a, d]
+
+    l, _, a, d = while_loop([index(n - 1), constant(np.bool_, n > 0), a, d],
+                            lambda l, searching, a, d: searching, rows_down)
+
+    def columns_left(k, searching, a, d):
+        l1 = arith.addi(l, index(1))
+        j = for_loop(k, l1, [sentinel], lambda j, best: [arith.select(
+            arith.andi(arith.cmpi(arith.CmpIPredicate.eq, best, sentinel), isolated(a, j, (k, l1), True)),
+            j, best)])[0]
+        found = arith.cmpi(arith.CmpIPredicate.ne, j, sentinel)
+        j = arith.select(found, j, k)
+        a = swap(a, j, k, arith.select(found, l1, index(0)), arith.select(found, k, index(n)))
+        k_at = arith.minsi(k, index(max(n - 1, 0)))
+        d = tensor.insert(arith.select(found, as_real(j), tensor.extract(d, at(k_at))), d, at(k_at))
+        return [arith.select(found, arith.addi(k, index(1)), k), found, a, d]
+
+    k, _, a, d = while_loop([index(0), constant(np.bool_, n > 0), a, d],
+                            lambda k, searching, a, d: searching, columns_left)
+
+    # Scaling by powers of 2 (LAPACK 3.5's norms: 2-norms of the rows and columns of
+    # [lo, hi], the largest magnitudes of the whole ones).
+    l1 = arith.addi(l, index(1))
+    d = for_loop(k, l1, [d], lambda i, d: [tensor.insert(constant(real, 1), d, at(i))])[0]
+    info = np.finfo(real)
+    sfmin1 = info.tiny / info.eps
+    sfmax1, sfmin2 = 1 / sfmin1, sfmin1 * 2
+    sfmax2 = 1 / sfmin2
+
+    def norm(terms):
+        return _R(math.sqrt(_sum(*terms[0], f.real_zero, lambda i, total: arith.addf(total, f.abs2(terms[1](i))))))
+
+    def largest(bounds, element):
+        """|element(i)| for the i in bounds of largest |re| + |im| (i?amax's)."""
+        def better(i, best, size):
+            x = element(i)
+            bigger = arith.cmpf(arith.CmpFPredicate.OGT, f.magnitude(x), size)
+            return [arith.select(bigger, f.abs(x), best), arith.select(bigger, f.magnitude(x), size)]
+
+        return _R(for_loop(*bounds, [f.real_zero, constant(real, -1)], better)[0])
+
+    def sweep(count, _, a, d):
+        def one(i, changed, a, d):
+            c = norm(((k, l1), lambda r: tensor.extract(a, at(r, i))))
+            r = norm(((k, l1), lambda r: tensor.extract(a, at(i, r))))
+            ca = largest((index(0), l1), lambda r: tensor.extract(a, at(r, i)))
+            ra = largest((k, index(n)), lambda r: tensor.extract(a, at(i, r)))
+            usable = _and(c.ne(0), r.ne(0), (c + r).eq(c + r))
+            s = c + r
+
+            def up(*values):
+                factor, c, ca, r, g, ra = (_R(x) for x in values)
+                return [x.v for x in (factor * 2, c * 2, ca * 2, r / 2, g / 2, ra / 2)]
+
+            def grows(factor, c, ca, r, g, ra):
+                factor, c, ca, r, g, ra = (_R(x) for x in (factor, c, ca, r, g, ra))
+                return _and(c < g, _max(_max(factor, c), ca) < sfmax2, _min(_min(r, g), ra) > sfmin2, usable)
+
+            one_ = c * 0 + 1
+            factor, c, ca, r, _, ra = (_R(x) for x in while_loop(
+                [x.v for x in (one_, c, ca, r, r / 2, ra)], grows, up))
+
+            def down(*values):
+                factor, c, g, ca, r, ra = (_R(x) for x in values)
+                return [x.v for x in (factor / 2, c / 2, g / 2, ca / 2, r * 2, ra * 2)]
+
+            def shrinks(factor, c, g, ca, r, ra):
+                factor, c, g, ca, r, ra = (_R(x) for x in (factor, c, g, ca, r, ra))
+                return _and(g >= r, _max(r, ra) < sfmax2, _min(_min(_min(factor, c), g), ca) > sfmin2, usable)
+
+            factor, c, _, ca, r, ra = (_R(x) for x in while_loop(
+                [x.v for x in (factor, c, c / 2, ca, r, ra)], shrinks, down))
+            d_i = _R(tensor.extract(d, at(i)))
+            apply = _and(usable, c + r < s * 0.95,
+                         _not(_and(factor < 1, d_i < 1, factor * d_i <= sfmin1)),
+                         _not(_and(factor > 1, d_i > 1, d_i >= sfmax1 / factor)))
+            factor = _where(apply, factor, one_)
+            d = tensor.insert((d_i * factor).v, d, at(i))
+            inverse = f.from_real((1 / factor).v)
+            a = for_loop(k, arith.select(apply, index(n), k), [a], lambda j, a: [
+                tensor.insert(f.mul(tensor.extract(a, at(i, j)), inverse), a, at(i, j))])[0]
+            a = for_loop(index(0), arith.select(apply, l1, index(0)), [a], lambda j, a: [
+                tensor.insert(f.mul(tensor.extract(a, at(j, i)), f.from_real(factor.v)), a, at(j, i))])[0]
+            return [arith.ori(changed, apply), a, d]
+
+        changed, a, d = for_loop(k, l1, [constant(np.bool_, False), a, d], one)
+        return [arith.addi(count, index(1)), changed, a, d]
+
+    _, _, a, d = while_loop([index(0), constant(np.bool_, True), a, d], lambda count, changed, a, d: arith.andi(
+        changed, arith.cmpi(arith.CmpIPredicate.ult, count, index(100))), sweep)
+    return a, d, k, l
+
+
+def _unbalanced(f, at, n, d, lo, hi, out, left):
+    """back(v, k) for _normalized_product: column k's rows [lo, hi] times d (divided, for
+    left eigenvectors), then gebal's permutations undone (dgebak)."""
+    real = f.real_dtype
+    i64 = ir.IntegerType.get_signless(64)
+
+    def back(v, k):
+        def scaled(i, v):
+            d_i = tensor.extract(d, at(i))
+            factor = arith.divf(constant(real, 1), d_i) if left else d_i
+            return [tensor.insert(f.mul(tensor.extract(v, out(i, k)), f.from_real(factor)), v, out(i, k))]
+
+        v = for_loop(lo, arith.addi(hi, index(1)), [v], scaled)[0]
+
+        def swapped(ii, v):
+            # rows lo - 1 down to 0, then hi + 1 up to n - 1
+            below = arith.cmpi(arith.CmpIPredicate.slt, ii, lo)
+            inside = arith.andi(arith.cmpi(arith.CmpIPredicate.sge, ii, lo), arith.cmpi(arith.CmpIPredicate.sle, ii, hi))
+            i = arith.select(below, arith.subi(arith.subi(lo, index(1)), ii), ii)
+            m = arith.index_cast(ir.IndexType.get(), arith.fptoui(i64, tensor.extract(d, at(arith.minsi(
+                i, index(n - 1))))))
+            m = arith.select(inside, i, arith.minsi(m, index(n - 1)))
+            x, y = tensor.extract(v, out(i, k)), tensor.extract(v, out(m, k))
+            return [tensor.insert(x, tensor.insert(y, v, out(i, k)), out(m, k))]
+
+        return for_loop(index(0), index(n), [v], swapped)[0]
+
+    return back
+
+
+def _reduce(f, at, n, a, taus, z, want_t, want_z, d=None):
     """The Schur form of one matrix, scaled by the power of 2 nearest below its largest
     magnitude (exactly: so that the reflectors' squared norms neither overflow nor
     underflow): its Hessenberg reduction, q, and the QR sweeps (the real ones for a
     real matrix). Returns the scaled Schur form, z, whether the sweeps converged and
-    the scale."""
+    the scale; with `d` (a real vector), the matrix is balanced first (_balance) and d,
+    lo and hi follow."""
     real = f.real_dtype
     largest = for_loop(index(0), index(n), [f.real_zero], lambda i, m: for_loop(
         index(0), index(n), [m], lambda j, m: [arith.maximumf(m, f.abs(tensor.extract(a, at(i, j))))]))[0]
@@ -837,11 +1010,14 @@ def _reduce(f, at, n, a, taus, z, want_t, want_z):
                         arith.cmpf(arith.CmpFPredicate.OLT, largest, constant(real, np.inf)))
     scale = arith.select(usable, math.exp2(math.floor(math.log2(largest))), constant(real, 1))
     a = _scaled(f, at, n, a, arith.divf(constant(real, 1), scale))
+    balanced = ()
+    if d is not None:
+        a, *balanced = _balance(f, at, n, a, d)
     a, taus = _hessenberg(f, at, n, a, taus)
     if want_z:
         z = _hessenberg_q(f, at, n, a, taus, z)
     a = _clear_below_subdiagonal(f, at, n, a)
-    return (*(_schur if is_complex(f.dtype) else _real_schur)(f, at, n, a, z, want_t, want_z), scale)
+    return (*(_schur if is_complex(f.dtype) else _real_schur)(f, at, n, a, z, want_t, want_z), scale, *balanced)
 
 
 def _real_eigenvalues(f, at, n, t, w):
@@ -973,9 +1149,9 @@ def _lower_eig(node, x):
     complex_matrices = ShapedType(matrices.shape, w_type.dtype)
     taus_type = ShapedType((*x_type.shape[:-2], max(n - 1, 0)), x_type.dtype)
 
-    def per_matrix(at, a, taus, z, w, t_slot, z_slot, scratch, vl, vr):
+    def per_matrix(at, a, taus, z, w, t_slot, z_slot, scratch, vl, vr, d):
         poison = _poison(f, at, (n, n), a)
-        a, z, converged, scale = _reduce(f, at, n, a, taus, z, vectors, vectors)
+        a, z, converged, scale, d, lo, hi = _reduce(f, at, n, a, taus, z, vectors, vectors, d)
         poison = arith.select(converged, poison, constant(f.real_dtype, np.nan))
         if real:
             w = _real_eigenvalues(fc, at, n, a, w)
@@ -1003,7 +1179,8 @@ def _lower_eig(node, x):
         if right:
             scratch = _triangular_eigenvectors(fc, n, t, scratch, at)
             x_at = lambda i, j: tensor.extract(scratch, at(i, j))  # noqa: E731
-            vr = _normalized_product(fc, n, z_at, x_at, at, vr, _right_phase(fc, at, n, a, w) if real else None)
+            vr = _normalized_product(fc, n, z_at, x_at, at, vr, _right_phase(fc, at, n, a, w) if real else None,
+                                     _unbalanced(fc, at, n, d, lo, hi, at, left=False))
             if real:
                 vr = _conjugate_pairs(fc, at, n, w, vr)
             vr = _poisoned(fc, at, (n, n), vr, poison)
@@ -1015,20 +1192,22 @@ def _lower_eig(node, x):
             t_reversed = lambda i, j: fc.conj(t(_reversed(j, n), _reversed(i, n)))  # noqa: E731
             scratch = _triangular_eigenvectors(fc, n, t_reversed, scratch, at)
             x_at = lambda i, j: tensor.extract(scratch, at(i, j))  # noqa: E731
-            vl = _normalized_product(fc, n, lambda i, j: z_at(i, _reversed(j, n)), x_at,
-                                     lambda i, k: at(i, _reversed(k, n)), vl, left_phase if real else None)
+            out = lambda i, k: at(i, _reversed(k, n))  # noqa: E731
+            vl = _normalized_product(fc, n, lambda i, j: z_at(i, _reversed(j, n)), x_at, out, vl,
+                                     left_phase if real else None, _unbalanced(fc, at, n, d, lo, hi, out, left=True))
             if real:
                 vl = _conjugate_pairs(fc, at, n, w, vl)
             vl = _poisoned(fc, at, (n, n), vl, poison)
         w = for_loop(index(0), index(n), [w], lambda i, w: [tensor.insert(
             fc.mul(tensor.extract(w, at(i)), fc.from_real(scale)), w, at(i))])[0]
-        return [a, taus, z, _poisoned(fc, at, (n,), w, poison), t_slot, z_slot, scratch, vl, vr]
+        return [a, taus, z, _poisoned(fc, at, (n,), w, poison), t_slot, z_slot, scratch, vl, vr, d]
 
     unused = empty(complex_matrices)
     inits = [_working_copy(f, x, x_type), empty(taus_type), _identity(f, matrices) if vectors else empty(matrices),
              empty(w_type), empty(complex_matrices) if vectors and real else unused,
              empty(complex_matrices) if vectors and real else unused,
-             _zeros(fc, complex_matrices) if vectors else unused, empty(vl_type), empty(vr_type)]
+             _zeros(fc, complex_matrices) if vectors else unused, empty(vl_type), empty(vr_type),
+             empty(ShapedType(w_type.shape, f.real_dtype))]
     results = _for_each_matrix(x_type.shape, inits, per_matrix)
     return [results[3], results[7], results[8]]
 
