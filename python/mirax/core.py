@@ -158,17 +158,21 @@ def check_special(name, outputs):
 class Array(runtime.Buffer):
     """A concrete array on the CPU: an immutable, C-contiguous NumPy buffer."""
 
-    __slots__ = ("weak_type", "__weakref__")
+    __slots__ = ("weak_type", "_aval", "__weakref__")
     __array_priority__ = 100
 
     def __init__(self, value, weak_type=False):
         self._value = value
         self.weak_type = weak_type
         self._pointer = None
+        self._aval = None
 
     @property
     def aval(self):
-        return Aval(self._value.shape, self._value.dtype, self.weak_type)
+        # Made once: every op asks for it several times (promotion, broadcasting, bind).
+        if self._aval is None:
+            self._aval = Aval(self._value.shape, self._value.dtype, self.weak_type)
+        return self._aval
 
     @property
     def device(self):
@@ -679,7 +683,9 @@ def _location():
 
 # ----------------------------------------------------------------------------- binding ops
 
-_eager_cache = runtime.LRUCache(runtime.MAX_EXECUTABLES)  # (op, params, input types) -> executable
+# (op, weak_type, params, input avals) -> (executable, output avals): a repeated eager op
+# skips type inference and tracing.
+_eager_cache = runtime.LRUCache(runtime.MAX_EXECUTABLES)
 
 
 def bind(op_cls: type[MiraxOp], *args, weak_type=None, **params):
@@ -688,6 +694,22 @@ def bind(op_cls: type[MiraxOp], *args, weak_type=None, **params):
     The result is weakly typed when `weak_type` says so, by default when every input is.
     """
     in_avals = [x.aval for x in args]
+    trace = current_trace()
+    if trace is None or (_state.compile_time_eval and not any(isinstance(x, Tracer) for x in args)):
+        return _eager(op_cls, args, in_avals, weak_type, params)
+    out_avals = _out_avals(op_cls, in_avals, weak_type, params)
+    operands = [trace.lift(x) for x in args]
+    results = trace.emit(op_cls, operands, out_avals, params)
+    if trace.concrete and all(x.concrete is not None for x in operands):
+        values_out = _eager(op_cls, [x.concrete for x in operands], in_avals, weak_type, params)
+        for result, value in zip(results, values_out, strict=True):
+            result.concrete = value
+    if trace.on_bind is not None:
+        trace.on_bind(op_cls, operands, results, params)
+    return results
+
+
+def _out_avals(op_cls, in_avals, weak_type, params):
     try:
         out_types = as_tuple(op_cls.infer(*(a.shaped for a in in_avals), **params))
     except TypeError as err:
@@ -696,19 +718,7 @@ def bind(op_cls: type[MiraxOp], *args, weak_type=None, **params):
             from None
     if weak_type is None:
         weak_type = bool(in_avals) and all(a.weak_type for a in in_avals)
-    out_avals = [Aval(t.shape, t.dtype, weak_type) for t in out_types]
-    trace = current_trace()
-    if trace is None or (_state.compile_time_eval and not any(isinstance(x, Tracer) for x in args)):
-        return _eager(op_cls, args, in_avals, out_avals, params)
-    operands = [trace.lift(x) for x in args]
-    results = trace.emit(op_cls, operands, out_avals, params)
-    if trace.concrete and all(x.concrete is not None for x in operands):
-        values_out = _eager(op_cls, [x.concrete for x in operands], in_avals, out_avals, params)
-        for result, value in zip(results, values_out, strict=True):
-            result.concrete = value
-    if trace.on_bind is not None:
-        trace.on_bind(op_cls, operands, results, params)
-    return results
+    return [Aval(t.shape, t.dtype, weak_type) for t in out_types]
 
 
 def zeros(aval):
@@ -727,17 +737,19 @@ def clear_caches():
     runtime.clear_caches()
 
 
-def _eager(op_cls, args, in_avals, out_avals, params):
+def _eager(op_cls, args, in_avals, weak_type, params):
     for x in args:
         if isinstance(x, Tracer):  # a tracer outside its trace
             Trace([]).lift(x)
-    key = (op_cls, _hashable(params), tuple((a.shape, a.dtype) for a in in_avals))
-    executable = _eager_cache.get(key)
-    if executable is None:
+    key = (op_cls, weak_type, _hashable(params), tuple(in_avals))
+    cached = _eager_cache.get(key)
+    if cached is None:
+        out_avals = _out_avals(op_cls, in_avals, weak_type, params)
         with Trace([Aval(a.shape, a.dtype) for a in in_avals]) as trace:
             outs = trace.emit(op_cls, trace.invars, out_avals, params)
         trace.finish(outs)
-        executable = _eager_cache[key] = trace.compile()
+        cached = _eager_cache[key] = (trace.compile(), out_avals)
+    executable, out_avals = cached
     results = executable(args)
     if debug_checks.on:
         check_special(op_cls.OPERATION_NAME.split(".", 1)[1], results)
