@@ -19,7 +19,10 @@ import numpy as np
 FEATURES, HIDDEN = 16, 64
 
 
-def main(backend, steps, batch, learning_rate=0.1):
+def training(backend, steps, batch, learning_rate=0.1):
+    """(the framework's module, the jitted training step, the initial parameters, `steps`
+    batches of inputs and targets), after `initialize()`: what main runs, and what
+    benchmarks/scaling.py times."""
     jax = importlib.import_module(backend)
     jnp = importlib.import_module(f"{backend}.numpy")
     sharding = importlib.import_module(f"{backend}.sharding")
@@ -55,6 +58,11 @@ def main(backend, steps, batch, learning_rate=0.1):
         value, grads = jax.value_and_grad(loss)(params, x, y)
         return value, [p - learning_rate * g for p, g in zip(params, grads, strict=True)]
 
+    return jax, step, params, xs, ys
+
+
+def main(backend, steps, batch):
+    jax, step, params, xs, ys = training(backend, steps, batch)
     value, params = step(params, xs[0], ys[0])  # compiles
     start = time.perf_counter()
     for i in range(1, steps):
@@ -63,7 +71,7 @@ def main(backend, steps, batch, learning_rate=0.1):
             print(f"step {i:4d}  loss {float(value):.4f}", flush=True)
     per_step = (time.perf_counter() - start) / (steps - 1)
     if jax.process_index() == 0:
-        print(f"{backend}: {processes} process(es), {batch} examples each, {per_step * 1e3:.2f} ms per step")
+        print(f"{backend}: {jax.process_count()} process(es), {batch} examples each, {per_step * 1e3:.2f} ms per step")
     return float(value)
 
 

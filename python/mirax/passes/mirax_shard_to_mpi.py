@@ -20,7 +20,9 @@ class MiraxShardToMpi:
     call and never frees (MPICH aborts after ~2,000 calls): each split becomes a call of
     the runtime's @mirax_mpi_comm_split, which splits once per group of axes (named by
     the collective's location, dialect/collectives.py) and returns the same
-    communicator after."""
+    communicator after. Upstream's all_reduce copies its operand into the result's buffer
+    and reduces that buffer in place, passed as both buffers (which MPI forbids: aliased
+    arguments): the reduction reads the operand instead, the copy is dropped."""
 
     name: ClassVar[str] = "mirax-shard-to-mpi"
     summary: ClassVar[str] = "Lower shard-dialect collectives to the mpi dialect (convert-shard-to-mpi), grids erased"
@@ -47,6 +49,24 @@ class MiraxShardToMpi:
                                            operands=[handle]).result
             split.results[0].replace_all_uses_with(comm)
             split.erase()
+        _reduce_from_operands(module)
         for grid in grids:
             grid.operation.erase()
         module.attributes[MPI] = ir.UnitAttr.get()
+
+
+def _reduce_from_operands(module):
+    """mpi.allreduce(%buffer, %buffer) after linalg.copy(%operand -> %buffer) becomes
+    mpi.allreduce(%operand, %buffer), where both have the same (contiguous) type."""
+    reductions = []
+    module.walk(lambda op: (reductions.append(op) if op.name == "mpi.allreduce" else None, ir.WalkResult.ADVANCE)[1])
+    for reduction in reductions:
+        send, receive = reduction.operands[0], reduction.operands[1]
+        if send != receive:
+            continue
+        copies = [use.owner for use in receive.uses if use.owner.name == "linalg.copy"
+                  and use.owner.operands[1] == receive]
+        if len(copies) != 1 or copies[0].operands[0].type != receive.type:
+            continue
+        reduction.operands[0] = copies[0].operands[0]
+        copies[0].erase()

@@ -34,7 +34,12 @@
 /// The MPI stage: the grid erased, MPI's world in its place.
 //   MPI-LABEL: module attributes {mirax.mpi}
 //    MPI-NOT:  shard.
-//        MPI:  mpi.allreduce({{.*}}, MPI_SUM, %{{.*}}) : memref<3xf32>, memref<3xf32>
+/// The reduction reads its operand's buffer and writes a new one (upstream's copy into
+/// the result, reduced in place as two aliased buffers, dropped).
+//        MPI:  %[[SEND:.+]] = bufferization.to_buffer
+//        MPI:  %[[RECEIVE:.+]] = memref.alloc() : memref<3xf32>
+//    MPI-NOT:  linalg.copy
+//        MPI:  mpi.allreduce(%[[SEND]], %[[RECEIVE]], MPI_SUM, %{{.*}}) : memref<3xf32>, memref<3xf32>
 //        MPI:  mpi.comm_rank
 //        MPI:  mpi.allgather({{.*}}) : memref<2x3xf32>, memref<2x2x3xf32>
 
