@@ -94,7 +94,7 @@ def test_eig_matches_jax(name):
         assert np.all(np.asarray(vr)[..., w.imag == 0].imag == 0)
 
 
-@pytest.mark.parametrize("name", ["3x3 real", "batched"])
+@pytest.mark.parametrize("name", ["3x3 real", "5x5 complex"])
 def test_eig_under_jit_and_numpy_names(name):
     a = CASES[name]
     w, v = mirax.jit(jnp.linalg.eig)(a)
@@ -103,7 +103,6 @@ def test_eig_under_jit_and_numpy_names(name):
     got = mirax.jit(jnp.linalg.eigvals)(a)
     np.testing.assert_allclose(np.asarray(got), np.take_along_axis(np.asarray(want), _matching(got, want), -1),
                                atol=1e-4)
-    np.testing.assert_array_equal(np.asarray(jnp.linalg.eigvals(a)), np.asarray(got))
     if np.isrealobj(a):  # JAX's eigenvectors, signs included
         v_want = np.take_along_axis(np.asarray(jjnp.linalg.eig(a)[1]), _matching(w, want)[..., None, :], -1)
         np.testing.assert_allclose(np.asarray(v), v_want, atol=1e-4)
@@ -174,10 +173,10 @@ def test_eigenvector_derivatives_refused_without_opt_in():
 
 
 def test_eig_vmap_matches_loop():
-    a = rand((3, 4, 4), seed=11)
-    got = mirax.vmap(lambda a: lax.linalg.eig(a, compute_left_eigenvectors=False), in_axes=0)(a)
+    a = CASES["batched"]  # the programs of test_eig_matches_jax's cases (a batch costs a compilation)
+    got = mirax.vmap(lax.linalg.eig, in_axes=0)(a)
     for i, x in enumerate(a):
-        want = lax.linalg.eig(x, compute_left_eigenvectors=False)
+        want = lax.linalg.eig(x)
         for g, w in zip(got, want, strict=True):
             np.testing.assert_array_equal(np.asarray(g)[i], np.asarray(w))
 

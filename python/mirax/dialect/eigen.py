@@ -46,8 +46,8 @@ from .linear_algebra import LuOp, check_matrices, check_square
 from .lowering import constant, empty, for_loop, index, indexed, scalar_type
 from .ops import build
 from .orthogonal import (_Field, _for_each_matrix, _identity, _poison, _poisoned, _reflect, _sum, _transposed,
-                         householder_product, real_dtype, reflector)
-from .scalar import complex_sqrt, while_loop
+                         householder_product, reflector)
+from .scalar import _and, _not, complex_sqrt, while_loop
 from .types import ShapedType, is_complex
 from .values import full, type_of
 
@@ -384,29 +384,14 @@ class _R:
     def dtype(self):
         return np.dtype(np.float64 if str(self.v.type) == "f64" else np.float32)
 
-    def __add__(self, x):
-        return _R(arith.addf(self.v, self._of(x)))
+    def _binary(op, reflected=False):  # noqa: N805 (a method factory, run in the class body)
+        return lambda self, x: _R(op(self._of(x), self.v) if reflected else op(self.v, self._of(x)))
 
-    def __radd__(self, x):
-        return _R(arith.addf(self._of(x), self.v))
-
-    def __sub__(self, x):
-        return _R(arith.subf(self.v, self._of(x)))
-
-    def __rsub__(self, x):
-        return _R(arith.subf(self._of(x), self.v))
-
-    def __mul__(self, x):
-        return _R(arith.mulf(self.v, self._of(x)))
-
-    def __rmul__(self, x):
-        return _R(arith.mulf(self._of(x), self.v))
-
-    def __truediv__(self, x):
-        return _R(arith.divf(self.v, self._of(x)))
-
-    def __rtruediv__(self, x):
-        return _R(arith.divf(self._of(x), self.v))
+    __add__, __radd__ = _binary(arith.addf), _binary(arith.addf, reflected=True)
+    __sub__, __rsub__ = _binary(arith.subf), _binary(arith.subf, reflected=True)
+    __mul__, __rmul__ = _binary(arith.mulf), _binary(arith.mulf, reflected=True)
+    __truediv__, __rtruediv__ = _binary(arith.divf), _binary(arith.divf, reflected=True)
+    del _binary
 
     def __neg__(self):
         return _R(arith.negf(self.v))
@@ -461,17 +446,6 @@ def _hypot(x, y):
     big, small = _max(abs(x), abs(y)), _min(abs(x), abs(y))
     ratio = small / _where(big.eq(0), 1.0, big)
     return big * _sqrt(1 + ratio * ratio)
-
-
-def _and(*conditions):
-    result = conditions[0]
-    for c in conditions[1:]:
-        result = arith.andi(result, c)
-    return result
-
-
-def _not(condition):
-    return arith.xori(condition, constant(np.bool_, True))
 
 
 def _standardized(a, b, c, d):
