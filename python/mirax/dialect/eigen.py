@@ -42,7 +42,8 @@ from . import ops, rules
 from .base import MiraxOp, bool_
 from .batching import batch_leading
 from .composites import adjoint, diagonal, eye_like, matmul, rows_permuted, triangular_solve
-from .linear_algebra import LuOp, check_matrices, check_square
+from .linear_algebra import LuOp, _copy, _for_each_matrix as _batch_loop, _matrix_at, _put_matrix, check_matrices, \
+    check_square
 from .lowering import constant, empty, for_loop, index, indexed, scalar_type
 from .ops import build
 from .orthogonal import (_Field, _for_each_matrix, _identity, _poison, _poisoned, _reflect, _sum, _transposed,
@@ -1119,9 +1120,7 @@ def _lower_eig(node, x):
     left, right = node.params["compute_left_eigenvectors"], node.params["compute_right_eigenvectors"]
     vectors = left or right
     real = not is_complex(x_type.dtype)
-    matrices = ShapedType((*x_type.shape[:-2], n, n), x_type.dtype)
-    complex_matrices = ShapedType(matrices.shape, w_type.dtype)
-    taus_type = ShapedType((*x_type.shape[:-2], max(n - 1, 0)), x_type.dtype)
+    matrix, complex_matrix = ShapedType((n, n), x_type.dtype), ShapedType((n, n), w_type.dtype)
 
     def per_matrix(at, a, taus, z, w, t_slot, z_slot, scratch, vl, vr, d):
         poison = _poison(f, at, (n, n), a)
@@ -1176,14 +1175,29 @@ def _lower_eig(node, x):
             fc.mul(tensor.extract(w, at(i)), fc.from_real(scale)), w, at(i))])[0]
         return [a, taus, z, _poisoned(fc, at, (n,), w, poison), t_slot, z_slot, scratch, vl, vr, d]
 
-    unused = empty(complex_matrices)
-    inits = [_working_copy(f, x, x_type), empty(taus_type), _identity(f, matrices) if vectors else empty(matrices),
-             empty(w_type), empty(complex_matrices) if vectors and real else unused,
-             empty(complex_matrices) if vectors and real else unused,
-             _zeros(fc, complex_matrices) if vectors else unused, empty(vl_type), empty(vr_type),
-             empty(ShapedType(w_type.shape, f.real_dtype))]
-    results = _for_each_matrix(x_type.shape, inits, per_matrix)
-    return [results[3], results[7], results[8]]
+    # One matrix after the other, each copied into tensors of its own that the loops
+    # update in place, the results inserted into the batch's: a batch loop carrying all
+    # of them costs bufferization many seconds.
+    batch = len(x_type.shape) - 2
+    own = lambda shaped: ShapedType(shaped.shape[batch:], shaped.dtype)  # noqa: E731
+    at = lambda i, *j: [i, *j]  # noqa: E731
+
+    def each(batch_index, w_out, vl_out, vr_out):
+        unused = empty(complex_matrix)
+        work = [_copy(_matrix_at(x, batch_index, (n, n), x_type.dtype), matrix),
+                empty(ShapedType((max(n - 1, 0),), x_type.dtype)), _identity(f, matrix) if vectors else empty(matrix),
+                empty(own(w_type)), empty(complex_matrix) if vectors and real else unused,
+                empty(complex_matrix) if vectors and real else unused, _zeros(fc, complex_matrix) if vectors else unused,
+                empty(own(vl_type)), empty(own(vr_type)), empty(ShapedType((n,), f.real_dtype))]
+        results = per_matrix(at, *work)
+        w_out = _put_matrix(results[3], w_out, batch_index, (n,))
+        if left:
+            vl_out = _put_matrix(results[7], vl_out, batch_index, (n, n))
+        if right:
+            vr_out = _put_matrix(results[8], vr_out, batch_index, (n, n))
+        return [w_out, vl_out, vr_out]
+
+    return _batch_loop(x_type.shape, [empty(w_type), empty(vl_type), empty(vr_type)], each)
 
 
 def _zeros(f, shaped):
