@@ -486,6 +486,60 @@ def cached_compile_row(rounds):
     }, rounds)
 
 
+def small_mlp(rng):
+    sizes = (32, 64, 64, 8)
+    params = [(0.1 * rng.standard_normal((a, b), dtype=np.float32), np.zeros(b, np.float32))
+              for a, b in zip(sizes[:-1], sizes[1:])]
+    return params, rng.standard_normal((16, 32), dtype=np.float32), rng.standard_normal((16, 8), dtype=np.float32)
+
+
+def twelve_ops(xp, x, y):
+    """12 small ops, each dispatched on its own outside jit."""
+    a = xp.tanh(x) * y + x
+    e = xp.matmul(xp.exp(a), y)
+    h = xp.maximum(e / (xp.sum(e) + 1.0), x) - y
+    return xp.sqrt(xp.abs(h - xp.mean(h)))
+
+
+def latency_rows(rounds):
+    """What a notebook waits for: the first call of a fresh jit(grad) of a small MLP
+    (a new constant every round, so no in-memory cache answers; run with an empty
+    MIRAX_CACHE_DIR), and 12 eager ops on n x n float32, at a new n every round (64,
+    65, ...) and again on 64x64 (JAX's: each op dispatched, the last result awaited)."""
+    params, x, y = small_mlp(np.random.default_rng(7))
+    constants = (1 + 1e-4 * i for i in itertools.count())
+
+    def first_grad(jit, grad, xp, params, x, y):
+        c = next(constants)
+        return jit(grad(lambda p, a, b: mlp_loss(xp, p, a * c, b)))(params, x, y)
+
+    def jax_params():
+        return jax.tree_util.tree_map(jnp.asarray, params)
+
+    rng = np.random.default_rng(8)
+    arrays = [[rng.standard_normal((n, n), dtype=np.float32) for _ in range(2)] for n in range(64, 100)]
+
+    def eager(xp, new_shape):
+        if xp is None:
+            raise Skip(JAX_MISSING)
+        pairs = [[xp.asarray(a) for a in pair] for pair in (arrays if new_shape else arrays[:1])]
+        fresh = iter(pairs)
+
+        def twelve():
+            out = twelve_ops(xp, *(next(fresh) if new_shape else pairs[0]))
+            return out if xp is mnp else out.block_until_ready()
+        return twelve, ()
+
+    return [row("latency: first call of a fresh jit(grad), MLP 32-64-64-8 batch 16", {
+        "mirax": lambda: (functools.partial(first_grad, mirax.jit, mirax.grad, mnp), (params, *to_mirax(x, y))),
+        "JAX": lambda: (functools.partial(first_grad, jax_jit, jax.grad, jnp), (jax_params(), *to_jax(x, y))),
+    }, min(rounds, 5))] + [row(f"latency: 12 eager ops, n x n f32, {what}", {
+        "mirax": lambda new_shape=new_shape: eager(mnp, new_shape),
+        "JAX": lambda new_shape=new_shape: eager(jnp, new_shape),
+    }, min(rounds, 5) if new_shape else rounds) for what, new_shape in (("first call at a new n", True),
+                                                                        ("again at n = 64", False))]
+
+
 def linalg_rows(n, rounds):
     """cholesky and solve of an n x n float32 positive-definite matrix (solve with n
     right-hand sides) under jit, and jit(grad) of the sum of their results in the
@@ -724,6 +778,7 @@ GROUPS = {
     "mjp": lambda rounds, quick: mjp_rows(rounds),
     "workloads": lambda rounds, quick: workload_rows(rounds, quick),
     "compile": lambda rounds, quick: [compile_row(rounds if quick else 5), cached_compile_row(rounds if quick else 5)],
+    "latency": lambda rounds, quick: latency_rows(rounds),
 }
 
 

@@ -158,21 +158,16 @@ def check_special(name, outputs):
 class Array(runtime.Buffer):
     """A concrete array on the CPU: an immutable, C-contiguous NumPy buffer."""
 
-    __slots__ = ("weak_type", "_aval", "__weakref__")
+    # `aval` is an attribute, made once: an eager op reads it a few dozen times
+    # (promotion, broadcasting, bind).
+    __slots__ = ("weak_type", "aval", "__weakref__")
     __array_priority__ = 100
 
     def __init__(self, value, weak_type=False):
         self._value = value
         self.weak_type = weak_type
         self._pointer = None
-        self._aval = None
-
-    @property
-    def aval(self):
-        # Made once: every op asks for it several times (promotion, broadcasting, bind).
-        if self._aval is None:
-            self._aval = Aval(self._value.shape, self._value.dtype, self.weak_type)
-        return self._aval
+        self.aval = Aval(value.shape, value.dtype, weak_type)
 
     @property
     def device(self):
