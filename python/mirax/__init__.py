@@ -43,6 +43,7 @@ from mirax import distributed, sharding
 from mirax.sharding import PartitionSpec as P, make_mesh
 from mirax._shard_map import shard_map
 from mirax._pmap import pmap
+from mirax import _sharded_jit  # noqa: F401  (jit's in_shardings/out_shardings)
 from mirax import ops
 from mirax import export
 from mirax import custom_batching, ffi, memory, profiler, ref

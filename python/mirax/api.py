@@ -423,6 +423,7 @@ class Jitted:
 
 
 _UNSPECIFIED = object()  # jit's in_shardings and out_shardings when not given
+WITH_SHARDINGS = []  # what jit returns given shardings: _sharded_jit.PartitionedJitted, registered on its import
 
 
 def jit(fun=None, /, *, in_shardings=_UNSPECIFIED, out_shardings=_UNSPECIFIED, static_argnums=None,
@@ -433,23 +434,27 @@ def jit(fun=None, /, *, in_shardings=_UNSPECIFIED, out_shardings=_UNSPECIFIED, s
     by default the default backend) or `device`'s platform.
 
     jax.jit's other arguments: keep_unused and inline are hints mirax may follow
-    (unused arguments are kept, calls of jitted functions stay calls); shardings
-    other than None, compiler options and donation raise NotImplementedError."""
+    (unused arguments are kept, calls of jitted functions stay calls); shardings are
+    partitioned as _sharded_jit.py says; compiler options and donation raise
+    NotImplementedError."""
     kwargs = dict(in_shardings=in_shardings, out_shardings=out_shardings, static_argnums=static_argnums,
                   static_argnames=static_argnames, donate_argnums=donate_argnums, donate_argnames=donate_argnames,
                   keep_unused=keep_unused, device=device, backend=backend, inline=inline,
                   compiler_options=compiler_options)
     if fun is None:
         return lambda f: jit(f, **kwargs)
-    for name in ("in_shardings", "out_shardings"):
-        if kwargs[name] is not _UNSPECIFIED and kwargs[name] is not None:
-            raise NotImplementedError(f"mirax.jit does not support {name}: mirax arrays are not sharded")
+    shardings = [None if kwargs[name] is _UNSPECIFIED else kwargs[name] for name in ("in_shardings", "out_shardings")]
     if compiler_options:
         raise NotImplementedError(f"mirax.jit does not support compiler_options (XLA's): got {compiler_options!r}")
     if device is not None:
         if backend is not None:
             raise ValueError(f"can't specify both a device and a backend for jit, got {device=} and {backend=}")
         backend = device.platform
+    if shardings != [None, None]:
+        if backend not in (None, "cpu"):
+            raise NotImplementedError("mirax.jit with in_shardings/out_shardings runs on the CPU (its processes)")
+        return WITH_SHARDINGS[0](fun, *shardings, static_argnums=static_argnums, static_argnames=static_argnames,
+                                 donate_argnums=donate_argnums, donate_argnames=donate_argnames)
     return Jitted(fun, static_argnums, static_argnames, backend, donate_argnums, donate_argnames)
 
 

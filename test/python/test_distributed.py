@@ -76,6 +76,9 @@ CHECKS = [
     "pmap psum", "pmap in_axes None out_axes 1", "pmap static_broadcasted_argnums", "pmap data-parallel gradient w1",
     "pmap data-parallel gradient w2", "grad of a pmapped function", "pmap of a mapped axis longer than the devices",
     "device_put with a NamedSharding", "device_put replicated", "a plain Array's shard",
+    "jit with shardings: data-parallel gradient w1", "jit with shardings: data-parallel gradient w2",
+    "jit with shardings: matmul contracting over the split dimension", "jit with shardings: matmul split by rows",
+    "jit with a PartitionSpec as in_shardings",
     "pcast of a varying value", "psum outside shard_map", "psum over an unknown axis",
     "mesh larger than the processes",
 ]
@@ -83,6 +86,8 @@ MORE_CHECKS_WITH_2 = [
     "mesh smaller than the processes", "programs that differ across processes", "pmap psum as JAX's",
     "pmap in_axes None out_axes 1 as JAX's", "pmap static_broadcasted_argnums as JAX's",
     "pmap data-parallel gradient w1 as JAX's", "device_put with a NamedSharding as JAX's",
+    "jit with shardings: data-parallel gradient w1 as JAX's", "jit with shardings of NumPy inputs",
+    "jit with shardings of NumPy inputs: JAX's message",
     "varying output with a replicated out_spec",
     "sync_global_devices with different names", "process_allgather as JAX's", "broadcast_one_to_all as JAX's",
     *(f"{name} as JAX's" for name in ("psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather tiled axis 1",

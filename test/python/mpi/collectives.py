@@ -246,7 +246,28 @@ report("device_put replicated", np.array_equal(np.asarray(whole.data), x) and wh
 (plain,) = jnp.asarray(x).addressable_shards
 report("a plain Array's shard", jnp.asarray(x).is_fully_addressable and plain.device == mirax.local_devices()[0]
        and np.array_equal(np.asarray(plain.data), x), repr(plain))
+# jit with shardings: partitioned by MLIR's sharding-propagation and shard-partition
+NS = mirax.sharding.NamedSharding
+rep, split = NS(mesh, P()), NS(mesh, P("i"))
+on_mesh = [mirax.device_put(d, split) for d in data]  # Arrays: NumPy inputs split over processes are JAX's error
+sharded_grad = mirax.jit(mirax.grad(mlp_loss), in_shardings=(rep, split, split), out_shardings=rep)(params, *on_mesh)
+for i, (g, want) in enumerate(zip(sharded_grad, full_batch, strict=True)):
+    close(f"jit with shardings: data-parallel gradient w{i + 1}", g, want)
+a_mat = data[0].T.copy()  # 3 x 4n
+b_mat = np.arange(4 * n * 6, dtype=np.float32).reshape(4 * n, 6) / 10
+product = mirax.jit(lambda a, b: a @ b, in_shardings=(NS(mesh, P(None, "i")), split), out_shardings=rep)(
+    mirax.device_put(a_mat, NS(mesh, P(None, "i"))), mirax.device_put(b_mat, split))
+close("jit with shardings: matmul contracting over the split dimension", product, a_mat @ b_mat, 1e-4)
+rows = mirax.jit(lambda a, b: a @ b, in_shardings=(split, rep), out_shardings=split)(jnp.asarray(b_mat), b_mat.T)
+(row_shard,) = rows.addressable_shards
+report("jit with shardings: matmul split by rows", np.allclose(np.asarray(rows), b_mat @ b_mat.T, rtol=1e-5)
+       and rows.sharding == split and np.allclose(np.asarray(row_shard.data), np.split(b_mat @ b_mat.T, n)[RANK],
+                                                  rtol=1e-5), repr(row_shard))
+raises("jit with a PartitionSpec as in_shardings", lambda: mirax.jit(lambda a: a, in_shardings=P("i"))(x),
+       NotImplementedError, "must be NamedShardings")
 if n > 1:
+    numpy_split = raises("jit with shardings of NumPy inputs", lambda: mirax.jit(
+        lambda a: a, in_shardings=split)(x), ValueError, "Passing non-trivial shardings for numpy inputs")
     raises("programs that differ across processes", lambda: mirax.shard_map(
         lambda a: lax.psum(a, "i"), mesh=mesh, in_specs=P("i"), out_specs=P())(np.ones(n * (RANK + 1), np.float32)),
         RuntimeError, "the processes run different programs at shard_map")
@@ -293,6 +314,17 @@ if WITH_JAX:
     close("pmap in_axes None out_axes 1 as JAX's", pmapped[1], np.asarray(theirs[1]))
     close("pmap static_broadcasted_argnums as JAX's", pmapped[2], np.asarray(theirs[2]))
     close("pmap data-parallel gradient w1 as JAX's", pmapped[3][0], np.asarray(theirs[3][0]), 1e-5)
+    theirs = jax.jit(jax.grad(lambda p, a, b: jax.numpy.mean((jax.numpy.tanh(a @ p[0]) @ p[1] - b) ** 2)),
+                     in_shardings=(jax.NamedSharding(jmesh, jax.P()), *[jax.NamedSharding(jmesh, jax.P("i"))] * 2),
+                     out_shardings=jax.NamedSharding(jmesh, jax.P()))(
+        params, *[jax.device_put(d, jax.NamedSharding(jmesh, jax.P("i"))) for d in data])
+    close("jit with shardings: data-parallel gradient w1 as JAX's", sharded_grad[0], np.asarray(theirs[0]), 1e-5)
+    try:
+        jax.jit(lambda a: a, in_shardings=jax.NamedSharding(jmesh, jax.P("i")))(x)
+        raise AssertionError("no error")
+    except Exception as err:  # noqa: BLE001 - reported
+        report("jit with shardings of NumPy inputs: JAX's message", type(err) is ValueError and str(err) == numpy_split,
+               f"{type(err).__name__}: {err}")
     (their_shard,) = jax.device_put(x, jax.NamedSharding(jmesh, jax.P("i"))).addressable_shards
     report("device_put with a NamedSharding as JAX's", their_shard.index == shard.index and np.array_equal(
         np.asarray(their_shard.data), np.asarray(shard.data)), f"{their_shard.index} vs {shard.index}")
