@@ -264,7 +264,10 @@ def _switch(index, branches, operands, what):
         for symbol, closure in zip(symbols, closures, strict=True):
             # Every branch takes all the args: its operands and its own closure among them.
             own = list(range(len(leaves))) + list(range(start, start + len(closure)))
-            wrappers.append(define(module, f"{symbol}_of_all", arg_types, out_types, ir.Location.unknown(),
+            # Named by where its operands sit: two branches tracing to one function (each returning
+            # its own closure value, say) must not share a wrapper.
+            wrappers.append(define(module, f"{symbol}_of_all_{start}_{len(closure)}_{len(args)}", arg_types,
+                                   out_types, ir.Location.unknown(),
                                    lambda a, symbol=symbol, own=own: list(func.CallOp(
                                        out_types, symbol, [a[k] for k in own]).results)))
             start += len(closure)
