@@ -97,7 +97,7 @@ def arange(start, stop=None, step=None, dtype=None):
     for bound in (start, stop, step):
         if isinstance(bound, Tracer):
             raise TypeError(with_source("arange's bounds must be concrete values, got a traced value"))
-    values = np.arange(*(np.asarray(b).item() for b in (start, stop, step) if b is not None))
+    values = np.arange(*(None if b is None else np.asarray(b).item() for b in (start, stop, step)))  # arange(n, step=k)
     if dtype is None:
         dtype = dtypes.default_int_dtype() if values.dtype.kind in "iu" else dtypes.default_float_dtype()
     return array(values, dtype)
