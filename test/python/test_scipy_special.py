@@ -19,7 +19,7 @@ import mirax.scipy.special as msp
 from mirax.test_util import check_grads
 from oracle import assert_close, check, check_vmap, run_both
 
-TOLERANCE = {"f4": 4e-5, "f8": 2e-12}
+TOLERANCE = {"f4": 4e-5, "f8": 2e-12, "c8": 4e-5, "c16": 2e-12}
 
 # Negative and positive, at and next to the poles (0, -1, -2), tiny, large, inf, NaN.
 X = np.array([-np.inf, -30.5, -3.5, -2.0, -1.0001, -0.5, -0.0, 0.0, 1e-20, 1e-3, 0.3, 0.5, 1.0, 1.5, 2.0, 3.7,
@@ -68,6 +68,27 @@ CASES = {  # name: (fn(sp, *xs), inputs)
     "betainc": (lambda sp, a, b, x: sp.betainc(a, b, x), [A3, B3, X3]),
     "polygamma": (lambda sp, x: sp.polygamma(np.array([0, 1, 2, 3, 1, 0, 4]), x),
                   [np.array([0.5, 1.5, -1.5, 2.0, 30.0, -2.0, 3.3])]),
+    **{name: (lambda sp, x, name=name: getattr(sp, name)(x), [X]) for name in ["sici", "fresnel"]},
+    # (Not 1e-20 and 1e-3 together: E_1's batched continued fraction never ends on them, in JAX as here.)
+    **{name: (lambda sp, x, name=name: getattr(sp, name)(x), [X[X != 1e-20]]) for name in ["expi", "exp1"]},
+    # (The large arguments, whose float32 results are rounding apart, with a tolerance of their own below.)
+    "wofz": (lambda sp, re, im: sp.wofz(re + 1j * im), [A2 / 8, X2 / 8 - 1]),
+    "softmax": (lambda sp, x: (sp.softmax(x.reshape(3, 7)), sp.softmax(x.reshape(3, 7), axis=1),
+                               sp.log_softmax(x.reshape(3, 7), axis=(0,))), [np.concatenate([X[1:-2], X[:3]])]),
+    "bessel_jn": (lambda sp, z: sp.bessel_jn(z, v=4), [np.array([1e-3, 0.3, 1.0, 2.5, 7.0, 12.0, -3.0])]),
+    "sph_harm_y": (lambda sp, theta, phi: sp.sph_harm_y(np.array([0, 1, 1, 2, 3, 4, 4]), np.array([0, -1, 1, 2, -2, 3, 0]),
+                                                        theta, phi, n_max=4),
+                   [np.array([0.0, 0.3, 1.0, 1.5, 2.5, 3.1, np.pi]), np.array([0.0, 1.0, 2.0, 6.0, 0.5, 3.0, 4.0])]),
+    "expn": (lambda sp, n, x: sp.expn(n, x), [*(v.ravel() for v in np.meshgrid(
+        [-1.0, 0.0, 1.0, 2.0, 3.5, 5000.0], [-1.0, 0.0, 1e-3, 0.5, 1.0, 3.0, 30.0, np.inf, np.nan]))]),
+    "hyp1f1": (lambda sp, a, b, x: sp.hyp1f1(a, b, x), [*(v.ravel() for v in np.meshgrid(
+        [0.0, 0.5, 3.0], [0.0, 0.5, 2.5], [-5.0, 0.0, 0.3, 4.0, 120.0]))]),
+    "hyp2f1": (lambda sp, a, b, c, x: sp.hyp2f1(a, b, c, x), [
+        np.array([0.5, 1.0, -2.0, 0.5, 1.0, 0.0, 2.0, 1.5, 0.5, 1.0, 3.0, 0.3]),
+        np.array([1.5, 2.0, 1.5, 0.5, 1.0, 1.0, 2.0, 2.5, 0.5, 2.0, 1.0, 0.7]),
+        np.array([2.5, 3.0, 2.0, 1.0, 3.0, 2.0, -1.0, 4.0, 1.5, 2.0, 4.0, 1.0]),
+        np.array([0.3, -0.5, 0.7, 0.95, 1.0, 0.5, 0.2, 0.99, 0.0, 0.5, 1.5, 0.6])]),
+    "owens_t": (lambda sp, h, a: sp.owens_t(h, a), [X2 - 1, A2 - 1]),
 }
 
 
@@ -95,7 +116,8 @@ def test_values_float32():
 
 def test_values_eager():
     """A sample op by op (each op compiled once: eager runs of all cost minutes)."""
-    names = ["gammaln", "digamma", "i0e", "erfcx", "dawsn", "xlogy", "gammainc", "betainc", "log_ndtr", "ndtri"]
+    names = ["gammaln", "digamma", "i0e", "erfcx", "dawsn", "xlogy", "gammainc", "betainc", "log_ndtr", "ndtri", "sici",
+             "owens_t"]
     run_both(_together(names), _inputs(names, np.float32), False, jax_modules=(jsp,), mirax_modules=(msp,),
              tolerance=TOLERANCE)
 
@@ -125,6 +147,13 @@ def test_bernoulli():
 
 # Smooth points for finite differences (float64): (function, args).
 GRADS = {
+    # (From n = 1: JAX's rule, -E_(n-1), is NaN at n = 0.)
+    "expn": (lambda x: msp.expn(np.array([1.0, 1.0, 2.0, 3.0]), x), [np.array([0.3, 1.7, 4.2, 0.8])]),
+    "sici_fresnel": (lambda x: msp.sici(x)[0] + msp.sici(x)[1] * msp.fresnel(x)[0] + msp.fresnel(x)[1],
+                     [np.array([-2.0, 0.3, 1.7, 6.0])]),
+    "owens_t": (lambda h, a: msp.owens_t(h, a), [np.array([-0.5, 0.3, 2.0]), np.array([0.5, -1.5, 3.0])]),
+    "wofz": (lambda re, im: msp.wofz(re + 1j * im), [np.array([-0.5, 0.3, 2.0]), np.array([0.5, -1.5, 3.0])]),
+    "softmax": (lambda x: msp.softmax(x) * msp.log_softmax(x, axis=0), [np.array([-0.5, 0.3, 2.0])]),
     "gammaln": (lambda x: msp.gammaln(x), [np.array([0.3, 1.7, 4.2, -1.5])]),
     "digamma": (lambda x: msp.digamma(x), [np.array([0.3, 1.7, 4.2, -1.5])]),
     "gamma": (lambda x: msp.gamma(x), [np.array([0.3, 1.7, 4.2, -1.5])]),
@@ -145,8 +174,17 @@ GRADS = {
     "multigammaln": (lambda a: msp.multigammaln(a, 2), [np.array([1.5, 4.0])]),
     "logit_expit": (lambda x: msp.logit(msp.expit(x) * 0.5), [np.array([-1.0, 0.5])]),
 }
-# Order 1 only: the derivative in a of igamma is igamma_grad_a, which JAX does not differentiate.
+# Order 1 only: the derivative in a of igamma is igamma_grad_a, which JAX does not differentiate;
+# the hypergeometric functions' derivatives in their parameters are while loops (forward mode only).
 GRADS_ORDER_1 = {
+    # (exp1's second derivative by JAX's rules is -E_-1: NaN.)
+    "expi_exp1": (lambda x: msp.expi(x) * msp.exp1(x), [np.array([0.3, 1.7, 4.2, 40.0])]),
+    "hyp1f1": (lambda a, b, x: msp.hyp1f1(a, b, x), [np.array([0.5, 3.0]), np.array([1.5, 2.5]), np.array([0.3, -2.0])]),
+    "hyp2f1": (lambda a, b, c, x: msp.hyp2f1(a, b, c, x),
+               [np.array([0.5, 1.5]), np.array([1.5, 0.7]), np.array([2.5, 3.3]), np.array([0.3, -0.5])]),
+    "bessel_jn_sph_harm_y": (lambda z: msp.bessel_jn(z, v=2) * msp.sph_harm_y(np.array([2, 3]), np.array([1, -2]),
+                                                                                z, z * 2, n_max=3).real,
+                             [np.array([0.3, 1.7])]),
     "gammainc": (lambda a, x: msp.gammainc(a, x), [np.array([0.5, 3.0, 10.0]), np.array([0.3, 4.0, 8.0])]),
     "gammaincc": (lambda a, x: msp.gammaincc(a, x), [np.array([0.5, 3.0, 10.0]), np.array([2.0, 1.0, 12.0])]),
 }
@@ -187,6 +225,10 @@ def test_grads_where_jax_picks_a_value():
     _both_grads("betainc", (np.float32(2.0), np.float32(3.0), np.array([0.1, 0.6], np.float32)), 2)
     # NaN in (1, 2) as JAX's: the unused branch's log(1 - x) meets a zero cotangent in a product.
     _both_grads("spence", (np.array([0.4, 1.2, 1.6, 2.5], np.float32),))
+    # The series JAX takes for the derivatives in the parameters.
+    _both_grads("hyp1f1", (np.array([0.5, 3.0], np.float32), np.array([1.5, 2.5], np.float32),
+                           np.array([0.3, -2.0], np.float32)), (0, 1, 2))
+    _both_grads("expn", (np.array([1.0, 3.0], np.float32), np.array([0.5, 2.0], np.float32)), 1)
 
 
 @pytest.mark.parametrize("name, inputs, in_axes", [
@@ -197,6 +239,10 @@ def test_grads_where_jax_picks_a_value():
      (0, None, 1)),
     ("log_ndtr", [np.array([[-30.0, 0.5], [6.0, -2.0]], np.float32)], 1),
     ("xlogy", [np.array([0.0, 2.0], np.float32), np.array([[0.0, 3.0], [2.0, 0.5]], np.float32)], (None, 0)),
+    ("expn", [np.array([[1.0, 2.0], [0.0, 4.0]], np.float32), np.array([0.5, 3.0], np.float32)], (0, None)),
+    ("hyp1f1", [np.float32(1.5), np.array([0.5, 2.5], np.float32), np.array([[0.3, 4.0], [-2.0, 1.0]], np.float32)],
+     (None, None, 1)),
+    ("sici", [np.array([[0.3, 5.0], [-2.0, 20.0]], np.float32)], 0),
 ])
 def test_vmap(name, inputs, in_axes):
     check_vmap(lambda sp, *xs: getattr(sp, name)(*xs), inputs, in_axes, jax_modules=(jsp,),
@@ -215,6 +261,13 @@ def test_vmap(name, inputs, in_axes):
     (lambda sp: sp.gammasgn(1j), ValueError),
     (lambda sp: sp.beta(1j, 2.0), ValueError),
     (lambda sp: sp.bernoulli(-1), ValueError),
+    *((lambda sp, name=name: getattr(sp, name)(np.array([1 + 1j], np.complex64)), ValueError)
+      for name in ["expi", "exp1", "sici"]),
+    (lambda sp: sp.hyp1f1(1.0, 2.0, np.array([1 + 1j], np.complex64)), ValueError),
+    (lambda sp: sp.expn(1, np.array([1 + 1j], np.complex64)), ValueError),
+    (lambda sp: sp.fresnel(np.array([1 + 1j], np.complex64)), NotImplementedError),
+    (lambda sp: sp.bessel_jn(1.0, v=2.0), TypeError),
+    (lambda sp: sp.sph_harm_y(np.array([1]), np.array([0]), 0.5, 0.5, diff_n=1), NotImplementedError),
 ])
 def test_errors(call, error):
     """JAX's error class and message."""

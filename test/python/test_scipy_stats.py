@@ -11,6 +11,7 @@ import jax.scipy.stats as jst
 import numpy as np
 import pytest
 
+import mirax
 import mirax.scipy.stats as mst
 from mirax.test_util import check_grads
 from oracle import check_vmap, run_both
@@ -27,6 +28,7 @@ CONTINUOUS = {
     "logistic": ((), True), "cauchy": ((), True), "t": ((3.0,), True), "beta": ((2.0, 3.0), True),
     "gamma": ((2.5,), True), "chi2": ((3.0,), True), "pareto": ((2.0,), True), "truncnorm": ((-1.0, 2.0), True),
     "gennorm": ((1.5,), False), "vonmises": ((2.0,), False), "wrapcauchy": ((0.5,), False),
+    "gumbel_r": ((), True), "gumbel_l": ((), True),
 }
 DISCRETE = {
     "poisson": ((3.0,), True), "bernoulli": ((0.3,), True), "binom": ((10.0, 0.3), True), "geom": ((0.3,), True),
@@ -37,7 +39,10 @@ METHODS = ["logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "logpm
 
 # At -inf cauchy's cdf 0.5 + atan(-inf) / pi is a rounding of 0 to either side (XLA's
 # float32 6e-9, float64 -1e-17), and so is its sf at inf: their logs are no values to compare.
-SKIP_POINTS = {"cauchy": [-np.inf, np.inf]}
+SKIP_POINTS = {"cauchy": [-np.inf, np.inf],
+               # XLA's exp saturates below inf: JAX's gumbel_r.logpdf(-inf) (-(z + exp(-z))) is inf, and
+               # gumbel_l's at inf too, where IEEE's inf - inf (mirax's) is NaN.
+               "gumbel_r": [-np.inf], "gumbel_l": [np.inf]}
 
 
 def _cases():
@@ -137,6 +142,9 @@ GRADS = {
     "pareto_gennorm_vonmises": lambda x, loc, scale: (mst.pareto.logpdf(x + 2, scale) + mst.gennorm.logpdf(x, scale + 1)
                                                       + mst.vonmises.logpdf(x, scale)),
     "truncnorm": lambda x, loc, scale: mst.truncnorm.logpdf(x, -1.0, 2.0, loc, scale),
+    "gumbel": lambda x, loc, scale: (mst.gumbel_r.logpdf(x, loc, scale) + mst.gumbel_r.logsf(x, loc, scale)
+                                     + mst.gumbel_l.logpdf(x, loc, scale) + mst.gumbel_l.logcdf(x, loc, scale)
+                                     + mst.gumbel_r.ppf(scale / 4, loc, scale)),
     "discrete": lambda x, loc, scale: (mst.poisson.logpmf(3.0, scale) + mst.binom.logpmf(3.0, 10.0, scale / 4)
                                        + mst.nbinom.logpmf(2.0, scale + 1, scale / 4)
                                        + mst.betabinom.logpmf(3.0, 10.0, scale, loc + 2)
@@ -193,12 +201,69 @@ def test_sem(kwargs):
              tolerance=TOLERANCE)
 
 
+COUNTS = np.array([[1, 2, 3], [0, 0, 6], [2, 2, 1], [6, 0, 0]])
+P3 = np.array([0.2, 0.3, 0.5])
+MU = np.array([0.0, 0.5, 3.0, 9.9, 10.0, 50.0, 99.0, 100.0, 1e4])
+RANKED = np.array([[1.0, 3.0, 2.0, 3.0, 1.0, 7.0], [0.5, -1.0, 0.5, 0.5, 2.0, -1.0]])
+SAMPLES = np.array([[1, 2, 1, 3, 2, 1], [3, 1, 3, 2, 1, 3], [1, 2, 2, 3, 1, 2]])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.usefixtures("x64")
+def test_multinomial_entropy_mode_rankdata(dtype):
+    """multinomial (counts that do and do not sum to n), poisson.entropy over its three
+    regimes, mode along an axis and over all, rankdata's five methods (flat, along an
+    axis, with a NaN), in one program."""
+    def fn(st, counts, p, mu, ranked, samples):
+        return (st.multinomial.logpmf(counts, 6, p), st.multinomial.pmf(counts[0], 6, p), st.poisson.entropy(mu),
+                st.poisson.entropy(mu[:3, None], np.zeros(2)),
+                tuple(st.mode(samples)), tuple(st.mode(samples, axis=None, keepdims=True)),
+                tuple(st.mode(ranked, axis=1)),
+                *(st.rankdata(ranked, method) for method in ("average", "min", "max", "dense", "ordinal")),
+                st.rankdata(ranked, "min", axis=1), st.rankdata(ranked.at[0, 2].set(np.nan)))
+    run_both(fn, [COUNTS, np.asarray(P3, dtype), np.asarray(MU, dtype), np.asarray(RANKED, dtype), SAMPLES], True,
+             jax_modules=(jst,), mirax_modules=(mst,), tolerance=TOLERANCE)
+
+
+DATA = np.random.default_rng(0).standard_normal((2, 30))
+
+
+@pytest.mark.usefixtures("x64")
+def test_gaussian_kde():
+    """evaluate and logpdf (Scott's, Silverman's and a scalar bandwidth, weights), the
+    integrals, 1-d data, in one program; a kde is a pytree (it crosses jit)."""
+    def fn(st, data, points, weights):
+        kde = st.gaussian_kde(data)
+        weighted = st.gaussian_kde(data, bw_method="silverman", weights=weights)
+        one_d = st.gaussian_kde(data[0], bw_method=0.3)
+        return (kde.evaluate(points), kde(points[:, 0]), weighted.logpdf(points), weighted.pdf(points),
+                one_d.logpdf(points[0]), one_d.integrate_box_1d(-1.0, 0.5),
+                kde.integrate_gaussian(np.zeros(2), np.eye(2)), kde.integrate_kde(weighted), kde.neff, kde.covariance)
+    points = np.array([[0.0, 1.0, -2.0, 0.3], [0.5, -1.0, 4.0, 0.0]])
+    # (The integrals are float64 (x64's zeros and eye): their Cholesky factors round apart from LAPACK's by 1e-8.)
+    run_both(fn, [DATA.astype(np.float32), points.astype(np.float32), np.linspace(1, 2, 30).astype(np.float32)], True,
+             jax_modules=(jst,), mirax_modules=(mst,), tolerance={"f4": 4e-5, "f8": 1e-7})
+    kde = mirax.jit(lambda k: k)(mst.gaussian_kde(DATA))
+    assert isinstance(kde, mst.gaussian_kde) and (kde.d, kde.n) == (2, 30)
+
+
 @pytest.mark.parametrize("call, error", [
     (lambda st: st.multivariate_normal.logpdf(POINTS, MEAN, COV, allow_singular=True), NotImplementedError),
     (lambda st: st.multivariate_normal.logpdf(POINTS, MEAN, COV[:2, :2]), ValueError),
     (lambda st: st.dirichlet.logpdf(SIMPLEX, np.ones((3, 1))), ValueError),
     (lambda st: st.dirichlet.logpdf(SIMPLEX[:1], ALPHA), ValueError),
     (lambda st: st.sem(POINTS, nan_policy="raise"), ValueError),
+    (lambda st: st.multinomial.logpmf(np.array([1.0, 2.0]), 3, P3[:2]), ValueError),
+    (lambda st: st.mode(POINTS, nan_policy="omit"), NotImplementedError),
+    (lambda st: st.mode(POINTS, nan_policy="raise"), NotImplementedError),
+    (lambda st: st.rankdata(POINTS, nan_policy="other"), ValueError),
+    (lambda st: st.rankdata(POINTS, "other"), ValueError),
+    (lambda st: st.gaussian_kde(DATA, bw_method="other"), ValueError),
+    (lambda st: st.gaussian_kde(DATA[:1, :1]), ValueError),
+    (lambda st: st.gaussian_kde(DATA, weights=np.ones(3)), ValueError),
+    (lambda st: st.gaussian_kde(DATA).integrate_box_1d(0.0, 1.0), ValueError),
+    (lambda st: st.gaussian_kde(DATA).integrate_box([0.0], [1.0]), NotImplementedError),
+    (lambda st: st.gaussian_kde(DATA).evaluate(np.ones((3, 2))), ValueError),
 ])
 def test_errors(call, error):
     with pytest.raises(error) as want:

@@ -10,9 +10,9 @@ from mirax import dtypes, lax
 from mirax import numpy as jnp
 from mirax.core import to_array, with_source
 from mirax.custom_derivatives import custom_jvp
+from mirax.numpy import _reductions as reductions
 from mirax.numpy._reductions import _count
 from mirax.numpy._util import canonicalize_axes, canonicalize_axis, check_arraylike, promote_args_inexact
-from mirax.scipy.special import logsumexp
 
 tanh = jnp.tanh
 
@@ -158,6 +158,36 @@ def glu(x, axis=-1):
         raise AssertionError("axis size must be divisible by 2")  # JAX's assert
     x1, x2 = jnp.split(x, 2, axis)
     return x1 * sigmoid(x2)
+
+
+def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False, where=None):
+    """log(sum(b * exp(a))) over `axis`, from exp(a - max(a)) so that it neither
+    overflows nor underflows; with `return_sign`, (log(abs(sum)), sign(sum))."""
+    if where is not None:
+        a = jnp.where(where, a, 0)
+    if b is not None:
+        a, b = promote_args_inexact("logsumexp", a, b)
+        a = jnp.where(lax.ne(b, 0), a, -np.inf)  # zero weights drop their terms, even infinite ones
+    else:
+        (a,) = promote_args_inexact("logsumexp", a)
+    complex_a = dtypes.is_complex(a.aval.dtype)
+    axes = canonicalize_axes(axis, a.aval.ndim)
+    amax = reductions.max(lax.real(a) if complex_a else a, axes, keepdims=True, where=where, initial=-np.inf)
+    amax = jnp.where(jnp.isfinite(amax), amax, 0)  # rows of -inf (or with +inf) shift by nothing
+    exp_a = jnp.exp(jnp.subtract(a, amax))
+    if b is not None:
+        exp_a = lax.mul(exp_a, b)
+    sumexp = reductions.sum(exp_a, axes, keepdims=keepdims, where=where)
+    sign = lax.sign(sumexp)
+    if return_sign or not complex_a:
+        sumexp = lax.abs(sumexp)
+    amax = amax if keepdims else lax.squeeze(amax, axes)
+    out = lax.add(lax.log(sumexp), lax.convert_element_type(amax, sumexp.aval.dtype))
+    if return_sign:
+        return out, sign
+    if b is not None and not complex_a:
+        out = jnp.where(lax.lt(sign, 0), np.nan, out)
+    return out
 
 
 def logmeanexp(x, axis=None, where=None, keepdims=False):

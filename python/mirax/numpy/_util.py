@@ -60,6 +60,14 @@ def promote_dtypes_inexact(*args):
     return [lax.convert_element_type(x, inexact, x.aval.weak_type) for x in arrays]
 
 
+def promote_dtypes_complex(*args):
+    """Like promote_dtypes, then to the complex dtype of the result (JAX's promote_dtypes_complex)."""
+    arrays = promote_dtypes(*args)
+    dtype = arrays[0].aval.dtype if arrays else dtypes.default_float_dtype()
+    complex_dtype = dtypes.complex_dtype(dtype)
+    return [lax.convert_element_type(x, complex_dtype, x.aval.weak_type) for x in arrays]
+
+
 def promote_dtypes_numeric(*args):
     """Like promote_dtypes, then bools to the default integer (JAX's promote_dtypes_numeric)."""
     arrays = promote_dtypes(*args)
@@ -86,6 +94,13 @@ def promote_args(fn_name, *args):
 def promote_args_inexact(fn_name, *args):
     check_arraylike(fn_name, *args)
     arrays = promote_dtypes_inexact(*args)
+    shape = broadcast_shapes(fn_name, *(x.aval.shape for x in arrays))
+    return [broadcast_to_shape(x, shape) for x in arrays]
+
+
+def promote_args_complex(fn_name, *args):
+    check_arraylike(fn_name, *args)
+    arrays = promote_dtypes_complex(*args)
     shape = broadcast_shapes(fn_name, *(x.aval.shape for x in arrays))
     return [broadcast_to_shape(x, shape) for x in arrays]
 
