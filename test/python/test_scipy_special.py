@@ -147,8 +147,6 @@ def test_bernoulli():
 
 # Smooth points for finite differences (float64): (function, args).
 GRADS = {
-    # (From n = 1: JAX's rule, -E_(n-1), is NaN at n = 0.)
-    "expn": (lambda x: msp.expn(np.array([1.0, 1.0, 2.0, 3.0]), x), [np.array([0.3, 1.7, 4.2, 0.8])]),
     "sici_fresnel": (lambda x: msp.sici(x)[0] + msp.sici(x)[1] * msp.fresnel(x)[0] + msp.fresnel(x)[1],
                      [np.array([-2.0, 0.3, 1.7, 6.0])]),
     "owens_t": (lambda h, a: msp.owens_t(h, a), [np.array([-0.5, 0.3, 2.0]), np.array([0.5, -1.5, 3.0])]),
@@ -177,8 +175,9 @@ GRADS = {
 # Order 1 only: the derivative in a of igamma is igamma_grad_a, which JAX does not differentiate;
 # the hypergeometric functions' derivatives in their parameters are while loops (forward mode only).
 GRADS_ORDER_1 = {
-    # (exp1's second derivative by JAX's rules is -E_-1: NaN.)
+    # (JAX's rule for E_n' is -E_(n-1), NaN at n = 0: E_1's second derivative is NaN.)
     "expi_exp1": (lambda x: msp.expi(x) * msp.exp1(x), [np.array([0.3, 1.7, 4.2, 40.0])]),
+    "expn": (lambda x: msp.expn(np.array([1.0, 1.0, 2.0, 3.0]), x), [np.array([0.3, 1.7, 4.2, 0.8])]),
     "hyp1f1": (lambda a, b, x: msp.hyp1f1(a, b, x), [np.array([0.5, 3.0]), np.array([1.5, 2.5]), np.array([0.3, -2.0])]),
     "hyp2f1": (lambda a, b, c, x: msp.hyp2f1(a, b, c, x),
                [np.array([0.5, 1.5]), np.array([1.5, 0.7]), np.array([2.5, 3.3]), np.array([0.3, -0.5])]),
