@@ -16,6 +16,9 @@ config.test_exec_root = os.path.join(config.test_source_root, "Output")
 # The tools come from the environment lit runs in (the project's venv).
 bin_dir = os.path.dirname(sys.executable)
 config.environment["PATH"] = os.pathsep.join([bin_dir, config.environment.get("PATH", "")])
+# The package of the checkout these tests belong to, whichever checkout the venv's
+# editable install points at (a git worktree shares one venv).
+config.environment["PYTHONPATH"] = os.path.join(os.path.dirname(os.path.dirname(config.test_source_root)), "python")
 
 
 def tool(name):

@@ -124,7 +124,8 @@ def test_values_eager():
 
 @pytest.mark.usefixtures("x64")
 def test_values_float64():
-    names = list(CASES)
+    """Every other function (the whole table's float64 program costs 40 s to compile)."""
+    names = list(CASES)[::2]
     run_both(_together(names), _inputs(names, np.float64), True, jax_modules=(jsp,), mirax_modules=(msp,),
              tolerance=TOLERANCE)
 

@@ -5,11 +5,14 @@ Result dimensions are ordered as XLA's: the batch dimensions, then lhs's free
 ands; half-precision floats accumulate in f32. Mixed dtypes and
 preferred_element_type are the lax wrapper's business (it converts the operands).
 
-Forms that a linalg named op expresses exactly lower to it (matmul, batch_matmul,
-matvec, vecmat, dot, ...), since later tiling and vectorization passes target those;
-every other form is a linalg.generic with one loop per batch, free and contracting
-dimension, the contracting ones reductions. Float contractions longer than K_BLOCK
-sum blocks of K from zero and fold the blocks' sums as a tree (see K_BLOCK).
+f32 products that are matrix products in XLA's layout (no batch dimensions; the
+operands transposed to (free, contracting) and (contracting, free), M a multiple of
+4, N above 1) lower to linalg.matmul, which mirax-vectorize-matmul packs. Float
+contractions longer than K_BLOCK otherwise sum blocks of K from zero and fold the
+blocks' sums as a tree (see K_BLOCK). Matrix-vector products (M or N 1, batched or
+not: what vmap makes of a dot) and bool products are one linalg.generic reading the
+operands in their own layouts, the innermost loop walking the larger operand's
+contiguous dimension; the rest a (batched) linalg.matmul of the transposed operands.
 """
 import numpy as np
 
@@ -66,45 +69,52 @@ class DotGeneralOp(MiraxOp, name="dot_general", operands=("lhs", "rhs"),
         return ShapedType(tuple(shape), lhs.dtype)
 
 
-# (lhs rank, rhs rank, lhs contracting, rhs contracting, lhs batch, rhs batch) -> named op
-NAMED = {
-    (2, 2, (1,), (0,), (), ()): linalg.matmul,
-    (3, 3, (2,), (1,), (0,), (0,)): linalg.batch_matmul,
-    (2, 1, (1,), (0,), (), ()): linalg.matvec,
-    (1, 2, (0,), (0,), (), ()): linalg.vecmat,
-    (1, 1, (0,), (0,), (), ()): linalg.dot,
-    (3, 2, (2,), (1,), (0,), (0,)): linalg.batch_matvec,
-    (2, 3, (1,), (1,), (0,), (0,)): linalg.batch_vecmat,
-}
-
-
-def _generic_dot(lhs_type, rhs_type, acc, params, lhs, rhs):
+def _generic_dot(lhs_type, rhs_type, acc, params, lhs, rhs, streaming=False):
     """Loops (batch..., lhs free..., rhs free..., contracting...); the result takes the
-    first three groups. Without contracting dimensions, each element is one product."""
+    first three groups. Without contracting dimensions, each element is one product.
+    `streaming` reorders the loops so that the innermost one walks the larger operand's
+    last dimension (contiguous): a contracting one is a float sum LLVM may reassociate
+    into vector accumulators (at most K_BLOCK long, as a block of a longer one), a free
+    one is summed into in order, a vector of results at a time."""
     lc, rc, lb, rb = (params[name] for name in DIMENSION_PARAMS)
     lf, rf = _free(lhs_type, lc, lb), _free(rhs_type, rc, rb)
     loops = len(lb) + len(lf) + len(rf) + len(lc)
     free_start = {"lhs": len(lb), "rhs": len(lb) + len(lf)}
 
+    def logical(x, side, contracting, batch, free, d):
+        if d in batch:
+            return batch.index(d)
+        if d in contracting:
+            return loops - len(contracting) + contracting.index(d)
+        return free_start[side] + free.index(d)
+
+    sides = ((lhs_type, "lhs", lc, lb, lf), (rhs_type, "rhs", rc, rb, rf))
+    order = list(range(loops))  # position of each loop in the nest, outermost first
+    reassociate = False
+    if streaming:
+        big = max(sides, key=lambda side: int(np.prod(side[0].shape, dtype=np.int64)))
+        innermost = logical(*big, big[0].ndim - 1)
+        contracting = list(range(loops - len(lc), loops))
+        reassociate = innermost in contracting and is_float(acc.dtype)
+        nest = [d for d in range(loops) if d not in contracting and d != innermost] \
+            + [d for d in contracting if d != innermost] + [innermost]
+        order = [nest.index(d) for d in range(loops)]
+
     def operand_map(x, side, contracting, batch, free):
-        def loop(d):
-            if d in batch:
-                return batch.index(d)
-            if d in contracting:
-                return loops - len(contracting) + contracting.index(d)
-            return free_start[side] + free.index(d)
+        return ir.AffineMap.get(loops, 0, [ir.AffineDimExpr.get(order[logical(x, side, contracting, batch, free, d)])
+                                           for d in range(x.ndim)])
 
-        return ir.AffineMap.get(loops, 0, [ir.AffineDimExpr.get(loop(d)) for d in range(x.ndim)])
-
-    out_map = ir.AffineMap.get(loops, 0, [ir.AffineDimExpr.get(i) for i in range(loops - len(lc))])
-    maps = [operand_map(lhs_type, "lhs", lc, lb, lf), operand_map(rhs_type, "rhs", rc, rb, rf), out_map]
-    iterators = [PARALLEL] * (loops - len(lc)) + [REDUCTION] * len(lc)
+    out_map = ir.AffineMap.get(loops, 0, [ir.AffineDimExpr.get(order[i]) for i in range(loops - len(lc))])
+    maps = [operand_map(*sides[0]), operand_map(*sides[1]), out_map]
+    iterators = [None] * loops
+    for d in range(loops):
+        iterators[order[d]] = PARALLEL if d < loops - len(lc) else REDUCTION
     add, mul = scalar.add, scalar.mul  # or and and for bool
 
     def body(a, b, total):
         a, b = (convert_scalar(lhs_type.dtype, acc.dtype, v) for v in (a, b))
         product = mul(acc.dtype, a, b)
-        return [add(acc.dtype, total, product) if lc else product]
+        return [combined(acc.dtype, total, product, add, reassociate) if lc else product]
 
     return generic([acc], [lhs, rhs], maps, body, iterators, inits=[filled(acc, 0)] if lc else None)[0]
 
@@ -154,8 +164,9 @@ def _matmul_operands(node, lhs, rhs):
 
 
 def _as_matmul(node, lhs, rhs):
-    """Any dot_general as a (batched) linalg.matmul, the product reshaped back. The
-    named matmul is what mirax-vectorize-matmul makes fast."""
+    """Any dot_general as a (batched) linalg.matmul of the transposed, flattened
+    operands, the product reshaped back (without batch dimensions, f32 with M a
+    multiple of 4: what mirax-vectorize-matmul packs)."""
     (out,) = node.out_types
     a, b, a_type, _, (_, m, _, n) = _matmul_operands(node, lhs, rhs)
     acc = ShapedType(a_type.shape[:-2] + (m, n), accumulator_dtype(out.dtype))
@@ -232,26 +243,23 @@ def _blocked(node, lhs, rhs):
 def _lower_dot_general(node, lhs, rhs):
     lhs_type, rhs_type = node.in_types
     (out,) = node.out_types
-    form = (lhs_type.ndim, rhs_type.ndim) + tuple(tuple(node.params[name]) for name in DIMENSION_PARAMS)
-    named = NAMED.get(form)
+    acc = ShapedType(out.shape, accumulator_dtype(out.dtype))
     if is_bool(out.dtype) or not node.params["lhs_contracting_dimensions"]:
-        # The named ops add bools as xor; outer products (per-example gradients of dense
-        # layers) are one loop nest of products, which fuses and vectorizes, in the
-        # result's own layout.
-        acc = ShapedType(out.shape, accumulator_dtype(out.dtype))
+        # Bools contract as the or of ands; outer products (per-example gradients of
+        # dense layers) are one loop nest of products, which fuses and vectorizes, in
+        # the result's own layout.
         return [convert_tensor(_generic_dot(lhs_type, rhs_type, acc, node.params, lhs, rhs), acc, out.dtype)]
     _, m, k, n = _sizes(node)
+    if not node.params["lhs_batch_dimensions"] and n > 1 and packed_matmul(m, k, n, out.dtype):
+        return [_chunked(node, lhs, rhs) if k > K_CHUNK else _as_matmul(node, lhs, rhs)]
     if k > K_BLOCK and (is_float(out.dtype) or is_complex(out.dtype)) and 0 not in out.shape:
-        as_matmul = named is linalg.matmul or (named is None and not node.params["lhs_batch_dimensions"])
-        if not (as_matmul and packed_matmul(m, k, n, out.dtype)):
-            return [_blocked(node, lhs, rhs)]
-        if k > K_CHUNK:
-            return [_chunked(node, lhs, rhs)]
-    if named is None:
-        return [_as_matmul(node, lhs, rhs)]
-    acc = ShapedType(out.shape, accumulator_dtype(out.dtype))
-    result = named(lhs, rhs, outs=[filled(acc, 0)])  # they cast the operands to the accumulator type
-    return [convert_tensor(result, acc, out.dtype)]
+        return [_blocked(node, lhs, rhs)]
+    if 1 in (m, n):
+        # Matrix-vector products, batched ones too (what vmap makes of a dot): the
+        # operands as they are, read once, no transposes.
+        return [convert_tensor(_generic_dot(lhs_type, rhs_type, acc, node.params, lhs, rhs, streaming=True), acc,
+                               out.dtype)]
+    return [_as_matmul(node, lhs, rhs)]
 
 
 rules.lowering[DotGeneralOp.OPERATION_NAME] = _lower_dot_general

@@ -69,7 +69,9 @@ def elementwise(out_types, inputs, body):
 
 
 def reshape(value, shaped):
-    """`value`'s elements in row-major order, in `shaped`'s shape."""
+    """`value`'s elements in row-major order, in `shaped`'s shape; itself if it has it."""
+    if ir.RankedTensorType(value.type).shape == list(shaped.shape):
+        return value
     index = ir.IndexType.get()
     shape_type = ir.RankedTensorType.get([len(shaped.shape)], index)
     shape = arith.ConstantOp(shape_type, ir.DenseElementsAttr.get(np.array(shaped.shape, np.int64), type=shape_type))

@@ -2,7 +2,7 @@
 slices (static and dynamic), concatenate, pad, rev."""
 import numpy as np
 
-from mirax.mlir import arith, ir, tensor
+from mirax.mlir import arith, ir, linalg, tensor
 
 from . import ops, rules
 from .base import MiraxOp, int_, ints
@@ -156,10 +156,15 @@ class DynamicSliceOp(MiraxOp, name="dynamic_slice", variadic=True, operands=("op
 
 
 def _lower_dynamic_slice(node, *operands):
+    """A view of the window (a scan's step reading its row of xs copies nothing)."""
     *indices, x = operands
-    starts = _window_starts(node, indices, node.in_types[-1].shape, node.params["slice_sizes"])
-    return [indexed(node.out_types[0], [], lambda idx: tensor.extract(
-        x, [arith.addi(i, s) for i, s in zip(idx, starts, strict=True)]))]
+    sizes = node.params["slice_sizes"]
+    if not sizes:
+        return [x]
+    starts = _window_starts(node, indices, node.in_types[-1].shape, sizes)
+    return [tensor.extract_slice(ir.RankedTensorType.get(list(sizes), x.type.element_type), x, starts, [], [],
+                                 [ir.ShapedType.get_dynamic_stride_or_offset()] * len(sizes), list(sizes),
+                                 [1] * len(sizes))]
 
 
 rules.lowering[DynamicSliceOp.OPERATION_NAME] = _lower_dynamic_slice
@@ -181,21 +186,20 @@ class DynamicUpdateSliceOp(MiraxOp, name="dynamic_update_slice", variadic=True, 
 
 
 def _lower_dynamic_update_slice(node, *operands):
+    """The update copied into the window of the operand (a view): in place when the
+    operand is not read afterwards, as a scan's stacked outputs, so that each step of a
+    scan writes one row, not the whole stack. (A linalg.copy into the view, not a
+    memref.copy, which the CPU JIT cannot run on strided views.)"""
     *indices, x, update = operands
     sizes = node.in_types[-1].shape
     if 0 in sizes:
         return [x]
+    if not sizes:
+        return [update]
     starts = _window_starts(node, indices, node.in_types[-2].shape, sizes)
-
-    def body(idx, old):
-        inside, at = constant(np.bool_, True), []
-        for i, start, size in zip(idx, starts, sizes, strict=True):
-            offset = arith.subi(i, start)  # in [0, size) inside the window
-            inside = arith.andi(inside, arith.cmpi(arith.CmpIPredicate.ult, offset, index(size)))
-            at.append(clamp(offset, 0, size - 1))  # a valid position to read even outside
-        return arith.select(inside, tensor.extract(update, at), old)
-
-    return [indexed(node.out_types[0], [x], body)]
+    window = ([], [], [ir.ShapedType.get_dynamic_stride_or_offset()] * len(sizes), list(sizes), [1] * len(sizes))
+    view = tensor.extract_slice(ir.RankedTensorType.get(list(sizes), update.type.element_type), x, starts, *window)
+    return [tensor.insert_slice(linalg.copy(update, outs=[view]), x, starts, *window)]
 
 
 rules.lowering[DynamicUpdateSliceOp.OPERATION_NAME] = _lower_dynamic_update_slice

@@ -6,13 +6,17 @@ from . import gpu_pipeline  # registers the GPU passes and pipelines
 from .mirax_check_custom_vjp import MiraxCheckCustomVjp
 from .mirax_check_runtime_calls import MiraxCheckRuntimeCalls
 from .mirax_distinct_results import MiraxDistinctResults
+from .mirax_early_deallocs import MiraxEarlyDeallocs
 from .mirax_expand_math import MiraxExpandMath
+from .mirax_fuse_elementwise import MiraxFuseElementwise
 from .mirax_gpu_kernels import MiraxGpuKernels
 from .mirax_gpu_unified_memory import MiraxGpuUnifiedMemory
 from .mirax_jvp import MiraxJvp
 from .mirax_linearize import MiraxLinearize
+from .mirax_parallelize import MiraxParallelize
 from .mirax_read_only_arguments import MiraxReadOnlyArguments
 from .mirax_simplify import MiraxSimplify
+from .mirax_strided_copies import MiraxStridedCopies
 from .mirax_to_linalg import MiraxToLinalg
 from .mirax_transpose import MiraxTranspose
 from .mirax_vectorize_matmul import MiraxVectorizeMatmul
@@ -20,6 +24,6 @@ from .mirax_vmap import MiraxVmap
 from .pipelines import PASSES as ALL_PASSES, PIPELINES, MiraxDerive
 
 __all__ = ["ALL_PASSES", "PIPELINES", "MiraxCheckCustomVjp", "MiraxCheckRuntimeCalls", "MiraxDerive",
-           "MiraxDistinctResults", "MiraxExpandMath", "MiraxGpuKernels", "MiraxGpuUnifiedMemory", "MiraxJvp",
-           "MiraxLinearize", "MiraxReadOnlyArguments", "MiraxSimplify", "MiraxTranspose", "MiraxToLinalg",
+           "MiraxDistinctResults", "MiraxEarlyDeallocs", "MiraxExpandMath", "MiraxFuseElementwise", "MiraxGpuKernels", "MiraxGpuUnifiedMemory", "MiraxJvp",
+           "MiraxLinearize", "MiraxParallelize", "MiraxReadOnlyArguments", "MiraxSimplify", "MiraxStridedCopies", "MiraxTranspose", "MiraxToLinalg",
            "MiraxVectorizeMatmul", "MiraxVmap", "gpu_pipeline"]

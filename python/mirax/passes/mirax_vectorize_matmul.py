@@ -33,7 +33,9 @@ import numpy as np
 from mirax.dialect.dot import REGISTER_ROWS, packed_matmul
 from mirax.dialect.lowering import PARALLEL, REDUCTION, empty, generic, reshape
 from mirax.dialect.types import ShapedType
-from mirax.mlir import arith, ir, linalg, passmanager, tensor
+from mirax.mlir import arith, ir, linalg, tensor
+
+from .transform_script import apply_script
 
 REGISTER_TILE = (REGISTER_ROWS, 16, 1)  # M, N, K
 PANEL = REGISTER_TILE[1]
@@ -306,18 +308,9 @@ class MiraxVectorizeMatmul:
                 distinct_blocks.append(blocks)
         if not distinct and not distinct_blocks:
             return
-        script = ir.Module.parse(SEQUENCE.format(
+        apply_script(module, SEQUENCE.format(
             tilings="".join(_tiling(i, t) for i, t in enumerate(distinct)),
             transposes="".join(_transposes(i, b) for i, b in enumerate(distinct_blocks))))
-        body = module.regions[0].blocks[0]
-        sequence = script.body.operations[0].detach_from_parent()
-        body.append(sequence)
-        module.attributes["transform.with_named_sequence"] = ir.UnitAttr.get()
-        try:
-            passmanager.PassManager.parse("builtin.module(transform-interpreter)").run(module)
-        finally:
-            sequence.erase()
-            del module.attributes["transform.with_named_sequence"]
         module.walk(_drop_pack_marks)
         module.walk(_fresh_accumulator)
 

@@ -14,15 +14,19 @@ from mirax.mlir import passmanager
 from .mirax_check_custom_vjp import MiraxCheckCustomVjp
 from .mirax_check_runtime_calls import MiraxCheckRuntimeCalls
 from .mirax_distinct_results import MiraxDistinctResults
+from .mirax_early_deallocs import MiraxEarlyDeallocs
 from .mirax_expand_math import MiraxExpandMath
+from .mirax_fuse_elementwise import MiraxFuseElementwise
 from .mirax_gpu_kernels import MiraxGpuKernels
 from .mirax_gpu_unified_memory import MiraxGpuUnifiedMemory
 from .mirax_jvp import MiraxJvp
 from .mirax_linearize import MiraxLinearize
 from .mirax_mpi_to_llvm import MiraxMpiToLlvm
+from .mirax_parallelize import MiraxParallelize
 from .mirax_read_only_arguments import MiraxReadOnlyArguments
 from .mirax_shard_to_mpi import MiraxShardToMpi
 from .mirax_simplify import MiraxSimplify
+from .mirax_strided_copies import MiraxStridedCopies
 from .mirax_to_linalg import MiraxToLinalg
 from .mirax_transpose import MiraxTranspose
 from .mirax_vectorize_matmul import MiraxVectorizeMatmul
@@ -52,8 +56,9 @@ class MiraxDerive:
 # Passes by flag name; gpu_pipeline.py adds its own.
 PASSES = {p.name: p for p in (
     MiraxDerive(), MiraxJvp(), MiraxLinearize(), MiraxTranspose(), MiraxVmap(), MiraxSimplify(), MiraxCheckCustomVjp(),
-    MiraxToLinalg(), MiraxReadOnlyArguments(), MiraxVectorizeMatmul(), MiraxDistinctResults(), MiraxExpandMath(),
-    MiraxCheckRuntimeCalls(), MiraxGpuKernels(), MiraxGpuUnifiedMemory(), MiraxShardToMpi(), MiraxMpiToLlvm())}
+    MiraxToLinalg(), MiraxReadOnlyArguments(), MiraxFuseElementwise(), MiraxVectorizeMatmul(), MiraxParallelize(),
+    MiraxDistinctResults(), MiraxEarlyDeallocs(), MiraxStridedCopies(), MiraxExpandMath(), MiraxCheckRuntimeCalls(),
+    MiraxGpuKernels(), MiraxGpuUnifiedMemory(), MiraxShardToMpi(), MiraxMpiToLlvm())}
 
 
 @dataclass(frozen=True)
@@ -110,14 +115,11 @@ def run(module, elements):
 # targets the host CPU, AVX2/AVX-512 included), which is why mirax-expand-math turns
 # f32 exp/log/tanh/sin/cos into arith polynomials instead of libm calls. Matmuls are
 # tiled and vectorized explicitly (mirax-vectorize-matmul).
-CPU_FUSION = ",".join([
-    # One function: fusion reaches across what were calls (a derived VJP, its transpose,
-    # a batched version), and no result is copied out of a callee's buffer into its caller's.
-    "inline",
-    "symbol-dce",
-    "canonicalize",
-    "linalg-fuse-elementwise-ops",
-])
+CPU_FUSION = "mirax-cpu-fusion"
+# One function: fusion reaches across what were calls (a derived VJP, its transpose,
+# a batched version), and no result is copied out of a callee's buffer into its caller's.
+register(Pipeline(CPU_FUSION, "Inline every call, then fuse elementwise linalg ops (the CPU and GPU pipelines)",
+                  ("inline,symbol-dce,canonicalize", "mirax-fuse-elementwise")))
 # Tensors to buffers, results as out-parameters (the CPU and GPU pipelines share it).
 BUFFERIZE = ",".join([
     "one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map "
@@ -130,7 +132,6 @@ BUFFERIZE = ",".join([
     "symbol-dce",
 ])
 CPU_TO_LOOPS = ",".join([
-    BUFFERIZE,
     "func.func(convert-linalg-to-loops)",
     # Parallel blocks of a matmul (mirax-vectorize-matmul's scf.forall) run on OpenMP
     # threads; canonicalize inlines the alloca scopes the conversion wraps their bodies
@@ -171,10 +172,13 @@ CPU_LOOPS_TO_LLVM = ",".join([
 
 # mirax -> linalg on tensors: derivations, then each op lowered.
 TO_LINALG = ("mirax-derive", "mirax-simplify", "mirax-check-custom-vjp", "mirax-to-linalg", "canonicalize")
-# Collectives (shard ops) become MPI calls on tensors, before bufferization; their MPI
-# ops reach LLVM last, before the casts are reconciled (both only where there are some).
-LINALG_TO_LLVM = ("mirax-read-only-arguments", CPU_FUSION, "mirax-vectorize-matmul", "mirax-distinct-results",
-                  "mirax-shard-to-mpi", CPU_TO_LOOPS, "mirax-expand-math",
+# Loop-invariant code motion after packing: a scan's body packs the weights it
+# multiplies by once, before the loop, not at every step. Collectives (shard ops)
+# become MPI calls on tensors, before bufferization; their MPI ops reach LLVM last,
+# before the casts are reconciled (both only where there are some).
+LINALG_TO_LLVM = ("mirax-read-only-arguments", CPU_FUSION, "mirax-vectorize-matmul", "loop-invariant-code-motion",
+                  "mirax-parallelize", "mirax-distinct-results", "mirax-shard-to-mpi", BUFFERIZE,
+                  "mirax-early-deallocs", "mirax-strided-copies", CPU_TO_LOOPS, "mirax-expand-math",
                   CPU_LOOPS_TO_LLVM.removesuffix(",reconcile-unrealized-casts"), "mirax-mpi-to-llvm",
                   "reconcile-unrealized-casts", "mirax-check-runtime-calls")
 register(

@@ -301,15 +301,50 @@ func.func @matmul_chunks(%a: tensor<4x8192xf32>, %b: tensor<8192x16xf32>) -> ten
 
 // -----
 
-/// A plain matrix product is linalg.matmul into a zero-filled init.
+/// A plain f32 matrix product (M a multiple of 4) is linalg.matmul into a zero-filled
+/// init, which mirax-vectorize-matmul packs.
 // CHECK-LABEL: func.func @matmul
-//  CHECK-SAME: (%[[A:.+]]: tensor<2x3xf32>, %[[B:.+]]: tensor<3x4xf32>)
+//  CHECK-SAME: (%[[A:.+]]: tensor<4x3xf32>, %[[B:.+]]: tensor<3x4xf32>)
 //       CHECK:   %[[INIT:.+]] = linalg.fill
-//       CHECK:   %[[C:.+]] = linalg.matmul ins(%[[A]], %[[B]] : tensor<2x3xf32>, tensor<3x4xf32>) outs(%[[INIT]] : tensor<2x4xf32>)
+//       CHECK:   %[[C:.+]] = linalg.matmul ins(%[[A]], %[[B]] : tensor<4x3xf32>, tensor<3x4xf32>) outs(%[[INIT]] : tensor<4x4xf32>)
 //       CHECK:   return %[[C]]
-func.func @matmul(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<2x4xf32> {
-  %0 = "mirax.dot_general"(%a, %b) {lhs_contracting_dimensions = array<i64: 1>, rhs_contracting_dimensions = array<i64: 0>, lhs_batch_dimensions = array<i64>, rhs_batch_dimensions = array<i64>} : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32>
-  return %0 : tensor<2x4xf32>
+func.func @matmul(%a: tensor<4x3xf32>, %b: tensor<3x4xf32>) -> tensor<4x4xf32> {
+  %0 = "mirax.dot_general"(%a, %b) {lhs_contracting_dimensions = array<i64: 1>, rhs_contracting_dimensions = array<i64: 0>, lhs_batch_dimensions = array<i64>, rhs_batch_dimensions = array<i64>} : (tensor<4x3xf32>, tensor<3x4xf32>) -> tensor<4x4xf32>
+  return %0 : tensor<4x4xf32>
+}
+
+// -----
+
+/// Matrix-vector products read their operands as they are, in one generic whose
+/// innermost loop walks the larger operand's last dimension: here a vector times a
+/// matrix, the matrix's columns (loops k, n: the product summed into, a vector at a
+/// time)...
+// CHECK-DAG:   #[[V_MAP:.+]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG:   #[[B_MAP:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG:   #[[C_MAP:.+]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @vector_matrix
+//  CHECK-SAME: (%[[V:.+]]: tensor<3xf32>, %[[B:.+]]: tensor<3x5xf32>)
+//   CHECK-NOT:   linalg.matmul
+//       CHECK:   linalg.generic {indexing_maps = [#[[V_MAP]], #[[B_MAP]], #[[C_MAP]]], iterator_types = ["reduction", "parallel"]} ins(%[[V]], %[[B]] : tensor<3xf32>, tensor<3x5xf32>)
+//   CHECK-NOT:     fastmath
+func.func @vector_matrix(%v: tensor<3xf32>, %b: tensor<3x5xf32>) -> tensor<5xf32> {
+  %0 = "mirax.dot_general"(%v, %b) {lhs_contracting_dimensions = array<i64: 0>, rhs_contracting_dimensions = array<i64: 0>, lhs_batch_dimensions = array<i64>, rhs_batch_dimensions = array<i64>} : (tensor<3xf32>, tensor<3x5xf32>) -> tensor<5xf32>
+  return %0 : tensor<5xf32>
+}
+
+// -----
+
+/// ... and here, a vector times the rows of a matrix (a vmapped dot), the contraction,
+/// summed in vector accumulators (reassociation within at most K_BLOCK products).
+// CHECK-DAG:   #[[V_MAP:.+]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG:   #[[M_MAP:.+]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @rows_times_vector
+//  CHECK-SAME: (%[[V:.+]]: tensor<6xf32>, %[[M:.+]]: tensor<8x6xf32>)
+//       CHECK:   linalg.generic {indexing_maps = [#[[V_MAP]], #[[M_MAP]], {{.+}}], iterator_types = ["parallel", "reduction"]} ins(%[[V]], %[[M]] : tensor<6xf32>, tensor<8x6xf32>)
+//       CHECK:     arith.addf {{.+}} fastmath<reassoc>
+func.func @rows_times_vector(%v: tensor<6xf32>, %m: tensor<8x6xf32>) -> tensor<8xf32> {
+  %0 = "mirax.dot_general"(%v, %m) {lhs_contracting_dimensions = array<i64: 0>, rhs_contracting_dimensions = array<i64: 1>, lhs_batch_dimensions = array<i64>, rhs_batch_dimensions = array<i64>} : (tensor<6xf32>, tensor<8x6xf32>) -> tensor<8xf32>
+  return %0 : tensor<8xf32>
 }
 
 // -----
@@ -329,13 +364,13 @@ func.func @gather(%x: tensor<5x3xf32>, %i: tensor<4x1xi32>, %fill: tensor<f32>) 
 
 // -----
 
-/// Unsigned start indices are zero-extended and clamped with unsigned min.
+/// A dynamic slice is a view at the clamped starts; unsigned start indices are
+/// zero-extended and clamped with unsigned min.
 // CHECK-LABEL: func.func @dynamic_slice
 //  CHECK-SAME: (%[[X:.+]]: tensor<5x6xf64>, %{{.+}}: tensor<i8>)
 //       CHECK:   arith.extui %{{.+}} : i8 to i64
-//       CHECK:   arith.minui
-//       CHECK:   linalg.generic
-//       CHECK:     tensor.extract %[[X]]
+//       CHECK:   %[[START:.+]] = arith.index_cast %{{.+}} : i64 to index
+//       CHECK:   tensor.extract_slice %[[X]][%[[START]], %{{.+}}] [2, 2] [1, 1] : tensor<5x6xf64> to tensor<2x2xf64>
 func.func @dynamic_slice(%x: tensor<5x6xf64>, %i: tensor<ui8>) -> tensor<2x2xf64> {
   %1 = "mirax.dynamic_slice"(%i, %i, %x) {slice_sizes = array<i64: 2, 2>} : (tensor<ui8>, tensor<ui8>, tensor<5x6xf64>) -> tensor<2x2xf64>
   return %1 : tensor<2x2xf64>

@@ -1,0 +1,109 @@
+"""mirax-parallelize: large linalg ops run on OpenMP threads.
+
+A linalg.generic on static tensors at a function's top level (not in a loop: a scan's body
+runs many times on small data) whose iteration space has at least THREADED_ITERATIONS
+points is cut into BLOCKS blocks along its outermost parallel dimension long enough
+(an scf.forall, as mirax-vectorize-matmul's threaded matmuls), which the CPU pipeline
+runs on OpenMP threads (scf-forall-to-parallel, convert-scf-to-openmp). Only parallel
+dimensions are cut: every element is computed by the same operations in the same
+order as on one thread, so results are bit for bit the same. Elementwise chains,
+reductions' windows (a tree's first level) and matrix-vector products are memory-bound
+or nearly so: one core reaches about half of this machine's bandwidth.
+"""
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from mirax.mlir import ir
+
+from .transform_script import apply_script
+
+# About 50 us of one core's work for an elementwise op: waking the other threads
+# (a few us) is then paid back.
+THREADED_ITERATIONS = 1 << 17
+# Blocks per op: a constant, not the core count, so that the compiled code does not
+# depend on the machine (as mirax-vectorize-matmul's COLUMN_BLOCKS); 8 share out
+# evenly on 1, 2, 4 or 8 threads.
+BLOCKS = 8
+MARK = "mirax.thread_blocks"
+
+SEQUENCE = """
+module attributes {{transform.with_named_sequence}} {{
+  transform.named_sequence @__transform_main(%root: !transform.any_op {{transform.readonly}}) {{{tilings}
+    transform.yield
+  }}
+}}
+"""
+TILING = """
+    %op{i} = transform.structured.match attributes {{{mark} = array<i64: {blocks}>}} in %root
+      : (!transform.any_op) -> !transform.any_op
+    %tiled{i}, %forall{i} = transform.structured.tile_using_forall %op{i} num_threads [{blocks}]
+      : (!transform.any_op) -> (!transform.any_op, !transform.any_op)"""
+
+
+def _blocks(op):
+    """num_threads for tile_using_forall (BLOCKS on one parallel dimension, 0 on the
+    others), or None when `op` stays on one thread."""
+    if op.name != "linalg.generic" or op.operation.parent.name != "func.func":
+        return None
+    loops = _loop_ranges(op)
+    if loops is None or int(np.prod(loops, dtype=np.int64)) < THREADED_ITERATIONS:
+        return None
+    iterators = [str(kind).split("<")[-1].rstrip(">") for kind in ir.ArrayAttr(op.attributes["iterator_types"])]
+    long_enough = [d for d, kind in enumerate(iterators) if kind == "parallel" and loops[d] >= BLOCKS]
+    if not long_enough:
+        return None
+    blocks = [0] * len(loops)
+    blocks[long_enough[0]] = BLOCKS
+    return blocks
+
+
+def _loop_ranges(op):
+    """The static extent of each loop of a linalg.generic on tensors, from its operands'
+    shapes and indexing maps (None where one is dynamic or not an operand dimension)."""
+    maps = [ir.AffineMapAttr(m).value for m in op.attributes["indexing_maps"]]
+    extents = {}
+    for value, amap in zip(op.operands, maps, strict=True):
+        if not isinstance(value.type, ir.RankedTensorType) or not value.type.has_static_shape:
+            return None
+        for size, expr in zip(value.type.shape, amap.results, strict=True):
+            if isinstance(expr := expr.maybe_downcast(), ir.AffineDimExpr):
+                extents.setdefault(expr.position, size)
+    if len(extents) != maps[0].n_dims:
+        return None
+    return [extents[d] for d in range(maps[0].n_dims)]
+
+
+@dataclass(frozen=True)
+class MiraxParallelize:
+    name: ClassVar[str] = "mirax-parallelize"
+    summary: ClassVar[str] = "Cut large linalg ops at a function's top level into blocks that run on OpenMP threads"
+
+    def __call__(self, module):
+        distinct = []
+
+        def collect(op):
+            blocks = _blocks(op)
+            if blocks is not None:
+                op.attributes[MARK] = ir.Attribute.parse(f"array<i64: {_listed(blocks)}>")
+                if blocks not in distinct:
+                    distinct.append(blocks)
+            return ir.WalkResult.ADVANCE
+
+        module.walk(collect)
+        if not distinct:
+            return
+        apply_script(module, SEQUENCE.format(tilings="".join(
+            TILING.format(i=i, mark=MARK, blocks=_listed(b)) for i, b in enumerate(distinct))))
+        module.walk(_drop_mark)
+
+
+def _drop_mark(op):
+    if MARK in op.attributes:
+        del op.attributes[MARK]
+    return ir.WalkResult.ADVANCE
+
+
+def _listed(blocks):
+    return ", ".join(map(str, blocks))

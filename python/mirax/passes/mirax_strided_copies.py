@@ -1,0 +1,32 @@
+"""mirax-strided-copies: copies between strided views as loops."""
+from dataclasses import dataclass
+from typing import ClassVar
+
+from mirax.mlir import ir, linalg
+
+
+def _contiguous(memref):
+    layout = memref.layout
+    return isinstance(layout, ir.AffineMapAttr) and layout.value == ir.AffineMap.get_identity(memref.rank)
+
+
+@dataclass(frozen=True)
+class MiraxStridedCopies:
+    """A memref.copy between buffers with identity layouts becomes a memcpy; any other
+    (into a window of a buffer: a dynamic_update_slice done in place, as a scan's
+    stacked outputs) a call to MLIR's runtime library, which the CPU JIT does not
+    load. Those become linalg.copy, loops."""
+
+    name: ClassVar[str] = "mirax-strided-copies"
+    summary: ClassVar[str] = "Turn memref.copy ops on strided views into linalg.copy (loops, not a runtime call)"
+
+    def __call__(self, module):
+        copies = []
+        module.walk(lambda op: (op.name == "memref.copy" and copies.append(op)) or ir.WalkResult.ADVANCE)
+        for op in copies:
+            source, target = (ir.MemRefType(v.type) for v in op.operands)
+            if _contiguous(source) and _contiguous(target):
+                continue
+            with ir.InsertionPoint(op), op.location:
+                linalg.copy(op.operands[0], outs=[op.operands[1]])
+            op.erase()
