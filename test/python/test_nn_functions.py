@@ -341,9 +341,9 @@ def test_scaled_dot_general_without_configs_is_dot_general():
 
 
 def test_every_public_name_of_jax_nn():
-    """All of jax.nn but the cuDNN block-scaling config (see the report)."""
+    """All of jax.nn."""
     missing = {n for n in dir(jax.nn) if not n.startswith("_")} - set(dir(mirax.nn))
-    assert missing == {"get_scaled_dot_general_config"}, missing
+    assert not missing, missing
 
 
 def test_exact_gelu_keeps_its_digits_in_the_left_tail():

@@ -60,5 +60,7 @@ class MiraxEarlyDeallocs:
                 orders[dealloc.block] = {op.operation: i for i, op in enumerate(dealloc.block.operations)}
         for dealloc in deallocs:
             last = _last_use(dealloc.operands[0], dealloc, orders[dealloc.block])
-            if last is not None:
+            # (A use by the terminator: a value the conservative alias walk reached is
+            # yielded; the dealloc stays where it is, before the terminator.)
+            if last is not None and orders[dealloc.block][last] < orders[dealloc.block][dealloc]:
                 dealloc.move_after(last)

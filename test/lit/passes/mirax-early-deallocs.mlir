@@ -1,4 +1,4 @@
-// RUN: mirax-opt %s --mirax-early-deallocs | FileCheck %s
+// RUN: mirax-opt %s --mirax-early-deallocs --split-input-file | FileCheck %s
 
 /// Each buffer is freed right after the last op reading it or a view of it (a use in a
 /// loop's body counts for the loop), not at the end of the function: the first
@@ -34,4 +34,25 @@ func.func @temporaries(%out: memref<16xf32>, %in: memref<16xf32>, %n: index) -> 
   memref.dealloc %a : memref<16xf32>
   memref.dealloc %b : memref<16xf32>
   return %sum : f32
+}
+
+// -----
+
+/// A buffer the alias walk reaches a terminator from (here through a select) keeps its
+/// dealloc where it was: a dealloc never moves later, past the terminator.
+// CHECK-LABEL: func.func @reaches_the_terminator
+//       CHECK:   scf.for
+//       CHECK:     %[[A:.+]] = memref.alloc
+//       CHECK:     memref.dealloc %[[A]]
+//  CHECK-NEXT:     scf.yield
+func.func @reaches_the_terminator(%init: memref<4xf32>, %n: index, %c: i1) -> memref<4xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %init) -> memref<4xf32> {
+    %a = memref.alloc() : memref<4xf32>
+    %s = arith.select %c, %acc, %a : memref<4xf32>
+    memref.dealloc %a : memref<4xf32>
+    scf.yield %s : memref<4xf32>
+  }
+  return %r : memref<4xf32>
 }
