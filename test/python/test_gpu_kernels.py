@@ -15,7 +15,7 @@ from mirax.mlir_context import context
 from mirax.api import Jitted
 from mirax.mlir import arith, ir, scf
 from mirax.passes import gpu_pipeline, mirax_gpu_kernels
-from mirax.passes.mirax_gpu_kernels import ops_named
+from mirax.passes.ir_queries import ops_named
 from mirax.passes.pipelines import CPU_LOOPS_TO_LLVM, lower_to_linalg, run
 from test_gpu_ptx import PROGRAMS
 

@@ -4,6 +4,8 @@ from typing import ClassVar
 
 from mirax.mlir import ir
 
+from .ir_queries import ops_named
+
 
 def _in_block(op, block):
     """`op`, or the ancestor of `op` that is in `block`; None if it is not inside `block`."""
@@ -51,9 +53,7 @@ class MiraxEarlyDeallocs:
     summary: ClassVar[str] = "Move each memref.dealloc to right after the last use of its buffer (or its aliases)"
 
     def __call__(self, module):
-        deallocs = []
-        module.walk(lambda op: (op.name == "memref.dealloc" and deallocs.append(op.operation))
-                    or ir.WalkResult.ADVANCE)
+        deallocs = [op.operation for op in ops_named(module, "memref.dealloc")]
         orders = {}  # block -> its ops' positions, taken before any dealloc moves
         for dealloc in deallocs:
             if dealloc.block not in orders:

@@ -19,6 +19,8 @@ import numpy as np
 
 from mirax.mlir import ir, passmanager
 
+from .ir_queries import ops_named, reductions
+
 # Body ops a recomputed producer may hold: a few cycles each.
 CHEAP = frozenset({
     "arith.addf", "arith.subf", "arith.mulf", "arith.divf", "arith.negf", "arith.maximumf", "arith.minimumf",
@@ -42,9 +44,10 @@ def _elements(value):
 
 
 def _cheap(op):
-    if op.name != "linalg.generic" or len(op.results) != 1:
+    """Whether the linalg.generic `op` is worth recomputing rather than storing."""
+    if len(op.results) != 1:
         return False
-    if any("reduction" in str(kind) for kind in ir.ArrayAttr(op.attributes["iterator_types"])):
+    if any(reductions(op)):
         return False
     if not all(isinstance(v.type, ir.RankedTensorType) and v.type.has_static_shape for v in op.operands):
         return False
@@ -63,7 +66,7 @@ def _duplicate(op):
         return False
     uses = list(op.results[0].uses)
     if any(use.owner.name != "linalg.generic" or use.owner.operation.parent != op.parent
-           or use.operand_number >= len(use.owner.operands) - len(use.owner.results) for use in uses):
+           or use.operand_number >= len(use.owner.inputs) for use in uses):
         return False
     owners = [use.owner.operation for use in uses]
     if len(set(owners)) != len(owners) or len(uses) < 2:
@@ -84,14 +87,10 @@ class MiraxFuseElementwise:
 
     def __call__(self, module):
         for _ in range(MAX_ROUNDS):
-            ops = []
-            module.walk(lambda op: ops.append(op) or ir.WalkResult.ADVANCE)
-            copied = [_duplicate(op) for op in ops]
+            copied = [_duplicate(op) for op in ops_named(module, "linalg.generic")]
             passmanager.PassManager.parse(FUSE).run(module)
             if not any(copied):
                 break
-        unread = []
-        module.walk(lambda op: (_cheap(op) and not list(op.results[0].uses) and unread.append(op))
-                    or ir.WalkResult.ADVANCE)
-        for op in unread:
-            op.erase()
+        for op in ops_named(module, "linalg.generic"):
+            if _cheap(op) and not list(op.results[0].uses):
+                op.erase()

@@ -31,6 +31,8 @@ from typing import ClassVar
 
 from mirax.mlir import affine, arith, gpu, ir, linalg, memref, passmanager, scf
 
+from .ir_queries import loop_extents, ops_named, reductions
+
 THREADS = 256  # per block
 MIN_TREE_REDUCTION = 32  # shorter reductions: a thread per output
 # Fewer blocks than keep an H100's 132 multiprocessors busy share their reductions
@@ -78,20 +80,6 @@ def _power_of_2(n):
     return 1 << (n - 1).bit_length()
 
 
-def ops_named(root, name):
-    """The ops called `name` in `root`, outermost only, as OpViews."""
-    found = []
-
-    def visit(op):
-        if op.name == name:
-            found.append(op.opview)
-            return ir.WalkResult.SKIP
-        return ir.WalkResult.ADVANCE
-
-    root.operation.walk(visit)
-    return found
-
-
 def _for(lower, upper, step, inits, body):
     """scf.for over [lower, upper) by `step` carrying `inits`; `body(iv, *carried)` emits
     the iteration where the insertion point is and returns the next values."""
@@ -119,17 +107,10 @@ class Loops:
 
     @staticmethod
     def of(op):
-        maps = [ir.AffineMapAttr(m).value for m in op.attributes["indexing_maps"]]
-        reductions = ["reduction" in str(kind) for kind in op.attributes["iterator_types"]]
-        extents = [None] * len(reductions)
-        for value, amap in zip(list(op.inputs) + list(op.outputs), maps, strict=True):
-            if isinstance(value.type, ir.MemRefType):
-                for size, expr in zip(ir.MemRefType(value.type).shape, amap.results, strict=True):
-                    if isinstance(expr.maybe_downcast(), ir.AffineDimExpr):
-                        extents[ir.AffineDimExpr(expr).position] = size
-        if any(e is None or e == ir.ShapedType.get_dynamic_size() for e in extents):
+        extents = loop_extents(op)
+        if extents is None:
             raise NotImplementedError(f"the GPU backend needs static loop extents: {op}")
-        return Loops(extents, reductions, maps)
+        return Loops(extents, reductions(op), [ir.AffineMapAttr(m).value for m in op.attributes["indexing_maps"]])
 
     def dims(self, reduction):
         return [d for d, r in enumerate(self.reductions) if r == reduction]

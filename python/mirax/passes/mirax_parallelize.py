@@ -17,6 +17,7 @@ import numpy as np
 
 from mirax.mlir import ir
 
+from .ir_queries import loop_extents, ops_named, reductions
 from .transform_script import apply_script
 
 # About 50 us of one core's work for an elementwise op: waking the other threads
@@ -44,35 +45,18 @@ TILING = """
 
 def _blocks(op):
     """num_threads for tile_using_forall (BLOCKS on one parallel dimension, 0 on the
-    others), or None when `op` stays on one thread."""
-    if op.name != "linalg.generic" or op.operation.parent.name != "func.func":
+    others), or None when the linalg.generic `op` stays on one thread."""
+    if op.operation.parent.name != "func.func":
         return None
-    loops = _loop_ranges(op)
+    loops = loop_extents(op)
     if loops is None or int(np.prod(loops, dtype=np.int64)) < THREADED_ITERATIONS:
         return None
-    iterators = [str(kind).split("<")[-1].rstrip(">") for kind in ir.ArrayAttr(op.attributes["iterator_types"])]
-    long_enough = [d for d, kind in enumerate(iterators) if kind == "parallel" and loops[d] >= BLOCKS]
+    long_enough = [d for d, reduction in enumerate(reductions(op)) if not reduction and loops[d] >= BLOCKS]
     if not long_enough:
         return None
     blocks = [0] * len(loops)
     blocks[long_enough[0]] = BLOCKS
     return blocks
-
-
-def _loop_ranges(op):
-    """The static extent of each loop of a linalg.generic on tensors, from its operands'
-    shapes and indexing maps (None where one is dynamic or not an operand dimension)."""
-    maps = [ir.AffineMapAttr(m).value for m in op.attributes["indexing_maps"]]
-    extents = {}
-    for value, amap in zip(op.operands, maps, strict=True):
-        if not isinstance(value.type, ir.RankedTensorType) or not value.type.has_static_shape:
-            return None
-        for size, expr in zip(value.type.shape, amap.results, strict=True):
-            if isinstance(expr := expr.maybe_downcast(), ir.AffineDimExpr):
-                extents.setdefault(expr.position, size)
-    if len(extents) != maps[0].n_dims:
-        return None
-    return [extents[d] for d in range(maps[0].n_dims)]
 
 
 @dataclass(frozen=True)
@@ -82,27 +66,19 @@ class MiraxParallelize:
 
     def __call__(self, module):
         distinct = []
-
-        def collect(op):
+        for op in ops_named(module, "linalg.generic"):
             blocks = _blocks(op)
             if blocks is not None:
                 op.attributes[MARK] = ir.Attribute.parse(f"array<i64: {_listed(blocks)}>")
                 if blocks not in distinct:
                     distinct.append(blocks)
-            return ir.WalkResult.ADVANCE
-
-        module.walk(collect)
         if not distinct:
             return
         apply_script(module, SEQUENCE.format(tilings="".join(
             TILING.format(i=i, mark=MARK, blocks=_listed(b)) for i, b in enumerate(distinct))))
-        module.walk(_drop_mark)
-
-
-def _drop_mark(op):
-    if MARK in op.attributes:
-        del op.attributes[MARK]
-    return ir.WalkResult.ADVANCE
+        for op in ops_named(module, "linalg.generic"):  # the tiled ops keep the mark
+            if MARK in op.attributes:
+                del op.attributes[MARK]
 
 
 def _listed(blocks):

@@ -8,6 +8,8 @@ from mirax.dialect.collectives import GROUP
 from mirax.dialect.ir_util import body, declare
 from mirax.mlir import arith, func, ir, passmanager
 
+from .ir_queries import ops_named
+
 MPI = "mirax.mpi"  # on a module with MPI ops left for mirax-mpi-to-llvm
 COMM_SPLIT = "mirax_mpi_comm_split"  # (group, color, key) -> communicator: the runtime's (mirax.distributed)
 
@@ -32,8 +34,7 @@ class MiraxShardToMpi:
         if not grids:
             return
         passmanager.PassManager.parse("builtin.module(convert-shard-to-mpi)").run(module)
-        splits = []
-        module.walk(lambda op: (splits.append(op) if op.name == "mpi.comm_split" else None, ir.WalkResult.ADVANCE)[1])
+        splits = ops_named(module, "mpi.comm_split")
         i64, i32 = ir.IntegerType.get_signless(64), ir.IntegerType.get_signless(32)
         if splits:
             declare(module, COMM_SPLIT, ir.FunctionType.get([i64, i32, i32], [i64]), ir.Location.unknown(), {})
@@ -58,9 +59,7 @@ class MiraxShardToMpi:
 def _reduce_from_operands(module):
     """mpi.allreduce(%buffer, %buffer) after linalg.copy(%operand -> %buffer) becomes
     mpi.allreduce(%operand, %buffer), where both have the same (contiguous) type."""
-    reductions = []
-    module.walk(lambda op: (reductions.append(op) if op.name == "mpi.allreduce" else None, ir.WalkResult.ADVANCE)[1])
-    for reduction in reductions:
+    for reduction in ops_named(module, "mpi.allreduce"):
         send, receive = reduction.operands[0], reduction.operands[1]
         if send != receive:
             continue

@@ -4,6 +4,8 @@ from typing import ClassVar
 
 from mirax.mlir import ir, linalg
 
+from .ir_queries import ops_named
+
 
 def _contiguous(memref):
     layout = memref.layout
@@ -21,9 +23,7 @@ class MiraxStridedCopies:
     summary: ClassVar[str] = "Turn memref.copy ops on strided views into linalg.copy (loops, not a runtime call)"
 
     def __call__(self, module):
-        copies = []
-        module.walk(lambda op: (op.name == "memref.copy" and copies.append(op)) or ir.WalkResult.ADVANCE)
-        for op in copies:
+        for op in ops_named(module, "memref.copy"):
             source, target = (ir.MemRefType(v.type) for v in op.operands)
             if _contiguous(source) and _contiguous(target):
                 continue
