@@ -174,6 +174,27 @@ def _rotate_columns(f, at, t, k, g, rows):
     return for_loop(*rows, [t], row)[0]
 
 
+def _qr_iteration(n, h, z, step):
+    """LAPACK's QR iteration (zlahqr, dlahqr): `step(i, its, count, h, z)` works on the
+    active block ending at row i, from n - 1 until i reaches 0 or after 30 sweeps per
+    eigenvalue (LAPACK's bound). Returns h, z and whether it converged."""
+    max_sweeps = index(30 * max(10, n))
+
+    def unconverged(i, its, count, h, z):
+        return arith.andi(arith.cmpi(arith.CmpIPredicate.sgt, i, index(0)),
+                          arith.cmpi(arith.CmpIPredicate.ult, count, max_sweeps))
+
+    i, _, _, h, z = while_loop([index(n - 1), index(0), index(0), h, z], unconverged, step)
+    return h, z, arith.cmpi(arith.CmpIPredicate.sle, i, index(0))
+
+
+def _next_block(deflate, l, i, its, count, h, z):  # noqa: E741
+    """The QR iteration's next state: above the block [l, i] if it deflated (its sweep
+    count reset), else the same block after one more sweep."""
+    return [arith.select(deflate, arith.addi(l, index(-1)), i),
+            arith.select(deflate, index(0), arith.addi(its, index(1))), arith.addi(count, index(1)), h, z]
+
+
 def _schur(f, at, n, h, z, want_t, want_z):
     """zlahqr on the upper Hessenberg h (zero below its real subdiagonal, as gehrd
     leaves it): single-shift QR sweeps of 2x2 reflectors on the active block [l, i]
@@ -186,7 +207,6 @@ def _schur(f, at, n, h, z, want_t, want_z):
     real = f.real_dtype
     ulp, tiny = np.finfo(real).eps, np.finfo(real).tiny
     small_number = tiny * (max(n, 1) / ulp)
-    max_sweeps = index(30 * max(10, n))
     one = index(1)
     last = index(max(n - 1, 0))
     cabs1 = lambda x: _R(f.magnitude(x))  # noqa: E731  |re| + |im|
@@ -355,15 +375,9 @@ def _schur(f, at, n, h, z, want_t, want_z):
         h = scale_column(h, i, (i1, arith.select(complex_, i, i1)), temp)
         if want_z:
             z = scale_column(z, i, (index(0), arith.select(complex_, index(n), index(0))), temp)
-        return [arith.select(deflate, shift(l, -1), i), arith.select(deflate, index(0), arith.addi(its, one)),
-                arith.addi(count, one), h, z]
+        return _next_block(deflate, l, i, its, count, h, z)
 
-    def unconverged(i, its, count, h, z):
-        return arith.andi(arith.cmpi(arith.CmpIPredicate.sgt, i, index(0)),
-                          arith.cmpi(arith.CmpIPredicate.ult, count, max_sweeps))
-
-    i, _, _, h, z = while_loop([index(n - 1), index(0), index(0), h, z], unconverged, step)
-    return h, z, arith.cmpi(arith.CmpIPredicate.sle, i, index(0))
+    return _qr_iteration(n, h, z, step)
 
 
 class _R:
@@ -507,7 +521,6 @@ def _real_schur(f, at, n, h, z, want_t, want_z):
     real = f.real_dtype
     ulp, tiny = np.finfo(real).eps, np.finfo(real).tiny
     small_number = tiny * (max(n, 1) / ulp)
-    max_sweeps = index(30 * max(10, n))
     one = index(1)
     last = index(max(n - 1, 0))
 
@@ -664,15 +677,9 @@ def _real_schur(f, at, n, h, z, want_t, want_z):
             h = _rotate_columns(f, at, h, i0, g, (index(0), arith.select(block, i0, index(0))))
         if want_z:
             z = _rotate_columns(f, at, z, i0, g, (index(0), arith.select(block, index(n), index(0))))
-        return [arith.select(deflate, shift(l, -1), i), arith.select(deflate, index(0), arith.addi(its, one)),
-                arith.addi(count, one), h, z]
+        return _next_block(deflate, l, i, its, count, h, z)
 
-    def unconverged(i, its, count, h, z):
-        return arith.andi(arith.cmpi(arith.CmpIPredicate.sgt, i, index(0)),
-                          arith.cmpi(arith.CmpIPredicate.ult, count, max_sweeps))
-
-    i, _, _, h, z = while_loop([index(n - 1), index(0), index(0), h, z], unconverged, step)
-    return h, z, arith.cmpi(arith.CmpIPredicate.sle, i, index(0))
+    return _qr_iteration(n, h, z, step)
 
 
 def _triangular_eigenvectors(f, n, t, x, out):
