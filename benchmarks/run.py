@@ -573,13 +573,31 @@ def linalg_rows(n, rounds):
     return rows
 
 
+def fresh_compile_row(name, function, a, rounds):
+    """Lowering and compiling jit(linalg.`function`) of `a` times a new constant every
+    round (a program no cache holds), nothing run, mirax against JAX."""
+    constants = (1 + 1e-4 * i for i in itertools.count())
+
+    def compile_once(jit, xp, array):
+        c = next(constants)
+        return jit(lambda a: getattr(xp.linalg, function)(a * c)).lower(array).compile()
+
+    def jax_compile():
+        args = to_jax(a)  # Skip without JAX
+        return functools.partial(compile_once, jax.jit, jnp), args
+
+    return row(name, {
+        "mirax": lambda: (functools.partial(compile_once, mirax.jit, mnp), to_mirax(a)),
+        "JAX": jax_compile,
+    }, rounds)
+
+
 def svd_rows(n, rounds):
     """jnp.linalg.svd of an n x n float32 matrix under jit (checked through its
     reconstruction u diag(s) vh), against JAX and NumPy (LAPACK's gesdd), and the
     compile time of jit(svd) (lower and compile, nothing run) against JAX's, of a new
     program every round (the svd of a times a new constant) that no cache holds."""
     a = np.random.default_rng(5).standard_normal((n, n), dtype=np.float32)
-    constants = (1 + 1e-4 * i for i in itertools.count())
 
     def reconstructed(xp):
         def fn(a):
@@ -587,22 +605,11 @@ def svd_rows(n, rounds):
             return (u * s) @ vh
         return fn
 
-    def compile_svd(jit, xp, array):
-        c = next(constants)
-        return jit(lambda a: xp.linalg.svd(a * c)).lower(array).compile()
-
-    def jax_compile():
-        args = to_jax(a)  # Skip without JAX
-        return functools.partial(compile_svd, jax.jit, jnp), args
-
     return [row(f"svd {n}x{n} f32 (jit)", {
         "mirax": lambda: (mirax.jit(reconstructed(mnp)), to_mirax(a)),
         "JAX": lambda: (jax_jit(reconstructed(jnp)), to_jax(a)),
         "NumPy": lambda: (reconstructed(np), (a,)),
-    }, rounds, check=close(1e-3, 1e-3)), row(f"compile: jit(svd) {n}x{n} f32", {
-        "mirax": lambda: (functools.partial(compile_svd, mirax.jit, mnp), to_mirax(a)),
-        "JAX": jax_compile,
-    }, rounds)]
+    }, rounds, check=close(1e-3, 1e-3)), fresh_compile_row(f"compile: jit(svd) {n}x{n} f32", "svd", a, rounds)]
 
 
 def eig_rows(n, rounds):
@@ -611,21 +618,12 @@ def eig_rows(n, rounds):
     (LAPACK's geev), and the compile time of jit(eig) against JAX's, a new program
     every round."""
     a = np.random.default_rng(6).standard_normal((n, n), dtype=np.float32)
-    constants = (1 + 1e-4 * i for i in itertools.count())
 
     def eigenvalues(xp):
         def fn(a):
             w, v = xp.linalg.eig(a)
             return xp.sort_complex(w), v
         return fn
-
-    def compile_eig(jit, xp, array):
-        c = next(constants)
-        return jit(lambda a: xp.linalg.eig(a * c)).lower(array).compile()
-
-    def jax_compile():
-        args = to_jax(a)  # Skip without JAX
-        return functools.partial(compile_eig, jax.jit, jnp), args
 
     def check(result, reference):  # the eigenvalues; eigenvectors are defined up to a phase
         return result.shape != (n,) or np.allclose(result, reference, rtol=1e-3, atol=1e-3)
@@ -634,10 +632,7 @@ def eig_rows(n, rounds):
         "mirax": lambda: (mirax.jit(eigenvalues(mnp)), to_mirax(a)),
         "JAX": lambda: (jax_jit(eigenvalues(jnp)), to_jax(a)),
         "NumPy": lambda: (eigenvalues(np), (a,)),
-    }, rounds, check=check), row(f"compile: jit(eig) {n}x{n} f32", {
-        "mirax": lambda: (functools.partial(compile_eig, mirax.jit, mnp), to_mirax(a)),
-        "JAX": jax_compile,
-    }, rounds)]
+    }, rounds, check=check), fresh_compile_row(f"compile: jit(eig) {n}x{n} f32", "eig", a, rounds)]
 
 
 def fft_rows(n, rounds):
