@@ -1,4 +1,4 @@
-"""mirax-parallelize: large linalg ops run on OpenMP threads.
+"""mirax-parallelize: large linalg.generic ops run on OpenMP threads.
 
 A linalg.generic on static tensors at a function's top level (not in a loop: a scan's body
 runs many times on small data) whose iteration space has at least THREADED_ITERATIONS
@@ -62,7 +62,7 @@ def _blocks(op):
 @dataclass(frozen=True)
 class MiraxParallelize:
     name: ClassVar[str] = "mirax-parallelize"
-    summary: ClassVar[str] = "Cut large linalg ops at a function's top level into blocks that run on OpenMP threads"
+    summary: ClassVar[str] = "Cut large linalg.generic ops at a function's top level into blocks on OpenMP threads"
 
     def __call__(self, module):
         distinct = []
