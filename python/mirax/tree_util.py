@@ -18,7 +18,7 @@ import difflib
 import functools
 import textwrap
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Iterable
+from typing import Any, Callable, Hashable, Iterable, TypeVar
 
 __all__ = [
     "PyTreeDef",
@@ -104,7 +104,7 @@ class FlattenedIndexKey:
         return f"[<flat index {self.key}>]"
 
 
-KeyEntry = Any
+KeyEntry = TypeVar("KeyEntry", bound=Any)  # JAX's: a key path's entry
 KeyPath = tuple
 
 
