@@ -59,7 +59,7 @@ SEQUENCE = """
 module attributes {{transform.with_named_sequence}} {{
   transform.named_sequence @__transform_main(%root: !transform.any_op {{transform.readonly}}) {{
     %func = transform.structured.match ops{{["func.func"]}} in %root : (!transform.any_op) -> !transform.any_op
-{tilings}{transposes}
+{tilings}{transposes}{copies}
     transform.apply_patterns to %func {{
       transform.apply_patterns.vector.lower_contraction lowering_strategy = "outerproduct"
       transform.apply_patterns.vector.lower_outerproduct
@@ -111,6 +111,21 @@ BLOCK_LOOPS = """
       : (!transform.any_op) -> ({types})"""
 NO_BLOCK_LOOPS = """
     %outer{i} = transform.cast %blocks{i} : !transform.any_op to !transform.any_op"""
+
+
+# The copies into B's panels and out of C's, in tiles of two rows of 16 lanes (a tile
+# of one row would fold into a slice copy, which becomes a scalar loop): LLVM unrolled
+# their scalar loops, and compiling those was most of a small matmul's compile time.
+COPY_MARK = "mirax.panel_copy"
+PACK_TILES = (1, 2, 0)  # loops (panel, k, column)
+UNPACK_TILES = (2, 1, 0)  # loops (m, panel, column)
+COPIES = """
+    %copies{i} = transform.structured.match ops{{["linalg.generic"]}} attributes {{{mark} = {attr}}} in %root
+      : (!transform.any_op) -> !transform.any_op
+    %copy_rows{i}, %copy_loops{i}:2 = transform.structured.tile_using_for %copies{i} tile_sizes {tiles}
+      : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)
+    transform.structured.vectorize %copy_rows{i} : !transform.any_op
+"""
 
 
 # Transposes in 8x8 tiles (vector.transpose, one shuffle), blocks of up to 64x64 at
@@ -205,6 +220,8 @@ def _pack(op):
         b_panels = reshape(b, f32(k, panels, panel))
         (packed_b,) = generic([f32(panels, k, panel)], [b_panels], [permuted(3, (1, 0, 2)), permuted(3, (0, 1, 2))],
                               lambda x, _: [x])
+        if k % 2 == 0:
+            packed_b.owner.attributes[COPY_MARK] = ir.Attribute.parse(_tiles_attr(PACK_TILES))
         fill = op.operands[2].owner
         start = linalg.fill(fill.operands[0], outs=[empty(f32(panels, m, panel))])
         (packed_c,) = generic([f32(panels, m, panel)], [a, packed_b],
@@ -214,6 +231,7 @@ def _pack(op):
         if padded == n:
             (c_panels,) = generic([f32(m, panels, panel)], [packed_c],
                                   [permuted(3, (1, 0, 2)), permuted(3, (0, 1, 2))], lambda x, _: [x])
+            c_panels.owner.attributes[COPY_MARK] = ir.Attribute.parse(_tiles_attr(UNPACK_TILES))
             c = reshape(c_panels, f32(m, n))
         else:  # C[i, j] = Cp[j / 16, i, j % 16] for the columns j < n
             i, j = ir.AffineDimExpr.get(0), ir.AffineDimExpr.get(1)
@@ -310,7 +328,9 @@ class MiraxVectorizeMatmul:
             return
         apply_script(module, SEQUENCE.format(
             tilings="".join(_tiling(i, t) for i, t in enumerate(distinct)),
-            transposes="".join(_transposes(i, b) for i, b in enumerate(distinct_blocks))))
+            transposes="".join(_transposes(i, b) for i, b in enumerate(distinct_blocks)),
+            copies="".join(COPIES.format(i=i, mark=COPY_MARK, attr=_tiles_attr(t), tiles=list(t))
+                           for i, t in enumerate((PACK_TILES, UNPACK_TILES)))))
         module.walk(_drop_pack_marks)
         module.walk(_fresh_accumulator)
 

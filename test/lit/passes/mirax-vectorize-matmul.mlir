@@ -1,12 +1,16 @@
 // RUN: mirax-opt %s --mirax-vectorize-matmul --split-input-file | FileCheck %s
 
 /// An f32 matmul from zero whose M is a multiple of 4 and N of 16: B copied into
-/// panels of 16 columns, the product computed into C's panels by loops over 4x16
-/// register tiles, each summing the k loop's vector FMAs from zero, then added to its
-/// tile of C, and copied back.
+/// panels of 16 columns, two rows of 16 lanes at a time, the product computed into C's
+/// panels by loops over 4x16 register tiles, each summing the k loop's vector FMAs
+/// from zero, then added to its tile of C, and copied back, two rows at a time.
 // CHECK-LABEL: func.func @tiled
 //   CHECK-NOT:   linalg.matmul
-//       CHECK:   %[[PACKED_B:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<2x32x16xf32>)
+//   CHECK-NOT:   linalg.generic
+//       CHECK:   %[[PACKED_B:.+]] = scf.for {{.+}} -> (tensor<2x32x16xf32>)
+//       CHECK:     scf.for
+//       CHECK:       vector.transfer_read {{.+}} : tensor<2x1x16xf32>, vector<2x1x16xf32>
+//       CHECK:       vector.transfer_write {{.+}} : vector<1x2x16xf32>, tensor<1x2x16xf32>
 //       CHECK:   linalg.fill {{.+}} -> tensor<2x8x16xf32>
 //       CHECK:   scf.for
 //       CHECK:     %[[C:.+]] = tensor.extract_slice {{.+}} to tensor<1x4x16xf32>
@@ -17,8 +21,12 @@
 //       CHECK:     %[[TILE:.+]] = vector.transfer_read %[[C]]{{.+}} : tensor<1x4x16xf32>, vector<4x16xf32>
 //       CHECK:     %[[NEW:.+]] = arith.addf %[[TILE]], %[[SUM]] : vector<4x16xf32>
 //       CHECK:     vector.transfer_write %[[NEW]], %[[C]]{{.+}} : vector<4x16xf32>, tensor<1x4x16xf32>
-//       CHECK:   linalg.generic {{.+}} outs(%{{.+}} : tensor<8x2x16xf32>)
-//       CHECK:   tensor.reshape {{.+}} -> tensor<8x32xf32>
+//       CHECK:   %[[C_ROWS:.+]] = scf.for {{.+}} -> (tensor<8x2x16xf32>)
+//       CHECK:     scf.for
+//       CHECK:       vector.transfer_read {{.+}} : tensor<1x2x16xf32>, vector<1x2x16xf32>
+//       CHECK:       vector.transfer_write {{.+}} : vector<2x1x16xf32>, tensor<2x1x16xf32>
+//       CHECK:   tensor.reshape %[[C_ROWS]]{{.+}} -> tensor<8x32xf32>
+//   CHECK-NOT:   linalg.generic
 func.func @tiled(%a: tensor<8x32xf32>, %b: tensor<32x32xf32>) -> tensor<8x32xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<8x32xf32>
@@ -84,9 +92,9 @@ func.func @untouched(%a: tensor<3x5xf32>, %b: tensor<5x7xf32>, %d: tensor<8x32xf
 //   CHECK-NOT:   linalg.generic
 //       CHECK:   scf.forall (%{{.+}}) in (8) shared_outs
 //       CHECK:     tensor.extract_slice %{{.+}} [128, 4, 16] [1, 1, 1] : tensor<128x32x16xf32> to tensor<128x4x16xf32>
-//       CHECK:     linalg.generic
-//  CHECK-SAME:       outs(%{{.+}} : tensor<4x128x16xf32>)
-//   CHECK-NOT:       mirax.pack
+//       CHECK:     scf.for {{.+}} -> (tensor<4x128x16xf32>)
+//       CHECK:       vector.transfer_write {{.+}} : vector<1x2x16xf32>, tensor<1x2x16xf32>
+//   CHECK-NOT:     mirax.pack
 //       CHECK:     scf.for
 //       CHECK:       scf.for
 //       CHECK:         vector.fma %{{.+}} : vector<16xf32>
