@@ -3,14 +3,14 @@ threads and for registers, and vectorized into fused multiply-adds, through a
 transform-dialect script (transform-interpreter); 2-D f32 transposes (the operand
 layouts dot_general's lowering makes) tiled into 8x8 vector transposes.
 
-A matmul C = A B becomes three linalg.generic ops: B copied into panels of 16
-columns, Bp[n / 16, k, n % 16] (each panel contiguous, so the loads of a k loop walk
-memory in order instead of rows of B that collide in L1's sets); the product into
-C's panels, Cp[n / 16, m, n % 16]; and Cp copied back into C. An N that is not a
-multiple of 16 is padded: B gets zero columns up to whole panels, and only C's own
-columns are copied back (a 10-column layer runs 4x faster this way than with 10-lane
-vectors, which LLVM splits into 8 + 2). The product is cut into blocks (an
-scf.forall the CPU pipeline runs on OpenMP threads when the matmul is big enough:
+A matmul C = A B becomes three steps: B copied into panels of 16 columns, Bp[n / 16,
+k, n % 16] (each panel contiguous, so the loads of a k loop walk memory in order
+instead of rows of B that collide in L1's sets); the product into C's panels, Cp[n /
+16, m, n % 16]; and Cp copied back into C. The copies move vectors of 16 lanes. An N
+that is not a multiple of 16 is padded: B gets zero columns up to whole panels, and
+only C's own columns are copied back (a 10-column layer runs 4x faster this way than
+with 10-lane vectors, which LLVM splits into 8 + 2). The product is cut into blocks
+(an scf.forall the CPU pipeline runs on OpenMP threads when the matmul is big enough:
 over blocks of columns when there are 8 or more, each block then packing its own
 panels of B on its thread, else over blocks of rows and columns), then blocks of k,
 then 4x16 tiles summed in registers from zero over a block of k (8 AVX2 or 4 AVX-512
@@ -33,7 +33,7 @@ import numpy as np
 from mirax.dialect.dot import REGISTER_ROWS, packed_matmul
 from mirax.dialect.lowering import PARALLEL, REDUCTION, empty, generic, reshape
 from mirax.dialect.types import ShapedType
-from mirax.mlir import arith, ir, linalg, tensor
+from mirax.mlir import arith, ir, linalg, scf, vector
 
 from .transform_script import apply_script
 
@@ -209,14 +209,9 @@ def _pack(op):
     def f32(*shape):
         return ShapedType(shape, np.dtype(np.float32))
 
-    def window(sizes):  # the operands of a slice at the origin
-        return [], [], [], [0] * len(sizes), sizes, [1] * len(sizes)
-
     with ir.InsertionPoint(op), op.location:
-        if padded != n:  # B widened with zero columns (a linalg.copy into the slice: a loop, not memrefCopy)
-            zeros = linalg.fill(arith.constant(ir.F32Type.get(), 0.0), outs=[empty(f32(k, padded))])
-            columns = tensor.extract_slice(ir.RankedTensorType.get([k, n], ir.F32Type.get()), zeros, *window([k, n]))
-            b = tensor.insert_slice(linalg.copy(b, outs=[columns]), zeros, *window([k, n]))
+        if padded != n:  # B widened with zero columns: the last panel's reads masked, zero past B's end
+            b = _copy_panels(b, f32(k, padded), k, panels, lambda row, column, _: [row, column], True)
         b_panels = reshape(b, f32(k, panels, panel))
         (packed_b,) = generic([f32(panels, k, panel)], [b_panels], [permuted(3, (1, 0, 2)), permuted(3, (0, 1, 2))],
                               lambda x, _: [x])
@@ -233,13 +228,38 @@ def _pack(op):
                                   [permuted(3, (1, 0, 2)), permuted(3, (0, 1, 2))], lambda x, _: [x])
             c_panels.owner.attributes[COPY_MARK] = ir.Attribute.parse(_tiles_attr(UNPACK_TILES))
             c = reshape(c_panels, f32(m, n))
-        else:  # C[i, j] = Cp[j / 16, i, j % 16] for the columns j < n
-            i, j = ir.AffineDimExpr.get(0), ir.AffineDimExpr.get(1)
-            panel_of = ir.AffineMap.get(2, 0, [ir.AffineExpr.get_floor_div(j, panel), i, ir.AffineExpr.get_mod(j, panel)])
-            (c,) = generic([f32(m, n)], [packed_c], [panel_of, permuted(2, (0, 1))], lambda x, _: [x])
+        else:  # C[i, j] = Cp[j / 16, i, j % 16] for the columns j < n: the last panel's writes masked
+            c = _copy_panels(packed_c, f32(m, n), m, panels, lambda row, _, panel: [panel, row, _index(0)], False)
     op.results[0].replace_all_uses_with(c)
     op.erase()
     return packed_b.owner, packed_c.owner
+
+
+def _copy_panels(source, shaped, rows, panels, read_at, widen):
+    """A tensor of `shaped` (rows x columns) whose row r, panel p holds the 16 lanes of
+    `source` at read_at(r, 16 p, p), copied as vectors (LLVM unrolls scalar copies, and
+    compiling those was most of a small matmul's compile time). `widen`: the rows of
+    `source` are the shorter, the lanes read past their end are zero; else the lanes
+    past the end of the result's rows are not written."""
+    lanes = ir.VectorType.get([PANEL], ir.F32Type.get())
+    minor = ir.AffineMap.get_minor_identity(len(ir.RankedTensorType(source.type).shape), 1)
+    zero = arith.constant(ir.F32Type.get(), 0.0)
+    rows_loop = scf.ForOp(_index(0), _index(rows), _index(1), [empty(shaped)])
+    with ir.InsertionPoint(rows_loop.body):
+        panels_loop = scf.ForOp(_index(0), _index(panels), _index(1), rows_loop.inner_iter_args)
+        with ir.InsertionPoint(panels_loop.body):
+            row, panel = rows_loop.induction_variable, panels_loop.induction_variable
+            column = arith.muli(panel, _index(PANEL))
+            value = vector.transfer_read(lanes, source, read_at(row, column, panel), minor, zero, [not widen])
+            written = vector.transfer_write(panels_loop.inner_iter_args[0].type, value, panels_loop.inner_iter_args[0],
+                                            [row, column], ir.AffineMap.get_minor_identity(2, 1), [widen])
+            scf.YieldOp([written])
+        scf.YieldOp(panels_loop.results)
+    return rows_loop.results[0]
+
+
+def _index(value):
+    return arith.constant(ir.IndexType.get(), value)
 
 
 def _tiling(i, plan):
