@@ -4,11 +4,14 @@ debug.callback. Outside any trace the callback runs now; in a trace it becomes a
 of a callback construct (dialect/callback.py), and the program calls it back at run
 time through its host symbol, on the buffers' values, in program order."""
 import itertools
+import logging
+import traceback
 
 import numpy as np
 
 from mirax import dtypes, runtime
 from mirax.core import Array, Aval, Tracer, current_trace, to_array
+from mirax.errors import JaxRuntimeError
 from mirax.dialect import tensor_type
 from mirax.dialect.callback import CALLBACKS, VMAP_METHODS
 from mirax.dialect.ir_util import declare
@@ -19,6 +22,23 @@ from mirax.tree_util import tree_flatten, tree_leaves, tree_unflatten
 __all__ = ["ShapeDtypeStruct", "io_callback", "pure_callback"]
 
 _IDS = itertools.count()
+_FAILED = {"pure": "jax.pure_callback failed", "io": "jax.io_callback failed", "debug": "jax.debug.callback failed"}
+logger = logging.getLogger(__name__)
+
+
+def _runtime_error(kind, err):
+    """JAX's error for `err`, raised by a callback (or its results' check) when the
+    program ran it: logged as JAX logs it, and XLA's message with the Python stack down to
+    where it was raised, outermost first and without source lines (as nanobind formats
+    it). Built in the except clause, while the stack is live."""
+    logger.error(_FAILED[kind], exc_info=err)
+    tb = err.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    frames = "".join(f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
+                     for frame in traceback.extract_stack(tb.tb_frame))
+    return JaxRuntimeError(f"INTERNAL: CpuCallback error calling callback: Traceback (most recent call last):\n"
+                           f"{frames}{type(err).__name__}: {err}")
 
 
 class ShapeDtypeStruct:
@@ -68,7 +88,11 @@ class Callback:
         num_in = len(self.host_in_avals)
         inputs = [runtime.view(address, a.shape, a.dtype).copy()
                   for address, a in zip(addresses[:num_in], self.host_in_avals, strict=True)]
-        for address, out, aval in zip(addresses[num_in:], self._apply(inputs), self.host_out_avals, strict=True):
+        try:
+            outputs = self._apply(inputs)
+        except Exception as err:
+            raise _runtime_error(self.kind, err) from None
+        for address, out, aval in zip(addresses[num_in:], outputs, self.host_out_avals, strict=True):
             if aval.size:
                 runtime.view(address, aval.shape, aval.dtype)[...] = out
 
@@ -136,7 +160,14 @@ def call(fn, args, out_avals, kind, ordered=False, vmap_method=None, key=None):
     each call)."""
     trace = current_trace()
     if trace is None:
-        outs = checked_outputs(fn(*args), out_avals)
+        # JAX runs pure and io callbacks through a compiled program even here (its
+        # errors wrapped), debug callbacks directly.
+        try:
+            outs = checked_outputs(fn(*args), out_avals)
+        except Exception as err:
+            if kind == "debug":
+                raise
+            raise _runtime_error(kind, err) from None
         return [Array(o, a.weak_type) for o, a in zip(outs, out_avals, strict=True)]
     in_avals = [a.aval for a in args]
     key = (key, tuple(in_avals), tuple(out_avals), kind, ordered, vmap_method)

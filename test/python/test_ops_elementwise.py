@@ -3,8 +3,7 @@
 XLA's semantics differ from NumPy's.
 
 Every (op, dtype) pair is visited: the dtypes an op accepts are spelled out below (as
-jax.lax accepts them, and also abs of unsigned integers); the others must raise
-TypeError naming the op and the dtype.
+jax.lax accepts them); the others must raise TypeError naming the op and the dtype.
 Each op runs once per dtype on a vector of special and random values, so the number
 of compiled programs stays near one per (op, dtype).
 """
@@ -305,7 +304,7 @@ class Case(NamedTuple):
 
 UNARY = [
     Case("neg", lax.neg, NUMBER, numpy_exact(np.negative), 0),
-    Case("abs", lax.abs, NUMBER, numpy_wide(np.abs), {COMPLEX[0]: 1, COMPLEX[1]: 1}),
+    Case("abs", lax.abs, SINTS + INEXACT, numpy_wide(np.abs), {COMPLEX[0]: 1, COMPLEX[1]: 1}),
     Case("sign", lax.sign, NUMBER, xla(jlax.sign, _sign), {COMPLEX[0]: 1, COMPLEX[1]: 1}),
     Case("floor", lax.floor, FLOATS, numpy_exact(np.floor), 0),
     Case("ceil", lax.ceil, FLOATS, numpy_exact(np.ceil), 0),

@@ -70,7 +70,19 @@ def _arithmetic(op_cls):
 
 
 neg = _unary(ops.NegOp)
-abs = _unary(ops.AbsOp)  # noqa: A001
+_abs = _unary(ops.AbsOp)
+
+
+def abs(x):  # noqa: A001
+    """|x|; unsigned integers and bools refused, as JAX's (the dialect's op takes them
+    for jnp.absolute)."""
+    (x,) = _operands(x)
+    if dtypes.is_unsigned(x.aval.dtype) or x.aval.dtype == np.bool_:
+        raise TypeError(with_source(f"abs does not accept dtype {x.aval.dtype.name}. Accepted dtypes are subtypes of "
+                                    f"floating, complexfloating, signedinteger."))
+    return _abs(x)
+
+
 sign = _unary(ops.SignOp)
 floor = _unary(ops.FloorOp)
 ceil = _unary(ops.CeilOp)

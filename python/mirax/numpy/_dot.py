@@ -198,18 +198,17 @@ def _parse_einsum(subscripts, shapes):
     return terms, output, broadcast
 
 
-def _index_sizes(terms, operands, broadcast):
-    """The size of each index; broadcast dimensions of size 1 take the others' size."""
+def _check_sizes(terms, operands):
+    """JAX's check: an index's sizes agree, or are 1 where the others are not."""
     sizes = {}
     for i, (term, x) in enumerate(zip(terms, operands, strict=True)):
         for c, size in zip(term, x.aval.shape, strict=True):
             known = sizes.setdefault(c, size)
             if size != known:
-                if c not in broadcast or 1 not in (size, known):
+                if 1 not in (size, known):
                     raise ValueError(with_source(f"Size of label {c!r} for operand {i} ({size}) does not match "
                                                  f"previous terms ({known})."))
                 sizes[c] = max(size, known)
-    return sizes
 
 
 def einsum(subscripts, *operands, out=None, optimize="auto", precision=None, preferred_element_type=None):
@@ -221,9 +220,10 @@ def einsum(subscripts, *operands, out=None, optimize="auto", precision=None, pre
     if not isinstance(subscripts, str):
         subscripts, operands = _sublist_subscripts(subscripts, *operands)
     operands = _promoted("einsum", *operands)
-    terms, output, broadcast = _parse_einsum(subscripts, [x.aval.shape for x in operands])
-    sizes = _index_sizes(terms, operands, broadcast)
-    pairs = [_prepare(x, term, sizes) for x, term in zip(operands, terms, strict=True)]
+    terms, output, _ = _parse_einsum(subscripts, [x.aval.shape for x in operands])
+    _check_sizes(terms, operands)
+    pairs = [_prepare(x, term, terms[:i] + terms[i + 1:], operands[:i] + operands[i + 1:])
+             for i, (x, term) in enumerate(zip(operands, terms, strict=True))]
     result, term = pairs[0]
     for i, (rhs, rhs_term) in enumerate(pairs[1:], start=2):
         needed = set(output).union(*terms[i:])
@@ -266,19 +266,40 @@ def _sublist_subscripts(*args):
     return subscripts, operands
 
 
-def _prepare(x, term, sizes):
-    """The operand without its broadcast (size-1 "...") dimensions and with each repeated
+def _prepare(x, term, other_terms, others):
+    """The operand without its size-1 dimensions whose index another operand has at
+    another size (broadcast, as JAX's filter_singleton_dims), and with each repeated
     index replaced by its diagonal (as the last dimension)."""
-    squeezed = [d for d, c in enumerate(term) if x.aval.shape[d] == 1 and sizes[c] != 1]
+    wider = {c for t, y in zip(other_terms, others, strict=True)
+             for c, n in zip(t, y.aval.shape, strict=True) if n != 1}
+    squeezed = [d for d, c in enumerate(term) if x.aval.shape[d] == 1 and c in wider]
     x = lax.squeeze(x, squeezed)
     term = "".join(c for d, c in enumerate(term) if d not in squeezed)
     for c in dict.fromkeys(term):
+        axes = [d for d, t in enumerate(term) if t == c]
+        if len({x.aval.shape[d] for d in axes}) > 1:
+            # Sizes 1 and n: JAX's contraction with a delta, which keeps the last
+            # occurrence's size (zeros past the first element).
+            reduce = lax.reduce_or if x.aval.dtype == np.bool_ else lax.reduce_sum
+            x = reduce(lax.select(_delta(x.aval.shape, axes), x, lax.full_like(x, 0)), tuple(axes[:-1]))
+            last = axes[-1] - len(axes) + 1  # where the kept occurrence is now
+            x = lax.transpose(x, tuple(d for d in range(x.aval.ndim) if d != last) + (last,))
+            term = "".join(t for d, t in enumerate(term) if d not in axes) + c
         while term.count(c) > 1:
             first = term.index(c)
             second = term.index(c, first + 1)
             x = diagonal(x, 0, first, second)
             term = "".join(t for d, t in enumerate(term) if d not in (first, second)) + c
     return x, term
+
+
+def _delta(shape, axes):
+    """Where the indices along `axes` are all equal, over `shape`."""
+    iotas = [lax.broadcasted_iota(np.int32, shape, d) for d in axes]
+    eye = lax.eq(iotas[0], iotas[1])
+    for a, b in zip(iotas[1:-1], iotas[2:], strict=True):
+        eye = lax.bitwise_and(eye, lax.eq(a, b))
+    return eye
 
 
 def _sum_out(x, term, needed):
