@@ -6,6 +6,7 @@ from ._reduction import *  # noqa: F401,F403
 from ._dot import *  # noqa: F401,F403
 from ._convolution import *  # noqa: F401,F403
 from ._control_flow import *  # noqa: F401,F403
+from ._linear_solve import *  # noqa: F401,F403
 from ._windowed import *  # noqa: F401,F403
 from ._fft import *  # noqa: F401,F403
 from ._misc import *  # noqa: F401,F403
