@@ -22,13 +22,55 @@ def _name(fun):
 
 def jvp(fun, primals, tangents, has_aux=False):
     """(fun(*primals), the directional derivative of fun at primals along tangents), as
-    jax.jvp: primals and tangents are tuples (or lists) of pytrees of one structure."""
+    jax.jvp: primals and tangents are tuples (or lists) of pytrees of one structure;
+    integer and bool primals take float0 tangents, and their outputs get them."""
     check_callable(fun)
+    result = _jvp(fun, primals, _from_float0(primals, tangents), has_aux)
+    return (result[0], _to_float0(result[0], result[1]), *result[2:])
+
+
+def _jvp(fun, primals, tangents, has_aux=False):
+    """jvp, integer tangents in and out being zeros of their primals' dtypes."""
     out_primals, out_tangents = forward(_with_aux(fun, has_aux, "jvp"), primals, tangents, _name(fun))
     if has_aux:
         (out, aux), (out_tangent, _) = out_primals, out_tangents
         return out, out_tangent, aux
     return out_primals, out_tangents
+
+
+def _float0_zeros(aval):
+    """JAX's tangent or cotangent of an integer or bool value: a NumPy array of float0."""
+    return np.zeros(aval.shape, dtypes.float0)
+
+
+def _from_float0(primals, tangents):
+    """jvp's tangents as `forward` takes them: the float0 tangents of integer and bool
+    primals zeros of their dtypes, with JAX's error for any other tangent of such a
+    primal or a float0 tangent of an inexact one. Tangents that do not match the primals
+    in kind or structure are left for `forward`'s errors."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        return tangents
+    primal_leaves, primal_tree = tree_flatten(primals)
+    tangent_leaves, tangent_tree = tree_flatten(tangents)
+    if primal_tree != tangent_tree:
+        return tangents
+    converted = []
+    for p, t in zip(primal_leaves, tangent_leaves, strict=True):
+        p_aval = to_array(p).aval
+        t_dtype = t.dtype if hasattr(t, "dtype") else to_array(t).aval.dtype
+        if inexact(p_aval) == (t_dtype == dtypes.float0):
+            expected = p_aval.dtype if inexact(p_aval) else dtypes.float0
+            raise TypeError(with_source(
+                f"primal and tangent arguments to jax.jvp do not match; dtypes must be equal, or in case of int/bool "
+                f"primal dtype the tangent dtype must be float0.Got primal dtype {p_aval.dtype} and so expected "
+                f"tangent dtype {expected}, but got tangent dtype {t_dtype} instead."))
+        converted.append(np.zeros(np.shape(t), p_aval.dtype) if t_dtype == dtypes.float0 else t)
+    return tree_unflatten(tangent_tree, converted)
+
+
+def _to_float0(outs, tangents):
+    """The tangents of the outputs `outs`, those of integer and bool outputs float0 (as JAX's)."""
+    return tree_map(lambda y, t: t if inexact(to_array(y).aval) else _float0_zeros(to_array(y).aval), outs, tangents)
 
 
 def _with_aux(fun, has_aux, who):
@@ -53,14 +95,23 @@ def _with_aux(fun, has_aux, who):
 def _cotangent(ct, aval):
     """A cotangent given to a VJP function for an output of `aval`, checked as JAX does:
     the output's shape, and its dtype unless the output is an integer, whose cotangent
-    (float0 in JAX) is ignored: zeros."""
-    if ct.aval.shape != aval.shape or (inexact(aval) and ct.aval.dtype != aval.dtype):
+    (float0 in JAX, or any dtype) is ignored: zeros."""
+    shape, dtype, ct_type = _described(ct)
+    if shape != aval.shape or (inexact(aval) and dtype != aval.dtype):
         expected = jax_type(aval) if inexact(aval) else f"float0[{','.join(map(str, aval.shape))}]"
         raise ValueError(with_source(
-            f"unexpected JAX type (e.g. shape/dtype) for argument to VJP function: got {jax_type(ct.aval)}, but "
+            f"unexpected JAX type (e.g. shape/dtype) for argument to VJP function: got {ct_type}, but "
             f"expected {expected} because the corresponding output of the differentiated function had JAX type "
             f"{jax_type(aval)}"))
-    return ct if inexact(aval) else _zero_cotangent(aval)
+    return to_array(ct) if inexact(aval) else _zero_cotangent(aval)
+
+
+def _described(x):
+    """The shape, dtype and JAX type of a (co)tangent, a float0 one too."""
+    if getattr(x, "dtype", None) == dtypes.float0:
+        return np.shape(x), x.dtype, f"float0[{','.join(map(str, np.shape(x)))}]"
+    aval = to_array(x).aval
+    return aval.shape, aval.dtype, jax_type(aval)
 
 
 def _vjp_flat(fun, args, kwargs, argnums, has_aux, who):
@@ -117,7 +168,7 @@ def value_and_grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=F
             ref._write(value)
         values = tree_unflatten(traced.out_tree, outs[:num_outputs])
         grads = dict(zip(differentiable, outs[len(out_avals):], strict=True))
-        flat_grads = [grads[k] if k in grads else _zero_cotangent(leaves[k].aval) for k in active]
+        flat_grads = [grads[k] if k in grads else _float0_zeros(leaves[k].aval) for k in active]
         structures = [tree_flatten(args[n]) for n in nums]
         pieces, start = [], 0
         for leaves_n, tree_n in structures:
@@ -198,9 +249,15 @@ def grad(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False, redu
 
 def vjp(fun, *primals, has_aux=False, reduce_axes=()):
     """(fun(*primals), vjp_fun) as jax.vjp: vjp_fun(cotangent) gives a tuple of
-    cotangents, one per primal (recomputing the forward pass, compiled once)."""
+    cotangents, one per primal (recomputing the forward pass, compiled once), float0
+    for integer and bool primals."""
     if reduce_axes:
         raise NotImplementedError("reduce_axes argument to vjp is deprecated")
+    return _vjp(fun, primals, has_aux, _float0_zeros)
+
+
+def _vjp(fun, primals, has_aux, int_cotangent):
+    """vjp, whose VJP function gives `int_cotangent(aval)` for integer and bool primals."""
     check_callable(fun)
     traced, leaves, active = _vjp_flat(fun, primals, {}, tuple(range(len(primals))), has_aux, "vjp")
     differentiable = [k for k in active if inexact(leaves[k].aval)]
@@ -221,7 +278,7 @@ def vjp(fun, *primals, has_aux=False, reduce_axes=()):
                 f"unexpected tree structure.\n\nThe argument to a VJP function returned by `jax.vjp` must match the "
                 f"pytree structure of the differentiated function {_name(fun)}.\n\nBut the tree structures differ: "
                 f"{ct_tree} here, {out_tree} in the original output."))
-        cts = [_cotangent(to_array(c), aval) for c, aval in zip(ct_leaves, out_avals[:len(ct_leaves)], strict=True)]
+        cts = [_cotangent(c, aval) for c, aval in zip(ct_leaves, out_avals[:len(ct_leaves)], strict=True)]
         if has_aux:
             cts += [_zero_cotangent(a) for a in out_avals[len(cts):]]
         cts += [_zero_cotangent(a) for a in ref_avals]
@@ -229,7 +286,7 @@ def vjp(fun, *primals, has_aux=False, reduce_axes=()):
                                       out_avals + ref_avals + [leaves[k].aval for k in differentiable],
                                       trace_backward_passes, writes_refs=True)
         grads = dict(zip(differentiable, results[len(out_avals) + len(ref_avals):], strict=True))
-        return tree_unflatten(in_structure, [grads[k] if k in grads else _zero_cotangent(leaves[k].aval)
+        return tree_unflatten(in_structure, [grads[k] if k in grads else int_cotangent(leaves[k].aval)
                                              for k in range(len(leaves))])
 
     return (out[0], vjp_fun, out[1]) if has_aux else (out, vjp_fun)
@@ -310,7 +367,7 @@ def jacfwd(fun, argnums=0, has_aux=False, holomorphic=False):
         partial = _partial_in(fun, args, nums)
 
         def pushforward(*basis):
-            out = jvp(partial, dynamic, tree_unflatten(in_tree, basis), has_aux=has_aux)
+            out = _jvp(partial, dynamic, tree_unflatten(in_tree, basis), has_aux=has_aux)
             return (out[0], out[1], out[2]) if has_aux else (out[0], out[1], None)
 
         out, tangents, aux = vmap(pushforward, out_axes=(None, -1, None))(*_std_basis(leaves))
@@ -332,7 +389,7 @@ def jacrev(fun, argnums=0, has_aux=False, holomorphic=False, allow_int=False):
         single, nums, dynamic, leaves = _differentiated(args, argnums, "jacrev")
         for x in leaves:
             _check_reverse_input("jacrev", holomorphic, allow_int, x.aval)
-        result = vjp(_partial_in(fun, args, nums), *dynamic, has_aux=has_aux)
+        result = _vjp(_partial_in(fun, args, nums), dynamic, has_aux, _zero_cotangent)  # JAX's: integer zeros
         out, pullback = result[0], result[1]
         out_leaves, out_tree = tree_flatten(out)
         out_leaves = [to_array(x) for x in out_leaves]
@@ -357,22 +414,31 @@ def linearize(fun, *primals, has_aux=False):
     """(fun(*primals), f_jvp) as jax.linearize: f_jvp(*tangents) is the JVP at primals;
     with has_aux, fun returns (output, aux) and linearize (output, f_jvp, aux)."""
     check_callable(fun)
-    out = _with_aux(fun, has_aux, "linearize")(*primals)
     primal_leaves, primal_tree = tree_flatten(primals)
-    primal_avals = [to_array(p).aval for p in primal_leaves]
+    primal_arrays = [to_array(p) for p in primal_leaves]  # fun sees Arrays, as JAX's tracers
+    primal_avals = [x.aval for x in primal_arrays]
+    out = _with_aux(fun, has_aux, "linearize")(*tree_unflatten(primal_tree, primal_arrays))
 
     def f_jvp(*tangents):
-        """JAX's checks of the tangents, then their JVP."""
+        """JAX's checks of the tangents (float0 ones for integer and bool primals), then
+        their JVP (float0 for integer and bool outputs)."""
         tangent_leaves, tangent_tree = tree_flatten(tangents)
         if tangent_tree != primal_tree:
             raise TypeError(with_source(f"expected {primal_tree}, got {tangent_tree}"))
-        for p, t in zip(primal_avals, (to_array(t).aval for t in tangent_leaves), strict=True):
-            if p.shape != t.shape or (inexact(p) and p.dtype != t.dtype):
+        converted = []
+        for p, t in zip(primal_avals, tangent_leaves, strict=True):
+            shape, dtype, t_type = _described(t)
+            expected = jax_type(p) if inexact(p) else f"float0[{','.join(map(str, p.shape))}]"
+            if p.shape != shape or dtype != (p.dtype if inexact(p) else dtypes.float0):
                 raise ValueError(with_source(
                     f"linearized function called on tangent values inconsistent with the original primal values:\n"
-                    f"Got tangent aval {jax_type(t)} for primal aval {jax_type(p)} but expected {jax_type(p)}."))
-        out_tangents = forward(_with_aux(fun, has_aux, "linearize"), primals, tangents, _name(fun), write_refs=False)[1]
-        return out_tangents[0] if has_aux else out_tangents
+                    f"Got tangent aval {t_type} for primal aval {jax_type(p)} but expected {expected}."))
+            converted.append(t if inexact(p) else np.zeros(shape, p.dtype))
+        outs, out_tangents = forward(_with_aux(fun, has_aux, "linearize"), primals,
+                                     tree_unflatten(tangent_tree, converted), _name(fun), write_refs=False)
+        if has_aux:
+            outs, out_tangents = outs[0], out_tangents[0]
+        return _to_float0(outs, out_tangents)
 
     return (out[0], f_jvp, out[1]) if has_aux else (out, f_jvp)
 

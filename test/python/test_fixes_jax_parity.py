@@ -66,3 +66,42 @@ def test_einsum_size_one_dimensions(spec, shapes):
     got = mirax.numpy.einsum(spec, *xs)
     assert got.shape == want.shape
     np.testing.assert_array_equal(np.asarray(got), np.asarray(want))
+
+
+def _kinds(tree, lib):
+    """Each leaf's dtype (float0 included) and shape."""
+    return lib.tree_util.tree_map(lambda a: (str(np.asarray(a).dtype), np.shape(a)), tree)
+
+
+def _int_out(x):
+    return (x * 2).astype(np.int32)
+
+
+@pytest.mark.parametrize("case", [
+    lambda lib: lib.jvp(lambda x: (x * 2, _int_out(x), x > 0), (1.5,), (1.0,)),
+    lambda lib: lib.jvp(lambda n, x: n * x, (np.int32(3), 2.0), (np.zeros((), lib.dtypes.float0), 1.0)),
+    lambda lib: lib.jvp(lib.jit(_int_out), (np.ones(2, np.float32),), (np.ones(2, np.float32),)),
+    lambda lib: lib.linearize(lambda x: (x * 2, _int_out(x)), 1.5)[1](1.0),
+    lambda lib: lib.linearize(lambda n, x: n * x, np.int32(2), 1.5)[1](np.zeros((), lib.dtypes.float0), 1.0),
+    lambda lib: lib.vjp(lambda n, x: n * x, np.int32(3), 2.0)[1](1.0),
+    lambda lib: lib.vjp(_int_out, 1.5)[1](np.zeros((), lib.dtypes.float0)),
+    lambda lib: lib.grad(lambda n, x: n * x, argnums=(0, 1), allow_int=True)(np.int32(3), 2.0),
+    lambda lib: lib.jacrev(lambda n: n * 2.0, allow_int=True)(np.int32(3)),
+    lambda lib: lib.jacfwd(_int_out)(1.5),
+])
+def test_integer_tangents_are_float0(case):
+    """Tangents and cotangents of integer and bool values are float0 arrays, as JAX's
+    (the Jacobians keep integer zeros, as JAX's)."""
+    assert _kinds(case(mirax), mirax) == _kinds(case(jax), jax)
+
+
+@pytest.mark.parametrize("case", [
+    lambda lib: lib.jvp(lambda n: n * 2, (np.int32(1),), (np.int32(0),)),
+    lambda lib: lib.jvp(lambda x: x * 2, (1.5,), (np.zeros((), lib.dtypes.float0),)),
+    lambda lib: lib.linearize(lambda n, x: n * x, np.int32(2), 1.5)[1](np.int32(0), 1.0),
+    lambda lib: lib.vjp(lambda x: x * 2, np.float32(1.5))[1](np.zeros((), lib.dtypes.float0)),
+    lambda lib: lib.vjp(_int_out, 1.5)[1](np.zeros((3,), lib.dtypes.float0)),
+    lambda lib: lib.grad(lambda n: n * 2.0)(np.int32(3)),
+])
+def test_integer_tangent_errors(case):
+    assert raised(lambda: case(mirax)) == raised(lambda: case(jax))

@@ -59,7 +59,8 @@ def test_pytrees_has_aux_and_integer_inputs():
         return {"out": params["w"] * params["b"] ** 2 * n}, n + 1
 
     params = {"w": jnp.array(2.0), "b": jnp.array(3.0)}
-    out, tangent, aux = mirax.jvp(f, (params, jnp.array(4)), ({"w": 1.0, "b": 0.5}, jnp.array(0)), has_aux=True)
+    int_tangent = np.zeros((), mirax.dtypes.float0)  # as JAX: an integer primal's tangent is float0
+    out, tangent, aux = mirax.jvp(f, (params, jnp.array(4)), ({"w": 1.0, "b": 0.5}, int_tangent), has_aux=True)
     assert float(out["out"]) == 72.0 and float(tangent["out"]) == 9.0 * 4 + 2 * 2.0 * 3.0 * 0.5 * 4
     assert int(aux) == 5
 
