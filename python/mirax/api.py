@@ -397,7 +397,7 @@ class Jitted:
         kind = core.special_value([x._value for x in outs])
         if kind is None:
             return
-        print("Invalid nan value encountered in the output of a jax.jit function. Calling the de-optimized version.")
+        print(core.DEOPTIMIZED_RERUN)
         self._fun(*args, **kwargs)
         raise FloatingPointError(
             f"{(f'jit({self._name})', kind)}. Because jax_config.debug_nans.value and/or config.jax_debug_infs is "

@@ -11,6 +11,7 @@ lifted in: scalars become constants, everything else becomes an extra argument o
 the function (a "constvar"), passed by the caller.
 """
 import contextlib
+import functools
 import hashlib
 import os
 import sys
@@ -150,6 +151,27 @@ def check_special(name, outputs):
     kind = special_value(outputs)
     if kind is not None:
         raise FloatingPointError(f"invalid value ({kind}) encountered in {name}")
+
+
+DEOPTIMIZED_RERUN = "Invalid nan value encountered in the output of a jax.jit function. Calling the de-optimized version."
+
+
+def jitted_in_jax(fun):
+    """`fun`, which JAX's jax.numpy runs under jit: where jax_debug_nans (infs) raises
+    in it outside any trace, it says first what JAX's jit says when it reruns the
+    function de-optimized to find the op (mirax checks each eager op as it runs)."""
+
+    @functools.wraps(fun)
+    def checked(*args, **kwargs):
+        if not debug_checks.on or current_trace() is not None:
+            return fun(*args, **kwargs)
+        try:
+            return fun(*args, **kwargs)
+        except FloatingPointError:
+            print(DEOPTIMIZED_RERUN)
+            raise
+
+    return checked
 
 
 # ----------------------------------------------------------------------------- concrete arrays

@@ -110,10 +110,8 @@ def test_constructors_refuse_as_jax(name, args, kwargs):
 
 
 def test_constructors_refuse_lists_and_3d_blocks():
-    """(JAX's message names the list's class as <class 'list'>, mirax's check_arraylike
-    as list.)"""
     for fn in (msl.toeplitz, msl.hankel, msl.circulant, msl.companion, msl.fiedler, msl.fiedler_companion):
-        with pytest.raises(TypeError, match="requires ndarray or scalar arguments, got list at position 0"):
+        with pytest.raises(TypeError, match="requires ndarray or scalar arguments, got <class 'list'> at position 0"):
             fn([1, 2])
     with pytest.raises(ValueError, match="(?s)must have at most 2 dimensions, got .* at argument 1"):
         msl.block_diag(np.ones(2), np.ones((2, 2, 2)))

@@ -8,7 +8,7 @@ import operator
 import numpy as np
 
 from mirax import dtypes, lax
-from mirax.core import to_array, with_source
+from mirax.core import jitted_in_jax, to_array, with_source
 
 from ._ufuncs import equal, isclose, isnan, logical_and, logical_or, not_equal, subtract, where as _where
 from ._util import (
@@ -134,21 +134,25 @@ def _to_bool(a):
     return lax.convert_element_type(a, np.bool_)
 
 
+@jitted_in_jax
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None,  # noqa: A001
         promote_integers=True):
     return _reduction("sum", "sum", a, axis, dtype, out, keepdims, initial, where, preproc=_to_numeric,
                       promote_integers=promote_integers, upcast_f16=dtype is None)
 
 
+@jitted_in_jax
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None, promote_integers=True):
     return _reduction("prod", "prod", a, axis, dtype, out, keepdims, initial, where, preproc=_to_numeric,
                       promote_integers=promote_integers, upcast_f16=dtype is None)
 
 
+@jitted_in_jax
 def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
     return _reduction("max", "max", a, axis, None, out, keepdims, initial, where, has_identity=False)
 
 
+@jitted_in_jax
 def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
     return _reduction("min", "min", a, axis, None, out, keepdims, initial, where, has_identity=False)
 
@@ -183,6 +187,7 @@ def count_nonzero(a, axis=None, keepdims=False):
     return sum(not_equal(a, 0), axis=axis, dtype=dtypes.default_int_dtype(), keepdims=keepdims)
 
 
+@jitted_in_jax
 def ptp(a, axis=None, out=None, keepdims=False):
     _check_out("ptp", out)
     return subtract(max(a, axis, keepdims=keepdims), min(a, axis, keepdims=keepdims))
@@ -198,6 +203,7 @@ def _count(a, axes, keepdims, where, dtype):
     return sum(broadcast_to_shape(where, a.aval.shape), axes, dtype=dtype, keepdims=keepdims)
 
 
+@jitted_in_jax
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     _check_out("mean", out)
     a = arraylike("mean", a)
@@ -223,6 +229,7 @@ def _var_dtypes(a_dtype, dtype):
     return _upcast_f16(a_dtype), dtypes.real_dtype(a_dtype)
 
 
+@jitted_in_jax
 def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, correction=None):
     _check_out("var", out)
     if correction is None:
@@ -248,6 +255,7 @@ def var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     return _where(lax.gt(normalizer, 0), result, np.nan)
 
 
+@jitted_in_jax
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None, correction=None):
     _check_out("std", out)
     if dtype is not None and not dtypes.is_float(user_dtype(dtype)) and not dtypes.is_complex(user_dtype(dtype)):
@@ -255,6 +263,7 @@ def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Non
     return lax.sqrt(var(a, axis, dtype, None, ddof, keepdims, where=where, correction=correction))
 
 
+@jitted_in_jax
 def average(a, axis=None, weights=None, returned=False, keepdims=False):
     if weights is None:
         (a,) = promote_dtypes_inexact(arraylike("average", a))
@@ -380,10 +389,12 @@ def _cumulative(fn_name, lax_fn, a, axis, dtype, out, promote_integers=False, na
     return lax.convert_element_type(result, result_dtype)
 
 
+@jitted_in_jax
 def cumsum(a, axis=None, dtype=None, out=None):
     return _cumulative("cumsum", lax.cumsum, a, axis, dtype, out)
 
 
+@jitted_in_jax
 def cumprod(a, axis=None, dtype=None, out=None):
     return _cumulative("cumprod", lax.cumprod, a, axis, dtype, out)
 

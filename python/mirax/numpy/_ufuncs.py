@@ -4,7 +4,7 @@ import operator
 import numpy as np
 
 from mirax import dtypes, lax
-from mirax.core import Tracer, to_array
+from mirax.core import Tracer, jitted_in_jax, to_array
 from mirax.lax._other import _const, _replace_inf, _wrap_between, logaddexp as _logaddexp  # noqa: F401
 
 from ._util import (broadcast_shapes, broadcast_to_shape, check_arraylike, promote_args, promote_args_inexact,
@@ -19,7 +19,7 @@ def _one_to_one(lax_fn, name, inexact=False):
 
     fn.__name__ = name
     fn.__qualname__ = name
-    return fn
+    return jitted_in_jax(fn)
 
 
 def _or_on_bools(lax_fn, bool_fn):
@@ -89,6 +89,7 @@ def positive(x):
     return x
 
 
+@jitted_in_jax
 def absolute(x):
     (x,) = promote_args("absolute", x)
     return x if dtypes.is_unsigned(x.aval.dtype) or x.aval.dtype == np.bool_ else lax.abs(x)
@@ -97,6 +98,7 @@ def absolute(x):
 abs = absolute  # noqa: A001
 
 
+@jitted_in_jax
 def fabs(x):
     check_arraylike("fabs", x)
     if dtypes.is_complex(to_array(x).aval.dtype):
@@ -105,21 +107,25 @@ def fabs(x):
     return lax.abs(x)
 
 
+@jitted_in_jax
 def square(x):
     (x,) = promote_args_numeric("square", x)
     return lax.integer_pow(x, 2)
 
 
+@jitted_in_jax
 def reciprocal(x):
     (x,) = promote_args_inexact("reciprocal", x)
     return lax.integer_pow(x, -1)
 
 
+@jitted_in_jax
 def floor(x):
     (x,) = promote_args("floor", x)
     return x if _is_integral(x) else lax.floor(x)
 
 
+@jitted_in_jax
 def ceil(x):
     (x,) = promote_args("ceil", x)
     return x if _is_integral(x) else lax.ceil(x)
@@ -131,6 +137,7 @@ def _is_integral(x):
     return dtypes.is_integer(x.aval.dtype) or x.aval.dtype == np.bool_
 
 
+@jitted_in_jax
 def trunc(x):
     """x rounded toward 0; integers and bools are returned as they are (complex raises, as JAX's)."""
     (x,) = promote_args("trunc", x)
@@ -139,6 +146,7 @@ def trunc(x):
     return lax.select(lax.lt(x, _const(x, 0)), lax.ceil(x), lax.floor(x))
 
 
+@jitted_in_jax
 def round(a, decimals=0):  # noqa: A001
     """Rounds half to even at `decimals` digits, as JAX's: by scaling with 10^decimals
     (float16 scales in float32); integers are returned as they are, bools refused."""
@@ -169,6 +177,7 @@ def round(a, decimals=0):  # noqa: A001
 around = round
 
 
+@jitted_in_jax
 def rint(x):
     """Rounds half to even, as JAX's: integers and bools become the default float (strongly
     typed), complex numbers round each part."""
@@ -181,6 +190,7 @@ def rint(x):
     return lax.round(x, lax.RoundingMethod.TO_NEAREST_EVEN)
 
 
+@jitted_in_jax
 def log2(x):
     """log(x) / log(2) as JAX computes it: XLA turns the division by the constant into a
     product with 1 / log(2); complex results scale each part by it (a complex division
@@ -193,6 +203,7 @@ def log2(x):
     return lax.mul(r, one_over_ln2)
 
 
+@jitted_in_jax
 def log10(x):
     """log(x) times 1 / log(10), as JAX's (so rounded as JAX's), each part for complex x."""
     (x,) = promote_args_inexact("log10", x)
@@ -203,6 +214,7 @@ def log10(x):
     return lax.mul(r, one_over_ln10)
 
 
+@jitted_in_jax
 def power(x1, x2):
     """x1 ** x2, as JAX's: a concrete integer scalar exponent uses exact repeated
     multiplication (lax.integer_pow); integer (or bool) bases and exponents use binary
@@ -240,11 +252,13 @@ def _pow_int_int(x1, x2):
 pow = power  # noqa: A001
 
 
+@jitted_in_jax
 def float_power(x1, x2):
     x1, x2 = promote_args_inexact("float_power", x1, x2)
     return lax.pow(x1, x2)
 
 
+@jitted_in_jax
 def remainder(x1, x2):
     """Python's modulo: the result takes the sign of the divisor; an integer x % 0 is 0
     (JAX's divisor 0 becomes 1)."""
@@ -259,6 +273,7 @@ def remainder(x1, x2):
 mod = remainder
 
 
+@jitted_in_jax
 def fmod(x1, x2):
     """C's fmod: the result takes the sign of the dividend. As JAX's, an integer divisor
     0 becomes 1 (a bool one does not: it is promoted after JAX's check)."""
@@ -274,6 +289,7 @@ def _nonzero_divisor(x2):
     return lax.select(lax.eq(x2, lax.convert_element_type(0, x2.aval.dtype)), _const(x2, 1), x2)
 
 
+@jitted_in_jax
 def floor_divide(x1, x2):
     """Python's floor division, as JAX's: lax.div (XLA's: x / 0 is -1, all bits set
     for unsigned) stepped down where the signs differ and the remainder is not 0."""
@@ -392,6 +408,7 @@ def signbit(x):
     return lax.lt(lax.bitcast_convert_type(x, int_type), lax.convert_element_type(0, int_type))
 
 
+@jitted_in_jax
 def copysign(x1, x2):
     x1, x2 = promote_args_inexact("copysign", x1, x2)
     return where(signbit(x2), negative(absolute(x1)), absolute(x1))
@@ -421,11 +438,13 @@ def angle(z, deg=False):
     return rad2deg(result) if deg else result
 
 
+@jitted_in_jax
 def logaddexp(x1, x2):
     x1, x2 = promote_args_inexact("logaddexp", x1, x2)
     return _logaddexp(x1, x2)
 
 
+@jitted_in_jax
 def sinc(x):
     (x,) = promote_args_inexact("sinc", x)
     pi_x = lax.mul(_const(x, np.pi), x)
@@ -434,11 +453,13 @@ def sinc(x):
     return lax.select(zero, _const(x, 1), lax.div(lax.sin(safe), safe))
 
 
+@jitted_in_jax
 def deg2rad(x):
     (x,) = promote_args_inexact("deg2rad", x)
     return lax.mul(x, _const(x, np.pi / 180))
 
 
+@jitted_in_jax
 def rad2deg(x):
     (x,) = promote_args_inexact("rad2deg", x)
     return lax.mul(x, _const(x, 180 / np.pi))
@@ -447,6 +468,7 @@ def rad2deg(x):
 radians, degrees = deg2rad, rad2deg
 
 
+@jitted_in_jax
 def hypot(x1, x2):
     """sqrt(x1^2 + x2^2) as JAX computes it: max * sqrt(1 + (min / max)^2), which does not
     overflow where the squares would; inf if either is infinite."""
@@ -483,6 +505,7 @@ def where(condition, x, y, /):
     return lax.select(broadcast_to_shape(condition, shape), broadcast_to_shape(x, shape), broadcast_to_shape(y, shape))
 
 
+@jitted_in_jax
 def clip(arr, min=None, max=None):  # noqa: A002
     check_arraylike("clip", arr)
     if any(dtypes.is_complex(to_array(v).aval.dtype) for v in (arr, min, max) if v is not None):

@@ -13,8 +13,7 @@ def check_arraylike(fn_name, *args):
         if not isinstance(arg, (Array, Tracer, np.ndarray, np.generic, bool, int, float, complex)):
             if hasattr(arg, "__jax_array__"):
                 continue
-            raise TypeError(with_source(
-                f"{fn_name} requires ndarray or scalar arguments, got {type(arg).__name__} at position {i}."))
+            raise TypeError(f"{fn_name} requires ndarray or scalar arguments, got {type(arg)} at position {i}.")
 
 
 def broadcast_shapes(fn_name, *shapes):
