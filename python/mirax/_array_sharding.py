@@ -7,9 +7,10 @@ on every process, as JAX's device_put of a host value assumes) and whose address
 shard is the block its device's index names."""
 from mirax import platforms
 from mirax.core import Array, Tracer, to_array
-from mirax.sharding import Shard, SingleDeviceSharding
+from mirax.sharding import NamedSharding, Shard, SingleDeviceSharding, named
+from mirax.tree_util import flatten_prefix, tree_flatten, tree_unflatten
 
-__all__ = ["PlacedArray", "put_sharded"]
+__all__ = ["PlacedArray", "put_sharded", "reshard"]
 
 
 class PlacedArray(Array):
@@ -54,3 +55,17 @@ def put_sharded(layout, leaf):
                                   f"({platforms.devices('cpu')}), got {mesh_devices}")
     layout.shard_shape(array.aval.shape)  # JAX's error for a dimension the mesh does not divide
     return PlacedArray(platforms.put(array._value, platforms.local_cpu()), array.weak_type, layout)
+
+
+def reshard(xs, out_shardings):
+    """The arrays of `xs` laid out as `out_shardings` says (a NamedSharding, or a
+    PartitionSpec over set_mesh's mesh, for each or a prefix of `xs`), as jax.reshard:
+    device_put's layouts; under a trace the values themselves (mirax's types carry no
+    layout)."""
+    leaves, tree = tree_flatten(xs)
+    shardings = [named(s) for s in flatten_prefix(out_shardings, xs, name="reshard out_shardings")]
+    for s in shardings:
+        if not isinstance(s, NamedSharding):
+            raise ValueError("Reshard should only be used with out_shardings which are non-None and have a non-empty "
+                             f"mesh. Got sharding {s}.")
+    return tree_unflatten(tree, [put_sharded(s, x) for x, s in zip(leaves, shardings, strict=True)])

@@ -39,10 +39,10 @@ from mirax.lax._control_flow import _run_now
 from mirax.lax._parallel import bound_axes, pcast
 from mirax.mlir import ir
 from mirax.mlir_context import context
-from mirax.sharding import Mesh, PartitionSpec
-from mirax.tree_util import flatten_prefix, tree_flatten, tree_unflatten
+from mirax.sharding import Mesh, PartitionSpec, context_mesh
+from mirax.tree_util import flatten_prefix, tree_flatten, tree_leaves, tree_map, tree_unflatten
 
-__all__ = ["across_processes", "check_mesh", "normalized_spec", "shard_map"]
+__all__ = ["across_processes", "check_mesh", "normalized_spec", "shard_map", "smap"]
 
 REDUCING = {op.OPERATION_NAME for op in (PsumInvariantOp, PmaxOp, PminOp)}
 COLLECTIVES = REDUCING | {op.OPERATION_NAME for op in (AllGatherOp, PsumScatterOp, PpermuteOp, AxisIndexOp, PvaryOp)}
@@ -58,47 +58,88 @@ Infer = _Infer()
 
 
 def shard_map(f=None, /, *, out_specs, in_specs=Infer, mesh=None, axis_names=frozenset(), check_vma=True):
-    """`f` mapped over the blocks of its arguments on `mesh`'s processes, as
-    jax.shard_map; usable as a decorator (`f` omitted)."""
+    """`f` mapped over the blocks of its arguments on `mesh`'s processes (by default
+    set_mesh's when called), as jax.shard_map; usable as a decorator (`f` omitted)."""
     if f is None:
         return functools.partial(shard_map, out_specs=out_specs, in_specs=in_specs, mesh=mesh, axis_names=axis_names,
                                  check_vma=check_vma)
     check_callable(f)
-    if mesh is None:
-        raise NotImplementedError("mirax.shard_map needs mesh=: mirax has no context mesh")
-    if not isinstance(mesh, Mesh):
-        raise TypeError(f"shard_map requires a `jax.sharding.Mesh` instance for its second argument, but got {mesh} "
-                        f"of type {type(mesh)}.")
-    if in_specs is Infer:
-        raise NotImplementedError("mirax.shard_map needs in_specs= (inferring them from the arguments' shardings "
-                                  "is not supported)")
-    if axis_names and set(axis_names) != set(mesh.axis_names):
-        raise NotImplementedError(f"mirax.shard_map: axis_names={set(axis_names)} leaves mesh axes automatic, which "
-                                  f"is not supported (all of {mesh.axis_names} are manual)")
+    if mesh is not None:
+        _check_manual(mesh, axis_names)
     if not isinstance(check_vma, bool):
         raise TypeError(f"check_vma must be a bool, got {check_vma!r}")
     name = getattr(f, "__name__", "f")
 
     @functools.wraps(f)
     def mapped(*args):
-        check_mesh(mesh)
+        on = mesh if mesh is not None else _context_mesh(axis_names)
+        if in_specs is Infer:
+            raise NotImplementedError("mirax.shard_map needs in_specs= (inferring them from the arguments' "
+                                      "shardings is not supported)")
+        check_mesh(on)
         distributed.libmpi()  # compiled collectives call it
         leaves, in_tree = tree_flatten(args)
         leaves = arguments_to_arrays(name, leaves)
         prefix = tuple(in_specs) if isinstance(in_specs, list) else in_specs
-        specs = [normalized_spec(s, x.aval.shape, mesh, "in_specs", i) for i, (s, x) in enumerate(zip(
+        specs = [normalized_spec(s, x.aval.shape, on, "in_specs", i) for i, (s, x) in enumerate(zip(
             flatten_prefix(prefix, args, name="shard_map in_specs"), leaves, strict=True))]
         if any(s is None for s in specs):
             raise NotImplementedError("mirax.shard_map: an in_specs entry of None is not supported; use P()")
         for x, spec in zip(leaves, specs, strict=True):
-            _check_divisible(name, mesh, x.aval, spec)
+            _check_divisible(name, on, x.aval, spec)
 
         def call(operands):
-            return _call(f, name, mesh, operands, in_tree, specs, out_specs, check_vma)
+            return _call(f, name, on, operands, in_tree, specs, out_specs, check_vma)
 
         return call(leaves) if current_trace() is not None else _run_now(call, leaves, "shard_map")
 
     return mapped
+
+
+def _context_mesh(axis_names):
+    """set_mesh's mesh, as JAX's shard_map takes it when called without one."""
+    mesh = context_mesh()
+    if mesh is None:
+        raise ValueError("The context mesh cannot be empty. Use `jax.set_mesh(mesh)` to enter into a mesh context")
+    _check_manual(mesh, axis_names)
+    return mesh
+
+
+def _check_manual(mesh, axis_names):
+    if not isinstance(mesh, Mesh):
+        raise TypeError(f"shard_map requires a `jax.sharding.Mesh` instance for its second argument, but got {mesh} "
+                        f"of type {type(mesh)}.")
+    if axis_names and set(axis_names) != set(mesh.axis_names):
+        raise NotImplementedError(f"mirax.shard_map: axis_names={set(axis_names)} leaves mesh axes automatic, which "
+                                  f"is not supported (all of {mesh.axis_names} are manual)")
+
+
+def smap(f=None, /, *, in_axes=Infer, out_axes, axis_name):
+    """jax.smap: shard_map over the context mesh's axis `axis_name` (set_mesh), each
+    argument split along its in_axes dimension (None: replicated, as vmap's in_axes),
+    each result gathered along its out_axes one (None: replicated); usable as a
+    decorator (`f` omitted). Only over a mesh of that one axis: mirax's shard_map makes
+    every mesh axis manual."""
+    if f is None:
+        return functools.partial(smap, in_axes=in_axes, out_axes=out_axes, axis_name=axis_name)
+    if isinstance(axis_name, list | tuple):
+        raise TypeError(f"smap axis_name should be a `str` or a `Hashable`, but got {axis_name}")
+    if in_axes is not None and in_axes is not Infer and not isinstance(in_axes, int | tuple):
+        raise TypeError("smap in_axes must be an int, None, jax.sharding.Infer, or a tuple of entries corresponding "
+                        f"to the positional arguments passed to the function, but got {in_axes}.")
+    if in_axes is not Infer and not all(isinstance(a, int) for a in tree_leaves(in_axes)):
+        raise TypeError("smap in_axes must be an int, None, jax.sharding.Infer, or (nested) container with those "
+                        f"types as leaves, but got {in_axes}.")
+    if not all(isinstance(a, int) for a in tree_leaves(out_axes)):
+        raise TypeError("smap out_axes must be an int, None, or (nested) container with those types as leaves, but "
+                        f"got {out_axes}.")
+
+    def spec(axis):  # as JAX's _axes_to_pspec
+        return PartitionSpec() if axis is None else PartitionSpec(*[None] * axis, axis_name)
+
+    in_specs = in_axes if in_axes is Infer else tree_map(spec, in_axes, is_leaf=lambda a: a is None)
+    return shard_map(f, mesh=None, in_specs=in_specs, out_specs=tree_map(spec, out_axes, is_leaf=lambda a: a is None),
+                     axis_names={axis_name})
 
 
 def check_mesh(mesh):

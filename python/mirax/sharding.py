@@ -1,18 +1,23 @@
 """jax.sharding's names for meshes and shardings: `Mesh` (a named grid of devices: one CPU
 per process under mpiexec), `PartitionSpec` (`mirax.P`: which mesh axes each dimension
-is split over), `NamedSharding` and `AxisType`; `make_mesh` is jax.make_mesh.
+is split over), `NamedSharding` and `AxisType`; `make_mesh` is jax.make_mesh, and
+`set_mesh` jax.set_mesh (the context mesh: a PartitionSpec stands for a NamedSharding
+over it).
 
 A mesh is what shard_map runs over. Its devices must be all processes' devices, in
 process order: MLIR's collectives (shard dialect, lowered to MPI) address processes by
 their rank in MPI's world, which is the mesh's row-major position."""
 import enum
 import math
+import threading
 
 import numpy as np
 
 from mirax import platforms
+from mirax.core import current_trace
 
-__all__ = ["AxisType", "Mesh", "NamedSharding", "PartitionSpec", "Shard", "SingleDeviceSharding", "make_mesh"]
+__all__ = ["AxisType", "Mesh", "NamedSharding", "PartitionSpec", "Shard", "SingleDeviceSharding", "make_mesh",
+           "set_mesh"]
 
 
 class AxisType(enum.Enum):
@@ -269,3 +274,48 @@ def make_mesh(axis_shapes, axis_names, axis_types=None, *, devices=None):
     if axis_types is None:
         axis_types = (AxisType.Explicit,) * len(shape)
     return Mesh(grid.reshape(shape), axis_names, axis_types=axis_types)
+
+
+_context = threading.local()  # .mesh: set_mesh's, per thread as JAX's
+
+
+class set_mesh:  # noqa: N801 - JAX's name; a class so that it is also a context manager
+    """Set the context mesh, as jax.set_mesh: for the rest of the thread (a setter) or,
+    as a context manager, until its block ends. Under it a PartitionSpec stands for a
+    NamedSharding over the mesh (jit's shardings, reshard) and shard_map and smap take
+    it as their mesh."""
+
+    __slots__ = ("_previous",)
+
+    def __init__(self, mesh):
+        if mesh is not None and not isinstance(mesh, Mesh):
+            raise ValueError(f"Expected mesh of type `jax.sharding.Mesh`. Got {type(mesh)}")
+        if current_trace() is not None:
+            raise ValueError("`set_mesh` can only be used outside of `jax.jit`.")
+        if mesh is not None and AxisType.Manual in mesh.axis_types:
+            raise ValueError(f"mesh {mesh} contains manual axes which is not allowed when using `jax.set_mesh`. "
+                             "Please use `jax.shard_map` to enter into `Manual` mode instead.")
+        self._previous = context_mesh()
+        _context.mesh = mesh
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc_info):
+        _context.mesh = self._previous
+
+
+def context_mesh():
+    """set_mesh's mesh in this thread, or None."""
+    return getattr(_context, "mesh", None)
+
+
+def named(sharding):
+    """`sharding`, a PartitionSpec as a NamedSharding over the context mesh."""
+    if not isinstance(sharding, PartitionSpec):
+        return sharding
+    mesh = context_mesh()
+    if mesh is None:
+        raise ValueError("Using PartitionSpec when you are not under a mesh context is not allowed. Please pass a "
+                         f"NamedSharding instance or enter into a mesh context via `jax.set_mesh`. Got {sharding}")
+    return NamedSharding(mesh, sharding)

@@ -78,7 +78,10 @@ CHECKS = [
     "device_put with a NamedSharding", "device_put replicated", "a plain Array's shard",
     "jit with shardings: data-parallel gradient w1", "jit with shardings: data-parallel gradient w2",
     "jit with shardings: matmul contracting over the split dimension", "jit with shardings: matmul split by rows",
-    "jit with a PartitionSpec as in_shardings",
+    "jit with a PartitionSpec as in_shardings", "reshard without a context mesh", "smap without a context mesh",
+    "set_mesh inside jit", "smap of a tuple of axis names", "reshard with a PartitionSpec under set_mesh",
+    "jit with a PartitionSpec under set_mesh", "smap", "smap in_axes 1 out_axes None",
+    "shard_map over the context mesh", "grad of smap", "set_mesh as a setter", "set_mesh(None)",
     "pcast of a varying value", "psum outside shard_map", "psum over an unknown axis",
     "mesh larger than the processes",
 ]
@@ -96,6 +99,8 @@ MORE_CHECKS_WITH_2 = [
     "data-parallel gradient w1 as JAX's", "data-parallel gradient w2 as JAX's",
     "gradient of replicated w through a scan as JAX's", "gradient of replicated v through a scan as JAX's",
     "mesh larger than the processes: JAX's message", "varying output with a replicated out_spec: JAX's first line",
+    "jit with a PartitionSpec as in_shardings: JAX's message", "smap without a context mesh: JAX's message",
+    "smap as JAX's", "smap in_axes 1 out_axes None as JAX's",
 ]
 
 
@@ -112,6 +117,7 @@ MESH_2D_CHECKS = [
     "psum over j", "psum over i", "psum over both", "all_gather over both", "axis_index over both", "axis_index j",
     "2100 psums over j", "blocks of a split over i", "ppermute along j", "ppermute along i, one pair",
     "ppermute along both", "communicators split once", "data-parallel gradient over both axes",
+    "jit with shardings: data-parallel gradient over 4 processes",
 ]
 
 

@@ -263,8 +263,44 @@ rows = mirax.jit(lambda a, b: a @ b, in_shardings=(split, rep), out_shardings=sp
 report("jit with shardings: matmul split by rows", np.allclose(np.asarray(rows), b_mat @ b_mat.T, rtol=1e-5)
        and rows.sharding == split and np.allclose(np.asarray(row_shard.data), np.split(b_mat @ b_mat.T, n)[RANK],
                                                   rtol=1e-5), repr(row_shard))
-raises("jit with a PartitionSpec as in_shardings", lambda: mirax.jit(lambda a: a, in_shardings=P("i"))(x),
-       NotImplementedError, "must be NamedShardings")
+no_mesh = raises("jit with a PartitionSpec as in_shardings", lambda: mirax.jit(lambda a: a, in_shardings=P("i"))(
+    x), RuntimeError, "jit requires a non-empty mesh in context if you are passing `PartitionSpec`s to in_shardings")
+# set_mesh: a PartitionSpec stands for a NamedSharding over the context mesh; shard_map and smap take it
+raises("reshard without a context mesh", lambda: mirax.reshard(x, P("i")), ValueError,
+       "Using PartitionSpec when you are not under a mesh context is not allowed")
+no_context = raises("smap without a context mesh", lambda: mirax.smap(lambda a: a, out_axes=0, axis_name="i")(x),
+                    ValueError, "The context mesh cannot be empty")
+raises("set_mesh inside jit", lambda: mirax.jit(lambda a: mirax.set_mesh(mesh))(x), ValueError,
+       "`set_mesh` can only be used outside of `jax.jit`")
+raises("smap of a tuple of axis names", lambda: mirax.smap(lambda a: a, out_axes=0, axis_name=("i",)), TypeError,
+       "smap axis_name should be a `str`")
+
+
+def smapped(smap, lax, a, b, c):
+    """smap's programs (mirax's or JAX's): a split over its rows, b replicated, c split
+    over its columns."""
+    return (smap(lambda u, v: u * 2 + lax.axis_index("i") + v[0], in_axes=(0, None), out_axes=0, axis_name="i")(a, b),
+            smap(lambda u: lax.psum(u, "i"), in_axes=1, out_axes=None, axis_name="i")(c))
+
+
+with mirax.set_mesh(mesh):
+    resharded = mirax.reshard(x, P("i"))
+    (block,) = resharded.addressable_shards
+    report("reshard with a PartitionSpec under set_mesh", resharded.sharding == split and np.array_equal(
+        np.asarray(block.data), blocks[RANK]) and np.array_equal(np.asarray(resharded), x), repr(block))
+    close("jit with a PartitionSpec under set_mesh", mirax.jit(lambda a: a @ a.T, in_shardings=P("i"),
+                                                              out_shardings=P())(resharded), x @ x.T, 1e-5)
+    by_smap = smapped(mirax.smap, lax, x, x, x.T.copy())
+    close("smap", by_smap[0], np.concatenate([blocks[i] * 2 + i + x[0] for i in range(n)]))
+    close("smap in_axes 1 out_axes None", by_smap[1], sum(np.split(x.T, n, axis=1)))
+    close("shard_map over the context mesh", mirax.shard_map(lambda a: lax.psum(a, "i"), in_specs=P("i"),
+                                                             out_specs=P())(x), sum(blocks))
+    close("grad of smap", mirax.jit(mirax.grad(lambda a: mirax.smap(
+        lambda u: lax.psum(jnp.sum(u * u), "i"), in_axes=0, out_axes=None, axis_name="i")(a)))(x), 2 * x)
+mirax.set_mesh(mesh)
+report("set_mesh as a setter", mirax.sharding.context_mesh() is mesh)
+mirax.set_mesh(None)
+report("set_mesh(None)", mirax.sharding.context_mesh() is None)
 if n > 1:
     numpy_split = raises("jit with shardings of NumPy inputs", lambda: mirax.jit(
         lambda a: a, in_shardings=split)(x), ValueError, "Passing non-trivial shardings for numpy inputs")
@@ -348,5 +384,18 @@ if WITH_JAX:
         theirs, ours = (m.split("\n")[0].split("' was given ")[-1] for m in (str(err), replicated))
         report("varying output with a replicated out_spec: JAX's first line", type(err) is ValueError and
                theirs == ours, f"{type(err).__name__}: {theirs!r}")
+    for name, call, ours in (("jit with a PartitionSpec as in_shardings", lambda: jax.jit(
+            lambda a: a, in_shardings=jax.P("i"))(x), no_mesh), ("smap without a context mesh", lambda: jax.smap(
+                lambda a: a, out_axes=0, axis_name="i")(x), no_context)):
+        try:
+            call()
+            raise AssertionError("no error")
+        except Exception as err:  # noqa: BLE001 - reported
+            report(f"{name}: JAX's message", str(err) == ours, f"{type(err).__name__}: {err}")
+    with jax.set_mesh(jax.make_mesh((n,), ("i",))):  # Explicit axes: JAX's smap wants its input split as in_axes
+        theirs = smapped(jax.smap, jlax, *(jax.reshard(a, s) for a, s in (
+            (x, jax.P("i")), (x, jax.P()), (x.T.copy(), jax.P(None, "i")))))
+    close("smap as JAX's", by_smap[0], np.asarray(jax_multihost.process_allgather(theirs[0], tiled=True)))
+    close("smap in_axes 1 out_axes None as JAX's", by_smap[1], np.asarray(theirs[1]))
 LOG.write("done\n")
 LOG.close()

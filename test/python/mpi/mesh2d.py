@@ -1,6 +1,7 @@
 """Run by test_distributed.py as `mpiexec -n 4 python mesh2d.py 4 OUT`: collectives over
 one axis and both axes of a 2x2 mesh (sub-communicators of MPI's world, each split once
-however many calls use it), blocks split over two axes, a 2-D data-parallel gradient.
+however many calls use it), blocks split over two axes, a 2-D data-parallel gradient, and one by jit with
+shardings over the 4 processes.
 Each rank writes its checks' outcomes to OUT/rank<R>.txt, as collectives.py."""
 import os
 import sys
@@ -81,5 +82,11 @@ def sharded_loss(w, xs, ys):
 
 
 close("data-parallel gradient over both axes", mirax.jit(mirax.grad(sharded_loss))(w, x, y), mirax.grad(loss)(w, x, y))
+# jit with shardings over the 4 processes on one axis: the batch's 2 rows each
+line = mirax.make_mesh((4,), ("b",))
+replicated, batch = mirax.sharding.NamedSharding(line, P()), mirax.sharding.NamedSharding(line, P("b"))
+close("jit with shardings: data-parallel gradient over 4 processes",
+      mirax.jit(mirax.grad(loss), in_shardings=(replicated, batch, batch), out_shardings=replicated)(
+          w, mirax.device_put(x, batch), mirax.device_put(y, batch)), mirax.grad(loss)(w, x, y))
 LOG.write("done\n")
 LOG.close()
