@@ -59,6 +59,7 @@ SEQUENCE = """
 module attributes {{transform.with_named_sequence}} {{
   transform.named_sequence @__transform_main(%root: !transform.any_op {{transform.readonly}}) {{
     %func = transform.structured.match ops{{["func.func"]}} in %root : (!transform.any_op) -> !transform.any_op
+    %no_unroll = transform.param.constant {no_unroll} -> !transform.any_param
 {tilings}{transposes}{copies}
     transform.apply_patterns to %func {{
       transform.apply_patterns.vector.lower_contraction lowering_strategy = "outerproduct"
@@ -116,6 +117,9 @@ NO_BLOCK_LOOPS = """
 # The copies into B's panels and out of C's, in tiles of two rows of 16 lanes (a tile
 # of one row would fold into a slice copy, which becomes a scalar loop): LLVM unrolled
 # their scalar loops, and compiling those was most of a small matmul's compile time.
+# Their loops, and the transposes' loops over 8x8 tiles, are not unrolled either:
+# unrolled by LLVM, they were half of a small MLP gradient's code, and ran no faster.
+NO_UNROLL = "#llvm.loop_annotation<unroll = <disable = true>>"
 COPY_MARK = "mirax.panel_copy"
 PACK_TILES = (1, 2, 0)  # loops (panel, k, column)
 UNPACK_TILES = (2, 1, 0)  # loops (m, panel, column)
@@ -125,6 +129,8 @@ COPIES = """
     %copy_rows{i}, %copy_loops{i}:2 = transform.structured.tile_using_for %copies{i} tile_sizes {tiles}
       : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)
     transform.structured.vectorize %copy_rows{i} : !transform.any_op
+    transform.annotate %copy_loops{i}#0 "loop_annotation" = %no_unroll : !transform.any_op, !transform.any_param
+    transform.annotate %copy_loops{i}#1 "loop_annotation" = %no_unroll : !transform.any_op, !transform.any_param
 """
 
 
@@ -136,6 +142,8 @@ TRANSPOSES = """
     %t_tiles{i}, %t_tile_loops{i}:2 = transform.structured.tile_using_for %t_blocks{i} tile_sizes [8, 8]
       : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op)
     transform.structured.vectorize %t_tiles{i} : !transform.any_op
+    transform.annotate %t_tile_loops{i}#0 "loop_annotation" = %no_unroll : !transform.any_op, !transform.any_param
+    transform.annotate %t_tile_loops{i}#1 "loop_annotation" = %no_unroll : !transform.any_op, !transform.any_param
 """
 TRANSPOSE_BLOCKS = """
     %t_blocks{i}, %t_block_loops{i}:{count} = transform.structured.tile_using_for %transposes{i} tile_sizes {sizes}
@@ -245,8 +253,10 @@ def _copy_panels(source, shaped, rows, panels, read_at, widen):
     minor = ir.AffineMap.get_minor_identity(len(ir.RankedTensorType(source.type).shape), 1)
     zero = arith.constant(ir.F32Type.get(), 0.0)
     rows_loop = scf.ForOp(_index(0), _index(rows), _index(1), [empty(shaped)])
+    rows_loop.attributes["loop_annotation"] = ir.Attribute.parse(NO_UNROLL)
     with ir.InsertionPoint(rows_loop.body):
         panels_loop = scf.ForOp(_index(0), _index(panels), _index(1), rows_loop.inner_iter_args)
+        panels_loop.attributes["loop_annotation"] = ir.Attribute.parse(NO_UNROLL)
         with ir.InsertionPoint(panels_loop.body):
             row, panel = rows_loop.induction_variable, panels_loop.induction_variable
             column = arith.muli(panel, _index(PANEL))
@@ -348,7 +358,7 @@ class MiraxVectorizeMatmul:
             return
         apply_script(module, SEQUENCE.format(
             tilings="".join(_tiling(i, t) for i, t in enumerate(distinct)),
-            transposes="".join(_transposes(i, b) for i, b in enumerate(distinct_blocks)),
+            no_unroll=NO_UNROLL, transposes="".join(_transposes(i, b) for i, b in enumerate(distinct_blocks)),
             copies="".join(COPIES.format(i=i, mark=COPY_MARK, attr=_tiles_attr(t), tiles=list(t))
                            for i, t in enumerate((PACK_TILES, UNPACK_TILES)))))
         module.walk(_drop_pack_marks)
