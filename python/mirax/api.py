@@ -247,18 +247,14 @@ def _check_static_hashable(value):
     return type(value), value
 
 
-_jitted = weakref.WeakSet()  # every live jit-compiled function, for clear_caches
-_jitted_lock = threading.Lock()
-
-
 def clear_caches():
     """Forget every traced and compiled program, as jax.clear_caches: each jit-compiled
     function's traces and executables, the eager ops' and the runtime's."""
-    with _jitted_lock:
-        jitted = list(_jitted)
-    for function in jitted:
-        function._cache.clear()
-        function._positional_cache.clear()
+    with _trace_caches_lock:
+        caches = list(_all_trace_caches)
+    for cache in caches:
+        cache.traces.clear()
+        cache.positional.clear()
     core.clear_caches()
 
 
@@ -283,16 +279,46 @@ def _uncached():
 
 def _flags_changed():
     uncached = _uncached()
-    with _jitted_lock:
-        jitted = list(_jitted)
-    for function in jitted:
-        if uncached != isinstance(function._positional_cache, _Uncached):
-            function._positional_cache = _Uncached() if uncached else {}
+    with _trace_caches_lock:
+        caches = list(_all_trace_caches)
+    for cache in caches:
+        if uncached != isinstance(cache.positional, _Uncached):
+            cache.positional = _Uncached() if uncached else {}
 
 
 config.listen("jax_debug_nans", _flags_changed)
 config.listen("jax_debug_infs", _flags_changed)
 config.listen("jax_numpy_dtype_promotion", _flags_changed)
+
+
+class _TraceCache:
+    """A function's traces (with their executables) under one set of jit options, shared
+    by every jit of that function, as JAX's cache is keyed on the function object: a
+    second `jit(f)` reuses the first one's traces, so a global f reads is not read again."""
+
+    def __init__(self):
+        self.traces = {}
+        self.positional = _Uncached() if _uncached() else {}  # the common call: positional Arrays
+
+
+_trace_caches = weakref.WeakKeyDictionary()  # function -> {jit options: _TraceCache}
+_all_trace_caches = weakref.WeakSet()  # for clear_caches and the flags' listeners
+_trace_caches_lock = threading.Lock()
+
+
+def _trace_cache(fun, options):
+    """The _TraceCache of `fun` under jit `options`; a function that cannot be weakly
+    referenced or hashed gets one of its own."""
+    with _trace_caches_lock:
+        try:
+            by_options = _trace_caches.setdefault(fun, {})
+        except TypeError:
+            by_options = {}
+        cache = by_options.get(options)
+        if cache is None:
+            cache = by_options[options] = _TraceCache()
+            _all_trace_caches.add(cache)
+        return cache
 
 
 class _Inlining(threading.local):
@@ -327,10 +353,7 @@ class Jitted:
         if donate_argnums or donate_argnames:
             raise NotImplementedError(
                 "mirax.jit does not support donate_argnums/donate_argnames: buffers are never donated")
-        self._cache = {}
-        self._positional_cache = _Uncached() if _uncached() else {}  # the common call: positional Arrays
-        with _jitted_lock:
-            _jitted.add(self)
+        self._caches = _trace_cache(fun, (self._static_argnums, self._static_argnames, self._backend))
 
     def _specialize(self, args, kwargs, convert=to_array):
         """The TracedFunction for these arguments (traced on a cache miss) and the array
@@ -349,7 +372,7 @@ class Jitted:
                tuple(sorted((i, _check_static_hashable(v)) for i, v in static_args.items())),
                tuple(sorted((k, _check_static_hashable(v)) for k, v in static_kwargs.items())),
                tuple(x.aval for x in leaves), tuple((i, id(r)) for i, r in refs.items()))
-        traced = self._cache.get(key)
+        traced = self._caches.traces.get(key)
         if traced is None:
             if no_tracing.value:
                 code = getattr(self._fun, "__code__", None)
@@ -368,7 +391,7 @@ class Jitted:
                                 self._name, backend=self._backend)
             traced.in_tree = in_tree  # the arguments', for stages
             if not any(isinstance(c, Tracer) for c in traced.trace.constvars):
-                self._cache[key] = traced
+                self._caches.traces[key] = traced
         return traced, leaves
 
     def __call__(self, *args, **kwargs):
@@ -378,14 +401,14 @@ class Jitted:
         if positional:
             key = (current_level(), _config_key()) + tuple(
                 (x._value.shape, x._value.dtype, x.weak_type) if type(x) is Array else None for x in args)
-            traced = self._positional_cache.get(key)
+            traced = self._caches.positional.get(key)
             if traced is not None:
                 return tree_unflatten(traced.out_tree, traced.call_flat(args))
         if inlining.depth:  # checkify traces the jitted functions it calls into its own trace
             return self._fun(*args, **kwargs)
         traced, leaves = self._specialize(args, kwargs)
         if positional and all(type(x) is Array for x in args):
-            self._positional_cache[key] = traced
+            self._caches.positional[key] = traced
         outs = traced.call_flat(leaves)
         if core.debug_checks.on and current_trace() is None:
             self._check_special(outs, args, kwargs)

@@ -232,16 +232,11 @@ def _known_bug(page, reason):
     return pytest.param(page, marks=pytest.mark.xfail(strict=True, reason=reason))
 
 
-PAGES = [pytrees, debug_print, checkify, external_callbacks, ahead_of_time,
-         _known_bug(debug_nans, "JAX prints 'Invalid nan value encountered in the output of a jax.jit function. "
-                                "Calling the de-optimized version.' before raising; mirax prints nothing"),
+PAGES = [pytrees, debug_print, checkify, debug_nans, external_callbacks, ahead_of_time, sharp_bits,
          _known_bug(checkpointing, "mirax.checkpoint_policies lacks dots_saveable and "
                                    "dots_with_no_batch_dims_saveable"),
          _known_bug(jaxprs, "mirax.make_jaxpr returns a Jaxpr without .jaxpr or .eqns; its in_avals print as "
-                            "Aval(...), JAX's as ShapedArray(float32[], weak_type=True)"),
-         _known_bug(sharp_bits, "two jit wrappers of one function do not share a trace cache (JAX's print 4.0 twice), "
-                                "and jnp.sum([1, 2, 3])'s TypeError says 'got list' where JAX's says "
-                                "\"got <class 'list'>\" and adds the source line")]
+                            "Aval(...), JAX's as ShapedArray(float32[], weak_type=True)")]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: getattr(page, "__name__", None))

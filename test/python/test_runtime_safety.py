@@ -195,7 +195,7 @@ def test_clear_caches_releases_executables():
     x = jnp.ones(7)
     f = mirax.jit(lambda x: jnp.tanh(x) * 5.0 - 2.0)
     f(x)
-    (traced,) = f._positional_cache.values()
+    (traced,) = f._caches.positional.values()
     ref = weakref.ref(traced._executable)
     del traced
     before = runtime.stats["compiles"]
