@@ -12,7 +12,8 @@
 
 Each (framework, process count) runs `--launches` times; each launch times `--rounds`
 rounds (all processes start a round together, after a barrier) and reports its median;
-the table shows the median over launches, and the load average before and after.
+the table shows the median over launches, with the median of the 1-minute load
+averages at their starts, and the load average before and after the whole run.
 """
 import argparse
 import importlib.util
@@ -91,13 +92,15 @@ def worker(backend, batch, steps, rounds):
 
 
 def launch(backend, processes, args):
+    """One launch's medians, with the 1-minute load average when it started."""
+    load = os.getloadavg()[0]
     command = [str(MPIEXEC), "-n", str(processes), sys.executable, __file__, "--worker", backend, "--batch",
                str(args.batch), "--steps", str(args.steps), "--rounds", str(args.rounds)]
     out = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if out.returncode or not lines:
         raise RuntimeError(f"{' '.join(command)} failed ({out.returncode}):\n{out.stdout[-2000:]}{out.stderr[-3000:]}")
-    return json.loads(lines[-1])
+    return {**json.loads(lines[-1]), "load": load}
 
 
 def main(args):
@@ -112,16 +115,16 @@ def main(args):
           f"{args.launches} launches (medians); load average {load_before[0]:.1f} before, {load_after[0]:.1f} after "
           f"({os.cpu_count()} cores)")
     print(f"{'':8} {'n':>2} {'step ms':>9} {'weak eff.':>9} {'psum 4MB ms':>12} {'Allreduce ms':>13} "
-          f"{'psum/Allreduce bw':>18}")
+          f"{'psum/Allreduce bw':>18} {'load':>5}")
     for backend in args.backends:
         medians = {n: {k: statistics.median(r[k] for r in results[backend, n]) for k in
-                       ("step_ms", "psum_ms", "allreduce_ms")} for n in (1, 2)}
+                       ("step_ms", "psum_ms", "allreduce_ms", "load")} for n in (1, 2)}
         for n in (1, 2):
             m = medians[n]
             efficiency = medians[1]["step_ms"] / m["step_ms"]
             fraction = f"{m['allreduce_ms'] / m['psum_ms']:.0%}" if n > 1 else "-"  # one process: no exchange
             print(f"{backend:8} {n:>2} {m['step_ms']:>9.2f} {efficiency:>9.0%} {m['psum_ms']:>12.2f} "
-                  f"{m['allreduce_ms']:>13.2f} {fraction:>18}")
+                  f"{m['allreduce_ms']:>13.2f} {fraction:>18} {m['load']:>5.1f}")
 
 
 if __name__ == "__main__":

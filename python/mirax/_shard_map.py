@@ -33,6 +33,7 @@ from mirax.dialect import build, tensor_type
 from mirax.dialect.collectives import (AllGatherOp, AxisIndexOp, PmaxOp, PminOp, PpermuteOp, PsumInvariantOp,
                                        PsumScatterOp, PvaryOp)
 from mirax.dialect.control_flow.shard_map import block_type, declare_shard_map
+from mirax.dialect.shape import BroadcastInDimOp
 from mirax.dialect.ir_util import functions
 from mirax.dialect.transformations import CUSTOM_LIN_OF, TRANSPOSE_OF, VJP_BWD, VJP_FWD, VJP_OF
 from mirax.lax._control_flow import _run_now
@@ -298,13 +299,21 @@ def _has_collectives(function):
 
 def _cast(op, position, vma, want, mesh):
     """Cast `op`'s operand at `position` by pvary to vary over `want` (a superset of its
-    axes); its axes after."""
+    axes); its axes after. A broadcast operand (a bias added to a batch) is cast before
+    a broadcast of its own: pvary transposes into a psum, of the small value rather
+    than of the broadcast one (a 64-vector, not the batch's 1024x64)."""
     value = op.operands[position]
     missing = tuple(a for a in mesh.axis_names if a in want - vma[value])
     if missing:
+        source = value.owner
+        broadcast = isinstance(source, ir.OpView) and source.operation.name == BroadcastInDimOp.OPERATION_NAME
         with ir.InsertionPoint(op):
-            (cast,) = build(PvaryOp, [value], axes=missing, mesh_axes=tuple(mesh.axis_names),
-                            mesh_shape=tuple(mesh.devices.shape))
+            (cast,) = build(PvaryOp, [source.operands[0] if broadcast else value], axes=missing,
+                            mesh_axes=tuple(mesh.axis_names), mesh_shape=tuple(mesh.devices.shape))
+            if broadcast:
+                copy = source.operation.clone()
+                copy.operands[0] = cast
+                cast = copy.results[0]
         op.operands[position] = cast
         vma[cast] = want
     return want

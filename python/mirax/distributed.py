@@ -11,6 +11,7 @@ which this library has."""
 import atexit
 import ctypes
 import importlib.metadata
+import os
 import sys
 import zlib
 
@@ -157,7 +158,17 @@ def initialize(coordinator_address=None, num_processes=None, process_id=None, lo
     platforms.set_processes(rank, size)
     if size > 1:
         _abort_on_uncaught_exceptions()
+        _share_cores()
     _initialized = True
+
+
+def _share_cores():
+    """Give each of this host's processes its share of the cores for OpenMP's threads
+    (read when the OpenMP runtime starts, at the first compiled program), unless the
+    user set OMP_NUM_THREADS: with every process running a thread per core, threaded
+    loops outnumber the cores and wait for each other's descheduled threads."""
+    local = int(os.environ.get("MPI_LOCALNRANKS", 1))  # this host's processes (MPICH's hydra sets it)
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, len(os.sched_getaffinity(0)) // local)))
 
 
 def _abort_on_uncaught_exceptions():

@@ -1,13 +1,12 @@
 """mirax-shard-partition: a jit with shardings (_sharded_jit.py) partitioned over the
 processes by MLIR's sharding-propagation and shard-partition."""
-import itertools
 import math
 import re
 from dataclasses import dataclass
 from typing import ClassVar
 
 from mirax.dialect.ir_util import body
-from mirax.mlir import arith, ir, passmanager, tensor
+from mirax.mlir import arith, ir, passmanager
 
 from .ir_queries import ops_named
 
@@ -25,7 +24,8 @@ class MiraxShardPartition:
     then as replicated for the return. Propagation runs forward then backward: forward
     alone leaves ops after a value with several users (a gradient's activations)
     replicated, so their backward pass would run on gathered values; forward-backward
-    keeps a data-parallel step on shards, its gradients summed by all_reduces.
+    keeps a data-parallel step on shards, its gradients summed by all_reduces (which
+    mirax-shard-to-mpi combines into one).
     Partitioning then makes each process compute its part with the collectives the
     shardings imply, which mirax-shard-to-mpi lowers."""
 
@@ -74,7 +74,6 @@ class MiraxShardPartition:
             what = f"its {missing.group(1)} ops" if missing else messages[:600]
             raise NotImplementedError(f"mirax.jit with in_shardings/out_shardings: MLIR's shard-partition cannot "
                                       f"partition this program ({what})") from None
-        _combine_all_reduces(_main(module).regions[0].blocks[0])  # partitioning made @main's block anew
 
 
 def _main(module):
@@ -92,61 +91,6 @@ def _shard(value, split_axes, for_users):
     attributes = {"annotate_for_users": ir.UnitAttr.get()} if for_users else {}
     return ir.Operation.create("shard.shard", results=[value.type], operands=[value, sharding],
                                attributes=attributes).result
-
-
-def _combine_all_reduces(block):
-    """The all_reduces whose results only the return uses (a data-parallel step's
-    gradients) as one before the return, of their operands flattened and concatenated:
-    one MPI call for all the gradients (each call's latency is much of a small step's
-    time)."""
-    terminator = block.operations[len(block.operations) - 1]
-    groups = {}
-    for op in block.operations:
-        if op.name == "shard.all_reduce" and op.operands[0].type == op.result.type and all(
-                use.owner == terminator for use in op.result.uses):
-            key = tuple(str(op.attributes[a]) for a in ("grid", "grid_axes", "reduction"))
-            groups.setdefault((key, str(op.result.type.element_type)), []).append(op)
-    for reductions in groups.values():
-        if len(reductions) < 2:
-            continue
-        sizes = [math.prod(op.result.type.shape) for op in reductions]
-        offsets = list(itertools.accumulate([0, *sizes[:-1]]))
-        dtype = reductions[0].result.type.element_type
-        with ir.InsertionPoint(terminator), ir.Location.unknown():
-            combined = tensor.empty([sum(sizes)], dtype)
-            for offset, size, op in zip(offsets, sizes, reductions, strict=True):
-                combined = tensor.insert_slice(_flat(op.operands[0], size), combined, [], [], [], [offset], [size], [1])
-            attributes = {a: reductions[0].attributes[a] for a in ("grid", "grid_axes", "reduction")}
-            total = ir.Operation.create("shard.all_reduce", results=[combined.type], operands=[combined],
-                                        attributes=attributes).result
-            for offset, size, op in zip(offsets, sizes, reductions, strict=True):
-                part = tensor.extract_slice(ir.RankedTensorType.get([size], dtype), total, [], [], [], [offset],
-                                            [size], [1])
-                op.result.replace_all_uses_with(_unflat(part, op.result.type))
-                op.erase()
-
-
-def _flat(value, size):
-    """`value` as a 1-D tensor of `size` elements (a view)."""
-    rank = value.type.rank
-    flat = ir.RankedTensorType.get([size], value.type.element_type)
-    if rank == 0:
-        return tensor.expand_shape(flat, value, ir.ArrayAttr.get([]), [], [size])
-    return value if rank == 1 else tensor.collapse_shape(flat, value, _one_group(rank))
-
-
-def _unflat(value, type_):
-    """The 1-D `value` as a tensor of `type_` (a view)."""
-    if type_.rank == 0:
-        return tensor.collapse_shape(type_, value, ir.ArrayAttr.get([]))
-    return value if type_.rank == 1 else tensor.expand_shape(type_, value, _one_group(type_.rank), [],
-                                                              list(type_.shape))
-
-
-def _one_group(rank):
-    """The reassociation of `rank` dimensions into one."""
-    i64 = ir.IntegerType.get_signless(64)
-    return ir.ArrayAttr.get([ir.ArrayAttr.get([ir.IntegerAttr.get(i64, d) for d in range(rank)])])
 
 
 def _unfuse_reductions(module):

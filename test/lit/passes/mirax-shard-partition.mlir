@@ -1,35 +1,41 @@
 // RUN: mirax-opt %s --mirax-lower-to-linalg --mirax-shard-partition > %t
 // RUN: FileCheck %s < %t
 // RUN: FileCheck %s --check-prefix=GATHER < %t
-// RUN: mirax-opt %s --mirax-cpu-pipeline | FileCheck %s --check-prefix=MPI
+// RUN: mirax-opt %s --mirax-lower-to-linalg --mirax-shard-partition --mirax-shard-to-mpi | FileCheck %s --check-prefix=MPI
+// RUN: mirax-opt %s --mirax-cpu-pipeline | FileCheck %s --check-prefix=LLVM
 
 // jit(grad(loss), in_shardings=(replicated, split, split), out_shardings=replicated)
 // of an MLP over 2 processes (_sharded_jit.py puts the shardings on @main): the batch
 // is sliced once and never gathered, the forward and backward passes run on each
-// process's 4 rows (whether a dot lowers to a linalg.matmul or a linalg.generic), and
-// both gradients are summed by one all_reduce.
+// process's 4 rows (whether a dot lowers to a linalg.matmul or a linalg.generic), each
+// gradient is summed over the processes, and mirax-shard-to-mpi makes the two sums one
+// MPI allreduce of both gradients (10 + 15 floats).
 
 // GATHER-NOT: shard.all_gather
-//     CHECK: shard.grid @mirax_partition_mesh(shape = 2)
-//     CHECK: func.func @main(
-// CHECK-NOT: mirax.shardings
-//     CHECK: %[[X:.+]] = shard.all_slice %arg2 on @mirax_partition_mesh grid_axes = [0] slice_axis = 0 : tensor<8x3xf32> -> tensor<4x3xf32>
-//     CHECK: %[[Y:.+]] = shard.all_slice %arg3 {{.*}} -> tensor<4x2xf32>
-//     CHECK: ins(%[[X]], %arg0 : tensor<4x3xf32>, tensor<3x5xf32>)
-//     CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[Y]] : tensor<4x2xf32>, tensor<4x2xf32>)
-//     CHECK: ins(%{{.+}}, %{{.+}} : tensor<{{5x4|4x5}}xf32>, tensor<4x2xf32>) outs(%{{.+}} : tensor<5x2xf32>)
-//     CHECK: ins(%{{.+}}, %{{.+}} : tensor<{{3x4|4x3}}xf32>, tensor<4x5xf32>) outs(%{{.+}} : tensor<3x5xf32>)
-// CHECK-NOT: shard.all_reduce {{.*}} : tensor<{{[0-9]+x[0-9]+}}xf32>
-//     CHECK: %[[SUM:all_reduce[_0-9]*]] = shard.all_reduce %{{.+}} on @mirax_partition_mesh grid_axes = [0] : tensor<25xf32> -> tensor<25xf32>
-// CHECK-NOT: shard.
-//     CHECK: tensor.extract_slice %[[SUM]][0] [10] [1]
-//     CHECK: tensor.extract_slice %[[SUM]][10] [15] [1]
-//     CHECK: return {{.*}} : tensor<3x5xf32>, tensor<5x2xf32>
+//      CHECK: shard.grid @mirax_partition_mesh(shape = 2)
+//      CHECK: func.func @main(
+//  CHECK-NOT: mirax.shardings
+//      CHECK: %[[X:.+]] = shard.all_slice %arg2 on @mirax_partition_mesh grid_axes = [0] slice_axis = 0 : tensor<8x3xf32> -> tensor<4x3xf32>
+//      CHECK: %[[Y:.+]] = shard.all_slice %arg3 {{.*}} -> tensor<4x2xf32>
+//      CHECK: ins(%[[X]], %arg0 : tensor<4x3xf32>, tensor<3x5xf32>)
+//      CHECK: linalg.generic {{.*}} ins(%{{.+}}, %[[Y]] : tensor<4x2xf32>, tensor<4x2xf32>)
+//      CHECK: ins(%{{.+}}, %{{.+}} : tensor<{{5x4|4x5}}xf32>, tensor<4x2xf32>) outs(%{{.+}} : tensor<5x2xf32>)
+//      CHECK: shard.all_reduce %{{.+}} on @mirax_partition_mesh grid_axes = [0] : tensor<5x2xf32> -> tensor<5x2xf32>
+//      CHECK: ins(%{{.+}}, %{{.+}} : tensor<{{3x4|4x3}}xf32>, tensor<4x5xf32>) outs(%{{.+}} : tensor<3x5xf32>)
+//      CHECK: shard.all_reduce %{{.+}} on @mirax_partition_mesh grid_axes = [0] : tensor<3x5xf32> -> tensor<3x5xf32>
+//      CHECK: return {{.*}} : tensor<3x5xf32>, tensor<5x2xf32>
 
-// MPI-NOT: @MPI_Allgather
-//     MPI: llvm.call @MPI_Allreduce
-// MPI-NOT: @MPI_Allgather
-// MPI-NOT: llvm.call @MPI_Allreduce
+//     MPI: tensor.insert_slice %{{.+}} into %{{.+}}[0] [10] [1] : tensor<10xf32> into tensor<25xf32>
+//     MPI: tensor.insert_slice %{{.+}} into %{{.+}}[10] [15] [1] : tensor<15xf32> into tensor<25xf32>
+//     MPI: mpi.allreduce(%{{.+}}, %{{.+}}, MPI_SUM, %{{.+}}) : memref<25xf32>, memref<25xf32>
+// MPI-NOT: mpi.allreduce
+//     MPI: tensor.extract_slice %{{.+}}[0] [10] [1] : tensor<25xf32> to tensor<10xf32>
+//     MPI: tensor.extract_slice %{{.+}}[10] [15] [1] : tensor<25xf32> to tensor<15xf32>
+
+// LLVM-NOT: @MPI_Allgather
+//     LLVM: llvm.call @MPI_Allreduce
+// LLVM-NOT: @MPI_Allgather
+// LLVM-NOT: llvm.call @MPI_Allreduce
 
 module {
   func.func @main(%arg0: tensor<3x5xf32>, %arg1: tensor<5x2xf32>, %arg2: tensor<8x3xf32>, %arg3: tensor<8x2xf32>) -> (tensor<3x5xf32>, tensor<5x2xf32>) attributes {mirax.shardings = {grid = array<i64: 2>, in_shardings = [#shard<axisarray[[], []]>, #shard<axisarray[[], []]>, #shard<axisarray[[0], []]>, #shard<axisarray[[0], []]>], out_shardings = [#shard<axisarray[[], []]>, #shard<axisarray[[], []]>]}} {
