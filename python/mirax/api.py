@@ -18,7 +18,7 @@ from mirax.dialect.ir_util import functions
 from mirax.dialect.transformations import declare_jvp
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
 
-from .jaxpr import Jaxpr
+from .jaxpr import ClosedJaxpr
 
 
 class TracedFunction:
@@ -511,6 +511,6 @@ def make_jaxpr(fun, static_argnums=(), axis_env=None, return_shape=False):
     @functools.wraps(fun)
     def make(*args, **kwargs):
         traced, _ = Jitted(fun, static_argnums)._specialize(args, kwargs)  # as JAX, checked when called
-        return Jaxpr(traced.trace)
+        return ClosedJaxpr(traced.trace)
 
     return make

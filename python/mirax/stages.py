@@ -19,7 +19,7 @@ from mirax import runtime
 from mirax.callback import ShapeDtypeStruct
 from mirax.core import Aval, ShapedArray, Tracer, to_array
 from mirax.dtypes import canonicalize_dtype
-from mirax.jaxpr import Jaxpr
+from mirax.jaxpr import ClosedJaxpr
 from mirax.mlir_context import context
 from mirax.passes.gpu_pipeline import STAGES as GPU_STAGES, lower_to_gpu_stage
 from mirax.passes.pipelines import lower_to_linalg, lower_to_llvm
@@ -181,7 +181,7 @@ class Traced(_Program):
 
     @property
     def jaxpr(self):
-        return Jaxpr(self._traced.trace)
+        return ClosedJaxpr(self._traced.trace)
 
     @property
     def out_info(self):

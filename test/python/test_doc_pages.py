@@ -232,11 +232,9 @@ def _known_bug(page, reason):
     return pytest.param(page, marks=pytest.mark.xfail(strict=True, reason=reason))
 
 
-PAGES = [pytrees, debug_print, checkify, debug_nans, external_callbacks, ahead_of_time, sharp_bits,
+PAGES = [pytrees, debug_print, checkify, debug_nans, external_callbacks, ahead_of_time, jaxprs, sharp_bits,
          _known_bug(checkpointing, "mirax.checkpoint_policies lacks dots_saveable and "
-                                   "dots_with_no_batch_dims_saveable"),
-         _known_bug(jaxprs, "mirax.make_jaxpr returns a Jaxpr without .jaxpr or .eqns; its in_avals print as "
-                            "Aval(...), JAX's as ShapedArray(float32[], weak_type=True)")]
+                                   "dots_with_no_batch_dims_saveable")]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: getattr(page, "__name__", None))
