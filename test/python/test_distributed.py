@@ -78,6 +78,7 @@ CHECKS = [
     "device_put with a NamedSharding", "device_put replicated", "a plain Array's shard",
     "jit with shardings: data-parallel gradient w1", "jit with shardings: data-parallel gradient w2",
     "jit with shardings: matmul contracting over the split dimension", "jit with shardings: matmul split by rows",
+    "jit with shardings through the persistent cache, keyed by its shardings",
     "jit with a PartitionSpec as in_shardings", "reshard without a context mesh", "smap without a context mesh",
     "set_mesh inside jit", "smap of a tuple of axis names", "reshard with a PartitionSpec under set_mesh",
     "jit with a PartitionSpec under set_mesh", "smap", "smap in_axes 1 out_axes None",

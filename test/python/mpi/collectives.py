@@ -263,6 +263,25 @@ rows = mirax.jit(lambda a, b: a @ b, in_shardings=(split, rep), out_shardings=sp
 report("jit with shardings: matmul split by rows", np.allclose(np.asarray(rows), b_mat @ b_mat.T, rtol=1e-5)
        and rows.sharding == split and np.allclose(np.asarray(row_shard.data), np.split(b_mat @ b_mat.T, n)[RANK],
                                                   rtol=1e-5), repr(row_shard))
+# Through the persistent cache (a directory of this process's), the shardings in its key:
+# the same function split and replicated is two programs, each loaded back after the
+# in-memory caches are cleared.
+mirax.config.update("mirax_compilation_cache_dir", os.path.join(sys.argv[2], f"cache{RANK}"))
+x_split = mirax.device_put(x, split)
+
+
+def cached_runs():
+    return [mirax.jit(lambda a: jnp.sum(jnp.sin(a) ** 2), in_shardings=s, out_shardings=rep)(a)
+            for s, a in ((split, x_split), (rep, x))]
+
+
+first, loads = cached_runs(), mirax.runtime.stats["cache_loads"]
+mirax.clear_caches()
+again = cached_runs()
+report("jit with shardings through the persistent cache, keyed by its shardings",
+       mirax.runtime.stats["cache_loads"] == loads + 2 and all(np.allclose(v, np.sum(np.sin(x) ** 2), rtol=1e-5)
+                                                                  for v in first + again), mirax.runtime.stats)
+mirax.config.update("mirax_compilation_cache_dir", None)
 no_mesh = raises("jit with a PartitionSpec as in_shardings", lambda: mirax.jit(lambda a: a, in_shardings=P("i"))(
     x), RuntimeError, "jit requires a non-empty mesh in context if you are passing `PartitionSpec`s to in_shardings")
 # set_mesh: a PartitionSpec stands for a NamedSharding over the context mesh; shard_map and smap take it
