@@ -1,8 +1,10 @@
 """Scaling across processes (MPI), mirax next to JAX's multi-process CPU run:
 
 - the data-parallel training step of examples/data_parallel.py (its MLP, jit of
-  value_and_grad of a shard_map with pmean) with a fixed batch per process, at 1 and 2
-  processes: the weak-scaling efficiency is the time per step at 1 over that at 2;
+  value_and_grad of a shard_map with pmean) with a fixed batch per process and one core
+  per process (one OpenMP thread for mirax, one XLA thread for JAX: weak scaling keeps
+  each process's work and resources fixed), at 1 and 2 processes: the weak-scaling
+  efficiency is the time per step at 1 over that at 2;
 - a psum of 4 MB (2^20 float32) under jit(shard_map) against mpi4py's Allreduce (MPICH's
   MPI_Allreduce) of the same buffer into a new one (as the psum's result is): the
   fraction of its bandwidth is Allreduce's time over the psum's.
@@ -96,7 +98,9 @@ def launch(backend, processes, args):
     load = os.getloadavg()[0]
     command = [str(MPIEXEC), "-n", str(processes), sys.executable, __file__, "--worker", backend, "--batch",
                str(args.batch), "--steps", str(args.steps), "--rounds", str(args.rounds)]
-    out = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+    out = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, env=env)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if out.returncode or not lines:
         raise RuntimeError(f"{' '.join(command)} failed ({out.returncode}):\n{out.stdout[-2000:]}{out.stderr[-3000:]}")
