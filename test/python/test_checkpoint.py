@@ -1,7 +1,9 @@
 """mirax.checkpoint / remat (python/mirax/ad_checkpoint.py, the construct in
 dialect/control_flow/checkpoint.py): against jax.checkpoint, eagerly and under jit,
 differentiated in both modes to order 2, batched by vmap (against a loop); the
-recomputation survives compilation; unsupported policies and bad static_argnums raise."""
+recomputation survives compilation; the policies saving dots save them (the backward
+pass recomputes the rest, not the dots); unsupported policies and bad static_argnums
+raise."""
 import functools
 
 import jax
@@ -139,9 +141,67 @@ def test_recomputation_survives_compilation():
 def test_api_names():
     assert mirax.remat is mirax.checkpoint is mirax.ad_checkpoint.checkpoint
     names = {n for n in vars(mirax.checkpoint_policies) if not n.startswith("_")}
-    assert names == {"everything_saveable", "nothing_saveable"} <= set(vars(jax.checkpoint_policies))
+    assert names == {n for n in vars(jax.checkpoint_policies) if not n.startswith("_")}
     check(mirax.checkpoint(mjnp.sin, policy=mirax.checkpoint_policies.nothing_saveable)(1.0), jjnp.sin(1.0), "",
           TOLERANCE)
+
+
+def _layers(api, np_):
+    """Two layers of sin(W @ x), then a product of batched matrices (a dot with batch
+    dimensions), inside a nested jit."""
+    batched = api.jit(lambda b: np_.einsum("bij,bjk->bik", b, b))
+
+    def f(w1, w2, x, b):
+        y = np_.sin(np_.dot(w2, np_.sin(np_.dot(w1, x))))
+        return np_.tanh(batched(b)).sum() * np_.dot(y, y)
+    return f
+
+
+_RNG = np.random.default_rng(0)
+LAYER_ARGS = [_RNG.normal(size=shape).astype(np.float32) for shape in ((5, 4), (6, 5), (4,), (2, 3, 3))]
+SAVING_POLICIES = ["dots_saveable", "dots_with_no_batch_dims_saveable", "checkpoint_dots",
+                   "checkpoint_dots_with_no_batch_dims"]
+
+
+@pytest.mark.parametrize("policy", SAVING_POLICIES)
+def test_policies_saving_dots_as_jax(policy):
+    """Values, gradients (under jit), a JVP and a Hessian, as jax.checkpoint's."""
+    want, got = (api.checkpoint(_layers(api, np_), policy=getattr(api.checkpoint_policies, policy))
+                 for api, np_ in ((jax, jjnp), (mirax, mjnp)))
+    argnums = (0, 1, 2, 3)
+    check(got(*LAYER_ARGS), want(*LAYER_ARGS), "value", ROUNDING)
+    check(mirax.jit(mirax.grad(got, argnums))(*LAYER_ARGS), jax.grad(want, argnums)(*LAYER_ARGS), "grad", ROUNDING)
+    w1, w2, x, b = LAYER_ARGS
+    tangent = np.ones(4, np.float32)
+    check(mirax.jvp(lambda x: got(w1, w2, x, b), (x,), (tangent,)),
+          jax.jvp(lambda x: want(w1, w2, x, b), (x,), (tangent,)), "jvp", ROUNDING)
+    check(mirax.hessian(lambda x: got(w1, w2, x, b))(x), jax.hessian(lambda x: want(w1, w2, x, b))(x), "hessian",
+          ROUNDING)
+
+
+def _computed(policy):
+    """How many dots (linalg.generics reducing products) and sines jit(grad(f))
+    computes, f checkpointed with `policy` (None: not checkpointed)."""
+    f = _layers(mirax, mjnp)
+    if policy is not None:
+        f = mirax.checkpoint(f, policy=policy)
+    text = mirax.jit(mirax.grad(f, (0, 1, 2, 3))).lower(*LAYER_ARGS).as_text("linalg")
+    bodies = [generic.split("linalg.yield")[0] for generic in text.split("linalg.generic")[1:]]
+    dots = sum('"reduction"' in body and ("arith.mulf" in body or "math.fma" in body) for body in bodies)
+    return dots, text.count("math.sin")
+
+
+def test_policies_save_the_dots_and_recompute_the_rest():
+    policies = mirax.checkpoint_policies
+    plain, nothing, dots, unbatched_dots = map(_computed, (None, policies.nothing_saveable, policies.dots_saveable,
+                                                           policies.dots_with_no_batch_dims_saveable))
+    assert nothing[1] == dots[1] == unbatched_dots[1] == 2 * plain[1]  # the sines recomputed
+    # The four dots recomputed, or the one with batch dimensions, or none.
+    assert nothing[0] == plain[0] + 4 and unbatched_dots[0] == plain[0] + 1 and dots[0] == plain[0]
+    assert _computed(policies.save_from_both_policies(policies.dots_with_no_batch_dims_saveable,
+                                                      policies.dots_saveable)) == dots
+    assert _computed(policies.save_from_both_policies(policies.nothing_saveable, policies.everything_saveable)) \
+        == plain
 
 
 def test_unhashable_static_argument():
@@ -181,6 +241,10 @@ def test_unsupported_arguments_are_refused():
         def save_nothing_but_x(prim, *_, **__):
             return False
         mirax.checkpoint(mjnp.sin, policy=save_nothing_but_x)
+    with pytest.raises(NotImplementedError, match="save_only_these_names: mirax has no checkpoint_name"):
+        mirax.checkpoint_policies.save_only_these_names("x")
+    with pytest.raises(NotImplementedError, match="offload_dot_with_no_batch_dims: mirax does not offload"):
+        mirax.checkpoint_policies.offload_dot_with_no_batch_dims("device", "pinned_host")
     with pytest.raises(NotImplementedError, match="static_argnames"):
         mirax.checkpoint(mjnp.sin, static_argnames=("x",))
     with pytest.raises(NotImplementedError, match="prevent_cse"):

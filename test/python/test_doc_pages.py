@@ -228,13 +228,8 @@ def sharp_bits(jax):
     print(jnp.float32(1) / 3)
 
 
-def _known_bug(page, reason):
-    return pytest.param(page, marks=pytest.mark.xfail(strict=True, reason=reason))
-
-
-PAGES = [pytrees, debug_print, checkify, debug_nans, external_callbacks, ahead_of_time, jaxprs, sharp_bits,
-         _known_bug(checkpointing, "mirax.checkpoint_policies lacks dots_saveable and "
-                                   "dots_with_no_batch_dims_saveable")]
+PAGES = [pytrees, debug_print, checkify, debug_nans, external_callbacks, checkpointing, ahead_of_time, jaxprs,
+         sharp_bits]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: getattr(page, "__name__", None))

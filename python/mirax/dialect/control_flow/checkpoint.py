@@ -6,17 +6,28 @@ VJP (`mirax.checkpoint_differentiated`): the backward pass recomputes the body's
 from the args, which are all it saves. mirax-to-linalg gives it a call of its body; in
 a differentiated checkpoint with `mirax.checkpoint_prevent_cse` that call is
 `no_inline`, so that the inliner and CSE do not merge the recomputation with the
-forward pass (JAX's remat puts an optimization barrier there)."""
+forward pass (JAX's remat puts an optimization barrier there).
+
+A checkpoint with `mirax.checkpoint_saveable` (a policy: "dots", or
+"dots_with_no_batch_dims") saves the results of its body's dot_generals (those without
+batch dimensions) besides its args: its JVP computes them with the outputs (a copy of
+the body returning them too), and its tangent part is that of a checkpoint of the body
+taking them as args (`<body>_using_saved`), where each such dot_general is a custom_jvp
+function whose value is the saved one and whose JVP is the dot_general's: the backward
+pass recomputes the rest from the args and the saved values, not the dot_generals."""
 from mirax.mlir import func, ir
 
 from .. import rules
 from ..dependence import depends
-from ..ir_util import add_body, declare, function_type, functions, mark_derived
+from ..ir_util import add_body, declare, define, function_type, functions, inline_calls, mark_derived
 from ..transformations import (ACTIVE, CHECKPOINT_BODY, CHECKPOINT_DIFFERENTIATED, CHECKPOINT_PREVENT_CSE,
-                               CHECKPOINT_TANGENT_OF, NOT_BATCHED, batched_type, declare_vmap, spell_axes)
+                               CHECKPOINT_TANGENT_OF, JVP_RULE, NOT_BATCHED, NUM_PRIMALS, batched_type, declare_vmap,
+                               spell_axes)
 from ..types import shaped_type
-from ..values import instantiate
+from ..values import add_tangents, instantiate
 from . import wrappers
+
+CHECKPOINT_SAVEABLE = "mirax.checkpoint_saveable"
 
 
 def body_of(checkpoint):
@@ -27,10 +38,105 @@ def _declare(module, checkpoint, symbol, ftype, body, **extra):
     """A checkpoint of @body named `symbol`, preventing CSE and differentiated as
     `checkpoint` is."""
     attributes = {CHECKPOINT_BODY: ir.FlatSymbolRefAttr.get(body), **extra}
-    for flag in (CHECKPOINT_PREVENT_CSE, CHECKPOINT_DIFFERENTIATED):
+    for flag in (CHECKPOINT_PREVENT_CSE, CHECKPOINT_DIFFERENTIATED, CHECKPOINT_SAVEABLE):
         if flag in checkpoint.attributes:
-            attributes[flag] = ir.UnitAttr.get()
+            attributes[flag] = checkpoint.attributes[flag]
     return declare(module, symbol, ftype, checkpoint.location, attributes)
+
+
+def _saveable(module, checkpoint):
+    """The positions in the checkpoint's body (its calls inlined) of the ops whose
+    results its policy saves."""
+    if CHECKPOINT_SAVEABLE not in checkpoint.attributes:
+        return set()
+    with_batch_dims = ir.StringAttr(checkpoint.attributes[CHECKPOINT_SAVEABLE]).value == "dots"
+    table = functions(module)
+    body = table[body_of(checkpoint)]
+    if not body.regions[0].blocks:  # a transformation of a body not derived yet (vmap's): nothing saved
+        return set()
+    # The calls of plain functions (nested jits), not of constructs nor custom rules.
+    inline_calls(module, body, lambda calls: [call for call in calls if not any(
+        a.startswith("mirax.") for a in table[call.attributes["callee"].value].attributes)])
+    return {i for i, op in enumerate(body.regions[0].blocks[0].operations) if op.operation.name == "mirax.dot_general"
+            and (with_batch_dims or not len(ir.DenseI64ArrayAttr(op.attributes["lhs_batch_dimensions"])))}
+
+
+def _copy(op, operands):
+    """A copy of the region-free `op` at the current insertion point, on `operands`."""
+    return ir.Operation.create(op.operation.name, results=list(op.results.types), operands=operands,
+                               attributes={a: op.operation.attributes[a] for a in op.operation.attributes})
+
+
+def _copy_body(body, args, replace):
+    """The results of `body` emitted on `args`: its op at position i gives the results
+    `replace(i, op, operands)` gives, or where that is None those of a copy of it."""
+    block = body.regions[0].blocks[0]
+    env = dict(zip(block.arguments, args, strict=True))
+    for i, op in enumerate(block.operations):
+        operands = [env[v] for v in op.operands]
+        if op.operation.name == "func.return":
+            return operands
+        results = replace(i, op, operands) or list(_copy(op, operands).results)
+        env.update(zip(op.results, results, strict=True))
+    raise AssertionError("a function without func.return")
+
+
+def _saved_value(module, dot, symbol):
+    """@symbol(lhs, rhs, saved) -> saved, a custom_jvp function whose JVP is `dot`'s."""
+    result = dot.results[0].type
+    inputs = [v.type for v in dot.operands] + [result]
+
+    def rule(args):
+        lhs, rhs, saved, lhs_dot, rhs_dot, _ = args
+        return [saved, add_tangents(_copy(dot, [lhs_dot, rhs]).results[0], _copy(dot, [lhs, rhs_dot]).results[0])]
+
+    jvp = define(module, f"{symbol}_jvp", inputs * 2, [result] * 2, dot.location, rule)
+    define(module, symbol, inputs, [result], dot.location, lambda args: [args[2]])
+    function = functions(module)[symbol]
+    function.attributes[JVP_RULE] = ir.FlatSymbolRefAttr.get(jvp)
+    function.attributes[NUM_PRIMALS] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), len(inputs))
+    return symbol
+
+
+def _saving(module, checkpoint, positions, in_primals, types):
+    """The checkpoint's outputs and saved values, computed now (by a copy of its body
+    returning both), and the checkpoint of its body using the saved values, which
+    takes them as args after its own (see the module's docstring)."""
+    name = body_of(checkpoint)
+    body = functions(module)[name]
+    policy = ir.StringAttr(checkpoint.attributes[CHECKPOINT_SAVEABLE]).value
+    ops = list(body.regions[0].blocks[0].operations)
+    saved_types = [ops[i].results[0].type for i in sorted(positions)]
+    inputs = [v.type for v in in_primals]
+
+    def computing(args):
+        saved = []
+
+        def keep(i, op, operands):
+            if i in positions:
+                saved.append(_copy(op, operands).results[0])
+                return saved[-1:]
+            return None
+
+        return _copy_body(body, args, keep) + saved
+
+    def using(args):
+        saved = iter(args[len(inputs):])
+
+        def use(i, op, operands):
+            if i in positions:
+                callee = _saved_value(module, op, f"{name}_saved_{i}")
+                return list(func.CallOp([op.results[0].type], callee, operands + [next(saved)]).results)
+            return None
+
+        return _copy_body(body, args[:len(inputs)], use)
+
+    saving = define(module, f"{name}_saving_{policy}", inputs, types + saved_types, checkpoint.location, computing)
+    results = list(func.CallOp(types + saved_types, saving, in_primals).results)
+    uses = define(module, f"{name}_using_saved_{policy}", inputs + saved_types, types, checkpoint.location, using)
+    target = _declare(module, checkpoint, f"{checkpoint.attributes['sym_name'].value}_using_saved",
+                      ir.FunctionType.get(inputs + saved_types, types), uses)
+    return results[:len(types)], results[len(types):], functions(module)[target]
 
 
 class CheckpointRules(rules.Construct):
@@ -46,18 +152,21 @@ class CheckpointRules(rules.Construct):
         """The checkpoint itself, and the tangent part: a checkpoint of the body's
         tangents (recomputing the primal they need from the args), linear in the
         tangents, which mirax-linearize keeps apart."""
-        name = checkpoint.attributes["sym_name"].value
         types = list(op.results.types)
-        outputs = list(func.CallOp(types, name, in_primals).results)
+        positions = _saveable(module, checkpoint)
+        if positions:
+            outputs, saved, checkpoint = _saving(module, checkpoint, positions, in_primals, types)
+        else:
+            outputs, saved = list(func.CallOp(types, checkpoint.attributes["sym_name"].value, in_primals).results), []
+        name = checkpoint.attributes["sym_name"].value
         active = [i for i, t in enumerate(in_tangents) if t is not None]
-        tangents = [in_tangents[i] for i in active]
-        inputs = [v.type for v in in_primals + tangents]
+        args = in_primals + saved + [in_tangents[i] for i in active]
         body = wrappers.tangents(module, functions(module)[body_of(checkpoint)], active, checkpoint.location)
         symbol = _declare(module, checkpoint, f"{name}_tangent_{'_'.join(map(str, active))}",
-                          ir.FunctionType.get(inputs, types), body,
+                          ir.FunctionType.get([v.type for v in args], types), body,
                           **{CHECKPOINT_TANGENT_OF: ir.FlatSymbolRefAttr.get(name),
                              ACTIVE: ir.DenseI64ArrayAttr.get(active)})
-        return outputs, list(func.CallOp(types, symbol, in_primals + tangents).results)
+        return outputs, list(func.CallOp(types, symbol, args).results)
 
     def transpose(self, module, op, tangent, cts, operands):
         """A checkpoint's tangent part (args..., tangents...) transposes into a
@@ -97,7 +206,8 @@ class CheckpointRules(rules.Construct):
     def lower(self, module, checkpoint):
         """A call of the body, kept out of the inliner in a recomputation where CSE is
         prevented (elsewhere inlined: fusion reaches across it)."""
-        flags = (CHECKPOINT_BODY, CHECKPOINT_PREVENT_CSE, CHECKPOINT_DIFFERENTIATED, CHECKPOINT_TANGENT_OF, ACTIVE)
+        flags = (CHECKPOINT_BODY, CHECKPOINT_PREVENT_CSE, CHECKPOINT_DIFFERENTIATED, CHECKPOINT_TANGENT_OF, ACTIVE,
+                 CHECKPOINT_SAVEABLE)
         block = add_body(checkpoint)
         with ir.InsertionPoint(block), checkpoint.location:
             call = func.CallOp(list(function_type(checkpoint).results), body_of(checkpoint), list(block.arguments))
