@@ -25,17 +25,18 @@ class MiraxShardPartition:
     alone leaves ops after a value with several users (a gradient's activations)
     replicated, so their backward pass would run on gathered values; forward-backward
     keeps a data-parallel step on shards, its gradients summed by all_reduces (which
-    mirax-shard-to-mpi combines into one).
-    Partitioning then makes each process compute its part with the collectives the
-    shardings imply, which mirax-shard-to-mpi lowers."""
+    mirax-shard-to-mpi combines into one). Partitioning then makes each process compute
+    its part with the collectives the shardings imply, which mirax-shard-to-mpi lowers.
+    A grid of one process is left whole."""
 
     name: ClassVar[str] = "mirax-shard-partition"
     summary: ClassVar[str] = "Partition @main over the processes as its mirax.shardings attribute says"
 
     def __call__(self, module):
-        main = _main(module)
-        if SHARDINGS not in main.attributes:
+        main = next((op for op in body(module).operations if SHARDINGS in op.attributes), None)
+        if main is None:
             return
+        name = main.attributes["sym_name"].value
         shardings = ir.DictAttr(main.attributes[SHARDINGS])
         del main.attributes[SHARDINGS]
         if math.prod(ir.DenseI64ArrayAttr(shardings["grid"])) == 1:
@@ -46,7 +47,7 @@ class MiraxShardPartition:
         _fold_identity_reshapes(module)
         _unfuse_reductions(module)
         passmanager.PassManager.parse("builtin.module(inline,symbol-dce,canonicalize)").run(module)
-        block = _main(module).regions[0].blocks[0]
+        block = _function(module, name).regions[0].blocks[0]  # inlining made it anew
         with ir.InsertionPoint.at_block_begin(body(module)), ir.Location.unknown():
             ir.Operation.create("shard.grid", attributes={"sym_name": ir.StringAttr.get(GRID),
                                                           "shape": shardings["grid"]})
@@ -76,8 +77,8 @@ class MiraxShardPartition:
                                       f"partition this program ({what})") from None
 
 
-def _main(module):
-    return next(op for op in body(module).operations if op.attributes["sym_name"].value == "main")
+def _function(module, name):
+    return next(op for op in body(module).operations if op.attributes["sym_name"].value == name)
 
 
 def _shard(value, split_axes, for_users):
