@@ -105,3 +105,26 @@ def test_integer_tangents_are_float0(case):
 ])
 def test_integer_tangent_errors(case):
     assert raised(lambda: case(mirax)) == raised(lambda: case(jax))
+
+
+def test_float32_products_that_overflow_are_infinite():
+    """XLA:CPU's small f32 dots sum by fused multiply-adds: a product that overflows
+    stays infinite where a separate add would give inf - inf (NaN), as in expm's squarings."""
+    a, b = np.array([[1e20, 1e20]] * 3, np.float32), np.array([[1e20] * 5, [-1e20] * 5], np.float32)
+    for f in (lambda lib: lib.numpy.matmul(a, b), lambda lib: lib.numpy.matmul(a[:2], b[:, :2]),
+              lambda lib: lib.vmap(lib.numpy.matmul)(np.stack([a] * 2), np.stack([b] * 2))):
+        np.testing.assert_array_equal(np.asarray(f(mirax)), np.asarray(f(jax)))
+    big = np.array([[190, 6], [-42, -130]], np.float32)  # JAX: -inf where inf - inf would make NaN
+    np.testing.assert_array_equal(np.asarray(mirax.scipy.linalg.expm(big)), np.asarray(jax.scipy.linalg.expm(big)))
+
+
+@pytest.mark.parametrize("name", ["gumbel_r", "gumbel_l"])
+def test_gumbel_at_infinities(name):
+    """JAX's values (op by op, as mirax computes them eagerly) at +-inf, NaN and large x."""
+    import jax.scipy.stats  # noqa: F401 (the submodule)
+    import mirax.scipy.stats  # noqa: F401
+    x = np.array([-np.inf, np.inf, np.nan, -1e30, 1e30, -50, 50, 0], np.float32)
+    for fn in ["logpdf", "pdf", "logcdf", "cdf", "sf", "logsf"]:
+        want = getattr(getattr(jax.scipy.stats, name), fn)(x, 1.0, 2.0)
+        got = getattr(getattr(mirax.scipy.stats, name), fn)(x, 1.0, 2.0)
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6, err_msg=fn)

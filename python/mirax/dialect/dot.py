@@ -12,11 +12,14 @@ contractions longer than K_BLOCK otherwise sum blocks of K from zero and fold th
 blocks' sums as a tree (see K_BLOCK). Matrix-vector products (M or N 1, batched or
 not: what vmap makes of a dot) and bool products are one linalg.generic reading the
 operands in their own layouts, the innermost loop walking the larger operand's
-contiguous dimension; the rest a (batched) linalg.matmul of the transposed operands.
+contiguous dimension; the other f32 products one linalg.generic too, looping as
+linalg.matmul does; the rest a (batched) linalg.matmul of the transposed operands.
+The f32 sums of these generics in order are fused multiply-adds, as XLA:CPU's small
+dots: the same roundings, and an overflowing product makes an infinity, not inf - inf.
 """
 import numpy as np
 
-from mirax.mlir import arith, ir, linalg, tensor
+from mirax.mlir import arith, ir, linalg, math, tensor
 
 from . import ops, rules, scalar
 from .base import MiraxOp, ints
@@ -110,8 +113,11 @@ def _generic_dot(lhs_type, rhs_type, acc, params, lhs, rhs, streaming=False):
     for d in range(loops):
         iterators[order[d]] = PARALLEL if d < loops - len(lc) else REDUCTION
     add, mul = scalar.add, scalar.mul  # or and and for bool
+    fused = lc and not reassociate and _fma(lhs_type.dtype, acc.dtype)
 
     def body(a, b, total):
+        if fused:
+            return [math.fma(a, b, total)]
         a, b = (convert_scalar(lhs_type.dtype, acc.dtype, v) for v in (a, b))
         product = mul(acc.dtype, a, b)
         return [combined(acc.dtype, total, product, add, reassociate) if lc else product]
@@ -131,6 +137,15 @@ K_CHUNK = 16 * K_BLOCK
 # mirax-vectorize-matmul packs f32 matmuls whose M is a whole number of its register
 # tiles' rows.
 REGISTER_ROWS = 4
+
+
+def _fma(dtype, acc):
+    """Whether a contraction's generic sums in order by fused multiply-adds: f32 ones, as
+    XLA:CPU's small dots (the same roundings; a product that overflows gives XLA's inf
+    where a + b * c would be inf - inf). Reassociated (vectorized) sums keep separate
+    adds: LLVM would fuse them or not as it vectorizes, and a program's results must
+    not change with its thread count."""
+    return np.dtype(dtype) == np.float32 and np.dtype(acc) == np.float32
 
 
 def packed_matmul(m, k, n, dtype):
@@ -259,6 +274,8 @@ def _lower_dot_general(node, lhs, rhs):
         # operands as they are, read once, no transposes.
         return [convert_tensor(_generic_dot(lhs_type, rhs_type, acc, node.params, lhs, rhs, streaming=True), acc,
                                out.dtype)]
+    if _fma(out.dtype, acc.dtype):  # loops as linalg.matmul's, summing by fused multiply-adds
+        return [_generic_dot(lhs_type, rhs_type, acc, node.params, lhs, rhs)]
     return [_as_matmul(node, lhs, rhs)]
 
 
