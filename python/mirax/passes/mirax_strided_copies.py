@@ -8,16 +8,24 @@ from .ir_queries import ops_named
 
 
 def _contiguous(memref):
-    layout = memref.layout
-    return isinstance(layout, ir.AffineMapAttr) and layout.value == ir.AffineMap.get_identity(memref.rank)
+    """Whether `memref` is one run of memory, as MLIR's memref.copy lowering decides
+    (isStaticShapeAndContiguousRowMajor): canonical inner strides, then sizes of 1."""
+    if not memref.has_static_shape:
+        return False
+    strides, _ = memref.get_strides_and_offset()
+    run, d = 1, memref.rank - 1
+    while d >= 0 and strides[d] == run:
+        run *= memref.shape[d]
+        d -= 1
+    return all(size == 1 for size in memref.shape[:d + 1])
 
 
 @dataclass(frozen=True)
 class MiraxStridedCopies:
-    """A memref.copy between buffers with identity layouts becomes a memcpy; any other
-    (into a window of a buffer: a dynamic_update_slice done in place, as a scan's
-    stacked outputs) a call to MLIR's runtime library, which the CPU JIT does not
-    load. Those become linalg.copy, loops."""
+    """A memref.copy between contiguous buffers or views becomes a memcpy; any other
+    (into a strided window of a buffer: a dynamic_update_slice done in place, as a
+    scan's stacked outputs) a call to MLIR's runtime library, which the CPU JIT does
+    not load. Those become linalg.copy, loops."""
 
     name: ClassVar[str] = "mirax-strided-copies"
     summary: ClassVar[str] = "Turn memref.copy ops on strided views into linalg.copy (loops, not a runtime call)"
