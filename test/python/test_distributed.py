@@ -62,6 +62,7 @@ COLLECTIVES = ("psum", "pmean", "pmax", "pmin int32", "all_gather", "all_gather 
                "ppermute gathered", "all_to_all tiled", "all_to_all")
 CHECKS = [
     "initialize checks num_processes against MPI", "process_index is MPI's rank", "initialize twice", "devices",
+    "OpenMP threads: a share of the cores per process",
     "arrays live on the local device",
     *(f"{name} {mode}" for mode in ("eager", "jit", "vmap") for name in COLLECTIVES),
     "vmap of all_gather inside shard_map", "vmap of psum_scatter inside shard_map",

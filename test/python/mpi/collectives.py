@@ -48,6 +48,7 @@ def raises(name, fn, exc, message):
 
 SIZE = int(sys.argv[1])
 LOG = open(os.path.join(sys.argv[2], f"rank{os.environ['PMI_RANK']}.txt"), "w")  # noqa: SIM115 - the run's log
+PRESET_THREADS = os.environ.get("OMP_NUM_THREADS")
 try:
     mirax.distributed.initialize(num_processes=SIZE + 1)
 except ValueError as err:
@@ -63,6 +64,10 @@ report("devices", mirax.process_count() == SIZE and mirax.device_count() == SIZE
        and [d.id for d in mirax.devices()] == list(range(SIZE)) and mirax.local_device_count() == 1
        and mirax.local_devices()[0].id == RANK and mirax.devices()[RANK].process_index == RANK
        and mirax.local_devices(process_index=0)[0].id == 0, f"{mirax.devices()} {mirax.local_devices()}")
+# A share of the cores for each process's OpenMP threads, unless the launch set it.
+shared = str(max(1, len(os.sched_getaffinity(0)) // SIZE)) if SIZE > 1 else None
+report("OpenMP threads: a share of the cores per process", os.environ.get("OMP_NUM_THREADS") == (
+    PRESET_THREADS or shared), f"{os.environ.get('OMP_NUM_THREADS')} {PRESET_THREADS} {shared}")
 report("arrays live on the local device", mirax.numpy.ones(2).device == mirax.local_devices()[0])
 
 # ----------------------------------------------------------------------------- collectives vs NumPy
