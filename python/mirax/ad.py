@@ -7,7 +7,7 @@ from mirax import dtypes, lax
 from mirax.api import (call_transformation, check_callable, check_refs_not_differentiated, concrete_values,
                        forward, inexact, trace_flat)
 from mirax.vmapping import vmap
-from mirax.core import Array, Aval, is_array, to_array, with_source
+from mirax.core import Array, Aval, current_trace, is_array, to_array, with_source
 from mirax.custom_derivatives import jax_type, trace_backward_passes
 from mirax.dialect.transformations import declare_vjp
 from mirax.tree_util import tree_flatten, tree_map, tree_unflatten
@@ -39,8 +39,10 @@ def _jvp(fun, primals, tangents, has_aux=False):
 
 
 def _float0_zeros(aval):
-    """JAX's tangent or cotangent of an integer or bool value: a NumPy array of float0."""
-    return np.zeros(aval.shape, dtypes.float0)
+    """JAX's tangent or cotangent of an integer or bool value: a NumPy array of float0;
+    inside a trace (jit, vmap, ...) zeros of its dtype, since mirax's traced functions
+    return arrays only (JAX's return the float0 array)."""
+    return np.zeros(aval.shape, dtypes.float0) if current_trace() is None else _zero_cotangent(aval)
 
 
 def _from_float0(primals, tangents):

@@ -128,3 +128,12 @@ def test_gumbel_at_infinities(name):
         want = getattr(getattr(jax.scipy.stats, name), fn)(x, 1.0, 2.0)
         got = getattr(getattr(mirax.scipy.stats, name), fn)(x, 1.0, 2.0)
         np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-6, err_msg=fn)
+
+
+def test_integer_tangents_inside_traces():
+    """Inside jit or vmap the tangent of an integer output is zeros of its dtype (mirax's
+    traced functions return arrays; JAX's is float0 of the same shape)."""
+    for case in (lambda lib: lib.vmap(lambda x: lib.jvp(_int_out, (x,), (x,))[1])(np.ones(3, np.float32)),
+                 lambda lib: lib.jit(lib.grad(lambda n, x: n * x, allow_int=True))(np.int32(2), np.float32(3))):
+        got, want = case(mirax), case(jax)
+        assert np.shape(got) == np.shape(want) and not np.asarray(got).any()
