@@ -71,13 +71,14 @@ def worker(backend, batch, steps, rounds):
     P = jax.sharding.PartitionSpec
     mesh = jax.make_mesh((processes,), ("i",), axis_types=(jax.sharding.AxisType.Auto,))
     buffer = np.arange(PSUM_ELEMENTS, dtype=np.float32)
-    # Every process psums its own 4 MB buffer. mirax: passed as the shard_map's argument with
+    # Every process psums its own 4 MB buffer, an array made once (a NumPy argument would be
+    # copied into one at every call). mirax: passed as the shard_map's argument with
     # in_specs=P() and check_vma=False, so that each process's block is its own buffer (as
     # multihost_utils does); JAX: each process's block of a global array made from them.
     if backend == "mirax":
         psum = jax.jit(jax.shard_map(lambda a: jax.lax.psum(a, "i"), mesh=mesh, in_specs=P(), out_specs=P(),
                                      check_vma=False))
-        argument = buffer
+        argument = jax.device_put(buffer)
     else:
         psum = jax.jit(jax.shard_map(lambda a: jax.lax.psum(a, "i"), mesh=mesh, in_specs=P("i"), out_specs=P()))
         argument = jax.make_array_from_process_local_data(jax.sharding.NamedSharding(mesh, P("i")), buffer)
