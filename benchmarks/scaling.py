@@ -85,10 +85,22 @@ def worker(backend, batch, steps, rounds):
     if not np.array_equal(np.asarray(sync(psum(argument))), buffer * processes):
         raise AssertionError("the psum's result is wrong")
     calls = 10
-    psum_time = _timed(comm, rounds, lambda: [sync(psum(argument)) for _ in range(calls)]) / calls
-    # Into a new buffer each call, as the psum's result is.
-    allreduce = _timed(comm, rounds, lambda: [comm.Allreduce(buffer, np.empty_like(buffer), op=MPI.SUM)
-                                              for _ in range(calls)])
+
+    def psums():
+        for _ in range(calls):
+            sync(psum(argument))  # each result freed before the next, as each Allreduce's
+
+    def allreduces():
+        for _ in range(calls):
+            comm.Allreduce(buffer, np.empty_like(buffer), op=MPI.SUM)  # into a new buffer, as the psum's result
+
+    # Rounds of each in turn, so that load changes hit both alike.
+    rounds_of = {"psum": [], "allreduce": []}
+    for _ in range(rounds):
+        rounds_of["psum"].append(_timed(comm, 1, psums))
+        rounds_of["allreduce"].append(_timed(comm, 1, allreduces))
+    psum_time, allreduce = (statistics.median(rounds_of[k]) for k in ("psum", "allreduce"))
+    psum_time /= calls
     if comm.Get_rank() == 0:
         print(json.dumps({"backend": backend, "processes": processes, "step_ms": per_step * 1e3,
                           "psum_ms": psum_time * 1e3, "allreduce_ms": allreduce / calls * 1e3}), flush=True)
