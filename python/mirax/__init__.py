@@ -40,8 +40,9 @@ from mirax._arrays import (
 from mirax._fwd_and_bwd import fwd_and_bwd
 from mirax import monitoring
 from mirax import distributed, sharding
-from mirax.sharding import PartitionSpec as P, make_mesh
-from mirax._shard_map import shard_map
+from mirax.sharding import NamedSharding, PartitionSpec as P, Shard, make_mesh, set_mesh
+from mirax._array_sharding import reshard
+from mirax._shard_map import shard_map, smap
 from mirax._pmap import pmap
 from mirax import _sharded_jit  # noqa: F401  (jit's in_shardings/out_shardings)
 from mirax import ops

@@ -24,6 +24,7 @@ from .mirax_linearize import MiraxLinearize
 from .mirax_mpi_to_llvm import MiraxMpiToLlvm
 from .mirax_parallelize import MiraxParallelize
 from .mirax_read_only_arguments import MiraxReadOnlyArguments
+from .mirax_shard_partition import MiraxShardPartition
 from .mirax_shard_to_mpi import MiraxShardToMpi
 from .mirax_simplify import MiraxSimplify
 from .mirax_strided_copies import MiraxStridedCopies
@@ -58,7 +59,7 @@ PASSES = {p.name: p for p in (
     MiraxDerive(), MiraxJvp(), MiraxLinearize(), MiraxTranspose(), MiraxVmap(), MiraxSimplify(), MiraxCheckCustomVjp(),
     MiraxToLinalg(), MiraxReadOnlyArguments(), MiraxFuseElementwise(), MiraxVectorizeMatmul(), MiraxParallelize(),
     MiraxDistinctResults(), MiraxEarlyDeallocs(), MiraxStridedCopies(), MiraxExpandMath(), MiraxCheckRuntimeCalls(),
-    MiraxGpuKernels(), MiraxGpuUnifiedMemory(), MiraxShardToMpi(), MiraxMpiToLlvm())}
+    MiraxGpuKernels(), MiraxGpuUnifiedMemory(), MiraxShardPartition(), MiraxShardToMpi(), MiraxMpiToLlvm())}
 
 
 @dataclass(frozen=True)
@@ -172,13 +173,14 @@ CPU_LOOPS_TO_LLVM = ",".join([
 
 # mirax -> linalg on tensors: derivations, then each op lowered.
 TO_LINALG = ("mirax-derive", "mirax-simplify", "mirax-check-custom-vjp", "mirax-to-linalg", "canonicalize")
-# Loop-invariant code motion after packing: a scan's body packs the weights it
-# multiplies by once, before the loop, not at every step. Collectives (shard ops)
-# become MPI calls on tensors, before bufferization; their MPI ops reach LLVM last,
-# before the casts are reconciled (both only where there are some).
-LINALG_TO_LLVM = ("mirax-read-only-arguments", CPU_FUSION, "mirax-vectorize-matmul", "loop-invariant-code-motion",
-                  "mirax-parallelize", "mirax-distinct-results", "mirax-shard-to-mpi", BUFFERIZE,
-                  "mirax-early-deallocs", "mirax-strided-copies", CPU_TO_LOOPS, "mirax-expand-math",
+# A jit with shardings is partitioned first (mirax-shard-partition). Loop-invariant
+# code motion after packing: a scan's body packs the weights it multiplies by once,
+# before the loop, not at every step. Collectives (shard ops) become MPI calls on
+# tensors, before bufferization; their MPI ops reach LLVM last, before the casts are
+# reconciled (both only where there are some).
+LINALG_TO_LLVM = ("mirax-shard-partition", "mirax-read-only-arguments", CPU_FUSION, "mirax-vectorize-matmul",
+                  "loop-invariant-code-motion", "mirax-parallelize", "mirax-distinct-results", "mirax-shard-to-mpi",
+                  BUFFERIZE, "mirax-early-deallocs", "mirax-strided-copies", CPU_TO_LOOPS, "mirax-expand-math",
                   CPU_LOOPS_TO_LLVM.removesuffix(",reconcile-unrealized-casts"), "mirax-mpi-to-llvm",
                   "reconcile-unrealized-casts", "mirax-check-runtime-calls")
 register(
