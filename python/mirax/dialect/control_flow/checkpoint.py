@@ -8,18 +8,25 @@ a differentiated checkpoint with `mirax.checkpoint_prevent_cse` that call is
 `no_inline`, so that the inliner and CSE do not merge the recomputation with the
 forward pass (JAX's remat puts an optimization barrier there).
 
-A checkpoint with `mirax.checkpoint_saveable` (a policy: "dots", or
-"dots_with_no_batch_dims") saves the results of its body's dot_generals (those without
-batch dimensions) besides its args: its JVP computes them with the outputs (a copy of
-the body returning them too), and its tangent part is that of a checkpoint of the body
-taking them as args (`<body>_using_saved`), where each such dot_general is a custom_jvp
-function whose value is the saved one and whose JVP is the dot_general's: the backward
-pass recomputes the rest from the args and the saved values, not the dot_generals."""
+A checkpoint with `mirax.checkpoint_saveable` (a policy: {dots = "nothing", "dots" or
+"dots_with_no_batch_dims", names = [...], names_but}) saves the results of its body's
+dot_generals (those without batch dimensions) and of its checkpoint_name ops of the
+names given (with `names_but`: of the other names) besides its args: its JVP computes
+them with the outputs (a copy of the body returning them too), and its tangent part is
+that of a checkpoint of the body taking them as args (`<body>_using_saved`), where each
+such op is a custom_jvp function whose value is the saved one and whose JVP is the op's:
+the backward pass recomputes the rest from the args and the saved values, not those ops.
+
+`mirax.checkpoint_name` (jax.ad_checkpoint.checkpoint_name) is the identity op that
+names a value for those policies."""
 from mirax.mlir import func, ir
 
 from .. import rules
+from ..base import MiraxOp, build, string
 from ..dependence import depends
+from ..elementwise import elementwise_op
 from ..ir_util import add_body, declare, define, function_type, functions, inline_calls, mark_derived
+from ..jvp import defjvp_rule
 from ..transformations import (ACTIVE, CHECKPOINT_BODY, CHECKPOINT_DIFFERENTIATED, CHECKPOINT_PREVENT_CSE,
                                CHECKPOINT_TANGENT_OF, JVP_RULE, NOT_BATCHED, NUM_PRIMALS, batched_type, declare_vmap,
                                spell_axes)
@@ -28,6 +35,22 @@ from ..values import add_tangents, instantiate
 from . import wrappers
 
 CHECKPOINT_SAVEABLE = "mirax.checkpoint_saveable"
+
+
+@elementwise_op(lower=lambda node, x: [x])
+class CheckpointNameOp(MiraxOp, name="checkpoint_name", operands=("operand",), params={"name": string}):
+    """The operand itself, named for the policies of the checkpoints around it."""
+
+    infer = staticmethod(lambda x, name: x)
+
+
+def _name_jvp(node, primals, tangents):
+    """As JAX's: the primal named, the tangent not (no policy saves tangents; so no
+    transpose rule either, as JAX's)."""
+    return build(CheckpointNameOp, list(primals), **node.params), list(tangents)
+
+
+defjvp_rule(CheckpointNameOp, _name_jvp)
 
 
 def body_of(checkpoint):
@@ -49,7 +72,17 @@ def _saveable(module, checkpoint):
     results its policy saves."""
     if CHECKPOINT_SAVEABLE not in checkpoint.attributes:
         return set()
-    with_batch_dims = ir.StringAttr(checkpoint.attributes[CHECKPOINT_SAVEABLE]).value == "dots"
+    policy = ir.DictAttr(checkpoint.attributes[CHECKPOINT_SAVEABLE])
+    dots = ir.StringAttr(policy["dots"]).value
+    names = {ir.StringAttr(name).value for name in ir.ArrayAttr(policy["names"])}
+    names_but = "names_but" in policy
+
+    def saves(op):
+        if op.operation.name == CheckpointNameOp.OPERATION_NAME:
+            return (ir.StringAttr(op.attributes["name"]).value in names) != names_but
+        return op.operation.name == "mirax.dot_general" and (dots == "dots" or (
+            dots == "dots_with_no_batch_dims" and not len(ir.DenseI64ArrayAttr(op.attributes["lhs_batch_dimensions"]))))
+
     table = functions(module)
     body = table[body_of(checkpoint)]
     if not body.regions[0].blocks:  # a transformation of a body not derived yet (vmap's): nothing saved
@@ -57,8 +90,7 @@ def _saveable(module, checkpoint):
     # The calls of plain functions (nested jits), not of constructs nor custom rules.
     inline_calls(module, body, lambda calls: [call for call in calls if not any(
         a.startswith("mirax.") for a in table[call.attributes["callee"].value].attributes)])
-    return {i for i, op in enumerate(body.regions[0].blocks[0].operations) if op.operation.name == "mirax.dot_general"
-            and (with_batch_dims or not len(ir.DenseI64ArrayAttr(op.attributes["lhs_batch_dimensions"])))}
+    return {i for i, op in enumerate(body.regions[0].blocks[0].operations) if saves(op)}
 
 
 def _copy(op, operands):
@@ -81,17 +113,21 @@ def _copy_body(body, args, replace):
     raise AssertionError("a function without func.return")
 
 
-def _saved_value(module, dot, symbol):
-    """@symbol(lhs, rhs, saved) -> saved, a custom_jvp function whose JVP is `dot`'s."""
-    result = dot.results[0].type
-    inputs = [v.type for v in dot.operands] + [result]
+def _saved_value(module, op, symbol):
+    """@symbol(operands..., saved) -> saved, a custom_jvp function whose JVP is that of
+    `op` (a dot_general or a checkpoint_name)."""
+    result = op.results[0].type
+    inputs = [v.type for v in op.operands] + [result]
 
     def rule(args):
+        if op.operation.name == CheckpointNameOp.OPERATION_NAME:
+            _, saved, x_dot, _ = args
+            return [saved, x_dot]
         lhs, rhs, saved, lhs_dot, rhs_dot, _ = args
-        return [saved, add_tangents(_copy(dot, [lhs_dot, rhs]).results[0], _copy(dot, [lhs, rhs_dot]).results[0])]
+        return [saved, add_tangents(_copy(op, [lhs_dot, rhs]).results[0], _copy(op, [lhs, rhs_dot]).results[0])]
 
-    jvp = define(module, f"{symbol}_jvp", inputs * 2, [result] * 2, dot.location, rule)
-    define(module, symbol, inputs, [result], dot.location, lambda args: [args[2]])
+    jvp = define(module, f"{symbol}_jvp", inputs * 2, [result] * 2, op.location, rule)
+    define(module, symbol, inputs, [result], op.location, lambda args: [args[-1]])
     function = functions(module)[symbol]
     function.attributes[JVP_RULE] = ir.FlatSymbolRefAttr.get(jvp)
     function.attributes[NUM_PRIMALS] = ir.IntegerAttr.get(ir.IntegerType.get_signless(64), len(inputs))
@@ -104,7 +140,7 @@ def _saving(module, checkpoint, positions, in_primals, types):
     takes them as args after its own (see the module's docstring)."""
     name = body_of(checkpoint)
     body = functions(module)[name]
-    policy = ir.StringAttr(checkpoint.attributes[CHECKPOINT_SAVEABLE]).value
+    saving_tag = "_".join(map(str, sorted(positions)))
     ops = list(body.regions[0].blocks[0].operations)
     saved_types = [ops[i].results[0].type for i in sorted(positions)]
     inputs = [v.type for v in in_primals]
@@ -131,9 +167,10 @@ def _saving(module, checkpoint, positions, in_primals, types):
 
         return _copy_body(body, args[:len(inputs)], use)
 
-    saving = define(module, f"{name}_saving_{policy}", inputs, types + saved_types, checkpoint.location, computing)
+    saving = define(module, f"{name}_saving_{saving_tag}", inputs, types + saved_types, checkpoint.location,
+                    computing)
     results = list(func.CallOp(types + saved_types, saving, in_primals).results)
-    uses = define(module, f"{name}_using_saved_{policy}", inputs + saved_types, types, checkpoint.location, using)
+    uses = define(module, f"{name}_using_saved_{saving_tag}", inputs + saved_types, types, checkpoint.location, using)
     target = _declare(module, checkpoint, f"{checkpoint.attributes['sym_name'].value}_using_saved",
                       ir.FunctionType.get(inputs + saved_types, types), uses)
     return results[:len(types)], results[len(types):], functions(module)[target]
