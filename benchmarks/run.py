@@ -77,10 +77,13 @@ def to_jax(*arrays):
 
 def interleaved(contenders, rounds, calls_per_round=1):
     """Median seconds per call of each contender {name: (fn, args)}, warmed up
-    before. The contenders alternate within every round."""
+    before. The contenders alternate within every round, each timed after a call of
+    its own, untimed, in which the other's idle threads stop spinning (mirax's for 1
+    ms, XLA's a while) and its data returns to the caches."""
     times = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, (fn, args) in contenders.items():
+            fn(*args)
             start = time.perf_counter()
             for _ in range(calls_per_round):
                 fn(*args)
