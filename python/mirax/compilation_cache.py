@@ -55,9 +55,10 @@ def _fingerprint():
     return digest.hexdigest()
 
 
-def key(text, entry):
-    """The key of the program `text` (its linalg-stage module) compiled for its function `entry`."""
-    return hashlib.sha256(f"{_fingerprint()}\0{entry}\0{text}".encode()).hexdigest()
+def key(text, entry, opt_level):
+    """The key of the program `text` (its linalg-stage module) compiled for its function
+    `entry` at LLVM's `opt_level`."""
+    return hashlib.sha256(f"{_fingerprint()}\0{entry}\0{opt_level}\0{text}".encode()).hexdigest()
 
 
 def load(key):

@@ -408,13 +408,13 @@ _ENTRY = """
 """
 
 
-def entry_point(module, callee, num_args, also=(), cache_key=None):
+def entry_point(module, callee, num_args, also=(), cache_key=None, opt_level=2):
     """Compile `module` (LLVM dialect; `callee` takes `num_args` pointers) with an entry
     calling it in a frame of the checked allocator. Returns its ExecutionEngine, the
     entry (a ctypes function of the pointers, returning the size of a failed
     allocation or 0), and whether it calls host functions (`also`: those its
     translation to LLVM IR calls). With a `cache_key`, its object code goes to the
-    persistent cache."""
+    persistent cache. `opt_level`: LLVM's (see compile)."""
     params = ", ".join(f"%a{i}: !llvm.ptr" for i in range(num_args))
     text = _ENTRY.format(params=params, callee=callee, args=", ".join(f"%a{i}" for i in range(num_args)),
                          types=", ".join(["!llvm.ptr"] * num_args))
@@ -431,7 +431,7 @@ def entry_point(module, callee, num_args, also=(), cache_key=None):
         # them on at every level); -O3's extra passes and codegen cost ~40% of a small
         # program's compile and bought nothing measurable (an MLP's gradient, a 512
         # matmul, a 1e6-element chain and a cholesky ran within 1% of -O3's times).
-        engine = ExecutionEngine(module, opt_level=2, enable_object_dump=cache_key is not None)
+        engine = ExecutionEngine(module, opt_level=opt_level, enable_object_dump=cache_key is not None)
         host_symbols = _register_runtime(engine, module, also)
     address = ctypes.c_void_p()
     _call_packed(engine, "mirax_entry_address", [ctypes.c_void_p(ctypes.addressof(address))])  # compiles it
@@ -566,7 +566,7 @@ class Executable:
     empty = staticmethod(np.empty)  # the output buffers
     runtime_functions = ()  # host functions called by code that the LLVM translation adds
 
-    def __init__(self, module, entry, num_inputs, out_types, cached=False):
+    def __init__(self, module, entry, num_inputs, out_types, cached=False, opt_level=2):
         """`cached`: through the persistent cache, keyed by the linalg-stage text: what
         mirax's own rules (derivation, lowering) made of the program, so that a rule
         changed at run time (a test's monkeypatch) never meets code compiled with the
@@ -575,7 +575,7 @@ class Executable:
         num_args = num_inputs + len(out_types)
         with context():
             lower_to_linalg(module)
-            cache_key = compilation_cache.key(str(module), entry) if cached else None
+            cache_key = compilation_cache.key(str(module), entry, opt_level) if cached else None
         found = cached_entry_point(cache_key, num_args) if cache_key else None
         if found is not None:
             stats["cache_loads"] += 1
@@ -584,7 +584,7 @@ class Executable:
         with context():
             self.lower(module)
         self._engine, self._entry, self._calls_host = entry_point(module, entry, num_args, self.runtime_functions,
-                                                                  cache_key)
+                                                                  cache_key, opt_level)
 
     def __call__(self, inputs):
         # The buffers' addresses are the entry's arguments: each call passes its own. (Loops,
@@ -649,12 +649,14 @@ def copy(module):
     return duplicate
 
 
-def compile(module, text, entry, num_inputs, out_types, backend=None):
+def compile(module, text, entry, num_inputs, out_types, backend=None, opt_level=2):
     """The executable of `entry` in a mirax module for `backend` ('cpu' or 'gpu'; by
     default the default backend), compiled from a copy of the module once per
-    distinct `text` (the module's)."""
+    distinct `text` (the module's). `opt_level`: LLVM's for the CPU's code (the GPU's
+    host code has little to optimize and is always compiled at 2); 0 compiles in
+    half the time code whose run time is nothing next to its dispatch's."""
     backend = platforms.platform(backend or platforms.default_backend())
-    key = (text, entry, backend)
+    key = (text, entry, backend, opt_level)
     executable = _executables.get(key)
     if executable is not None:
         return executable
@@ -662,11 +664,11 @@ def compile(module, text, entry, num_inputs, out_types, backend=None):
         executable = _executables.get(key)
         if executable is None:
             _prepare_process()
-            executable = _executables[key] = _compile(copy(module), entry, num_inputs, out_types, backend)
+            executable = _executables[key] = _compile(copy(module), entry, num_inputs, out_types, backend, opt_level)
     return executable
 
 
-def _compile(module, entry, num_inputs, out_types, backend):
+def _compile(module, entry, num_inputs, out_types, backend, opt_level):
     stats["compiles"] += 1
     with context():
         entry_func = next(op for op in module.body.operations if op.attributes["sym_name"].value == entry)
@@ -680,7 +682,8 @@ def _compile(module, entry, num_inputs, out_types, backend):
         return EXECUTABLES["gpu"](module, entry, num_inputs, out_types)
     if has_empty:
         return DescriptorExecutable(module, entry, num_inputs, out_types)
-    return Executable(module, entry, num_inputs, out_types, cached=compilation_cache.directory() is not None)
+    return Executable(module, entry, num_inputs, out_types, cached=compilation_cache.directory() is not None,
+                      opt_level=opt_level)
 
 
 def clear_caches():

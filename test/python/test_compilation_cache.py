@@ -94,27 +94,28 @@ def test_a_damaged_entry_is_compiled_again_never_loaded(cache_dir, damage):
 
 
 def test_keys_change_with_what_changes_the_code(monkeypatch):
-    key = compilation_cache.key("module {}", "main")
-    assert key == compilation_cache.key("module {}", "main")
-    assert key != compilation_cache.key("module { }", "main")
-    assert key != compilation_cache.key("module {}", "other")
+    key = compilation_cache.key("module {}", "main", 2)
+    assert key == compilation_cache.key("module {}", "main", 2)
+    assert key != compilation_cache.key("module { }", "main", 2)
+    assert key != compilation_cache.key("module {}", "other", 2)
+    assert key != compilation_cache.key("module {}", "main", 0)  # another LLVM optimization level
     compilation_cache._fingerprint.cache_clear()
     real_version = compilation_cache.importlib.metadata.version
     monkeypatch.setattr(compilation_cache.importlib.metadata, "version",
                         lambda name: "0" if name == "llvmlite" else real_version(name))
     try:
-        assert compilation_cache.key("module {}", "main") != key  # another LLVM
+        assert compilation_cache.key("module {}", "main", 2) != key  # another LLVM
     finally:
         monkeypatch.undo()
         compilation_cache._fingerprint.cache_clear()
     import llvmlite.binding as llvm
     monkeypatch.setattr(llvm, "get_host_cpu_name", lambda: "another-cpu")
     try:
-        assert compilation_cache.key("module {}", "main") != key  # another CPU
+        assert compilation_cache.key("module {}", "main", 2) != key  # another CPU
     finally:
         monkeypatch.undo()
         compilation_cache._fingerprint.cache_clear()
-    assert compilation_cache.key("module {}", "main") == key
+    assert compilation_cache.key("module {}", "main", 2) == key
 
 
 def _write_and_read(directory, seed):
