@@ -1,5 +1,5 @@
 """Programs after JAX's documentation pages (pytrees, debugging, external callbacks,
-gradient checkpointing, ahead-of-time lowering, jaxprs, the sharp bits), each run
+gradient checkpointing, ahead-of-time lowering, jaxprs, the sharp bits, convolutions), each run
 unchanged with `jax` and with `mirax` in its place: they must print the same."""
 import functools
 
@@ -228,8 +228,57 @@ def sharp_bits(jax):
     print(jnp.float32(1) / 3)
 
 
+def convolutions(jax):
+    """Convolutions: jnp.convolve smoothing, scipy.signal.convolve2d with a Gaussian
+    window, and lax's general convolutions (layouts by dimension numbers, padding,
+    strides, dilations, a transposed convolution, 1-D and 3-D)."""
+    jnp, lax = jax.numpy, jax.lax
+    rng = np.random.default_rng(1701)
+    x = jnp.linspace(0, 10, 500)
+    y = jnp.sin(x) + jnp.asarray(0.2 * rng.standard_normal(500), jnp.float32)
+    y_smooth = jnp.convolve(y, jnp.ones(10) / 10, mode="same")
+    print(y_smooth.shape, y_smooth.dtype, np.round(float(jnp.abs(y_smooth).sum()), 2))
+    image = jnp.asarray(rng.random((64, 48)), jnp.float32)
+    t = jnp.linspace(-3, 3, 7)
+    window = jax.scipy.stats.norm.pdf(t) * jax.scipy.stats.norm.pdf(t[:, None])
+    smooth = jax.scipy.signal.convolve2d(image, window, mode="same")
+    print(smooth.shape, np.round(float(smooth.sum()), 2))
+
+    kernel = jnp.zeros((3, 3, 3, 3), dtype=jnp.float32)
+    kernel += jnp.array([[1, 1, 0], [1, 0, -1], [0, -1, -1]])[:, :, jnp.newaxis, jnp.newaxis]
+    img = jnp.zeros((1, 200, 198, 3), dtype=jnp.float32)
+    for k in range(3):
+        img = img.at[0, 30 + 60 * k:40 + 60 * k, 20 + 60 * k:30 + 60 * k, k].set(1.0)
+    nchw, oihw = jnp.transpose(img, [0, 3, 1, 2]), jnp.transpose(kernel, [3, 2, 0, 1])
+    out = lax.conv(nchw, oihw, (1, 1), "SAME")
+    print("out shape:", out.shape, "sum of squares:", float((out ** 2).sum()))
+    out = lax.conv_with_general_padding(nchw, oihw, (1, 1), ((2, 2), (2, 2)), (1, 1), (1, 1))
+    print("padded:", out.shape, float((out ** 2).sum()))
+    dn = lax.conv_dimension_numbers(img.shape, kernel.shape, ("NHWC", "HWIO", "NHWC"))
+    print(dn)
+    for kwargs in ({"window_strides": (1, 1), "padding": "SAME"}, {"window_strides": (1, 1), "padding": "VALID"},
+                   {"window_strides": (2, 2), "padding": "SAME"},
+                   {"window_strides": (1, 1), "padding": "VALID", "rhs_dilation": (12, 12)},
+                   {"window_strides": (1, 1), "padding": ((0, 0), (0, 0)), "lhs_dilation": (2, 2)}):
+        out = lax.conv_general_dilated(img, kernel, dimension_numbers=dn, **kwargs)
+        print(sorted(kwargs), out.shape, float((out ** 2).sum()))
+    out = lax.conv_transpose(img, kernel, (2, 2), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    print("transposed:", out.shape, float((out ** 2).sum()))
+
+    signal = jnp.zeros((1, 200, 1), dtype=jnp.float32).at[0, 50:60, 0].set(1.0)
+    kernel_1d = jnp.array([1.0, 0.0, -1.0], jnp.float32)[:, None, None]
+    dn = lax.conv_dimension_numbers(signal.shape, kernel_1d.shape, ("NWC", "WIO", "NWC"))
+    out = lax.conv_general_dilated(signal, kernel_1d, (1,), "SAME", (1,), (1,), dn)
+    print("1-D:", out.shape, [float(v) for v in out[0, 48:62, 0]])
+    volume = jnp.zeros((1, 30, 30, 30, 1), dtype=jnp.float32).at[0, 10:20, 10:20, 10:20, 0].set(1.0)
+    kernel_3d = jnp.ones((3, 3, 3, 1, 1), jnp.float32)
+    dn = lax.conv_dimension_numbers(volume.shape, kernel_3d.shape, ("NHWDC", "HWDIO", "NHWDC"))
+    out = lax.conv_general_dilated(volume, kernel_3d, (1, 1, 1), "SAME", (1, 1, 1), (1, 1, 1), dn)
+    print("3-D:", out.shape, float(out.sum()), float(out.max()))
+
+
 PAGES = [pytrees, debug_print, checkify, debug_nans, external_callbacks, checkpointing, ahead_of_time, jaxprs,
-         sharp_bits]
+         sharp_bits, convolutions]
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: getattr(page, "__name__", None))
