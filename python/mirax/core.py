@@ -754,11 +754,15 @@ def clear_caches():
     runtime.clear_caches()
 
 
-# An eager op whose operands and results are this small is compiled by LLVM at -O0: in
-# half the time (about 15 ms less per op and shape), and its run time is at most ~1.5 us
-# (7%) more than its 21 us at -O2 (at 4,096 elements it was 7 us more). Larger ones at
-# -O2, as jit's.
-EAGER_UNOPTIMIZED_ELEMENTS = 1024
+# An eager op whose operands and results have at most this many elements is compiled
+# by LLVM at -O0: in half the time (about 15 ms less per op and shape), running a few
+# microseconds longer than its ~21 us at -O2 (7 us at 64x64). Not the ops whose work
+# grows faster than their operands (contractions, factorizations: a 64x64 matmul ran
+# ten times slower), nor larger ones: -O2, as jit's.
+EAGER_UNOPTIMIZED_ELEMENTS = 4096
+SUPERLINEAR_OPS = frozenset(f"mirax.{name}" for name in (
+    "dot_general", "conv_general_dilated", "cholesky", "triangular_solve", "lu", "qr", "eigh", "svd", "hessenberg",
+    "householder_product", "schur", "eig"))
 
 
 def _eager(op_cls, args, in_avals, weak_type, params):
@@ -772,7 +776,8 @@ def _eager(op_cls, args, in_avals, weak_type, params):
         with Trace([Aval(a.shape, a.dtype) for a in in_avals]) as trace:
             outs = trace.emit(op_cls, trace.invars, out_avals, params)
         trace.finish(outs)
-        small = all(np.prod(a.shape, dtype=np.int64) <= EAGER_UNOPTIMIZED_ELEMENTS for a in in_avals + out_avals)
+        small = op_cls.OPERATION_NAME not in SUPERLINEAR_OPS and all(
+            np.prod(a.shape, dtype=np.int64) <= EAGER_UNOPTIMIZED_ELEMENTS for a in in_avals + out_avals)
         cached = _eager_cache[key] = (trace.compile(opt_level=0 if small else 2), out_avals)
     executable, out_avals = cached
     results = executable(args)
