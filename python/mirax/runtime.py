@@ -656,6 +656,8 @@ def compile(module, text, entry, num_inputs, out_types, backend=None, opt_level=
     host code has little to optimize and is always compiled at 2); 0 compiles in
     half the time code whose run time is nothing next to its dispatch's."""
     backend = platforms.platform(backend or platforms.default_backend())
+    if backend == "gpu":
+        opt_level = 2  # one executable per program, whatever the CPU's level would be
     key = (text, entry, backend, opt_level)
     executable = _executables.get(key)
     if executable is not None:
