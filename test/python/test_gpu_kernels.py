@@ -132,3 +132,22 @@ def test_kernels_read_no_host_globals(name):
             for value in launch.operands:
                 if isinstance(value.type, ir.MemRefType):
                     assert _root(value) != "memref.get_global", f"{launch} reads a global of the host"
+
+
+def test_tree_reductions_run_whole_warps():
+    """gpu.all_reduce shuffles across a warp's 32 lanes: every kernel of the programs
+    with one runs blocks of whole warps (test/lit/gpu/kernels.mlir's @sum_all: the
+    second stage of a split reduction, combining 16 partial results, too)."""
+    reducing = {}
+    for name, (fn, args) in PROGRAMS.items():
+        with context():
+            module = ir.Module.parse(Jitted(fn)._specialize(args, {})[0].trace.text)
+            lower_to_linalg(module)
+            gpu_pipeline.lower_to_gpu(module)
+            kernels = {op.attributes["sym_name"].value: op for op in ops_named(module, "gpu.func")}
+            for launch in ops_named(module, "gpu.launch_func"):
+                kernel = ir.SymbolRefAttr(launch.attributes["kernel"]).value[-1]
+                if ops_named(kernels[kernel], "gpu.all_reduce"):
+                    reducing[f"{name}/{kernel}"] = _constant(launch.operands[3])  # threads along x
+    assert reducing
+    assert all(threads % 32 == 0 for threads in reducing.values()), reducing

@@ -34,6 +34,7 @@ from mirax.mlir import affine, arith, gpu, ir, linalg, memref, passmanager, scf
 from .ir_queries import loop_extents, ops_named, reductions
 
 THREADS = 256  # per block
+WARP = 32  # a tree reduction's blocks are whole warps: gpu.all_reduce shuffles across all 32 lanes
 MIN_TREE_REDUCTION = 32  # shorter reductions: a thread per output
 # Fewer blocks than keep an H100's 132 multiprocessors busy share their reductions
 # with more blocks, each taking at least this many elements.
@@ -78,6 +79,11 @@ def _constant(element, value):
 def _power_of_2(n):
     """The least power of 2 at least n."""
     return 1 << (n - 1).bit_length()
+
+
+def _reduction_threads(n):
+    """The threads of a block folding n elements: a power of 2 of whole warps, at most THREADS."""
+    return min(THREADS, max(WARP, _power_of_2(n)))
 
 
 def _for(lower, upper, step, inits, body):
@@ -299,7 +305,7 @@ def _block_per_output(op, loops, combiner, fill):
     target, amap = op.outputs[0], loops.maps[-1]
     element = ir.MemRefType(target.type).element_type
     partials = memref.AllocOp(ir.MemRefType.get([count * groups], element), [], []).result if groups > 1 else None
-    block, thread, block_size, terminator = _launch(count * groups, min(THREADS, _power_of_2(chunk)))
+    block, thread, block_size, terminator = _launch(count * groups, _reduction_threads(chunk))
     with ir.InsertionPoint(terminator):
         output, group = (block, _index(0)) if groups == 1 else (arith.divui(block, _index(groups)),
                                                                  arith.remui(block, _index(groups)))
@@ -334,7 +340,7 @@ def _combine_partials(partials, groups, loops, combiner, fill, target):
     consecutively in `partials`) with the output's initial value."""
     outer = loops.dims(False)
     element = ir.MemRefType(target.type).element_type
-    block, thread, block_size, terminator = _launch(loops.size(outer), min(THREADS, _power_of_2(groups)))
+    block, thread, block_size, terminator = _launch(loops.size(outer), _reduction_threads(groups))
     with ir.InsertionPoint(terminator):
         first_partial = arith.muli(block, _index(groups))
 

@@ -189,3 +189,31 @@ func.func @empty(%x: memref<0x3xf32>, %out: memref<0x3xf32>) {
   memref.copy %x, %out : memref<0x3xf32> to memref<0x3xf32>
   return
 }
+
+// -----
+
+/// A full sum too long for one block to keep the device busy: 16 blocks each fold a
+/// slice of 4096 elements into a partial sum, and a second kernel combines the 16
+/// partial sums in one block of a whole warp (gpu.all_reduce shuffles across all 32
+/// lanes), its first thread adding the output's initial value.
+// CHECK-LABEL: func.func @sum_all
+//       CHECK:   %[[PARTIALS:.+]] = memref.alloc() : memref<16xf32>
+//       CHECK:   gpu.launch blocks({{.+}}) in ({{.+}} = %c16, {{.+}}) threads({{.+}}) in ({{.+}} = %c256,
+//       CHECK:     gpu.all_reduce add
+//       CHECK:     memref.store %{{.+}}, %[[PARTIALS]]
+//       CHECK:   gpu.launch blocks({{.+}}) in ({{.+}} = %c1, {{.+}}) threads(%[[T:.+]], %{{.+}}, %{{.+}}) in (%[[BLOCK:.+]] = %c32,
+//       CHECK:     scf.for %{{.+}} = %[[T]] to %c16 step %[[BLOCK]]
+//       CHECK:       memref.load %[[PARTIALS]]
+//       CHECK:     gpu.all_reduce add
+//       CHECK:   memref.dealloc %[[PARTIALS]]
+#all = affine_map<(d0) -> (d0)>
+#none = affine_map<(d0) -> ()>
+func.func @sum_all(%x: memref<65536xf32>, %out: memref<f32>) {
+  linalg.generic {indexing_maps = [#all, #none], iterator_types = ["reduction"]}
+      ins(%x : memref<65536xf32>) outs(%out : memref<f32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %o, %a : f32
+    linalg.yield %s : f32
+  }
+  return
+}
