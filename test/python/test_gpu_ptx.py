@@ -1,7 +1,8 @@
 """The GPU pipeline on any machine: a table of programs (every op family, a derivative,
-a batched function) compiled to PTX for sm_90 with `jit(f, backend="gpu").lower(...)`,
-and `ptxas` (from the pinned nvidia-cuda-nvcc wheel) must assemble each. No GPU is
-needed; running the kernels is test_gpu_runtime.py's part."""
+a batched function) compiled to PTX for the default chip (sm_90) with
+`jit(f, backend="gpu").lower(...)`, and some for every chip a device may ask for, and
+`ptxas` (from the pinned nvidia-cuda-nvcc wheel) must assemble each. No GPU is needed;
+running the kernels is test_gpu_runtime.py's part."""
 import functools
 import importlib.util
 import os
@@ -14,7 +15,11 @@ import pytest
 import mirax
 import mirax.numpy as jnp
 from mirax import lax
-from mirax.passes.gpu_pipeline import CHIP
+from mirax.api import Jitted
+from mirax.mlir import ir
+from mirax.mlir_context import context
+from mirax.passes.gpu_pipeline import CHIPS, DEFAULT_CHIP, lower_to_gpu_stage
+from mirax.passes.pipelines import lower_to_linalg
 
 
 @functools.cache
@@ -84,17 +89,34 @@ def _ptx(name):
     return mirax.jit(fn, backend="gpu").lower(*args).as_text("ptx")
 
 
+def _assemble(ptx, chip, path):
+    assert f".target {chip}" in ptx
+    assert re.search(r"\.entry \w+", ptx), "no kernel"
+    path.write_text(ptx)
+    done = subprocess.run([ptxas(), f"-arch={chip}", str(path), "-o", str(path.with_suffix(".cubin"))],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 @needs_ptxas
 @pytest.mark.parametrize("name", PROGRAMS)
 def test_ptxas_accepts(name, tmp_path):
-    ptx = _ptx(name)
-    assert f".target {CHIP}" in ptx
-    assert re.search(r"\.entry \w+", ptx), "no kernel"
-    path = tmp_path / f"{name}.ptx"
-    path.write_text(ptx)
-    done = subprocess.run([ptxas(), f"-arch={CHIP}", str(path), "-o", str(tmp_path / f"{name}.cubin")],
-                          capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+    _assemble(_ptx(name), DEFAULT_CHIP, tmp_path / f"{name}.ptx")
+
+
+@needs_ptxas
+@pytest.mark.parametrize("chip", CHIPS)
+@pytest.mark.parametrize("name", ["float16_bfloat16", "sum_all_split", "matmul", "libdevice_math"])
+def test_ptxas_accepts_every_chip(name, chip, tmp_path):
+    """The chips a device's compute capability picks (gpu_pipeline.chip_for): each
+    program's PTX for it, with half and bfloat16 arithmetic, tree reductions, shared
+    memory and libdevice, assembles for it."""
+    fn, args = PROGRAMS[name]
+    with context():
+        module = ir.Module.parse(Jitted(fn)._specialize(args, {})[0].trace.text)
+        lower_to_linalg(module)
+        ptx = lower_to_gpu_stage(module, "ptx", chip)
+    _assemble(ptx, chip, tmp_path / f"{name}.ptx")
 
 
 def test_ptx_does_not_depend_on_earlier_compilations():

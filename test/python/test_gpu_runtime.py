@@ -12,6 +12,8 @@ import gc
 import re
 import subprocess
 import sys
+import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,7 +21,8 @@ import pytest
 import mirax
 import mirax.numpy as jnp
 from mirax import cuda, platforms
-from mirax.core import clear_caches
+from mirax import clear_caches
+from mirax.passes import gpu_pipeline
 from test_gpu_ptx import PROGRAMS
 
 
@@ -37,6 +40,7 @@ needs_gpu = pytest.mark.skipif(gpu_missing() is not None, reason=f"no GPU: {gpu_
 without_gpu = pytest.mark.skipif(gpu_missing() is None, reason="a GPU is present")
 
 X = np.arange(12, dtype=np.float32).reshape(3, 4) / 7
+L = np.arange(8 * 300, dtype=np.float32).reshape(8, 300) / 1000
 
 
 def test_cpu_is_the_default():
@@ -81,13 +85,17 @@ def test_no_gpu_error_from_the_environment():
 
 
 class FakeDriver:
-    """cuda.Driver's interface over host memory: records the calls; launches run nothing."""
+    """cuda.Driver's interface over host memory: records the calls; launches run nothing,
+    and the memory they would write holds ones (a loop's condition stays true)."""
 
     device_name = "fake GPU"
-    stream = 0x5
+    ordinal = 0
+    lost = None
 
-    def __init__(self, fail_launch=None):
+    def __init__(self, fail_launch=None, compute_capability=(9, 0)):
         self.calls, self.memory, self.kernels, self.fail_launch = [], {}, [], fail_launch
+        self.compute_capability = compute_capability
+        self.fail_at = 0  # with fail_launch: the launch that fails, counted from 0
 
     def make_current(self):
         pass
@@ -103,16 +111,14 @@ class FakeDriver:
         self.kernels.append(name.decode())
         return len(self.kernels)  # a CUfunction: the kernel's position, from 1
 
-    def launch(self, function, grid, block, shared_bytes, stream, params):
-        if self.fail_launch is not None:
+    def launch(self, function, grid_x, grid_y, grid_z, block_x, block_y, block_z, shared_bytes, params):
+        launched = sum(call[0] == "launch" for call in self.calls)
+        if self.fail_launch is not None and launched >= self.fail_at:
             raise self.fail_launch
-        self.calls.append(("launch", self.kernels[function - 1], grid, block))
-
-    def synchronize(self, stream):
-        self.calls.append(("sync",))
+        self.calls.append(("launch", self.kernels[function - 1], (grid_x, grid_y, grid_z), (block_x, block_y, block_z)))
 
     def alloc_managed(self, nbytes):
-        memory = ctypes.create_string_buffer(nbytes)
+        memory = ctypes.create_string_buffer(b"\1" * nbytes, nbytes)
         self.memory[ctypes.addressof(memory)] = memory
         return ctypes.addressof(memory)
 
@@ -125,9 +131,11 @@ def fake_gpu(monkeypatch):
     clear_caches()
     fake = FakeDriver()
     monkeypatch.setattr(cuda, "_driver", lambda: fake)
+    monkeypatch.setattr(cuda, "POOL", cuda.Pool())  # (a pool's blocks are its driver's)
     yield fake
     gc.collect()
     clear_caches()
+    cuda.POOL.release()
 
 
 def _launches(text):
@@ -154,11 +162,33 @@ def test_host_program_launches_the_kernels(fake_gpu):
     launches = [c[1:] for c in fake_gpu.calls if c[0] == "launch"]
     assert launches == _launches(lowered.as_text("gpu"))
     assert len(launches) == 1  # one block per row, from the output's fill value
-    calls = [c[0] for c in fake_gpu.calls]
-    assert calls.count("sync") == len(launches) and calls.index("launch") < calls.index("sync")
-    # The inputs were copied to unified memory for the call and freed after; the output stays.
+    # The inputs were copied to unified memory for the call and returned to the pool
+    # after, which releases them; the output stays.
     gc.collect()
+    cuda.POOL.release()
     assert list(fake_gpu.memory) == [out._value.__array_interface__["data"][0]]
+
+
+def test_launch_path(fake_gpu):
+    """Each launch is one call into Python: the stream and function-lookup calls are
+    defined in the host code, the kernels' CUfunctions are looked up once per
+    executable, and temporaries come from the pool (the second call allocates nothing)."""
+    def fn(x):
+        return jnp.sum(jnp.tanh(x) * 2, axis=1) + jnp.sum(x, axis=1)
+
+    llvm = mirax.jit(fn, backend="gpu").lower(L).as_text("llvm")
+    for name in ("mgpuStreamCreate", "mgpuStreamSynchronize", "mgpuStreamDestroy", "mgpuModuleUnload",
+                 "mgpuModuleGetFunction"):
+        assert re.search(rf"llvm.func internal @{name}\(.*\{{", llvm), name
+    jitted = mirax.jit(fn, backend="gpu")
+    jitted(L)
+    launches, allocated = [c for c in fake_gpu.calls if c[0] == "launch"], set(fake_gpu.memory)
+    assert len(launches) >= 2 and sorted(fake_gpu.kernels) == sorted({c[1] for c in launches})
+    jitted(L)
+    assert [c for c in fake_gpu.calls if c[0] == "launch"] == launches * 2
+    assert len(fake_gpu.kernels) == len(set(fake_gpu.kernels))  # each looked up once
+    gc.collect()
+    assert set(fake_gpu.memory) == allocated  # (the first call's output went back to the pool)
 
 
 def test_device_put(fake_gpu):
@@ -180,32 +210,80 @@ def test_launch_failure_raises_the_cuda_error(fake_gpu):
 
 
 class FakeLibcuda:
-    """libcuda's entry points as Python functions returning CUresults (`results`, else
-    success) and writing what the real ones write through their pointer arguments."""
+    """libcuda's entry points as Python functions returning CUresults (`results`: a code,
+    or a list of codes for the next calls, else success) and writing what the real ones
+    write through their pointer arguments. As the real driver's, a call needing a
+    context fails with CUDA_ERROR_INVALID_CONTEXT on a thread where none is current, and
+    unified memory is memory (here, the host's)."""
 
-    OUTPUTS = {"cuGetErrorName": b"CUDA_ERROR_UNKNOWN", "cuGetErrorString": b"unknown error", "cuDeviceGetCount": 1,
-               "cuDevicePrimaryCtxRetain": 0x30, "cuStreamCreate": 0x40, "cuModuleGetFunction": 0x50,
-               "cuMemAllocManaged": 0x1000}
+    OUTPUTS = {"cuDeviceGetCount": 1, "cuDevicePrimaryCtxRetain": 0x30, "cuModuleGetFunction": 0x50}
+    NAMES = {2: b"CUDA_ERROR_OUT_OF_MEMORY", 201: b"CUDA_ERROR_INVALID_CONTEXT", 218: b"CUDA_ERROR_INVALID_PTX",
+             700: b"CUDA_ERROR_ILLEGAL_ADDRESS"}
+    WITHOUT_CONTEXT = {"cuInit", "cuDeviceGetCount", "cuDeviceGet", "cuDeviceGetName", "cuDeviceGetAttribute",
+                       "cuDevicePrimaryCtxRetain", "cuCtxSetCurrent", "cuGetErrorName", "cuGetErrorString"}
 
-    def __init__(self, results):
-        self.results, self.calls = results, []
+    def __init__(self, results, compute_capability=(9, 0), count=1):
+        self.results, self.calls, self.memory = results, [], {}
+        self.outputs = {**self.OUTPUTS, "cuDeviceGetCount": count}
+        self.attributes = dict(zip((cuda.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
+                                    cuda.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR), compute_capability))
+        self.current = threading.local()
         for name in cuda._SIGNATURES:
             setattr(self, name, functools.partial(self._call, name))
 
     def _call(self, name, *args):
-        self.calls.append((name, args))
-        if name == "cuDeviceGetName":
-            args[0].value = b"Fake H100"
-        elif name == "cuModuleLoadDataEx":
+        self.calls.append((name, args, threading.get_ident()))
+        result = self.results.get(name, 0)
+        if isinstance(result, list):
+            result = result.pop(0) if result else 0
+        if name == "cuModuleLoadDataEx":
             ctypes.memmove(args[4][0], b"ptxas fatal: bad PTX\0", 21)
-        elif name in self.OUTPUTS:
-            args[1 if name in ("cuGetErrorName", "cuGetErrorString") else 0]._obj.value = self.OUTPUTS[name]
-        return self.results.get(name, 0)
+        if result:
+            return result
+        if name not in self.WITHOUT_CONTEXT and getattr(self.current, "context", None) != 0x30:
+            return 201
+        if name == "cuCtxSetCurrent":
+            self.current.context = args[0].value
+        elif name == "cuDeviceGetName":
+            args[0].value = b"Fake H100"
+        elif name == "cuDeviceGet":
+            args[0]._obj.value = args[1]
+        elif name == "cuDeviceGetAttribute":
+            args[0]._obj.value = self.attributes[args[1]]
+        elif name == "cuMemAllocManaged":
+            memory = ctypes.create_string_buffer(args[1])
+            self.memory[ctypes.addressof(memory)] = memory
+            args[0]._obj.value = ctypes.addressof(memory)
+        elif name == "cuMemFree_v2":
+            del self.memory[args[0]]
+        elif name in ("cuGetErrorName", "cuGetErrorString"):
+            args[1]._obj.value = self.NAMES.get(args[0], b"CUDA_ERROR_UNKNOWN") if name == "cuGetErrorName" else b"why"
+        elif name in self.outputs:
+            args[0]._obj.value = self.outputs[name]
+        return 0
+
+    def called(self, name):
+        return [call for call in self.calls if call[0] == name]
+
+
+@pytest.fixture
+def fake_libcuda(monkeypatch):
+    """A cuda.Driver over FakeLibcuda as the process's driver."""
+    clear_caches()
+    lib = FakeLibcuda({})
+    monkeypatch.setattr(cuda, "_load_library", lambda: lib)
+    driver = cuda.Driver()
+    monkeypatch.setattr(cuda, "_driver", lambda: driver)
+    monkeypatch.setattr(cuda, "POOL", cuda.Pool())
+    yield lib
+    gc.collect()
+    clear_caches()
+    cuda.POOL.release()
 
 
 @pytest.mark.parametrize("results, error, message", [
     ({"cuInit": 100}, cuda.GpuUnavailable, "no CUDA device"),
-    ({"cuInit": 999}, cuda.CudaError, r"cuInit failed: CUDA_ERROR_UNKNOWN \(unknown error\)"),
+    ({"cuInit": 999}, cuda.CudaError, r"cuInit failed: CUDA_ERROR_UNKNOWN \(why\)"),
     ({"cuDevicePrimaryCtxRetain": 999}, cuda.CudaError, "cuDevicePrimaryCtxRetain failed: CUDA_ERROR_UNKNOWN"),
 ])
 def test_driver_errors(monkeypatch, results, error, message):
@@ -216,21 +294,144 @@ def test_driver_errors(monkeypatch, results, error, message):
 
 def test_driver_calls(monkeypatch):
     """The driver wrapper's calls and what it makes of their outputs (not the C ABI)."""
-    lib = FakeLibcuda({})
+    lib = FakeLibcuda({}, compute_capability=(8, 0))
     monkeypatch.setattr(cuda, "_load_library", lambda: lib)
     driver = cuda.Driver()
-    assert driver.device_name == "Fake H100" and driver.stream == 0x40
-    assert any(name == "cuCtxSetCurrent" and args[0].value == 0x30 for name, args in lib.calls)  # the primary context
-    assert driver.function(0x10, b"main_kernel") == 0x50 == driver.function(0x10, b"main_kernel")
-    assert [n for n, _ in lib.calls].count("cuModuleGetFunction") == 1  # cached
-    driver.launch(0x50, (3, 2, 1), (256, 1, 1), 0, driver.stream, 0x60)
-    assert lib.calls[-1] == ("cuLaunchKernel", (0x50, 3, 2, 1, 256, 1, 1, 0, 0x40, 0x60, None))
-    assert driver.alloc_managed(64) == 0x1000
+    assert driver.device_name == "Fake H100" and driver.compute_capability == (8, 0) and driver.ordinal == 0
+    assert driver.function(0x10, b"main_kernel") == 0x50
+    driver.launch(0x50, 3, 2, 1, 256, 1, 1, 0, 0x60)
+    assert [call[:2] for call in lib.calls[-2:]] == [("cuLaunchKernel", (0x50, 3, 2, 1, 256, 1, 1, 0, None, 0x60, None)),
+                                                     ("cuStreamSynchronize", (None,))]
+    assert driver.alloc_managed(64) in lib.memory
     lib.results["cuModuleLoadDataEx"] = 218
-    lib.OUTPUTS = {**lib.OUTPUTS, "cuGetErrorName": b"CUDA_ERROR_INVALID_PTX"}
     with pytest.raises(cuda.CudaError, match="CUDA_ERROR_INVALID_PTX .*\nptxas fatal: bad PTX") as error:
         driver.load_module(b".version 8.0")
     assert error.value.name == "CUDA_ERROR_INVALID_PTX" and error.value.code == 218
+
+
+def test_every_thread_makes_the_context_current(fake_libcuda):
+    """The driver's current context is per thread: arrays made, freed (by the garbage
+    collector) and released from other threads than the first work, each thread making
+    the context current once."""
+    made = []
+    thread = threading.Thread(target=lambda: made.extend([cuda.empty((4,), np.float32), cuda.to_unified_memory(X)]))
+    thread.start()
+    thread.join()
+    np.testing.assert_array_equal(made[1], X)
+    thread = threading.Thread(target=lambda: (made.clear(), gc.collect(), cuda.POOL.release()))
+    thread.start()
+    thread.join()
+    assert not fake_libcuda.memory and len(fake_libcuda.called("cuMemFree_v2")) == 2
+    threads = [call[2] for call in fake_libcuda.called("cuCtxSetCurrent")]
+    assert len(threads) == len(set(threads)) == 2
+
+
+def test_device_from_the_local_rank(monkeypatch):
+    """Process k of a host (MPI's local rank) uses device k modulo the devices."""
+    lib = FakeLibcuda({}, count=2)
+    monkeypatch.setattr(cuda, "_load_library", lambda: lib)
+    monkeypatch.setenv("OMPI_COMM_WORLD_LOCAL_RANK", "3")
+    assert cuda.Driver().ordinal == 1 and lib.called("cuDeviceGet")[0][1][1] == 1
+
+
+@pytest.mark.parametrize("capability, chip", [((7, 5), "sm_75"), ((8, 0), "sm_80"), ((8, 6), "sm_86"), ((8, 7), "sm_86"),
+                                              ((8, 9), "sm_89"), ((9, 0), "sm_90"), ((10, 0), "sm_90"),
+                                              ((12, 0), "sm_90")])
+def test_chip_of_the_device(capability, chip):
+    assert gpu_pipeline.chip_for(*capability) == chip
+
+
+def test_chip_of_an_old_device():
+    with pytest.raises(NotImplementedError, match="compute capability 7.5 or newer.*7.0"):
+        gpu_pipeline.chip_for(7, 0)
+
+
+def test_programs_are_compiled_for_the_device(fake_gpu):
+    fake_gpu.compute_capability = (8, 6)
+    mirax.jit(jnp.sin, backend="gpu")(X)
+    (image,) = [c[1] for c in fake_gpu.calls if c[0] == "load"]
+    assert b".target sm_86\n" in image
+    assert ".target sm_90\n" in mirax.jit(jnp.sin, backend="gpu").lower(X).as_text("ptx")  # without a device
+
+
+def test_lost_context_refuses_every_later_call(fake_libcuda):
+    """A kernel's illegal address (reported by the synchronization after its launch) is
+    raised with its name; the context is lost: every later GPU call raises, saying so,
+    and launches nothing."""
+    fake_libcuda.results["cuStreamSynchronize"] = [700]
+    jitted = mirax.jit(lambda x: jnp.sin(x) * 2, backend="gpu")
+    with pytest.raises(cuda.CudaError, match="CUDA_ERROR_ILLEGAL_ADDRESS") as error:
+        jitted(X)
+    assert error.value.name == "CUDA_ERROR_ILLEGAL_ADDRESS"
+    launched = len(fake_libcuda.called("cuLaunchKernel"))
+    for call in (lambda: jitted(X), lambda: cuda.empty((3,), np.float32), lambda: mirax.jit(jnp.cos, backend="gpu")(X)):
+        with pytest.raises(cuda.CudaError, match="context is lost: cuStreamSynchronize failed with "
+                                                 "CUDA_ERROR_ILLEGAL_ADDRESS") as error:
+            call()
+        assert error.value.name == "CUDA_ERROR_ILLEGAL_ADDRESS"
+    assert len(fake_libcuda.called("cuLaunchKernel")) == launched
+
+
+def test_pool_reuses_and_releases(fake_libcuda):
+    """Freed unified memory is kept by size class (less than a quarter more than asked
+    for), reused, and released to the driver by release() and, first, by a failed
+    allocation, which then tries again."""
+    assert [cuda.size_class(n) for n in (1, 512, 513, 4096, 4097, 10**6)] == [512, 512, 1024, 4096, 5120, 1048576]
+    a = cuda.POOL.alloc(1000)
+    cuda.POOL.free(a)
+    assert cuda.POOL.alloc(900) == a and len(fake_libcuda.memory) == 1
+    cuda.POOL.free(a)
+    fake_libcuda.results["cuMemAllocManaged"] = [2]  # out of memory, once
+    b = cuda.POOL.alloc(5000)
+    assert list(fake_libcuda.memory) == [b] and len(fake_libcuda.called("cuMemAllocManaged")) == 3
+    cuda.POOL.free(b)
+    cuda.POOL.release()
+    assert not fake_libcuda.memory
+
+
+def _run_fake_gpu(code):
+    """Run `code` in a new Python process with a FakeDriver as `fake`, the driver; its
+    output, error output and exit code (the test fails if it takes over a minute)."""
+    prelude = (f"import sys; sys.path.insert(0, {repr(str(Path(__file__).parent))})\n"
+               "import numpy as np, mirax, mirax.numpy as jnp\n"
+               "from mirax import cuda, lax\n"
+               "from test_gpu_runtime import FakeDriver\n"
+               "fake = FakeDriver()\n"
+               "cuda._driver = lambda: fake\n")
+    done = subprocess.run([sys.executable, "-c", prelude + code], capture_output=True, text=True, timeout=120)
+    return done.stdout, done.stderr, done.returncode
+
+
+def test_failed_launch_stops_a_while_loop():
+    """A launch failing inside a while loop: later launches do nothing, and the loop,
+    whose condition a kernel that never runs would compute (the fake's memory reads
+    true), stops on the failure flag (mirax-gpu-stop-loops); the first error is raised."""
+    out, err, code = _run_fake_gpu(
+        "fake.fail_launch = cuda.CudaError('cuLaunchKernel', 719, 'CUDA_ERROR_LAUNCH_FAILED', 'unspecified')\n"
+        "fake.fail_at = 2\n"
+        "try:\n"
+        "    mirax.jit(lambda v: lax.while_loop(lambda c: c[0] < 10, lambda c: c * 2 + 1, v), backend='gpu')"
+        "(np.ones(300, np.float32))\n"
+        "except cuda.CudaError as error:\n"
+        "    print(error.name, sum(c[0] == 'launch' for c in fake.calls))\n")
+    assert (out, code) == ("CUDA_ERROR_LAUNCH_FAILED 2\n", 0), err
+
+
+def test_exit_after_a_gpu_program_is_clean():
+    """Nothing calls back into Python at the interpreter's exit (the kernels' module is
+    unloaded by its executable, the global destructor does nothing), with an executable
+    and arrays in unified memory alive until then."""
+    out, err, code = _run_fake_gpu("jitted = mirax.jit(lambda x: jnp.sin(x) + 1, backend='gpu')\n"
+                                   "y = jitted(np.ones(300, np.float32))\n"
+                                   "print(y.shape)\n")
+    assert (out, err, code) == ("(300,)\n", "", 0)
+
+
+def test_executable_unloads_its_module(fake_gpu):
+    mirax.jit(jnp.sin, backend="gpu")(X)
+    clear_caches()
+    gc.collect()
+    assert [c[0] for c in fake_gpu.calls if c[0] in ("load", "unload")] == ["load", "unload"]
 
 
 @needs_gpu

@@ -6,7 +6,12 @@ kernels' NVVM module is translated to LLVM IR here and llvmlite's NVPTX backend 
 the PTX, with libdevice linked in for the math functions mirax-expand-math leaves (f32
 exp, log, tanh, sin and cos are its polynomials, as on the CPU, so both agree). The PTX
 goes back into the module as a gpu.binary: its launches become calls of the `mgpu*`
-runtime functions (python/mirax/gpu_runtime.py implements them over the CUDA driver).
+runtime functions (python/mirax/gpu_runtime.py implements them over the CUDA driver,
+mirax-gpu-host-runtime the trivial ones in the host code itself).
+
+The PTX is for the chip of the gpu.module's #nvvm.target: the device's when a program
+is compiled to run (gpu_runtime passes chip_for(its compute capability)), DEFAULT_CHIP
+when it is compiled without one (Lowered.as_text, mirax-opt, the ptxas tests).
 """
 import functools
 import re
@@ -17,22 +22,46 @@ from pathlib import Path
 import ml_dtypes
 import numpy as np
 
-from mirax.mlir import gpu, ir, llvm_d
+from mirax.mlir import arith, func, gpu, ir, llvm_d
 
 from .pipelines import BUFFERIZE, CPU_FUSION, CPU_LOOPS_TO_LLVM, PASSES, Pipeline, register, run
 
-CHIP = "sm_90"
-PTX_FEATURES = "+ptx80"  # PTX ISA 8.0: CUDA 12.0 and later drivers load it
+# The chips the PTX may target: those of PTX ISA 8.0 (CUDA 12.0 and later drivers load
+# it) from Turing on. A newer device runs the newest's PTX, which its driver compiles.
+CHIPS = ("sm_75", "sm_80", "sm_86", "sm_89", "sm_90")
+DEFAULT_CHIP = "sm_90"  # without a device (H100)
+PTX_FEATURES = "+ptx80"
 KERNELS = "mirax_kernels"  # the one GPU module holding every kernel of a program
 
 GPU_OUTLINE = "gpu-kernel-outlining,symbol-dce,canonicalize,cse"
 KERNEL_STAGES = ("mirax-read-only-arguments", CPU_FUSION, "mirax-distinct-results", BUFFERIZE, "mirax-gpu-kernels",
-                 "mirax-expand-math", "mirax-gpu-unified-memory", GPU_OUTLINE, "mirax-one-gpu-module")
+                 "mirax-expand-math", "mirax-gpu-unified-memory", "mirax-gpu-stop-loops", GPU_OUTLINE,
+                 "mirax-one-gpu-module")
 # Kernels to NVVM and LLVM: math ops with no NVVM lowering call libdevice (__nv_*).
 NVVM_STAGE = ("gpu.module(lower-affine,convert-complex-to-standard,convert-scf-to-cf,convert-gpu-to-nvvm,"
               "convert-complex-to-llvm,canonicalize,cse,reconcile-unrealized-casts)")
 # Host code to LLVM as on the CPU; launches and unified allocations become runtime calls.
 HOST_TO_LLVM = CPU_LOOPS_TO_LLVM.replace("reconcile-unrealized-casts", "gpu-to-llvm,reconcile-unrealized-casts")
+
+
+def chip_for(major, minor):
+    """The chip to emit PTX for on a device of compute capability major.minor: the
+    newest of CHIPS it runs."""
+    fitting = [chip for chip in CHIPS if int(chip[3:]) <= major * 10 + minor]
+    if not fitting:
+        raise NotImplementedError(f"the GPU backend needs a device of compute capability 7.5 or newer (PTX for "
+                                  f"{CHIPS[0]}); this one's is {major}.{minor}")
+    return fitting[-1]
+
+
+def _target(chip):
+    return ir.Attribute.parse(f'#nvvm.target<O = 3, chip = "{chip}">')
+
+
+def _chip(kernels):
+    """The chip of a gpu.module's target (#nvvm.target leaves out its default, sm_75)."""
+    found = re.search(r'chip = "(\w+)"', str(kernels.attributes["targets"][0]))
+    return found[1] if found else "sm_75"
 
 
 def _gpu_modules(module):
@@ -55,7 +84,7 @@ class MiraxOneGpuModule:
 
 
 def _merge(module, modules):
-    kernels = ir.Operation.parse(f'gpu.module @{KERNELS} [#nvvm.target<O = 3, chip = "{CHIP}">] {{\n}}')
+    kernels = ir.Operation.parse(f'gpu.module @{KERNELS} [{_target(DEFAULT_CHIP)}] {{\n}}')
     module.regions[0].blocks[0].append(kernels)
     body = kernels.regions[0].blocks[0]
     names = set()
@@ -78,10 +107,12 @@ def _merge(module, modules):
     module.walk(retarget)
 
 
-def lower_to_gpu(module):
-    """linalg on tensors -> kernels (gpu.func in one gpu.module) and host code launching
-    them, in place."""
+def lower_to_gpu(module, chip=DEFAULT_CHIP):
+    """linalg on tensors -> kernels (gpu.func in one gpu.module, for `chip`) and host
+    code launching them, in place."""
     run(module.operation, ["mirax-linalg-to-gpu"])
+    for kernels in _gpu_modules(module.operation):
+        kernels.attributes["targets"] = ir.ArrayAttr.get([_target(chip)])
 
 
 @functools.cache
@@ -92,12 +123,14 @@ def _libdevice():
 
 
 @functools.cache
-def _target_machine():
+def _target_machine(chip):
     import llvmlite.binding as llvm  # noqa: PLC0415
 
+    if chip not in CHIPS:  # (LLVM would abort the process on a chip PTX 8.0 lacks)
+        raise ValueError(f"the GPU backend emits PTX for {', '.join(CHIPS)}, not {chip}")
     llvm.initialize_all_targets()
     llvm.initialize_all_asmprinters()
-    return llvm.Target.from_triple("nvptx64-nvidia-cuda").create_target_machine(cpu=CHIP, features=PTX_FEATURES, opt=3)
+    return llvm.Target.from_triple("nvptx64-nvidia-cuda").create_target_machine(cpu=chip, features=PTX_FEATURES, opt=3)
 
 
 # MLIR's LLVM (24) spells float constants in ways llvmlite's (22) does not parse: the
@@ -161,7 +194,7 @@ def kernels_to_ptx(module):
     for symbol in list(llvm_ir.functions) + list(llvm_ir.global_variables):
         if not symbol.is_declaration and symbol.name not in entries:
             symbol.linkage = llvm.Linkage.internal
-    machine = _target_machine()
+    machine = _target_machine(_chip(kernels))
     llvm_ir.data_layout = str(machine.target_data)
     builder = llvm.create_pass_builder(machine, llvm.create_pipeline_tuning_options(speed_level=3))
     builder.getModulePassManager().run(llvm_ir, builder)
@@ -181,8 +214,8 @@ def _renumber_call_sites(ptx):
 
 @dataclass(frozen=True)
 class MiraxGpuBinary:
-    """The kernels of an NVVM-stage module compiled to PTX, which replaces their
-    gpu.module as a gpu.binary."""
+    """The kernels of an NVVM-stage module compiled to PTX (for their target's chip),
+    which replaces their gpu.module as a gpu.binary."""
 
     name: ClassVar[str] = "mirax-gpu-binary"
     summary: ClassVar[str] = "Compile the NVVM kernels to PTX (llvmlite) held by a gpu.binary in place of their module"
@@ -190,7 +223,7 @@ class MiraxGpuBinary:
     def __call__(self, module):
         ptx = kernels_to_ptx(module)
         for kernels in _gpu_modules(module):
-            target = ir.Attribute.parse(f'#nvvm.target<O = 3, chip = "{CHIP}">')
+            target = kernels.attributes["targets"][0]
             ptx_object = gpu.ObjectAttr.get(target, gpu.CompilationTarget.Assembly, ptx.encode())
             with ir.InsertionPoint(kernels), kernels.location:
                 gpu.BinaryOp(KERNELS, ir.ArrayAttr.get([ptx_object]),
@@ -198,26 +231,115 @@ class MiraxGpuBinary:
             kernels.operation.erase()
 
 
-PASSES.update({p.name: p for p in (MiraxOneGpuModule(), MiraxGpuBinary())})
+FAILED_FLAG = "mirax_gpu_failed"  # host function: the address of its thread's failure flag (an i32)
+
+
+@dataclass(frozen=True)
+class MiraxGpuStopLoops:
+    """Host code's while loops stop once a GPU runtime call of the program has failed.
+
+    After a failure the runtime's calls do nothing (python/mirax/gpu_runtime.py), so a
+    loop whose condition reads what a failed kernel never wrote could run forever. Each
+    host function with a while loop asks the runtime once for the address of its
+    thread's failure flag, and each condition is and-ed with the flag being 0: a
+    volatile load, as the runtime's calls in the loop's body set it behind the
+    compiler's back. The program then returns, and the runtime raises the failure."""
+
+    name: ClassVar[str] = "mirax-gpu-stop-loops"
+    summary: ClassVar[str] = "And each host while loop's condition with the GPU runtime's failure flag being clear"
+
+    def __call__(self, module):
+        body = module.regions[0].blocks[0]
+        pointer, i32 = ir.Type.parse("!llvm.ptr"), ir.IntegerType.get_signless(32)
+        declared = False
+        for function in [op for op in body.operations if op.operation.name == "func.func"]:
+            loops = []
+
+            def collect(op):
+                if op.name == "gpu.launch":
+                    return ir.WalkResult.SKIP
+                if op.name == "scf.while":
+                    loops.append(op)
+                return ir.WalkResult.ADVANCE
+
+            function.operation.walk(collect)
+            if not loops:
+                continue
+            if not declared:
+                with ir.InsertionPoint.at_block_begin(body), ir.Location.unknown():
+                    func.FuncOp(FAILED_FLAG, ([], [pointer]), visibility="private")
+                declared = True
+            with ir.InsertionPoint.at_block_begin(function.regions[0].blocks[0]), function.location:
+                flag = func.CallOp([pointer], FAILED_FLAG, []).result
+            for loop in loops:
+                condition = loop.regions[0].blocks[0].operations[len(loop.regions[0].blocks[0].operations) - 1]
+                with ir.InsertionPoint(condition), loop.location:
+                    failed = llvm_d.LoadOp(i32, flag, volatile_=True).result
+                    clear = arith.cmpi(arith.CmpIPredicate.eq, failed, arith.constant(i32, 0))
+                    condition.operands[0] = arith.andi(condition.operands[0], clear)
+
+
+# The runtime functions gpu-to-llvm's code calls that need no Python, defined in the
+# host code (the translation's calls find them): every launch goes to the default
+# stream and synchronizes in mgpuLaunchKernel, which finds the kernel from the name
+# mgpuModuleGetFunction passes on, and the executable unloads its module (a global
+# destructor calling Python could run after the interpreter's finalization).
+HOST_RUNTIME = """
+llvm.func internal @mgpuStreamCreate() -> !llvm.ptr {
+  %0 = llvm.mlir.zero : !llvm.ptr
+  llvm.return %0 : !llvm.ptr
+}
+llvm.func internal @mgpuStreamSynchronize(%stream: !llvm.ptr) {
+  llvm.return
+}
+llvm.func internal @mgpuStreamDestroy(%stream: !llvm.ptr) {
+  llvm.return
+}
+llvm.func internal @mgpuModuleUnload(%module: !llvm.ptr) {
+  llvm.return
+}
+llvm.func internal @mgpuModuleGetFunction(%module: !llvm.ptr, %name: !llvm.ptr) -> !llvm.ptr {
+  llvm.return %name : !llvm.ptr
+}
+"""
+
+
+@dataclass(frozen=True)
+class MiraxGpuHostRuntime:
+    name: ClassVar[str] = "mirax-gpu-host-runtime"
+    summary: ClassVar[str] = "Define the GPU runtime functions that need no Python in the host code (LLVM dialect)"
+
+    def __call__(self, module):
+        if not any(op.operation.name == "gpu.binary" for op in module.regions[0].blocks[0].operations):
+            return
+        body = module.regions[0].blocks[0]
+        functions = ir.Module.parse(HOST_RUNTIME)  # (alive while its ops move: they die with it)
+        for op in list(functions.body.operations):
+            body.append(op.detach_from_parent())
+
+
+PASSES.update({p.name: p for p in (MiraxOneGpuModule(), MiraxGpuBinary(), MiraxGpuStopLoops(), MiraxGpuHostRuntime())})
 register(
     Pipeline("mirax-linalg-to-gpu", "GPU pipeline: linalg on tensors to kernels in the GPU dialect", KERNEL_STAGES),
     Pipeline("mirax-linalg-to-nvvm", "GPU pipeline: linalg on tensors to kernels in the NVVM dialect",
              ("mirax-linalg-to-gpu", NVVM_STAGE)),
     Pipeline("mirax-nvvm-to-llvm", "GPU pipeline: NVVM kernels to PTX, host code to the LLVM dialect",
-             ("mirax-gpu-binary", HOST_TO_LLVM)),
+             ("mirax-gpu-binary", HOST_TO_LLVM, "mirax-gpu-host-runtime")),
     Pipeline("mirax-gpu-pipeline", "mirax dialect to host code in the LLVM dialect launching PTX kernels, as jit does",
              ("mirax-lower-to-linalg", "mirax-linalg-to-nvvm", "mirax-nvvm-to-llvm")),
 )
 
 STAGES = ("gpu", "nvvm", "ptx", "llvm")  # what Lowered.as_text shows after "mirax" and "linalg"
 # Each stage from linalg on tensors ("ptx" is printed from the "nvvm" module).
-_FROM_LINALG = {"gpu": ["mirax-linalg-to-gpu"], "nvvm": ["mirax-linalg-to-nvvm"], "ptx": ["mirax-linalg-to-nvvm"],
-                "llvm": ["mirax-linalg-to-nvvm", "mirax-nvvm-to-llvm"]}
+# Each stage from the 'gpu' stage ("ptx" is printed from the "nvvm" module).
+_FROM_GPU = {"gpu": [], "nvvm": [NVVM_STAGE], "ptx": [NVVM_STAGE], "llvm": [NVVM_STAGE, "mirax-nvvm-to-llvm"]}
 
 
-def lower_to_gpu_stage(module, stage="llvm"):
-    """linalg on tensors -> a stage of the GPU pipeline, in place: 'gpu' (kernels in the
-    GPU dialect), 'nvvm' (kernels in NVVM), 'ptx' (returns the kernels' PTX; the module
-    is left at 'nvvm') or 'llvm' (host code in the LLVM dialect, the PTX in a gpu.binary)."""
-    run(module.operation, _FROM_LINALG[stage])
+def lower_to_gpu_stage(module, stage="llvm", chip=DEFAULT_CHIP):
+    """linalg on tensors -> a stage of the GPU pipeline, in place, with PTX for `chip`:
+    'gpu' (kernels in the GPU dialect), 'nvvm' (kernels in NVVM), 'ptx' (returns the
+    kernels' PTX; the module is left at 'nvvm') or 'llvm' (host code in the LLVM
+    dialect, the PTX in a gpu.binary)."""
+    lower_to_gpu(module, chip)
+    run(module.operation, _FROM_GPU[stage])
     return kernels_to_ptx(module.operation) if stage == "ptx" else None
