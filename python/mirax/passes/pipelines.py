@@ -142,13 +142,8 @@ CPU_TO_LOOPS = ",".join([
     "canonicalize",
 ])
 CPU_LOOPS_TO_LLVM = ",".join([
-    # n-D vector transfers unrolled into 1-D ones, not staged through an alloca: the
-    # allocas would land in the function's frame, shared by the OpenMP threads.
-    "convert-vector-to-scf{full-unroll=true}",
-    "convert-scf-to-cf",
-    "convert-vector-to-llvm",
-    "expand-strided-metadata",
-    "lower-affine",
+    # Ops on scalars and vectors first, while the IR is small (unrolling the vector
+    # transfers and lowering memrefs to descriptors multiply it by eight):
     "convert-complex-to-standard",
     # Only ops that nothing below lowers (not fma: mirax-expand-math's approximations need
     # fused multiply-adds). The other expansions are naive formulas, ulps to orders of
@@ -158,15 +153,22 @@ CPU_LOOPS_TO_LLVM = ",".join([
     # log1p from libm: the approximation is log(1 + x), inaccurate near 0.
     "convert-math-to-llvm{approximate-log1p=false}",
     "convert-math-to-libm",
-    "finalize-memref-to-llvm",
-    "convert-complex-to-llvm",
     "arith-emulate-unsupported-floats{source-types=bf16 target-type=f32}",
     "arith-expand{include-bf16=true}",
-    "convert-arith-to-llvm",
+    # n-D vector transfers unrolled into 1-D ones, not staged through an alloca: the
+    # allocas would land in the function's frame, shared by the OpenMP threads.
+    "convert-vector-to-scf{full-unroll=true}",
+    "convert-scf-to-cf",
+    # (its own pass: it also lowers transfers and shape casts before converting)
+    "convert-vector-to-llvm",
+    "expand-strided-metadata",
+    "lower-affine",
+    # Then the other dialects' conversions to LLVM in one walk (a pass per dialect cost
+    # 5 ms each on an MLP's gradient), but functions', whose bare-pointer convention
+    # takes an option, and OpenMP's, which needs its regions' types converted first.
+    "convert-to-llvm{filter-dialects=memref,arith,cf,ub,complex,math}",
     "convert-func-to-llvm{use-bare-ptr-memref-call-conv=1}",
-    "convert-cf-to-llvm",
     "convert-openmp-to-llvm",
-    "convert-ub-to-llvm",  # poison padding of vector transfers
     "reconcile-unrealized-casts",
 ])
 
