@@ -151,3 +151,35 @@ def test_tree_reductions_run_whole_warps():
                     reducing[f"{name}/{kernel}"] = _constant(launch.operands[3])  # threads along x
     assert reducing
     assert all(threads % 32 == 0 for threads in reducing.values()), reducing
+
+
+HOST_BUFFER_IN_A_LOOP = """
+memref.global "private" @counts : memref<4xf32> = dense<0.0>
+func.func @f(%n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %n step %c1 {
+    %buffer = BUFFER : memref<4xf32>
+    gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+               threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+      %v = memref.load %buffer[%c0] : memref<4xf32>
+      gpu.terminator
+    }
+  }
+  return
+}
+"""
+
+
+@pytest.mark.parametrize("buffer, message", [
+    ("memref.alloca()", "stack buffer allocated in a loop or branch"),
+    ("memref.get_global @counts", "mutable global @counts"),
+])
+def test_host_buffers_kernels_cannot_see_are_refused(buffer, message):
+    """What mirax-gpu-unified-memory cannot put in unified memory for a kernel (a stack
+    buffer per iteration of a loop, a global the program may write) is refused, not
+    passed to the kernel as a host address."""
+    with context():
+        module = ir.Module.parse(HOST_BUFFER_IN_A_LOOP.replace("BUFFER", buffer))
+        with pytest.raises(NotImplementedError, match=message):
+            run(module.operation, ["mirax-gpu-unified-memory"])

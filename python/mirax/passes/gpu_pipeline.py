@@ -262,7 +262,7 @@ class MiraxGpuStopLoops:
                     loops.append(op)
                 return ir.WalkResult.ADVANCE
 
-            function.operation.walk(collect)
+            function.operation.walk(collect, ir.WalkOrder.PRE_ORDER)  # (SKIP: not into kernels)
             if not loops:
                 continue
             if not declared:
