@@ -7,7 +7,8 @@ Hermitian symmetry). The type, JVP (linear), transpose and batching rules are JA
 (jax/_src/lax/fft.py).
 
 Lowering: the real and imaginary parts as float tensors, one axis at a time (the last
-axis of an RFFT first, from real, cropped to n // 2 + 1; that of an IRFFT last, rebuilt
+axis of an RFFT first, from real: of even length, as a complex transform of half the
+length (_real_spectrum), else cropped to n // 2 + 1; that of an IRFFT last, rebuilt
 from its Hermitian half, to real), a chunk at a time transformed while it is in cache
 and copied into the result: the last axis 16 rows (LANES) at a time, each chunk
 transposed to [n, 16] and back (float transposes, which mirax-vectorize-matmul
@@ -381,6 +382,54 @@ def _flip(value, rows, columns, dtype):
     return transpose(value, ShapedType((rows, columns), dtype), (1, 0))
 
 
+def _real_spectrum(re, im, n, width, dtype):
+    """X [n / 2 + 1, width], the DFT of a real signal x of even length n, from (re, im)
+    [n / 2, width], Z of z[j] = x[2 j] + i x[2 j + 1]: E = (Z[k] + conj Z[-k]) / 2 and
+    O = (Z[k] - conj Z[-k]) / 2i are the DFTs of the even and odd samples, so X[k] = E +
+    exp(-2 pi i k / n) O = A[k] Z[k] + B[k] conj Z[-k] with A = (1 - i w^k) / 2 and B =
+    (1 + i w^k) / 2: half the work of a transform of length n whose imaginary part is
+    zero. Rows k and m - k (m = n / 2) are computed together, from the same two rows of
+    Z, on vectors of the columns where there are LANES of them."""
+    m = n // 2
+    turns = _turns(np.arange(m + 1), n, -1)
+    a, b = (1 - 1j * turns) / 2, (1 + 1j * turns) / 2
+    out = ShapedType((m + 1, width), dtype)
+    if width != LANES:  # the last rows of the input: m - k as the map's reversed rows
+        mirrored = ir.AffineMap.get(2, 0, [ir.AffineConstantExpr.get(m) - ir.AffineDimExpr.get(0),
+                                           ir.AffineDimExpr.get(1)])
+        z = ShapedType((m, width), dtype)
+        wrapped = [_put(slice_along(v, z, 0, 0, 1), _put(v, empty(out), [0, 0], [m, width], dtype), [m, 0],
+                        [1, width], dtype) for v in (re, im)]  # Z with Z[0] again last
+        tables = [_table(part, dtype) for factor in (a, b) for part in (factor.real, factor.imag)]
+        return generic([out, out], [*wrapped, *wrapped, *tables],
+                       [identity_map(2)] * 2 + [mirrored] * 2 + [_map(2, [0])] * 4 + [identity_map(2)] * 2,
+                       lambda zr, zi, cr, ci, ar, ai, br, bi, *_: _cmul_add((ar, ai, zr, zi),
+                                                                            (br, bi, cr, arith.negf(ci))))
+    element = scalar_type(dtype)
+    lanes = ir.VectorType.get([LANES], element)
+    minor = ir.AffineMap.get(2, 0, [ir.AffineDimExpr.get(1)])
+    zero = arith.ConstantOp(element, 0.0).result
+    table = _table(np.stack([a.real, a.imag, b.real, b.imag], -1), dtype)
+
+    def factors(row):
+        return [vector.broadcast(lanes, tensor.extract(table, [row, index(k)])) for k in range(4)]
+
+    def pair(k, out_re, out_im):
+        j = arith.subi(index(m), k)
+        first = arith.cmpi(arith.CmpIPredicate.eq, k, index(0))
+        rows = (k, k), (j, arith.select(first, index(0), j))  # (row of X, row of Z): Z[m] is Z[0]
+        z = [[vector.transfer_read(lanes, v, [at, index(0)], minor, zero, [True]) for v in (re, im)]
+             for _, at in rows]
+        for (row, _), (zr, zi), (cr, ci) in zip(rows, z, z[::-1], strict=True):
+            ar, ai, br, bi = factors(row)
+            xr, xi = _cmul_add((ar, ai, zr, zi), (br, bi, cr, arith.negf(ci)))
+            out_re = vector.transfer_write(out_re.type, xr, out_re, [row, index(0)], minor, [True])
+            out_im = vector.transfer_write(out_im.type, xi, out_im, [row, index(0)], minor, [True])
+        return [out_re, out_im]
+
+    return for_loop(index(0), index(m // 2 + 1), [empty(out), empty(out)], pair)
+
+
 def _lower_fft(node, x):
     """The real and imaginary parts, one axis after another (the last axis of an RFFT
     first, from real; that of an IRFFT last, from its Hermitian half to real): the
@@ -432,11 +481,26 @@ def _lower_fft(node, x):
             c, outs, lambda start, width, *outs: chunk(row, start, width, *outs)))
         return [reshape(v, real(*shape)) for v in outs]
 
+    def paired(chunks, width):
+        """A chunk's even and odd samples [last / 2, width], as the real and imaginary
+        parts of one complex signal (strided views of its transposed rows)."""
+        (rows,) = flipped(chunks, width)
+        type_ = ir.RankedTensorType.get([last // 2, width], scalar_type(dtype))
+        return [tensor.extract_slice(type_, rows, [], [], [], [start, 0], [last // 2, width], [2, 1])
+                for start in (0, 1)]
+
+    def untangled(re, im, width):
+        """The real signal's spectrum [width, last / 2 + 1] from z's, Z (_real_spectrum)."""
+        return [_flip(v, last // 2 + 1, width, dtype) for v in _real_spectrum(re, im, last, width, dtype)]
+
     shape = x_type.shape
     if fft_type == "RFFT":
         half = last // 2 + 1
-        parts = along_last([x], shape, half, last, 1.0,
-                           read=lambda chunks, width: flipped(chunks, width) + [filled(real(last, width), 0)])
+        if last % 2:
+            parts = along_last([x], shape, half, last, 1.0,
+                               read=lambda chunks, width: flipped(chunks, width) + [filled(real(last, width), 0)])
+        else:  # a complex transform of half the length
+            parts = along_last([x], shape, half, last // 2, 1.0, read=paired, write=untangled)
         shape = shape[:-1] + (half,)
     else:
         parts = generic([real(*shape)] * 2, [x], [identity_map(rank)] * 3,
