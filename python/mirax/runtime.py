@@ -23,7 +23,7 @@ import threading
 
 import numpy as np
 
-from mirax import compilation_cache, platforms
+from mirax import compilation_cache, cuda, platforms
 from mirax.mlir import ExecutionEngine, get_ranked_memref_descriptor, ir
 from mirax.mlir_context import context
 from mirax.passes.pipelines import lower_to_linalg, lower_to_llvm
@@ -689,5 +689,7 @@ def _compile(module, entry, num_inputs, out_types, backend, opt_level):
 
 
 def clear_caches():
-    """Forget every compiled executable (they are compiled again when next needed)."""
+    """Forget every compiled executable (they are compiled again when next needed) and
+    give the GPU's free pooled memory back to the driver."""
     _executables.clear()
+    cuda.POOL.release()

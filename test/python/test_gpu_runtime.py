@@ -389,6 +389,16 @@ def test_pool_reuses_and_releases(fake_libcuda):
     assert not fake_libcuda.memory
 
 
+def test_clear_caches_releases_the_pool(fake_libcuda):
+    """mirax.clear_caches gives the pool's free blocks back to the driver, not the
+    blocks in use."""
+    kept, freed = cuda.POOL.alloc(1000), cuda.POOL.alloc(1000)
+    cuda.POOL.free(freed)
+    mirax.clear_caches()
+    assert list(fake_libcuda.memory) == [kept]
+    cuda.POOL.free(kept)
+
+
 def _run_fake_gpu(code):
     """Run `code` in a new Python process with a FakeDriver as `fake`, the driver; its
     output, error output and exit code (the test fails if it takes over a minute)."""
