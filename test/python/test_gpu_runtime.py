@@ -10,6 +10,7 @@ import ctypes
 import functools
 import gc
 import re
+import resource
 import subprocess
 import sys
 import threading
@@ -96,6 +97,7 @@ class FakeDriver:
         self.calls, self.memory, self.kernels, self.fail_launch = [], {}, [], fail_launch
         self.compute_capability = compute_capability
         self.fail_at = 0  # with fail_launch: the launch that fails, counted from 0
+        self.launched = 0  # the launches made
 
     def make_current(self):
         pass
@@ -112,9 +114,9 @@ class FakeDriver:
         return len(self.kernels)  # a CUfunction: the kernel's position, from 1
 
     def launch(self, function, grid_x, grid_y, grid_z, block_x, block_y, block_z, shared_bytes, params):
-        launched = sum(call[0] == "launch" for call in self.calls)
-        if self.fail_launch is not None and launched >= self.fail_at:
+        if self.fail_launch is not None and self.launched >= self.fail_at:
             raise self.fail_launch
+        self.launched += 1
         self.calls.append(("launch", self.kernels[function - 1], (grid_x, grid_y, grid_z), (block_x, block_y, block_z)))
 
     def alloc_managed(self, nbytes):
@@ -399,16 +401,21 @@ def test_clear_caches_releases_the_pool(fake_libcuda):
     cuda.POOL.free(kept)
 
 
-def _run_fake_gpu(code):
-    """Run `code` in a new Python process with a FakeDriver as `fake`, the driver; its
-    output, error output and exit code (the test fails if it takes over a minute)."""
+def _run_fake_gpu(code, stack_bytes=None):
+    """Run `code` in a new Python process with a FakeDriver as `fake`, the driver (and
+    its main thread's stack limited to `stack_bytes`); its output, error output and exit
+    code (the test fails if it takes over two minutes)."""
     prelude = (f"import sys; sys.path.insert(0, {repr(str(Path(__file__).parent))})\n"
                "import numpy as np, mirax, mirax.numpy as jnp\n"
                "from mirax import cuda, lax\n"
                "from test_gpu_runtime import FakeDriver\n"
                "fake = FakeDriver()\n"
                "cuda._driver = lambda: fake\n")
-    done = subprocess.run([sys.executable, "-c", prelude + code], capture_output=True, text=True, timeout=120)
+    def limit_stack():  # (in the child, before exec: the main thread's stack is sized from it)
+        resource.setrlimit(resource.RLIMIT_STACK, (stack_bytes, resource.getrlimit(resource.RLIMIT_STACK)[1]))
+
+    done = subprocess.run([sys.executable, "-c", prelude + code], capture_output=True, text=True, timeout=120,
+                          preexec_fn=limit_stack if stack_bytes else None)
     return done.stdout, done.stderr, done.returncode
 
 
@@ -425,6 +432,25 @@ def test_failed_launch_stops_a_while_loop():
         "except cuda.CudaError as error:\n"
         "    print(error.name, sum(c[0] == 'launch' for c in fake.calls))\n")
     assert (out, code) == ("CUDA_ERROR_LAUNCH_FAILED 2\n", 0), err
+
+
+def test_long_while_loop_keeps_its_stack():
+    """A while loop launching kernels runs 200,000 iterations on a 2 MiB stack: each
+    launch's argument arrays, allocas of gpu.launch_func's translation in the loop's
+    body, are freed after it (mirax-gpu-launch-stack); without that the stack grew with
+    every iteration and the process crashed (SIGSEGV). The loop's condition is computed
+    by a kernel, which the fake does not run: the loop runs until a launch fails, here
+    the one after 200,000 iterations of 3 launches (and one before the loop)."""
+    launches = 1 + 200_000 * 3
+    out, err, code = _run_fake_gpu(
+        "fake.fail_launch = cuda.CudaError('cuLaunchKernel', 719, 'CUDA_ERROR_LAUNCH_FAILED', 'unspecified')\n"
+        f"fake.fail_at = {launches}\n"
+        "try:\n"
+        "    mirax.jit(lambda v: lax.while_loop(lambda c: c[0] < 10, lambda c: c * 2 + 1, v), backend='gpu')"
+        "(np.ones(300, np.float32))\n"
+        "except cuda.CudaError as error:\n"
+        "    print(error.name, fake.launched)\n", stack_bytes=2 << 20)
+    assert (out, code) == (f"CUDA_ERROR_LAUNCH_FAILED {launches}\n", 0), f"exit code {code}: {err}"
 
 
 def test_exit_after_a_gpu_program_is_clean():

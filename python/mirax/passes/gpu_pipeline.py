@@ -279,6 +279,46 @@ class MiraxGpuStopLoops:
                     condition.operands[0] = arith.andi(condition.operands[0], clear)
 
 
+@dataclass(frozen=True)
+class MiraxGpuLaunchStack:
+    """Each kernel launch's argument arrays leave the stack after the launch: every
+    gpu.launch_func of the LLVM-dialect host code is put between an llvm.intr.stacksave
+    and an llvm.intr.stackrestore.
+
+    The translation of gpu.launch_func (MLIR's SelectObjectAttr) allocates the
+    kernel's argument arrays (a struct of the arguments, an array of pointers to them)
+    with allocas at the launch, so they are not in the IR to move anywhere before. An
+    alloca outside the entry block is dynamic: its stack is given back only by the
+    function's return, so a launch in a while loop's body grew the stack by the size of
+    its arrays (a few hundred bytes) each iteration until the process crashed (SIGSEGV)
+    on running out of stack. Saving the stack pointer before the launch and restoring it after
+    frees them: the launch is the arrays' only reader (mgpuLaunchKernel is synchronous,
+    and cuLaunchKernel copies the arguments anyway), and nothing else the translation
+    puts between the two outlives the launch. (Simpler than the alternatives: a
+    memref.alloca_scope has to be made before gpu-to-llvm and lowers to the same pair,
+    and a host function per launch would add a call and a function per launch.) Launches
+    in the entry block are wrapped too, where it costs nothing: their allocas stay static."""
+
+    name: ClassVar[str] = "mirax-gpu-launch-stack"
+    summary: ClassVar[str] = "Free each gpu.launch_func's argument arrays after it (llvm.intr.stacksave/stackrestore)"
+
+    def __call__(self, module):
+        launches = []
+
+        def collect(op):
+            if op.name == "gpu.launch_func":
+                launches.append(op)
+            return ir.WalkResult.ADVANCE
+
+        module.walk(collect)
+        pointer = ir.Type.parse("!llvm.ptr")
+        for launch in launches:
+            with ir.InsertionPoint(launch), launch.location:
+                saved = llvm_d.intr_stacksave(pointer)
+                restore = llvm_d.StackRestoreOp(saved)
+            launch.move_before(restore)
+
+
 # The runtime functions gpu-to-llvm's code calls that need no Python, defined in the
 # host code (the translation's calls find them): every launch goes to the default
 # stream and synchronizes in mgpuLaunchKernel, which finds the kernel from the name
@@ -318,13 +358,14 @@ class MiraxGpuHostRuntime:
             body.append(op.detach_from_parent())
 
 
-PASSES.update({p.name: p for p in (MiraxOneGpuModule(), MiraxGpuBinary(), MiraxGpuStopLoops(), MiraxGpuHostRuntime())})
+PASSES.update({p.name: p for p in (MiraxOneGpuModule(), MiraxGpuBinary(), MiraxGpuStopLoops(), MiraxGpuLaunchStack(),
+                                    MiraxGpuHostRuntime())})
 register(
     Pipeline("mirax-linalg-to-gpu", "GPU pipeline: linalg on tensors to kernels in the GPU dialect", KERNEL_STAGES),
     Pipeline("mirax-linalg-to-nvvm", "GPU pipeline: linalg on tensors to kernels in the NVVM dialect",
              ("mirax-linalg-to-gpu", NVVM_STAGE)),
     Pipeline("mirax-nvvm-to-llvm", "GPU pipeline: NVVM kernels to PTX, host code to the LLVM dialect",
-             ("mirax-gpu-binary", HOST_TO_LLVM, "mirax-gpu-host-runtime")),
+             ("mirax-gpu-binary", HOST_TO_LLVM, "mirax-gpu-launch-stack", "mirax-gpu-host-runtime")),
     Pipeline("mirax-gpu-pipeline", "mirax dialect to host code in the LLVM dialect launching PTX kernels, as jit does",
              ("mirax-lower-to-linalg", "mirax-linalg-to-nvvm", "mirax-nvvm-to-llvm")),
 )
