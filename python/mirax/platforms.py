@@ -6,6 +6,12 @@ to functions compiled after it is set.
 An array lives where its buffer does: GPU arrays are in unified memory (python/mirax/
 cuda.py), which the host reads when the array is printed or converted, after the
 computation that produced it has finished (launches are synchronous).
+
+A process has one GPU: its local MPI rank's, modulo the host's devices (cuda.Driver).
+Its Device's id is that CUDA device's ordinal, the id JAX gives it in a process seeing
+all of the host's GPUs (and JAX's local_hardware_id); mirax.devices("gpu") lists it
+alone, as GPU programs do not span processes. Arrays cannot be put on a device of
+another process, or on another GPU (put).
 """
 from dataclasses import dataclass
 
@@ -58,8 +64,10 @@ def platform(name):
 
 
 def gpu():
-    """The GPU (device 0); GpuUnavailable (a RuntimeError) says what is missing."""
-    return Device("gpu", 0, cuda.driver().device_name)
+    """This process's GPU, the CUDA device the runtime uses (its id is its ordinal);
+    GpuUnavailable (a RuntimeError) says what is missing."""
+    driver = cuda.driver()
+    return Device("gpu", driver.ordinal, driver.device_name, _processes[0])
 
 
 def configured_platform():
@@ -76,7 +84,8 @@ def default_backend():
 
 
 def devices(backend=None):
-    """The devices of `backend` (default: the default backend's), of every process."""
+    """The devices of `backend` (default: the default backend's), of every process (the
+    GPU: this process's only)."""
     if platform(backend or default_backend()) != "cpu":
         return [gpu()]
     return [Device("cpu", i, "cpu", i) if i else CPU for i in range(_processes[1])]
@@ -93,7 +102,16 @@ def device_of(value):
 
 
 def put(value, device):
-    """A NumPy buffer's copy on `device` (itself if it is there already)."""
+    """A NumPy buffer's copy on `device` (itself if it is there already): this
+    process's CPU or GPU; another device is refused with JAX's error for a device that
+    is not addressable (ValueError)."""
     if device_of(value) == device:
         return value
+    local = gpu() if device.platform == "gpu" else local_cpu()
+    if (device.id, device.process_index) != (local.id, local.process_index):  # (whatever its device_kind says)
+        raise ValueError(f"device_put's second argument must be a Device or a Sharding which represents addressable "
+                         f"devices, but got {device}. Please pass device or Sharding which represents addressable "
+                         f"devices. (This process's {device.platform.upper()} is {local}"
+                         + (": mirax uses one GPU per process, its local MPI rank's modulo the host's GPUs)"
+                            if device.platform == "gpu" else ")"))
     return cuda.to_unified_memory(value) if device.platform == "gpu" else value.copy()

@@ -271,8 +271,19 @@ class FakeLibcuda:
 @pytest.fixture
 def fake_libcuda(monkeypatch):
     """A cuda.Driver over FakeLibcuda as the process's driver."""
+    yield from _driver_over(monkeypatch, FakeLibcuda({}))
+
+
+@pytest.fixture
+def fake_second_gpu(monkeypatch):
+    """fake_libcuda on a host with 2 GPUs, in the process of local MPI rank 3: device 1."""
+    monkeypatch.setenv("OMPI_COMM_WORLD_LOCAL_RANK", "3")
+    yield from _driver_over(monkeypatch, FakeLibcuda({}, count=2))
+
+
+def _driver_over(monkeypatch, lib):
+    """A cuda.Driver over `lib` as the process's driver, for a fixture to yield from."""
     clear_caches()
-    lib = FakeLibcuda({})
     monkeypatch.setattr(cuda, "_load_library", lambda: lib)
     driver = cuda.Driver()
     monkeypatch.setattr(cuda, "_driver", lambda: driver)
@@ -334,6 +345,28 @@ def test_device_from_the_local_rank(monkeypatch):
     monkeypatch.setattr(cuda, "_load_library", lambda: lib)
     monkeypatch.setenv("OMPI_COMM_WORLD_LOCAL_RANK", "3")
     assert cuda.Driver().ordinal == 1 and lib.called("cuDeviceGet")[0][1][1] == 1
+
+
+def test_device_ids_are_the_devices_used(fake_second_gpu):
+    """The GPU Device is the CUDA device the runtime uses, local rank 3 of a host with 2
+    GPUs using device 1: its id (JAX's for that GPU), in devices(), in the arrays made
+    on it; device_put to another device than this process's raises JAX's error for a
+    device that is not addressable."""
+    (device,) = mirax.devices("gpu")
+    assert (repr(device), device.id, device.platform, device.process_index) == ("CudaDevice(id=1)", 1, "gpu", 0)
+    assert mirax.local_devices(backend="gpu") == [device] and mirax.device_count("gpu") == 1
+    assert {c[1][1] for c in fake_second_gpu.called("cuDeviceGet")} == {1}
+    on_gpu = mirax.jit(jnp.sin, backend="gpu")(X)
+    assert on_gpu.device == device and on_gpu.devices() == {device}
+    assert mirax.device_put(X, device).device == device and mirax.device_put(on_gpu, device).device == device
+    assert mirax.device_put(on_gpu, platforms.CPU).device == platforms.CPU
+    not_addressable = (r"device_put's second argument must be a Device or a Sharding which represents addressable "
+                       r"devices, but got {}\. .*This process's {} is {}")
+    for x in (X, on_gpu):
+        with pytest.raises(ValueError, match=not_addressable.format(r"CudaDevice\(id=0\)", "GPU", r"CudaDevice\(id=1\)")):
+            mirax.device_put(x, platforms.Device("gpu", 0, "Fake H100"))
+    with pytest.raises(ValueError, match=not_addressable.format(r"CpuDevice\(id=1\)", "CPU", r"CpuDevice\(id=0\)")):
+        mirax.device_put(X, platforms.Device("cpu", 1, "cpu", 1))  # another process's
 
 
 @pytest.mark.parametrize("capability, chip", [((7, 5), "sm_75"), ((8, 0), "sm_80"), ((8, 6), "sm_86"), ((8, 7), "sm_86"),
