@@ -198,7 +198,8 @@ def working_tree_bytes():
     """What a run call sends besides the carried paths: tracked and untracked-not-ignored files."""
     listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
                             capture_output=True, check=True).stdout.decode().split("\0")
-    return sum(os.path.getsize(os.path.join(REPO, p)) for p in set(listed) if p and os.path.isfile(os.path.join(REPO, p)))
+    paths = [os.path.join(REPO, p) for p in set(listed) if p]
+    return sum(os.path.getsize(p) for p in paths if os.path.isfile(p))
 
 
 def report():
@@ -240,8 +241,8 @@ def main(argv=None):
     else:
         log(f"{os.path.relpath(archive, REPO)} is up to date ({', '.join(f'{p} {v}' for p, v in versions.items())})")
     with open(os.path.join(CARRY, "bundle.json"), "w") as f:
-        json.dump({"python": args.python, "packages": versions, "wheels": [os.path.basename(w) for w in wheels.values()]},
-                  f, indent=1)
+        json.dump({"python": args.python, "packages": versions,
+                   "wheels": [os.path.basename(w) for w in wheels.values()]}, f, indent=1)
     code = 0
     if not args.no_record:
         log("recording the PTX: the check's programs compiled for the GPU, computed on the CPU")

@@ -145,7 +145,7 @@ def pytest_counts(text):
 def bench_summary(text):
     """(rows, rows whose mirax contender was skipped or wrong, the table's lines)."""
     table = [line for line in text.splitlines() if line.startswith("| ")]
-    rows = [line for line in table[2:]]
+    rows = table[2:]
     notes = [line.strip() for line in text.splitlines() if ": mirax skipped: " in line]
     return rows, notes, table
 
@@ -241,7 +241,8 @@ def assemble_all(ptx_by_key, ptxas):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=("device", "dry-run", "record"), default="device")
-    parser.add_argument("--out", default=os.environ.get("OUT") or os.path.join(tempfile.gettempdir(), "mirax_gpu_check"),
+    parser.add_argument("--out", default=os.environ.get("OUT") or os.path.join(tempfile.gettempdir(),
+                                                                               "mirax_gpu_check"),
                         help="where the logs and summary.txt go (default: $OUT, the device tool's)")
     parser.add_argument("--steps", default=",".join(STEPS), help=f"comma-separated, of {', '.join(STEPS)}")
     parser.add_argument("--programs", help="ops: only these programs of the table (comma-separated)")
@@ -266,7 +267,8 @@ def main(argv=None):
     ptx_path = args.ptx or os.path.join(args.bundle, "ptx.json.xz")
     scratch = tempfile.mkdtemp(prefix="mirax_gpu_check_")
     env = dict(os.environ, MIRAX_GPU_CHECK=args.mode, MIRAX_GPU_CHECK_STATS=os.path.join(scratch, "stats"),
-               MIRAX_CACHE_DIR="", PYTHONUNBUFFERED="1", JAX_PLATFORMS="cpu", XLA_PYTHON_CLIENT_PREALLOCATE="false")
+               MIRAX_CACHE_DIR="", PYTHONUNBUFFERED="1", JAX_PLATFORMS="cpu", XLA_PYTHON_CLIENT_PREALLOCATE="false",
+               PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")  # (the machine's other pytest plugins stay out)
     env.pop("MIRAX_PLATFORM", None)
     header = [f"mirax GPU check, mode {args.mode}, {time.strftime('%Y-%m-%d %H:%M:%S')}"]
     site = args.site
@@ -314,12 +316,14 @@ def main(argv=None):
             step_env["MIRAX_PLATFORM"] = "gpu"
             command = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=short"]
             if args.jobs > 1 and importable(python, "xdist", step_env):
-                command += ["-n", str(args.jobs)]
+                command += ["-p", "xdist.plugin", "-n", str(args.jobs)]
             command += sorted(os.path.relpath(p, REPO) for p in glob.glob(os.path.join(REPO, "test", "python",
                                                                                       "test_notebook_*.py")))
         else:
             step_env["MIRAX_PLATFORM"] = "gpu"
-            if args.mode != "device":
+            if args.mode == "device":
+                del step_env["JAX_PLATFORMS"]  # the JAX column: JAX on the GPU, where the machine's JAX can
+            else:
                 step_env["MIRAX_GPU_CHECK_NO_JAX"] = "1"  # JAX here would time the CPU
             with open(os.path.join(REPO, "benchmarks", "run.py")) as f:
                 has_gpu_group = re.search(r'^\s*"gpu":', f.read(), re.M) is not None
@@ -329,6 +333,10 @@ def main(argv=None):
 
     # ----- the summary
     lines, ok = header, True
+
+    def last_line(text):  # of a step that failed before its summary
+        return next((f"         {line.strip()}" for line in reversed(text.splitlines()) if line.strip()), "")
+
     stats, missed = collect_stats(env["MIRAX_GPU_CHECK_STATS"])
     if "ops" in results:
         code, seconds, text = results["ops"]
@@ -344,8 +352,9 @@ def main(argv=None):
         ok &= code == 0 and not bad and bool(table)
         lines.append(f"ops    {len(table)} programs: {counts['match']} match the CPU, {counts['differs']} differ, "
                      f"{counts['error']} fail{'' if code == 0 else f' (exit {code})'}  [{seconds:.0f} s]")
-        lines += [f"         {r['name']}: {r['status']}: {r.get('detail', '').splitlines()[0] if r.get('detail') else ''}"
-                  for r in bad]
+        lines += [f"         {r['name']}: {r['status']}: {(r.get('detail') or '').partition(chr(10))[0]}" for r in bad]
+        if not table:
+            lines.append(last_line(text))
     for step in ("tests", "seeds"):
         if step in results:
             code, seconds, text = results[step]
@@ -353,6 +362,8 @@ def main(argv=None):
             lines.append(f"{step:6} {pytest_counts(text) or 'no pytest summary'}"
                          f"{'' if code == 0 else f' (exit {code})'}  [{seconds:.0f} s]")
             lines += [f"         {line}" for line in text.splitlines() if line.startswith(("FAILED ", "ERROR "))][:15]
+            if pytest_counts(text) is None:
+                lines.append(last_line(text))
     if "bench" in results:
         code, seconds, text = results["bench"]
         rows, notes, table = bench_summary(text)
@@ -360,10 +371,13 @@ def main(argv=None):
         lines.append(f"bench  {len(rows)} rows, mirax skipped or wrong in {len(notes)}"
                      f"{'' if code == 0 else f' (exit {code})'}  [{seconds:.0f} s]")
         lines += [f"         {line}" for line in notes] + [f"  {line}" for line in table]
+        if not rows:
+            lines.append(last_line(text))
     lines.append(f"PTX    {stats['recorded']} compiled and recorded, {stats['hits']} from the cache, "
                  f"{stats['misses']} missed ({stats['fallback_errors']} failed to compile there), "
                  f"in {stats['processes']} processes")
-    lines += [f"         missed {k[:16]} in {' '.join(argv or [])}{': ' + err if err else ''}" for k, err, argv in missed[:5]]
+    lines += [f"         missed {k[:16]} in {' '.join(argv or [])}{': ' + err if err else ''}"
+              for k, err, argv in missed[:5]]
     if args.mode == "dry-run":
         ok &= stats["misses"] == 0
     if args.mode == "record":
