@@ -8,7 +8,7 @@ there), within what one `run` call carries (64 MiB with the working tree):
                                   intel-openmp's libiomp5 alone, libdevice (for a PTX miss)
   .gpu_bundle/carry/ptx.json.xz   the PTX of every GPU program the check runs, recorded by
                                   running the check here (check.py --mode record): llvmlite,
-                                  which makes the PTX, is 160 MB stripped (37 MB xz) and
+                                  which makes the PTX, is 160 MB stripped (36 MB xz) and
                                   does not fit beside MLIR's library (153 MB stripped, 35 MB xz)
 
   .venv/bin/python scripts/gpu_check/build.py          (make gpu-check-bundle) both, then the sizes
