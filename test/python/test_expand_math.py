@@ -140,27 +140,45 @@ def test_pass_runs_twice():
     assert _expand(once) == once
 
 
-def test_pass_interleaves_loops():
-    """The innermost loop computing an approximation asks LLVM for two interleaved
-    vector iterations; loops without one are left to LLVM's choice."""
-    text = _expand("""
-    func.func @f(%m: memref<8xf32>, %n: memref<8xf32>) {
+def _loops(size, outer=1):
+    """tanh and sqrt loops over `size` elements, the first in `outer` iterations of a
+    loop of its own (a dynamic count where outer is None)."""
+    bound = "%outer" if outer is None else f"%c{outer}_outer"
+    return f"""
+    func.func @f(%m: memref<{size}xf32>, %n: memref<{size}xf32>, %outer: index) {{
       %c0 = arith.constant 0 : index
       %c1 = arith.constant 1 : index
-      %c8 = arith.constant 8 : index
-      scf.for %i = %c0 to %c8 step %c1 {
-        %x = memref.load %m[%i] : memref<8xf32>
-        %y = math.tanh %x : f32
-        memref.store %y, %m[%i] : memref<8xf32>
-      }
-      scf.for %i = %c0 to %c8 step %c1 {
-        %x = memref.load %n[%i] : memref<8xf32>
+      %c{outer or 1}_outer = arith.constant {outer or 1} : index
+      %size = arith.constant {size} : index
+      scf.for %j = %c0 to {bound} step %c1 {{
+        scf.for %i = %c0 to %size step %c1 {{
+          %x = memref.load %m[%i] : memref<{size}xf32>
+          %y = math.tanh %x : f32
+          memref.store %y, %m[%i] : memref<{size}xf32>
+        }}
+      }}
+      scf.for %i = %c0 to %size step %c1 {{
+        %x = memref.load %n[%i] : memref<{size}xf32>
         %y = math.sqrt %x : f32
-        memref.store %y, %n[%i] : memref<8xf32>
-      }
+        memref.store %y, %n[%i] : memref<{size}xf32>
+      }}
       return
-    }""")
+    }}"""
+
+
+@pytest.mark.parametrize("size, outer", [(1 << 14, 1), (1 << 10, 1 << 4), (8, None)])
+def test_pass_interleaves_long_loops(size, outer):
+    """The innermost loop computing an approximation asks LLVM for two interleaved
+    vector iterations when its nest runs 2^14 times or more (or an unknown number of
+    times); loops without one are left to LLVM's choice."""
+    text = _expand(_loops(size, outer))
     assert "#llvm.loop_interleave<count = 2" in text
-    tanh_loop, sqrt_loop = text.split("scf.for")[1:3]
+    _, tanh_loop, sqrt_loop = text.split("scf.for")[1:4]
     assert "} {loop_annotation = " in tanh_loop
     assert "loop_annotation" not in sqrt_loop
+
+
+@pytest.mark.parametrize("size, outer", [(1 << 13, 1), (1 << 8, 1 << 5)])
+def test_pass_leaves_short_loops(size, outer):
+    """Interleaving a nest of fewer iterations saves microseconds and costs compile time."""
+    assert "loop_annotation" not in _expand(_loops(size, outer))
