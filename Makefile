@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test layers lit pytest bench fuzz clean
+.PHONY: demo test layers lit pytest bench fuzz clean gpu-check-bundle gpu-check-dry-run
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ fuzz: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The GPU device check (README, "Checking on a GPU"): build here what the device machine
+# needs (.gpu_bundle/carry: the cp312 site, the recorded PTX), then check all but CUDA here.
+gpu-check-bundle: $(STAMP)
+	$(BIN)/python scripts/gpu_check/build.py
+
+gpu-check-dry-run: $(STAMP)
+	$(BIN)/python scripts/gpu_check/build.py --python 3.11 --site-only
+	$(BIN)/python scripts/gpu_check/check.py --mode dry-run --site .gpu_bundle/py3.11/site --out .gpu_bundle/dry-run
 
 clean:
 	rm -rf $(VENV)
