@@ -754,15 +754,38 @@ def clear_caches():
     runtime.clear_caches()
 
 
-# An eager op whose operands and results have at most this many elements is compiled
-# by LLVM at -O0: in half the time (about 15 ms less per op and shape), running a few
-# microseconds longer than its ~21 us at -O2 (7 us at 64x64). Not the ops whose work
-# grows faster than their operands (contractions, factorizations: a 64x64 matmul ran
-# ten times slower), nor larger ones: -O2, as jit's.
-EAGER_UNOPTIMIZED_ELEMENTS = 4096
+# Eager ops compile in two tiers. An op at a new shape is compiled by LLVM at -O0, in
+# about a third of -O2's time (the latency row's 12 ops at a new n: 583 -> 250 ms of
+# CPU), and its code runs slower (a 64x64 tanh: 7 us of its 22): once it has been
+# called on TIER_UP_ELEMENTS elements in all (calls times its largest operand or
+# result), the slower runs have cost about what -O2's compile does and it is compiled
+# again at -O2, as jit's code is. Ops whose work grows faster than their operands
+# (contractions, factorizations: a 64x64 matmul ran ten times slower) and ops that
+# large from the start go to -O2 at once.
+TIER_UP_ELEMENTS = 1 << 20
 SUPERLINEAR_OPS = frozenset(f"mirax.{name}" for name in (
     "dot_general", "conv_general_dilated", "cholesky", "triangular_solve", "lu", "qr", "eigh", "svd", "hessenberg",
     "householder_product", "schur", "eig"))
+
+
+class _EagerOp:
+    """An op's executable for one signature, compiled again at -O2 once its -O0 code has
+    run on TIER_UP_ELEMENTS elements (`elements` per call; None: -O2 from the start)."""
+
+    __slots__ = ("out_avals", "executable", "_trace", "_elements", "_budget")
+
+    def __init__(self, trace, out_avals, elements):
+        self.out_avals = out_avals
+        self.executable = trace.compile(opt_level=2 if elements is None else 0)
+        self._trace = None if elements is None else trace  # (to compile it again)
+        self._elements, self._budget = elements, TIER_UP_ELEMENTS
+
+    def __call__(self, args):
+        if self._trace is not None:
+            self._budget -= self._elements
+            if self._budget <= 0:
+                self.executable, self._trace = self._trace.compile(opt_level=2), None
+        return self.executable(args)
 
 
 def _eager(op_cls, args, in_avals, weak_type, params):
@@ -770,20 +793,19 @@ def _eager(op_cls, args, in_avals, weak_type, params):
         if isinstance(x, Tracer):  # a tracer outside its trace
             Trace([]).lift(x)
     key = (op_cls, weak_type, _hashable(params), tuple(in_avals))
-    cached = _eager_cache.get(key)
-    if cached is None:
+    op = _eager_cache.get(key)
+    if op is None:
         out_avals = _out_avals(op_cls, in_avals, weak_type, params)
         with Trace([Aval(a.shape, a.dtype) for a in in_avals]) as trace:
             outs = trace.emit(op_cls, trace.invars, out_avals, params)
         trace.finish(outs)
-        small = op_cls.OPERATION_NAME not in SUPERLINEAR_OPS and all(
-            np.prod(a.shape, dtype=np.int64) <= EAGER_UNOPTIMIZED_ELEMENTS for a in in_avals + out_avals)
-        cached = _eager_cache[key] = (trace.compile(opt_level=0 if small else 2), out_avals)
-    executable, out_avals = cached
-    results = executable(args)
+        elements = max([1] + [int(np.prod(a.shape, dtype=np.int64)) for a in in_avals + out_avals])
+        tiered = op_cls.OPERATION_NAME not in SUPERLINEAR_OPS and elements < TIER_UP_ELEMENTS
+        op = _eager_cache[key] = _EagerOp(trace, out_avals, elements if tiered else None)
+    results = op(args)
     if debug_checks.on:
         check_special(op_cls.OPERATION_NAME.split(".", 1)[1], results)
-    return [Array(r, a.weak_type) for r, a in zip(results, out_avals, strict=True)]
+    return [Array(r, a.weak_type) for r, a in zip(results, op.out_avals, strict=True)]
 
 
 def _hashable(params):

@@ -51,6 +51,31 @@ def test_identical_programs_share_one_compile():
     assert runtime.stats["compiles"] == before
 
 
+def test_eager_ops_compile_again_optimized_once_used(monkeypatch):
+    """An eager op's first code is LLVM's -O0, compiled again at -O2 once it has run on
+    TIER_UP_ELEMENTS elements in all, and only then; a matmul starts at -O2."""
+    from mirax import core  # noqa: PLC0415
+
+    monkeypatch.setattr(core, "TIER_UP_ELEMENTS", 3 * 17)  # three calls on 17 elements
+    levels = []
+    compile_ = core.Trace.compile
+
+    def recorded(trace, backend=None, opt_level=2):
+        if "mirax.cos" in trace.text or "mirax.dot_general" in trace.text:
+            levels.append(opt_level)
+        return compile_(trace, backend, opt_level)
+
+    monkeypatch.setattr(core.Trace, "compile", recorded)
+    mirax.clear_caches()
+    x = jnp.asarray(np.linspace(-3, 3, 17, dtype=np.float32))
+    for _ in range(5):
+        np.testing.assert_allclose(jnp.cos(x), np.cos(np.asarray(x)), rtol=1e-6)
+    assert levels == [0, 2]
+    levels.clear()
+    jnp.ones((3, 5)) @ jnp.ones((5, 2))
+    assert levels == [2]
+
+
 def test_eager_matches_compiled():
     x = np.random.default_rng(0).normal(size=(3, 4)).astype(np.float32)
 
