@@ -88,7 +88,9 @@ class MiraxFuseElementwise:
     def __call__(self, module):
         for _ in range(MAX_ROUNDS):
             copied = [_duplicate(op) for op in ops_named(module, "linalg.generic")]
-            passmanager.PassManager.parse(FUSE).run(module)
+            manager = passmanager.PassManager.parse(FUSE)
+            manager.enable_verifier(False)  # (jit verifies at its pipelines' end, mirax-opt after each pass)
+            manager.run(module)
             if not any(copied):
                 break
         for op in ops_named(module, "linalg.generic"):

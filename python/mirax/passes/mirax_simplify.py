@@ -16,4 +16,9 @@ class MiraxSimplify:
     summary: ClassVar[str] = "Remove duplicate work, dead ops and uncalled private functions (cse, canonicalize, symbol-dce)"
 
     def __call__(self, module):
-        passmanager.PassManager.parse("builtin.module(cse, canonicalize, symbol-dce)").run(module)
+        manager = passmanager.PassManager.parse("builtin.module(cse, canonicalize, symbol-dce)")
+        # Not verified after each of the three: mirax ops verify in Python, which took
+        # most of the pass's time (jit verifies at its pipelines' end, mirax-opt after
+        # each pass).
+        manager.enable_verifier(False)
+        manager.run(module)
