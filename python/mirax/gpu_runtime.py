@@ -25,7 +25,8 @@ import threading
 import numpy as np
 
 from mirax import cuda, runtime
-from mirax.passes.gpu_pipeline import FAILED_FLAG, chip_for, lower_to_gpu_stage
+from mirax.passes.gpu_pipeline import chip_for, lower_to_gpu_stage
+from mirax.passes.mirax_gpu_stop_loops import FAILED_FLAG
 
 _P, _I64 = ctypes.c_void_p, ctypes.c_int64
 

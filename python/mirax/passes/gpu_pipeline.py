@@ -22,8 +22,11 @@ from pathlib import Path
 import ml_dtypes
 import numpy as np
 
-from mirax.mlir import arith, func, gpu, ir, llvm_d
+from mirax.mlir import gpu, ir, llvm_d
 
+from .mirax_gpu_host_runtime import MiraxGpuHostRuntime
+from .mirax_gpu_launch_stack import MiraxGpuLaunchStack
+from .mirax_gpu_stop_loops import MiraxGpuStopLoops
 from .pipelines import BUFFERIZE, CPU_FUSION, CPU_LOOPS_TO_LLVM, PASSES, Pipeline, register, run
 
 # The chips the PTX may target: those of PTX ISA 8.0 (CUDA 12.0 and later drivers load
@@ -229,133 +232,6 @@ class MiraxGpuBinary:
                 gpu.BinaryOp(KERNELS, ir.ArrayAttr.get([ptx_object]),
                              offloadingHandler=ir.Attribute.parse("#gpu.select_object<0>"))
             kernels.operation.erase()
-
-
-FAILED_FLAG = "mirax_gpu_failed"  # host function: the address of its thread's failure flag (an i32)
-
-
-@dataclass(frozen=True)
-class MiraxGpuStopLoops:
-    """Host code's while loops stop once a GPU runtime call of the program has failed.
-
-    After a failure the runtime's calls do nothing (python/mirax/gpu_runtime.py), so a
-    loop whose condition reads what a failed kernel never wrote could run forever. Each
-    host function with a while loop asks the runtime once for the address of its
-    thread's failure flag, and each condition is and-ed with the flag being 0: a
-    volatile load, as the runtime's calls in the loop's body set it behind the
-    compiler's back. The program then returns, and the runtime raises the failure."""
-
-    name: ClassVar[str] = "mirax-gpu-stop-loops"
-    summary: ClassVar[str] = "And each host while loop's condition with the GPU runtime's failure flag being clear"
-
-    def __call__(self, module):
-        body = module.regions[0].blocks[0]
-        pointer, i32 = ir.Type.parse("!llvm.ptr"), ir.IntegerType.get_signless(32)
-        declared = False
-        for function in [op for op in body.operations if op.operation.name == "func.func"]:
-            loops = []
-
-            def collect(op):
-                if op.name == "gpu.launch":
-                    return ir.WalkResult.SKIP
-                if op.name == "scf.while":
-                    loops.append(op)
-                return ir.WalkResult.ADVANCE
-
-            function.operation.walk(collect, ir.WalkOrder.PRE_ORDER)  # (SKIP: not into kernels)
-            if not loops:
-                continue
-            if not declared:
-                with ir.InsertionPoint.at_block_begin(body), ir.Location.unknown():
-                    func.FuncOp(FAILED_FLAG, ([], [pointer]), visibility="private")
-                declared = True
-            with ir.InsertionPoint.at_block_begin(function.regions[0].blocks[0]), function.location:
-                flag = func.CallOp([pointer], FAILED_FLAG, []).result
-            for loop in loops:
-                condition = loop.regions[0].blocks[0].operations[len(loop.regions[0].blocks[0].operations) - 1]
-                with ir.InsertionPoint(condition), loop.location:
-                    failed = llvm_d.LoadOp(i32, flag, volatile_=True).result
-                    clear = arith.cmpi(arith.CmpIPredicate.eq, failed, arith.constant(i32, 0))
-                    condition.operands[0] = arith.andi(condition.operands[0], clear)
-
-
-@dataclass(frozen=True)
-class MiraxGpuLaunchStack:
-    """Each kernel launch's argument arrays leave the stack after the launch: every
-    gpu.launch_func of the LLVM-dialect host code is put between an llvm.intr.stacksave
-    and an llvm.intr.stackrestore.
-
-    The translation of gpu.launch_func (MLIR's SelectObjectAttr) allocates the
-    kernel's argument arrays (a struct of the arguments, an array of pointers to them)
-    with allocas at the launch, so they are not in the IR to move anywhere before. An
-    alloca outside the entry block is dynamic: its stack is given back only by the
-    function's return, so a launch in a while loop's body grew the stack by the size of
-    its arrays (a few hundred bytes) each iteration until the process crashed (SIGSEGV)
-    on running out of stack. Saving the stack pointer before the launch and restoring it after
-    frees them: the launch is the arrays' only reader (mgpuLaunchKernel is synchronous,
-    and cuLaunchKernel copies the arguments anyway), and nothing else the translation
-    puts between the two outlives the launch. (Simpler than the alternatives: a
-    memref.alloca_scope has to be made before gpu-to-llvm and lowers to the same pair,
-    and a host function per launch would add a call and a function per launch.) Launches
-    in the entry block are wrapped too, where it costs nothing: their allocas stay static."""
-
-    name: ClassVar[str] = "mirax-gpu-launch-stack"
-    summary: ClassVar[str] = "Free each gpu.launch_func's argument arrays after it (llvm.intr.stacksave/stackrestore)"
-
-    def __call__(self, module):
-        launches = []
-
-        def collect(op):
-            if op.name == "gpu.launch_func":
-                launches.append(op)
-            return ir.WalkResult.ADVANCE
-
-        module.walk(collect)
-        pointer = ir.Type.parse("!llvm.ptr")
-        for launch in launches:
-            with ir.InsertionPoint(launch), launch.location:
-                saved = llvm_d.intr_stacksave(pointer)
-                restore = llvm_d.StackRestoreOp(saved)
-            launch.move_before(restore)
-
-
-# The runtime functions gpu-to-llvm's code calls that need no Python, defined in the
-# host code (the translation's calls find them): every launch goes to the default
-# stream and synchronizes in mgpuLaunchKernel, which finds the kernel from the name
-# mgpuModuleGetFunction passes on, and the executable unloads its module (a global
-# destructor calling Python could run after the interpreter's finalization).
-HOST_RUNTIME = """
-llvm.func internal @mgpuStreamCreate() -> !llvm.ptr {
-  %0 = llvm.mlir.zero : !llvm.ptr
-  llvm.return %0 : !llvm.ptr
-}
-llvm.func internal @mgpuStreamSynchronize(%stream: !llvm.ptr) {
-  llvm.return
-}
-llvm.func internal @mgpuStreamDestroy(%stream: !llvm.ptr) {
-  llvm.return
-}
-llvm.func internal @mgpuModuleUnload(%module: !llvm.ptr) {
-  llvm.return
-}
-llvm.func internal @mgpuModuleGetFunction(%module: !llvm.ptr, %name: !llvm.ptr) -> !llvm.ptr {
-  llvm.return %name : !llvm.ptr
-}
-"""
-
-
-@dataclass(frozen=True)
-class MiraxGpuHostRuntime:
-    name: ClassVar[str] = "mirax-gpu-host-runtime"
-    summary: ClassVar[str] = "Define the GPU runtime functions that need no Python in the host code (LLVM dialect)"
-
-    def __call__(self, module):
-        if not any(op.operation.name == "gpu.binary" for op in module.regions[0].blocks[0].operations):
-            return
-        body = module.regions[0].blocks[0]
-        functions = ir.Module.parse(HOST_RUNTIME)  # (alive while its ops move: they die with it)
-        for op in list(functions.body.operations):
-            body.append(op.detach_from_parent())
 
 
 PASSES.update({p.name: p for p in (MiraxOneGpuModule(), MiraxGpuBinary(), MiraxGpuStopLoops(), MiraxGpuLaunchStack(),

@@ -6,7 +6,7 @@ while loop crashed on running out of stack). Each launch is put between a stacks
 a stackrestore; in the translated LLVM IR no alloca is outside such a pair."""
 from mirax.mlir import ir, llvm_d
 from mirax.mlir_context import context
-from mirax.passes.gpu_pipeline import MiraxGpuLaunchStack
+from mirax.passes.mirax_gpu_launch_stack import MiraxGpuLaunchStack
 from mirax.passes.pipelines import run
 
 # The host code (LLVM dialect): a stacksave before each launch, its restore after.
