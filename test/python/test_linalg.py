@@ -90,6 +90,32 @@ def test_solve_triangular_matches_numpy(dtype, m, n):
           np.linalg.solve(adjoint(np.triu(unit, 1) + np.eye(m, dtype=dtype)), b[:, 0]), dtype, 100)
 
 
+@pytest.mark.parametrize("dtype_", [np.float32, np.complex128], ids=["float32", "complex128"])
+def test_tiled_lowerings_at_awkward_sizes_match_numpy(x64, dtype_):
+    """Sizes that pad the last tile, contractions of five tiles and more (a matmul over
+    four, then one), right-hand sides past one block of columns (256 + 44), wide and
+    tall LU (pivots found among a's own rows, not the padding's)."""
+    n = 300
+    a = positive_definite((n, n), dtype_)
+    close(jnp.linalg.cholesky(a), np.linalg.cholesky(a), dtype_, 100)
+    t = well_conditioned((n, n), dtype_)
+    b = rand((n, 300), dtype_, seed=1)
+    for lower, trans in itertools.product([True, False], [0, 2]):
+        tri = np.tril(t) if lower else np.triu(t)
+        want = np.linalg.solve(adjoint(tri) if trans else tri, b)
+        close(msl.solve_triangular(t, b, lower=lower, trans=trans), want, dtype_, 100)
+    right = lax_linalg.triangular_solve(t, b[:7], left_side=False, lower=True)
+    close(right, b[:7] @ np.linalg.inv(np.tril(t)), dtype_, 100)
+    for shape in [(n, n), (70, 200), (200, 70)]:
+        m = rand(shape, dtype_, seed=2)
+        lu, pivots, permutation = lax_linalg.lu(m)
+        want = jax_linalg.lu(m)
+        close(lu, want[0], dtype_, 100)
+        np.testing.assert_array_equal(pivots, want[1])
+        np.testing.assert_array_equal(permutation, want[2])
+    close(jnp.linalg.solve(t, b), np.linalg.solve(t, b), dtype_, 100)
+
+
 def test_solve_inv_det_slogdet_match_numpy(dtype):
     a = well_conditioned((2, 5, 5), dtype)
     b = rand((2, 5, 3), dtype, seed=1)

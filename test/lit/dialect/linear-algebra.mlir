@@ -17,7 +17,9 @@
 //  CHECK-NEXT:   return %[[L]], %[[X]], %[[LU]]#0, %[[LU]]#1, %[[LU]]#2
 
 /// Lowering: scf loops over the batch, each matrix factored in place in a copy of the
-/// operand. cholesky: a diagonal block by columns (sqrt of the pivot, the column below
+/// operand (here one tile of its own size, 3 x 3: nothing padded). cholesky: an scf.for
+/// over block columns, each tile less a sum of products of the tiles to its left
+/// (linalg.matmul), the diagonal tile by columns (sqrt of the pivot, the column below
 /// divided by it), then the factor's lower triangle, or NaNs unless its diagonal is
 /// positive (JAX's result where LAPACK fails).
 // LOWER-LABEL: func.func @factor
@@ -25,32 +27,38 @@
 //       LOWER:   %[[WORK:.+]] = linalg.copy {{.*}} ins(%[[A]] : tensor<2x3x3xf32>)
 //       LOWER:   %[[L:.+]] = scf.for %{{.+}} = %{{.+}} to %c2 {{.+}} iter_args(%[[BATCH:.+]] = %[[WORK]])
 //       LOWER:     %[[M:.+]] = tensor.extract_slice %[[BATCH]][%{{.+}}, 0, 0] [1, 3, 3] [1, 1, 1] : tensor<2x3x3xf32> to tensor<3x3xf32>
-//       LOWER:     math.sqrt
-//       LOWER:     arith.divf
+//       LOWER:     scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%{{.+}} = %[[M]])
+//       LOWER:       linalg.matmul
+//       LOWER:       math.sqrt
+//       LOWER:       arith.divf
 //       LOWER:     arith.cmpf ogt
 //       LOWER:     %[[TRIL:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<3x3xf32>)
 //       LOWER:       arith.cmpi uge
 //       LOWER:       arith.select
 //       LOWER:     tensor.insert_slice %[[TRIL]] into %[[BATCH]]
 /// triangular_solve (here left, lower: no reordering of a or b): the inverse of each
-/// diagonal block of a by scalar loops, times the block of b's rows (a linalg.matmul).
+/// diagonal tile of a by scalar loops, then block rows of b, each less the products
+/// of the tiles before it, times the inverse (linalg.matmul).
 //       LOWER:   %[[RHS:.+]] = linalg.copy {{.*}} ins(%[[B]] : tensor<2x3x4xf32>)
 //       LOWER:   %[[X:.+]] = scf.for {{.+}} iter_args(%{{.+}} = %[[RHS]])
 //       LOWER:     tensor.extract_slice %[[L]]
 //       LOWER:     scf.for
 //       LOWER:     linalg.matmul
-/// lu: pivots and the permutation (an iota) beside the matrix; per column, the row of
-/// largest |re| + |im| from the diagonal down, swapped into place.
-//       LOWER:   %[[LUWORK:.+]] = linalg.copy {{.*}} ins(%[[C]] : tensor<4x3xcomplex<f64>>)
+/// lu: the matrix padded to whole tiles of rows (zeros), pivots and the permutation (an
+/// iota) beside it; per column, the row of largest |re| + |im| from the diagonal down
+/// among a's own rows (to %c4), swapped into place.
+//       LOWER:   %[[LUWORK:.+]] = tensor.insert_slice %[[C]] into %{{.+}}[0, 0] [4, 3] [1, 1] : tensor<4x3xcomplex<f64>> into tensor<6x3xcomplex<f64>>
 //       LOWER:   %[[PIVOTS:.+]] = tensor.empty() : tensor<3xi32>
 //       LOWER:   %[[IOTA:.+]] = linalg.generic
 //       LOWER:   scf.for %{{.+}} = %{{.+}} to %{{.+}} {{.+}} iter_args(%{{.+}} = %[[LUWORK]], %{{.+}} = %[[PIVOTS]], %{{.+}} = %[[IOTA]])
-//       LOWER:     complex.re
-//       LOWER:     math.absf
-//       LOWER:     arith.cmpf ogt
+//       LOWER:     scf.for %{{.+}} = %{{.+}} to %c4 {{.+}} -> (f64, index)
+//       LOWER:       complex.re
+//       LOWER:       math.absf
+//       LOWER:       arith.cmpf ogt
 //       LOWER:     arith.index_cast %{{.+}} : index to i32
 //       LOWER:     complex.neq
 //       LOWER:     complex.div
+//       LOWER:   linalg.copy {{.*}} ins(%{{.+}} : tensor<4x3xcomplex<f64>>)
 //   LOWER-NOT:   "mirax.
 func.func @factor(%a: tensor<2x3x3xf32>, %b: tensor<2x3x4xf32>, %c: tensor<4x3xcomplex<f64>>) -> (tensor<2x3x3xf32>, tensor<2x3x4xf32>, tensor<4x3xcomplex<f64>>, tensor<3xi32>, tensor<4xi32>) {
   %l = "mirax.cholesky"(%a) : (tensor<2x3x3xf32>) -> tensor<2x3x3xf32>
@@ -80,6 +88,41 @@ func.func @factor(%a: tensor<2x3x3xf32>, %b: tensor<2x3x4xf32>, %c: tensor<4x3xc
 func.func @upper_right(%a: tensor<3x3xf32>, %b: tensor<2x3xf32>) -> tensor<2x3xf32> {
   %x = "mirax.triangular_solve"(%a, %b) {left_side = false, lower = false, transpose_a = true, conjugate_a = false, unit_diagonal = true} : (tensor<3x3xf32>, tensor<2x3xf32>) -> tensor<2x3xf32>
   return %x : tensor<2x3xf32>
+}
+
+// -----
+
+/// Past one tile (64 x 64), the loops over tiles are the same whatever the size: a
+/// 130 x 130 matrix is padded with the identity to 3 x 3 tiles; an scf.for over block
+/// columns j, tiles at offsets j * 64 (extract_slice with dynamic offsets, static
+/// sizes), two linalg.matmuls of static 64 x 64 tiles in all (a tile of the block
+/// column less products of the tiles to its left, a tile below the diagonal times the
+/// inverse of the diagonal tile's transpose), not one per block.
+// LOWER-LABEL: func.func @tiled
+//  LOWER-SAME: (%[[A:.+]]: tensor<130x130xf32>, %[[B:.+]]: tensor<130x300xf32>)
+//       LOWER:   %[[FRAME:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<192x192xf32>)
+//       LOWER:   %[[PADDED:.+]] = tensor.insert_slice %[[A]] into %[[FRAME]][0, 0] [130, 130] [1, 1]
+//       LOWER:   scf.for {{.+}} iter_args(%{{.+}} = %[[PADDED]])
+//       LOWER:     scf.for %[[J:.+]] = %{{.+}} to %c3{{.*}} step
+//       LOWER:       arith.muli %[[J]], %c64
+//       LOWER:       linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x64xf32>) outs(%{{.+}} : tensor<64x64xf32>)
+//       LOWER:       math.sqrt
+//       LOWER:       linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x64xf32>) outs(%{{.+}} : tensor<64x64xf32>)
+//   LOWER-NOT:   linalg.matmul
+//       LOWER:   %[[L:.+]] = linalg.copy {{.*}} ins(%{{.+}} : tensor<130x130xf32>)
+/// triangular_solve: the right-hand sides in blocks of 256 columns, an scf.forall over
+/// the whole ones (threads), the rest (44 columns) after it; in each, an scf.for over
+/// block rows, with matmuls of static tiles.
+//       LOWER:   scf.forall (%{{.+}}) in (1) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<192x300xf32>)
+//       LOWER:     scf.for
+//       LOWER:       linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x256xf32>)
+//       LOWER:     tensor.parallel_insert_slice
+//       LOWER:   scf.for
+//       LOWER:     linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x44xf32>)
+func.func @tiled(%a: tensor<130x130xf32>, %b: tensor<130x300xf32>) -> (tensor<130x130xf32>, tensor<130x300xf32>) {
+  %l = "mirax.cholesky"(%a) : (tensor<130x130xf32>) -> tensor<130x130xf32>
+  %x = "mirax.triangular_solve"(%l, %b) {left_side = true, lower = true, transpose_a = false, conjugate_a = false, unit_diagonal = false} : (tensor<130x130xf32>, tensor<130x300xf32>) -> tensor<130x300xf32>
+  return %l, %x : tensor<130x130xf32>, tensor<130x300xf32>
 }
 
 // -----
