@@ -809,6 +809,8 @@ def _eager(op_cls, args, in_avals, weak_type, params):
 
 
 def _hashable(params):
+    if not params:  # most elementwise ops': sorting nothing costs half a microsecond
+        return ()
     return tuple(sorted((k, v.tobytes() + str(v.dtype).encode() + str(v.shape).encode()
                          if isinstance(v, np.ndarray) else v) for k, v in params.items()))
 

@@ -89,15 +89,10 @@ def default_complex_dtype():
     return _c128 if _x64() else _c64
 
 
-# Default dtype of a weakly-typed result, by dtype kind (bfloat16 is kind 'V').
-_DEFAULT_BY_KIND = {
-    "b": lambda: _b1,
-    "i": default_int_dtype,
-    "u": default_uint_dtype,
-    "f": default_float_dtype,
-    "V": default_float_dtype,
-    "c": default_complex_dtype,
-}
+# Default dtype of a weakly-typed result, by dtype kind (bfloat16 is kind 'V'), before
+# canonicalization.
+_DEFAULT_BY_KIND = {"b": _b1, "i": _i64, "u": _u64, "f": _f64, "V": _f64, "c": _c128}
+_WEAK_TYPE_KINDS = {int: "i", float: "f", complex: "c"}
 
 _PYTHON_SCALAR_DEFAULTS = {
     bool: lambda: _b1,
@@ -123,10 +118,23 @@ def _np_dtype(x):
     return dt
 
 
+def _canonical(dt, x64):
+    return dt if x64 else _TO_32BIT.get(dt, dt)
+
+
+# {x64: {dtype or scalar type: canonical dtype}}: the usual arguments of canonicalize_dtype
+# without np.dtype's parsing (every eager op canonicalizes a few).
+_CANONICAL = {x64: {key: _canonical(dt, x64) for dt in SUPPORTED_DTYPES for key in (dt, dt.type)}
+              for x64 in (False, True)}
+
+
 def canonicalize_dtype(dtype):
     """np.dtype(dtype), with 64-bit types narrowed to 32 bits unless x64 is on."""
-    dt = _np_dtype(dtype)
-    return dt if _x64() else _TO_32BIT.get(dt, dt)
+    if isinstance(dtype, (np.dtype, type)):  # hashable
+        found = _CANONICAL[_x64()].get(dtype)
+        if found is not None:
+            return found
+    return _canonical(_np_dtype(dtype), _x64())
 
 
 def dtype(x):
@@ -262,7 +270,7 @@ def promote_types(a, b):
 def _dtype_and_weak_type(x):
     if x is None:
         return default_float_dtype(), False
-    return dtype(x), any(x is t for t in _WEAK_TYPES) or is_weakly_typed(x)
+    return dtype(x), x is int or x is float or x is complex or is_weakly_typed(x)
 
 
 def _weak_node(dt):
@@ -286,23 +294,41 @@ def result_type(*args, return_weak_type_flag=False):
     """
     if not args:
         raise ValueError("at least one array or dtype is required")
-    promotion, x64 = _promotion(), _x64()
-    dtypes, weaks = zip(*(_dtype_and_weak_type(a) for a in args))
+    out, weak = promote_typed(tuple(map(_dtype_and_weak_type, args)))
+    return (out, weak) if return_weak_type_flag else out
+
+
+def promote_typed(typed):
+    """result_type(..., return_weak_type_flag=True) of values given as (dtype, weak type)
+    pairs, at least one: for callers that know them without inspecting values."""
+    return _result_type(_promotion(), _x64(), typed)
+
+
+def _lattice_dtype(node):
+    """A lattice node's dtype (not canonicalized): a weak Python type's is its kind's default."""
+    return _DEFAULT_BY_KIND[_WEAK_TYPE_KINDS[node]] if isinstance(node, type) else node
+
+
+@functools.lru_cache(maxsize=4096)
+def _result_type(promotion, x64, typed):
+    """result_type's (dtype, weak type) of values of (dtype, weak type) `typed`."""
+    dtypes = [_canonical(_np_dtype(d), x64) for d, _ in typed]
+    weaks = [w for _, w in typed]
     if len(dtypes) == 1:
         out, weak = dtypes[0], weaks[0]
     elif len(set(dtypes)) == 1 and not all(weaks):
         out, weak = dtypes[0], False
     elif all(weaks) and promotion != "strict":
         # Promote the strong counterparts and mark the result weak.
-        out, weak = dtype(_least_upper_bound(promotion, x64, *set(dtypes))), True
+        out, weak = _lattice_dtype(_least_upper_bound(promotion, x64, *set(dtypes))), True
     else:
         nodes = {_weak_node(d) if w else d for d, w in zip(dtypes, weaks)}
         lub = _least_upper_bound(promotion, x64, *nodes)
-        out, weak = dtype(lub), any(lub is t for t in _WEAK_TYPES)
+        out, weak = _lattice_dtype(lub), isinstance(lub, type)
     weak = weak and out != _b1
     if weak:
-        out = _DEFAULT_BY_KIND[out.kind]()
-    return (out, weak) if return_weak_type_flag else out
+        out = _DEFAULT_BY_KIND[out.kind]
+    return _canonical(out, x64), weak
 
 
 # ---------------------------------------------------------------------------

@@ -13,12 +13,22 @@ from mirax.dialect.shape import BroadcastInDimOp
 def _operands(*xs):
     """Arrays for lax's operands: weakly typed values (Python scalars) take the dtype of
     the strongly typed ones, and rank-0 values broadcast to the others' shape."""
+    if _alike(xs):  # nothing to convert or broadcast: each eager op's common case
+        return xs
     strong = {x.aval.dtype for x in xs if is_array(x) and not x.aval.weak_type}
     target = strong.pop() if len(strong) == 1 else None
     xs = [to_array(x, target if not is_array(x) else None) for x in xs]
     if target is not None:
         xs = [convert_element_type(x, target) if x.aval.weak_type and x.aval.dtype != target else x for x in xs]
     return _broadcast_scalars(xs)
+
+
+def _alike(xs):
+    """Whether xs are arrays of one dtype and shape."""
+    if not is_array(xs[0]):
+        return False
+    dtype, shape = xs[0].aval.dtype, xs[0].aval.shape
+    return all(is_array(x) and x.aval.dtype == dtype and x.aval.shape == shape for x in xs[1:])
 
 
 def _broadcast_scalars(xs):

@@ -18,6 +18,8 @@ def check_arraylike(fn_name, *args):
 
 def broadcast_shapes(fn_name, *shapes):
     """NumPy's broadcasting of shapes; TypeError naming every shape when they do not broadcast."""
+    if shapes and all(s == shapes[0] for s in shapes):  # the common case, each eager op's
+        return tuple(shapes[0])
     ndim = max((len(s) for s in shapes), default=0)
     result = []
     for axis in range(ndim):
@@ -39,9 +41,13 @@ def broadcast_to_shape(x, shape):
 def promote_dtypes(*args):
     """Arrays converted to their common dtype by JAX's promotion rules (weak types included).
     Python scalars become constants of that dtype directly."""
-    dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
+    if args and all(map(is_array, args)):  # their types as their avals say, without result_type's inspection
+        dtype, weak = dtypes.promote_typed(tuple((x.aval.dtype, x.aval.weak_type) for x in args))
+    else:
+        dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
     return [
-        lax.convert_element_type(to_array(x), dtype, weak) if is_array(x) or not _is_python_scalar(x)
+        x if is_array(x) and x.aval.dtype == dtype and x.aval.weak_type == weak  # (the common case, sooner)
+        else lax.convert_element_type(to_array(x), dtype, weak) if is_array(x) or not _is_python_scalar(x)
         else Array(np.asarray(x, dtype=dtype), weak)
         for x in args
     ]
@@ -56,6 +62,8 @@ def promote_dtypes_inexact(*args):
     arrays = promote_dtypes(*args)
     dtype = arrays[0].aval.dtype if arrays else dtypes.default_float_dtype()
     inexact = dtypes.to_inexact_dtype(dtype)
+    if inexact == dtype:  # (every array has it)
+        return arrays
     return [lax.convert_element_type(x, inexact, x.aval.weak_type) for x in arrays]
 
 
