@@ -15,6 +15,7 @@ from .mirax_jvp import MiraxJvp
 from .mirax_linearize import MiraxLinearize
 from .mirax_parallelize import MiraxParallelize
 from .mirax_read_only_arguments import MiraxReadOnlyArguments
+from .mirax_short_loops import MiraxShortLoops
 from .mirax_simplify import MiraxSimplify
 from .mirax_strided_copies import MiraxStridedCopies
 from .mirax_to_linalg import MiraxToLinalg
@@ -25,5 +26,5 @@ from .pipelines import PASSES as ALL_PASSES, PIPELINES, MiraxDerive
 
 __all__ = ["ALL_PASSES", "PIPELINES", "MiraxCheckCustomVjp", "MiraxCheckRuntimeCalls", "MiraxDerive",
            "MiraxDistinctResults", "MiraxEarlyDeallocs", "MiraxExpandMath", "MiraxFuseElementwise", "MiraxGpuKernels", "MiraxGpuUnifiedMemory", "MiraxJvp",
-           "MiraxLinearize", "MiraxParallelize", "MiraxReadOnlyArguments", "MiraxSimplify", "MiraxStridedCopies", "MiraxTranspose", "MiraxToLinalg",
+           "MiraxLinearize", "MiraxParallelize", "MiraxReadOnlyArguments", "MiraxShortLoops", "MiraxSimplify", "MiraxStridedCopies", "MiraxTranspose", "MiraxToLinalg",
            "MiraxVectorizeMatmul", "MiraxVmap", "gpu_pipeline"]

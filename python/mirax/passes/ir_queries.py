@@ -1,4 +1,5 @@
-"""What several passes ask of the IR: the ops of a kind, a linalg op's loops."""
+"""What several passes ask of the IR: the ops of a kind, a linalg op's loops, how often
+a loop's body runs."""
 from mirax.mlir import ir
 
 
@@ -35,3 +36,24 @@ def loop_extents(op):
     if any(e is None or e == ir.ShapedType.get_dynamic_size() for e in extents):
         return None
     return extents
+
+
+def body_runs(loop, enough):
+    """How many times the body of the scf.for `loop` runs, counting the scf.for loops
+    around it up to its function, or `enough` once that many are reached or a count is
+    not known (a bound not constant, a loop of another kind: threads')."""
+    runs = 1
+    while loop.name != "func.func" and runs < enough:
+        count = _trip_count(loop) if loop.name == "scf.for" else None
+        runs = enough if count is None else runs * count
+        loop = loop.parent
+    return min(runs, enough)
+
+
+def _trip_count(loop):
+    """The number of iterations of an scf.for with constant bounds, else None."""
+    try:
+        lower, upper, step = (ir.IntegerAttr(v.owner.attributes["value"]).value for v in list(loop.operands)[:3])
+    except (AttributeError, KeyError, ValueError, TypeError):  # a bound is not an arith.constant
+        return None
+    return max(0, -(-(upper - lower) // step))

@@ -25,6 +25,8 @@ import numpy as np
 from mirax.dialect.scalar import CEPHES_LOG_F32, horner
 from mirax.mlir import arith, func, ir, math, scf
 
+from .ir_queries import body_runs
+
 # 1.5 * 2**23: adding it rounds |x| < 2**22 to an integer, left in the low mantissa bits.
 MAGIC_ROUND = 12582912.0
 MAGIC_ROUND_BITS = int(np.float32(MAGIC_ROUND).view(np.int32))
@@ -251,15 +253,6 @@ LOOP_ANNOTATION = "#llvm.loop_annotation<interleave = #llvm.loop_interleave<coun
 INTERLEAVED_ITERATIONS = 1 << 14
 
 
-def _trip_count(loop):
-    """The number of iterations of an scf.for with constant bounds, else None."""
-    try:
-        lower, upper, step = (ir.IntegerAttr(v.owner.attributes["value"]).value for v in list(loop.operands)[:3])
-    except (AttributeError, KeyError, ValueError, TypeError):  # a bound is not an arith.constant
-        return None
-    return max(0, -(-(upper - lower) // step))
-
-
 def _interleave_enclosing_loop(op):
     """Ask LLVM to interleave the innermost scf.for around `op` (scf-to-cf and
     cf-to-llvm carry the `loop_annotation` to the loop's branch), unless the nest of
@@ -269,12 +262,7 @@ def _interleave_enclosing_loop(op):
         parent = parent.parent
     if parent is None or "loop_annotation" in parent.attributes:
         return
-    iterations, loop = 1, parent
-    while loop.name != "func.func" and iterations < INTERLEAVED_ITERATIONS:
-        count = _trip_count(loop) if loop.name == "scf.for" else None  # (threads' loops: many)
-        iterations = INTERLEAVED_ITERATIONS if count is None else iterations * count
-        loop = loop.parent
-    if iterations >= INTERLEAVED_ITERATIONS:
+    if body_runs(parent, INTERLEAVED_ITERATIONS) >= INTERLEAVED_ITERATIONS:
         parent.attributes["loop_annotation"] = ir.Attribute.parse(LOOP_ANNOTATION)
 
 

@@ -26,6 +26,7 @@ from .mirax_parallelize import MiraxParallelize
 from .mirax_read_only_arguments import MiraxReadOnlyArguments
 from .mirax_shard_partition import MiraxShardPartition
 from .mirax_shard_to_mpi import MiraxShardToMpi
+from .mirax_short_loops import MiraxShortLoops
 from .mirax_simplify import MiraxSimplify
 from .mirax_strided_copies import MiraxStridedCopies
 from .mirax_to_linalg import MiraxToLinalg
@@ -59,7 +60,8 @@ PASSES = {p.name: p for p in (
     MiraxDerive(), MiraxJvp(), MiraxLinearize(), MiraxTranspose(), MiraxVmap(), MiraxSimplify(), MiraxCheckCustomVjp(),
     MiraxToLinalg(), MiraxReadOnlyArguments(), MiraxFuseElementwise(), MiraxVectorizeMatmul(), MiraxParallelize(),
     MiraxDistinctResults(), MiraxEarlyDeallocs(), MiraxStridedCopies(), MiraxExpandMath(), MiraxCheckRuntimeCalls(),
-    MiraxGpuKernels(), MiraxGpuUnifiedMemory(), MiraxShardPartition(), MiraxShardToMpi(), MiraxMpiToLlvm())}
+    MiraxGpuKernels(), MiraxGpuUnifiedMemory(), MiraxShardPartition(), MiraxShardToMpi(), MiraxMpiToLlvm(),
+    MiraxShortLoops())}
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,7 @@ TO_LINALG = ("mirax-derive", "mirax-simplify", "mirax-check-custom-vjp", "mirax-
 LINALG_TO_LLVM = ("mirax-shard-partition", "mirax-read-only-arguments", CPU_FUSION, "mirax-vectorize-matmul",
                   "loop-invariant-code-motion", "mirax-parallelize", "mirax-distinct-results", "mirax-shard-to-mpi",
                   BUFFERIZE, "mirax-early-deallocs", "mirax-strided-copies", CPU_TO_LOOPS, "mirax-expand-math",
+                  "mirax-short-loops",
                   CPU_LOOPS_TO_LLVM.removesuffix(",reconcile-unrealized-casts"), "mirax-mpi-to-llvm",
                   "reconcile-unrealized-casts", "mirax-check-runtime-calls")
 register(
