@@ -38,7 +38,11 @@ searches, swaps and eliminations in scalar loops over whole rows, then per tile 
 right one loop of the same matmul: times the panel's inverse, then each tile below
 less a product); triangular_solve by block rows (each less the products of the rows
 solved before it, times the diagonal tile's inverse), in blocks of WIDTH columns of
-the right-hand sides that run as an scf.forall, on threads.
+the right-hand sides. The independent updates run as scf.foralls, on OpenMP threads
+(the block rows of a cholesky block column, the block columns right of an lu panel,
+the blocks of columns of a triangular_solve), each writing only its own window of the
+matrix and reading nothing else of it (lu's panel is copied out first), so that
+bufferization works in place.
 
 Compile time is about proportional to the matmuls in the code (each is vectorized and
 compiled on its own): the loops keep a few per op, where the blocks unrolled at
@@ -263,16 +267,17 @@ class _Grid:
         return self.put(updated, matrix, i, j, 1, cols)
 
 
-def _forall(count, value, window, body, dtype):
-    """`value` with the windows window(i) (offsets, sizes) for i in [0, count) replaced
-    by body(the window's view): an scf.forall, which the CPU pipeline runs on OpenMP
-    threads (the windows must be disjoint, and body read nothing of `value` outside its
-    own)."""
-    loop = scf.ForallOp([0], [count], [1], [value])
+def _forall(lower, upper, value, window, body, dtype):
+    """`value` with the windows window(i) (offsets, sizes) for i in [lower, upper)
+    (ints or index values) replaced by body(i, the window's view): an scf.forall, which
+    the CPU pipeline runs on OpenMP threads. The windows must be disjoint, and body
+    read nothing of `value` outside its own (bufferization would copy `value`)."""
+    loop = scf.ForallOp([lower], [upper], [1], [value])
     with ir.InsertionPoint(loop.body):
-        offsets, sizes = window(loop.induction_variables[0])
+        i = loop.induction_variables[0]
+        offsets, sizes = window(i)
         (shared,) = loop.inner_iter_args
-        done = body(_window(shared, offsets, sizes, dtype))
+        done = body(i, _window(shared, offsets, sizes, dtype))
         with ir.InsertionPoint(loop.terminator().block):
             tensor.ParallelInsertSliceOp(done, shared, *_slice_args(offsets, sizes))
     return loop.results[0]
@@ -429,30 +434,32 @@ def _cholesky_diagonal_block(s, blk, size):
 def _cholesky_matrix(s, g, a, tiles):
     """The lower Cholesky factor of one matrix `a` of tiles x tiles tiles of grid g
     (updated in place), left-looking by block columns j (an scf.for): each tile (i, j)
-    on and below the diagonal less the sum over k < j of L(i, k) L(j, k)^H, the
-    diagonal tile factored, the tiles below it times the inverse of its conjugate
-    transpose. The tiles L(j, k)^H, the right operands of block column j's products,
-    are transposed once for the column, into a tiles x 1 column of tiles."""
+    on and below the diagonal less the sum over k < j of L(i, k) L(j, k)^H (an
+    scf.forall over the block rows i, each its own window), the diagonal tile factored,
+    the tiles below it times the inverse of its conjugate transpose (an scf.forall).
+    The tiles L(j, k)^H, the right operands of block column j's products, are
+    transposed once for the column, into a tiles x 1 column of tiles."""
     def block_column(j, a):
         def transposed(k, row_h):
             return [g.put(_conjugate_transpose(s, g.view(a, j, k), g.shaped()), row_h, k, index(0))]
 
         row_h = for_loop(index(0), j, [empty(g.shaped(tiles, 1))], transposed)[0]
 
-        def update(i, a):
-            total = _sum_of_products(s, index(0), j, lambda k, count: g.view(a, i, k, 1, count),
+        def update(_, rows):  # block row i, all its columns
+            total = _sum_of_products(s, index(0), j, lambda k, count: g.view(rows, index(0), k, 1, count),
                                      lambda k, count: g.copy(row_h, k, index(0), count, 1), g.shaped(), tiles - 1)
-            return [g.subtract(s, total, a, i, j)]
+            return g.subtract(s, total, rows, index(0), j)
 
-        a = for_loop(j, index(tiles), [a], update)[0]
+        a = _forall(j, index(tiles), a, lambda i: ([g.offset(i), 0], [g.size, tiles * g.size]), update, s.dtype)
         a = g.put(_cholesky_diagonal_block(s, g.view(a, j, j), g.size), a, j, j)
         inverse = _inverse_triangular(s, g.view(a, j, j), g.size, lower=True, unit=False)
         inverse_h = _conjugate_transpose(s, inverse, g.shaped())
 
-        def solve(i, a):
-            return [g.store(_product(g.copy(a, i, j), inverse_h, g.shaped()), a, i, j)]
+        def solve(_, tile):
+            return linalg.copy(_product(_copy(tile, g.shaped()), inverse_h, g.shaped()), outs=[tile])
 
-        return for_loop(_add_index(j, 1), index(tiles), [a], solve)
+        return [_forall(_add_index(j, 1), index(tiles), a, lambda i: ([g.offset(i), g.offset(j)], [g.size, g.size]),
+                        solve, s.dtype)]
 
     return for_loop(index(0), index(tiles), [a], block_column)[0]
 
@@ -529,8 +536,8 @@ def _solve_triangular_matrix(s, g, t, x, tiles, n, lower, unit):
 
     whole, rest = divmod(n, WIDTH)
     if whole:
-        x = _forall(whole, x, lambda c: ([0, arith.muli(c, index(WIDTH))], [tiles * g.size, WIDTH]),
-                    lambda block: solve_columns(block, index(0), WIDTH), s.dtype)
+        x = _forall(0, whole, x, lambda c: ([0, arith.muli(c, index(WIDTH))], [tiles * g.size, WIDTH]),
+                    lambda _, block: solve_columns(block, index(0), WIDTH), s.dtype)
     if rest:
         x = solve_columns(x, index(whole * WIDTH), rest)
     return x
@@ -634,7 +641,8 @@ def _lu_matrix(s, g, a, pivots, permutation, m, n):
     tile), then for each tile (j, c) to its right: times the inverse of the panel's
     unit lower triangle (u), and each tile (i, c) below it less L(i, j) u, the same
     matmul in one loop over i from j (scf.if choosing its operands: one matmul to
-    compile, not two). Pivots are searched among a's own rows only."""
+    compile, not two), the block columns c in an scf.forall, reading L's block column
+    from a copy. Pivots are searched among a's own rows only."""
     rows, cols = g.count(m), g.count(n)
     k = min(m, n)
 
@@ -644,19 +652,23 @@ def _lu_matrix(s, g, a, pivots, permutation, m, n):
         a, pivots, permutation = _lu_panel(s, a, pivots, permutation, start, stop, _add_index(start, g.size), m, n)
         inverse = _inverse_triangular(s, g.view(a, j, j), g.size, lower=True, unit=True)
 
-        def right(c, a):
-            def row(i, a, u):
+        panel = g.copy(a, index(0), j, rows, 1)  # L's block column, read by every block column c
+
+        def right(c, columns):  # block column c, all its rows
+            def row(i, columns, u):
                 first = arith.cmpi(arith.CmpIPredicate.eq, i, j)
-                lhs = _if(first, lambda: inverse, lambda: g.copy(a, i, j), g.shaped())
-                rhs = _if(first, lambda: g.copy(a, j, c), lambda: u, g.shaped())
+                lhs = _if(first, lambda: inverse, lambda: g.copy(panel, i, index(0)), g.shaped())
+                rhs = _if(first, lambda: g.copy(columns, j, index(0)), lambda: u, g.shaped())
                 product = _product(lhs, rhs, g.shaped())
                 (updated,) = generic([g.shaped()], [product], [identity_map(2)] * 2,
-                                     lambda p, x: [arith.select(first, p, s.sub(x, p))], inits=[g.view(a, i, c)])
-                return [g.put(updated, a, i, c), _if(first, lambda: product, lambda: u, g.shaped())]
+                                     lambda p, x: [arith.select(first, p, s.sub(x, p))],
+                                     inits=[g.view(columns, i, index(0))])
+                return [g.put(updated, columns, i, index(0)), _if(first, lambda: product, lambda: u, g.shaped())]
 
-            return [for_loop(j, index(rows), [a, empty(g.shaped())], row)[0]]
+            return for_loop(j, index(rows), [columns, empty(g.shaped())], row)[0]
 
-        a = for_loop(_add_index(j, 1), index(cols), [a], right)[0]
+        a = _forall(_add_index(j, 1), index(cols), a, lambda c: ([0, g.offset(c)], [rows * g.size, g.size]), right,
+                    s.dtype)
         return [a, pivots, permutation]
 
     return for_loop(index(0), index(g.count(k)), [a, pivots, permutation], block_column)

@@ -97,7 +97,8 @@ func.func @upper_right(%a: tensor<3x3xf32>, %b: tensor<2x3xf32>) -> tensor<2x3xf
 /// columns j, tiles at offsets j * 64 (extract_slice with dynamic offsets, static
 /// sizes), two linalg.matmuls of static 64 x 64 tiles in all (a tile of the block
 /// column less products of the tiles to its left, a tile below the diagonal times the
-/// inverse of the diagonal tile's transpose), not one per block.
+/// inverse of the diagonal tile's transpose), each in an scf.forall over the block
+/// rows from j (threads), not one per block.
 // LOWER-LABEL: func.func @tiled
 //  LOWER-SAME: (%[[A:.+]]: tensor<130x130xf32>, %[[B:.+]]: tensor<130x300xf32>)
 //       LOWER:   %[[FRAME:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<192x192xf32>)
@@ -105,9 +106,11 @@ func.func @upper_right(%a: tensor<3x3xf32>, %b: tensor<2x3xf32>) -> tensor<2x3xf
 //       LOWER:   scf.for {{.+}} iter_args(%{{.+}} = %[[PADDED]])
 //       LOWER:     scf.for %[[J:.+]] = %{{.+}} to %c3{{.*}} step
 //       LOWER:       arith.muli %[[J]], %c64
-//       LOWER:       linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x64xf32>) outs(%{{.+}} : tensor<64x64xf32>)
+//       LOWER:       scf.forall (%{{.+}}) = (%[[J]]) to (%c3{{.*}}) step (1) shared_outs
+//       LOWER:         linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x64xf32>) outs(%{{.+}} : tensor<64x64xf32>)
 //       LOWER:       math.sqrt
-//       LOWER:       linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x64xf32>) outs(%{{.+}} : tensor<64x64xf32>)
+//       LOWER:       scf.forall
+//       LOWER:         linalg.matmul ins(%{{.+}}, %{{.+}} : tensor<64x64xf32>, tensor<64x64xf32>) outs(%{{.+}} : tensor<64x64xf32>)
 //   LOWER-NOT:   linalg.matmul
 //       LOWER:   %[[L:.+]] = linalg.copy {{.*}} ins(%{{.+}} : tensor<130x130xf32>)
 /// triangular_solve: the right-hand sides in blocks of 256 columns, an scf.forall over
