@@ -267,7 +267,8 @@ def promote_types(a, b):
     return np.dtype(_least_upper_bound(_promotion(), _x64(), _lattice_node(a), _lattice_node(b)))
 
 
-def _dtype_and_weak_type(x):
+def dtype_and_weak_type(x):
+    """What result_type reads of a value: its canonical dtype and whether it is weakly typed."""
     if x is None:
         return default_float_dtype(), False
     return dtype(x), x is int or x is float or x is complex or is_weakly_typed(x)
@@ -292,15 +293,15 @@ def result_type(*args, return_weak_type_flag=False):
     ``.dtype`` and optionally ``.weak_type``. The result is canonicalized; a weak
     result has the default dtype of its kind.
     """
-    if not args:
-        raise ValueError("at least one array or dtype is required")
-    out, weak = promote_typed(tuple(map(_dtype_and_weak_type, args)))
+    out, weak = promote_typed(tuple(map(dtype_and_weak_type, args)))
     return (out, weak) if return_weak_type_flag else out
 
 
 def promote_typed(typed):
     """result_type(..., return_weak_type_flag=True) of values given as (dtype, weak type)
-    pairs, at least one: for callers that know them without inspecting values."""
+    pairs: for callers that know some without inspecting the values."""
+    if not typed:
+        raise ValueError("at least one array or dtype is required")
     return _result_type(_promotion(), _x64(), typed)
 
 

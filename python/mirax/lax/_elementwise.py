@@ -28,7 +28,10 @@ def _alike(xs):
     if not is_array(xs[0]):
         return False
     dtype, shape = xs[0].aval.dtype, xs[0].aval.shape
-    return all(is_array(x) and x.aval.dtype == dtype and x.aval.shape == shape for x in xs[1:])
+    for x in xs[1:]:  # (a loop: a generator costs more for one or two)
+        if not is_array(x) or x.aval.dtype != dtype or x.aval.shape != shape:
+            return False
+    return True
 
 
 def _broadcast_scalars(xs):

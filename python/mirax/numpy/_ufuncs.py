@@ -24,7 +24,7 @@ def _one_to_one(lax_fn, name, inexact=False):
 
 def _or_on_bools(lax_fn, bool_fn):
     """lax_fn, or bool_fn where the (promoted) operands are bools: + is or, * is and."""
-    return lambda x, y: (bool_fn if x.dtype == np.bool_ else lax_fn)(x, y)
+    return lambda x, y: (bool_fn if x.aval.dtype == np.bool_ else lax_fn)(x, y)
 
 
 add = _one_to_one(_or_on_bools(lax.add, lax.bitwise_or), "add")

@@ -18,8 +18,6 @@ def check_arraylike(fn_name, *args):
 
 def broadcast_shapes(fn_name, *shapes):
     """NumPy's broadcasting of shapes; TypeError naming every shape when they do not broadcast."""
-    if shapes and all(s == shapes[0] for s in shapes):  # the common case, each eager op's
-        return tuple(shapes[0])
     ndim = max((len(s) for s in shapes), default=0)
     result = []
     for axis in range(ndim):
@@ -41,10 +39,9 @@ def broadcast_to_shape(x, shape):
 def promote_dtypes(*args):
     """Arrays converted to their common dtype by JAX's promotion rules (weak types included).
     Python scalars become constants of that dtype directly."""
-    if args and all(map(is_array, args)):  # their types as their avals say, without result_type's inspection
-        dtype, weak = dtypes.promote_typed(tuple((x.aval.dtype, x.aval.weak_type) for x in args))
-    else:
-        dtype, weak = dtypes.result_type(*args, return_weak_type_flag=True)
+    # result_type's, with arrays' types read from their avals (sooner than inspecting them)
+    dtype, weak = dtypes.promote_typed(tuple((x.aval.dtype, x.aval.weak_type) if is_array(x)
+                                             else dtypes.dtype_and_weak_type(x) for x in args))
     return [
         x if is_array(x) and x.aval.dtype == dtype and x.aval.weak_type == weak  # (the common case, sooner)
         else lax.convert_element_type(to_array(x), dtype, weak) if is_array(x) or not _is_python_scalar(x)
@@ -83,33 +80,37 @@ def promote_dtypes_numeric(*args):
     return [lax.convert_element_type(x, dtypes.default_int_dtype(), x.aval.weak_type) for x in arrays]
 
 
-def promote_args_numeric(fn_name, *args):
-    check_arraylike(fn_name, *args)
-    arrays = promote_dtypes_numeric(*args)
+def _broadcast(fn_name, arrays):
+    """Arrays broadcast to their common shape."""
+    shape = arrays[0].aval.shape
+    for x in arrays:
+        if x.aval.shape != shape:
+            break
+    else:  # one shape, each eager op's common case
+        return arrays
     shape = broadcast_shapes(fn_name, *(x.aval.shape for x in arrays))
     return [broadcast_to_shape(x, shape) for x in arrays]
+
+
+def promote_args_numeric(fn_name, *args):
+    check_arraylike(fn_name, *args)
+    return _broadcast(fn_name, promote_dtypes_numeric(*args))
 
 
 def promote_args(fn_name, *args):
     """Checked, dtype-promoted and broadcast arrays for an elementwise function."""
     check_arraylike(fn_name, *args)
-    arrays = promote_dtypes(*args)
-    shape = broadcast_shapes(fn_name, *(x.aval.shape for x in arrays))
-    return [broadcast_to_shape(x, shape) for x in arrays]
+    return _broadcast(fn_name, promote_dtypes(*args))
 
 
 def promote_args_inexact(fn_name, *args):
     check_arraylike(fn_name, *args)
-    arrays = promote_dtypes_inexact(*args)
-    shape = broadcast_shapes(fn_name, *(x.aval.shape for x in arrays))
-    return [broadcast_to_shape(x, shape) for x in arrays]
+    return _broadcast(fn_name, promote_dtypes_inexact(*args))
 
 
 def promote_args_complex(fn_name, *args):
     check_arraylike(fn_name, *args)
-    arrays = promote_dtypes_complex(*args)
-    shape = broadcast_shapes(fn_name, *(x.aval.shape for x in arrays))
-    return [broadcast_to_shape(x, shape) for x in arrays]
+    return _broadcast(fn_name, promote_dtypes_complex(*args))
 
 
 def canonicalize_axis(axis, ndim):
