@@ -508,10 +508,9 @@ def _solve_triangular_matrix(s, g, t, x, tiles, n, lower, unit):
     place of x (tiles rows of tiles, n columns): the inverses of t's diagonal tiles
     first, then x by blocks of up to WIDTH columns (an scf.forall over whole ones, an
     scf.for over the rest), each by block rows in an scf.for (top down for a lower t,
-    bottom up for an upper): block row i less t(i, k) y(k) for each block row k solved
-    before it (a tile's product at a time: longer ones cost more to compile than they
-    save), times the inverse of t's diagonal tile. A block of columns keeps the rows
-    it reads again in the caches."""
+    bottom up for an upper): block row i less t(i, k) y(k) for the block rows k solved
+    before it (CHUNK at a time, then one), times the inverse of t's diagonal tile. A
+    block of columns keeps the rows it reads again in the caches."""
     def invert(i, inverses):
         return [g.put(_inverse_triangular(s, g.view(t, i, i), g.size, lower, unit), inverses, i, index(0))]
 
@@ -525,11 +524,18 @@ def _solve_triangular_matrix(s, g, t, x, tiles, n, lower, unit):
             first, last = (index(0), i) if lower else (_add_index(i, 1), index(tiles))
             shaped = g.shaped(1, columns)
 
-            def term(k, rhs):
-                product = _product(g.view(t, i, k), g.copy(x, k, at, 1, columns), shaped)
-                return generic([shaped], [product], [identity_map(2)] * 2, lambda p, r: [s.sub(r, p)], inits=[rhs])
+            def term(count):
+                def body(k, rhs):
+                    product = _product(g.view(t, i, k, 1, count), g.copy(x, k, at, count, columns), shaped)
+                    return generic([shaped], [product], [identity_map(2)] * 2, lambda p, r: [s.sub(r, p)],
+                                   inits=[rhs])
+                return body
 
-            (rhs,) = for_loop(first, last, [_copy(g.view(x, i, at, 1, columns), shaped)], term)
+            rhs, middle = _copy(g.view(x, i, at, 1, columns), shaped), first
+            if tiles > CHUNK:
+                middle = arith.addi(first, arith.muli(arith.divui(arith.subi(last, first), index(CHUNK)), index(CHUNK)))
+                (rhs,) = for_loop(first, middle, [rhs], term(CHUNK), step=CHUNK)
+            (rhs,) = for_loop(middle, last, [rhs], term(1))
             return [g.store(_product(g.view(inverses, i, index(0)), rhs, shaped), x, i, at, columns)]
 
         return for_loop(index(0), index(tiles), [x], block_row)[0]
