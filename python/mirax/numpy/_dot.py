@@ -60,6 +60,8 @@ def matmul(a, b, *, precision=None, preferred_element_type=None):
     for i, x in enumerate((a, b)):
         if x.aval.ndim < 1:
             raise ValueError(with_source(f"matmul input operand {i} must have ndim at least 1, but it has ndim 0"))
+    if a.aval.ndim <= 2 and b.aval.ndim <= 2:  # no batch dimensions: the general case's one product, sooner
+        return _contract(a, b, ((a.aval.ndim - 1,), (0,)), preferred_element_type=preferred_element_type)
     a_is_mat, b_is_mat = a.aval.ndim > 1, b.aval.ndim > 1
     a_batch = a.aval.shape[:-2] if a_is_mat else ()
     b_batch = b.aval.shape[:-2] if b_is_mat else ()
