@@ -573,24 +573,27 @@ def linalg_rows(n, rounds):
             contenders["NumPy"] = lambda what=what: programs(np)[what]
         rows.append(row(f"{what} {n}x{n} f32 (jit)", contenders, rounds,
                         check=close(2e-3, 2e-3), reference="NumPy" if "NumPy" in contenders else "JAX"))
+    if n >= 1024:  # compile time, which grew with n while the blocked lowerings were unrolled
+        rows += [fresh_compile_row(f"compile: jit(cholesky) {n}x{n} f32", "cholesky", a, rounds),
+                 fresh_compile_row(f"compile: jit(solve) {n}x{n} f32", "solve", a, rounds, b)]
     return rows
 
 
-def fresh_compile_row(name, function, a, rounds):
+def fresh_compile_row(name, function, a, rounds, *rest):
     """Lowering and compiling jit(linalg.`function`) of `a` times a new constant every
-    round (a program no cache holds), nothing run, mirax against JAX."""
+    round (a program no cache holds), and of `rest`, nothing run, mirax against JAX."""
     constants = (1 + 1e-4 * i for i in itertools.count())
 
-    def compile_once(jit, xp, array):
+    def compile_once(jit, xp, array, *others):
         c = next(constants)
-        return jit(lambda a: getattr(xp.linalg, function)(a * c)).lower(array).compile()
+        return jit(lambda a, *r: getattr(xp.linalg, function)(a * c, *r)).lower(array, *others).compile()
 
     def jax_compile():
-        args = to_jax(a)  # Skip without JAX
+        args = to_jax(a, *rest)  # Skip without JAX
         return functools.partial(compile_once, jax.jit, jnp), args
 
     return row(name, {
-        "mirax": lambda: (functools.partial(compile_once, mirax.jit, mnp), to_mirax(a)),
+        "mirax": lambda: (functools.partial(compile_once, mirax.jit, mnp), to_mirax(a, *rest)),
         "JAX": jax_compile,
     }, rounds)
 
