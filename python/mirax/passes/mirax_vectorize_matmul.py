@@ -12,7 +12,8 @@ only C's own columns are copied back (a 10-column layer runs 4x faster this way 
 with 10-lane vectors, which LLVM splits into 8 + 2). The product is cut into blocks
 (an scf.forall the CPU pipeline runs on OpenMP threads when the matmul is big enough:
 over blocks of columns when there are 8 or more, each block then packing its own
-panels of B on its thread, else over blocks of rows and columns), then blocks of k,
+panels of B and zeroing its panels of C on its thread, else over blocks of rows and
+columns), then blocks of k,
 then 4x16 tiles summed in registers from zero over a block of k (8 AVX2 or 4 AVX-512
 accumulators) and then added to Cp, so that rounding errors grow with the block and
 the number of blocks, not with K (dot.py cuts longer contractions into matmuls added
@@ -103,6 +104,10 @@ FUSED_PACK = """
     %pack{i} = transform.structured.match ops{{["linalg.generic"]}} attributes {{{mark} = {tiles}}} in %root
       : (!transform.any_op) -> !transform.any_op
     %fused_pack{i}, %forall_f{i} = transform.structured.fuse_into_containing_op %pack{i} into %forall{i}
+      : (!transform.any_op, !transform.any_op) -> (!transform.any_op, !transform.any_op)
+    %zeros{i} = transform.structured.match ops{{["linalg.fill"]}} attributes {{{mark} = {tiles}}} in %root
+      : (!transform.any_op) -> !transform.any_op
+    %fused_zeros{i}, %forall_z{i} = transform.structured.fuse_into_containing_op %zeros{i} into %forall_f{i}
       : (!transform.any_op, !transform.any_op) -> (!transform.any_op, !transform.any_op)"""
 PACK_MARK = "mirax.pack"
 UNTILED = """
@@ -342,8 +347,9 @@ class MiraxVectorizeMatmul:
                 continue
             pack_b, product = _pack(op)
             if _column_blocks(plan):
-                plan = plan + (len(distinct),)  # a sequence of its own, to fuse its own packing
-                pack_b.attributes[PACK_MARK] = ir.Attribute.parse(_tiles_attr(plan))
+                plan = plan + (len(distinct),)  # a sequence of its own, to fuse its own packing and zeros
+                for fused in (pack_b, product.operands[2].owner):
+                    fused.attributes[PACK_MARK] = ir.Attribute.parse(_tiles_attr(plan))
             product.attributes[MARK] = ir.Attribute.parse(_tiles_attr(plan))
             if plan not in distinct:
                 distinct.append(plan)

@@ -86,14 +86,18 @@ func.func @untouched(%a: tensor<3x5xf32>, %b: tensor<5x7xf32>, %d: tensor<8x32xf
 /// A matmul of 2^22 flops or more runs its blocks on threads: an scf.forall over them
 /// (here 2 blocks of 4 panels), each with loops over k and register tiles.
 /// Eight blocks of columns or more: threads over blocks of columns alone, each packing
-/// its own panels of B (the packing fused into the scf.forall), then 4-row tiles.
+/// its own panels of B and zeroing its own panels of C (both fused into the
+/// scf.forall), then 4-row tiles.
 // CHECK-LABEL: func.func @column_blocks
 //   CHECK-NOT:   linalg.matmul
 //   CHECK-NOT:   linalg.generic
+//   CHECK-NOT:   linalg.fill
 //       CHECK:   scf.forall (%{{.+}}) in (8) shared_outs
 //       CHECK:     tensor.extract_slice %{{.+}} [128, 4, 16] [1, 1, 1] : tensor<128x32x16xf32> to tensor<128x4x16xf32>
 //       CHECK:     scf.for {{.+}} -> (tensor<4x128x16xf32>)
 //       CHECK:       vector.transfer_write {{.+}} : vector<1x2x16xf32>, tensor<1x2x16xf32>
+//   CHECK-NOT:     mirax.pack
+//       CHECK:     linalg.fill {{.+}} -> tensor<4x128x16xf32>
 //   CHECK-NOT:     mirax.pack
 //       CHECK:     scf.for
 //       CHECK:       scf.for
