@@ -13,10 +13,9 @@ with 10-lane vectors, which LLVM splits into 8 + 2). The product is cut into blo
 (an scf.forall the CPU pipeline runs on OpenMP threads when the matmul is big enough:
 over blocks of columns when there are 8 or more, each block then packing its own
 panels of B and zeroing its panels of C on its thread, else over blocks of rows and
-columns), then blocks of k,
-then 4x16 tiles summed in registers from zero over a block of k (8 AVX2 or 4 AVX-512
-accumulators) and then added to Cp, so that rounding errors grow with the block and
-the number of blocks, not with K (dot.py cuts longer contractions into matmuls added
+columns), then blocks of k, then 4x16 tiles summed in registers from zero over a
+block of k (8 AVX2 or 4 AVX-512 accumulators) and then added to Cp, so that
+rounding errors grow with the block and the number of blocks, not with K (dot.py cuts longer contractions into matmuls added
 as a tree), a panel at a time so that the panel of B stays in L1. Converted to loops
 as they are, a matmul's k loop is a scalar reduction LLVM does not vectorize (float adds do not
 reassociate), two orders of magnitude slower.
