@@ -763,9 +763,6 @@ def clear_caches():
 # (contractions, factorizations: a 64x64 matmul ran ten times slower) and ops that
 # large from the start go to -O2 at once.
 TIER_UP_ELEMENTS = 1 << 20
-SUPERLINEAR_OPS = frozenset(f"mirax.{name}" for name in (
-    "dot_general", "conv_general_dilated", "cholesky", "triangular_solve", "lu", "qr", "eigh", "svd", "hessenberg",
-    "householder_product", "schur", "eig"))
 
 
 class _EagerOp:
@@ -800,7 +797,7 @@ def _eager(op_cls, args, in_avals, weak_type, params):
             outs = trace.emit(op_cls, trace.invars, out_avals, params)
         trace.finish(outs)
         elements = max([1] + [int(np.prod(a.shape, dtype=np.int64)) for a in in_avals + out_avals])
-        tiered = op_cls.OPERATION_NAME not in SUPERLINEAR_OPS and elements < TIER_UP_ELEMENTS
+        tiered = not op_cls.superlinear and elements < TIER_UP_ELEMENTS
         op = _eager_cache[key] = _EagerOp(trace, out_avals, elements if tiered else None)
     results = op(args)
     if debug_checks.on:

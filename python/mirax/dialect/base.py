@@ -68,15 +68,19 @@ class MiraxOp(Mirax.Operation):
         class AddOp(MiraxOp, name="add", operands=("lhs", "rhs")):
             infer = staticmethod(same_type)
 
-    with `params={"axes": ints}` for attributes and `variadic=True` for an op
-    taking any number of operands.
+    with `params={"axes": ints}` for attributes, `variadic=True` for an op
+    taking any number of operands and `superlinear=True` for one whose work grows
+    faster than its operands (contractions, factorizations: eager ops compile it
+    optimized at once).
     """
 
     params = {}
+    superlinear = False
 
-    def __init_subclass__(cls, *, operands=(), variadic=False, params=None, results=1, **kwargs):
+    def __init_subclass__(cls, *, operands=(), variadic=False, params=None, results=1, superlinear=False, **kwargs):
         if "name" in kwargs:
             cls.params = dict(params or {})
+            cls.superlinear = superlinear
             cls.num_results = results
             cls.num_operands = None if variadic else len(operands)
             notes = {}

@@ -65,7 +65,7 @@ def _dilate_shape(shape, dilation):
     return [dilate_dim(s, d) for s, d in zip(shape, dilation, strict=True)]
 
 
-class ConvGeneralDilatedOp(MiraxOp, name="conv_general_dilated", operands=("lhs", "rhs"), params={
+class ConvGeneralDilatedOp(MiraxOp, name="conv_general_dilated", superlinear=True, operands=("lhs", "rhs"), params={
         "window_strides": ints, "padding": pairs, "lhs_dilation": ints, "rhs_dilation": ints,
         "lhs_spec": ints, "rhs_spec": ints, "out_spec": ints, "feature_group_count": int_, "batch_group_count": int_}):
     """out[n, o, w...] = sum over i, k... of lhs[n, i, w * stride + k * rhs_dilation] * rhs[o, i, k...]

@@ -48,7 +48,7 @@ def _check_dims(side, x, contracting, batch):
                         f"must be distinct dimensions of shape {list(x.shape)}")
 
 
-class DotGeneralOp(MiraxOp, name="dot_general", operands=("lhs", "rhs"),
+class DotGeneralOp(MiraxOp, name="dot_general", superlinear=True, operands=("lhs", "rhs"),
                    params={name: ints for name in DIMENSION_PARAMS}):
     """sum over k of lhs[b, m, k] * rhs[b, k, n], for the batch (b), free (m, n) and
     contracting (k) dimensions named by the params."""

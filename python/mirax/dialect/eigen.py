@@ -56,7 +56,7 @@ COMPLEX = {np.dtype(np.float32): np.dtype(np.complex64), np.dtype(np.float64): n
            np.dtype(np.complex64): np.dtype(np.complex64), np.dtype(np.complex128): np.dtype(np.complex128)}
 
 
-class HessenbergOp(MiraxOp, name="hessenberg", operands=("a",), results=2):
+class HessenbergOp(MiraxOp, name="hessenberg", superlinear=True, operands=("a",), results=2):
     """(a', taus): a' holds the upper Hessenberg matrix h with a = q h q^H on and above
     its subdiagonal, the reflectors whose product is q below it; taus [..., n - 1]."""
 
@@ -68,7 +68,7 @@ class HessenbergOp(MiraxOp, name="hessenberg", operands=("a",), results=2):
         return a, ShapedType((*batch, max(n - 1, 0)), a.dtype)
 
 
-class HouseholderProductOp(MiraxOp, name="householder_product", operands=("a", "taus")):
+class HouseholderProductOp(MiraxOp, name="householder_product", superlinear=True, operands=("a", "taus")):
     """The first n columns of H_0 ... H_{k-1} for a [..., m, n] holding the reflectors'
     vectors below its diagonal (v_j[j] = 1 implied) and taus [..., k], k <= n <= m."""
 
@@ -82,7 +82,8 @@ class HouseholderProductOp(MiraxOp, name="householder_product", operands=("a", "
         return a
 
 
-class SchurOp(MiraxOp, name="schur", operands=("a",), params={"compute_schur_vectors": bool_}, results=2):
+class SchurOp(MiraxOp, name="schur", superlinear=True, operands=("a",), params={"compute_schur_vectors": bool_},
+              results=2):
     """(t, z) with a = z t z^H, z unitary, t upper triangular for complex a and
     quasi-triangular for real a (the real Schur form: 2x2 blocks [[a, b], [c, a]],
     b c < 0, for complex conjugate eigenvalues); z is empty ([..., n, 0]) without
@@ -95,7 +96,7 @@ class SchurOp(MiraxOp, name="schur", operands=("a",), params={"compute_schur_vec
         return a, a if compute_schur_vectors else ShapedType((*a.shape[:-1], 0), a.dtype)
 
 
-class EigOp(MiraxOp, name="eig", operands=("a",), params={
+class EigOp(MiraxOp, name="eig", superlinear=True, operands=("a",), params={
         "compute_left_eigenvectors": bool_, "compute_right_eigenvectors": bool_, "enable_eigvec_derivs": bool_},
         results=3):
     """(w, vl, vr): the eigenvalues w [..., n] and the left and right eigenvectors (the

@@ -89,7 +89,7 @@ def check_square(a):
         raise TypeError(f"requires square matrices in the last two dimensions, got shape {list(a.shape)}")
 
 
-class CholeskyOp(MiraxOp, name="cholesky", operands=("a",)):
+class CholeskyOp(MiraxOp, name="cholesky", superlinear=True, operands=("a",)):
     """The lower Cholesky factor of each matrix of a, from its lower triangle; NaNs
     where a matrix is not positive definite."""
 
@@ -100,7 +100,7 @@ class CholeskyOp(MiraxOp, name="cholesky", operands=("a",)):
         return a
 
 
-class TriangularSolveOp(MiraxOp, name="triangular_solve", operands=("a", "b"),
+class TriangularSolveOp(MiraxOp, name="triangular_solve", superlinear=True, operands=("a", "b"),
                         params={name: bool_ for name in ("left_side", "lower", "transpose_a", "conjugate_a",
                                                          "unit_diagonal")}):
     """x with op(a) x = b (left_side) or x op(a) = b, for triangular a [..., m, m] and
@@ -117,7 +117,7 @@ class TriangularSolveOp(MiraxOp, name="triangular_solve", operands=("a", "b"),
         return b
 
 
-class LuOp(MiraxOp, name="lu", operands=("a",), results=3):
+class LuOp(MiraxOp, name="lu", superlinear=True, operands=("a",), results=3):
     """(lu, pivots, permutation) of each m x n matrix of a, with partial pivoting."""
 
     @staticmethod

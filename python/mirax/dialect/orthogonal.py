@@ -48,7 +48,7 @@ def real_dtype(dtype):
     return np.finfo(dtype).dtype
 
 
-class QrOp(MiraxOp, name="qr", operands=("operand",), params={"full_matrices": bool_}, results=2):
+class QrOp(MiraxOp, name="qr", superlinear=True, operands=("operand",), params={"full_matrices": bool_}, results=2):
     """(q, r) with operand = q r, q [..., m, k] with orthonormal columns, r [..., k, n]
     upper triangular; k is m when `full_matrices`, else min(m, n)."""
 
@@ -60,7 +60,7 @@ class QrOp(MiraxOp, name="qr", operands=("operand",), params={"full_matrices": b
         return ShapedType((*batch, m, k), x.dtype), ShapedType((*batch, k, n), x.dtype)
 
 
-class EighOp(MiraxOp, name="eigh", operands=("operand",), params={"lower": bool_}, results=2):
+class EighOp(MiraxOp, name="eigh", superlinear=True, operands=("operand",), params={"lower": bool_}, results=2):
     """(v, w) of the Hermitian matrices whose lower (`lower`) or upper triangle the
     operand holds (the other triangle is not read): v [..., n, n] the eigenvectors
     (columns), w [..., n] the eigenvalues (real), ascending."""
@@ -72,8 +72,8 @@ class EighOp(MiraxOp, name="eigh", operands=("operand",), params={"lower": bool_
         return x, ShapedType(x.shape[:-1], real_dtype(x.dtype))
 
 
-class SvdOp(MiraxOp, name="svd", operands=("operand",), params={"full_matrices": bool_, "compute_uv": bool_},
-            results=3):
+class SvdOp(MiraxOp, name="svd", superlinear=True, operands=("operand",),
+            params={"full_matrices": bool_, "compute_uv": bool_}, results=3):
     """(s, u, vt) with operand = u diag(s) vt: s [..., k] the singular values (real),
     descending, k = min(m, n); u [..., m, m] and vt [..., n, n] unitary when
     `full_matrices`, else u [..., m, k] and vt [..., k, n] with orthonormal columns and
