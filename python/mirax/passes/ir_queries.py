@@ -17,6 +17,21 @@ def ops_named(root, name):
     return found
 
 
+def is_tileable_transpose(op):
+    """A generic copying a static 2-D f32 tensor, sides multiples of 8, into its
+    transpose (mirax-vectorize-matmul tiles it into 8x8 vector transposes)."""
+    if op.name != "linalg.generic" or len(op.operands) != 2:
+        return False
+    maps = [ir.AffineMapAttr(m).value for m in op.attributes["indexing_maps"]]
+    source, result = (ir.RankedTensorType(v.type) for v in op.operands)
+    body = op.regions[0].blocks[0]
+    yielded = list(body.operations)[-1].operands
+    return (str(maps[0]) == "(d0, d1) -> (d1, d0)" and str(maps[1]) == "(d0, d1) -> (d0, d1)"
+            and len(list(body.operations)) == 1 and yielded[0] == body.arguments[0]
+            and source.has_static_shape and isinstance(source.element_type, ir.F32Type)
+            and all(size > 0 and size % 8 == 0 for size in source.shape))
+
+
 def reductions(op):
     """Whether each loop of the linalg op `op` is a reduction."""
     return ["reduction" in str(kind) for kind in op.attributes["iterator_types"]]

@@ -35,6 +35,7 @@ from mirax.dialect.lowering import PARALLEL, REDUCTION, empty, generic, reshape
 from mirax.dialect.types import ShapedType
 from mirax.mlir import arith, ir, linalg, scf, vector
 
+from .ir_queries import is_tileable_transpose
 from .transform_script import apply_script
 
 REGISTER_TILE = (REGISTER_ROWS, 16, 1)  # M, N, K
@@ -156,20 +157,6 @@ ONE_TRANSPOSE_BLOCK = """
     %t_blocks{i} = transform.cast %transposes{i} : !transform.any_op to !transform.any_op"""
 TRANSPOSE_BLOCK = 64
 TRANSPOSE_MARK = "mirax.transpose_tiles"
-
-
-def _is_tileable_transpose(op):
-    """A generic copying a static 2-D f32 tensor, sides multiples of 8, into its transpose."""
-    if op.name != "linalg.generic" or len(op.operands) != 2:
-        return False
-    maps = [ir.AffineMapAttr(m).value for m in op.attributes["indexing_maps"]]
-    source, result = (ir.RankedTensorType(v.type) for v in op.operands)
-    body = op.regions[0].blocks[0]
-    yielded = list(body.operations)[-1].operands
-    return (str(maps[0]) == "(d0, d1) -> (d1, d0)" and str(maps[1]) == "(d0, d1) -> (d0, d1)"
-            and len(list(body.operations)) == 1 and yielded[0] == body.arguments[0]
-            and source.has_static_shape and isinstance(source.element_type, ir.F32Type)
-            and all(size > 0 and size % 8 == 0 for size in source.shape))
 
 
 def _tile(size, largest, step):
@@ -334,7 +321,7 @@ class MiraxVectorizeMatmul:
         def collect(op):
             if op.name == "linalg.matmul":
                 matmuls.append(op)
-            elif _is_tileable_transpose(op):
+            elif is_tileable_transpose(op):
                 transposes.append(op)
             return ir.WalkResult.ADVANCE
 

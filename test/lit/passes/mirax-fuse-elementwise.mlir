@@ -95,3 +95,49 @@ func.func @small_read_twice(%x: tensor<4x4xf32>, %m: tensor<4xf32>) -> (tensor<4
   } -> tensor<4x4xf32>
   return %0, %2 : tensor<4x4xf32>, tensor<4x4xf32>
 }
+
+// -----
+
+/// A 128x128 transpose (2^14 elements) stays a loop of its own, which
+/// mirax-vectorize-matmul copies in 8x8 tiles, and its consumer reads it by rows; an
+/// 8x8 one fuses into its consumer.
+// CHECK-LABEL: func.func @transposes
+//       CHECK:   %[[T:.+]] = linalg.generic {indexing_maps = [#[[SWAP:.+]], #[[ID:.+]]], {{.+}} ins(%{{.+}} : tensor<128x128xf32>)
+//  CHECK-NEXT:   ^bb0(%[[IN:.+]]: f32, %{{.+}}: f32):
+//  CHECK-NEXT:     linalg.yield %[[IN]] : f32
+//       CHECK:   %[[BIG:.+]] = linalg.generic {{.+}} ins(%[[T]] : tensor<128x128xf32>)
+//       CHECK:     arith.mulf
+//       CHECK:   %[[SMALL:.+]] = linalg.generic {{.+}} ins(%{{.+}} : tensor<8x8xf32>)
+//       CHECK:     arith.mulf
+//   CHECK-NOT:   linalg.generic
+//   CHECK-NOT:   linalg.transpose
+//       CHECK:   return %[[BIG]], %[[SMALL]]
+#swap = affine_map<(d0, d1) -> (d1, d0)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+func.func @transposes(%x: tensor<128x128xf32>, %y: tensor<8x8xf32>) -> (tensor<128x128xf32>, tensor<8x8xf32>) {
+  %e = tensor.empty() : tensor<128x128xf32>
+  %t = linalg.generic {indexing_maps = [#swap, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<128x128xf32>) outs(%e : tensor<128x128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<128x128xf32>
+  %0 = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%t : tensor<128x128xf32>) outs(%e : tensor<128x128xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %1 = arith.mulf %in, %in : f32
+    linalg.yield %1 : f32
+  } -> tensor<128x128xf32>
+  %s = tensor.empty() : tensor<8x8xf32>
+  %u = linalg.generic {indexing_maps = [#swap, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%y : tensor<8x8xf32>) outs(%s : tensor<8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<8x8xf32>
+  %2 = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%u : tensor<8x8xf32>) outs(%s : tensor<8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %3 = arith.mulf %in, %in : f32
+    linalg.yield %3 : f32
+  } -> tensor<8x8xf32>
+  return %0, %2 : tensor<128x128xf32>, tensor<8x8xf32>
+}
