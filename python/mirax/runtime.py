@@ -653,8 +653,8 @@ def compile(module, text, entry, num_inputs, out_types, backend=None, opt_level=
     """The executable of `entry` in a mirax module for `backend` ('cpu' or 'gpu'; by
     default the default backend), compiled from a copy of the module once per
     distinct `text` (the module's). `opt_level`: LLVM's for the CPU's code (the GPU's
-    host code has little to optimize and is always compiled at 2); 0 compiles in
-    half the time code whose run time is nothing next to its dispatch's."""
+    host code has little to optimize and is always compiled at 2); 0 compiles in a
+    third of the time code run a few times (eager ops' first tier, core._EagerOp)."""
     backend = platforms.platform(backend or platforms.default_backend())
     if backend == "gpu":
         opt_level = 2  # one executable per program, whatever the CPU's level would be

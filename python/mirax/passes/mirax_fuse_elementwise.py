@@ -25,9 +25,10 @@ import numpy as np
 
 from mirax.dialect.lowering import transpose
 from mirax.dialect.types import shaped_type
-from mirax.mlir import ir, linalg, passmanager
+from mirax.mlir import ir, linalg
 
 from .ir_queries import is_tileable_transpose, ops_named, reductions
+from .upstream import run_upstream
 
 # Body ops a recomputed producer may hold: a few cycles each.
 CHEAP = frozenset({
@@ -102,9 +103,7 @@ class MiraxFuseElementwise:
                 _hold(op)
         for _ in range(MAX_ROUNDS):
             copied = [_duplicate(op) for op in ops_named(module, "linalg.generic")]
-            manager = passmanager.PassManager.parse(FUSE)
-            manager.enable_verifier(False)  # (jit verifies at its pipelines' end, mirax-opt after each pass)
-            manager.run(module)
+            run_upstream(module, FUSE, verify_each=False)
             if not any(copied):
                 break
         for op in ops_named(module, "linalg.generic"):

@@ -4,6 +4,8 @@ from typing import ClassVar
 
 from mirax.mlir import ir, llvm_d
 
+from .ir_queries import ops_named
+
 
 @dataclass(frozen=True)
 class MiraxGpuLaunchStack:
@@ -29,16 +31,8 @@ class MiraxGpuLaunchStack:
     summary: ClassVar[str] = "Free each gpu.launch_func's argument arrays after it (llvm.intr.stacksave/stackrestore)"
 
     def __call__(self, module):
-        launches = []
-
-        def collect(op):
-            if op.name == "gpu.launch_func":
-                launches.append(op)
-            return ir.WalkResult.ADVANCE
-
-        module.walk(collect)
         pointer = ir.Type.parse("!llvm.ptr")
-        for launch in launches:
+        for launch in ops_named(module, "gpu.launch_func"):
             with ir.InsertionPoint(launch), launch.location:
                 saved = llvm_d.intr_stacksave(pointer)
                 restore = llvm_d.StackRestoreOp(saved)

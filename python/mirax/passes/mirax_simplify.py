@@ -7,7 +7,7 @@ mirax ops are Pure, so both see through them."""
 from dataclasses import dataclass
 from typing import ClassVar
 
-from mirax.mlir import passmanager
+from .upstream import run_upstream
 
 
 @dataclass(frozen=True)
@@ -16,9 +16,6 @@ class MiraxSimplify:
     summary: ClassVar[str] = "Remove duplicate work, dead ops and uncalled private functions (cse, canonicalize, symbol-dce)"
 
     def __call__(self, module):
-        manager = passmanager.PassManager.parse("builtin.module(cse, canonicalize, symbol-dce)")
         # Not verified after each of the three: mirax ops verify in Python, which took
-        # most of the pass's time (jit verifies at its pipelines' end, mirax-opt after
-        # each pass).
-        manager.enable_verifier(False)
-        manager.run(module)
+        # most of the pass's time.
+        run_upstream(module, "builtin.module(cse, canonicalize, symbol-dce)", verify_each=False)

@@ -1,5 +1,7 @@
 """Running a transform-dialect script on a module (the passes that tile through one)."""
-from mirax.mlir import ir, passmanager
+from mirax.mlir import ir
+
+from .upstream import run_upstream
 
 
 def apply_script(module, script):
@@ -9,9 +11,7 @@ def apply_script(module, script):
     module.regions[0].blocks[0].append(sequence)
     module.attributes["transform.with_named_sequence"] = ir.UnitAttr.get()
     try:
-        manager = passmanager.PassManager.parse("builtin.module(transform-interpreter)")
-        manager.enable_verifier(False)  # (jit verifies at its pipelines' end, mirax-opt after each pass)
-        manager.run(module)
+        run_upstream(module, "builtin.module(transform-interpreter)", verify_each=False)
     finally:
         sequence.erase()
         del module.attributes["transform.with_named_sequence"]
