@@ -172,15 +172,17 @@ def _share_cores():
 
 
 def _abort_on_uncaught_exceptions():
-    """A process that dies of an exception takes the others down (MPI_Abort), as one
-    that dies of a signal does (mpiexec kills the rest): otherwise it would wait in
-    MPI_Finalize, at exit, for processes waiting in a collective for it."""
+    """A process that dies of an exception takes the others down, as one that dies of
+    a signal does: otherwise it would wait in MPI_Finalize, at exit, for processes
+    waiting in a collective for it. It exits at once with status 1, unfinalized, and
+    mpiexec kills the rest; not MPI_Abort, whose request to kill the job can reach
+    mpiexec before the traceback written just before it, which is then lost."""
     hook = sys.excepthook
 
     def abort(kind, value, traceback):
         hook(kind, value, traceback)
         sys.stderr.flush()
-        _mpi.MPI_Abort(COMM_WORLD, 1)
+        os._exit(1)
 
     sys.excepthook = abort
 

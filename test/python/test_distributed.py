@@ -135,5 +135,5 @@ def test_a_dying_process_ends_the_job(tmp_path):
     error (mpiexec's status), promptly, and process 0 never returns from the psum."""
     returncode, out = run(2, "dying_rank.py", tmp_path, timeout=60)
     assert returncode != 0, out[-4000:]
-    assert "process 1 fails" in out and "MPI_Abort" in out, out[-4000:]
+    assert "RuntimeError: process 1 fails" in out, out[-4000:]
     assert (tmp_path / "rank0.txt").read_text().splitlines() == ["waiting"]

@@ -1,6 +1,6 @@
 """Run by test_distributed.py as `mpiexec -n 2 python dying_rank.py 2 OUT`: process 1
 dies of an exception while process 0 waits for it in a psum; mirax.distributed makes
-the whole job end (MPI_Abort) instead of process 0 waiting forever. Process 0 writes
+the whole job end (exit status 1, and mpiexec kills the rest) instead of process 0 waiting forever. Process 0 writes
 "waiting" to OUT/rank0.txt before the psum, and "returned" if it ever comes back."""
 import os
 import sys
