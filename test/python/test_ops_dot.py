@@ -4,6 +4,7 @@ and the lowering's choice of linalg named ops for the forms they express.
 
 Inputs are `core.Array(np_array)`, so 64-bit dtypes reach the op without x64.
 """
+import re
 import string
 
 import ml_dtypes
@@ -217,3 +218,73 @@ def test_mismatch_error_names_both_shapes():
         lax.dot_general(Array(np.zeros((2, 3), np.float32)), Array(np.zeros((4, 5), np.float32)),
                         (((1,), (0,)), ((), ())))
     assert "f32[2,3]" in str(info.value) and "f32[4,5]" in str(info.value)
+
+
+# Matrix-vector products longer than K_BLOCK, the matrix read in place: (lhs shape, rhs
+# shape, dimension numbers, form). Rows of the matrix contracted ("rows": 8, 4, 2 or 1 rows
+# at a time in vectorized_matvec, with and without a tail of K) or its columns
+# ("columns"); big enough ones on threads.
+MATVEC_CASES = [
+    ((16, 600), (600,), (((1,), (0,)), ((), ())), "rows"),  # rows: 8 at a time, a tail of 88
+    ((12, 512), (512,), (((1,), (0,)), ((), ())), "rows"),  # 4 at a time
+    ((6, 300), (300,), (((1,), (0,)), ((), ())), "rows"),  # 2
+    ((7, 1000), (1000,), (((1,), (0,)), ((), ())), "rows"),  # 1
+    ((300,), (40, 300), (((0,), (1,)), ((), ())), "rows"),  # the matrix on the right
+    ((256, 1024), (1024,), (((1,), (0,)), ((), ())), "rows"),  # threaded
+    ((3, 24, 520), (3, 520), (((2,), (1,)), ((0,), (0,))), "rows"),  # batched
+    ((8, 4, 130), (130, 4), (((1, 2), (1, 0)), ((), ())), "rows"),  # two contracting dimensions, paired out of order
+    ((600,), (600, 12), (((0,), (0,)), ((), ())), "columns"),  # columns
+    ((1024, 256), (1024,), (((0,), (0,)), ((), ())), "columns"),  # columns, the matrix on the left, threaded
+    ((3, 520), (3, 520, 5), (((1,), (1,)), ((0,), (0,))), "columns"),  # batched columns
+    ((600, 3, 5), (600,), (((0,), (0,)), ((), ())), "columns"),  # columns, two free dimensions
+]
+
+
+@pytest.mark.parametrize("case", range(len(MATVEC_CASES)))
+@pytest.mark.parametrize("dtype", [F32, F64, BF16, C64], ids=str)
+def test_long_matrix_vector_products(case, dtype):
+    lhs_shape, rhs_shape, dims, _ = MATVEC_CASES[case]
+    rng = np.random.default_rng(case)
+    lhs, rhs = values(lhs_shape, dtype, rng), values(rhs_shape, dtype, rng)
+    check(lax.dot_general(Array(lhs), Array(rhs), dims), *reference(lhs, rhs, dims), dtype)
+    if dtype == F32:
+        f = mirax.jit(lambda x, y: lax.dot_general(x, y, dims))
+        check(f(lhs, rhs), *reference(lhs, rhs, dims), dtype)
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_long_matrix_vector_sums_are_blocked(transposed):
+    """Positive terms, K = 2^16: summed in one f32 accumulator, as XLA's loop would, the
+    result would be off by about 3e-6; in blocks of K_BLOCK whose sums fold as a tree,
+    by about 1e-7."""
+    rng = np.random.default_rng(0)
+    a, x = rng.uniform(0, 1, (8, 1 << 16)).astype(F32), rng.uniform(0, 1, 1 << 16).astype(F32)
+    exact = a.astype(F64) @ x.astype(F64)
+    if transposed:
+        got = mirax.jit(lambda a, x: lax.dot_general(x, a, (((0,), (0,)), ((), ()))))(a.T.copy(), x)
+    else:
+        got = mirax.jit(lambda a, x: lax.dot_general(a, x, (((1,), (0,)), ((), ()))))(a, x)
+    assert np.abs(np.asarray(got, F64) - exact).max() <= 5e-7 * exact.max()
+
+
+@pytest.mark.parametrize("case", range(len(MATVEC_CASES)))
+def test_long_matrix_vector_lowering(case):
+    """The matrix is not copied (transposed): the generics read it in place, the blocks'
+    one marked for vectorized_matvec when they contract its rows, summing by fused
+    multiply-adds when they contract its columns."""
+    lhs_shape, rhs_shape, ((lc, rc), (lb, rb)), form = MATVEC_CASES[case]
+    with Trace([Aval(lhs_shape, F32), Aval(rhs_shape, F32)]) as trace:
+        outs = bind(DotGeneralOp, *trace.invars, lhs_contracting_dimensions=lc, rhs_contracting_dimensions=rc,
+                    lhs_batch_dimensions=lb, rhs_batch_dimensions=rb)
+    trace.finish(outs)
+    with context():
+        module = ir.Module.parse(trace.text)
+        lower_to_linalg(module)
+        text = str(module)
+    matrix = max(int(np.prod(lhs_shape)), int(np.prod(rhs_shape)))
+    allocated = [int(np.prod([int(d) for d in shape.split("x")[:-1]]))
+                 for shape in re.findall(r"tensor.empty\(\) : tensor<([^>]+)>", text)]
+    assert max(allocated) < matrix, text  # no copy of the matrix
+    columns = form == "columns"
+    assert text.count("mirax.matvec") == (not columns) and ("math.fma" in text) == columns, text
+    assert "linalg.transpose" not in text and "linalg.matmul" not in text, text

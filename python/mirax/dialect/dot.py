@@ -16,10 +16,19 @@ contiguous dimension; the other f32 products one linalg.generic too, looping as
 linalg.matmul does; the rest a (batched) linalg.matmul of the transposed operands.
 The f32 sums of these generics in order are fused multiply-adds, as XLA:CPU's small
 dots: the same roundings, and an overflowing product makes an infinity, not inf - inf.
+
+Longer float matrix-vector products whose matrix is laid out (batch, free,
+contracting) or (batch, contracting, free) read it in place too, in blocks of
+K_BLOCK (_blocked_matvec). Contracting its rows (A x), a block of a row is a sum
+LLVM reassociates into vector accumulators, except f32 ones on the CPU, which
+vectorized_matvec computes 8 rows at a time (the rows sharing each load of x), each
+row's block by fused multiply-adds into 16 lanes from zero, the lanes then added as a
+tree. Contracting its columns (x A), the rows of a block are summed into a vector of
+results in order, by fused multiply-adds for f32.
 """
 import numpy as np
 
-from mirax.mlir import arith, ir, linalg, math, tensor
+from mirax.mlir import arith, ir, linalg, math, scf, tensor, vector
 
 from . import ops, rules, scalar
 from .base import MiraxOp, ints
@@ -255,6 +264,201 @@ def _blocked(node, lhs, rhs):
     return reshape(convert_tensor(result, result_type, out.dtype), out)
 
 
+# Matrix-vector products' blocks (_blocked with N = 1, f32) are marked for
+# vectorized_matvec, which mirax-parallelize applies on the CPU.
+MATVEC_MARK = "mirax.matvec"
+MATVEC_ROWS = 8  # rows of A sharing each load of x
+LANES = 16  # an AVX-512 vector of f32
+
+
+def vectorized_matvec(op, blocks):
+    """Replace the marked generic `op` of _blocked_matvec (sums[b?, m, block] of A[b?,
+    m, k] x[b?, k] over each block of K_BLOCK) by loops of vector ops: MATVEC_ROWS rows of
+    A at a time (the largest of 8, 4, 2, 1 dividing M) share each load of x, every row
+    summing its block by fused multiply-adds into a vector of LANES lanes from zero,
+    the lanes then added as a tree. Several rows of A streaming at once keep more of
+    memory's bandwidth busy than one (LLVM's loops of the generic read one row at a
+    time). `blocks`: an scf.forall of that many blocks of rows (OpenMP threads), or
+    none for 1. Returns whether it replaced `op`: not when fusion changed it, nor when
+    its groups of rows do not share out into `blocks`."""
+    body = list(op.regions[0].blocks[0].operations)
+    if len(op.inputs) != 3 or [o.operation.name for o in body] != ["arith.mulf", "arith.addf", "linalg.yield"]:
+        return False
+    args = op.regions[0].blocks[0].arguments
+    mul, add = body[0], body[1]
+    if list(mul.operands) != [args[0], args[1]] or list(add.operands) != [args[3], mul.result]:
+        return False
+    a, x = op.inputs[0], op.inputs[1]
+    a_shape, out_shape = ir.RankedTensorType(a.type).shape, ir.RankedTensorType(op.results[0].type).shape
+    lead = len(a_shape) - 2
+    d = [ir.AffineDimExpr.get(i) for i in range(lead + 3)]  # (batch?, m, block, k)
+    at = d[lead + 1] * K_BLOCK + d[lead + 2]
+    if list(op.indexing_maps)[:2] != [ir.AffineMapAttr.get(ir.AffineMap.get(lead + 3, 0, e))
+                                     for e in (d[:lead] + [d[lead], at], d[:lead] + [at])]:
+        return False  # a transpose fused into it
+    batch = a_shape[0] if len(a_shape) == 3 else 1
+    m, k, count = a_shape[-2], a_shape[-1], out_shape[-1]
+    rows = next(r for r in (MATVEC_ROWS, 4, 2, 1) if m % r == 0)
+    units = batch * m // rows  # groups of rows
+    if blocks > 1 and units % blocks:
+        return False  # the generic's own loops share out on threads
+    f32 = np.dtype(np.float32)
+    with ir.InsertionPoint(op), op.location:
+        a2 = reshape(a, ShapedType((batch * m, k), f32))
+        x2 = reshape(x, ShapedType((batch, k), f32))
+        partial_type = ShapedType((units, rows, count), f32)
+        lanes = ir.VectorType.get([LANES], ir.F32Type.get())
+        zero = arith.constant(lanes, ir.DenseElementsAttr.get_splat(lanes, ir.FloatAttr.get(ir.F32Type.get(), 0.0)))
+        minor = ir.AffineMap.get_minor_identity(2, 1)
+        pad = arith.constant(ir.F32Type.get(), 0.0)
+
+        def read(source, at):
+            return vector.transfer_read(lanes, source, at, minor, pad, [True])
+
+        def group(first, unit, dest):
+            """The sums of the blocks of the rows of group `first` + `unit` into row `unit` of dest."""
+            g = arith.addi(first, unit)
+            row0 = arith.muli(g, index(rows))
+            b = arith.divui(row0, index(m))
+
+            def block(j, dest):
+                start = arith.muli(j, index(K_BLOCK))
+
+                def step(kk, *accs):
+                    at = arith.addi(start, kk)
+                    xv = read(x2, [b, at])
+                    return [vector.fma(read(a2, [arith.addi(row0, index(r)), at]), xv, acc)
+                            for r, acc in enumerate(accs)]
+
+                accs = for_loop(index(0), index(K_BLOCK), [zero] * rows, step, step=LANES)
+                for r, acc in enumerate(accs):
+                    dest = tensor.insert(_lanes_sum(acc), dest, [unit, index(r), j])
+                return [dest]
+
+            return for_loop(index(0), index(count), [dest], block)
+
+        def chunk(first, size, dest):
+            return for_loop(index(0), index(size), [dest], lambda unit, dest: group(first, unit, dest))[0]
+
+        partial = empty(partial_type)
+        if blocks > 1:
+            per = units // blocks
+            forall = scf.ForallOp([0], [blocks], [1], [partial])
+            with ir.InsertionPoint(forall.body):
+                first = arith.muli(forall.induction_variables[0], index(per))
+                shared = forall.inner_iter_args[0]
+                sizes = [per, rows, count]
+                dynamic = ir.ShapedType.get_dynamic_stride_or_offset()
+                mine = tensor.extract_slice(ir.RankedTensorType.get(sizes, ir.F32Type.get()), shared, [first], [], [],
+                                            [dynamic, 0, 0], sizes, [1, 1, 1])
+                done = chunk(first, per, mine)
+                with ir.InsertionPoint(scf.InParallelOp().block):
+                    tensor.parallel_insert_slice(done, shared, [first], [], [], [dynamic, 0, 0], sizes, [1, 1, 1])
+            partial = forall.results[0]
+        else:
+            partial = chunk(index(0), units, partial)
+        result = reshape(partial, ShapedType(tuple(out_shape), f32))
+    op.results[0].replace_all_uses_with(result)
+    op.erase()
+    return True
+
+
+def _lanes_sum(v):
+    """The sum of a vector's lanes as a tree: halves added until one lane is left."""
+    width = ir.VectorType(v.type).shape[0]
+    while width > 1:
+        width //= 2
+        half = ir.VectorType.get([width], ir.F32Type.get())
+        v = arith.addf(vector.extract_strided_slice(half, v, [0], [width], [1]),
+                       vector.extract_strided_slice(half, v, [width], [width], [1]))
+    return vector.extract(v, [], [0])
+
+
+def _matvec_operands(node, lhs, rhs):
+    """A matrix-vector product (one operand's free dimensions hold one element) whose
+    matrix is laid out (batch, free, contracting) ("rows") or (batch, contracting, free)
+    ("columns"): (form, matrix, vector, their ShapedTypes, (batch, f, k)), the matrix
+    flattened to (batch?, f, k) or (batch?, k, f) and the vector to (batch?, k); else
+    None (the matrix would have to be transposed)."""
+    lhs_type, rhs_type = node.in_types
+    lc, rc, lb, rb = (node.params[name] for name in DIMENSION_PARAMS)
+    batch, m, k, n = _sizes(node)
+    if m > 1 and n == 1:
+        (big, big_type, bc, bb), (small, small_type, sc, sb) = (lhs, lhs_type, lc, lb), (rhs, rhs_type, rc, rb)
+    elif n > 1 and m == 1:
+        (big, big_type, bc, bb), (small, small_type, sc, sb) = (rhs, rhs_type, rc, rb), (lhs, lhs_type, lc, lb)
+    else:
+        return None
+    order = sorted(bc)  # the matrix's contracting dimensions in its own order, the vector's paired with them
+    small_order = [sc[list(bc).index(d)] for d in order]
+    free = _free(big_type, bc, bb)
+    lead = (batch,) if bb else ()
+    if list(bb) + free + order == list(range(big_type.ndim)):
+        form, matrix_shape = "rows", lead + (m * n, k)
+    elif list(bb) + order + free == list(range(big_type.ndim)):
+        form, matrix_shape = "columns", lead + (k, m * n)
+    else:
+        return None
+    matrix_type, vector_type = ShapedType(matrix_shape, big_type.dtype), ShapedType(lead + (k,), small_type.dtype)
+    vec = transpose(small, small_type, list(sb) + small_order + _free(small_type, sc, sb))
+    return form, reshape(big, matrix_type), reshape(vec, vector_type), matrix_type, vector_type, (batch, m * n, k)
+
+
+def _blocked_matvec(node, form, matrix, vec, matrix_type, vector_type, sizes):
+    """A float matrix-vector product longer than K_BLOCK, its matrix read in place, once,
+    in order: each block of K_BLOCK summed from zero, the blocks' sums folded as a tree
+    (reduction.tree_reduce), the tail's sum (K not a multiple of K_BLOCK) added.
+    "rows": loops (batch?, f, block, k), each block of a row a sum LLVM reassociates into
+    vector accumulators, or, f32, marked for vectorized_matvec; "columns": loops
+    (batch?, block, k, f), f innermost, every row of the matrix summed into a vector of
+    results in order (by fused multiply-adds for f32, as _generic_dot's)."""
+    (out,) = node.out_types
+    _, f, k = sizes
+    acc = accumulator_dtype(out.dtype)
+    lead = matrix_type.ndim - 2
+    fused = form == "columns" and _fma(matrix_type.dtype, acc)
+
+    def body(x, y, _, total):
+        if fused:
+            return [math.fma(x, y, total)]
+        x, y = (convert_scalar(matrix_type.dtype, acc, v) for v in (x, y))
+        return [combined(acc, total, scalar.mul(acc, x, y), scalar.add, form == "rows")]
+
+    def sums(start, blocks, size):
+        """The sums of `blocks` blocks of `size` from `start` along k: (batch?, f, blocks)
+        ("rows") or (batch?, blocks, f)."""
+        rank = lead + 3  # (batch?, f, block, k) or (batch?, block, k, f)
+        d = [ir.AffineDimExpr.get(i) for i in range(rank)]
+        b = d[:lead]
+        if form == "rows":
+            f_, block, kk = d[lead:]
+            at = block * size + kk + start
+            maps = [b + [f_, at], b + [at], [kk], b + [f_, block]]
+            iterators = [PARALLEL] * (lead + 2) + [REDUCTION]
+            shaped = ShapedType(matrix_type.shape[:lead] + (f, blocks), acc)
+        else:
+            block, kk, f_ = d[lead:]
+            at = block * size + kk + start
+            maps = [b + [at, f_], b + [at], [kk], b + [block, f_]]
+            iterators = [PARALLEL] * (lead + 1) + [REDUCTION, PARALLEL]
+            shaped = ShapedType(matrix_type.shape[:lead] + (blocks, f), acc)
+        unread = empty(ShapedType((size,), np.dtype(np.int8)))  # gives the k loop its bound
+        (result,) = generic([shaped], [matrix, vec, unread], [ir.AffineMap.get(rank, 0, e) for e in maps], body,
+                            iterators, inits=[filled(shaped, 0)])
+        return result, shaped
+
+    blocks, blocks_type = sums(0, k // K_BLOCK, K_BLOCK)
+    if form == "rows" and np.dtype(matrix_type.dtype) == np.float32 == np.dtype(acc):
+        blocks.owner.attributes[MATVEC_MARK] = ir.UnitAttr.get()
+    result, result_type = tree_reduce(blocks, blocks_type, (lead + (form == "rows"),), acc, scalar.add,
+                                      lambda dtype: 0)
+    whole = k // K_BLOCK * K_BLOCK
+    if whole < k:
+        tail, _ = sums(whole, 1, k - whole)
+        (result,) = elementwise([result_type], [result, reshape(tail, result_type)], lambda x, y: scalar.add(acc, x, y))
+    return reshape(convert_tensor(result, result_type, out.dtype), out)
+
+
 def _lower_dot_general(node, lhs, rhs):
     lhs_type, rhs_type = node.in_types
     (out,) = node.out_types
@@ -268,7 +472,8 @@ def _lower_dot_general(node, lhs, rhs):
     if not node.params["lhs_batch_dimensions"] and n > 1 and packed_matmul(m, k, n, out.dtype):
         return [_chunked(node, lhs, rhs) if k > K_CHUNK else _as_matmul(node, lhs, rhs)]
     if k > K_BLOCK and (is_float(out.dtype) or is_complex(out.dtype)) and 0 not in out.shape:
-        return [_blocked(node, lhs, rhs)]
+        matvec = _matvec_operands(node, lhs, rhs)
+        return [_blocked_matvec(node, *matvec) if matvec else _blocked(node, lhs, rhs)]
     if 1 in (m, n):
         # Matrix-vector products, batched ones too (what vmap makes of a dot): the
         # operands as they are, read once, no transposes.

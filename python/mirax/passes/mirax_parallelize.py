@@ -9,12 +9,17 @@ dimensions are cut: every element is computed by the same operations in the same
 order as on one thread, so results are bit for bit the same. Elementwise chains,
 reductions' windows (a tree's first level) and matrix-vector products are memory-bound
 or nearly so: one core reaches about half of this machine's bandwidth.
+
+Matrix-vector products' generics marked by dot_general's lowering (dot.MATVEC_MARK)
+become dot.vectorized_matvec's loops of vector ops first, in an scf.forall of BLOCKS
+blocks of rows when the generic would have been cut, else on one thread.
 """
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
+from mirax.dialect.dot import MATVEC_MARK, vectorized_matvec
 from mirax.mlir import ir
 
 from .ir_queries import loop_extents, ops_named, reductions
@@ -65,6 +70,10 @@ class MiraxParallelize:
     summary: ClassVar[str] = "Cut large linalg.generic ops at a function's top level into blocks on OpenMP threads"
 
     def __call__(self, module):
+        for op in ops_named(module, "linalg.generic"):
+            if MATVEC_MARK in op.attributes:
+                del op.attributes[MATVEC_MARK]
+                vectorized_matvec(op, BLOCKS if _blocks(op) is not None else 1)
         distinct = []
         for op in ops_named(module, "linalg.generic"):
             blocks = _blocks(op)
