@@ -604,6 +604,24 @@ class Executable:
             _raise_host_errors()
         return outputs
 
+    def call_addressed(self, inputs):
+        """The outputs of __call__, and their addresses (which an eager op's results
+        keep, for the ops they go to next)."""
+        pointers = []
+        for array in inputs:
+            pointers.append(array.pointer)
+        outputs, addresses = [], []
+        for shape, dtype in self._out_types:
+            output = self.empty(shape, dtype)
+            outputs.append(output)
+            addresses.append(address(output))
+        failed = self._entry(*pointers, *addresses)
+        if failed:
+            _out_of_memory(failed)
+        if self._calls_host:
+            _raise_host_errors()
+        return outputs, addresses
+
 
 class DescriptorExecutable:
     """The slow path for functions with zero-size buffers at their boundary: memref
