@@ -7,7 +7,7 @@ import string
 import numpy as np
 
 from mirax import lax
-from mirax.core import jitted_in_jax, with_source
+from mirax.core import jitted_in_jax, replayed, with_source
 
 from ._matrix import diagonal
 from ._reductions import user_dtype
@@ -30,7 +30,7 @@ def _contract(a, b, contracting, batch=((), ()), preferred_element_type=None):
     return lax.dot_general(a, b, (contracting, batch), preferred_element_type=user_dtype(preferred_element_type))
 
 
-@jitted_in_jax
+@replayed
 def dot(a, b, *, precision=None, preferred_element_type=None):
     """Products of scalars, vector dot products, matrix products; beyond 2-D, a sum over
     a's last axis and b's second-to-last."""
@@ -48,7 +48,7 @@ def vdot(a, b, *, precision=None, preferred_element_type=None):
     return dot(_ravel(conj(a)), _ravel(b), preferred_element_type=preferred_element_type)
 
 
-@jitted_in_jax
+@replayed
 def matmul(a, b, *, precision=None, preferred_element_type=None):
     """Matrix products over broadcast leading (batch) dimensions; a 1-D operand is a
     vector (a row on the left, a column on the right) whose dimension the result drops.

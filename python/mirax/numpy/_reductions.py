@@ -8,7 +8,7 @@ import operator
 import numpy as np
 
 from mirax import dtypes, lax
-from mirax.core import jitted_in_jax, to_array, with_source
+from mirax.core import jitted_in_jax, replayed, to_array, with_source
 
 from ._ufuncs import equal, isclose, isnan, logical_and, logical_or, not_equal, subtract, where as _where
 from ._util import (
@@ -134,25 +134,25 @@ def _to_bool(a):
     return lax.convert_element_type(a, np.bool_)
 
 
-@jitted_in_jax
+@replayed
 def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None,  # noqa: A001
         promote_integers=True):
     return _reduction("sum", "sum", a, axis, dtype, out, keepdims, initial, where, preproc=_to_numeric,
                       promote_integers=promote_integers, upcast_f16=dtype is None)
 
 
-@jitted_in_jax
+@replayed
 def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None, promote_integers=True):
     return _reduction("prod", "prod", a, axis, dtype, out, keepdims, initial, where, preproc=_to_numeric,
                       promote_integers=promote_integers, upcast_f16=dtype is None)
 
 
-@jitted_in_jax
+@replayed
 def max(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
     return _reduction("max", "max", a, axis, None, out, keepdims, initial, where, has_identity=False)
 
 
-@jitted_in_jax
+@replayed
 def min(a, axis=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
     return _reduction("min", "min", a, axis, None, out, keepdims, initial, where, has_identity=False)
 
@@ -203,7 +203,7 @@ def _count(a, axes, keepdims, where, dtype):
     return sum(broadcast_to_shape(where, a.aval.shape), axes, dtype=dtype, keepdims=keepdims)
 
 
-@jitted_in_jax
+@replayed
 def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     _check_out("mean", out)
     a = arraylike("mean", a)

@@ -4,7 +4,7 @@ import operator
 import numpy as np
 
 from mirax import dtypes, lax
-from mirax.core import Tracer, jitted_in_jax, to_array
+from mirax.core import Tracer, jitted_in_jax, replayed, to_array
 from mirax.lax._other import _const, _replace_inf, _wrap_between, logaddexp as _logaddexp  # noqa: F401
 
 from ._util import (broadcast_shapes, broadcast_to_shape, check_arraylike, promote_args, promote_args_inexact,
@@ -19,7 +19,7 @@ def _one_to_one(lax_fn, name, inexact=False):
 
     fn.__name__ = name
     fn.__qualname__ = name
-    return jitted_in_jax(fn)
+    return replayed(fn)
 
 
 def _or_on_bools(lax_fn, bool_fn):
@@ -89,7 +89,7 @@ def positive(x):
     return x
 
 
-@jitted_in_jax
+@replayed
 def absolute(x):
     (x,) = promote_args("absolute", x)
     return x if dtypes.is_unsigned(x.aval.dtype) or x.aval.dtype == np.bool_ else lax.abs(x)
