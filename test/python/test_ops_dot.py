@@ -221,17 +221,18 @@ def test_mismatch_error_names_both_shapes():
 
 
 # Matrix-vector products longer than K_BLOCK, the matrix read in place: (lhs shape, rhs
-# shape, dimension numbers, form). Rows of the matrix contracted ("rows": 8, 4, 2 or 1 rows
-# at a time in vectorized_matvec, with and without a tail of K) or its columns
-# ("columns"); big enough ones on threads.
+# shape, dimension numbers, form). Rows of the matrix contracted ("rows": in 4, 2 or 1 runs
+# of rows in vectorized_matvec, with and without a tail of K, runs crossing batches) or its
+# columns ("columns"); big enough ones on threads.
 MATVEC_CASES = [
-    ((16, 600), (600,), (((1,), (0,)), ((), ())), "rows"),  # rows: 8 at a time, a tail of 88
-    ((12, 512), (512,), (((1,), (0,)), ((), ())), "rows"),  # 4 at a time
-    ((6, 300), (300,), (((1,), (0,)), ((), ())), "rows"),  # 2
-    ((7, 1000), (1000,), (((1,), (0,)), ((), ())), "rows"),  # 1
+    ((16, 600), (600,), (((1,), (0,)), ((), ())), "rows"),  # 4 runs of 4 rows, a tail of 88
+    ((12, 512), (512,), (((1,), (0,)), ((), ())), "rows"),  # 4 runs of 3
+    ((6, 300), (300,), (((1,), (0,)), ((), ())), "rows"),  # 2 runs
+    ((7, 1000), (1000,), (((1,), (0,)), ((), ())), "rows"),  # 1 run
     ((300,), (40, 300), (((0,), (1,)), ((), ())), "rows"),  # the matrix on the right
     ((256, 1024), (1024,), (((1,), (0,)), ((), ())), "rows"),  # threaded
-    ((3, 24, 520), (3, 520), (((2,), (1,)), ((0,), (0,))), "rows"),  # batched
+    ((3, 24, 520), (3, 520), (((2,), (1,)), ((0,), (0,))), "rows"),  # batched: runs of 18 rows, crossing batches
+    ((3, 64, 1024), (3, 1024), (((2,), (1,)), ((0,), (0,))), "rows"),  # threaded, blocks crossing batches
     ((8, 4, 130), (130, 4), (((1, 2), (1, 0)), ((), ())), "rows"),  # two contracting dimensions, paired out of order
     ((600,), (600, 12), (((0,), (0,)), ((), ())), "columns"),  # columns
     ((1024, 256), (1024,), (((0,), (0,)), ((), ())), "columns"),  # columns, the matrix on the left, threaded

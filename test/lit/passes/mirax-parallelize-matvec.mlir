@@ -1,16 +1,18 @@
 // RUN: mirax-opt %s --mirax-parallelize --split-input-file | FileCheck %s
 
 /// A matrix-vector product's blocks marked by dot_general's lowering (sums of blocks of
-/// 256 of each row): 8 rows at a time share each vector of x, each row summing its
-/// block by fused multiply-adds into 16 lanes from zero, the lanes then added as a tree;
-/// over 2^17 elements, the groups of rows are cut into 8 blocks of an scf.forall.
+/// 256 of each row): over 2^17 elements, the rows are cut into 8 blocks of an
+/// scf.forall, each block into 4 runs of 16 consecutive rows walked side by side; each
+/// row sums a block by fused multiply-adds into 16 lanes from zero (x read once for the
+/// four rows), the lanes then added as a tree; the sums land in the rows' order.
 // CHECK-LABEL: func.func @rows
-//       CHECK:   scf.forall (%{{.+}}) in (8) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<64x8x2xf32>)
-//       CHECK:     scf.for
+//       CHECK:   scf.forall (%{{.+}}) in (8) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<8x4x16x2xf32>)
+//       CHECK:     scf.for %{{.+}} = %{{.+}} to %c16
 //       CHECK:       scf.for
-//       CHECK:         scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+//       CHECK:         scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 //       CHECK:           %[[X:.+]] = vector.transfer_read
-// CHECK-COUNT-8:         vector.fma %{{.+}}, %[[X]], %{{.+}} : vector<16xf32>
+//   CHECK-NOT:           vector.transfer_read %{{.+}} : tensor<1x512xf32>
+// CHECK-COUNT-4:         vector.fma %{{.+}}, %[[X]], %{{.+}} : vector<16xf32>
 //       CHECK:         vector.extract_strided_slice {{.+}} {offsets = [0], sizes = [8], strides = [1]}
 //       CHECK:         tensor.insert
 //       CHECK:     tensor.parallel_insert_slice
@@ -37,10 +39,10 @@ func.func @rows(%a: tensor<512x512xf32>, %x: tensor<512xf32>) -> tensor<512x2xf3
 
 // -----
 
-/// Small (here 6 rows, 2 at a time), it stays on one thread.
+/// Small, it stays on one thread: here 6 rows, in 2 runs of 3.
 // CHECK-LABEL: func.func @small
 //   CHECK-NOT:   scf.forall
-//       CHECK:   scf.for {{.+}} -> (tensor<3x2x2xf32>)
+//       CHECK:   scf.for {{.+}} to %c3 {{.+}} -> (tensor<1x2x3x2xf32>)
 //       CHECK:         scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>)
 // CHECK-COUNT-2:         vector.fma
 #a = affine_map<(d0, d1, d2) -> (d0, d1 * 256 + d2)>
@@ -93,8 +95,8 @@ func.func @fused(%a: tensor<6x600xf32>, %x: tensor<600xf32>) -> tensor<6x2xf32> 
 
 // -----
 
-/// Two long rows (one group of rows) would not share out on threads: the generic
-/// stays, and is cut into blocks of its blocks of 256.
+/// Two long rows do not share out into 8 blocks: the generic stays, and is cut into
+/// blocks of its blocks of 256.
 // CHECK-LABEL: func.func @few_rows
 //       CHECK:   scf.forall (%{{.+}}) in (8)
 //       CHECK:     linalg.generic {{.+}} outs(%{{.+}} : tensor<2x64xf32>)
