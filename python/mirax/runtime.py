@@ -26,11 +26,13 @@ import numpy as np
 from mirax import compilation_cache, cuda, platforms
 from mirax.mlir import ExecutionEngine, get_ranked_memref_descriptor, ir
 from mirax.mlir_context import context
-from mirax.passes.pipelines import lower_to_linalg, lower_to_llvm
+from mirax.passes import kernel_library
+from mirax.passes.pipelines import lower_kernel_library, lower_to_linalg, lower_to_llvm
 
 _lock = threading.RLock()  # compiling, the caches' misses
 _process_ready = False
-stats = {"compiles": 0, "cache_loads": 0}  # executables made; of those, loaded from the disk cache
+# Executables made; of those, loaded from the disk cache; the kernel library loaded from it.
+stats = {"compiles": 0, "cache_loads": 0, "library_loads": 0}
 
 
 class LRUCache:
@@ -372,6 +374,55 @@ def _checked_allocator():
     return _allocator
 
 
+_library = None  # (its engine, {kernel symbol: address})
+
+
+def _kernel_library():
+    """The kernel library (passes/kernel_library.py) compiled for this process, once, or
+    its object code loaded from the persistent cache: (engine, {symbol: address})."""
+    global _library
+    if _library is None:
+        with _lock, context():
+            if _library is None:
+                _library = _load_kernel_library() or _compile_kernel_library()
+    return _library
+
+
+def _library_key():
+    text = kernel_library.source()
+    return compilation_cache.key(text, "kernel library", 3) if compilation_cache.directory() else None
+
+
+def _load_kernel_library():
+    key = _library_key()
+    found = compilation_cache.load(key) if key else None
+    if found is None:
+        return None
+    engine = _object_engine(found[1])
+    stats["library_loads"] += 1
+    return engine, {symbol: ctypes.c_void_p(engine.get_function_address(symbol)) for symbol in kernel_library.symbols()}
+
+
+def _compile_kernel_library():
+    key = _library_key()
+    symbols = kernel_library.symbols()
+    stores = "\n    ".join(
+        f"%f{i} = llvm.mlir.addressof @{name} : !llvm.ptr\n    "
+        f"%p{i} = llvm.getelementptr %out[{i}] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr\n    "
+        f"llvm.store %f{i}, %p{i} : !llvm.ptr, !llvm.ptr" for i, name in enumerate(symbols))
+    module = ir.Module.parse(kernel_library.source())
+    lower_kernel_library(module)
+    module = ir.Module.parse(f"{str(module).rstrip().removesuffix('}')}  llvm.func @mirax_kernel_addresses"
+                             f"(%out: !llvm.ptr) {{\n    {stores}\n    llvm.return\n  }}\n}}")
+    # -O3, once: the kernels are all loops
+    engine = ExecutionEngine(module, opt_level=3, enable_object_dump=key is not None)
+    addresses = (ctypes.c_void_p * len(symbols))()
+    _call_packed(engine, "mirax_kernel_addresses", [ctypes.c_void_p(ctypes.addressof(addresses))])
+    if key is not None:
+        _store_object(engine, key, {})
+    return engine, {symbol: ctypes.c_void_p(address) for symbol, address in zip(symbols, addresses, strict=True)}
+
+
 def _call_packed(engine, name, arguments):
     """Call `name` in `engine` through its packed interface, on ctypes values."""
     argv = (ctypes.c_void_p * len(arguments))(*(ctypes.addressof(a) for a in arguments))
@@ -432,17 +483,22 @@ def entry_point(module, callee, num_args, also=(), cache_key=None, opt_level=2):
         # program's compile and bought nothing measurable (an MLP's gradient, a 512
         # matmul, a 1e6-element chain and a cholesky ran within 1% of -O3's times).
         engine = ExecutionEngine(module, opt_level=opt_level, enable_object_dump=cache_key is not None)
-        host_symbols = _register_runtime(engine, module, also)
+        host_symbols, kernels = _register_runtime(engine, module, also)
     address = ctypes.c_void_p()
     _call_packed(engine, "mirax_entry_address", [ctypes.c_void_p(ctypes.addressof(address))])  # compiles it
     entry = _entry_function(address.value, num_args)
     if cache_key is not None:
-        with tempfile.TemporaryDirectory() as scratch:
-            path = os.path.join(scratch, "program.o")
-            engine.dump_to_object_file(path)
-            with open(path, "rb") as f:
-                compilation_cache.store(cache_key, {"host": host_symbols}, f.read())
+        _store_object(engine, cache_key, {"host": host_symbols, "kernels": kernels})
     return engine, entry, bool(host_symbols)
+
+
+def _store_object(engine, key, meta):
+    """Put `engine`'s object code in the persistent cache under `key`, with `meta`."""
+    with tempfile.TemporaryDirectory() as scratch:
+        path = os.path.join(scratch, "program.o")
+        engine.dump_to_object_file(path)
+        with open(path, "rb") as f:
+            compilation_cache.store(key, meta, f.read())
 
 
 def _entry_function(address, num_args):
@@ -472,13 +528,20 @@ def cached_entry_point(cache_key, num_args):
     if not all(symbol in _host_functions for symbol in meta["host"]):
         return None
     llvm = _llvmlite()
-    for symbol, address in _runtime_symbols(meta["host"]).items():  # resolved when the object is finalized
+    for symbol, address in _runtime_symbols(meta["host"], meta["kernels"]).items():  # resolved when finalized
         llvm.add_symbol(symbol, address.value)
+    engine = _object_engine(code)
+    return engine, _entry_function(engine.get_function_address("mirax_entry"), num_args), bool(meta["host"])
+
+
+def _object_engine(code):
+    """An llvmlite JIT holding the object `code`, its symbols resolved."""
+    llvm = _llvmlite()
     # The engine owns its target machine (and frees it): one each.
     engine = llvm.create_mcjit_compiler(llvm.parse_assembly(""), llvm.Target.from_default_triple().create_target_machine())
     engine.add_object_file(llvm.ObjectFileRef.from_data(code))
     engine.finalize_object()
-    return engine, _entry_function(engine.get_function_address("mirax_entry"), num_args), bool(meta["host"])
+    return engine
 
 
 def _out_of_memory(size):
@@ -514,21 +577,25 @@ def typed_host_function(symbol, fn, signature):
 
 
 def _register_runtime(engine, module, also=()):
-    """Resolve the checked allocator's functions, the host functions `module` (LLVM
-    dialect) declares and those in `also` (which its translation to LLVM IR calls) for
-    `engine`; the host functions it calls."""
+    """Resolve the checked allocator's functions, the host functions and library kernels
+    `module` (LLVM dialect) declares and the host functions in `also` (which its
+    translation to LLVM IR calls) for `engine`; the host functions and kernels it calls."""
     declared = [op.attributes["sym_name"].value for op in module.body.operations
                 if op.operation.name == "llvm.func" and not op.regions[0].blocks]
     host = [symbol for symbol in declared + list(also) if symbol in _host_functions]
-    for symbol, address in _runtime_symbols(host).items():
+    kernels = [symbol for symbol in declared if symbol in kernel_library.symbols()]
+    for symbol, address in _runtime_symbols(host, kernels).items():
         engine.raw_register_runtime(symbol, address)
-    return host
+    return host, kernels
 
 
-def _runtime_symbols(host):
-    """{symbol: address} of the checked allocator's functions and the host functions `host`."""
+def _runtime_symbols(host, kernels):
+    """{symbol: address} of the checked allocator's functions, the host functions `host`
+    and the library kernels `kernels`."""
     symbols = dict(_checked_allocator()[1])
     symbols.update((symbol, ctypes.cast(_host_functions[symbol], ctypes.c_void_p)) for symbol in host)
+    if kernels:
+        symbols.update((symbol, _kernel_library()[1][symbol]) for symbol in kernels)
     return symbols
 
 

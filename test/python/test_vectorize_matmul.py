@@ -1,15 +1,30 @@
 """mirax-vectorize-matmul (passes/mirax_vectorize_matmul.py): f32 matmuls packed,
 tiled and vectorized through the transform dialect, checked against NumPy on shapes
 that take the vectorized path (M a multiple of 4, any N and K: N padded to whole
-panels of 16 columns; on threads when big) and shapes that keep loops."""
+panels of 16 columns; on threads when big) and shapes that keep loops; small ones
+packed too, through the pass's option (by default they call the kernel library's
+matmul: test_matmul_calls.py)."""
 import numpy as np
 import pytest
 
 import mirax
 import mirax.numpy as jnp
+from mirax import runtime
+from mirax.config import config
 from mirax.mlir_context import context
 from mirax.mlir import ir
-from mirax.passes import MiraxVectorizeMatmul
+from mirax.passes import MiraxVectorizeMatmul, pipelines
+
+
+@pytest.fixture
+def packed_from_any_size(monkeypatch):
+    """jit packing every qualifying matmul (by default, those under 2^24 flops call the
+    kernel library's), compiled afresh: no executable from the caches."""
+    monkeypatch.setitem(pipelines.PASSES, "mirax-vectorize-matmul", MiraxVectorizeMatmul(called_flops=0))
+    monkeypatch.setitem(config._values, "mirax_compilation_cache_dir", "")
+    runtime.clear_caches()
+    yield
+    runtime.clear_caches()
 
 
 @pytest.mark.parametrize("m, k, n", [
@@ -21,11 +36,13 @@ from mirax.passes import MiraxVectorizeMatmul
     (128, 512, 200),  # threads over 13 blocks of 16 columns, N padded to 208
     (3, 4, 5),  # not vectorized: plain loops
 ])
-def test_matmul(m, k, n):
+def test_matmul(m, k, n, packed_from_any_size):
     rng = np.random.default_rng(m * k * n)
     a = rng.standard_normal((m, k)).astype(np.float32)
     b = rng.standard_normal((k, n)).astype(np.float32)
-    got = np.asarray(mirax.jit(jnp.dot)(a, b))
+    f = mirax.jit(jnp.dot)
+    assert "mirax_matmul_f32" not in f.lower(a, b).as_text("llvm")
+    got = np.asarray(f(a, b))
     want = a.astype(np.float64) @ b.astype(np.float64)
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5 * np.sqrt(k))
 
@@ -42,17 +59,21 @@ func.func @f(%a: tensor<{m}x{k}x{t}>, %b: tensor<{k}x{n}x{t}>) -> tensor<{m}x{n}
 """
 
 
-@pytest.mark.parametrize("m, k, n, element, vectorized", [
-    (8, 8, 32, "f32", True),
-    (8, 8, 32, "f64", False),
-    (6, 8, 32, "f32", False),
-    (8, 8, 24, "f32", True),
-    (8, 8, 10, "f32", True),
+@pytest.mark.parametrize("m, k, n, element, called_flops, vectorized", [
+    (8, 8, 32, "f32", 0, True),
+    (8, 8, 32, "f64", 0, False),
+    (6, 8, 32, "f32", 0, False),
+    (8, 8, 24, "f32", 0, True),
+    (8, 8, 10, "f32", 0, True),
+    (8, 8, 32, "f32", 8 * 8 * 32 * 2 + 1, False),  # under the option's flops: left to mirax-matmul-calls
+    (8, 8, 32, "f32", 8 * 8 * 32 * 2, True),
+    (256, 256, 128, "f32", MiraxVectorizeMatmul().called_flops, True),  # the default: 2^24
+    (252, 256, 128, "f32", MiraxVectorizeMatmul().called_flops, False),
 ])
-def test_pass_selects_matmuls(m, k, n, element, vectorized):
+def test_pass_selects_matmuls(m, k, n, element, called_flops, vectorized):
     with context():
         module = ir.Module.parse(MATMUL.format(m=m, k=k, n=n, t=element))
-        MiraxVectorizeMatmul()(module.operation)
+        MiraxVectorizeMatmul(called_flops=called_flops)(module.operation)
         module.operation.verify()
         text = str(module)
     assert ("linalg.matmul" not in text) == vectorized
@@ -73,7 +94,7 @@ def test_pass_keeps_other_layouts_and_accumulations():
           %1 = linalg.matmul ins(%a, %d : tensor<8x4xf32>, tensor<4x32xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
           return %0, %1 : tensor<8x32xf32>, tensor<8x32xf32>
         }""")
-        MiraxVectorizeMatmul()(module.operation)
+        MiraxVectorizeMatmul(called_flops=0)(module.operation)
         module.operation.verify()
         text = str(module)
     assert text.count("linalg.matmul") == 2 and "vector.fma" not in text

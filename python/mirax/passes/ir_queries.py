@@ -17,6 +17,16 @@ def ops_named(root, name):
     return found
 
 
+def has_matmul_maps(op):
+    """Whether the linalg.matmul `op` reads and writes its operands in matmul's own
+    layouts, C[m, n] += A[m, k] B[k, n] (its default indexing maps, printed or not)."""
+    if "indexing_maps" not in op.attributes:
+        return True
+    plain = ir.ArrayAttr.get([ir.AffineMapAttr.get(ir.AffineMap.get(3, 0, [ir.AffineDimExpr.get(i) for i in dims]))
+                              for dims in ((0, 2), (2, 1), (0, 1))])
+    return op.attributes["indexing_maps"] == plain
+
+
 def is_tileable_transpose(op):
     """A generic copying a static 2-D f32 tensor, sides multiples of 8, into its
     transpose (mirax-vectorize-matmul tiles it into 8x8 vector transposes)."""

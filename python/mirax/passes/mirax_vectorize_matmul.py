@@ -20,8 +20,9 @@ as a tree), a panel at a time so that the panel of B stays in L1. Converted to l
 as they are, a matmul's k loop is a scalar reduction LLVM does not vectorize (float adds do not
 reassociate), two orders of magnitude slower.
 
-Applies to matmuls on static f32 tensors, with plain operand layouts, whose C starts
-as a linalg.fill, and whose M is a multiple of 4; others keep the plain loops. Runs on tensors, before
+Applies to matmuls of CALLED_FLOPS or more on static f32 tensors, with plain operand
+layouts, whose C starts as a linalg.fill, and whose M is a multiple of 4; smaller
+ones are left to mirax-matmul-calls, others keep the plain loops. Runs on tensors, before
 bufferization; the vector ops it leaves are lowered by the rest of the CPU pipeline
 (convert-vector-to-scf, convert-vector-to-llvm).
 """
@@ -35,7 +36,7 @@ from mirax.dialect.lowering import PARALLEL, REDUCTION, empty, generic, reshape
 from mirax.dialect.types import ShapedType
 from mirax.mlir import arith, ir, linalg, scf, vector
 
-from .ir_queries import is_tileable_transpose
+from .ir_queries import has_matmul_maps, is_tileable_transpose
 from .transform_script import apply_script
 
 REGISTER_TILE = (REGISTER_ROWS, 16, 1)  # M, N, K
@@ -52,6 +53,10 @@ MARK = "mirax.matmul_tiles"
 # others costs more than it saves. Against 2^22: a 256x256 solve (all its matmuls
 # below) 10% faster, 1024x1024 Cholesky and solve 2-4% slower.
 THREADED_FLOPS = 1 << 24
+# Matmuls of fewer flops are left to mirax-matmul-calls (the kernel library's matmul,
+# one thread as here, ran them as fast: 64^3 to 128x784x512 in 0.9-1.0x the packed
+# product's time), saving the compile of a packed product each.
+CALLED_FLOPS = THREADED_FLOPS
 # Blocks of columns enough for the threads of a small machine (a constant, not the
 # core count, so that the compiled code does not depend on the machine).
 COLUMN_BLOCKS = 8
@@ -166,20 +171,18 @@ def _tile(size, largest, step):
     return tile if tile < size else 0
 
 
-def _plan(op):
+def _plan(op, called_flops):
     """(M, N, K) cache tiles for a matmul (N padded to whole panels) and how many
-    blocks of C run in parallel (1: none), or None when it does not qualify."""
+    blocks of C run in parallel (1: none), or None when it does not qualify (under
+    `called_flops`: left to mirax-matmul-calls)."""
     a, b, c = (ir.RankedTensorType(t) for t in (op.operands[0].type, op.operands[1].type, op.results[0].type))
     if not all(t.has_static_shape and isinstance(t.element_type, ir.F32Type) for t in (a, b, c)):
         return None
-    plain = ir.ArrayAttr.get([ir.AffineMapAttr.get(ir.AffineMap.get(3, 0, [ir.AffineDimExpr.get(i) for i in dims]))
-                              for dims in ((0, 2), (2, 1), (0, 1))])
-    maps = op.attributes["indexing_maps"] if "indexing_maps" in op.attributes else plain  # absent: the default
     init = op.operands[2].owner
-    if maps != plain or not isinstance(init, ir.OpView) or init.name != "linalg.fill":
+    if not has_matmul_maps(op) or not isinstance(init, ir.OpView) or init.name != "linalg.fill":
         return None
     (m, k), n = a.shape, b.shape[1]
-    if not packed_matmul(m, k, n, np.float32):
+    if not packed_matmul(m, k, n, np.float32) or 2 * m * n * k < called_flops:
         return None
     n = _padded(n)
     tiles = tuple(_tile(size, largest, step) for size, largest, step
@@ -314,6 +317,7 @@ def _tiles_attr(tiles):
 class MiraxVectorizeMatmul:
     name: ClassVar[str] = "mirax-vectorize-matmul"
     summary: ClassVar[str] = "Tile f32 linalg.matmul for caches, threads and registers, vectorize it and its operand transposes"
+    called_flops: int = CALLED_FLOPS  # an option: mirax-opt's lit tests pack small matmuls
 
     def __call__(self, module):
         matmuls, transposes = [], []
@@ -328,7 +332,7 @@ class MiraxVectorizeMatmul:
         module.walk(collect)
         distinct = []
         for op in matmuls:
-            plan = _plan(op)
+            plan = _plan(op, self.called_flops)
             if plan is None:
                 continue
             pack_b, product = _pack(op)

@@ -20,6 +20,7 @@ from .mirax_gpu_kernels import MiraxGpuKernels
 from .mirax_gpu_unified_memory import MiraxGpuUnifiedMemory
 from .mirax_jvp import MiraxJvp
 from .mirax_linearize import MiraxLinearize
+from .mirax_matmul_calls import MiraxMatmulCalls
 from .mirax_mpi_to_llvm import MiraxMpiToLlvm
 from .mirax_parallelize import MiraxParallelize
 from .mirax_read_only_arguments import MiraxReadOnlyArguments
@@ -61,7 +62,7 @@ PASSES = {p.name: p for p in (
     MiraxToLinalg(), MiraxReadOnlyArguments(), MiraxFuseElementwise(), MiraxVectorizeMatmul(), MiraxParallelize(),
     MiraxDistinctResults(), MiraxEarlyDeallocs(), MiraxStridedCopies(), MiraxExpandMath(), MiraxCheckRuntimeCalls(),
     MiraxGpuKernels(), MiraxGpuUnifiedMemory(), MiraxShardPartition(), MiraxShardToMpi(), MiraxMpiToLlvm(),
-    MiraxShortLoops())}
+    MiraxShortLoops(), MiraxMatmulCalls())}
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,8 @@ TO_LINALG = ("mirax-derive", "mirax-simplify", "mirax-check-custom-vjp", "mirax-
 # reconciled (both only where there are some).
 LINALG_TO_LLVM = ("mirax-shard-partition", "mirax-read-only-arguments", CPU_FUSION, "mirax-vectorize-matmul",
                   "loop-invariant-code-motion", "mirax-parallelize", "mirax-distinct-results", "mirax-shard-to-mpi",
-                  BUFFERIZE, "mirax-early-deallocs", "mirax-strided-copies", CPU_TO_LOOPS, "mirax-expand-math",
+                  BUFFERIZE, "mirax-early-deallocs", "mirax-strided-copies", "mirax-matmul-calls", CPU_TO_LOOPS,
+                  "mirax-expand-math",
                   "mirax-short-loops",
                   CPU_LOOPS_TO_LLVM.removesuffix(",reconcile-unrealized-casts"), "mirax-mpi-to-llvm",
                   "reconcile-unrealized-casts", "mirax-check-runtime-calls")
@@ -207,6 +209,13 @@ def lower_to_linalg(module):
 
 
 BARE_POINTERS = "{use-bare-ptr-memref-call-conv=1}"
+
+
+def lower_kernel_library(module):
+    """kernel_library.py's module -> LLVM dialect, in place, its functions taking bare
+    pointers to their buffers as programs' calls pass them."""
+    run(module.operation, ["canonicalize", CPU_LOOPS_TO_LLVM], verify_each=False)
+    module.operation.verify()
 
 
 def lower_to_llvm(module, bare_pointers=True):

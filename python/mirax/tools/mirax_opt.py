@@ -12,6 +12,7 @@ mlir-opt does.
 import argparse
 import re
 import sys
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,12 +72,31 @@ def build_pass_manager(elements):
         pass_ = ALL_PASSES.get(name)
         if pass_ is not None or name in PIPELINES:
             if element != name:
-                kind = "pipeline" if name in PIPELINES else "pass"
-                raise ValueError(f"mirax {kind} '{name}' takes no options: '{element}'")
+                if pass_ is None:
+                    raise ValueError(f"mirax pipeline '{name}' takes no options: '{element}'")
+                pass_ = with_options(pass_, element[len(name):])
             pm.add(_as_mlir_pass(pass_), name=name, argument=name, description=pass_.summary)
         else:
             pm.add(element)
     return pm
+
+
+def with_options(pass_, options):
+    """The mirax pass `pass_` with `options` ('{called-flops=0}') set: its dataclass
+    fields, named in kebab case, of their fields' types."""
+    fields = {field.name.replace("_", "-"): field for field in dataclasses.fields(pass_)}
+    values = {}
+    for option in options.strip("{}").split():
+        key, _, value = option.partition("=")
+        if key not in fields:
+            names = ", ".join(fields) or "none"
+            raise ValueError(f"mirax pass '{pass_.name}' has no option '{key}' (its options: {names})")
+        try:
+            values[fields[key].name] = fields[key].type(value)
+        except ValueError:
+            raise ValueError(f"mirax pass '{pass_.name}': option '{key}' takes an {fields[key].type.__name__}, "
+                             f"not '{value}'") from None
+    return dataclasses.replace(pass_, **values)
 
 
 def _as_mlir_pass(pass_):

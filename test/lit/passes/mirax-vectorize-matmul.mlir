@@ -1,4 +1,10 @@
-// RUN: mirax-opt %s --mirax-vectorize-matmul --split-input-file | FileCheck %s
+// RUN: mirax-opt %s --mirax-vectorize-matmul=called-flops=0 --split-input-file | FileCheck %s
+// RUN: mirax-opt %s --mirax-vectorize-matmul --split-input-file | FileCheck %s --check-prefix=DEFAULT
+
+/// By default, matmuls of fewer than 2^24 flops are left to mirax-matmul-calls (the
+/// other RUN line packs every one, small ones keeping the checks short).
+// DEFAULT-LABEL: func.func @tiled
+//       DEFAULT:   linalg.matmul
 
 /// An f32 matmul from zero whose M is a multiple of 4 and N of 16: B copied into
 /// panels of 16 columns, two rows of 16 lanes at a time, the product computed into C's
@@ -114,6 +120,8 @@ func.func @column_blocks(%a: tensor<128x128xf32>, %b: tensor<128x512xf32>) -> te
 // -----
 
 /// 2^24 flops, two blocks of columns: threads over blocks of rows and columns (2 x 2).
+// DEFAULT-LABEL: func.func @threaded
+//   DEFAULT-NOT:   linalg.matmul
 // CHECK-LABEL: func.func @threaded
 //   CHECK-NOT:   linalg.matmul
 //       CHECK:   scf.forall (%{{.+}}, %{{.+}}) in (2, 2) shared_outs
@@ -130,6 +138,8 @@ func.func @threaded(%a: tensor<256x256xf32>, %b: tensor<256x128xf32>) -> tensor<
 // -----
 
 /// Just below 2^24 flops: one thread.
+// DEFAULT-LABEL: func.func @one_thread
+//       DEFAULT:   linalg.matmul
 // CHECK-LABEL: func.func @one_thread
 //   CHECK-NOT:   scf.forall
 //       CHECK:   vector.fma %{{.+}} : vector<16xf32>

@@ -1,6 +1,7 @@
 // RUN: not mirax-opt %s --split-input-file 2>&1 | FileCheck %s
 // RUN: not mirax-opt %s --no-such-pass 2>&1 | FileCheck %s --check-prefix=UNKNOWN
 // RUN: not mirax-opt %s --mirax-to-linalg=x=1 2>&1 | FileCheck %s --check-prefix=OPTIONS
+// RUN: not mirax-opt %s --mirax-vectorize-matmul=called-flops=lots 2>&1 | FileCheck %s --check-prefix=OPTION-VALUE
 // RUN: not mirax-opt %s.missing 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: not mirax-opt %s --split-input-file -o %t.missing/out.mlir 2>&1 | FileCheck %s --check-prefix=OUTPUT
 // RUN: %PYTHON -c "open('%t.latin1', 'wb').write(b'func.func @f() {\n  return\n}\n// caf\xe9 (a comment may hold any bytes)\n  \xff\n')"
@@ -46,8 +47,9 @@ func.func @valid() {
 /// A pass flag that names neither a mirax pass nor an upstream one.
 // UNKNOWN: mirax-opt: error: {{.*}}'no-such-pass' does not refer to a registered pass
 
-/// mirax passes take no options.
-// OPTIONS: mirax-opt: error: mirax pass 'mirax-to-linalg' takes no options
+/// An option a mirax pass does not have, or a value of the wrong type.
+// OPTIONS: mirax-opt: error: mirax pass 'mirax-to-linalg' has no option 'x' (its options: none)
+// OPTION-VALUE: mirax-opt: error: mirax pass 'mirax-vectorize-matmul': option 'called-flops' takes an int, not 'lots'
 
 // MISSING: mirax-opt: error: cannot read {{.*}}errors.mlir.missing: No such file or directory
 

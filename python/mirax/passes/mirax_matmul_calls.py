@@ -1,0 +1,72 @@
+"""mirax-matmul-calls: f32 and f64 linalg.matmul ops on buffers become calls to the
+kernel library's matmul (kernel_library.py), which the runtime compiles once per
+process: a small matmul then costs a call to compile, not a loop nest of its own.
+
+Runs after bufferization, on the matmuls mirax-vectorize-matmul left (the f32 ones
+too small to pay for packing and threads, and every f64 one, which would otherwise
+be scalar loops summing in order). A matmul qualifies when its operands are
+row-major (unit innermost stride; any offset and row stride, which the call passes),
+of one element type, with static shapes and linalg.matmul's own indexing maps.
+"""
+from dataclasses import dataclass
+from typing import ClassVar
+
+from mirax.mlir import arith, func, ir, llvm_d, memref
+
+from .ir_queries import has_matmul_maps, ops_named
+from .kernel_library import matmul_symbol
+
+
+@dataclass(frozen=True)
+class MiraxMatmulCalls:
+    name: ClassVar[str] = "mirax-matmul-calls"
+    summary: ClassVar[str] = "Replace f32/f64 linalg.matmul on buffers by calls to the runtime library's matmul kernel"
+
+    def __call__(self, module):
+        called = set()
+        for op in ops_named(module, "linalg.matmul"):
+            symbol = _kernel(op)
+            if symbol is None:
+                continue
+            with ir.InsertionPoint(op), op.location:
+                arguments = [value for operand in op.operands for value in _base_offset_stride(operand)]
+                (m, k), n = ir.MemRefType(op.operands[0].type).shape, ir.MemRefType(op.operands[1].type).shape[1]
+                arguments += [arith.constant(ir.IndexType.get(), size) for size in (m, n, k)]
+                func.call([], symbol, arguments)
+            op.erase()
+            called.add(symbol)
+        with ir.InsertionPoint.at_block_begin(module.regions[0].blocks[0]), ir.Location.unknown():
+            index = ir.IndexType.get()
+            for symbol in sorted(called):
+                declaration = func.FuncOp(symbol, ([_pointer(), index, index] * 3 + [index] * 3, []))
+                declaration.sym_visibility = ir.StringAttr.get("private")
+
+
+def _kernel(op):
+    """The library's kernel for the linalg.matmul `op`, or None when it does not qualify."""
+    types = [operand.type for operand in op.operands]
+    if not all(isinstance(t, ir.MemRefType) for t in types) or not has_matmul_maps(op):
+        return None
+    types = [ir.MemRefType(t) for t in types]
+    if len({str(t.element_type) for t in types}) != 1 or not all(t.has_static_shape and _row_major(t) for t in types):
+        return None
+    return matmul_symbol(str(types[0].element_type))
+
+
+def _row_major(memref_type):
+    """Whether the rows of `memref_type` (2-D) are contiguous."""
+    strides, _ = memref_type.get_strides_and_offset()
+    return strides[-1] == 1
+
+
+def _pointer():
+    return ir.Type.parse("!llvm.ptr")
+
+
+def _base_offset_stride(buffer):
+    """The aligned pointer of `buffer`, its offset and its row stride in elements. The
+    pointer goes as an !llvm.ptr, not a memref, so that the call is the same whatever
+    calling convention the function-to-LLVM conversion uses for memrefs."""
+    _, offset, _, _, stride, _ = memref.ExtractStridedMetadataOp(buffer).results
+    address = arith.index_cast(ir.IntegerType.get_signless(64), memref.extract_aligned_pointer_as_index(buffer))
+    return llvm_d.inttoptr(_pointer(), address), offset, stride
