@@ -425,8 +425,11 @@ def _compile_kernel_library():
 
 def _call_packed(engine, name, arguments):
     """Call `name` in `engine` through its packed interface, on ctypes values."""
+    address = engine.raw_lookup(name)
+    if not address:  # the JIT could not link the module (it printed what was missing)
+        raise RuntimeError(f"mirax could not link its compiled code ({name} not found); please report the program")
     argv = (ctypes.c_void_p * len(arguments))(*(ctypes.addressof(a) for a in arguments))
-    ctypes.CFUNCTYPE(None, ctypes.c_void_p)(engine.raw_lookup(name))(ctypes.addressof(argv))
+    ctypes.CFUNCTYPE(None, ctypes.c_void_p)(address)(ctypes.addressof(argv))
 
 
 _ENTRY = """

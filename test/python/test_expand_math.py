@@ -114,7 +114,9 @@ def _expand(source):
 
 
 def test_pass_rewrites_f32_only():
-    """f32 ops become calls of one approximation function each; f64 keeps its op."""
+    """f32 ops become calls: of the kernel library's exp (declared with its vector
+    variants, which llvm.compiler.used keeps for LLVM's vectorizer) outside long loops,
+    of one approximation function each otherwise; f64 keeps its op."""
     text = _expand("""
     func.func @f(%a: f32, %b: f32, %c: f64) -> (f32, f32, f32, f64) {
       %0 = math.exp %a : f32
@@ -123,14 +125,33 @@ def test_pass_rewrites_f32_only():
       %3 = math.exp %c : f64
       return %0, %1, %2, %3 : f32, f32, f32, f64
     }""")
-    assert text.count("call @__mirax_expf(") == 2
+    assert text.count("call @mirax_expf(") == 2
+    assert text.count("func.func private @mirax_expf(f32) -> f32") == 1
+    assert "_ZGV_LLVM_N8v_mirax_expf(mirax_expf_v8),_ZGV_LLVM_N16v_mirax_expf(mirax_expf_v16)" in text
+    assert "llvm.func @mirax_expf_v16(vector<16xf32>) -> vector<16xf32>" in text
+    assert "llvm.mlir.global appending @llvm.compiler.used()" in text and "addressof @mirax_expf_v8" in text
     assert text.count("call @__mirax_sinf(") == 1
-    assert text.count("func.func private @__mirax_expf(") == 1
     assert "math.exp %arg2 : f64" in text
     # sin's libm fallback for large arguments, with masked vector variants for LLVM.
     assert "func.func private @__mirax_libm_sinf(" in text
     assert "_ZGV_LLVM_M8v___mirax_libm_sinf(__mirax_libm_sinf_v8)" in text
     assert "math.exp %arg0 : f32" not in text
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "tanh"])
+def test_library_and_inlined_approximations_agree_bit_for_bit(name):
+    """The same approximation three ways: inlined into a long loop (INPUTS at once),
+    the kernel library's vector variants in short loops (chunks of 1,000 elements)
+    and its scalar function (an eager op's first, -O0 program, unvectorized)."""
+    f = getattr(jnp, name)
+    chunk = INPUTS[:1000]
+    assert f"@mirax_{name}f(" in mirax.jit(f).lower(chunk).as_text("llvm")
+    assert f"@mirax_{name}f(" not in mirax.jit(f).lower(INPUTS).as_text("llvm")
+    inlined = np.asarray(mirax.jit(f)(INPUTS))
+    chunks = np.concatenate([np.asarray(mirax.jit(f)(INPUTS[i:i + 1000])) for i in range(0, 20_000, 1000)])
+    np.testing.assert_array_equal(chunks.view(np.uint32), inlined[:20_000].view(np.uint32))
+    eager = np.asarray(f(jnp.asarray(INPUTS[20_000:21_000])))
+    np.testing.assert_array_equal(eager.view(np.uint32), inlined[20_000:21_000].view(np.uint32))
 
 
 def test_pass_runs_twice():

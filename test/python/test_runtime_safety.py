@@ -216,3 +216,17 @@ def test_executable_cache_is_bounded(monkeypatch):
     before = runtime.stats["compiles"]
     mirax.jit(lambda x: x * 0.0 + 0.25)(x)  # the first program, evicted: compiled again
     assert runtime.stats["compiles"] == before + 1
+
+
+def test_code_that_cannot_be_linked_raises():
+    """A compiled program calling a function the JIT cannot find raises (it used to
+    call address 0 and crash the process)."""
+    with context():
+        module = ir.Module.parse("""
+        llvm.func @nowhere()
+        llvm.func @main(%a: !llvm.ptr) {
+          llvm.call @nowhere() : () -> ()
+          llvm.return
+        }""")
+    with pytest.raises(RuntimeError, match="could not link its compiled code"):
+        runtime.entry_point(module, "main", 1)

@@ -38,7 +38,7 @@ KERNELS = "mirax_kernels"  # the one GPU module holding every kernel of a progra
 
 GPU_OUTLINE = "gpu-kernel-outlining,symbol-dce,canonicalize,cse"
 KERNEL_STAGES = ("mirax-read-only-arguments", CPU_FUSION, "mirax-distinct-results", BUFFERIZE, "mirax-gpu-kernels",
-                 "mirax-expand-math", "mirax-gpu-unified-memory", "mirax-gpu-stop-loops", GPU_OUTLINE,
+                 "mirax-expand-math{library=0}", "mirax-gpu-unified-memory", "mirax-gpu-stop-loops", GPU_OUTLINE,
                  "mirax-one-gpu-module")
 # Kernels to NVVM and LLVM: math ops with no NVVM lowering call libdevice (__nv_*).
 NVVM_STAGE = ("gpu.module(lower-affine,convert-complex-to-standard,convert-scf-to-cf,convert-gpu-to-nvvm,"

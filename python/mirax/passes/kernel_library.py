@@ -1,7 +1,10 @@
 """Kernels compiled once per process (the runtime keeps their object code in the
 persistent cache) that compiled programs call instead of carrying code of their own:
 a program's small matmuls (mirax-matmul-calls) compile to a call, not to a tiled loop
-nest of their own, which was half of a small MLP gradient's compile time.
+nest of their own, which was half of a small MLP gradient's compile time; its f32
+exp, log and tanh (mirax-expand-math) to calls of scalar functions that LLVM's loop
+vectorizer replaces by their vector variants (approximations.py's polynomials on
+vectors of 8 and 16 lanes).
 
 `mirax_matmul_<dtype>(a, a_offset, a_stride, b, ..., c, ..., m, n, k)` adds A B to C,
 A (m, k), B (k, n) and C (m, n) row-major with rows `stride` elements apart in the
@@ -14,11 +17,17 @@ of blocks, not like K (as mirax-vectorize-matmul's packed products and dot.py's 
 contractions do).
 """
 from mirax.dialect.dot import K_BLOCK
+from mirax.mlir import func, ir
+
+from .approximations import expand_exp, expand_log, expand_tanh, vectors_of
 
 # 512-bit vectors (LLVM splits them on narrower machines).
 LANES = {"f32": 16, "f64": 8}
 ROWS = (8, 4, 1)  # register tiles' rows: 8 accumulators hide the fused multiply-add latency
 MATMUL = "mirax_matmul_"
+# f32 math functions and their vector variants (mirax-expand-math calls them)
+MATH_FUNCTIONS = {"exp": expand_exp, "log": expand_log, "tanh": expand_tanh}
+VECTOR_WIDTHS = (8, 16)
 
 
 def matmul_symbol(element_type):
@@ -26,13 +35,40 @@ def matmul_symbol(element_type):
     return MATMUL + element_type if element_type in LANES else None
 
 
+def math_symbol(function):
+    """The library's f32 `function` ("tanh")."""
+    return f"mirax_{function}f"
+
+
+def math_variant_symbol(function, width):
+    """The library's `function` on vectors of `width` f32."""
+    return f"{math_symbol(function)}_v{width}"
+
+
 def symbols():
-    return [MATMUL + t for t in LANES]
+    return [MATMUL + t for t in LANES] + [symbol for function in MATH_FUNCTIONS for symbol in (
+        math_symbol(function), *(math_variant_symbol(function, width) for width in VECTOR_WIDTHS))]
 
 
 def source():
-    """The library's module (func, scf, vector, memref and arith ops)."""
-    return "module {\n" + "\n".join(_matmul(t, lanes) for t, lanes in LANES.items()) + "}\n"
+    """The library's module (func, scf, vector, memref, math and arith ops); in an MLIR context."""
+    return "module {\n" + "\n".join(_matmul(t, lanes) for t, lanes in LANES.items()) + _math() + "}\n"
+
+
+def _math():
+    """The text of the math functions and their vector variants."""
+    module = ir.Module.create(ir.Location.unknown())
+    with ir.InsertionPoint(module.body), ir.Location.unknown():
+        for function, expand in MATH_FUNCTIONS.items():
+            for width in (None, *VECTOR_WIDTHS):
+                with vectors_of(width):
+                    t = ir.F32Type.get() if width is None else ir.VectorType.get([width], ir.F32Type.get())
+                    name = math_symbol(function) if width is None else math_variant_symbol(function, width)
+                    definition = func.FuncOp(name, ir.FunctionType.get([t], [t]))
+                    with ir.InsertionPoint(definition.add_entry_block()):
+                        func.ReturnOp([expand(definition.arguments[0])])
+    text = str(module)
+    return text[text.index("{") + 1:text.rindex("}")]
 
 
 def _matmul(t, lanes):

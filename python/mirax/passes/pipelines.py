@@ -4,6 +4,8 @@ pipeline names and upstream pipeline texts, so what `jit` compiles `mirax-opt` r
 (`mirax-opt in.mlir --mirax-cpu-pipeline` on a program's "mirax" stage prints its
 "llvm" stage). mirax-derive, which composes the four derivations, is here too: no
 pass imports another."""
+import dataclasses
+import re
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -92,6 +94,26 @@ def expand(elements):
     return out
 
 
+def with_options(pass_, options):
+    """The mirax pass `pass_` with `options` ('{called-flops=0}') set: its dataclass
+    fields, named in kebab case, of their fields' types (a bool as 0 or 1)."""
+    fields = {field.name.replace("_", "-"): field for field in dataclasses.fields(pass_)}
+    values = {}
+    for option in options.strip("{}").split():
+        key, _, value = option.partition("=")
+        if key not in fields:
+            names = ", ".join(fields) or "none"
+            raise ValueError(f"mirax pass '{pass_.name}' has no option '{key}' (its options: {names})")
+        try:
+            kind = fields[key].type
+            values[fields[key].name] = bool(int(value)) if kind is bool else kind(value)
+        except ValueError:
+            kind = fields[key].type.__name__
+            raise ValueError(f"mirax pass '{pass_.name}': option '{key}' takes a{'n' * (kind[0] in 'aeiou')} {kind}, "
+                             f"not '{value}'") from None
+    return dataclasses.replace(pass_, **values)
+
+
 def run(module, elements, verify_each=True):
     """Run a pipeline on `module` (the builtin.module operation), in place: mirax passes
     called as they are, so that their errors (a TypeError of a jvp of a custom_vjp)
@@ -105,7 +127,10 @@ def run(module, elements, verify_each=True):
             upstream.clear()
 
     for element in expand(elements):
-        pass_ = PASSES.get(element)
+        name = re.match(r"[^{(]*", element)[0]
+        pass_ = PASSES.get(name)
+        if pass_ is not None and element != name:
+            pass_ = with_options(pass_, element[len(name):])
         if pass_ is None:
             upstream.append(element)
         else:

@@ -12,14 +12,13 @@ mlir-opt does.
 import argparse
 import re
 import sys
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 from mirax import dialect
 from mirax.mlir import ir, passmanager
 from mirax.passes import ALL_PASSES, PIPELINES
-from mirax.passes.pipelines import expand
+from mirax.passes.pipelines import expand, with_options
 from mirax.tools import declarations
 
 SPLIT_MARKER = "// -----"
@@ -79,24 +78,6 @@ def build_pass_manager(elements):
         else:
             pm.add(element)
     return pm
-
-
-def with_options(pass_, options):
-    """The mirax pass `pass_` with `options` ('{called-flops=0}') set: its dataclass
-    fields, named in kebab case, of their fields' types."""
-    fields = {field.name.replace("_", "-"): field for field in dataclasses.fields(pass_)}
-    values = {}
-    for option in options.strip("{}").split():
-        key, _, value = option.partition("=")
-        if key not in fields:
-            names = ", ".join(fields) or "none"
-            raise ValueError(f"mirax pass '{pass_.name}' has no option '{key}' (its options: {names})")
-        try:
-            values[fields[key].name] = fields[key].type(value)
-        except ValueError:
-            raise ValueError(f"mirax pass '{pass_.name}': option '{key}' takes an {fields[key].type.__name__}, "
-                             f"not '{value}'") from None
-    return dataclasses.replace(pass_, **values)
 
 
 def _as_mlir_pass(pass_):
