@@ -137,6 +137,20 @@ def test_half_precision_accumulates_wide():
     assert lax.dot(Array(ones), Array(ones))._value == np.float16(jlax.dot(ones, ones))
 
 
+def _linalg_text(lhs_shape, rhs_shape, dtype, dimensions):
+    """The linalg-stage text of a dot_general of operands of `dtype` with `dimensions`
+    ((lhs contracting, rhs contracting), (lhs batch, rhs batch))."""
+    (lc, rc), (lb, rb) = dimensions
+    with Trace([Aval(lhs_shape, dtype), Aval(rhs_shape, dtype)]) as trace:
+        outs = bind(DotGeneralOp, *trace.invars, lhs_contracting_dimensions=lc, rhs_contracting_dimensions=rc,
+                    lhs_batch_dimensions=lb, rhs_batch_dimensions=rb)
+    trace.finish(outs)
+    with context():
+        module = ir.Module.parse(trace.text)
+        lower_to_linalg(module)
+        return str(module)
+
+
 @pytest.mark.parametrize("case", range(len(CASES)))
 def test_lowering_forms(case):
     """f32: the matrix products mirax-vectorize-matmul packs are a linalg.matmul of
@@ -144,16 +158,9 @@ def test_lowering_forms(case):
     operands as they are (no transposes), summing by fused multiply-adds in order (as
     XLA:CPU's small dots) where it does not reassociate. Bool always takes the generic
     path."""
-    lhs_shape, rhs_shape, ((lc, rc), (lb, rb)), named = CASES[case]
+    lhs_shape, rhs_shape, dimensions, named = CASES[case]
     for dtype, want in ((F32, named), (BOOL, "linalg.generic")):
-        with Trace([Aval(lhs_shape, dtype), Aval(rhs_shape, dtype)]) as trace:
-            outs = bind(DotGeneralOp, *trace.invars, lhs_contracting_dimensions=lc, rhs_contracting_dimensions=rc,
-                        lhs_batch_dimensions=lb, rhs_batch_dimensions=rb)
-        trace.finish(outs)
-        with context():
-            module = ir.Module.parse(trace.text)
-            lower_to_linalg(module)
-            text = str(module)
+        text = _linalg_text(lhs_shape, rhs_shape, dtype, dimensions)
         assert f"{want} " in text and ("linalg.matmul " in text) == (want == "linalg.matmul"), text
         if want == "linalg.generic":
             assert text.count("linalg.generic") == 1, text
@@ -273,15 +280,8 @@ def test_long_matrix_vector_lowering(case):
     """The matrix is not copied (transposed): the generics read it in place, the blocks'
     one marked for vectorized_matvec when they contract its rows, summing by fused
     multiply-adds when they contract its columns."""
-    lhs_shape, rhs_shape, ((lc, rc), (lb, rb)), form = MATVEC_CASES[case]
-    with Trace([Aval(lhs_shape, F32), Aval(rhs_shape, F32)]) as trace:
-        outs = bind(DotGeneralOp, *trace.invars, lhs_contracting_dimensions=lc, rhs_contracting_dimensions=rc,
-                    lhs_batch_dimensions=lb, rhs_batch_dimensions=rb)
-    trace.finish(outs)
-    with context():
-        module = ir.Module.parse(trace.text)
-        lower_to_linalg(module)
-        text = str(module)
+    lhs_shape, rhs_shape, dimensions, form = MATVEC_CASES[case]
+    text = _linalg_text(lhs_shape, rhs_shape, F32, dimensions)
     matrix = max(int(np.prod(lhs_shape)), int(np.prod(rhs_shape)))
     allocated = [int(np.prod([int(d) for d in shape.split("x")[:-1]]))
                  for shape in re.findall(r"tensor.empty\(\) : tensor<([^>]+)>", text)]
