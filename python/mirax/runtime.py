@@ -724,8 +724,10 @@ EXECUTABLES = {}  # backend -> the executable class of a program with no zero-si
 
 
 def copy(module):
-    """A verified copy of a mirax module, for passes to rewrite in place (a traced
-    module stays as it is: other traces import its functions)."""
+    """A copy of a mirax module, for passes to rewrite in place (a traced module stays
+    as it is: other traces import its functions). Not verified again: the module was
+    when its trace finished (or it was parsed), and verifying its ops' Python rules
+    again was a fifth of a cached program's first call."""
     with context(), ir.Location.unknown():
         duplicate = ir.Module.create()
         for attribute in module.operation.attributes:
@@ -733,7 +735,6 @@ def copy(module):
         with ir.InsertionPoint(duplicate.body):
             for op in module.body.operations:
                 op.clone()
-        duplicate.operation.verify()
     return duplicate
 
 
