@@ -362,16 +362,22 @@ def _checked_allocator():
             if _allocator is None:
                 _prepare_process()
                 functions = list(_CHECKED.values()) + list(_FRAME_FUNCTIONS)
-                stores = "\n    ".join(
-                    f"%f{i} = llvm.mlir.addressof @{name} : !llvm.ptr\n    "
-                    f"%p{i} = llvm.getelementptr %out[{i}] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr\n    "
-                    f"llvm.store %f{i}, %p{i} : !llvm.ptr, !llvm.ptr" for i, name in enumerate(functions))
-                engine = ExecutionEngine(ir.Module.parse(_ALLOCATOR.replace("{stores}", stores)), opt_level=2)
+                engine = ExecutionEngine(ir.Module.parse(_ALLOCATOR.replace("{stores}", _stores(functions))),
+                                         opt_level=2)
                 addresses = (ctypes.c_void_p * len(functions))()
                 _call_packed(engine, "mirax_init", [ctypes.c_void_p(ctypes.addressof(addresses))])
                 _allocator = engine, {symbol: ctypes.c_void_p(address)
                                       for symbol, address in zip(functions, addresses, strict=True)}
     return _allocator
+
+
+def _stores(symbols):
+    """LLVM-dialect ops writing the addresses of the functions `symbols` to %out[0...]
+    (raw_lookup finds only the packed interfaces of a module's functions)."""
+    return "\n    ".join(
+        f"%f{i} = llvm.mlir.addressof @{name} : !llvm.ptr\n    "
+        f"%p{i} = llvm.getelementptr %out[{i}] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr\n    "
+        f"llvm.store %f{i}, %p{i} : !llvm.ptr, !llvm.ptr" for i, name in enumerate(symbols))
 
 
 _library = None  # (its engine, {kernel symbol: address})
@@ -384,43 +390,34 @@ def _kernel_library():
     if _library is None:
         with _lock, context():
             if _library is None:
-                _library = _load_kernel_library() or _compile_kernel_library()
+                text = kernel_library.source()
+                key = compilation_cache.key(text, "kernel library", 3) if compilation_cache.directory() else None
+                _library = _load_kernel_library(key) or _compile_kernel_library(text, key)
     return _library
 
 
-def _library_key():
-    text = kernel_library.source()
-    return compilation_cache.key(text, "kernel library", 3) if compilation_cache.directory() else None
-
-
-def _load_kernel_library():
-    key = _library_key()
+def _load_kernel_library(key):
     found = compilation_cache.load(key) if key else None
     if found is None:
         return None
     engine = _object_engine(found[1])
     stats["library_loads"] += 1
-    return engine, {symbol: ctypes.c_void_p(engine.get_function_address(symbol)) for symbol in kernel_library.symbols()}
+    return engine, {symbol: ctypes.c_void_p(engine.get_function_address(symbol)) for symbol in kernel_library.SYMBOLS}
 
 
-def _compile_kernel_library():
-    key = _library_key()
-    symbols = kernel_library.symbols()
-    stores = "\n    ".join(
-        f"%f{i} = llvm.mlir.addressof @{name} : !llvm.ptr\n    "
-        f"%p{i} = llvm.getelementptr %out[{i}] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr\n    "
-        f"llvm.store %f{i}, %p{i} : !llvm.ptr, !llvm.ptr" for i, name in enumerate(symbols))
-    module = ir.Module.parse(kernel_library.source())
+def _compile_kernel_library(text, key):
+    module = ir.Module.parse(text)
     lower_kernel_library(module)
     module = ir.Module.parse(f"{str(module).rstrip().removesuffix('}')}  llvm.func @mirax_kernel_addresses"
-                             f"(%out: !llvm.ptr) {{\n    {stores}\n    llvm.return\n  }}\n}}")
+                             f"(%out: !llvm.ptr) {{\n    {_stores(kernel_library.SYMBOLS)}\n    llvm.return\n  }}\n}}")
     # -O3, once: the kernels are all loops
     engine = ExecutionEngine(module, opt_level=3, enable_object_dump=key is not None)
-    addresses = (ctypes.c_void_p * len(symbols))()
+    addresses = (ctypes.c_void_p * len(kernel_library.SYMBOLS))()
     _call_packed(engine, "mirax_kernel_addresses", [ctypes.c_void_p(ctypes.addressof(addresses))])
     if key is not None:
         _store_object(engine, key, {})
-    return engine, {symbol: ctypes.c_void_p(address) for symbol, address in zip(symbols, addresses, strict=True)}
+    return engine, {symbol: ctypes.c_void_p(address)
+                    for symbol, address in zip(kernel_library.SYMBOLS, addresses, strict=True)}
 
 
 def _call_packed(engine, name, arguments):
@@ -586,7 +583,7 @@ def _register_runtime(engine, module, also=()):
     declared = [op.attributes["sym_name"].value for op in module.body.operations
                 if op.operation.name == "llvm.func" and not op.regions[0].blocks]
     host = [symbol for symbol in declared + list(also) if symbol in _host_functions]
-    kernels = [symbol for symbol in declared if symbol in kernel_library.symbols()]
+    kernels = [symbol for symbol in declared if symbol in kernel_library.SYMBOLS]
     for symbol, address in _runtime_symbols(host, kernels).items():
         engine.raw_register_runtime(symbol, address)
     return host, kernels
@@ -657,26 +654,13 @@ class Executable:
                                                                   cache_key, opt_level)
 
     def __call__(self, inputs):
-        # The buffers' addresses are the entry's arguments: each call passes its own. (Loops,
-        # not comprehensions: a small call's time matters, and comprehensions cost more.)
-        pointers = []
-        for array in inputs:
-            pointers.append(array.pointer)
-        outputs = []
-        for shape, dtype in self._out_types:
-            output = self.empty(shape, dtype)
-            outputs.append(output)
-            pointers.append(address(output))
-        failed = self._entry(*pointers)
-        if failed:
-            _out_of_memory(failed)
-        if self._calls_host:
-            _raise_host_errors()
-        return outputs
+        return self.call_addressed(inputs)[0]
 
     def call_addressed(self, inputs):
-        """The outputs of __call__, and their addresses (which an eager op's results
-        keep, for the ops they go to next)."""
+        """The outputs (new NumPy arrays), and their addresses (which an eager op's
+        results keep, for the ops they go to next)."""
+        # The buffers' addresses are the entry's arguments: each call passes its own. (Loops,
+        # not comprehensions: a small call's time matters, and comprehensions cost more.)
         pointers = []
         for array in inputs:
             pointers.append(array.pointer)

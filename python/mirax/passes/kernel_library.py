@@ -9,9 +9,9 @@ vectors of 8 and 16 lanes).
 `mirax_matmul_<dtype>(a, a_offset, a_stride, b, ..., c, ..., m, n, k)` adds A B to C,
 A (m, k), B (k, n) and C (m, n) row-major with rows `stride` elements apart in the
 buffers whose aligned pointers are a, b, c (memref<dtype>, a bare pointer under the
-bare-pointer calling convention, as the calls pass them), starting `offset` elements in. C's columns are
-taken `LANES` at a time (the last panel masked), in tiles of 8, 4 or 1 rows summed in
-vector registers by fused multiply-adds; each block of K_BLOCK steps of k is summed
+bare-pointer calling convention, as the calls pass them), starting `offset` elements
+in. C's columns are taken `LANES` at a time (the last panel masked), in tiles of 8, 4
+or 1 rows summed in vector registers by fused multiply-adds; each block of K_BLOCK steps of k is summed
 from zero and then added, so that rounding errors grow like the block plus the number
 of blocks, not like K (as mirax-vectorize-matmul's packed products and dot.py's blocked
 contractions do).
@@ -45,9 +45,9 @@ def math_variant_symbol(function, width):
     return f"{math_symbol(function)}_v{width}"
 
 
-def symbols():
-    return [MATMUL + t for t in LANES] + [symbol for function in MATH_FUNCTIONS for symbol in (
-        math_symbol(function), *(math_variant_symbol(function, width) for width in VECTOR_WIDTHS))]
+# Every function the library defines.
+SYMBOLS = tuple(matmul_symbol(t) for t in LANES) + tuple(symbol for function in MATH_FUNCTIONS for symbol in (
+    math_symbol(function), *(math_variant_symbol(function, width) for width in VECTOR_WIDTHS)))
 
 
 def source():
