@@ -4,28 +4,32 @@ Cephes' with Cody-Waite range reduction and fused multiply-adds, tanh XLA:CPU's
 `lanes` (the kernel library's vector variants, which compiled loops call).
 """
 import contextlib
+import contextvars
 
 import numpy as np
 
 from mirax.dialect.scalar import CEPHES_LOG_F32, horner
 from mirax.mlir import arith, ir, math
 
-_lanes = [None]  # the vector width the builders work on (None: scalars)
+# The vector width the builders work on (None: scalars); per thread, as another thread
+# may expand a program's math while the kernel library is built.
+_lanes = contextvars.ContextVar("lanes", default=None)
 
 
 @contextlib.contextmanager
 def vectors_of(lanes):
-    """Build the approximations on vector<lanes x f32> within."""
-    _lanes.append(lanes)
+    """Build the approximations on vector<lanes x f32> within (scalars for None)."""
+    token = _lanes.set(lanes)
     try:
         yield
     finally:
-        _lanes.pop()
+        _lanes.reset(token)
 
 
 def shaped(element_type):
     """`element_type`, or a vector of it while building vectors."""
-    return element_type if _lanes[-1] is None else ir.VectorType.get([_lanes[-1]], element_type)
+    lanes = _lanes.get()
+    return element_type if lanes is None else ir.VectorType.get([lanes], element_type)
 
 
 def _constant(element_type, attribute):

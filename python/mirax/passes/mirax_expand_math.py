@@ -19,15 +19,16 @@ program carries no copy of their code to compile (the 50-op benchmark's 10 tanh 
 10 exp on 1,000 elements: 101 -> 37 ms to compile). In loops of 2^14 iterations or
 more, with the option `library=0` (the GPU pipeline's: kernels cannot call host
 code), and always for sin and cos, each op becomes a call of a private function
-holding its approximation, built once per module and always inlined by LLVM. Runs on scalar f32 code (after linalg is lowered to loops); f64
-keeps libm. Uses math.fma: math-expand-ops must not expand fma after it.
+holding its approximation, built once per module and always inlined by LLVM. Runs on
+scalar f32 code (after linalg is lowered to loops); f64 keeps libm. Uses math.fma:
+math-expand-ops must not expand fma after it.
 """
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
-from mirax.mlir import arith, func, ir, llvm_d, math, scf
+from mirax.mlir import arith, func, ir, math, scf
 
 from .approximations import expand_exp, expand_log, expand_tanh, f32, i32, polynomial, round_to_int
 from .ir_queries import body_runs
