@@ -1014,8 +1014,7 @@ def _signature(fun, args, kwargs, arrays):
             arrays.append(x)
             key.append(x.aval)
         elif kind in _SCALAR_TYPES or x is None:
-            if kind is float and not (x != 0.0 and -_SCALAR_KEYED < x < _SCALAR_KEYED) or \
-                    kind is int and not -_SCALAR_KEYED < x < _SCALAR_KEYED:
+            if not _keyed_by_value(kind, x):
                 return None
             key.append((kind, x))
         else:
@@ -1027,8 +1026,7 @@ def _signature(fun, args, kwargs, arrays):
                 arrays.append(x)
                 key.append((name, x.aval))
             elif kind in _STATIC_TYPES or x is None:
-                if kind is float and not (x != 0.0 and -_SCALAR_KEYED < x < _SCALAR_KEYED) or \
-                        kind is int and not -_SCALAR_KEYED < x < _SCALAR_KEYED:
+                if not _keyed_by_value(kind, x):
                     return None
                 if kind is tuple and not all(type(i) is int for i in x):
                     return None
@@ -1043,6 +1041,13 @@ _STATIC_TYPES = _SCALAR_TYPES | {str, tuple}
 # Python numbers keyed by value: not float zeros (0.0 == -0.0), NaNs or infinities, nor
 # beyond float16's range (where converting one warns, which a replay would not).
 _SCALAR_KEYED = 65504
+
+
+def _keyed_by_value(kind, x):
+    """Whether `x`, of type `kind`, can stand in a plan's key as it is."""
+    if kind is float:
+        return x != 0.0 and -_SCALAR_KEYED < x < _SCALAR_KEYED
+    return kind is not int or -_SCALAR_KEYED < x < _SCALAR_KEYED
 
 
 # ----------------------------------------------------------------------------- Python values in
