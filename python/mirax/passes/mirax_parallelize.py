@@ -11,7 +11,7 @@ reductions' windows (a tree's first level) and matrix-vector products are memory
 or nearly so: one core reaches about half of this machine's bandwidth.
 
 Matrix-vector products' generics marked by dot_general's lowering (dot.MATVEC_MARK)
-become dot.vectorized_matvec's loops of vector ops first, in an scf.forall of BLOCKS
+become matvec.vectorized_matvec's loops of vector ops first, in an scf.forall of BLOCKS
 blocks of rows when the generic would have been cut, else on one thread.
 """
 from dataclasses import dataclass
@@ -19,10 +19,11 @@ from typing import ClassVar
 
 import numpy as np
 
-from mirax.dialect.dot import MATVEC_MARK, vectorized_matvec
+from mirax.dialect.dot import MATVEC_MARK
 from mirax.mlir import ir
 
 from .ir_queries import loop_extents, ops_named, reductions
+from .matvec import vectorized_matvec
 from .transform_script import apply_script
 
 # About 50 us of one core's work for an elementwise op: waking the other threads
