@@ -287,8 +287,11 @@ def argument_parser():
         description="Run mirax and upstream MLIR passes on MLIR input and print the result.",
         epilog=f"mirax passes:\n{passes}\n\nmirax pipelines (what jit runs; mirax-cpu-pipeline on a program's \"mirax\" "
         f"stage prints its \"llvm\" stage):\n{pipelines}\n\n"
-        "Any other --NAME[=OPTIONS] runs the upstream MLIR pass NAME{OPTIONS} (e.g. --canonicalize,\n"
-        "--one-shot-bufferize=bufferize-function-boundaries). Pass flags run in the order given.",
+        "Two mirax passes take options, the same way: --mirax-vectorize-matmul=called-flops=N (pack\n"
+        "matmuls of N flops or more; default 2^24) and --mirax-expand-math=library=0 (no calls of the\n"
+        "kernel library). Any other --NAME[=OPTIONS] runs the upstream MLIR pass NAME{OPTIONS} (e.g.\n"
+        "--canonicalize, --one-shot-bufferize=bufferize-function-boundaries). Pass flags run in the\n"
+        "order given.",
     )
     parser.add_argument("input", nargs="?", default="-", help="input file ('-' or none: stdin)")
     parser.add_argument("-o", dest="output", default="-", help="output file (default: stdout)")
