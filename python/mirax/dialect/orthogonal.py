@@ -21,8 +21,8 @@ without calling it:
   the left are the columns of the Householder QR's Q of those orthogonal columns,
   times the sign of R's diagonal: Q also completes them to an orthonormal basis
   (full_matrices, zero singular values). The QR too works on the transposes, so that
-  its loops walk rows; the rows of real matrices go 8 elements at a time (vectors)
-  in the Jacobi's loops.
+  its loops walk rows; the rows of real matrices go LANES elements at a time
+  (vectors) in the Jacobi's and the QR's loops.
 
 The JVP rules are JAX's (qr_jvp_rule, _eigh_jvp_rule, _svd_jvp_rule). vmap's batch dimension
 becomes one more leading batch dimension.
@@ -140,19 +140,64 @@ def _identity(f, shaped):
     return indexed(shaped, [], lambda idx: arith.select(_eq(idx[-2], idx[-1]), f.one, f.zero))
 
 
-def _reflect(f, at, target, vector, j, tau, columns, m):
+# The row loops of real matrices take LANES elements at a time (vector transfers), the
+# rest one by one; complex ones go one by one.
+LANES = 8
+
+
+class _Lanes:
+    """Vectors of LANES elements of a real dtype along the last dimension of tensors of
+    `rank`, read and written at full indices."""
+
+    def __init__(self, f, rank):
+        self.f, self.type = f, ir.VectorType.get([LANES], scalar_type(f.dtype))
+        self.minor = ir.AffineMap.get(rank, 0, [ir.AffineDimExpr.get(rank - 1)])
+        self.zeros = self.broadcast(f.zero)
+
+    def read(self, t, idx):
+        return vector.transfer_read(self.type, t, idx, self.minor, self.f.zero, [True])
+
+    def write(self, value, t, idx):
+        return vector.transfer_write(t.type, value, t, idx, self.minor, [True])
+
+    def broadcast(self, x):
+        return vector.broadcast(self.type, x)
+
+    @staticmethod
+    def fma(a, b, c):  # for _reflect, whose argument `vector` hides the dialect's name
+        return vector.fma(a, b, c)
+
+    def sum(self, v):
+        return vector.reduction(scalar_type(self.f.dtype), vector.CombiningKind.ADD, v)
+
+
+def _reflect(f, at, target, vector, j, tau, columns, m, lanes=None):
     """Householder reflector H = I - tau v v^H applied from the left to rows [j, m) of
     the `columns` (lower, upper) of `target`, where v = (1, vector(target, i) for i in
-    (j, m)). `vector` reads through the carried target when v lives in it."""
+    (j, m)). `vector` reads through the carried target when v lives in it. With `lanes`
+    (a _Lanes for at(i, c), contiguous in i, and vector(target, i, lanes) its elements
+    from i on), the loops over i go LANES elements at a time."""
     j1 = arith.addi(j, index(1))
+    # The LANES-element chunks [j1, rest), then the elements [rest, m) one by one.
+    chunks = arith.divui(arith.subi(index(m), j1), index(LANES)) if lanes else index(0)
+    rest = arith.addi(j1, arith.muli(chunks, index(LANES)))
+    chunk = lambda k: arith.addi(j1, arith.muli(k, index(LANES)))  # noqa: E731
 
     def per_column(c, target):
         # w = v^H target[j:m, c]; target[j:m, c] -= tau v w
-        w = _sum(j1, index(m), tensor.extract(target, at(j, c)),
+        w = tensor.extract(target, at(j, c))
+        if lanes:
+            w = f.add(w, lanes.sum(for_loop(index(0), chunks, [lanes.zeros], lambda k, total: [lanes.fma(
+                vector(target, chunk(k), lanes), lanes.read(target, at(chunk(k), c)), total)])[0]))
+        w = _sum(rest, index(m), w,
                  lambda i, w: f.add(w, f.mul(f.conj(vector(target, i)), tensor.extract(target, at(i, c)))))
         tau_w = f.mul(tau, w)
         target = tensor.insert(f.sub(tensor.extract(target, at(j, c)), tau_w), target, at(j, c))
-        return for_loop(j1, index(m), [target], lambda i, t: [tensor.insert(
+        if lanes:
+            target = for_loop(index(0), chunks, [target], lambda k, t: [lanes.write(arith.subf(
+                lanes.read(t, at(chunk(k), c)), arith.mulf(vector(t, chunk(k), lanes), lanes.broadcast(tau_w))),
+                t, at(chunk(k), c))])[0]
+        return for_loop(rest, index(m), [target], lambda i, t: [tensor.insert(
             f.sub(tensor.extract(t, at(i, c)), f.mul(vector(t, i), tau_w)), t, at(i, c))])
 
     return for_loop(*columns, [target], per_column)[0]
@@ -178,39 +223,42 @@ def reflector(f, at, a, j, c, m):
     return tensor.insert(f.from_real(beta), a, at(j, c)), tau
 
 
-def _householder(f, at, m, n, a, taus):
+def _householder(f, at, m, n, a, taus, lanes=None):
     """LAPACK's geqr2 on one matrix: for each column j < min(m, n), the reflector
     taking a[j:m, j] to (beta, 0, ...) stored in the column, tau in taus[j]; H^H
-    applied to the columns on the right."""
+    applied to the columns on the right (`lanes` as _reflect's)."""
 
     def column(j, a, taus):
         a, tau = reflector(f, at, a, j, j, m)
-        a = _reflect(f, at, a, lambda t, i: tensor.extract(t, at(i, j)), j, f.conj(tau),
-                     (arith.addi(j, index(1)), index(n)), m)
+        vector = lambda t, i, lanes=None: lanes.read(t, at(i, j)) if lanes else tensor.extract(t, at(i, j))  # noqa: E731
+        a = _reflect(f, at, a, vector, j, f.conj(tau), (arith.addi(j, index(1)), index(n)), m, lanes)
         return [a, tensor.insert(tau, taus, at(j))]
 
     return for_loop(index(0), index(min(m, n)), [a, taus], column)
 
 
-def householder_product(f, at, m, k, q_columns, vector, tau, q):
+def householder_product(f, at, m, k, q_columns, vector, tau, q, lanes=None):
     """H_0 H_1 ... H_{k-1} q for q [m, q_columns] holding the identity's columns on
     entry (LAPACK's orgqr), where H_j = I - tau(j) v v^H, v = (1, vector(j, i) for i in
     (j, m)) on rows [j, m). From the last reflector: H_j meets only rows and columns
-    from j on, the rest of q being the identity's still."""
+    from j on, the rest of q being the identity's still. `lanes` as _reflect's, with
+    vector(j, i, lanes) v's LANES elements from i on."""
 
     def accumulate(step, q):
         j = arith.subi(index(k - 1), step)
-        return [_reflect(f, at, q, lambda _, i: vector(j, i), j, tau(j), (j, index(q_columns)), m)]
+        return [_reflect(f, at, q, lambda _, i, *lanes: vector(j, i, *lanes), j, tau(j), (j, index(q_columns)), m,
+                         lanes)]
 
     return for_loop(index(0), index(k), [q], accumulate)[0]
 
 
-def _householder_qr(f, at, m, n, q_columns, a, taus, q):
+def _householder_qr(f, at, m, n, q_columns, a, taus, q, lanes=None):
     """QR of one m x n matrix a in place (R on and above its diagonal), q [m, q_columns]
-    holding the identity's columns on entry and Q's on exit."""
-    a, taus = _householder(f, at, m, n, a, taus)
-    return [a, taus, householder_product(f, at, m, min(m, n), q_columns, lambda j, i: tensor.extract(a, at(i, j)),
-                                         lambda j: tensor.extract(taus, at(j)), q)]
+    holding the identity's columns on entry and Q's on exit (`lanes` as _reflect's)."""
+    a, taus = _householder(f, at, m, n, a, taus, lanes)
+    vector = lambda j, i, lanes=None: lanes.read(a, at(i, j)) if lanes else tensor.extract(a, at(i, j))  # noqa: E731
+    return [a, taus, householder_product(f, at, m, min(m, n), q_columns, vector,
+                                         lambda j: tensor.extract(taus, at(j)), q, lanes)]
 
 
 def _lower_qr(node, x):
@@ -419,11 +467,6 @@ def _lower_eigh(node, x):
 rules.lowering[EighOp.OPERATION_NAME] = _lower_eigh
 
 
-# The row loops of real matrices take LANES elements at a time (vector transfers), the
-# rest one by one; complex ones go one by one.
-LANES = 8
-
-
 class _RowPair:
     """Rows p and q of matrices of one batch, their first `length` elements: the loops
     over them, in vectors of LANES elements for real dtypes."""
@@ -432,89 +475,106 @@ class _RowPair:
         self.f, self.at, self.p, self.q = f, at, p, q
         self.length, self.chunks = length, 0 if is_complex(f.dtype) else length // LANES
         if self.chunks:
-            self.lanes = ir.VectorType.get([LANES], scalar_type(f.dtype))
-            rank = len(at(p, index(0)))
-            self.minor = ir.AffineMap.get(rank, 0, [ir.AffineDimExpr.get(rank - 1)])
+            self.lanes = _Lanes(f, len(at(p, index(0))))
 
     def _read(self, t, row, i):
-        return vector.transfer_read(self.lanes, t, self.at(row, i), self.minor, self.f.zero, [True])
+        return self.lanes.read(t, self.at(row, i))
 
     def _write(self, value, t, row, i):
-        return vector.transfer_write(t.type, value, t, self.at(row, i), self.minor, [True])
+        return self.lanes.write(value, t, self.at(row, i))
 
-    def gram(self, g):
-        """(|g_p|^2, |g_q|^2, <g_p, g_q>): the 2x2 Gram matrix of the rows."""
+    def dot(self, g):
+        """<g_p, g_q> = g_p^H g_q."""
         f, p, q, at = self.f, self.p, self.q, self.at
-
-        def chunk(c, alpha, beta, gamma):
-            i = arith.muli(c, index(LANES))
-            g_p, g_q = self._read(g, p, i), self._read(g, q, i)
-            return [vector.fma(g_p, g_p, alpha), vector.fma(g_q, g_q, beta), vector.fma(g_p, g_q, gamma)]
-
-        sums = [f.real_zero, f.real_zero, f.zero]
+        total = f.zero
         if self.chunks:
-            zeros = [vector.broadcast(self.lanes, f.zero)] * 3
-            sums = [vector.reduction(scalar_type(f.dtype), vector.CombiningKind.ADD, total)
-                    for total in for_loop(index(0), index(self.chunks), zeros, chunk)]
+            total = self.lanes.sum(for_loop(index(0), index(self.chunks), [self.lanes.zeros], lambda c, total: [
+                    vector.fma(self._read(g, p, arith.muli(c, index(LANES))),
+                               self._read(g, q, arith.muli(c, index(LANES))), total)])[0])
+        return for_loop(index(self.chunks * LANES), index(self.length), [total], lambda i, total: [f.add(
+            total, f.mul(f.conj(tensor.extract(g, at(p, i))), tensor.extract(g, at(q, i))))])[0]
 
-        def element(i, alpha, beta, gamma):
-            g_p, g_q = tensor.extract(g, at(p, i)), tensor.extract(g, at(q, i))
-            return [arith.addf(alpha, f.abs2(g_p)), arith.addf(beta, f.abs2(g_q)),
-                    f.add(gamma, f.mul(f.conj(g_p), g_q))]
-
-        return for_loop(index(self.chunks * LANES), index(self.length), sums, element)
-
-    def rotate(self, t, u, active):
-        """t with the rows replaced by (row_p, row_q) u for the 2x2 u, where `active`."""
+    def rotate(self, t, u, active, norms=False):
+        """t with the rows replaced by (row_p, row_q) u for the 2x2 u, where `active`;
+        with `norms`, also the new rows' squared norms (zeros where not `active`)."""
         f, p, q, at = self.f, self.p, self.q, self.at
         u_pp, u_pq, u_qp, u_qq = u
+        sums = [f.real_zero] * 2 if norms else []
 
-        def chunk(c, t):
+        def chunk(c, t, *sums):
             i = arith.muli(c, index(LANES))
             t_p, t_q = self._read(t, p, i), self._read(t, q, i)
-            u_v = [vector.broadcast(self.lanes, x) for x in u]
-            t = self._write(arith.addf(arith.mulf(t_p, u_v[0]), arith.mulf(t_q, u_v[2])), t, p, i)
-            return [self._write(arith.addf(arith.mulf(t_p, u_v[1]), arith.mulf(t_q, u_v[3])), t, q, i)]
+            u_v = [self.lanes.broadcast(x) for x in u]
+            new_p = arith.addf(arith.mulf(t_p, u_v[0]), arith.mulf(t_q, u_v[2]))
+            new_q = arith.addf(arith.mulf(t_p, u_v[1]), arith.mulf(t_q, u_v[3]))
+            t = self._write(new_q, self._write(new_p, t, p, i), q, i)
+            return [t, *(vector.fma(x, x, total) for x, total in zip((new_p, new_q), sums))]
 
-        def element(i, t):
+        def element(i, t, *sums):
             t_p, t_q = tensor.extract(t, at(p, i)), tensor.extract(t, at(q, i))
-            t = tensor.insert(f.add(f.mul(t_p, u_pp), f.mul(t_q, u_qp)), t, at(p, i))
-            return [tensor.insert(f.add(f.mul(t_p, u_pq), f.mul(t_q, u_qq)), t, at(q, i))]
+            new_p = f.add(f.mul(t_p, u_pp), f.mul(t_q, u_qp))
+            new_q = f.add(f.mul(t_p, u_pq), f.mul(t_q, u_qq))
+            t = tensor.insert(new_q, tensor.insert(new_p, t, at(p, i)), at(q, i))
+            return [t, *(arith.addf(total, f.abs2(x)) for x, total in zip((new_p, new_q), sums))]
 
         done = index(self.chunks * LANES)
         if self.chunks:
-            t = for_loop(index(0), arith.select(active, index(self.chunks), index(0)), [t], chunk)[0]
-        return for_loop(done, arith.select(active, index(self.length), done), [t], element)[0]
+            zeros = [self.lanes.zeros] * len(sums)
+            t, *sums = for_loop(index(0), arith.select(active, index(self.chunks), index(0)), [t, *zeros], chunk)
+            sums = [self.lanes.sum(total) for total in sums]
+        return for_loop(done, arith.select(active, index(self.length), done), [t, *sums], element)
 
 
-def _one_sided_jacobi(f, at, k, length, g, vs):
+def _one_sided_jacobi(f, at, k, length, g, norms, vs):
     """Hestenes' Jacobi on the k rows of g, `length` long: sweeps of rotations of each
     pair of rows by the unitary that diagonalizes their 2x2 Gram matrix, which makes
     them orthogonal, applied to the rows of the k x k matrices vs too, until no pair
     has |<g_p, g_q>| above sqrt(length) eps |g_p| |g_q|, the rounding error of the
     computed <g_p, g_q> (LAPACK's gesvj's criterion; below it, rotations would chase
-    rounding errors). The pairs below that are left alone, as gesvj does."""
+    rounding errors). The pairs below that are left alone, as gesvj does. The rows'
+    squared norms, in `norms` [k], are kept up to date by the rotations (each pair then
+    costs one dot product), and before its pairs each row p takes the place of the
+    longest of rows p..k (de Rijk's pivoting: fewer sweeps)."""
     tolerance = constant(f.real_dtype, np.sqrt(length) * np.finfo(f.real_dtype).eps)
+    norms = for_loop(index(0), index(k), [norms], lambda i, norms: [tensor.insert(
+        f.real(_RowPair(f, at, length, i, i).dot(g)), norms, at(i))])[0]
 
-    def pair(p, q, rotated, g, *vs):
+    def pair(p, q, rotated, g, norms, *vs):
         rows, rows_of_v = _RowPair(f, at, length, p, q), _RowPair(f, at, k, p, q)
-        alpha, beta, gamma = rows.gram(g)
+        alpha, beta, gamma = tensor.extract(norms, at(p)), tensor.extract(norms, at(q)), rows.dot(g)
         u, _ = _rotation(f, alpha, beta, gamma)
         apart = arith.cmpf(arith.CmpFPredicate.OGT, f.abs(gamma),
                            arith.mulf(tolerance, arith.mulf(math.sqrt(alpha), math.sqrt(beta))))
-        return [arith.ori(rotated, apart), rows.rotate(g, u, apart), *(rows_of_v.rotate(v, u, apart) for v in vs)]
+        g, new_alpha, new_beta = rows.rotate(g, u, apart, norms=True)
+        for i, old, new in ((p, alpha, new_alpha), (q, beta, new_beta)):
+            norms = tensor.insert(arith.select(apart, new, old), norms, at(i))
+        return [arith.ori(rotated, apart), g, norms, *(rows_of_v.rotate(v, u, apart)[0] for v in vs)]
 
-    def sweep(count, _, g, *vs):
-        def per_p(p, *carried):
-            return for_loop(arith.addi(p, index(1)), index(k), carried, lambda q, *carried: pair(p, q, *carried))
+    def pivot(p, g, norms, *vs):
+        """Row p exchanged with the longest of rows p..k."""
+        def longest(i, best, best_i):
+            norm = tensor.extract(norms, at(i))
+            longer = arith.cmpf(arith.CmpFPredicate.OGT, norm, best)
+            return [arith.select(longer, norm, best), arith.select(longer, i, best_i)]
+
+        norm_p = tensor.extract(norms, at(p))
+        best, j = for_loop(arith.addi(p, index(1)), index(k), [norm_p, p], longest)
+        norms = tensor.insert(norm_p, tensor.insert(best, norms, at(p)), at(j))
+        return [_swap(at, length, p, j, g, columns=False), norms,
+                *(_swap(at, k, p, j, v, columns=False) for v in vs)]
+
+    def sweep(count, rotated, g, norms, *vs):
+        def per_p(p, rotated, *carried):
+            return for_loop(arith.addi(p, index(1)), index(k), [rotated, *pivot(p, *carried)],
+                            lambda q, *carried: pair(p, q, *carried))
 
         done = constant(np.bool_, False)
-        return [arith.addi(count, index(1)), *for_loop(index(0), index(max(k - 1, 0)), [done, g, *vs], per_p)]
+        return [arith.addi(count, index(1)), *for_loop(index(0), index(max(k - 1, 0)), [done, g, norms, *vs], per_p)]
 
     unconverged = lambda count, rotated, *_: arith.andi(  # noqa: E731
         rotated, arith.cmpi(arith.CmpIPredicate.ult, count, index(MAX_SWEEPS)))
     start = constant(np.bool_, True)
-    return _while_loop([index(0), start, g, *vs], unconverged, sweep)[2:]
+    return _while_loop([index(0), start, g, norms, *vs], unconverged, sweep)[2:]
 
 
 def _transposed(at):
@@ -551,10 +611,9 @@ def _lower_svd(node, x):
         inverse = f.from_real(arith.divf(constant(f.real_dtype, 1), scale))
         g = for_loop(index(0), index(count), [g], lambda k, g: [
             tensor.insert(f.mul(tensor.extract(g, element(k)), inverse), g, element(k))])[0]
-        g, *v = _one_sided_jacobi(f, at, small, big, g, uv[:1])
-        s = for_loop(index(0), index(small), [s], lambda i, s: [tensor.insert(math.sqrt(
-            _sum(index(0), index(big), f.real_zero, lambda j, total: arith.addf(
-                total, f.abs2(tensor.extract(g, at(i, j)))))), s, at(i))])[0]
+        g, s, *v = _one_sided_jacobi(f, at, small, big, g, s, uv[:1])
+        s = for_loop(index(0), index(small), [s], lambda i, s: [
+            tensor.insert(math.sqrt(tensor.extract(s, at(i))), s, at(i))])[0]
         s, g, *v = _selection_sort(at, small, s, [g, *v], arith.CmpFPredicate.OGT, lambda i, j, g, *v: [
             _swap(at, big, i, j, g, columns=False), *(_swap(at, small, i, j, t, columns=False) for t in v)])
         s = for_loop(index(0), index(small), [s], lambda i, s: [
@@ -565,7 +624,8 @@ def _lower_svd(node, x):
         (v,), (_, taus, qt) = v, uv
         # The QR of w = g^T and its Q, each read through its transpose (g and qt = Q^T),
         # whose rows hold the columns that the QR's loops walk.
-        g, taus, qt = _householder_qr(f, _transposed(at), big, small, q_columns, g, taus, qt)
+        lanes = None if is_complex(dtype) else _Lanes(f, len(batch) + 2)
+        g, taus, qt = _householder_qr(f, _transposed(at), big, small, q_columns, g, taus, qt, lanes)
 
         def signed_column(j, qt):
             """Column j of Q times the sign of R's (real) diagonal element j."""
