@@ -142,7 +142,7 @@ def _identity(f, shaped):
 
 # The row loops of real matrices take LANES elements at a time (vector transfers), the
 # rest one by one; complex ones go one by one.
-LANES = 8
+LANES = 16
 
 
 class _Lanes:
