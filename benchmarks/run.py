@@ -433,6 +433,8 @@ def workload_rows(rounds, quick):
             ("flops", 3 * 2 * 2 * n_attn * n_attn * 64)),
         f"matrix-vector {n_mv}x{n_mv} f32 (jit)": (
             (f32(n_mv, n_mv), f32(n_mv)), ("bytes", 4 * n_mv * n_mv)),
+        f"transposed matrix-vector dot(a.T, x) {n_mv}x{n_mv} f32 (jit)": (
+            (f32(n_mv, n_mv), f32(n_mv)), ("bytes", 4 * n_mv * n_mv)),
         f"batched matrix-vector 16x{n_mv}x{n_mv} f32 (jit)": (
             (f32(16, n_mv, n_mv), f32(16, n_mv)), ("bytes", 4 * 16 * n_mv * n_mv)),
     }
@@ -445,6 +447,7 @@ def workload_rows(rounds, quick):
             t.grad(functools.partial(layer_norm, xp)),
             t.grad(functools.partial(attention, xp, t.nn), argnums=(0, 1, 2)),
             lambda a, x: xp.dot(a, x),
+            lambda a, x: xp.dot(a.T, x),
             lambda a, x: xp.einsum("bij,bj->bi", a, x),
         ), strict=True))
 

@@ -5,13 +5,14 @@ trace) against jax.numpy, the oracle, and NumPy, eagerly and under mirax.jit.
 A case is a function of the numpy module (mirax.numpy or jax.numpy) and its input
 arrays returning a list of results; each list is one jitted program.
 """
+import jax
 import jax.numpy as jjnp
 import numpy as np
 import pytest
 
 import mirax
 import mirax.numpy as jnp
-from oracle import rand
+from oracle import assert_close, check_vmap, rand
 from oracle import run_both as oracle_run_both
 
 
@@ -109,6 +110,41 @@ def test_products_match_numpy():
         np.testing.assert_allclose(np.asarray(fn(jnp)), fn(np), rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError):  # as NumPy (JAX fails in its transpose with a TypeError)
         jnp.diagonal(a, 0, 1, 1)
+
+
+# ----------------------------------------------------------------------------- long products, transposed operands
+
+# K above K_BLOCK (dialect/dot.py): blocked products, the matrix of a matrix-vector one
+# read in place however it is laid out, a transpose of it folded into the product.
+def transposed_products(m, a, v, b, w):
+    return [m.dot(a.T, v), m.dot(v, a), m.dot(a.T, a[:, :4]), m.matmul(m.swapaxes(b, 1, 2), w[..., None]),
+            m.einsum("bkf,bk->fb", b, w), m.einsum("kbf,bk->bf", m.transpose(b, (1, 0, 2)), w),
+            m.dot(m.transpose(b, (2, 0, 1)).reshape(5, -1), m.ravel(w))]
+
+
+@pytest.mark.parametrize("jit", [False, True], ids=["eager", "jit"])
+def test_transposed_products(jit):
+    run_both(transposed_products, [rand((300, 6)), rand((300,), seed=1), rand((2, 300, 5), seed=2),
+                                   rand((2, 300), seed=3)], jit)
+
+
+@pytest.mark.parametrize("in_axes", [(0, 0), (1, 0), (2, 1), (None, 1), (1, None)])
+def test_transposed_matrix_vector_vmap(in_axes):
+    """vmap of a.T @ v (K = 300) batches the matrix at any axis: the product reads it in place."""
+    shapes = [(300, 6), (300,)]
+    inputs = [rand(s[:a] + (3,) + s[a:] if a is not None else s, seed=i)
+              for i, (s, a) in enumerate(zip(shapes, in_axes, strict=True))]
+    check_vmap(lambda m, a, v: m.dot(a.T, v), inputs, in_axes, jax_modules=(jjnp,), mirax_modules=(jnp,),
+               tolerance=DOT_ROUNDING)
+
+
+def test_transposed_matrix_vector_grad():
+    def loss(m, a, v):
+        return m.sum(m.dot(a.T, v) ** 2)
+
+    a, v = rand((300, 6)), rand((300,), seed=1)
+    want = jax.jit(jax.grad(lambda a, v: loss(jjnp, a, v), argnums=(0, 1)))(a, v)
+    assert_close(mirax.jit(mirax.grad(lambda a, v: loss(jnp, a, v), argnums=(0, 1)))(a, v), want)
 
 
 # ----------------------------------------------------------------------------- matrix helpers

@@ -228,23 +228,28 @@ def test_mismatch_error_names_both_shapes():
 
 
 # Matrix-vector products longer than K_BLOCK, the matrix read in place: (lhs shape, rhs
-# shape, dimension numbers, form). Rows of the matrix contracted ("rows": in 4, 2 or 1 runs
-# of rows in vectorized_matvec, with and without a tail of K, runs crossing batches) or its
-# columns ("columns"); big enough ones on threads.
+# shape, dimension numbers, the order of the matrix's batch (b), free (f) and
+# contracting (k) dimensions). Rows of the matrix contracted (k last: in 4, 2 or 1 runs
+# of rows in vectorized_matvec, with and without a tail of K, runs crossing batches) or
+# its columns; big enough ones on threads; batch dimensions anywhere (what vmap makes).
 MATVEC_CASES = [
-    ((16, 600), (600,), (((1,), (0,)), ((), ())), "rows"),  # 4 runs of 4 rows, a tail of 88
-    ((12, 512), (512,), (((1,), (0,)), ((), ())), "rows"),  # 4 runs of 3
-    ((6, 300), (300,), (((1,), (0,)), ((), ())), "rows"),  # 2 runs
-    ((7, 1000), (1000,), (((1,), (0,)), ((), ())), "rows"),  # 1 run
-    ((300,), (40, 300), (((0,), (1,)), ((), ())), "rows"),  # the matrix on the right
-    ((256, 1024), (1024,), (((1,), (0,)), ((), ())), "rows"),  # threaded
-    ((3, 24, 520), (3, 520), (((2,), (1,)), ((0,), (0,))), "rows"),  # batched: runs of 18 rows, crossing batches
-    ((3, 64, 1024), (3, 1024), (((2,), (1,)), ((0,), (0,))), "rows"),  # threaded, blocks crossing batches
-    ((8, 4, 130), (130, 4), (((1, 2), (1, 0)), ((), ())), "rows"),  # two contracting dimensions, paired out of order
-    ((600,), (600, 12), (((0,), (0,)), ((), ())), "columns"),  # columns
-    ((1024, 256), (1024,), (((0,), (0,)), ((), ())), "columns"),  # columns, the matrix on the left, threaded
-    ((3, 520), (3, 520, 5), (((1,), (1,)), ((0,), (0,))), "columns"),  # batched columns
-    ((600, 3, 5), (600,), (((0,), (0,)), ((), ())), "columns"),  # columns, two free dimensions
+    ((16, 600), (600,), (((1,), (0,)), ((), ())), "fk"),  # 4 runs of 4 rows, a tail of 88
+    ((12, 512), (512,), (((1,), (0,)), ((), ())), "fk"),  # 4 runs of 3
+    ((6, 300), (300,), (((1,), (0,)), ((), ())), "fk"),  # 2 runs
+    ((7, 1000), (1000,), (((1,), (0,)), ((), ())), "fk"),  # 1 run
+    ((300,), (40, 300), (((0,), (1,)), ((), ())), "fk"),  # the matrix on the right
+    ((256, 1024), (1024,), (((1,), (0,)), ((), ())), "fk"),  # threaded
+    ((3, 24, 520), (3, 520), (((2,), (1,)), ((0,), (0,))), "bfk"),  # batched: runs of 18 rows, crossing batches
+    ((3, 64, 1024), (3, 1024), (((2,), (1,)), ((0,), (0,))), "bfk"),  # threaded, blocks crossing batches
+    ((8, 4, 130), (130, 4), (((1, 2), (1, 0)), ((), ())), "fk"),  # two contracting dimensions, paired out of order
+    ((600,), (600, 12), (((0,), (0,)), ((), ())), "kf"),  # columns
+    ((1024, 256), (1024,), (((0,), (0,)), ((), ())), "kf"),  # columns, the matrix on the left, threaded
+    ((3, 520), (3, 520, 5), (((1,), (1,)), ((0,), (0,))), "bkf"),  # batched columns
+    ((600, 3, 5), (600,), (((0,), (0,)), ((), ())), "kf"),  # columns, two free dimensions
+    ((24, 3, 520), (3, 520), (((2,), (1,)), ((1,), (0,))), "fbk"),  # batched rows, the batch in the middle
+    ((64, 520, 3), (520, 3), (((1,), (0,)), ((2,), (1,))), "fkb"),  # the batch last
+    ((520, 3, 24), (3, 520), (((0,), (1,)), ((1,), (0,))), "kbf"),  # batched columns, the batch in the middle
+    ((3, 520), (520, 24, 3), (((1,), (0,)), ((0,), (2,))), "kfb"),  # the batch last, the matrix on the right
 ]
 
 
@@ -278,14 +283,39 @@ def test_long_matrix_vector_sums_are_blocked(transposed):
 @pytest.mark.parametrize("case", range(len(MATVEC_CASES)))
 def test_long_matrix_vector_lowering(case):
     """The matrix is not copied (transposed): the generics read it in place, the blocks'
-    one marked for vectorized_matvec when they contract its rows, summing by fused
-    multiply-adds when they contract its columns."""
-    lhs_shape, rhs_shape, dimensions, form = MATVEC_CASES[case]
+    one marked for vectorized_matvec when they contract its rows laid out (batch?, free,
+    contracting), summing by fused multiply-adds when they contract its columns."""
+    lhs_shape, rhs_shape, dimensions, groups = MATVEC_CASES[case]
     text = _linalg_text(lhs_shape, rhs_shape, F32, dimensions)
     matrix = max(int(np.prod(lhs_shape)), int(np.prod(rhs_shape)))
     allocated = [int(np.prod([int(d) for d in shape.split("x")[:-1]]))
                  for shape in re.findall(r"tensor.empty\(\) : tensor<([^>]+)>", text)]
     assert max(allocated) < matrix, text  # no copy of the matrix
-    columns = form == "columns"
-    assert text.count("mirax.matvec") == (not columns) and ("math.fma" in text) == columns, text
+    marked, columns = groups in ("fk", "bfk"), not groups.endswith("k")
+    assert text.count("mirax.matvec") == marked and ("math.fma" in text) == columns, text
     assert "linalg.transpose" not in text and "linalg.matmul" not in text, text
+
+
+# A transpose feeding a matrix-vector product folds into its dimension numbers: (lhs
+# shape, its permutation, rhs shape, dimension numbers of the transposed lhs, whether
+# the lhs is then read in place, not copied).
+TRANSPOSED_CASES = [
+    ((600, 40), (1, 0), (600,), (((1,), (0,)), ((), ())), True),  # jnp.dot(a.T, x): a read by rows
+    ((3, 600, 40), (0, 2, 1), (3, 600), (((2,), (1,)), ((0,), (0,))), True),  # batched
+    ((600, 3, 40), (1, 2, 0), (3, 600), (((2,), (1,)), ((0,), (0,))), True),  # the batch in the middle
+    ((40, 600), (1, 0), (40, 8), (((1,), (0,)), ((), ())), False),  # a matrix product: kept
+    ((2, 3, 600), (1, 0, 2), (600,), (((2,), (0,)), ((), ())), False),  # free dimensions swapped: kept
+]
+
+
+@pytest.mark.parametrize("case", range(len(TRANSPOSED_CASES)))
+def test_transposed_operand_folds(case):
+    lhs_shape, permutation, rhs_shape, dims, in_place = TRANSPOSED_CASES[case]
+    rng = np.random.default_rng(case)
+    lhs, rhs = values(lhs_shape, F32, rng), values(rhs_shape, F32, rng)
+    f = mirax.jit(lambda x, y: lax.dot_general(lax.transpose(x, permutation), y, dims))
+    check(f(lhs, rhs), *reference(np.transpose(lhs, permutation), rhs, dims), F32)
+    text = f.lower(lhs, rhs).as_text("linalg")
+    allocated = [int(np.prod([int(d) for d in shape.split("x")[:-1]]))
+                 for shape in re.findall(r"tensor.empty\(\) : tensor<([^>]+)>", text)]
+    assert (max(allocated) < lhs.size) == in_place, text

@@ -17,14 +17,21 @@ linalg.matmul does; the rest a (batched) linalg.matmul of the transposed operand
 The f32 sums of these generics in order are fused multiply-adds, as XLA:CPU's small
 dots: the same roundings, and an overflowing product makes an infinity, not inf - inf.
 
-Longer float matrix-vector products whose matrix is laid out (batch, free,
-contracting) or (batch, contracting, free) read it in place too, in blocks of
-K_BLOCK (_blocked_matvec). Contracting its rows (A x), a block of a row is a sum
-LLVM reassociates into vector accumulators, except f32 ones on the CPU, which
-passes/matvec.py computes walking 4 runs of rows side by side, each row's block by
-fused multiply-adds into 16 lanes from zero, the lanes then added as a tree.
-Contracting its columns (x A), the rows of a block are summed into a vector of
-results in order, by fused multiply-adds for f32.
+Longer float matrix-vector products whose matrix holds its batch, free and
+contracting dimensions each together, in any order (A x, x A, and what vmap makes of
+them), read it in place too, in its own order, in blocks of K_BLOCK
+(_blocked_matvec). Contracting its rows (A x), a block of a row is a sum LLVM
+reassociates into vector accumulators, except f32 ones laid out (batch?, free,
+contracting) on the CPU, which passes/matvec.py computes walking 4 runs of rows side
+by side, each row's block by fused multiply-adds into 16 lanes from zero, the lanes
+then added as a tree. Contracting its columns (x A), the rows of a block are summed
+into a vector of results in order, by fused multiply-adds for f32.
+
+A transpose feeding a matrix-vector product is folded into its dimension numbers as
+the product is lowered (as XLA's transpose folding), where the result keeps its
+layout: the loop orders above then read the matrix as it is (jnp.dot(a.T, x) reads a
+by rows, as jnp.dot(x, a)). Matrix products are left as they are: they transpose
+their operands anyway, and the transpose may have other readers.
 """
 import numpy as np
 
@@ -272,10 +279,11 @@ MATVEC_MARK = "mirax.matvec"
 
 def _matvec_operands(node, lhs, rhs):
     """A matrix-vector product (one operand's free dimensions hold one element) whose
-    matrix is laid out (batch, free, contracting) ("rows") or (batch, contracting, free)
-    ("columns"): (form, matrix, vector, their ShapedTypes, (batch, f, k)), the matrix
-    flattened to (batch?, f, k) or (batch?, k, f) and the vector to (batch?, k); else
-    None (the matrix would have to be transposed)."""
+    matrix holds its batch ("b"), free ("f") and contracting ("k") dimensions each
+    together, the groups in any order (A x is "fk", x A "kf", a vmap over A's second
+    axis "fbk"): (groups, matrix, vector, the matrix's ShapedType), the matrix flattened
+    to a dimension per group and the vector to (batch?, k); else None (the matrix would
+    have to be transposed)."""
     lhs_type, rhs_type = node.in_types
     lc, rc, lb, rb = (node.params[name] for name in DIMENSION_PARAMS)
     batch, m, k, n = _sizes(node)
@@ -287,75 +295,109 @@ def _matvec_operands(node, lhs, rhs):
         return None
     order = sorted(bc)  # the matrix's contracting dimensions in its own order, the vector's paired with them
     small_order = [sc[list(bc).index(d)] for d in order]
-    free = _free(big_type, bc, bb)
-    lead = (batch,) if bb else ()
-    if list(bb) + free + order == list(range(big_type.ndim)):
-        form, matrix_shape = "rows", lead + (m * n, k)
-    elif list(bb) + order + free == list(range(big_type.ndim)):
-        form, matrix_shape = "columns", lead + (k, m * n)
-    else:
+    dims = {"b": list(bb), "f": _free(big_type, bc, bb), "k": order}
+    groups = "".join(sorted((g for g in dims if dims[g]), key=lambda g: dims[g][0]))
+    if [d for g in groups for d in dims[g]] != list(range(big_type.ndim)):
         return None
-    matrix_type, vector_type = ShapedType(matrix_shape, big_type.dtype), ShapedType(lead + (k,), small_type.dtype)
+    sizes = {"b": batch, "f": m * n, "k": k}
+    matrix_type = ShapedType(tuple(sizes[g] for g in groups), big_type.dtype)
+    vector_type = ShapedType((batch,) * bool(bb) + (k,), small_type.dtype)
     vec = transpose(small, small_type, list(sb) + small_order + _free(small_type, sc, sb))
-    return form, reshape(big, matrix_type), reshape(vec, vector_type), matrix_type, vector_type, (batch, m * n, k)
+    return groups, reshape(big, matrix_type), reshape(vec, vector_type), matrix_type
 
 
-def _blocked_matvec(node, form, matrix, vec, matrix_type, vector_type, sizes):
+def _blocked_matvec(node, groups, matrix, vec, matrix_type):
     """A float matrix-vector product longer than K_BLOCK, its matrix read in place, once,
-    in order: each block of K_BLOCK summed from zero, the blocks' sums folded as a tree
-    (reduction.tree_reduce), the tail's sum (K not a multiple of K_BLOCK) added.
-    "rows": loops (batch?, f, block, k), each block of a row a sum LLVM reassociates into
-    vector accumulators, or, f32, marked for vectorized_matvec; "columns": loops
-    (batch?, block, k, f), f innermost, every row of the matrix summed into a vector of
-    results in order (by fused multiply-adds for f32, as _generic_dot's)."""
+    in order: loops over the matrix's `groups` in its own order, k's as (block, k), each
+    block of K_BLOCK summed from zero, the blocks' sums folded as a tree
+    (reduction.tree_reduce), the tail's sum (K not a multiple of K_BLOCK) added, the
+    result (a vector's worth) transposed to (batch, free) where the matrix's are not.
+    Contracting its rows (k last), each block of a row is a sum LLVM reassociates into
+    vector accumulators, or, f32 laid out (batch?, f, k), marked for vectorized_matvec;
+    else every row of the matrix is summed into a vector of results in order (by fused
+    multiply-adds for f32, as _generic_dot's)."""
     (out,) = node.out_types
-    _, f, k = sizes
+    k = matrix_type.shape[groups.index("k")]
     acc = accumulator_dtype(out.dtype)
-    lead = matrix_type.ndim - 2
-    fused = form == "columns" and _fma(matrix_type.dtype, acc)
+    rows = groups.endswith("k")
+    fused = not rows and _fma(matrix_type.dtype, acc)
 
     def body(x, y, _, total):
         if fused:
             return [math.fma(x, y, total)]
         x, y = (convert_scalar(matrix_type.dtype, acc, v) for v in (x, y))
-        return [combined(acc, total, scalar.mul(acc, x, y), scalar.add, form == "rows")]
+        return [combined(acc, total, scalar.mul(acc, x, y), scalar.add, rows)]
 
     def sums(start, blocks, size):
-        """The sums of `blocks` blocks of `size` from `start` along k: (batch?, f, blocks)
-        ("rows") or (batch?, blocks, f)."""
-        rank = lead + 3  # (batch?, f, block, k) or (batch?, block, k, f)
+        """The sums of `blocks` blocks of `size` from `start` along k, laid out as the
+        matrix with k's dimension holding the blocks."""
+        rank = len(groups) + 1
         d = [ir.AffineDimExpr.get(i) for i in range(rank)]
-        b = d[:lead]
-        if form == "rows":
-            f_, block, kk = d[lead:]
-            at = block * size + kk + start
-            maps = [b + [f_, at], b + [at], [kk], b + [f_, block]]
-            iterators = [PARALLEL] * (lead + 2) + [REDUCTION]
-            shaped = ShapedType(matrix_type.shape[:lead] + (f, blocks), acc)
-        else:
-            block, kk, f_ = d[lead:]
-            at = block * size + kk + start
-            maps = [b + [at, f_], b + [at], [kk], b + [block, f_]]
-            iterators = [PARALLEL] * (lead + 1) + [REDUCTION, PARALLEL]
-            shaped = ShapedType(matrix_type.shape[:lead] + (blocks, f), acc)
+        at_k = groups.index("k")
+        block, kk = d[at_k], d[at_k + 1]
+        loop = dict(zip(groups.replace("k", ""), d[:at_k] + d[at_k + 2:], strict=True))
+        at = block * size + kk + start
+        maps = [[at if g == "k" else loop[g] for g in groups], [loop[g] for g in "b" if g in groups] + [at], [kk],
+                [block if g == "k" else loop[g] for g in groups]]
+        iterators = [REDUCTION if i == at_k + 1 else PARALLEL for i in range(rank)]
+        shaped = ShapedType(tuple(blocks if g == "k" else size_ for g, size_ in zip(groups, matrix_type.shape)), acc)
         unread = empty(ShapedType((size,), np.dtype(np.int8)))  # gives the k loop its bound
         (result,) = generic([shaped], [matrix, vec, unread], [ir.AffineMap.get(rank, 0, e) for e in maps], body,
                             iterators, inits=[filled(shaped, 0)])
         return result, shaped
 
     blocks, blocks_type = sums(0, k // K_BLOCK, K_BLOCK)
-    if form == "rows" and np.dtype(matrix_type.dtype) == np.float32 == np.dtype(acc):
+    if groups in ("fk", "bfk") and np.dtype(matrix_type.dtype) == np.float32 == np.dtype(acc):
         blocks.owner.attributes[MATVEC_MARK] = ir.UnitAttr.get()
-    result, result_type = tree_reduce(blocks, blocks_type, (lead + (form == "rows"),), acc, scalar.add,
-                                      lambda dtype: 0)
+    result, result_type = tree_reduce(blocks, blocks_type, (groups.index("k"),), acc, scalar.add, lambda dtype: 0)
     whole = k // K_BLOCK * K_BLOCK
     if whole < k:
         tail, _ = sums(whole, 1, k - whole)
         (result,) = elementwise([result_type], [result, reshape(tail, result_type)], lambda x, y: scalar.add(acc, x, y))
+    permutation = [groups.replace("k", "").index(g) for g in "bf" if g in groups]
+    result = transpose(result, result_type, permutation)
+    result_type = ShapedType(tuple(result_type.shape[p] for p in permutation), acc)
     return reshape(convert_tensor(result, result_type, out.dtype), out)
 
 
+def _permutation(value):
+    """The permutation of the transpose (lowering.transpose's generic) that computes
+    `value`, or None."""
+    op = value.owner if isinstance(value, ir.OpResult) else None
+    if op is None or op.name != "linalg.generic" or len(op.operands) != 2:
+        return None
+    body = op.regions[0].blocks[0]
+    read, write = (ir.AffineMapAttr(m).value for m in op.attributes["indexing_maps"])
+    if [list(o.operands) for o in body.operations] != [[body.arguments[0]]] or not read.is_permutation \
+            or write != ir.AffineMap.get_identity(write.n_dims):
+        return None
+    loops = [ir.AffineDimExpr(e).position for e in read.results]  # the loop (result dimension) of each operand dimension
+    return [loops.index(i) for i in range(len(loops))]
+
+
+def _fold_transposes(node, operands):
+    """The dot_general reading its transposed operands' own operands, its dimension
+    numbers renumbered, where that keeps the result's layout (its free dimensions in
+    order), as XLA's transpose folding: a matrix-vector product then reads its matrix in
+    place by a loop order (jnp.dot(a.T, x) reads a by rows, as jnp.dot(x, a))."""
+    params, in_types, operands = dict(node.params), list(node.in_types), list(operands)
+    for side, (c, b) in enumerate((DIMENSION_PARAMS[0::2], DIMENSION_PARAMS[1::2])):
+        permutation, shaped = _permutation(operands[side]), in_types[side]
+        if permutation is None:
+            continue
+        free = [permutation[d] for d in _free(shaped, params[c], params[b])]
+        if free != sorted(free):
+            continue
+        operands[side] = operands[side].owner.operands[0]
+        in_types[side] = ShapedType(tuple(shaped.shape[permutation.index(d)] for d in range(shaped.ndim)), shaped.dtype)
+        params[c], params[b] = (tuple(permutation[d] for d in params[name]) for name in (c, b))
+    return node._replace(params=params, in_types=tuple(in_types)), operands
+
+
 def _lower_dot_general(node, lhs, rhs):
+    _, m, k, n = _sizes(node)
+    if 1 in (m, n):  # the matrix products transpose their operands anyway
+        node, (lhs, rhs) = _fold_transposes(node, (lhs, rhs))
     lhs_type, rhs_type = node.in_types
     (out,) = node.out_types
     acc = ShapedType(out.shape, accumulator_dtype(out.dtype))
@@ -364,7 +406,6 @@ def _lower_dot_general(node, lhs, rhs):
         # dense layers) are one loop nest of products, which fuses and vectorizes, in
         # the result's own layout.
         return [convert_tensor(_generic_dot(lhs_type, rhs_type, acc, node.params, lhs, rhs), acc, out.dtype)]
-    _, m, k, n = _sizes(node)
     if not node.params["lhs_batch_dimensions"] and n > 1 and packed_matmul(m, k, n, out.dtype):
         return [_chunked(node, lhs, rhs) if k > K_CHUNK else _as_matmul(node, lhs, rhs)]
     if k > K_BLOCK and (is_float(out.dtype) or is_complex(out.dtype)) and 0 not in out.shape:
