@@ -77,6 +77,22 @@ def test_svd_matches_jax(dtype):
             close(s, s_want, dtype, 10 * max(1.0, float(np.max(s_want))))
 
 
+@pytest.mark.parametrize("dtype_", [np.float32, np.float64])
+def test_bidiagonal_svd_matches_jax(x64, dtype_):
+    """Real matrices of 32 rows and columns and more take Golub-Kahan's bidiagonalization
+    and QR (the cases above, Jacobi): tall, wide and batched, rank-deficient (zeros on
+    the bidiagonal to chase out) and zero."""
+    inputs = {"tall": rand((40, 33), dtype_, 7), "wide": rand((2, 32, 45), dtype_, 8),
+              "rank3": with_singular_values((36, 36), [5, 2, 1] + [0] * 33, dtype_, 9),
+              "zero": np.zeros((32, 32), dtype_)}
+    want = svds(jjnp, inputs)
+    for name, (usvs, s) in mirax.jit(lambda inputs: svds(jnp, inputs))(inputs).items():
+        a, (usvs_want, s_want) = inputs[name], want[name]
+        for usv, full in zip(usvs, (True, False) if len(usvs) == 2 else (False,), strict=True):
+            check_svd(usv, a, np.asarray(s_want), np.dtype(dtype_), full)
+        close(s, s_want, dtype_, 10 * max(1.0, float(np.max(s_want))))
+
+
 def test_ill_conditioned_singular_values_keep_their_digits(x64):
     """The smallest singular value 1e-12 of the largest: through the Gram matrix (its
     square, 1e-24) it would drown in rounding, the SVD gets it to ~eps / 1e-12."""
@@ -91,10 +107,10 @@ def test_ill_conditioned_singular_values_keep_their_digits(x64):
 def test_huge_and_tiny_matrices_are_scaled():
     """float32 entries of 1e30 (squares overflow) and 1e-30 (squares underflow): the
     op scales the matrix by its largest magnitude first."""
-    a = rand((11, 9), np.float32, 2)  # the shape of cases()' tall one: its compiled op
-    for scale in (1e30, 1e-30):
-        want = np.linalg.svd(a.astype(np.float64) * scale, compute_uv=False)
-        np.testing.assert_allclose(jnp.linalg.svdvals((a * scale).astype(np.float32)), want, rtol=1e-5)
+    for a in (rand((11, 9), np.float32, 2), rand((33, 32), np.float32, 2)):  # Jacobi's, Golub-Kahan's
+        for scale in (1e30, 1e-30):
+            want = np.linalg.svd(a.astype(np.float64) * scale, compute_uv=False)
+            np.testing.assert_allclose(jnp.linalg.svdvals((a * scale).astype(np.float32)), want, rtol=1e-5)
 
 
 @pytest.mark.parametrize("shape", [(0, 3), (3, 0), (0, 0), (2, 0, 3)])
@@ -116,6 +132,11 @@ def test_svd_of_nonfinite_matrices_is_nan(bad):
     assert np.isnan(np.asarray(s[1])).all() and np.isnan(np.asarray(u[1])).all() and np.isnan(np.asarray(vh[1])).all()
     check_svd((u[0], s[0], vh[0]), a[0], np.linalg.svd(a[0], compute_uv=False), np.dtype(np.complex64), True)
     assert np.isnan(np.asarray(jnp.linalg.svdvals(a[1]))).all()
+    a = rand((2, 33, 32), np.float32)  # Golub-Kahan's
+    a[1, 3, 0] = bad
+    u, s, vh = jnp.linalg.svd(a)
+    assert np.isnan(np.asarray(s[1])).all() and np.isnan(np.asarray(u[1])).all() and np.isnan(np.asarray(vh[1])).all()
+    check_svd((u[0], s[0], vh[0]), a[0], np.linalg.svd(a[0], compute_uv=False), np.dtype(np.float32), True)
 
 
 def test_svd_hermitian():

@@ -12,17 +12,21 @@ without calling it:
   (quadratic convergence: a handful of sweeps); then the eigenvalues are sorted
   ascending, their eigenvectors with them. Jacobi is as accurate as LAPACK's
   algorithms and needs no tridiagonal stage.
-- svd is one-sided (Hestenes) Jacobi: sweeps of rotations of pairs of columns, each
-  eigh's rotation of their 2x2 Gram matrix, until all columns are orthogonal to
-  rounding relative to their norms (so small singular values keep full relative
-  accuracy, unlike through the Gram matrix), on x or, when x is wide, on x^H; the
-  columns (the rows of their transpose, which the loops read contiguously) are
-  sorted by norm, descending, as LAPACK's singular values. The singular vectors on
-  the left are the columns of the Householder QR's Q of those orthogonal columns,
-  times the sign of R's diagonal: Q also completes them to an orthonormal basis
-  (full_matrices, zero singular values). The QR too works on the transposes, so that
-  its loops walk rows; the rows of real matrices go LANES elements at a time
-  (vectors) in the Jacobi's and the QR's loops.
+- svd works on w = x or, when x is wide, x^H, through its transpose, whose rows (w's
+  columns) the loops walk; the rows of real matrices go LANES elements at a time
+  (vectors). Real matrices from BIDIAGONAL_FROM rows and columns on take LAPACK's
+  way: Golub-Kahan's bidiagonalization w = Q B P^T by reflectors from both sides, Q
+  and P formed from them, then the bidiagonal B's SVD by implicitly shifted QR steps
+  (Golub & Van Loan's algorithm 8.6.2), whose rotations turn the rows of Q^T and P^T;
+  the singular values are then accurate to rounding relative to the largest, as
+  LAPACK's gesdd's. Smaller and complex ones take one-sided (Hestenes) Jacobi: sweeps
+  of rotations of pairs of columns, each eigh's rotation of their 2x2 Gram matrix,
+  until all columns are orthogonal to rounding relative to their norms (so small
+  singular values keep full relative accuracy, unlike through the Gram matrix); the
+  columns are sorted by norm, descending, as LAPACK's singular values. The singular
+  vectors on the left are the columns of the Householder QR's Q of those orthogonal
+  columns, times the sign of R's diagonal: Q also completes them to an orthonormal
+  basis (full_matrices, zero singular values).
 
 The JVP rules are JAX's (qr_jvp_rule, _eigh_jvp_rule, _svd_jvp_rule). vmap's batch dimension
 becomes one more leading batch dimension.
@@ -171,6 +175,11 @@ class _Lanes:
         return vector.reduction(scalar_type(self.f.dtype), vector.CombiningKind.ADD, v)
 
 
+def _read(t, idx, lanes=None):
+    """t's element at idx or, with `lanes`, its LANES elements from there on."""
+    return lanes.read(t, idx) if lanes else tensor.extract(t, idx)
+
+
 def _reflect(f, at, target, vector, j, tau, columns, m, lanes=None):
     """Householder reflector H = I - tau v v^H applied from the left to rows [j, m) of
     the `columns` (lower, upper) of `target`, where v = (1, vector(target, i) for i in
@@ -230,7 +239,7 @@ def _householder(f, at, m, n, a, taus, lanes=None):
 
     def column(j, a, taus):
         a, tau = reflector(f, at, a, j, j, m)
-        vector = lambda t, i, lanes=None: lanes.read(t, at(i, j)) if lanes else tensor.extract(t, at(i, j))  # noqa: E731
+        vector = lambda t, i, lanes=None: _read(t, at(i, j), lanes)  # noqa: E731
         a = _reflect(f, at, a, vector, j, f.conj(tau), (arith.addi(j, index(1)), index(n)), m, lanes)
         return [a, tensor.insert(tau, taus, at(j))]
 
@@ -256,7 +265,7 @@ def _householder_qr(f, at, m, n, q_columns, a, taus, q, lanes=None):
     """QR of one m x n matrix a in place (R on and above its diagonal), q [m, q_columns]
     holding the identity's columns on entry and Q's on exit (`lanes` as _reflect's)."""
     a, taus = _householder(f, at, m, n, a, taus, lanes)
-    vector = lambda j, i, lanes=None: lanes.read(a, at(i, j)) if lanes else tensor.extract(a, at(i, j))  # noqa: E731
+    vector = lambda j, i, lanes=None: _read(a, at(i, j), lanes)  # noqa: E731
     return [a, taus, householder_product(f, at, m, min(m, n), q_columns, vector,
                                          lambda j: tensor.extract(taus, at(j)), q, lanes)]
 
@@ -577,14 +586,236 @@ def _one_sided_jacobi(f, at, k, length, g, norms, vs):
     return _while_loop([index(0), start, g, norms, *vs], unconverged, sweep)[2:]
 
 
+class _One:
+    """Scalar reads and writes with _Lanes's interface: the loops' elements one by one."""
+    read = staticmethod(tensor.extract)
+    broadcast = staticmethod(lambda x: x)
+
+    @staticmethod
+    def write(value, t, idx):
+        return tensor.insert(value, t, idx)
+
+
+def _axpy(lanes, a, x_at, t, y_at, lower, upper, x=None):
+    """t with t[y_at(i)] += a x[x_at(i)] for i in [lower, upper) (x is t when None),
+    LANES elements at a time where `lanes`, the rest one by one; real dtypes."""
+
+    def step(ops, i, t):
+        x_i = ops.read(t if x is None else x, x_at(i))
+        return [ops.write(arith.addf(ops.read(t, y_at(i)), arith.mulf(ops.broadcast(a), x_i)), t, y_at(i))]
+
+    chunks = arith.divui(arith.subi(upper, lower), index(LANES)) if lanes else index(0)
+    rest = arith.addi(lower, arith.muli(chunks, index(LANES)))
+    t = for_loop(index(0), chunks, [t], lambda k, t: step(lanes, arith.addi(lower, arith.muli(k, index(LANES))), t))[0]
+    return for_loop(rest, upper, [t], lambda i, t: step(_One, i, t))[0]
+
+
+def _bidiagonalize(f, at, m, n, g, d, e, z, y, taus, v, v_taus, lanes):
+    """Golub-Kahan's bidiagonalization (LAPACK's gebd2) of w = g^T, m x n, m >= n, in
+    g: w = Q B P^T with B upper bidiagonal, d its diagonal and e its superdiagonal
+    (e[n - 1] = 0). Q's reflectors are stored as _householder stores them (read along
+    g's rows), P's in the rows of v [n, n] (row j + 1 holds the one acting on [j + 1,
+    n)) with v_taus (v_taus[0] = 0: P's first reflector is the identity), so that
+    householder_product forms both. Each step walks the rows of g once (w's trailing
+    columns): each row takes the last step's reflector from the right, then this
+    step's from the left, then adds to y [1, m], from which z [1, m] = the trailing
+    part of w times the new reflector from the right, as the next step takes it."""
+    columns = _transposed(at)
+    along = lambda i: lambda r: at(i, r)  # noqa: E731
+    row = along(index(0))  # of z and y
+
+    def right(c, j, tau, g, z):
+        """Row c of g (w's column c) from element j on times the last step's reflector
+        from the right: minus tau u_c z, u_c = g[c, j - 1] (1 at c = j)."""
+        last = arith.subi(arith.maxui(j, index(1)), index(1))  # j - 1 (0 at j = 0, where tau = 0)
+        u_c = arith.select(_eq(c, j), f.one, tensor.extract(g, at(c, last)))
+        upper = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, tau, f.zero), j, index(m))
+        return _axpy(lanes, arith.negf(arith.mulf(tau, u_c)), row, g, along(c), j, upper, x=z)
+
+    def left(j, tau_right, g, d, z, taus):
+        """Row j of g after the last step's reflector, taken to (d_j, 0, ...) by a reflector
+        from the left (stored in the row)."""
+        g, tau = reflector(f, columns, right(j, j, tau_right, g, z), j, j, m)
+        return g, tensor.insert(tensor.extract(g, at(j, j)), d, at(j)), tensor.insert(tau, taus, at(j)), tau
+
+    def step(j, g, d, e, z, y, taus, v, v_taus, tau_right):
+        g, d, taus, tau = left(j, tau_right, g, d, z, taus)
+        j1, j2 = arith.addi(j, index(1)), arith.addi(j, index(2))
+        vector = lambda t, i, lanes=None: _read(t, at(j, i), lanes)  # noqa: E731
+
+        def per_row(c, g, y):
+            g = _reflect(f, columns, right(c, j, tau_right, g, z), vector, j, tau, (c, arith.addi(c, index(1))), m,
+                         lanes)
+            upper = arith.select(arith.cmpi(arith.CmpIPredicate.uge, c, j2), index(m), j1)
+            return [g, _axpy(lanes, tensor.extract(g, at(c, j)), along(c), y, row, j1, upper, x=g)]
+
+        y = for_loop(j1, index(m), [y], lambda r, y: [tensor.insert(f.zero, y, row(r))])[0]
+        g, y = for_loop(j1, index(n), [g, y], per_row)
+        # The reflector of w's row j on [j + 1, n): u = (1, g[j + 2:n, j] / (alpha - beta)).
+        alpha = tensor.extract(g, at(j1, j))
+        g, tau_right = reflector(f, at, g, j1, j, n)
+        beta = tensor.extract(g, at(j1, j))
+        scale = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, tau_right, f.zero), f.zero,
+                             arith.divf(f.one, arith.subf(alpha, beta)))
+        z = for_loop(j1, index(m), [z], lambda r, z: [tensor.insert(arith.addf(
+            tensor.extract(g, at(j1, r)), arith.mulf(scale, tensor.extract(y, row(r)))), z, row(r))])[0]
+        v = for_loop(j2, index(n), [v], lambda i, v: [tensor.insert(tensor.extract(g, at(i, j)), v, at(j1, i))])[0]
+        return [g, d, tensor.insert(beta, e, at(j)), z, y, taus, v, tensor.insert(tau_right, v_taus, at(j1)),
+                tau_right]
+
+    g, d, e, z, y, taus, v, v_taus, tau_right = for_loop(index(0), index(n - 1),
+                                                         [g, d, e, z, y, taus, v, v_taus, f.zero], step)
+    g, d, taus, _ = left(index(n - 1), tau_right, g, d, z, taus)
+    return g, d, tensor.insert(f.real_zero, e, at(index(n - 1))), taus, v, v_taus
+
+
+def _givens(f, y, z):
+    """(c, s, r) with c y + s z = r = |(y, z)| and -s y + c z = 0 (c = 1, s = 0 for 0)."""
+    one, zero = constant(f.real_dtype, 1), f.real_zero
+    r = math.sqrt(arith.addf(arith.mulf(y, y), arith.mulf(z, z)))
+    nothing = arith.cmpf(arith.CmpFPredicate.OEQ, r, zero)
+    safe = arith.select(nothing, one, r)
+    return arith.select(nothing, one, arith.divf(y, safe)), arith.select(nothing, zero, arith.divf(z, safe)), r
+
+
+def _bidiagonal_qr(f, at, n, d, e, rows):
+    """The SVD of the n x n upper bidiagonal B (diagonal d, superdiagonal e, real):
+    Golub and Kahan's implicitly shifted QR steps (Golub & Van Loan, algorithm 8.6.2),
+    each on the last unreduced block [lo, hi], until every e is below 10 eps max |B|
+    (set to zero: deflation, as d's are), with a diagonal zero first chased out of its row (or its column,
+    at hi). `rows` is (u, length), (v, length): the rows of u^T and v^T, B = u^T diag(d) v
+    on exit (d of either sign). Returns d, u, v."""
+    real = f.real_dtype
+    zero = f.real_zero
+    read = lambda t, i: tensor.extract(t, at(i))  # noqa: E731
+    largest = _sum(index(0), index(n), zero, lambda i, big: arith.maximumf(
+        big, arith.maximumf(math.absf(read(d, i)), math.absf(read(e, i)))))
+    tolerance = arith.mulf(constant(real, 10 * np.finfo(real).eps), largest)
+
+    def deflate(t):
+        return for_loop(index(0), index(n), [t], lambda i, t: [tensor.insert(arith.select(arith.cmpf(
+            arith.CmpFPredicate.OLE, math.absf(read(t, i)), tolerance), zero, read(t, i)), t, at(i))])[0]
+
+    def turn(ts, which, p, q, c, s):
+        """ts with rows p and q of ts[which] (0: u, 1: v) replaced by c row_p + s row_q
+        and -s row_p + c row_q (nothing without rows)."""
+        if not ts:
+            return []
+        ts, length = list(ts), rows[which][1]
+        ts[which] = _RowPair(f, at, length, p, q).rotate(ts[which], (c, arith.negf(s), s, c),
+                                                          constant(np.bool_, True))[0]
+        return ts
+
+    def unreduced(count, d, e, *ts):
+        nonzero = _sum(index(0), index(n - 1), constant(np.bool_, False), lambda i, any_: arith.ori(
+            any_, arith.cmpf(arith.CmpFPredicate.ONE, read(e, i), zero)))
+        return arith.andi(nonzero, arith.cmpi(arith.CmpIPredicate.ult, count, index(30 * n)))
+
+    def iteration(count, d, e, *ts):
+        hi = _sum(index(0), index(n - 1), index(0), lambda i, hi: arith.select(
+            arith.cmpf(arith.CmpFPredicate.ONE, read(e, i), zero), arith.addi(i, index(1)), hi))
+        lo = _sum(index(0), index(n - 1), index(0), lambda i, lo: arith.select(arith.andi(
+            arith.cmpf(arith.CmpFPredicate.OEQ, read(e, i), zero),
+            arith.cmpi(arith.CmpIPredicate.ult, arith.addi(i, index(1)), hi)), arith.addi(i, index(1)), lo))
+        # The first zero on the diagonal in [lo, hi), hi when none.
+        k = _sum(index(0), index(n), hi, lambda i, k: arith.select(arith.andi(arith.andi(
+            arith.cmpf(arith.CmpFPredicate.OEQ, read(d, i), zero), arith.cmpi(arith.CmpIPredicate.uge, i, lo)),
+            arith.cmpi(arith.CmpIPredicate.ult, i, k)), i, k))
+        in_row = arith.cmpi(arith.CmpIPredicate.ult, k, hi)
+        at_hi = arith.andi(arith.xori(in_row, constant(np.bool_, True)),
+                           arith.cmpf(arith.CmpFPredicate.OEQ, read(d, hi), zero))
+        shifted = arith.xori(arith.ori(in_row, at_hi), constant(np.bool_, True))
+
+        def chase_row(j, bulge, d, e, *ts):
+            """Row k's bulge at column j moved to column j + 1 by rows k and j."""
+            c, s, r = _givens(f, read(d, j), bulge)
+            e_j = read(e, j)
+            d, e = tensor.insert(r, d, at(j)), tensor.insert(arith.mulf(c, e_j), e, at(j))
+            return [arith.negf(arith.mulf(s, e_j)), d, e, *turn(ts, 0, k, j, c, arith.negf(s))]
+
+        # Row k: its bulge e[k] chased to the right, out of B (e[hi] = 0).
+        bulge = read(e, k)
+        e = tensor.insert(arith.select(in_row, zero, bulge), e, at(k))
+        _, d, e, *ts = for_loop(arith.addi(k, index(1)), arith.select(in_row, arith.addi(hi, index(1)), index(0)),
+                                [bulge, d, e, *ts], chase_row)
+
+        def chase_column(t, bulge, d, e, *ts):
+            """Column hi's bulge at row j moved up to row j - 1 by columns j and hi."""
+            j = arith.subi(arith.subi(hi, index(1)), t)
+            c, s, r = _givens(f, read(d, j), bulge)
+            above = arith.cmpi(arith.CmpIPredicate.ugt, j, lo)
+            j_1 = arith.select(above, arith.subi(j, index(1)), j)
+            e_j_1 = read(e, j_1)
+            d = tensor.insert(r, d, at(j))
+            e = tensor.insert(arith.select(above, arith.mulf(c, e_j_1), e_j_1), e, at(j_1))
+            bulge = arith.select(above, arith.negf(arith.mulf(s, e_j_1)), zero)
+            return [bulge, d, e, *turn(ts, 1, j, hi, c, s)]
+
+        # Column hi (d[hi] = 0): its bulge e[hi - 1] chased up, out of B.
+        hi_1 = arith.select(arith.cmpi(arith.CmpIPredicate.ugt, hi, index(0)), arith.subi(hi, index(1)), hi)
+        bulge = read(e, hi_1)
+        e = tensor.insert(arith.select(at_hi, zero, bulge), e, at(hi_1))
+        _, d, e, *ts = for_loop(index(0), arith.select(at_hi, arith.subi(hi, lo), index(0)), [bulge, d, e, *ts],
+                                chase_column)
+
+        # The shift: the eigenvalue of the trailing 2 x 2 block of B^T B nearer its last.
+        hi_2 = arith.select(arith.cmpi(arith.CmpIPredicate.ugt, hi_1, lo), arith.subi(hi_1, index(1)), hi_1)
+        e_hi_2 = arith.select(arith.cmpi(arith.CmpIPredicate.ugt, hi_1, lo), read(e, hi_2), zero)
+        d_hi_1, e_hi_1, d_hi = read(d, hi_1), read(e, hi_1), read(d, hi)
+        a = arith.addf(arith.mulf(d_hi_1, d_hi_1), arith.mulf(e_hi_2, e_hi_2))
+        b = arith.mulf(d_hi_1, e_hi_1)
+        last = arith.addf(arith.mulf(d_hi, d_hi), arith.mulf(e_hi_1, e_hi_1))
+        delta = arith.mulf(constant(real, 0.5), arith.subf(a, last))
+        root = math.copysign(math.sqrt(arith.addf(arith.mulf(delta, delta), arith.mulf(b, b))), delta)
+        denominator = arith.addf(delta, root)
+        mu = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, denominator, zero), last,
+                          arith.subf(last, arith.divf(arith.mulf(b, b), denominator)))
+
+        def qr_step(k, y, z, d, e, *ts):
+            """Rotations of columns k, k + 1 (taking (y, z) to (r, 0)) and of rows k, k + 1
+            (the bulge below the diagonal), leaving (y, z) for the next."""
+            c, s, r = _givens(f, y, z)
+            k1 = arith.addi(k, index(1))
+            past = arith.cmpi(arith.CmpIPredicate.ugt, k, lo)
+            k_1 = arith.select(past, arith.subi(k, index(1)), k)
+            e = tensor.insert(arith.select(past, r, read(e, k_1)), e, at(k_1))
+            d_k, e_k, d_k1 = read(d, k), read(e, k), read(d, k1)
+            d_k, e_k = (arith.addf(arith.mulf(c, d_k), arith.mulf(s, e_k)),
+                        arith.subf(arith.mulf(c, e_k), arith.mulf(s, d_k)))
+            bulge, d_k1 = arith.mulf(s, d_k1), arith.mulf(c, d_k1)
+            ts = turn(ts, 1, k, k1, c, s)
+            c, s, r = _givens(f, d_k, bulge)
+            e_k, d_k1 = (arith.addf(arith.mulf(c, e_k), arith.mulf(s, d_k1)),
+                         arith.subf(arith.mulf(c, d_k1), arith.mulf(s, e_k)))
+            e_k1 = read(e, k1)
+            d = tensor.insert(d_k1, tensor.insert(r, d, at(k)), at(k1))
+            e = tensor.insert(arith.mulf(c, e_k1), tensor.insert(e_k, e, at(k)), at(k1))
+            return [e_k, arith.mulf(s, e_k1), d, e, *turn(ts, 0, k, k1, c, s)]
+
+        d_lo = read(d, lo)
+        _, _, d, e, *ts = for_loop(lo, arith.select(shifted, hi, lo), [
+            arith.subf(arith.mulf(d_lo, d_lo), mu), arith.mulf(d_lo, read(e, lo)), d, e, *ts], qr_step)
+        return [arith.addi(count, index(1)), deflate(d), deflate(e), *ts]
+
+    _, d, *ts = _while_loop([index(0), deflate(d), deflate(e), *(t for t, _ in rows)], unreduced, iteration)
+    return d, *ts[1:]
+
+
 def _transposed(at):
     """`at` (of _for_each_matrix) for the transposes of the matrices."""
     return lambda i, *j: at(j[0], i) if j else at(i)
 
 
+# Golub-Kahan's bidiagonalization and QR take real matrices from this size on (small ones
+# are faster by Jacobi, complex ones always take it).
+BIDIAGONAL_FROM = 32
+
+
 def _lower_svd(node, x):
-    """The one-sided Jacobi on g = w^T, w being x (tall) or x^H (wide), big x small;
-    u and vt then come from w's Q and the rotations v^T (see the module's docstring)."""
+    """The SVD of w = x (tall) or x^H (wide), big x small, held as g = w^T (whose rows
+    are w's columns): by the one-sided Jacobi on g, u and vt then from w's Q and the
+    rotations v^T, or by Golub-Kahan's bidiagonalization and bidiagonal QR (see the
+    module's docstring)."""
     (x_type,), (s_type, u_type, vt_type) = node.in_types, node.out_types
     *batch, m, n = x_type.shape
     tall, (small, big) = m >= n, sorted((m, n))
@@ -598,33 +829,23 @@ def _lower_svd(node, x):
         g = indexed(g_type, [x], lambda idx, x_ij: f.conj(x_ij))
     compute_uv = node.params["compute_uv"]
     q_columns = (u_type if tall else vt_type).shape[-1 if tall else -2]
+    lanes = None if is_complex(dtype) else _Lanes(f, len(batch) + 2)
+    bidiagonal = not is_complex(dtype) and small >= BIDIAGONAL_FROM
+    shaped = lambda *shape: ShapedType((*batch, *shape), dtype)  # noqa: E731
+    real = lambda *shape: ShapedType((*batch, *shape), f.real_dtype)  # noqa: E731
+    zeros = lambda type_: indexed(type_, [], lambda idx: f.zero)  # noqa: E731
 
-    def per_matrix(at, g, s, *uv):
-        poison = _poison(f, at, (small, big), g)
-        # Scaled by its largest magnitude, the matrix's squared column norms neither
-        # overflow nor underflow; the singular values are scaled back.
-        count, element = _each_element(at, (small, big))
-        largest = _sum(index(0), index(count), f.real_zero, lambda k, largest: arith.maximumf(
-            largest, f.abs(tensor.extract(g, element(k)))))
-        scale = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, largest, f.real_zero),
-                             constant(f.real_dtype, 1), largest)
-        inverse = f.from_real(arith.divf(constant(f.real_dtype, 1), scale))
-        g = for_loop(index(0), index(count), [g], lambda k, g: [
-            tensor.insert(f.mul(tensor.extract(g, element(k)), inverse), g, element(k))])[0]
-        g, s, *v = _one_sided_jacobi(f, at, small, big, g, s, uv[:1])
+    def jacobi(at, g, s, *uv):
+        g, s, *v = _one_sided_jacobi(f, at, small, big, g, s, uv[1:2])
         s = for_loop(index(0), index(small), [s], lambda i, s: [
             tensor.insert(math.sqrt(tensor.extract(s, at(i))), s, at(i))])[0]
         s, g, *v = _selection_sort(at, small, s, [g, *v], arith.CmpFPredicate.OGT, lambda i, j, g, *v: [
             _swap(at, big, i, j, g, columns=False), *(_swap(at, small, i, j, t, columns=False) for t in v)])
-        s = for_loop(index(0), index(small), [s], lambda i, s: [
-            tensor.insert(arith.mulf(tensor.extract(s, at(i)), scale), s, at(i))])[0]
-        s = _poisoned(f, at, (small,), s, poison, real=True)
         if not compute_uv:
             return [g, s]
-        (v,), (_, taus, qt) = v, uv
+        (v,), (taus, _, qt) = v, uv
         # The QR of w = g^T and its Q, each read through its transpose (g and qt = Q^T),
         # whose rows hold the columns that the QR's loops walk.
-        lanes = None if is_complex(dtype) else _Lanes(f, len(batch) + 2)
         g, taus, qt = _householder_qr(f, _transposed(at), big, small, q_columns, g, taus, qt, lanes)
 
         def signed_column(j, qt):
@@ -634,17 +855,68 @@ def _lower_svd(node, x):
             return [for_loop(index(0), index(big), [qt], lambda i, qt: [
                 tensor.insert(f.mul(tensor.extract(qt, at(j, i)), sign), qt, at(j, i))])[0]]
 
-        qt = for_loop(index(0), index(small), [qt], signed_column)[0]
-        return [g, s, _poisoned(f, at, (small, small), v, poison), taus, _poisoned(f, at, (q_columns, big), qt, poison)]
+        return [g, s, taus, v, for_loop(index(0), index(small), [qt], signed_column)[0]]
+
+    def golub_kahan(at, g, s, e, z, y, taus, reflectors, v_taus, *uv):
+        g, s, e, taus, reflectors, v_taus = _bidiagonalize(f, at, big, small, g, s, e, z, y, taus, reflectors,
+                                                           v_taus, lanes)
+        columns = _transposed(at)
+        if compute_uv:
+            v, qt = uv
+            read = lambda t: lambda j, i, lanes=None: _read(t, at(j, i), lanes)  # noqa: E731
+            qt = householder_product(f, columns, big, small, q_columns, read(g),
+                                     lambda j: tensor.extract(taus, at(j)), qt, lanes)
+            v = householder_product(f, columns, small, small, small, read(reflectors),
+                                    lambda j: tensor.extract(v_taus, at(j)), v, lanes)
+            uv = [qt, v]
+        s, *uv = _bidiagonal_qr(f, at, small, s, e, list(zip(uv, (big, small))))
+
+        def signed(i, s, *uv):
+            """|d_i|, the row i of v^T negated where d_i < 0."""
+            negative = arith.cmpf(arith.CmpFPredicate.OLT, tensor.extract(s, at(i)), f.real_zero)
+            sign = arith.select(negative, constant(f.real_dtype, -1), constant(f.real_dtype, 1))
+            s = tensor.insert(math.absf(tensor.extract(s, at(i))), s, at(i))
+            return [s, *uv[:1], *(for_loop(index(0), index(small), [v], lambda k, v: [
+                tensor.insert(arith.mulf(tensor.extract(v, at(i, k)), sign), v, at(i, k))])[0] for v in uv[1:])]
+
+        s, *uv = for_loop(index(0), index(small), [s, *uv], signed)
+        s, *uv = _selection_sort(at, small, s, uv, arith.CmpFPredicate.OGT, lambda i, j, *uv: [
+            _swap(at, length, i, j, t, columns=False) for t, length in zip(uv, (big, small))])
+        return [g, s, e, z, y, taus, reflectors, v_taus, *uv[::-1]]
+
+    def per_matrix(at, g, s, *carried):
+        poison = _poison(f, at, (small, big), g)
+        # Scaled by its largest magnitude, the matrix's squares neither overflow nor
+        # underflow; the singular values are scaled back.
+        count, element = _each_element(at, (small, big))
+        largest = _sum(index(0), index(count), f.real_zero, lambda k, largest: arith.maximumf(
+            largest, f.abs(tensor.extract(g, element(k)))))
+        scale = arith.select(arith.cmpf(arith.CmpFPredicate.OEQ, largest, f.real_zero),
+                             constant(f.real_dtype, 1), largest)
+        inverse = f.from_real(arith.divf(constant(f.real_dtype, 1), scale))
+        g = for_loop(index(0), index(count), [g], lambda k, g: [
+            tensor.insert(f.mul(tensor.extract(g, element(k)), inverse), g, element(k))])[0]
+        g, s, *carried = (golub_kahan if bidiagonal else jacobi)(at, g, s, *carried)
+        s = for_loop(index(0), index(small), [s], lambda i, s: [
+            tensor.insert(arith.mulf(tensor.extract(s, at(i)), scale), s, at(i))])[0]
+        s = _poisoned(f, at, (small,), s, poison, real=True)
+        if compute_uv:  # the last two: V^T and Q^T
+            carried[-2:] = [_poisoned(f, at, (small, small), carried[-2], poison),
+                            _poisoned(f, at, (q_columns, big), carried[-1], poison)]
+        return [g, s, *carried]
 
     inits = [g, empty(s_type)]
-    if compute_uv:
-        inits += [_identity(f, ShapedType((*batch, small, small), dtype)), empty(ShapedType((*batch, small), dtype)),
-                  _identity(f, ShapedType((*batch, q_columns, big), dtype))]
-    _, s, *uv = _for_each_matrix(g_type.shape, inits, per_matrix)
+    if bidiagonal:
+        inits += [empty(s_type), empty(shaped(1, big)), empty(shaped(1, big)), empty(shaped(small)),
+                  zeros(shaped(small, small)),
+                  zeros(shaped(small))]
+    if compute_uv:  # (Q's taus for Jacobi,) V^T and Q^T
+        inits += [] if bidiagonal else [empty(shaped(small))]
+        inits += [_identity(f, shaped(small, small)), _identity(f, shaped(q_columns, big))]
+    _, s, *carried = _for_each_matrix(g_type.shape, inits, per_matrix)
     if not compute_uv:
         return [s, empty(u_type), empty(vt_type)]
-    v, _, qt = uv  # v holds V's columns as rows: V^T; qt is Q^T
+    v, qt = carried[-2:]  # v holds V's columns as rows: V^T; qt is Q^T
     conjugate = lambda t, type_: indexed(type_, [t], lambda idx, t_ij: f.conj(t_ij))  # noqa: E731
     transpose = lambda t, type_: indexed(type_, [], lambda idx: tensor.extract(t, swapped(idx)))  # noqa: E731
     if tall:  # x = Q diag(s) V^H
