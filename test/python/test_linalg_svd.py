@@ -93,6 +93,15 @@ def test_bidiagonal_svd_matches_jax(x64, dtype_):
         close(s, s_want, dtype_, 10 * max(1.0, float(np.max(s_want))))
 
 
+def test_bidiagonal_small_singular_values_keep_their_digits():
+    """Golub-Kahan's QR deflates relative to the neighbouring entries of B (as LAPACK):
+    singular values down to 1e-6 of the largest in float32 to ~eps / 1e-6, as JAX's."""
+    s = np.logspace(0, -6, 48)
+    a = with_singular_values((48, 48), s, np.float64, seed=4).astype(np.float32)
+    want = np.linalg.svd(a.astype(np.float64), compute_uv=False)
+    np.testing.assert_allclose(jnp.linalg.svdvals(a), want, rtol=2e-2)
+
+
 def test_ill_conditioned_singular_values_keep_their_digits(x64):
     """The smallest singular value 1e-12 of the largest: through the Gram matrix (its
     square, 1e-24) it would drown in rounding, the SVD gets it to ~eps / 1e-12."""

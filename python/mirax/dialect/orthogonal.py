@@ -171,6 +171,16 @@ class _Lanes:
     def fma(a, b, c):  # for _reflect, whose argument `vector` hides the dialect's name
         return vector.fma(a, b, c)
 
+    def dot(self, count, x, y):
+        """The sum of the elements of x(k) y(k) over the chunks k in [0, count), in two
+        sums (even and odd chunks) that overlap their fused multiply-adds' latency."""
+        twice = lambda k: arith.muli(k, index(2))  # noqa: E731
+        even, odd = for_loop(index(0), arith.divui(count, index(2)), [self.zeros] * 2, lambda k, even, odd: [
+            self.fma(x(twice(k)), y(twice(k)), even),
+            self.fma(x(arith.addi(twice(k), index(1))), y(arith.addi(twice(k), index(1))), odd)])
+        return self.sum(for_loop(twice(arith.divui(count, index(2))), count, [arith.addf(even, odd)],
+                                 lambda k, total: [self.fma(x(k), y(k), total)])[0])
+
     def sum(self, v):
         return vector.reduction(scalar_type(self.f.dtype), vector.CombiningKind.ADD, v)
 
@@ -196,8 +206,8 @@ def _reflect(f, at, target, vector, j, tau, columns, m, lanes=None):
         # w = v^H target[j:m, c]; target[j:m, c] -= tau v w
         w = tensor.extract(target, at(j, c))
         if lanes:
-            w = f.add(w, lanes.sum(for_loop(index(0), chunks, [lanes.zeros], lambda k, total: [lanes.fma(
-                vector(target, chunk(k), lanes), lanes.read(target, at(chunk(k), c)), total)])[0]))
+            w = f.add(w, lanes.dot(chunks, lambda k: vector(target, chunk(k), lanes),
+                                   lambda k: lanes.read(target, at(chunk(k), c))))
         w = _sum(rest, index(m), w,
                  lambda i, w: f.add(w, f.mul(f.conj(vector(target, i)), tensor.extract(target, at(i, c)))))
         tau_w = f.mul(tau, w)
@@ -497,9 +507,8 @@ class _RowPair:
         f, p, q, at = self.f, self.p, self.q, self.at
         total = f.zero
         if self.chunks:
-            total = self.lanes.sum(for_loop(index(0), index(self.chunks), [self.lanes.zeros], lambda c, total: [
-                    vector.fma(self._read(g, p, arith.muli(c, index(LANES))),
-                               self._read(g, q, arith.muli(c, index(LANES))), total)])[0])
+            total = self.lanes.dot(index(self.chunks), lambda c: self._read(g, p, arith.muli(c, index(LANES))),
+                                   lambda c: self._read(g, q, arith.muli(c, index(LANES))))
         return for_loop(index(self.chunks * LANES), index(self.length), [total], lambda i, total: [f.add(
             total, f.mul(f.conj(tensor.extract(g, at(p, i))), tensor.extract(g, at(q, i))))])[0]
 
@@ -681,20 +690,37 @@ def _givens(f, y, z):
 def _bidiagonal_qr(f, at, n, d, e, rows):
     """The SVD of the n x n upper bidiagonal B (diagonal d, superdiagonal e, real):
     Golub and Kahan's implicitly shifted QR steps (Golub & Van Loan, algorithm 8.6.2),
-    each on the last unreduced block [lo, hi], until every e is below 10 eps max |B|
-    (set to zero: deflation, as d's are), with a diagonal zero first chased out of its row (or its column,
-    at hi). `rows` is (u, length), (v, length): the rows of u^T and v^T, B = u^T diag(d) v
-    on exit (d of either sign). Returns d, u, v."""
+    each on the last unreduced block [lo, hi], until every e is negligible (set to zero:
+    deflation), with a diagonal zero first chased out of its row (or its column, at
+    hi). `rows` is (u, length), (v, length): the rows of u^T and
+    v^T, B = u^T diag(d) v on exit (d of either sign). Returns d, u, v."""
     real = f.real_dtype
     zero = f.real_zero
     read = lambda t, i: tensor.extract(t, at(i))  # noqa: E731
     largest = _sum(index(0), index(n), zero, lambda i, big: arith.maximumf(
         big, arith.maximumf(math.absf(read(d, i)), math.absf(read(e, i)))))
-    tolerance = arith.mulf(constant(real, 10 * np.finfo(real).eps), largest)
+    eps = constant(real, np.finfo(real).eps)
+    tolerance = arith.mulf(eps, largest)
 
-    def deflate(t):
-        return for_loop(index(0), index(n), [t], lambda i, t: [tensor.insert(arith.select(arith.cmpf(
-            arith.CmpFPredicate.OLE, math.absf(read(t, i)), tolerance), zero, read(t, i)), t, at(i))])[0]
+    def negligible(t, i, bound):
+        """t with t_i set to zero where |t_i| <= bound."""
+        return tensor.insert(arith.select(arith.cmpf(arith.CmpFPredicate.OLE, math.absf(read(t, i)), bound), zero,
+                                          read(t, i)), t, at(i))
+
+    def deflate(d, e, lower, upper):
+        """d's elements in [lower, upper] at most eps max |B| set to zero, then e's in
+        [lower, upper) at most eps (|d_i| + |d_i+1|): relative to their neighbours, as
+        LAPACK's bdsqr's, since a bound relative to |B| would cost the small singular
+        values their digits."""
+        d = for_loop(lower, arith.addi(upper, index(1)), [d], lambda i, d: [negligible(d, i, tolerance)])[0]
+        return d, for_loop(lower, upper, [e], lambda i, e: [negligible(e, i, arith.mulf(eps, arith.addf(
+            math.absf(read(d, i)), math.absf(read(d, arith.addi(i, index(1)))))))])[0]
+
+    def down(start, more):
+        """start lowered by one as long as it is positive and more(start - 1) holds."""
+        return _while_loop([start], lambda i: arith.andi(arith.cmpi(arith.CmpIPredicate.ugt, i, index(0)),
+                                                          more(arith.subi(i, index(1)))),
+                           lambda i: [arith.subi(i, index(1))])[0]
 
     def turn(ts, which, p, q, c, s):
         """ts with rows p and q of ts[which] (0: u, 1: v) replaced by c row_p + s row_q
@@ -706,21 +732,20 @@ def _bidiagonal_qr(f, at, n, d, e, rows):
                                                           constant(np.bool_, True))[0]
         return ts
 
-    def unreduced(count, d, e, *ts):
-        nonzero = _sum(index(0), index(n - 1), constant(np.bool_, False), lambda i, any_: arith.ori(
-            any_, arith.cmpf(arith.CmpFPredicate.ONE, read(e, i), zero)))
-        return arith.andi(nonzero, arith.cmpi(arith.CmpIPredicate.ult, count, index(30 * n)))
+    nonzero = lambda e: lambda i: arith.cmpf(arith.CmpFPredicate.ONE, read(e, i), zero)  # noqa: E731
+    # hi, the last row of the last unreduced block (0 when none: B is diagonal), from
+    # an earlier one on; NaNs count as zeros.
+    bottom = lambda e, hi: down(hi, lambda i: arith.cmpf(arith.CmpFPredicate.UEQ, read(e, i), zero))  # noqa: E731
 
-    def iteration(count, d, e, *ts):
-        hi = _sum(index(0), index(n - 1), index(0), lambda i, hi: arith.select(
-            arith.cmpf(arith.CmpFPredicate.ONE, read(e, i), zero), arith.addi(i, index(1)), hi))
-        lo = _sum(index(0), index(n - 1), index(0), lambda i, lo: arith.select(arith.andi(
-            arith.cmpf(arith.CmpFPredicate.OEQ, read(e, i), zero),
-            arith.cmpi(arith.CmpIPredicate.ult, arith.addi(i, index(1)), hi)), arith.addi(i, index(1)), lo))
+    def unreduced(count, hi, d, e, *ts):
+        return arith.andi(arith.cmpi(arith.CmpIPredicate.ugt, hi, index(0)),
+                          arith.cmpi(arith.CmpIPredicate.ult, count, index(30 * n)))
+
+    def iteration(count, hi, d, e, *ts):
+        lo = down(arith.subi(hi, index(1)), nonzero(e))
         # The first zero on the diagonal in [lo, hi), hi when none.
-        k = _sum(index(0), index(n), hi, lambda i, k: arith.select(arith.andi(arith.andi(
-            arith.cmpf(arith.CmpFPredicate.OEQ, read(d, i), zero), arith.cmpi(arith.CmpIPredicate.uge, i, lo)),
-            arith.cmpi(arith.CmpIPredicate.ult, i, k)), i, k))
+        k = _sum(lo, hi, hi, lambda i, k: arith.select(arith.andi(
+            arith.cmpf(arith.CmpFPredicate.OEQ, read(d, i), zero), arith.cmpi(arith.CmpIPredicate.ult, i, k)), i, k))
         in_row = arith.cmpi(arith.CmpIPredicate.ult, k, hi)
         at_hi = arith.andi(arith.xori(in_row, constant(np.bool_, True)),
                            arith.cmpf(arith.CmpFPredicate.OEQ, read(d, hi), zero))
@@ -795,9 +820,11 @@ def _bidiagonal_qr(f, at, n, d, e, rows):
         d_lo = read(d, lo)
         _, _, d, e, *ts = for_loop(lo, arith.select(shifted, hi, lo), [
             arith.subf(arith.mulf(d_lo, d_lo), mu), arith.mulf(d_lo, read(e, lo)), d, e, *ts], qr_step)
-        return [arith.addi(count, index(1)), deflate(d), deflate(e), *ts]
+        d, e = deflate(d, e, lo, hi)
+        return [arith.addi(count, index(1)), bottom(e, hi), d, e, *ts]
 
-    _, d, *ts = _while_loop([index(0), deflate(d), deflate(e), *(t for t, _ in rows)], unreduced, iteration)
+    d, e = deflate(d, e, index(0), index(n - 1))
+    _, _, d, *ts = _while_loop([index(0), bottom(e, index(n - 1)), d, e, *(t for t, _ in rows)], unreduced, iteration)
     return d, *ts[1:]
 
 
