@@ -273,7 +273,8 @@ def svd_invariants(m, a):
     return s, (u * c) @ vh
 
 
-@pytest.mark.parametrize("dtype_, shape", [(np.float64, (3, 3)), (np.complex128, (4, 3)), (np.float64, (2, 3, 4))])
+@pytest.mark.parametrize("dtype_, shape", [(np.float64, (3, 3)), (np.complex128, (4, 3)), (np.float64, (2, 3, 4)),
+                                            (np.float64, (33, 32))])  # the last by Golub-Kahan
 def test_svd_jvp_matches_jax(x64, dtype_, shape):
     a, t = rand(shape, dtype_), rand(shape, dtype_, seed=1)
     got = mirax.jit(lambda a, t: mirax.jvp(lambda a: svd_invariants(jnp, a), (a,), (t,)))(a, t)
