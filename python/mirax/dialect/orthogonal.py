@@ -859,7 +859,6 @@ def _lower_svd(node, x):
     lanes = None if is_complex(dtype) else _Lanes(f, len(batch) + 2)
     bidiagonal = not is_complex(dtype) and small >= BIDIAGONAL_FROM
     shaped = lambda *shape: ShapedType((*batch, *shape), dtype)  # noqa: E731
-    real = lambda *shape: ShapedType((*batch, *shape), f.real_dtype)  # noqa: E731
     zeros = lambda type_: indexed(type_, [], lambda idx: f.zero)  # noqa: E731
 
     def jacobi(at, g, s, *uv):
@@ -933,10 +932,9 @@ def _lower_svd(node, x):
         return [g, s, *carried]
 
     inits = [g, empty(s_type)]
-    if bidiagonal:
+    if bidiagonal:  # e, z, y, Q's taus, P's reflectors and their taus
         inits += [empty(s_type), empty(shaped(1, big)), empty(shaped(1, big)), empty(shaped(small)),
-                  zeros(shaped(small, small)),
-                  zeros(shaped(small))]
+                  zeros(shaped(small, small)), zeros(shaped(small))]
     if compute_uv:  # (Q's taus for Jacobi,) V^T and Q^T
         inits += [] if bidiagonal else [empty(shaped(small))]
         inits += [_identity(f, shaped(small, small)), _identity(f, shaped(q_columns, big))]
