@@ -25,6 +25,7 @@ import numpy as np
 
 from mirax import compilation_cache, cuda, platforms
 from mirax.mlir import ExecutionEngine, get_ranked_memref_descriptor, ir
+from mirax.dialect.rules import Table
 from mirax.mlir_context import context
 from mirax.passes import kernel_library
 from mirax.passes.pipelines import lower_kernel_library, lower_to_linalg, lower_to_llvm
@@ -633,22 +634,19 @@ class Executable:
     empty = staticmethod(np.empty)  # the output buffers
     runtime_functions = ()  # host functions called by code that the LLVM translation adds
 
-    def __init__(self, module, entry, num_inputs, out_types, cached=False, opt_level=2):
-        """`cached`: through the persistent cache, keyed by the linalg-stage text: what
-        mirax's own rules (derivation, lowering) made of the program, so that a rule
-        changed at run time (a test's monkeypatch) never meets code compiled with the
-        old one, while the upstream pipeline and LLVM, most of the time, are saved."""
+    def __init__(self, module, entry, num_inputs, out_types, cache_key=None, opt_level=2):
+        """`module`: a copy to lower in place, or a function making one (not called when
+        the persistent cache holds `cache_key`'s code)."""
         self._out_types = [(tuple(t.shape), t.dtype) for t in out_types]
         num_args = num_inputs + len(out_types)
-        with context():
-            lower_to_linalg(module)
-            cache_key = compilation_cache.key(str(module), entry, opt_level) if cached else None
         found = cached_entry_point(cache_key, num_args) if cache_key else None
         if found is not None:
             stats["cache_loads"] += 1
             self._engine, self._entry, self._calls_host = found
             return
+        module = module() if callable(module) else module
         with context():
+            lower_to_linalg(module)
             self.lower(module)
         self._engine, self._entry, self._calls_host = entry_point(module, entry, num_args, self.runtime_functions,
                                                                   cache_key, opt_level)
@@ -739,11 +737,11 @@ def compile(module, text, entry, num_inputs, out_types, backend=None, opt_level=
         executable = _executables.get(key)
         if executable is None:
             _prepare_process()
-            executable = _executables[key] = _compile(copy(module), entry, num_inputs, out_types, backend, opt_level)
+            executable = _executables[key] = _compile(module, text, entry, num_inputs, out_types, backend, opt_level)
     return executable
 
 
-def _compile(module, entry, num_inputs, out_types, backend, opt_level):
+def _compile(module, text, entry, num_inputs, out_types, backend, opt_level):
     stats["compiles"] += 1
     with context():
         entry_func = next(op for op in module.body.operations if op.attributes["sym_name"].value == entry)
@@ -754,11 +752,15 @@ def _compile(module, entry, num_inputs, out_types, backend, opt_level):
             raise NotImplementedError("the GPU backend does not take zero-size arrays in or out of a compiled "
                                       "function yet")
         # registered by gpu_runtime, which Trace.compile loads for the GPU
-        return EXECUTABLES["gpu"](module, entry, num_inputs, out_types)
+        return EXECUTABLES["gpu"](copy(module), entry, num_inputs, out_types)
     if has_empty:
-        return DescriptorExecutable(module, entry, num_inputs, out_types)
-    return Executable(module, entry, num_inputs, out_types, cached=compilation_cache.directory() is not None,
-                      opt_level=opt_level)
+        return DescriptorExecutable(copy(module), entry, num_inputs, out_types)
+    # The persistent cache keys a program by its mirax text: with mirax's sources in the
+    # key (compilation_cache._fingerprint), the text says what the code is, as long as
+    # no rule or pass has been replaced at run time (a test's monkeypatch: rules.Table).
+    cached = compilation_cache.directory() is not None and not Table.edited()
+    return Executable(functools.partial(copy, module), entry, num_inputs, out_types,
+                      compilation_cache.key(text, entry, opt_level) if cached else None, opt_level)
 
 
 def clear_caches():

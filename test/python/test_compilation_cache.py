@@ -120,6 +120,39 @@ def test_keys_change_with_what_changes_the_code(monkeypatch):
     assert compilation_cache.key("module {}", "main", 2) == key
 
 
+def test_a_rule_replaced_at_run_time_never_meets_code_of_the_original(cache_dir):
+    """Entries are keyed by a program's mirax text, which says what its code is only
+    while every rule and pass is its source's: with one replaced (a monkeypatch), the
+    persistent cache is not used, and with the original back, it is again."""
+    from mirax.dialect import rules
+    from mirax.dialect.elementwise import SinOp
+    from mirax.passes import ALL_PASSES
+
+    _compile_and_run(4.5)  # the program's code, in the cache
+    original = rules.lowering[SinOp.OPERATION_NAME]
+    rules.lowering[SinOp.OPERATION_NAME] = rules.lowering["mirax.cos"]
+    try:
+        assert rules.Table.edited()
+        runtime.clear_caches()
+        got, compiles, loads = _compile_and_run(4.5)
+        np.testing.assert_allclose(got, np.cos(np.arange(6.0, dtype=np.float32)) * np.float32(4.5) + 1, rtol=1e-6)
+        assert (compiles, loads) == (1, 0)
+    finally:
+        rules.lowering[SinOp.OPERATION_NAME] = original
+    assert not rules.Table.edited()
+    runtime.clear_caches()
+    got, compiles, loads = _compile_and_run(4.5)
+    np.testing.assert_allclose(got, np.sin(np.arange(6.0, dtype=np.float32)) * np.float32(4.5) + 1, rtol=1e-6)
+    assert (compiles, loads) == (1, 1)
+    name, simplify = "mirax-simplify", ALL_PASSES["mirax-simplify"]
+    del ALL_PASSES[name]
+    try:
+        assert rules.Table.edited()
+    finally:
+        ALL_PASSES[name] = simplify
+    assert not rules.Table.edited()
+
+
 def _write_and_read(directory, seed):
     """Write entries of one key with payloads of many sizes while reading it back:
     every read is None or a whole payload (its meta says which)."""

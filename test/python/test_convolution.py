@@ -12,6 +12,7 @@ from jax import lax as jlax
 import mirax
 import mirax.numpy as mjnp
 from mirax import lax as mlax
+from mirax.config import config
 from mirax.test_util import check_grads
 from oracle import assert_close, check, check_vmap, rand, run_both
 
@@ -195,6 +196,8 @@ CHUNKED = {
 def test_chunked_patches_against_jax(name, monkeypatch):
     from mirax.dialect import convolution
     monkeypatch.setattr(convolution, "PATCH_CHUNK_BYTES", 16000)
+    # (programs are cached by their mirax text, which does not say the chunks' size)
+    monkeypatch.setitem(config._values, "mirax_compilation_cache_dir", "")
     lhs, rhs, kwargs = CHUNKED[name]
     x, w = rand(lhs, np.float32, 1), rand(rhs, np.float32, 2)
 

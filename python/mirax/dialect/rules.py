@@ -43,14 +43,53 @@ Every rule in a table has the same signature:
     function its body, in mirax ops before the ops are lowered, or after.
 
   `construct_of(function)` looks one up; why constructs are functions, not ops: the
-  README's design notes."""
+  README's design notes.
+
+The tables are `Table`s, which know whether a rule has been replaced since it was
+registered (a test's monkeypatch): the persistent compilation cache keys programs by
+their mirax text, which only says what the code is while every rule is the one its
+source defines."""
 from typing import Any, NamedTuple
 
-lowering = {}
-jvp = {}
-transpose = {}
-batching = {}
-constructs = {}
+
+class Table(dict):
+    """A dict of rules that tracks, across all Tables, the entries now holding something
+    other than what was first registered under their key (`edited()`)."""
+
+    _first = {}  # (table id, key) -> the value first registered
+    _replaced = set()  # (table id, key) of the entries that hold another value now
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+        self.update(*args, **kwargs)
+
+    def __setitem__(self, key, value):
+        entry = (id(self), key)
+        if self._first.setdefault(entry, value) is value:
+            self._replaced.discard(entry)
+        else:
+            self._replaced.add(entry)
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        self._replaced.add((id(self), key))
+        super().__delitem__(key)
+
+    def update(self, *args, **kwargs):
+        for key, value in dict(*args, **kwargs).items():
+            self[key] = value
+
+    @staticmethod
+    def edited():
+        """Whether some Table's entry holds another value than it was registered with."""
+        return bool(Table._replaced)
+
+
+lowering = Table()
+jvp = Table()
+transpose = Table()
+batching = Table()
+constructs = Table()
 
 
 class Construct:

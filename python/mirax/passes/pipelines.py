@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from mirax.dialect.dependence import ready
+from mirax.dialect.rules import Table
 from mirax.dialect.transformations import JVP_OF, TRANSFORMS
 
 from .mirax_check_custom_vjp import MiraxCheckCustomVjp
@@ -58,13 +59,14 @@ class MiraxDerive:
                 raise ValueError("transformed functions wait on each other; none can be derived")
 
 
-# Passes by flag name; gpu_pipeline.py adds its own.
-PASSES = {p.name: p for p in (
+# Passes by flag name; gpu_pipeline.py adds its own. (Tables, as the rules are: a pass
+# replaced at run time turns the persistent cache's mirax-text keys off, runtime.py.)
+PASSES = Table({p.name: p for p in (
     MiraxDerive(), MiraxJvp(), MiraxLinearize(), MiraxTranspose(), MiraxVmap(), MiraxSimplify(), MiraxCheckCustomVjp(),
     MiraxToLinalg(), MiraxReadOnlyArguments(), MiraxFuseElementwise(), MiraxVectorizeMatmul(), MiraxParallelize(),
     MiraxDistinctResults(), MiraxEarlyDeallocs(), MiraxStridedCopies(), MiraxExpandMath(), MiraxCheckRuntimeCalls(),
     MiraxGpuKernels(), MiraxGpuUnifiedMemory(), MiraxShardPartition(), MiraxShardToMpi(), MiraxMpiToLlvm(),
-    MiraxShortLoops(), MiraxMatmulCalls())}
+    MiraxShortLoops(), MiraxMatmulCalls())})
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ class Pipeline:
     elements: tuple
 
 
-PIPELINES = {}  # by name
+PIPELINES = Table()  # by name
 
 
 def register(*pipelines):
