@@ -62,6 +62,24 @@ def test_operands_at_offsets_and_strides():
     np.testing.assert_allclose(np.asarray(mirax.jit(f)(a, b)), want, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("dtype, m, k, n", [(np.float32, 64, 16, 8), (np.float32, 12, 7, 33),
+                                             (np.float64, 13, 7, 33), (np.float64, 16, 200, 5)])
+def test_a_transposed_a_is_read_in_place(dtype, m, k, n, x64):
+    """x.T @ y (weight gradients' products): the kernel reads x through swapped strides,
+    also at an offset and a row stride (a slice), and no transpose is compiled."""
+    rng = np.random.default_rng(m + k + n)
+    x, y = rng.standard_normal((k + 3, m + 2)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
+    for f, a in ((lambda x, y: x.T @ y, x[:k, :m]), (lambda x, y: x[3:, 1:-1].T @ y, x)):
+        compiled = mirax.jit(f)
+        llvm = compiled.lower(a, y).as_text("llvm")
+        assert "llvm.call @mirax_matmul_f" in llvm and "shufflevector" not in llvm
+        got = np.asarray(compiled(a, y))
+        want = f(a.astype(np.float64), y.astype(np.float64))
+        tolerance = (1e-5 if dtype == np.float32 else 1e-13) * np.sqrt(k)
+        np.testing.assert_allclose(got, want, rtol=tolerance, atol=tolerance)
+        assert got.dtype == dtype
+
+
 def test_gradient_and_batch_through_calls():
     """A gradient (products of transposed operands) and a vmap of a small MLP layer
     against JAX."""

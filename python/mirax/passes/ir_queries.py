@@ -17,28 +17,41 @@ def ops_named(root, name):
     return found
 
 
+def matmul_maps(a_dims=(0, 2)):
+    """linalg.matmul's indexing maps, C[m, n] += A[a_dims] B[k, n] over loops (m, n, k)."""
+    return ir.ArrayAttr.get([ir.AffineMapAttr.get(ir.AffineMap.get(3, 0, [ir.AffineDimExpr.get(i) for i in dims]))
+                             for dims in (a_dims, (2, 1), (0, 1))])
+
+
 def has_matmul_maps(op):
     """Whether the linalg.matmul `op` reads and writes its operands in matmul's own
     layouts, C[m, n] += A[m, k] B[k, n] (its default indexing maps, printed or not)."""
-    if "indexing_maps" not in op.attributes:
-        return True
-    plain = ir.ArrayAttr.get([ir.AffineMapAttr.get(ir.AffineMap.get(3, 0, [ir.AffineDimExpr.get(i) for i in dims]))
-                              for dims in ((0, 2), (2, 1), (0, 1))])
-    return op.attributes["indexing_maps"] == plain
+    return "indexing_maps" not in op.attributes or op.attributes["indexing_maps"] == matmul_maps()
 
 
-def is_tileable_transpose(op):
-    """A generic copying a static 2-D f32 tensor, sides multiples of 8, into its
-    transpose (mirax-vectorize-matmul tiles it into 8x8 vector transposes)."""
+def has_transposed_a_maps(op):
+    """Whether the linalg.matmul `op` reads A transposed: C[m, n] += A[k, m] B[k, n]."""
+    return "indexing_maps" in op.attributes and op.attributes["indexing_maps"] == matmul_maps((2, 0))
+
+
+def is_transpose(op):
+    """Whether `op` is a generic copying a 2-D tensor or buffer into its transpose."""
     if op.name != "linalg.generic" or len(op.operands) != 2:
         return False
     maps = [ir.AffineMapAttr(m).value for m in op.attributes["indexing_maps"]]
-    source, result = (ir.RankedTensorType(v.type) for v in op.operands)
     body = op.regions[0].blocks[0]
     yielded = list(body.operations)[-1].operands
     return (str(maps[0]) == "(d0, d1) -> (d1, d0)" and str(maps[1]) == "(d0, d1) -> (d0, d1)"
-            and len(list(body.operations)) == 1 and yielded[0] == body.arguments[0]
-            and source.has_static_shape and isinstance(source.element_type, ir.F32Type)
+            and len(list(body.operations)) == 1 and yielded[0] == body.arguments[0])
+
+
+def is_tileable_transpose(op):
+    """A transpose of a static 2-D f32 tensor, sides multiples of 8 (mirax-vectorize-matmul
+    tiles it into 8x8 vector transposes)."""
+    if not is_transpose(op):
+        return False
+    source = ir.RankedTensorType(op.operands[0].type)
+    return (source.has_static_shape and isinstance(source.element_type, ir.F32Type)
             and all(size > 0 and size % 8 == 0 for size in source.shape))
 
 

@@ -6,11 +6,13 @@ exp, log and tanh (mirax-expand-math) to calls of scalar functions that LLVM's l
 vectorizer replaces by their vector variants (approximations.py's polynomials on
 vectors of 8 and 16 lanes).
 
-`mirax_matmul_<dtype>(a, a_offset, a_stride, b, ..., c, ..., m, n, k)` adds A B to C,
-A (m, k), B (k, n) and C (m, n) row-major with rows `stride` elements apart in the
-buffers whose aligned pointers are a, b, c (memref<dtype>, a bare pointer under the
-bare-pointer calling convention, as the calls pass them), starting `offset` elements
-in. C's columns are taken `LANES` at a time (the last panel masked), in tiles of 8, 4
+`mirax_matmul_<dtype>(a, a_offset, a_stride, a_column_stride, b, ..., c, ..., m, n,
+k)` adds A B to C, A (m, k), B (k, n) and C (m, n) with rows `stride` elements apart
+in the buffers whose aligned pointers are a, b, c (memref<dtype>, a bare pointer
+under the bare-pointer calling convention, as the calls pass them), starting
+`offset` elements in; the columns of B and C are adjacent, A's `a_column_stride`
+apart (A is read an element at a time, so a transposed A costs nothing: its
+transpose need not be materialized). C's columns are taken `LANES` at a time (the last panel masked), in tiles of 8, 4
 or 1 rows summed in vector registers by fused multiply-adds; each block of K_BLOCK steps of k is summed
 from zero and then added, so that rounding errors grow like the block plus the number
 of blocks, not like K (as mirax-vectorize-matmul's packed products and dot.py's blocked
@@ -74,11 +76,13 @@ def _math():
 def _matmul(t, lanes):
     vec = f"vector<{lanes}x{t}>"
     view = "memref<?x?x{t}, strided<[?, 1], offset: ?>>".format(t=t)
+    a_view = "memref<?x?x{t}, strided<[?, ?], offset: ?>>".format(t=t)
     lines = [f"""
-  func.func @{MATMUL}{t}(%a: memref<{t}>, %a_offset: index, %a_stride: index, %b: memref<{t}>, %b_offset: index,
-      %b_stride: index, %c: memref<{t}>, %c_offset: index, %c_stride: index, %m: index, %n: index, %k: index) {{
-    %A = memref.reinterpret_cast %a to offset: [%a_offset], sizes: [%m, %k], strides: [%a_stride, 1]
-      : memref<{t}> to {view}
+  func.func @{MATMUL}{t}(%a: memref<{t}>, %a_offset: index, %a_stride: index, %a_column_stride: index,
+      %b: memref<{t}>, %b_offset: index, %b_stride: index, %c: memref<{t}>, %c_offset: index, %c_stride: index,
+      %m: index, %n: index, %k: index) {{
+    %A = memref.reinterpret_cast %a to offset: [%a_offset], sizes: [%m, %k], strides: [%a_stride, %a_column_stride]
+      : memref<{t}> to {a_view}
     %B = memref.reinterpret_cast %b to offset: [%b_offset], sizes: [%k, %n], strides: [%b_stride, 1]
       : memref<{t}> to {view}
     %C = memref.reinterpret_cast %c to offset: [%c_offset], sizes: [%m, %n], strides: [%c_stride, 1]
@@ -99,22 +103,22 @@ def _matmul(t, lanes):
     %m{rows} = arith.subi %m, %m_tail{rows} : index""")
         bounds.append(f"%m{rows}")
     lines.append(f"""    scf.for %j = %c0 to %n_whole step %lanes {{""")
-    lines += [_tile(t, vec, view, rows, lo, hi, masked=False) for rows, lo, hi in zip(ROWS, bounds[:-1], bounds[1:],
-                                                                                       strict=True)]
+    lines += [_tile(t, vec, view, a_view, rows, lo, hi, masked=False)
+              for rows, lo, hi in zip(ROWS, bounds[:-1], bounds[1:], strict=True)]
     lines.append(f"""    }}
     %has_tail = arith.cmpi ult, %n_whole, %n : index
     scf.if %has_tail {{
       %j = arith.addi %n_whole, %c0 : index
       %mask = vector.create_mask %n_tail : vector<{lanes}xi1>""")
-    lines += [_tile(t, vec, view, rows, lo, hi, masked=True) for rows, lo, hi in zip(ROWS, bounds[:-1], bounds[1:],
-                                                                                      strict=True)]
+    lines += [_tile(t, vec, view, a_view, rows, lo, hi, masked=True)
+              for rows, lo, hi in zip(ROWS, bounds[:-1], bounds[1:], strict=True)]
     lines.append("""    }
     return
   }""")
     return "\n".join(lines)
 
 
-def _tile(t, vec, view, rows, lo, hi, masked):
+def _tile(t, vec, view, a_view, rows, lo, hi, masked):
     """The loop over `rows`-row tiles of C from row lo to hi at column %j (its lanes
     masked past N): per step of k, a vector of B's row times each row's element of A
     (broadcast), added into the row's accumulator."""
@@ -144,7 +148,7 @@ def _tile(t, vec, view, rows, lo, hi, masked):
           %part:{rows} = scf.for %kk = %kb to %k_end step %c1 iter_args({zeros}) -> ({types}) {{
             %bv = {load('%B', '%kk', '%j')}""")
     for x in r:
-        out.append(f"""            %a{x} = memref.load %A[%row{x}, %kk] : {view}
+        out.append(f"""            %a{x} = memref.load %A[%row{x}, %kk] : {a_view}
             %ab{x} = vector.broadcast %a{x} : {t} to {vec}
             %q{x} = vector.fma %ab{x}, %bv, %p{x} : {vec}""")
     out.append(f"            scf.yield {', '.join(f'%q{x}' for x in r)} : {types}\n          }}")

@@ -22,7 +22,10 @@ reassociate), two orders of magnitude slower.
 
 Applies to matmuls of CALLED_FLOPS or more on static f32 tensors, with plain operand
 layouts, whose C starts as a linalg.fill, and whose M is a multiple of 4; smaller
-ones are left to mirax-matmul-calls, others keep the plain loops. Runs on tensors, before
+ones are left to mirax-matmul-calls (those whose A is a transpose read its source in
+place, through transposed indexing maps: the kernel takes A's strides, and a weight
+gradient's x^T then costs neither a transpose's code nor its copy), others keep the
+plain loops. Runs on tensors, before
 bufferization; the vector ops it leaves are lowered by the rest of the CPU pipeline
 (convert-vector-to-scf, convert-vector-to-llvm).
 """
@@ -36,7 +39,8 @@ from mirax.dialect.lowering import PARALLEL, REDUCTION, empty, generic, reshape
 from mirax.dialect.types import ShapedType
 from mirax.mlir import arith, ir, linalg, scf, vector
 
-from .ir_queries import has_matmul_maps, is_tileable_transpose
+from .ir_queries import has_matmul_maps, is_tileable_transpose, is_transpose, matmul_maps
+from .kernel_library import matmul_symbol
 from .transform_script import apply_script
 
 REGISTER_TILE = (REGISTER_ROWS, 16, 1)  # M, N, K
@@ -330,10 +334,11 @@ class MiraxVectorizeMatmul:
             return ir.WalkResult.ADVANCE
 
         module.walk(collect)
-        distinct = []
+        distinct, folded = [], []
         for op in matmuls:
             plan = _plan(op, self.called_flops)
             if plan is None:
+                folded.append(_fold_transposed_a(op))
                 continue
             pack_b, product = _pack(op)
             if _column_blocks(plan):
@@ -343,6 +348,13 @@ class MiraxVectorizeMatmul:
             product.attributes[MARK] = ir.Attribute.parse(_tiles_attr(plan))
             if plan not in distinct:
                 distinct.append(plan)
+        dead = []  # transposes folded into every matmul they fed
+        for transpose in folded:
+            if transpose is not None and not list(transpose.results[0].uses) and transpose not in dead:
+                dead.append(transpose)
+        transposes = [t for t in transposes if t not in dead]
+        for transpose in dead:
+            transpose.erase()
         distinct_blocks = []
         for op in transposes:
             shape = ir.RankedTensorType(op.results[0].type).shape
@@ -359,6 +371,20 @@ class MiraxVectorizeMatmul:
                            for i, t in enumerate((PACK_TILES, UNPACK_TILES)))))
         module.walk(_drop_pack_marks)
         module.walk(_fresh_accumulator)
+
+
+def _fold_transposed_a(op):
+    """A matmul left to mirax-matmul-calls, whose A is a transpose, reads the transpose's
+    source in its place (the kernel takes A's strides, transposed as they come), so the
+    transpose need not be written out. Returns the transpose folded, or None."""
+    a = op.operands[0].owner
+    if not (isinstance(a, ir.OpView) and is_transpose(a) and has_matmul_maps(op)
+            and matmul_symbol(str(ir.RankedTensorType(a.operands[0].type).element_type))
+            and all(ir.RankedTensorType(v.type).has_static_shape for v in op.operands)):
+        return None
+    op.operands[0] = a.operands[0]
+    op.attributes["indexing_maps"] = matmul_maps((2, 0))
+    return a
 
 
 def _fresh_accumulator(op):

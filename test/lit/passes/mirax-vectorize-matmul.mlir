@@ -203,3 +203,37 @@ func.func @transposes(%a: tensor<128x784xf32>, %b: tensor<10x512xf32>) -> (tenso
   } -> tensor<512x10xf32>
   return %0, %1 : tensor<784x128xf32>, tensor<512x10xf32>
 }
+
+// -----
+
+/// A matmul left to mirax-matmul-calls whose A is a transpose reads the transpose's
+/// source through transposed indexing maps (the kernel takes A's strides); the
+/// transpose goes when nothing else reads it, and stays (tiled) when something does.
+// DEFAULT-LABEL: func.func @transposed_a
+//   DEFAULT-NOT:   linalg.generic
+//       DEFAULT:   linalg.matmul indexing_maps = [#{{.+}}, #{{.+}}, #{{.+}}] ins(%arg0, %arg1 : tensor<16x64xf32>, tensor<16x8xf32>)
+//       DEFAULT:   vector.shuffle
+//       DEFAULT:   linalg.matmul indexing_maps = [#{{.+}}, #{{.+}}, #{{.+}}] ins(%arg2, %arg1 : tensor<16x64xf32>, tensor<16x8xf32>)
+//       DEFAULT:   return
+#transposed = affine_map<(d0, d1) -> (d1, d0)>
+#identity = affine_map<(d0, d1) -> (d0, d1)>
+func.func @transposed_a(%x: tensor<16x64xf32>, %dy: tensor<16x8xf32>, %z: tensor<16x64xf32>)
+    -> (tensor<64x8xf32>, tensor<64x8xf32>, tensor<64x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<64x16xf32>
+  %xt = linalg.generic {indexing_maps = [#transposed, #identity], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<16x64xf32>) outs(%e0 : tensor<64x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<64x16xf32>
+  %e1 = tensor.empty() : tensor<64x8xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e1 : tensor<64x8xf32>) -> tensor<64x8xf32>
+  %0 = linalg.matmul ins(%xt, %dy : tensor<64x16xf32>, tensor<16x8xf32>) outs(%c : tensor<64x8xf32>) -> tensor<64x8xf32>
+  %zt = linalg.generic {indexing_maps = [#transposed, #identity], iterator_types = ["parallel", "parallel"]}
+      ins(%z : tensor<16x64xf32>) outs(%e0 : tensor<64x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<64x16xf32>
+  %1 = linalg.matmul ins(%zt, %dy : tensor<64x16xf32>, tensor<16x8xf32>) outs(%c : tensor<64x8xf32>) -> tensor<64x8xf32>
+  return %0, %1, %zt : tensor<64x8xf32>, tensor<64x8xf32>, tensor<64x16xf32>
+}
