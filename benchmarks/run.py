@@ -482,20 +482,34 @@ def compile_row(rounds):
     }, rounds)
 
 
-def cached_compile_row(rounds):
-    """The 50-op jit's first call when mirax's persistent cache holds the program, as in
-    a second process (the in-memory caches are cleared every round), beside JAX's first
-    call with its default configuration (its persistent cache off)."""
+def cached_compile_rows(rounds):
+    """The first calls of the 50-op jit and of the small MLP's jit(grad) (the latency
+    row's) when mirax's persistent cache holds the program, as in a second process
+    (the in-memory caches are cleared every round), beside JAX's first calls with its
+    default configuration (its persistent cache off)."""
     x = np.linspace(-1, 1, 1000, dtype=np.float32)
+    params, a, b = small_mlp(np.random.default_rng(7))
 
-    def first_call(jit, xp, clear, array):
+    def fifty(jit, xp, clear, array):
         clear()
         return jit(functools.partial(fifty_ops, xp, c=0.5))(array)
 
-    return row("compile: the same, the program in mirax's disk cache", {
-        "mirax": lambda: (functools.partial(first_call, mirax.jit, mnp, mirax.clear_caches), to_mirax(x)),
-        "JAX": lambda: (functools.partial(first_call, jax_jit, jnp, jax.clear_caches), to_jax(x)),
-    }, rounds)
+    def mlp_grad(jit, grad, xp, clear, params, a, b):
+        clear()
+        return jit(grad(functools.partial(mlp_loss, xp)))(params, a, b)
+
+    def jax_params():
+        return jax.tree_util.tree_map(jnp.asarray, params)
+
+    return [row("compile: the 50-op jit, the program in mirax's disk cache", {
+        "mirax": lambda: (functools.partial(fifty, mirax.jit, mnp, mirax.clear_caches), to_mirax(x)),
+        "JAX": lambda: (functools.partial(fifty, jax_jit, jnp, jax.clear_caches), to_jax(x)),
+    }, rounds), row("compile: the MLP's jit(grad), the program in mirax's disk cache", {
+        "mirax": lambda: (functools.partial(mlp_grad, mirax.jit, mirax.grad, mnp, mirax.clear_caches),
+                          (params, *to_mirax(a, b))),
+        "JAX": lambda: (functools.partial(mlp_grad, jax_jit, jax.grad, jnp, jax.clear_caches),
+                        (jax_params(), *to_jax(a, b))),
+    }, rounds)]
 
 
 def small_mlp(rng):
@@ -787,7 +801,8 @@ GROUPS = {
     "per-example": lambda rounds, quick: [per_example_row(256 if quick else 4096, rounds, quick)],
     "mjp": lambda rounds, quick: mjp_rows(rounds),
     "workloads": lambda rounds, quick: workload_rows(rounds, quick),
-    "compile": lambda rounds, quick: [compile_row(rounds if quick else 5), cached_compile_row(rounds if quick else 5)],
+    "compile": lambda rounds, quick: [compile_row(rounds if quick else 5),
+                                      *cached_compile_rows(rounds if quick else 5)],
     "latency": lambda rounds, quick: latency_rows(rounds),
 }
 
