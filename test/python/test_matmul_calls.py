@@ -62,22 +62,48 @@ def test_operands_at_offsets_and_strides():
     np.testing.assert_allclose(np.asarray(mirax.jit(f)(a, b)), want, rtol=1e-5, atol=1e-5)
 
 
+TRANSPOSED = {
+    "A": lambda x, y: x.T @ y,
+    "B": lambda x, y: x @ y.T,
+    "both": lambda x, y: x.T @ y.T,
+}
+
+
+@pytest.mark.parametrize("which", TRANSPOSED)
 @pytest.mark.parametrize("dtype, m, k, n", [(np.float32, 64, 16, 8), (np.float32, 12, 7, 33),
-                                             (np.float64, 13, 7, 33), (np.float64, 16, 200, 5)])
-def test_a_transposed_a_is_read_in_place(dtype, m, k, n, x64):
-    """x.T @ y (weight gradients' products): the kernel reads x through swapped strides,
-    also at an offset and a row stride (a slice), and no transpose is compiled."""
+                                             (np.float32, 16, 8, 64), (np.float64, 13, 7, 33),
+                                             (np.float64, 16, 200, 5)])
+def test_transposed_operands_are_read_in_place(which, dtype, m, k, n, x64):
+    """x.T @ y and x @ y.T (a layer's gradients' products): the kernel reads the operand
+    through swapped strides (copying a B whose columns are not adjacent), also at an
+    offset and a row stride (a slice), and no transpose is compiled."""
     rng = np.random.default_rng(m + k + n)
-    x, y = rng.standard_normal((k + 3, m + 2)).astype(dtype), rng.standard_normal((k, n)).astype(dtype)
-    for f, a in ((lambda x, y: x.T @ y, x[:k, :m]), (lambda x, y: x[3:, 1:-1].T @ y, x)):
+    a_shape = (k, m) if which in ("A", "both") else (m, k)
+    b_shape = (n, k) if which in ("B", "both") else (k, n)
+    x = rng.standard_normal((a_shape[0] + 3, a_shape[1] + 2)).astype(dtype)
+    y = rng.standard_normal((b_shape[0] + 1, b_shape[1] + 4)).astype(dtype)
+    product = TRANSPOSED[which]
+    for f, args in ((product, (x[:a_shape[0], :a_shape[1]], y[:b_shape[0], :b_shape[1]])),
+                    (lambda x, y: product(x[3:, 1:-1], y[1:, 2:-2]), (x, y))):
         compiled = mirax.jit(f)
-        llvm = compiled.lower(a, y).as_text("llvm")
+        llvm = compiled.lower(*args).as_text("llvm")
         assert "llvm.call @mirax_matmul_f" in llvm and "shufflevector" not in llvm
-        got = np.asarray(compiled(a, y))
-        want = f(a.astype(np.float64), y.astype(np.float64))
+        got = np.asarray(compiled(*args))
+        want = f(*(a.astype(np.float64) for a in args))
         tolerance = (1e-5 if dtype == np.float32 else 1e-13) * np.sqrt(k)
         np.testing.assert_allclose(got, want, rtol=tolerance, atol=tolerance)
         assert got.dtype == dtype
+
+
+def test_a_large_transposed_b_is_transposed_by_the_program():
+    """B^T of more than FOLDED_B elements: the program's own tiled transpose, not a copy
+    in the kernel (mirax-vectorize-matmul)."""
+    from mirax.passes.mirax_vectorize_matmul import FOLDED_B
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((8, 128), np.float32), rng.standard_normal((FOLDED_B // 64, 128), np.float32)
+    compiled = mirax.jit(lambda x, y: x @ y.T)
+    assert "shufflevector" in compiled.lower(x, y).as_text("llvm")
+    np.testing.assert_allclose(np.asarray(compiled(x, y)), x.astype(np.float64) @ y.T, rtol=1e-5, atol=1e-5)
 
 
 def test_gradient_and_batch_through_calls():

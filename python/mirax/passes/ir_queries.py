@@ -1,5 +1,7 @@
 """What several passes ask of the IR: the ops of a kind, a linalg op's loops, how often
 a loop's body runs."""
+import itertools
+
 from mirax.mlir import ir
 
 
@@ -17,21 +19,27 @@ def ops_named(root, name):
     return found
 
 
-def matmul_maps(a_dims=(0, 2)):
-    """linalg.matmul's indexing maps, C[m, n] += A[a_dims] B[k, n] over loops (m, n, k)."""
+def matmul_maps(transposed=(False, False)):
+    """linalg.matmul's indexing maps over loops (m, n, k), C[m, n] += A[m, k] B[k, n],
+    with A read as A[k, m] and B as B[n, k] where `transposed` says."""
+    a_dims, b_dims = ((2, 0) if transposed[0] else (0, 2)), ((1, 2) if transposed[1] else (2, 1))
     return ir.ArrayAttr.get([ir.AffineMapAttr.get(ir.AffineMap.get(3, 0, [ir.AffineDimExpr.get(i) for i in dims]))
-                             for dims in (a_dims, (2, 1), (0, 1))])
+                             for dims in (a_dims, b_dims, (0, 1))])
+
+
+def transposed_operands(op):
+    """(A transposed, B transposed) of the linalg.matmul `op` when its indexing maps are
+    matmul_maps' (its default ones, printed or not: (False, False)), else None."""
+    if "indexing_maps" not in op.attributes:
+        return False, False
+    maps = op.attributes["indexing_maps"]
+    return next((t for t in itertools.product((False, True), repeat=2) if maps == matmul_maps(t)), None)
 
 
 def has_matmul_maps(op):
     """Whether the linalg.matmul `op` reads and writes its operands in matmul's own
     layouts, C[m, n] += A[m, k] B[k, n] (its default indexing maps, printed or not)."""
-    return "indexing_maps" not in op.attributes or op.attributes["indexing_maps"] == matmul_maps()
-
-
-def has_transposed_a_maps(op):
-    """Whether the linalg.matmul `op` reads A transposed: C[m, n] += A[k, m] B[k, n]."""
-    return "indexing_maps" in op.attributes and op.attributes["indexing_maps"] == matmul_maps((2, 0))
+    return transposed_operands(op) == (False, False)
 
 
 def is_transpose(op):

@@ -7,12 +7,13 @@ vectorizer replaces by their vector variants (approximations.py's polynomials on
 vectors of 8 and 16 lanes).
 
 `mirax_matmul_<dtype>(a, a_offset, a_stride, a_column_stride, b, ..., c, ..., m, n,
-k)` adds A B to C, A (m, k), B (k, n) and C (m, n) with rows `stride` elements apart
-in the buffers whose aligned pointers are a, b, c (memref<dtype>, a bare pointer
-under the bare-pointer calling convention, as the calls pass them), starting
-`offset` elements in; the columns of B and C are adjacent, A's `a_column_stride`
-apart (A is read an element at a time, so a transposed A costs nothing: its
-transpose need not be materialized). C's columns are taken `LANES` at a time (the last panel masked), in tiles of 8, 4
+k)` adds A B to C, A (m, k), B (k, n) and C (m, n) with rows `stride` and columns
+`column_stride` elements apart (C's columns adjacent) in the buffers whose aligned
+pointers are a, b, c (memref<dtype>, a bare pointer under the bare-pointer calling
+convention, as the calls pass them), starting `offset` elements in: an operand read
+transposed costs no transpose of its own in the calling program. A is read an element
+at a time, in any layout; a B whose columns are not adjacent is first copied into a
+buffer where they are (mirax-vectorize-matmul passes only small ones). C's columns are taken `LANES` at a time (the last panel masked), in tiles of 8, 4
 or 1 rows summed in vector registers by fused multiply-adds; each block of K_BLOCK steps of k is summed
 from zero and then added, so that rounding errors grow like the block plus the number
 of blocks, not like K (as mirax-vectorize-matmul's packed products and dot.py's blocked
@@ -76,20 +77,36 @@ def _math():
 def _matmul(t, lanes):
     vec = f"vector<{lanes}x{t}>"
     view = "memref<?x?x{t}, strided<[?, 1], offset: ?>>".format(t=t)
-    a_view = "memref<?x?x{t}, strided<[?, ?], offset: ?>>".format(t=t)
+    strided = "memref<?x?x{t}, strided<[?, ?], offset: ?>>".format(t=t)
     lines = [f"""
   func.func @{MATMUL}{t}(%a: memref<{t}>, %a_offset: index, %a_stride: index, %a_column_stride: index,
-      %b: memref<{t}>, %b_offset: index, %b_stride: index, %c: memref<{t}>, %c_offset: index, %c_stride: index,
-      %m: index, %n: index, %k: index) {{
+      %b: memref<{t}>, %b_offset: index, %b_stride: index, %b_column_stride: index,
+      %c: memref<{t}>, %c_offset: index, %c_stride: index, %m: index, %n: index, %k: index) {{
     %A = memref.reinterpret_cast %a to offset: [%a_offset], sizes: [%m, %k], strides: [%a_stride, %a_column_stride]
-      : memref<{t}> to {a_view}
-    %B = memref.reinterpret_cast %b to offset: [%b_offset], sizes: [%k, %n], strides: [%b_stride, 1]
-      : memref<{t}> to {view}
+      : memref<{t}> to {strided}
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %b_copied = arith.cmpi ne, %b_column_stride, %c1 : index
+    %B = scf.if %b_copied -> ({view}) {{
+      %source = memref.reinterpret_cast %b to offset: [%b_offset], sizes: [%k, %n],
+        strides: [%b_stride, %b_column_stride] : memref<{t}> to {strided}
+      %copy = memref.alloc(%k, %n) : memref<?x?x{t}>
+      scf.for %kk = %c0 to %k step %c1 {{
+        scf.for %jj = %c0 to %n step %c1 {{
+          %x = memref.load %source[%kk, %jj] : {strided}
+          memref.store %x, %copy[%kk, %jj] : memref<?x?x{t}>
+        }}
+      }}
+      %rows = memref.cast %copy : memref<?x?x{t}> to {view}
+      scf.yield %rows : {view}
+    }} else {{
+      %rows = memref.reinterpret_cast %b to offset: [%b_offset], sizes: [%k, %n], strides: [%b_stride, 1]
+        : memref<{t}> to {view}
+      scf.yield %rows : {view}
+    }}
     %C = memref.reinterpret_cast %c to offset: [%c_offset], sizes: [%m, %n], strides: [%c_stride, 1]
       : memref<{t}> to {view}
     %zero = arith.constant dense<0.0> : {vec}
-    %c0 = arith.constant 0 : index
-    %c1 = arith.constant 1 : index
     %block = arith.constant {K_BLOCK} : index
     %lanes = arith.constant {lanes} : index
     %n_tail = arith.remui %n, %lanes : index
@@ -103,22 +120,25 @@ def _matmul(t, lanes):
     %m{rows} = arith.subi %m, %m_tail{rows} : index""")
         bounds.append(f"%m{rows}")
     lines.append(f"""    scf.for %j = %c0 to %n_whole step %lanes {{""")
-    lines += [_tile(t, vec, view, a_view, rows, lo, hi, masked=False)
+    lines += [_tile(t, vec, view, strided, rows, lo, hi, masked=False)
               for rows, lo, hi in zip(ROWS, bounds[:-1], bounds[1:], strict=True)]
     lines.append(f"""    }}
     %has_tail = arith.cmpi ult, %n_whole, %n : index
     scf.if %has_tail {{
       %j = arith.addi %n_whole, %c0 : index
       %mask = vector.create_mask %n_tail : vector<{lanes}xi1>""")
-    lines += [_tile(t, vec, view, a_view, rows, lo, hi, masked=True)
+    lines += [_tile(t, vec, view, strided, rows, lo, hi, masked=True)
               for rows, lo, hi in zip(ROWS, bounds[:-1], bounds[1:], strict=True)]
     lines.append("""    }
+    scf.if %b_copied {
+      memref.dealloc %B : VIEW
+    }
     return
-  }""")
+  }""".replace("VIEW", view))
     return "\n".join(lines)
 
 
-def _tile(t, vec, view, a_view, rows, lo, hi, masked):
+def _tile(t, vec, view, strided, rows, lo, hi, masked):
     """The loop over `rows`-row tiles of C from row lo to hi at column %j (its lanes
     masked past N): per step of k, a vector of B's row times each row's element of A
     (broadcast), added into the row's accumulator."""
@@ -148,7 +168,7 @@ def _tile(t, vec, view, a_view, rows, lo, hi, masked):
           %part:{rows} = scf.for %kk = %kb to %k_end step %c1 iter_args({zeros}) -> ({types}) {{
             %bv = {load('%B', '%kk', '%j')}""")
     for x in r:
-        out.append(f"""            %a{x} = memref.load %A[%row{x}, %kk] : {a_view}
+        out.append(f"""            %a{x} = memref.load %A[%row{x}, %kk] : {strided}
             %ab{x} = vector.broadcast %a{x} : {t} to {vec}
             %q{x} = vector.fma %ab{x}, %bv, %p{x} : {vec}""")
     out.append(f"            scf.yield {', '.join(f'%q{x}' for x in r)} : {types}\n          }}")

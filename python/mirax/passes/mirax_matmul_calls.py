@@ -5,18 +5,18 @@ process: a small matmul then costs a call to compile, not a loop nest of its own
 Runs after bufferization, on the matmuls mirax-vectorize-matmul left (the f32 ones
 too small to pay for packing and threads, and every f64 one, which would otherwise
 be scalar loops summing in order). A matmul qualifies when its operands are of one
-element type, with static shapes, B and C row-major (unit innermost stride; any
-offset and row stride, which the call passes), A of any strides, and its indexing
-maps are linalg.matmul's own or read A transposed (C[m, n] += A[k, m] B[k, n]: the
-call passes A's strides swapped; mirax-vectorize-matmul folds transposes of A into
-the matmuls it leaves to this pass).
+element type, with static shapes, C row-major (unit innermost stride; any offset and
+row stride, which the call passes), A and B of any strides (which the call passes),
+and its indexing maps are linalg.matmul's own or read A or B transposed (C[m, n] +=
+A[k, m] B[n, k]: the call passes the strides swapped; mirax-vectorize-matmul folds
+transposes into the matmuls it leaves to this pass).
 """
 from dataclasses import dataclass
 from typing import ClassVar
 
 from mirax.mlir import arith, func, ir, llvm_d, memref
 
-from .ir_queries import has_matmul_maps, has_transposed_a_maps, ops_named
+from .ir_queries import ops_named, transposed_operands
 from .kernel_library import matmul_symbol
 
 
@@ -31,14 +31,14 @@ class MiraxMatmulCalls:
             symbol = _kernel(op)
             if symbol is None:
                 continue
-            transposed = has_transposed_a_maps(op)
+            transposed = transposed_operands(op)
             with ir.InsertionPoint(op), op.location:
-                pointer, offset, *strides = _base_offset_strides(op.operands[0])
-                arguments = [pointer, offset, *(strides[::-1] if transposed else strides)]
-                for operand in op.operands[1:]:
-                    arguments += _base_offset_strides(operand)[:3]
-                n, a_shape = ir.MemRefType(op.operands[1].type).shape[1], ir.MemRefType(op.operands[0].type).shape
-                m, k = a_shape[::-1] if transposed else a_shape
+                arguments = []
+                for operand, swapped in zip(op.operands, (*transposed, False), strict=True):
+                    pointer, offset, *strides = _base_offset_strides(operand)
+                    arguments += [pointer, offset, *(strides[::-1] if swapped else strides)]
+                del arguments[-1]  # C's columns are adjacent
+                (m, k), n = _rows_columns(op.operands[0], transposed[0]), _rows_columns(op.operands[1], transposed[1])[1]
                 arguments += [arith.constant(ir.IndexType.get(), size) for size in (m, n, k)]
                 func.call([], symbol, arguments)
             op.erase()
@@ -46,7 +46,7 @@ class MiraxMatmulCalls:
         with ir.InsertionPoint.at_block_begin(module.regions[0].blocks[0]), ir.Location.unknown():
             index = ir.IndexType.get()
             for symbol in sorted(called):
-                declaration = func.FuncOp(symbol, ([_pointer(), index, index, index] + [_pointer(), index, index] * 2
+                declaration = func.FuncOp(symbol, ([_pointer(), index, index, index] * 2 + [_pointer(), index, index]
                                                    + [index] * 3, []))
                 declaration.sym_visibility = ir.StringAttr.get("private")
 
@@ -54,13 +54,19 @@ class MiraxMatmulCalls:
 def _kernel(op):
     """The library's kernel for the linalg.matmul `op`, or None when it does not qualify."""
     types = [operand.type for operand in op.operands]
-    if not all(isinstance(t, ir.MemRefType) for t in types) or not (has_matmul_maps(op) or has_transposed_a_maps(op)):
+    if not all(isinstance(t, ir.MemRefType) for t in types) or transposed_operands(op) is None:
         return None
     types = [ir.MemRefType(t) for t in types]
     if len({str(t.element_type) for t in types}) != 1 or not all(t.has_static_shape for t in types) \
-            or not all(_row_major(t) for t in types[1:]):
+            or not _row_major(types[2]):
         return None
     return matmul_symbol(str(types[0].element_type))
+
+
+def _rows_columns(operand, transposed):
+    """The (rows, columns) of the matrix a matmul reads from the buffer `operand`."""
+    shape = ir.MemRefType(operand.type).shape
+    return shape[::-1] if transposed else shape
 
 
 def _row_major(memref_type):

@@ -22,10 +22,10 @@ reassociate), two orders of magnitude slower.
 
 Applies to matmuls of CALLED_FLOPS or more on static f32 tensors, with plain operand
 layouts, whose C starts as a linalg.fill, and whose M is a multiple of 4; smaller
-ones are left to mirax-matmul-calls (those whose A is a transpose read its source in
-place, through transposed indexing maps: the kernel takes A's strides, and a weight
-gradient's x^T then costs neither a transpose's code nor its copy), others keep the
-plain loops. Runs on tensors, before
+ones are left to mirax-matmul-calls (those whose A is a transpose, or B a small one,
+read its source in place through transposed indexing maps: the kernel takes both
+operands' strides, and the x^T and W^T of a small layer's gradient cost no transpose
+of the program's own), others keep the plain loops. Runs on tensors, before
 bufferization; the vector ops it leaves are lowered by the rest of the CPU pipeline
 (convert-vector-to-scf, convert-vector-to-llvm).
 """
@@ -61,6 +61,10 @@ THREADED_FLOPS = 1 << 24
 # one thread as here, ran them as fast: 64^3 to 128x784x512 in 0.9-1.0x the packed
 # product's time), saving the compile of a packed product each.
 CALLED_FLOPS = THREADED_FLOPS
+# Transposes of B up to this many elements are folded into the matmuls left to
+# mirax-matmul-calls, whose kernel then copies B (an element at a time, a few us at
+# most) instead of the program compiling a transpose.
+FOLDED_B = 1 << 12
 # Blocks of columns enough for the threads of a small machine (a constant, not the
 # core count, so that the compiled code does not depend on the machine).
 COLUMN_BLOCKS = 8
@@ -338,7 +342,7 @@ class MiraxVectorizeMatmul:
         for op in matmuls:
             plan = _plan(op, self.called_flops)
             if plan is None:
-                folded.append(_fold_transposed_a(op))
+                folded += _fold_transposes(op)
                 continue
             pack_b, product = _pack(op)
             if _column_blocks(plan):
@@ -350,7 +354,7 @@ class MiraxVectorizeMatmul:
                 distinct.append(plan)
         dead = []  # transposes folded into every matmul they fed
         for transpose in folded:
-            if transpose is not None and not list(transpose.results[0].uses) and transpose not in dead:
+            if not list(transpose.results[0].uses) and transpose not in dead:
                 dead.append(transpose)
         transposes = [t for t in transposes if t not in dead]
         for transpose in dead:
@@ -373,18 +377,27 @@ class MiraxVectorizeMatmul:
         module.walk(_fresh_accumulator)
 
 
-def _fold_transposed_a(op):
-    """A matmul left to mirax-matmul-calls, whose A is a transpose, reads the transpose's
-    source in its place (the kernel takes A's strides, transposed as they come), so the
-    transpose need not be written out. Returns the transpose folded, or None."""
-    a = op.operands[0].owner
-    if not (isinstance(a, ir.OpView) and is_transpose(a) and has_matmul_maps(op)
-            and matmul_symbol(str(ir.RankedTensorType(a.operands[0].type).element_type))
-            and all(ir.RankedTensorType(v.type).has_static_shape for v in op.operands)):
-        return None
-    op.operands[0] = a.operands[0]
-    op.attributes["indexing_maps"] = matmul_maps((2, 0))
-    return a
+def _fold_transposes(op):
+    """A matmul left to mirax-matmul-calls whose A is a transpose, or whose B is a
+    transpose of at most FOLDED_B elements, reads the transpose's source in its place,
+    through transposed indexing maps (the kernel takes both operands' strides: it reads
+    A an element at a time, and copies a B whose columns are not adjacent), so that the
+    transpose need not be compiled. Returns the transposes folded."""
+    if not has_matmul_maps(op) or not all(ir.RankedTensorType(v.type).has_static_shape for v in op.operands) \
+            or not matmul_symbol(str(ir.RankedTensorType(op.operands[0].type).element_type)):
+        return []
+    folded, transposed = [], []
+    for i, operand in enumerate(op.operands[:2]):
+        source = operand.owner
+        fold = isinstance(source, ir.OpView) and is_transpose(source) \
+            and (i == 0 or np.prod(ir.RankedTensorType(operand.type).shape) <= FOLDED_B)
+        if fold:
+            op.operands[i] = source.operands[0]
+            folded.append(source)
+        transposed.append(fold)
+    if folded:
+        op.attributes["indexing_maps"] = matmul_maps(tuple(transposed))
+    return folded
 
 
 def _fresh_accumulator(op):

@@ -237,3 +237,36 @@ func.func @transposed_a(%x: tensor<16x64xf32>, %dy: tensor<16x8xf32>, %z: tensor
   %1 = linalg.matmul ins(%zt, %dy : tensor<64x16xf32>, tensor<16x8xf32>) outs(%c : tensor<64x8xf32>) -> tensor<64x8xf32>
   return %0, %1, %zt : tensor<64x8xf32>, tensor<64x8xf32>, tensor<64x16xf32>
 }
+
+// -----
+
+/// Likewise a transposed B of at most 4096 elements (the kernel copies it); a larger
+/// one stays a transpose of the program's own.
+// DEFAULT-LABEL: func.func @transposed_b
+//       DEFAULT:   linalg.matmul indexing_maps = [#{{.+}}, #{{.+}}, #{{.+}}] ins(%arg0, %arg1 : tensor<16x8xf32>, tensor<64x8xf32>)
+//       DEFAULT:   vector.shuffle
+//       DEFAULT:   linalg.matmul ins(%arg2, %{{.+}} : tensor<16x128xf32>, tensor<128x64xf32>)
+//       DEFAULT:   return
+#transposed = affine_map<(d0, d1) -> (d1, d0)>
+#identity = affine_map<(d0, d1) -> (d0, d1)>
+func.func @transposed_b(%dy: tensor<16x8xf32>, %w: tensor<64x8xf32>, %x: tensor<16x128xf32>, %v: tensor<64x128xf32>)
+    -> (tensor<16x64xf32>, tensor<16x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<8x64xf32>
+  %wt = linalg.generic {indexing_maps = [#transposed, #identity], iterator_types = ["parallel", "parallel"]}
+      ins(%w : tensor<64x8xf32>) outs(%e0 : tensor<8x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<8x64xf32>
+  %e1 = tensor.empty() : tensor<16x64xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e1 : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %0 = linalg.matmul ins(%dy, %wt : tensor<16x8xf32>, tensor<8x64xf32>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %e2 = tensor.empty() : tensor<128x64xf32>
+  %vt = linalg.generic {indexing_maps = [#transposed, #identity], iterator_types = ["parallel", "parallel"]}
+      ins(%v : tensor<64x128xf32>) outs(%e2 : tensor<128x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<128x64xf32>
+  %1 = linalg.matmul ins(%x, %vt : tensor<16x128xf32>, tensor<128x64xf32>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
+  return %0, %1 : tensor<16x64xf32>, tensor<16x64xf32>
+}
