@@ -62,8 +62,8 @@ THREADED_FLOPS = 1 << 24
 # product's time), saving the compile of a packed product each.
 CALLED_FLOPS = THREADED_FLOPS
 # Transposes of B up to this many elements are folded into the matmuls left to
-# mirax-matmul-calls, whose kernel then copies B (an element at a time, a few us at
-# most) instead of the program compiling a transpose.
+# mirax-matmul-calls, whose kernel then copies B (an element at a time, ~1 us at this
+# size) instead of the program compiling a transpose.
 FOLDED_B = 1 << 12
 # Blocks of columns enough for the threads of a small machine (a constant, not the
 # core count, so that the compiled code does not depend on the machine).
@@ -377,9 +377,17 @@ class MiraxVectorizeMatmul:
         module.walk(_fresh_accumulator)
 
 
+def _copied_once(op, b):
+    """Whether the kernel's copy of the transposed B `b` of the matmul `op` replaces one
+    transpose: `b` small, read by `op` alone, outside loops (where the transpose of a
+    loop-invariant B, hoisted, runs once; the kernel's copy would run every step)."""
+    return np.prod(ir.RankedTensorType(b.type).shape) <= FOLDED_B and len(list(b.uses)) == 1 \
+        and op.operation.parent.name == "func.func"
+
+
 def _fold_transposes(op):
-    """A matmul left to mirax-matmul-calls whose A is a transpose, or whose B is a
-    transpose of at most FOLDED_B elements, reads the transpose's source in its place,
+    """A matmul left to mirax-matmul-calls whose A is a transpose, or whose B is one the
+    kernel copies once (_copied_once), reads the transpose's source in its place,
     through transposed indexing maps (the kernel takes both operands' strides: it reads
     A an element at a time, and copies a B whose columns are not adjacent), so that the
     transpose need not be compiled. Returns the transposes folded."""
@@ -389,8 +397,7 @@ def _fold_transposes(op):
     folded, transposed = [], []
     for i, operand in enumerate(op.operands[:2]):
         source = operand.owner
-        fold = isinstance(source, ir.OpView) and is_transpose(source) \
-            and (i == 0 or np.prod(ir.RankedTensorType(operand.type).shape) <= FOLDED_B)
+        fold = isinstance(source, ir.OpView) and is_transpose(source) and (i == 0 or _copied_once(op, operand))
         if fold:
             op.operands[i] = source.operands[0]
             folded.append(source)

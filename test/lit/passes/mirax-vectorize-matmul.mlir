@@ -240,17 +240,21 @@ func.func @transposed_a(%x: tensor<16x64xf32>, %dy: tensor<16x8xf32>, %z: tensor
 
 // -----
 
-/// Likewise a transposed B of at most 4096 elements (the kernel copies it); a larger
-/// one stays a transpose of the program's own.
+/// Likewise a transposed B of at most 4096 elements that one matmul reads, outside
+/// loops (the kernel copies it at each call); a larger one, or one several matmuls read,
+/// stays a transpose of the program's own.
 // DEFAULT-LABEL: func.func @transposed_b
 //       DEFAULT:   linalg.matmul indexing_maps = [#{{.+}}, #{{.+}}, #{{.+}}] ins(%arg0, %arg1 : tensor<16x8xf32>, tensor<64x8xf32>)
 //       DEFAULT:   vector.shuffle
 //       DEFAULT:   linalg.matmul ins(%arg2, %{{.+}} : tensor<16x128xf32>, tensor<128x64xf32>)
+//       DEFAULT:   vector.shuffle
+//       DEFAULT:   linalg.matmul ins(%arg0, %[[SHARED:.+]] : tensor<16x8xf32>, tensor<8x64xf32>)
+//       DEFAULT:   linalg.matmul ins(%arg0, %[[SHARED]] : tensor<16x8xf32>, tensor<8x64xf32>)
 //       DEFAULT:   return
 #transposed = affine_map<(d0, d1) -> (d1, d0)>
 #identity = affine_map<(d0, d1) -> (d0, d1)>
-func.func @transposed_b(%dy: tensor<16x8xf32>, %w: tensor<64x8xf32>, %x: tensor<16x128xf32>, %v: tensor<64x128xf32>)
-    -> (tensor<16x64xf32>, tensor<16x64xf32>) {
+func.func @transposed_b(%dy: tensor<16x8xf32>, %w: tensor<64x8xf32>, %x: tensor<16x128xf32>, %v: tensor<64x128xf32>,
+                        %u: tensor<64x8xf32>) -> (tensor<16x64xf32>, tensor<16x64xf32>, tensor<16x64xf32>, tensor<16x64xf32>) {
   %zero = arith.constant 0.0 : f32
   %e0 = tensor.empty() : tensor<8x64xf32>
   %wt = linalg.generic {indexing_maps = [#transposed, #identity], iterator_types = ["parallel", "parallel"]}
@@ -268,5 +272,12 @@ func.func @transposed_b(%dy: tensor<16x8xf32>, %w: tensor<64x8xf32>, %x: tensor<
     linalg.yield %in : f32
   } -> tensor<128x64xf32>
   %1 = linalg.matmul ins(%x, %vt : tensor<16x128xf32>, tensor<128x64xf32>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
-  return %0, %1 : tensor<16x64xf32>, tensor<16x64xf32>
+  %ut = linalg.generic {indexing_maps = [#transposed, #identity], iterator_types = ["parallel", "parallel"]}
+      ins(%u : tensor<64x8xf32>) outs(%e0 : tensor<8x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<8x64xf32>
+  %2 = linalg.matmul ins(%dy, %ut : tensor<16x8xf32>, tensor<8x64xf32>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
+  %3 = linalg.matmul ins(%dy, %ut : tensor<16x8xf32>, tensor<8x64xf32>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
+  return %0, %1, %2, %3 : tensor<16x64xf32>, tensor<16x64xf32>, tensor<16x64xf32>, tensor<16x64xf32>
 }
