@@ -3,8 +3,10 @@ so that another process running the same program (a test suite, a restarted note
 loads it instead of compiling it again.
 
 An entry's key is a hash of everything that changes the code: the program (its
-linalg-stage text, what mirax's rules made of it, and its entry), mirax's own sources, the MLIR and LLVM versions, and the host CPU
-and its features. An entry is one file: a magic line, the SHA-256 of the payload and
+traced mirax text and its entry), mirax's own sources (its rules and passes: the
+runtime does not use the cache while one is replaced at run time, rules.Table), the
+MLIR and LLVM versions, and the host CPU and its features. A program found here is
+neither derived nor lowered again. An entry is one file: a magic line, the SHA-256 of the payload and
 the payload (a JSON line of metadata, then the object code); a file that does not
 check out (truncated, corrupt, from another format) is ignored, deleted and compiled
 again. Writers write a temporary file and rename it into place, so concurrent
@@ -56,7 +58,7 @@ def _fingerprint():
 
 
 def key(text, entry, opt_level):
-    """The key of the program `text` (its linalg-stage module) compiled for its function
+    """The key of the program `text` (its traced mirax module) compiled for its function
     `entry` at LLVM's `opt_level`."""
     return hashlib.sha256(f"{_fingerprint()}\0{entry}\0{opt_level}\0{text}".encode()).hexdigest()
 
