@@ -371,7 +371,7 @@ def _permutation(value):
     if [list(o.operands) for o in body.operations] != [[body.arguments[0]]] or not read.is_permutation \
             or write != ir.AffineMap.get_identity(write.n_dims):
         return None
-    loops = [ir.AffineDimExpr(e).position for e in read.results]  # the loop (result dimension) of each operand dimension
+    loops = [ir.AffineDimExpr(e).position for e in read.results]  # the result dimension of each operand dimension
     return [loops.index(i) for i in range(len(loops))]
 
 
