@@ -1,23 +1,30 @@
 // RUN: mirax-opt %s --mirax-parallelize --split-input-file | FileCheck %s
 
 /// A matrix-vector product's blocks marked by dot_general's lowering (sums of blocks of
-/// 256 of each row): over 2^17 elements, the rows are cut into 8 blocks of an
-/// scf.forall, each block into 4 runs of 16 consecutive rows walked side by side; each
-/// row sums a block by fused multiply-adds into 16 lanes from zero (x read once for the
-/// four rows), the lanes then added as a tree; the sums land in the rows' order.
+/// 256 of each row): over 2^17 elements, the rows are cut into 64 chunks of 4 runs of 2
+/// consecutive rows walked side by side, which the 8 iterations of an scf.forall take
+/// one at a time from an atomic counter; each row sums a block by fused multiply-adds
+/// into 16 lanes from zero (x read once for the four rows), the lanes then added as a
+/// tree, into a buffer of the sums in the rows' order.
 // CHECK-LABEL: func.func @rows
-//       CHECK:   scf.forall (%{{.+}}) in (8) shared_outs(%{{.+}} = %{{.+}}) -> (tensor<8x4x16x2xf32>)
-//       CHECK:     scf.for %{{.+}} = %{{.+}} to %c16
-//       CHECK:       scf.for
-//       CHECK:         scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-//       CHECK:           %[[X:.+]] = vector.transfer_read
-//   CHECK-NOT:           vector.transfer_read %{{.+}} : tensor<1x512xf32>
-// CHECK-COUNT-4:         vector.fma %{{.+}}, %[[X]], %{{.+}} : vector<16xf32>
-//       CHECK:         vector.extract_strided_slice {{.+}} {offsets = [0], sizes = [8], strides = [1]}
-//       CHECK:         tensor.insert
-//       CHECK:     tensor.parallel_insert_slice
+//       CHECK:   %[[SUMS:.+]] = memref.alloc() : memref<64x4x2x2xf32>
+//       CHECK:   %[[NEXT:.+]] = memref.alloca() : memref<i64>
+//       CHECK:   scf.forall (%{{.+}}) in (8) {
+//       CHECK:     scf.while
+//       CHECK:       memref.atomic_rmw addi %{{.+}}, %[[NEXT]][]
+//       CHECK:       scf.condition
+//       CHECK:     } do {
+//       CHECK:       scf.for %{{.+}} = %{{.+}} to %c2
+//       CHECK:         scf.for
+//       CHECK:           scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+//       CHECK:             %[[X:.+]] = vector.transfer_read
+//   CHECK-NOT:             vector.transfer_read %{{.+}} : tensor<1x512xf32>
+// CHECK-COUNT-4:           vector.fma %{{.+}}, %[[X]], %{{.+}} : vector<16xf32>
+//       CHECK:           vector.extract_strided_slice {{.+}} {offsets = [0], sizes = [8], strides = [1]}
+//       CHECK:           memref.store %{{.+}}, %[[SUMS]]
 //   CHECK-NOT:   mirax.matvec
-//       CHECK:   tensor.reshape {{.+}} -> tensor<512x2xf32>
+//       CHECK:   %[[T:.+]] = bufferization.to_tensor %[[SUMS]] restrict writable
+//       CHECK:   tensor.reshape %[[T]]{{.+}} -> tensor<512x2xf32>
 #a = affine_map<(d0, d1, d2) -> (d0, d1 * 256 + d2)>
 #x = affine_map<(d0, d1, d2) -> (d1 * 256 + d2)>
 #k = affine_map<(d0, d1, d2) -> (d2)>
@@ -42,7 +49,9 @@ func.func @rows(%a: tensor<512x512xf32>, %x: tensor<512xf32>) -> tensor<512x2xf3
 /// Small, it stays on one thread: here 6 rows, in 2 runs of 3.
 // CHECK-LABEL: func.func @small
 //   CHECK-NOT:   scf.forall
-//       CHECK:   scf.for {{.+}} to %c3 {{.+}} -> (tensor<1x2x3x2xf32>)
+//       CHECK:   memref.alloc() : memref<1x2x3x2xf32>
+//   CHECK-NOT:   scf.forall
+//       CHECK:   scf.for {{.+}} to %c3 step
 //       CHECK:         scf.for {{.+}} -> (vector<16xf32>, vector<16xf32>)
 // CHECK-COUNT-2:         vector.fma
 #a = affine_map<(d0, d1, d2) -> (d0, d1 * 256 + d2)>
