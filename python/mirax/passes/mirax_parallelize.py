@@ -11,8 +11,10 @@ reductions' windows (a tree's first level) and matrix-vector products are memory
 or nearly so: one core reaches about half of this machine's bandwidth.
 
 Matrix-vector products' generics marked by dot_general's lowering (dot.MATVEC_MARK)
-become matvec.vectorized_matvec's loops of vector ops first, in an scf.forall of BLOCKS
-blocks of rows when the generic would have been cut, else on one thread.
+become matvec.vectorized_matvec's loops of vector ops first, when the generic would have
+been cut in an scf.forall of BLOCKS iterations that take chunks of its rows one at a
+time (not fixed blocks: a thread slowed by another process does fewer), else on one
+thread.
 """
 from dataclasses import dataclass
 from typing import ClassVar
