@@ -641,7 +641,9 @@ class Trace:
             self.func.attributes["function_type"] = ir.TypeAttr.get(
                 ir.FunctionType.get(arg_types, [x.value.type for x in outs + written])
             )
-            self.text = str(self.module)
+            # (Printed as verified: each op was as it was built; str() would verify the
+            # module again, most of a cached program's time to print it.)
+            self.text = self.module.operation.get_asm(assume_verified=True)
         self.out_avals = [x.aval for x in outs]
         self.alive = False
         digest = hashlib.sha1(self.text.encode()).hexdigest()[:10]
