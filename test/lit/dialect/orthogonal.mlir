@@ -137,7 +137,7 @@ func.func private @q_jvp_0(tensor<4x3xf64>, tensor<4x3xf64>) -> (tensor<4x3xf64>
 //       LOWER:     math.copysign
 /// A wide x = V diag(s) Q^H: u from V^T transposed, vt is Q^H = conj(Q^T).
 //       LOWER:   %[[U:.+]] = linalg.generic {{.+}} outs(%{{.+}} : tensor<2x3x3xcomplex<f32>>)
-//       LOWER:     tensor.extract %[[A]]#2
+//       LOWER:     tensor.extract %[[A]]#3
 //       LOWER:   %[[VT:.+]] = linalg.generic {{.+}} ins(%[[A]]#4 : tensor<2x4x4xcomplex<f32>>)
 //       LOWER:     complex.conj
 /// The tall real one, without u and vt: g = x^T, one matrix.
