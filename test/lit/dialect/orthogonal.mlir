@@ -195,7 +195,7 @@ func.func private @sv_jvp_0(tensor<3x3xf64>, tensor<3x3xf64>) -> (tensor<3xf64>,
 
 // -----
 
-/// Rows of real matrices as long as 8 go 8 elements at a time: the Gram sums as
+/// Rows of real matrices as long as 16 go 16 elements at a time: the Gram sums as
 /// vector FMAs reduced at the end, then the remainder one by one; the rotations as
 /// vector transfers, over no chunks where the pair is already orthogonal.
 // LOWER-LABEL: func.func @svd_of_long_rows
@@ -207,7 +207,7 @@ func.func private @sv_jvp_0(tensor<3x3xf64>, tensor<3x3xf64>) -> (tensor<3xf64>,
 //       LOWER:     arith.select %{{.+}}, %c1{{.*}}, %c0
 //       LOWER:     vector.transfer_write
 //       LOWER:     tensor.insert
-func.func @svd_of_long_rows(%x: tensor<9x8xf32>) -> tensor<8xf32> {
-  %s, %u, %vt = "mirax.svd"(%x) {full_matrices = false, compute_uv = false} : (tensor<9x8xf32>) -> (tensor<8xf32>, tensor<9x0xf32>, tensor<0x8xf32>)
-  return %s : tensor<8xf32>
+func.func @svd_of_long_rows(%x: tensor<17x16xf32>) -> tensor<16xf32> {
+  %s, %u, %vt = "mirax.svd"(%x) {full_matrices = false, compute_uv = false} : (tensor<17x16xf32>) -> (tensor<16xf32>, tensor<17x0xf32>, tensor<0x16xf32>)
+  return %s : tensor<16xf32>
 }
