@@ -10,7 +10,7 @@ Lowering: the real and imaginary parts as float tensors, one axis at a time (the
 axis of an RFFT first, from real: of even length, as a complex transform of half the
 length (_real_spectrum), else cropped to n // 2 + 1; that of an IRFFT last, rebuilt
 from its Hermitian half, to real), a chunk at a time transformed while it is in cache
-and copied into the result: the last axis 16 rows (LANES) at a time, each chunk
+and copied into the result (the chunks of a large transform on OpenMP threads): the last axis 16 rows (LANES) at a time, each chunk
 transposed to [n, 16] and back (float transposes, which mirax-vectorize-matmul
 vectorizes); any other axis 16 of the columns after it at a time, strided windows
 already [n, 16]. A power-of-two length is a Stockham FFT of radix 4 decimating in
@@ -29,8 +29,8 @@ from . import ops, rules
 from .base import MiraxOp, ints, string
 from .batching import batch_leading
 from .jvp import deflinear2
-from .lowering import (empty, filled, for_loop, generic, identity_map, index, reshape, scalar_type, slice_along,
-                       transpose)
+from .lowering import (empty, filled, for_loop, forall, generic, identity_map, index, put, reshape, scalar_type,
+                       slice_along, transpose, window)
 from .types import ShapedType, is_complex
 from .values import type_of
 
@@ -330,35 +330,37 @@ def _transform(re, im, n, width, sign, scale, dtype):
 # of the vectors each pass computes with.
 LANES = 16
 PAD = 1  # floats after each row of LANES in the vector passes' tensors
+# Chunks go on OpenMP threads where their transforms have this many points in all:
+# about 100 us of one core's work, against a few us to wake the other threads.
+THREADED_POINTS = 1 << 15
 
 
-def _window(value, offsets, sizes, dtype, shape=None):
-    """The slice of `value` at `offsets` (ints or index values) of `sizes`, of `shape`
-    (default: sizes; fewer dimensions drop unit ones)."""
-    dynamic = ir.ShapedType.get_dynamic_stride_or_offset()
-    type_ = ir.RankedTensorType.get(list(shape or sizes), scalar_type(dtype))
-    return tensor.extract_slice(type_, value, [v for v in offsets if not isinstance(v, int)], [], [],
-                                [v if isinstance(v, int) else dynamic for v in offsets], list(sizes), [1] * len(sizes))
+def _copy_into(chunk, dest, offsets, sizes, dtype):
+    """`dest` with `chunk` in place at `offsets` of `sizes` (as lowering.window): a
+    linalg.copy into the slice (a loop, where inserting would copy between strided
+    buffers through the runtime), as convolution.py pads."""
+    return put(linalg.copy(chunk, outs=[window(dest, offsets, sizes, dtype)]), dest, offsets, sizes)
 
 
-def _put(chunk, value, offsets, sizes, dtype, shape=None):
-    """`value` with `chunk` (of `shape`, default `sizes`) in place at `offsets` (ints or
-    index values): a linalg.copy into the slice (a loop, where inserting would copy
-    between strided buffers through the runtime), as convolution.py pads."""
-    dynamic = ir.ShapedType.get_dynamic_stride_or_offset()
-    copied = linalg.copy(chunk, outs=[_window(value, offsets, sizes, dtype, shape)])
-    return tensor.insert_slice(copied, value, [v for v in offsets if not isinstance(v, int)], [], [],
-                               [v if isinstance(v, int) else dynamic for v in offsets], list(sizes), [1] * len(sizes))
-
-
-def _chunks(total, inits, body):
-    """body(start, width, *carried) over [0, total) in chunks of LANES (start an index
-    value) and the rest (start an int), carrying `inits`."""
+def _chunked(total, outs, at, compute, dtype, threaded):
+    """`outs` with compute(start, width)'s results (one per out) in place at at(start,
+    width) (offsets, sizes), over [0, total) in chunks of LANES (start an index value)
+    and the rest (start an int): the whole chunks on OpenMP threads (an scf.forall) if
+    `threaded`. Each chunk is computed alone, so the results do not depend on the
+    threads."""
     whole = total // LANES * LANES
-    carried = list(inits)
-    if whole:
-        carried = for_loop(index(0), index(whole), carried, lambda i, *c: body(i, LANES, *c), step=LANES)
-    return body(whole, total - whole, *carried) if whole < total else carried
+    if whole and threaded:
+        outs = forall(0, whole, outs, lambda start: at(start, LANES),
+                      lambda start, *views: [linalg.copy(y, outs=[view]) for y, view in
+                                             zip(compute(start, LANES), views, strict=True)], dtype, step=LANES)
+
+    def place(start, width, *outs):
+        return [_copy_into(y, out, *at(start, width), dtype)
+                for y, out in zip(compute(start, width), outs, strict=True)]
+
+    if whole and not threaded:
+        outs = for_loop(index(0), index(whole), outs, lambda start, *outs: place(start, LANES, *outs), step=LANES)
+    return place(whole, total - whole, *outs) if whole < total else outs
 
 
 def _rows(parts, a, m_in, m_out, n, sign, scale, dtype, read, write, results):
@@ -367,13 +369,13 @@ def _rows(parts, a, m_in, m_out, n, sign, scale, dtype, read, write, results):
     transposed to columns), write(re, im, width) the chunks [width, m_out] of the
     `results` results."""
 
-    def chunk(start, width, *outs):
-        re, im = read([_window(x, [start, 0], [width, m_in], dtype) for x in parts], width)
-        re, im = _transform(re, im, n, width, sign, scale, dtype)
-        return [_put(y, out, [start, 0], [width, m_out], dtype)
-                for y, out in zip(write(re, im, width), outs, strict=True)]
+    def compute(start, width):
+        re, im = read([window(x, [start, 0], [width, m_in], dtype) for x in parts], width)
+        return write(*_transform(re, im, n, width, sign, scale, dtype), width)
 
-    return _chunks(a, [empty(ShapedType((a, m_out), dtype)) for _ in range(results)], chunk)
+    outs = [empty(ShapedType((a, m_out), dtype)) for _ in range(results)]
+    return _chunked(a, outs, lambda start, width: ([start, 0], [width, m_out]), compute, dtype,
+                    threaded=a * n >= THREADED_POINTS)
 
 
 def _flip(value, rows, columns, dtype):
@@ -398,8 +400,8 @@ def _real_spectrum(re, im, n, width, dtype):
         mirrored = ir.AffineMap.get(2, 0, [ir.AffineConstantExpr.get(m) - ir.AffineDimExpr.get(0),
                                            ir.AffineDimExpr.get(1)])
         z = ShapedType((m, width), dtype)
-        wrapped = [_put(slice_along(v, z, 0, 0, 1), _put(v, empty(out), [0, 0], [m, width], dtype), [m, 0],
-                        [1, width], dtype) for v in (re, im)]  # Z with Z[0] again last
+        wrapped = [_copy_into(slice_along(v, z, 0, 0, 1), _copy_into(v, empty(out), [0, 0], [m, width], dtype),
+                              [m, 0], [1, width], dtype) for v in (re, im)]  # Z with Z[0] again last
         tables = [_table(part, dtype) for factor in (a, b) for part in (factor.real, factor.imag)]
         return generic([out, out], [*wrapped, *wrapped, *tables],
                        [identity_map(2)] * 2 + [mirrored] * 2 + [_map(2, [0])] * 4 + [identity_map(2)] * 2,
@@ -471,14 +473,13 @@ def _lower_fft(node, x):
         view = real(a, n, c)
         parts = [reshape(v, view) for v in parts]
 
-        def chunk(row, start, width, *outs):
-            at, sizes = [row, 0, start], [1, n, width]
-            re, im = (_window(v, at, sizes, dtype, (n, width)) for v in parts)
-            re, im = _transform(re, im, n, width, sign, scale, dtype)
-            return [_put(y, out, at, sizes, dtype, (n, width)) for y, out in zip((re, im), outs, strict=True)]
+        def compute(row, start, width):
+            re, im = (window(v, [row, 0, start], [None, n, width], dtype) for v in parts)
+            return _transform(re, im, n, width, sign, scale, dtype)
 
-        outs = for_loop(index(0), index(a), [empty(view), empty(view)], lambda row, *outs: _chunks(
-            c, outs, lambda start, width, *outs: chunk(row, start, width, *outs)))
+        outs = for_loop(index(0), index(a), [empty(view), empty(view)], lambda row, *outs: _chunked(
+            c, outs, lambda start, width: ([row, 0, start], [None, n, width]),
+            lambda start, width: compute(row, start, width), dtype, threaded=c * n >= THREADED_POINTS))
         return [reshape(v, real(*shape)) for v in outs]
 
     def paired(chunks, width):

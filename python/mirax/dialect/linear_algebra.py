@@ -63,7 +63,8 @@ from .base import MiraxOp, bool_
 from .batching import batch_at, batch_leading, move_axis
 from .composites import diagonal_mask, matmul, padded, rows_permuted, triangle, triangular_solve
 from .constant import IotaOp
-from .lowering import constant, empty, filled, for_each_row, for_loop, generic, identity_map, index, scalar_type
+from .lowering import (constant, empty, filled, for_each_row, for_loop, forall, generic, identity_map, index, put,
+                       scalar_type, window)
 from .ops import build
 from .types import ShapedType, is_complex
 from .values import add_tangents, full, type_of
@@ -191,27 +192,6 @@ def _add_index(i, k):
 # ----------------------------------------------------------------------------- lowering: tensors and tiles
 
 
-def _slice_args(offsets, sizes):
-    """tensor.extract_slice's and insert_slice's offset, size and stride operands for
-    `offsets` (ints or index values) and `sizes` (None: a dropped dimension of size 1)."""
-    dynamic = [o for o in offsets if not isinstance(o, int)]
-    static = [o if isinstance(o, int) else ir.ShapedType.get_dynamic_stride_or_offset() for o in offsets]
-    return dynamic, [], [], static, [1 if s is None else s for s in sizes], [1] * len(sizes)
-
-
-def _window(source, offsets, sizes, dtype):
-    """A view of `source` at `offsets` of `sizes` (rank-reducing where a size is None):
-    what later ops read or write."""
-    result = ir.RankedTensorType.get([s for s in sizes if s is not None], scalar_type(dtype))
-    return tensor.extract_slice(result, source, *_slice_args(offsets, sizes))
-
-
-def _put(value, dest, offsets, sizes):
-    """`dest` with `value` (the result of an op that wrote into `_window(dest, offsets,
-    sizes)`) in place there."""
-    return tensor.insert_slice(value, dest, *_slice_args(offsets, sizes))
-
-
 class _Grid:
     """Square tiles of `size` rows and columns (BLOCK, or a smaller matrix's own size,
     so that small matrices are neither padded nor multiplied) on one dtype's matrices,
@@ -241,13 +221,13 @@ class _Grid:
         ("at", column) with cols ("columns", n): n columns from that column (an index
         value)."""
         column = j[1] if isinstance(j, tuple) else self.offset(j)
-        return _window(matrix, [self.offset(i), column], list(self.shaped(rows, cols).shape), self.dtype)
+        return window(matrix, [self.offset(i), column], list(self.shaped(rows, cols).shape), self.dtype)
 
     def put(self, value, matrix, i, j, rows=1, cols=1):
         """The matrix with `value`, the result of an op that wrote into view(matrix, i,
         j, rows, cols), in place there."""
         column = j[1] if isinstance(j, tuple) else self.offset(j)
-        return _put(value, matrix, [self.offset(i), column], list(self.shaped(rows, cols).shape))
+        return put(value, matrix, [self.offset(i), column], list(self.shaped(rows, cols).shape))
 
     def copy(self, matrix, i, j, rows=1, cols=1):
         """The tiles as a new tensor: what a matmul's right operand must be (since
@@ -265,22 +245,6 @@ class _Grid:
         (updated,) = generic([shaped], [value], [identity_map(2)] * 2, lambda p, c: [s.sub(c, p)],
                              inits=[self.view(matrix, i, j, 1, cols)])
         return self.put(updated, matrix, i, j, 1, cols)
-
-
-def _forall(lower, upper, value, window, body, dtype):
-    """`value` with the windows window(i) (offsets, sizes) for i in [lower, upper)
-    (ints or index values) replaced by body(i, the window's view): an scf.forall, which
-    the CPU pipeline runs on OpenMP threads. The windows must be disjoint, and body
-    read nothing of `value` outside its own (bufferization would copy `value`)."""
-    loop = scf.ForallOp([lower], [upper], [1], [value])
-    with ir.InsertionPoint(loop.body):
-        i = loop.induction_variables[0]
-        offsets, sizes = window(i)
-        (shared,) = loop.inner_iter_args
-        done = body(i, _window(shared, offsets, sizes, dtype))
-        with ir.InsertionPoint(loop.terminator().block):
-            tensor.ParallelInsertSliceOp(done, shared, *_slice_args(offsets, sizes))
-    return loop.results[0]
 
 
 def _sum_of_products(s, lower, upper, lhs, rhs, shaped, longest):
@@ -336,13 +300,13 @@ def _padded(s, value, shaped, rows, cols, identity):
         return [arith.select(diagonal, s.one, s.zero) if identity else s.zero]
 
     (frame,) = generic([out], [], [identity_map(rank)], body)
-    return _put(value, frame, [0] * rank, list(shaped.shape))
+    return put(value, frame, [0] * rank, list(shaped.shape))
 
 
 def _unpadded(value, shaped, dtype):
     """The leading `shaped` part of a padded tensor, a new tensor."""
     rank = len(shaped.shape)
-    return _copy(_window(value, [0] * rank, list(shaped.shape), dtype), shaped)
+    return _copy(window(value, [0] * rank, list(shaped.shape), dtype), shaped)
 
 
 def _conjugate_transpose(s, value, shaped):
@@ -383,11 +347,11 @@ def _for_each_matrix(shape, inits, body):
 
 def _matrix_at(tensor_value, batch_index, shape, dtype):
     """The matrix (or vector, for a shape of rank 1) at batch_index of a batched tensor."""
-    return _window(tensor_value, [*batch_index, *[0] * len(shape)], [None] * len(batch_index) + list(shape), dtype)
+    return window(tensor_value, [*batch_index, *[0] * len(shape)], [None] * len(batch_index) + list(shape), dtype)
 
 
 def _put_matrix(value, tensor_value, batch_index, shape):
-    return _put(value, tensor_value, [*batch_index, *[0] * len(shape)], [None] * len(batch_index) + list(shape))
+    return put(value, tensor_value, [*batch_index, *[0] * len(shape)], [None] * len(batch_index) + list(shape))
 
 
 def _per_matrix(inputs, results, kernel):
@@ -450,7 +414,8 @@ def _cholesky_matrix(s, g, a, tiles):
                                      lambda k, count: g.copy(row_h, k, index(0), count, 1), g.shaped(), tiles - 1)
             return g.subtract(s, total, rows, index(0), j)
 
-        a = _forall(j, index(tiles), a, lambda i: ([g.offset(i), 0], [g.size, tiles * g.size]), update, s.dtype)
+        (a,) = forall(j, index(tiles), [a], lambda i: ([g.offset(i), 0], [g.size, tiles * g.size]),
+                      lambda i, rows: [update(i, rows)], s.dtype)
         a = g.put(_cholesky_diagonal_block(s, g.view(a, j, j), g.size), a, j, j)
         inverse = _inverse_triangular(s, g.view(a, j, j), g.size, lower=True, unit=False)
         inverse_h = _conjugate_transpose(s, inverse, g.shaped())
@@ -458,8 +423,8 @@ def _cholesky_matrix(s, g, a, tiles):
         def solve(_, tile):
             return linalg.copy(_product(_copy(tile, g.shaped()), inverse_h, g.shaped()), outs=[tile])
 
-        return [_forall(_add_index(j, 1), index(tiles), a, lambda i: ([g.offset(i), g.offset(j)], [g.size, g.size]),
-                        solve, s.dtype)]
+        return forall(_add_index(j, 1), index(tiles), [a], lambda i: ([g.offset(i), g.offset(j)], [g.size, g.size]),
+                      lambda i, tile: [solve(i, tile)], s.dtype)
 
     return for_loop(index(0), index(tiles), [a], block_column)[0]
 
@@ -542,8 +507,8 @@ def _solve_triangular_matrix(s, g, t, x, tiles, n, lower, unit):
 
     whole, rest = divmod(n, WIDTH)
     if whole:
-        x = _forall(0, whole, x, lambda c: ([0, arith.muli(c, index(WIDTH))], [tiles * g.size, WIDTH]),
-                    lambda _, block: solve_columns(block, index(0), WIDTH), s.dtype)
+        (x,) = forall(0, whole, [x], lambda c: ([0, arith.muli(c, index(WIDTH))], [tiles * g.size, WIDTH]),
+                      lambda _, block: [solve_columns(block, index(0), WIDTH)], s.dtype)
     if rest:
         x = solve_columns(x, index(whole * WIDTH), rest)
     return x
@@ -673,8 +638,8 @@ def _lu_matrix(s, g, a, pivots, permutation, m, n):
 
             return for_loop(j, index(rows), [columns, empty(g.shaped())], row)[0]
 
-        a = _forall(_add_index(j, 1), index(cols), a, lambda c: ([0, g.offset(c)], [rows * g.size, g.size]), right,
-                    s.dtype)
+        (a,) = forall(_add_index(j, 1), index(cols), [a], lambda c: ([0, g.offset(c)], [rows * g.size, g.size]),
+                      lambda c, block: [right(c, block)], s.dtype)
         return [a, pivots, permutation]
 
     return for_loop(index(0), index(g.count(k)), [a, pivots, permutation], block_column)
@@ -760,15 +725,15 @@ def _lu_jvp(node, primals, tangents):
     k = min(m, n)
     ndim = shaped.ndim
 
-    def window(rows, columns):
+    def corner(rows, columns):
         return ops.slice(lu, start_indices=(0,) * ndim, limit_indices=(*batch, rows, columns), strides=(1,) * ndim)
 
     # l (m x m) and u (n x n) square, with ones on the diagonal past the factors.
     l_type, u_type = ShapedType((*batch, m, m), shaped.dtype), ShapedType((*batch, n, n), shaped.dtype)
     lower = ops.select(diagonal_mask(l_type), full(l_type, 1),
-                       padded(triangle(window(m, k), lower=True, k=-1), ndim - 1, m - k))
+                       padded(triangle(corner(m, k), lower=True, k=-1), ndim - 1, m - k))
     upper = ops.select(diagonal_mask(u_type, first=k), full(u_type, 1),
-                       padded(triangle(window(k, n), lower=False), ndim - 2, n - k))
+                       padded(triangle(corner(k, n), lower=False), ndim - 2, n - k))
     la = triangular_solve(lower, rows_permuted(a_dot, permutation), left_side=True, lower=True, unit_diagonal=True)
     lau = triangular_solve(upper, la)
     lu_dot = ops.add(matmul(lower, triangle(lau, lower=True, k=-1)),

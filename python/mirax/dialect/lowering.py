@@ -124,6 +124,43 @@ def for_loop(lower, upper, inits, body, step=1):
     return list(loop.results)
 
 
+def slice_args(offsets, sizes):
+    """tensor.extract_slice's and insert_slice's offset, size and stride operands for
+    `offsets` (ints or index values) and `sizes` (None: a dropped dimension of size 1)."""
+    dynamic = [o for o in offsets if not isinstance(o, int)]
+    static = [o if isinstance(o, int) else ir.ShapedType.get_dynamic_stride_or_offset() for o in offsets]
+    return dynamic, [], [], static, [1 if s is None else s for s in sizes], [1] * len(sizes)
+
+
+def window(source, offsets, sizes, dtype):
+    """A view of `source` at `offsets` of `sizes` (rank-reducing where a size is None):
+    what later ops read or write."""
+    result = ir.RankedTensorType.get([s for s in sizes if s is not None], scalar_type(dtype))
+    return tensor.extract_slice(result, source, *slice_args(offsets, sizes))
+
+
+def put(value, dest, offsets, sizes):
+    """`dest` with `value` (the result of an op that wrote into `window(dest, offsets,
+    sizes)`) in place there."""
+    return tensor.insert_slice(value, dest, *slice_args(offsets, sizes))
+
+
+def forall(lower, upper, values, windows, body, dtype, step=1):
+    """`values` with their windows windows(i) (offsets, sizes) for i in [lower, upper)
+    by `step` (ints or index values) replaced by body(i, *the windows' views): an scf.forall,
+    which the CPU pipeline runs on OpenMP threads. The windows must be disjoint, and
+    body read nothing of `values` outside its own (bufferization would copy them)."""
+    loop = scf.ForallOp([lower], [upper], [step], list(values))
+    with ir.InsertionPoint(loop.body):
+        i = loop.induction_variables[0]
+        offsets, sizes = windows(i)
+        done = body(i, *(window(shared, offsets, sizes, dtype) for shared in loop.inner_iter_args))
+        with ir.InsertionPoint(loop.terminator().block):
+            for value, shared in zip(done, loop.inner_iter_args, strict=True):
+                tensor.ParallelInsertSliceOp(value, shared, *slice_args(offsets, sizes))
+    return list(loop.results)
+
+
 def for_each_row(shape, dimension, inits, body):
     """An scf.for over the rows of `shape` along `dimension`, carrying `inits`:
     `body(at, *carried)` returns the next values, where `at(i)` is the full index

@@ -6,7 +6,8 @@
 // Round trip of fft, and its lowering: the real and imaginary parts, each axis read 16
 // rows at a time, transposed to [n, 16] (float transposes), transformed by Stockham
 // passes on vectors of the 16 columns (rows of 17 floats: power-of-two strides would
-// alias in the cache), transposed back and copied into the result; a length that is
+// alias in the cache), transposed back and copied into the result (the chunks on
+// threads where there are enough of them); a length that is
 // not a power of two by Bluestein's algorithm (a zero-padded power-of-two FFT).
 
 /// A complex FFT of 16 rows of 8: one chunk of rows, a radix-4 pass (no twiddles) then
@@ -40,6 +41,23 @@
 func.func @fft(%x: tensor<16x8xcomplex<f32>>) -> tensor<16x8xcomplex<f32>> {
   %0 = "mirax.fft"(%x) {fft_type = "FFT", fft_lengths = array<i64: 8>} : (tensor<16x8xcomplex<f32>>) -> tensor<16x8xcomplex<f32>>
   return %0 : tensor<16x8xcomplex<f32>>
+}
+
+// -----
+
+/// 40 rows of 1024 (2^15 points and more): the two whole chunks of 16 rows on threads
+/// (an scf.forall writing each chunk's slice of the parts), the last 8 rows after it.
+// LOWER-LABEL: func.func @threaded
+//       LOWER:   scf.forall (%[[ROW:.+]]) = (0) to (32) step (16) shared_outs(%[[RE:.+]] = %{{.+}}, %[[IM:.+]] = %{{.+}}) -> (tensor<40x1024xf32>, tensor<40x1024xf32>)
+//       LOWER:     tensor.extract_slice %[[RE]][%[[ROW]], 0] [16, 1024] [1, 1]
+//       LOWER:     scf.forall.in_parallel
+//  LOWER-NEXT:       tensor.parallel_insert_slice %{{.+}} into %[[RE]][%[[ROW]], 0] [16, 1024] [1, 1]
+//  LOWER-NEXT:       tensor.parallel_insert_slice %{{.+}} into %[[IM]][%[[ROW]], 0] [16, 1024] [1, 1]
+//       LOWER:   linalg.copy {{.*}} outs({{.*}} : tensor<8x1024xf32>)
+//       LOWER:   return {{.*}} : tensor<40x1024xcomplex<f32>>
+func.func @threaded(%x: tensor<40x1024xcomplex<f32>>) -> tensor<40x1024xcomplex<f32>> {
+  %0 = "mirax.fft"(%x) {fft_type = "FFT", fft_lengths = array<i64: 1024>} : (tensor<40x1024xcomplex<f32>>) -> tensor<40x1024xcomplex<f32>>
+  return %0 : tensor<40x1024xcomplex<f32>>
 }
 
 // -----
