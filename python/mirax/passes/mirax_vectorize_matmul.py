@@ -3,25 +3,30 @@ threads and for registers, and vectorized into fused multiply-adds, through a
 transform-dialect script (transform-interpreter); 2-D f32 transposes (the operand
 layouts dot_general's lowering makes) tiled into 8x8 vector transposes.
 
-A matmul C = A B becomes three steps: B copied into panels of 16 columns, Bp[n / 16,
-k, n % 16] (each panel contiguous, so the loads of a k loop walk memory in order
-instead of rows of B that collide in L1's sets); the product into C's panels, Cp[n /
-16, m, n % 16]; and Cp copied back into C. The copies move vectors of 16 lanes. An N
-that is not a multiple of 16 is padded: B gets zero columns up to whole panels, and
-only C's own columns are copied back (a 10-column layer runs 4x faster this way than
-with 10-lane vectors, which LLVM splits into 8 + 2). The product is cut into blocks
+A matmul C = A B becomes two steps: B copied into panels of 16 columns, Bp[n / 16, k,
+n % 16] (each panel contiguous, so the loads of a k loop walk memory in order instead
+of rows of B that collide in L1's sets), and the product written into C itself, seen
+as rows of panels C[m, n / 16, n % 16] (a reshape, no copy). The copies move vectors
+of 16 lanes. An N that is not a multiple of 16 is padded: B gets zero columns up to
+whole panels, the product goes into panels Cp[n / 16, m, n % 16], and only C's own
+columns are copied back (a 10-column layer runs 4x faster this way than with 10-lane
+vectors, which LLVM splits into 8 + 2). Transposed operands (a layer's gradient
+multiplies by x^T and W^T) cost no transpose: an A that is X^T is read in place
+(X[k, m..m+8] is one vector per step of k), and B = W^T has its panels packed from W,
+16x8 blocks of W transposed in registers. The product is cut into blocks
 (an scf.forall the CPU pipeline runs on OpenMP threads when the matmul is big enough:
 over blocks of columns when there are 8 or more, each block then packing its own
 panels of B and zeroing its panels of C on its thread, else over blocks of rows and
-columns), then blocks of k, then 4x16 tiles summed in registers from zero over a
-block of k (8 AVX2 or 4 AVX-512 accumulators) and then added to Cp, so that
+columns), then blocks of k, then 8x16 tiles (4x16 where M is not a multiple of 8)
+summed in registers from zero over a block of k (8 AVX-512 accumulators, hiding the
+fused multiply-add's latency; 16 AVX2 ones) and then added to C, so that
 rounding errors grow with the block and the number of blocks, not with K (dot.py cuts longer contractions into matmuls added
 as a tree), a panel at a time so that the panel of B stays in L1. Converted to loops
 as they are, a matmul's k loop is a scalar reduction LLVM does not vectorize (float adds do not
 reassociate), two orders of magnitude slower.
 
 Applies to matmuls of CALLED_FLOPS or more on static f32 tensors, with plain operand
-layouts, whose C starts as a linalg.fill, and whose M is a multiple of 4; smaller
+layouts (their operands may be transposes), whose C starts as a linalg.fill, and whose M is a multiple of 4; smaller
 ones are left to mirax-matmul-calls (those whose A is a transpose, or B a small one,
 read its source in place through transposed indexing maps: the kernel takes both
 operands' strides, and the x^T and W^T of a small layer's gradient cost no transpose
@@ -45,10 +50,11 @@ from .transform_script import apply_script
 
 REGISTER_TILE = (REGISTER_ROWS, 16, 1)  # M, N, K
 PANEL = REGISTER_TILE[1]
+WIDE_ROWS = 8  # register tiles' rows where M allows (8 accumulators: 4 left the FMA latency bare)
 # The largest outer tiles, (M, N, K): a tile is the largest divisor of its dimension
 # up to these that is a whole number of register tiles. Within a block, the register
 # tiles run down a panel (panel outer, m inner): the panel's 256x16 block of B (16
-# KiB) stays in L1 while the 128x256 block of A streams from L2, and Cp tiles see 256
+# KiB) stays in L1 while the 128x256 block of A streams from L2, and C tiles see 256
 # steps of k between their loads and stores. Fastest on the MLP benchmark's shapes
 # and on 1024 squares here.
 MAX_TILES = (128, 64, 256)
@@ -88,9 +94,11 @@ module attributes {{transform.with_named_sequence}} {{
 }}
 """
 # One per distinct tiling of a packed product, loops (panel, m, column, k): tile,
-# vectorize, turn the vectorized reduction into a contraction (dropping the unit panel
-# dimension) and keep the Cp tile in registers across the k loop. (No canonicalization
-# before the hoisting: it would fold single-iteration loops away under their handles.)
+# vectorize, turn the vectorized reduction into a contraction, then drop the leading
+# unit dimensions (apart: applied with the permutation patterns, the two rewrote the
+# read of C's (m, panel, 16) tile back and forth forever) and keep C's tile in registers
+# across the k loop. (No canonicalization before the hoisting: it would fold
+# single-iteration loops away under their handles.)
 TILING = """
     %mm{i} = transform.structured.match ops{{["linalg.generic"]}} attributes {{{mark} = {tiles}}} in %root
       : (!transform.any_op) -> !transform.any_op
@@ -100,8 +108,10 @@ TILING = """
     transform.structured.vectorize %inner{i} : !transform.any_op
     transform.apply_patterns to %func {{
       transform.apply_patterns.vector.reduction_to_contract
-      transform.apply_patterns.vector.cast_away_vector_leading_one_dim
       transform.apply_patterns.vector.transfer_permutation_patterns
+    }} : !transform.any_op
+    transform.apply_patterns to %func {{
+      transform.apply_patterns.vector.cast_away_vector_leading_one_dim
     }} : !transform.any_op
     transform.loop.hoist_loop_invariant_subsets %inner_loops{i}#2 : !transform.any_op
 """
@@ -140,7 +150,7 @@ NO_BLOCK_LOOPS = """
 NO_UNROLL = "#llvm.loop_annotation<unroll = <disable = true>>"
 COPY_MARK = "mirax.panel_copy"
 PACK_TILES = (1, 2, 0)  # loops (panel, k, column)
-UNPACK_TILES = (2, 1, 0)  # loops (m, panel, column)
+TRANSPOSED_PACK_TILES = (1, 8, 0)  # B = W^T packed from W: 16x8 blocks of W read and transposed
 COPIES = """
     %copies{i} = transform.structured.match ops{{["linalg.generic"]}} attributes {{{mark} = {attr}}} in %root
       : (!transform.any_op) -> !transform.any_op
@@ -193,11 +203,12 @@ def _plan(op, called_flops):
     if not packed_matmul(m, k, n, np.float32) or 2 * m * n * k < called_flops:
         return None
     n = _padded(n)
+    rows = WIDE_ROWS if m % WIDE_ROWS == 0 else REGISTER_TILE[0]
     tiles = tuple(_tile(size, largest, step) for size, largest, step
-                  in zip((m, n, k), MAX_TILES, (REGISTER_TILE[0], PANEL, 1), strict=True))
+                  in zip((m, n, k), MAX_TILES, (rows, PANEL, 1), strict=True))
     column_blocks = n // (tiles[1] or n)
     blocks = (m // (tiles[0] or m)) * column_blocks
-    return tiles + (blocks if 2 * m * n * k >= THREADED_FLOPS else 1, column_blocks)
+    return tiles + (blocks if 2 * m * n * k >= THREADED_FLOPS else 1, column_blocks, rows)
 
 
 def _padded(n):
@@ -207,7 +218,8 @@ def _padded(n):
 
 def _pack(op):
     """Replace the matmul `op` by the packed product (see the module's docstring) and
-    return the linalg.generics packing B and computing the product."""
+    return the linalg.generics packing B and computing the product, and the transposes
+    whose sources it reads instead."""
     a, b, init = op.operands
     (m, k), n = ir.RankedTensorType(a.type).shape, ir.RankedTensorType(b.type).shape[1]
     padded = _padded(n)
@@ -219,30 +231,40 @@ def _pack(op):
     def f32(*shape):
         return ShapedType(shape, np.dtype(np.float32))
 
+    a_map, folded = (1, 3), []
+    if isinstance(a.owner, ir.OpView) and is_transpose(a.owner):  # A = X^T: X read in place, X[k, m]
+        folded.append(a.owner)
+        a, a_map = a.owner.operands[0], (3, 1)
+    b_transposed = padded == n and k % TRANSPOSED_PACK_TILES[1] == 0 and isinstance(b.owner, ir.OpView) \
+        and is_transpose(b.owner)
+    if b_transposed:  # B = W^T: its panels packed from W's rows, W[n, k]
+        folded.append(b.owner)
+        b = b.owner.operands[0]
     with ir.InsertionPoint(op), op.location:
         if padded != n:  # B widened with zero columns: the last panel's reads masked, zero past B's end
             b = _copy_panels(b, f32(k, padded), k, panels, lambda row, column, _: [row, column], True)
-        b_panels = reshape(b, f32(k, panels, panel))
-        (packed_b,) = generic([f32(panels, k, panel)], [b_panels], [permuted(3, (1, 0, 2)), permuted(3, (0, 1, 2))],
+        b_panels = reshape(b, f32(panels, panel, k) if b_transposed else f32(k, panels, panel))
+        (packed_b,) = generic([f32(panels, k, panel)], [b_panels],
+                              [permuted(3, (0, 2, 1) if b_transposed else (1, 0, 2)), permuted(3, (0, 1, 2))],
                               lambda x, _: [x])
-        if k % 2 == 0:
-            packed_b.owner.attributes[COPY_MARK] = ir.Attribute.parse(_tiles_attr(PACK_TILES))
+        if b_transposed or k % 2 == 0:
+            packed_b.owner.attributes[COPY_MARK] = ir.Attribute.parse(
+                _tiles_attr(TRANSPOSED_PACK_TILES if b_transposed else PACK_TILES))
         fill = op.operands[2].owner
-        start = linalg.fill(fill.operands[0], outs=[empty(f32(panels, m, panel))])
-        (packed_c,) = generic([f32(panels, m, panel)], [a, packed_b],
-                              [permuted(4, (1, 3)), permuted(4, (0, 3, 2)), permuted(4, (0, 1, 2))],
+        # N whole panels: the product written into C itself, seen as (m, panel, 16)
+        c_shape, c_map = ((m, panels, panel), (1, 0, 2)) if padded == n else ((panels, m, panel), (0, 1, 2))
+        start = linalg.fill(fill.operands[0], outs=[empty(f32(*c_shape))])
+        (packed_c,) = generic([f32(*c_shape)], [a, packed_b],
+                              [permuted(4, a_map), permuted(4, (0, 3, 2)), permuted(4, c_map)],
                               lambda x, y, total: [arith.addf(total, arith.mulf(x, y))],
                               [PARALLEL, PARALLEL, PARALLEL, REDUCTION], inits=[start])
         if padded == n:
-            (c_panels,) = generic([f32(m, panels, panel)], [packed_c],
-                                  [permuted(3, (1, 0, 2)), permuted(3, (0, 1, 2))], lambda x, _: [x])
-            c_panels.owner.attributes[COPY_MARK] = ir.Attribute.parse(_tiles_attr(UNPACK_TILES))
-            c = reshape(c_panels, f32(m, n))
+            c = reshape(packed_c, f32(m, n))
         else:  # C[i, j] = Cp[j / 16, i, j % 16] for the columns j < n: the last panel's writes masked
             c = _copy_panels(packed_c, f32(m, n), m, panels, lambda row, _, panel: [panel, row, _index(0)], False)
     op.results[0].replace_all_uses_with(c)
     op.erase()
-    return packed_b.owner, packed_c.owner
+    return packed_b.owner, packed_c.owner, folded
 
 
 def _copy_panels(source, shaped, rows, panels, read_at, widen):
@@ -287,7 +309,7 @@ def _tiling(i, plan):
         outer = SEQUENTIAL_TILES.format(i=i, count=count, tiles=tiles, types=_handles(count + 1))
     else:  # one block
         outer = UNTILED.format(i=i)
-    return TILING.format(i=i, mark=MARK, tiles=_tiles_attr(plan), outer=outer, register_m=REGISTER_TILE[0])
+    return TILING.format(i=i, mark=MARK, tiles=_tiles_attr(plan), outer=outer, register_m=plan[5])
 
 
 def _transposes(i, blocks):
@@ -344,7 +366,8 @@ class MiraxVectorizeMatmul:
             if plan is None:
                 folded += _fold_transposes(op)
                 continue
-            pack_b, product = _pack(op)
+            pack_b, product, read_in_place = _pack(op)
+            folded += read_in_place
             if _column_blocks(plan):
                 plan = plan + (len(distinct),)  # a sequence of its own, to fuse its own packing and zeros
                 for fused in (pack_b, product.operands[2].owner):
@@ -372,7 +395,7 @@ class MiraxVectorizeMatmul:
             tilings="".join(_tiling(i, t) for i, t in enumerate(distinct)),
             no_unroll=NO_UNROLL, transposes="".join(_transposes(i, b) for i, b in enumerate(distinct_blocks)),
             copies="".join(COPIES.format(i=i, mark=COPY_MARK, attr=_tiles_attr(t), tiles=list(t))
-                           for i, t in enumerate((PACK_TILES, UNPACK_TILES)))))
+                           for i, t in enumerate((PACK_TILES, TRANSPOSED_PACK_TILES)))))
         module.walk(_drop_pack_marks)
         module.walk(_fresh_accumulator)
 
@@ -409,7 +432,7 @@ def _fold_transposes(op):
 
 def _fresh_accumulator(op):
     """A register tile's loop over a block of k (the only scf.for carrying a vector read
-    from a tensor, by hoist_loop_invariant_subsets) starts from zero, and the tile of Cp
+    from a tensor, by hoist_loop_invariant_subsets) starts from zero, and the tile of C
     is read after it and added: the block's products are summed on their own, so that
     the rounding error grows like the block plus the number of blocks, not like K."""
     if op.name != "scf.for" or len(op.results) != 1 or not isinstance(op.operands[3].owner, ir.OpView) \

@@ -6,10 +6,11 @@
 // DEFAULT-LABEL: func.func @tiled
 //       DEFAULT:   linalg.matmul
 
-/// An f32 matmul from zero whose M is a multiple of 4 and N of 16: B copied into
-/// panels of 16 columns, two rows of 16 lanes at a time, the product computed into C's
-/// panels by loops over 4x16 register tiles, each summing the k loop's vector FMAs
-/// from zero, then added to its tile of C, and copied back, two rows at a time.
+/// An f32 matmul from zero whose M is a multiple of 8 and N of 16: B copied into
+/// panels of 16 columns, two rows of 16 lanes at a time, the product computed into C
+/// itself (seen as rows of panels, C[m, n / 16, n % 16]: no copy back) by loops over
+/// 8x16 register tiles, each summing the k loop's vector FMAs from zero, then added
+/// to its tile of C.
 // CHECK-LABEL: func.func @tiled
 //   CHECK-NOT:   linalg.matmul
 //   CHECK-NOT:   linalg.generic
@@ -17,21 +18,18 @@
 //       CHECK:     scf.for
 //       CHECK:       vector.transfer_read {{.+}} : tensor<2x1x16xf32>, vector<2x1x16xf32>
 //       CHECK:       vector.transfer_write {{.+}} : vector<1x2x16xf32>, tensor<1x2x16xf32>
-//       CHECK:   linalg.fill {{.+}} -> tensor<2x8x16xf32>
-//       CHECK:   scf.for
-//       CHECK:     %[[C:.+]] = tensor.extract_slice {{.+}} to tensor<1x4x16xf32>
-//       CHECK:     %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<4x16xf32>
-//       CHECK:     %[[SUM:.+]] = scf.for {{.+}} iter_args(%{{.+}} = %[[ZERO]]) -> (vector<4x16xf32>)
+//       CHECK:   linalg.fill {{.+}} -> tensor<8x2x16xf32>
+//       CHECK:   %[[PRODUCT:.+]] = scf.for {{.+}} -> (tensor<8x2x16xf32>)
+//       CHECK:     %[[C:.+]] = tensor.extract_slice {{.+}} to tensor<8x1x16xf32>
+//       CHECK:     %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<8x1x16xf32>
+//       CHECK:     %[[SUM:.+]] = scf.for {{.+}} iter_args(%{{.+}} = %[[ZERO]]) -> (vector<8x1x16xf32>)
 //       CHECK:       tensor.extract_slice %[[PACKED_B]]
 //       CHECK:       vector.fma %{{.+}} : vector<16xf32>
-//       CHECK:     %[[TILE:.+]] = vector.transfer_read %[[C]]{{.+}} : tensor<1x4x16xf32>, vector<4x16xf32>
-//       CHECK:     %[[NEW:.+]] = arith.addf %[[TILE]], %[[SUM]] : vector<4x16xf32>
-//       CHECK:     vector.transfer_write %[[NEW]], %[[C]]{{.+}} : vector<4x16xf32>, tensor<1x4x16xf32>
-//       CHECK:   %[[C_ROWS:.+]] = scf.for {{.+}} -> (tensor<8x2x16xf32>)
-//       CHECK:     scf.for
-//       CHECK:       vector.transfer_read {{.+}} : tensor<1x2x16xf32>, vector<1x2x16xf32>
-//       CHECK:       vector.transfer_write {{.+}} : vector<2x1x16xf32>, tensor<2x1x16xf32>
-//       CHECK:   tensor.reshape %[[C_ROWS]]{{.+}} -> tensor<8x32xf32>
+//       CHECK:     %[[TILE:.+]] = vector.transfer_read %[[C]]{{.+}} : tensor<8x1x16xf32>, vector<8x1x16xf32>
+//       CHECK:     %[[NEW:.+]] = arith.addf %[[TILE]], %[[SUM]] : vector<8x1x16xf32>
+//       CHECK:     vector.transfer_write %[[NEW]], %[[C]]{{.+}} : vector<8x1x16xf32>, tensor<8x1x16xf32>
+//   CHECK-NOT:   scf.for
+//       CHECK:   tensor.reshape %[[PRODUCT]]{{.+}} -> tensor<8x32xf32>
 //   CHECK-NOT:   linalg.generic
 func.func @tiled(%a: tensor<8x32xf32>, %b: tensor<32x32xf32>) -> tensor<8x32xf32> {
   %zero = arith.constant 0.0 : f32
@@ -49,12 +47,11 @@ func.func @tiled(%a: tensor<8x32xf32>, %b: tensor<32x32xf32>) -> tensor<8x32xf32
 //   CHECK-DAG:   %[[K:.+]] = arith.constant 1024 : index
 //   CHECK-DAG:   %[[BLOCK:.+]] = arith.constant 256 : index
 //       CHECK:   scf.for %{{.+}} = %{{.+}} to %[[K]] step %[[BLOCK]] iter_args
-//       CHECK:     scf.for
-//       CHECK:       %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<4x16xf32>
-//       CHECK:       %[[SUM:.+]] = scf.for %{{.+}} = %{{.+}} to %[[BLOCK]] step %{{.+}} iter_args(%{{.+}} = %[[ZERO]])
-//       CHECK:         vector.fma
-//       CHECK:       %[[TILE:.+]] = vector.transfer_read
-//       CHECK:       arith.addf %[[TILE]], %[[SUM]] : vector<4x16xf32>
+//       CHECK:     %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<8x1x16xf32>
+//       CHECK:     %[[SUM:.+]] = scf.for %{{.+}} = %{{.+}} to %[[BLOCK]] step %{{.+}} iter_args(%{{.+}} = %[[ZERO]])
+//       CHECK:       vector.fma
+//       CHECK:     %[[TILE:.+]] = vector.transfer_read
+//       CHECK:     arith.addf %[[TILE]], %[[SUM]] : vector<8x1x16xf32>
 func.func @k_blocks(%a: tensor<8x1024xf32>, %b: tensor<1024x16xf32>) -> tensor<8x16xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<8x16xf32>
@@ -93,7 +90,7 @@ func.func @untouched(%a: tensor<3x5xf32>, %b: tensor<5x7xf32>, %d: tensor<8x32xf
 /// (here 2 blocks of 4 panels), each with loops over k and register tiles.
 /// Eight blocks of columns or more: threads over blocks of columns alone, each packing
 /// its own panels of B and zeroing its own panels of C (both fused into the
-/// scf.forall), then 4-row tiles.
+/// scf.forall), then 8-row tiles; each block writes its columns of C.
 // CHECK-LABEL: func.func @column_blocks
 //   CHECK-NOT:   linalg.matmul
 //   CHECK-NOT:   linalg.generic
@@ -103,12 +100,13 @@ func.func @untouched(%a: tensor<3x5xf32>, %b: tensor<5x7xf32>, %d: tensor<8x32xf
 //       CHECK:     scf.for {{.+}} -> (tensor<4x128x16xf32>)
 //       CHECK:       vector.transfer_write {{.+}} : vector<1x2x16xf32>, tensor<1x2x16xf32>
 //   CHECK-NOT:     mirax.pack
-//       CHECK:     linalg.fill {{.+}} -> tensor<4x128x16xf32>
+//       CHECK:     linalg.fill {{.+}} -> tensor<128x4x16xf32>
 //   CHECK-NOT:     mirax.pack
 //       CHECK:     scf.for
 //       CHECK:       scf.for
 //       CHECK:         vector.fma %{{.+}} : vector<16xf32>
 //       CHECK:     scf.forall.in_parallel
+//       CHECK:       tensor.parallel_insert_slice %{{.+}} into %{{.+}}[0, %{{.+}}, 0] [128, 4, 16] [1, 1, 1] : tensor<128x4x16xf32> into tensor<128x32x16xf32>
 func.func @column_blocks(%a: tensor<128x128xf32>, %b: tensor<128x512xf32>) -> tensor<128x512xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<128x512xf32>
@@ -137,11 +135,12 @@ func.func @threaded(%a: tensor<256x256xf32>, %b: tensor<256x128xf32>) -> tensor<
 
 // -----
 
-/// Just below 2^24 flops: one thread.
+/// Just below 2^24 flops: one thread. M a multiple of 4, not of 8: 4x16 register tiles.
 // DEFAULT-LABEL: func.func @one_thread
 //       DEFAULT:   linalg.matmul
 // CHECK-LABEL: func.func @one_thread
 //   CHECK-NOT:   scf.forall
+//       CHECK:   scf.for {{.+}} -> (vector<4x1x16xf32>)
 //       CHECK:   vector.fma %{{.+}} : vector<16xf32>
 //   CHECK-NOT:   scf.forall
 func.func @one_thread(%a: tensor<252x256xf32>, %b: tensor<256x128xf32>) -> tensor<252x128xf32> {
@@ -163,7 +162,7 @@ func.func @one_thread(%a: tensor<252x256xf32>, %b: tensor<256x128xf32>) -> tenso
 //       CHECK:     vector.transfer_read %arg1[%{{.+}}, %{{.+}}], %{{[a-z_0-9]+}} : tensor<32x10xf32>, vector<16xf32>
 //       CHECK:     vector.transfer_write {{.+}} {in_bounds = [true]} : vector<16xf32>, tensor<32x16xf32>
 //       CHECK:   vector.fma %{{.+}} : vector<16xf32>
-//       CHECK:   vector.transfer_read %{{.+}} : tensor<1x4x16xf32>, vector<4x16xf32>
+//       CHECK:   vector.transfer_read %{{.+}} : tensor<1x8x16xf32>, vector<8x16xf32>
 //       CHECK:   scf.for {{.+}} -> (tensor<8x10xf32>)
 //       CHECK:     vector.transfer_read {{.+}} {in_bounds = [true]} : tensor<1x8x16xf32>, vector<16xf32>
 //       CHECK:     vector.transfer_write %{{.+}}, %{{.+}}[%{{.+}}, %{{.+}}] : vector<16xf32>, tensor<8x10xf32>
@@ -280,4 +279,49 @@ func.func @transposed_b(%dy: tensor<16x8xf32>, %w: tensor<64x8xf32>, %x: tensor<
   %2 = linalg.matmul ins(%dy, %ut : tensor<16x8xf32>, tensor<8x64xf32>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
   %3 = linalg.matmul ins(%dy, %ut : tensor<16x8xf32>, tensor<8x64xf32>) outs(%c : tensor<16x64xf32>) -> tensor<16x64xf32>
   return %0, %1, %2, %3 : tensor<16x64xf32>, tensor<16x64xf32>, tensor<16x64xf32>, tensor<16x64xf32>
+}
+
+// -----
+
+/// A packed matmul whose A is a transpose (X^T, as in a layer's weight gradient)
+/// reads X in place (its 8 rows' elements at a step of k are one vector of X's row k),
+/// and one whose B is a transpose (W^T, as in a layer's input gradient) packs B's
+/// panels from W's rows, 16x8 blocks of W transposed in registers; the transposes go.
+// CHECK-LABEL: func.func @packed_transposes
+//   CHECK-NOT:   linalg.generic
+//       CHECK:   scf.for {{.+}} -> (vector<8x1x16xf32>)
+//       CHECK:     tensor.extract_slice %arg0[%{{.+}}, %{{.+}}] [1, 8] [1, 1] : tensor<32x16xf32> to tensor<1x8xf32>
+//       CHECK:     vector.transfer_read {{.+}} : tensor<1x8xf32>, vector<8xf32>
+//       CHECK:     vector.fma
+//       CHECK:   %[[W:.+]] = tensor.reshape %arg2({{.+}}) : (tensor<48x32xf32>, tensor<3xindex>) -> tensor<3x16x32xf32>
+//       CHECK:   scf.for {{.+}} -> (tensor<3x32x16xf32>)
+//       CHECK:     scf.for
+//       CHECK:       tensor.extract_slice %[[W]][%{{.+}}, 0, %{{.+}}] [1, 16, 8] [1, 1, 1]
+//       CHECK:       vector.shuffle
+//       CHECK:       vector.transfer_write {{.+}} : vector<1x8x16xf32>, tensor<1x8x16xf32>
+//       CHECK:   vector.fma
+//   CHECK-NOT:   linalg.generic
+#transposed = affine_map<(d0, d1) -> (d1, d0)>
+#identity = affine_map<(d0, d1) -> (d0, d1)>
+func.func @packed_transposes(%x: tensor<32x16xf32>, %b: tensor<32x32xf32>, %w: tensor<48x32xf32>)
+    -> (tensor<16x32xf32>, tensor<16x48xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<16x32xf32>
+  %xt = linalg.generic {indexing_maps = [#transposed, #identity], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<32x16xf32>) outs(%e0 : tensor<16x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<16x32xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e0 : tensor<16x32xf32>) -> tensor<16x32xf32>
+  %0 = linalg.matmul ins(%xt, %b : tensor<16x32xf32>, tensor<32x32xf32>) outs(%c : tensor<16x32xf32>) -> tensor<16x32xf32>
+  %e1 = tensor.empty() : tensor<32x48xf32>
+  %wt = linalg.generic {indexing_maps = [#transposed, #identity], iterator_types = ["parallel", "parallel"]}
+      ins(%w : tensor<48x32xf32>) outs(%e1 : tensor<32x48xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<32x48xf32>
+  %e2 = tensor.empty() : tensor<16x48xf32>
+  %c2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<16x48xf32>) -> tensor<16x48xf32>
+  %1 = linalg.matmul ins(%xt, %wt : tensor<16x32xf32>, tensor<32x48xf32>) outs(%c2 : tensor<16x48xf32>) -> tensor<16x48xf32>
+  return %0, %1 : tensor<16x32xf32>, tensor<16x48xf32>
 }
