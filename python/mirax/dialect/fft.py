@@ -10,10 +10,11 @@ Lowering: the real and imaginary parts as float tensors, one axis at a time (the
 axis of an RFFT first, from real: of even length, as a complex transform of half the
 length (_real_spectrum), else cropped to n // 2 + 1; that of an IRFFT last, rebuilt
 from its Hermitian half, to real), a chunk at a time transformed while it is in cache
-and copied into the result (the chunks of a large transform on OpenMP threads): the last axis 16 rows (LANES) at a time, each chunk
-transposed to [n, 16] and back (float transposes, which mirax-vectorize-matmul
-vectorizes); any other axis 16 of the columns after it at a time, strided windows
-already [n, 16]. A power-of-two length is a Stockham FFT of radix 4 decimating in
+and written into the result, the chunks of a large transform on OpenMP threads (each
+computed alone: the results do not depend on the threads). The last axis goes 16 rows
+(LANES) at a time, each chunk transposed to [n, 16] and back (16 x 16 blocks
+transposed in registers by shuffles); any other axis 16 of the columns after it at a
+time, strided windows already [n, 16]. A power-of-two length is a Stockham FFT of radix 4 decimating in
 time (_passes) on vectors of the 16 columns, in rows of 17 floats (power-of-two
 strides between a butterfly's rows would map them to the same cache sets); any other
 length is Bluestein's algorithm, a chirp-modulated cyclic convolution computed with
@@ -343,20 +344,20 @@ def _copy_into(chunk, dest, offsets, sizes, dtype):
 
 
 def _chunked(total, outs, at, compute, dtype, threaded):
-    """`outs` with compute(start, width)'s results (one per out) in place at at(start,
-    width) (offsets, sizes), over [0, total) in chunks of LANES (start an index value)
-    and the rest (start an int): the whole chunks on OpenMP threads (an scf.forall) if
-    `threaded`. Each chunk is computed alone, so the results do not depend on the
-    threads."""
+    """`outs` with their windows at(start, width) (offsets, sizes) written by
+    compute(start, width, *the windows' views), over [0, total) in chunks of LANES
+    (start an index value) and the rest (start an int): the whole chunks on OpenMP
+    threads (an scf.forall) if `threaded`. Each chunk is computed alone, so the results
+    do not depend on the threads."""
     whole = total // LANES * LANES
     if whole and threaded:
         outs = forall(0, whole, outs, lambda start: at(start, LANES),
-                      lambda start, *views: [linalg.copy(y, outs=[view]) for y, view in
-                                             zip(compute(start, LANES), views, strict=True)], dtype, step=LANES)
+                      lambda start, *views: compute(start, LANES, *views), dtype, step=LANES)
 
     def place(start, width, *outs):
-        return [_copy_into(y, out, *at(start, width), dtype)
-                for y, out in zip(compute(start, width), outs, strict=True)]
+        offsets, sizes = at(start, width)
+        done = compute(start, width, *(window(out, offsets, sizes, dtype) for out in outs))
+        return [put(value, out, offsets, sizes) for value, out in zip(done, outs, strict=True)]
 
     if whole and not threaded:
         outs = for_loop(index(0), index(whole), outs, lambda start, *outs: place(start, LANES, *outs), step=LANES)
@@ -366,22 +367,73 @@ def _chunked(total, outs, at, compute, dtype, threaded):
 def _rows(parts, a, m_in, m_out, n, sign, scale, dtype, read, write, results):
     """The DFT of length n along the rows of the float tensors `parts` [a, m_in], LANES
     rows at a time: read(chunks, width) gives a chunk's (re, im) [n, width] (rows
-    transposed to columns), write(re, im, width) the chunks [width, m_out] of the
-    `results` results."""
+    transposed to columns), write(re, im, *views) writes the chunks [width, m_out] of
+    the `results` results into their views."""
 
-    def compute(start, width):
+    def compute(start, width, *views):
         re, im = read([window(x, [start, 0], [width, m_in], dtype) for x in parts], width)
-        return write(*_transform(re, im, n, width, sign, scale, dtype), width)
+        return write(*_transform(re, im, n, width, sign, scale, dtype), *views)
 
     outs = [empty(ShapedType((a, m_out), dtype)) for _ in range(results)]
     return _chunked(a, outs, lambda start, width: ([start, 0], [width, m_out]), compute, dtype,
                     threaded=a * n >= THREADED_POINTS)
 
 
-def _flip(value, rows, columns, dtype):
-    """A [rows, columns] float tensor transposed: a 2-D f32 transpose, which
-    mirax-vectorize-matmul tiles and vectorizes."""
-    return transpose(value, ShapedType((rows, columns), dtype), (1, 0))
+def _flip(value, dtype, into=None):
+    """A 2-D float tensor transposed (into the tensor `into`, or a new one). With a side
+    of LANES: LANES x LANES blocks read as LANES vectors, transposed in registers
+    (_transposed) and written as LANES vectors, the rest of the other side as below;
+    else a linalg.generic."""
+    rows, columns = ir.RankedTensorType(value.type).shape
+    into = empty(ShapedType((columns, rows), dtype)) if into is None else into
+    by_rows = rows == LANES  # whether the blocks lie along the columns of `value`
+    other = columns if by_rows else rows
+    whole = other // LANES * LANES
+    if LANES not in (rows, columns) or not whole:
+        return _copy_flipped(value, into, dtype)
+    element = scalar_type(dtype)
+    lanes = ir.VectorType.get([LANES], element)
+    minor = ir.AffineMap.get(2, 0, [ir.AffineDimExpr.get(1)])
+    zero = arith.ConstantOp(element, 0.0).result
+
+    def block(b, out):
+        at = (lambda i: [index(i), b]) if by_rows else (lambda i: [arith.addi(b, index(i)), index(0)])
+        put_at = (lambda j: [arith.addi(b, index(j)), index(0)]) if by_rows else (lambda j: [index(j), b])
+        vectors = [vector.transfer_read(lanes, value, at(i), minor, zero, [True]) for i in range(LANES)]
+        for j, row in enumerate(_transposed(vectors)):
+            out = vector.transfer_write(out.type, row, out, put_at(j), minor, [True])
+        return [out]
+
+    (into,) = for_loop(index(0), index(whole), [into], block, step=LANES)
+    if whole < other:
+        source, dest = ([0, whole], [whole, 0]) if by_rows else ([whole, 0], [0, whole])
+        sizes = [LANES, other - whole] if by_rows else [other - whole, LANES]
+        rest = _copy_flipped(window(value, source, sizes, dtype), window(into, dest, sizes[::-1], dtype), dtype)
+        into = put(rest, into, dest, sizes[::-1])
+    return into
+
+
+def _copy_flipped(value, into, dtype):
+    """`into` with the transpose of the 2-D `value` copied in: a linalg.generic."""
+    return generic([ShapedType(tuple(ir.RankedTensorType(into.type).shape), dtype)], [value],
+                   [_map(2, [1, 0]), identity_map(2)], lambda x, _: [x], inits=[into])[0]
+
+
+def _transposed(rows):
+    """The columns of the square of vectors `rows` (LANES of LANES): log2(LANES) stages
+    of two-input shuffles, stage k swapping bit k of the row and column numbers (each
+    pair of rows differing in bit k exchanges the halves where the column's bit k
+    differs from the row's)."""
+    rows, bit = list(rows), 1
+    while bit < LANES:
+        low = [c if not c & bit else LANES + (c ^ bit) for c in range(LANES)]
+        high = [c | bit if not c & bit else LANES + c for c in range(LANES)]
+        for i in range(LANES):
+            if not i & bit:
+                rows[i], rows[i | bit] = (vector.shuffle(rows[i], rows[i | bit], low),
+                                          vector.shuffle(rows[i], rows[i | bit], high))
+        bit *= 2
+    return rows
 
 
 def _real_spectrum(re, im, n, width, dtype):
@@ -448,13 +500,14 @@ def _lower_fft(node, x):
     real = lambda *shape: ShapedType(tuple(shape), dtype)  # noqa: E731
 
     def flipped(chunks, width):  # [width, n] -> [n, width], each
-        return [_flip(v, width, ir.RankedTensorType(v.type).shape[1], dtype) for v in chunks]
+        return [_flip(v, dtype) for v in chunks]
 
     def cropped(size):
         """The results' first `size` frequencies, back to rows [width, size]."""
-        def write(re, im, width):
-            n = ir.RankedTensorType(re.type).shape[0]
-            return [_flip(slice_along(v, real(n, width), 0, 0, size), size, width, dtype) for v in (re, im)]
+        def write(re, im, *views):
+            n, width = ir.RankedTensorType(re.type).shape
+            return [_flip(slice_along(v, real(n, width), 0, 0, size), dtype, into)
+                    for v, into in zip((re, im), views, strict=True)]
         return write
 
     def along_last(parts, shape, m_out, n, scale, read=flipped, write=None, results=2):
@@ -473,13 +526,14 @@ def _lower_fft(node, x):
         view = real(a, n, c)
         parts = [reshape(v, view) for v in parts]
 
-        def compute(row, start, width):
+        def compute(row, start, width, *views):
             re, im = (window(v, [row, 0, start], [None, n, width], dtype) for v in parts)
-            return _transform(re, im, n, width, sign, scale, dtype)
+            return [linalg.copy(y, outs=[into])
+                    for y, into in zip(_transform(re, im, n, width, sign, scale, dtype), views, strict=True)]
 
         outs = for_loop(index(0), index(a), [empty(view), empty(view)], lambda row, *outs: _chunked(
             c, outs, lambda start, width: ([row, 0, start], [None, n, width]),
-            lambda start, width: compute(row, start, width), dtype, threaded=c * n >= THREADED_POINTS))
+            lambda start, width, *views: compute(row, start, width, *views), dtype, threaded=c * n >= THREADED_POINTS))
         return [reshape(v, real(*shape)) for v in outs]
 
     def paired(chunks, width):
@@ -490,9 +544,10 @@ def _lower_fft(node, x):
         return [tensor.extract_slice(type_, rows, [], [], [], [start, 0], [last // 2, width], [2, 1])
                 for start in (0, 1)]
 
-    def untangled(re, im, width):
+    def untangled(re, im, *views):
         """The real signal's spectrum [width, last / 2 + 1] from z's, Z (_real_spectrum)."""
-        return [_flip(v, last // 2 + 1, width, dtype) for v in _real_spectrum(re, im, last, width, dtype)]
+        width = ir.RankedTensorType(re.type).shape[1]
+        return [_flip(v, dtype, into) for v, into in zip(_real_spectrum(re, im, last, width, dtype), views, strict=True)]
 
     shape = x_type.shape
     if fft_type == "RFFT":
@@ -530,7 +585,7 @@ def _lower_fft(node, x):
                        lambda *_: body([linalg.IndexOp(d).result for d in range(2)]))
 
     return along_last(parts, shape, last, last, 1 / last, read=hermitian,
-                      write=lambda re, im, width: [_flip(re, last, width, dtype)], results=1)
+                      write=lambda re, im, into: [_flip(re, dtype, into)], results=1)
 
 
 rules.lowering[FftOp.OPERATION_NAME] = _lower_fft

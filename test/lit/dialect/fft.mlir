@@ -6,9 +6,10 @@
 // Round trip of fft, and its lowering: the real and imaginary parts, each axis read 16
 // rows at a time, transposed to [n, 16] (float transposes), transformed by Stockham
 // passes on vectors of the 16 columns (rows of 17 floats: power-of-two strides would
-// alias in the cache), transposed back and copied into the result (the chunks on
-// threads where there are enough of them); a length that is
-// not a power of two by Bluestein's algorithm (a zero-padded power-of-two FFT).
+// alias in the cache), transposed back into the result (the chunks on threads where
+// there are enough of them, the transposes by 16 x 16 blocks in registers where a
+// side is 16); a length that is not a power of two by Bluestein's algorithm (a
+// zero-padded power-of-two FFT).
 
 /// A complex FFT of 16 rows of 8: one chunk of rows, a radix-4 pass (no twiddles) then
 /// a radix-2 one with its twiddles w^(p t) [4, 2] (scf.for over the butterflies reading
@@ -33,8 +34,8 @@
 //       LOWER:       vector.broadcast
 //       LOWER:       scf.for
 //       LOWER:     tensor.extract_slice {{.*}}[0, 0] [8, 16] [1, 1] : tensor<8x17xf32> to tensor<8x16xf32>
-//       LOWER:     linalg.generic {indexing_maps = [#[[T]], {{.*}}]{{.*}} outs({{.*}} : tensor<16x8xf32>)
-//       LOWER:     linalg.copy
+//       LOWER:     linalg.generic {indexing_maps = [#[[T]], {{.*}}]{{.*}} ins(%{{.+}} : tensor<8x16xf32>) outs(%{{.+}} : tensor<16x8xf32>)
+//       LOWER:     tensor.insert_slice {{.*}} into %{{.+}}[%{{.+}}, 0] [16, 8] [1, 1] : tensor<16x8xf32> into tensor<16x8xf32>
 //       LOWER:   linalg.generic {{.*}} outs({{.*}} : tensor<16x8xcomplex<f32>>)
 //       LOWER:     complex.create
 //       LOWER:   return {{.*}} : tensor<16x8xcomplex<f32>>
@@ -46,14 +47,21 @@ func.func @fft(%x: tensor<16x8xcomplex<f32>>) -> tensor<16x8xcomplex<f32>> {
 // -----
 
 /// 40 rows of 1024 (2^15 points and more): the two whole chunks of 16 rows on threads
-/// (an scf.forall writing each chunk's slice of the parts), the last 8 rows after it.
+/// (an scf.forall writing each chunk's slice of the parts), the last 8 rows after it;
+/// a chunk read 16 x 16 at a time, transposed by shuffles (stage 1 exchanges odd and
+/// even elements of pairs of rows, the last the halves of rows 8 apart).
 // LOWER-LABEL: func.func @threaded
 //       LOWER:   scf.forall (%[[ROW:.+]]) = (0) to (32) step (16) shared_outs(%[[RE:.+]] = %{{.+}}, %[[IM:.+]] = %{{.+}}) -> (tensor<40x1024xf32>, tensor<40x1024xf32>)
 //       LOWER:     tensor.extract_slice %[[RE]][%[[ROW]], 0] [16, 1024] [1, 1]
+//       LOWER:     scf.for %{{.+}} = %{{.+}} to %{{.+}} step %{{.+}} iter_args(%{{.+}} = %{{.+}}) -> (tensor<1024x16xf32>)
+// LOWER-COUNT-16:     vector.transfer_read {{.*}} : tensor<16x1024xf32>, vector<16xf32>
+//  LOWER-NEXT:       vector.shuffle %{{.+}}, %{{.+}} [0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30]
+//  LOWER-NEXT:       vector.shuffle %{{.+}}, %{{.+}} [1, 17, 3, 19, 5, 21, 7, 23, 9, 25, 11, 27, 13, 29, 15, 31]
+//       LOWER:       vector.shuffle %{{.+}}, %{{.+}} [0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]
 //       LOWER:     scf.forall.in_parallel
 //  LOWER-NEXT:       tensor.parallel_insert_slice %{{.+}} into %[[RE]][%[[ROW]], 0] [16, 1024] [1, 1]
 //  LOWER-NEXT:       tensor.parallel_insert_slice %{{.+}} into %[[IM]][%[[ROW]], 0] [16, 1024] [1, 1]
-//       LOWER:   linalg.copy {{.*}} outs({{.*}} : tensor<8x1024xf32>)
+//       LOWER:   tensor.insert_slice {{.*}}[32, 0] [8, 1024] [1, 1] : tensor<8x1024xf32> into tensor<40x1024xf32>
 //       LOWER:   return {{.*}} : tensor<40x1024xcomplex<f32>>
 func.func @threaded(%x: tensor<40x1024xcomplex<f32>>) -> tensor<40x1024xcomplex<f32>> {
   %0 = "mirax.fft"(%x) {fft_type = "FFT", fft_lengths = array<i64: 1024>} : (tensor<40x1024xcomplex<f32>>) -> tensor<40x1024xcomplex<f32>>
