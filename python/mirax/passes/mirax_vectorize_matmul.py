@@ -19,7 +19,8 @@ over blocks of columns when there are 8 or more, each block then packing its own
 panels of B and zeroing its panels of C on its thread, else over blocks of rows and
 columns), then blocks of k, then 8x16 tiles (4x16 where M is not a multiple of 8)
 summed in registers from zero over a block of k (8 AVX-512 accumulators, hiding the
-fused multiply-add's latency; 16 AVX2 ones) and then added to C, so that
+fused multiply-add's latency; 16 AVX2 ones) and then added to C (zeroed first; where K
+is one block, the sums are written as C's tiles, and C is neither zeroed nor read), so that
 rounding errors grow with the block and the number of blocks, not with K (dot.py cuts longer contractions into matmuls added
 as a tree), a panel at a time so that the panel of B stays in L1. Converted to loops
 as they are, a matmul's k loop is a scalar reduction LLVM does not vectorize (float adds do not
@@ -113,7 +114,7 @@ TILING = """
     transform.apply_patterns to %func {{
       transform.apply_patterns.vector.cast_away_vector_leading_one_dim
     }} : !transform.any_op
-    transform.loop.hoist_loop_invariant_subsets %inner_loops{i}#2 : !transform.any_op
+    transform.loop.hoist_loop_invariant_subsets %inner_loops{i}#2 : !transform.any_op{whole_k}
 """
 # The cache blocks: sequential loops, or an scf.forall that the CPU pipeline runs on
 # OpenMP threads, then the loop over blocks of k.
@@ -133,6 +134,9 @@ FUSED_PACK = """
     %fused_zeros{i}, %forall_z{i} = transform.structured.fuse_into_containing_op %zeros{i} into %forall_f{i}
       : (!transform.any_op, !transform.any_op) -> (!transform.any_op, !transform.any_op)"""
 PACK_MARK = "mirax.pack"
+# A product whose K is one block: its register tiles' k loops (marked) write their sums
+# to C, reading nothing of it, and C's zeros (marked) go.
+WHOLE_K = "mirax.whole_k"
 UNTILED = """
     %outer{i} = transform.cast %mm{i} : !transform.any_op to !transform.any_op"""
 BLOCK_LOOPS = """
@@ -190,9 +194,10 @@ def _tile(size, largest, step):
 
 
 def _plan(op, called_flops):
-    """(M, N, K) cache tiles for a matmul (N padded to whole panels) and how many
-    blocks of C run in parallel (1: none), or None when it does not qualify (under
-    `called_flops`: left to mirax-matmul-calls)."""
+    """(M, N, K) cache tiles for a matmul (N padded to whole panels), how many blocks
+    of C run in parallel (1: none), how many of them are blocks of columns, the register
+    tiles' rows and whether C's zeros go (1: K is one block and C starts from zero), or
+    None when it does not qualify (under `called_flops`: left to mirax-matmul-calls)."""
     a, b, c = (ir.RankedTensorType(t) for t in (op.operands[0].type, op.operands[1].type, op.results[0].type))
     if not all(t.has_static_shape and isinstance(t.element_type, ir.F32Type) for t in (a, b, c)):
         return None
@@ -208,7 +213,10 @@ def _plan(op, called_flops):
                   in zip((m, n, k), MAX_TILES, (rows, PANEL, 1), strict=True))
     column_blocks = n // (tiles[1] or n)
     blocks = (m // (tiles[0] or m)) * column_blocks
-    return tiles + (blocks if 2 * m * n * k >= THREADED_FLOPS else 1, column_blocks, rows)
+    # K one block (of 2 steps or more: the register tiles' k loop of 1 folds away), C
+    # from zero: C's zeros go (WHOLE_K)
+    whole_k = not tiles[2] and k > 1 and _zero(init.operands[0])
+    return tiles + (blocks if 2 * m * n * k >= THREADED_FLOPS else 1, column_blocks, rows, int(whole_k))
 
 
 def _padded(n):
@@ -309,7 +317,8 @@ def _tiling(i, plan):
         outer = SEQUENTIAL_TILES.format(i=i, count=count, tiles=tiles, types=_handles(count + 1))
     else:  # one block
         outer = UNTILED.format(i=i)
-    return TILING.format(i=i, mark=MARK, tiles=_tiles_attr(plan), outer=outer, register_m=plan[5])
+    whole_k = f'\n    transform.annotate %inner_loops{i}#2 "{WHOLE_K}" : !transform.any_op' if plan[6] else ""
+    return TILING.format(i=i, mark=MARK, tiles=_tiles_attr(plan), outer=outer, register_m=plan[5], whole_k=whole_k)
 
 
 def _transposes(i, blocks):
@@ -373,6 +382,8 @@ class MiraxVectorizeMatmul:
                 for fused in (pack_b, product.operands[2].owner):
                     fused.attributes[PACK_MARK] = ir.Attribute.parse(_tiles_attr(plan))
             product.attributes[MARK] = ir.Attribute.parse(_tiles_attr(plan))
+            if plan[6]:
+                product.operands[2].owner.attributes[WHOLE_K] = ir.UnitAttr.get()
             if plan not in distinct:
                 distinct.append(plan)
         dead = []  # transposes folded into every matmul they fed
@@ -398,6 +409,7 @@ class MiraxVectorizeMatmul:
                            for i, t in enumerate((PACK_TILES, TRANSPOSED_PACK_TILES)))))
         module.walk(_drop_pack_marks)
         module.walk(_fresh_accumulator)
+        _overwritten_zeros(module)
 
 
 def _copied_once(op, b):
@@ -434,7 +446,8 @@ def _fresh_accumulator(op):
     """A register tile's loop over a block of k (the only scf.for carrying a vector read
     from a tensor, by hoist_loop_invariant_subsets) starts from zero, and the tile of C
     is read after it and added: the block's products are summed on their own, so that
-    the rounding error grows like the block plus the number of blocks, not like K."""
+    the rounding error grows like the block plus the number of blocks, not like K. A
+    loop over the whole of K (marked WHOLE_K) writes its sum as C's tile, reading none."""
     if op.name != "scf.for" or len(op.results) != 1 or not isinstance(op.operands[3].owner, ir.OpView) \
             or op.operands[3].owner.name != "vector.transfer_read":
         return ir.WalkResult.ADVANCE
@@ -442,12 +455,34 @@ def _fresh_accumulator(op):
     with ir.InsertionPoint(tile), tile.location:
         op.operands[3] = arith.constant(tile.result.type, ir.DenseElementsAttr.get_splat(
             tile.result.type, ir.FloatAttr.get(ir.VectorType(tile.result.type).element_type, 0.0)))
-    tile.move_after(op)
     (use,) = [u.owner for u in op.results[0].uses]
+    if WHOLE_K in op.attributes:
+        del op.attributes[WHOLE_K]
+        tile.erase()
+        return ir.WalkResult.ADVANCE
+    tile.move_after(op)
     with ir.InsertionPoint(use), use.location:
         total = arith.addf(tile.result, op.results[0])
     use.operands[0] = total
     return ir.WalkResult.ADVANCE
+
+
+def _overwritten_zeros(module):
+    """The fills of C marked WHOLE_K (every element then written by a register tile
+    before anything reads it) replaced by their destinations."""
+    fills = []
+    module.walk(lambda op: (fills.append(op.opview) if op.name == "linalg.fill" and WHOLE_K in op.attributes
+                            else None) or ir.WalkResult.ADVANCE)
+    for fill in fills:
+        fill.results[0].replace_all_uses_with(fill.operands[1])
+        fill.operation.erase()
+
+
+def _zero(value):
+    """Whether `value` is an arith.constant 0.0."""
+    owner = value.owner
+    return isinstance(owner, ir.OpView) and owner.name == "arith.constant" \
+        and isinstance(owner.attributes["value"], ir.FloatAttr) and ir.FloatAttr(owner.attributes["value"]).value == 0.0
 
 
 def _drop_pack_marks(op):

@@ -9,8 +9,9 @@
 /// An f32 matmul from zero whose M is a multiple of 8 and N of 16: B copied into
 /// panels of 16 columns, two rows of 16 lanes at a time, the product computed into C
 /// itself (seen as rows of panels, C[m, n / 16, n % 16]: no copy back) by loops over
-/// 8x16 register tiles, each summing the k loop's vector FMAs from zero, then added
-/// to its tile of C.
+/// 8x16 register tiles, each summing the k loop's vector FMAs from zero. K is one block
+/// (up to 256): the sum is C's tile, written without reading C, and C is not zeroed
+/// first.
 // CHECK-LABEL: func.func @tiled
 //   CHECK-NOT:   linalg.matmul
 //   CHECK-NOT:   linalg.generic
@@ -18,16 +19,16 @@
 //       CHECK:     scf.for
 //       CHECK:       vector.transfer_read {{.+}} : tensor<2x1x16xf32>, vector<2x1x16xf32>
 //       CHECK:       vector.transfer_write {{.+}} : vector<1x2x16xf32>, tensor<1x2x16xf32>
-//       CHECK:   linalg.fill {{.+}} -> tensor<8x2x16xf32>
-//       CHECK:   %[[PRODUCT:.+]] = scf.for {{.+}} -> (tensor<8x2x16xf32>)
+//   CHECK-NOT:   linalg.fill
+//       CHECK:   %[[C_ROWS:.+]] = tensor.empty() : tensor<8x2x16xf32>
+//       CHECK:   %[[PRODUCT:.+]] = scf.for {{.+}} iter_args(%{{.+}} = %[[C_ROWS]]) -> (tensor<8x2x16xf32>)
 //       CHECK:     %[[C:.+]] = tensor.extract_slice {{.+}} to tensor<8x1x16xf32>
 //       CHECK:     %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<8x1x16xf32>
 //       CHECK:     %[[SUM:.+]] = scf.for {{.+}} iter_args(%{{.+}} = %[[ZERO]]) -> (vector<8x1x16xf32>)
 //       CHECK:       tensor.extract_slice %[[PACKED_B]]
 //       CHECK:       vector.fma %{{.+}} : vector<16xf32>
-//       CHECK:     %[[TILE:.+]] = vector.transfer_read %[[C]]{{.+}} : tensor<8x1x16xf32>, vector<8x1x16xf32>
-//       CHECK:     %[[NEW:.+]] = arith.addf %[[TILE]], %[[SUM]] : vector<8x1x16xf32>
-//       CHECK:     vector.transfer_write %[[NEW]], %[[C]]{{.+}} : vector<8x1x16xf32>, tensor<8x1x16xf32>
+//   CHECK-NOT:     vector.transfer_read %[[C]]
+//       CHECK:     vector.transfer_write %[[SUM]], %[[C]]{{.+}} : vector<8x1x16xf32>, tensor<8x1x16xf32>
 //   CHECK-NOT:   scf.for
 //       CHECK:   tensor.reshape %[[PRODUCT]]{{.+}} -> tensor<8x32xf32>
 //   CHECK-NOT:   linalg.generic
@@ -42,10 +43,12 @@ func.func @tiled(%a: tensor<8x32xf32>, %b: tensor<32x32xf32>) -> tensor<8x32xf32
 // -----
 
 /// A long K is cut into blocks of 256, each summed from zero in registers and then
-/// added to C: the rounding error grows like 256 plus the number of blocks, not like K.
+/// added to C (zeroed first): the rounding error grows like 256 plus the number of
+/// blocks, not like K.
 // CHECK-LABEL: func.func @k_blocks
 //   CHECK-DAG:   %[[K:.+]] = arith.constant 1024 : index
 //   CHECK-DAG:   %[[BLOCK:.+]] = arith.constant 256 : index
+//       CHECK:   linalg.fill {{.+}} -> tensor<8x1x16xf32>
 //       CHECK:   scf.for %{{.+}} = %{{.+}} to %[[K]] step %[[BLOCK]] iter_args
 //       CHECK:     %[[ZERO:.+]] = arith.constant dense<0.000000e+00> : vector<8x1x16xf32>
 //       CHECK:     %[[SUM:.+]] = scf.for %{{.+}} = %{{.+}} to %[[BLOCK]] step %{{.+}} iter_args(%{{.+}} = %[[ZERO]])
@@ -89,8 +92,8 @@ func.func @untouched(%a: tensor<3x5xf32>, %b: tensor<5x7xf32>, %d: tensor<8x32xf
 /// A matmul of 2^22 flops or more runs its blocks on threads: an scf.forall over them
 /// (here 2 blocks of 4 panels), each with loops over k and register tiles.
 /// Eight blocks of columns or more: threads over blocks of columns alone, each packing
-/// its own panels of B and zeroing its own panels of C (both fused into the
-/// scf.forall), then 8-row tiles; each block writes its columns of C.
+/// its own panels of B (fused into the scf.forall), then 8-row tiles; each block writes
+/// its columns of C (K one block: C is not zeroed).
 // CHECK-LABEL: func.func @column_blocks
 //   CHECK-NOT:   linalg.matmul
 //   CHECK-NOT:   linalg.generic
@@ -100,8 +103,7 @@ func.func @untouched(%a: tensor<3x5xf32>, %b: tensor<5x7xf32>, %d: tensor<8x32xf
 //       CHECK:     scf.for {{.+}} -> (tensor<4x128x16xf32>)
 //       CHECK:       vector.transfer_write {{.+}} : vector<1x2x16xf32>, tensor<1x2x16xf32>
 //   CHECK-NOT:     mirax.pack
-//       CHECK:     linalg.fill {{.+}} -> tensor<128x4x16xf32>
-//   CHECK-NOT:     mirax.pack
+//   CHECK-NOT:     linalg.fill
 //       CHECK:     scf.for
 //       CHECK:       scf.for
 //       CHECK:         vector.fma %{{.+}} : vector<16xf32>
@@ -162,7 +164,7 @@ func.func @one_thread(%a: tensor<252x256xf32>, %b: tensor<256x128xf32>) -> tenso
 //       CHECK:     vector.transfer_read %arg1[%{{.+}}, %{{.+}}], %{{[a-z_0-9]+}} : tensor<32x10xf32>, vector<16xf32>
 //       CHECK:     vector.transfer_write {{.+}} {in_bounds = [true]} : vector<16xf32>, tensor<32x16xf32>
 //       CHECK:   vector.fma %{{.+}} : vector<16xf32>
-//       CHECK:   vector.transfer_read %{{.+}} : tensor<1x8x16xf32>, vector<8x16xf32>
+//       CHECK:   vector.transfer_write %{{.+}} : vector<8x16xf32>, tensor<1x8x16xf32>
 //       CHECK:   scf.for {{.+}} -> (tensor<8x10xf32>)
 //       CHECK:     vector.transfer_read {{.+}} {in_bounds = [true]} : tensor<1x8x16xf32>, vector<16xf32>
 //       CHECK:     vector.transfer_write %{{.+}}, %{{.+}}[%{{.+}}, %{{.+}}] : vector<16xf32>, tensor<8x10xf32>
@@ -324,4 +326,34 @@ func.func @packed_transposes(%x: tensor<32x16xf32>, %b: tensor<32x32xf32>, %w: t
   %c2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<16x48xf32>) -> tensor<16x48xf32>
   %1 = linalg.matmul ins(%xt, %wt : tensor<16x32xf32>, tensor<32x48xf32>) outs(%c2 : tensor<16x48xf32>) -> tensor<16x48xf32>
   return %0, %1 : tensor<16x32xf32>, tensor<16x48xf32>
+}
+
+// -----
+
+/// K one block, but C starts from ones: C is filled and its tiles read and added.
+// CHECK-LABEL: func.func @filled_with_ones
+//       CHECK:   linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<8x2x16xf32>)
+//       CHECK:   %[[SUM:.+]] = scf.for {{.+}} -> (vector<8x1x16xf32>)
+//       CHECK:   %[[TILE:.+]] = vector.transfer_read {{.+}} : tensor<8x1x16xf32>, vector<8x1x16xf32>
+//       CHECK:   arith.addf %[[TILE]], %[[SUM]] : vector<8x1x16xf32>
+func.func @filled_with_ones(%a: tensor<8x32xf32>, %b: tensor<32x32xf32>) -> tensor<8x32xf32> {
+  %one = arith.constant 1.0 : f32
+  %e = tensor.empty() : tensor<8x32xf32>
+  %c = linalg.fill ins(%one : f32) outs(%e : tensor<8x32xf32>) -> tensor<8x32xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<8x32xf32>, tensor<32x32xf32>) outs(%c : tensor<8x32xf32>) -> tensor<8x32xf32>
+  return %0 : tensor<8x32xf32>
+}
+
+// -----
+
+/// K of 1: the register tile's k loop folds away, so C is zeroed and read as usual.
+// CHECK-LABEL: func.func @k_of_one
+//       CHECK:   linalg.fill ins(%{{.+}} : f32) outs(%{{.+}} : tensor<4x1x16xf32>)
+//       CHECK:   vector.fma
+func.func @k_of_one(%a: tensor<4x1xf32>, %b: tensor<1x16xf32>) -> tensor<4x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x16xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %0 = linalg.matmul ins(%a, %b : tensor<4x1xf32>, tensor<1x16xf32>) outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %0 : tensor<4x16xf32>
 }
