@@ -169,8 +169,11 @@ SubOp = deftranspose(defjvp(binary("sub", NUMBER, scalar.sub), lambda t, r, x, y
                      _transpose_sub)
 MulOp = defbilinear(binary("mul", NUMBER + ("bool",), scalar.mul),
                     lambda node, ct, x, y: ops.mul(ct, y), lambda node, ct, x, y: ops.mul(x, ct))
+# d(x / y)/dy as JAX writes it, -t x y^-2 (the same roundings): y^-2 of a broadcast y
+# (a normalization's scale) is computed once per row, not a division per element.
 DivOp = deftranspose(defjvp(binary("div", NUMBER, scalar.div),
-                            lambda t, r, x, y: ops.div(t, y), lambda t, r, x, y: ops.mul(ops.neg(t), ops.div(r, y))),
+                            lambda t, r, x, y: ops.div(t, y),
+                            lambda t, r, x, y: ops.mul(ops.mul(ops.neg(t), x), ops.integer_pow(y, y=-2))),
                      _transpose_div)
 RemOp = defjvp(binary("rem", ("float", "int"), by_kind(in_f32(op(arith.remf)), int_=scalar.int_rem)),
                lambda t, r, x, y: t,
