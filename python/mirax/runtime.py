@@ -25,6 +25,7 @@ import numpy as np
 
 from mirax import compilation_cache, cuda, platforms
 from mirax.mlir import ExecutionEngine, get_ranked_memref_descriptor, ir
+from mirax.dialect.control_flow.custom_vmap import CUSTOM_VMAP_RULE
 from mirax.dialect.rules import Table
 from mirax.mlir_context import context
 from mirax.passes import kernel_library
@@ -757,8 +758,10 @@ def _compile(module, text, entry, num_inputs, out_types, backend, opt_level):
         return DescriptorExecutable(copy(module), entry, num_inputs, out_types)
     # The persistent cache keys a program by its mirax text: with mirax's sources in the
     # key (compilation_cache._fingerprint), the text says what the code is, as long as
-    # no rule or pass has been replaced at run time (a test's monkeypatch: rules.Table).
-    cached = compilation_cache.directory() is not None and not Table.edited()
+    # no rule or pass has been replaced at run time (a test's monkeypatch: rules.Table)
+    # and the program names no custom_vmap rule (Python the derivation calls: the text
+    # names it by a counter, so another process's rule of that name would meet this code).
+    cached = compilation_cache.directory() is not None and not Table.edited() and CUSTOM_VMAP_RULE not in text
     return Executable(functools.partial(copy, module), entry, num_inputs, out_types,
                       compilation_cache.key(text, entry, opt_level) if cached else None, opt_level)
 

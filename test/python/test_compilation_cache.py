@@ -153,6 +153,28 @@ def test_a_rule_replaced_at_run_time_never_meets_code_of_the_original(cache_dir)
     assert not rules.Table.edited()
 
 
+def test_a_program_naming_a_custom_vmap_rule_is_not_kept(cache_dir):
+    """A custom_vmap's rule is Python the derivation calls, named in the program's text
+    by a counter: another process's rule of the same name (the same function with a
+    different rule) would meet this one's code. Such a program is compiled in each
+    process, never loaded."""
+    @mirax.custom_batching.custom_vmap
+    def f(x, y):
+        return x + y
+
+    @f.def_vmap
+    def f_rule(axis_size, in_batched, xs, ys):
+        return xs * ys, True
+
+    x = jnp.arange(1.0, 4.0)
+    for _ in range(2):
+        runtime.clear_caches()
+        before = dict(runtime.stats)
+        np.testing.assert_array_equal(mirax.jit(mirax.vmap(f))(x, x), [1.0, 4.0, 9.0])
+        assert (runtime.stats["compiles"] - before["compiles"], runtime.stats["cache_loads"] - before["cache_loads"]) \
+            == (1, 0)
+
+
 def _write_and_read(directory, seed):
     """Write entries of one key with payloads of many sizes while reading it back:
     every read is None or a whole payload (its meta says which)."""
