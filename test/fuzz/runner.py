@@ -106,8 +106,11 @@ class Worker:
             self.stop()
             self.start()
         self.count += 1
-        self.proc.stdin.write((json.dumps(msg) + "\n").encode())
-        self.proc.stdin.flush()
+        try:
+            self.proc.stdin.write((json.dumps(msg) + "\n").encode())
+            self.proc.stdin.flush()
+        except BrokenPipeError:  # it died already, having said what it ran: _read finds out
+            pass
         # The first answer also waits for the imports (a fresh worker) or the generation.
         running = None
         try:
