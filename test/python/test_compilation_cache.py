@@ -42,8 +42,6 @@ def test_a_second_process_loads_what_the_first_compiled(tmp_path):
     assert second["stats"] == {"compiles": first["stats"]["compiles"], "cache_loads": first["stats"]["compiles"],
                                "library_loads": 1}
     assert second["grad"] == first["grad"] and second["big"] == first["big"]
-    off = _run("")
-    assert off["stats"]["cache_loads"] == off["stats"]["library_loads"] == 0 and off["grad"] == first["grad"]
 
 
 @pytest.fixture
@@ -209,6 +207,16 @@ def test_the_least_recently_used_entries_go_past_the_size_bound(cache_dir, monke
     compilation_cache.load("ab1")  # used: now the most recent
     compilation_cache.store("ab4", {}, b"x" * 1000)
     assert [p.name for p in _entries(cache_dir)] == ["ab1", "ab3", "ab4", "cd1"]
+
+
+def test_the_directory_comes_from_the_environment(monkeypatch, tmp_path):
+    from mirax.config import _default_cache_dir
+
+    monkeypatch.setenv("MIRAX_CACHE_DIR", "")
+    assert _default_cache_dir() == ""  # off
+    monkeypatch.delenv("MIRAX_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert _default_cache_dir() == str(tmp_path / "mirax")
 
 
 def test_off_or_unwritable_the_cache_is_skipped(tmp_path, monkeypatch):
