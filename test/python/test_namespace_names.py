@@ -20,6 +20,11 @@ LEFT_OUT = {
     "dtypes": set(),
     "errors": set(),
     "flatten_util": set(),
+    # ml_dtypes' narrow types, which the dialect cannot compute with; opt_einsum's path
+    # search; ufunc objects
+    "numpy": {"einsum_path", "frompyfunc", "ufunc", "int1", "int2", "int4", "uint1", "uint2", "uint4",
+              "float4_e2m1fn", "float6_e2m3fn", "float6_e3m2fn", "float8_e3m4", "float8_e4m3", "float8_e4m3b11fnuz",
+              "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu"},
 }
 
 
@@ -27,4 +32,4 @@ LEFT_OUT = {
 def test_mirax_has_jaxs_names(namespace):
     names, missing = api_coverage.coverage(namespace)
     assert set(missing) == LEFT_OUT[namespace]
-    assert len(names) - len(missing) >= 0.9 * len(names)
+    assert len(names) - len(missing) >= 0.95 * len(names)

@@ -331,6 +331,55 @@ def test_vmap(name):
     check(jax.tree_util.tree_map(np.asarray, tuple(got)), tuple(loop), "vmap vs loop", TOLERANCE)
 
 
+# ----------------------------------------------------------------------------- polyfit, roots, roll by a traced shift
+
+
+FIT_X = np.linspace(-1, 2, 9).astype(np.float32)
+FIT_Y = (FIT_X ** 3 - 2 * FIT_X + 1 + 0.01 * np.sin(7 * FIT_X)).astype(np.float32)
+
+
+@pytest.mark.parametrize("kw", [{}, {"full": True}, {"cov": True}, {"cov": "unscaled"},
+                                {"w": np.linspace(0.5, 1.5, 9).astype(np.float32)}, {"rcond": 1e-3}], ids=str)
+def test_polyfit(kw):
+    for y in (FIT_Y, np.stack([FIT_Y, 2 * FIT_Y], 1)):  # one right-hand side or two
+        compare(lambda m, x, y: m.polyfit(x, y, 3, **kw), (FIT_X, y), eager=True, tolerance={"f4": 1e-4})
+
+
+def test_polyfit_derivatives_and_vmap(x64):
+    x, y = FIT_X.astype(np.float64), FIT_Y.astype(np.float64)
+    check_grads(lambda y, w: jnp.polyfit(x, y, 2, w=w), (y, np.linspace(0.5, 1.5, 9)), order=2, atol=1e-5, rtol=1e-5)
+    ys = np.stack([y, y ** 2, -y])
+    got = mirax.vmap(lambda y: jnp.polyfit(x, y, 3))(ys)
+    check(got, jax.vmap(lambda y: jjnp.polyfit(x, y, 3))(ys), "vmap", {"f8": 1e-10})
+    check(got, np.stack([jnp.polyfit(x, y, 3) for y in ys]), "loop", {"f8": 1e-12})
+
+
+ROOTS = [np.array(p, np.float32) for p in
+         ([1, -3, 2], [0, 0, 1, -3, 2], [2, 0, 1], [0, 0], [5], [1, 2, 3, 4, 5], [1, 0, 0])] + [np.array([3, 2, 1])]
+
+
+@pytest.mark.parametrize("p", ROOTS, ids=lambda p: str(p.tolist()))
+def test_roots(p):
+    """Eagerly (leading zeros stripped) and under jit with strip_zeros=False (a NaN root
+    for each), in any order: the eigenvalues' order is LAPACK's in JAX."""
+    compare(lambda m, p: m.sort_complex(m.roots(p)), (p,), jit=False, eager=True, tolerance={"c8": 1e-4})
+    compare(lambda m, p: m.sort_complex(m.roots(p, strip_zeros=False)), (p,), tolerance={"c8": 1e-4})
+    compare(lambda m, a: m.poly(a), (np.array([[1.0, 2.0], [3.0, 4.0]], np.float32),), eager=True)
+    if p.size > 1:  # (a constant has no roots to count)
+        with pytest.raises(mirax.errors.ConcretizationTypeError, match="pass strip_zeros=False"):
+            mirax.jit(jnp.roots)(p)
+
+
+@pytest.mark.parametrize("shift, axis", [(2, 1), (-7, 0), (np.array([1, 2]), (0, 1)), (3, (0, 1)),
+                                         (np.array([1, -1]), 1), (5, None)], ids=str)
+def test_roll_by_a_traced_shift(shift, axis):
+    compare(lambda m, a, s: m.roll(a, s, axis), (x, np.asarray(shift, np.int32)))
+    shifts = np.array([0, 1, -6, 5], np.int32)
+    got = mirax.vmap(lambda s: jnp.roll(x, s, 1))(shifts)
+    check(got, jax.vmap(lambda s: jjnp.roll(x, s, 1))(shifts), "vmap")
+    check(got, np.stack([np.roll(x, s, 1) for s in shifts]), "loop")
+
+
 # ----------------------------------------------------------------------------- errors
 
 
@@ -364,6 +413,13 @@ ERRORS = [
     (lambda m: m.convolve(np.ones((2, 2)), np.ones(2)), ValueError, "only support 1-dimensional"),
     (lambda m: m.convolve(np.ones(3), np.ones(2), mode="other"), ValueError, "mode must be one of"),
     (lambda m: m.polyder(np.ones(3), -1), ValueError, "Order of derivative must be positive"),
+    (lambda m: m.roots(np.ones((2, 2))), ValueError, "Input must be a rank-1 array"),
+    (lambda m: m.polyfit(np.ones((2, 2)), np.ones(2), 1), TypeError, "expected 1D vector for x"),
+    (lambda m: m.polyfit(np.ones(3), np.ones(3), -1), ValueError, "expected deg >= 0"),
+    (lambda m: m.polyfit(np.ones(3), np.ones(3), 3, cov=True), ValueError, "must exceed order"),
+    (lambda m: m.polyfit(np.ones(3), np.ones(4), 1), TypeError, "expected x and y to have same length"),
+    (lambda m: m.polyfit(np.ones(3), np.ones(3), 1, w=np.ones(2)), TypeError, "w and y to have the same length"),
+    (lambda m: m.roll(np.ones(3), m.ones((2, 2), int), 0), ValueError, "must be scalars or 1D arrays"),
     (lambda m: m.vectorize(lambda a: a, signature="(n)->")(np.ones(2)), ValueError, "not a valid gufunc signature"),
     (lambda m: m.vectorize(lambda a, b: a, signature="(n),(n)->(n)")(np.ones(2), np.ones(3)), ValueError,
      "inconsistent size for core dimension"),

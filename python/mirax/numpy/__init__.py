@@ -76,7 +76,7 @@ from ._statistics import (  # noqa: F401
 from ._functional import apply_along_axis, apply_over_axes, fromfunction, piecewise, vectorize  # noqa: F401
 from ._index_tricks import c_, geomspace, index_exp, logspace, meshgrid, mgrid, ogrid, r_, s_  # noqa: F401
 from ._polynomial import (  # noqa: F401
-    poly, polyadd, polyder, polydiv, polyint, polymul, polysub, polyval, vander,
+    poly, polyadd, polyder, polydiv, polyfit, polyint, polymul, polysub, polyval, roots, vander,
 )
 from ._io import (  # noqa: F401
     array_repr, array_str, frombuffer, fromfile, fromiter, fromstring, get_printoptions, load, printoptions, save,

@@ -1,15 +1,22 @@
-"""Polynomials as coefficient arrays (highest power first), by JAX's algorithms. poly of
-a square matrix (its eigenvalues), roots and polyfit need eig or lstsq, which mirax lacks."""
+"""Polynomials as coefficient arrays (highest power first), by JAX's algorithms: roots as
+the eigenvalues of the companion matrix, polyfit by least squares on the scaled
+Vandermonde matrix."""
 import operator
 
-from mirax import lax
+import numpy as np
+
+from mirax import dtypes, lax
 from mirax.core import to_array, with_source
 
-from . import _ufuncs as ufuncs
-from ._creation import arange, array, full, ones, zeros
+from . import _ufuncs as ufuncs, linalg
+from ._concrete import concrete
+from ._creation import arange, array, asarray, full, ones, zeros
 from ._convolution import convolve
+from ._dot import dot, outer
 from ._manipulation import trim_zeros
-from ._shape import atleast_1d, concatenate
+from ._matrix import diag
+from ._reductions import all as all_, argmin
+from ._shape import atleast_1d, concatenate, roll
 from ._util import broadcast_shapes, check_arraylike, promote_dtypes, promote_dtypes_inexact
 
 
@@ -19,8 +26,8 @@ def poly(seq_of_zeros):
     (zs,) = promote_dtypes_inexact(seq_of_zeros)
     zs = atleast_1d(zs)
     if zs.ndim == 2 and zs.shape[0] == zs.shape[1] and zs.shape[0] != 0:
-        raise NotImplementedError("poly of a square matrix (the eigenvalues, by eig) is not supported")
-    if zs.ndim != 1:
+        zs = linalg.eigvals(zs)  # the characteristic polynomial's
+    elif zs.ndim != 1:
         raise ValueError(with_source("input must be 1d or non-empty square 2d array."))
     dt = zs.dtype
     if zs.size == 0:
@@ -112,6 +119,87 @@ def polydiv(u, v, *, trim_leading_zeros=False):
     return q, u
 
 
+def _roots_no_zeros(p):
+    """The eigenvalues of p's companion matrix (p[0] nonzero)."""
+    if p.size < 2:
+        return array([], dtype=dtypes.complex_dtype(p.dtype))
+    companion = diag(ones((p.size - 2,), p.dtype), -1)
+    return linalg.eigvals(companion.at[0, :].set(-p[1:] / p[0]))
+
+
+def roots(p, *, strip_zeros=True):
+    """The roots of p; with strip_zeros=False (under jit) NaN for each leading zero."""
+    check_arraylike("roots", p)
+    (p,) = promote_dtypes_inexact(p)
+    p = atleast_1d(p)
+    if p.ndim != 1:
+        raise ValueError(with_source("Input must be a rank-1 array."))
+    if p.size < 2:
+        return array([], dtype=dtypes.complex_dtype(p.dtype))
+    leading_zeros = ufuncs.where(all_(p == 0), len(p), argmin(p == 0))
+    if strip_zeros:
+        leading_zeros = int(concrete(leading_zeros, "The error occurred in the jnp.roots() function. To use this "
+                                                    "within a JIT-compiled context, pass strip_zeros=False, but be "
+                                                    "aware that leading zeros will result in some returned roots "
+                                                    "being set to NaN."))
+        return _roots_no_zeros(p[leading_zeros:])
+    # The leading zeros rolled to the end (an all-zero p as ones), their roots (zeros)
+    # sorted last and set to NaN.
+    p = ufuncs.where(len(p) == leading_zeros, 1.0, p)
+    found = _roots_no_zeros(roll(p, -leading_zeros))
+    found = lax.sort_key_val(found == 0, found)[1]
+    return ufuncs.where(arange(found.size) < found.size - leading_zeros, found, complex(np.nan, np.nan))
+
+
+def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):  # noqa: A002 (NumPy's name)
+    """The least-squares polynomial of degree `deg` through (x, y), as JAX's: the
+    Vandermonde matrix's columns scaled to unit norm, then lstsq."""
+    check_arraylike("polyfit", x, y, *(() if w is None else (w,)))
+    x, y = to_array(x), to_array(y)
+    (x, y) = promote_dtypes_inexact(x, y)
+    deg = int(concrete(deg, "deg must be int"))
+    order = deg + 1
+    if deg < 0:
+        raise ValueError(with_source("expected deg >= 0"))
+    if x.ndim != 1:
+        raise TypeError(with_source("expected 1D vector for x"))
+    if x.size == 0:
+        raise TypeError(with_source("expected non-empty vector for x"))
+    if y.ndim < 1 or y.ndim > 2:
+        raise TypeError(with_source("expected 1D or 2D array for y"))
+    if x.shape[0] != y.shape[0]:
+        raise TypeError(with_source("expected x and y to have same length"))
+    rcond = len(x) * float(dtypes.finfo(x.dtype).eps) if rcond is None else float(concrete(rcond, "rcond must be float"))
+    lhs, rhs = vander(x, order), y
+    if w is not None:
+        (w,) = promote_dtypes_inexact(w)
+        if w.ndim != 1:
+            raise TypeError(with_source("expected a 1-d array for weights"))
+        if w.shape[0] != y.shape[0]:
+            raise TypeError(with_source("expected w and y to have the same length"))
+        lhs = lhs * w[:, None]
+        rhs = rhs * (w[:, None] if rhs.ndim == 2 else w)
+    scale = ufuncs.sqrt((lhs * lhs).sum(axis=0))
+    lhs = lhs / scale[None, :]
+    c, resids, rank, s = linalg.lstsq(lhs, rhs, rcond)
+    c = (c.T / scale[None, :]).T if c.ndim > 1 else c / scale
+    if full:
+        return c, resids, rank, s, asarray(rcond)
+    if not cov:
+        return c
+    base = linalg.inv(dot(lhs.T, lhs)) / outer(scale, scale)
+    if cov == "unscaled":
+        factor = array(1.0)
+    else:
+        if len(x) <= order:
+            raise ValueError(with_source("the number of data points must exceed order to scale the covariance "
+                                         "matrix"))
+        factor = resids / (len(x) - order)
+    if y.ndim == 1:
+        return c, base * atleast_1d(factor)[None]
+    return c, base[:, :, None] * atleast_1d(factor)[None, None, :]
+
+
 def vander(x, N=None, increasing=False):  # noqa: N803 (NumPy's parameter name)
     check_arraylike("vander", x)
     x = to_array(x)
@@ -126,5 +214,5 @@ def vander(x, N=None, increasing=False):  # noqa: N803 (NumPy's parameter name)
     return ufuncs.power(x[..., None], iota[None])
 
 
-__all__ = ["poly", "polyadd", "polyder", "polydiv", "polyint", "polymul", "polysub",
-           "polyval", "vander"]
+__all__ = ["poly", "polyadd", "polyder", "polydiv", "polyfit", "polyint", "polymul", "polysub",
+           "polyval", "roots", "vander"]

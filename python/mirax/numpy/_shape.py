@@ -259,17 +259,28 @@ def tile(A, reps):
 
 
 def roll(a, shift, axis=None):
-    """`a` rotated by the static `shift` along `axis` (the flattened array when None)."""
+    """`a` rotated by `shift` along `axis` (the flattened array when None): the window of
+    length n starting at (-shift mod n) in [a, a], its start computed at run time where
+    `shift` is traced (as JAX's _roll_dynamic)."""
     a = _arraylike("roll", a)
     if axis is None:
         return reshape(roll(ravel(a), shift, 0), a.aval.shape)
-    shifts, axes = np.broadcast_arrays(_static_ints("roll", shift), _static_ints("roll", axis))
+    axes = _static_ints("roll", axis)
+    if len(np.broadcast_shapes(np.shape(shift), np.shape(axis))) > 1:
+        raise ValueError(with_source("'shift' and 'axis' arguments to roll must be scalars or 1D arrays"))
+    if isinstance(shift, Tracer):
+        shift = lax.convert_element_type(shift, np.int32)
+        shifts = broadcast_to(shift, np.broadcast_shapes(shift.aval.shape, (len(axes),)))
+        shifts = [shifts[i] for i in range(shifts.aval.shape[0])]
+        axes = np.broadcast_to(axes, (len(shifts),))
+    else:
+        shifts, axes = np.broadcast_arrays(_static_ints("roll", shift), axes)
     for s, ax in zip(shifts, axes, strict=True):
         ax = canonicalize_axis(ax, a.aval.ndim)
         n = a.aval.shape[ax]
         if n:
-            # the window of length n starting at (-shift mod n) in [a, a]
-            a = lax.dynamic_slice_in_dim(lax.concatenate([a, a], ax), int(-s % n), n, ax)
+            start = int(-s % n) if isinstance(s, np.integer) else lax.rem(lax.rem(-s, np.int32(n)) + n, np.int32(n))
+            a = lax.dynamic_slice_in_dim(lax.concatenate([a, a], ax), start, n, ax)
     return a
 
 
