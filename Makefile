@@ -21,7 +21,7 @@ lit: $(STAMP)
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/lit -sv test/lit
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -q -n 2 test/python
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal test/python
 
 # The layers and no import circles (import-linter, contracts in pyproject.toml).
 layers: $(STAMP)
