@@ -1,6 +1,6 @@
 """Programs large enough for mirax-parallelize's OpenMP blocks (elementwise chains,
-row and column reductions, matrix-vector products, a normalization's gradient, per-example
-TD gradients, a scan's stacked outputs) against JAX, and bit for bit equal to the same
+row and column reductions, matrix-vector products, normalizations' and softmax
+cross-entropy's gradients, per-example TD gradients, a scan's stacked outputs) against JAX, and bit for bit equal to the same
 programs run on one thread (OMP_NUM_THREADS=1 in a subprocess): only parallel loops are
 cut, so no sum changes its order."""
 import os
@@ -33,6 +33,17 @@ PROGRAMS = textwrap.dedent("""
         def stacked(h, xs):
             return m.lax.scan(lambda h, x: (np_.tanh(h * 0.9 + x), h), h, xs)[1].sum()
 
+        def affine_layer_norm(x, gain, bias, ct):  # divisions by a per-row scale: d(x/y)/dy = -t x y^-2
+            mean = np_.mean(x, axis=-1, keepdims=True)
+            var = np_.var(x, axis=-1, keepdims=True)
+            return np_.sum(((x - mean) / np_.sqrt(var + 1e-5) * gain + bias) * ct)
+
+        def rms_norm(x, ct):
+            return np_.sum(x / np_.sqrt(np_.mean(x * x, axis=-1, keepdims=True) + 1e-6) * ct)
+
+        def cross_entropy(logits, labels):
+            return -np_.mean(np_.sum(m.nn.log_softmax(logits) * labels, axis=-1))
+
         return {
             "chain": (chain, ((1 << 18,),)),
             "rows and columns": (lambda x: (x.sum(1), x.sum(0), np_.max(x, 0)), ((512, 1024),)),
@@ -42,6 +53,13 @@ PROGRAMS = textwrap.dedent("""
             "per-example TD gradients": (m.vmap(m.grad(td), in_axes=(None, 0, 0, 0)),
                                          ((256,), (2048, 256), (2048,), (2048, 256))),
             "scan gradient": (m.grad(stacked), ((64, 64), (300, 64, 64))),
+            # row counts that cut into the blocks evenly and not, long rows
+            "layer norm, all": (m.grad(affine_layer_norm, argnums=(0, 1, 2)),
+                                ((1000, 300), (300,), (300,), (1000, 300))),
+            "layer norm, odd rows": (m.grad(affine_layer_norm), ((263, 1024), (1024,), (1024,), (263, 1024))),
+            "layer norm, long rows": (m.grad(affine_layer_norm), ((64, 8192), (8192,), (8192,), (64, 8192))),
+            "rms norm": (m.grad(rms_norm), ((4096, 96), (4096, 96))),
+            "cross-entropy": (m.grad(cross_entropy), ((512, 1000), (512, 1000))),
         }
 
     def inputs(shapes, seed):
@@ -59,7 +77,7 @@ def mirax_results():
 
 ONE_THREAD = PROGRAMS + textwrap.dedent("""
     import pickle, sys
-    import jax, mirax, mirax.numpy as jnp
+    import jax, mirax, mirax.numpy as jnp, mirax.nn
     results = {name: [np.asarray(r) for r in jax.tree_util.tree_leaves(mirax.jit(fn)(*inputs(shapes, i)))]
                for i, (name, (fn, shapes)) in enumerate(programs(mirax, jnp).items())}
     sys.stdout.buffer.write(pickle.dumps(results))
