@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test layers lit pytest bench fuzz clean gpu-check-bundle gpu-check-dry-run
 
-# --no-compile: Python compiles what it imports when it first does (a fifth of the
+# --no-compile: Python compiles what it imports when it first does (two fifths of the
 # install's time went to byte-compiling every installed module).
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
