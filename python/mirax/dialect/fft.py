@@ -14,11 +14,12 @@ and written into the result, the chunks of a large transform on OpenMP threads (
 computed alone: the results do not depend on the threads). The last axis goes 16 rows
 (LANES) at a time, each chunk transposed to [n, 16] and back (16 x 16 blocks
 transposed in registers by shuffles); any other axis 16 of the columns after it at a
-time, strided windows already [n, 16]. A power-of-two length is a Stockham FFT of radix 4 decimating in
-time (_passes) on vectors of the 16 columns, in rows of 17 floats (power-of-two
-strides between a butterfly's rows would map them to the same cache sets); any other
-length is Bluestein's algorithm, a chirp-modulated cyclic convolution computed with
-power-of-two FFTs of length M >= 2n - 1, the chirp's own transform a constant.
+time, strided windows already [n, 16]. A power-of-two length is a Stockham FFT of
+radix 4 decimating in time (_passes) on vectors of the 16 columns, in rows of 17
+floats (power-of-two strides between a butterfly's rows would map them to the same
+cache sets); any other length is Bluestein's algorithm, a chirp-modulated cyclic
+convolution computed with power-of-two FFTs of length M >= 2n - 1, the chirp's own
+transform a constant.
 Twiddles, chirps and scale factors are computed in float64 at compile time, scale
 factors and chirps folded into the first pass's factors.
 """
@@ -415,8 +416,7 @@ def _flip(value, dtype, into=None):
 
 def _copy_flipped(value, into, dtype):
     """`into` with the transpose of the 2-D `value` copied in: a linalg.generic."""
-    return generic([ShapedType(tuple(ir.RankedTensorType(into.type).shape), dtype)], [value],
-                   [_map(2, [1, 0]), identity_map(2)], lambda x, _: [x], inits=[into])[0]
+    return transpose(value, ShapedType(tuple(ir.RankedTensorType(value.type).shape), dtype), (1, 0), into)
 
 
 def _transposed(rows):
@@ -547,7 +547,8 @@ def _lower_fft(node, x):
     def untangled(re, im, *views):
         """The real signal's spectrum [width, last / 2 + 1] from z's, Z (_real_spectrum)."""
         width = ir.RankedTensorType(re.type).shape[1]
-        return [_flip(v, dtype, into) for v, into in zip(_real_spectrum(re, im, last, width, dtype), views, strict=True)]
+        spectrum = _real_spectrum(re, im, last, width, dtype)
+        return [_flip(v, dtype, into) for v, into in zip(spectrum, views, strict=True)]
 
     shape = x_type.shape
     if fft_type == "RFFT":

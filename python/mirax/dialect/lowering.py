@@ -79,17 +79,19 @@ def reshape(value, shaped):
     return tensor.ReshapeOp(result_type, value, shape.result).result
 
 
-def transpose(value, shaped, permutation):
-    """`value` (of type `shaped`) with its dimensions permuted; itself for the identity.
-    A linalg.generic rather than linalg.transpose, so that it fuses with the
-    elementwise code producing or reading it (an outer product written transposed)."""
-    if list(permutation) == sorted(permutation):
+def transpose(value, shaped, permutation, into=None):
+    """`value` (of type `shaped`) with its dimensions permuted (written into the tensor
+    `into`, or a new one); itself for the identity. A linalg.generic rather than
+    linalg.transpose, so that it fuses with the elementwise code producing or reading it
+    (an outer product written transposed)."""
+    if list(permutation) == sorted(permutation) and into is None:
         return value
     out = type(shaped)(tuple(shaped.shape[p] for p in permutation), shaped.dtype)
     rank = len(permutation)
     # Loop i runs over result dimension i, which is operand dimension permutation[i].
     read = ir.AffineMap.get(rank, 0, [ir.AffineDimExpr.get(list(permutation).index(d)) for d in range(rank)])
-    return generic([out], [value], [read, identity_map(rank)], lambda x, _: [x])[0]
+    return generic([out], [value], [read, identity_map(rank)], lambda x, _: [x],
+                   inits=None if into is None else [into])[0]
 
 
 def slice_along(value, shaped, axis, start, stop):

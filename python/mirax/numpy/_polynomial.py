@@ -169,7 +169,9 @@ def polyfit(x, y, deg, rcond=None, full=False, w=None, cov=False):  # noqa: A002
         raise TypeError(with_source("expected 1D or 2D array for y"))
     if x.shape[0] != y.shape[0]:
         raise TypeError(with_source("expected x and y to have same length"))
-    rcond = len(x) * float(dtypes.finfo(x.dtype).eps) if rcond is None else float(concrete(rcond, "rcond must be float"))
+    if rcond is None:
+        rcond = len(x) * float(dtypes.finfo(x.dtype).eps)
+    rcond = float(concrete(rcond, "rcond must be float"))
     lhs, rhs = vander(x, order), y
     if w is not None:
         (w,) = promote_dtypes_inexact(w)
